@@ -1,0 +1,69 @@
+"""create_app(): the API routers, the web pages and the middleware, around one Settings object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from hotline import __version__, errors_http
+from hotline.clock import Clock
+from hotline.config import Settings
+from hotline.db import make_engine, make_session_factory
+from hotline.org.api import router as org_router
+from hotline.runtime import Runtime
+from hotline.tickets.api import public_router
+from hotline.tickets.api import router as tickets_router
+from hotline.tickets.categories import catalogue
+from hotline.web import pages
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+WEB_DIR = Path(__file__).parent / "web"
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> FastAPI:
+    catalogue()  # validate reference data at start-up, not at the first request
+    app = FastAPI(
+        title="hotline12345 政务服务便民热线平台",
+        version=__version__,
+        description="12345 工单闭环：受理、派单、签收、退单、延期、答复、督办、办结、回访、评价。",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings)
+    app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.runtime = Runtime.from_settings(settings, clock)
+
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse({"code": "body_too_large", "message": "请求体过大（上限 2 MB）"}, status_code=413)
+        return await call_next(request)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="hotline_session",
+        same_site="lax",
+        https_only=settings.secure_cookies,
+        max_age=12 * 3600,
+    )
+    errors_http.install(app)
+    app.include_router(org_router)
+    app.include_router(tickets_router)
+    app.include_router(public_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

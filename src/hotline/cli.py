@@ -1,0 +1,128 @@
+"""The `hotline` command: serve, demo, db upgrade, users and tokens."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from hotline.config import Settings
+
+app = typer.Typer(help="hotline12345 政务服务便民热线平台", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库：创建与迁移", no_args_is_help=True)
+users_app = typer.Typer(help="用户与访问令牌", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's message names the variable
+        typer.secho(f"配置错误：{exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the database named by HOTLINE_DATABASE_URL."""
+    from hotline.db import make_engine
+    from hotline.migrate import current, upgrade
+
+    settings = _settings()
+    engine = make_engine(settings)
+    upgrade(engine, revision)
+    typer.echo(f"数据库已升级到版本 {current(engine)}（{engine.url.render_as_string(hide_password=True)}）")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    from hotline.db import make_engine
+    from hotline.migrate import current
+
+    typer.echo(current(make_engine(_settings())) or "（空数据库，请先运行 hotline db upgrade）")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve the web pages and the API."""
+    import uvicorn
+
+    _settings()
+    typer.echo(f"hotline12345 正在运行：http://{host}:{port}/  （API 文档 /api/docs）")
+    uvicorn.run("hotline.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="operator, dispatcher, unit_handler, unit_manager, callback_agent, "
+                                           "supervisor, analyst, knowledge_editor, admin")],
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    unit: Annotated[str | None, typer.Option(help="unit code (for unit roles)")] = None,
+    password: Annotated[str | None, typer.Option(help="password (asked when omitted)")] = None,
+) -> None:
+    """Create a user."""
+    from sqlalchemy import select
+
+    from hotline.db import make_engine, make_session_factory
+    from hotline.errors import DomainError
+    from hotline.org import service
+    from hotline.org.models import Unit
+    from hotline.security.roles import Role
+
+    settings = _settings()
+    db = make_session_factory(make_engine(settings))()
+    try:
+        unit_row = None
+        if unit:
+            unit_row = db.execute(select(Unit).where(Unit.code == unit)).unique().scalar_one_or_none()
+            if unit_row is None:
+                typer.secho(f"单位代码 {unit} 不存在", fg=typer.colors.RED, err=True)
+                raise typer.Exit(2)
+        try:
+            role_value = Role(role)
+        except ValueError:
+            typer.secho(f"未知角色 {role}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
+        secret = password or getpass.getpass("密码：")
+        user = service.add_user(db, username=username, password=secret, display_name=name or username,
+                                role=role_value, unit=unit_row)
+        db.commit()
+        typer.echo(f"已创建用户 {user.username}（{role_value}）")
+    except DomainError as exc:
+        typer.secho(exc.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        db.close()
+
+
+@app.command()
+def demo(
+    tickets: Annotated[int, typer.Option(help="number of tickets to generate")] = 3000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve when built")] = True,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    seed: int = 12345,
+) -> None:
+    """Build a realistic demo city (Nanjing) on the configured database, then serve it."""
+    from hotline.demo.builder import build_demo
+
+    settings = _settings()
+    logins = build_demo(settings, tickets=tickets, seed=seed)
+    typer.echo("")
+    typer.secho("演示数据已生成。演示账号（密码均为 demo12345）：", fg=typer.colors.GREEN)
+    for username, label in logins:
+        typer.echo(f"  {username:<16} {label}")
+    if serve_after:
+        serve(host=host, port=port, workers=1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,107 @@
+"""Time: an injectable clock, and working-day arithmetic on the official Chinese calendar.
+
+Working days come from `chinese_calendar` (State Council holidays and make-up workdays).
+A date beyond the years the package knows raises CalendarRangeError instead of guessing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from hotline.errors import DomainError
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+END_OF_DAY = time(23, 59, 59)
+
+
+class CalendarRangeError(DomainError):
+    status_code = 422
+
+    def __init__(self, day: date) -> None:
+        first, last = known_years()
+        super().__init__(
+            "calendar_out_of_range",
+            f"日期 {day.isoformat()} 超出法定节假日日历已知范围（{first}—{last} 年），"
+            "无法按工作日计算时限，请升级 chinesecalendar 软件包",
+        )
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved: for tests and for the demo's simulated months."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self._at += delta
+
+
+def known_years() -> tuple[int, int]:
+    years = {d.year for d in chinese_calendar.holidays}
+    return min(years), max(years)
+
+
+def to_local(at: datetime) -> datetime:
+    return at.astimezone(CHINA_TZ)
+
+
+def is_workday(day: date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError as exc:
+        raise CalendarRangeError(day) from exc
+
+
+def end_of_local_day(day: date) -> datetime:
+    return datetime.combine(day, END_OF_DAY, tzinfo=CHINA_TZ).astimezone(UTC)
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """End of the `days`-th working day after the local day of `start` (counting from the next day).
+
+    A request accepted on a Friday evening with 2 working days is due at the end of the
+    following Tuesday; holidays are skipped and make-up Saturdays count.
+    """
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    day = to_local(start).date()
+    if days == 0:
+        return end_of_local_day(day)
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_workday(day):
+            counted += 1
+    return end_of_local_day(day)
+
+
+def add_calendar_days(start: datetime, days: int) -> datetime:
+    """End of the local day `days` calendar days after `start`; still checked against the calendar."""
+    day = to_local(start).date() + timedelta(days=days)
+    is_workday(day)  # the same clear error beyond the known years
+    return end_of_local_day(day)
+
+
+def add_hours(start: datetime, hours: float) -> datetime:
+    return start.astimezone(UTC) + timedelta(hours=hours)

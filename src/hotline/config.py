@@ -1,0 +1,51 @@
+"""Settings from the environment (HOTLINE_*): the one Settings object passed to the app and engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///hotline.db"
+    secret_key: str = DEV_SECRET
+    # Prefix of human-readable ticket numbers, e.g. NJ20261123-000123.
+    city_code: str = "NJ"
+    city_name: str = "南京市"
+    # Time-limit policy preset: a file name under tickets/policies/ or a path to a JSON file.
+    sla_policy: str = "guangdong"
+    timezone: str = "Asia/Shanghai"
+    data_path: Path = Path("../shared/data")
+    # Secure cookies need HTTPS; off by default for a local demo.
+    secure_cookies: bool = False
+    page_size_max: int = 200
+    sql_echo: bool = False
+
+    @field_validator("city_code")
+    @classmethod
+    def _city_code_ascii(cls, v: str) -> str:
+        if not (v.isascii() and v.isalpha() and 1 <= len(v) <= 6):
+            raise ValueError("HOTLINE_CITY_CODE must be 1-6 ASCII letters")
+        return v.upper()
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("HOTLINE_SECRET_KEY must be set in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def get_settings() -> Settings:
+    return Settings()

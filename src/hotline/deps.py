@@ -1,0 +1,57 @@
+"""FastAPI dependencies: the runtime, a database session per request, and the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from hotline.errors import Unauthenticated
+from hotline.org import service as org
+from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+
+
+def get_rt(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    # Services commit; this only closes (a commit after `yield` would run after the response).
+    db: Session = request.app.state.session_factory()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def client_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def session_user_id(request: Request) -> int | None:
+    value = request.session.get("user_id") if "session" in request.scope else None
+    return int(value) if value is not None else None
+
+
+def api_actor(
+    request: Request, db: Annotated[Session, Depends(get_db)], rt: Annotated[Runtime, Depends(get_rt)]
+) -> Actor:
+    """A bearer token (API clients) or the page session (our own pages' scripts)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = org.user_for_token(db, token=header[7:].strip(), now=rt.clock.now())
+        return org.actor_for(user, client_of(request))
+    user_id = session_user_id(request)
+    if user_id is not None:
+        user = db.get(org.User, user_id)
+        if user is not None and user.active:
+            return org.actor_for(user, client_of(request))
+    raise Unauthenticated("not_authenticated", "请先登录或提供有效的访问令牌（Authorization: Bearer …）")
+
+
+DB = Annotated[Session, Depends(get_db)]
+RT = Annotated[Runtime, Depends(get_rt)]
+ApiActor = Annotated[Actor, Depends(api_actor)]

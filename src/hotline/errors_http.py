@@ -1,0 +1,83 @@
+"""Every error becomes a clear Chinese message: domain errors, validation errors, malformed JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from hotline.errors import DomainError
+
+FIELD_LABELS = {
+    "kind": "诉求类型", "channel": "受理渠道", "urgency": "紧急程度", "category_code": "诉求分类",
+    "requester_name": "诉求人姓名", "requester_phone": "联系电话", "requester_org": "企业名称",
+    "occurred_at": "发生时间", "occurred_desc": "发生时间描述", "address": "发生地点",
+    "jurisdiction_code": "属地", "title": "诉求标题", "content": "诉求内容", "circumstances": "事情经过",
+    "attachments": "附件", "dispatch": "派单", "lead_unit_id": "主办单位", "assisting_unit_ids": "协办单位",
+    "answer": "答复内容", "answer_source": "答复依据", "note": "备注", "reason": "理由", "days": "延期天数",
+    "solved": "是否解决", "satisfaction": "满意度", "parent_id": "主工单", "comment": "评价意见",
+    "number": "工单编号", "phone_last4": "手机号后四位", "username": "用户名", "password": "密码",
+    "page": "页码", "page_size": "每页条数", "filename": "文件名", "size_bytes": "文件大小",
+}
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [p for p in loc if p not in ("body", "query", "path", "header") and not isinstance(p, int)]
+    if not parts:
+        return "请求"
+    return FIELD_LABELS.get(str(parts[-1]), str(parts[-1]))
+
+
+def chinese_message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    field = _field(tuple(err.get("loc", ())))
+    ctx = err.get("ctx") or {}
+    if kind == "json_invalid":
+        return "请求体不是合法的 JSON"
+    if kind == "missing":
+        return f"缺少必填项：{field}"
+    if kind == "string_too_long":
+        return f"{field}过长，最多 {ctx.get('max_length')} 个字符"
+    if kind == "string_too_short":
+        return f"{field}过短，至少 {ctx.get('min_length')} 个字符"
+    if kind == "too_long":
+        return f"{field}数量过多，最多 {ctx.get('max_length')} 项"
+    if kind == "string_pattern_mismatch":
+        return f"{field}格式不正确"
+    if kind == "enum":
+        return f"{field}取值无效，可选：{ctx.get('expected')}"
+    if kind in ("int_parsing", "int_type", "float_parsing"):
+        return f"{field}须为数字"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{field}须为是/否"
+    if kind.startswith("datetime"):
+        return f"{field}不是有效的时间（示例 2026-11-23T09:30:00+08:00）"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{field}不能小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{field}不能大于 {ctx.get('le', ctx.get('lt'))}"
+    if kind == "extra_forbidden":
+        return f"不认识的字段：{field}"
+    if kind == "value_error":
+        return str(ctx.get("error") or err.get("msg", "")).removeprefix("Value error, ")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{field}格式不正确，应为对象"
+    return f"{field}无效：{err.get('msg', '')}"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": chinese_message(e)} for e in exc.errors()
+        ]
+        return JSONResponse(
+            {"code": "invalid_request", "message": "；".join(e["message"] for e in errors), "errors": errors},
+            status_code=422,
+        )

@@ -1,0 +1,28 @@
+"""Imports every table so that Base.metadata is complete (for Alembic and tests)."""
+
+from hotline.db import Base
+from hotline.org.models import ApiToken, Jurisdiction, Unit, User
+from hotline.security.models import AuditEntry
+from hotline.tickets.models import (
+    IdempotencyKey,
+    Ticket,
+    TicketAssignment,
+    TicketAttachment,
+    TicketCounter,
+    TicketEvent,
+)
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "IdempotencyKey",
+    "Jurisdiction",
+    "Ticket",
+    "TicketAssignment",
+    "TicketAttachment",
+    "TicketCounter",
+    "TicketEvent",
+    "Unit",
+    "User",
+]

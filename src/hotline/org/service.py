@@ -1,0 +1,167 @@
+"""The organisation: building the jurisdiction tree, units and users; logins and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.errors import Conflict, DomainError, NotFound, Unauthenticated
+from hotline.org.models import LEVEL_ORDER, ApiToken, Jurisdiction, JurisdictionLevel, Unit, UnitKind, User
+from hotline.security.actor import Actor
+from hotline.security.passwords import hash_password, verify_password
+from hotline.security.roles import UNIT_ROLES, DataScope, Role
+
+TOKEN_LIFETIME = timedelta(days=30)
+MIN_PASSWORD_LENGTH = 8
+
+
+def add_jurisdiction(
+    db: Session, *, code: str, name: str, level: JurisdictionLevel, parent: Jurisdiction | None
+) -> Jurisdiction:
+    """Add a node under its parent; a child must be exactly one level below (flush only)."""
+    if parent is None and level not in (JurisdictionLevel.PROVINCE, JurisdictionLevel.CITY):
+        raise DomainError("jurisdiction_parent_required", "区县、街道、社区必须有上级属地")
+    if parent is not None and LEVEL_ORDER.index(level) != LEVEL_ORDER.index(JurisdictionLevel(parent.level)) + 1:
+        raise DomainError("jurisdiction_level", f"{name} 的层级与上级 {parent.name} 不衔接")
+    if db.execute(select(Jurisdiction.id).where(Jurisdiction.code == code)).first():
+        raise Conflict("jurisdiction_exists", f"属地代码 {code} 已存在")
+    node = Jurisdiction(code=code, name=name, level=level, parent_id=parent.id if parent else None, path="")
+    db.add(node)
+    db.flush()
+    node.path = f"{parent.path if parent else '/'}{node.id}/"
+    return node
+
+
+def add_unit(
+    db: Session,
+    *,
+    code: str,
+    name: str,
+    short_name: str,
+    kind: UnitKind,
+    jurisdiction: Jurisdiction,
+    parent: Unit | None = None,
+) -> Unit:
+    if db.execute(select(Unit.id).where(Unit.code == code)).first():
+        raise Conflict("unit_exists", f"单位代码 {code} 已存在")
+    unit = Unit(code=code, name=name, short_name=short_name, kind=kind, jurisdiction_id=jurisdiction.id,
+                parent_id=parent.id if parent else None, active=True)
+    unit.jurisdiction = jurisdiction
+    db.add(unit)
+    db.flush()
+    return unit
+
+
+def add_user(
+    db: Session,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    role: Role,
+    unit: Unit | None = None,
+    data_scope: DataScope | None = None,
+    scope_jurisdiction: Jurisdiction | None = None,
+    phone: str | None = None,
+) -> User:
+    if role not in set(Role) or role in (Role.REQUESTER, Role.SYSTEM):
+        raise DomainError("role_invalid", f"角色 {role} 不能登录")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError("password_too_short", f"密码至少{MIN_PASSWORD_LENGTH}位")
+    if role in UNIT_ROLES and unit is None:
+        raise DomainError("unit_required", "承办单位用户必须指定所属单位")
+    scope = data_scope or (DataScope.OWN_UNIT if role in UNIT_ROLES else DataScope.ALL)
+    if scope == DataScope.JURISDICTION and scope_jurisdiction is None:
+        raise DomainError("scope_jurisdiction_required", "按辖区授权的用户必须指定辖区")
+    if db.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict("user_exists", f"用户名 {username} 已存在")
+    user = User(
+        username=username, display_name=display_name, password_hash=hash_password(password), role=role,
+        unit_id=unit.id if unit else None, data_scope=scope,
+        scope_jurisdiction_id=scope_jurisdiction.id if scope_jurisdiction else None, phone=phone, active=True,
+    )
+    user.unit = unit
+    user.scope_jurisdiction = scope_jurisdiction
+    db.add(user)
+    db.flush()
+    return user
+
+
+def actor_for(user: User, client: str | None = None) -> Actor:
+    name = user.display_name + (f"（{user.unit.short_name}）" if user.unit else "")
+    return Actor(
+        role=Role(user.role),
+        name=name,
+        user_id=user.id,
+        username=user.username,
+        unit_id=user.unit_id,
+        data_scope=DataScope(user.data_scope),
+        scope_path=user.scope_jurisdiction.path if user.scope_jurisdiction else None,
+        client=client,
+    )
+
+
+def authenticate(db: Session, *, username: str, password: str, now: datetime) -> User:
+    user = db.execute(select(User).where(User.username == username)).unique().scalar_one_or_none()
+    # Verify against a dummy hash when the user is unknown, so timing does not reveal usernames.
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise Unauthenticated("login_failed", "用户名或密码错误")
+    if not verify_password(user.password_hash, password):
+        raise Unauthenticated("login_failed", "用户名或密码错误")
+    if not user.active:
+        raise Unauthenticated("user_disabled", "该账号已停用，请联系管理员")
+    user.last_login_at = now
+    db.commit()
+    return user
+
+
+def issue_token(db: Session, *, user: User, now: datetime, name: str = "") -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(ApiToken(user_id=user.id, token_hash=_digest(token), name=name[:100], created_at=now,
+                    expires_at=now + TOKEN_LIFETIME, revoked=False))
+    db.commit()
+    return token
+
+
+def user_for_token(db: Session, *, token: str, now: datetime) -> User:
+    row = db.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token))).unique().scalar_one_or_none()
+    if row is None or row.revoked or row.expires_at < now or not row.user.active:
+        raise Unauthenticated("token_invalid", "访问令牌无效或已过期，请重新登录")
+    return row.user
+
+
+def revoke_token(db: Session, *, token: str) -> None:
+    row = db.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token))).unique().scalar_one_or_none()
+    if row is not None:
+        row.revoked = True
+        db.commit()
+
+
+def get_user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found", "用户不存在")
+    return user
+
+
+def list_units(db: Session, *, include_inactive: bool = False) -> list[Unit]:
+    query = select(Unit).order_by(Unit.kind, Unit.id)
+    if not include_inactive:
+        query = query.where(Unit.active.is_(True))
+    return list(db.execute(query).unique().scalars())
+
+
+def list_jurisdictions(db: Session) -> list[Jurisdiction]:
+    return list(db.execute(select(Jurisdiction).order_by(Jurisdiction.path)).unique().scalars())
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+_DUMMY_HASH = hash_password("not-a-real-password")

@@ -1,0 +1,20 @@
+"""What every service call needs besides the database: settings, the clock and the time-limit policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.clock import Clock, SystemClock
+from hotline.config import Settings
+from hotline.tickets.deadlines import Policy, load_policy
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    policy: Policy
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
+        return cls(settings=settings, clock=clock or SystemClock(), policy=load_policy(settings.sla_policy))

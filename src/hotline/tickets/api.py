@@ -1,0 +1,182 @@
+"""The ticket API: a thin router — parse, call the service, answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, StringConstraints
+
+from hotline.deps import DB, RT, ApiActor, client_of
+from hotline.errors import DomainError
+from hotline.security.permissions import sees_personal_data
+from hotline.security.actor import Actor
+from hotline.security.roles import ROLE_LABELS
+from hotline.tickets import present, service, workflow
+from hotline.tickets.enums import ACTION_LABELS, Action, Channel, Kind, Satisfaction, State
+from hotline.tickets.schemas import ActionIn, EventOut, Page, PublicTicketOut, TicketCreate, TicketOut, TicketSummary
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+
+
+@router.post("/tickets", status_code=201, response_model=TicketOut, summary="受理登记一张工单")
+def create_ticket(data: TicketCreate, db: DB, rt: RT, actor: ApiActor, response: Response,
+                  idempotency_key: IdemKey = None) -> TicketOut:
+    ticket, created = service.register(db, rt, actor=actor, data=data, idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return present.detail(ticket, rt, actor, now=rt.clock.now())
+
+
+@router.get("/tickets", response_model=Page[TicketSummary], summary="工单查询（分页、筛选）")
+def list_tickets(
+    db: DB,
+    rt: RT,
+    actor: ApiActor,
+    state: Annotated[list[State] | None, Query()] = None,
+    unit_id: int | None = None,
+    kind: Kind | None = None,
+    category: Annotated[str | None, Query(max_length=16)] = None,
+    overdue: bool | None = None,
+    about_to_expire: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    phone: Annotated[str | None, Query(max_length=20)] = None,
+    extension_pending: bool | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> Page[TicketSummary]:
+    filters = service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
+                              about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
+                              text=q, phone=phone, extension_pending=extension_pending)
+    items, total = service.search(db, rt, actor=actor, filters=filters, page=page, page_size=page_size)
+    now = rt.clock.now()
+    return Page(items=[present.summary(t, rt, actor, now=now) for t in items], total=total, page=page,
+                page_size=page_size)
+
+
+@router.get("/queue", response_model=Page[TicketSummary], summary="本单位待办队列（按时限排序）")
+def unit_queue(db: DB, rt: RT, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
+               page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[TicketSummary]:
+    if actor.unit_id is None:
+        raise DomainError("no_unit", "当前用户不属于任何承办单位", status_code=403)
+    items, total = service.search(db, rt, actor=actor, filters=service.Filters(open_for_unit=True), page=page,
+                                  page_size=page_size)
+    now = rt.clock.now()
+    return Page(items=[present.summary(t, rt, actor, now=now) for t in items], total=total, page=page,
+                page_size=page_size)
+
+
+def _detail(db: DB, rt: RT, actor: ApiActor, ticket: Any) -> TicketOut:
+    out = present.detail(ticket, rt, actor, now=rt.clock.now())
+    if sees_personal_data(actor, ticket) and (ticket.requester_name or ticket.requester_phone):
+        service.record_personal_data_read(db, rt, actor=actor, ticket=ticket)
+    return out
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="工单详情")
+def get_ticket(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+    return _detail(db, rt, actor, service.get(db, actor=actor, ticket_id=ticket_id))
+
+
+@router.get("/tickets/by-number/{number}", response_model=TicketOut, summary="按工单编号查询")
+def get_ticket_by_number(number: str, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+    return _detail(db, rt, actor, service.get_by_number(db, actor=actor, number=number))
+
+
+@router.get("/tickets/{ticket_id}/events", response_model=list[EventOut], summary="工单流转记录")
+def ticket_events(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> list[EventOut]:
+    service.get(db, actor=actor, ticket_id=ticket_id)
+    return [present.event_out(e) for e in service.history(db, ticket_id=ticket_id)]
+
+
+@router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketOut, summary="执行流转操作")
+def ticket_action(ticket_id: int, action: Action, params: ActionIn, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+    if action == Action.REGISTER:
+        raise DomainError("use_create", "受理登记请使用 POST /api/v1/tickets", status_code=400)
+    ticket = service.act(db, rt, actor=actor, ticket_id=ticket_id, action=action, params=params)
+    return present.detail(ticket, rt, actor, now=rt.clock.now())
+
+
+class TransitionOut(BaseModel):
+    action: str
+    action_label: str
+    source: str | None
+    target: str | None
+    roles: list[str]
+    role_labels: list[str]
+    guards: list[str]
+
+
+@router.get("/workflow", response_model=list[TransitionOut], summary="工单流转表")
+def workflow_table() -> list[TransitionOut]:
+    return [
+        TransitionOut(
+            action=t.action, action_label=ACTION_LABELS[t.action], source=t.source, target=t.target,
+            roles=sorted(t.roles), role_labels=[ROLE_LABELS[r] for r in sorted(t.roles)],
+            guards=[getattr(g, "__name__", str(g)) for g in t.guards],
+        )
+        for t in workflow.TABLE.values()
+    ]
+
+
+# ---- public portal API --------------------------------------------------------------------
+
+public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
+Last4 = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+
+
+class LookupIn(BaseModel):
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=32)]
+    phone_last4: Last4
+
+
+class PublicActionIn(LookupIn):
+    satisfaction: Satisfaction | None = None
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class PublicCreate(TicketCreate):
+    channel: Channel = Channel.WEB
+
+
+@public_router.post("/requests", status_code=201, response_model=PublicTicketOut, summary="公众提交诉求")
+def public_submit(data: PublicCreate, request: Request, db: DB, rt: RT, response: Response,
+                  idempotency_key: IdemKey = None) -> PublicTicketOut:
+    if data.dispatch or data.direct_answer:
+        raise DomainError("public_dispatch_forbidden", "公众提交的诉求由12345统一派单", status_code=422)
+    if data.channel == Channel.PHONE:
+        raise DomainError("public_channel", "公众渠道不能是电话", status_code=422)
+    ticket, created = service.register(db, rt, actor=Actor.requester(client_of(request)), data=data,
+                                       idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = 200
+    return present.public(ticket, service.public_events(db, ticket), rt)
+
+
+@public_router.post("/lookup", response_model=PublicTicketOut, summary="凭工单编号和手机后四位查询进度")
+def public_lookup(data: LookupIn, db: DB, rt: RT) -> PublicTicketOut:
+    ticket = service.public_lookup(db, number=data.number, phone_last4=data.phone_last4)
+    return present.public(ticket, service.public_events(db, ticket), rt)
+
+
+@public_router.post("/rate", response_model=PublicTicketOut, summary="对已办结工单评价")
+def public_rate(data: PublicActionIn, request: Request, db: DB, rt: RT) -> PublicTicketOut:
+    ticket = service.public_act(db, rt, number=data.number, phone_last4=data.phone_last4, action=Action.RATE,
+                                params=ActionIn(satisfaction=data.satisfaction, comment=data.comment),
+                                client=client_of(request))
+    return present.public(ticket, service.public_events(db, ticket), rt)
+
+
+@public_router.post("/withdraw", response_model=PublicTicketOut, summary="撤回诉求")
+def public_withdraw(data: PublicActionIn, request: Request, db: DB, rt: RT) -> PublicTicketOut:
+    ticket = service.public_act(db, rt, number=data.number, phone_last4=data.phone_last4,
+                                action=Action.WITHDRAW, params=ActionIn(reason=data.reason),
+                                client=client_of(request))
+    return present.public(ticket, service.public_events(db, ticket), rt)
+

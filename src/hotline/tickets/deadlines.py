@@ -1,0 +1,149 @@
+"""Time-limit policies (data) and the pure deadline maths: due dates, pauses, status.
+
+A policy is a JSON file: ordered rules `{"when": {...}, "limit": {"value", "unit"}}`, the first
+match wins. Units: `hours` (clock hours), `working_days` (official calendar), `days` (calendar days).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from hotline.clock import add_calendar_days, add_hours, add_working_days
+from hotline.tickets.enums import DeadlineStatus
+
+POLICY_DIR = Path(__file__).parent / "policies"
+UNIT_LABELS = {"hours": "小时", "working_days": "个工作日", "days": "天"}
+
+
+class Limit(BaseModel):
+    value: float = Field(gt=0)
+    unit: Literal["hours", "working_days", "days"]
+
+    @model_validator(mode="after")
+    def _whole_days(self) -> "Limit":
+        if self.unit != "hours" and self.value != int(self.value):
+            raise ValueError("day limits must be whole days")
+        return self
+
+    @property
+    def label(self) -> str:
+        value = int(self.value) if self.value == int(self.value) else self.value
+        return f"{value}{UNIT_LABELS[self.unit]}"
+
+    def apply(self, start: datetime) -> datetime:
+        if self.unit == "hours":
+            return add_hours(start, self.value)
+        if self.unit == "working_days":
+            return add_working_days(start, int(self.value))
+        return add_calendar_days(start, int(self.value))
+
+
+class Rule(BaseModel):
+    when: dict[str, Any] = Field(default_factory=dict)
+    limit: Limit
+
+    def matches(self, facts: dict[str, Any]) -> bool:
+        for key, wanted in self.when.items():
+            value = facts.get(key)
+            if isinstance(wanted, list):
+                if value not in wanted:
+                    return False
+            elif value != wanted:
+                return False
+        return True
+
+
+class Policy(BaseModel):
+    name: str
+    label: str
+    handling: list[Rule]
+    acknowledge: list[Rule]
+    return_window: Limit
+    extension_cap_working_days: int = Field(ge=0)
+    callback_window: Limit
+    warn_before_hours: float = Field(gt=0)
+    max_reopens: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _has_defaults(self) -> "Policy":
+        for name in ("handling", "acknowledge"):
+            rules: list[Rule] = getattr(self, name)
+            if not rules or rules[-1].when:
+                raise ValueError(f"{name}: the last rule must have an empty 'when' (the default)")
+        return self
+
+    def handling_limit(self, facts: dict[str, Any]) -> Limit:
+        return _first_match(self.handling, facts)
+
+    def acknowledge_limit(self, facts: dict[str, Any]) -> Limit:
+        return _first_match(self.acknowledge, facts)
+
+
+def _first_match(rules: list[Rule], facts: dict[str, Any]) -> Limit:
+    return next(rule.limit for rule in rules if rule.matches(facts))
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in POLICY_DIR.glob("*.json"))
+
+
+@cache
+def load_policy(name_or_path: str) -> Policy:
+    """A shipped preset by name (guangdong, beijing) or a JSON file of the same shape."""
+    path = POLICY_DIR / f"{name_or_path}.json"
+    if not path.exists():
+        path = Path(name_or_path)
+    if not path.exists():
+        raise ValueError(f"unknown time-limit policy {name_or_path!r}; presets: {', '.join(preset_names())}")
+    return Policy.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+def shift_for_pause(due_at: datetime | None, paused_at: datetime, resumed_at: datetime) -> datetime | None:
+    """A deadline does not run while a return is under review: push it by the paused time."""
+    if due_at is None:
+        return None
+    return due_at + max(resumed_at - paused_at, timedelta(0))
+
+
+def deadline_status(
+    *,
+    now: datetime,
+    due_at: datetime | None,
+    started_at: datetime | None,
+    warn_before_hours: float,
+    paused: bool = False,
+) -> DeadlineStatus:
+    """On time, about to expire (within the warning window, at most a quarter of the limit), overdue."""
+    if due_at is None:
+        return DeadlineStatus.NONE
+    if paused:
+        return DeadlineStatus.PAUSED
+    if now > due_at:
+        return DeadlineStatus.OVERDUE
+    window = timedelta(hours=warn_before_hours)
+    if started_at is not None:
+        window = min(window, (due_at - started_at) / 4)
+    return DeadlineStatus.ABOUT_TO_EXPIRE if due_at - now <= window else DeadlineStatus.ON_TIME
+
+
+def remaining_label(now: datetime, due_at: datetime | None) -> str:
+    """'剩余 3天4小时' or '超期 5小时' for people reading a queue."""
+    if due_at is None:
+        return "—"
+    delta = due_at - now
+    prefix = "剩余" if delta >= timedelta(0) else "超期"
+    seconds = abs(int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{prefix} {days}天{hours}小时"
+    if hours:
+        return f"{prefix} {hours}小时{minutes}分"
+    return f"{prefix} {minutes}分钟"

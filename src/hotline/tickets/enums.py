@@ -1,0 +1,180 @@
+"""The ticket's vocabularies as StrEnums (ASCII codes in the database) with their Chinese labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    REGISTERED = "registered"  # 已受理，待派单
+    DISPATCHED = "dispatched"  # 已派单，待签收
+    HANDLING = "handling"  # 办理中
+    RETURN_REVIEW = "return_review"  # 退单审核中
+    REPLIED = "replied"  # 已答复，待办结
+    CLOSED = "closed"  # 已办结，待回访
+    FINISHED = "finished"  # 已回访，归档
+    MERGED = "merged"  # 已并单
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+
+class Action(StrEnum):
+    REGISTER = "register"
+    ANSWER_DIRECTLY = "answer_directly"
+    DISPATCH = "dispatch"
+    ACKNOWLEDGE = "acknowledge"
+    ASSIST_ACKNOWLEDGE = "assist_acknowledge"
+    RETURN = "return"
+    REASSIGN = "reassign"
+    REFUSE_RETURN = "refuse_return"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
+    ASSIST_REPLY = "assist_reply"
+    REPLY = "reply"
+    REJECT_REPLY = "reject_reply"
+    REMIND = "remind"
+    SUPERVISE = "supervise"
+    CLOSE = "close"
+    CALLBACK = "callback"
+    REOPEN = "reopen"
+    RATE = "rate"
+    MERGE = "merge"
+    WITHDRAW = "withdraw"
+
+
+class Kind(StrEnum):
+    CONSULTATION = "consultation"
+    HELP = "help"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    CRITICAL = "critical"
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    WEB = "web"
+    APP = "app"
+    WECHAT = "wechat"
+    SMS = "sms"
+    MAILBOX = "mailbox"
+    CHATBOT = "chatbot"
+    OPEN311 = "open311"
+
+
+class Satisfaction(StrEnum):
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+    VERY_UNSATISFIED = "very_unsatisfied"
+
+
+SATISFIED_LEVELS = frozenset(
+    {Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED}
+)
+
+
+class AssignmentRole(StrEnum):
+    LEAD = "lead"  # 主办
+    ASSISTING = "assisting"  # 协办
+
+
+class AssignmentStatus(StrEnum):
+    PENDING = "pending"  # 待签收
+    ACKNOWLEDGED = "acknowledged"  # 已签收
+    REPLIED = "replied"  # 已答复
+    RETURNED = "returned"  # 已退单
+    ENDED = "ended"  # 改派或工单结束，不再由本单位办理
+
+
+class DeadlineStatus(StrEnum):
+    ON_TIME = "on_time"
+    ABOUT_TO_EXPIRE = "about_to_expire"
+    OVERDUE = "overdue"
+    PAUSED = "paused"
+    NONE = "none"
+
+
+STATE_LABELS = {
+    State.REGISTERED: "待派单",
+    State.DISPATCHED: "待签收",
+    State.HANDLING: "办理中",
+    State.RETURN_REVIEW: "退单审核中",
+    State.REPLIED: "已答复待办结",
+    State.CLOSED: "已办结待回访",
+    State.FINISHED: "已回访归档",
+    State.MERGED: "已并单",
+    State.WITHDRAWN: "已撤回",
+}
+ACTION_LABELS = {
+    Action.REGISTER: "受理登记",
+    Action.ANSWER_DIRECTLY: "直接答复",
+    Action.DISPATCH: "派单",
+    Action.ACKNOWLEDGE: "签收",
+    Action.ASSIST_ACKNOWLEDGE: "协办签收",
+    Action.RETURN: "退单",
+    Action.REASSIGN: "改派",
+    Action.REFUSE_RETURN: "驳回退单",
+    Action.REQUEST_EXTENSION: "申请延期",
+    Action.APPROVE_EXTENSION: "批准延期",
+    Action.REFUSE_EXTENSION: "驳回延期",
+    Action.ASSIST_REPLY: "协办答复",
+    Action.REPLY: "答复",
+    Action.REJECT_REPLY: "答复退回",
+    Action.REMIND: "催办",
+    Action.SUPERVISE: "督办",
+    Action.CLOSE: "办结",
+    Action.CALLBACK: "回访",
+    Action.REOPEN: "退回重办",
+    Action.RATE: "评价",
+    Action.MERGE: "并单",
+    Action.WITHDRAW: "撤回",
+}
+KIND_LABELS = {
+    Kind.CONSULTATION: "咨询",
+    Kind.HELP: "求助",
+    Kind.COMPLAINT: "投诉",
+    Kind.REPORT: "举报",
+    Kind.SUGGESTION: "建议",
+    Kind.PRAISE: "感谢",
+}
+URGENCY_LABELS = {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.CRITICAL: "特急"}
+CHANNEL_LABELS = {
+    Channel.PHONE: "电话",
+    Channel.WEB: "网站",
+    Channel.APP: "APP",
+    Channel.WECHAT: "微信",
+    Channel.SMS: "短信",
+    Channel.MAILBOX: "市长信箱",
+    Channel.CHATBOT: "智能客服",
+    Channel.OPEN311: "Open311",
+}
+SATISFACTION_LABELS = {
+    Satisfaction.VERY_SATISFIED: "非常满意",
+    Satisfaction.SATISFIED: "满意",
+    Satisfaction.BASICALLY_SATISFIED: "基本满意",
+    Satisfaction.UNSATISFIED: "不满意",
+    Satisfaction.VERY_UNSATISFIED: "非常不满意",
+}
+ASSIGNMENT_ROLE_LABELS = {AssignmentRole.LEAD: "主办", AssignmentRole.ASSISTING: "协办"}
+ASSIGNMENT_STATUS_LABELS = {
+    AssignmentStatus.PENDING: "待签收",
+    AssignmentStatus.ACKNOWLEDGED: "已签收",
+    AssignmentStatus.REPLIED: "已答复",
+    AssignmentStatus.RETURNED: "已退单",
+    AssignmentStatus.ENDED: "已结束",
+}
+DEADLINE_LABELS = {
+    DeadlineStatus.ON_TIME: "正常",
+    DeadlineStatus.ABOUT_TO_EXPIRE: "即将超期",
+    DeadlineStatus.OVERDUE: "已超期",
+    DeadlineStatus.PAUSED: "时限暂停",
+    DeadlineStatus.NONE: "—",
+}

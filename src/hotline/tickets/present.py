@@ -1,0 +1,190 @@
+"""Turning tickets into what a given actor may see: masking, labels, deadline status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+from hotline.security.masking import mask_name, mask_phone
+from hotline.security.permissions import sees_personal_data
+from hotline.tickets import workflow
+from hotline.tickets.categories import full_name
+from hotline.tickets.deadlines import deadline_status, remaining_label
+from hotline.tickets.enums import (
+    ACTION_LABELS,
+    Action,
+    ASSIGNMENT_ROLE_LABELS,
+    ASSIGNMENT_STATUS_LABELS,
+    DEADLINE_LABELS,
+    KIND_LABELS,
+    STATE_LABELS,
+    AssignmentRole,
+    AssignmentStatus,
+    DeadlineStatus,
+    Kind,
+    State,
+)
+from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.schemas import (
+    AssignmentOut,
+    AttachmentIn,
+    EventOut,
+    PublicTicketOut,
+    TicketOut,
+    TicketSummary,
+    UnitRef,
+)
+
+RUNNING = (State.DISPATCHED, State.HANDLING)
+
+
+def ticket_deadline(ticket: Ticket, rt: Runtime, now: datetime) -> DeadlineStatus:
+    if ticket.state == State.RETURN_REVIEW:
+        return DeadlineStatus.PAUSED
+    if ticket.state not in RUNNING:
+        return DeadlineStatus.NONE
+    return deadline_status(now=now, due_at=ticket.due_at, started_at=ticket.dispatched_at,
+                           warn_before_hours=rt.policy.warn_before_hours)
+
+
+def summary(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketSummary:
+    # Lists are always masked: only the detail page shows (and audits) personal data.
+    return TicketSummary(**_summary_fields(ticket, rt, now, masked=True))
+
+
+def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool) -> dict:
+    status = ticket_deadline(ticket, rt, now)
+    return dict(
+        id=ticket.id,
+        number=ticket.number,
+        state=ticket.state,
+        state_label=STATE_LABELS[State(ticket.state)],
+        kind=ticket.kind,
+        kind_label=KIND_LABELS[Kind(ticket.kind)],
+        channel=ticket.channel,
+        urgency=ticket.urgency,
+        category_code=ticket.category_code,
+        category_name=full_name(ticket.category_code),
+        title=ticket.title,
+        requester_name=(mask_name(ticket.requester_name) if masked else ticket.requester_name)
+        if not ticket.requester_anonymous else "匿名",
+        requester_phone=mask_phone(ticket.requester_phone) if masked else ticket.requester_phone,
+        lead_unit=ticket.lead_unit.short_name if ticket.lead_unit else None,
+        jurisdiction=ticket.jurisdiction.name if ticket.jurisdiction else None,
+        created_at=ticket.created_at,
+        due_at=ticket.due_at,
+        deadline_status=status,
+        deadline_label=DEADLINE_LABELS[status],
+        remaining=remaining_label(now, ticket.due_at) if status not in (DeadlineStatus.NONE,) else "—",
+        is_enterprise=ticket.is_enterprise,
+    )
+
+
+def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketOut:
+    masked = not sees_personal_data(actor, ticket)
+    fields = _summary_fields(ticket, rt, now, masked=masked)
+    return TicketOut(
+        **fields,
+        is_complex=ticket.is_complex,
+        confidential=ticket.confidential,
+        requester_anonymous=ticket.requester_anonymous,
+        requester_org=ticket.requester_org,
+        personal_data_masked=masked,
+        occurred_at=ticket.occurred_at,
+        occurred_desc=ticket.occurred_desc,
+        address=ticket.address,
+        content=ticket.content,
+        circumstances=ticket.circumstances,
+        dispatched_at=ticket.dispatched_at,
+        ack_due_at=ticket.ack_due_at,
+        return_due_at=ticket.return_due_at,
+        time_limit_label=ticket.time_limit_label,
+        extension_pending=ticket.extension_pending,
+        extension_requested_days=ticket.extension_requested_days,
+        extension_days_used=ticket.extension_days_used,
+        replied_at=ticket.replied_at,
+        reply_content=ticket.reply_content,
+        closed_at=ticket.closed_at,
+        callback_due_at=ticket.callback_due_at,
+        finished_at=ticket.finished_at,
+        answer_source=ticket.answer_source,
+        remind_count=ticket.remind_count,
+        supervise_count=ticket.supervise_count,
+        reopen_count=ticket.reopen_count,
+        return_count=ticket.return_count,
+        solved=ticket.solved,
+        satisfaction=ticket.satisfaction,
+        public_rating=ticket.public_rating,
+        parent_number=ticket.parent.number if ticket.parent_id and ticket.parent else None,
+        assignments=[
+            AssignmentOut(
+                unit=UnitRef(id=a.unit.id, code=a.unit.code, name=a.unit.name, short_name=a.unit.short_name),
+                role=a.role,
+                role_label=ASSIGNMENT_ROLE_LABELS[AssignmentRole(a.role)],
+                status=a.status,
+                status_label=ASSIGNMENT_STATUS_LABELS[AssignmentStatus(a.status)],
+                is_open=a.is_open,
+                round=a.round,
+                dispatched_at=a.dispatched_at,
+                due_at=a.due_at,
+                acknowledged_at=a.acknowledged_at,
+                replied_at=a.replied_at,
+                reply_content=a.reply_content,
+                return_reason=a.return_reason,
+            )
+            for a in ticket.assignments
+        ],
+        attachments=[
+            AttachmentIn(filename=f.filename, content_type=f.content_type, size_bytes=f.size_bytes, sha256=f.sha256,
+                         storage_ref=f.storage_ref)
+            for f in ticket.attachments
+        ],
+        allowed_actions=[str(a) for a in workflow.allowed_actions(ticket, actor, now, rt.policy)],
+    )
+
+
+def event_out(event: TicketEvent) -> EventOut:
+    return EventOut(
+        at=event.at,
+        action=event.action,
+        action_label=ACTION_LABELS[Action(event.action)],
+        from_state=event.from_state,
+        to_state=event.to_state,
+        actor_role=event.actor_role,
+        actor_name=event.actor_name,
+        unit=event.unit.short_name if event.unit else None,
+        note=event.note,
+        data=event.data or {},
+    )
+
+
+PUBLIC_NOTE_ACTIONS = {"answer_directly", "reply", "withdraw", "rate"}
+
+
+def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTicketOut:
+    return PublicTicketOut(
+        number=ticket.number,
+        state=ticket.state,
+        state_label=STATE_LABELS[State(ticket.state)],
+        kind_label=KIND_LABELS[Kind(ticket.kind)],
+        title=ticket.title,
+        created_at=ticket.created_at,
+        due_at=ticket.due_at,
+        lead_unit=ticket.lead_unit.name if ticket.lead_unit else None,
+        reply_content=ticket.reply_content if ticket.state in (State.CLOSED, State.FINISHED) else None,
+        closed_at=ticket.closed_at,
+        public_rating=ticket.public_rating,
+        can_rate=ticket.state in (State.CLOSED, State.FINISHED) and not ticket.public_rating,
+        can_withdraw=ticket.state in (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW),
+        timeline=[
+            {
+                "at": e.at,
+                "action": e.action,
+                "label": ACTION_LABELS[Action(e.action)],
+                "unit": e.unit.short_name if e.unit else None,
+                "note": e.note if e.action in PUBLIC_NOTE_ACTIONS else None,
+            }
+            for e in events
+        ],
+    )

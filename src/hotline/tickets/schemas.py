@@ -1,0 +1,212 @@
+"""What comes in and goes out of the ticket API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from hotline.tickets.enums import Channel, Kind, Satisfaction, Urgency
+
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\-]{3,20}$")]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Text5000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+
+T = TypeVar("T")
+
+
+class AttachmentIn(BaseModel):
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    content_type: Annotated[str, StringConstraints(max_length=100)] = "application/octet-stream"
+    size_bytes: int = Field(ge=0, le=100 * 1024 * 1024)
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    storage_ref: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class DispatchIn(BaseModel):
+    lead_unit_id: int
+    assisting_unit_ids: list[int] = Field(default_factory=list, max_length=10)
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class DirectAnswerIn(BaseModel):
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    answer_source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel = Channel.PHONE
+    kind: Kind
+    category_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,16}$")] | None = None
+    urgency: Urgency = Urgency.NORMAL
+    is_enterprise: bool = False
+    is_complex: bool = False
+    confidential: bool = False
+    requester_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    requester_phone: Phone | None = None
+    requester_anonymous: bool = False
+    requester_org: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    occurred_at: datetime | None = None
+    occurred_desc: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    jurisdiction_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=5000)]
+    circumstances: Text5000 | None = None
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    dispatch: DispatchIn | None = None
+    direct_answer: DirectAnswerIn | None = None
+
+    @model_validator(mode="after")
+    def _one_next_step(self) -> "TicketCreate":
+        if self.dispatch and self.direct_answer:
+            raise ValueError("不能同时派单和直接答复")
+        if self.occurred_at is not None and self.occurred_at.tzinfo is None:
+            raise ValueError("发生时间须带时区，例如 2026-11-23T09:30:00+08:00")
+        return self
+
+
+class ActionIn(BaseModel):
+    """Parameters of any workflow action; each action reads the ones it needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    content: Text5000 | None = None
+    answer: Text5000 | None = None
+    answer_source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    lead_unit_id: int | None = None
+    assisting_unit_ids: list[int] = Field(default_factory=list, max_length=10)
+    days: int | None = Field(default=None, ge=1, le=60)
+    solved: bool | None = None
+    satisfaction: Satisfaction | None = None
+    parent_id: int | None = None
+    parent_number: Annotated[str, StringConstraints(max_length=32)] | None = None
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class UnitRef(BaseModel):
+    id: int
+    code: str
+    name: str
+    short_name: str
+
+
+class AssignmentOut(BaseModel):
+    unit: UnitRef
+    role: str
+    role_label: str
+    status: str
+    status_label: str
+    is_open: bool
+    round: int
+    dispatched_at: datetime
+    due_at: datetime | None
+    acknowledged_at: datetime | None
+    replied_at: datetime | None
+    reply_content: str | None
+    return_reason: str | None
+
+
+class EventOut(BaseModel):
+    at: datetime
+    action: str
+    action_label: str
+    from_state: str | None
+    to_state: str
+    actor_role: str
+    actor_name: str
+    unit: str | None
+    note: str | None
+    data: dict[str, Any]
+
+
+class TicketSummary(BaseModel):
+    id: int
+    number: str
+    state: str
+    state_label: str
+    kind: str
+    kind_label: str
+    channel: str
+    urgency: str
+    category_code: str | None
+    category_name: str
+    title: str
+    requester_name: str | None
+    requester_phone: str | None
+    lead_unit: str | None
+    jurisdiction: str | None
+    created_at: datetime
+    due_at: datetime | None
+    deadline_status: str
+    deadline_label: str
+    remaining: str
+    is_enterprise: bool
+
+
+class TicketOut(TicketSummary):
+    is_complex: bool
+    confidential: bool
+    requester_anonymous: bool
+    requester_org: str | None
+    personal_data_masked: bool
+    occurred_at: datetime | None
+    occurred_desc: str | None
+    address: str | None
+    content: str
+    circumstances: str | None
+    dispatched_at: datetime | None
+    ack_due_at: datetime | None
+    return_due_at: datetime | None
+    time_limit_label: str | None
+    extension_pending: bool
+    extension_requested_days: int | None
+    extension_days_used: int
+    replied_at: datetime | None
+    reply_content: str | None
+    closed_at: datetime | None
+    callback_due_at: datetime | None
+    finished_at: datetime | None
+    answer_source: str | None
+    remind_count: int
+    supervise_count: int
+    reopen_count: int
+    return_count: int
+    solved: bool | None
+    satisfaction: str | None
+    public_rating: str | None
+    parent_number: str | None
+    assignments: list[AssignmentOut]
+    attachments: list[AttachmentIn]
+    allowed_actions: list[str]
+
+
+class PublicTicketOut(BaseModel):
+    """What the public portal shows to whoever knows the number and the phone's last four digits."""
+
+    number: str
+    state: str
+    state_label: str
+    kind_label: str
+    title: str
+    created_at: datetime
+    due_at: datetime | None
+    lead_unit: str | None
+    reply_content: str | None
+    closed_at: datetime | None
+    public_rating: str | None
+    can_rate: bool
+    can_withdraw: bool
+    timeline: list[dict[str, Any]]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int

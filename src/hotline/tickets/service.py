@@ -1,0 +1,695 @@
+"""The only code that changes tickets: registration, every workflow action, reads with scope checks.
+
+Each public function is one use case and owns its transaction (one commit). Every change appends a
+TicketEvent; a refused action raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.clock import add_working_days, to_local
+from hotline.errors import Conflict, DomainError, NotFound
+from hotline.org.models import Jurisdiction, Unit
+from hotline.runtime import Runtime
+from hotline.security import audit
+from hotline.security.actor import Actor
+from hotline.security.permissions import ensure_can_view, visible_condition
+from hotline.tickets import workflow
+from hotline.tickets.categories import catalogue
+from hotline.tickets.deadlines import shift_for_pause
+from hotline.tickets.elements import ELEMENT_LABELS, missing_elements
+from hotline.tickets.enums import (
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Kind,
+    State,
+)
+from hotline.tickets.models import (
+    IdempotencyKey,
+    Ticket,
+    TicketAssignment,
+    TicketAttachment,
+    TicketCounter,
+    TicketEvent,
+)
+from hotline.tickets.schemas import ActionIn, TicketCreate
+
+OPEN_STATES = (State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW)
+
+
+# ---- registration -------------------------------------------------------------------------
+
+
+def register(
+    db: Session,
+    rt: Runtime,
+    *,
+    actor: Actor,
+    data: TicketCreate,
+    idempotency_key: str | None = None,
+) -> tuple[Ticket, bool]:
+    """Accept a request as a ticket; returns (ticket, created). A repeated Idempotency-Key returns
+    the ticket it created before."""
+    owner = f"user:{actor.user_id}" if actor.user_id else "public"
+    request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+    if idempotency_key:
+        existing = _ticket_for_key(db, owner, idempotency_key, request_hash)
+        if existing is not None:
+            return existing, False
+    now = rt.clock.now()
+    workflow.check(workflow.Context(ticket=None, actor=actor, now=now, policy=rt.policy), Action.REGISTER)
+    fields = data.model_dump()
+    missing = missing_elements(Kind(data.kind), fields)
+    if missing:
+        labels = "、".join(ELEMENT_LABELS[m] for m in missing)
+        raise DomainError("intake_elements_missing", f"受理要素不全，请补充：{labels}", status_code=422)
+    if not data.requester_anonymous and not data.requester_phone:
+        raise DomainError("requester_phone_required", "请填写诉求人联系电话（匿名诉求请勾选匿名）", status_code=422)
+    if data.category_code and data.category_code not in catalogue():
+        raise DomainError("unknown_category", f"诉求分类代码 {data.category_code} 不存在", status_code=422)
+    jurisdiction = _jurisdiction(db, data.jurisdiction_code) if data.jurisdiction_code else None
+
+    ticket = Ticket(
+        number="",
+        state=State.REGISTERED,
+        channel=data.channel,
+        kind=data.kind,
+        category_code=data.category_code,
+        urgency=data.urgency,
+        is_enterprise=data.is_enterprise,
+        is_complex=data.is_complex,
+        confidential=data.confidential,
+        requester_name=None if data.requester_anonymous else data.requester_name,
+        requester_phone=data.requester_phone,
+        requester_anonymous=data.requester_anonymous,
+        requester_org=data.requester_org,
+        occurred_at=data.occurred_at,
+        occurred_desc=data.occurred_desc,
+        address=data.address,
+        jurisdiction_id=jurisdiction.id if jurisdiction else None,
+        jurisdiction_path=jurisdiction.path if jurisdiction else None,
+        title=data.title,
+        content=data.content,
+        circumstances=data.circumstances,
+        created_at=now,
+        updated_at=now,
+        registered_by_id=actor.user_id,
+        extension_pending=False,
+        extension_days_used=0,
+        remind_count=0,
+        supervise_count=0,
+        reopen_count=0,
+        return_count=0,
+    )
+    ticket.assignments = []
+    ticket.attachments = [TicketAttachment(created_at=now, **a.model_dump()) for a in data.attachments]
+    try:
+        ticket.number = _next_number(db, rt, now)
+        db.add(ticket)
+        db.flush()
+        _event(db, ticket, actor, now, Action.REGISTER, None, State.REGISTERED, note=data.title)
+        if data.dispatch:
+            _apply(db, rt, ticket, actor, now, Action.DISPATCH, ActionIn(**data.dispatch.model_dump()))
+        elif data.direct_answer:
+            _apply(db, rt, ticket, actor, now, Action.ANSWER_DIRECTLY, ActionIn(**data.direct_answer.model_dump()))
+        if idempotency_key:
+            db.add(IdempotencyKey(owner=owner, key=idempotency_key, request_hash=request_hash,
+                                  ticket_id=ticket.id, created_at=now))
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        # Another request with the same key won the race: answer with its ticket.
+        if idempotency_key:
+            existing = _ticket_for_key(db, owner, idempotency_key, request_hash)
+            if existing is not None:
+                return existing, False
+        raise
+    except Exception:
+        db.rollback()
+        raise
+    return ticket, True
+
+
+def _ticket_for_key(db: Session, owner: str, key: str, request_hash: str) -> Ticket | None:
+    row = db.execute(
+        select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise Conflict("idempotency_key_reused", "该 Idempotency-Key 已用于另一份不同的诉求，请更换")
+    return db.get(Ticket, row.ticket_id)
+
+
+def _next_number(db: Session, rt: Runtime, now: datetime) -> str:
+    """NJ20261123-000123: city code, local date, the day's sequence."""
+    day = to_local(now).strftime("%Y%m%d")
+    value = db.execute(
+        update(TicketCounter).where(TicketCounter.day == day).values(value=TicketCounter.value + 1)
+        .returning(TicketCounter.value)
+    ).scalar_one_or_none()
+    if value is None:
+        try:
+            with db.begin_nested():
+                db.execute(insert(TicketCounter).values(day=day, value=1))
+            value = 1
+        except IntegrityError:
+            value = db.execute(
+                update(TicketCounter).where(TicketCounter.day == day).values(value=TicketCounter.value + 1)
+                .returning(TicketCounter.value)
+            ).scalar_one()
+    return f"{rt.settings.city_code}{day}-{value:06d}"
+
+
+def _jurisdiction(db: Session, code: str) -> Jurisdiction:
+    found = db.execute(select(Jurisdiction).where(Jurisdiction.code == code)).scalar_one_or_none()
+    if found is None:
+        raise DomainError("unknown_jurisdiction", f"属地代码 {code} 不存在", status_code=422)
+    return found
+
+
+# ---- workflow actions ---------------------------------------------------------------------
+
+
+def act(
+    db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, action: Action, params: ActionIn
+) -> Ticket:
+    """Perform one workflow action on a ticket, as one transaction."""
+    try:
+        ticket = _load_for_update(db, ticket_id)
+        ensure_can_view(actor, ticket)
+        _apply(db, rt, ticket, actor, rt.clock.now(), action, params)
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return ticket
+
+
+def _load_for_update(db: Session, ticket_id: int) -> Ticket:
+    # Row lock on PostgreSQL (two dispatchers cannot both act); SQLite's IMMEDIATE
+    # transaction already serialises writers.
+    ticket = db.execute(
+        select(Ticket).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+    ).unique().scalar_one_or_none()
+    if ticket is None:
+        raise NotFound("ticket_not_found", "工单不存在")
+    db.refresh(ticket, attribute_names=["assignments"])
+    return ticket
+
+
+@dataclass
+class Effect:
+    note: str | None = None
+    unit_id: int | None = None
+    data: dict[str, Any] | None = None
+
+
+def _apply(
+    db: Session, rt: Runtime, ticket: Ticket, actor: Actor, now: datetime, action: Action, params: ActionIn
+) -> None:
+    raw = params.model_dump()
+    if action == Action.MERGE and not raw.get("parent_id") and raw.get("parent_number"):
+        raw["parent_id"] = _id_for_number(db, raw["parent_number"])
+    ctx = workflow.Context(ticket=ticket, actor=actor, now=now, policy=rt.policy, params=raw)
+    transition = workflow.check(ctx, action)
+    before = State(ticket.state)
+    effect = EFFECTS[action](db, rt, ticket, actor, now, params if action != Action.MERGE else ActionIn(**raw))
+    after = transition.next_state(before)
+    ticket.state = after
+    ticket.updated_at = now
+    _event(db, ticket, actor, now, action, before, after, note=effect.note, unit_id=effect.unit_id,
+           data=effect.data)
+
+
+def _event(
+    db: Session,
+    ticket: Ticket,
+    actor: Actor,
+    now: datetime,
+    action: Action,
+    before: State | None,
+    after: State,
+    *,
+    note: str | None = None,
+    unit_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    db.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=now,
+            action=action,
+            from_state=before,
+            to_state=after,
+            actor_user_id=actor.user_id,
+            actor_role=actor.role,
+            actor_name=actor.name,
+            unit_id=unit_id if unit_id is not None else actor.unit_id,
+            note=note,
+            data=data or {},
+        )
+    )
+
+
+def _facts(ticket: Ticket, unit: Unit) -> dict[str, Any]:
+    return {
+        "kind": ticket.kind,
+        "urgency": ticket.urgency,
+        "unit_kind": unit.kind,
+        "is_complex": ticket.is_complex,
+        "is_enterprise": ticket.is_enterprise,
+        "channel": ticket.channel,
+    }
+
+
+def _unit(db: Session, unit_id: int) -> Unit:
+    unit = db.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        raise DomainError("unknown_unit", f"承办单位（编号 {unit_id}）不存在或已停用", status_code=422)
+    return unit
+
+
+def _dispatch_to(db: Session, rt: Runtime, ticket: Ticket, now: datetime, lead_id: int,
+                 assisting_ids: list[int]) -> Effect:
+    """Open a new dispatch round: deadlines from now, the lead unit and any assisting units."""
+    lead = _unit(db, lead_id)
+    assisting = [_unit(db, uid) for uid in dict.fromkeys(assisting_ids) if uid != lead_id]
+    limit = rt.policy.handling_limit(_facts(ticket, lead))
+    due = limit.apply(now)
+    ticket.lead_unit_id = lead.id
+    ticket.lead_unit = lead
+    ticket.dispatched_at = now
+    ticket.due_at = due
+    ticket.time_limit_label = limit.label
+    ticket.ack_due_at = rt.policy.acknowledge_limit(_facts(ticket, lead)).apply(now)
+    ticket.return_due_at = rt.policy.return_window.apply(now)
+    ticket.paused_at = None
+    ticket.extension_pending = False
+    ticket.extension_requested_days = None
+    ticket.replied_at = None
+    ticket.reply_content = None
+    ticket.closed_at = None
+    ticket.callback_due_at = None
+    round_no = max((a.round for a in ticket.assignments), default=0) + 1
+    for unit, role in [(lead, AssignmentRole.LEAD), *[(u, AssignmentRole.ASSISTING) for u in assisting]]:
+        assignment = TicketAssignment(
+            ticket_id=ticket.id, unit_id=unit.id, role=role, status=AssignmentStatus.PENDING, is_open=True,
+            round=round_no, dispatched_at=now, due_at=due,
+        )
+        assignment.unit = unit
+        ticket.assignments.append(assignment)
+        db.add(assignment)
+    names = "、".join(u.short_name for u in assisting)
+    note = f"主办：{lead.short_name}" + (f"；协办：{names}" if names else "") + f"；时限{limit.label}"
+    return Effect(note=note, unit_id=lead.id,
+                  data={"lead_unit_id": lead.id, "assisting_unit_ids": [u.id for u in assisting],
+                        "due_at": due.isoformat(), "time_limit": limit.label})
+
+
+def _end_assignments(ticket: Ticket, *, keep_status: bool = False) -> None:
+    for a in ticket.assignments:
+        if a.is_open:
+            a.is_open = False
+            if not keep_status and a.status not in (AssignmentStatus.RETURNED, AssignmentStatus.REPLIED):
+                a.status = AssignmentStatus.ENDED
+
+
+def _my_assignment(ticket: Ticket, actor: Actor, role: AssignmentRole) -> TicketAssignment:
+    return next(a for a in ticket.assignments if a.is_open and a.unit_id == actor.unit_id and a.role == role)
+
+
+def _lead(ticket: Ticket) -> TicketAssignment | None:
+    leads = [a for a in ticket.assignments if a.role == AssignmentRole.LEAD]
+    return leads[-1] if leads else None
+
+
+EffectFn = Callable[[Session, Runtime, Ticket, Actor, datetime, ActionIn], Effect]
+
+
+def _answer_directly(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.reply_content = p.answer
+    t.answer_source = p.answer_source
+    t.replied_at = now
+    t.closed_at = now
+    t.callback_due_at = rt.policy.callback_window.apply(now)
+    return Effect(note=p.answer, data={"answer_source": p.answer_source})
+
+
+def _dispatch(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    effect = _dispatch_to(db, rt, t, now, p.lead_unit_id or 0, p.assisting_unit_ids)
+    if p.note:
+        effect.note = f"{effect.note}。{p.note}"
+    return effect
+
+
+def _acknowledge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    a = _my_assignment(t, actor, AssignmentRole.LEAD)
+    a.status = AssignmentStatus.ACKNOWLEDGED
+    a.acknowledged_at = now
+    late = t.ack_due_at is not None and now > t.ack_due_at
+    return Effect(note=p.note, data={"late": late})
+
+
+def _assist_acknowledge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    a = _my_assignment(t, actor, AssignmentRole.ASSISTING)
+    a.status = AssignmentStatus.ACKNOWLEDGED
+    a.acknowledged_at = now
+    return Effect(note=p.note)
+
+
+def _return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    a = _my_assignment(t, actor, AssignmentRole.LEAD)
+    a.status = AssignmentStatus.RETURNED
+    a.return_reason = p.reason
+    t.paused_at = now
+    t.return_count += 1
+    return Effect(note=p.reason)
+
+
+def _reassign(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    previous = t.lead_unit_id
+    _end_assignments(t)
+    effect = _dispatch_to(db, rt, t, now, p.lead_unit_id or 0, p.assisting_unit_ids)
+    effect.note = f"{p.reason or '退单理由成立'}；{effect.note}"
+    effect.data = {**(effect.data or {}), "previous_lead_unit_id": previous}
+    return effect
+
+
+def _refuse_return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    lead = _lead(t)
+    assert lead is not None
+    lead.status = AssignmentStatus.ACKNOWLEDGED
+    lead.acknowledged_at = lead.acknowledged_at or now
+    if t.paused_at is not None:
+        t.due_at = shift_for_pause(t.due_at, t.paused_at, now)
+        lead.due_at = t.due_at
+    t.paused_at = None
+    return Effect(note=p.reason, unit_id=lead.unit_id, data={"due_at": t.due_at.isoformat() if t.due_at else None})
+
+
+def _request_extension(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.extension_pending = True
+    t.extension_requested_days = p.days
+    return Effect(note=p.reason, data={"days": p.days})
+
+
+def _approve_extension(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    days = t.extension_requested_days or 0
+    assert t.due_at is not None
+    t.due_at = add_working_days(t.due_at, days)
+    t.extension_days_used += days
+    t.extension_pending = False
+    t.extension_requested_days = None
+    for a in t.assignments:
+        if a.is_open:
+            a.due_at = t.due_at
+    return Effect(note=p.note, unit_id=t.lead_unit_id, data={"days": days, "due_at": t.due_at.isoformat()})
+
+
+def _refuse_extension(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    days = t.extension_requested_days
+    t.extension_pending = False
+    t.extension_requested_days = None
+    return Effect(note=p.reason, unit_id=t.lead_unit_id, data={"days": days})
+
+
+def _assist_reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    a = _my_assignment(t, actor, AssignmentRole.ASSISTING)
+    a.status = AssignmentStatus.REPLIED
+    a.replied_at = now
+    a.reply_content = p.content
+    a.acknowledged_at = a.acknowledged_at or now
+    return Effect(note=p.content)
+
+
+def _reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    a = _my_assignment(t, actor, AssignmentRole.LEAD)
+    a.status = AssignmentStatus.REPLIED
+    a.replied_at = now
+    a.reply_content = p.content
+    t.replied_at = now
+    t.reply_content = p.content
+    t.extension_pending = False
+    t.extension_requested_days = None
+    on_time = t.due_at is None or now <= t.due_at
+    _end_assignments(t, keep_status=True)
+    return Effect(note=p.content, data={"on_time": on_time})
+
+
+def _reject_reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    lead = _lead(t)
+    assert lead is not None
+    lead.is_open = True
+    lead.status = AssignmentStatus.ACKNOWLEDGED
+    t.replied_at = None
+    return Effect(note=p.reason, unit_id=lead.unit_id)
+
+
+def _remind(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.remind_count += 1
+    return Effect(note=p.note, unit_id=t.lead_unit_id)
+
+
+def _supervise(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.supervise_count += 1
+    return Effect(note=p.note, unit_id=t.lead_unit_id)
+
+
+def _close(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.closed_at = now
+    t.callback_due_at = rt.policy.callback_window.apply(now)
+    return Effect(note=p.note, unit_id=t.lead_unit_id)
+
+
+def _callback(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.solved = p.solved
+    t.satisfaction = p.satisfaction
+    t.finished_at = now
+    return Effect(note=p.note, unit_id=t.lead_unit_id,
+                  data={"solved": p.solved, "satisfaction": p.satisfaction})
+
+
+def _reopen(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.solved = p.solved
+    t.satisfaction = p.satisfaction
+    lead_id = p.lead_unit_id or t.lead_unit_id
+    if not lead_id:
+        raise workflow.refuse("lead_unit_required", "该工单曾直接答复、未派单，重办请选择主办单位")
+    t.reopen_count += 1
+    _end_assignments(t)
+    effect = _dispatch_to(db, rt, t, now, lead_id, p.assisting_unit_ids)
+    effect.note = f"{p.note or '回访不满意或未解决'}；{effect.note}"
+    effect.data = {**(effect.data or {}), "solved": p.solved, "satisfaction": p.satisfaction}
+    return effect
+
+
+def _rate(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.public_rating = p.satisfaction
+    t.public_comment = p.comment
+    return Effect(note=p.comment, unit_id=t.lead_unit_id, data={"satisfaction": p.satisfaction})
+
+
+def _merge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    parent = db.get(Ticket, p.parent_id)
+    if parent is None:
+        raise NotFound("parent_not_found", "要并入的主工单不存在")
+    if parent.state in (State.MERGED, State.WITHDRAWN, State.FINISHED):
+        raise workflow.refuse("parent_not_open", f"主工单 {parent.number} 已结束，不能并入")
+    if parent.parent_id == t.id:
+        raise workflow.refuse("merge_cycle", "两张工单不能互相并入")
+    t.parent_id = parent.id
+    _end_assignments(t)
+    return Effect(note=p.note or f"并入 {parent.number}", data={"parent_id": parent.id, "parent_number": parent.number})
+
+
+def _withdraw(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    _end_assignments(t)
+    return Effect(note=p.reason or p.note)
+
+
+EFFECTS: dict[Action, EffectFn] = {
+    Action.ANSWER_DIRECTLY: _answer_directly,
+    Action.DISPATCH: _dispatch,
+    Action.ACKNOWLEDGE: _acknowledge,
+    Action.ASSIST_ACKNOWLEDGE: _assist_acknowledge,
+    Action.RETURN: _return,
+    Action.REASSIGN: _reassign,
+    Action.REFUSE_RETURN: _refuse_return,
+    Action.REQUEST_EXTENSION: _request_extension,
+    Action.APPROVE_EXTENSION: _approve_extension,
+    Action.REFUSE_EXTENSION: _refuse_extension,
+    Action.ASSIST_REPLY: _assist_reply,
+    Action.REPLY: _reply,
+    Action.REJECT_REPLY: _reject_reply,
+    Action.REMIND: _remind,
+    Action.SUPERVISE: _supervise,
+    Action.CLOSE: _close,
+    Action.CALLBACK: _callback,
+    Action.REOPEN: _reopen,
+    Action.RATE: _rate,
+    Action.MERGE: _merge,
+    Action.WITHDRAW: _withdraw,
+}
+
+
+def _id_for_number(db: Session, number: str) -> int:
+    found = db.execute(select(Ticket.id).where(Ticket.number == number.strip())).scalar_one_or_none()
+    if found is None:
+        raise NotFound("parent_not_found", f"工单 {number} 不存在")
+    return found
+
+
+# ---- reads --------------------------------------------------------------------------------
+
+
+def get(db: Session, *, actor: Actor, ticket_id: int) -> Ticket:
+    ticket = db.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("ticket_not_found", "工单不存在")
+    ensure_can_view(actor, ticket)
+    return ticket
+
+
+def get_by_number(db: Session, *, actor: Actor, number: str) -> Ticket:
+    ticket_id = db.execute(select(Ticket.id).where(Ticket.number == number)).scalar_one_or_none()
+    if ticket_id is None:
+        raise NotFound("ticket_not_found", f"工单 {number} 不存在")
+    return get(db, actor=actor, ticket_id=ticket_id)
+
+
+def record_personal_data_read(db: Session, rt: Runtime, *, actor: Actor, ticket: Ticket) -> None:
+    """谁使用、谁负责: each unmasked view of a requester's data is logged, as its own commit."""
+    audit.record(db, actor=actor, at=rt.clock.now(), action="view_personal_data", object_type="ticket",
+                 object_id=ticket.number)
+    db.commit()
+
+
+def history(db: Session, *, ticket_id: int) -> list[TicketEvent]:
+    return list(
+        db.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
+        .scalars()
+    )
+
+
+@dataclass
+class Filters:
+    state: list[State] | None = None
+    unit_id: int | None = None
+    kind: Kind | None = None
+    category_code: str | None = None
+    overdue: bool | None = None
+    about_to_expire: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: str | None = None
+    phone: str | None = None
+    open_for_unit: bool = False
+    extension_pending: bool | None = None
+
+
+def search(
+    db: Session, rt: Runtime, *, actor: Actor, filters: Filters, page: int = 1, page_size: int = 20
+) -> tuple[list[Ticket], int]:
+    """One page of the tickets this actor may see, filtered in the database."""
+    page = max(page, 1)
+    page_size = max(1, min(page_size, rt.settings.page_size_max))
+    now = rt.clock.now()
+    conds: list[Any] = [visible_condition(actor)]
+    order: list[Any] = [Ticket.id.desc()]
+    query = select(Ticket)
+    if filters.open_for_unit and actor.unit_id is not None:
+        # The unit's queue: driven by the (unit_id, is_open, due_at) index.
+        query = query.join(TicketAssignment, TicketAssignment.ticket_id == Ticket.id)
+        conds = [TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True)]
+        order = [TicketAssignment.due_at.asc(), Ticket.id.asc()]
+    if filters.state:
+        conds.append(Ticket.state.in_([str(s) for s in filters.state]))
+    if filters.unit_id:
+        conds.append(
+            Ticket.id.in_(select(TicketAssignment.ticket_id).where(TicketAssignment.unit_id == filters.unit_id))
+        )
+    if filters.kind:
+        conds.append(Ticket.kind == filters.kind)
+    if filters.category_code:
+        conds.append(Ticket.category_code.startswith(filters.category_code, autoescape=True))
+    if filters.overdue is True:
+        conds += [Ticket.state.in_([str(s) for s in (State.DISPATCHED, State.HANDLING)]), Ticket.due_at < now]
+    if filters.about_to_expire is True:
+        warn = rt.policy.warn_before_hours
+        conds += [
+            Ticket.state.in_([str(s) for s in (State.DISPATCHED, State.HANDLING)]),
+            Ticket.due_at >= now,
+            Ticket.due_at <= now + timedelta(hours=warn),
+        ]
+    if filters.extension_pending is not None:
+        conds.append(Ticket.extension_pending.is_(filters.extension_pending))
+    if filters.created_from:
+        conds.append(Ticket.created_at >= filters.created_from)
+    if filters.created_to:
+        conds.append(Ticket.created_at < filters.created_to)
+    if filters.phone:
+        conds.append(Ticket.requester_phone == filters.phone)
+    if filters.text:
+        like = f"%{filters.text.strip()}%"
+        conds.append(or_(Ticket.number == filters.text.strip(), Ticket.title.like(like), Ticket.content.like(like),
+                         Ticket.address.like(like)))
+    total = db.execute(select(func.count()).select_from(query.where(*conds).subquery())).scalar_one()
+    rows = db.execute(query.where(*conds).order_by(*order).limit(page_size).offset((page - 1) * page_size))
+    return list(rows.unique().scalars()), total
+
+
+def earlier_by_phone(db: Session, *, actor: Actor, phone: str, limit: int = 10) -> list[Ticket]:
+    """The requester's earlier tickets, for the operator's intake screen."""
+    rows = db.execute(
+        select(Ticket).where(Ticket.requester_phone == phone, visible_condition(actor))
+        .order_by(Ticket.id.desc()).limit(limit)
+    )
+    return list(rows.unique().scalars())
+
+
+# ---- the public portal --------------------------------------------------------------------
+
+
+def public_lookup(db: Session, *, number: str, phone_last4: str) -> Ticket:
+    """Progress lookup by number and the phone's last four digits; one message for every miss."""
+    ticket = db.execute(select(Ticket).where(Ticket.number == number.strip().upper())).unique().scalar_one_or_none()
+    phone = (ticket.requester_phone or "") if ticket else ""
+    if ticket is None or len(phone_last4) != 4 or not phone.endswith(phone_last4):
+        raise NotFound("lookup_failed", "未找到工单：请核对工单编号和手机号后四位")
+    return ticket
+
+
+def public_act(
+    db: Session, rt: Runtime, *, number: str, phone_last4: str, action: Action, params: ActionIn, client: str | None
+) -> Ticket:
+    if action not in (Action.RATE, Action.WITHDRAW):
+        raise DomainError("public_action_forbidden", "公众只能评价或撤回诉求", status_code=403)
+    ticket = public_lookup(db, number=number, phone_last4=phone_last4)
+    try:
+        ticket = _load_for_update(db, ticket.id)
+        _apply(db, rt, ticket, Actor.requester(client), rt.clock.now(), action, params)
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return ticket
+
+
+def public_events(db: Session, ticket: Ticket) -> list[TicketEvent]:
+    """The public timeline: what happened, without staff names or internal notes."""
+    visible = {Action.REGISTER, Action.ANSWER_DIRECTLY, Action.DISPATCH, Action.ACKNOWLEDGE, Action.REASSIGN,
+               Action.REPLY, Action.CLOSE, Action.CALLBACK, Action.REOPEN, Action.RATE, Action.WITHDRAW,
+               Action.MERGE, Action.APPROVE_EXTENSION}
+    return [e for e in history(db, ticket_id=ticket.id) if e.action in visible]

@@ -1,0 +1,286 @@
+"""The closed loop as one table: (state, action) → (next state, who may, guards).
+
+Pure rules, no database: the service asks `check()` before it changes anything, then applies the
+action's effects. Guards read a ticket-like object, the actor and the action's parameters; each
+refusal is an InvalidTransition with a clear Chinese message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hotline.errors import InvalidTransition
+from hotline.security.actor import Actor
+from hotline.security.roles import Role
+from hotline.tickets.deadlines import Policy
+from hotline.tickets.enums import (
+    ACTION_LABELS,
+    SATISFIED_LEVELS,
+    STATE_LABELS,
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Satisfaction,
+    State,
+)
+from hotline.security.roles import ROLE_LABELS
+
+
+@dataclass(frozen=True)
+class Context:
+    ticket: Any  # a Ticket, or any object with the same attributes (tests use plain objects)
+    actor: Actor
+    now: datetime
+    policy: Policy
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+Guard = Callable[[Context], None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    source: State | None  # None: the ticket does not exist yet
+    target: State | None  # None: the state does not change
+    roles: frozenset[Role]
+    guards: tuple[Guard, ...] = ()
+
+    def next_state(self, current: State | None) -> State:
+        return self.target or current  # type: ignore[return-value]
+
+
+def refuse(code: str, message: str) -> InvalidTransition:
+    return InvalidTransition(code, message)
+
+
+# ---- guards -------------------------------------------------------------------------------
+
+
+def _open_assignments(ctx: Context, role: AssignmentRole | None = None) -> list[Any]:
+    return [
+        a
+        for a in ctx.ticket.assignments
+        if a.is_open and a.unit_id == ctx.actor.unit_id and (role is None or a.role == role)
+    ]
+
+
+def actor_is_lead_unit(ctx: Context) -> None:
+    if not _open_assignments(ctx, AssignmentRole.LEAD):
+        raise refuse("not_lead_unit", "只有本工单的主办单位可以执行此操作")
+
+
+def actor_is_assisting_unit(ctx: Context) -> None:
+    if not _open_assignments(ctx, AssignmentRole.ASSISTING):
+        raise refuse("not_assisting_unit", "只有本工单的协办单位可以执行此操作")
+
+
+def assist_not_acknowledged(ctx: Context) -> None:
+    if all(a.status != AssignmentStatus.PENDING for a in _open_assignments(ctx, AssignmentRole.ASSISTING)):
+        raise refuse("already_acknowledged", "本单位已签收该工单")
+
+
+def assist_not_replied(ctx: Context) -> None:
+    if all(a.status == AssignmentStatus.REPLIED for a in _open_assignments(ctx, AssignmentRole.ASSISTING)):
+        raise refuse("already_replied", "本单位已提交协办答复")
+
+
+def needs_text(param: str, label: str, min_len: int = 2) -> Guard:
+    def guard(ctx: Context) -> None:
+        value = (ctx.params.get(param) or "").strip()
+        if len(value) < min_len:
+            raise refuse(f"{param}_required", f"请填写{label}（至少{min_len}个字）")
+
+    guard.__name__ = f"needs_{param}"
+    return guard
+
+
+def needs_unit(ctx: Context) -> None:
+    if not ctx.params.get("lead_unit_id"):
+        raise refuse("lead_unit_required", "请选择主办单位")
+
+
+def within_return_window(ctx: Context) -> None:
+    due = ctx.ticket.return_due_at
+    if due is not None and ctx.now > due:
+        raise refuse("return_window_passed", "已超过退单时限（派单后2个工作日内），请按时办理或申请延期")
+
+
+def no_pending_extension(ctx: Context) -> None:
+    if ctx.ticket.extension_pending:
+        raise refuse("extension_pending", "已有延期申请待审核，请勿重复申请")
+
+
+def extension_pending(ctx: Context) -> None:
+    if not ctx.ticket.extension_pending:
+        raise refuse("no_extension_pending", "没有待审核的延期申请")
+
+
+def not_overdue(ctx: Context) -> None:
+    if ctx.ticket.due_at is not None and ctx.now > ctx.ticket.due_at:
+        raise refuse("already_overdue", "工单已超期，不能再申请延期")
+
+
+def extension_within_cap(ctx: Context) -> None:
+    days = ctx.params.get("days")
+    if not isinstance(days, int) or days < 1:
+        raise refuse("extension_days_invalid", "延期天数须为正整数（工作日）")
+    cap = ctx.policy.extension_cap_working_days
+    used = ctx.ticket.extension_days_used or 0
+    if used + days > cap:
+        raise refuse("extension_cap", f"延期累计不得超过{cap}个工作日（已延期{used}个工作日）")
+
+
+def callback_is_acceptable(ctx: Context) -> None:
+    """Finish after callback when solved and satisfied, or when reopening is exhausted."""
+    _needs_callback_outcome(ctx)
+    if _callback_ok(ctx.params):
+        return
+    if (ctx.ticket.reopen_count or 0) >= ctx.policy.max_reopens:
+        return
+    raise refuse("callback_needs_reopen", "诉求未解决或不满意，应退回重办")
+
+
+def callback_is_unacceptable(ctx: Context) -> None:
+    _needs_callback_outcome(ctx)
+    if _callback_ok(ctx.params):
+        raise refuse("reopen_not_needed", "回访结果为已解决且满意，无需退回重办")
+    if (ctx.ticket.reopen_count or 0) >= ctx.policy.max_reopens:
+        raise refuse("reopen_cap", f"重办次数已达上限（{ctx.policy.max_reopens}次），请结束回访并如实记录")
+
+
+def _needs_callback_outcome(ctx: Context) -> None:
+    if ctx.params.get("solved") is None or ctx.params.get("satisfaction") not in set(Satisfaction):
+        raise refuse("callback_outcome_required", "请记录回访结果：是否解决及满意度")
+
+
+def _callback_ok(params: dict[str, Any]) -> bool:
+    return bool(params.get("solved")) and params.get("satisfaction") in SATISFIED_LEVELS
+
+
+def needs_rating(ctx: Context) -> None:
+    if ctx.params.get("satisfaction") not in set(Satisfaction):
+        raise refuse("rating_required", "请选择评价等级")
+
+
+def not_rated(ctx: Context) -> None:
+    if ctx.ticket.public_rating:
+        raise refuse("already_rated", "该工单已评价，不能重复评价")
+
+
+def has_parent(ctx: Context) -> None:
+    parent_id = ctx.params.get("parent_id")
+    if not parent_id:
+        raise refuse("parent_required", "请指定并入的主工单")
+    if parent_id == ctx.ticket.id:
+        raise refuse("merge_self", "工单不能并入自身")
+
+
+# ---- the table ----------------------------------------------------------------------------
+
+S, A, R = State, Action, Role
+HALL = frozenset({R.OPERATOR, R.DISPATCHER})
+CENTRE = frozenset({R.DISPATCHER, R.SUPERVISOR})
+UNIT = frozenset({R.UNIT_HANDLER, R.UNIT_MANAGER})
+MANAGER = frozenset({R.UNIT_MANAGER})
+OPEN_AT_UNIT = (S.DISPATCHED, S.HANDLING)
+
+
+def _rows() -> Iterable[Transition]:
+    yield Transition(A.REGISTER, None, S.REGISTERED, frozenset({R.OPERATOR, R.DISPATCHER, R.REQUESTER, R.SYSTEM}))
+    yield Transition(A.ANSWER_DIRECTLY, S.REGISTERED, S.CLOSED, HALL,
+                     (needs_text("answer", "答复内容", 5), needs_text("answer_source", "答复依据（知识库条目或政策文件）")))
+    yield Transition(A.DISPATCH, S.REGISTERED, S.DISPATCHED, HALL, (needs_unit,))
+    yield Transition(A.ACKNOWLEDGE, S.DISPATCHED, S.HANDLING, UNIT, (actor_is_lead_unit,))
+    for s in OPEN_AT_UNIT:
+        yield Transition(A.ASSIST_ACKNOWLEDGE, s, None, UNIT, (actor_is_assisting_unit, assist_not_acknowledged))
+        yield Transition(A.RETURN, s, S.RETURN_REVIEW, MANAGER,
+                         (actor_is_lead_unit, within_return_window, needs_text("reason", "退单理由", 5)))
+        yield Transition(A.ASSIST_REPLY, s, None, UNIT,
+                         (actor_is_assisting_unit, assist_not_replied, needs_text("content", "协办意见", 5)))
+        yield Transition(A.REMIND, s, None, CENTRE, (needs_text("note", "催办意见"),))
+        yield Transition(A.SUPERVISE, s, None, frozenset({R.SUPERVISOR}), (needs_text("note", "督办意见", 5),))
+        yield Transition(A.MERGE, s, S.MERGED, HALL, (has_parent,))
+        yield Transition(A.WITHDRAW, s, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
+    yield Transition(A.REASSIGN, S.DISPATCHED, S.DISPATCHED, CENTRE, (needs_unit, needs_text("reason", "改派理由")))
+    yield Transition(A.REASSIGN, S.RETURN_REVIEW, S.DISPATCHED, CENTRE, (needs_unit,))
+    yield Transition(A.REFUSE_RETURN, S.RETURN_REVIEW, S.HANDLING, CENTRE, (needs_text("reason", "驳回理由"),))
+    yield Transition(A.REQUEST_EXTENSION, S.HANDLING, None, MANAGER,
+                     (actor_is_lead_unit, no_pending_extension, not_overdue, extension_within_cap,
+                      needs_text("reason", "延期理由", 5)))
+    yield Transition(A.APPROVE_EXTENSION, S.HANDLING, None, CENTRE, (extension_pending,))
+    yield Transition(A.REFUSE_EXTENSION, S.HANDLING, None, CENTRE, (extension_pending, needs_text("reason", "驳回理由")))
+    yield Transition(A.REPLY, S.HANDLING, S.REPLIED, UNIT, (actor_is_lead_unit, needs_text("content", "答复内容", 10)))
+    yield Transition(A.REJECT_REPLY, S.REPLIED, S.HANDLING, CENTRE, (needs_text("reason", "退回理由"),))
+    yield Transition(A.CLOSE, S.REPLIED, S.CLOSED, CENTRE)
+    yield Transition(A.CALLBACK, S.CLOSED, S.FINISHED, frozenset({R.CALLBACK_AGENT}), (callback_is_acceptable,))
+    yield Transition(A.REOPEN, S.CLOSED, S.DISPATCHED, frozenset({R.CALLBACK_AGENT, R.SUPERVISOR}),
+                     (callback_is_unacceptable,))
+    for s in (S.CLOSED, S.FINISHED):
+        yield Transition(A.RATE, s, None, frozenset({R.REQUESTER}), (needs_rating, not_rated))
+    yield Transition(A.REMIND, S.RETURN_REVIEW, None, CENTRE, (needs_text("note", "催办意见"),))
+    yield Transition(A.MERGE, S.REGISTERED, S.MERGED, HALL, (has_parent,))
+    yield Transition(A.WITHDRAW, S.REGISTERED, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
+    yield Transition(A.WITHDRAW, S.RETURN_REVIEW, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
+
+
+TABLE: dict[tuple[State | None, Action], Transition] = {}
+for _row in _rows():
+    if (_row.source, _row.action) in TABLE:  # pragma: no cover - a typo in the table
+        raise RuntimeError(f"duplicate transition {_row.source} {_row.action}")
+    TABLE[(_row.source, _row.action)] = _row
+
+TERMINAL = frozenset({S.FINISHED, S.MERGED, S.WITHDRAWN})
+
+
+def lookup(state: State | None, action: Action) -> Transition:
+    """The transition for (state, action), or a Chinese refusal naming what is possible instead."""
+    transition = TABLE.get((state, action))
+    if transition is None:
+        state_label = STATE_LABELS[state] if state else "未受理"
+        raise refuse(
+            "transition_not_allowed",
+            f"工单当前状态为「{state_label}」，不能执行「{ACTION_LABELS[action]}」",
+        )
+    return transition
+
+
+def check(ctx: Context, action: Action) -> Transition:
+    """Raise unless the actor may perform the action on the ticket now; return the transition."""
+    state = State(ctx.ticket.state) if ctx.ticket is not None and ctx.ticket.state else None
+    transition = lookup(state, action)
+    if ctx.actor.role not in transition.roles:
+        raise refuse(
+            "role_not_allowed",
+            f"「{ROLE_LABELS[ctx.actor.role]}」无权执行「{ACTION_LABELS[action]}」",
+        )
+    for guard in transition.guards:
+        guard(ctx)
+    return transition
+
+
+def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) -> list[Action]:
+    """Actions this actor could attempt now, ignoring guards that depend on form input."""
+    state = State(ticket.state)
+    result: list[Action] = []
+    ctx = Context(ticket=ticket, actor=actor, now=now, policy=policy)
+    for (source, action), transition in TABLE.items():
+        if source != state or actor.role not in transition.roles:
+            continue
+        try:
+            for guard in transition.guards:
+                if getattr(guard, "__name__", "").startswith("needs_") or guard in _INPUT_GUARDS:
+                    continue
+                guard(ctx)
+        except InvalidTransition:
+            continue
+        result.append(action)
+    return result
+
+
+_INPUT_GUARDS: frozenset[Guard] = frozenset(
+    {needs_unit, extension_within_cap, callback_is_acceptable, callback_is_unacceptable, needs_rating, has_parent}
+)

@@ -1,0 +1,90 @@
+"""The whole closed loop through the HTTP API, as the people in each role would drive it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.factories import intake
+
+
+def test_closed_loop_end_to_end(client, as_user, org, clock) -> None:
+    # 受理: the operator registers a complaint with all five elements.
+    r = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    ticket = r.json()
+    tid = ticket["id"]
+    assert ticket["state"] == "registered"
+    assert ticket["number"].startswith("NJ20261102-")
+
+    # 派单: lead unit housing, assisting unit the street office.
+    r = client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [org.units["street"].id]})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "dispatched"
+    assert r.json()["time_limit_label"] == "15个工作日"
+
+    # The housing bureau's queue shows it; the market bureau's does not.
+    queue = client.get("/api/v1/queue", headers=as_user("housing_handler")).json()
+    assert [t["id"] for t in queue["items"]] == [tid]
+    assert client.get("/api/v1/queue", headers=as_user("market_handler")).json()["total"] == 0
+
+    clock.advance(timedelta(hours=1))
+    r = client.post(f"/api/v1/tickets/{tid}/actions/acknowledge", headers=as_user("housing_handler"), json={})
+    assert r.json()["state"] == "handling"
+    r = client.post(f"/api/v1/tickets/{tid}/actions/assist_acknowledge", headers=as_user("street_handler"), json={})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/tickets/{tid}/actions/assist_reply", headers=as_user("street_handler"),
+                    json={"content": "街道已上门核实，餐馆排风设备确有噪音。"})
+    assert r.status_code == 200 and r.json()["state"] == "handling"
+
+    # 延期: requested by the unit manager, approved by the dispatcher.
+    due_before = r.json()["due_at"]
+    r = client.post(f"/api/v1/tickets/{tid}/actions/request_extension", headers=as_user("housing_manager"),
+                    json={"days": 3, "reason": "需协调环保部门联合检测噪音"})
+    assert r.status_code == 200 and r.json()["extension_pending"] is True
+    r = client.post(f"/api/v1/tickets/{tid}/actions/approve_extension", headers=as_user("dispatcher"), json={})
+    assert r.json()["extension_days_used"] == 3 and r.json()["due_at"] > due_before
+
+    # 催办 then 答复.
+    r = client.post(f"/api/v1/tickets/{tid}/actions/remind", headers=as_user("supervisor"), json={"note": "请加快办理"})
+    assert r.json()["remind_count"] == 1
+    r = client.post(f"/api/v1/tickets/{tid}/actions/reply", headers=as_user("housing_handler"),
+                    json={"content": "已责令餐馆加装消声设备并限定营业时间，经复测噪音达标。"})
+    assert r.json()["state"] == "replied"
+    assert client.get("/api/v1/queue", headers=as_user("housing_handler")).json()["total"] == 0
+
+    # 办结 by 12345; the operator may not close what a unit owns.
+    r = client.post(f"/api/v1/tickets/{tid}/actions/close", headers=as_user("operator"), json={})
+    assert r.status_code == 409 and "无权" in r.json()["message"]
+    r = client.post(f"/api/v1/tickets/{tid}/actions/close", headers=as_user("dispatcher"), json={})
+    assert r.json()["state"] == "closed"
+
+    # 回访: not satisfied → 退回重办 to the same lead unit, with a fresh deadline.
+    r = client.post(f"/api/v1/tickets/{tid}/actions/reopen", headers=as_user("callback"),
+                    json={"solved": False, "satisfaction": "unsatisfied", "note": "噪音仍存在"})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "dispatched" and r.json()["reopen_count"] == 1
+    assert r.json()["lead_unit"] == "市房产局"
+    for user, action, body in [
+        ("housing_handler", "acknowledge", {}),
+        ("housing_handler", "reply", {"content": "再次上门，餐馆已停用旧排风扇，更换为低噪设备。"}),
+        ("dispatcher", "close", {}),
+        ("callback", "callback", {"solved": True, "satisfaction": "satisfied"}),
+    ]:
+        r = client.post(f"/api/v1/tickets/{tid}/actions/{action}", headers=as_user(user), json=body)
+        assert r.status_code == 200, (action, r.text)
+    assert r.json()["state"] == "finished"
+
+    # 评价 through the public portal with the phone's last four digits.
+    number = r.json()["number"]
+    r = client.post("/api/v1/public/rate", json={"number": number, "phone_last4": "5678",
+                                                   "satisfaction": "very_satisfied"})
+    assert r.status_code == 200 and r.json()["public_rating"] == "very_satisfied"
+
+    events = client.get(f"/api/v1/tickets/{tid}/events", headers=as_user("supervisor")).json()
+    assert [e["action"] for e in events] == [
+        "register", "dispatch", "acknowledge", "assist_acknowledge", "assist_reply", "request_extension",
+        "approve_extension", "remind", "reply", "close", "reopen", "acknowledge", "reply", "close", "callback",
+        "rate",
+    ]
+    assert all(e["actor_name"] for e in events)
