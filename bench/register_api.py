@@ -1,0 +1,280 @@
+"""Benchmark (a): ticket registration through the HTTP API on PostgreSQL, beside the raw insert rate.
+
+    .venv/bin/python bench/register_api.py [--requests 3000] [--concurrency 16] [--workers 2]
+
+1. Drops and recreates the database `hotline_bench` (never `test`), migrates it with
+   hotline.migrate.upgrade and builds a small org (province, city, district, street; the 12345 centre
+   and one department; an operator) through hotline.org.service, with an API token for the operator.
+2. Starts `uvicorn hotline.asgi:app --workers W` (production settings) in a subprocess, warms it up,
+   then sends N POST /api/v1/tickets (a complete complaint, as tests/factories.intake()) from C
+   concurrent keep-alive clients (httpx, one asyncio loop, in this process: the load generator
+   shares the machine's cores with the server and PostgreSQL).
+3. Stops the server, then inserts the same rows straight through psycopg — per ticket one
+   transaction: the daily counter UPDATE ... RETURNING, the ticket row, its `register` event —
+   with the same concurrency (C async connections).
+4. Prints tickets/s, p50/p95/p99 latency and the ratio API / raw.
+
+--workers and --concurrency take comma-separated lists (e.g. --workers 1,2,3) to sweep; the raw
+insert runs once per concurrency level, right after that level's API runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import psycopg  # noqa: E402
+
+from _common import (  # noqa: E402
+    Result,
+    Server,
+    checkpoint,
+    drive,
+    fmt_row,
+    libpq_url,
+    machine,
+    make_bench_engine,
+    print_machine,
+    recreate_database,
+)
+
+TARGET_RATE = 300.0
+TARGET_P95_MS = 100.0
+TARGET_RATIO = 1 / 3
+
+
+# ---- setup ----------------------------------------------------------------------------------
+
+
+def setup(db_name: str) -> dict[str, object]:
+    from sqlalchemy.orm import Session
+
+    from hotline.migrate import upgrade
+    from hotline.org import service as org
+    from hotline.org.models import JurisdictionLevel, UnitKind
+    from hotline.security.roles import Role
+
+    recreate_database(db_name)
+    engine = make_bench_engine(db_name)
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        province = org.add_jurisdiction(db, code="320000", name="江苏省", level=JurisdictionLevel.PROVINCE,
+                                        parent=None)
+        city = org.add_jurisdiction(db, code="320100", name="南京市", level=JurisdictionLevel.CITY, parent=province)
+        xuanwu = org.add_jurisdiction(db, code="320102", name="玄武区", level=JurisdictionLevel.DISTRICT,
+                                      parent=city)
+        street = org.add_jurisdiction(db, code="320102001", name="孝陵卫街道", level=JurisdictionLevel.STREET,
+                                      parent=xuanwu)
+        centre = org.add_unit(db, code="center", name="南京市12345热线中心", short_name="12345中心",
+                              kind=UnitKind.HOTLINE_CENTER, jurisdiction=city)
+        org.add_unit(db, code="fcj", name="南京市住房保障和房产局", short_name="市房产局",
+                     kind=UnitKind.DEPARTMENT, jurisdiction=city)
+        operator = org.add_user(db, username="operator", password="bench-pass-123", display_name="话务员小王",
+                                role=Role.OPERATOR, unit=centre)
+        db.commit()
+        token = org.issue_token(db, user=operator, now=datetime.now(UTC), name="bench")
+        info = {
+            "token": token,
+            "user_id": operator.id,
+            "actor_name": org.actor_for(operator).name,
+            "unit_id": centre.id,
+            "jurisdiction_id": street.id,
+            "jurisdiction_path": street.path,
+        }
+    engine.dispose()
+    return info
+
+
+def intake(i: int) -> dict[str, object]:
+    """tests/factories.intake(), with a different phone and title per request."""
+    return {
+        "channel": "phone",
+        "kind": "complaint",
+        "category_code": None,
+        "urgency": "normal",
+        "requester_name": "张三",
+        "requester_phone": f"139{i % 100_000_000:08d}",
+        "occurred_desc": "近一周每晚十点后",
+        "address": "玄武区孝陵卫街道钟灵街50号",
+        "jurisdiction_code": "320102001",
+        "title": f"小区楼下餐馆夜间噪音扰民（{i}）",
+        "content": "小区楼下餐馆每晚营业到凌晨，排风扇噪音很大，影响休息，请求处理。",
+        "circumstances": "多次与店家沟通无果。",
+    }
+
+
+# ---- the API run -------------------------------------------------------------------------------
+
+
+def run_api(db_name: str, info: dict[str, object], *, workers: int, concurrency: int, requests: int,
+            warmup: int, offset: int) -> Result:
+    headers = {"Authorization": f"Bearer {info['token']}", "Content-Type": "application/json"}
+    bodies = [json.dumps(intake(offset + i), ensure_ascii=False).encode() for i in range(warmup + requests)]
+    with Server(db_name, workers) as server:
+        warm = drive(server.base_url, headers, lambda i: ("POST", "/api/v1/tickets", bodies[i]), warmup,
+                     concurrency, expect=(201,), label="warm-up")
+        if warm.errors:
+            raise SystemExit(f"warm-up failed: {warm.first_error}")
+        checkpoint(db_name)
+        time.sleep(0.5)
+        result = drive(server.base_url, headers, lambda i: ("POST", "/api/v1/tickets", bodies[warmup + i]),
+                       requests, concurrency, expect=(201,), label=f"API POST /api/v1/tickets (w={workers})")
+    return result
+
+
+# ---- the raw psycopg run ---------------------------------------------------------------------
+
+TICKET_SQL = """
+INSERT INTO tickets (number, state, channel, kind, category_code, urgency, is_enterprise, is_complex,
+    confidential, requester_name, requester_phone, requester_anonymous, requester_org, occurred_at,
+    occurred_desc, address, jurisdiction_id, jurisdiction_path, title, content, circumstances, created_at,
+    updated_at, registered_by_id, extension_pending, extension_days_used, remind_count, supervise_count,
+    reopen_count, return_count)
+VALUES (%s, 'registered', %s, %s, %s, %s, false, false, false, %s, %s, false, NULL, NULL, %s, %s, %s, %s,
+    %s, %s, %s, %s, %s, %s, false, 0, 0, 0, 0, 0)
+RETURNING id
+"""
+EVENT_SQL = """
+INSERT INTO ticket_events (ticket_id, at, action, from_state, to_state, actor_user_id, actor_role, actor_name,
+    unit_id, note, data)
+VALUES (%s, %s, 'register', NULL, 'registered', %s, 'operator', %s, %s, %s, '{}')
+RETURNING id
+"""
+COUNTER_SQL = "UPDATE ticket_counters SET value = value + 1 WHERE day = %s RETURNING value"
+COUNTER_INSERT_SQL = """
+INSERT INTO ticket_counters (day, value) VALUES (%s, 1)
+ON CONFLICT (day) DO UPDATE SET value = ticket_counters.value + 1 RETURNING value
+"""
+
+
+async def _raw(db_name: str, info: dict[str, object], n: int, concurrency: int, offset: int) -> Result:
+    from hotline.clock import to_local
+
+    conns = [await psycopg.AsyncConnection.connect(libpq_url(db_name)) for _ in range(concurrency)]
+    latencies: list[float] = []
+    next_i = 0
+
+    async def worker(conn: psycopg.AsyncConnection) -> None:
+        nonlocal next_i
+        while next_i < n:
+            i = next_i
+            next_i += 1
+            d = intake(offset + i)
+            t0 = time.perf_counter()
+            now = datetime.now(UTC)
+            day = to_local(now).strftime("%Y%m%d")
+            async with conn.transaction():
+                cur = await conn.execute(COUNTER_SQL, (day,))
+                row = await cur.fetchone()
+                if row is None:
+                    cur = await conn.execute(COUNTER_INSERT_SQL, (day,))
+                    row = await cur.fetchone()
+                number = f"NJ{day}-{row[0]:06d}"
+                cur = await conn.execute(TICKET_SQL, (
+                    number, d["channel"], d["kind"], d["category_code"], d["urgency"], d["requester_name"],
+                    d["requester_phone"], d["occurred_desc"], d["address"], info["jurisdiction_id"],
+                    info["jurisdiction_path"], d["title"], d["content"], d["circumstances"], now, now,
+                    info["user_id"]))
+                (ticket_id,) = await cur.fetchone()  # type: ignore[misc]
+                await conn.execute(EVENT_SQL, (ticket_id, now, info["user_id"], info["actor_name"], info["unit_id"],
+                                               d["title"]))
+            latencies.append(time.perf_counter() - t0)
+
+    try:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in conns))
+        wall = time.perf_counter() - t0
+    finally:
+        for c in conns:
+            await c.close()
+    return Result("raw psycopg insert", latencies, wall)
+
+
+def run_raw(db_name: str, info: dict[str, object], *, concurrency: int, requests: int, warmup: int,
+            offset: int) -> Result:
+    asyncio.run(_raw(db_name, info, warmup, concurrency, offset))
+    checkpoint(db_name)
+    time.sleep(0.5)
+    return asyncio.run(_raw(db_name, info, requests, concurrency, offset + warmup))
+
+
+# ---- main ---------------------------------------------------------------------------------------
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=3000, help="measured requests per run (default 3000)")
+    parser.add_argument("--concurrency", type=_ints, default=[16], help="concurrent clients, e.g. 16 or 8,16,32")
+    parser.add_argument("--workers", type=_ints, default=[2], help="uvicorn workers, e.g. 2 or 1,2,3")
+    parser.add_argument("--warmup", type=int, default=300, help="unmeasured requests first (default 300)")
+    parser.add_argument("--db", default="hotline_bench", help="bench database, dropped and recreated")
+    args = parser.parse_args()
+
+    info_m = machine()
+    print("machine:")
+    print_machine(info_m)
+    t0 = time.perf_counter()
+    info = setup(args.db)
+    print(f"setup: database {args.db} migrated, org and operator token built in {time.perf_counter() - t0:.1f} s")
+    print(f"load generator: httpx.AsyncClient in this process, {args.requests} requests per run, "
+          f"{args.warmup} warm-up requests first\n")
+
+    widths = [-34, 7, 4, 8, 10, 7, 7, 7, 6, 6]
+    header = ["run", "workers", "conc", "requests", "tickets/s", "p50 ms", "p95 ms", "p99 ms", "errors",
+              "ratio"]
+    rows: list[list[object]] = []
+    offset = 0
+    verdicts: list[str] = []
+    for conc in args.concurrency:
+        api_results: list[tuple[int, Result]] = []
+        for w in args.workers:
+            r = run_api(args.db, info, workers=w, concurrency=conc, requests=args.requests, warmup=args.warmup,
+                        offset=offset)
+            offset += args.warmup + args.requests
+            api_results.append((w, r))
+            print(f"  API  w={w} c={conc}: {r.rate:.0f} tickets/s, p50 {r.pct(50):.1f} ms, "
+                  f"p95 {r.pct(95):.1f} ms, errors {r.errors} {r.first_error}", flush=True)
+        raw = run_raw(args.db, info, concurrency=conc, requests=args.requests, warmup=args.warmup, offset=offset)
+        offset += args.warmup + args.requests
+        print(f"  raw       c={conc}: {raw.rate:.0f} tickets/s, p50 {raw.pct(50):.1f} ms, "
+              f"p95 {raw.pct(95):.1f} ms", flush=True)
+        for w, r in api_results:
+            ratio = r.rate / raw.rate
+            rows.append(["API POST /api/v1/tickets", w, conc, r.count, r.rate, r.pct(50), r.pct(95), r.pct(99),
+                         r.errors, f"{ratio:.2f}"])
+            ok = r.rate >= TARGET_RATE and r.pct(95) < TARGET_P95_MS and ratio >= TARGET_RATIO and not r.errors
+            verdicts.append(
+                f"workers={w} concurrency={conc}: {r.rate:.0f}/s (>= {TARGET_RATE:.0f}: "
+                f"{'yes' if r.rate >= TARGET_RATE else 'NO'}), p95 {r.pct(95):.1f} ms (< {TARGET_P95_MS:.0f}: "
+                f"{'yes' if r.pct(95) < TARGET_P95_MS else 'NO'}), API/raw {ratio:.2f} (>= 0.33: "
+                f"{'yes' if ratio >= TARGET_RATIO else 'NO'}) -> {'MET' if ok else 'NOT MET'}")
+        rows.append(["raw psycopg (counter+ticket+event)", "-", conc, raw.count, raw.rate, raw.pct(50), raw.pct(95),
+                     raw.pct(99), 0, "1.00"])
+
+    with psycopg.connect(libpq_url(args.db)) as conn:
+        total = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+        events = conn.execute("SELECT count(*) FROM ticket_events").fetchone()[0]
+    print()
+    print(fmt_row(header, widths))
+    for row in rows:
+        print(fmt_row(row, widths))
+    print(f"\n(tickets in {args.db} afterwards: {total}, events: {events}; ratio = API tickets/s / raw tickets/s "
+          "at the same concurrency)")
+    print("targets (>= 300 tickets/s, p95 < 100 ms, API >= 1/3 of raw):")
+    for v in verdicts:
+        print("  " + v)
+
+
+if __name__ == "__main__":
+    main()

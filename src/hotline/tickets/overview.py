@@ -1,0 +1,82 @@
+"""Read-only views for the work pages: the callback list, overdue counts per lead unit and the
+deadline badges of a unit's queue. Every query is limited to what the actor may see."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.org.models import Unit
+from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+from hotline.security.permissions import visible_condition
+from hotline.tickets.enums import DeadlineStatus, State
+from hotline.tickets.models import Ticket, TicketAssignment
+from hotline.tickets.present import RUNNING, ticket_deadline
+
+
+def awaiting_callback(
+    db: Session, rt: Runtime, *, actor: Actor, page: int = 1, page_size: int = 20
+) -> tuple[list[Ticket], int]:
+    """Closed tickets waiting for their callback, the oldest callback deadline first."""
+    page = max(page, 1)
+    page_size = max(1, min(page_size, rt.settings.page_size_max))
+    conds = [visible_condition(actor), Ticket.state == str(State.CLOSED)]
+    total = db.execute(select(func.count(Ticket.id)).where(*conds)).scalar_one()
+    rows = db.execute(
+        select(Ticket).where(*conds)
+        .order_by(Ticket.callback_due_at.is_(None), Ticket.callback_due_at.asc(), Ticket.id.asc())
+        .limit(page_size).offset((page - 1) * page_size)
+    )
+    return list(rows.unique().scalars()), total
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    unit_id: int | None
+    unit_name: str
+    count: int
+
+
+def overdue_by_lead_unit(db: Session, rt: Runtime, *, actor: Actor) -> list[UnitCount]:
+    """How many running tickets are past their deadline, per lead unit, the worst first."""
+    now = rt.clock.now()
+    count = func.count(Ticket.id)
+    rows = db.execute(
+        select(Ticket.lead_unit_id, count)
+        .where(visible_condition(actor), Ticket.state.in_([str(s) for s in RUNNING]), Ticket.due_at < now)
+        .group_by(Ticket.lead_unit_id)
+        .order_by(count.desc(), Ticket.lead_unit_id)
+    ).all()
+    ids = [r[0] for r in rows if r[0] is not None]
+    names = dict(db.execute(select(Unit.id, Unit.short_name).where(Unit.id.in_(ids))).all()) if ids else {}
+    return [UnitCount(unit_id=uid, unit_name=names.get(uid, "未指定") if uid else "未指定", count=n)
+            for uid, n in rows]
+
+
+def unit_deadline_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[DeadlineStatus, int]:
+    """Deadline badges over the whole open queue of the actor's unit (not just one page)."""
+    counts: dict[DeadlineStatus, int] = {s: 0 for s in DeadlineStatus if s != DeadlineStatus.NONE}
+    if actor.unit_id is None:
+        return counts
+    now = rt.clock.now()
+    rows = db.execute(
+        select(Ticket.id, Ticket.state, Ticket.due_at, Ticket.dispatched_at)
+        .join(TicketAssignment, TicketAssignment.ticket_id == Ticket.id)
+        .where(TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True))
+        .distinct()
+    ).all()
+    tally: Counter[DeadlineStatus] = Counter(ticket_deadline(_as_ticket(row), rt, now) for row in rows)
+    for status, n in tally.items():
+        if status in counts:
+            counts[status] += n
+    return counts
+
+
+def _as_ticket(row: Any) -> Any:
+    # ticket_deadline reads only state, due_at and dispatched_at: a row with those names will do.
+    return row

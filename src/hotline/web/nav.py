@@ -1,0 +1,47 @@
+"""Which work pages each role uses: the top navigation, the home page per role, page access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.security.roles import UNIT_ROLES, Role
+
+R = Role
+CENTRE_ALL = frozenset(r for r in Role if r not in (R.REQUESTER, R.SYSTEM))
+
+
+@dataclass(frozen=True)
+class NavPage:
+    key: str
+    url: str
+    label: str
+    roles: frozenset[Role]
+
+
+PAGES: tuple[NavPage, ...] = (
+    NavPage("intake", "/hall/intake", "受理登记", frozenset({R.OPERATOR, R.DISPATCHER})),
+    NavPage("dispatch", "/hall/dispatch", "派单队列", frozenset({R.DISPATCHER, R.SUPERVISOR})),
+    NavPage("unit", "/unit", "本单位待办", UNIT_ROLES),
+    NavPage("callbacks", "/callbacks", "待回访", frozenset({R.CALLBACK_AGENT, R.SUPERVISOR})),
+    NavPage("supervision", "/supervision", "督办总览",
+            frozenset({R.SUPERVISOR, R.DISPATCHER, R.ANALYST, R.ADMIN})),
+    NavPage("search", "/tickets", "工单查询", CENTRE_ALL),
+)
+BY_KEY = {p.key: p for p in PAGES}
+
+HOME_BY_ROLE: dict[Role, str] = {
+    R.OPERATOR: "intake",
+    R.DISPATCHER: "dispatch",
+    R.UNIT_HANDLER: "unit",
+    R.UNIT_MANAGER: "unit",
+    R.CALLBACK_AGENT: "callbacks",
+    R.SUPERVISOR: "supervision",
+}
+
+
+def nav_for(role: Role) -> list[NavPage]:
+    return [p for p in PAGES if role in p.roles]
+
+
+def home_for(role: Role) -> str:
+    return BY_KEY[HOME_BY_ROLE.get(role, "search")].url

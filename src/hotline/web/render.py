@@ -1,0 +1,85 @@
+"""Rendering pages: the Jinja2 environment and its filters, flash messages and the CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from hotline import __version__
+from hotline.clock import to_local
+from hotline.tickets.enums import (
+    CHANNEL_LABELS,
+    DEADLINE_LABELS,
+    KIND_LABELS,
+    SATISFACTION_LABELS,
+    STATE_LABELS,
+    URGENCY_LABELS,
+)
+
+WEB_DIR = Path(__file__).parent
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+CSRF_KEY = "csrf"
+FLASH_KEY = "flash"
+
+
+def fmt_local(value: datetime | None) -> str:
+    """Asia/Shanghai, YYYY-MM-DD HH:MM; a dash when there is no time."""
+    if value is None:
+        return "—"
+    return to_local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _label(mapping: dict[Any, str]) -> Any:
+    def lookup(code: str | None) -> str:
+        if not code:
+            return "—"
+        return next((label for key, label in mapping.items() if str(key) == code), code)
+
+    return lookup
+
+
+templates.env.filters["local"] = fmt_local
+templates.env.filters["state_label"] = _label(STATE_LABELS)
+templates.env.filters["kind_label"] = _label(KIND_LABELS)
+templates.env.filters["channel_label"] = _label(CHANNEL_LABELS)
+templates.env.filters["urgency_label"] = _label(URGENCY_LABELS)
+templates.env.filters["satisfaction_label"] = _label(SATISFACTION_LABELS)
+templates.env.filters["deadline_label"] = _label(DEADLINE_LABELS)
+templates.env.globals["static_version"] = __version__
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get(CSRF_KEY)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_KEY] = token
+    return str(token)
+
+
+def flash(request: Request, text: str, kind: str = "ok") -> None:
+    """A one-time message shown on the next page (after a redirect)."""
+    request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), {"kind": kind, "text": text}]
+
+
+def pop_flashes(request: Request) -> list[dict[str, str]]:
+    return list(request.session.pop(FLASH_KEY, []) or [])
+
+
+def render(
+    request: Request, name: str, *, viewer: Any = None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    context.update(viewer=viewer, csrf_token=csrf_token(request), flashes=pop_flashes(request))
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,265 @@
+"""Intake rules, bad input, idempotency, data scope, masking and audit, the public lookup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hotline.clock import CHINA_TZ
+from hotline.security.models import AuditEntry
+from hotline.tickets.models import Ticket
+from tests.factories import intake
+
+API = "/api/v1/tickets"
+
+
+def _count(db: Any) -> int:
+    n = db.execute(select(func.count()).select_from(Ticket)).scalar_one()
+    db.rollback()
+    return n
+
+
+def _dispatched(client: Any, as_user: Any, org: Any, **kw: Any) -> dict[str, Any]:
+    body = intake(**kw, dispatch={"lead_unit_id": org.units["housing"].id})
+    r = client.post(API, json=body, headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+# ---- intake and bad input -------------------------------------------------------------------
+
+
+def test_missing_intake_elements_are_named_in_chinese(client, as_user, db) -> None:
+    r = client.post(API, json=intake(address=None, jurisdiction_code=None, circumstances=None),
+                    headers=as_user("operator"))
+    assert r.status_code == 422
+    assert r.json()["code"] == "intake_elements_missing"
+    assert "发生地点" in r.json()["message"] and "事情经过" in r.json()["message"]
+    assert _count(db) == 0
+
+
+def test_a_consultation_needs_only_who_and_what(client, as_user) -> None:
+    body = intake(kind="consultation", address=None, jurisdiction_code=None, circumstances=None, occurred_desc=None)
+    assert client.post(API, json=body, headers=as_user("operator")).status_code == 201
+
+
+def test_anonymous_request_keeps_no_name(client, as_user) -> None:
+    r = client.post(API, json=intake(requester_anonymous=True, requester_name="李四"), headers=as_user("operator"))
+    assert r.status_code == 201 and r.json()["requester_name"] == "匿名"
+
+
+def test_bad_input_gets_clear_chinese_errors_and_writes_nothing(client, as_user, db) -> None:
+    cases = [
+        (intake(kind="gossip"), "诉求类型取值无效"),
+        (intake(title="x" * 201), "诉求标题过长"),
+        (intake(content="太短"), "诉求内容过短"),
+        (intake(requester_phone="call me"), "联系电话格式不正确"),
+        (intake(category_code="999999"), "诉求分类代码 999999 不存在"),
+        (intake(jurisdiction_code="999"), "属地代码 999 不存在"),
+        (intake(surprise=1), "不认识的字段"),
+        (intake(occurred_at="2026-11-01T08:00:00"), "发生时间须带时区"),
+        (intake(dispatch={"lead_unit_id": 999999}), "承办单位（编号 999999）不存在"),
+    ]
+    for body, message in cases:
+        r = client.post(API, json=body, headers=as_user("operator"))
+        assert r.status_code == 422, (message, r.text)
+        assert message in r.json()["message"], r.json()
+    r = client.post(API, content=b"{not json", headers=as_user("operator", **{"Content-Type": "application/json"}))
+    assert r.status_code == 422 and "JSON" in r.json()["message"]
+    r = client.post(API, content=b"x" * (3 * 1024 * 1024), headers=as_user("operator"))
+    assert r.status_code == 413 and "请求体过大" in r.json()["message"]
+    assert _count(db) == 0
+
+
+def test_no_token_no_access(client) -> None:
+    r = client.get(API)
+    assert r.status_code == 401 and "请先登录" in r.json()["message"]
+    r = client.get(API, headers={"Authorization": "Bearer nonsense"})
+    assert r.status_code == 401 and "令牌无效" in r.json()["message"]
+
+
+def test_login_issues_a_token(client) -> None:
+    r = client.post("/api/v1/auth/token", json={"username": "dispatcher", "password": "wrong-password"})
+    assert r.status_code == 401 and r.json()["message"] == "用户名或密码错误"
+    r = client.post("/api/v1/auth/token", json={"username": "dispatcher", "password": "test-pass-123"})
+    token = r.json()["access_token"]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["role"] == "dispatcher" and me["role_label"] == "派单员"
+
+
+def test_deadline_beyond_the_calendar_is_refused_cleanly(client, as_user, org, clock, db) -> None:
+    clock.set(datetime(2026, 12, 21, 10, 0, tzinfo=CHINA_TZ))
+    r = client.post(API, json=intake(dispatch={"lead_unit_id": org.units["housing"].id}),
+                    headers=as_user("operator"))
+    assert r.status_code == 422 and r.json()["code"] == "calendar_out_of_range"
+    assert _count(db) == 0  # the registration rolled back with the dispatch
+
+
+# ---- idempotency ----------------------------------------------------------------------------
+
+
+def test_same_idempotency_key_returns_the_same_ticket(client, as_user, db) -> None:
+    headers = as_user("operator", **{"Idempotency-Key": "call-7781-take-1"})
+    first = client.post(API, json=intake(), headers=headers)
+    second = client.post(API, json=intake(), headers=headers)
+    assert first.status_code == 201 and second.status_code == 200
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert first.json()["number"] == second.json()["number"]
+    assert _count(db) == 1
+    r = client.post(API, json=intake(title="另一件事情完全不同"), headers=headers)
+    assert r.status_code == 409 and "Idempotency-Key" in r.json()["message"]
+    assert _count(db) == 1
+
+
+def test_numbers_are_daily_sequences(client, as_user) -> None:
+    numbers = [client.post(API, json=intake(), headers=as_user("operator")).json()["number"] for _ in range(3)]
+    assert numbers == [f"NJ20261102-{i:06d}" for i in (1, 2, 3)]
+
+
+# ---- data scope, masking, audit ---------------------------------------------------------------
+
+
+def test_a_unit_cannot_read_or_act_on_another_units_ticket(client, as_user, org) -> None:
+    ticket = _dispatched(client, as_user, org)
+    r = client.get(f"{API}/{ticket['id']}", headers=as_user("market_handler"))
+    assert r.status_code == 403 and "无权查看" in r.json()["message"]
+    r = client.post(f"{API}/{ticket['id']}/actions/acknowledge", json={}, headers=as_user("market_handler"))
+    assert r.status_code == 403
+    assert client.get(f"{API}/{ticket['id']}/events", headers=as_user("market_handler")).status_code == 403
+    listed = client.get(API, headers=as_user("market_handler")).json()
+    assert listed["total"] == 0
+    assert client.get(f"{API}/{ticket['id']}", headers=as_user("housing_handler")).status_code == 200
+
+
+def test_jurisdiction_scope_sees_its_subtree_only(client, as_user, org) -> None:
+    inside = _dispatched(client, as_user, org)
+    outside = _dispatched(client, as_user, org, jurisdiction_code="320104", address="秦淮区夫子庙")
+    seen = {t["id"] for t in client.get(API, headers=as_user("xuanwu_viewer")).json()["items"]}
+    assert inside["id"] in seen and outside["id"] not in seen
+    assert client.get(f"{API}/{outside['id']}", headers=as_user("xuanwu_viewer")).status_code == 403
+
+
+def test_personal_data_masked_for_analysts_and_reads_audited(client, as_user, org, db) -> None:
+    ticket = _dispatched(client, as_user, org)
+    analyst = client.get(f"{API}/{ticket['id']}", headers=as_user("analyst")).json()
+    assert analyst["requester_phone"] == "139****5678" and analyst["requester_name"] == "张*"
+    assert analyst["personal_data_masked"] is True
+    handler = client.get(f"{API}/{ticket['id']}", headers=as_user("housing_handler")).json()
+    assert handler["requester_phone"] == "13912345678"
+    audits = db.execute(select(AuditEntry).where(AuditEntry.object_id == ticket["number"])).scalars().all()
+    db.rollback()
+    # the operator's own registration answer plus the handler's read; the analyst's masked read is not logged
+    assert {a.username for a in audits} >= {"housing_handler"}
+    assert "analyst" not in {a.username for a in audits}
+    assert all(a.action == "view_personal_data" for a in audits)
+
+
+def test_confidential_requester_hidden_from_units(client, as_user, org) -> None:
+    ticket = _dispatched(client, as_user, org, kind="report", confidential=True)
+    seen = client.get(f"{API}/{ticket['id']}", headers=as_user("housing_handler")).json()
+    assert seen["requester_phone"] == "139****5678" and seen["personal_data_masked"] is True
+
+
+def test_lists_are_masked_paginated_and_filtered(client, as_user, org) -> None:
+    for i in range(5):
+        _dispatched(client, as_user, org, title=f"第{i}号噪音投诉事项")
+    client.post(API, json=intake(kind="consultation", title="公积金提取咨询"), headers=as_user("operator"))
+    page = client.get(API, params={"page_size": 2, "page": 2, "state": "dispatched"},
+                      headers=as_user("dispatcher")).json()
+    assert page["total"] == 5 and len(page["items"]) == 2
+    assert all(t["requester_phone"].startswith("139****") for t in page["items"])
+    found = client.get(API, params={"q": "公积金"}, headers=as_user("dispatcher")).json()
+    assert [t["title"] for t in found["items"]] == ["公积金提取咨询"]
+    assert client.get(API, params={"kind": "consultation"}, headers=as_user("dispatcher")).json()["total"] == 1
+    assert client.get(API, params={"phone": "13912345678"}, headers=as_user("operator")).json()["total"] == 6
+
+
+def test_overdue_filter_and_status(client, as_user, org, clock) -> None:
+    from datetime import timedelta
+
+    ticket = _dispatched(client, as_user, org, kind="consultation")
+    clock.advance(timedelta(days=6))
+    page = client.get(API, params={"overdue": True}, headers=as_user("supervisor")).json()
+    assert [t["id"] for t in page["items"]] == [ticket["id"]]
+    assert page["items"][0]["deadline_status"] == "overdue" and page["items"][0]["remaining"].startswith("超期")
+
+
+def test_return_review_pauses_the_deadline(client, as_user, org, clock) -> None:
+    from datetime import timedelta
+
+    ticket = _dispatched(client, as_user, org)
+    due = ticket["due_at"]
+    client.post(f"{API}/{ticket['id']}/actions/return", json={"reason": "该事项不属于本单位职责"},
+                headers=as_user("housing_manager"))
+    clock.advance(timedelta(hours=20))
+    r = client.post(f"{API}/{ticket['id']}/actions/refuse_return", json={"reason": "属于房产局职责"},
+                    headers=as_user("dispatcher"))
+    assert r.json()["state"] == "handling"
+    pushed = datetime.fromisoformat(r.json()["due_at"]) - datetime.fromisoformat(due)
+    assert pushed == timedelta(hours=20)
+
+
+def test_reassign_after_accepted_return_moves_the_ticket(client, as_user, org) -> None:
+    ticket = _dispatched(client, as_user, org)
+    client.post(f"{API}/{ticket['id']}/actions/return", json={"reason": "该事项属市场监管职责"},
+                headers=as_user("housing_manager"))
+    r = client.post(f"{API}/{ticket['id']}/actions/reassign", json={"lead_unit_id": org.units["market"].id},
+                    headers=as_user("dispatcher"))
+    assert r.json()["state"] == "dispatched" and r.json()["lead_unit"] == "市市场监管局"
+    assert client.get("/api/v1/queue", headers=as_user("housing_handler")).json()["total"] == 0
+    assert client.get("/api/v1/queue", headers=as_user("market_handler")).json()["total"] == 1
+    # the housing bureau keeps read access to what it once held
+    assert client.get(f"{API}/{ticket['id']}", headers=as_user("housing_handler")).status_code == 200
+
+
+def test_merge_into_parent(client, as_user, org) -> None:
+    parent = _dispatched(client, as_user, org)
+    dup = client.post(API, json=intake(), headers=as_user("operator")).json()
+    r = client.post(f"{API}/{dup['id']}/actions/merge", json={"parent_number": parent["number"]},
+                    headers=as_user("operator"))
+    assert r.json()["state"] == "merged" and r.json()["parent_number"] == parent["number"]
+    r = client.post(f"{API}/{parent['id']}/actions/merge", json={"parent_id": parent["id"]},
+                    headers=as_user("operator"))
+    assert r.status_code == 409 and "不能并入自身" in r.json()["message"]
+
+
+def test_direct_answer_at_intake(client, as_user) -> None:
+    body = intake(kind="consultation", direct_answer={"answer": "可通过“我的南京”APP在线提取公积金。",
+                                                      "answer_source": "知识库：住房公积金提取"})
+    r = client.post(API, json=body, headers=as_user("operator"))
+    assert r.status_code == 201 and r.json()["state"] == "closed"
+    assert r.json()["answer_source"] == "知识库：住房公积金提取"
+
+
+# ---- the public portal ----------------------------------------------------------------------
+
+
+def test_public_submit_lookup_and_wrong_suffix(client) -> None:
+    body = intake(channel="web")
+    r = client.post("/api/v1/public/requests", json=body)
+    assert r.status_code == 201
+    number = r.json()["number"]
+    ok = client.post("/api/v1/public/lookup", json={"number": number, "phone_last4": "5678"})
+    assert ok.status_code == 200 and ok.json()["state_label"] == "待派单"
+    wrong = client.post("/api/v1/public/lookup", json={"number": number, "phone_last4": "0000"})
+    unknown = client.post("/api/v1/public/lookup", json={"number": "NJ20990101-000001", "phone_last4": "5678"})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json()["message"] == unknown.json()["message"] == "未找到工单：请核对工单编号和手机号后四位"
+    r = client.post("/api/v1/public/rate", json={"number": number, "phone_last4": "5678", "satisfaction": "satisfied"})
+    assert r.status_code == 409  # not closed yet
+    r = client.post("/api/v1/public/withdraw", json={"number": number, "phone_last4": "5678", "reason": "已自行解决"})
+    assert r.json()["state"] == "withdrawn"
+
+
+def test_public_cannot_dispatch(client) -> None:
+    r = client.post("/api/v1/public/requests", json=intake(channel="web", dispatch={"lead_unit_id": 1}))
+    assert r.status_code == 422
+
+
+def test_openapi_is_published(client) -> None:
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/v1/tickets/{ticket_id}/actions/{action}" in spec["paths"]
+    table = client.get("/api/v1/workflow", headers={}).json()
+    assert any(t["action"] == "reopen" and t["target"] == "dispatched" for t in table)
