@@ -30,7 +30,6 @@ from hotline.tickets.models import (
     TicketCounter,
     TicketEvent,
 )
-
 from tests.factories import Org, build_org
 
 # Monday 2 November 2026, 10:00 in Nanjing: an ordinary working day.

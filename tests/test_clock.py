@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hotline.clock import CHINA_TZ, CalendarRangeError, add_calendar_days, add_working_days, is_workday, to_local
+from hotline.clock import (
+    CHINA_TZ,
+    CalendarRangeError,
+    add_calendar_days,
+    add_working_days,
+    is_workday,
+    to_local,
+)
 
 
 def at(y: int, m: int, d: int, hour: int = 10) -> datetime:

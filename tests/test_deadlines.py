@@ -8,7 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from hotline.clock import CHINA_TZ, to_local
-from hotline.tickets.deadlines import Policy, deadline_status, load_policy, preset_names, remaining_label, shift_for_pause
+from hotline.tickets.deadlines import (
+    Policy,
+    deadline_status,
+    load_policy,
+    preset_names,
+    remaining_label,
+    shift_for_pause,
+)
 from hotline.tickets.enums import DeadlineStatus
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=CHINA_TZ)

@@ -69,7 +69,8 @@ UNIT_MANAGER = Actor(role=Role.UNIT_MANAGER, name="m", unit_id=7, data_scope=Dat
 
 def test_return_needs_the_lead_unit_a_reason_and_the_window() -> None:
     lead = _ticket(State.HANDLING, assignments=[_assignment(7, AssignmentRole.LEAD)])
-    ok = workflow.Context(ticket=lead, actor=UNIT_MANAGER, now=NOW, policy=POLICY, params={"reason": "不属于本单位职责"})
+    ok = workflow.Context(ticket=lead, actor=UNIT_MANAGER, now=NOW, policy=POLICY,
+                          params={"reason": "不属于本单位职责"})
     assert workflow.check(ok, Action.RETURN).target == State.RETURN_REVIEW
     other = _ticket(State.HANDLING, assignments=[_assignment(8, AssignmentRole.LEAD)])
     with pytest.raises(InvalidTransition, match="主办单位"):

@@ -104,6 +104,14 @@ def users_create(
 
 
 @app.command()
+def workflow() -> None:
+    """Print the transition table (the closed loop) as Markdown."""
+    from hotline.tickets.workflow import markdown_table
+
+    typer.echo(markdown_table())
+
+
+@app.command()
 def demo(
     tickets: Annotated[int, typer.Option(help="number of tickets to generate")] = 3000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve when built")] = True,

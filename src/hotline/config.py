@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         return v.upper()
 
     @model_validator(mode="after")
-    def _no_default_secret_in_production(self) -> "Settings":
+    def _no_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("HOTLINE_SECRET_KEY must be set in production")
         return self

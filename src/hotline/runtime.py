@@ -16,5 +16,5 @@ class Runtime:
     policy: Policy
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         return cls(settings=settings, clock=clock or SystemClock(), policy=load_policy(settings.sla_policy))

@@ -24,9 +24,9 @@ class Actor:
         return self.name
 
     @classmethod
-    def requester(cls, client: str | None = None) -> "Actor":
+    def requester(cls, client: str | None = None) -> Actor:
         return cls(role=Role.REQUESTER, name="诉求人", data_scope=DataScope.OWN_UNIT, client=client)
 
     @classmethod
-    def system(cls) -> "Actor":
+    def system(cls) -> Actor:
         return cls(role=Role.SYSTEM, name="系统", data_scope=DataScope.ALL)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from hotline.security.actor import Actor
 from hotline.security.models import AuditEntry
-from datetime import datetime
 
 
 def record(

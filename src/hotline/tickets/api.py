@@ -10,8 +10,8 @@ from pydantic import BaseModel, StringConstraints
 
 from hotline.deps import DB, RT, ApiActor, client_of
 from hotline.errors import DomainError
-from hotline.security.permissions import sees_personal_data
 from hotline.security.actor import Actor
+from hotline.security.permissions import sees_personal_data
 from hotline.security.roles import ROLE_LABELS
 from hotline.tickets import present, service, workflow
 from hotline.tickets.enums import ACTION_LABELS, Action, Channel, Kind, Satisfaction, State

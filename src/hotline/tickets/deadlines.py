@@ -26,7 +26,7 @@ class Limit(BaseModel):
     unit: Literal["hours", "working_days", "days"]
 
     @model_validator(mode="after")
-    def _whole_days(self) -> "Limit":
+    def _whole_days(self) -> Limit:
         if self.unit != "hours" and self.value != int(self.value):
             raise ValueError("day limits must be whole days")
         return self
@@ -71,7 +71,7 @@ class Policy(BaseModel):
     max_reopens: int = Field(ge=0)
 
     @model_validator(mode="after")
-    def _has_defaults(self) -> "Policy":
+    def _has_defaults(self) -> Policy:
         for name in ("handling", "acknowledge"):
             rules: list[Rule] = getattr(self, name)
             if not rules or rules[-1].when:

@@ -13,12 +13,12 @@ from hotline.tickets.categories import full_name
 from hotline.tickets.deadlines import deadline_status, remaining_label
 from hotline.tickets.enums import (
     ACTION_LABELS,
-    Action,
     ASSIGNMENT_ROLE_LABELS,
     ASSIGNMENT_STATUS_LABELS,
     DEADLINE_LABELS,
     KIND_LABELS,
     STATE_LABELS,
+    Action,
     AssignmentRole,
     AssignmentStatus,
     DeadlineStatus,

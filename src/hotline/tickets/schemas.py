@@ -61,7 +61,7 @@ class TicketCreate(BaseModel):
     direct_answer: DirectAnswerIn | None = None
 
     @model_validator(mode="after")
-    def _one_next_step(self) -> "TicketCreate":
+    def _one_next_step(self) -> TicketCreate:
         if self.dispatch and self.direct_answer:
             raise ValueError("不能同时派单和直接答复")
         if self.occurred_at is not None and self.occurred_at.tzinfo is None:

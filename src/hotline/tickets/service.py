@@ -7,7 +7,6 @@ TicketEvent; a refused action raises before anything is written.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -14,7 +14,7 @@ from typing import Any
 
 from hotline.errors import InvalidTransition
 from hotline.security.actor import Actor
-from hotline.security.roles import Role
+from hotline.security.roles import ROLE_LABELS, Role
 from hotline.tickets.deadlines import Policy
 from hotline.tickets.enums import (
     ACTION_LABELS,
@@ -26,7 +26,6 @@ from hotline.tickets.enums import (
     Satisfaction,
     State,
 )
-from hotline.security.roles import ROLE_LABELS
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,8 @@ OPEN_AT_UNIT = (S.DISPATCHED, S.HANDLING)
 def _rows() -> Iterable[Transition]:
     yield Transition(A.REGISTER, None, S.REGISTERED, frozenset({R.OPERATOR, R.DISPATCHER, R.REQUESTER, R.SYSTEM}))
     yield Transition(A.ANSWER_DIRECTLY, S.REGISTERED, S.CLOSED, HALL,
-                     (needs_text("answer", "答复内容", 5), needs_text("answer_source", "答复依据（知识库条目或政策文件）")))
+                     (needs_text("answer", "答复内容", 5),
+                      needs_text("answer_source", "答复依据（知识库条目或政策文件）")))
     yield Transition(A.DISPATCH, S.REGISTERED, S.DISPATCHED, HALL, (needs_unit,))
     yield Transition(A.ACKNOWLEDGE, S.DISPATCHED, S.HANDLING, UNIT, (actor_is_lead_unit,))
     for s in OPEN_AT_UNIT:
@@ -212,7 +212,8 @@ def _rows() -> Iterable[Transition]:
                      (actor_is_lead_unit, no_pending_extension, not_overdue, extension_within_cap,
                       needs_text("reason", "延期理由", 5)))
     yield Transition(A.APPROVE_EXTENSION, S.HANDLING, None, CENTRE, (extension_pending,))
-    yield Transition(A.REFUSE_EXTENSION, S.HANDLING, None, CENTRE, (extension_pending, needs_text("reason", "驳回理由")))
+    yield Transition(A.REFUSE_EXTENSION, S.HANDLING, None, CENTRE,
+                     (extension_pending, needs_text("reason", "驳回理由")))
     yield Transition(A.REPLY, S.HANDLING, S.REPLIED, UNIT, (actor_is_lead_unit, needs_text("content", "答复内容", 10)))
     yield Transition(A.REJECT_REPLY, S.REPLIED, S.HANDLING, CENTRE, (needs_text("reason", "退回理由"),))
     yield Transition(A.CLOSE, S.REPLIED, S.CLOSED, CENTRE)
@@ -284,3 +285,15 @@ def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) ->
 _INPUT_GUARDS: frozenset[Guard] = frozenset(
     {needs_unit, extension_within_cap, callback_is_acceptable, callback_is_unacceptable, needs_rating, has_parent}
 )
+
+
+def markdown_table() -> str:
+    """The table as Markdown, for docs/workflow.md (a test keeps that file in step with the code)."""
+    lines = ["| from state | action | to state | who may | guards |", "|---|---|---|---|---|"]
+    for t in TABLE.values():
+        source = f"{t.source} ({STATE_LABELS[t.source]})" if t.source else "—"
+        target = f"{t.target} ({STATE_LABELS[t.target]})" if t.target else "(unchanged)"
+        roles = ", ".join(sorted(t.roles))
+        guards = ", ".join(getattr(g, "__name__", "?") for g in t.guards) or "—"
+        lines.append(f"| {source} | {t.action} ({ACTION_LABELS[t.action]}) | {target} | {roles} | {guards} |")
+    return "\n".join(lines)
