@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Unauthenticated
 from hotline.org import service as org
+from hotline.org.models import User
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 
@@ -46,9 +47,9 @@ def api_actor(
         return org.actor_for(user, client_of(request))
     user_id = session_user_id(request)
     if user_id is not None:
-        user = db.get(org.User, user_id)
-        if user is not None and user.active:
-            return org.actor_for(user, client_of(request))
+        session_user = db.get(User, user_id)
+        if session_user is not None and session_user.active:
+            return org.actor_for(session_user, client_of(request))
     raise Unauthenticated("not_authenticated", "请先登录或提供有效的访问令牌（Authorization: Bearer …）")
 
 
