@@ -56,6 +56,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
         max_age=12 * 3600,
     )
     errors_http.install(app)
+    pages.install(app)  # HTML error pages and the login redirect for non-/api paths
     app.include_router(org_router)
     app.include_router(tickets_router)
     app.include_router(public_router)

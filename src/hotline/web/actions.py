@@ -1,0 +1,91 @@
+"""The inputs each workflow action's form asks for (mirrors the guards in tickets/workflow.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.tickets.enums import ACTION_LABELS, Action
+
+A = Action
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    widget: str  # textarea | text | number | lead_unit | assisting_units | solved | satisfaction
+    required: bool = False
+    hint: str = ""
+
+
+NOTE = Field("note", "备注", "textarea")
+F = {
+    "note": NOTE,
+    "remind_note": Field("note", "催办意见", "textarea", True),
+    "supervise_note": Field("note", "督办意见", "textarea", True, "至少5个字"),
+    "reason_return": Field("reason", "退单理由", "textarea", True, "说明不属于本单位职责的依据，至少5个字"),
+    "reason_reassign": Field("reason", "改派理由", "textarea", False, "退单审核中改派可不填"),
+    "reason_refuse": Field("reason", "驳回理由", "textarea", True),
+    "reason_extension": Field("reason", "延期理由", "textarea", True, "至少5个字"),
+    "reason_reject": Field("reason", "退回理由", "textarea", True),
+    "reason_withdraw": Field("reason", "撤回原因", "textarea"),
+    "days": Field("days", "延期天数（工作日）", "number", True),
+    "content_reply": Field("content", "答复内容", "textarea", True, "至少10个字，将告知诉求人"),
+    "content_assist": Field("content", "协办意见", "textarea", True, "至少5个字"),
+    "answer": Field("answer", "答复内容", "textarea", True, "至少5个字"),
+    "answer_source": Field("answer_source", "答复依据", "text", True, "知识库条目或政策文件"),
+    "lead_unit": Field("lead_unit_id", "主办单位", "lead_unit", True),
+    "lead_unit_optional": Field("lead_unit_id", "主办单位", "lead_unit", False, "不选则退回原主办单位"),
+    "assisting_units": Field("assisting_unit_ids", "协办单位", "assisting_units"),
+    "solved": Field("solved", "是否解决", "solved", True),
+    "satisfaction": Field("satisfaction", "满意度", "satisfaction", True),
+    "parent_number": Field("parent_number", "主工单编号", "text", True, "如 NJ20261102-000001"),
+}
+
+FORMS: dict[Action, tuple[Field, ...]] = {
+    A.ANSWER_DIRECTLY: (F["answer"], F["answer_source"]),
+    A.DISPATCH: (F["lead_unit"], F["assisting_units"], F["note"]),
+    A.ACKNOWLEDGE: (F["note"],),
+    A.ASSIST_ACKNOWLEDGE: (F["note"],),
+    A.RETURN: (F["reason_return"],),
+    A.REASSIGN: (F["lead_unit"], F["assisting_units"], F["reason_reassign"]),
+    A.REFUSE_RETURN: (F["reason_refuse"],),
+    A.REQUEST_EXTENSION: (F["days"], F["reason_extension"]),
+    A.APPROVE_EXTENSION: (F["note"],),
+    A.REFUSE_EXTENSION: (F["reason_refuse"],),
+    A.ASSIST_REPLY: (F["content_assist"],),
+    A.REPLY: (F["content_reply"],),
+    A.REJECT_REPLY: (F["reason_reject"],),
+    A.REMIND: (F["remind_note"],),
+    A.SUPERVISE: (F["supervise_note"],),
+    A.CLOSE: (F["note"],),
+    A.CALLBACK: (F["solved"], F["satisfaction"], F["note"]),
+    A.REOPEN: (F["solved"], F["satisfaction"], F["lead_unit_optional"], F["note"]),
+    A.MERGE: (F["parent_number"], F["note"]),
+    A.WITHDRAW: (F["reason_withdraw"],),
+}
+
+# Actions that undo or refuse something get a quieter button.
+SECONDARY = frozenset({A.RETURN, A.REFUSE_RETURN, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.WITHDRAW, A.MERGE,
+                       A.REOPEN})
+# What a page may POST to /tickets/{number}/actions/{action}: not registration, not the public's rating.
+STAFF_ACTIONS = frozenset(FORMS)
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    action: Action
+    label: str
+    fields: tuple[Field, ...]
+    secondary: bool
+
+
+# The usual next step first: its form is the one shown open on the ticket page.
+ORDER = (A.DISPATCH, A.ACKNOWLEDGE, A.ASSIST_ACKNOWLEDGE, A.REPLY, A.ASSIST_REPLY, A.CLOSE, A.CALLBACK,
+         A.APPROVE_EXTENSION, A.REASSIGN, A.REFUSE_RETURN, A.ANSWER_DIRECTLY, A.REQUEST_EXTENSION, A.REMIND,
+         A.SUPERVISE, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.RETURN, A.REOPEN, A.MERGE, A.WITHDRAW)
+
+
+def forms_for(allowed: list[str]) -> list[ActionForm]:
+    actions = sorted((Action(code) for code in allowed if Action(code) in FORMS), key=ORDER.index)
+    return [ActionForm(a, ACTION_LABELS[a], FORMS[a], a in SECONDARY) for a in actions]

@@ -1,0 +1,57 @@
+"""Options for the pages' select boxes: jurisdictions, categories, units and the enum labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from hotline.org import service as org
+from hotline.org.models import LEVEL_ORDER, JurisdictionLevel, UnitKind
+from hotline.tickets.categories import catalogue, full_name
+from hotline.tickets.enums import (
+    CHANNEL_LABELS,
+    KIND_LABELS,
+    SATISFACTION_LABELS,
+    STATE_LABELS,
+    URGENCY_LABELS,
+    Channel,
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+def _enum_options(labels: dict) -> list[Option]:  # type: ignore[type-arg]
+    return [Option(str(k), v) for k, v in labels.items()]
+
+
+KINDS = _enum_options(KIND_LABELS)
+URGENCIES = _enum_options(URGENCY_LABELS)
+CHANNELS = _enum_options(CHANNEL_LABELS)
+PUBLIC_CHANNELS = [Option(str(Channel.WEB), CHANNEL_LABELS[Channel.WEB])]
+STATES = _enum_options(STATE_LABELS)
+SATISFACTIONS = _enum_options(SATISFACTION_LABELS)
+
+
+def categories() -> list[Option]:
+    """Every category with its full name (城乡建设 / 市政设施 / 路灯), in code order."""
+    return [Option(code, full_name(code)) for code in sorted(catalogue())]
+
+
+def jurisdictions(db: Session) -> list[Option]:
+    """The jurisdiction tree, indented by level."""
+    top = LEVEL_ORDER.index(JurisdictionLevel.CITY)
+    options = []
+    for j in org.list_jurisdictions(db):
+        depth = max(LEVEL_ORDER.index(JurisdictionLevel(j.level)) - top, 0)
+        options.append(Option(j.code, "\u3000" * depth + j.name))
+    return options
+
+
+def handling_units(db: Session) -> list[Option]:
+    """Units a ticket can be dispatched to (the 12345 centre itself is not one)."""
+    return [Option(str(u.id), u.name) for u in org.list_units(db) if u.kind != UnitKind.HOTLINE_CENTER]

@@ -1,0 +1,77 @@
+"""Errors on pages: a Chinese error page for non-API paths, a redirect to the login page, while
+/api/* keeps its JSON answers."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from hotline.errors import DomainError
+from hotline.errors_http import chinese_message
+from hotline.web.render import redirect, render
+from hotline.web.session import LoginRequired, Viewer, optional_viewer
+
+TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "未找到", 405: "不支持的请求", 409: "操作未能执行",
+          422: "提交的内容有误"}
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path == "/api" or path.startswith(("/api/", "/static/"))
+
+
+def _viewer(request: Request) -> Viewer | None:
+    db = request.app.state.session_factory()
+    try:
+        return optional_viewer(request, db)
+    finally:
+        db.close()
+
+
+async def error_page(request: Request, status_code: int, message: str) -> Response:
+    viewer = await run_in_threadpool(_viewer, request) if "session" in request.scope else None
+    public = request.url.path == "/public" or request.url.path.startswith("/public/")
+    return render(request, "error.html", viewer=None if public else viewer, public=public, status_code=status_code,
+                  title=TITLES.get(status_code, "出错了"), message=message)
+
+
+async def _call(handler: Any, request: Request, exc: Exception) -> Response:
+    result = handler(request, exc)
+    return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
+
+
+def install(app: FastAPI) -> None:
+    """Wrap the JSON handlers that errors_http installed: pages get HTML, the API keeps JSON."""
+    json_domain = app.exception_handlers[DomainError]
+    json_validation = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if is_api(request):
+            return await _call(json_domain, request, exc)
+        return await error_page(request, exc.status_code, exc.message)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return redirect(exc.next_url)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if is_api(request):
+            return await _call(json_validation, request, exc)
+        message = "；".join(dict.fromkeys(chinese_message(dict(e)) for e in exc.errors()))
+        return await error_page(request, 400, message or "请求参数有误")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request):
+            return await http_exception_handler(request, exc)
+        messages = {404: "页面不存在，请检查地址", 405: "该页面不支持这种请求方式"}
+        return await error_page(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))

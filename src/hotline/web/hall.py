@@ -1,0 +1,146 @@
+"""The 12345 hall: the operator's intake form, the dispatcher's queue and the callback list."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from hotline.deps import DB, RT
+from hotline.errors import Conflict, DomainError
+from hotline.runtime import Runtime
+from hotline.tickets import overview, present, service
+from hotline.tickets.enums import State
+from hotline.tickets.schemas import TicketCreate
+from hotline.web import choices
+from hotline.web.forms import errors_of, intake_data, intake_values, text
+from hotline.web.paging import page_number, pager
+from hotline.web.render import flash, fmt_local, redirect, render
+from hotline.web.session import CheckedForm, Viewer, viewer_for
+
+router = APIRouter()
+IntakeViewer = Annotated[Viewer, Depends(viewer_for("intake"))]
+DispatchViewer = Annotated[Viewer, Depends(viewer_for("dispatch"))]
+CallbackViewer = Annotated[Viewer, Depends(viewer_for("callbacks"))]
+IDEM = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+# ---- intake -------------------------------------------------------------------------------
+
+
+def _new_values() -> dict[str, Any]:
+    return {"channel": "phone", "urgency": "normal", "next_step": "", "assisting_unit_ids": [],
+            "idem": secrets.token_urlsafe(18)}
+
+
+def _intake_page(request: Request, db: Session, viewer: Viewer, values: dict[str, Any], *,
+                 errors: list[str] | None = None, history: list[Any] | None = None,
+                 status_code: int = 200) -> HTMLResponse:
+    return render(
+        request, "intake.html", viewer=viewer, status_code=status_code, values=values, errors=errors or [],
+        history=history, kinds=choices.KINDS, channels=choices.CHANNELS, urgencies=choices.URGENCIES,
+        categories=choices.categories(), jurisdictions=choices.jurisdictions(db),
+        units=choices.handling_units(db),
+    )
+
+
+@router.get("/hall/intake")
+def intake_form(request: Request, db: DB, rt: RT, viewer: IntakeViewer) -> HTMLResponse:
+    return _intake_page(request, db, viewer, _new_values())
+
+
+@router.post("/hall/intake", response_model=None)
+def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
+                  viewer: IntakeViewer) -> HTMLResponse | RedirectResponse:
+    values = intake_values(form)
+    if text(form, "intent") == "history":
+        return _intake_page(request, db, viewer, values, history=_history(db, rt, viewer, values))
+    try:
+        data = TicketCreate.model_validate(intake_data(values))
+    except ValidationError as exc:
+        return _intake_page(request, db, viewer, values, errors=errors_of(exc), status_code=422,
+                            history=_history(db, rt, viewer, values))
+    key = values["idem"] if IDEM.match(values.get("idem", "")) else None
+    try:
+        try:
+            ticket, created = service.register(db, rt, actor=viewer.actor, data=data, idempotency_key=key)
+        except Conflict as exc:
+            if exc.code != "idempotency_key_reused":
+                raise
+            # The same form page sent again with other content: a new request, not a replay.
+            ticket, created = service.register(db, rt, actor=viewer.actor, data=data)
+    except DomainError as exc:
+        return _intake_page(request, db, viewer, values, errors=[exc.message], status_code=exc.status_code,
+                            history=_history(db, rt, viewer, values))
+    if created:
+        step = {State.DISPATCHED: "并已派单", State.CLOSED: "并已直接答复办结"}.get(State(ticket.state), "")
+        flash(request, f"受理成功{step}，工单编号 {ticket.number}")
+    else:
+        flash(request, f"该诉求已受理（重复提交未重复登记），工单编号 {ticket.number}", "info")
+    return redirect(f"/tickets/{ticket.number}")
+
+
+def _history(db: Session, rt: Runtime, viewer: Viewer, values: dict[str, Any]) -> list[Any] | None:
+    phone = values.get("requester_phone") or ""
+    if not re.fullmatch(r"[0-9+\-]{3,20}", phone):
+        return None
+    now = rt.clock.now()
+    return [present.summary(t, rt, viewer.actor, now=now)
+            for t in service.earlier_by_phone(db, actor=viewer.actor, phone=phone)]
+
+
+# ---- the dispatcher's queue -----------------------------------------------------------------
+
+DISPATCH_TABS: dict[str, tuple[str, service.Filters]] = {
+    "registered": ("待派单", service.Filters(state=[State.REGISTERED])),
+    "return_review": ("退单审核", service.Filters(state=[State.RETURN_REVIEW])),
+    "extension_pending": ("延期审核", service.Filters(state=[State.HANDLING], extension_pending=True)),
+    "replied": ("待办结", service.Filters(state=[State.REPLIED])),
+}
+
+
+@router.get("/hall/dispatch")
+def dispatch_queue(request: Request, db: DB, rt: RT, viewer: DispatchViewer) -> HTMLResponse:
+    tab = request.query_params.get("tab", "registered")
+    if tab not in DISPATCH_TABS:
+        tab = "registered"
+    page = page_number(request.query_params)
+    tabs = []
+    items: list[Any] = []
+    total = 0
+    now = rt.clock.now()
+    for key, (label, filters) in DISPATCH_TABS.items():
+        if key == tab:
+            found, total = service.search(db, rt, actor=viewer.actor, filters=filters, page=page, page_size=20)
+            items = [present.summary(t, rt, viewer.actor, now=now) for t in found]
+            count = total
+        else:
+            count = service.search(db, rt, actor=viewer.actor, filters=filters, page=1, page_size=1)[1]
+        tabs.append({"key": key, "label": label, "count": count, "url": f"/hall/dispatch?tab={key}"})
+    return render(request, "dispatch.html", viewer=viewer, tab_list=tabs, tab=tab, items=items,
+                  pager=pager(request.query_params, "/hall/dispatch", total, page=page))
+
+
+# ---- callbacks ----------------------------------------------------------------------------
+
+
+def _late(due: datetime | None, now: datetime) -> bool:
+    return due is not None and due < now
+
+
+@router.get("/callbacks")
+def callback_list(request: Request, db: DB, rt: RT, viewer: CallbackViewer) -> HTMLResponse:
+    page = page_number(request.query_params)
+    found, total = overview.awaiting_callback(db, rt, actor=viewer.actor, page=page, page_size=20)
+    now = rt.clock.now()
+    items = [present.summary(t, rt, viewer.actor, now=now) for t in found]
+    due_text = {t.id: fmt_local(t.callback_due_at) + ("（已逾期）" if _late(t.callback_due_at, now) else "")
+                for t in found}
+    return render(request, "callbacks.html", viewer=viewer, items=items, due_text=due_text,
+                  pager=pager(request.query_params, "/callbacks", total, page=page))

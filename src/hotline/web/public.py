@@ -1,0 +1,153 @@
+"""The public portal (no login): submit a request, look up its progress, rate it or withdraw it.
+
+The number and phone digits of a successful lookup stay in the browser's signed session, so that
+rating and withdrawing never put the phone digits in a URL or a hidden field.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from hotline.deps import DB, RT, client_of
+from hotline.errors import Conflict, DomainError
+from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+from hotline.tickets import present, service
+from hotline.tickets.enums import Action, Channel
+from hotline.tickets.schemas import ActionIn, TicketCreate
+from hotline.web import choices
+from hotline.web.forms import errors_of, intake_data, intake_values, text
+from hotline.web.render import flash, redirect, render
+from hotline.web.session import CheckedForm
+
+router = APIRouter()
+SUBMITTED_KEY = "public_submitted"
+LOOKUP_KEY = "public_lookup"
+IDEM = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _submit_page(request: Request, db: Session, values: dict[str, Any], *, errors: list[str] | None = None,
+                 status_code: int = 200) -> HTMLResponse:
+    return render(request, "public_submit.html", public=True, status_code=status_code, values=values,
+                  errors=errors or [], kinds=choices.KINDS, jurisdictions=choices.jurisdictions(db))
+
+
+@router.get("/public")
+def submit_form(request: Request, db: DB) -> HTMLResponse:
+    return _submit_page(request, db, {"idem": secrets.token_urlsafe(18)})
+
+
+@router.post("/public", response_model=None)
+def submit(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse | RedirectResponse:
+    return _register(request, db, rt, intake_values(form))
+
+
+def _register(request: Request, db: Session, rt: Runtime,
+              values: dict[str, Any]) -> HTMLResponse | RedirectResponse:
+    values["next_step"] = ""
+    values["requester_anonymous"] = False
+    data = {k: v for k, v in intake_data(values).items() if k not in ("category_code", "urgency", "is_complex")}
+    data["channel"] = Channel.WEB
+    if not values.get("requester_phone"):
+        return _submit_page(request, db, values, errors=["请填写手机号码：查询办理进度时需要手机号后四位"],
+                            status_code=422)
+    try:
+        ticket_in = TicketCreate.model_validate(data)
+    except ValidationError as exc:
+        return _submit_page(request, db, values, errors=errors_of(exc), status_code=422)
+    key = values["idem"] if IDEM.match(values.get("idem", "")) else None
+    actor = Actor.requester(client_of(request))
+    try:
+        try:
+            ticket, _ = service.register(db, rt, actor=actor, data=ticket_in, idempotency_key=key)
+        except Conflict as exc:
+            if exc.code != "idempotency_key_reused":
+                raise
+            ticket, _ = service.register(db, rt, actor=actor, data=ticket_in)
+    except DomainError as exc:
+        return _submit_page(request, db, values, errors=[exc.message], status_code=exc.status_code)
+    request.session[SUBMITTED_KEY] = ticket.number
+    return redirect("/public/submitted")
+
+
+@router.get("/public/submitted", response_model=None)
+def submitted(request: Request) -> HTMLResponse | RedirectResponse:
+    number = request.session.get(SUBMITTED_KEY)
+    if not number:
+        return redirect("/public")
+    return render(request, "public_submitted.html", public=True, number=number)
+
+
+# ---- lookup, rating, withdrawal -----------------------------------------------------------
+
+
+def _lookup_page(request: Request, db: Session, rt: Runtime, *, number: str = "", error: str | None = None,
+                 status_code: int = 200) -> HTMLResponse:
+    result = None
+    saved = request.session.get(LOOKUP_KEY)
+    if saved:
+        try:
+            ticket = service.public_lookup(db, number=saved["number"], phone_last4=saved["last4"])
+        except DomainError:
+            request.session.pop(LOOKUP_KEY, None)
+        else:
+            result = present.public(ticket, service.public_events(db, ticket), rt)
+    return render(request, "public_lookup.html", public=True, status_code=status_code, result=result,
+                  number=number, error=error, satisfactions=choices.SATISFACTIONS)
+
+
+@router.get("/public/lookup")
+def lookup_page(request: Request, db: DB, rt: RT) -> HTMLResponse:
+    if request.query_params.get("new"):
+        request.session.pop(LOOKUP_KEY, None)
+    return _lookup_page(request, db, rt)
+
+
+@router.post("/public/lookup", response_model=None)
+def lookup(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse | RedirectResponse:
+    number, last4 = text(form, "number").upper(), text(form, "phone_last4")
+    try:
+        ticket = service.public_lookup(db, number=number[:32], phone_last4=last4)
+    except DomainError as exc:
+        request.session.pop(LOOKUP_KEY, None)
+        return _lookup_page(request, db, rt, number=number[:32], error=exc.message, status_code=exc.status_code)
+    request.session[LOOKUP_KEY] = {"number": ticket.number, "last4": last4}
+    return redirect("/public/lookup")
+
+
+def _public_act(request: Request, form: FormData, db: Session, rt: Runtime,
+                action: Action) -> HTMLResponse | RedirectResponse:
+    saved = request.session.get(LOOKUP_KEY)
+    if not saved:
+        return _lookup_page(request, db, rt, error="请先凭工单编号和手机号后四位查询工单", status_code=400)
+    try:
+        params = ActionIn.model_validate(
+            {"satisfaction": text(form, "satisfaction") or None, "comment": text(form, "comment") or None}
+            if action == Action.RATE else {"reason": text(form, "reason") or None}
+        )
+        service.public_act(db, rt, number=saved["number"], phone_last4=saved["last4"], action=action,
+                           params=params, client=client_of(request))
+    except ValidationError as exc:
+        return _lookup_page(request, db, rt, error="；".join(errors_of(exc)), status_code=422)
+    except DomainError as exc:
+        return _lookup_page(request, db, rt, error=exc.message, status_code=exc.status_code)
+    flash(request, "感谢您的评价！" if action == Action.RATE else "诉求已撤回")
+    return redirect("/public/lookup")
+
+
+@router.post("/public/rate", response_model=None)
+def rate(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse | RedirectResponse:
+    return _public_act(request, form, db, rt, Action.RATE)
+
+
+@router.post("/public/withdraw", response_model=None)
+def withdraw(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse | RedirectResponse:
+    return _public_act(request, form, db, rt, Action.WITHDRAW)

@@ -1,0 +1,130 @@
+"""Ticket search and the ticket page: every field, assignments, the timeline, one form per action."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from hotline.deps import DB, RT
+from hotline.errors import DomainError, NotFound
+from hotline.runtime import Runtime
+from hotline.tickets import present, service
+from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Kind, State
+from hotline.tickets.models import Ticket
+from hotline.tickets.schemas import ActionIn
+from hotline.web import choices
+from hotline.web.actions import STAFF_ACTIONS, forms_for
+from hotline.web.forms import action_data, action_values, errors_of, local_day_start
+from hotline.web.paging import page_number, pager
+from hotline.web.render import flash, redirect, render
+from hotline.web.session import CheckedForm, PageViewer, Viewer, viewer_for
+
+router = APIRouter()
+SearchViewer = Annotated[Viewer, Depends(viewer_for("search"))]
+# Errors about the ticket itself (not about the action) get the error page, not the form.
+TICKET_ERRORS = frozenset({"ticket_forbidden", "ticket_not_found"})
+
+
+# ---- search -------------------------------------------------------------------------------
+
+
+def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
+    """Filters from the query string; unknown values are dropped rather than refused."""
+    raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "from",
+                                                        "to", "q")}
+    states = {str(s) for s in State}
+    kinds = {str(k) for k in Kind}
+    state = raw["state"] if raw["state"] in states else ""
+    kind = raw["kind"] if raw["kind"] in kinds else ""
+    category = raw["category"] if raw["category"].isdigit() and len(raw["category"]) <= 16 else ""
+    unit = raw["unit"] if raw["unit"].isdigit() else ""
+    filters = service.Filters(
+        state=[State(state)] if state else None,
+        kind=Kind(kind) if kind else None,
+        category_code=category or None,
+        unit_id=int(unit) if unit else None,
+        overdue=True if raw["overdue"] == "1" else None,
+        created_from=local_day_start(raw["from"]) if raw["from"] else None,
+        created_to=local_day_start(raw["to"], next_day=True) if raw["to"] else None,
+        text=raw["q"][:100] or None,
+    )
+    shown = {**raw, "state": state, "kind": kind, "category": category, "unit": unit}
+    return filters, shown
+
+
+@router.get("/tickets")
+def ticket_search(request: Request, db: DB, rt: RT, viewer: SearchViewer) -> HTMLResponse:
+    filters, shown = _search_filters(request.query_params)
+    page = page_number(request.query_params)
+    found, total = service.search(db, rt, actor=viewer.actor, filters=filters, page=page, page_size=20)
+    now = rt.clock.now()
+    filtered = any(shown.values())
+    return render(
+        request, "search.html", viewer=viewer, f=shown, filtered=filtered, total=total,
+        items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
+        pager=pager(request.query_params, "/tickets", total, page=page),
+        states=choices.STATES, kinds=choices.KINDS, categories=choices.categories(),
+        units=choices.handling_units(db),
+    )
+
+
+# ---- the ticket page ----------------------------------------------------------------------
+
+
+def _ticket_page(
+    request: Request, db: Session, rt: Runtime, viewer: Viewer, ticket: Ticket, *,
+    errors: list[str] | None = None, failed: Action | None = None, values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    now = rt.clock.now()
+    out = present.detail(ticket, rt, viewer.actor, now=now)
+    if not out.personal_data_masked and (ticket.requester_name or ticket.requester_phone):
+        service.record_personal_data_read(db, rt, actor=viewer.actor, ticket=ticket)
+    events = [present.event_out(e) for e in service.history(db, ticket_id=ticket.id)]
+    forms = forms_for(out.allowed_actions)
+    needs_units = any(f.widget in ("lead_unit", "assisting_units") for form in forms for f in form.fields)
+    return render(
+        request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
+        units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
+        errors=errors or [], failed=str(failed) if failed else None, values=values or {},
+        extension_requested=out.extension_requested_days,
+    )
+
+
+@router.get("/tickets/{number}")
+def ticket_page(number: str, request: Request, db: DB, rt: RT, viewer: PageViewer) -> HTMLResponse:
+    ticket = service.get_by_number(db, actor=viewer.actor, number=number)
+    return _ticket_page(request, db, rt, viewer, ticket)
+
+
+@router.post("/tickets/{number}/actions/{action}", response_model=None)
+def ticket_action(number: str, action: str, request: Request, form: CheckedForm, db: DB, rt: RT,
+                  viewer: PageViewer) -> HTMLResponse | RedirectResponse:
+    ticket = service.get_by_number(db, actor=viewer.actor, number=number)
+    ticket_id = ticket.id
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise NotFound("action_unknown", f"没有「{action}」这项操作") from None
+    if chosen not in STAFF_ACTIONS:
+        raise NotFound("action_unknown", f"工作台不能执行「{ACTION_LABELS[chosen]}」")
+    values = action_values(form)
+    try:
+        params = ActionIn.model_validate(action_data(values))
+    except ValidationError as exc:
+        return _ticket_page(request, db, rt, viewer, ticket, errors=errors_of(exc), failed=chosen,
+                            values=values, status_code=422)
+    try:
+        ticket = service.act(db, rt, actor=viewer.actor, ticket_id=ticket_id, action=chosen, params=params)
+    except DomainError as exc:
+        if exc.code in TICKET_ERRORS:
+            raise
+        ticket = service.get(db, actor=viewer.actor, ticket_id=ticket_id)
+        return _ticket_page(request, db, rt, viewer, ticket, errors=[exc.message], failed=chosen, values=values,
+                            status_code=exc.status_code)
+    flash(request, f"「{ACTION_LABELS[chosen]}」已完成，工单当前状态：{STATE_LABELS[State(ticket.state)]}")
+    return redirect(f"/tickets/{ticket.number}")

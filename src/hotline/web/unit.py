@@ -1,0 +1,31 @@
+"""The handling unit's workbench: its open queue by deadline, with a count per deadline badge."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from hotline.deps import DB, RT
+from hotline.tickets import overview, present, service
+from hotline.tickets.enums import DEADLINE_LABELS
+from hotline.web.paging import page_number, pager
+from hotline.web.render import render
+from hotline.web.session import Viewer, viewer_for
+
+router = APIRouter()
+UnitViewer = Annotated[Viewer, Depends(viewer_for("unit"))]
+
+
+@router.get("/unit")
+def workbench(request: Request, db: DB, rt: RT, viewer: UnitViewer) -> HTMLResponse:
+    page = page_number(request.query_params)
+    found, total = service.search(db, rt, actor=viewer.actor, filters=service.Filters(open_for_unit=True),
+                                  page=page, page_size=20)
+    now = rt.clock.now()
+    counts = overview.unit_deadline_counts(db, rt, actor=viewer.actor)
+    badges = [{"status": str(s), "label": DEADLINE_LABELS[s], "count": n} for s, n in counts.items()]
+    return render(request, "unit.html", viewer=viewer, total=total, badges=badges,
+                  items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
+                  pager=pager(request.query_params, "/unit", total, page=page))
