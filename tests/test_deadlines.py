@@ -15,6 +15,7 @@ from hotline.tickets.deadlines import (
     preset_names,
     remaining_label,
     shift_for_pause,
+    warn_at,
 )
 from hotline.tickets.enums import DeadlineStatus
 
@@ -84,20 +85,24 @@ def test_pause_pushes_the_deadline() -> None:
 
 
 def test_status_on_time_about_to_expire_overdue() -> None:
-    start = MONDAY
     due = MONDAY + timedelta(days=10)
-    status = lambda now: deadline_status(now=now, due_at=due, started_at=start, warn_before_hours=24)  # noqa: E731
+    warn = warn_at(started_at=MONDAY, due_at=due, warn_before_hours=24)
+    assert warn == due - timedelta(hours=24)
+    status = lambda now: deadline_status(now=now, due_at=due, warn_at=warn)
     assert status(MONDAY + timedelta(days=1)) == DeadlineStatus.ON_TIME
     assert status(due - timedelta(hours=23)) == DeadlineStatus.ABOUT_TO_EXPIRE
     assert status(due + timedelta(minutes=1)) == DeadlineStatus.OVERDUE
-    assert deadline_status(now=MONDAY, due_at=due, started_at=start, warn_before_hours=24,
-                           paused=True) == DeadlineStatus.PAUSED
-    # A 2-hour limit warns in its last half hour, not for its whole life.
+    assert deadline_status(now=MONDAY, due_at=due, warn_at=warn, paused=True) == DeadlineStatus.PAUSED
+    assert deadline_status(now=MONDAY, due_at=None, warn_at=None) == DeadlineStatus.NONE
+
+
+def test_a_short_limit_warns_in_its_last_quarter_only() -> None:
     short = MONDAY + timedelta(hours=2)
-    assert deadline_status(now=MONDAY + timedelta(minutes=30), due_at=short, started_at=MONDAY,
-                           warn_before_hours=24) == DeadlineStatus.ON_TIME
-    assert deadline_status(now=MONDAY + timedelta(minutes=100), due_at=short, started_at=MONDAY,
-                           warn_before_hours=24) == DeadlineStatus.ABOUT_TO_EXPIRE
+    warn = warn_at(started_at=MONDAY, due_at=short, warn_before_hours=24)
+    assert warn == MONDAY + timedelta(minutes=90)
+    assert deadline_status(now=MONDAY + timedelta(minutes=30), due_at=short, warn_at=warn) == DeadlineStatus.ON_TIME
+    assert deadline_status(now=MONDAY + timedelta(minutes=100), due_at=short,
+                           warn_at=warn) == DeadlineStatus.ABOUT_TO_EXPIRE
 
 
 def test_remaining_label() -> None:

@@ -263,3 +263,16 @@ def test_openapi_is_published(client) -> None:
     assert "/api/v1/tickets/{ticket_id}/actions/{action}" in spec["paths"]
     table = client.get("/api/v1/workflow", headers={}).json()
     assert any(t["action"] == "reopen" and t["target"] == "dispatched" for t in table)
+
+
+def test_about_to_expire_filter_agrees_with_the_badge(client, as_user, org, clock) -> None:
+    from datetime import timedelta
+
+    ticket = _dispatched(client, as_user, org, kind="consultation")  # due Wednesday 23:59:59
+    clock.advance(timedelta(hours=36))  # Tuesday 22:00: more than a quarter of the limit left
+    page = client.get(API, params={"about_to_expire": True}, headers=as_user("supervisor")).json()
+    assert page["total"] == 0
+    clock.advance(timedelta(hours=14))  # Wednesday 12:00: inside the last quarter
+    page = client.get(API, params={"about_to_expire": True}, headers=as_user("supervisor")).json()
+    assert [t["id"] for t in page["items"]] == [ticket["id"]]
+    assert page["items"][0]["deadline_status"] == "about_to_expire"

@@ -111,25 +111,28 @@ def shift_for_pause(due_at: datetime | None, paused_at: datetime, resumed_at: da
     return due_at + max(resumed_at - paused_at, timedelta(0))
 
 
+def warn_at(*, started_at: datetime, due_at: datetime, warn_before_hours: float) -> datetime:
+    """When a running deadline turns 'about to expire': the warning window before it, but never more
+    than the last quarter of the limit (a 2-hour limit warns in its last 30 minutes, not all along).
+
+    Stored on the ticket so that lists filter on it in SQL with the same rule the badges use."""
+    window = min(timedelta(hours=warn_before_hours), max(due_at - started_at, timedelta(0)) / 4)
+    return due_at - window
+
+
 def deadline_status(
-    *,
-    now: datetime,
-    due_at: datetime | None,
-    started_at: datetime | None,
-    warn_before_hours: float,
-    paused: bool = False,
+    *, now: datetime, due_at: datetime | None, warn_at: datetime | None, paused: bool = False
 ) -> DeadlineStatus:
-    """On time, about to expire (within the warning window, at most a quarter of the limit), overdue."""
+    """On time, about to expire (past warn_at), overdue (past due_at), or paused."""
     if due_at is None:
         return DeadlineStatus.NONE
     if paused:
         return DeadlineStatus.PAUSED
     if now > due_at:
         return DeadlineStatus.OVERDUE
-    window = timedelta(hours=warn_before_hours)
-    if started_at is not None:
-        window = min(window, (due_at - started_at) / 4)
-    return DeadlineStatus.ABOUT_TO_EXPIRE if due_at - now <= window else DeadlineStatus.ON_TIME
+    if warn_at is not None and now >= warn_at:
+        return DeadlineStatus.ABOUT_TO_EXPIRE
+    return DeadlineStatus.ON_TIME
 
 
 def remaining_label(now: datetime, due_at: datetime | None) -> str:

@@ -65,6 +65,8 @@ class Ticket(Base):
     ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the running deadline turns "about to expire" (deadlines.warn_at).
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     time_limit_label: Mapped[str | None] = mapped_column(String(40))
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_pending: Mapped[bool] = mapped_column(Boolean, default=False)

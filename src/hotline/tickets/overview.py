@@ -3,11 +3,9 @@ deadline badges of a unit's queue. Every query is limited to what the actor may 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.org.models import Unit
@@ -16,7 +14,7 @@ from hotline.security.actor import Actor
 from hotline.security.permissions import visible_condition
 from hotline.tickets.enums import DeadlineStatus, State
 from hotline.tickets.models import Ticket, TicketAssignment
-from hotline.tickets.present import RUNNING, ticket_deadline
+from hotline.tickets.present import RUNNING
 
 
 def awaiting_callback(
@@ -59,24 +57,30 @@ def overdue_by_lead_unit(db: Session, rt: Runtime, *, actor: Actor) -> list[Unit
 
 
 def unit_deadline_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[DeadlineStatus, int]:
-    """Deadline badges over the whole open queue of the actor's unit (not just one page)."""
+    """Deadline badges over the whole open queue of the actor's unit (not just one page), counted in SQL
+    with the same rule as the badges (tickets.warn_at)."""
     counts: dict[DeadlineStatus, int] = {s: 0 for s in DeadlineStatus if s != DeadlineStatus.NONE}
     if actor.unit_id is None:
         return counts
     now = rt.clock.now()
+    running = Ticket.state.in_([str(s) for s in RUNNING])
+    status = case(
+        (Ticket.state == str(State.RETURN_REVIEW), DeadlineStatus.PAUSED.value),
+        (running & Ticket.due_at.is_(None), DeadlineStatus.NONE.value),
+        (running & (Ticket.due_at < now), DeadlineStatus.OVERDUE.value),
+        (running & (Ticket.warn_at <= now), DeadlineStatus.ABOUT_TO_EXPIRE.value),
+        (running, DeadlineStatus.ON_TIME.value),
+        else_=DeadlineStatus.NONE.value,
+    ).label("status")
     rows = db.execute(
-        select(Ticket.id, Ticket.state, Ticket.due_at, Ticket.dispatched_at)
-        .join(TicketAssignment, TicketAssignment.ticket_id == Ticket.id)
+        select(status, func.count())
+        .select_from(TicketAssignment)
+        .join(Ticket, TicketAssignment.ticket_id == Ticket.id)
         .where(TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True))
-        .distinct()
+        .group_by(status)
     ).all()
-    tally: Counter[DeadlineStatus] = Counter(ticket_deadline(_as_ticket(row), rt, now) for row in rows)
-    for status, n in tally.items():
-        if status in counts:
-            counts[status] += n
+    for value, n in rows:
+        key = DeadlineStatus(value)
+        if key in counts:
+            counts[key] += n
     return counts
-
-
-def _as_ticket(row: Any) -> Any:
-    # ticket_deadline reads only state, due_at and dispatched_at: a row with those names will do.
-    return row

@@ -44,8 +44,7 @@ def ticket_deadline(ticket: Ticket, rt: Runtime, now: datetime) -> DeadlineStatu
         return DeadlineStatus.PAUSED
     if ticket.state not in RUNNING:
         return DeadlineStatus.NONE
-    return deadline_status(now=now, due_at=ticket.due_at, started_at=ticket.dispatched_at,
-                           warn_before_hours=rt.policy.warn_before_hours)
+    return deadline_status(now=now, due_at=ticket.due_at, warn_at=ticket.warn_at)
 
 
 def summary(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketSummary:

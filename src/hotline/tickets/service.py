@@ -25,7 +25,7 @@ from hotline.security.actor import Actor
 from hotline.security.permissions import ensure_can_view, visible_condition
 from hotline.tickets import workflow
 from hotline.tickets.categories import catalogue
-from hotline.tickets.deadlines import shift_for_pause
+from hotline.tickets.deadlines import shift_for_pause, warn_at
 from hotline.tickets.elements import ELEMENT_LABELS, missing_elements
 from hotline.tickets.enums import (
     Action,
@@ -291,6 +291,7 @@ def _dispatch_to(db: Session, rt: Runtime, ticket: Ticket, now: datetime, lead_i
     ticket.lead_unit = lead
     ticket.dispatched_at = now
     ticket.due_at = due
+    ticket.warn_at = warn_at(started_at=now, due_at=due, warn_before_hours=rt.policy.warn_before_hours)
     ticket.time_limit_label = limit.label
     ticket.ack_due_at = rt.policy.acknowledge_limit(_facts(ticket, lead)).apply(now)
     ticket.return_due_at = rt.policy.return_window.apply(now)
@@ -393,6 +394,7 @@ def _refuse_return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datet
     lead.acknowledged_at = lead.acknowledged_at or now
     if t.paused_at is not None:
         t.due_at = shift_for_pause(t.due_at, t.paused_at, now)
+        t.warn_at = shift_for_pause(t.warn_at, t.paused_at, now)
         lead.due_at = t.due_at
     t.paused_at = None
     return Effect(note=p.reason, unit_id=lead.unit_id, data={"due_at": t.due_at.isoformat() if t.due_at else None})
@@ -408,6 +410,8 @@ def _approve_extension(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: d
     days = t.extension_requested_days or 0
     assert t.due_at is not None
     t.due_at = add_working_days(t.due_at, days)
+    t.warn_at = warn_at(started_at=t.dispatched_at or now, due_at=t.due_at,
+                        warn_before_hours=rt.policy.warn_before_hours)
     t.extension_days_used += days
     t.extension_pending = False
     t.extension_requested_days = None
@@ -626,11 +630,10 @@ def search(
     if filters.overdue is True:
         conds += [Ticket.state.in_([str(s) for s in (State.DISPATCHED, State.HANDLING)]), Ticket.due_at < now]
     if filters.about_to_expire is True:
-        warn = rt.policy.warn_before_hours
         conds += [
             Ticket.state.in_([str(s) for s in (State.DISPATCHED, State.HANDLING)]),
             Ticket.due_at >= now,
-            Ticket.due_at <= now + timedelta(hours=warn),
+            Ticket.warn_at <= now,
         ]
     if filters.extension_pending is not None:
         conds.append(Ticket.extension_pending.is_(filters.extension_pending))

@@ -141,6 +141,7 @@ def upgrade() -> None:
     sa.Column('ack_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('return_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('warn_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('time_limit_label', sa.String(length=40), nullable=True),
     sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('extension_pending', sa.Boolean(), nullable=False),
