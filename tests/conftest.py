@@ -21,7 +21,7 @@ from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.runtime import Runtime
-from hotline.security.models import AuditEntry
+from hotline.security.models import AuditEntry, RateLimit
 from hotline.tickets.models import (
     IdempotencyKey,
     Ticket,
@@ -84,7 +84,7 @@ def db(engine: Engine, org: Org) -> Iterator[Session]:
     session.close()
 
 
-TICKET_TABLES = (IdempotencyKey, TicketEvent, TicketAttachment, TicketAssignment, AuditEntry, TicketCounter)
+TICKET_TABLES = (IdempotencyKey, TicketEvent, TicketAttachment, TicketAssignment, AuditEntry, TicketCounter, RateLimit)
 
 
 @pytest.fixture(autouse=True)

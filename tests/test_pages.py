@@ -413,3 +413,18 @@ def test_pages_escape_what_people_typed_and_forbid_framing(client, as_user) -> N
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     page = client.get("/tickets?page=9").text
     assert "共 1 条，本页没有更多" in page
+
+
+def test_session_cookie_api_writes_need_the_csrf_header(client) -> None:
+    """The page session authenticates our own scripts' API calls; a change also needs the CSRF token."""
+    login_page = client.get("/login")
+    token = login_page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post("/login", data={"username": "operator", "password": PASSWORD, "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code in (302, 303)
+    assert client.get("/api/v1/me").json()["role"] == "operator"
+    body = intake()
+    r = client.post("/api/v1/tickets", json=body)
+    assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
+    csrf = client.get("/hall/intake").text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/api/v1/tickets", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201

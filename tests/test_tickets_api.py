@@ -276,3 +276,24 @@ def test_about_to_expire_filter_agrees_with_the_badge(client, as_user, org, cloc
     page = client.get(API, params={"about_to_expire": True}, headers=as_user("supervisor")).json()
     assert [t["id"] for t in page["items"]] == [ticket["id"]]
     assert page["items"][0]["deadline_status"] == "about_to_expire"
+
+
+def test_guessing_the_phone_suffix_is_throttled(client, as_user, org, clock) -> None:
+    from datetime import timedelta
+
+    number = _dispatched(client, as_user, org)["number"]
+    for guess in range(10):
+        r = client.post("/api/v1/public/lookup", json={"number": number, "phone_last4": f"{guess:04d}"})
+        assert r.status_code == 404
+    r = client.post("/api/v1/public/lookup", json={"number": number, "phone_last4": "5678"})
+    assert r.status_code == 429 and "尝试次数过多" in r.json()["message"]
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert client.post("/api/v1/public/lookup", json={"number": number, "phone_last4": "5678"}).status_code == 200
+
+
+def test_password_guessing_is_throttled(client) -> None:
+    for _ in range(10):
+        r = client.post("/api/v1/auth/token", json={"username": "analyst", "password": "wrong-password"})
+        assert r.status_code == 401
+    r = client.post("/api/v1/auth/token", json={"username": "analyst", "password": "test-pass-123"})
+    assert r.status_code == 429

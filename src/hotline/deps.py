@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from hotline.errors import Unauthenticated
+from hotline.errors import Forbidden, Unauthenticated
 from hotline.org import service as org
 from hotline.org.models import User
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Where the pages keep their CSRF token in the signed session (web/render.py uses the same key).
+SESSION_CSRF_KEY = "csrf"
 
 
 def get_rt(request: Request) -> Runtime:
@@ -46,6 +51,11 @@ def api_actor(
         user = org.user_for_token(db, token=header[7:].strip(), now=rt.clock.now())
         return org.actor_for(user, client_of(request))
     user_id = session_user_id(request)
+    if user_id is not None and request.method not in SAFE_METHODS:
+        # A cookie rides along with cross-site requests: changes need the page's CSRF token too.
+        expected = request.session.get(SESSION_CSRF_KEY)
+        if not expected or not secrets.compare_digest(str(expected), request.headers.get("x-csrf-token", "")):
+            raise Forbidden("csrf_failed", "会话校验失败：请刷新页面后重试，或使用访问令牌调用接口")
     if user_id is not None:
         session_user = db.get(User, user_id)
         if session_user is not None and session_user.active:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, StringConstraints
 
-from hotline.deps import DB, RT, ApiActor
+from hotline.deps import DB, RT, ApiActor, client_of
 from hotline.org import service
 from hotline.org.models import LEVEL_LABELS, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind
 from hotline.security.roles import ROLE_LABELS, SCOPE_LABELS
@@ -67,9 +67,10 @@ class CategoryOut(BaseModel):
 
 
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"], summary="用户名密码换取访问令牌")
-def login(data: TokenIn, db: DB, rt: RT) -> TokenOut:
+def login(data: TokenIn, request: Request, db: DB, rt: RT) -> TokenOut:
     now = rt.clock.now()
-    user = service.authenticate(db, username=data.username, password=data.password, now=now)
+    user = service.authenticate(db, username=data.username, password=data.password, now=now,
+                                client=client_of(request))
     token = service.issue_token(db, user=user, now=now, name=data.name)
     return TokenOut(access_token=token, expires_at=now + service.TOKEN_LIFETIME)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, DomainError, NotFound, Unauthenticated
 from hotline.org.models import LEVEL_ORDER, ApiToken, Jurisdiction, JurisdictionLevel, Unit, UnitKind, User
+from hotline.security import throttle
 from hotline.security.actor import Actor
 from hotline.security.passwords import hash_password, verify_password
 from hotline.security.roles import UNIT_ROLES, DataScope, Role
@@ -105,16 +106,20 @@ def actor_for(user: User, client: str | None = None) -> Actor:
     )
 
 
-def authenticate(db: Session, *, username: str, password: str, now: datetime) -> User:
+def authenticate(db: Session, *, username: str, password: str, now: datetime, client: str | None = None) -> User:
+    checks = [(f"login:{username}", throttle.LOGIN_PER_USER)]
+    if client:
+        checks.append((f"login-client:{client}", throttle.LOGIN_PER_CLIENT))
+    throttle.ensure_allowed(db, checks=checks, now=now)
     user = db.execute(select(User).where(User.username == username)).unique().scalar_one_or_none()
     # Verify against a dummy hash when the user is unknown, so timing does not reveal usernames.
-    if user is None:
-        verify_password(_DUMMY_HASH, password)
-        raise Unauthenticated("login_failed", "用户名或密码错误")
-    if not verify_password(user.password_hash, password):
+    valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid:
+        throttle.record_failure(db, checks=checks, now=now)
         raise Unauthenticated("login_failed", "用户名或密码错误")
     if not user.active:
         raise Unauthenticated("user_disabled", "该账号已停用，请联系管理员")
+    throttle.clear(db, keys=[f"login:{username}"])
     user.last_login_at = now
     db.commit()
     return user

@@ -1,10 +1,11 @@
-"""The audit log: every read of personal data and every sensitive act, attributable to a person."""
+"""Security tables: the audit log (every read of personal data, attributable to a person) and the
+failure counters behind throttling."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, UTCDateTime
@@ -23,3 +24,13 @@ class AuditEntry(Base):
     object_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(500))
     client: Mapped[str | None] = mapped_column(String(64))
+
+
+class RateLimit(Base):
+    """Failures counted under one key (a username, a ticket number, a client) in a fixed window."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer)

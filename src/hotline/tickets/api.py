@@ -160,8 +160,9 @@ def public_submit(data: PublicCreate, request: Request, db: DB, rt: RT, response
 
 
 @public_router.post("/lookup", response_model=PublicTicketOut, summary="凭工单编号和手机后四位查询进度")
-def public_lookup(data: LookupIn, db: DB, rt: RT) -> PublicTicketOut:
-    ticket = service.public_lookup(db, number=data.number, phone_last4=data.phone_last4)
+def public_lookup(data: LookupIn, request: Request, db: DB, rt: RT) -> PublicTicketOut:
+    ticket = service.public_lookup(db, number=data.number, phone_last4=data.phone_last4, now=rt.clock.now(),
+                                   client=client_of(request))
     return present.public(ticket, service.public_events(db, ticket), rt)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
@@ -20,7 +20,7 @@ from hotline.clock import add_working_days, to_local
 from hotline.errors import Conflict, DomainError, NotFound
 from hotline.org.models import Jurisdiction, Unit
 from hotline.runtime import Runtime
-from hotline.security import audit
+from hotline.security import audit, throttle
 from hotline.security.actor import Actor
 from hotline.security.permissions import ensure_can_view, visible_condition
 from hotline.tickets import workflow
@@ -664,11 +664,23 @@ def earlier_by_phone(db: Session, *, actor: Actor, phone: str, limit: int = 10) 
 # ---- the public portal --------------------------------------------------------------------
 
 
-def public_lookup(db: Session, *, number: str, phone_last4: str) -> Ticket:
-    """Progress lookup by number and the phone's last four digits; one message for every miss."""
-    ticket = db.execute(select(Ticket).where(Ticket.number == number.strip().upper())).unique().scalar_one_or_none()
+def public_lookup(
+    db: Session, *, number: str, phone_last4: str, now: datetime | None = None, client: str | None = None
+) -> Ticket:
+    """Progress lookup by number and the phone's last four digits; one message for every miss.
+
+    With `now`, failures are throttled per ticket number and per client: four digits are guessable."""
+    number = number.strip().upper()
+    checks = [(f"lookup:{number}", throttle.LOOKUP_PER_TICKET)]
+    if client:
+        checks.append((f"lookup-client:{client}", throttle.LOOKUP_PER_CLIENT))
+    if now is not None:
+        throttle.ensure_allowed(db, checks=checks, now=now)
+    ticket = db.execute(select(Ticket).where(Ticket.number == number)).unique().scalar_one_or_none()
     phone = (ticket.requester_phone or "") if ticket else ""
     if ticket is None or len(phone_last4) != 4 or not phone.endswith(phone_last4):
+        if now is not None:
+            throttle.record_failure(db, checks=checks, now=now)
         raise NotFound("lookup_failed", "未找到工单：请核对工单编号和手机号后四位")
     return ticket
 
@@ -678,7 +690,7 @@ def public_act(
 ) -> Ticket:
     if action not in (Action.RATE, Action.WITHDRAW):
         raise DomainError("public_action_forbidden", "公众只能评价或撤回诉求", status_code=403)
-    ticket = public_lookup(db, number=number, phone_last4=phone_last4)
+    ticket = public_lookup(db, number=number, phone_last4=phone_last4, now=rt.clock.now(), client=client)
     try:
         ticket = _load_for_update(db, ticket.id)
         _apply(db, rt, ticket, Actor.requester(client), rt.clock.now(), action, params)

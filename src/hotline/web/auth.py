@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from hotline.deps import DB, RT
+from hotline.deps import DB, RT, client_of
 from hotline.errors import Unauthenticated
 from hotline.org import service as org
 from hotline.web.forms import text
@@ -34,7 +34,7 @@ def login(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse |
     username, password, target = text(form, "username"), form.get("password"), safe_next(text(form, "next"))
     try:
         user = org.authenticate(db, username=username, password=password if isinstance(password, str) else "",
-                                now=rt.clock.now())
+                                now=rt.clock.now(), client=client_of(request))
     except Unauthenticated as exc:
         return render(request, "login.html", status_code=401, error=exc.message, next=target or "",
                       username=username)

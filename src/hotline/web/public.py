@@ -115,7 +115,8 @@ def lookup_page(request: Request, db: DB, rt: RT) -> HTMLResponse:
 def lookup(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse | RedirectResponse:
     number, last4 = text(form, "number").upper(), text(form, "phone_last4")
     try:
-        ticket = service.public_lookup(db, number=number[:32], phone_last4=last4)
+        ticket = service.public_lookup(db, number=number[:32], phone_last4=last4, now=rt.clock.now(),
+                                       client=client_of(request))
     except DomainError as exc:
         request.session.pop(LOOKUP_KEY, None)
         return _lookup_page(request, db, rt, number=number[:32], error=exc.message, status_code=exc.status_code)

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from hotline import __version__
 from hotline.clock import to_local
+from hotline.deps import SESSION_CSRF_KEY
 from hotline.tickets.enums import (
     CHANNEL_LABELS,
     DEADLINE_LABELS,
@@ -24,7 +25,7 @@ from hotline.tickets.enums import (
 
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
-CSRF_KEY = "csrf"
+CSRF_KEY = SESSION_CSRF_KEY  # shared with deps.api_actor (session-authenticated API calls)
 FLASH_KEY = "flash"
 # Our own files only: no inline script, no framing, forms post back to this site.
 PAGE_HEADERS = {

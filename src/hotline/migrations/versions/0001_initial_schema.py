@@ -33,6 +33,12 @@ def upgrade() -> None:
     with op.batch_alter_table('jurisdictions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jurisdictions_path'), ['path'], unique=False)
 
+    op.create_table('rate_limits',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_limits'))
+    )
     op.create_table('ticket_counters',
     sa.Column('day', sa.String(length=8), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
@@ -298,6 +304,7 @@ def downgrade() -> None:
 
     op.drop_table('units')
     op.drop_table('ticket_counters')
+    op.drop_table('rate_limits')
     with op.batch_alter_table('jurisdictions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jurisdictions_path'))
 
