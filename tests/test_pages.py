@@ -285,9 +285,10 @@ def test_dispatch_queue_tabs_pagination_and_empty_state(client, as_user) -> None
     page = client.get("/hall/dispatch").text
     assert "待派单 <span class=\"count\">22</span>" in page
     assert "共 22 条，第 1–20 条" in page
-    assert numbers[-1] in page and numbers[0] not in page
+    # a work queue: the oldest request first
+    assert numbers[0] in page and numbers[-1] not in page
     page2 = client.get("/hall/dispatch?tab=registered&page=2").text
-    assert "共 22 条，第 21–22 条" in page2 and numbers[0] in page2
+    assert "共 22 条，第 21–22 条" in page2 and numbers[-1] in page2
     assert "暂无工单" in client.get("/hall/dispatch?tab=return_review").text
 
 

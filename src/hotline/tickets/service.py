@@ -600,6 +600,10 @@ class Filters:
     phone: str | None = None
     open_for_unit: bool = False
     extension_pending: bool | None = None
+    # Work queues serve the oldest first (first come, first served); searches show the newest first.
+    oldest_first: bool = False
+    # Deadline lists (overdue, about to expire) are most useful by deadline.
+    by_deadline: bool = False
 
 
 def search(
@@ -610,7 +614,10 @@ def search(
     page_size = max(1, min(page_size, rt.settings.page_size_max))
     now = rt.clock.now()
     conds: list[Any] = [visible_condition(actor)]
-    order: list[Any] = [Ticket.id.desc()]
+    if filters.by_deadline:
+        order: list[Any] = [Ticket.due_at.asc(), Ticket.id.asc()]
+    else:
+        order = [Ticket.id.asc() if filters.oldest_first else Ticket.id.desc()]
     query = select(Ticket)
     if filters.open_for_unit and actor.unit_id is not None:
         # The unit's queue: driven by the (unit_id, is_open, due_at) index.

@@ -98,10 +98,11 @@ def _history(db: Session, rt: Runtime, viewer: Viewer, values: dict[str, Any]) -
 # ---- the dispatcher's queue -----------------------------------------------------------------
 
 DISPATCH_TABS: dict[str, tuple[str, service.Filters]] = {
-    "registered": ("待派单", service.Filters(state=[State.REGISTERED])),
-    "return_review": ("退单审核", service.Filters(state=[State.RETURN_REVIEW])),
-    "extension_pending": ("延期审核", service.Filters(state=[State.HANDLING], extension_pending=True)),
-    "replied": ("待办结", service.Filters(state=[State.REPLIED])),
+    "registered": ("待派单", service.Filters(state=[State.REGISTERED], oldest_first=True)),
+    "return_review": ("退单审核", service.Filters(state=[State.RETURN_REVIEW], oldest_first=True)),
+    "extension_pending": ("延期审核",
+                          service.Filters(state=[State.HANDLING], extension_pending=True, oldest_first=True)),
+    "replied": ("待办结", service.Filters(state=[State.REPLIED], oldest_first=True)),
 }
 
 

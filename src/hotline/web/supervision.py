@@ -17,8 +17,8 @@ router = APIRouter()
 SupervisionViewer = Annotated[Viewer, Depends(viewer_for("supervision"))]
 
 TABS: dict[str, tuple[str, service.Filters]] = {
-    "overdue": ("已超期", service.Filters(overdue=True)),
-    "about_to_expire": ("即将超期", service.Filters(about_to_expire=True)),
+    "overdue": ("已超期", service.Filters(overdue=True, by_deadline=True)),
+    "about_to_expire": ("即将超期", service.Filters(about_to_expire=True, by_deadline=True)),
 }
 
 
