@@ -115,15 +115,20 @@ def workflow() -> None:
 def demo(
     tickets: Annotated[int, typer.Option(help="number of tickets to generate")] = 3000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve when built")] = True,
+    reset: Annotated[bool, typer.Option("--reset", help="wipe the database and build the demo again")] = False,
     host: str = "127.0.0.1",
     port: int = 8000,
     seed: int = 12345,
 ) -> None:
     """Build a realistic demo city (Nanjing) on the configured database, then serve it."""
-    from hotline.demo.builder import build_demo
+    from hotline.demo.builder import DemoRefused, build_demo
 
     settings = _settings()
-    logins = build_demo(settings, tickets=tickets, seed=seed)
+    try:
+        logins = build_demo(settings, tickets=tickets, seed=seed, reset=reset)
+    except DemoRefused as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
     typer.echo("")
     typer.secho("演示数据已生成。演示账号（密码均为 demo12345）：", fg=typer.colors.GREEN)
     for username, label in logins:

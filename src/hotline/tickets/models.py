@@ -94,7 +94,8 @@ class Ticket(Base):
     assignments: Mapped[list[TicketAssignment]] = relationship(
         back_populates="ticket", order_by="TicketAssignment.id", lazy="selectin"
     )
-    attachments: Mapped[list[TicketAttachment]] = relationship(order_by="TicketAttachment.id", lazy="selectin")
+    # Loaded when shown, not on every workflow action.
+    attachments: Mapped[list[TicketAttachment]] = relationship(order_by="TicketAttachment.id", lazy="select")
     parent: Mapped[Ticket | None] = relationship(remote_side="Ticket.id")
 
 

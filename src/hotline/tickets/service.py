@@ -199,12 +199,13 @@ def act(
 def _load_for_update(db: Session, ticket_id: int) -> Ticket:
     # Row lock on PostgreSQL (two dispatchers cannot both act); SQLite's IMMEDIATE
     # transaction already serialises writers.
+    # populate_existing: a long-lived session (the demo builder) must not act on stale assignments.
     ticket = db.execute(
         select(Ticket).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+        .execution_options(populate_existing=True)
     ).unique().scalar_one_or_none()
     if ticket is None:
         raise NotFound("ticket_not_found", "工单不存在")
-    db.refresh(ticket, attribute_names=["assignments"])
     return ticket
 
 
