@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hotline.org import service as org
-from hotline.org.models import LEVEL_ORDER, JurisdictionLevel, UnitKind
+from hotline.org.models import LEVEL_ORDER, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind
 from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import (
     CHANNEL_LABELS,
@@ -23,6 +23,7 @@ from hotline.tickets.enums import (
 class Option:
     value: str
     label: str
+    group: str = ""
 
 
 def _enum_options(labels: dict) -> list[Option]:  # type: ignore[type-arg]
@@ -53,5 +54,9 @@ def jurisdictions(db: Session) -> list[Option]:
 
 
 def handling_units(db: Session) -> list[Option]:
-    """Units a ticket can be dispatched to (the 12345 centre itself is not one)."""
-    return [Option(str(u.id), u.name) for u in org.list_units(db) if u.kind != UnitKind.HOTLINE_CENTER]
+    """Units a ticket can be dispatched to (the 12345 centre itself is not one), grouped by kind."""
+    return [
+        Option(str(u.id), u.name, UNIT_KIND_LABELS[UnitKind(u.kind)])
+        for u in org.list_units(db)
+        if u.kind != UnitKind.HOTLINE_CENTER
+    ]
