@@ -17,7 +17,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 echo "== tests on SQLite"
-HOTLINE_TEST_DATABASE_URL= "$BIN/pytest" -q -p no:cacheprovider
+HOTLINE_TEST_DATABASE_URL= "$BIN/pytest" -p no:cacheprovider
 
 if "$BIN/python" - "$PG_URL" <<'PY'
 import sys, psycopg
@@ -30,7 +30,7 @@ except Exception as exc:
 PY
 then
   echo "== tests on PostgreSQL ($PG_URL)"
-  HOTLINE_TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" -q -p no:cacheprovider
+  HOTLINE_TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" -p no:cacheprovider
 elif [ "${CI:-}" = "true" ]; then
   echo "!! CI=true and PostgreSQL is not reachable at $PG_URL: failing" >&2
   exit 1
