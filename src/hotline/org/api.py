@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, StringConstraints
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.org import service
-from hotline.org.models import LEVEL_LABELS, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind
-from hotline.security.roles import ROLE_LABELS, SCOPE_LABELS
+from hotline.org import admin, service
+from hotline.org.models import LEVEL_LABELS, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind, User
+from hotline.security import audit
+from hotline.security.roles import ROLE_LABELS, SCOPE_LABELS, DataScope, Role
 from hotline.tickets.categories import catalogue
+from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
 
@@ -111,3 +113,91 @@ def jurisdictions(db: DB, actor: ApiActor) -> list[JurisdictionOut]:
 def categories() -> list[CategoryOut]:
     return [CategoryOut(code=c.code, name=c.name, parent_code=c.parent_code, level=c.level)
             for c in catalogue().values()]
+
+
+# ---- administration -------------------------------------------------------------------------
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    unit: str | None
+    data_scope: str
+    active: bool
+
+
+class UserCreate(BaseModel):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=64)]
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=8, max_length=128)]
+    role: Role
+    unit_code: str | None = None
+    data_scope: DataScope | None = None
+    scope_jurisdiction_code: str | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-]{3,20}$")] | None = None
+
+
+class ActiveIn(BaseModel):
+    active: bool
+
+
+class PasswordIn(BaseModel):
+    password: Annotated[str, StringConstraints(min_length=8, max_length=128)]
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    username: str
+    role: str
+    action: str
+    object_type: str
+    object_id: str
+    detail: str | None
+    client: str | None
+
+
+def _user_out(u: User) -> UserOut:
+    return UserOut(id=u.id, username=u.username, display_name=u.display_name, role=u.role,
+                   role_label=ROLE_LABELS[Role(u.role)], unit=u.unit.short_name if u.unit else None,
+                   data_scope=u.data_scope, active=u.active)
+
+
+@router.get("/users", response_model=Page[UserOut], tags=["admin"], summary="用户列表（系统管理员）")
+def users(db: DB, actor: ApiActor, q: Annotated[str | None, Query(max_length=64)] = None, role: Role | None = None,
+          page: Annotated[int, Query(ge=1)] = 1,
+          page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[UserOut]:
+    found, total = admin.list_users(db, actor=actor, q=q, role=role, page=page, page_size=page_size)
+    return Page(items=[_user_out(u) for u in found], total=total, page=page, page_size=page_size)
+
+
+@router.post("/users", response_model=UserOut, status_code=201, tags=["admin"], summary="创建用户")
+def create_user(data: UserCreate, db: DB, rt: RT, actor: ApiActor) -> UserOut:
+    user = admin.create_user(db, actor=actor, now=rt.clock.now(), **data.model_dump())
+    return _user_out(user)
+
+
+@router.post("/users/{user_id}/active", response_model=UserOut, tags=["admin"], summary="启用或停用用户")
+def set_user_active(user_id: int, data: ActiveIn, db: DB, rt: RT, actor: ApiActor) -> UserOut:
+    return _user_out(admin.set_active(db, actor=actor, now=rt.clock.now(), user_id=user_id, active=data.active))
+
+
+@router.post("/users/{user_id}/password", response_model=UserOut, tags=["admin"], summary="重置密码")
+def reset_user_password(user_id: int, data: PasswordIn, db: DB, rt: RT, actor: ApiActor) -> UserOut:
+    return _user_out(admin.reset_password(db, actor=actor, now=rt.clock.now(), user_id=user_id,
+                                          password=data.password))
+
+
+@router.get("/audit", response_model=Page[AuditOut], tags=["admin"], summary="审计日志（系统管理员、督办员）")
+def audit_log(db: DB, actor: ApiActor, username: Annotated[str | None, Query(max_length=64)] = None,
+              action: Annotated[str | None, Query(max_length=40)] = None,
+              object_id: Annotated[str | None, Query(max_length=64)] = None,
+              since: datetime | None = None, until: datetime | None = None,
+              page: Annotated[int, Query(ge=1)] = 1,
+              page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> Page[AuditOut]:
+    entries, total = audit.search(db, actor=actor, username=username, action=action, object_id=object_id,
+                                  since=since, until=until, page=page, page_size=page_size)
+    return Page(items=[AuditOut.model_validate(e, from_attributes=True) for e in entries], total=total, page=page,
+                page_size=page_size)

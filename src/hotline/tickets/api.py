@@ -8,16 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, StringConstraints
 
+from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, client_of
 from hotline.errors import DomainError
 from hotline.security.actor import Actor
 from hotline.security.permissions import sees_personal_data
 from hotline.security.roles import ROLE_LABELS
-from hotline.tickets import present, service, workflow
+from hotline.tickets import export, present, service, workflow
 from hotline.tickets.enums import ACTION_LABELS, Action, Channel, Kind, Satisfaction, State
 from hotline.tickets.schemas import ActionIn, EventOut, Page, PublicTicketOut, TicketCreate, TicketOut, TicketSummary
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
@@ -57,6 +59,30 @@ def list_tickets(
     now = rt.clock.now()
     return Page(items=[present.summary(t, rt, actor, now=now) for t in items], total=total, page=page,
                 page_size=page_size)
+
+
+@router.get("/exports/tickets.xlsx", summary="按查询条件导出工单（Excel，最多 10000 条，个人信息脱敏）",
+            response_class=Response, responses={200: {"content": {XLSX: {}}}})
+def export_tickets(
+    db: DB,
+    rt: RT,
+    actor: ApiActor,
+    state: Annotated[list[State] | None, Query()] = None,
+    unit_id: int | None = None,
+    kind: Kind | None = None,
+    category: Annotated[str | None, Query(max_length=16)] = None,
+    overdue: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    filters = service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
+                              created_from=created_from, created_to=created_to, text=q)
+    rows, _ = service.export_rows(db, rt, actor=actor, filters=filters, limit=export.MAX_ROWS)
+    now = rt.clock.now()
+    body = export.tickets_workbook([present.summary(t, rt, actor, now=now) for t in rows], title="工单导出")
+    return Response(body, media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="tickets-{to_local(now):%Y%m%d-%H%M}.xlsx"'})
 
 
 @router.get("/queue", response_model=Page[TicketSummary], summary="本单位待办队列（按时限排序）")

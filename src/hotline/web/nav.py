@@ -26,6 +26,8 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("supervision", "/supervision", "督办总览",
             frozenset({R.SUPERVISOR, R.DISPATCHER, R.ANALYST, R.ADMIN})),
     NavPage("search", "/tickets", "工单查询", CENTRE_ALL),
+    NavPage("users", "/admin/users", "用户管理", frozenset({R.ADMIN})),
+    NavPage("audit", "/admin/audit", "审计日志", frozenset({R.ADMIN, R.SUPERVISOR})),
 )
 BY_KEY = {p.key: p for p in PAGES}
 
@@ -36,6 +38,7 @@ HOME_BY_ROLE: dict[Role, str] = {
     R.UNIT_MANAGER: "unit",
     R.CALLBACK_AGENT: "callbacks",
     R.SUPERVISOR: "supervision",
+    R.ADMIN: "users",
 }
 
 

@@ -1,0 +1,112 @@
+"""Administration of user accounts: listing, creating, enabling/disabling, resetting passwords.
+
+Each change is one transaction and leaves an audit entry naming the administrator."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from hotline.errors import DomainError, NotFound
+from hotline.org import service
+from hotline.org.models import ApiToken, Jurisdiction, Unit, User
+from hotline.security import audit
+from hotline.security.actor import Actor
+from hotline.security.passwords import hash_password
+from hotline.security.permissions import ensure_role
+from hotline.security.roles import DataScope, Role
+
+
+def list_users(
+    db: Session, *, actor: Actor, q: str | None = None, role: Role | None = None, page: int = 1, page_size: int = 20
+) -> tuple[list[User], int]:
+    ensure_role(actor, Role.ADMIN)
+    conds = []
+    if q:
+        like = f"%{q.strip()}%"
+        conds.append(or_(User.username.like(like), User.display_name.like(like)))
+    if role:
+        conds.append(User.role == role)
+    total = db.execute(select(func.count()).select_from(User).where(*conds)).scalar_one()
+    rows = db.execute(
+        select(User).where(*conds).order_by(User.id).limit(page_size).offset((max(page, 1) - 1) * page_size)
+    )
+    return list(rows.unique().scalars()), total
+
+
+def create_user(
+    db: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    username: str,
+    password: str,
+    display_name: str,
+    role: Role,
+    unit_code: str | None = None,
+    data_scope: DataScope | None = None,
+    scope_jurisdiction_code: str | None = None,
+    phone: str | None = None,
+) -> User:
+    ensure_role(actor, Role.ADMIN)
+    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise DomainError("username_invalid", "用户名只能包含字母、数字、下划线、点和连字符")
+    if not display_name:
+        raise DomainError("display_name_required", "请填写姓名")
+    unit = None
+    if unit_code:
+        unit = db.execute(select(Unit).where(Unit.code == unit_code)).unique().scalar_one_or_none()
+        if unit is None:
+            raise DomainError("unknown_unit", f"单位代码 {unit_code} 不存在", status_code=422)
+    scope_jurisdiction = None
+    if scope_jurisdiction_code:
+        scope_jurisdiction = db.execute(
+            select(Jurisdiction).where(Jurisdiction.code == scope_jurisdiction_code)
+        ).unique().scalar_one_or_none()
+        if scope_jurisdiction is None:
+            raise DomainError("unknown_jurisdiction", f"属地代码 {scope_jurisdiction_code} 不存在", status_code=422)
+    try:
+        user = service.add_user(
+            db, username=username, password=password, display_name=display_name, role=role, unit=unit,
+            data_scope=data_scope, scope_jurisdiction=scope_jurisdiction, phone=phone or None,
+        )
+        audit.record(db, actor=actor, at=now, action="create_user", object_type="user", object_id=username,
+                     detail=f"role={role}")
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return user
+
+
+def set_active(db: Session, *, actor: Actor, now: datetime, user_id: int, active: bool) -> User:
+    """Disable (or re-enable) an account; disabling also revokes its API tokens."""
+    ensure_role(actor, Role.ADMIN)
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found", "用户不存在")
+    if user.id == actor.user_id and not active:
+        raise DomainError("disable_self", "不能停用自己的账号")
+    user.active = active
+    if not active:
+        for token in db.execute(select(ApiToken).where(ApiToken.user_id == user.id)).unique().scalars():
+            token.revoked = True
+    audit.record(db, actor=actor, at=now, action="enable_user" if active else "disable_user", object_type="user",
+                 object_id=user.username)
+    db.commit()
+    return user
+
+
+def reset_password(db: Session, *, actor: Actor, now: datetime, user_id: int, password: str) -> User:
+    ensure_role(actor, Role.ADMIN)
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found", "用户不存在")
+    if len(password) < service.MIN_PASSWORD_LENGTH:
+        raise DomainError("password_too_short", f"密码至少{service.MIN_PASSWORD_LENGTH}位")
+    user.password_hash = hash_password(password)
+    audit.record(db, actor=actor, at=now, action="reset_password", object_type="user", object_id=user.username)
+    db.commit()
+    return user
