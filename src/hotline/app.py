@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from starlette.datastructures import Headers
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hotline import __version__, errors_http
 from hotline.clock import Clock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
+from hotline.knowledge.api import public_router as kb_public_router
+from hotline.knowledge.api import router as kb_router
 from hotline.org.api import router as org_router
 from hotline.runtime import Runtime
 from hotline.tickets.api import public_router
@@ -23,6 +27,24 @@ from hotline.web import pages
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 WEB_DIR = Path(__file__).parent / "web"
+
+
+class LimitBody:
+    """Refuse a declared body over MAX_BODY_BYTES with 413. A plain ASGI middleware: the
+    @app.middleware("http") form (BaseHTTPMiddleware) costs a task group and two streams per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = Headers(scope=scope).get("content-length")
+            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+                response = JSONResponse({"code": "body_too_large", "message": "请求体过大（上限 2 MB）"},
+                                        status_code=413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> FastAPI:
@@ -40,13 +62,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.runtime = Runtime.from_settings(settings, clock)
 
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse({"code": "body_too_large", "message": "请求体过大（上限 2 MB）"}, status_code=413)
-        return await call_next(request)
-
+    app.add_middleware(LimitBody)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -60,6 +76,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(org_router)
     app.include_router(tickets_router)
     app.include_router(public_router)
+    app.include_router(kb_router)
+    app.include_router(kb_public_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 

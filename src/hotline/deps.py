@@ -20,7 +20,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_CSRF_KEY = "csrf"
 
 
-def get_rt(request: Request) -> Runtime:
+async def get_rt(request: Request) -> Runtime:
+    # async: an attribute read needs no trip through the thread pool (sync dependencies take one).
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 

@@ -1,6 +1,7 @@
 """Imports every table so that Base.metadata is complete (for Alembic and tests)."""
 
 from hotline.db import Base
+from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, KbCounter
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.security.models import AuditEntry
 from hotline.tickets.models import (
@@ -14,6 +15,11 @@ from hotline.tickets.models import (
 
 __all__ = [
     "ApiToken",
+    "Article",
+    "ArticleEvent",
+    "ArticleReport",
+    "ArticleVersion",
+    "KbCounter",
     "AuditEntry",
     "Base",
     "IdempotencyKey",

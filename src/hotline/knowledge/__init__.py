@@ -1,0 +1,1 @@
+"""Knowledge base: articles, versions, review, expiry, error reports, search and the assistant."""

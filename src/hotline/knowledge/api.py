@@ -1,0 +1,272 @@
+"""The knowledge base API: a thin router — parse, call the service, answer.
+
+Logged-in users: articles (CRUD and the review workflow), versions and diffs, error reports,
+search over every published article. The public (no login): search and ask over published
+articles for the public and enterprises (一企来), and error reports.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from hotline.deps import DB, RT, ApiActor, client_of
+from hotline.knowledge import service
+from hotline.knowledge.assistant import Reply
+from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
+from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
+from hotline.knowledge.schemas import (
+    ArticleCreate,
+    ArticleIn,
+    ArticleOut,
+    ArticleSummary,
+    AskIn,
+    AskOut,
+    CommentIn,
+    DiffOut,
+    EventOut,
+    HitOut,
+    OptionOut,
+    ReportAnswerIn,
+    ReportIn,
+    ReportOut,
+    VersionOut,
+)
+from hotline.knowledge.search import Hit
+from hotline.security.actor import Actor
+from hotline.tickets.schemas import Page
+
+router = APIRouter(prefix="/api/v1/kb", tags=["knowledge"])
+public_router = APIRouter(prefix="/api/v1/public/kb", tags=["public"])
+Q = Annotated[str, Query(min_length=1, max_length=300)]
+
+
+# ---- presenting ----------------------------------------------------------------------------------
+
+
+def _version_out(v: ArticleVersion | None) -> VersionOut | None:
+    if v is None:
+        return None
+    return VersionOut.model_validate(v, from_attributes=True)
+
+
+def _article_out(db: DB, a: Article) -> ArticleOut:
+    return ArticleOut(
+        id=a.id, key=a.key, status=a.status, status_label=STATUS_LABELS[ArticleStatus(a.status)], title=a.title,
+        owner_unit_id=a.owner_unit_id, category_code=a.category_code, audience=a.audience,
+        jurisdiction_path=a.jurisdiction_path, tags=list(a.tags), valid_from=a.valid_from, expires_at=a.expires_at,
+        flags=list(a.flags), published=a.published_version_id is not None, version_count=a.version_count,
+        open_reports=a.open_reports, use_count=a.use_count, created_at=a.created_at, updated_at=a.updated_at,
+        current=_version_out(service.version_of(db, a, published=False)),
+        published_version=_version_out(service.version_of(db, a, published=True)),
+    )
+
+
+def _summary(a: Article) -> ArticleSummary:
+    return ArticleSummary(
+        id=a.id, key=a.key, status=a.status, status_label=STATUS_LABELS[ArticleStatus(a.status)], title=a.title,
+        owner_unit_id=a.owner_unit_id, category_code=a.category_code, audience=a.audience, flags=list(a.flags),
+        published=a.published_version_id is not None, version_count=a.version_count, open_reports=a.open_reports,
+        updated_at=a.updated_at, expires_at=a.expires_at,
+    )
+
+
+def _event_out(e: ArticleEvent) -> EventOut:
+    from hotline.knowledge.enums import ACTION_LABELS, ArticleAction
+
+    return EventOut(action=e.action, action_label=ACTION_LABELS[ArticleAction(e.action)], from_status=e.from_status,
+                    to_status=e.to_status, actor_name=e.actor_name, actor_role=e.actor_role, at=e.at, note=e.note,
+                    version_id=e.version_id)
+
+
+def _report_out(r: ArticleReport) -> ReportOut:
+    return ReportOut.model_validate(r, from_attributes=True)
+
+
+def hit_out(h: Hit) -> HitOut:
+    return HitOut(key=h.key, title=h.title, score=h.score, question=h.question, snippet=h.snippet,
+                  category_code=h.category_code, audience=h.audience, version=h.version_number, source=h.policy_source)
+
+
+def reply_out(r: Reply) -> AskOut:
+    hit = r.hit if r.kind != "abstain" else None
+    return AskOut(kind=r.kind, abstained=r.abstained, text=r.text, key=hit.key if hit else None,
+                  title=hit.title if hit else None, source=hit.policy_source if hit else None, confidence=r.confidence,
+                  options=[OptionOut(key=o.key, title=o.title, question=o.question) for o in r.options])
+
+
+# ---- articles ------------------------------------------------------------------------------------
+
+
+@router.post("/articles", status_code=201, response_model=ArticleOut, summary="起草知识条目")
+def create_article(data: ArticleCreate, db: DB, rt: RT, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.create(db, rt, actor=actor, data=data))
+
+
+@router.get("/articles", response_model=Page[ArticleSummary], summary="知识条目列表")
+def list_articles(
+    db: DB, actor: ApiActor,
+    status: Annotated[list[ArticleStatus] | None, Query()] = None,
+    owner_unit_id: int | None = None,
+    audience: Audience | None = None,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    flagged: bool | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> Page[ArticleSummary]:
+    filters = service.ArticleFilters(status=status, owner_unit_id=owner_unit_id, audience=audience,
+                                     category_code=category, text=q, flagged=flagged)
+    items, total = service.list_articles(db, actor=actor, filters=filters, page=page, page_size=page_size)
+    return Page(items=[_summary(a) for a in items], total=total, page=page, page_size=page_size)
+
+
+@router.get("/articles/by-key/{key}", response_model=ArticleOut, summary="按外部编号查询知识条目")
+def get_by_key(key: str, db: DB, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.get_by_key(db, actor=actor, key=key))
+
+
+@router.get("/articles/{article_id}", response_model=ArticleOut, summary="知识条目详情")
+def get_article(article_id: int, db: DB, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.get(db, actor=actor, article_id=article_id))
+
+
+@router.put("/articles/{article_id}", response_model=ArticleOut, summary="修订知识条目（生成新版本）")
+def update_article(article_id: int, data: ArticleIn, db: DB, rt: RT, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.update(db, rt, actor=actor, article_id=article_id, data=data))
+
+
+@router.post("/articles/{article_id}/submit", response_model=ArticleOut, summary="提交审核")
+def submit(article_id: int, data: CommentIn, db: DB, rt: RT, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.submit(db, rt, actor=actor, article_id=article_id, note=data.comment))
+
+
+@router.post("/articles/{article_id}/approve", response_model=ArticleOut, summary="审核通过并发布")
+def approve(article_id: int, data: CommentIn, db: DB, rt: RT, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.approve(db, rt, actor=actor, article_id=article_id, comment=data.comment))
+
+
+@router.post("/articles/{article_id}/return", response_model=ArticleOut, summary="退回修改（须填写意见）")
+def send_back(article_id: int, data: CommentIn, db: DB, rt: RT, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.send_back(db, rt, actor=actor, article_id=article_id, comment=data.comment))
+
+
+@router.post("/articles/{article_id}/withdraw", response_model=ArticleOut, summary="撤销知识条目")
+def withdraw(article_id: int, data: CommentIn, db: DB, rt: RT, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.withdraw(db, rt, actor=actor, article_id=article_id, reason=data.comment))
+
+
+@router.post("/articles/{article_id}/policy-changed", response_model=ArticleOut, summary="标记政策变化（退出公开答复）")
+def policy_changed(article_id: int, data: CommentIn, db: DB, rt: RT, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, service.flag_policy_changed(db, rt, actor=actor, article_id=article_id, note=data.comment))
+
+
+@router.get("/articles/{article_id}/versions", response_model=list[VersionOut], summary="全部版本")
+def versions(article_id: int, db: DB, actor: ApiActor) -> list[VersionOut]:
+    article = service.get(db, actor=actor, article_id=article_id)
+    return [VersionOut.model_validate(v, from_attributes=True) for v in article.versions]
+
+
+@router.get("/articles/{article_id}/diff", response_model=DiffOut, summary="版本对比")
+def diff(article_id: int, db: DB, actor: ApiActor, from_version: Annotated[int, Query(alias="from", ge=1)],
+         to_version: Annotated[int, Query(alias="to", ge=1)]) -> DiffOut:
+    text = service.diff(db, actor=actor, article_id=article_id, from_number=from_version, to_number=to_version)
+    return DiffOut(article_id=article_id, from_version=from_version, to_version=to_version, diff=text)
+
+
+@router.get("/articles/{article_id}/events", response_model=list[EventOut], summary="条目流转记录")
+def article_events(article_id: int, db: DB, actor: ApiActor) -> list[EventOut]:
+    service.get(db, actor=actor, article_id=article_id)
+    return [_event_out(e) for e in service.events(db, article_id=article_id)]
+
+
+@router.post("/expire", summary="到期失效检查（一般由定时任务执行）")
+def expire(db: DB, rt: RT, actor: ApiActor) -> dict[str, int]:
+    from hotline.knowledge import rules
+
+    if not (rules.may_review(service.who(db, actor)) or actor.role == "admin"):
+        from hotline.errors import Forbidden
+
+        raise Forbidden("kb_review_forbidden", "只有12345热线中心的知识库编辑、督办员或系统管理员可以执行到期检查")
+    return {"expired": service.expire_due(db, rt, actor=actor)}
+
+
+# ---- error reports ---------------------------------------------------------------------------------
+
+
+@router.post("/articles/{article_id}/reports", status_code=201, response_model=ReportOut, summary="查漏纠错")
+def report(article_id: int, data: ReportIn, db: DB, rt: RT, actor: ApiActor) -> ReportOut:
+    return _report_out(service.report_error(db, rt, actor=actor, article_id=article_id, text=data.text,
+                                            contact=data.contact))
+
+
+@router.get("/reports", response_model=Page[ReportOut], summary="纠错列表（本单位或全部）")
+def reports(db: DB, actor: ApiActor, status: ReportStatus | None = None, article_id: int | None = None,
+            page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20
+            ) -> Page[ReportOut]:
+    items, total = service.list_reports(db, actor=actor, status=status, article_id=article_id, page=page,
+                                        page_size=page_size)
+    return Page(items=[_report_out(r) for r in items], total=total, page=page, page_size=page_size)
+
+
+@router.post("/reports/{report_id}/answer", response_model=ReportOut, summary="答复纠错")
+def answer_report(report_id: int, data: ReportAnswerIn, db: DB, rt: RT, actor: ApiActor) -> ReportOut:
+    return _report_out(service.answer_report(db, rt, actor=actor, report_id=report_id, answer=data.answer,
+                                             accepted=data.accepted))
+
+
+# ---- search ----------------------------------------------------------------------------------------
+
+
+@router.get("/search", response_model=list[HitOut], summary="检索已发布的知识（含内部口径）")
+def search(db: DB, rt: RT, actor: ApiActor, q: Q, audience: Audience | None = None,
+           jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
+           category: Annotated[str | None, Query(max_length=32)] = None,
+           limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[HitOut]:
+    filters = service.search_filters(db, rt, audiences=frozenset({audience}) if audience else None,
+                                     jurisdiction_code=jurisdiction, category_code=category)
+    return [hit_out(h) for h in service.search_published(db, query=q, filters=filters, limit=limit)]
+
+
+@router.post("/ask", response_model=AskOut, summary="智能问答（话务员辅助，含内部口径）")
+def ask_internal(data: AskIn, db: DB, rt: RT, actor: ApiActor) -> AskOut:
+    filters = service.search_filters(db, rt, audiences=frozenset({data.audience}) if data.audience else None,
+                                     jurisdiction_code=data.jurisdiction_code)
+    return reply_out(service.ask(db, query=data.query, filters=filters))
+
+
+def _public_audiences(audience: Audience | None) -> frozenset[str]:
+    if audience is None:
+        return frozenset(str(a) for a in PUBLIC_AUDIENCES)
+    if audience not in PUBLIC_AUDIENCES:
+        from hotline.errors import DomainError
+
+        raise DomainError("kb_audience_internal", "内部口径不对公众开放", status_code=422)
+    return frozenset({str(audience)})
+
+
+@public_router.get("/search", response_model=list[HitOut], summary="公众检索知识库（已发布的公开条目）")
+def public_search(db: DB, rt: RT, q: Q, audience: Audience | None = None,
+                  jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
+                  limit: Annotated[int, Query(ge=1, le=20)] = 10) -> list[HitOut]:
+    filters = service.search_filters(db, rt, audiences=_public_audiences(audience), jurisdiction_code=jurisdiction)
+    return [hit_out(h) for h in service.search_published(db, query=q, filters=filters, limit=limit)]
+
+
+@public_router.post("/ask", response_model=AskOut, summary="自助问答：答复、追问或明确告知不知道")
+def public_ask(data: AskIn, db: DB, rt: RT) -> AskOut:
+    filters = service.search_filters(db, rt, audiences=_public_audiences(data.audience),
+                                     jurisdiction_code=data.jurisdiction_code)
+    reply = service.ask(db, query=data.query, filters=filters)
+    if reply.kind == "answer" and reply.hit is not None:
+        service.record_use(db, article_id=reply.hit.article_id)
+    return reply_out(reply)
+
+
+@public_router.post("/articles/{key}/reports", status_code=201, response_model=ReportOut, summary="公众查漏纠错")
+def public_report(key: str, data: ReportIn, request: Request, db: DB, rt: RT) -> ReportOut:
+    requester = Actor.requester(client_of(request))
+    article = service.get_by_key(db, actor=requester, key=key)
+    return _report_out(service.report_error(db, rt, actor=requester, article_id=article.id, text=data.text,
+                                            contact=data.contact))

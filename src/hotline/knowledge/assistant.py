@@ -1,0 +1,86 @@
+"""The public self-service assistant: answer from one approved article (its source shown), ask a
+clarifying question when two different answers compete, or say plainly that it does not know.
+
+Pure: it decides from the search hits. The thresholds were chosen on the validation halves of
+bench/data/kb_12306_paraphrases.tsv (answerable) and bench/data/kb_12306_out_of_kb.tsv (not
+answerable) with bench/kb_eval.py --tune; the test halves were never used for tuning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hotline.knowledge.search import Hit
+from hotline.knowledge.text import normalize
+
+
+@dataclass(frozen=True)
+class Rule:
+    # Share of the query's content (idf-weighted) that the knowledge base knows at all: a question
+    # about 公积金 asked of a railway knowledge base falls below it.
+    min_known: float = 0.4
+    # Share of the query's content that the best article's questions contain.
+    min_coverage: float = 0.1
+    # Clarify when the runner-up answers the same question (the same wording, or one that matches
+    # the query just as well) differently and scores this close to the best.
+    clarify_ratio: float = 0.9
+
+
+RULE = Rule()
+
+
+@dataclass
+class Option:
+    key: str
+    title: str
+    question: str
+
+
+@dataclass
+class Reply:
+    kind: str  # answer | clarify | abstain
+    text: str
+    confidence: float
+    hit: Hit | None = None
+    options: list[Option] = field(default_factory=list)
+
+    @property
+    def abstained(self) -> bool:
+        return self.kind == "abstain"
+
+
+NOT_KNOWN = ("抱歉，知识库里没有找到能可靠回答这个问题的内容。您可以换个说法再问，"
+             "或拨打 12345 热线、在网上提交诉求，由工作人员为您解答。")
+
+
+def _lead(text: str, n: int = 24) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def confidence(query_known: float, coverage: float) -> float:
+    return round(min(query_known, 1.0) * min(coverage, 1.0), 4)
+
+
+def decide(query: str, hits: list[Hit], rule: Rule = RULE) -> Reply:
+    if not hits:
+        return Reply(kind="abstain", text=NOT_KNOWN, confidence=0.0)
+    top = hits[0]
+    conf = confidence(top.known, top.coverage)
+    if top.known < rule.min_known or top.coverage < rule.min_coverage:
+        return Reply(kind="abstain", text=NOT_KNOWN, confidence=conf, hit=top)
+    if len(hits) > 1:
+        second = hits[1]
+        same_question = normalize(second.question) == normalize(top.question)
+        if (second.score >= rule.clarify_ratio * top.score and second.answer.strip() != top.answer.strip()
+                and same_question):
+            options = [Option(key=h.key, title=h.title, question=h.question) for h in (top, second)]
+            if top.question == second.question:  # same question, different answers: show how they differ
+                labels = [f"{h.question}（{_lead(h.answer)}）" for h in (top, second)]
+            else:
+                labels = [top.question, second.question]
+            text = f"您想问的是：1.“{labels[0]}” 还是 2.“{labels[1]}”？"
+            return Reply(kind="clarify", text=text, confidence=conf, hit=top, options=options)
+    basis = f"，依据：{top.policy_source}" if top.policy_source else ""
+    source = f"（来源：知识库条目 {top.key}《{top.title}》{basis}）"
+    return Reply(kind="answer", text=f"{top.answer}\n{source}", confidence=conf, hit=top)

@@ -1,0 +1,182 @@
+"""`hotline kb import | search | ask | expire`: the knowledge base from the command line.
+
+Errors are printed in Chinese on stderr with exit code 2; `--json` output goes to stdout alone
+(progress and notes go to stderr)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+kb_app = typer.Typer(help="知识库：导入、检索、问答", no_args_is_help=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(2)
+
+
+def _session():  # type: ignore[no-untyped-def]
+    from hotline.config import Settings
+    from hotline.db import make_engine, make_session_factory
+    from hotline.migrate import current, upgrade
+
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's message names the variable
+        raise _fail(f"配置错误：{exc}") from exc
+    engine = make_engine(settings)
+    if current(engine) is None:
+        typer.echo("数据库为空，正在创建表结构（hotline db upgrade）…", err=True)
+        upgrade(engine)
+    return settings, make_session_factory(engine)()
+
+
+def _runtime(settings: Any):  # type: ignore[no-untyped-def]
+    from hotline.runtime import Runtime
+
+    return Runtime.from_settings(settings)
+
+
+@kb_app.command("import")
+def import_(
+    input: Annotated[Path, typer.Option("--input", help=".csv 或 .xlsx 文件")],
+    question_col: Annotated[str, typer.Option("--question-col", help="问题列（表头文字、列字母或序号）")],
+    answer_col: Annotated[str, typer.Option("--answer-col", help="答复口径列")],
+    category_col: Annotated[str | None, typer.Option("--category-col", help="分类列")] = None,
+    key_col: Annotated[str | None, typer.Option("--key-col", help="外部编号列（保留为条目的外部编号）")] = None,
+    phrasings_col: Annotated[str | None, typer.Option("--phrasings-col", help="其他问法列（换行或 | 分隔）")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="条目所属单位代码")] = None,
+    audience: Annotated[str, typer.Option("--audience", help="public / internal / enterprise")] = "public",
+) -> None:
+    """Import a batch of answers; re-importing updates by key (a new version when changed)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy import select
+
+    from hotline.errors import DomainError
+    from hotline.knowledge import service
+    from hotline.knowledge.enums import Audience
+    from hotline.knowledge.importer import ImportSpec, read_rows
+    from hotline.org.models import Unit
+    from hotline.security.actor import Actor
+
+    try:
+        audience_value = Audience(audience)
+    except ValueError:
+        raise _fail(f"受众“{audience}”无效，可选：public、internal、enterprise") from None
+    spec = ImportSpec(question_col=question_col, answer_col=answer_col, category_col=category_col, key_col=key_col,
+                      phrasings_col=phrasings_col)
+    try:
+        rows = read_rows(input, spec)
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    settings, db = _session()
+    try:
+        owner_id = None
+        if unit:
+            owner_id = db.execute(select(Unit.id).where(Unit.code == unit)).scalar_one_or_none()
+            if owner_id is None:
+                raise _fail(f"单位代码 {unit} 不存在")
+        from rich.console import Console
+
+        with Progress(TextColumn("导入"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=False) as bar:
+            task = bar.add_task("import", total=len(rows))
+            result = service.import_rows(db, _runtime(settings), actor=Actor.system(), rows=rows,
+                                         owner_unit_id=owner_id, audience=audience_value,
+                                         progress=lambda n: bar.advance(task, n))
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        db.close()
+    for line in (result.errors or [])[:20]:
+        typer.echo(line, err=True)
+    state = "已发布" if result.published else "已提交审核"
+    typer.echo(f"导入完成（{state}）：新增 {result.created} 条，更新 {result.updated} 条，"
+               f"未变 {result.unchanged} 条，跳过 {result.skipped} 条")
+
+
+def _filters(db: Any, settings: Any, public: bool, jurisdiction: str | None):  # type: ignore[no-untyped-def]
+    from hotline.knowledge import service
+    from hotline.knowledge.enums import PUBLIC_AUDIENCES
+
+    return service.search_filters(db, _runtime(settings),
+                                  audiences=frozenset(str(a) for a in PUBLIC_AUDIENCES) if public else None,
+                                  jurisdiction_code=jurisdiction)
+
+
+@kb_app.command("search")
+def search_(
+    query: Annotated[str, typer.Argument(help="查询")],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False,
+    public: Annotated[bool, typer.Option("--public", help="只检索对公众公开的条目")] = False,
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="属地代码")] = None,
+) -> None:
+    """Search the published articles: a list of hits with key, title, score."""
+    from hotline.errors import DomainError
+    from hotline.knowledge import service
+
+    settings, db = _session()
+    try:
+        hits = service.search_published(db, query=query, filters=_filters(db, settings, public, jurisdiction),
+                                        limit=limit)
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        db.close()
+    if as_json:
+        out = [{"key": h.key, "title": h.title, "score": h.score, "question": h.question, "snippet": h.snippet}
+               for h in hits]
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if not hits:
+        typer.echo("没有找到相关知识")
+    for i, h in enumerate(hits, 1):
+        typer.echo(f"{i}. [{h.key}] {h.title}  （得分 {h.score:.3f}）")
+
+
+@kb_app.command("ask")
+def ask_(
+    query: Annotated[str, typer.Argument(help="问题")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False,
+    public: Annotated[bool, typer.Option("--public", help="只用对公众公开的条目")] = False,
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="属地代码")] = None,
+) -> None:
+    """The assistant: an answer with its source key, a clarifying question, or "abstained": true."""
+    from hotline.errors import DomainError
+    from hotline.knowledge import service
+
+    settings, db = _session()
+    try:
+        reply = service.ask(db, query=query, filters=_filters(db, settings, public, jurisdiction))
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        db.close()
+    if as_json:
+        out: dict[str, Any] = {"kind": reply.kind, "abstained": reply.abstained, "confidence": reply.confidence,
+                               "text": reply.text}
+        if not reply.abstained and reply.hit is not None:
+            out.update(key=reply.hit.key, title=reply.hit.title, answer=reply.hit.answer)
+        if reply.options:
+            out["options"] = [{"key": o.key, "title": o.title, "question": o.question} for o in reply.options]
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    typer.echo(reply.text)
+
+
+@kb_app.command("expire")
+def expire_() -> None:
+    """Take every article past its expiry out of public answers (run it from a timer)."""
+    from hotline.knowledge import service
+
+    settings, db = _session()
+    try:
+        n = service.expire_due(db, _runtime(settings))
+    finally:
+        db.close()
+    typer.echo(f"已失效 {n} 条")

@@ -1,0 +1,218 @@
+"""What comes in and goes out of the knowledge base API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from hotline.knowledge.enums import Audience
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class AttachmentMeta(BaseModel):
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    content_type: Annotated[str, StringConstraints(max_length=100)] = "application/octet-stream"
+    size_bytes: int = Field(default=0, ge=0, le=100 * 1024 * 1024)
+    url: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class ArticleIn(BaseModel):
+    """An article's content: every save creates a new version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    questions: list[Line] = Field(min_length=1, max_length=20)
+    phrasings: list[Line] = Field(default_factory=list, max_length=50)
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+    policy_basis: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)] | None = None
+    policy_source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    category_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    audience: Audience = Audience.PUBLIC
+    jurisdiction_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=30)
+    valid_from: datetime | None = None
+    expires_at: datetime | None = None
+    attachments: list[AttachmentMeta] = Field(default_factory=list, max_length=20)
+    change_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+    @field_validator("valid_from", "expires_at")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("时间须带时区（示例 2026-12-31T23:59:59+08:00）")
+        return v
+
+    @model_validator(mode="after")
+    def _window(self) -> ArticleIn:
+        if self.valid_from and self.expires_at and self.expires_at <= self.valid_from:
+            raise ValueError("失效时间必须晚于生效时间")
+        return self
+
+
+class ArticleCreate(ArticleIn):
+    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    owner_unit_id: int | None = None
+
+
+class CommentIn(BaseModel):
+    comment: Comment | None = None
+
+
+class ReportIn(BaseModel):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+
+
+class ReportAnswerIn(BaseModel):
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    accepted: bool
+
+
+class VersionOut(BaseModel):
+    id: int
+    number: int
+    title: str
+    questions: list[str]
+    phrasings: list[str]
+    answer: str
+    policy_basis: str | None
+    policy_source: str | None
+    category_code: str | None
+    audience: str
+    jurisdiction_path: str | None
+    tags: list[str]
+    valid_from: datetime | None
+    expires_at: datetime | None
+    attachments: list[dict[str, Any]]
+    change_note: str | None
+    author_name: str
+    created_at: datetime
+    submitted_at: datetime | None
+    review_outcome: str | None
+    review_comment: str | None
+    reviewer_name: str | None
+    reviewed_at: datetime | None
+
+
+class ArticleOut(BaseModel):
+    id: int
+    key: str
+    status: str
+    status_label: str
+    title: str
+    owner_unit_id: int | None
+    category_code: str | None
+    audience: str
+    jurisdiction_path: str | None
+    tags: list[str]
+    valid_from: datetime | None
+    expires_at: datetime | None
+    flags: list[str]
+    published: bool
+    version_count: int
+    open_reports: int
+    use_count: int
+    created_at: datetime
+    updated_at: datetime
+    current: VersionOut | None = None
+    published_version: VersionOut | None = None
+
+
+class ArticleSummary(BaseModel):
+    id: int
+    key: str
+    status: str
+    status_label: str
+    title: str
+    owner_unit_id: int | None
+    category_code: str | None
+    audience: str
+    flags: list[str]
+    published: bool
+    version_count: int
+    open_reports: int
+    updated_at: datetime
+    expires_at: datetime | None
+
+
+class EventOut(BaseModel):
+    action: str
+    action_label: str
+    from_status: str | None
+    to_status: str | None
+    actor_name: str
+    actor_role: str
+    at: datetime
+    note: str | None
+    version_id: int | None
+
+
+class ReportOut(BaseModel):
+    id: int
+    article_id: int
+    version_id: int | None
+    reporter_name: str
+    text: str
+    status: str
+    created_at: datetime
+    answer: str | None
+    accepted: bool | None
+    answered_by_name: str | None
+    answered_at: datetime | None
+
+
+class DiffOut(BaseModel):
+    article_id: int
+    from_version: int
+    to_version: int
+    diff: str
+
+
+class HitOut(BaseModel):
+    key: str
+    title: str
+    score: float
+    question: str
+    snippet: str
+    category_code: str | None
+    audience: str
+    version: int
+    source: str | None
+
+
+class AskIn(BaseModel):
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    audience: Audience | None = None
+    jurisdiction_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class OptionOut(BaseModel):
+    key: str
+    title: str
+    question: str
+
+
+class AskOut(BaseModel):
+    kind: str  # answer | clarify | abstain
+    abstained: bool
+    text: str
+    key: str | None = None
+    title: str | None = None
+    source: str | None = None
+    confidence: float
+    options: list[OptionOut] = Field(default_factory=list)
+
+
+class ImportOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    published: bool
+    errors: list[str]

@@ -1,0 +1,663 @@
+"""The only code that changes the knowledge base: drafting, review, expiry, error reports, import;
+and the reads that the API, the CLI and the search index need.
+
+Each public function that changes state is one use case and owns its transaction (one commit).
+Every change appends an `ArticleEvent`; content is never edited in place — a save is a new
+`ArticleVersion`. Changes that can alter search results take the next `change_seq` just before
+commit; after commit this process's index is told (other processes see it on their next poll).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session
+
+from hotline.errors import Conflict, DomainError, NotFound
+from hotline.knowledge import rules, search
+from hotline.knowledge.assistant import Reply, decide
+from hotline.knowledge.enums import (
+    ArticleAction,
+    ArticleStatus,
+    Audience,
+    Flag,
+    ReportStatus,
+)
+from hotline.knowledge.importer import ImportRow
+from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, KbCounter
+from hotline.knowledge.schemas import ArticleCreate, ArticleIn
+from hotline.knowledge.search import Hit, IndexDoc, SearchFilters
+from hotline.org.models import Jurisdiction, Unit, UnitKind
+from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+from hotline.security.roles import Role
+
+A = ArticleAction
+S = ArticleStatus
+CHANGE_SEQ = "change_seq"
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def who(db: Session, actor: Actor) -> rules.Who:
+    in_centre = False
+    if actor.unit_id is not None:
+        kind = db.execute(select(Unit.kind).where(Unit.id == actor.unit_id)).scalar_one_or_none()
+        in_centre = kind == UnitKind.HOTLINE_CENTER
+    return rules.Who(actor=actor, in_centre=in_centre)
+
+
+def _next_seq(db: Session) -> int:
+    """The next change number; the counter row stays locked until commit (changes are seen by the
+    indexes in commit order)."""
+    value = db.execute(
+        sql_update(KbCounter).where(KbCounter.name == CHANGE_SEQ).values(value=KbCounter.value + 1)
+        .returning(KbCounter.value)
+    ).scalar_one_or_none()
+    if value is None:
+        db.execute(insert(KbCounter).values(name=CHANGE_SEQ, value=1))
+        value = 1
+    return int(value)
+
+
+def _commit(db: Session, articles: Sequence[Article], *, reindex: bool) -> None:
+    if reindex and articles:
+        seq = _next_seq(db)
+        for a in articles:
+            a.change_seq = seq
+    try:
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    if reindex:
+        search.changed(search.engine_of(db))
+
+
+def _event(db: Session, article: Article, actor: Actor, now: datetime, action: ArticleAction,
+           from_status: str | None, note: str | None = None, version_id: int | None = None) -> None:
+    db.add(ArticleEvent(article_id=article.id, version_id=version_id, action=action, from_status=from_status,
+                        to_status=article.status, actor_id=actor.user_id, actor_name=actor.name,
+                        actor_role=str(actor.role), at=now, note=note))
+
+
+def _jurisdiction(db: Session, code: str | None) -> Jurisdiction | None:
+    if not code:
+        return None
+    row = db.execute(select(Jurisdiction).where(Jurisdiction.code == code)).scalar_one_or_none()
+    if row is None:
+        raise DomainError("unknown_jurisdiction", f"属地代码 {code} 不存在", status_code=422)
+    return row
+
+
+def _load(db: Session, article_id: int, *, lock: bool = False) -> Article:
+    stmt = select(Article).where(Article.id == article_id)
+    if lock and db.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    article = db.execute(stmt).scalar_one_or_none()
+    if article is None:
+        raise NotFound("kb_article_not_found", f"知识条目 {article_id} 不存在")
+    return article
+
+
+def _version(db: Session, version_id: int | None) -> ArticleVersion | None:
+    return db.get(ArticleVersion, version_id) if version_id else None
+
+
+def _new_version(db: Session, article: Article, data: ArticleIn, actor: Actor, now: datetime) -> ArticleVersion:
+    jurisdiction = _jurisdiction(db, data.jurisdiction_code)
+    questions = [q for q in data.questions if q]
+    version = ArticleVersion(
+        article_id=article.id, number=article.version_count + 1, title=(data.title or questions[0])[:300],
+        questions=questions, phrasings=list(data.phrasings), answer=data.answer, policy_basis=data.policy_basis,
+        policy_source=data.policy_source, category_code=data.category_code, audience=data.audience,
+        jurisdiction_id=jurisdiction.id if jurisdiction else None,
+        jurisdiction_path=jurisdiction.path if jurisdiction else None, tags=list(data.tags),
+        valid_from=data.valid_from, expires_at=data.expires_at,
+        attachments=[a.model_dump() for a in data.attachments], change_note=data.change_note,
+        author_id=actor.user_id, author_name=actor.name, created_at=now,
+    )
+    db.add(version)
+    db.flush()
+    article.version_count = version.number
+    article.current_version_id = version.id
+    article.updated_at = now
+    if article.published_version_id is None:
+        _copy_fields(article, version)
+    return version
+
+
+def _copy_fields(article: Article, version: ArticleVersion) -> None:
+    article.title = version.title
+    article.category_code = version.category_code
+    article.audience = version.audience
+    article.jurisdiction_id = version.jurisdiction_id
+    article.jurisdiction_path = version.jurisdiction_path
+    article.tags = list(version.tags)
+    article.valid_from = version.valid_from
+    article.expires_at = version.expires_at
+
+
+def _publish(article: Article, version: ArticleVersion) -> None:
+    article.published_version_id = version.id
+    _copy_fields(article, version)
+    article.flags = [f for f in article.flags if f == Flag.ERROR_REPORTED]
+
+
+def _unpublish(article: Article, flag: Flag) -> None:
+    article.published_version_id = None
+    if flag not in article.flags:
+        article.flags = [*article.flags, flag]
+
+
+def _owner_unit(db: Session, unit_id: int | None) -> Unit | None:
+    if unit_id is None:
+        return None
+    unit = db.get(Unit, unit_id)
+    if unit is None:
+        raise DomainError("unknown_unit", f"单位 {unit_id} 不存在", status_code=422)
+    return unit
+
+
+# ---- drafting and review -------------------------------------------------------------------------
+
+
+def create(db: Session, rt: Runtime, *, actor: Actor, data: ArticleCreate) -> Article:
+    """A new article with its first version, as a draft. A unit's own staff always draft for their
+    unit; a centre editor names the owning unit (default: the centre itself)."""
+    w = who(db, actor)
+    owner_id = data.owner_unit_id
+    if actor.role != Role.KNOWLEDGE_EDITOR or not w.in_centre:
+        owner_id = owner_id if owner_id is not None else actor.unit_id
+    elif owner_id is None:
+        owner_id = actor.unit_id
+    _owner_unit(db, owner_id)
+    rules.ensure_draft(w, owner_id)
+    now = rt.clock.now()
+    if data.key and db.execute(select(Article.id).where(Article.key == data.key)).first():
+        raise Conflict("kb_key_exists", f"外部编号 {data.key} 已被其他知识条目使用")
+    article = Article(key=data.key or f"tmp-{now.timestamp()}-{actor.user_id}", status=S.DRAFT,
+                      owner_unit_id=owner_id, title="", audience=data.audience, tags=[], flags=[],
+                      version_count=0, open_reports=0, use_count=0, change_seq=0, created_at=now,
+                      updated_at=now, created_by_id=actor.user_id)
+    db.add(article)
+    db.flush()
+    if not data.key:
+        article.key = f"KB{article.id:06d}"
+    version = _new_version(db, article, data, actor, now)
+    _event(db, article, actor, now, A.CREATE, None, data.change_note, version.id)
+    _commit(db, [article], reindex=False)
+    return article
+
+
+def update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: ArticleIn) -> Article:
+    """A revision: a new version, and the article back to draft. A published answer stays in force
+    until the revision is approved."""
+    article = _load(db, article_id, lock=True)
+    rules.ensure_draft(who(db, actor), article.owner_unit_id)
+    before = article.status
+    article.status = rules.next_status(before, A.UPDATE)
+    now = rt.clock.now()
+    version = _new_version(db, article, data, actor, now)
+    _event(db, article, actor, now, A.UPDATE, before, data.change_note, version.id)
+    _commit(db, [article], reindex=False)
+    return article
+
+
+def submit(db: Session, rt: Runtime, *, actor: Actor, article_id: int, note: str | None = None) -> Article:
+    article = _load(db, article_id, lock=True)
+    rules.ensure_draft(who(db, actor), article.owner_unit_id)
+    before = article.status
+    article.status = rules.next_status(before, A.SUBMIT)
+    now = rt.clock.now()
+    version = _version(db, article.current_version_id)
+    if version is not None:
+        version.submitted_at = now
+    article.updated_at = now
+    _event(db, article, actor, now, A.SUBMIT, before, note, article.current_version_id)
+    _commit(db, [article], reindex=False)
+    return article
+
+
+def approve(db: Session, rt: Runtime, *, actor: Actor, article_id: int, comment: str | None = None) -> Article:
+    """Publish the version under review: it replaces the published answer in searches at once."""
+    article = _load(db, article_id, lock=True)
+    version = _version(db, article.current_version_id)
+    assert version is not None
+    rules.ensure_review(who(db, actor), version.author_id)
+    now = rt.clock.now()
+    if version.expires_at is not None and version.expires_at <= now:
+        raise DomainError("kb_already_expired", "该版本的失效时间已过，请修改有效期后再提交审核", status_code=422)
+    before = article.status
+    article.status = rules.next_status(before, A.APPROVE)
+    version.review_outcome = "approved"
+    version.review_comment = comment
+    version.reviewer_id = actor.user_id
+    version.reviewer_name = actor.name
+    version.reviewed_at = now
+    _publish(article, version)
+    article.updated_at = now
+    _event(db, article, actor, now, A.APPROVE, before, comment, version.id)
+    _commit(db, [article], reindex=True)
+    return article
+
+
+def send_back(db: Session, rt: Runtime, *, actor: Actor, article_id: int, comment: str | None) -> Article:
+    """Return the version under review to its drafter, with the reviewer's comment (required)."""
+    if not comment or not comment.strip():
+        raise DomainError("kb_comment_required", "退回修改必须填写审核意见", status_code=422)
+    article = _load(db, article_id, lock=True)
+    version = _version(db, article.current_version_id)
+    assert version is not None
+    rules.ensure_review(who(db, actor), version.author_id)
+    now = rt.clock.now()
+    before = article.status
+    article.status = rules.next_status(before, A.RETURN)
+    version.review_outcome = "returned"
+    version.review_comment = comment
+    version.reviewer_id = actor.user_id
+    version.reviewer_name = actor.name
+    version.reviewed_at = now
+    article.updated_at = now
+    _event(db, article, actor, now, A.RETURN, before, comment, version.id)
+    _commit(db, [article], reindex=False)
+    return article
+
+
+def withdraw(db: Session, rt: Runtime, *, actor: Actor, article_id: int, reason: str | None = None) -> Article:
+    article = _load(db, article_id, lock=True)
+    rules.ensure_withdraw(who(db, actor), article.owner_unit_id)
+    before = article.status
+    article.status = rules.next_status(before, A.WITHDRAW)
+    article.published_version_id = None
+    now = rt.clock.now()
+    article.updated_at = now
+    _event(db, article, actor, now, A.WITHDRAW, before, reason)
+    _commit(db, [article], reindex=True)
+    return article
+
+
+def flag_policy_changed(db: Session, rt: Runtime, *, actor: Actor, article_id: int, note: str | None = None
+                        ) -> Article:
+    """The policy behind the answer changed: the article leaves public answers until a revision is
+    approved."""
+    article = _load(db, article_id, lock=True)
+    rules.ensure_withdraw(who(db, actor), article.owner_unit_id)
+    before = article.status
+    article.status = rules.next_status(before, A.FLAG_POLICY_CHANGED)
+    _unpublish(article, Flag.POLICY_CHANGED)
+    now = rt.clock.now()
+    article.updated_at = now
+    _event(db, article, actor, now, A.FLAG_POLICY_CHANGED, before, note)
+    _commit(db, [article], reindex=True)
+    return article
+
+
+def expire_due(db: Session, rt: Runtime, *, actor: Actor | None = None) -> int:
+    """The expiry sweep: every published article past its expiry leaves public answers and is
+    flagged. (Searches already hide it from the instant it expires; the sweep records it.)"""
+    actor = actor or Actor.system()
+    now = rt.clock.now()
+    due = db.execute(
+        select(Article).where(Article.published_version_id.is_not(None), Article.expires_at.is_not(None),
+                              Article.expires_at <= now)
+    ).scalars().all()
+    for article in due:
+        before = article.status
+        article.status = rules.next_status(before, A.EXPIRE)
+        _unpublish(article, Flag.EXPIRED)
+        article.updated_at = now
+        _event(db, article, actor, now, A.EXPIRE, before, "已过失效时间，自动退出公开答复")
+    _commit(db, list(due), reindex=bool(due))
+    return len(due)
+
+
+# ---- error reports (查漏纠错) ---------------------------------------------------------------------
+
+
+def report_error(db: Session, rt: Runtime, *, actor: Actor, article_id: int, text: str,
+                 contact: str | None = None) -> ArticleReport:
+    article = _load(db, article_id)
+    if article.published_version_id is None and not rules.may_read_unpublished(who(db, actor), article.owner_unit_id):
+        raise NotFound("kb_article_not_found", f"知识条目 {article_id} 不存在")
+    now = rt.clock.now()
+    report = ArticleReport(article_id=article.id, version_id=article.published_version_id or article.current_version_id,
+                           reporter_id=actor.user_id, reporter_name=actor.name, reporter_contact=contact, text=text,
+                           status=ReportStatus.OPEN, created_at=now)
+    db.add(report)
+    article.open_reports += 1
+    if Flag.ERROR_REPORTED not in article.flags:
+        article.flags = [*article.flags, Flag.ERROR_REPORTED]
+    db.flush()
+    _event(db, article, actor, now, A.REPORT_ERROR, article.status, text[:500])
+    _commit(db, [article], reindex=False)
+    return report
+
+
+def answer_report(db: Session, rt: Runtime, *, actor: Actor, report_id: int, answer: str, accepted: bool
+                  ) -> ArticleReport:
+    """The owning unit answers a report: accepted (the article will be revised) or not, with why."""
+    report = db.get(ArticleReport, report_id)
+    if report is None:
+        raise NotFound("kb_report_not_found", f"纠错 {report_id} 不存在")
+    article = _load(db, report.article_id, lock=True)
+    rules.ensure_draft(who(db, actor), article.owner_unit_id)
+    if report.status != ReportStatus.OPEN:
+        raise Conflict("kb_report_answered", "该纠错已答复")
+    now = rt.clock.now()
+    report.status = ReportStatus.ANSWERED
+    report.answer = answer
+    report.accepted = accepted
+    report.answered_by_id = actor.user_id
+    report.answered_by_name = actor.name
+    report.answered_at = now
+    article.open_reports = max(0, article.open_reports - 1)
+    if article.open_reports == 0:
+        article.flags = [f for f in article.flags if f != Flag.ERROR_REPORTED]
+    _event(db, article, actor, now, A.ANSWER_REPORT, article.status,
+           f"{'采纳' if accepted else '不采纳'}：{answer}"[:500])
+    _commit(db, [article], reindex=False)
+    return report
+
+
+def list_reports(db: Session, *, actor: Actor, status: ReportStatus | None = None, article_id: int | None = None,
+                 page: int = 1, page_size: int = 20) -> tuple[list[ArticleReport], int]:
+    w = who(db, actor)
+    stmt = select(ArticleReport).join(Article, Article.id == ArticleReport.article_id)
+    if not (rules.may_review(w) or actor.role == Role.ADMIN):
+        stmt = stmt.where(Article.owner_unit_id == actor.unit_id)
+    if status:
+        stmt = stmt.where(ArticleReport.status == status)
+    if article_id:
+        stmt = stmt.where(ArticleReport.article_id == article_id)
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(stmt.order_by(ArticleReport.created_at.desc(), ArticleReport.id.desc())
+                      .offset((page - 1) * page_size).limit(page_size)).scalars().all()
+    return list(rows), int(total)
+
+
+# ---- reads -------------------------------------------------------------------------------------
+
+
+def get(db: Session, *, actor: Actor, article_id: int) -> Article:
+    article = _load(db, article_id)
+    if article.published_version_id is None and not rules.may_read_unpublished(who(db, actor), article.owner_unit_id):
+        raise NotFound("kb_article_not_found", f"知识条目 {article_id} 不存在")
+    return article
+
+
+def get_by_key(db: Session, *, actor: Actor, key: str) -> Article:
+    article_id = db.execute(select(Article.id).where(Article.key == key)).scalar_one_or_none()
+    if article_id is None:
+        raise NotFound("kb_article_not_found", f"外部编号为 {key} 的知识条目不存在")
+    return get(db, actor=actor, article_id=article_id)
+
+
+def version_of(db: Session, article: Article, *, published: bool) -> ArticleVersion | None:
+    return _version(db, article.published_version_id if published else article.current_version_id)
+
+
+@dataclass
+class ArticleFilters:
+    status: Sequence[ArticleStatus] | None = None
+    owner_unit_id: int | None = None
+    audience: Audience | None = None
+    category_code: str | None = None
+    text: str | None = None
+    flagged: bool | None = None
+
+
+def list_articles(db: Session, *, actor: Actor, filters: ArticleFilters, page: int = 1, page_size: int = 20
+                  ) -> tuple[list[Article], int]:
+    """Editors' list. Roles that neither draft nor review see only published articles; unit staff
+    see their unit's drafts as well."""
+    w = who(db, actor)
+    stmt = select(Article)
+    if not (rules.may_review(w) or actor.role == Role.ADMIN or (actor.role == Role.KNOWLEDGE_EDITOR and w.in_centre)):
+        visible: ColumnElement[bool] = Article.published_version_id.is_not(None)
+        if actor.unit_id is not None and rules.may_draft(w, actor.unit_id):
+            visible = or_(visible, Article.owner_unit_id == actor.unit_id)
+        stmt = stmt.where(visible)
+    f = filters
+    if f.status:
+        stmt = stmt.where(Article.status.in_([str(s) for s in f.status]))
+    if f.owner_unit_id is not None:
+        stmt = stmt.where(Article.owner_unit_id == f.owner_unit_id)
+    if f.audience:
+        stmt = stmt.where(Article.audience == f.audience)
+    if f.category_code:
+        stmt = stmt.where(Article.category_code.startswith(f.category_code, autoescape=True))
+    if f.text:
+        stmt = stmt.where(or_(Article.title.contains(f.text, autoescape=True), Article.key == f.text))
+    if f.flagged is True:
+        stmt = stmt.where(Article.flags != [])
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(stmt.order_by(Article.updated_at.desc(), Article.id.desc())
+                      .offset((page - 1) * page_size).limit(page_size)).scalars().all()
+    return list(rows), int(total)
+
+
+def events(db: Session, *, article_id: int) -> list[ArticleEvent]:
+    return list(db.execute(select(ArticleEvent).where(ArticleEvent.article_id == article_id)
+                           .order_by(ArticleEvent.at, ArticleEvent.id)).scalars())
+
+
+def render_version(v: ArticleVersion) -> list[str]:
+    """A version as lines of text, for diffs."""
+    lines = [f"标题：{v.title}"]
+    lines += [f"问题：{q}" for q in v.questions]
+    lines += [f"问法：{p}" for p in v.phrasings]
+    lines += ["答复口径："] + v.answer.splitlines()
+    lines += [f"政策依据：{v.policy_basis or ''}", f"依据来源：{v.policy_source or ''}",
+              f"分类：{v.category_code or ''}", f"受众：{v.audience}", f"属地：{v.jurisdiction_path or '全部'}",
+              f"标签：{'、'.join(v.tags)}",
+              f"生效：{v.valid_from.isoformat() if v.valid_from else ''}",
+              f"失效：{v.expires_at.isoformat() if v.expires_at else ''}"]
+    lines += [f"附件：{a.get('filename')}" for a in v.attachments]
+    return lines
+
+
+def diff(db: Session, *, actor: Actor, article_id: int, from_number: int, to_number: int) -> str:
+    """A unified diff between two versions of an article (difflib)."""
+    article = get(db, actor=actor, article_id=article_id)
+    by_number = {v.number: v for v in article.versions}
+    missing = [n for n in (from_number, to_number) if n not in by_number]
+    if missing:
+        raise NotFound("kb_version_not_found", f"知识条目 {article_id} 没有第 {missing[0]} 版")
+    a, b = by_number[from_number], by_number[to_number]
+    return "\n".join(difflib.unified_diff(render_version(a), render_version(b), fromfile=f"第{a.number}版",
+                                          tofile=f"第{b.number}版", lineterm=""))
+
+
+# ---- import ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    published: bool = True
+    errors: list[str] = field(default_factory=list)
+
+
+def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[ImportRow], owner_unit_id: int | None = None,
+                audience: Audience = Audience.PUBLIC, progress: Callable[[int], None] | None = None,
+                chunk: int = 500) -> ImportResult:
+    """A batch of answers (a unit's Excel, a legacy knowledge base). Keys are kept as the articles'
+    external keys; a key seen before gets a new version when its question, answer or category
+    changed. Run by an administrator, a centre editor or the system, the batch is published at
+    once (approved by the importer); run by a unit's staff, it is submitted for review."""
+    w = who(db, actor)
+    if owner_unit_id is None and actor.role in (Role.UNIT_HANDLER, Role.UNIT_MANAGER, Role.KNOWLEDGE_EDITOR) \
+            and not w.in_centre:
+        owner_unit_id = actor.unit_id
+    _owner_unit(db, owner_unit_id)
+    rules.ensure_import(w, owner_unit_id)
+    publish = rules.may_publish_import(w)
+    now = rt.clock.now()
+    result = ImportResult(published=publish)
+    touched: list[Article] = []
+    keys = [r.key for r in rows]
+    existing: dict[str, Article] = {}
+    for i in range(0, len(keys), 900):
+        for art in db.execute(select(Article).where(Article.key.in_(keys[i : i + 900]))).scalars():
+            existing[art.key] = art
+    current_versions: dict[int, ArticleVersion] = {}
+    ids = [a.current_version_id for a in existing.values() if a.current_version_id]
+    for i in range(0, len(ids), 900):
+        for v in db.execute(select(ArticleVersion).where(ArticleVersion.id.in_(ids[i : i + 900]))).scalars():
+            current_versions[v.id] = v
+    target_status = S.APPROVED if publish else S.IN_REVIEW
+    for start in range(0, len(rows), chunk):
+        batch = rows[start : start + chunk]
+        pending: list[tuple[Article, ImportRow, str | None]] = []
+        for row in batch:
+            if not row.question.strip() or not row.answer.strip():
+                result.skipped += 1
+                result.errors.append(f"第 {row.line} 行缺少问题或答案，已跳过")
+                continue
+            article = existing.get(row.key)
+            if article is None:
+                article = Article(key=row.key, status=target_status, owner_unit_id=owner_unit_id, title="",
+                                  audience=audience, tags=[], flags=[], version_count=0, open_reports=0, use_count=0,
+                                  change_seq=0, created_at=now, updated_at=now, created_by_id=actor.user_id)
+                db.add(article)
+                existing[row.key] = article
+                pending.append((article, row, None))
+                result.created += 1
+                continue
+            cur = current_versions.get(article.current_version_id or -1)
+            if cur is not None and cur.questions[:1] == [row.question] and cur.answer == row.answer \
+                    and cur.category_code == (row.category[:32] if row.category else None) \
+                    and list(cur.phrasings) == row.phrasings and article.status == target_status:
+                result.unchanged += 1
+                continue
+            if article.status == S.IN_REVIEW and publish is False:
+                result.skipped += 1
+                result.errors.append(f"第 {row.line} 行：条目 {row.key} 正在审核中，未导入")
+                continue
+            pending.append((article, row, article.status))
+            result.updated += 1
+        db.flush()
+        versions: list[tuple[Article, ArticleVersion, str | None]] = []
+        for article, row, before in pending:
+            v = ArticleVersion(
+                article_id=article.id, number=article.version_count + 1, title=row.question[:300],
+                questions=[row.question], phrasings=row.phrasings, answer=row.answer,
+                category_code=row.category[:32] if row.category else None, audience=audience, tags=[],
+                attachments=[], change_note="批量导入", author_id=actor.user_id, author_name=actor.name,
+                created_at=now, submitted_at=now,
+            )
+            if publish:
+                v.review_outcome = "approved"
+                v.review_comment = "批量导入，导入人审核"
+                v.reviewer_id = actor.user_id
+                v.reviewer_name = actor.name
+                v.reviewed_at = now
+            db.add(v)
+            versions.append((article, v, before))
+        db.flush()
+        for article, v, _before in versions:
+            article.version_count = v.number
+            article.current_version_id = v.id
+            article.updated_at = now
+            article.status = target_status
+            if publish:
+                _publish(article, v)
+            elif article.published_version_id is None:
+                _copy_fields(article, v)
+            current_versions[v.id] = v
+            touched.append(article)
+        if versions:
+            lines = [r.line for _, r, _ in pending]
+            db.execute(insert(ArticleEvent), [
+                {"article_id": article.id, "version_id": v.id, "action": A.IMPORT, "from_status": before,
+                 "to_status": article.status, "actor_id": actor.user_id, "actor_name": actor.name,
+                 "actor_role": str(actor.role), "at": now, "note": f"批量导入（第 {line} 行）"}
+                for (article, v, before), line in zip(versions, lines, strict=True)
+            ])
+        if progress:
+            progress(len(batch))
+    _commit(db, touched, reindex=publish and bool(touched))
+    return result
+
+
+# ---- search and the assistant --------------------------------------------------------------------
+
+
+def _published_rows(db: Session, where: Any) -> list[tuple[Any, ...]]:
+    stmt = (select(Article.id, Article.key, ArticleVersion.title, ArticleVersion.questions,
+                   ArticleVersion.phrasings, ArticleVersion.answer, ArticleVersion.audience,
+                   ArticleVersion.jurisdiction_path, ArticleVersion.category_code, ArticleVersion.valid_from,
+                   ArticleVersion.expires_at, ArticleVersion.number, ArticleVersion.policy_source)
+            .join(ArticleVersion, ArticleVersion.id == Article.published_version_id)
+            .where(where))
+    return [tuple(r) for r in db.execute(stmt)]
+
+
+def _doc(row: tuple[Any, ...]) -> IndexDoc:
+    (aid, key, title, questions, phrasings, answer, audience, jpath, cat, valid_from, expires_at, number,
+     source) = row
+    return IndexDoc(article_id=aid, key=key, title=title, questions=tuple(questions or ()) + tuple(phrasings or ()),
+                    answer=answer, audience=audience, jurisdiction_path=jpath, category_code=cat,
+                    valid_from=valid_from, expires_at=expires_at, version_number=number, policy_source=source)
+
+
+def latest_change_seq(db: Session) -> int:
+    return int(db.execute(select(func.coalesce(func.max(Article.change_seq), 0))).scalar_one())
+
+
+def published_documents(db: Session) -> tuple[list[IndexDoc], int]:
+    """Every published article, and the change number they are current to."""
+    seq = latest_change_seq(db)
+    docs = [_doc(r) for r in _published_rows(db, Article.published_version_id.is_not(None))]
+    return docs, seq
+
+
+def changed_documents(db: Session, *, since: int) -> tuple[list[IndexDoc], list[int], int]:
+    """The articles changed after `since`: published ones to (re)index, the others to remove."""
+    seq = latest_change_seq(db)
+    rows = db.execute(select(Article.id, Article.published_version_id)
+                      .where(Article.change_seq > since, Article.change_seq <= seq)).all()
+    removals = [aid for aid, pub in rows if pub is None]
+    live = [aid for aid, pub in rows if pub is not None]
+    upserts: list[IndexDoc] = []
+    for i in range(0, len(live), 900):
+        upserts += [_doc(r) for r in _published_rows(db, Article.id.in_(live[i : i + 900]))]
+    return upserts, removals, seq
+
+
+def search_filters(db: Session, rt: Runtime, *, audiences: frozenset[str] | None, jurisdiction_code: str | None = None,
+                   category_code: str | None = None) -> SearchFilters:
+    jurisdiction = _jurisdiction(db, jurisdiction_code)
+    return SearchFilters(audiences=audiences, jurisdiction_path=jurisdiction.path if jurisdiction else None,
+                         category_code=category_code, at=rt.clock.now())
+
+
+def search_published(db: Session, *, query: str, filters: SearchFilters, limit: int = 10) -> list[Hit]:
+    """Search the published articles (the index is brought up to date first)."""
+    index = search.index_for(search.engine_of(db))
+    index.refresh(db)
+    db.rollback()  # end the read transaction (SQLite: release the lock at once)
+    return index.backend.search(query, filters=filters, limit=limit)
+
+
+def ask(db: Session, *, query: str, filters: SearchFilters) -> Reply:
+    """The self-service assistant's answer: answer, ask which of two is meant, or say it does not know."""
+    hits = search_published(db, query=query, filters=filters, limit=5)
+    return decide(query, hits)
+
+
+def record_use(db: Session, *, article_id: int) -> None:
+    """Count an answer given from an article (one small update)."""
+    db.execute(sql_update(Article).where(Article.id == article_id).values(use_count=Article.use_count + 1))
+    db.commit()

@@ -1,0 +1,105 @@
+"""The knowledge base through HTTP: personas, the workflow endpoints, public search and ask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from hotline.knowledge.models import Article
+from tests.factories import Org
+from tests.knowledge.conftest import article_data
+
+BASE = "/api/v1/kb"
+
+
+def test_workflow_over_http(client: TestClient, as_user: Callable[..., dict[str, str]], org: Org) -> None:
+    r = client.post(f"{BASE}/articles", json={**article_data(), "key": "GJJ-1"}, headers=as_user("housing_handler"))
+    assert r.status_code == 201, r.text
+    art = r.json()
+    assert art["status"] == "draft" and art["key"] == "GJJ-1" and art["current"]["number"] == 1
+    aid = art["id"]
+    assert client.post(f"{BASE}/articles", json=article_data(), headers=as_user("operator")).status_code == 403
+    r = client.post(f"{BASE}/articles", json={**article_data(), "key": "GJJ-1"}, headers=as_user("editor"))
+    assert r.status_code == 409 and "已被" in r.json()["message"]
+
+    assert client.post(f"{BASE}/articles/{aid}/submit", json={}, headers=as_user("housing_handler")).status_code == 200
+    r = client.post(f"{BASE}/articles/{aid}/return", json={}, headers=as_user("supervisor"))
+    assert r.status_code == 422 and "审核意见" in r.json()["message"]
+    r = client.post(f"{BASE}/articles/{aid}/approve", json={"comment": "同意"}, headers=as_user("housing_manager"))
+    assert r.status_code == 403
+    r = client.post(f"{BASE}/articles/{aid}/approve", json={"comment": "同意"}, headers=as_user("supervisor"))
+    assert r.status_code == 200 and r.json()["published"] is True
+
+    changed = article_data(answer="提取住房公积金可在网上服务大厅办理。", change_note="增加网上渠道")
+    r = client.put(f"{BASE}/articles/{aid}", json=changed, headers=as_user("housing_handler"))
+    assert r.status_code == 200 and r.json()["status"] == "draft" and r.json()["published"] is True
+    assert r.json()["published_version"]["number"] == 1 and r.json()["current"]["number"] == 2
+    r = client.get(f"{BASE}/articles/{aid}/diff", params={"from": 1, "to": 2}, headers=as_user("editor"))
+    assert r.status_code == 200 and "+提取住房公积金可在网上服务大厅办理。" in r.json()["diff"]
+    assert len(client.get(f"{BASE}/articles/{aid}/versions", headers=as_user("editor")).json()) == 2
+    events = client.get(f"{BASE}/articles/{aid}/events", headers=as_user("editor")).json()
+    assert [e["action_label"] for e in events] == ["起草", "提交审核", "审核通过", "修订"]
+    r = client.get(f"{BASE}/articles/by-key/GJJ-1", headers=as_user("operator"))
+    assert r.status_code == 200
+    r = client.get(f"{BASE}/articles", params={"status": "draft"}, headers=as_user("editor"))
+    assert r.json()["total"] == 1
+
+
+def test_drafts_are_hidden_from_other_units(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:
+    r = client.post(f"{BASE}/articles", json=article_data(), headers=as_user("housing_handler"))
+    aid = r.json()["id"]
+    assert client.get(f"{BASE}/articles/{aid}", headers=as_user("market_handler")).status_code == 404
+    assert client.get(f"{BASE}/articles/{aid}", headers=as_user("housing_manager")).status_code == 200
+    assert client.get(f"{BASE}/articles", headers=as_user("market_handler")).json()["total"] == 0
+    assert client.get(f"{BASE}/articles/{aid}").status_code == 401
+
+
+def test_public_search_and_ask_need_no_login(client: TestClient, publish: Callable[..., Article]) -> None:
+    art = publish()
+    publish(questions=["话务员内部：公积金提取热点口径"], phrasings=[], audience="internal",
+            answer="内部口径：公积金提取问题先核实缴存城市。")
+    r = client.get("/api/v1/public/kb/search", params={"q": "公积金怎么取出来"})
+    assert r.status_code == 200
+    hits = r.json()
+    assert [h["key"] for h in hits] == [art.key]
+    assert "<mark>" in hits[0]["snippet"] and hits[0]["source"] == "国务院令第350号"
+    r = client.post("/api/v1/public/kb/ask", json={"query": "公积金能取出来吗"})
+    body = r.json()
+    assert r.status_code == 200 and body["kind"] == "answer" and body["key"] == art.key
+    assert "来源" in body["text"] and body["abstained"] is False
+    r = client.post("/api/v1/public/kb/ask", json={"query": "航班延误了有没有赔偿"})
+    assert r.json()["abstained"] is True and r.json()["key"] is None and "12345" in r.json()["text"]
+    r = client.get("/api/v1/public/kb/search", params={"q": "公积金", "audience": "internal"})
+    assert r.status_code == 422 and "内部口径" in r.json()["message"]
+    assert client.get("/api/v1/public/kb/search", params={"q": ""}).status_code == 422
+
+
+def test_internal_search_sees_internal_articles(client: TestClient, as_user: Callable[..., dict[str, str]],
+                                                publish: Callable[..., Article]) -> None:
+    art = publish(audience="internal")
+    r = client.get(f"{BASE}/search", params={"q": "公积金提取", "limit": 3}, headers=as_user("operator"))
+    assert r.status_code == 200 and r.json()[0]["key"] == art.key
+    assert client.get(f"{BASE}/search", params={"q": "公积金"}).status_code == 401
+
+
+def test_public_error_report_and_owner_answer(client: TestClient, as_user: Callable[..., dict[str, str]],
+                                              publish: Callable[..., Article]) -> None:
+    art = publish()
+    r = client.post(f"/api/v1/public/kb/articles/{art.key}/reports", json={"text": "服务网点电话已变更"})
+    assert r.status_code == 201
+    rid = r.json()["id"]
+    listing = client.get(f"{BASE}/reports", params={"status": "open"}, headers=as_user("housing_manager")).json()
+    assert listing["total"] == 1
+    body: dict[str, Any] = {"answer": "已更新电话", "accepted": True}
+    assert client.post(f"{BASE}/reports/{rid}/answer", json=body, headers=as_user("market_manager")).status_code == 403
+    r = client.post(f"{BASE}/reports/{rid}/answer", json=body, headers=as_user("housing_manager"))
+    assert r.status_code == 200 and r.json()["status"] == "answered"
+    r = client.post(f"{BASE}/reports/{rid}/answer", json=body, headers=as_user("housing_manager"))
+    assert r.status_code == 409
+
+
+def test_expire_endpoint_is_for_the_centre(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:
+    assert client.post(f"{BASE}/expire", headers=as_user("housing_manager")).status_code == 403
+    assert client.post(f"{BASE}/expire", headers=as_user("supervisor")).json() == {"expired": 0}

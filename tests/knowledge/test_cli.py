@@ -1,0 +1,77 @@
+"""`hotline kb import | search | ask` on the test database, with the stated JSON shapes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hotline.cli import app
+from hotline.config import Settings
+from hotline.knowledge import search
+
+ROWS = [
+    {"编号": "Q1", "类别": "公积金", "问题": "住房公积金怎么提取？", "答案": "购房、还贷、退休可申请提取住房公积金。"},
+    {"编号": "Q2", "类别": "户籍", "问题": "新生儿怎么上户口？", "答案": "出生一个月内持出生医学证明到派出所申报。"},
+    {"编号": "Q3", "类别": "社保", "问题": "医保卡丢了怎么补办？", "答案": "先挂失，再到社保经办机构补办。"},
+]
+
+
+@pytest.fixture()
+def kb_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "kb.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(ROWS[0]))
+        w.writeheader()
+        w.writerows(ROWS)
+    return path
+
+
+@pytest.fixture()
+def runner(settings: Settings, engine: object, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("HOTLINE_ENVIRONMENT", "test")
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", "test-secret")
+    return CliRunner()
+
+
+def test_import_search_ask(runner: CliRunner, kb_csv: Path) -> None:
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                            "--category-col", "类别", "--key-col", "编号"])
+    assert r.exit_code == 0, r.output
+    assert "新增 3 条" in r.output
+    search.reset_all()
+    r = runner.invoke(app, ["kb", "search", "公积金能取出来吗", "--limit", "5", "--json"])
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)
+    assert hits[0]["key"] == "Q1" and hits[0]["title"] == "住房公积金怎么提取？"
+    assert isinstance(hits[0]["score"], float) and len(hits) <= 5
+    r = runner.invoke(app, ["kb", "ask", "新生儿上户口去哪里办", "--json"])
+    body = json.loads(r.stdout)
+    assert r.exit_code == 0 and body["key"] == "Q2" and body["abstained"] is False
+    r = runner.invoke(app, ["kb", "ask", "航班延误了有没有赔偿", "--json"])
+    body = json.loads(r.stdout)
+    assert body["abstained"] is True and "key" not in body
+    # re-import: unchanged rows are left alone
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                            "--category-col", "类别", "--key-col", "编号"])
+    assert "未变 3 条" in r.output
+
+
+def test_errors_exit_2_in_chinese(runner: CliRunner, kb_csv: Path, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "question", "--answer-col",
+                            "答案"])
+    assert r.exit_code == 2 and "找不到列“question”" in r.output
+    r = runner.invoke(app, ["kb", "import", "--input", str(tmp_path / "nope.xlsx"), "--question-col", "问题",
+                            "--answer-col", "答案"])
+    assert r.exit_code == 2 and "找不到文件" in r.output
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("garbage")
+    r = runner.invoke(app, ["kb", "import", "--input", str(bad), "--question-col", "问题", "--answer-col", "答案"])
+    assert r.exit_code == 2 and "无法读取" in r.output
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                            "--audience", "everyone"])
+    assert r.exit_code == 2 and "受众" in r.output

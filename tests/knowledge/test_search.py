@@ -1,0 +1,134 @@
+"""Chinese search without a database: segmentation, synonyms, typos, filters, snippets, freshness."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hotline.knowledge.assistant import decide
+from hotline.knowledge.search import IndexDoc, MemoryIndex, Ranking, SearchFilters
+from hotline.knowledge.text import Synonyms, char_ngrams, default_analyzer, normalize, snippet
+
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+
+
+def doc(i: int, question: str, answer: str, **kw: object) -> IndexDoc:
+    return IndexDoc(article_id=i, key=f"K{i}", title=question, questions=(question, *kw.pop("phrasings", ())),  # type: ignore[arg-type]
+                    answer=answer, audience=str(kw.pop("audience", "public")), **kw)  # type: ignore[arg-type]
+
+
+KB = [
+    doc(1, "住房公积金怎么提取？", "购房、还贷、退休等情形可申请提取住房公积金，请携带身份证到服务网点办理。"),
+    doc(2, "医保卡丢失了如何补办？", "社会保障卡遗失后请先挂失，再携带身份证到社保经办机构或合作银行网点补办。"),
+    doc(3, "小区噪音扰民向哪个部门投诉？", "夜间施工噪声由生态环境部门管理，社会生活噪声由公安机关处理。"),
+    doc(4, "新生儿怎么办理户口登记？", "新生儿出生后一个月内，由监护人持出生医学证明到户籍派出所申报出生登记。",
+        jurisdiction_path="/1/2/"),
+    doc(5, "企业开办补贴怎么申请？", "新开办企业可在政务服务网申请开办补贴，需提供营业执照。", audience="enterprise"),
+    doc(6, "话务员内部口径：停水通知怎么答复？", "先查询供水公司停水公告，再按公告时间答复。", audience="internal"),
+    doc(7, "退休后怎么领取养老金？", "达到法定退休年龄且缴费满15年，可按月领取基本养老金。",
+        expires_at=NOW - timedelta(days=1)),
+    doc(8, "火车票退票手续费怎么收？", "开车前8天以上退票不收退票费，48小时以上按票价5%计。"),
+]
+
+
+def index() -> MemoryIndex:
+    idx = MemoryIndex()
+    idx.rebuild(KB)
+    return idx
+
+
+def keys(hits: list) -> list[str]:  # type: ignore[type-arg]
+    return [h.key for h in hits]
+
+
+def test_normalize_and_ngrams() -> None:
+    assert normalize("ＡＢＣ１２３") == "abc123"
+    assert normalize("多收五块钱，七十岁") == "多收5块钱,70岁"
+    assert char_ngrams("退票，费") == ["退票", "费"]
+
+
+def test_synonyms_fold_callers_words() -> None:
+    syn = Synonyms([["退款", "退钱", "返款"], ["投诉", "告状"]])
+    assert syn("退钱") == "退款" and syn("告状") == "投诉" and syn("其他") == "其他"
+    words = default_analyzer().words("我想退钱")
+    assert "退款" in words and "我" not in words
+
+
+def test_paraphrase_finds_the_article() -> None:
+    idx = index()
+    assert keys(idx.search("公积金能取出来吗", limit=3))[0] == "K1"
+    assert keys(idx.search("社保卡掉了去哪补", limit=3))[0] == "K2"
+    assert keys(idx.search("楼上太吵了找谁告状", limit=3))[0] == "K3"
+
+
+def test_typos_are_tolerated_through_character_ngrams() -> None:
+    assert keys(index().search("住房公积金怎么提娶", limit=3))[0] == "K1"
+    assert keys(index().search("新生儿户口登计", limit=3))[0] == "K4"
+
+
+def test_filters_audience_jurisdiction_and_validity() -> None:
+    idx = index()
+    public = SearchFilters(audiences=frozenset({"public"}), at=NOW)
+    assert "K6" not in keys(idx.search("停水通知怎么答复", filters=public))
+    assert "K6" in keys(idx.search("停水通知怎么答复", filters=SearchFilters(at=NOW)))
+    assert "K5" not in keys(idx.search("企业开办补贴", filters=public))
+    assert "K7" not in keys(idx.search("退休领取养老金", filters=public))
+    assert "K7" in keys(idx.search("退休领取养老金"))
+    # K4 belongs to jurisdiction /1/2/: found from its street (/1/2/9/), not from a sibling (/1/3/).
+    assert "K4" in keys(idx.search("新生儿户口", filters=SearchFilters(jurisdiction_path="/1/2/9/")))
+    assert "K4" not in keys(idx.search("新生儿户口", filters=SearchFilters(jurisdiction_path="/1/3/")))
+    assert "K1" in keys(idx.search("公积金提取", filters=SearchFilters(jurisdiction_path="/1/3/")))
+
+
+def test_snippets_are_escaped_and_highlighted() -> None:
+    hit = index().search("公积金提取", limit=1)[0]
+    assert "<mark>" in hit.snippet and "公积金" in hit.snippet
+    assert snippet("a<b> 退票", ["退票"]) == "a&lt;b&gt; <mark>退票</mark>"
+
+
+def test_upsert_and_remove_are_seen_at_once_and_merges_keep_results() -> None:
+    idx = MemoryIndex(ranking=Ranking(merge_threshold=3))
+    idx.rebuild(KB)
+    idx.upsert([doc(9, "电动自行车怎么上牌？", "携带购车发票、合格证和身份证到车管所登记上牌。")])
+    assert keys(idx.search("电动车上牌", limit=1)) == ["K9"]
+    idx.upsert([doc(1, "公积金贷款额度怎么算？", "贷款额度按缴存余额的倍数计算。")])
+    assert keys(idx.search("公积金贷款额度", limit=1)) == ["K1"]
+    assert all("缴存余额" in h.answer for h in idx.search("提取住房公积金的条件") if h.key == "K1")
+    idx.remove([9])
+    assert "K9" not in keys(idx.search("电动车上牌"))
+    for i in range(10, 16):  # past the merge threshold: the delta folds into main
+        idx.upsert([doc(i, f"测试问题{i}号窗口", f"答案{i}")])
+    assert idx.stats()["delta"] <= 3 and len(idx) == 8 - 0 + 6
+    assert keys(idx.search("公积金贷款额度", limit=1)) == ["K1"]
+    assert keys(idx.search("测试问题12号窗口", limit=1)) == ["K12"]
+
+
+def test_the_assistant_answers_clarifies_or_abstains() -> None:
+    idx = index()
+    reply = decide("公积金怎么提取", idx.search("公积金怎么提取", limit=5))
+    assert reply.kind == "answer" and reply.hit is not None and reply.hit.key == "K1"
+    assert "K1" in reply.text
+    reply = decide("航班延误了怎么赔偿", idx.search("航班延误了怎么赔偿", limit=5))
+    assert reply.kind == "abstain" and reply.abstained
+    twins = MemoryIndex()
+    twins.rebuild([doc(1, "护照怎么办理？", "到出入境窗口办理。"),
+                   doc(2, "护照怎么办理？", "在移民局网站预约后办理。")])
+    reply = decide("护照怎么办理", twins.search("护照怎么办理", limit=5))
+    assert reply.kind == "clarify" and len(reply.options) == 2
+
+
+def test_batch_analysis_gives_the_same_terms_as_one_by_one() -> None:
+    from collections import Counter
+
+    from hotline.knowledge.batch import BatchAnalyzer
+    from hotline.knowledge.text import unigrams
+
+    a = default_analyzer()
+    texts = ["您好：在12306.cn网站购票后，请按以下方式办理退票。", "a", "", "（铁路客服中心 0166409）退 票",
+             "多收五块钱！ＡＢＣ身份证号中包含“X”怎么输入？", "异地取票\n学生票打几折"] + [d.answer for d in KB]
+    batch = BatchAnalyzer(a)
+    for kind, one in (("u", unigrams), ("b", a.bigrams), ("d", a.dict_words)):
+        names, rows, cols, vals, lengths = batch.count(texts, kind)
+        for i, text in enumerate(texts):
+            got = Counter({names[c]: int(v) for r, c, v in zip(rows, cols, vals, strict=True) if r == i})
+            assert got == Counter(one(text)), (kind, text)
+            assert lengths[i] == len(one(text))
