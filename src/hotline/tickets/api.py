@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, StringConstraints
 
 from hotline.clock import to_local
@@ -33,11 +33,7 @@ def create_ticket(data: TicketCreate, db: DB, rt: RT, actor: ApiActor, response:
     return present.detail(ticket, rt, actor, now=rt.clock.now())
 
 
-@router.get("/tickets", response_model=Page[TicketSummary], summary="工单查询（分页、筛选）")
-def list_tickets(
-    db: DB,
-    rt: RT,
-    actor: ApiActor,
+def ticket_filters(
     state: Annotated[list[State] | None, Query()] = None,
     unit_id: int | None = None,
     kind: Kind | None = None,
@@ -49,12 +45,25 @@ def list_tickets(
     q: Annotated[str | None, Query(max_length=100)] = None,
     phone: Annotated[str | None, Query(max_length=20)] = None,
     extension_pending: bool | None = None,
+) -> service.Filters:
+    """The query-string filters shared by the list and its Excel export."""
+    return service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
+                           about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
+                           text=q, phone=phone, extension_pending=extension_pending)
+
+
+TicketFilters = Annotated[service.Filters, Depends(ticket_filters)]
+
+
+@router.get("/tickets", response_model=Page[TicketSummary], summary="工单查询（分页、筛选）")
+def list_tickets(
+    db: DB,
+    rt: RT,
+    actor: ApiActor,
+    filters: TicketFilters,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Page[TicketSummary]:
-    filters = service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
-                              about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
-                              text=q, phone=phone, extension_pending=extension_pending)
     items, total = service.search(db, rt, actor=actor, filters=filters, page=page, page_size=page_size)
     now = rt.clock.now()
     return Page(items=[present.summary(t, rt, actor, now=now) for t in items], total=total, page=page,
@@ -63,21 +72,7 @@ def list_tickets(
 
 @router.get("/exports/tickets.xlsx", summary="按查询条件导出工单（Excel，最多 10000 条，个人信息脱敏）",
             response_class=Response, responses={200: {"content": {XLSX: {}}}})
-def export_tickets(
-    db: DB,
-    rt: RT,
-    actor: ApiActor,
-    state: Annotated[list[State] | None, Query()] = None,
-    unit_id: int | None = None,
-    kind: Kind | None = None,
-    category: Annotated[str | None, Query(max_length=16)] = None,
-    overdue: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Response:
-    filters = service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
-                              created_from=created_from, created_to=created_to, text=q)
+def export_tickets(db: DB, rt: RT, actor: ApiActor, filters: TicketFilters) -> Response:
     rows, _ = service.export_rows(db, rt, actor=actor, filters=filters, limit=export.MAX_ROWS)
     now = rt.clock.now()
     body = export.tickets_workbook([present.summary(t, rt, actor, now=now) for t in rows], title="工单导出")

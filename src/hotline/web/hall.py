@@ -23,6 +23,7 @@ from hotline.web.forms import errors_of, intake_data, intake_values, text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, fmt_local, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
+from hotline.web.tabs import tabbed_queue
 
 router = APIRouter()
 IntakeViewer = Annotated[Viewer, Depends(viewer_for("intake"))]
@@ -108,24 +109,9 @@ DISPATCH_TABS: dict[str, tuple[str, service.Filters]] = {
 
 @router.get("/hall/dispatch")
 def dispatch_queue(request: Request, db: DB, rt: RT, viewer: DispatchViewer) -> HTMLResponse:
-    tab = request.query_params.get("tab", "registered")
-    if tab not in DISPATCH_TABS:
-        tab = "registered"
-    page = page_number(request.query_params)
-    tabs = []
-    items: list[Any] = []
-    total = 0
-    now = rt.clock.now()
-    for key, (label, filters) in DISPATCH_TABS.items():
-        if key == tab:
-            found, total = service.search(db, rt, actor=viewer.actor, filters=filters, page=page, page_size=20)
-            items = [present.summary(t, rt, viewer.actor, now=now) for t in found]
-            count = total
-        else:
-            count = service.search(db, rt, actor=viewer.actor, filters=filters, page=1, page_size=1)[1]
-        tabs.append({"key": key, "label": label, "count": count, "url": f"/hall/dispatch?tab={key}"})
-    return render(request, "dispatch.html", viewer=viewer, tab_list=tabs, tab=tab, items=items,
-                  pager=pager(request.query_params, "/hall/dispatch", total, page=page))
+    q = tabbed_queue(request, db, rt, viewer, tabs=DISPATCH_TABS, base="/hall/dispatch")
+    return render(request, "dispatch.html", viewer=viewer, tab_list=q.tab_list, tab=q.tab, items=q.items,
+                  pager=q.pager)
 
 
 # ---- callbacks ----------------------------------------------------------------------------
