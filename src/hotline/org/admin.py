@@ -83,10 +83,7 @@ def create_user(
 
 def set_active(db: Session, *, actor: Actor, now: datetime, user_id: int, active: bool) -> User:
     """Disable (or re-enable) an account; disabling also revokes its API tokens."""
-    ensure_role(actor, Role.ADMIN)
-    user = db.get(User, user_id)
-    if user is None:
-        raise NotFound("user_not_found", "用户不存在")
+    user = _managed_user(db, actor, user_id)
     if user.id == actor.user_id and not active:
         raise DomainError("disable_self", "不能停用自己的账号")
     user.active = active
@@ -100,13 +97,18 @@ def set_active(db: Session, *, actor: Actor, now: datetime, user_id: int, active
 
 
 def reset_password(db: Session, *, actor: Actor, now: datetime, user_id: int, password: str) -> User:
-    ensure_role(actor, Role.ADMIN)
-    user = db.get(User, user_id)
-    if user is None:
-        raise NotFound("user_not_found", "用户不存在")
+    user = _managed_user(db, actor, user_id)
     if len(password) < service.MIN_PASSWORD_LENGTH:
         raise DomainError("password_too_short", f"密码至少{service.MIN_PASSWORD_LENGTH}位")
     user.password_hash = hash_password(password)
     audit.record(db, actor=actor, at=now, action="reset_password", object_type="user", object_id=user.username)
     db.commit()
+    return user
+
+
+def _managed_user(db: Session, actor: Actor, user_id: int) -> User:
+    ensure_role(actor, Role.ADMIN)
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found", "用户不存在")
     return user
