@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from hotline.config import Settings
+from hotline.dispatch.cli import dispatch_app
 from hotline.knowledge.cli import kb_app
 
 app = typer.Typer(help="hotline12345 政务服务便民热线平台", no_args_is_help=True, add_completion=False)
@@ -15,6 +16,7 @@ db_app = typer.Typer(help="数据库：创建与迁移", no_args_is_help=True)
 users_app = typer.Typer(help="用户与访问令牌", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(kb_app, name="kb")
 
 
