@@ -7,12 +7,16 @@
    and one department; an operator) through hotline.org.service, with an API token for the operator.
 2. Starts `uvicorn hotline.asgi:app --workers W` (production settings) in a subprocess, warms it up,
    then sends N POST /api/v1/tickets (a complete complaint, as tests/factories.intake()) from C
-   concurrent keep-alive clients (httpx, one asyncio loop, in this process: the load generator
-   shares the machine's cores with the server and PostgreSQL).
+   concurrent keep-alive connections (one asyncio loop in this process: the load generator shares
+   the machine's cores with the server and PostgreSQL). --client raw (default) is a minimal HTTP/1.1
+   client on asyncio streams (~0.2 ms CPU per request); --client httpx uses httpx.AsyncClient
+   (~1.8 ms CPU per request, taken from the cores the server needs).
 3. Stops the server, then inserts the same rows straight through psycopg — per ticket one
    transaction: the daily counter UPDATE ... RETURNING, the ticket row, its `register` event —
    with the same concurrency (C async connections).
-4. Prints tickets/s, p50/p95/p99 latency and the ratio API / raw.
+4. Prints tickets/s, p50/p95/p99 latency and the ratio API / raw; for each phase the CPU per ticket
+   of the server, PostgreSQL (the bench database's backends) and the load generator, the share of
+   the machine used by other processes, and how many PostgreSQL sessions waited for a row lock.
 
 --workers and --concurrency take comma-separated lists (e.g. --workers 1,2,3) to sweep; the raw
 insert runs once per concurrency level, right after that level's API runs.
@@ -31,10 +35,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
-
 from _common import (  # noqa: E402
+    CLIENTS,
+    CpuMeter,
     Result,
     Server,
+    WaitSampler,
     checkpoint,
     drive,
     fmt_row,
@@ -114,19 +120,22 @@ def intake(i: int) -> dict[str, object]:
 
 
 def run_api(db_name: str, info: dict[str, object], *, workers: int, concurrency: int, requests: int,
-            warmup: int, offset: int) -> Result:
+            warmup: int, offset: int, client: str) -> tuple[Result, CpuMeter, WaitSampler]:
     headers = {"Authorization": f"Bearer {info['token']}", "Content-Type": "application/json"}
     bodies = [json.dumps(intake(offset + i), ensure_ascii=False).encode() for i in range(warmup + requests)]
     with Server(db_name, workers) as server:
         warm = drive(server.base_url, headers, lambda i: ("POST", "/api/v1/tickets", bodies[i]), warmup,
-                     concurrency, expect=(201,), label="warm-up")
+                     concurrency, expect=(201,), label="warm-up", client=client)
         if warm.errors:
             raise SystemExit(f"warm-up failed: {warm.first_error}")
         checkpoint(db_name)
         time.sleep(0.5)
-        result = drive(server.base_url, headers, lambda i: ("POST", "/api/v1/tickets", bodies[warmup + i]),
-                       requests, concurrency, expect=(201,), label=f"API POST /api/v1/tickets (w={workers})")
-    return result
+        assert server.proc is not None
+        with CpuMeter(db_name, server.proc.pid) as meter, WaitSampler(db_name) as waits:
+            result = drive(server.base_url, headers, lambda i: ("POST", "/api/v1/tickets", bodies[warmup + i]),
+                           requests, concurrency, expect=(201,), label=f"API POST /api/v1/tickets (w={workers})",
+                           client=client)
+    return result, meter, waits
 
 
 # ---- the raw psycopg run ---------------------------------------------------------------------
@@ -154,7 +163,8 @@ ON CONFLICT (day) DO UPDATE SET value = ticket_counters.value + 1 RETURNING valu
 """
 
 
-async def _raw(db_name: str, info: dict[str, object], n: int, concurrency: int, offset: int) -> Result:
+async def _raw(db_name: str, info: dict[str, object], n: int, concurrency: int, offset: int,
+               meter: CpuMeter | None = None, waits: WaitSampler | None = None) -> Result:
     from hotline.clock import to_local
 
     conns = [await psycopg.AsyncConnection.connect(libpq_url(db_name)) for _ in range(concurrency)]
@@ -188,9 +198,15 @@ async def _raw(db_name: str, info: dict[str, object], n: int, concurrency: int, 
             latencies.append(time.perf_counter() - t0)
 
     try:
+        if meter is not None and waits is not None:
+            meter.__enter__()
+            waits.__enter__()
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(c) for c in conns))
         wall = time.perf_counter() - t0
+        if meter is not None and waits is not None:
+            waits.__exit__(None, None, None)
+            meter.__exit__(None, None, None)
     finally:
         for c in conns:
             await c.close()
@@ -198,11 +214,22 @@ async def _raw(db_name: str, info: dict[str, object], n: int, concurrency: int, 
 
 
 def run_raw(db_name: str, info: dict[str, object], *, concurrency: int, requests: int, warmup: int,
-            offset: int) -> Result:
+            offset: int) -> tuple[Result, CpuMeter, WaitSampler]:
     asyncio.run(_raw(db_name, info, warmup, concurrency, offset))
     checkpoint(db_name)
     time.sleep(0.5)
-    return asyncio.run(_raw(db_name, info, requests, concurrency, offset + warmup))
+    meter, waits = CpuMeter(db_name, None), WaitSampler(db_name)
+    return asyncio.run(_raw(db_name, info, requests, concurrency, offset + warmup, meter, waits)), meter, waits
+
+
+def ceiling(meter: CpuMeter, n: int) -> str:
+    """Not a measurement: the rate at which the measured CPU per ticket would fill every core."""
+    import os
+
+    per = meter.per_request_ms(n)
+    total = per["server"] + per["postgres"] + per["client"]
+    return (f"CPU per ticket, all parts: {total:.2f} ms -> at most {1000 * (os.cpu_count() or 1) / total:.0f} "
+            f"tickets/s if this run had had all {os.cpu_count()} cores to itself (estimate)")
 
 
 # ---- main ---------------------------------------------------------------------------------------
@@ -218,6 +245,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=_ints, default=[16], help="concurrent clients, e.g. 16 or 8,16,32")
     parser.add_argument("--workers", type=_ints, default=[2], help="uvicorn workers, e.g. 2 or 1,2,3")
     parser.add_argument("--warmup", type=int, default=300, help="unmeasured requests first (default 300)")
+    parser.add_argument("--client", choices=CLIENTS, default="raw",
+                        help="load generator: a minimal asyncio HTTP/1.1 client (raw, default) or httpx")
     parser.add_argument("--db", default="hotline_bench", help="bench database, dropped and recreated")
     args = parser.parse_args()
 
@@ -227,8 +256,8 @@ def main() -> None:
     t0 = time.perf_counter()
     info = setup(args.db)
     print(f"setup: database {args.db} migrated, org and operator token built in {time.perf_counter() - t0:.1f} s")
-    print(f"load generator: httpx.AsyncClient in this process, {args.requests} requests per run, "
-          f"{args.warmup} warm-up requests first\n")
+    print(f"load generator: {args.client} client in this process (sharing the cores with the server and "
+          f"PostgreSQL), {args.requests} requests per run, {args.warmup} warm-up requests first\n")
 
     widths = [-34, 7, 4, 8, 10, 7, 7, 7, 6, 6]
     header = ["run", "workers", "conc", "requests", "tickets/s", "p50 ms", "p95 ms", "p99 ms", "errors",
@@ -239,16 +268,19 @@ def main() -> None:
     for conc in args.concurrency:
         api_results: list[tuple[int, Result]] = []
         for w in args.workers:
-            r = run_api(args.db, info, workers=w, concurrency=conc, requests=args.requests, warmup=args.warmup,
-                        offset=offset)
+            r, meter, waits = run_api(args.db, info, workers=w, concurrency=conc, requests=args.requests,
+                               warmup=args.warmup, offset=offset, client=args.client)
             offset += args.warmup + args.requests
             api_results.append((w, r))
             print(f"  API  w={w} c={conc}: {r.rate:.0f} tickets/s, p50 {r.pct(50):.1f} ms, "
-                  f"p95 {r.pct(95):.1f} ms, errors {r.errors} {r.first_error}", flush=True)
-        raw = run_raw(args.db, info, concurrency=conc, requests=args.requests, warmup=args.warmup, offset=offset)
+                  f"p95 {r.pct(95):.1f} ms, errors {r.errors} {r.first_error}\n       {meter.summary(r.count)}"
+                  f"\n       {waits.summary()}\n       {ceiling(meter, r.count)}", flush=True)
+        raw, meter, waits = run_raw(args.db, info, concurrency=conc, requests=args.requests, warmup=args.warmup,
+                             offset=offset)
         offset += args.warmup + args.requests
         print(f"  raw       c={conc}: {raw.rate:.0f} tickets/s, p50 {raw.pct(50):.1f} ms, "
-              f"p95 {raw.pct(95):.1f} ms", flush=True)
+              f"p95 {raw.pct(95):.1f} ms\n       {meter.summary(raw.count)}\n       {waits.summary()}",
+              flush=True)
         for w, r in api_results:
             ratio = r.rate / raw.rate
             rows.append(["API POST /api/v1/tickets", w, conc, r.count, r.rate, r.pct(50), r.pct(95), r.pct(99),
