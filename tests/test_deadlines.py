@@ -108,3 +108,13 @@ def test_a_short_limit_warns_in_its_last_quarter_only() -> None:
 def test_remaining_label() -> None:
     assert remaining_label(MONDAY, MONDAY + timedelta(days=3, hours=4)) == "剩余 3天4小时"
     assert remaining_label(MONDAY, MONDAY - timedelta(hours=5)) == "超期 5小时0分"
+
+
+def test_working_day_limits_are_pushed_by_the_working_days_of_the_review() -> None:
+    friday = datetime(2026, 11, 6, 10, 0, tzinfo=CHINA_TZ)
+    monday = datetime(2026, 11, 9, 10, 0, tzinfo=CHINA_TZ)
+    due = datetime(2026, 11, 26, 23, 59, 59, tzinfo=CHINA_TZ)
+    shifted = shift_for_pause(due, friday, monday, working_days=True)
+    assert to_local(shifted).date().isoformat() == "2026-11-27"
+    same_day = shift_for_pause(due, friday, friday + timedelta(hours=3), working_days=True)
+    assert same_day == due

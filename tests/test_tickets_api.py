@@ -189,16 +189,53 @@ def test_overdue_filter_and_status(client, as_user, org, clock) -> None:
 def test_return_review_pauses_the_deadline(client, as_user, org, clock) -> None:
     from datetime import timedelta
 
-    ticket = _dispatched(client, as_user, org)
+    ticket = _dispatched(client, as_user, org)  # Monday 2 Nov, 15 working days: due Monday 23 Nov
     due = ticket["due_at"]
     client.post(f"{API}/{ticket['id']}/actions/return", json={"reason": "该事项不属于本单位职责"},
                 headers=as_user("housing_manager"))
-    clock.advance(timedelta(hours=20))
+    clock.advance(timedelta(hours=20))  # the review took until Tuesday morning: one working day
     r = client.post(f"{API}/{ticket['id']}/actions/refuse_return", json={"reason": "属于房产局职责"},
                     headers=as_user("dispatcher"))
     assert r.json()["state"] == "handling"
     pushed = datetime.fromisoformat(r.json()["due_at"]) - datetime.fromisoformat(due)
-    assert pushed == timedelta(hours=20)
+    assert pushed == timedelta(days=1)
+
+
+def test_a_pause_over_a_weekend_keeps_the_deadline_on_a_working_day(client, as_user, org, clock) -> None:
+
+    clock.set(datetime(2026, 11, 5, 10, 0, tzinfo=CHINA_TZ))  # Thursday
+    body = intake(dispatch={"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [org.units["street"].id]})
+    ticket = client.post(API, json=body, headers=as_user("operator")).json()
+    assert ticket["due_at"].startswith("2026-11-26")  # Thursday 26 Nov, 23:59:59 in Nanjing (15:59:59 UTC)
+    clock.set(datetime(2026, 11, 6, 10, 0, tzinfo=CHINA_TZ))  # Friday: returned
+    client.post(f"{API}/{ticket['id']}/actions/return", json={"reason": "该事项不属于本单位职责"},
+                headers=as_user("housing_manager"))
+    clock.set(datetime(2026, 11, 9, 10, 0, tzinfo=CHINA_TZ))  # Monday: return refused
+    r = client.post(f"{API}/{ticket['id']}/actions/refuse_return", json={"reason": "属于房产局职责"},
+                    headers=as_user("dispatcher")).json()
+    assert r["due_at"].startswith("2026-11-27")  # Friday, not Sunday the 29th
+    assert {a["due_at"] for a in r["assignments"] if a["is_open"]} == {r["due_at"]}  # assisting unit too
+
+
+def test_units_see_no_personal_data_of_anonymous_requesters_or_after_reassignment(client, as_user, org) -> None:
+    anonymous = _dispatched(client, as_user, org, requester_anonymous=True)
+    seen = client.get(f"{API}/{anonymous['id']}", headers=as_user("housing_handler")).json()
+    assert seen["requester_phone"] == "139****5678" and seen["personal_data_masked"] is True
+    ticket = _dispatched(client, as_user, org)
+    client.post(f"{API}/{ticket['id']}/actions/reassign", json={"lead_unit_id": org.units["market"].id,
+                                                                  "reason": "职责调整"}, headers=as_user("dispatcher"))
+    former = client.get(f"{API}/{ticket['id']}", headers=as_user("housing_handler")).json()
+    assert former["personal_data_masked"] is True and former["requester_phone"] == "139****5678"
+    current = client.get(f"{API}/{ticket['id']}", headers=as_user("market_handler")).json()
+    assert current["requester_phone"] == "13912345678"
+
+
+def test_text_search_is_case_insensitive_and_literal(client, as_user, org) -> None:
+    client.post(API, json=intake(title="ETC 通行费扣费异常"), headers=as_user("operator"))
+    client.post(API, json=intake(title="折扣100%返现活动"), headers=as_user("operator"))
+    assert client.get(API, params={"q": "etc"}, headers=as_user("dispatcher")).json()["total"] == 1
+    assert client.get(API, params={"q": "100%"}, headers=as_user("dispatcher")).json()["total"] == 1
+    assert client.get(API, params={"q": "%"}, headers=as_user("dispatcher")).json()["total"] == 1
 
 
 def test_reassign_after_accepted_return_moves_the_ticket(client, as_user, org) -> None:

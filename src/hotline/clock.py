@@ -96,6 +96,18 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return end_of_local_day(day)
 
 
+def working_days_between(start: datetime, end: datetime) -> int:
+    """Working days that began after `start` and by `end` (local dates): a review from Friday morning
+    to Monday morning took one working day."""
+    day, last = to_local(start).date(), to_local(end).date()
+    count = 0
+    while day < last:
+        day += timedelta(days=1)
+        if is_workday(day):
+            count += 1
+    return count
+
+
 def add_calendar_days(start: datetime, days: int) -> datetime:
     """End of the local day `days` calendar days after `start`; still checked against the calendar."""
     day = to_local(start).date() + timedelta(days=days)

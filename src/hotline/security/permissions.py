@@ -45,9 +45,12 @@ def sees_personal_data(actor: Actor, ticket: Any) -> bool:
     """Whether the requester's name and phone are shown unmasked to this actor on this ticket."""
     if actor.role not in PERSONAL_DATA_ROLES:
         return False
-    # 举报人保密: a confidential requester is hidden from the handling units.
-    if ticket.confidential and actor.role in UNIT_ROLES:
-        return False
+    if actor.role in UNIT_ROLES:
+        # 举报人保密 and anonymous requesters are hidden from the handling units (the phone is kept
+        # for 12345's own callback); a unit no longer handling the ticket keeps only a masked view.
+        if ticket.confidential or ticket.requester_anonymous:
+            return False
+        return any(a.is_open and a.unit_id == actor.unit_id for a in ticket.assignments)
     return True
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from hotline.clock import add_calendar_days, add_hours, add_working_days
+from hotline.clock import add_calendar_days, add_hours, add_working_days, working_days_between
 from hotline.tickets.enums import DeadlineStatus
 
 POLICY_DIR = Path(__file__).parent / "policies"
@@ -104,10 +104,16 @@ def load_policy(name_or_path: str) -> Policy:
     return Policy.model_validate(json.loads(path.read_text(encoding="utf-8")))
 
 
-def shift_for_pause(due_at: datetime | None, paused_at: datetime, resumed_at: datetime) -> datetime | None:
-    """A deadline does not run while a return is under review: push it by the paused time."""
+def shift_for_pause(
+    due_at: datetime | None, paused_at: datetime, resumed_at: datetime, *, working_days: bool = False
+) -> datetime | None:
+    """A deadline does not run while a return is under review. Hour limits are pushed by the paused
+    time; working-day limits by the working days the review took, so they still end on a working day."""
     if due_at is None:
         return None
+    if working_days:
+        days = working_days_between(paused_at, resumed_at)
+        return add_working_days(due_at, days) if days else due_at
     return due_at + max(resumed_at - paused_at, timedelta(0))
 
 

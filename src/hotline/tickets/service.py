@@ -397,10 +397,14 @@ def _refuse_return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datet
     assert lead is not None
     lead.status = AssignmentStatus.ACKNOWLEDGED
     lead.acknowledged_at = lead.acknowledged_at or now
-    if t.paused_at is not None:
-        t.due_at = shift_for_pause(t.due_at, t.paused_at, now)
-        t.warn_at = shift_for_pause(t.warn_at, t.paused_at, now)
-        lead.due_at = t.due_at
+    if t.paused_at is not None and t.due_at is not None and t.lead_unit is not None:
+        in_working_days = rt.policy.handling_limit(_facts(t, t.lead_unit)).unit == "working_days"
+        t.due_at = shift_for_pause(t.due_at, t.paused_at, now, working_days=in_working_days)
+        t.warn_at = warn_at(started_at=t.dispatched_at or now, due_at=t.due_at,
+                            warn_before_hours=rt.policy.warn_before_hours)
+        for a in t.assignments:
+            if a.is_open:
+                a.due_at = t.due_at
     t.paused_at = None
     return Effect(note=p.reason, unit_id=lead.unit_id, data={"due_at": t.due_at.isoformat() if t.due_at else None})
 
@@ -620,7 +624,7 @@ def search(
     now = rt.clock.now()
     conds: list[Any] = [visible_condition(actor)]
     if filters.by_deadline:
-        order: list[Any] = [Ticket.due_at.asc(), Ticket.id.asc()]
+        order: list[Any] = [Ticket.due_at.asc().nulls_last(), Ticket.id.asc()]
     else:
         order = [Ticket.id.asc() if filters.oldest_first else Ticket.id.desc()]
     query = select(Ticket)
@@ -628,7 +632,7 @@ def search(
         # The unit's queue: driven by the (unit_id, is_open, due_at) index.
         query = query.join(TicketAssignment, TicketAssignment.ticket_id == Ticket.id)
         conds = [TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True)]
-        order = [TicketAssignment.due_at.asc(), Ticket.id.asc()]
+        order = [TicketAssignment.due_at.asc().nulls_last(), Ticket.id.asc()]
     if filters.state:
         conds.append(Ticket.state.in_([str(s) for s in filters.state]))
     if filters.unit_id:
@@ -656,9 +660,12 @@ def search(
     if filters.phone:
         conds.append(Ticket.requester_phone == filters.phone)
     if filters.text:
-        like = f"%{filters.text.strip()}%"
-        conds.append(or_(Ticket.number == filters.text.strip(), Ticket.title.like(like), Ticket.content.like(like),
-                         Ticket.address.like(like)))
+        text = filters.text.strip()
+        # icontains: the same case-insensitive match on SQLite and PostgreSQL; % and _ typed by the user
+        # are taken literally.
+        conds.append(or_(Ticket.number == text, Ticket.title.icontains(text, autoescape=True),
+                         Ticket.content.icontains(text, autoescape=True),
+                         Ticket.address.icontains(text, autoescape=True)))
     total = db.execute(select(func.count()).select_from(query.where(*conds).subquery())).scalar_one()
     rows = db.execute(query.where(*conds).order_by(*order).limit(page_size).offset((page - 1) * page_size))
     return list(rows.unique().scalars()), total
