@@ -237,11 +237,7 @@ def approve(db: Session, rt: Runtime, *, actor: Actor, article_id: int, comment:
         raise DomainError("kb_already_expired", "该版本的失效时间已过，请修改有效期后再提交审核", status_code=422)
     before = article.status
     article.status = rules.next_status(before, A.APPROVE)
-    version.review_outcome = "approved"
-    version.review_comment = comment
-    version.reviewer_id = actor.user_id
-    version.reviewer_name = actor.name
-    version.reviewed_at = now
+    _record_review(version, actor, now, "approved", comment)
     _publish(article, version)
     article.updated_at = now
     _event(db, article, actor, now, A.APPROVE, before, comment, version.id)
@@ -260,15 +256,20 @@ def send_back(db: Session, rt: Runtime, *, actor: Actor, article_id: int, commen
     now = rt.clock.now()
     before = article.status
     article.status = rules.next_status(before, A.RETURN)
-    version.review_outcome = "returned"
-    version.review_comment = comment
-    version.reviewer_id = actor.user_id
-    version.reviewer_name = actor.name
-    version.reviewed_at = now
+    _record_review(version, actor, now, "returned", comment)
     article.updated_at = now
     _event(db, article, actor, now, A.RETURN, before, comment, version.id)
     _commit(db, [article], reindex=False)
     return article
+
+
+def _record_review(version: ArticleVersion, actor: Actor, now: datetime, outcome: str, comment: str | None) -> None:
+    """The reviewer's decision on a version, kept on the version itself (versions are never edited after)."""
+    version.review_outcome = outcome
+    version.review_comment = comment
+    version.reviewer_id = actor.user_id
+    version.reviewer_name = actor.name
+    version.reviewed_at = now
 
 
 def withdraw(db: Session, rt: Runtime, *, actor: Actor, article_id: int, reason: str | None = None) -> Article:
