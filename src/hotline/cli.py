@@ -29,7 +29,7 @@ def _settings() -> Settings:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(revision: str = "heads") -> None:
     """Create or migrate the database named by HOTLINE_DATABASE_URL."""
     from hotline.db import make_engine
     from hotline.migrate import current, upgrade
