@@ -19,6 +19,7 @@ from hotline.db import make_engine, make_session_factory
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
 from hotline.org.api import router as org_router
+from hotline.reports.api import router as reports_router
 from hotline.runtime import Runtime
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(public_router)
     app.include_router(kb_router)
     app.include_router(kb_public_router)
+    app.include_router(reports_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 

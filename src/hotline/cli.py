@@ -10,6 +10,7 @@ import typer
 from hotline.config import Settings
 from hotline.dispatch.cli import dispatch_app
 from hotline.knowledge.cli import kb_app
+from hotline.reports.cli import report_command
 
 app = typer.Typer(help="hotline12345 政务服务便民热线平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库：创建与迁移", no_args_is_help=True)
@@ -18,6 +19,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(kb_app, name="kb")
+app.command("report")(report_command)
 
 
 def _settings() -> Settings:

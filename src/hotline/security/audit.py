@@ -79,4 +79,5 @@ ACTION_LABELS = {
     "enable_user": "启用用户",
     "reset_password": "重置密码",
     "export_tickets": "导出工单",
+    "export_report": "导出分析报告",
 }

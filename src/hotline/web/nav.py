@@ -26,6 +26,8 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("supervision", "/supervision", "督办总览",
             frozenset({R.SUPERVISOR, R.DISPATCHER, R.ANALYST, R.ADMIN})),
     NavPage("search", "/tickets", "工单查询", CENTRE_ALL),
+    NavPage("reports", "/reports", "分析报告",
+            frozenset({R.ANALYST, R.SUPERVISOR, R.ADMIN, R.UNIT_MANAGER})),
     NavPage("users", "/admin/users", "用户管理", frozenset({R.ADMIN})),
     NavPage("audit", "/admin/audit", "审计日志", frozenset({R.ADMIN, R.SUPERVISOR})),
 )

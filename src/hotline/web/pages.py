@@ -3,13 +3,26 @@ page-level error handling that app.py installs with `pages.install(app)`."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from fastapi import APIRouter
 
-from hotline.web import admin, auth, hall, public, supervision, tickets, unit
 from hotline.web.errors import install
 
+# One page module per line (each has a `router`), in the order their routes are matched.
+PAGE_MODULES = (
+    "auth",
+    "hall",
+    "unit",
+    "supervision",
+    "tickets",
+    "public",
+    "admin",
+    "reports",
+)
+
 router = APIRouter(include_in_schema=False)
-for _module in (auth, hall, unit, supervision, tickets, public, admin):
-    router.include_router(_module.router)
+for _name in PAGE_MODULES:
+    router.include_router(import_module(f"hotline.web.{_name}").router)
 
 __all__ = ["install", "router"]

@@ -1,0 +1,49 @@
+"""Report API: the report as JSON, as a file (xlsx/pdf), and any one chart's data as CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from hotline.deps import DB, RT, ApiActor
+from hotline.errors import NotFound
+from hotline.reports import service
+from hotline.reports.build import generated_label
+from hotline.reports.xlsx import table_csv
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+
+@router.get("/{period}", summary="分析报告（JSON）：周期写作 2026-10 或 2026-W44")
+def report_json(period: str, db: DB, rt: RT, actor: ApiActor) -> dict[str, Any]:
+    report = service.make_report(db, rt, actor=actor, period=period)
+    return {
+        "title": report.title, "period": report.period_key, "period_label": report.period_label,
+        "scope": report.scope, "generated_at": generated_label(report.generated_at),
+        "figures": [{"label": f.label, "value": f.value, "hint": f.hint} for f in report.figures],
+        "summary": report.summary,
+        "tables": [{"key": t.key, "title": t.title, "columns": t.columns, "rows": t.rows, "note": t.note}
+                   for t in report.tables],
+    }
+
+
+@router.get("/{period}/file", summary="下载分析报告（Excel 或 PDF）", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, service.XLSX: {}}}})
+def report_file(period: str, db: DB, rt: RT, actor: ApiActor,
+                format: Annotated[Literal["xlsx", "pdf"], Query()] = "xlsx") -> Response:
+    report = service.make_report(db, rt, actor=actor, period=period)
+    body, media, name = service.render(report, format)
+    service.record_download(db, rt, actor=actor, report=report, fmt=format)
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/{period}/tables/{key}.csv", summary="下载某一图表的数据（CSV）", response_class=Response)
+def report_table_csv(period: str, key: str, db: DB, rt: RT, actor: ApiActor) -> Response:
+    report = service.make_report(db, rt, actor=actor, period=period)
+    table = report.table(key)
+    if table is None:
+        raise NotFound("not_found", f"报告中没有名为“{key}”的图表")
+    body = "\ufeff" + table_csv(table)  # BOM: Excel then reads the file as UTF-8
+    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="report-{report.period_key}-{key}.csv"'})

@@ -1,0 +1,153 @@
+"""The periodic analysis report: periods, figures from a known history, the three formats, scope."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from hotline.errors import DomainError
+from hotline.reports.period import parse_period
+from tests.factories import intake
+
+
+def test_periods_parse_months_and_iso_weeks() -> None:
+    october = parse_period("2026-10")
+    assert (october.first_day.isoformat(), october.last_day.isoformat()) == ("2026-10-01", "2026-10-31")
+    assert october.previous().key == "2026-09" and october.label == "2026年10月"
+    assert parse_period("2026-1").key == "2026-01" and parse_period("2026-01").previous().key == "2025-12"
+    week = parse_period("2026-w45")
+    assert week.key == "2026-W45" and week.first_day.isoformat() == "2026-11-02" and len(week.days) == 7
+    assert week.previous().key == "2026-W44"
+    for bad in ("2026-13", "2026-W54", "October", "", "2026/10"):
+        with pytest.raises(DomainError) as exc:
+            parse_period(bad)
+        assert "报告周期" in exc.value.message and exc.value.status_code == 422
+
+
+def _history(client, as_user, org, clock) -> None:
+    """Three complaints and one direct answer on 2 Nov; one complaint handled through the whole loop."""
+    ids = []
+    for title in ("餐馆夜间噪音扰民", "工地夜间施工噪声", "小区路灯不亮"):
+        r = client.post("/api/v1/tickets", json=intake(title=title, category_code="010201"),
+                        headers=as_user("operator"))
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(
+        kind="consultation", title="公积金提取材料", category_code="0301",
+        direct_answer={"answer": "携带身份证和购房合同到公积金中心办理。", "answer_source": "知识库 KB-1"}))
+    assert r.status_code == 201 and r.json()["state"] in ("closed", "finished"), r.text
+    tid = ids[0]
+    r = client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id})
+    assert r.status_code == 200, r.text
+    clock.advance(timedelta(hours=1))
+    for path, who, body in (("acknowledge", "housing_handler", {}),
+                            ("reply", "housing_handler", {"content": "已责令整改，复测达标。"}),
+                            ("close", "dispatcher", {})):
+        r = client.post(f"/api/v1/tickets/{tid}/actions/{path}", headers=as_user(who), json=body)
+        assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/tickets/{tid}/actions/callback", headers=as_user("callback"),
+                    json={"solved": True, "satisfaction": "satisfied", "note": "群众表示满意"})
+    assert r.status_code == 200, r.text
+    # One ticket dispatched to the market bureau, left running past its deadline.
+    r = client.post(f"/api/v1/tickets/{ids[1]}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["market"].id})
+    assert r.status_code == 200, r.text
+
+
+def _figures(body: dict) -> dict[str, str]:
+    return {f["label"]: f["value"] for f in body["figures"]}
+
+
+def test_report_figures_follow_the_history(client, as_user, org, clock) -> None:
+    _history(client, as_user, org, clock)
+    r = client.get("/api/v1/reports/2026-11", headers=as_user("analyst"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["title"] == "南京市12345热线2026年11月运行分析报告"
+    figures = _figures(body)
+    assert figures["受理总量"] == "4" and figures["直接答复"] == "1" and figures["派单量"] == "2"
+    assert figures["满意率"] == "100.0%" and figures["解决率"] == "100.0%"
+    tables = {t["key"]: t for t in body["tables"]}
+    kinds = {row[0]: row[1] for row in tables["kind"]["rows"]}
+    assert kinds["投诉"] == 3 and kinds["咨询"] == 1 and kinds["建议"] == 0
+    daily = {row[0]: row[1] for row in tables["daily"]["rows"]}
+    assert daily["11-02"] == 4 and len(daily) == 2  # the clock is on 2 Nov: no rows for days to come
+    assert daily["11-01"] == 0
+    districts = {row[0]: row[1] for row in tables["district"]["rows"]}
+    assert districts["玄武区"] == 4
+    units = {row[0]: row for row in tables["unit"]["rows"]}
+    assert units[org.units["housing"].short_name][1:3] == [1, 1]
+    assert units[org.units["market"].short_name][2] == 0
+    assert body["summary"][0].startswith("本期共受理诉求 4 件")
+
+    # The month before had nothing: the report says so instead of failing.
+    empty = client.get("/api/v1/reports/2026-10", headers=as_user("analyst")).json()
+    assert _figures(empty)["受理总量"] == "0" and _figures(empty)["满意率"] == "—"
+    assert empty["summary"] == ["本期无受理工单。"]
+
+
+def test_report_downloads_excel_pdf_and_chart_data(client, as_user, org, clock, db) -> None:
+    _history(client, as_user, org, clock)
+    r = client.get("/api/v1/reports/2026-W45/file?format=xlsx", headers=as_user("analyst"))
+    assert r.status_code == 200 and "report-2026-W45.xlsx" in r.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames[0] == "概况" and any(name.endswith("诉求类型") for name in wb.sheetnames)
+    summary = wb["概况"]
+    assert summary["A1"].value.endswith("运行分析报告")
+    values = {summary.cell(row, 1).value: summary.cell(row, 2).value for row in range(5, 13)}
+    assert values["受理总量"] == "4"
+    kind_sheet = wb[next(n for n in wb.sheetnames if n.endswith("诉求类型"))]
+    assert kind_sheet._charts, "every table sheet carries its chart"
+
+    r = client.get("/api/v1/reports/2026-11/file?format=pdf", headers=as_user("supervisor"))
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    assert "南京市12345热线2026年11月运行分析报告" in text.replace("\n", "")
+    assert "诉求类型" in text and "受理总量" in text
+
+    r = client.get("/api/v1/reports/2026-11/tables/kind.csv", headers=as_user("analyst"))
+    assert r.status_code == 200
+    lines = r.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "类型,件数,占比" and "投诉,3,75.0%" in lines
+    assert client.get("/api/v1/reports/2026-11/tables/nope.csv", headers=as_user("analyst")).status_code == 404
+    assert client.get("/api/v1/reports/2026-11/file?format=doc", headers=as_user("analyst")).status_code == 422
+
+    from hotline.security.models import AuditEntry
+
+    db.rollback()
+    exports = db.query(AuditEntry).filter(AuditEntry.action == "export_report").all()
+    assert {e.detail.split("，")[0] for e in exports} == {"xlsx", "pdf"}
+
+
+def test_report_access_and_scope(client, as_user, org, clock) -> None:
+    _history(client, as_user, org, clock)
+    r = client.get("/api/v1/reports/2026-11", headers=as_user("operator"))
+    assert r.status_code == 403 and "无权" in r.json()["message"]
+    r = client.get("/api/v1/reports/2026-13", headers=as_user("analyst"))
+    assert r.status_code == 422 and "报告周期" in r.json()["message"]
+    # A unit manager's report covers only the tickets their unit handled.
+    mine = client.get("/api/v1/reports/2026-11", headers=as_user("housing_manager")).json()
+    assert _figures(mine)["受理总量"] == "1" and mine["scope"].endswith("承办工单")
+    # A district supervisor's report covers the district subtree.
+    district = client.get("/api/v1/reports/2026-11", headers=as_user("xuanwu_viewer")).json()
+    assert district["scope"] == "玄武区" and _figures(district)["受理总量"] == "4"
+
+
+def test_report_cli_writes_the_file(settings, engine, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from hotline.cli import app
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    out = tmp_path / "october.pdf"
+    result = CliRunner().invoke(app, ["report", "--period", "2026-10", "--format", "pdf", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF") and "已生成" in result.output
+    result = CliRunner().invoke(app, ["report", "--period", "10月", "--out", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2 and "报告周期" in result.output
