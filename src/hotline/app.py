@@ -16,6 +16,7 @@ from hotline import __version__, errors_http
 from hotline.clock import Clock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
+from hotline.dispatch.api import router as dispatch_router
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
 from hotline.org.api import router as org_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(kb_router)
     app.include_router(kb_public_router)
     app.include_router(reports_router)
+    app.include_router(dispatch_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 

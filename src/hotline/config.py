@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # Secure cookies need HTTPS; off by default for a local demo.
     secure_cookies: bool = False
     page_size_max: int = 200
+    # A category model trained by `hotline dispatch train|retrain`; when set, dispatch suggestions
+    # predict the category of tickets that have none.
+    dispatch_model: Path | None = None
     sql_echo: bool = False
 
     @field_validator("city_code")

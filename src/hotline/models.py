@@ -1,6 +1,7 @@
 """Imports every table so that Base.metadata is complete (for Alembic and tests)."""
 
 from hotline.db import Base
+from hotline.dispatch.models import DispatchRule
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, KbCounter
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.security.models import AuditEntry
@@ -22,6 +23,7 @@ __all__ = [
     "KbCounter",
     "AuditEntry",
     "Base",
+    "DispatchRule",
     "IdempotencyKey",
     "Jurisdiction",
     "Ticket",

@@ -178,6 +178,12 @@ def build_demo(
             end = _window_end(now)
             clock = FixedClock(end - WINDOW)
             rt = Runtime.from_settings(settings, clock)
+            from hotline.dispatch.catalogue import seed as seed_catalogue  # 派单目录 of the demo city
+
+            rules = seed_catalogue(db, rt, actor=Actor.system(), by_category=org.owners,
+                                   by_place=[(s.code, s.unit.code) for ss in org.streets.values() for s in ss])
+            db.commit()
+            console.print(f"派单目录已生成（{rules} 条规则）")
             sim = _Simulation(db, rt, clock, org, rng, end - WINDOW, end)
             t0 = timer.perf_counter()
             sim.run(tickets, console)

@@ -153,3 +153,42 @@ def predict(
     typer.echo("候选：" + "；".join(f"{lab} {q:.2%}" for lab, q in p.alternatives))
     if p.evidence:
         typer.echo("依据：" + "、".join(g for g, _w in p.evidence))
+
+
+@dispatch_app.command("retrain")
+def retrain(
+    model: ModelOpt,
+    label: Annotated[str, typer.Option(help="category (final category) or unit (final lead unit)")] = "category",
+    level: Annotated[int, typer.Option(help="category level to learn (1 = top level)", min=1, max=4)] = 1,
+    min_per_class: Annotated[int, typer.Option(help="leave out labels with fewer examples")] = 20,
+    folds: Annotated[int, typer.Option(help="cross-validation folds (calibration, threshold)")] = 5,
+    target_precision: Annotated[float, typer.Option(help="precision the auto-dispatch threshold must reach")] = 0.98,
+    jobs: Annotated[int, typer.Option(help="worker processes/threads")] = 2,
+) -> None:
+    """Retrain from the platform's own closed tickets (HOTLINE_DATABASE_URL), learning from corrections."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hotline.config import Settings
+    from hotline.db import make_engine, make_session_factory
+    from hotline.dispatch.model import ClassifierConfig, TrainingError
+    from hotline.dispatch.retrain import retrain as run
+
+    config = ClassifierConfig(folds=folds, target_precision=target_precision, n_jobs=jobs)
+    db = make_session_factory(make_engine(Settings()))()
+    try:
+        with Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True)) as bar:
+            meta = run(db, model_path=model, label=label, level=level, min_per_class=min_per_class, config=config,
+                       progress=_RichProgress(bar))
+    except TrainingError as exc:
+        raise _fail(getattr(exc, "message", str(exc))) from exc
+    finally:
+        db.close()
+    data = meta["training_data"]
+    cv = meta["cross_validation"]["richest_view"]
+    typer.echo(f"模型已保存：{model}（已办结工单 {data['rows_used']} 件，{len(meta['labels'])} 类，其中经退单改派的 "
+               f"{data['reassigned_examples']} 件；样本过少未用 {data['dropped_rare']} 件）")
+    typer.echo(f"交叉验证：准确率 {_pct(cv['accuracy'])}，前三命中 {_pct(cv['top3_accuracy'])}，"
+               f"阈值以上覆盖 {_pct(cv['coverage_at_threshold'])}、准确 {_pct(cv['precision_at_threshold'])}")
+

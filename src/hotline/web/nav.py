@@ -26,6 +26,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("supervision", "/supervision", "督办总览",
             frozenset({R.SUPERVISOR, R.DISPATCHER, R.ANALYST, R.ADMIN})),
     NavPage("search", "/tickets", "工单查询", CENTRE_ALL),
+    NavPage("catalogue", "/dispatch/catalogue", "派单目录", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})),
     NavPage("reports", "/reports", "分析报告",
             frozenset({R.ANALYST, R.SUPERVISOR, R.ADMIN, R.UNIT_MANAGER})),
     NavPage("users", "/admin/users", "用户管理", frozenset({R.ADMIN})),

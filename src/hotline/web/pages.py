@@ -19,6 +19,7 @@ PAGE_MODULES = (
     "public",
     "admin",
     "reports",
+    "catalogue",
 )
 
 router = APIRouter(include_in_schema=False)

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from hotline import __version__
 from hotline.clock import to_local
 from hotline.deps import SESSION_CSRF_KEY
+from hotline.tickets.categories import full_name
 from hotline.tickets.enums import (
     CHANNEL_LABELS,
     DEADLINE_LABELS,
@@ -61,6 +62,7 @@ templates.env.filters["channel_label"] = _label(CHANNEL_LABELS)
 templates.env.filters["urgency_label"] = _label(URGENCY_LABELS)
 templates.env.filters["satisfaction_label"] = _label(SATISFACTION_LABELS)
 templates.env.filters["deadline_label"] = _label(DEADLINE_LABELS)
+templates.env.filters["category"] = full_name
 templates.env.globals["static_version"] = __version__
 
 

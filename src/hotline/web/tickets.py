@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT
+from hotline.dispatch import suggest
 from hotline.errors import DomainError, NotFound
 from hotline.runtime import Runtime
 from hotline.tickets import export, present, service
@@ -89,12 +90,26 @@ def _ticket_page(
     events = [present.event_out(e) for e in service.history(db, ticket_id=ticket.id)]
     forms = forms_for(out.allowed_actions)
     needs_units = any(f.widget in ("lead_unit", "assisting_units") for form in forms for f in form.fields)
+    suggestion, suggested = None, {}
+    if any(form.action in (Action.DISPATCH, Action.REASSIGN) for form in forms):
+        suggestion = dispatch_suggestion(db, rt, ticket)
+        if chosen := suggestion["decision"]:
+            suggested = {"lead_unit_id": str(chosen["lead_unit_id"]),
+                         "assisting_unit_ids": [str(u) for u in chosen["assisting_unit_ids"]]}
     return render(
         request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
-        extension_requested=out.extension_requested_days,
+        extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
     )
+
+
+def dispatch_suggestion(db: Session, rt: Runtime, ticket: Ticket) -> dict[str, Any]:
+    """What the catalogue, the place reader and the duplicate check propose, for the dispatcher."""
+    s = suggest.suggest(db, rt, title=ticket.title, content=ticket.content, address=ticket.address,
+                        kind=ticket.kind, category_code=ticket.category_code,
+                        jurisdiction_path=ticket.jurisdiction_path, ticket_id=ticket.id)
+    return suggest.as_dict(db, s, jurisdiction_path=ticket.jurisdiction_path)
 
 
 @router.get("/tickets/export.xlsx")

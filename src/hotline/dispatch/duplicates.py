@@ -1,0 +1,127 @@
+"""Duplicates (并单 / 重复件): for a new request, the running tickets on the same matter — same
+place, similar words, recent — as candidates to merge, and a flag when the same matter bursts.
+
+Similarity is the cosine of the sets of character bigrams of title + content (robust to the many
+ways a caller words the same complaint, and needs no model). Candidates are limited to running
+tickets of the last DAYS days, in the same district when the place is known, at most MAX_CANDIDATES
+of the most recent; a ticket's bigram set is computed once per process (its text never changes), so
+one check is a cheap query and a few hundred set intersections."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
+from threading import Lock
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.runtime import Runtime
+from hotline.tickets.enums import State
+from hotline.tickets.models import Ticket
+
+DAYS = 30
+MAX_CANDIDATES = 500
+THRESHOLD = 0.45  # similarity from which a ticket is offered as a duplicate
+BURST_WINDOW = timedelta(hours=24)
+BURST_SIZE = 3  # this many similar requests within the window (the new one included) is a burst
+RUNNING = [str(s) for s in (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW, State.REPLIED)]
+_NOISE = re.compile(r"[\s\d\W_]+")
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    ticket_id: int
+    number: str
+    title: str
+    state: str
+    similarity: float
+    same_place: bool
+
+
+@dataclass(frozen=True)
+class DuplicateCheck:
+    candidates: list[DuplicateCandidate]
+    burst: bool  # the same matter came in BURST_SIZE times or more within BURST_WINDOW
+    recent_similar: int
+
+
+def bigrams(text: str) -> frozenset[str]:
+    clean = _NOISE.sub("", unicodedata.normalize("NFKC", text or "").lower())
+    return frozenset(clean[i:i + 2] for i in range(len(clean) - 1))
+
+
+def cosine(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+class _BigramCache:
+    """Ticket id → bigram set, the most recently used CACHE_SIZE kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.items, self.lock = size, OrderedDict[int, frozenset[str]](), Lock()
+
+    def get(self, ticket_id: int) -> frozenset[str] | None:
+        with self.lock:
+            found = self.items.get(ticket_id)
+            if found is not None:
+                self.items.move_to_end(ticket_id)
+            return found
+
+    def put(self, ticket_id: int, grams: frozenset[str]) -> None:
+        with self.lock:
+            self.items[ticket_id] = grams
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_cache = _BigramCache(50_000)
+
+
+def district_prefix(path: str | None) -> str | None:
+    """'/1/2/5/17/' (province/city/district/street) → '/1/2/5/': compare at district level."""
+    if not path:
+        return None
+    parts = [p for p in path.split("/") if p]
+    return "/" + "/".join(parts[:3]) + "/" if len(parts) >= 3 else path
+
+
+def find_duplicates(db: Session, rt: Runtime, *, title: str, content: str, jurisdiction_path: str | None,
+                    exclude_ticket_id: int | None = None, limit: int = 5) -> DuplicateCheck:
+    now = rt.clock.now()
+    conds = [Ticket.state.in_(RUNNING), Ticket.created_at >= now - timedelta(days=DAYS)]
+    area = district_prefix(jurisdiction_path)
+    if area:
+        conds.append(Ticket.jurisdiction_path.startswith(area, autoescape=True))
+    if exclude_ticket_id is not None:
+        conds.append(Ticket.id != exclude_ticket_id)
+    rows = db.execute(
+        select(Ticket.id, Ticket.number, Ticket.title, Ticket.state, Ticket.jurisdiction_path, Ticket.created_at)
+        .where(*conds).order_by(Ticket.created_at.desc()).limit(MAX_CANDIDATES)
+    ).all()
+    missing = [r[0] for r in rows if _cache.get(r[0]) is None]
+    for i in range(0, len(missing), 500):
+        chunk = missing[i:i + 500]
+        for tid, t_title, t_content in db.execute(
+                select(Ticket.id, Ticket.title, Ticket.content).where(Ticket.id.in_(chunk))):
+            _cache.put(tid, bigrams(f"{t_title} {t_content}"))
+    mine = bigrams(f"{title} {content}")
+    scored = []
+    recent = 0
+    for tid, number, t_title, state, path, created in rows:
+        grams = _cache.get(tid)
+        sim = cosine(mine, grams if grams is not None else frozenset())
+        if sim >= THRESHOLD:
+            same_place = bool(jurisdiction_path and path and path == jurisdiction_path)
+            scored.append(DuplicateCandidate(ticket_id=tid, number=number, title=t_title, state=state,
+                                             similarity=round(sim, 3), same_place=same_place))
+            if created >= now - BURST_WINDOW:
+                recent += 1
+    scored.sort(key=lambda c: (c.same_place, c.similarity), reverse=True)
+    return DuplicateCheck(candidates=scored[:limit], burst=recent + 1 >= BURST_SIZE, recent_similar=recent)

@@ -1,0 +1,116 @@
+"""Place extraction: the district, street or community named in a request's address or text,
+resolved against the jurisdiction tree (the city's own gazetteer, no external data).
+
+Each jurisdiction is known by its full name and, when still distinctive, by its name without the
+administrative suffix ("孝陵卫街道" → "孝陵卫", "玄武区" → "玄武"). The address is read before the text;
+among the names found, the deepest wins when it lies under the other names found (a street inside
+the district also named), otherwise the one found in the address, then the longest."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from threading import Lock
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.org.models import LEVEL_ORDER, Jurisdiction
+
+SUFFIXES = ("街道办事处", "街道", "社区居委会", "居委会", "社区", "村委会", "管委会", "新区",
+            "区", "县", "镇", "乡", "村", "市")
+MIN_ALIAS = 2
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    code: str
+    name: str
+    level: str
+    path: str
+
+
+@dataclass(frozen=True)
+class PlaceGuess:
+    place: Place
+    matched: str  # the words of the text that named it
+    source: str  # "address" | "text"
+    confidence: float  # 0..1: how sure the reading is (a consistent chain of names is surest)
+
+
+class Gazetteer:
+    def __init__(self, places: list[Place]) -> None:
+        self.places = places
+        names: dict[str, list[Place]] = {}
+        for p in places:
+            for alias in self._aliases(p.name):
+                names.setdefault(alias, []).append(p)
+        # A short name shared by several places (two "新街" streets) says nothing on its own.
+        self.names = names
+        ordered = sorted(names, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(n) for n in ordered)) if ordered else None
+
+    @staticmethod
+    def _aliases(name: str) -> set[str]:
+        out = {name}
+        for suffix in SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= MIN_ALIAS:
+                out.add(name[: -len(suffix)])
+                break
+        return out
+
+    def find(self, text: str) -> list[tuple[str, Place]]:
+        if not self.pattern or not text:
+            return []
+        found = []
+        for m in self.pattern.finditer(unicodedata.normalize("NFKC", text)):
+            for place in self.names[m.group(0)]:
+                found.append((m.group(0), place))
+        return found
+
+    def guess(self, *, address: str | None, text: str | None) -> PlaceGuess | None:
+        hits = [(w, p, "address") for w, p in self.find(address or "")]
+        hits += [(w, p, "text") for w, p in self.find(text or "")]
+        if not hits:
+            return None
+        paths = {p.path for _, p, _ in hits}
+
+        def support(place: Place) -> int:  # how many other names found are its ancestors
+            return sum(1 for other in paths if other != place.path and place.path.startswith(other))
+
+        def score(hit: tuple[str, Place, str]) -> tuple[int, int, int, int, int]:
+            word, place, source = hit
+            unique = len(self.names[word]) == 1
+            return (support(place), unique, source == "address", LEVEL_ORDER.index(place.level), len(word))
+
+        word, place, source = max(hits, key=score)
+        ambiguous = len(self.names[word]) > 1
+        conf = 0.5 + 0.2 * min(support(place), 2) + (0.1 if source == "address" else 0.0)
+        conf = min(conf - (0.3 if ambiguous else 0.0), 0.95)
+        return PlaceGuess(place=place, matched=word, source=source, confidence=round(max(conf, 0.1), 2))
+
+
+_cache: dict[str, tuple[tuple[int, int], Gazetteer]] = {}
+_lock = Lock()
+
+
+def gazetteer(db: Session) -> Gazetteer:
+    """The jurisdiction tree as a gazetteer, rebuilt only when the tree changes (count or max id)."""
+    stamp = tuple(db.execute(select(func.count(Jurisdiction.id), func.max(Jurisdiction.id))).one())
+    key = str(db.get_bind().url)
+    with _lock:
+        cached = _cache.get(key)
+        if cached and cached[0] == stamp:
+            return cached[1]
+    rows = db.execute(select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.level,
+                             Jurisdiction.path)).all()
+    gaz = Gazetteer([Place(*r) for r in rows])
+    with _lock:
+        _cache[key] = ((int(stamp[0] or 0), int(stamp[1] or 0)), gaz)
+    return gaz
+
+
+def guess_place(db: Session, *, address: str | None, text: str | None) -> PlaceGuess | None:
+    return gazetteer(db).guess(address=address, text=text)

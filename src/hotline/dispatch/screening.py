@@ -1,0 +1,78 @@
+"""Scope screening at intake: emergencies to transfer now (110/119/120/122) and matters outside the
+hotline's scope, each with the channel to use. Rules are data (reference/scope_rules.json).
+
+A hit is advice to the operator, never a refusal: the operator confirms. Matching is on phrases
+after normalisation (full-width to half-width, no spaces), and a rule's exclusions cancel it
+within the same sentence (e.g. "消防隐患" is an inspection request, not a fire)."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+RULES_FILE = Path(__file__).parent.parent / "reference" / "scope_rules.json"
+_SENTENCE = re.compile(r"[。！？!?；;\n]+")
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    code: str
+    kind: str  # "emergency" | "out_of_scope"
+    label: str
+    patterns: tuple[str, ...]
+    exclude: tuple[str, ...]
+    advice: str
+    transfer_to: str | None = None
+
+
+@dataclass(frozen=True)
+class ScreeningHit:
+    code: str
+    kind: str
+    label: str
+    advice: str
+    transfer_to: str | None
+    matched: tuple[str, ...]  # the phrases found, shown to the operator as the reason
+
+    @property
+    def reason(self) -> str:
+        return f"{self.label}：文中出现“{'”“'.join(self.matched)}”"
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+@cache
+def rules() -> tuple[ScopeRule, ...]:
+    data = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    out = []
+    for r in data["rules"]:
+        if r["kind"] not in ("emergency", "out_of_scope"):
+            raise ValueError(f"scope rule {r['code']}: unknown kind {r['kind']}")
+        out.append(ScopeRule(code=r["code"], kind=r["kind"], label=r["label"],
+                             patterns=tuple(_clean(p) for p in r["patterns"]),
+                             exclude=tuple(_clean(p) for p in r.get("exclude", [])),
+                             advice=r["advice"], transfer_to=r.get("transfer_to")))
+    return tuple(out)
+
+
+def screen(*texts: str | None) -> list[ScreeningHit]:
+    """Every rule that the texts trigger, emergencies first."""
+    sentences = [s for t in texts if t for s in _SENTENCE.split(_clean(t)) if s]
+    hits = []
+    for rule in rules():
+        matched: list[str] = []
+        for sentence in sentences:
+            if any(x in sentence for x in rule.exclude):
+                continue
+            matched.extend(p for p in rule.patterns if p in sentence and p not in matched)
+        if matched:
+            hits.append(ScreeningHit(code=rule.code, kind=rule.kind, label=rule.label, advice=rule.advice,
+                                     transfer_to=rule.transfer_to, matched=tuple(matched)))
+    hits.sort(key=lambda h: h.kind != "emergency")
+    return hits

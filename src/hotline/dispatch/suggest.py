@@ -1,0 +1,170 @@
+"""A dispatch suggestion for a request: scope screening, the place, the category, the catalogue's
+decision with its explanation, duplicates — and whether all of it is sure enough to dispatch
+without a human (auto-dispatch).
+
+Auto-dispatch needs every link to hold: no screening hit (an emergency or out-of-scope matter is
+for the operator), no duplicate candidate (merging is a person's call), a category set by the
+operator or predicted above the model's own threshold (chosen on cross-validation for 98%
+precision), a place from the ticket or read with confidence, and a catalogue rule that covers both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.dispatch.catalogue import Decision, decide
+from hotline.dispatch.duplicates import DuplicateCheck, find_duplicates
+from hotline.dispatch.place import PlaceGuess, guess_place
+from hotline.dispatch.screening import ScreeningHit, screen
+from hotline.org.models import Jurisdiction
+from hotline.runtime import Runtime
+from hotline.tickets.categories import catalogue, full_name
+
+PLACE_CONFIDENCE = 0.7
+
+
+@dataclass(frozen=True)
+class CategoryGuess:
+    code: str | None
+    name: str
+    source: str  # "ticket" (set by a person) | "model"
+    confidence: float | None = None
+    auto_dispatch: bool = False
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Suggestion:
+    screening: list[ScreeningHit]
+    place: PlaceGuess | None
+    place_source: str  # "ticket" | "text" | "none"
+    category: CategoryGuess | None
+    decision: Decision | None
+    duplicates: DuplicateCheck
+    auto_dispatch: bool
+    reasons: list[str]  # why (not) automatic, in Chinese, for the dispatcher
+
+
+@cache
+def _load_model(path: str) -> Any:
+    from hotline.dispatch import store
+
+    return store.load(Path(path))
+
+
+def _code_for_label(label: str) -> str | None:
+    """A model's label is a category code, or a category name (the tipdm2020c labels are names)."""
+    nodes = catalogue()
+    if label in nodes:
+        return label
+    by_name = [c.code for c in nodes.values() if c.name == label]
+    return min(by_name, key=len) if by_name else None
+
+
+def predict_category(rt: Runtime, title: str, content: str) -> CategoryGuess | None:
+    path = rt.settings.dispatch_model
+    if not path or not Path(path).is_file():
+        return None
+    model, meta = _load_model(str(path))
+    if meta.get("label_kind") == "unit":  # a unit model is evaluated, not used as a category
+        return None
+    prediction = model.predict(title, content)
+    code = _code_for_label(prediction.label)
+    return CategoryGuess(code=code, name=full_name(code) if code else prediction.label, source="model",
+                         confidence=round(prediction.confidence, 3), auto_dispatch=prediction.auto_dispatch,
+                         alternatives=[{"label": lab, "p": round(p, 3)} for lab, p in prediction.alternatives])
+
+
+def suggest(db: Session, rt: Runtime, *, title: str, content: str, address: str | None = None,
+            kind: str | None = None, category_code: str | None = None, jurisdiction_path: str | None = None,
+            ticket_id: int | None = None) -> Suggestion:
+    reasons: list[str] = []
+    hits = screen(title, content)
+    if hits:
+        reasons.append("受理范围提示：" + "；".join(h.reason for h in hits) + "，须由话务员确认")
+
+    place: PlaceGuess | None = None
+    place_source = "none"
+    path = jurisdiction_path
+    if path:
+        place_source = "ticket"
+    else:
+        place = guess_place(db, address=address, text=f"{title} {content}")
+        if place and place.confidence >= PLACE_CONFIDENCE:
+            path, place_source = place.place.path, "text"
+        elif place:
+            place_source = "text"
+            reasons.append(f"地点“{place.matched}”识别把握不足（{place.confidence:.0%}），请人工确认属地")
+        else:
+            reasons.append("未能从地址和内容中识别属地")
+
+    if category_code:
+        category: CategoryGuess | None = CategoryGuess(code=category_code, name=full_name(category_code),
+                                                       source="ticket", auto_dispatch=True)
+    else:
+        category = predict_category(rt, title, content)
+        if category is None:
+            reasons.append("工单未填写诉求分类，且未配置分类模型")
+        elif not category.auto_dispatch:
+            reasons.append(f"分类“{category.name}”的把握度 {category.confidence:.0%} 未达自动派单阈值")
+        elif category.code is None:
+            reasons.append(f"模型分类“{category.name}”不在本市分类目录中")
+
+    decision = decide(db, category_code=category.code if category else None, jurisdiction_path=path, kind=kind)
+    if decision is None:
+        reasons.append("派单目录中没有覆盖该分类和属地的规则")
+
+    duplicates = find_duplicates(db, rt, title=title, content=content, jurisdiction_path=path,
+                                 exclude_ticket_id=ticket_id)
+    if duplicates.candidates:
+        reasons.append(f"发现 {len(duplicates.candidates)} 件疑似重复的在办工单，请确认是否并单")
+    if duplicates.burst:
+        reasons.append(f"同一事项 24 小时内已有 {duplicates.recent_similar} 件，疑似集中反映")
+
+    auto = bool(not hits and decision and category and category.code and category.auto_dispatch
+                and path and not duplicates.candidates)
+    if auto and decision:
+        reasons.insert(0, f"可自动派单：{decision.chosen.explanation}")
+    return Suggestion(screening=hits, place=place, place_source=place_source, category=category,
+                      decision=decision, duplicates=duplicates, auto_dispatch=auto, reasons=reasons)
+
+
+def place_name(db: Session, path: str | None) -> str | None:
+    if not path:
+        return None
+    return db.execute(select(Jurisdiction.name).where(Jurisdiction.path == path)).scalar()
+
+
+def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None) -> dict[str, Any]:
+    d = s.decision
+    return {
+        "auto_dispatch": s.auto_dispatch,
+        "reasons": s.reasons,
+        "screening": [{"code": h.code, "kind": h.kind, "label": h.label, "advice": h.advice,
+                       "transfer_to": h.transfer_to, "matched": list(h.matched), "reason": h.reason}
+                      for h in s.screening],
+        "place": ({"source": "ticket", "name": place_name(db, jurisdiction_path), "path": jurisdiction_path}
+                  if s.place_source == "ticket" else
+                  {"source": "text", "name": s.place.place.name, "code": s.place.place.code,
+                   "path": s.place.place.path, "matched": s.place.matched, "confidence": s.place.confidence}
+                  if s.place else None),
+        "category": None if s.category is None else {
+            "code": s.category.code, "name": s.category.name, "source": s.category.source,
+            "confidence": s.category.confidence, "auto_dispatch": s.category.auto_dispatch,
+            "alternatives": s.category.alternatives},
+        "decision": None if d is None else {
+            "lead_unit_id": d.chosen.lead_unit_id, "lead_unit_name": d.chosen.lead_unit_name,
+            "assisting_unit_ids": d.chosen.assisting_unit_ids, "explanation": d.chosen.explanation,
+            "rule_id": d.chosen.rule_id,
+            "alternatives": [{"lead_unit_id": c.lead_unit_id, "lead_unit_name": c.lead_unit_name,
+                              "explanation": c.explanation, "rule_id": c.rule_id} for c in d.alternatives]},
+        "duplicates": {"burst": s.duplicates.burst, "recent_similar": s.duplicates.recent_similar,
+                       "candidates": [{"ticket_id": c.ticket_id, "number": c.number, "title": c.title,
+                                       "state": c.state, "similarity": c.similarity, "same_place": c.same_place}
+                                      for c in s.duplicates.candidates]},
+    }

@@ -1,0 +1,167 @@
+"""The dispatch catalogue's pages: search the rules, add or change one, switch it on or off, and
+move the whole catalogue through Excel (export, then import with a check first)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from hotline.deps import DB, RT
+from hotline.dispatch import catalogue as cat
+from hotline.dispatch import catalogue_excel
+from hotline.errors import DomainError
+from hotline.org import service as org
+from hotline.org.models import UNIT_KIND_LABELS, UnitKind
+from hotline.tickets.categories import catalogue
+from hotline.tickets.enums import KIND_LABELS, Kind
+from hotline.web import choices
+from hotline.web.forms import text
+from hotline.web.paging import page_number, pager
+from hotline.web.render import flash, redirect, render
+from hotline.web.session import CheckedForm, Viewer, viewer_for
+
+router = APIRouter()
+CatalogueViewer = Annotated[Viewer, Depends(viewer_for("catalogue"))]
+BASE = "/dispatch/catalogue"
+FIELDS = ("category_prefix", "jurisdiction_code", "kind", "lead_unit_code", "note")
+
+
+def _categories() -> list[choices.Option]:
+    return [choices.Option(c.code, "\u3000" * (c.level - 1) + f"{c.code} {c.name}") for c in catalogue().values()]
+
+
+def _units(db: Session) -> list[choices.Option]:
+    return [choices.Option(u.code, u.name, UNIT_KIND_LABELS[UnitKind(u.kind)]) for u in org.list_units(db)
+            if u.kind != UnitKind.HOTLINE_CENTER and u.active]
+
+
+def _page(request: Request, db: Session, viewer: Viewer, *, errors: list[str] | None = None,
+          values: dict[str, object] | None = None, import_result: catalogue_excel.ImportResult | None = None,
+          status_code: int = 200) -> HTMLResponse:
+    qp = request.query_params
+    f = {k: (qp.get(k) or "").strip()[:50] for k in ("q", "category", "active")}
+    page = page_number(qp)
+    active = {"1": True, "0": False}.get(f["active"])
+    rules, total = cat.list_rules(db, q=f["q"] or None, category=f["category"] or None, active=active, page=page,
+                                  page_size=30)
+    return render(request, "catalogue.html", viewer=viewer, status_code=status_code, rules=rules, f=f,
+                  pager=pager(qp, BASE, total, page=page, page_size=30), total=total,
+                  can_edit=viewer.role in cat.EDIT_ROLES, categories=_categories(), units=_units(db),
+                  jurisdictions=choices.jurisdictions(db), kinds=choices.KINDS, errors=errors or [],
+                  values=values or {}, import_result=import_result, kind_labels=KIND_LABELS,
+                  unit_names={u.id: u.short_name for u in org.list_units(db)})
+
+
+@router.get(BASE)
+def catalogue_page(request: Request, db: DB, viewer: CatalogueViewer) -> HTMLResponse:
+    return _page(request, db, viewer)
+
+
+def _rule_in(form: CheckedForm) -> tuple[cat.RuleIn, dict[str, object]]:
+    values: dict[str, object] = {k: text(form, k) for k in FIELDS}
+    assisting = [v for v in form.getlist("assisting_unit_codes") if isinstance(v, str) and v]
+    values["assisting_unit_codes"] = assisting
+    data = cat.RuleIn(category_prefix=str(values["category_prefix"]) or None,
+                      jurisdiction_code=str(values["jurisdiction_code"]) or None,
+                      kind=Kind(str(values["kind"])) if values["kind"] in {str(k) for k in Kind} else None,
+                      lead_unit_code=str(values["lead_unit_code"]) or "-", assisting_unit_codes=assisting,
+                      note=str(values["note"]) or None)
+    return data, values
+
+
+def _save(request: Request, form: CheckedForm, db: Session, rt: RT, viewer: Viewer,
+          rule_id: int | None) -> HTMLResponse | RedirectResponse:
+    try:
+        data, values = _rule_in(form)
+    except ValidationError:
+        return _page(request, db, viewer, errors=["备注不超过 300 字，协办单位不超过 10 个"], status_code=422)
+    if not values["lead_unit_code"]:
+        return _page(request, db, viewer, errors=["请选择主办单位"], values=values, status_code=422)
+    try:
+        rule = cat.save_rule(db, rt, actor=viewer.actor, data=data, rule_id=rule_id)
+    except DomainError as exc:
+        db.rollback()
+        if rule_id is not None:
+            return _edit_page(request, db, viewer, rule_id, errors=[exc.message], values=values,
+                              status_code=exc.status_code)
+        return _page(request, db, viewer, errors=[exc.message], values=values, status_code=exc.status_code)
+    db.commit()
+    flash(request, f"已{'保存' if rule_id else '新增'}规则：{cat.describe(db, rule)}")
+    return redirect(BASE)
+
+
+@router.post(BASE, response_model=None)
+def create_rule(request: Request, form: CheckedForm, db: DB, rt: RT,
+                viewer: CatalogueViewer) -> HTMLResponse | RedirectResponse:
+    return _save(request, form, db, rt, viewer, None)
+
+
+# Declared before /{rule_id} so that "import" is not read as a rule number.
+@router.post(BASE + "/import", response_model=None)
+async def import_rules(request: Request, form: CheckedForm, db: DB, rt: RT,
+                       viewer: CatalogueViewer) -> HTMLResponse | RedirectResponse:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _page(request, db, viewer, errors=["请选择要导入的 Excel 文件"], status_code=422)
+    content = await upload.read(5 * 1024 * 1024 + 1)
+    if len(content) > 5 * 1024 * 1024:
+        return _page(request, db, viewer, errors=["文件过大（上限 5 MB）"], status_code=413)
+    dry_run = text(form, "dry_run") == "1"
+    try:
+        result = catalogue_excel.import_workbook(db, rt, actor=viewer.actor, content=content, dry_run=dry_run)
+    except DomainError as exc:
+        db.rollback()
+        return _page(request, db, viewer, errors=[exc.message], status_code=exc.status_code)
+    if result.ok and not dry_run:
+        db.commit()
+        flash(request, f"导入完成：新增 {result.created} 条，修改 {result.updated} 条，未变 {result.unchanged} 条")
+        return redirect(BASE)
+    db.rollback()
+    return _page(request, db, viewer, import_result=result, status_code=200 if result.ok else 422)
+
+
+def _edit_page(request: Request, db: Session, viewer: Viewer, rule_id: int, *, errors: list[str] | None = None,
+               values: dict[str, object] | None = None, status_code: int = 200) -> HTMLResponse:
+    rule = cat.get_rule(db, rule_id)
+    codes = {u.id: u.code for u in org.list_units(db)}
+    current = values or {
+        "category_prefix": rule.category_prefix or "",
+        "jurisdiction_code": rule.jurisdiction.code if rule.jurisdiction else "",
+        "kind": rule.kind or "", "lead_unit_code": codes.get(rule.lead_unit_id, ""), "note": rule.note or "",
+        "assisting_unit_codes": [codes[u] for u in rule.assisting_unit_ids if u in codes],
+    }
+    return render(request, "catalogue_rule.html", viewer=viewer, status_code=status_code, rule=rule,
+                  values=current, errors=errors or [], can_edit=viewer.role in cat.EDIT_ROLES,
+                  categories=_categories(), units=_units(db), jurisdictions=choices.jurisdictions(db),
+                  kinds=choices.KINDS, explanation=cat.describe(db, rule))
+
+
+@router.get(BASE + "/{rule_id}")
+def rule_page(rule_id: int, request: Request, db: DB, viewer: CatalogueViewer) -> HTMLResponse:
+    return _edit_page(request, db, viewer, rule_id)
+
+
+@router.post(BASE + "/{rule_id}", response_model=None)
+def update_rule(rule_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+                viewer: CatalogueViewer) -> HTMLResponse | RedirectResponse:
+    return _save(request, form, db, rt, viewer, rule_id)
+
+
+@router.post(BASE + "/{rule_id}/active")
+def toggle_rule(rule_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+                viewer: CatalogueViewer) -> RedirectResponse:
+    active = text(form, "active") == "1"
+    try:
+        cat.set_active(db, rt, actor=viewer.actor, rule_id=rule_id, active=active)
+    except DomainError as exc:
+        db.rollback()
+        flash(request, exc.message, "error")
+    else:
+        db.commit()
+        flash(request, f"已{'启用' if active else '停用'}规则 {rule_id}")
+    return redirect(BASE)

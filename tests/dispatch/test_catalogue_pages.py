@@ -1,0 +1,89 @@
+"""The catalogue pages and the dispatcher's suggestion on the ticket page."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import Workbook
+
+from tests.test_pages import csrf_of, login, new_ticket
+
+
+def test_dispatcher_adds_edits_and_disables_a_rule(client, org) -> None:
+    login(client, "dispatcher")
+    page = client.get("/dispatch/catalogue")
+    assert page.status_code == 200 and "派单目录还是空的" in page.text
+    token = csrf_of(client, "/dispatch/catalogue")
+    r = client.post("/dispatch/catalogue", data={
+        "csrf_token": token, "category_prefix": "0102", "jurisdiction_code": "320102", "kind": "",
+        "lead_unit_code": "fcj", "assisting_unit_codes": ["xlw"], "note": "权责清单第 12 项"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get("/dispatch/catalogue").text
+    assert "已新增规则：市房产局：分类「城乡建设 / 建筑工程管理」，属地「玄武区」；协办 孝陵卫街道" in page
+    rule_id = re.search(r'href="/dispatch/catalogue/(\d+)"', page).group(1)
+
+    # A duplicate is refused on the page with the reason, keeping what was typed.
+    r = client.post("/dispatch/catalogue", data={
+        "csrf_token": token, "category_prefix": "0102", "jurisdiction_code": "320102", "lead_unit_code": "scjgj",
+        "note": "重复"})
+    assert r.status_code == 409 and "已有相同分类、属地和类型的规则" in r.text and 'value="重复"' in r.text
+
+    r = client.post(f"/dispatch/catalogue/{rule_id}", data={
+        "csrf_token": token, "category_prefix": "0102", "jurisdiction_code": "320102", "lead_unit_code": "scjgj"},
+        follow_redirects=False)
+    assert r.status_code == 303
+    detail = client.get(f"/dispatch/catalogue/{rule_id}").text
+    assert "市市场监管局：分类「城乡建设 / 建筑工程管理」，属地「玄武区」" in detail and "第 2 版" in detail
+    r = client.post(f"/dispatch/catalogue/{rule_id}/active", data={"csrf_token": token, "active": "0"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert "已停用规则" in client.get("/dispatch/catalogue?active=0").text
+
+
+def test_import_checks_first_then_writes(client) -> None:
+    login(client, "admin")
+    token = csrf_of(client, "/dispatch/catalogue")
+    wb = Workbook()
+    wb.active.append(["分类代码", "属地代码", "诉求类型", "主办单位代码", "协办单位代码"])
+    wb.active.append(["03", "", "", "fcj", ""])
+    wb.active.append(["04", "", "", "nobody", ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    files = {"file": ("c.xlsx", buf.getvalue(), "application/octet-stream")}
+    r = client.post("/dispatch/catalogue/import", data={"csrf_token": token, "dry_run": "1"}, files=files)
+    assert r.status_code == 422 and "第 3 行：主办单位代码“nobody”不存在" in r.text
+    wb.active.delete_rows(3)
+    buf = io.BytesIO()
+    wb.save(buf)
+    files = {"file": ("c.xlsx", buf.getvalue(), "application/octet-stream")}
+    r = client.post("/dispatch/catalogue/import", data={"csrf_token": token, "dry_run": "1"}, files=files)
+    assert r.status_code == 200 and "将新增 1 条" in r.text
+    r = client.post("/dispatch/catalogue/import", data={"csrf_token": token}, files=files, follow_redirects=False)
+    assert r.status_code == 303
+    assert "导入完成：新增 1 条" in client.get("/dispatch/catalogue").text
+
+
+def test_supervisor_reads_but_cannot_edit_and_operators_cannot_open(client) -> None:
+    login(client, "supervisor")
+    page = client.get("/dispatch/catalogue")
+    assert page.status_code == 200
+    assert "<summary><strong>新增规则" not in page.text and "从 Excel 导入</h2>" not in page.text
+    token = csrf_of(client, "/dispatch/catalogue")
+    r = client.post("/dispatch/catalogue",
+                    data={"csrf_token": token, "category_prefix": "01", "lead_unit_code": "fcj"})
+    assert r.status_code == 403 and "仅派单员和管理员" in r.text
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "operator")
+    assert client.get("/dispatch/catalogue").status_code == 403
+
+
+def test_ticket_page_shows_the_suggestion_and_preselects_the_unit(client, as_user, org) -> None:
+    client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                json={"jurisdiction_code": "320102001", "lead_unit_code": "xlw"})
+    ticket = new_ticket(client, as_user)
+    login(client, "dispatcher")
+    page = client.get(f"/tickets/{ticket['number']}").text
+    assert "派单建议" in page and "建议主办：孝陵卫街道" in page and "孝陵卫街道：全市" not in page
+    street = org.units["street"].id
+    assert re.search(rf'<option value="{street}" selected>', page)

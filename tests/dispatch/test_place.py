@@ -1,0 +1,41 @@
+"""Place extraction against the jurisdiction tree."""
+
+from __future__ import annotations
+
+from hotline.dispatch.place import Gazetteer, Place, guess_place
+
+P = [
+    Place(1, "320100", "南京市", "city", "/1/"),
+    Place(2, "320102", "玄武区", "district", "/1/2/"),
+    Place(3, "320102001", "孝陵卫街道", "street", "/1/2/3/"),
+    Place(4, "320104", "秦淮区", "district", "/1/4/"),
+    Place(5, "320104009", "新街口街道", "street", "/1/4/5/"),
+    Place(6, "320106", "鼓楼区", "district", "/1/6/"),
+    Place(7, "320106011", "新街口街道", "street", "/1/6/7/"),  # the same street name in two districts
+]
+
+
+def test_the_deepest_consistent_name_wins_and_the_address_counts_most() -> None:
+    gaz = Gazetteer(P)
+    g = gaz.guess(address="玄武区孝陵卫街道钟灵街50号", text="餐馆噪音扰民")
+    assert g and g.place.code == "320102001" and g.source == "address" and g.confidence >= 0.8
+    # Without the suffix, the name is still recognised.
+    g = gaz.guess(address=None, text="孝陵卫这边的菜市场占道经营")
+    assert g and g.place.code == "320102001" and g.source == "text"
+    # Only a district named.
+    g = gaz.guess(address="秦淮区某小区", text="")
+    assert g and g.place.code == "320104"
+
+
+def test_an_ambiguous_street_is_resolved_by_its_district_or_marked_unsure() -> None:
+    gaz = Gazetteer(P)
+    g = gaz.guess(address="鼓楼区新街口街道", text=None)
+    assert g and g.place.code == "320106011"
+    g = gaz.guess(address=None, text="新街口街道路灯不亮")
+    assert g and g.place.name == "新街口街道" and g.confidence < 0.7
+    assert gaz.guess(address="", text="没有地名的内容") is None
+
+
+def test_guess_place_reads_the_database_tree(db, org) -> None:
+    g = guess_place(db, address="南京市玄武区孝陵卫街道", text="")
+    assert g and g.place.id == org.jurisdictions["xiaolingwei"].id

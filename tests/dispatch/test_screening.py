@@ -1,0 +1,57 @@
+"""Scope screening: emergencies and out-of-scope matters are flagged with their reason and channel;
+ordinary requests and look-alikes (a fire hazard, an accident claim) are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.dispatch.screening import rules, screen
+
+
+@pytest.mark.parametrize(("text", "code", "transfer"), [
+    ("楼下餐馆着火了，浓烟很大，有人被困在三楼！", "fire", "119"),
+    ("我父亲突然晕倒了，不省人事，请帮忙叫救护车", "medical", "120"),
+    ("小区门口有人持刀砍人", "crime", "110"),
+    ("中山路刚刚出车祸了，两辆车相撞", "traffic_accident", "122"),
+    ("厨房里闻到很大的煤气味，怀疑燃气泄漏", "gas_leak", "119"),
+])
+def test_emergencies_are_flagged_with_the_line_to_transfer_to(text: str, code: str, transfer: str) -> None:
+    hits = screen("", text)
+    assert hits and hits[0].code == code and hits[0].kind == "emergency" and hits[0].transfer_to == transfer
+    assert hits[0].matched and hits[0].reason.startswith(hits[0].label)
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("我和开发商的案子法院已经判决了，对方不履行，要求政府强制执行", "litigation"),
+    ("举报街道某干部收受贿赂、公款吃喝", "discipline"),
+    ("我已向市政府申请行政复议，复议决定不合理", "admin_review"),
+    ("我提交了政府信息公开申请，请公开征收补偿方案", "disclosure"),
+    ("这件事我已信访过，信访局的信访答复我不满意", "petition"),
+    ("帮我查一下他家住哪，还有他的电话", "privacy"),
+    ("我们楼里有人聚众赌博", "public_order"),
+])
+def test_out_of_scope_matters_name_the_right_channel(text: str, code: str) -> None:
+    hits = screen(text)
+    assert [h.code for h in hits] == [code]
+    assert hits[0].kind == "out_of_scope" and hits[0].transfer_to is None and "告知" in hits[0].advice
+
+
+@pytest.mark.parametrize("text", [
+    "小区消防通道被占用，存在火灾隐患，请消防部门检查",
+    "去年发生车祸的交通事故认定书在哪里领取？保险理赔需要什么材料",
+    "请问劳动争议怎么申请仲裁？",
+    "咨询如何起诉拖欠工资的老板，能否申请法律援助",
+    "小区楼下餐馆夜间噪音扰民，请求处理",
+    "医保报销比例是多少？以前晕倒住院的费用能报吗",
+])
+def test_ordinary_requests_and_look_alikes_pass(text: str) -> None:
+    assert screen("咨询", text) == []
+
+
+def test_emergencies_come_first_and_every_rule_is_well_formed() -> None:
+    hits = screen("举报有人赌博", "现在他们正在打架，有人被砍人")
+    assert hits[0].kind == "emergency"
+    codes = [r.code for r in rules()]
+    assert len(codes) == len(set(codes))
+    assert all(r.patterns and r.advice for r in rules())
+    assert {r.transfer_to for r in rules() if r.kind == "emergency"} == {"110", "119", "120", "122"}
