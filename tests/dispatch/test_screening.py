@@ -55,3 +55,9 @@ def test_emergencies_come_first_and_every_rule_is_well_formed() -> None:
     assert len(codes) == len(set(codes))
     assert all(r.patterns and r.advice for r in rules())
     assert {r.transfer_to for r in rules() if r.kind == "emergency"} == {"110", "119", "120", "122"}
+
+
+def test_a_long_letter_mentioning_a_crime_in_passing_is_not_an_emergency_call() -> None:
+    letter = "关于小区物业服务质量的意见。" + "物业长期不作为，公共区域卫生差，" * 10 + "去年还发生过抢劫。"
+    assert all(h.kind != "emergency" for h in screen("物业服务差", letter))
+    assert screen("有人抢劫", "就在刚才")[0].code == "crime"  # the title always counts

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hotline.dispatch.catalogue import Decision, decide
 from hotline.dispatch.duplicates import DuplicateCheck, find_duplicates
+from hotline.dispatch.hints import Hints, hints
 from hotline.dispatch.place import PlaceGuess, guess_place
 from hotline.dispatch.screening import ScreeningHit, screen
 from hotline.org.models import Jurisdiction
@@ -48,6 +49,7 @@ class Suggestion:
     duplicates: DuplicateCheck
     auto_dispatch: bool
     reasons: list[str]  # why (not) automatic, in Chinese, for the dispatcher
+    hints: Hints | None = None
 
 
 @cache
@@ -131,7 +133,8 @@ def suggest(db: Session, rt: Runtime, *, title: str, content: str, address: str 
     if auto and decision:
         reasons.insert(0, f"可自动派单：{decision.chosen.explanation}")
     return Suggestion(screening=hits, place=place, place_source=place_source, category=category,
-                      decision=decision, duplicates=duplicates, auto_dispatch=auto, reasons=reasons)
+                      decision=decision, duplicates=duplicates, auto_dispatch=auto, reasons=reasons,
+                      hints=hints(title, content))
 
 
 def place_name(db: Session, path: str | None) -> str | None:
@@ -163,6 +166,9 @@ def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None)
             "rule_id": d.chosen.rule_id,
             "alternatives": [{"lead_unit_id": c.lead_unit_id, "lead_unit_name": c.lead_unit_name,
                               "explanation": c.explanation, "rule_id": c.rule_id} for c in d.alternatives]},
+        "hints": None if s.hints is None else {
+            "urgency": s.hints.urgency, "urgency_words": list(s.hints.urgency_words),
+            "enterprise": s.hints.enterprise, "enterprise_words": list(s.hints.enterprise_words)},
         "duplicates": {"burst": s.duplicates.burst, "recent_similar": s.duplicates.recent_similar,
                        "candidates": [{"ticket_id": c.ticket_id, "number": c.number, "title": c.title,
                                        "state": c.state, "similarity": c.similarity, "same_place": c.same_place}
