@@ -24,16 +24,19 @@ from hotline.reports.api import router as reports_router
 from hotline.runtime import Runtime
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
+from hotline.tickets.attachments_api import router as attachments_router
 from hotline.tickets.categories import catalogue
 from hotline.web import pages
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # attachment uploads; the file limit itself is a setting
 WEB_DIR = Path(__file__).parent / "web"
 
 
 class LimitBody:
-    """Refuse a declared body over MAX_BODY_BYTES with 413. A plain ASGI middleware: the
-    @app.middleware("http") form (BaseHTTPMiddleware) costs a task group and two streams per request."""
+    """Refuse a declared body over MAX_BODY_BYTES (MAX_UPLOAD_BYTES for attachment uploads) with 413.
+    A plain ASGI middleware: the @app.middleware("http") form (BaseHTTPMiddleware) costs a task group
+    and two streams per request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -41,7 +44,8 @@ class LimitBody:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             length = Headers(scope=scope).get("content-length")
-            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            limit = MAX_UPLOAD_BYTES if scope["path"].endswith("/attachments") else MAX_BODY_BYTES
+            if length and length.isdigit() and int(length) > limit:
                 response = JSONResponse({"code": "body_too_large", "message": "请求体过大（上限 2 MB）"},
                                         status_code=413)
                 await response(scope, receive, send)
@@ -77,6 +81,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     pages.install(app)  # HTML error pages and the login redirect for non-/api paths
     app.include_router(org_router)
     app.include_router(tickets_router)
+    app.include_router(attachments_router)
     app.include_router(public_router)
     app.include_router(kb_router)
     app.include_router(kb_public_router)

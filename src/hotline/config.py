@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # A category model trained by `hotline dispatch train|retrain`; when set, dispatch suggestions
     # predict the category of tickets that have none.
     dispatch_model: Path | None = None
+    # Dispatch without a human when the suggestion is sure on every count (see docs/dispatch.md).
+    auto_dispatch: bool = False
+    # Where uploaded attachments are kept (content-addressed), and the largest file accepted.
+    attachments_dir: Path = Path("hotline-files")
+    attachment_max_bytes: int = 20 * 1024 * 1024
     sql_echo: bool = False
 
     @field_validator("city_code")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from threading import Lock
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.runtime import Runtime
@@ -61,20 +61,23 @@ def cosine(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
+CacheKey = tuple[int, str, int]  # ticket id, title, content length: a reused id (tests) is not stale
+
+
 class _BigramCache:
-    """Ticket id → bigram set, the most recently used CACHE_SIZE kept."""
+    """A ticket's bigram set, the most recently used `size` kept."""
 
     def __init__(self, size: int) -> None:
-        self.size, self.items, self.lock = size, OrderedDict[int, frozenset[str]](), Lock()
+        self.size, self.items, self.lock = size, OrderedDict[CacheKey, frozenset[str]](), Lock()
 
-    def get(self, ticket_id: int) -> frozenset[str] | None:
+    def get(self, ticket_id: CacheKey) -> frozenset[str] | None:
         with self.lock:
             found = self.items.get(ticket_id)
             if found is not None:
                 self.items.move_to_end(ticket_id)
             return found
 
-    def put(self, ticket_id: int, grams: frozenset[str]) -> None:
+    def put(self, ticket_id: CacheKey, grams: frozenset[str]) -> None:
         with self.lock:
             self.items[ticket_id] = grams
             if len(self.items) > self.size:
@@ -102,20 +105,21 @@ def find_duplicates(db: Session, rt: Runtime, *, title: str, content: str, juris
     if exclude_ticket_id is not None:
         conds.append(Ticket.id != exclude_ticket_id)
     rows = db.execute(
-        select(Ticket.id, Ticket.number, Ticket.title, Ticket.state, Ticket.jurisdiction_path, Ticket.created_at)
+        select(Ticket.id, Ticket.number, Ticket.title, Ticket.state, Ticket.jurisdiction_path, Ticket.created_at,
+               func.length(Ticket.content))
         .where(*conds).order_by(Ticket.created_at.desc()).limit(MAX_CANDIDATES)
     ).all()
-    missing = [r[0] for r in rows if _cache.get(r[0]) is None]
-    for i in range(0, len(missing), 500):
-        chunk = missing[i:i + 500]
+    missing = {r[0]: (r[0], r[2], r[6]) for r in rows if _cache.get((r[0], r[2], r[6])) is None}
+    ids = list(missing)
+    for i in range(0, len(ids), 500):
         for tid, t_title, t_content in db.execute(
-                select(Ticket.id, Ticket.title, Ticket.content).where(Ticket.id.in_(chunk))):
-            _cache.put(tid, bigrams(f"{t_title} {t_content}"))
+                select(Ticket.id, Ticket.title, Ticket.content).where(Ticket.id.in_(ids[i:i + 500]))):
+            _cache.put(missing[tid], bigrams(f"{t_title} {t_content}"))
     mine = bigrams(f"{title} {content}")
     scored = []
     recent = 0
-    for tid, number, t_title, state, path, created in rows:
-        grams = _cache.get(tid)
+    for tid, number, t_title, state, path, created, length in rows:
+        grams = _cache.get((tid, t_title, length))
         sim = cosine(mine, grams if grams is not None else frozenset())
         if sim >= THRESHOLD:
             same_place = bool(jurisdiction_path and path and path == jurisdiction_path)

@@ -80,4 +80,6 @@ ACTION_LABELS = {
     "reset_password": "重置密码",
     "export_tickets": "导出工单",
     "export_report": "导出分析报告",
+    "upload_attachment": "上传附件",
+    "download_attachment": "下载附件",
 }

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.dispatch import suggest
 from hotline.errors import DomainError, NotFound
 from hotline.runtime import Runtime
-from hotline.tickets import export, present, service
+from hotline.tickets import attachments, export, present, service
 from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Kind, State
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
@@ -101,6 +102,9 @@ def _ticket_page(
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
+        files=attachments.listing(db, actor=viewer.actor, ticket_id=ticket.id),
+        files_readable=attachments.may_download(db, viewer.actor, ticket),
+        files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
     )
 
 
@@ -156,3 +160,23 @@ def ticket_action(number: str, action: str, request: Request, form: CheckedForm,
                             status_code=exc.status_code)
     flash(request, f"「{ACTION_LABELS[chosen]}」已完成，工单当前状态：{STATE_LABELS[State(ticket.state)]}")
     return redirect(f"/tickets/{ticket.number}")
+
+
+@router.post("/tickets/{number}/attachments", response_model=None)
+async def ticket_upload(number: str, request: Request, form: CheckedForm, db: DB, rt: RT,
+                        viewer: PageViewer) -> RedirectResponse:
+    ticket = service.get_by_number(db, actor=viewer.actor, number=number)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        flash(request, "请选择要上传的文件", "error")
+        return redirect(f"/tickets/{number}#attachments")
+    data = await upload.read(rt.settings.attachment_max_bytes + 1)
+    try:
+        row = attachments.add(db, rt, actor=viewer.actor, ticket_id=ticket.id, filename=upload.filename, data=data)
+    except DomainError as exc:
+        db.rollback()
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"已上传附件：{row.filename}")
+    return redirect(f"/tickets/{number}#attachments")
+

@@ -1,0 +1,116 @@
+"""Attachments: stored content-addressed, checked against their first bytes, readable by those who
+handle the ticket, every download audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.security.models import AuditEntry
+from tests.factories import intake
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(200)
+PDF = b"%PDF-1.4\n" + b"0" * 100
+
+
+@pytest.fixture()
+def files_dir(settings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(settings, "attachments_dir", tmp_path / "files")
+    return tmp_path / "files"
+
+
+def _ticket(client, as_user) -> int:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def _upload(client, as_user, who, tid, name, data):  # type: ignore[no-untyped-def]
+    return client.post(f"/api/v1/tickets/{tid}/attachments", headers=as_user(who),
+                       files={"file": (name, data, "application/octet-stream")})
+
+
+def test_upload_list_download_and_audit(client, as_user, db, files_dir) -> None:
+    tid = _ticket(client, as_user)
+    r = _upload(client, as_user, "operator", tid, "现场照片.jpg", JPEG)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["filename"] == "现场照片.jpg" and body["content_type"] == "image/jpeg" and body["stored"] is True
+    # The same file again is a second attachment but one stored file.
+    assert _upload(client, as_user, "dispatcher", tid, "again.jpg", JPEG).status_code == 201
+    assert len([p for p in files_dir.rglob("*") if p.is_file()]) == 1
+    listing = client.get(f"/api/v1/tickets/{tid}/attachments", headers=as_user("supervisor")).json()
+    assert [a["filename"] for a in listing] == ["现场照片.jpg", "again.jpg"]
+    r = client.get(listing[0]["url"], headers=as_user("supervisor"))
+    assert r.status_code == 200 and r.content == JPEG and r.headers["content-type"] == "image/jpeg"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    db.rollback()
+    actions = [a.action for a in db.query(AuditEntry).order_by(AuditEntry.id)]
+    db.rollback()
+    assert actions.count("upload_attachment") == 2 and actions.count("download_attachment") == 1
+
+
+@pytest.mark.parametrize(("name", "data", "status", "message"), [
+    ("virus.jpg", b"MZ\x90\x00" + bytes(100), 422, "文件内容与扩展名“.jpg”不符"),
+    ("tool.exe", b"MZ\x90\x00", 422, "不支持的文件类型“.exe”"),
+    ("empty.pdf", b"", 422, "文件是空的"),
+    ("noext", b"hello", 422, "不支持的文件类型“无扩展名”"),
+])
+def test_bad_files_are_refused_clearly(client, as_user, files_dir, name, data, status, message) -> None:
+    tid = _ticket(client, as_user)
+    r = _upload(client, as_user, "operator", tid, name, data)
+    assert r.status_code == status and message in r.json()["message"], r.text
+    assert client.get(f"/api/v1/tickets/{tid}/attachments", headers=as_user("operator")).json() == []
+
+
+def test_size_limit_and_names_from_the_browser(client, as_user, settings, files_dir, monkeypatch) -> None:
+    tid = _ticket(client, as_user)
+    monkeypatch.setattr(settings, "attachment_max_bytes", 1024 * 1024)
+    r = _upload(client, as_user, "operator", tid, "big.pdf", PDF + bytes(1024 * 1024))
+    assert r.status_code == 413 and "上限 1 MB" in r.json()["message"]
+    r = _upload(client, as_user, "operator", tid, "..\\..\\etc/报告.pdf", PDF)
+    assert r.status_code == 201 and r.json()["filename"] == "报告.pdf"
+    r = _upload(client, as_user, "operator", tid, "说明.txt", "门牌号 12 号，联系人在外地。".encode("gb18030"))
+    assert r.status_code == 201 and r.json()["content_type"].startswith("text/plain")
+
+
+def test_units_see_files_only_while_they_handle_the_ticket(client, as_user, org, files_dir) -> None:
+    tid = _ticket(client, as_user)
+    url = _upload(client, as_user, "operator", tid, "photo.png", b"\x89PNG\r\n\x1a\n" + bytes(50)).json()["url"]
+    r = _upload(client, as_user, "housing_handler", tid, "proof.pdf", PDF)
+    assert r.status_code == 403
+    r = client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id})
+    assert r.status_code == 200
+    r = _upload(client, as_user, "housing_handler", tid, "整改照片.pdf", PDF)
+    assert r.status_code == 201, r.text
+    assert client.get(url, headers=as_user("housing_handler")).status_code == 200
+    assert client.get(url, headers=as_user("market_handler")).status_code == 403
+    r = client.post(f"/api/v1/tickets/{tid}/actions/reassign", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["market"].id, "reason": "职责调整"})
+    assert r.status_code == 200, r.text
+    # Reassigned away: the housing bureau no longer reads the files; the market bureau now does.
+    r = client.get(url, headers=as_user("housing_handler"))
+    assert r.status_code == 403 and "不在办理" in r.json()["message"]
+    assert client.get(url, headers=as_user("market_handler")).status_code == 200
+
+
+def test_ticket_page_lists_files_and_uploads_with_csrf(client, as_user, files_dir) -> None:
+    from tests.test_pages import csrf_of, login
+
+    tid = _ticket(client, as_user)
+    number = client.get(f"/api/v1/tickets/{tid}", headers=as_user("operator")).json()["number"]
+    login(client, "operator")
+    page = client.get(f"/tickets/{number}").text
+    assert "暂无附件" in page and 'enctype="multipart/form-data"' in page
+    token = csrf_of(client, f"/tickets/{number}")
+    r = client.post(f"/tickets/{number}/attachments", data={"csrf_token": token},
+                    files={"file": ("现场.jpg", JPEG, "image/jpeg")}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(f"/tickets/{number}").text
+    assert "已上传附件：现场.jpg" in page and f"/api/v1/tickets/{tid}/attachments/" in page
+    r = client.post(f"/tickets/{number}/attachments", data={"csrf_token": token},
+                    files={"file": ("x.exe", b"MZ", "application/octet-stream")})
+    assert "不支持的文件类型" in r.text
+    r = client.post(f"/tickets/{number}/attachments", data={"csrf_token": "wrong"},
+                    files={"file": ("y.jpg", JPEG, "image/jpeg")})
+    assert r.status_code == 403
