@@ -1,7 +1,7 @@
 """Shared helpers of the benchmarks: the bench database, the org, the uvicorn server, the HTTP load
 generator, percentiles and the machine description.
 
-Only the benchmark's own database (hotline_bench*) is ever dropped; `test` is never touched.
+Only the benchmark's own databases (hotline_bench*, hotline_perf*) are ever dropped; `test` is never touched.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
 PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
 SECRET = "bench-secret-not-for-production-0123456789"
 PROTECTED = {"test", "postgres", "template0", "template1"}
+BENCH_PREFIXES = ("hotline_bench", "hotline_perf")
 
 
 def libpq_url(db: str) -> str:
@@ -39,8 +40,9 @@ def sqlalchemy_url(db: str) -> str:
 
 
 def recreate_database(name: str) -> None:
-    if name in PROTECTED or not name.startswith("hotline_bench"):
-        raise SystemExit(f"refusing to drop database {name!r}: bench databases are named hotline_bench*")
+    if name in PROTECTED or not name.startswith(BENCH_PREFIXES):
+        raise SystemExit(f"refusing to drop database {name!r}: bench databases are named hotline_bench* or "
+                         "hotline_perf*")
     with psycopg.connect(libpq_url("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -123,6 +125,8 @@ class Server:
     workers: int
     port: int = field(default_factory=free_port)
     access_log: bool = False
+    # Another source tree to serve instead of this one (put first on PYTHONPATH): A/B runs of old code.
+    pythonpath: str | None = None
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -136,6 +140,8 @@ class Server:
             HOTLINE_ENVIRONMENT="production",
             HOTLINE_SECRET_KEY=SECRET,
         )
+        if self.pythonpath:
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (self.pythonpath, env.get("PYTHONPATH")) if p)
         return env
 
     def start(self, timeout: float = 60.0) -> Server:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -78,6 +81,43 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+_autocommit_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_autocommit_lock = threading.Lock()
+
+
+def autocommit_engine(engine: Engine) -> Engine:
+    """A sibling of `engine` (same database) whose connections run each statement as its own transaction,
+    for a statement that must commit at once whatever the caller's transaction does (a ticket number).
+
+    It has its own small pool: a caller already holding a connection of the main pool never waits for
+    that pool to free a second one, so the two cannot exhaust each other. No pre-ping: callers run one
+    statement and retry once on a dropped connection (see autocommit_execute). Not for SQLite, whose
+    IMMEDIATE transactions would make a second connection wait for the caller's own write lock."""
+    with _autocommit_lock:
+        sibling = _autocommit_engines.get(engine)
+        if sibling is None:
+            sibling = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=8,
+                                    pool_pre_ping=False, echo=engine.echo)
+            _autocommit_engines[engine] = sibling
+        return sibling
+
+
+def autocommit_execute(engine: Engine, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run one statement in its own transaction on autocommit_engine(engine) and return its first row.
+    Retried once if the pooled connection turns out to be dead (e.g. after a database restart): a
+    statement that may have committed before the connection dropped is then repeated, so use it only
+    where a repeat is harmless (a counter may skip a value, never return one twice)."""
+    sibling = autocommit_engine(engine)
+    for attempt in (1, 2):
+        try:
+            with sibling.connect() as conn:
+                return conn.execute(statement, params or {}).one()
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -25,13 +27,21 @@ async def get_rt(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     # Services commit; this only closes (a commit after `yield` would run after the response).
+    # async: opening a Session does no I/O, so it needs no thread-pool hop (a sync dependency takes one
+    # to enter and one to exit). Closing does I/O only while a transaction is open (the rollback when
+    # the connection goes back to the pool): only then is it sent to a thread, shielded from
+    # cancellation and outside the default limiter, as FastAPI does for sync dependencies.
     db: Session = request.app.state.session_factory()
     try:
         yield db
     finally:
-        db.close()
+        if db.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(db.close, limiter=anyio.CapacityLimiter(1))
+        else:
+            db.close()
 
 
 def client_of(request: Request) -> str | None:

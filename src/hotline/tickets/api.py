@@ -24,13 +24,18 @@ IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
 @router.post("/tickets", status_code=201, response_model=TicketOut, summary="受理登记一张工单")
-def create_ticket(data: TicketCreate, db: DB, rt: RT, actor: ApiActor, response: Response,
-                  idempotency_key: IdemKey = None) -> TicketOut:
+def create_ticket(data: TicketCreate, db: DB, rt: RT, actor: ApiActor, idempotency_key: IdemKey = None) -> Response:
     ticket, created = service.register(db, rt, actor=actor, data=data, idempotency_key=idempotency_key)
-    if not created:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    return present.detail(ticket, rt, actor, now=rt.clock.now())
+    if created and rt.settings.auto_dispatch:
+        from hotline.dispatch.auto import auto_dispatch  # dispatch imports tickets: import at call time
+
+        if auto_dispatch(db, rt, ticket):
+            ticket = service.get(db, actor=actor, ticket_id=ticket.id)
+    out = present.detail(ticket, rt, actor, now=rt.clock.now())
+    # Serialised here, in this request's thread: returned as a model, the TicketOut that present.detail
+    # just built would be validated again in one more thread-pool hop (docs/benchmarks.md, issue 2).
+    return Response(out.model_dump_json(), status_code=201 if created else 200, media_type="application/json",
+                    headers=None if created else {"Idempotent-Replayed": "true"})
 
 
 def ticket_filters(

@@ -193,7 +193,8 @@ def _rows() -> Iterable[Transition]:
     yield Transition(A.ANSWER_DIRECTLY, S.REGISTERED, S.CLOSED, HALL,
                      (needs_text("answer", "答复内容", 5),
                       needs_text("answer_source", "答复依据（知识库条目或政策文件）")))
-    yield Transition(A.DISPATCH, S.REGISTERED, S.DISPATCHED, HALL, (needs_unit,))
+    # The system dispatches too: automatic dispatch when the catalogue and the models are sure.
+    yield Transition(A.DISPATCH, S.REGISTERED, S.DISPATCHED, HALL | {R.SYSTEM}, (needs_unit,))
     yield Transition(A.ACKNOWLEDGE, S.DISPATCHED, S.HANDLING, UNIT, (actor_is_lead_unit,))
     for s in OPEN_AT_UNIT:
         yield Transition(A.ASSIST_ACKNOWLEDGE, s, None, UNIT, (actor_is_assisting_unit, assist_not_acknowledged))

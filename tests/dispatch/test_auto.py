@@ -1,0 +1,33 @@
+"""Automatic dispatch at registration: only when switched on and every check of the suggestion holds."""
+
+from __future__ import annotations
+
+from tests.factories import intake
+
+
+def test_off_by_default(client, as_user) -> None:
+    client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                json={"category_prefix": "01", "lead_unit_code": "fcj"})
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(category_code="010201"))
+    assert r.status_code == 201 and r.json()["state"] == "registered"
+
+
+def test_sure_tickets_are_dispatched_with_the_rule_cited(client, as_user, settings, monkeypatch, org) -> None:
+    monkeypatch.setattr(settings, "auto_dispatch", True)
+    client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                json={"category_prefix": "01", "lead_unit_code": "fcj", "assisting_unit_codes": ["xlw"]})
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(category_code="010201"))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["state"] == "dispatched" and body["lead_unit"] == org.units["housing"].short_name
+    events = client.get(f"/api/v1/tickets/{body['id']}/events", headers=as_user("operator")).json()
+    dispatch = [e for e in events if e["action"] == "dispatch"][0]
+    assert dispatch["actor_name"] == "系统" and "自动派单：市房产局：分类「城乡建设」，全市" in dispatch["note"]
+
+    # The same matter again is a duplicate candidate: left for the dispatcher.
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(category_code="010201"))
+    assert r.json()["state"] == "registered"
+    # No category: no automatic dispatch (no model configured).
+    r = client.post("/api/v1/tickets", headers=as_user("operator"),
+                    json=intake(title="咨询其他事项", content="这是一个完全不同的事情，想问问办事流程和所需材料。"))
+    assert r.json()["state"] == "registered"
