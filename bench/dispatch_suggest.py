@@ -31,6 +31,7 @@ from hotline.dispatch.model import ClassifierConfig
 from hotline.dispatch.retrain import retrain
 from hotline.dispatch.screening import screen
 from hotline.runtime import Runtime
+from hotline.security.actor import Actor
 from hotline.tickets.models import Ticket
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -45,7 +46,7 @@ def time_suggest(db, rt, rows, label: str) -> None:  # type: ignore[no-untyped-d
     autos = 0
     for title, content, address, kind, path, tid in rows:
         t0 = time.perf_counter()
-        s = suggest.suggest(db, rt, title=title, content=content, address=address, kind=kind,
+        s = suggest.suggest(db, rt, actor=Actor.system(), title=title, content=content, address=address, kind=kind,
                             jurisdiction_path=path, ticket_id=tid)
         times.append((time.perf_counter() - t0) * 1000)
         autos += s.auto_dispatch

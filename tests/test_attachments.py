@@ -114,3 +114,31 @@ def test_ticket_page_lists_files_and_uploads_with_csrf(client, as_user, files_di
     r = client.post(f"/tickets/{number}/attachments", data={"csrf_token": "wrong"},
                     files={"file": ("y.jpg", JPEG, "image/jpeg")})
     assert r.status_code == 403
+
+
+def test_declared_metadata_is_never_served(client, as_user, files_dir) -> None:
+    """A client may describe attachments at registration; a file is served only if it was uploaded
+    here, and always with the type its extension gives, not the declared one."""
+    tid = _ticket(client, as_user)
+    page = b"<script>alert(1)</script>"
+    stored = _upload(client, as_user, "operator", tid, "note.txt", page).json()
+    r = client.post("/api/v1/public/requests", json={
+        **{k: v for k, v in intake().items() if k not in ("channel",)}, "channel": "web",
+        "attachments": [{"filename": "photo.html", "content_type": "text/html", "size_bytes": 10,
+                         "sha256": stored["sha256"]}]})
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
+    public_id = client.get(f"/api/v1/tickets/by-number/{number}", headers=as_user("operator")).json()["id"]
+    listing = client.get(f"/api/v1/tickets/{public_id}/attachments", headers=as_user("operator")).json()
+    assert listing[0]["stored"] is False and listing[0]["sha256"] is None
+    r = client.get(listing[0]["url"], headers=as_user("operator"))
+    assert r.status_code == 404 and "未上传" in r.json()["message"]
+    r = client.get(stored["url"], headers=as_user("operator"))
+    assert r.headers["content-type"].startswith("text/plain") and "sandbox" in r.headers["content-security-policy"]
+
+
+def test_long_utf8_text_is_accepted() -> None:
+    from hotline.tickets.attachments import TYPES, _looks_like
+
+    text = ("市民反映小区门口道路破损严重。" * 400).encode()  # 4 KB cut falls inside a character
+    assert len(text) > 4096 and _looks_like(TYPES[".txt"], ".txt", text)

@@ -13,20 +13,28 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hotline import __version__, errors_http
+from hotline.analytics.api import router as analytics_router
+from hotline.assessment.api import router as assessment_router
+from hotline.blacklist.api import router as blacklist_router
+from hotline.calls.api import router as calls_router
 from hotline.clock import Clock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
 from hotline.dispatch.api import router as dispatch_router
+from hotline.hotlines.api import router as hotlines_router
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
 from hotline.org.api import router as org_router
 from hotline.reports.api import router as reports_router
 from hotline.runtime import Runtime
+from hotline.supervision import scheduler as supervision_scheduler
+from hotline.supervision.api import router as supervision_router
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
 from hotline.tickets.attachments_api import router as attachments_router
 from hotline.tickets.categories import catalogue
 from hotline.web import pages
+from hotline.workforce.api import router as workforce_router
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # attachment uploads; the file limit itself is a setting
@@ -46,7 +54,8 @@ class LimitBody:
             length = Headers(scope=scope).get("content-length")
             limit = MAX_UPLOAD_BYTES if scope["path"].endswith("/attachments") else MAX_BODY_BYTES
             if length and length.isdigit() and int(length) > limit:
-                response = JSONResponse({"code": "body_too_large", "message": "请求体过大（上限 2 MB）"},
+                response = JSONResponse({"code": "body_too_large",
+                                         "message": f"请求体过大（上限 {limit // (1024 * 1024)} MB）"},
                                         status_code=413)
                 await response(scope, receive, send)
                 return
@@ -87,7 +96,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(kb_public_router)
     app.include_router(reports_router)
     app.include_router(dispatch_router)
+    app.include_router(blacklist_router)
+    app.include_router(workforce_router)
+    app.include_router(calls_router)
+    app.include_router(hotlines_router)
+    app.include_router(supervision_router)
+    app.include_router(assessment_router)
+    app.include_router(analytics_router)
     app.include_router(pages.router)
+    supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/healthz", include_in_schema=False)

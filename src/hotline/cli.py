@@ -7,10 +7,17 @@ from typing import Annotated
 
 import typer
 
+from hotline.analytics.cli import analytics_app, import_app
+from hotline.assessment.cli import assessment_app
+from hotline.blacklist.cli import blacklist_app
+from hotline.calls.cli import calls_app
 from hotline.config import Settings
 from hotline.dispatch.cli import dispatch_app
+from hotline.hotlines.cli import hotlines_app
 from hotline.knowledge.cli import kb_app
 from hotline.reports.cli import report_command
+from hotline.supervision.cli import supervision_app, worker
+from hotline.workforce.cli import seats_app
 
 app = typer.Typer(help="hotline12345 政务服务便民热线平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库：创建与迁移", no_args_is_help=True)
@@ -19,6 +26,15 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(kb_app, name="kb")
+app.add_typer(import_app, name="import")
+app.add_typer(analytics_app, name="analytics")
+app.add_typer(calls_app, name="calls")
+app.add_typer(hotlines_app, name="hotlines")
+app.add_typer(supervision_app, name="supervision")
+app.command("worker")(worker)
+app.add_typer(blacklist_app, name="blacklist")
+app.add_typer(seats_app, name="seats")
+app.add_typer(assessment_app, name="assessment")
 app.command("report")(report_command)
 
 

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     # Secure cookies need HTTPS; off by default for a local demo.
     secure_cookies: bool = False
     page_size_max: int = 200
+    # Supervision scheduler: auto = in-process in development, off in test and production (production
+    # runs `hotline worker`); embedded = always in-process; off = never in this process.
+    scheduler: Literal["auto", "embedded", "off"] = "auto"
+    scheduler_interval_seconds: int = 60
+    # Supervision rules: a file name under supervision/policies/ or a path to a JSON file.
+    supervision_policy: str = "default"
+    # How long a confirmed blacklist entry lasts unless the supervisor sets another period.
+    blacklist_expiry_days: int = 180
     # A category model trained by `hotline dispatch train|retrain`; when set, dispatch suggestions
     # predict the category of tickets that have none.
     dispatch_model: Path | None = None

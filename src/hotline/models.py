@@ -1,10 +1,34 @@
 """Imports every table so that Base.metadata is complete (for Alembic and tests)."""
 
+from hotline.assessment.models import AssessmentFact, AssessmentState, Exemption
+from hotline.blacklist.models import (
+    AbuseReport,
+    BlacklistAppeal,
+    BlacklistEntry,
+    BlacklistEvent,
+    BlacklistEvidence,
+    PoliceReferral,
+    TicketVerdict,
+)
+from hotline.calls.models import Call, CallEvent, CallTransfer
 from hotline.db import Base
 from hotline.dispatch.models import DispatchRule
+from hotline.hotlines.models import HotlineChange, HotlineLine
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, KbCounter
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.security.models import AuditEntry
+from hotline.supervision.models import (
+    Finding,
+    Meeting,
+    MeetingTicket,
+    MeetingUnit,
+    Notification,
+    OrderEscalation,
+    Reminder,
+    SchedulerRun,
+    SchedulerState,
+    SupervisionOrder,
+)
 from hotline.tickets.models import (
     IdempotencyKey,
     Ticket,
@@ -15,6 +39,19 @@ from hotline.tickets.models import (
 )
 
 __all__ = [
+    "AssessmentFact",
+    "AssessmentState",
+    "Exemption",
+    "Call",
+    "CallEvent",
+    "CallTransfer",
+    "AbuseReport",
+    "BlacklistAppeal",
+    "BlacklistEntry",
+    "BlacklistEvent",
+    "BlacklistEvidence",
+    "PoliceReferral",
+    "TicketVerdict",
     "ApiToken",
     "Article",
     "ArticleEvent",
@@ -24,6 +61,18 @@ __all__ = [
     "AuditEntry",
     "Base",
     "DispatchRule",
+    "HotlineChange",
+    "HotlineLine",
+    "Finding",
+    "Meeting",
+    "MeetingTicket",
+    "MeetingUnit",
+    "Notification",
+    "OrderEscalation",
+    "Reminder",
+    "SchedulerRun",
+    "SchedulerState",
+    "SupervisionOrder",
     "IdempotencyKey",
     "Jurisdiction",
     "Ticket",

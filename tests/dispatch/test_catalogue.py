@@ -150,3 +150,42 @@ def test_suggestion_for_a_ticket_flags_duplicates_and_screening(client, as_user,
     assert r.status_code == 403
     r = client.post("/api/v1/dispatch/suggest", headers=as_user("operator"), json={"title": " ", "content": ""})
     assert r.status_code == 422 and "至少填写" in r.json()["message"]
+
+
+def test_duplicates_stay_within_what_the_viewer_may_see(client, as_user, org) -> None:
+    """A district supervisor is not shown another district's ticket as a duplicate."""
+    text = {"title": "秦淮区某路井盖丢失", "content": "秦淮区某路口井盖丢失多日，夜间行人容易跌落，请尽快补装。"}
+    r = client.post("/api/v1/tickets", headers=as_user("operator"),
+                    json=intake(jurisdiction_code="320104", address="秦淮区某路口", **text))
+    assert r.status_code == 201, r.text
+    seen = client.post("/api/v1/dispatch/suggest", headers=as_user("supervisor"), json=text).json()
+    assert len(seen["duplicates"]["candidates"]) == 1
+    hidden = client.post("/api/v1/dispatch/suggest", headers=as_user("xuanwu_viewer"), json=text).json()
+    assert hidden["duplicates"]["candidates"] == []
+
+
+def test_excel_rows_with_overlong_cells_are_reported_not_a_crash(client, as_user) -> None:
+    content = _sheet([["01", "", "", "fcj", "", "备" * 301, ""]])
+    r = client.post("/api/v1/dispatch/rules/import", headers=as_user("dispatcher"),
+                    files={"file": ("c.xlsx", content, "application/octet-stream")})
+    assert r.status_code == 200
+    assert r.json()["errors"] == ["第 2 行：备注过长（备注不超过 300 字，协办单位不超过 10 个）"]
+
+
+def test_a_switched_off_unit_is_no_longer_proposed(client, as_user, db, org) -> None:
+    from hotline.org.models import Unit
+
+    rule(client, as_user, category_prefix="01", lead_unit_code="scjgj")
+    body = {"title": "工地噪声", "content": "工地夜间施工", "category_code": "010201"}
+    assert client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
+                       json=body).json()["decision"]["lead_unit_name"] == "市市场监管局"
+    db.rollback()
+    unit = db.get(Unit, org.units["market"].id)
+    unit.active = False
+    db.commit()
+    try:
+        s = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"), json=body).json()
+        assert s["decision"] is None
+    finally:
+        unit.active = True
+        db.commit()

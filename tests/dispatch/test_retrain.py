@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from hotline.dispatch.model import ClassifierConfig, TrainingError
 from hotline.dispatch.retrain import closed_examples, retrain
+from hotline.security.actor import Actor
 from hotline.tickets.models import Ticket
 from tests.factories import intake
 
@@ -48,7 +49,8 @@ def test_retrain_learns_from_closed_tickets_and_feeds_suggestions(client, as_use
 
     rt.settings.dispatch_model = path
     try:
-        s = suggest.suggest(db, rt, title="楼下烧烤店油烟太大", content="每天晚上油烟熏得没法开窗", address="玄武区")
+        s = suggest.suggest(db, rt, actor=Actor.system(), title="楼下烧烤店油烟太大",
+                            content="每天晚上油烟熏得没法开窗", address="玄武区")
     finally:
         rt.settings.dispatch_model = None
     assert s.category and s.category.source == "model" and s.category.code == "020102"

@@ -67,10 +67,14 @@ def test_report_figures_follow_the_history(client, as_user, org, clock) -> None:
     r = client.get("/api/v1/reports/2026-11", headers=as_user("analyst"))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["title"] == "南京市12345热线2026年11月运行分析报告"
+    # The month is still running on 2 November: the title says so, and 环比 compares the same span.
+    assert body["title"] == "南京市12345热线2026年11月（截至11月2日）运行分析报告"
     figures = _figures(body)
     assert figures["受理总量"] == "4" and figures["直接答复"] == "1" and figures["派单量"] == "2"
-    assert figures["满意率"] == "100.0%" and figures["解决率"] == "100.0%"
+    assert figures["满意率"] == "100.0%" and figures["解决率"] == "100.0%" and figures["办结量"] == "2"
+    assert figures["按时答复率"] == "100.0%"
+    # The market bureau's ticket is due weeks later: not overdue.
+    assert figures["超期未答复"] == "0"
     tables = {t["key"]: t for t in body["tables"]}
     kinds = {row[0]: row[1] for row in tables["kind"]["rows"]}
     assert kinds["投诉"] == 3 and kinds["咨询"] == 1 and kinds["建议"] == 0
@@ -80,9 +84,11 @@ def test_report_figures_follow_the_history(client, as_user, org, clock) -> None:
     districts = {row[0]: row[1] for row in tables["district"]["rows"]}
     assert districts["玄武区"] == 4
     units = {row[0]: row for row in tables["unit"]["rows"]}
-    assert units[org.units["housing"].short_name][1:3] == [1, 1]
-    assert units[org.units["market"].short_name][2] == 0
+    assert units[org.units["housing"].short_name][1:4] == [1, 1, "100.0%"]
+    assert units[org.units["market"].short_name][1:3] == [1, 0]
     assert body["summary"][0].startswith("本期共受理诉求 4 件")
+    # Analysts get the hotspots of the period (here three similar complaints about one place at most).
+    assert "hotspot" in tables and tables["hotspot"]["columns"][1] == "地点或事项"
 
     # The month before had nothing: the report says so instead of failing.
     empty = client.get("/api/v1/reports/2026-10", headers=as_user("analyst")).json()
@@ -108,7 +114,7 @@ def test_report_downloads_excel_pdf_and_chart_data(client, as_user, org, clock, 
     from pypdf import PdfReader
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
-    assert "南京市12345热线2026年11月运行分析报告" in text.replace("\n", "")
+    assert "南京市12345热线2026年11月（截至11月2日）运行分析报告" in text.replace("\n", "")
     assert "诉求类型" in text and "受理总量" in text
 
     r = client.get("/api/v1/reports/2026-11/tables/kind.csv", headers=as_user("analyst"))
@@ -133,7 +139,8 @@ def test_report_access_and_scope(client, as_user, org, clock) -> None:
     assert r.status_code == 422 and "报告周期" in r.json()["message"]
     # A unit manager's report covers only the tickets their unit handled.
     mine = client.get("/api/v1/reports/2026-11", headers=as_user("housing_manager")).json()
-    assert _figures(mine)["受理总量"] == "1" and mine["scope"].endswith("承办工单")
+    assert "hotspot" not in {t["key"] for t in mine["tables"]}  # hotspots are for the centre's analysts
+    assert _figures(mine)["受理总量"] == "1" and mine["scope"].endswith("参与办理的工单（主办或协办）")
     # A district supervisor's report covers the district subtree.
     district = client.get("/api/v1/reports/2026-11", headers=as_user("xuanwu_viewer")).json()
     assert district["scope"] == "玄武区" and _figures(district)["受理总量"] == "4"
@@ -151,3 +158,33 @@ def test_report_cli_writes_the_file(settings, engine, tmp_path, monkeypatch) -> 
     assert out.read_bytes().startswith(b"%PDF") and "已生成" in result.output
     result = CliRunner().invoke(app, ["report", "--period", "10月", "--out", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2 and "报告周期" in result.output
+
+
+def test_unsatisfied_callbacks_count_and_overdue_means_past_the_deadline(client, as_user, org, clock) -> None:
+    """Callbacks that reopen a ticket still count against satisfaction; closes stay counted."""
+    ids = []
+    for i in range(3):
+        tid = client.post("/api/v1/tickets", json=intake(title=f"噪音{i}"), headers=as_user("operator")).json()["id"]
+        ids.append(tid)
+        client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id})
+        for path, who, body in (("acknowledge", "housing_handler", {}),
+                                ("reply", "housing_handler", {"content": "已到现场处理完毕，噪音已消除。"}),
+                                ("close", "dispatcher", {})):
+            assert client.post(f"/api/v1/tickets/{tid}/actions/{path}", headers=as_user(who),
+                               json=body).status_code == 200
+    for tid, verdict in zip(ids, ("satisfied", "unsatisfied", "very_unsatisfied"), strict=True):
+        action = "callback" if verdict == "satisfied" else "reopen"
+        r = client.post(f"/api/v1/tickets/{tid}/actions/{action}", headers=as_user("callback"),
+                        json={"solved": verdict == "satisfied", "satisfaction": verdict, "note": "回访"})
+        assert r.status_code == 200, r.text
+    body = client.get("/api/v1/reports/2026-11", headers=as_user("analyst")).json()
+    figures = _figures(body)
+    assert figures["满意率"] == "33.3%" and figures["解决率"] == "33.3%"
+    assert figures["办结量"] == "3" and figures["退回重办"] == "2"
+    levels = {r[0]: r[1] for r in {t["key"]: t for t in body["tables"]}["satisfaction"]["rows"]}
+    assert levels == {"非常满意": 0, "满意": 1, "基本满意": 0, "不满意": 1, "非常不满意": 1}
+    # Three weeks later the two reopened tickets are past their deadline with the unit.
+    clock.advance(timedelta(days=40))
+    later = _figures(client.get("/api/v1/reports/2026-11", headers=as_user("analyst")).json())
+    assert later["超期未答复"] == "2"

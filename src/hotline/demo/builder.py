@@ -47,6 +47,7 @@ from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
 from hotline.demo import nanjing
 from hotline.errors import DomainError
+from hotline.hotlines.service import import_reference
 from hotline.migrate import upgrade
 from hotline.org import service as org_service
 from hotline.org.models import Jurisdiction, JurisdictionLevel, Unit, UnitKind, User
@@ -178,6 +179,9 @@ def build_demo(
             end = _window_end(now)
             clock = FixedClock(end - WINDOW)
             rt = Runtime.from_settings(settings, clock)
+            # The hotline registry (热线归并) of the demo city; owners matched to the demo's units by name.
+            registry = import_reference(db, rt, actor=Actor.system(), cities=[nanjing.CITY[1]])
+            console.print(f"热线归并清单已导入（{len(registry.created)} 条）")
             from hotline.dispatch.catalogue import seed as seed_catalogue  # 派单目录 of the demo city
 
             rules = seed_catalogue(db, rt, actor=Actor.system(), by_category=org.owners,
@@ -189,6 +193,11 @@ def build_demo(
             sim.run(tickets, console)
             console.print(f"已生成 {tickets} 张工单（{timer.perf_counter() - t0:.1f} 秒，"
                           f"模拟 {to_local(end - WINDOW):%Y-%m-%d} 至 {to_local(end):%Y-%m-%d %H:%M}）")
+            from hotline.calls.loading import load_demo  # the hall wall and the callback list get figures
+
+            calls = load_demo(db, end=end, operators=tuple(u for u, r, _, _ in _HALL_STAFF if r == Role.OPERATOR),
+                              days=2, calls_per_day=1000)
+            console.print(f"已生成 {calls} 通来电（近 2 天及今日的话务事件）")
             _print_summary(db, rt, end, sim, console)
             return demo_logins()
         finally:

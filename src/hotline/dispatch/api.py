@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from hotline.deps import DB, RT, ApiActor
 from hotline.dispatch import catalogue as cat
@@ -125,7 +126,8 @@ async def read_upload(file: UploadFile) -> bytes:
 async def import_rules(db: DB, rt: RT, actor: ApiActor, file: Annotated[UploadFile, File()],
                        dry_run: bool = False) -> ImportOut:
     content = await read_upload(file)
-    result = catalogue_excel.import_workbook(db, rt, actor=actor, content=content, dry_run=dry_run)
+    result = await run_in_threadpool(catalogue_excel.import_workbook, db, rt, actor=actor, content=content,
+                                     dry_run=dry_run)
     if result.ok and not dry_run:
         db.commit()
     else:
@@ -152,7 +154,7 @@ def suggest_for_text(data: SuggestIn, db: DB, rt: RT, actor: ApiActor) -> dict[s
     _may_suggest(actor)
     if not (data.title.strip() or data.content.strip()):
         raise DomainError("empty_request", "请至少填写诉求标题或内容", status_code=422)
-    s = suggest.suggest(db, rt, title=data.title, content=data.content, address=data.address,
+    s = suggest.suggest(db, rt, actor=actor, title=data.title, content=data.content, address=data.address,
                         kind=str(data.kind) if data.kind else None, category_code=data.category_code)
     return suggest.as_dict(db, s)
 
@@ -161,7 +163,7 @@ def suggest_for_text(data: SuggestIn, db: DB, rt: RT, actor: ApiActor) -> dict[s
 def suggest_for_ticket(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> dict[str, Any]:
     _may_suggest(actor)
     ticket = tickets.get(db, actor=actor, ticket_id=ticket_id)
-    s = suggest.suggest(db, rt, title=ticket.title, content=ticket.content, address=ticket.address,
+    s = suggest.suggest(db, rt, actor=actor, title=ticket.title, content=ticket.content, address=ticket.address,
                         kind=ticket.kind, category_code=ticket.category_code,
                         jurisdiction_path=ticket.jurisdiction_path, ticket_id=ticket.id)
     return suggest.as_dict(db, s, jurisdiction_path=ticket.jurisdiction_path)

@@ -183,7 +183,7 @@ def _unit_names(db: Session, ids: list[int]) -> dict[int, str]:
     return dict(db.execute(select(Unit.id, Unit.short_name).where(Unit.id.in_(ids))).all())
 
 
-def explain(rule: DispatchRule, unit_names: dict[int, str]) -> str:
+def explain(rule: DispatchRule, unit_names: dict[int, str], assisting: list[int] | None = None) -> str:
     """'市生态环境局：分类「环境保护 / 大气污染」，属地「鼓楼区」' — why this rule picks this unit."""
     parts = []
     if rule.category_prefix:
@@ -192,8 +192,9 @@ def explain(rule: DispatchRule, unit_names: dict[int, str]) -> str:
     if rule.kind:
         parts.append(f"类型「{KIND_LABELS[Kind(rule.kind)]}」")
     text = f"{unit_names.get(rule.lead_unit_id, rule.lead_unit.short_name)}：{'，'.join(parts)}"
-    if rule.assisting_unit_ids:
-        text += "；协办 " + "、".join(unit_names.get(u, str(u)) for u in rule.assisting_unit_ids)
+    assisting = rule.assisting_unit_ids if assisting is None else assisting
+    if assisting:
+        text += "；协办 " + "、".join(unit_names.get(u, str(u)) for u in assisting)
     return text
 
 
@@ -205,8 +206,8 @@ def describe(db: Session, rule: DispatchRule) -> str:
 class _Snapshot:
     """The active rules in memory, by category prefix ("" for any), each with its explanation."""
 
-    stamp: tuple[int, int, int]
-    by_prefix: dict[str, list[tuple[DispatchRule, Candidate]]]
+    stamp: tuple[int, int, int, int]
+    by_prefix: dict[str, list[tuple[str | None, str | None, Candidate]]]  # (place path, kind, candidate)
 
 
 _snapshots: dict[str, _Snapshot] = {}
@@ -219,22 +220,26 @@ def _snapshot(db: Session) -> _Snapshot:
     that deletes them, like the tests' clean-up, calls forget())."""
     row = db.execute(select(func.count(DispatchRule.id), func.coalesce(func.sum(DispatchRule.version), 0),
                             func.coalesce(func.max(DispatchRule.id), 0))).one()
-    stamp = (int(row[0]), int(row[1]), int(row[2]))
+    # Units switched off (or on) change what may be proposed: their count is part of the stamp.
+    inactive = db.execute(select(func.count(Unit.id)).where(Unit.active.is_(False))).scalar_one()
+    stamp = (int(row[0]), int(row[1]), int(row[2]), int(inactive))
     key = str(db.get_bind().url)
     with _snap_lock:
         snap = _snapshots.get(key)
     if snap is not None and snap.stamp == stamp:
         return snap
-    rows = db.execute(select(DispatchRule).where(DispatchRule.active.is_(True))).unique().scalars().all()
+    rows = db.execute(select(DispatchRule).join(Unit, Unit.id == DispatchRule.lead_unit_id)
+                      .where(DispatchRule.active.is_(True), Unit.active.is_(True))).unique().scalars().all()
+    inactive_ids = set(db.execute(select(Unit.id).where(Unit.active.is_(False))).scalars())
     names = _unit_names(db, sorted({u for r in rows for u in (r.lead_unit_id, *r.assisting_unit_ids)}))
-    by_prefix: dict[str, list[tuple[DispatchRule, Candidate]]] = {}
-    for r in rows:
-        db.expunge(r)  # kept past this session: plain values only
+    by_prefix: dict[str, list[tuple[str | None, str | None, Candidate]]] = {}
+    for r in rows:  # plain values only: nothing of the session is kept
+        assisting = [u for u in r.assisting_unit_ids if u not in inactive_ids]
         candidate = Candidate(rule_id=r.id, lead_unit_id=r.lead_unit_id,
                               lead_unit_name=names.get(r.lead_unit_id, str(r.lead_unit_id)),
-                              assisting_unit_ids=list(r.assisting_unit_ids), explanation=explain(r, names),
+                              assisting_unit_ids=assisting, explanation=explain(r, names, assisting),
                               specificity=_specificity(r))
-        by_prefix.setdefault(r.category_prefix or "", []).append((r, candidate))
+        by_prefix.setdefault(r.category_prefix or "", []).append((r.jurisdiction_path, r.kind, candidate))
     snap = _Snapshot(stamp=stamp, by_prefix=by_prefix)
     with _snap_lock:
         _snapshots[key] = snap
@@ -252,9 +257,8 @@ def decide(db: Session, *, category_code: str | None, jurisdiction_path: str | N
     snap = _snapshot(db)
     code, path = category_code or "", jurisdiction_path or ""
     prefixes = [""] + [code[:i] for i in range(2, len(code) + 1, 2)]
-    matches = [c for p in prefixes for r, c in snap.by_prefix.get(p, ())
-               if (r.jurisdiction_path is None or (path and path.startswith(r.jurisdiction_path)))
-               and (r.kind is None or r.kind == kind)]
+    matches = [c for p in prefixes for place, rule_kind, c in snap.by_prefix.get(p, ())
+               if (place is None or (path and path.startswith(place))) and (rule_kind is None or rule_kind == kind)]
     if not matches:
         return None
     ranked = sorted(matches, key=lambda c: (c.specificity, -c.rule_id), reverse=True)

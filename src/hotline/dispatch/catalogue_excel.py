@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,7 @@ def export_workbook(db: Session) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7F3")
     for r in rules:
-        ws.append([
+        _append_text(ws, [
             r.category_prefix or "", full_name(r.category_prefix) if r.category_prefix else "（任意）",
             r.jurisdiction.code if r.jurisdiction else "", r.jurisdiction.name if r.jurisdiction else "（全市）",
             KIND_LABELS[Kind(r.kind)] if r.kind else "", units[r.lead_unit_id].code, units[r.lead_unit_id].name,
@@ -68,6 +69,26 @@ def export_workbook(db: Session) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _append_text(ws, values: list[object]) -> None:  # type: ignore[no-untyped-def]
+    """Append a row whose strings stay strings (a note starting with "=" is not a formula)."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
+FIELD_LABELS = {"category_prefix": "分类代码", "jurisdiction_code": "属地代码", "lead_unit_code": "主办单位代码",
+                "assisting_unit_codes": "协办单位代码", "note": "备注"}
+
+
+def _field_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = FIELD_LABELS.get(str(first["loc"][0]) if first["loc"] else "", "内容")
+    if first["type"] in ("string_too_long", "too_long"):
+        return f"{field}过长（备注不超过 300 字，协办单位不超过 10 个）"
+    return f"{field}无效"
 
 
 def _text(value: object) -> str:
@@ -85,7 +106,11 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
     except Exception as exc:
         raise DomainError("bad_workbook", "无法读取该文件：请上传 .xlsx 格式的 Excel 文件", status_code=422) from exc
     ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+    try:
+        rows = iter(list(ws.iter_rows(values_only=True))[: MAX_ROWS + 2])
+    except Exception as exc:  # a chart sheet first, or damaged sheet XML
+        raise DomainError("bad_workbook", "无法读取第一个工作表：请把派单目录放在第一个工作表中",
+                          status_code=422) from exc
     header = [_text(h) for h in next(rows, [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -116,9 +141,13 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
             result.errors.append(f"第 {n} 行：状态只能是“启用”或“停用”")
             continue
         assisting = [c for c in values["协办单位代码"].replace("，", ",").split(",") if c.strip()]
-        data = cat.RuleIn(category_prefix=category or None, jurisdiction_code=values["属地代码"] or None,
-                          kind=Kind(kind) if kind else None, lead_unit_code=values["主办单位代码"] or "-",
-                          assisting_unit_codes=assisting, note=values.get("备注") or None)
+        try:
+            data = cat.RuleIn(category_prefix=category or None, jurisdiction_code=values["属地代码"] or None,
+                              kind=Kind(kind) if kind else None, lead_unit_code=values["主办单位代码"] or "-",
+                              assisting_unit_codes=assisting, note=values.get("备注") or None)
+        except ValidationError as exc:
+            result.errors.append(f"第 {n} 行：{_field_error(exc)}")
+            continue
         if not values["主办单位代码"]:
             result.errors.append(f"第 {n} 行：缺少主办单位代码")
             continue

@@ -20,7 +20,10 @@ from threading import Lock
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.org.models import Jurisdiction, JurisdictionLevel
 from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+from hotline.security.permissions import visible_condition
 from hotline.tickets.enums import State
 from hotline.tickets.models import Ticket
 
@@ -87,19 +90,23 @@ class _BigramCache:
 _cache = _BigramCache(50_000)
 
 
-def district_prefix(path: str | None) -> str | None:
-    """'/1/2/5/17/' (province/city/district/street) → '/1/2/5/': compare at district level."""
+def district_prefix(db: Session, path: str | None) -> str | None:
+    """The path of the district that contains `path` (or `path` itself above district level):
+    duplicates are looked for across a district, whatever the depth of the tree's root."""
     if not path:
         return None
-    parts = [p for p in path.split("/") if p]
-    return "/" + "/".join(parts[:3]) + "/" if len(parts) >= 3 else path
+    ids = [int(p) for p in path.split("/") if p]
+    found = db.execute(select(Jurisdiction.path).where(Jurisdiction.id.in_(ids),
+                                                       Jurisdiction.level == str(JurisdictionLevel.DISTRICT))).scalar()
+    return found or path
 
 
 def find_duplicates(db: Session, rt: Runtime, *, title: str, content: str, jurisdiction_path: str | None,
-                    exclude_ticket_id: int | None = None, limit: int = 5) -> DuplicateCheck:
+                    actor: Actor, exclude_ticket_id: int | None = None, limit: int = 5) -> DuplicateCheck:
+    """Only among the tickets the actor may see: a candidate shows its number and title."""
     now = rt.clock.now()
-    conds = [Ticket.state.in_(RUNNING), Ticket.created_at >= now - timedelta(days=DAYS)]
-    area = district_prefix(jurisdiction_path)
+    conds = [visible_condition(actor), Ticket.state.in_(RUNNING), Ticket.created_at >= now - timedelta(days=DAYS)]
+    area = district_prefix(db, jurisdiction_path)
     if area:
         conds.append(Ticket.jurisdiction_path.startswith(area, autoescape=True))
     if exclude_ticket_id is not None:

@@ -98,7 +98,8 @@ _lock = Lock()
 
 def gazetteer(db: Session) -> Gazetteer:
     """The jurisdiction tree as a gazetteer, rebuilt only when the tree changes (count or max id)."""
-    stamp = tuple(db.execute(select(func.count(Jurisdiction.id), func.max(Jurisdiction.id))).one())
+    count, top = db.execute(select(func.count(Jurisdiction.id), func.max(Jurisdiction.id))).one()
+    stamp = (int(count or 0), int(top or 0))
     key = str(db.get_bind().url)
     with _lock:
         cached = _cache.get(key)
@@ -108,7 +109,7 @@ def gazetteer(db: Session) -> Gazetteer:
                              Jurisdiction.path)).all()
     gaz = Gazetteer([Place(*r) for r in rows])
     with _lock:
-        _cache[key] = ((int(stamp[0] or 0), int(stamp[1] or 0)), gaz)
+        _cache[key] = (stamp, gaz)
     return gaz
 
 

@@ -4,6 +4,7 @@ versions."""
 
 from __future__ import annotations
 
+import os
 import platform
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -53,7 +54,10 @@ def save(model: TextClassifier, path: Path, meta: dict[str, Any]) -> None:
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"format": FORMAT, "meta": meta, "model": model}, path, compress=3)
+    # Written beside and renamed: a server loading the model never reads half a file.
+    tmp = path.with_name(f".{path.name}.tmp")
+    joblib.dump({"format": FORMAT, "meta": meta, "model": model}, tmp, compress=3)
+    os.replace(tmp, path)
 
 
 def load(path: Path) -> tuple[TextClassifier, dict[str, Any]]:

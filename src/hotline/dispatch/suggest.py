@@ -24,6 +24,7 @@ from hotline.dispatch.place import PlaceGuess, guess_place
 from hotline.dispatch.screening import ScreeningHit, screen
 from hotline.org.models import Jurisdiction
 from hotline.runtime import Runtime
+from hotline.security.actor import Actor
 from hotline.tickets.categories import catalogue, full_name
 
 PLACE_CONFIDENCE = 0.7
@@ -53,7 +54,8 @@ class Suggestion:
 
 
 @cache
-def _load_model(path: str) -> Any:
+def _load_model(path: str, mtime: float) -> Any:
+    """Cached per file version: a retrained model (a new mtime) is picked up without a restart."""
     from hotline.dispatch import store
 
     return store.load(Path(path))
@@ -72,7 +74,12 @@ def predict_category(rt: Runtime, title: str, content: str) -> CategoryGuess | N
     path = rt.settings.dispatch_model
     if not path or not Path(path).is_file():
         return None
-    model, meta = _load_model(str(path))
+    from hotline.dispatch.store import ModelError
+
+    try:
+        model, meta = _load_model(str(path), Path(path).stat().st_mtime)
+    except (ModelError, OSError):  # a damaged model must not break the ticket page
+        return None
     if meta.get("label_kind") == "unit":  # a unit model is evaluated, not used as a category
         return None
     prediction = model.predict(title, content)
@@ -82,7 +89,7 @@ def predict_category(rt: Runtime, title: str, content: str) -> CategoryGuess | N
                          alternatives=[{"label": lab, "p": round(p, 3)} for lab, p in prediction.alternatives])
 
 
-def suggest(db: Session, rt: Runtime, *, title: str, content: str, address: str | None = None,
+def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str, address: str | None = None,
             kind: str | None = None, category_code: str | None = None, jurisdiction_path: str | None = None,
             ticket_id: int | None = None) -> Suggestion:
     reasons: list[str] = []
@@ -121,7 +128,7 @@ def suggest(db: Session, rt: Runtime, *, title: str, content: str, address: str 
     if decision is None:
         reasons.append("派单目录中没有覆盖该分类和属地的规则")
 
-    duplicates = find_duplicates(db, rt, title=title, content=content, jurisdiction_path=path,
+    duplicates = find_duplicates(db, rt, title=title, content=content, jurisdiction_path=path, actor=actor,
                                  exclude_ticket_id=ticket_id)
     if duplicates.candidates:
         reasons.append(f"发现 {len(duplicates.candidates)} 件疑似重复的在办工单，请确认是否并单")

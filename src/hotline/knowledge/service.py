@@ -413,6 +413,9 @@ class ArticleFilters:
     category_code: str | None = None
     text: str | None = None
     flagged: bool | None = None
+    # Published and expiring by this instant (already past ones included): the editors' 即将到期 list.
+    expiring_by: datetime | None = None
+    oldest_first: bool = False  # a queue (the review queue): the longest waiting first
 
 
 def list_articles(db: Session, *, actor: Actor, filters: ArticleFilters, page: int = 1, page_size: int = 20
@@ -438,9 +441,16 @@ def list_articles(db: Session, *, actor: Actor, filters: ArticleFilters, page: i
     if f.text:
         stmt = stmt.where(or_(Article.title.contains(f.text, autoescape=True), Article.key == f.text))
     if f.flagged is True:
-        stmt = stmt.where(Article.flags != [])
+        # json_array_length exists in SQLite and PostgreSQL (PostgreSQL has no = / <> for json).
+        stmt = stmt.where(func.json_array_length(Article.flags) > 0)
+    order: tuple[Any, ...] = ((Article.updated_at.asc(), Article.id.asc()) if f.oldest_first
+                              else (Article.updated_at.desc(), Article.id.desc()))
+    if f.expiring_by is not None:
+        stmt = stmt.where(Article.published_version_id.is_not(None), Article.expires_at.is_not(None),
+                          Article.expires_at <= f.expiring_by)
+        order = (Article.expires_at.asc(), Article.id.asc())
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = db.execute(stmt.order_by(Article.updated_at.desc(), Article.id.desc())
+    rows = db.execute(stmt.order_by(*order)
                       .offset((page - 1) * page_size).limit(page_size)).scalars().all()
     return list(rows), int(total)
 

@@ -7,10 +7,10 @@ denominator is shown as "—", never as 0%."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, literal, select
+from sqlalchemy import Date, and_, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,12 +26,13 @@ from hotline.tickets.enums import (
     CHANNEL_LABELS,
     KIND_LABELS,
     SATISFIED_LEVELS,
+    Action,
     Channel,
     Kind,
     Satisfaction,
     State,
 )
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Ticket, TicketEvent
 
 SATISFACTION_LABELS = {
     Satisfaction.VERY_SATISFIED: "非常满意",
@@ -40,11 +41,12 @@ SATISFACTION_LABELS = {
     Satisfaction.UNSATISFIED: "不满意",
     Satisfaction.VERY_UNSATISFIED: "非常不满意",
 }
-OPEN_STATES = [str(s) for s in (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW,
-                                State.REPLIED)]
+# With a unit and not yet answered: what supervision counts as overdue when past the deadline.
+HANDLING_STATES = [str(State.DISPATCHED), str(State.HANDLING)]
 SATISFIED = [str(s) for s in SATISFIED_LEVELS]
 TOP_CATEGORIES = 10
 TOP_UNITS = 20
+TOP_HOTSPOTS = 10
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -91,44 +93,71 @@ class ReportBuilder:
         rows = self.db.execute(select(key, func.count(Ticket.id)).where(self.visible, *conds).group_by(key))
         return {k: int(n) for k, n in rows}
 
+    # Events say what happened in the period, whatever the ticket became later: a close stays a
+    # close when the ticket is reopened, an unsatisfied callback is counted though it reopens.
+    def _events(self, actions: tuple[Action, ...], *conds: ColumnElement[bool], key: Any = None) -> Any:
+        cols = [key, func.count(TicketEvent.id)] if key is not None else [func.count(TicketEvent.id)]
+        q = (select(*cols).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+             .where(self.visible, TicketEvent.action.in_([str(a) for a in actions]), self._in(TicketEvent.at),
+                    *conds))
+        if key is None:
+            return int(self.db.execute(q).scalar_one())
+        return {k: int(n) for k, n in self.db.execute(q.group_by(key))}
+
     # -- the report --------------------------------------------------------------------------
     def build(self) -> Report:
         p, prev = self.period, self.period.previous()
+        now = self.rt.clock.now()
+        running = p.start <= now < p.end
+        # A running period is compared with the same elapsed span of the previous one.
+        self.cutoff = min(p.end, now)
+        self.prev_end = min(prev.end, prev.start + (self.cutoff - p.start)) if running else prev.end
         intake = self._count(self._in(Ticket.created_at))
-        intake_prev = self._count(self._in(Ticket.created_at, prev))
-        direct = self._count(self._in(Ticket.created_at), Ticket.answer_source.is_not(None))
-        dispatched = self._count(self._in(Ticket.dispatched_at))
-        closed = self._count(self._in(Ticket.closed_at))
-        closed_with_limit = self._count(self._in(Ticket.closed_at), Ticket.due_at.is_not(None))
-        on_time = self._count(self._in(Ticket.closed_at), Ticket.due_at.is_not(None), Ticket.closed_at <= Ticket.due_at)
-        rated = self._count(self._in(Ticket.finished_at), Ticket.satisfaction.is_not(None))
-        satisfied = self._count(self._in(Ticket.finished_at), Ticket.satisfaction.in_(SATISFIED))
-        asked_solved = self._count(self._in(Ticket.finished_at), Ticket.solved.is_not(None))
-        solved = self._count(self._in(Ticket.finished_at), Ticket.solved.is_(True))
-        overdue_open = self._count(Ticket.state.in_(OPEN_STATES), Ticket.due_at < p.end,
-                                   Ticket.created_at < p.end)
-        reopened = self._count(self._in(Ticket.created_at), Ticket.reopen_count > 0)
+        intake_prev = self._count(Ticket.created_at >= prev.start, Ticket.created_at < self.prev_end)
+        direct = self._events((Action.ANSWER_DIRECTLY,))
+        dispatched = self._events((Action.DISPATCH,))
+        closed = self._events((Action.CLOSE, Action.ANSWER_DIRECTLY))
+        replies = self._events((Action.REPLY,))
+        replies_on_time = self._events((Action.REPLY,), TicketEvent.data["on_time"].as_boolean().is_(True))
+        feedback = (Action.CALLBACK, Action.REOPEN)
+        rated = self._events(feedback, TicketEvent.data["satisfaction"].as_string().is_not(None))
+        satisfied = self._events(feedback, TicketEvent.data["satisfaction"].as_string().in_(SATISFIED))
+        asked_solved = self._events(feedback, TicketEvent.data["solved"].as_boolean().is_not(None))
+        solved = self._events(feedback, TicketEvent.data["solved"].as_boolean().is_(True))
+        overdue_open = self._count(*self._overdue_now())
+        reopened = self._events((Action.REOPEN,))
 
+        cut = to_local(self.cutoff - timedelta(seconds=1))
+        label = p.label + (f"（截至{cut.month}月{cut.day}日）" if running else "")
         report = Report(
-            title=f"{self.rt.settings.city_name}12345热线{p.label}运行分析报告",
-            period_key=p.key, period_label=p.label, generated_at=self.rt.clock.now(), scope=self.scope,
+            title=f"{self.rt.settings.city_name}12345热线{label}运行分析报告",
+            period_key=p.key, period_label=label, generated_at=now, scope=self.scope,
         )
+        same_span = "（同期）" if running else ""
         report.figures = [
-            Figure("受理总量", f"{intake:,}", f"环比 {fmt_change(change(intake, intake_prev))}"),
+            Figure("受理总量", f"{intake:,}", f"环比{same_span} {fmt_change(change(intake, intake_prev))}"),
             Figure("直接答复", f"{direct:,}", f"直接答复率 {fmt_rate(rate(direct, intake))}"),
-            Figure("派单量", f"{dispatched:,}"),
-            Figure("办结量", f"{closed:,}", f"按时办结率 {fmt_rate(rate(on_time, closed_with_limit))}"),
-            Figure("满意率", fmt_rate(rate(satisfied, rated)), f"回访评价 {rated:,} 件"),
-            Figure("解决率", fmt_rate(rate(solved, asked_solved)), f"回访确认 {asked_solved:,} 件"),
-            Figure("超期未办结", f"{overdue_open:,}", "截至本期末"),
-            Figure("退回重办", f"{reopened:,}", "本期受理工单中"),
+            Figure("派单量", f"{dispatched:,}", "含改派、重办再派"),
+            Figure("办结量", f"{closed:,}", "含直接答复"),
+            Figure("按时答复率", fmt_rate(rate(replies_on_time, replies)), f"承办单位答复 {replies:,} 次"),
+            Figure("满意率", fmt_rate(rate(satisfied, rated)), f"回访评价 {rated:,} 次"),
+            Figure("解决率", fmt_rate(rate(solved, asked_solved)), f"回访确认 {asked_solved:,} 次"),
+            Figure("超期未答复", f"{overdue_open:,}", f"截至{cut.month}月{cut.day}日仍在办且已超期"),
+            Figure("退回重办", f"{reopened:,}", "回访不满意或未解决"),
         ]
         report.tables = [
             self._by_kind(), self._by_channel(), self._daily(), self._categories(prev),
             self._districts(), self._units(), self._satisfaction(),
         ]
+        if (hot := self._hotspots()) is not None:
+            report.tables.append(hot)
         report.summary = self._summary(intake, intake_prev, report)
         return report
+
+    def _overdue_now(self) -> list[ColumnElement[bool]]:
+        """Still with a unit, not paused, past the deadline at the cut-off (as supervision counts)."""
+        return [Ticket.state.in_(HANDLING_STATES), Ticket.paused_at.is_(None), Ticket.due_at < self.cutoff,
+                Ticket.created_at < self.cutoff]
 
     def _by_kind(self) -> Table:
         counts = self._grouped(Ticket.kind, self._in(Ticket.created_at))
@@ -147,19 +176,20 @@ class ReportBuilder:
     def _daily(self) -> Table:
         day = local_day(self.db, Ticket.created_at)
         counts = {_as_date(d): n for d, n in self._grouped(day, self._in(Ticket.created_at)).items()}
-        closed_day = local_day(self.db, Ticket.closed_at)
-        closed = {_as_date(d): n for d, n in self._grouped(closed_day, self._in(Ticket.closed_at)).items()}
+        closed = {_as_date(d): n for d, n in self._events((Action.CLOSE, Action.ANSWER_DIRECTLY),
+                                                           key=local_day(self.db, TicketEvent.at)).items()}
         today = to_local(self.rt.clock.now()).date()  # a running period stops at today, not at zeros
         rows: list[list[Cell]] = [[f"{d.month}-{d.day:02d}", counts.get(d, 0), closed.get(d, 0)]
                                   for d in self.period.days if d <= today]
         return Table("daily", "每日受理与办结", ["日期", "受理", "办结"], rows, Chart("line", 0, (1, 2)))
 
-    def _top_category_counts(self, period: Period) -> dict[str, int]:
+    def _top_category_counts(self, start: datetime, end: datetime) -> dict[str, int]:
         top = func.substr(Ticket.category_code, 1, 2)
-        return {k: n for k, n in self._grouped(top, self._in(Ticket.created_at, period)).items() if k}
+        return {k: n for k, n in self._grouped(top, Ticket.created_at >= start, Ticket.created_at < end).items() if k}
 
     def _categories(self, prev: Period) -> Table:
-        now, before = self._top_category_counts(self.period), self._top_category_counts(prev)
+        now = self._top_category_counts(self.period.start, self.period.end)
+        before = self._top_category_counts(prev.start, self.prev_end)
         names = catalogue()
         ranked = sorted(now.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CATEGORIES]
         rows: list[list[Cell]] = [[names[c].name if c in names else c, n, before.get(c, 0),
@@ -191,40 +221,59 @@ class ReportBuilder:
         return Table("district", "各区受理量", ["区", "件数", "占比"], table_rows, Chart("bar", 0, (1,)))
 
     def _units(self) -> Table:
-        p = self.period
-        in_period = self._in(Ticket.dispatched_at)
-        closed_in = and_(Ticket.closed_at.is_not(None), Ticket.closed_at < p.end)
-        on_time = and_(closed_in, Ticket.due_at.is_not(None), Ticket.closed_at <= Ticket.due_at)
-        overdue = and_(Ticket.due_at < func.coalesce(Ticket.closed_at, literal(p.end)), Ticket.due_at < p.end)
-        sat = and_(Ticket.satisfaction.in_(SATISFIED))
-
-        def n(cond: ColumnElement[bool]) -> Any:
-            return func.sum(case((cond, 1), else_=0))
-
-        rows = self.db.execute(
-            select(Ticket.lead_unit_id, func.count(Ticket.id), n(closed_in), n(on_time), n(overdue),
-                   n(Ticket.satisfaction.is_not(None)), n(sat))
-            .where(self.visible, in_period, Ticket.lead_unit_id.is_not(None))
-            .group_by(Ticket.lead_unit_id).order_by(func.count(Ticket.id).desc(), Ticket.lead_unit_id)
-            .limit(TOP_UNITS)
-        ).all()
-        ids = [r[0] for r in rows]
+        dispatched = self._grouped(Ticket.lead_unit_id, self._in(Ticket.dispatched_at),
+                                   Ticket.lead_unit_id.is_not(None))
+        top = sorted(dispatched.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_UNITS]
+        ids = [u for u, _ in top]
+        unit = TicketEvent.unit_id
+        in_units = unit.in_(ids) if ids else literal(False)
+        replies = self._events((Action.REPLY,), in_units, key=unit)
+        on_time = self._events((Action.REPLY,), in_units, TicketEvent.data["on_time"].as_boolean().is_(True),
+                               key=unit)
+        level = TicketEvent.data["satisfaction"].as_string()
+        rated = self._events((Action.CALLBACK, Action.REOPEN), in_units, level.is_not(None), key=unit)
+        happy = self._events((Action.CALLBACK, Action.REOPEN), in_units, level.in_(SATISFIED), key=unit)
+        overdue = self._grouped(Ticket.lead_unit_id, Ticket.lead_unit_id.in_(ids) if ids else literal(False),
+                                *self._overdue_now())
         names = dict(self.db.execute(select(Unit.id, Unit.short_name).where(Unit.id.in_(ids))).all()) if ids else {}
-        table_rows: list[list[Cell]] = []
-        for uid, total, closed, ontime, late, rated, happy in rows:
-            table_rows.append([names.get(uid, str(uid)), int(total), int(closed or 0),
-                               fmt_rate(rate(int(ontime or 0), int(closed or 0))), int(late or 0),
-                               fmt_rate(rate(int(happy or 0), int(rated or 0)))])
+        table_rows: list[list[Cell]] = [
+            [names.get(uid, str(uid)), n, replies.get(uid, 0),
+             fmt_rate(rate(on_time.get(uid, 0), replies.get(uid, 0))), overdue.get(uid, 0),
+             fmt_rate(rate(happy.get(uid, 0), rated.get(uid, 0)))]
+            for uid, n in top]
         return Table("unit", f"承办单位办理情况（派单量前{TOP_UNITS}位）",
-                     ["承办单位", "派单", "已办结", "按时办结率", "超期", "满意率"], table_rows,
-                     Chart("bar", 0, (1, 2)), note="按本期派单统计，办结截至本期末；超期含已超期办结与超期未办结。")
+                     ["承办单位", "派单", "答复", "按时答复率", "超期未答复", "满意率"], table_rows,
+                     Chart("bar", 0, (1, 2)),
+                     note="派单、答复和回访按本期发生的次数统计；超期未答复为截至统计时仍在办且已超期的工单。")
 
     def _satisfaction(self) -> Table:
-        counts = self._grouped(Ticket.satisfaction, self._in(Ticket.finished_at), Ticket.satisfaction.is_not(None))
+        level = TicketEvent.data["satisfaction"].as_string()
+        counts = self._events((Action.CALLBACK, Action.REOPEN), level.is_not(None), key=level)
         total = sum(counts.values())
         rows: list[list[Cell]] = [[label, counts.get(str(level), 0), fmt_rate(rate(counts.get(str(level), 0), total))]
                                   for level, label in SATISFACTION_LABELS.items()]
-        return Table("satisfaction", "回访满意度", ["评价", "件数", "占比"], rows, Chart("bar", 0, (1,)))
+        return Table("satisfaction", "回访满意度", ["评价", "次数", "占比"], rows, Chart("bar", 0, (1,)),
+                     note="每次回访计一次：不满意而退回重办的也计入。")
+
+    def _hotspots(self) -> Table | None:
+        """The period's hotspots (clusters of requests about one place or matter), for the roles
+        that may run the analysis; None for the others."""
+        from hotline.analytics import service as analytics
+        from hotline.errors import Forbidden
+
+        try:
+            result = analytics.hotspots(self.db, self.rt, actor=self.actor, since=self.period.start,
+                                        until=self.cutoff)
+        except Forbidden:
+            return None
+        rows: list[list[Cell]] = []
+        for i, c in enumerate(result.clusters[:TOP_HOTSPOTS], start=1):
+            warned = "预警" if c.growth and c.growth.warning else ""
+            rows.append([i, c.place or "、".join(c.keywords[:3]), c.size, c.support, warned,
+                         c.titles[0] if c.titles else ""])
+        columns = ["序号", "地点或事项", "件数", "点赞支持", "预警", "代表性诉求"]
+        return Table("hotspot", f"热点问题前{TOP_HOTSPOTS}位", columns, rows, Chart("bar", 1, (2,)),
+                     note="同一地点或同一事项的相似诉求聚为一类；预警表示近期增长明显超出其自身历史水平。")
 
     def _summary(self, intake: int, intake_prev: int, report: Report) -> list[str]:
         lines = [f"本期共受理诉求 {intake:,} 件，环比 {fmt_change(change(intake, intake_prev))}。"]
@@ -240,10 +289,14 @@ class ReportBuilder:
         dist = report.table("district")
         if dist and dist.rows and dist.rows[0][1]:
             lines.append(f"受理量最多的区为{dist.rows[0][0]}（{dist.rows[0][1]}件）。")
+        hot = report.table("hotspot")
+        if hot and hot.rows:
+            named = "、".join(f"{r[1]}（{r[2]}件）" for r in hot.rows[:3])
+            lines.append(f"主要热点：{named}。")
         unit = report.table("unit")
         late = sorted((r for r in unit.rows if int(r[4] or 0) > 0), key=lambda r: -int(r[4] or 0)) if unit else []
         if late:
-            lines.append("超期件较多的单位：" + "、".join(f"{r[0]}（{r[4]}件）" for r in late[:3]) + "。")
+            lines.append("超期未答复较多的单位：" + "、".join(f"{r[0]}（{r[4]}件）" for r in late[:3]) + "。")
         if intake == 0:
             lines = ["本期无受理工单。"]
         return lines

@@ -4,6 +4,7 @@ each table with its chart drawn by reportlab's own chart library (no browser, no
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -79,7 +80,7 @@ def _chart(table: Table, font: str) -> Drawing | None:
 
 def _grid(rows: list[list[str]], font: str, styles: dict[str, ParagraphStyle],
           widths: list[float] | None = None) -> PdfTable:
-    data = [[Paragraph(c, styles["cell"]) for c in row] for row in rows]
+    data = [[Paragraph(escape(c), styles["cell"]) for c in row] for row in rows]
     table = PdfTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), font),
@@ -98,8 +99,9 @@ def report_pdf(report: Report) -> bytes:
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                             bottomMargin=16 * mm, title=report.title, author="hotline12345")
     story: list = [
-        Paragraph(report.title, styles["title"]),
-        Paragraph(f"统计范围：{report.scope}　　生成时间：{generated_label(report.generated_at)}", styles["sub"]),
+        Paragraph(escape(report.title), styles["title"]),
+        Paragraph(escape(f"统计范围：{report.scope}　　生成时间：{generated_label(report.generated_at)}"),
+                  styles["sub"]),
         Spacer(1, 6 * mm),
         Paragraph("一、总体情况", styles["h2"]),
     ]
@@ -107,10 +109,10 @@ def report_pdf(report: Report) -> bytes:
     story.append(_grid([["指标", "数值", "说明"], *figs], font, styles,
                        [CONTENT_WIDTH * 0.3, CONTENT_WIDTH * 0.25, CONTENT_WIDTH * 0.45]))
     story.append(Paragraph("二、分析摘要", styles["h2"]))
-    story.extend(Paragraph(f"{i}. {line}", styles["body"]) for i, line in enumerate(report.summary, start=1))
+    story.extend(Paragraph(escape(f"{i}. {line}"), styles["body"]) for i, line in enumerate(report.summary, start=1))
     story.append(Paragraph("三、分项统计", styles["h2"]))
     for index, table in enumerate(report.tables, start=1):
-        block: list = [Paragraph(f"（{index}）{table.title}", styles["h2"])]
+        block: list = [Paragraph(escape(f"（{index}）{table.title}"), styles["h2"])]
         if drawing := _chart(table, font):
             block.append(drawing)
         block.append(Spacer(1, 2 * mm))
@@ -121,6 +123,6 @@ def report_pdf(report: Report) -> bytes:
         else:
             story.append(Paragraph("本期无数据。", styles["body"]))
         if table.note:
-            story.append(Paragraph(f"注：{table.note}", styles["note"]))
+            story.append(Paragraph(escape(f"注：{table.note}"), styles["note"]))
     doc.build(story)
     return buf.getvalue()

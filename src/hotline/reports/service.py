@@ -34,7 +34,7 @@ def scope_name(db: Session, rt: Runtime, actor: Actor) -> str:
         return name or "所辖区域"
     if actor.unit_id is not None:
         name = db.execute(select(Unit.name).where(Unit.id == actor.unit_id)).scalar()
-        return f"{name or '本单位'}承办工单"
+        return f"{name or '本单位'}参与办理的工单（主办或协办）"
     return "—"
 
 

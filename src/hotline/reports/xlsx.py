@@ -16,6 +16,13 @@ from hotline.reports.content import Report, Table
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 
 
+def put(ws, row: int, col: int, value: object) -> None:  # type: ignore[no-untyped-def]
+    """Write a cell; text stays text (a name starting with "=" must not become a formula)."""
+    cell = ws.cell(row, col, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
 def _sheet_title(table: Table, index: int) -> str:
     # Excel forbids []:*?/\ and more than 31 characters in sheet names.
     clean = "".join(ch for ch in table.title if ch not in "[]:*?/\\")
@@ -32,7 +39,7 @@ def _write_table(ws, table: Table, first_row: int = 1) -> None:  # type: ignore[
         ws.column_dimensions[get_column_letter(col)].width = max(12, len(name) * 2 + 4)
     for r, row in enumerate(table.rows, start=header + 1):
         for c, value in enumerate(row, start=1):
-            ws.cell(r, c, value)
+            put(ws, r, c, value)
     if table.note:
         ws.cell(header + len(table.rows) + 2, 1, f"注：{table.note}").alignment = Alignment(wrap_text=False)
     if table.chart and table.rows:
@@ -62,13 +69,13 @@ def report_workbook(report: Report) -> bytes:
         ws.cell(4, col, name).font = Font(bold=True)
         ws.cell(4, col).fill = HEADER_FILL
     for r, fig in enumerate(report.figures, start=5):
-        ws.cell(r, 1, fig.label)
-        ws.cell(r, 2, fig.value)
-        ws.cell(r, 3, fig.hint)
+        put(ws, r, 1, fig.label)
+        put(ws, r, 2, fig.value)
+        put(ws, r, 3, fig.hint)
     row = 6 + len(report.figures)
     ws.cell(row, 1, "分析摘要").font = Font(bold=True)
     for i, line in enumerate(report.summary, start=row + 1):
-        ws.cell(i, 1, line)
+        put(ws, i, 1, line)
     for index, table in enumerate(report.tables, start=1):
         _write_table(wb.create_sheet(_sheet_title(table, index)), table)
     buf = io.BytesIO()

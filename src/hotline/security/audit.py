@@ -82,4 +82,11 @@ ACTION_LABELS = {
     "export_report": "导出分析报告",
     "upload_attachment": "上传附件",
     "download_attachment": "下载附件",
+    "hotline_create": "登记热线",
+    "hotline_import": "导入热线清单",
+    "hotline_mode": "变更热线归并方式",
+    "hotline_status": "变更热线号码状态",
+    "hotline_prompt": "设置过渡期语音提示",
+    "hotline_seats": "调整热线座席安排",
+    "hotline_details": "关联热线责任单位",
 }

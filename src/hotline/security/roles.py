@@ -19,6 +19,8 @@ class Role(StrEnum):
     REQUESTER = "requester"
     # Not a login: the platform itself (timers, imports).
     SYSTEM = "system"
+    # A machine account: the telephony adapter's token feeds call events; no pages, no tickets.
+    TELEPHONY = "telephony"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -33,10 +35,11 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: "系统管理员",
     Role.REQUESTER: "诉求人",
     Role.SYSTEM: "系统",
+    Role.TELEPHONY: "话务系统接口",
 }
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_MANAGER})
-LOGIN_ROLES = frozenset(r for r in Role if r not in (Role.REQUESTER, Role.SYSTEM))
+LOGIN_ROLES = frozenset(r for r in Role if r not in (Role.REQUESTER, Role.SYSTEM, Role.TELEPHONY))
 
 
 class DataScope(StrEnum):

@@ -8,6 +8,7 @@ download is audited, as files often show people and papers."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import tempfile
@@ -64,10 +65,13 @@ def _looks_like(kind: FileType, ext: str, data: bytes) -> bool:
     if ext == ".mp4":
         return data[4:8] == b"ftyp"
     if ext == ".txt":
+        head = data[:4096]
+        if b"\x00" in head:
+            return False
         for encoding in ("utf-8", "gb18030"):
-            try:
-                data[:4096].decode(encoding)
-                return b"\x00" not in data[:4096]
+            try:  # incremental: a character cut at the 4 KB mark is not an error
+                codecs.getincrementaldecoder(encoding)().decode(head, final=len(data) <= 4096)
+                return True
             except UnicodeDecodeError:
                 continue
         return False
@@ -82,6 +86,18 @@ def clean_filename(name: str) -> str:
         raise DomainError("bad_filename", "文件名无效", status_code=422)
     stem, dot, ext = base.rpartition(".")
     return (stem[:110] + dot + ext[:10]) if dot else base[:120]
+
+
+# Shown in the browser rather than saved: types that cannot carry script.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "audio/mpeg",
+                          "audio/wav", "audio/amr", "video/mp4", "text/plain; charset=utf-8"})
+
+
+def served_type(filename: str) -> str:
+    """The media type a stored file is served with: from our own table by its extension, never from
+    what was declared for it."""
+    kind = TYPES.get(PurePath(filename).suffix.lower())
+    return kind.content_type if kind else "application/octet-stream"
 
 
 def storage_root(rt: Runtime) -> Path:
@@ -153,7 +169,7 @@ def add(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, filename: str
     _write(storage_root(rt), sha, data)  # before the row: a row never points at a missing file
     now = rt.clock.now()
     row = TicketAttachment(ticket_id=ticket.id, filename=name, content_type=kind.content_type, size_bytes=len(data),
-                           sha256=sha, storage_ref=f"sha256:{sha}", created_at=now)
+                           sha256=sha, storage_ref=f"sha256:{sha}", uploaded=True, created_at=now)
     db.add(row)
     db.flush()
     audit.record(db, actor=actor, at=now, action="upload_attachment", object_type="ticket", object_id=ticket.number,
@@ -183,7 +199,7 @@ def open_for_download(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int,
         raise NotFound("attachment_not_found", "附件不存在")
     if not may_download(db, actor, ticket):
         raise Forbidden("attachment_forbidden", "本单位当前不在办理该工单，不能查看附件")
-    if not row.sha256:
+    if not row.uploaded or not row.sha256:
         raise NotFound("attachment_not_stored", "该附件只登记了信息，文件未上传到本平台")
     path = _path_for(storage_root(rt), row.sha256)
     if not path.is_file():

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors import DomainError
@@ -29,7 +30,8 @@ class AttachmentOut(BaseModel):
 
 def _out(ticket_id: int, row: attachments.TicketAttachment) -> AttachmentOut:
     return AttachmentOut(id=row.id, filename=row.filename, content_type=row.content_type, size_bytes=row.size_bytes,
-                         sha256=row.sha256, created_at=row.created_at, stored=bool(row.sha256),
+                         sha256=row.sha256 if row.uploaded else None, created_at=row.created_at,
+                         stored=row.uploaded,
                          url=f"/api/v1/tickets/{ticket_id}/attachments/{row.id}")
 
 
@@ -44,7 +46,9 @@ async def read_limited(file: UploadFile, limit: int) -> bytes:
              summary="上传附件（图片、PDF、Office 文档、录音、视频、文本）")
 async def upload(ticket_id: int, db: DB, rt: RT, actor: ApiActor, file: Annotated[UploadFile, File()]) -> AttachmentOut:
     data = await read_limited(file, rt.settings.attachment_max_bytes)
-    row = attachments.add(db, rt, actor=actor, ticket_id=ticket_id, filename=file.filename or "", data=data)
+    # The database work and the fsync run in the thread pool, not on the event loop.
+    row = await run_in_threadpool(attachments.add, db, rt, actor=actor, ticket_id=ticket_id,
+                                  filename=file.filename or "", data=data)
     return _out(ticket_id, row)
 
 
@@ -57,7 +61,8 @@ def list_attachments(ticket_id: int, db: DB, actor: ApiActor) -> list[Attachment
             response_class=FileResponse)
 def download(ticket_id: int, attachment_id: int, db: DB, rt: RT, actor: ApiActor) -> FileResponse:
     row, path = attachments.open_for_download(db, rt, actor=actor, ticket_id=ticket_id, attachment_id=attachment_id)
-    inline = row.content_type.startswith(("image/", "application/pdf", "text/", "audio/", "video/"))
-    return FileResponse(path, media_type=row.content_type, filename=row.filename,
-                        content_disposition_type="inline" if inline else "attachment",
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    media = attachments.served_type(row.filename)
+    return FileResponse(path, media_type=media, filename=row.filename,
+                        content_disposition_type="inline" if media in attachments.INLINE_TYPES else "attachment",
+                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                                 "Content-Security-Policy": "sandbox; default-src 'none'"})

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -88,6 +89,10 @@ class Ticket(Base):
     public_rating: Mapped[str | None] = mapped_column(String(24))
     public_comment: Mapped[str | None] = mapped_column(String(500))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Historical messages imported from another system (hotline import messages): their id there.
+    external_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Public support (likes) a message collected on the platform it came from.
+    support: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="joined")
     lead_unit: Mapped[Unit | None] = relationship(lazy="joined")
@@ -159,11 +164,16 @@ class TicketAttachment(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str | None] = mapped_column(String(64))
     storage_ref: Mapped[str | None] = mapped_column(String(500))
+    # True only for files received by the upload route; metadata a client declared at registration
+    # is never served, whatever hash or type it claims.
+    uploaded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TicketCounter(Base):
-    """Daily sequence behind human-readable ticket numbers."""
+    """Daily sequence behind human-readable ticket numbers. On PostgreSQL it is bumped in its own
+    autocommitted statement (tickets.service._next_number): never repeated, but a registration that
+    fails afterwards leaves a gap."""
 
     __tablename__ = "ticket_counters"
 

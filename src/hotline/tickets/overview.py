@@ -23,7 +23,8 @@ def awaiting_callback(
     """Closed tickets waiting for their callback, the oldest callback deadline first."""
     page = max(page, 1)
     page_size = max(1, min(page_size, rt.settings.page_size_max))
-    conds = [visible_condition(actor), Ticket.state == str(State.CLOSED)]
+    # Imported historical messages (external_key) are closed but have no one to call back.
+    conds = [visible_condition(actor), Ticket.state == str(State.CLOSED), Ticket.external_key.is_(None)]
     total = db.execute(select(func.count(Ticket.id)).where(*conds)).scalar_one()
     rows = db.execute(
         select(Ticket).where(*conds)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from hotline.deps import DB, RT
@@ -113,7 +114,8 @@ async def import_rules(request: Request, form: CheckedForm, db: DB, rt: RT,
         return _page(request, db, viewer, errors=["文件过大（上限 5 MB）"], status_code=413)
     dry_run = text(form, "dry_run") == "1"
     try:
-        result = catalogue_excel.import_workbook(db, rt, actor=viewer.actor, content=content, dry_run=dry_run)
+        result = await run_in_threadpool(catalogue_excel.import_workbook, db, rt, actor=viewer.actor,
+                                         content=content, dry_run=dry_run)
     except DomainError as exc:
         db.rollback()
         return _page(request, db, viewer, errors=[exc.message], status_code=exc.status_code)

@@ -14,7 +14,7 @@ from hotline.errors_http import chinese_message
 INTAKE_TEXT = (
     "requester_name", "requester_phone", "requester_org", "occurred_at", "occurred_desc", "address",
     "jurisdiction_code", "title", "content", "circumstances", "category_code", "channel", "kind", "urgency",
-    "next_step", "lead_unit_id", "dispatch_note", "answer", "answer_source", "idem",
+    "next_step", "lead_unit_id", "dispatch_note", "answer", "answer_source", "idem", "kb_key",
 )
 INTAKE_FLAGS = ("requester_anonymous", "is_enterprise", "confidential", "is_complex")
 ACTION_TEXT = ("note", "reason", "content", "answer", "answer_source", "lead_unit_id", "days", "solved",

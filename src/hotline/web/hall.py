@@ -13,12 +13,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from hotline.deps import DB, RT
+from hotline.dispatch.auto import auto_dispatch
 from hotline.errors import Conflict, DomainError
 from hotline.runtime import Runtime
 from hotline.tickets import overview, present, service
 from hotline.tickets.enums import State
 from hotline.tickets.schemas import TicketCreate
-from hotline.web import choices
+from hotline.web import choices, kb_intake
 from hotline.web.forms import errors_of, intake_data, intake_values, text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, fmt_local, redirect, render
@@ -42,10 +43,11 @@ def _new_values() -> dict[str, Any]:
 
 def _intake_page(request: Request, db: Session, viewer: Viewer, values: dict[str, Any], *,
                  errors: list[str] | None = None, history: list[Any] | None = None,
-                 status_code: int = 200) -> HTMLResponse:
+                 status_code: int = 200, suggestions: list[Any] | None = None) -> HTMLResponse:
     return render(
         request, "intake.html", viewer=viewer, status_code=status_code, values=values, errors=errors or [],
-        history=history, kinds=choices.KINDS, channels=choices.CHANNELS, urgencies=choices.URGENCIES,
+        history=history, suggestions=suggestions, kinds=choices.KINDS, channels=choices.CHANNELS,
+        urgencies=choices.URGENCIES,
         categories=choices.categories(), jurisdictions=choices.jurisdictions(db),
         units=choices.handling_units(db),
     )
@@ -62,6 +64,14 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
     values = intake_values(form)
     if text(form, "intent") == "history":
         return _intake_page(request, db, viewer, values, history=_history(db, rt, viewer, values))
+    if text(form, "intent") in ("kb", "kb_clear") or text(form, "kb_pick"):
+        if text(form, "intent") == "kb_clear":
+            kb_intake.clear(values)
+        return _knowledge(request, db, rt, viewer, values, text(form, "kb_pick"))
+    try:
+        cited = kb_intake.apply_citation(db, rt, values)
+    except DomainError as exc:
+        return _intake_page(request, db, viewer, values, errors=[exc.message], status_code=exc.status_code)
     try:
         data = TicketCreate.model_validate(intake_data(values))
     except ValidationError as exc:
@@ -80,11 +90,25 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         return _intake_page(request, db, viewer, values, errors=[exc.message], status_code=exc.status_code,
                             history=_history(db, rt, viewer, values))
     if created:
+        kb_intake.record_answer(db, cited, closed=ticket.state == State.CLOSED)
         step = {State.DISPATCHED: "并已派单", State.CLOSED: "并已直接答复办结"}.get(State(ticket.state), "")
+        if auto_dispatch(db, rt, ticket):
+            step = "并已按派单目录自动派单"
         flash(request, f"受理成功{step}，工单编号 {ticket.number}")
     else:
         flash(request, f"该诉求已受理（重复提交未重复登记），工单编号 {ticket.number}", "info")
     return redirect(f"/tickets/{ticket.number}")
+
+
+def _knowledge(request: Request, db: Session, rt: Runtime, viewer: Viewer, values: dict[str, Any],
+               pick: str) -> HTMLResponse:
+    """查找知识 (suggestions for what is typed) and 采用此答复 (answer directly, citing it)."""
+    try:
+        cited = kb_intake.pick(db, rt, values, pick) if pick else None
+    except DomainError as exc:
+        return _intake_page(request, db, viewer, values, errors=[exc.message], status_code=exc.status_code,
+                            suggestions=kb_intake.suggest(db, rt, values))
+    return _intake_page(request, db, viewer, values, suggestions=None if cited else kb_intake.suggest(db, rt, values))
 
 
 def _history(db: Session, rt: Runtime, viewer: Viewer, values: dict[str, Any]) -> list[Any] | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hotline.security.roles import UNIT_ROLES, Role
 
 R = Role
-CENTRE_ALL = frozenset(r for r in Role if r not in (R.REQUESTER, R.SYSTEM))
+CENTRE_ALL = frozenset(r for r in Role if r not in (R.REQUESTER, R.SYSTEM, R.TELEPHONY))
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,30 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("dispatch", "/hall/dispatch", "派单队列", frozenset({R.DISPATCHER, R.SUPERVISOR})),
     NavPage("unit", "/unit", "本单位待办", UNIT_ROLES),
     NavPage("callbacks", "/callbacks", "待回访", frozenset({R.CALLBACK_AGENT, R.SUPERVISOR})),
+    NavPage("calls", "/hall/calls", "来电", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR})),
+    NavPage("missed", "/hall/missed", "漏接回拨",
+            frozenset({R.OPERATOR, R.DISPATCHER, R.CALLBACK_AGENT, R.SUPERVISOR})),
+    NavPage("wall", "/hall/wall", "话务大屏",
+            frozenset({R.OPERATOR, R.DISPATCHER, R.CALLBACK_AGENT, R.SUPERVISOR, R.ANALYST, R.ADMIN})),
     NavPage("supervision", "/supervision", "督办总览",
             frozenset({R.SUPERVISOR, R.DISPATCHER, R.ANALYST, R.ADMIN})),
+    NavPage("notifications", "/notifications", "消息提醒",
+            UNIT_ROLES | frozenset({R.SUPERVISOR, R.DISPATCHER})),
     NavPage("search", "/tickets", "工单查询", CENTRE_ALL),
+    NavPage("analytics", "/analytics", "数据分析", frozenset({R.ANALYST, R.SUPERVISOR, R.ADMIN})),
     NavPage("catalogue", "/dispatch/catalogue", "派单目录", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})),
     NavPage("reports", "/reports", "分析报告",
             frozenset({R.ANALYST, R.SUPERVISOR, R.ADMIN, R.UNIT_MANAGER})),
+    NavPage("kb", "/kb", "知识库", frozenset({R.KNOWLEDGE_EDITOR, R.SUPERVISOR, R.ADMIN}) | UNIT_ROLES),
+    NavPage("knowledge", "/knowledge", "知识查询", CENTRE_ALL),
+    NavPage("blacklist", "/blacklist", "黑名单",
+            frozenset({R.OPERATOR, R.DISPATCHER, R.CALLBACK_AGENT, R.SUPERVISOR, R.ANALYST, R.ADMIN})),
+    NavPage("workforce", "/workforce", "座席测算", frozenset({R.SUPERVISOR, R.ANALYST, R.ADMIN})),
+    NavPage("hotlines", "/hotlines", "热线归并", frozenset({R.ADMIN, R.SUPERVISOR, R.ANALYST, R.DISPATCHER})),
+    NavPage("dashboard", "/dashboard", "领导看板", frozenset({R.SUPERVISOR, R.ANALYST, R.ADMIN})),
+    NavPage("assessment", "/assessment", "考核排名", frozenset({R.SUPERVISOR, R.ANALYST, R.ADMIN, R.UNIT_MANAGER})),
+    NavPage("exemptions", "/assessment/exemptions", "考核豁免",
+            frozenset({R.SUPERVISOR, R.ANALYST, R.ADMIN, R.DISPATCHER, R.CALLBACK_AGENT}) | UNIT_ROLES),
     NavPage("users", "/admin/users", "用户管理", frozenset({R.ADMIN})),
     NavPage("audit", "/admin/audit", "审计日志", frozenset({R.ADMIN, R.SUPERVISOR})),
 )
@@ -42,6 +60,7 @@ HOME_BY_ROLE: dict[Role, str] = {
     R.CALLBACK_AGENT: "callbacks",
     R.SUPERVISOR: "supervision",
     R.ADMIN: "users",
+    R.KNOWLEDGE_EDITOR: "kb",
 }
 
 

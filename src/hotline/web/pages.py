@@ -13,13 +13,21 @@ from hotline.web.errors import install
 PAGE_MODULES = (
     "auth",
     "hall",
+    "calls",
     "unit",
     "supervision",
     "tickets",
     "public",
     "admin",
+    "kb",
+    "kb_public",
     "reports",
     "catalogue",
+    "blacklist",
+    "workforce",
+    "hotlines",
+    "analytics",
+    "assessment",
 )
 
 router = APIRouter(include_in_schema=False)

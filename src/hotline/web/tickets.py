@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from hotline.blacklist.service import VERDICT_ROLES
 from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.dispatch import suggest
@@ -93,7 +95,7 @@ def _ticket_page(
     needs_units = any(f.widget in ("lead_unit", "assisting_units") for form in forms for f in form.fields)
     suggestion, suggested = None, {}
     if any(form.action in (Action.DISPATCH, Action.REASSIGN) for form in forms):
-        suggestion = dispatch_suggestion(db, rt, ticket)
+        suggestion = dispatch_suggestion(db, rt, viewer, ticket)
         if chosen := suggestion["decision"]:
             suggested = {"lead_unit_id": str(chosen["lead_unit_id"]),
                          "assisting_unit_ids": [str(u) for u in chosen["assisting_unit_ids"]]}
@@ -105,12 +107,13 @@ def _ticket_page(
         files=attachments.listing(db, actor=viewer.actor, ticket_id=ticket.id),
         files_readable=attachments.may_download(db, viewer.actor, ticket),
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
+        may_verdict=viewer.role in VERDICT_ROLES,
     )
 
 
-def dispatch_suggestion(db: Session, rt: Runtime, ticket: Ticket) -> dict[str, Any]:
+def dispatch_suggestion(db: Session, rt: Runtime, viewer: Viewer, ticket: Ticket) -> dict[str, Any]:
     """What the catalogue, the place reader and the duplicate check propose, for the dispatcher."""
-    s = suggest.suggest(db, rt, title=ticket.title, content=ticket.content, address=ticket.address,
+    s = suggest.suggest(db, rt, actor=viewer.actor, title=ticket.title, content=ticket.content, address=ticket.address,
                         kind=ticket.kind, category_code=ticket.category_code,
                         jurisdiction_path=ticket.jurisdiction_path, ticket_id=ticket.id)
     return suggest.as_dict(db, s, jurisdiction_path=ticket.jurisdiction_path)
@@ -172,7 +175,8 @@ async def ticket_upload(number: str, request: Request, form: CheckedForm, db: DB
         return redirect(f"/tickets/{number}#attachments")
     data = await upload.read(rt.settings.attachment_max_bytes + 1)
     try:
-        row = attachments.add(db, rt, actor=viewer.actor, ticket_id=ticket.id, filename=upload.filename, data=data)
+        row = await run_in_threadpool(attachments.add, db, rt, actor=viewer.actor, ticket_id=ticket.id,
+                                      filename=upload.filename, data=data)
     except DomainError as exc:
         db.rollback()
         flash(request, exc.message, "error")

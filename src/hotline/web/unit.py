@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from hotline.deps import DB, RT
+from hotline.supervision.service import unread_count
 from hotline.tickets import overview, present, service
 from hotline.tickets.enums import DEADLINE_LABELS
 from hotline.web.paging import page_number, pager
@@ -28,4 +29,5 @@ def workbench(request: Request, db: DB, rt: RT, viewer: UnitViewer) -> HTMLRespo
     badges = [{"status": str(s), "label": DEADLINE_LABELS[s], "count": n} for s, n in counts.items()]
     return render(request, "unit.html", viewer=viewer, total=total, badges=badges,
                   items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
-                  pager=pager(request.query_params, "/unit", total, page=page))
+                  pager=pager(request.query_params, "/unit", total, page=page),
+                  unread=unread_count(db, actor=viewer.actor))

@@ -1,0 +1,85 @@
+"""The analysis API (/api/analytics/…): volume, hotspots, early warnings, monthly-issue candidates.
+For analysts, supervisors and administrators; `format=csv|xlsx` downloads the same data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from hotline.analytics import export, service
+from hotline.analytics.hotspots import Params
+from hotline.clock import CHINA_TZ
+from hotline.deps import DB, RT, ApiActor
+from hotline.errors import DomainError
+
+router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+Format = Literal["json", "csv", "xlsx"]
+
+
+def period(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """Inclusive China-time days → [start, end) instants."""
+    if since and until and until < since:
+        raise DomainError("bad_period", "结束日期不能早于开始日期", status_code=422)
+    start = datetime.combine(since, time(), tzinfo=CHINA_TZ) if since else None
+    end = datetime.combine(until, time(), tzinfo=CHINA_TZ) + timedelta(days=1) if until else None
+    return start, end
+
+
+def download(name: str, header: list[str], rows: list[list[Any]], fmt: Format) -> Response:
+    if fmt == "csv":
+        return Response(export.to_csv(header, rows), media_type=export.CSV_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(export.to_xlsx(header, rows, sheet=name), media_type=export.XLSX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@router.get("/volume", summary="诉求量：按类型、分类、渠道、区县或时间统计")
+def volume(db: DB, rt: RT, actor: ApiActor,
+           by: Annotated[Literal["kind", "category", "channel", "district", "time"], Query()] = "category",
+           since: date | None = None, until: date | None = None, format: Format = "json") -> Any:
+    start, end = period(since, until)
+    rows = service.volume(db, rt, actor=actor, dimension=by, since=start, until=end)
+    if format != "json":
+        return download(f"volume-{by}", [service.DIMENSION_LABELS[by], "件数"], [[b.label, b.count] for b in rows],
+                        format)
+    return {"by": by, "items": [{"key": b.key, "label": b.label, "count": b.count} for b in rows],
+            "total": sum(b.count for b in rows)}
+
+
+def _hotspots(db: DB, rt: RT, actor: ApiActor, since: date | None, until: date | None, window: int,
+              min_months: int = 3) -> service.HotspotResult:
+    start, end = period(since, until)
+    return service.hotspots(db, rt, actor=actor, since=start, until=end, params=Params(window_days=window),
+                            min_months=min_months)
+
+
+def _answer(name: str, result: service.HotspotResult, clusters: list[Any], fmt: Format, tickets: bool) -> Any:
+    items = [service.cluster_out(c, result.docs, with_tickets=tickets) for c in clusters]
+    if fmt != "json":
+        return download(name, export.HOTSPOT_HEADER, export.hotspot_rows(items), fmt)
+    return {"tickets": result.tickets, "until": result.until.isoformat(), "items": items}
+
+
+@router.get("/hotspots", summary="热点：同一地点或事项的相似诉求聚类，按热度排序")
+def hotspots(db: DB, rt: RT, actor: ApiActor, since: date | None = None, until: date | None = None,
+             top: Annotated[int, Query(ge=1, le=500)] = 20, window: Annotated[int, Query(ge=1, le=365)] = 30,
+             tickets: bool = False, format: Format = "json") -> Any:
+    result = _hotspots(db, rt, actor, since, until, window)
+    return _answer("hotspots", result, result.clusters[:top], format, tickets)
+
+
+@router.get("/warnings", summary="预警：近期增长异常的热点")
+def warnings(db: DB, rt: RT, actor: ApiActor, since: date | None = None, until: date | None = None,
+             window: Annotated[int, Query(ge=1, le=365)] = 30, format: Format = "json") -> Any:
+    result = _hotspots(db, rt, actor, since, until, window)
+    return _answer("warnings", result, result.warnings, format, False)
+
+
+@router.get("/monthly-issues", summary="每月一题候选：跨月反复出现的问题")
+def monthly_issues(db: DB, rt: RT, actor: ApiActor, since: date | None = None, until: date | None = None,
+                   min_months: Annotated[int, Query(ge=2, le=24)] = 3, format: Format = "json") -> Any:
+    result = _hotspots(db, rt, actor, since, until, 30, min_months)
+    return _answer("monthly-issues", result, result.monthly, format, False)

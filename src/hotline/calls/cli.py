@@ -1,0 +1,139 @@
+"""`hotline calls simulate | feeder | figures`: traffic generation, the adapter's account, figures."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+
+calls_app = typer.Typer(help="话务：事件模拟、话务平台接口账号、话务指标", no_args_is_help=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(2)
+
+
+def _session():  # type: ignore[no-untyped-def]
+    from hotline.config import Settings
+    from hotline.db import make_engine, make_session_factory
+    from hotline.migrate import upgrade
+
+    try:
+        settings = Settings()
+    except Exception as exc:
+        raise _fail(f"配置错误：{exc}") from exc
+    engine = make_engine(settings)
+    upgrade(engine)
+    return settings, make_session_factory(engine)()
+
+
+@calls_app.command("simulate")
+def simulate(
+    days: Annotated[int, typer.Option("--days", min=1, max=92, help="模拟天数")] = 3,
+    calls_per_day: Annotated[int, typer.Option("--calls-per-day", min=1, max=200_000, help="日均呼入量")] = 2000,
+    seed: Annotated[int, typer.Option("--seed")] = 12345,
+    start: Annotated[str | None, typer.Option("--start", help="首日（YYYY-MM-DD，默认为截至昨天的 N 天）")] = None,
+    post: Annotated[str | None, typer.Option("--post", help="推送到该平台地址，如 http://127.0.0.1:8000")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="话务平台接口账号的访问令牌（--post 时必填）")] = None,
+    direct: Annotated[bool, typer.Option("--direct", help="直接写入本机数据库（HOTLINE_DATABASE_URL）")] = False,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=1000, help="每批事件数")] = 500,
+    messy: Annotated[bool, typer.Option("--messy", help="模拟重复与乱序投递")] = False,
+    output: Annotated[str | None, typer.Option("--output", help="把事件写成 JSON Lines 文件（- 为标准输出）")] = None,
+) -> None:
+    """Generate a realistic call event stream; post it, load it, or write it out."""
+    from hotline.calls.simulate import Options, generate
+    from hotline.calls.simulate import messy as make_messy
+
+    if sum(bool(x) for x in (post, direct, output)) != 1:
+        raise _fail("请且只请选择一种去向：--post URL、--direct 或 --output 文件")
+    try:
+        first = date.fromisoformat(start) if start else None
+    except ValueError:
+        raise _fail(f"--start 日期格式错误：{start}（应为 YYYY-MM-DD）") from None
+    events = generate(Options(days=days, calls_per_day=calls_per_day, seed=seed, start=first))
+    if messy:
+        events = make_messy(events, random.Random(seed))
+    calls = len({e["call_id"] for e in events})
+    typer.echo(f"已生成 {calls} 通来电、{len(events)} 个事件", err=True)
+    started = time.perf_counter()
+    if output:
+        lines = "\n".join(json.dumps(e, ensure_ascii=False) for e in events) + "\n"
+        if output == "-":
+            typer.echo(lines, nl=False)
+        else:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(lines)
+        return
+    if post:
+        if not token:
+            raise _fail("--post 需要 --token（用 hotline calls feeder 创建话务平台接口账号并取得令牌）")
+        accepted, duplicates, rejected = _post(post, token, events, batch)
+    else:
+        from hotline.calls.loading import load
+
+        settings, db = _session()
+        try:
+            out = load(db, events, now=datetime.now().astimezone(), batch=batch)
+        finally:
+            db.close()
+        accepted, duplicates, rejected = out.accepted, out.duplicates, out.rejected
+    elapsed = time.perf_counter() - started
+    typer.echo(f"接收 {accepted}、重复 {duplicates}、拒收 {rejected}；用时 {elapsed:.1f} 秒"
+               f"（{len(events) / max(elapsed, 1e-9):.0f} 事件/秒）")
+
+
+def _post(url: str, token: str, events: list[dict], batch: int) -> tuple[int, int, int]:  # type: ignore[type-arg]
+    import httpx
+
+    accepted = duplicates = rejected = 0
+    with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+        for i in range(0, len(events), batch):
+            r = http.post("/api/calls/events", json=events[i:i + batch])
+            if r.status_code not in (200, 422):
+                raise _fail(f"推送失败（HTTP {r.status_code}）：{r.text[:300]}")
+            body = r.json()
+            accepted += body.get("accepted", 0)
+            duplicates += body.get("duplicates", 0)
+            rejected += body.get("rejected", 0)
+    return accepted, duplicates, rejected
+
+
+@calls_app.command("feeder")
+def feeder(
+    username: Annotated[str, typer.Option("--username", help="话务平台接口账号的用户名")] = "telephony",
+) -> None:
+    """Create (once) the telephony adapter's machine account and print a fresh access token.
+
+    The account has the telephony role only: it may post call events and nothing else (no pages,
+    no tickets: own-unit scope without a unit). Its password is random and never shown."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from hotline.org import service as org
+    from hotline.org.models import User
+    from hotline.security import audit
+    from hotline.security.actor import Actor
+    from hotline.security.roles import DataScope, Role
+
+    settings, db = _session()
+    try:
+        now = datetime.now().astimezone()
+        user = db.execute(select(User).where(User.username == username)).unique().scalar_one_or_none()
+        if user is None:
+            user = org.add_user(db, username=username, password=secrets.token_urlsafe(24), display_name="话务平台接口",
+                                role=Role.TELEPHONY, data_scope=DataScope.OWN_UNIT)
+            audit.record(db, actor=Actor.system(), at=now, action="create_user", object_type="user",
+                         object_id=user.id, detail="话务平台接口账号（命令行）")
+            db.commit()
+        elif user.role != Role.TELEPHONY:
+            raise _fail(f"用户 {username} 已存在且不是话务平台接口账号")
+        token = org.issue_token(db, user=user, now=now, name="telephony adapter")
+        typer.echo(token)
+    finally:
+        db.close()

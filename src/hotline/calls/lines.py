@@ -1,0 +1,62 @@
+"""Where a call may be transferred: the national emergency lines (a constant), the utility lines
+(from the hotline registry, hotline.hotlines, when that package is installed), any other number."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.calls.enums import EMERGENCY_LINES, UTILITY_KINDS
+
+
+@dataclass(frozen=True)
+class Target:
+    number: str
+    kind: str  # emergency, utility, line
+    label: str
+
+
+def _registry() -> Any | None:
+    """The registry's HotlineLine model, or None while hotline.hotlines is not installed."""
+    try:
+        return importlib.import_module("hotline.hotlines.models").HotlineLine
+    except (ImportError, AttributeError):
+        return None
+
+
+def emergency_targets() -> list[Target]:
+    return [Target(number, "emergency", label) for number, (_, label) in EMERGENCY_LINES.items()]
+
+
+def utility_targets(db: Session, city: str | None = None) -> list[Target]:
+    """Utility lines (水电气热) registered in the hotline registry for this city; empty without the
+    registry (the registry's kind is "utility"; a water/power/gas/heating kind is accepted too)."""
+    model = _registry()
+    if model is None:
+        return []
+    query = select(model).where(model.kind.in_(["utility", *UTILITY_KINDS]))
+    if city and hasattr(model, "city"):
+        query = query.where(model.city == city)
+    rows = db.execute(query).scalars().all()
+    targets = []
+    for line in rows:
+        name = getattr(line, "name", None) or UTILITY_KINDS.get(line.kind, line.kind)
+        targets.append(Target(str(line.number), "utility", f"{line.number} {name}"))
+    return sorted(targets, key=lambda t: t.number)
+
+
+def describe(db: Session, number: str) -> tuple[str, str]:
+    """(kind, label) of a transfer target number."""
+    if number in EMERGENCY_LINES:
+        return "emergency", EMERGENCY_LINES[number][1]
+    model = _registry()
+    if model is not None:
+        line = db.execute(select(model).where(model.number == number).limit(1)).scalars().first()
+        if line is not None:
+            kind = "utility" if getattr(line, "kind", None) in ("utility", *UTILITY_KINDS) else "line"
+            return kind, f"{number} {getattr(line, 'name', '') or ''}".strip()
+    return "other", number

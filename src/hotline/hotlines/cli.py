@@ -1,0 +1,98 @@
+"""`hotline hotlines import | list | route`: the registry from the command line.
+
+Errors are printed in Chinese on stderr with exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+hotlines_app = typer.Typer(help="热线归并：清单导入、查询、路由试算", no_args_is_help=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(2)
+
+
+def _session():  # type: ignore[no-untyped-def]
+    from hotline.config import Settings
+    from hotline.db import make_engine, make_session_factory
+    from hotline.migrate import current, upgrade
+
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's message names the variable
+        raise _fail(f"配置错误：{exc}") from exc
+    engine = make_engine(settings)
+    if current(engine) is None:
+        typer.echo("数据库为空，正在创建表结构（hotline db upgrade）…", err=True)
+        upgrade(engine)
+    return settings, make_session_factory(engine)()
+
+
+@hotlines_app.command("import")
+def import_(
+    file: Annotated[Path | None, typer.Option("--file", help="清单 JSON 文件（默认：随软件发布的清单）")] = None,
+    city: Annotated[list[str] | None, typer.Option("--city", help="只导入该城市（可重复），如 南京市")] = None,
+) -> None:
+    """Import the consolidation lists; lines already registered are left as they are."""
+    from hotline.errors import DomainError
+    from hotline.hotlines import service
+    from hotline.runtime import Runtime
+    from hotline.security.actor import Actor
+
+    settings, db = _session()
+    try:
+        summary = service.import_reference(db, Runtime.from_settings(settings), actor=Actor.system(), path=file,
+                                           cities=city or None)
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        db.close()
+    typer.echo(f"城市：{'、'.join(summary.cities)}")
+    typer.echo(f"新登记 {len(summary.created)} 条，关联责任单位 {len(summary.linked_units)} 条，"
+               f"已存在未改动 {summary.unchanged} 条")
+    for line in summary.created:
+        typer.echo(f"  + {line}")
+    for line in summary.linked_units:
+        typer.echo(f"  ~ {line}")
+    if summary.pending:
+        typer.echo(f"待管理员补充登记（清单未给出号码）{len(summary.pending)} 项：")
+        for line in summary.pending:
+            typer.echo(f"  · {line}")
+    if not summary.changed:
+        typer.echo("清单已是最新，没有任何改动。")
+
+
+@hotlines_app.command("route")
+def route(
+    dialled: Annotated[str, typer.Argument(help="被叫号码，如 12333")],
+    city: Annotated[str | None, typer.Option("--city", help="城市（默认 HOTLINE_CITY_NAME）")] = None,
+    blacklisted: Annotated[bool, typer.Option("--blacklisted", help="来电人在黑名单内")] = False,
+    emergency: Annotated[bool, typer.Option("--emergency", help="紧急情况")] = False,
+    new_matter: Annotated[bool, typer.Option("--new-matter", help="新诉求")] = False,
+    zone: Annotated[list[str] | None, typer.Option("--zone", help="有人值守的业务专区（号码，可重复）")] = None,
+    expert: Annotated[list[str] | None, typer.Option("--expert", help="在岗的专家座席（号码，可重复）")] = None,
+) -> None:
+    """Show the routing decision for a call now (a dry run; nothing is recorded)."""
+    from hotline.db import utcnow
+    from hotline.hotlines import snapshot
+    from hotline.hotlines.routing import Call, Caller, decide, load_policy
+
+    settings, db = _session()
+    try:
+        snap = snapshot.load(db, default_city=settings.city_name)
+    finally:
+        db.close()
+    call = Call(dialled=dialled.strip(), at=utcnow(), city=city,
+                caller=Caller(blacklisted=blacklisted, emergency=emergency, new_matter=new_matter),
+                staffed_zones=frozenset(zone or ()), staffed_experts=frozenset(expert or ()))
+    d = decide(snap, load_policy(), call)
+    action = "联动转接" if d.action == "linked_transfer" else "进入队列"
+    typer.echo(f"去向：{d.queue_label}（{d.queue}）  动作：{action}")
+    typer.echo(f"提示音：{d.prompt or '无'}")
+    typer.echo(f"规则：{d.rule}  标记：{', '.join(d.flags) or '无'}")
+    typer.echo(f"理由：{d.reason}")

@@ -1,0 +1,62 @@
+"""Supervision vocabularies as StrEnums (ASCII codes in the database) with their Chinese labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Audience(StrEnum):
+    UNIT = "unit"  # everyone in the handling unit (经办人 and 负责人)
+    MANAGER = "manager"  # the unit's manager (承办单位负责人)
+    LEADERSHIP = "leadership"  # the leadership above the unit (区/部门领导), or the centre's leaders
+
+
+class OrderSource(StrEnum):
+    AUTO_OVERDUE = "auto_overdue"  # raised by the scheduler when a ticket passes its deadline
+    MANUAL = "manual"  # issued by a supervisor
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class FindingKind(StrEnum):
+    IMPROPER_RETURN = "improper_return"  # 不当退单: a return refused in return review
+    BUCK_PASSING = "buck_passing"  # 推诿扯皮: a ticket returned by units more than N times
+    FALSE_REPLY = "false_reply"  # 虚假答复: reopened after callback as not solved
+
+
+class MeetingKind(StrEnum):
+    COORDINATION = "coordination"  # 专题协调会
+    INTERVIEW = "interview"  # 约谈
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CONCLUDED = "concluded"
+
+
+class NotificationKind(StrEnum):
+    REMINDER = "reminder"
+    ORDER = "order"
+    ESCALATION = "escalation"
+    MEETING = "meeting"
+
+
+AUDIENCE_LABELS = {Audience.UNIT: "承办单位", Audience.MANAGER: "单位负责人", Audience.LEADERSHIP: "上级领导"}
+ORDER_SOURCE_LABELS = {OrderSource.AUTO_OVERDUE: "超期自动督办", OrderSource.MANUAL: "人工督办"}
+ORDER_STATUS_LABELS = {OrderStatus.OPEN: "督办中", OrderStatus.CLOSED: "已办结"}
+FINDING_LABELS = {
+    FindingKind.IMPROPER_RETURN: "不当退单",
+    FindingKind.BUCK_PASSING: "推诿扯皮",
+    FindingKind.FALSE_REPLY: "虚假答复",
+}
+MEETING_KIND_LABELS = {MeetingKind.COORDINATION: "专题协调会", MeetingKind.INTERVIEW: "约谈"}
+MEETING_STATUS_LABELS = {MeetingStatus.SCHEDULED: "待召开", MeetingStatus.CONCLUDED: "已记录结果"}
+NOTIFICATION_LABELS = {
+    NotificationKind.REMINDER: "临期催办",
+    NotificationKind.ORDER: "督办单",
+    NotificationKind.ESCALATION: "督办升级",
+    NotificationKind.MEETING: "会议约谈",
+}

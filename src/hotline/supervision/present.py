@@ -1,0 +1,54 @@
+"""Turning supervision rows into API output (pages use the same objects)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline.supervision.enums import FINDING_LABELS, MEETING_KIND_LABELS, FindingKind, MeetingKind, OrderStatus
+from hotline.supervision.models import Finding, Meeting, Notification, SchedulerRun, SupervisionOrder
+from hotline.supervision.schemas import (
+    EscalationOut,
+    FindingOut,
+    MeetingOut,
+    NotificationOut,
+    OrderOut,
+    RunOut,
+)
+
+
+def order_out(o: SupervisionOrder, *, now: datetime, with_escalations: bool = False) -> OrderOut:
+    return OrderOut(
+        id=o.id, number=o.number, ticket_id=o.ticket_id, ticket_number=o.ticket.number, ticket_title=o.ticket.title,
+        ticket_state=o.ticket.state, unit_id=o.unit_id, unit_name=o.unit.short_name, source=o.source, status=o.status,
+        level=o.level, reason=o.reason, issued_at=o.issued_at, due_at=o.due_at,
+        overdue=o.status == OrderStatus.OPEN and now > o.due_at, escalated_at=o.escalated_at, closed_at=o.closed_at,
+        closed_by_name=o.closed_by_name, outcome=o.outcome, created_by_name=o.created_by_name,
+        escalations=[EscalationOut.model_validate(e, from_attributes=True) for e in o.escalations]
+        if with_escalations else [],
+    )
+
+
+def meeting_out(m: Meeting) -> MeetingOut:
+    return MeetingOut(
+        id=m.id, kind=m.kind, kind_label=MEETING_KIND_LABELS[MeetingKind(m.kind)], status=m.status, title=m.title,
+        topic=m.topic, held_at=m.held_at, location=m.location, host=m.host, attendees=list(m.attendees or []),
+        units=[{"id": u.id, "name": u.short_name} for u in m.units],
+        tickets=[{"id": t.id, "number": t.number, "title": t.title} for t in m.tickets],
+        outcome=m.outcome, follow_up=m.follow_up, concluded_at=m.concluded_at, created_by_name=m.created_by_name,
+    )
+
+
+def finding_out(f: Finding) -> FindingOut:
+    return FindingOut(id=f.id, kind=f.kind, kind_label=FINDING_LABELS[FindingKind(f.kind)], unit_id=f.unit_id,
+                      unit_name=f.unit.short_name, ticket_id=f.ticket_id, ticket_number=f.ticket.number, at=f.at,
+                      detail=f.detail)
+
+
+def notification_out(n: Notification) -> NotificationOut:
+    return NotificationOut(id=n.id, kind=n.kind, audience=n.audience, title=n.title, body=n.body,
+                           ticket_number=n.ticket.number if n.ticket else None, order_id=n.order_id,
+                           meeting_id=n.meeting_id, created_at=n.created_at, read_at=n.read_at)
+
+
+def run_out(r: SchedulerRun) -> RunOut:
+    return RunOut.model_validate(r, from_attributes=True)

@@ -1,0 +1,332 @@
+"""Supervision use cases for people: manual orders, escalation and closing, meetings and interviews,
+the notification inbox, and the reads behind the pages. Each public function owns its transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hotline.errors import DomainError, Forbidden, NotFound
+from hotline.org.models import Unit
+from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+from hotline.security.permissions import ensure_can_view, visible_condition
+from hotline.security.roles import UNIT_ROLES, Role
+from hotline.supervision import jobs
+from hotline.supervision.enums import (
+    MEETING_KIND_LABELS,
+    Audience,
+    MeetingKind,
+    MeetingStatus,
+    NotificationKind,
+    OrderSource,
+    OrderStatus,
+)
+from hotline.supervision.models import (
+    Meeting,
+    MeetingTicket,
+    MeetingUnit,
+    Notification,
+    SchedulerRun,
+    SupervisionOrder,
+)
+from hotline.supervision.policy import SupervisionPolicy, load_supervision_policy
+from hotline.supervision.schemas import MeetingCreate, OrderCreate
+from hotline.supervision.timeline import notify
+from hotline.tickets import workflow
+from hotline.tickets.enums import Action, AssignmentRole
+from hotline.tickets.models import Ticket
+
+SUPERVISORS = frozenset({Role.SUPERVISOR})
+READERS = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ANALYST, Role.ADMIN})
+
+
+def policy_of(rt: Runtime) -> SupervisionPolicy:
+    return load_supervision_policy(rt.settings.supervision_policy)
+
+
+def require(actor: Actor, roles: frozenset[Role], what: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden("role_forbidden", f"当前角色无权{what}")
+
+
+def _ticket(db: Session, *, ticket_id: int | None = None, number: str | None = None) -> Ticket:
+    if ticket_id is None and number:
+        ticket_id = db.execute(select(Ticket.id).where(Ticket.number == number.strip().upper())).scalar_one_or_none()
+    ticket = db.get(Ticket, ticket_id) if ticket_id else None
+    if ticket is None:
+        raise NotFound("ticket_not_found", f"工单 {number or ticket_id} 不存在")
+    return ticket
+
+
+# ---- orders ------------------------------------------------------------------------------------
+
+
+def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -> SupervisionOrder:
+    """人工督办: a supervisor issues an order on a ticket at a unit (the 督办 action's rules apply)."""
+    policy = policy_of(rt)
+    now = rt.clock.now()
+    try:
+        ticket = _ticket(db, ticket_id=data.ticket_id, number=data.ticket_number)
+        ensure_can_view(actor, ticket)
+        workflow.check(workflow.Context(ticket=ticket, actor=actor, now=now, policy=rt.policy,
+                                        params={"note": data.reason}), Action.SUPERVISE)
+        lead = next((a for a in ticket.assignments if a.is_open and a.role == AssignmentRole.LEAD), None)
+        if lead is None:
+            raise DomainError("no_lead_unit", "该工单当前没有承办单位，无法督办")
+        due = None
+        if data.days:
+            from hotline.clock import add_working_days
+            due = add_working_days(now, data.days)
+        item = jobs.OrderItem(ticket_id=ticket.id, number=ticket.number, state=ticket.state, unit_id=lead.unit_id,
+                              assignment_id=lead.id, reason=data.reason.strip(), source=OrderSource.MANUAL,
+                              dedupe_key=None, ticket_due_at=ticket.due_at, due_at=due)
+        created = jobs.issue_orders(db, policy=policy, now=now, actor=actor, items=[item])
+        if not created:
+            raise DomainError("ticket_moved_on", "工单状态已变化，请刷新后重试", status_code=409)
+        order_id = created[0]
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return get_order(db, actor=actor, order_id=order_id)
+
+
+def get_order(db: Session, *, actor: Actor, order_id: int) -> SupervisionOrder:
+    order = db.get(SupervisionOrder, order_id, populate_existing=True)
+    if order is None:
+        raise NotFound("order_not_found", "督办单不存在")
+    if actor.role in UNIT_ROLES:
+        if order.unit_id != actor.unit_id:
+            raise Forbidden("order_forbidden", "无权查看其他单位的督办单")
+    else:
+        require(actor, READERS, "查看督办单")
+        ensure_can_view(actor, order.ticket)
+    return order
+
+
+def escalate_order(db: Session, rt: Runtime, *, actor: Actor, order_id: int, note: str) -> SupervisionOrder:
+    require(actor, SUPERVISORS, "升级督办单")
+    if len(note.strip()) < 2:
+        raise DomainError("note_required", "请填写升级督办意见（至少2个字）", status_code=422)
+    policy = policy_of(rt)
+    try:
+        order = get_order(db, actor=actor, order_id=order_id)
+        if order.status != OrderStatus.OPEN:
+            raise DomainError("order_closed", "督办单已办结，不能升级", status_code=409)
+        if order.level >= policy.top_level:
+            raise DomainError("order_top_level", f"督办单已是最高级（第{policy.top_level}级），不能再升级",
+                              status_code=409)
+        if not jobs.escalate(db, policy=policy, now=rt.clock.now(), actor=actor,
+                             rows=jobs.escalation_rows(db, order.id), note=note.strip()):
+            raise DomainError("order_changed", "督办单已被他人或系统升级，请刷新后查看", status_code=409)
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return get_order(db, actor=actor, order_id=order_id)
+
+
+def close_order(db: Session, rt: Runtime, *, actor: Actor, order_id: int, outcome: str) -> SupervisionOrder:
+    require(actor, SUPERVISORS, "办结督办单")
+    if len(outcome.strip()) < 5:
+        raise DomainError("outcome_required", "请填写督办结果（至少5个字）", status_code=422)
+    try:
+        order = get_order(db, actor=actor, order_id=order_id)
+        if not jobs.close(db, now=rt.clock.now(), order_id=order.id, by=actor.name, outcome=outcome.strip()):
+            raise DomainError("order_closed", "督办单已办结", status_code=409)
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return get_order(db, actor=actor, order_id=order_id)
+
+
+@dataclass
+class OrderFilters:
+    status: OrderStatus | None = None
+    source: OrderSource | None = None
+    unit_id: int | None = None
+    overdue: bool = False
+    q: str | None = None
+
+
+def list_orders(db: Session, rt: Runtime, *, actor: Actor, filters: OrderFilters, page: int = 1,
+                page_size: int = 20) -> tuple[list[SupervisionOrder], int]:
+    """Orders the actor may see (a unit: its own; the centre: within its data scope), newest first."""
+    if actor.role in UNIT_ROLES:
+        conds: list[Any] = [SupervisionOrder.unit_id == actor.unit_id]
+    else:
+        require(actor, READERS, "查看督办单")
+        conds = [visible_condition(actor)]
+    if filters.status:
+        conds.append(SupervisionOrder.status == str(filters.status))
+    if filters.source:
+        conds.append(SupervisionOrder.source == str(filters.source))
+    if filters.unit_id:
+        conds.append(SupervisionOrder.unit_id == filters.unit_id)
+    if filters.overdue:
+        conds += [SupervisionOrder.status == str(OrderStatus.OPEN), SupervisionOrder.due_at < rt.clock.now()]
+    if filters.q:
+        conds.append(Ticket.number == filters.q.strip().upper())
+    base = select(SupervisionOrder.id).join(Ticket, Ticket.id == SupervisionOrder.ticket_id).where(*conds)
+    total = db.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    page_size = max(1, min(page_size, 10_000))
+    ids = list(db.execute(base.order_by(SupervisionOrder.id.desc()).limit(page_size)
+                          .offset((max(page, 1) - 1) * page_size)).scalars())
+    if not ids:
+        return [], total
+    rows = db.execute(select(SupervisionOrder).where(SupervisionOrder.id.in_(ids))
+                      .order_by(SupervisionOrder.id.desc())).unique().scalars()
+    return list(rows), total
+
+
+def order_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[str, int]:
+    now = rt.clock.now()
+    conds = [visible_condition(actor), SupervisionOrder.status == str(OrderStatus.OPEN)]
+    base = select(func.count(SupervisionOrder.id)).join(Ticket, Ticket.id == SupervisionOrder.ticket_id)
+    return {
+        "open": db.execute(base.where(*conds)).scalar_one(),
+        "overdue": db.execute(base.where(*conds, SupervisionOrder.due_at < now)).scalar_one(),
+        "escalated": db.execute(base.where(*conds, SupervisionOrder.level > 1)).scalar_one(),
+    }
+
+
+# ---- meetings and interviews -----------------------------------------------------------------
+
+
+def create_meeting(db: Session, rt: Runtime, *, actor: Actor, data: MeetingCreate) -> Meeting:
+    """专题协调会 / 约谈: recorded with attendees, the units concerned and the linked tickets; each unit
+    concerned is notified."""
+    require(actor, SUPERVISORS, "召集协调会或约谈")
+    now = rt.clock.now()
+    try:
+        units = [db.get(Unit, uid) for uid in dict.fromkeys(data.unit_ids)]
+        if any(u is None for u in units):
+            raise DomainError("unknown_unit", "所选单位不存在", status_code=422)
+        if data.kind == MeetingKind.INTERVIEW and not units:
+            raise DomainError("interview_unit_required", "约谈须选择被约谈单位", status_code=422)
+        numbers = dict.fromkeys(n.strip().upper() for n in data.ticket_numbers if n.strip())
+        tickets = [_ticket(db, number=n) for n in numbers]
+        meeting = Meeting(kind=str(data.kind), status=str(MeetingStatus.SCHEDULED), title=data.title.strip(),
+                          topic=data.topic.strip(), held_at=data.held_at, location=data.location,
+                          host=data.host.strip(),
+                          attendees=[a.strip() for a in data.attendees if a.strip()], created_at=now,
+                          created_by_id=actor.user_id, created_by_name=actor.name)
+        db.add(meeting)
+        db.flush()
+        for u in units:
+            assert u is not None
+            db.add(MeetingUnit(meeting_id=meeting.id, unit_id=u.id))
+            notify(db, unit_id=u.id, audience=Audience.MANAGER, kind=NotificationKind.MEETING, at=now,
+                   title=f"【{MEETING_KIND_LABELS[data.kind]}】{meeting.title}",
+                   body=f"时间：{jobs.short_time(data.held_at)}；地点：{data.location or '另行通知'}；"
+                        f"主持：{meeting.host}",
+                   meeting_id=meeting.id)
+        for t in tickets:
+            db.add(MeetingTicket(meeting_id=meeting.id, ticket_id=t.id))
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return get_meeting(db, actor=actor, meeting_id=meeting.id)
+
+
+def record_outcome(db: Session, rt: Runtime, *, actor: Actor, meeting_id: int, outcome: str,
+                   follow_up: str | None) -> Meeting:
+    require(actor, SUPERVISORS, "记录会议结果")
+    if len(outcome.strip()) < 5:
+        raise DomainError("outcome_required", "请填写会议或约谈结果（至少5个字）", status_code=422)
+    try:
+        meeting = get_meeting(db, actor=actor, meeting_id=meeting_id)
+        meeting.outcome = outcome.strip()
+        meeting.follow_up = (follow_up or "").strip() or None
+        meeting.status = str(MeetingStatus.CONCLUDED)
+        meeting.concluded_at = rt.clock.now()
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return meeting
+
+
+def get_meeting(db: Session, *, actor: Actor, meeting_id: int) -> Meeting:
+    require(actor, READERS, "查看协调会与约谈")
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("meeting_not_found", "会议或约谈记录不存在")
+    return meeting
+
+
+def list_meetings(db: Session, *, actor: Actor, kind: MeetingKind | None = None, page: int = 1,
+                  page_size: int = 20) -> tuple[list[Meeting], int]:
+    require(actor, READERS, "查看协调会与约谈")
+    conds = [Meeting.kind == str(kind)] if kind else []
+    total = db.execute(select(func.count(Meeting.id)).where(*conds)).scalar_one()
+    rows = db.execute(select(Meeting).where(*conds).order_by(Meeting.held_at.desc(), Meeting.id.desc())
+                      .limit(page_size).offset((max(page, 1) - 1) * page_size))
+    return list(rows.scalars()), total
+
+
+# ---- notifications -----------------------------------------------------------------------------
+
+
+def _inbox(actor: Actor) -> list[Any]:
+    """A handler sees its unit's messages; a manager also those for managers and its unit's leadership;
+    the centre's staff see the centre's inbox (unit NULL)."""
+    if actor.role == Role.UNIT_HANDLER:
+        return [Notification.unit_id == actor.unit_id, Notification.audience == str(Audience.UNIT)]
+    if actor.role == Role.UNIT_MANAGER:
+        return [Notification.unit_id == actor.unit_id]
+    if actor.role in READERS:
+        return [or_(Notification.unit_id.is_(None), Notification.unit_id == actor.unit_id)]
+    raise Forbidden("role_forbidden", "当前角色没有消息提醒")
+
+
+def notifications(db: Session, *, actor: Actor, unread_only: bool = False, page: int = 1,
+                  page_size: int = 20) -> tuple[list[Notification], int]:
+    conds = _inbox(actor)
+    if unread_only:
+        conds.append(Notification.read_at.is_(None))
+    total = db.execute(select(func.count(Notification.id)).where(*conds)).scalar_one()
+    rows = db.execute(select(Notification).where(*conds).order_by(Notification.id.desc()).limit(page_size)
+                      .offset((max(page, 1) - 1) * page_size))
+    return list(rows.unique().scalars()), total
+
+
+def unread_count(db: Session, *, actor: Actor) -> int:
+    try:
+        conds = _inbox(actor)
+    except Forbidden:
+        return 0
+    return db.execute(select(func.count(Notification.id)).where(*conds, Notification.read_at.is_(None))).scalar_one()
+
+
+def mark_read(db: Session, rt: Runtime, *, actor: Actor, notification_id: int | None = None) -> int:
+    """Mark one message (or the whole inbox) read; how many were marked."""
+    conds = [*_inbox(actor), Notification.read_at.is_(None)]
+    if notification_id is not None:
+        conds.append(Notification.id == notification_id)
+    try:
+        n = db.execute(update(Notification).where(*conds).values(read_at=rt.clock.now(), read_by_name=actor.name)
+                       .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return int(n)
+
+
+# ---- the scheduler's log ---------------------------------------------------------------------
+
+
+def recent_runs(db: Session, *, actor: Actor, limit: int = 20) -> list[SchedulerRun]:
+    require(actor, READERS, "查看调度运行记录")
+    return list(db.execute(select(SchedulerRun).order_by(SchedulerRun.id.desc()).limit(limit)).scalars())
+
+
+def last_run(db: Session) -> SchedulerRun | None:
+    return db.execute(select(SchedulerRun).order_by(SchedulerRun.id.desc()).limit(1)).scalar_one_or_none()

@@ -1,0 +1,160 @@
+"""The hall's call pages: the calls list with the screen pop, one call (pop, one-step ticket,
+one-click transfers), the missed-call callback list (漏接回拨) and the live wall (话务大屏)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from hotline.calls import figures as figs
+from hotline.calls import lines, service
+from hotline.calls.enums import CALLBACK_OUTCOME_LABELS, CallbackOutcome
+from hotline.calls.schemas import call_out, transfer_out
+from hotline.clock import to_local
+from hotline.deps import DB, RT
+from hotline.errors import DomainError
+from hotline.runtime import Runtime
+from hotline.tickets import present
+from hotline.tickets.schemas import TicketCreate
+from hotline.web import choices
+from hotline.web.forms import errors_of, flag, intake_data, intake_values, local_day_start, text
+from hotline.web.paging import page_number, pager
+from hotline.web.render import flash, redirect, render
+from hotline.web.session import CheckedForm, Viewer, viewer_for
+
+router = APIRouter()
+CallsViewer = Annotated[Viewer, Depends(viewer_for("calls"))]
+MissedViewer = Annotated[Viewer, Depends(viewer_for("missed"))]
+WallViewer = Annotated[Viewer, Depends(viewer_for("wall"))]
+WALL_REFRESH_SECONDS = 30
+
+
+@router.get("/hall/calls")
+def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLResponse:
+    page = page_number(request.query_params)
+    mine = request.query_params.get("mine") == "1"
+    day_text = request.query_params.get("day") or to_local(rt.clock.now()).date().isoformat()
+    start = local_day_start(day_text)
+    if start is None:
+        start, day_text = local_day_start(to_local(rt.clock.now()).date().isoformat()), ""
+    rows, total = service.list_calls(db, actor=viewer.actor, day_start=start, day_end=start + timedelta(days=1),
+                                     mine=mine, page=page)
+    current = service.current_for(db, actor=viewer.actor)
+    base = f"/hall/calls?day={day_text}" + ("&mine=1" if mine else "")
+    return render(request, "calls.html", viewer=viewer, items=[call_out(c, masked=True) for c in rows],
+                  current=call_out(current, masked=True) if current else None, day=day_text, mine=mine,
+                  pager=pager(request.query_params, base, total, page=page))
+
+
+def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_id: int, *,
+               values: dict[str, Any] | None = None, errors: list[str] | None = None,
+               status_code: int = 200) -> HTMLResponse:
+    pop = service.screen_pop(db, rt, actor=viewer.actor, call_id=call_id)
+    now = rt.clock.now()
+    return render(
+        request, "call.html", viewer=viewer, status_code=status_code, call=call_out(pop.call),
+        earlier=[present.summary(t, rt, viewer.actor, now=now) for t in pop.earlier], standing=pop.standing,
+        ticket=pop.ticket, transfers=[transfer_out(t) for t in service.transfers_of(db, call=pop.call)],
+        emergency=lines.emergency_targets(), utilities=lines.utility_targets(db, rt.settings.city_name),
+        values=values or {"idem": secrets.token_urlsafe(18), "channel": "phone", "urgency": "normal"},
+        errors=errors or [], kinds=choices.KINDS, urgencies=choices.URGENCIES, categories=choices.categories(),
+        jurisdictions=choices.jurisdictions(db), can_register=viewer.role in ("operator", "dispatcher"),
+    )
+
+
+@router.get("/hall/calls/{call_id}")
+def call_page(call_id: int, request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLResponse:
+    return _call_page(request, db, rt, viewer, call_id)
+
+
+@router.post("/hall/calls/{call_id}/ticket", response_model=None)
+def call_ticket(call_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+                viewer: CallsViewer) -> HTMLResponse | RedirectResponse:
+    values = intake_values(form)
+    try:
+        data = TicketCreate.model_validate(intake_data(values))
+    except ValidationError as exc:
+        return _call_page(request, db, rt, viewer, call_id, values=values, errors=errors_of(exc), status_code=422)
+    try:
+        ticket, _ = service.to_ticket(db, rt, actor=viewer.actor, call_id=call_id, data=data)
+    except DomainError as exc:
+        db.rollback()
+        return _call_page(request, db, rt, viewer, call_id, values=values, errors=[exc.message],
+                          status_code=exc.status_code)
+    flash(request, f"来电已登记为工单 {ticket.number}")
+    return redirect(f"/tickets/{ticket.number}")
+
+
+@router.post("/hall/calls/{call_id}/transfer", response_model=None)
+def call_transfer(call_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+                  viewer: CallsViewer) -> HTMLResponse | RedirectResponse:
+    try:
+        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id, target=text(form, "target"),
+                               reason=text(form, "reason"), three_way=flag(form, "three_way"),
+                               responsibility_unclear=flag(form, "unclear"))
+    except DomainError as exc:
+        db.rollback()
+        return _call_page(request, db, rt, viewer, call_id, errors=[exc.message], status_code=exc.status_code)
+    flash(request, f"已记录转接：{row.target_label}")
+    return redirect(f"/hall/calls/{call_id}")
+
+
+# ---- 漏接回拨 -----------------------------------------------------------------------------------
+
+
+@router.get("/hall/missed")
+def missed_page(request: Request, db: DB, viewer: MissedViewer) -> HTMLResponse:
+    page = page_number(request.query_params)
+    rows, total = service.callback_list(db, actor=viewer.actor, page=page)
+    return render(request, "missed.html", viewer=viewer, items=[call_out(c) for c in rows],
+                  outcomes=[choices.Option(str(k), v) for k, v in CALLBACK_OUTCOME_LABELS.items()],
+                  pager=pager(request.query_params, "/hall/missed", total, page=page))
+
+
+@router.post("/hall/missed/{call_id}", response_model=None)
+def missed_mark(call_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+                viewer: MissedViewer) -> RedirectResponse:
+    try:
+        outcome = CallbackOutcome(text(form, "outcome"))
+        service.mark_called_back(db, rt, actor=viewer.actor, call_id=call_id, outcome=outcome,
+                                 note=text(form, "note") or None)
+        flash(request, f"已登记回拨结果：{CALLBACK_OUTCOME_LABELS[outcome]}")
+    except ValueError:
+        flash(request, "请选择回拨结果", "error")
+    except DomainError as exc:
+        db.rollback()
+        flash(request, exc.message, "error")
+    return redirect("/hall/missed")
+
+
+# ---- 话务大屏 ----------------------------------------------------------------------------------
+
+
+def _pct(v: float | None) -> str:
+    return f"{v * 100:.1f}%" if v is not None else "—"
+
+
+def _secs(v: float | None) -> str:
+    return f"{v:.0f} 秒" if v is not None else "—"
+
+
+@router.get("/hall/wall")
+def wall_page(request: Request, db: DB, rt: RT, viewer: WallViewer) -> HTMLResponse:
+    today = to_local(rt.clock.now()).date()
+    try:
+        day = date.fromisoformat(request.query_params.get("day") or today.isoformat())
+    except ValueError:
+        day = today
+    actor = viewer.actor
+    total = figs.compute(db, actor=actor, start=day, end=day, group_by=()).total
+    by_line = figs.compute(db, actor=actor, start=day, end=day, group_by=("line", "queue")).rows
+    by_slot = figs.compute(db, actor=actor, start=day, end=day, group_by=("slot",)).rows
+    return render(request, "wall.html", viewer=viewer, day=day, is_today=day == today, total=total, by_line=by_line,
+                  by_slot=by_slot, live=figs.live_counts(db) if day == today else {}, pct=_pct, secs=_secs,
+                  refresh=WALL_REFRESH_SECONDS, peak=max((f.offered for f in by_slot), default=0))

@@ -1,0 +1,51 @@
+"""The seat-planning API: a thin router — parse, call the service, answer."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from hotline.deps import DB, RT, ApiActor
+from hotline.workforce import service
+from hotline.workforce.forecast import Interval
+from hotline.workforce.plan import Targets
+from hotline.workforce.schemas import CompareOut, JilinOut, PlanIn, PlanOut, RowOut, SimOut
+from hotline.workforce.simulate import SimConfig
+
+router = APIRouter(prefix="/api/v1/workforce", tags=["workforce"])
+
+
+@router.post("/plan", response_model=PlanOut, summary="座席测算（Erlang C，可选仿真校核）")
+def plan(data: PlanIn, db: DB, rt: RT, actor: ApiActor) -> PlanOut:
+    service.ensure_may_plan(actor)
+    if data.intervals is not None:
+        fc = service.Forecast([Interval(i.label, i.calls) for i in data.intervals], "given", "上传的预测")
+    else:
+        fc = service.forecast(db, rt, source=data.source or "demo", weeks=data.history_weeks,
+                              demo_calls=data.demo_calls)
+    patience = math.inf if data.patience is None else data.patience
+    targets = Targets(aht=data.aht, target_sl=data.target_sl, within=data.within, target_answer=data.target_answer,
+                      patience=patience, shrinkage=data.shrinkage, interval_minutes=data.interval_minutes,
+                      min_seats=data.min_seats, operator_hours_per_week=data.operator_hours_per_week,
+                      population=data.population)
+    sim_cfg = None
+    if data.simulate is not None:
+        s = data.simulate
+        kind = s.patience or ("none" if math.isinf(patience) else "exponential")
+        sim_cfg = SimConfig(patience=kind, patience_mean=120.0 if math.isinf(patience) else patience,
+                            patience_cv=s.patience_cv, talk=s.talk, talk_cv=s.talk_cv, replications=s.replications,
+                            seed=s.seed)
+    out = service.run(fc.intervals, targets, sim=sim_cfg)
+    p, sim = out.plan, out.simulation
+    return PlanOut(
+        source=fc.source, note=fc.note, intervals=len(p.rows), total_calls=p.total_calls, peak_seats=p.peak_seats,
+        seat_hours=p.seat_hours, staff_hours=p.staff_hours, operators=p.operators, service_level=p.service_level,
+        answer_rate=p.answer_rate, jilin=JilinOut(**asdict(p.jilin)) if p.jilin else None,
+        rows=[RowOut(**asdict(r)) for r in p.rows],
+        simulation=SimOut(offered=sim.offered, answered=sim.answered, abandoned=sim.abandoned,
+                          answer_rate=sim.answer_rate, service_level=sim.service_level,
+                          optimistic_intervals=len(sim.optimistic_rows),
+                          rows=[CompareOut(**asdict(c)) for c in sim.rows]) if sim else None,
+    )

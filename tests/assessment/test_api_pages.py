@@ -1,0 +1,173 @@
+"""The assessment API and pages through the app's client: role checks, ranking, trend, drill-down with
+Excel export, exemptions approved through HTTP, the dashboard."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from hotline.assessment import facts
+from tests.assessment.conftest import Flow
+from tests.factories import PASSWORD
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+Q = "from_month=2026-11&to_month=2026-11"
+
+
+def _history(flow: Flow, db) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    a = flow.new("housing")
+    flow.handle(a)
+    flow.callback(a)
+    b = flow.new("market")
+    flow.handle(b, "market", ack_after_h=40)
+    flow.callback(b, solved=False, satisfaction="unsatisfied")
+    facts.refresh(db, now=flow.clock.now())
+    db.rollback()
+    return {"a": a, "b": b}
+
+
+def test_roles_see_what_they_should(client, as_user, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+    _history(flow, db)
+    housing, market = flow.unit("housing"), flow.unit("market")
+    for who in ("supervisor", "analyst", "admin"):
+        r = client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user(who))
+        assert r.status_code == 200, r.text
+        assert {u["unit_id"] for u in r.json()["units"]} == {housing, market}
+    r = client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user("housing_manager"))
+    assert [u["unit_id"] for u in r.json()["units"]] == [housing] and r.json()["centre"] == []
+    assert client.get(f"/api/v1/assessment/units/{housing}?{Q}", headers=as_user("housing_manager")).status_code == 200
+    r = client.get(f"/api/v1/assessment/units/{market}?{Q}", headers=as_user("housing_manager"))
+    assert r.status_code == 403 and "本单位" in r.json()["message"]
+    for who in ("housing_handler", "operator", "dispatcher"):
+        assert client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user(who)).status_code == 403
+    r = client.get(f"/api/v1/assessment/units/{market}/drill?indicator=response_rate&{Q}",
+                   headers=as_user("housing_manager"))
+    assert r.status_code == 403
+    assert client.get("/api/v1/assessment/dashboard", headers=as_user("housing_manager")).status_code == 403
+    r = client.get("/api/v1/assessment/ranking?from_month=2026-13", headers=as_user("supervisor"))
+    assert r.status_code == 422
+
+
+def test_ranking_trend_drill_and_export(client, as_user, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+    t = _history(flow, db)
+    housing, market = flow.unit("housing"), flow.unit("market")
+    r = client.get(f"/api/v1/assessment/ranking?{Q}&preset=beijing_three_rates&trend_months=3",
+                   headers=as_user("analyst"))
+    body = r.json()
+    assert [u["unit_id"] for u in body["units"]] == [housing, market]
+    assert body["units"][0]["rank"] == 1 and body["units"][0]["score"] == 100.0
+    assert len(body["units"][0]["trend"]) == 3 and body["preset"]["weights"]
+    market_figs = {f["indicator"]: f for f in body["units"][1]["figures"]}
+    assert market_figs["satisfaction_rate"]["num"] == 0 and market_figs["satisfaction_rate"]["den"] == 1
+    assert market_figs["timely_ack_rate"]["rate"] == 0.0
+    r = client.get(f"/api/v1/assessment/trend?unit_id={housing}&from_month=2026-10&to_month=2026-11",
+                   headers=as_user("supervisor"))
+    assert [p["month"] for p in r.json()["points"]] == ["2026-10", "2026-11"]
+    assert r.json()["points"][0]["score"] is None and r.json()["points"][1]["score"] == 100.0
+    r = client.get(f"/api/v1/assessment/units/{market}/drill?indicator=satisfaction_rate&part=den&{Q}",
+                   headers=as_user("supervisor"))
+    assert r.json()["total"] == 1 and r.json()["items"][0]["ticket_id"] == t["b"]
+    assert r.json()["items"][0]["action"] == "reopen"
+    r = client.get(f"/api/v1/assessment/units/{market}/drill.xlsx?indicator=satisfaction_rate&part=den&{Q}",
+                   headers=as_user("supervisor"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(BytesIO(r.content)).active
+    assert ws.max_row == 2 and ws.cell(2, 8).value == 1
+    r = client.get(f"/api/v1/assessment/ranking.xlsx?{Q}", headers=as_user("supervisor"))
+    rows = list(load_workbook(BytesIO(r.content))["考核排名"].values)
+    assert rows[0][:3] == ("排名", "承办单位", "综合得分") and len(rows) == 3
+
+
+def test_exemption_through_the_api(client, as_user, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+    t = _history(flow, db)
+    market = flow.unit("market")
+    r = client.post("/api/v1/assessment/exemptions", headers=as_user("market_manager"),
+                    json={"ticket_id": t["b"], "kind": "mediation_enforcement", "reason": "属于市场纠纷行政调解"})
+    assert r.status_code == 201, r.text
+    ex = r.json()
+    assert ex["status"] == "pending" and ex["unit_name"] == "市市场监管局"
+    r = client.post(f"/api/v1/assessment/exemptions/{ex['id']}/approve", headers=as_user("market_manager"),
+                    json={"reason": "同意"})
+    assert r.status_code == 403
+    r = client.post(f"/api/v1/assessment/exemptions/{ex['id']}/approve", headers=as_user("supervisor"),
+                    json={"reason": "经核实属于行政调解"})
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+    r = client.get(f"/api/v1/assessment/units/{market}?{Q}", headers=as_user("supervisor"))
+    figs = {f["indicator"]: f for f in r.json()["figures"]}
+    assert figs["satisfaction_rate"]["den"] == 0 and figs["resolution_rate"]["den"] == 1
+    r = client.get("/api/v1/assessment/exemptions?status=approved", headers=as_user("market_manager"))
+    assert r.json()["total"] == 1
+    assert client.get("/api/v1/assessment/exemptions", headers=as_user("housing_manager")).json()["total"] == 0
+
+
+def test_dashboard_api(client, as_user, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+    _history(flow, db)
+    flow.new("housing")  # open, not yet in the facts
+    db.rollback()
+    r = client.get("/api/v1/assessment/dashboard", headers=as_user("analyst"))
+    d = r.json()
+    # b was reopened: back at the market bureau, open again.
+    assert d["today_intake"] == 1 and d["open"] == 2 and d["overdue"] == 0
+    assert d["pending_events"] == 2
+    three = {f["indicator"]: f for f in d["three_rates"]}
+    assert three["satisfaction_rate"]["num"] == 1 and three["satisfaction_rate"]["den"] == 2
+    assert d["top"][0]["unit_name"] == "市房产局"
+    r = client.post("/api/v1/assessment/refresh", headers=as_user("admin"))
+    assert r.json()["events"] == 0  # younger than the settle time: left for the next run
+    flow.later(minutes=1)
+    r = client.post("/api/v1/assessment/refresh", headers=as_user("admin"))
+    assert r.json()["events"] == 2
+    assert client.post("/api/v1/assessment/refresh", headers=as_user("analyst")).status_code == 403
+
+
+def _login(client, username: str) -> None:  # type: ignore[no-untyped-def]
+    token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
+    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_pages_render_and_exemption_forms_work(client, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+    t = _history(flow, db)
+    housing = flow.unit("housing")
+    _login(client, "supervisor")
+    page = client.get("/assessment?from=2026-11&to=2026-11&preset=guangdong_set")
+    assert page.status_code == 200 and "考核排名" in page.text and "市房产局" in page.text
+    assert "<svg class=\"spark\"" in page.text and "广东式" in page.text
+    assert client.get("/assessment/export.xlsx?from=2026-11&to=2026-11").status_code == 200
+    unit = client.get(f"/assessment/units/{housing}?from=2026-11&to=2026-11")
+    assert unit.status_code == 200 and "响应率" in unit.text and "按月趋势" in unit.text
+    drill = client.get(f"/assessment/units/{housing}/drill?from=2026-11&to=2026-11&indicator=response_rate&part=num")
+    assert drill.status_code == 200 and "签收" in drill.text
+    assert client.get("/dashboard").status_code == 200
+    ex_page = client.get("/assessment/exemptions")
+    assert ex_page.status_code == 200 and "申请豁免" in ex_page.text
+    token = CSRF.search(ex_page.text).group(1)  # type: ignore[union-attr]
+    number = client.get(f"/api/v1/tickets/{t['b']}").json()["number"]
+    r = client.post("/assessment/exemptions", data={"number": number, "kind": "unreasonable", "reason": "短",
+                                                    "csrf_token": token})
+    assert r.status_code == 422 and "至少5个字" in r.text
+    r = client.post("/assessment/exemptions", data={"number": number, "kind": "unreasonable",
+                                                    "reason": "诉求超出政策范围", "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    queue = client.get("/assessment/exemptions")
+    assert number in queue.text and "批准" in queue.text
+    ex_id = re.search(r"/assessment/exemptions/(\d+)/decide", queue.text).group(1)  # type: ignore[union-attr]
+    # The requester cannot approve their own request: the queue says why.
+    r = client.post(f"/assessment/exemptions/{ex_id}/decide", data={"decision": "approve", "reason": "同意",
+                                                                     "csrf_token": token})
+    assert r.status_code == 200 and "本人" in r.text
+
+
+def test_unit_manager_pages(client, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+    _history(flow, db)
+    _login(client, "market_manager")
+    r = client.get("/assessment?from=2026-11&to=2026-11", follow_redirects=False)
+    assert r.status_code == 303 and f"/assessment/units/{flow.unit('market')}" in r.headers["location"]
+    assert client.get(f"/assessment/units/{flow.unit('housing')}").status_code == 403
+    assert client.get("/dashboard").status_code == 403
+    page = client.get("/", follow_redirects=True)
+    assert "考核排名" in page.text and "领导看板" not in page.text

@@ -1,0 +1,93 @@
+"""The blacklist over HTTP: the API end to end, roles, masking, and Chinese errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.security.models import AuditEntry
+from tests.factories import intake
+
+BASE = "/api/v1/blacklist"
+PHONE = "13955556666"
+
+
+def _closed_ticket(client: TestClient, as_user: Callable[..., dict[str, str]]) -> int:
+    body = intake(kind="consultation", requester_phone=PHONE,
+                  direct_answer={"answer": "已按政策口径答复来电人。", "answer_source": "知识库"})
+    r = client.post("/api/v1/tickets", json=body, headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def test_false_reports_to_listing_over_http(client: TestClient, as_user: Callable[..., dict[str, str]],
+                                            db: Session) -> None:
+    for _ in range(3):
+        tid = _closed_ticket(client, as_user)
+        r = client.put(f"{BASE}/tickets/{tid}/verdict", json={"verdict": "unfounded", "note": "回访核实反映不实"},
+                       headers=as_user("callback"))
+        assert r.status_code == 200, r.text
+    r = client.post(f"{BASE}/propose", json={}, headers=as_user("operator"))
+    assert r.status_code == 403 and "无权" in r.json()["message"]
+    r = client.post(f"{BASE}/propose", json={"false_report_min": 0}, headers=as_user("supervisor"))
+    assert r.status_code == 422
+    r = client.post(f"{BASE}/propose", json={}, headers=as_user("supervisor"))
+    assert r.status_code == 200 and len(r.json()["created"]) == 1
+    eid = r.json()["created"][0]
+
+    listing = client.get(f"{BASE}/entries", params={"state": "proposed"}, headers=as_user("supervisor")).json()
+    assert listing["total"] == 1 and listing["items"][0]["phone"] == PHONE
+    masked = client.get(f"{BASE}/entries", headers=as_user("analyst")).json()
+    assert masked["items"][0]["phone"] == "139****6666"
+    assert client.get(f"{BASE}/entries", headers=as_user("housing_handler")).status_code == 403
+
+    r = client.post(f"{BASE}/entries/{eid}/confirm", json={"reason": ""}, headers=as_user("supervisor"))
+    assert r.status_code == 400 and "列入理由" in r.json()["message"]
+    r = client.post(f"{BASE}/entries/{eid}/confirm", json={"reason": "三次虚假反映", "days": 90},
+                    headers=as_user("supervisor"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["state"] == "active" and body["state_label"] == "生效中" and len(body["evidence"]) == 3
+    assert [e["action_label"] for e in body["events"]] == ["提出候选", "审核列入"]
+
+    s = client.get(f"{BASE}/standing", params={"phone": PHONE}, headers=as_user("operator")).json()
+    assert s["listed"] is True and s["entry_id"] == eid and "紧急求助" in s["rule"]
+    r = client.post(f"{BASE}/entries/{eid}/appeal", json={"text": "来电人称并非故意反映不实"},
+                    headers=as_user("operator"))
+    assert r.status_code == 201 and r.json()["appeal_pending"] is True
+    r = client.post(f"{BASE}/entries/{eid}/appeal/decision", json={"decision": "granted", "reason": "核实有误会"},
+                    headers=as_user("supervisor"))
+    assert r.status_code == 200 and r.json()["state"] == "revoked"
+    s = client.get(f"{BASE}/standing", params={"phone": PHONE}, headers=as_user("operator")).json()
+    assert s["listed"] is False
+    r = client.post(f"{BASE}/entries/{eid}/revoke", json={"reason": "再撤销"}, headers=as_user("supervisor"))
+    assert r.status_code == 409
+    assert client.get(f"{BASE}/entries/999999", headers=as_user("supervisor")).status_code == 404
+
+    db.rollback()
+    actions = set(db.execute(select(AuditEntry.action)).scalars())
+    assert {"blacklist_confirm", "blacklist_appeal", "blacklist_decide_appeal", "view_personal_data"} <= actions
+
+
+def test_abuse_and_police_referral_over_http(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:
+    r = client.post(f"{BASE}/abuse-reports", json={"phone": "138-0000-1111", "description": "辱骂并威胁话务员"},
+                    headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    report = r.json()
+    r = client.post(f"{BASE}/abuse-reports/{report['id']}/referrals",
+                    json={"police_unit": "玄武公安分局", "reference": "JQ-2026-0001"}, headers=as_user("operator"))
+    assert r.status_code == 201 and r.json()["reference"] == "JQ-2026-0001"
+    r = client.post(f"{BASE}/abuse-reports/{report['id']}/referrals",
+                    json={"police_unit": "玄武公安分局", "reference": "JQ-1", "referred_at": "2026-11-02T08:00:00"},
+                    headers=as_user("operator"))
+    assert r.status_code == 400 and "时区" in r.json()["message"]
+    detail = client.get(f"{BASE}/entries/{report['entry_id']}", headers=as_user("supervisor")).json()
+    assert detail["ground"] == "abuse" and detail["abuse_reports"][0]["referrals"][0]["police_unit"] == "玄武公安分局"
+    r = client.post(f"{BASE}/abuse-reports", json={"phone": "abc", "description": "辱骂话务员"},
+                    headers=as_user("operator"))
+    assert r.status_code == 400 and "电话号码" in r.json()["message"]
+    r = client.get(f"{BASE}/entries", params={"phone": "12"}, headers=as_user("operator"))
+    assert r.status_code == 400 and "后四位" in r.json()["message"]

@@ -1,0 +1,180 @@
+"""The hall's use of calls: screen pop, call → ticket, the callback list, transfers, pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from hotline.calls.models import Call
+from hotline.security.models import AuditEntry
+from hotline.tickets.models import Ticket
+from tests.calls.conftest import abandoned_call, answered_call, event
+from tests.conftest import START
+from tests.factories import intake
+from tests.test_pages import csrf_of, login
+
+
+def _id(feed, events) -> int:  # type: ignore[no-untyped-def]
+    r = feed(events)
+    assert r.status_code == 200, r.text
+    return next(iter(r.json()["call_ids"].values()))
+
+
+def test_screen_pop_shows_earlier_tickets_and_blacklist(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    earlier = client.post("/api/v1/tickets", json=intake(requester_phone="13912345678"), headers=as_user("operator"))
+    assert earlier.status_code == 201
+    call_id = _id(feed, answered_call("p1", START, caller="13912345678")[:3])
+    current = client.get("/api/calls/current", headers=as_user("operator")).json()
+    assert current["id"] == call_id and current["status"] == "talking"
+    pop = client.get(f"/api/calls/{call_id}", headers=as_user("operator")).json()
+    assert pop["call"]["caller"] == "13912345678"
+    assert [t["number"] for t in pop["earlier_tickets"]] == [earlier.json()["number"]]
+    assert pop["earlier_tickets"][0]["requester_phone"] == "139****5678"  # lists stay masked
+    assert set(pop["blacklist"]) == {"available", "listed", "reason"} and pop["blacklist"]["listed"] is False
+    assert [e["type"] for e in pop["events"]] == ["offered", "queued", "answered"]
+    # Units and analysts have no business with the hall's calls.
+    assert client.get(f"/api/calls/{call_id}", headers=as_user("housing_handler")).status_code == 403
+
+
+def test_the_pop_is_audited(client, feed, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    call_id = _id(feed, answered_call("p2", START))
+    client.get(f"/api/calls/{call_id}", headers=as_user("operator"))
+    db.rollback()
+    entry = db.execute(select(AuditEntry).where(AuditEntry.object_type == "call")).scalar_one()
+    db.rollback()
+    assert (entry.action, entry.object_id, entry.username) == ("view_personal_data", str(call_id), "operator")
+
+
+def test_a_call_becomes_a_ticket_in_one_step(client, feed, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    call_id = _id(feed, answered_call("t1", START, caller="13700001234"))
+    body = intake(channel="web")
+    body.pop("requester_phone", None)
+    r = client.post(f"/api/calls/{call_id}/ticket", json=body, headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    ticket = r.json()
+    assert ticket["channel"] == "phone" and ticket["requester_phone"] == "13700001234"
+    db.rollback()
+    assert db.get(Call, call_id).ticket_id == ticket["id"]
+    db.rollback()
+    again = client.post(f"/api/calls/{call_id}/ticket", json=body, headers=as_user("operator"))
+    assert again.status_code == 409 and ticket["number"] in again.json()["message"]
+    missing = client.post(f"/api/calls/{_id(feed, answered_call('t2', START))}/ticket",
+                          json={"kind": "complaint", "title": "噪音", "content": "夜间施工噪音扰民"},
+                          headers=as_user("operator"))
+    assert missing.status_code == 422 and "受理要素不全" in missing.json()["message"]
+
+
+def test_an_unanswered_call_is_called_back_before_a_ticket(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    call_id = _id(feed, abandoned_call("t3", START))
+    r = client.post(f"/api/calls/{call_id}/ticket", json=intake(), headers=as_user("operator"))
+    assert r.status_code == 409 and "未接通" in r.json()["message"]
+
+
+def test_missed_calls_list_oldest_first_and_marking_is_audited(client, feed, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    feed([*abandoned_call("m2", START + timedelta(minutes=5)), *abandoned_call("m1", START),
+          *answered_call("m3", START), event("m4", 1, "offered", START, dialled="12345"),
+          event("m4", 2, "abandoned", START + timedelta(seconds=9))])  # m4: no caller number, nobody to ring
+    listed = client.get("/api/calls/callbacks", headers=as_user("callback")).json()
+    assert [c["call_ref"] for c in listed["items"]] == ["m1", "m2"] and listed["total"] == 2
+    first = listed["items"][0]["id"]
+    r = client.post(f"/api/calls/{first}/callback", json={"outcome": "no_answer"}, headers=as_user("callback"))
+    assert r.status_code == 200 and r.json()["callback_status"] == "pending" and r.json()["callback_attempts"] == 1
+    r = client.post(f"/api/calls/{first}/callback", json={"outcome": "reached", "note": "已了解诉求，另行登记"},
+                    headers=as_user("callback"))
+    assert r.json()["callback_status"] == "done" and r.json()["callback_outcome_label"] == "已联系上"
+    again = client.post(f"/api/calls/{first}/callback", json={"outcome": "reached"}, headers=as_user("callback"))
+    assert again.status_code == 409
+    assert [c["call_ref"] for c in client.get("/api/calls/callbacks", headers=as_user("callback")).json()["items"]] \
+        == ["m2"]
+    # Reached on call-back: now the call may become a ticket.
+    assert client.post(f"/api/calls/{first}/ticket", json=intake(), headers=as_user("operator")).status_code == 201
+    db.rollback()
+    details = db.execute(select(AuditEntry.detail).where(AuditEntry.action == "call_back")
+                         .order_by(AuditEntry.id)).scalars().all()
+    db.rollback()
+    assert details == ["第1次回拨：无人接听", "第2次回拨：已联系上；已了解诉求，另行登记"]
+    assert client.get("/api/calls/callbacks", headers=as_user("housing_handler")).status_code == 403
+
+
+def test_three_no_answers_close_the_callback(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    call_id = _id(feed, abandoned_call("m5", START))
+    for _ in range(3):
+        r = client.post(f"/api/calls/{call_id}/callback", json={"outcome": "no_answer"}, headers=as_user("operator"))
+    assert r.json()["callback_status"] == "done" and r.json()["callback_attempts"] == 3
+
+
+def test_one_click_transfers_are_recorded_with_reason(client, feed, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    call_id = _id(feed, answered_call("x1", START, line="12345"))
+    targets = client.get("/api/calls/transfer-targets", headers=as_user("operator")).json()
+    assert [t["number"] for t in targets[:4]] == ["110", "119", "120", "122"]
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "120", "reason": "来电人家中老人晕倒"},
+                    headers=as_user("operator"))
+    assert r.status_code == 201
+    assert (r.json()["mode"], r.json()["target_kind"], r.json()["responsible_line"]) == ("blind", "emergency", "120")
+    unclear = client.post(f"/api/calls/{call_id}/transfers",
+                          json={"target": "96333", "reason": "停水原因不明，供水与物业相互推诿",
+                                "responsibility_unclear": True},
+                          headers=as_user("operator"))
+    assert unclear.status_code == 201
+    assert unclear.json()["mode"] == "three_way" and unclear.json()["responsible_line"] == "12345"  # 首接负责
+    bad = client.post(f"/api/calls/{call_id}/transfers", json={"target": "120", "reason": ""},
+                      headers=as_user("operator"))
+    assert bad.status_code == 422 and "转接原因" in bad.json()["message"]
+    bad = client.post(f"/api/calls/{call_id}/transfers", json={"target": "12x", "reason": "测试原因"},
+                      headers=as_user("operator"))
+    assert bad.status_code == 422 and "号码" in bad.json()["message"]
+    # The adapter then reports the 120 transfer: it completes the clicked one, no second row.
+    feed(event("x1", 9, "transferred", START + timedelta(seconds=60), target="120"))
+    pop = client.get(f"/api/calls/{call_id}", headers=as_user("operator")).json()
+    assert [t["target_number"] for t in pop["transfers"]] == ["120", "96333"]
+    assert pop["call"]["current_line"] == "120" and pop["call"]["first_line"] == "12345"
+    db.rollback()
+    assert db.execute(select(AuditEntry).where(AuditEntry.action == "transfer_call")).scalars().all()
+    db.rollback()
+
+
+def test_an_adapter_transfer_alone_is_recorded(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    call_id = _id(feed, [*answered_call("x2", START),
+                         event("x2", 5, "transferred", START + timedelta(seconds=30), target="110", three_way=True)])
+    pop = client.get(f"/api/calls/{call_id}", headers=as_user("supervisor")).json()
+    t = pop["transfers"][0]
+    assert (t["target_number"], t["source"], t["mode"], t["responsible_line"]) == ("110", "adapter", "three_way",
+                                                                                    "12345")
+
+
+def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
+    answered = _id(feed, answered_call("w1", START, caller="13912340000")[:3])
+    feed(abandoned_call("w2", START + timedelta(minutes=1)))
+    login(client, "operator")
+    page = client.get("/hall/calls")
+    assert page.status_code == 200 and "正在通话" in page.text and "calls.js" in page.text
+    pop = client.get(f"/hall/calls/{answered}")
+    assert pop.status_code == 200 and "13912340000" in pop.text and "110 公安报警" in pop.text
+    assert "该号码的历史工单" in pop.text and "登记为工单" in pop.text
+    form = {k: v for k, v in intake().items() if isinstance(v, str)}
+    form.pop("requester_phone", None)
+    form.pop("occurred_at", None)
+    r = client.post(f"/hall/calls/{answered}/ticket", data={**form, "csrf_token": csrf_of(client, "/hall/calls")},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/tickets/")
+    db.rollback()
+    channel = db.execute(select(Ticket.channel).where(Ticket.requester_phone == "13912340000")).scalar_one()
+    db.rollback()
+    assert channel == "phone"
+    r = client.post(f"/hall/calls/{answered}/transfer",
+                    data={"target": "110", "reason": "现场有人持刀", "csrf_token": csrf_of(client, "/hall/calls")},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert "现场有人持刀" in client.get(f"/hall/calls/{answered}").text
+    missed = client.get("/hall/missed")
+    assert missed.status_code == 200 and "13800001111" in missed.text
+    wall = client.get("/hall/wall")
+    assert wall.status_code == 200 and "话务大屏" in wall.text and 'http-equiv="refresh"' in wall.text
+    assert "接通率" in wall.text and "12345" in wall.text
+
+
+def test_pages_are_for_the_hall(client) -> None:  # type: ignore[no-untyped-def]
+    login(client, "housing_handler")
+    assert client.get("/hall/calls").status_code == 403
+    assert client.get("/hall/missed").status_code == 403

@@ -1,0 +1,44 @@
+"""`hotline hotlines import | route` on the test database."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from hotline.cli import app
+from hotline.config import Settings
+
+
+@pytest.fixture()
+def runner(settings: Settings, engine: object, org: object, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("HOTLINE_ENVIRONMENT", "test")
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", "test-secret")
+    return CliRunner()
+
+
+def test_import_is_idempotent_and_prints_a_summary(runner: CliRunner) -> None:
+    r = runner.invoke(app, ["hotlines", "import", "--city", "南京市"])
+    assert r.exit_code == 0, r.output
+    assert "新登记 32 条" in r.output and "+ 南京市 12366 全国税务系统统一电话" in r.output
+    assert "待管理员补充登记" in r.output and "供水服务热线" in r.output
+    r = runner.invoke(app, ["hotlines", "import", "--city", "南京市"])
+    assert r.exit_code == 0 and "新登记 0 条" in r.output and "没有任何改动" in r.output
+    r = runner.invoke(app, ["hotlines", "import"])
+    assert "新登记 15 条" in r.output and "已存在未改动 32 条" in r.output
+
+
+def test_import_errors_in_chinese(runner: CliRunner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = runner.invoke(app, ["hotlines", "import", "--city", "北京市"])
+    assert r.exit_code == 2 and "清单中没有北京市" in r.output
+    r = runner.invoke(app, ["hotlines", "import", "--file", str(tmp_path / "none.json")])
+    assert r.exit_code == 2 and "无法读取热线清单文件" in r.output
+
+
+def test_route_dry_run(runner: CliRunner) -> None:
+    runner.invoke(app, ["hotlines", "import"])
+    r = runner.invoke(app, ["hotlines", "route", "12333", "--city", "宿迁市", "--zone", "12333"])
+    assert r.exit_code == 0, r.output
+    assert "business_zone:12333" in r.output and "业务专区有人值守" in r.output
+    r = runner.invoke(app, ["hotlines", "route", "12345", "--blacklisted", "--new-matter"])
+    assert "12345综合座席" in r.output and "新诉求" in r.output

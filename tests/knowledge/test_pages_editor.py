@@ -1,0 +1,225 @@
+"""Knowledge editors' and reviewers' pages: the home with its expiry lists, the list and its
+filters, drafting through the form (CSRF included), review decisions, versions and diffs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.knowledge.models import Article
+from tests.conftest import START
+from tests.test_pages import login, post_page
+
+FORM = {
+    "questions": "住房公积金怎么提取？",
+    "phrasings": "公积金能取出来吗\n怎么把公积金取出来用",
+    "answer": "职工购买自住住房，可以申请提取住房公积金。",
+    "policy_basis": "《住房公积金管理条例》第二十四条",
+    "policy_source": "国务院令第350号",
+    "category_code": "",
+    "audience": "public",
+    "tags": "公积金、提取",
+}
+
+
+@dataclass(frozen=True)
+class Snap:
+    id: int
+    key: str
+    status: str
+    owner_unit_id: int | None
+    published_version_id: int | None
+    version_count: int
+
+
+def _article(db: Session, key: str | None = None) -> Snap:
+    """The newest (or the named) article as plain values; the read transaction ends at once (SQLite)."""
+    stmt = select(Article).order_by(Article.id.desc())
+    if key:
+        stmt = stmt.where(Article.key == key)
+    a = db.execute(stmt).scalars().first()
+    assert a is not None
+    snap = Snap(a.id, a.key, a.status, a.owner_unit_id, a.published_version_id, a.version_count)
+    db.rollback()
+    return snap
+
+
+def test_pages_render_per_role(client: TestClient) -> None:
+    login(client, "editor")
+    r = client.get("/", follow_redirects=False)
+    assert r.headers["location"] == "/kb"
+    page = client.get("/kb")
+    assert page.status_code == 200
+    assert "知识库工作台" in page.text and "即将到期 / 已过期" in page.text and 'href="/kb"' in page.text
+    assert "新建知识条目" in page.text
+    for url in ("/kb/articles", "/kb/review", "/kb/reports", "/kb/new", "/knowledge"):
+        assert client.get(url).status_code == 200, url
+    assert "知识库还没有条目" in client.get("/kb/articles").text
+    assert "审核队列为空" in client.get("/kb/review").text
+
+
+def test_operator_gets_lookup_not_workspace(client: TestClient) -> None:
+    login(client, "operator")
+    page = client.get("/hall/intake")
+    assert 'href="/knowledge"' in page.text and 'href="/kb"' not in page.text
+    r = client.get("/kb")
+    assert r.status_code == 403 and "无权访问" in r.text
+    assert client.get("/knowledge").status_code == 200
+
+
+def test_draft_submit_review_publish_through_forms(client: TestClient, db: Session) -> None:
+    login(client, "housing_handler")
+    r = post_page(client, "/kb/new", "/kb/new", {**FORM, "intent": "save"})
+    assert r.status_code == 303, r.text
+    article = _article(db)
+    assert article.status == "draft" and article.owner_unit_id is not None
+    page = client.get(r.headers["location"])
+    assert "住房公积金怎么提取" in page.text and "提交审核" in page.text
+    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/submit", {"comment": ""})
+    assert r.status_code == 303
+    assert _article(db).status == "in_review"
+
+    client.cookies.clear()
+    login(client, "supervisor")
+    queue = client.get("/kb/review")
+    assert article.key in queue.text and "通过并发布" in queue.text
+    # Returning needs a comment: the service's message is shown beside the form.
+    r = post_page(client, "/kb/review", f"/kb/articles/{article.id}/return", {"comment": ""})
+    assert r.status_code == 422 and "退回修改必须填写审核意见" in r.text
+    r = post_page(client, "/kb/review", f"/kb/articles/{article.id}/approve", {"comment": "同意", "back": "/kb/review"})
+    assert r.status_code == 303 and r.headers["location"] == "/kb/review"
+    assert _article(db).status == "approved" and _article(db).published_version_id is not None
+
+
+def test_forms_need_the_csrf_token(client: TestClient, db: Session) -> None:
+    login(client, "editor")
+    r = client.post("/kb/new", data=FORM, follow_redirects=False)
+    assert r.status_code == 403 and "安全校验未通过" in r.text
+    assert db.execute(select(Article)).first() is None
+    db.rollback()
+
+
+def test_form_errors_are_chinese_and_keep_the_input(client: TestClient) -> None:
+    login(client, "editor")
+    r = post_page(client, "/kb/new", "/kb/new", {**FORM, "answer": "", "expires_on": "2026-10-01",
+                                                 "valid_from": "2026-12-01"})
+    assert r.status_code == 422
+    assert "保存未成功" in r.text and "住房公积金怎么提取" in r.text
+
+
+def test_own_version_cannot_be_reviewed(client: TestClient, db: Session) -> None:
+    login(client, "editor")
+    r = post_page(client, "/kb/new", "/kb/new", {**FORM, "intent": "submit"})
+    assert r.status_code == 303
+    article = _article(db)
+    assert article.status == "in_review"
+    page = client.get(f"/kb/articles/{article.id}")
+    assert "这是您起草的版本" in page.text
+    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/approve", {"comment": "好"})
+    assert r.status_code == 403 and "不能审核自己起草的版本" in r.text
+
+
+def test_revision_history_and_diff(client: TestClient, db: Session, publish: Callable[..., Article]) -> None:
+    article = _article(db, publish().key)
+    login(client, "housing_handler")
+    edit = client.get(f"/kb/articles/{article.id}/edit")
+    assert edit.status_code == 200 and "住房公积金管理条例" in edit.text
+    r = post_page(client, f"/kb/articles/{article.id}/edit", f"/kb/articles/{article.id}/edit",
+                  {**FORM, "answer": "提取住房公积金可在网上服务大厅办理。", "change_note": "增加网上渠道"})
+    assert r.status_code == 303
+    fresh = _article(db, article.key)
+    assert fresh.version_count == 2 and fresh.status == "draft" and fresh.published_version_id is not None
+    page = client.get(f"/kb/articles/{article.id}")
+    assert "在用版本：第 1 版" in page.text and "第 2 版（草稿）" in page.text
+    diff = client.get(f"/kb/articles/{article.id}/diff?from=1&to=2")
+    assert diff.status_code == 200
+    assert re.search(r'kb-diff-add".*提取住房公积金可在网上服务大厅办理。', diff.text)
+    assert re.search(r'kb-diff-del".*职工购买、建造', diff.text)
+
+
+def test_withdraw_then_restore(client: TestClient, db: Session, publish: Callable[..., Article]) -> None:
+    article = _article(db, publish().key)
+    login(client, "housing_manager")
+    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/withdraw", {"comment": "政策废止"})
+    assert r.status_code == 303
+    assert _article(db, article.key).status == "withdrawn"
+    page = client.get(f"/kb/articles/{article.id}")
+    assert "恢复此版" in page.text
+    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": "1"})
+    assert r.status_code == 303
+    fresh = _article(db, article.key)
+    assert fresh.status == "draft" and fresh.version_count == 2
+
+
+def test_home_lists_expiring_and_expired(client: TestClient, db: Session, rt, publish) -> None:  # type: ignore[no-untyped-def]
+    soon = _article(db, publish(questions=["居住证怎么办理？"], expires_at=START + timedelta(days=10)).key)
+    later = _article(db, publish(questions=["养老保险怎么缴费？"], expires_at=START + timedelta(days=200)).key)
+    gone = _article(db, publish(questions=["老年卡在哪里办？"], expires_at=START + timedelta(days=1)).key)
+    from hotline.knowledge import service
+
+    rt.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
+    assert service.expire_due(db, rt) == 1
+    db.rollback()
+    login(client, "editor")
+    page = client.get("/kb")
+    expiring = page.text.split('id="expiring"')[1].split('id="expired"')[0]
+    expired = page.text.split('id="expired"')[1].split('id="reports"')[0]
+    assert soon.key in expiring and later.key not in expiring and gone.key not in expiring
+    assert gone.key in expired
+    listed = client.get("/kb/articles?expiring=1").text
+    assert soon.key in listed and later.key not in listed
+    # A unit's staff are shown their own unit's answers to maintain, not every unit's.
+    for user, sees in (("housing_handler", True), ("market_handler", False)):
+        client.cookies.clear()
+        login(client, user)
+        expiring = client.get("/kb").text.split('id="expiring"')[1].split('id="expired"')[0]
+        assert (soon.key in expiring) is sees, user
+
+
+def test_list_filters_pagination_and_export(client: TestClient, db: Session, rt, org, publish) -> None:  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from hotline.knowledge import service
+    from hotline.knowledge.schemas import ArticleCreate
+    from tests.knowledge.conftest import article_data
+
+    for i in range(22):
+        publish(key=f"GJJ-{i:02d}", questions=[f"公积金问题{i:02d}"])
+    service.create(db, rt, actor=org.actor("market_handler"),
+                   data=ArticleCreate(**article_data(key="SC-1", questions=["营业执照怎么办理？"],
+                                                     category_code="0401")))
+    reported = _article(db, "GJJ-03")
+    service.report_error(db, rt, actor=org.actor("operator"), article_id=reported.id, text="电话号码已变")
+    db.rollback()
+    login(client, "editor")
+    first = client.get("/kb/articles")
+    assert "共 23 条" in first.text and 'rel="next"' in first.text
+    assert first.text.count('class="kb-row"') == 20
+    second = client.get("/kb/articles?page=2")
+    assert second.text.count('class="kb-row"') == 3
+    assert 'data-key="SC-1"' in client.get("/kb/articles?status=draft").text
+    assert 'data-key="SC-1"' not in client.get("/kb/articles?status=approved").text
+    by_unit = client.get(f"/kb/articles?unit={org.units['market'].id}")
+    assert 'data-key="SC-1"' in by_unit.text and "共 1 条" in by_unit.text
+    assert "共 1 条" in client.get("/kb/articles?category=0401").text
+    assert 'data-key="GJJ-07"' in client.get("/kb/articles?q=问题07").text
+    flagged = client.get("/kb/articles?flagged=1")
+    assert 'data-key="GJJ-03"' in flagged.text and "共 1 条" in flagged.text
+    empty = client.get("/kb/articles?q=没有这个标题")
+    assert "没有符合条件的知识条目" in empty.text and "清除条件" in empty.text
+    r = client.get("/kb/articles/export.xlsx?status=approved")
+    assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment")
+    ws = load_workbook(BytesIO(r.content)).active
+    assert ws.max_row == 23 and ws["A1"].value == "编号"
+    # A unit's handler sees only what the rules let them: their own drafts and published answers.
+    client.cookies.clear()
+    login(client, "housing_handler")
+    assert 'data-key="SC-1"' not in client.get("/kb/articles").text

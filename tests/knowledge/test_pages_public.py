@@ -1,0 +1,118 @@
+"""The public knowledge page (no login): search, categories, reading one answer, 查漏纠错; drafts,
+internal answers and expired ones never show. And the staff lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.clock import FixedClock
+from hotline.knowledge import service
+from hotline.knowledge.models import Article, ArticleReport
+from hotline.knowledge.schemas import ArticleCreate
+from hotline.runtime import Runtime
+from tests.conftest import START
+from tests.factories import Org
+from tests.knowledge.conftest import article_data
+from tests.test_pages import csrf_of, login, post_page
+
+INTERNAL = {"questions": ["话务员内部：公积金提取热点口径"], "phrasings": [], "audience": "internal",
+            "answer": "内部口径：公积金提取问题先核实缴存城市。", "key": "INT-1"}
+
+
+def _setup(db: Session, rt: Runtime, org: Org, publish: Callable[..., Article]) -> dict[str, str]:
+    keys = {"public": publish(key="GJJ-1").key, "internal": publish(**INTERNAL).key}
+    draft = service.create(db, rt, actor=org.actor("housing_handler"),
+                           data=ArticleCreate(**article_data(key="GJJ-DRAFT", questions=["公积金提取新规草稿"],
+                                                             answer="草稿答复：尚未审核的公积金内容。")))
+    keys["draft"] = draft.key
+    db.rollback()
+    return keys
+
+
+def test_public_pages_show_only_published_public_answers(client: TestClient, db: Session, rt: Runtime, org: Org,
+                                                         publish: Callable[..., Article]) -> None:
+    keys = _setup(db, rt, org, publish)
+    home = client.get("/public/kb")
+    assert home.status_code == 200 and "政策问答" in home.text
+    assert "/public/kb/GJJ-1" in home.text and "INT-1" not in home.text and "GJJ-DRAFT" not in home.text
+    assert "按类别浏览" in home.text and "/public/kb?category=0301" in home.text
+    found = client.get("/public/kb", params={"q": "公积金怎么取出来"})
+    assert found.status_code == 200 and 'data-key="GJJ-1"' in found.text and "<mark>" in found.text
+    assert "INT-1" not in found.text and "GJJ-DRAFT" not in found.text and "草稿答复" not in found.text
+    assert 'data-kind="answer"' in found.text and "智能客服" in found.text
+    none = client.get("/public/kb", params={"q": "火星移民签证"})
+    assert "没有找到相关答复" in none.text
+    assert 'data-kind="abstain"' in none.text and "没有找到能可靠回答" in none.text
+    page = client.get(f"/public/kb/{keys['public']}")
+    assert page.status_code == 200 and "请携带身份证" in page.text and "国务院令第350号" in page.text
+    for hidden in (keys["internal"], keys["draft"], "NO-SUCH"):
+        r = client.get(f"/public/kb/{hidden}")
+        assert r.status_code == 404 and "不存在或已下线" in r.text, hidden
+    by_category = client.get("/public/kb", params={"category": "0301"})
+    assert 'data-key="GJJ-1"' in by_category.text
+
+
+def test_expired_answers_leave_the_public_page(client: TestClient, clock: FixedClock,
+                                               publish: Callable[..., Article]) -> None:
+    key = publish(key="SOON-1", expires_at=START + timedelta(days=3)).key
+    assert client.get(f"/public/kb/{key}").status_code == 200
+    clock.advance(timedelta(days=4))  # past the expiry, before any sweep
+    assert client.get(f"/public/kb/{key}").status_code == 404
+    assert f"/public/kb/{key}" not in client.get("/public/kb").text
+    assert 'data-key="SOON-1"' not in client.get("/public/kb", params={"q": "公积金怎么提取"}).text
+
+
+def test_public_error_report_reaches_the_owner(client: TestClient, db: Session,
+                                               publish: Callable[..., Article]) -> None:
+    key = publish(key="GJJ-1").key
+    r = client.post(f"/public/kb/{key}/report", data={"text": "网点地址已经变了"}, follow_redirects=False)
+    assert r.status_code == 403  # no CSRF token
+    r = post_page(client, f"/public/kb/{key}", f"/public/kb/{key}/report", {"text": "错"})
+    assert r.status_code == 422 and "问题说明" in r.text
+    r = post_page(client, f"/public/kb/{key}", f"/public/kb/{key}/report",
+                  {"text": "网点地址已经变了", "contact": "13900000000"})
+    assert r.status_code == 303 and r.headers["location"] == f"/public/kb/{key}"
+    assert "感谢您的反馈" in client.get(r.headers["location"]).text
+    report = db.execute(select(ArticleReport)).scalars().one()
+    report_id, reporter = report.id, report.reporter_name
+    db.rollback()
+    assert reporter  # the public reporter, as the service names it
+
+    login(client, "housing_handler")
+    listed = client.get("/kb/reports")
+    assert "网点地址已经变了" in listed.text
+    r = post_page(client, "/kb/reports", f"/kb/reports/{report_id}/answer",
+                  {"answer": "已核实，将更新网点地址", "accepted": "yes", "back": "/kb/reports"})
+    assert r.status_code == 303
+    answered = db.execute(select(ArticleReport.status, ArticleReport.accepted)).one()
+    flags = db.execute(select(Article.flags).where(Article.key == key)).scalar_one()
+    db.rollback()
+    assert tuple(answered) == ("answered", True) and "error_reported" not in flags
+
+
+def test_staff_lookup_includes_internal_answers(client: TestClient, db: Session, rt: Runtime, org: Org,
+                                                publish: Callable[..., Article]) -> None:
+    _setup(db, rt, org, publish)
+    login(client, "operator")
+    page = client.get("/knowledge", params={"q": "公积金提取口径"})
+    assert page.status_code == 200
+    assert 'data-key="INT-1"' in page.text and 'data-key="GJJ-1"' in page.text
+    assert "GJJ-DRAFT" not in page.text and "完整答复口径" in page.text
+    assert csrf_of(client, "/knowledge")  # the page carries the session's token for the logout form
+
+
+def test_public_reports_are_limited_per_client(client: TestClient, publish: Callable[..., Article]) -> None:
+    key = publish(key="GJJ-1").key
+    token = csrf_of(client, f"/public/kb/{key}")
+    for i in range(20):
+        r = client.post(f"/public/kb/{key}/report", data={"text": f"第{i}条反馈内容", "csrf_token": token},
+                        follow_redirects=False)
+        assert r.status_code == 303, (i, r.text)
+    r = client.post(f"/public/kb/{key}/report", data={"text": "再来一条反馈", "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 429 and "尝试次数过多" in r.text

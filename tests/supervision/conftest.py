@@ -1,0 +1,87 @@
+"""Supervision fixtures: its tables emptied after each test (before the root conftest empties the
+ticket tables they point at); helpers to open tickets through the real ticket service and to run
+scheduler passes on the test clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db import make_session_factory
+from hotline.runtime import Runtime
+from hotline.supervision.jobs import PassReport, run_pass
+from hotline.supervision.models import (
+    Finding,
+    Meeting,
+    MeetingTicket,
+    MeetingUnit,
+    Notification,
+    OrderEscalation,
+    Reminder,
+    SchedulerRun,
+    SchedulerState,
+    SupervisionOrder,
+)
+from hotline.tickets import service as tickets
+from hotline.tickets.enums import Action
+from hotline.tickets.models import Ticket
+from hotline.tickets.schemas import ActionIn, TicketCreate
+from tests.factories import Org, intake
+
+SUPERVISION_TABLES = (Notification, OrderEscalation, SupervisionOrder, Reminder, Finding, MeetingTicket, MeetingUnit,
+                      Meeting, SchedulerRun, SchedulerState)
+
+
+@pytest.fixture(autouse=True)
+def _clean_supervision(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine: Engine = request.getfixturevalue("engine")
+    with engine.begin() as conn:
+        for table in SUPERVISION_TABLES:
+            conn.execute(delete(table))
+
+
+@pytest.fixture()
+def sf(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture()
+def run(sf: sessionmaker[Session], rt: Runtime, db: Session) -> Callable[[], PassReport]:
+    def once() -> PassReport:
+        db.rollback()  # SQLite: the test's own session must not hold the write lock
+        report = run_pass(sf, rt, mode="test")
+        assert report.ok, report.errors
+        return report
+
+    return once
+
+
+@pytest.fixture()
+def open_ticket(db: Session, rt: Runtime, org: Org) -> Callable[..., Ticket]:
+    """Register and dispatch a ticket now (the test clock) to a unit; returns it committed."""
+
+    def make(unit: str = "housing", assisting: tuple[str, ...] = (), **overrides: Any) -> Ticket:
+        data = intake(**overrides)
+        data["dispatch"] = {"lead_unit_id": org.units[unit].id,
+                            "assisting_unit_ids": [org.units[u].id for u in assisting]}
+        ticket, _ = tickets.register(db, rt, actor=org.actor("operator"), data=TicketCreate(**data))
+        return ticket
+
+    return make
+
+
+@pytest.fixture()
+def act(db: Session, rt: Runtime, org: Org) -> Callable[..., Ticket]:
+    def do(ticket: Ticket, who: str, action: str, **params: Any) -> Ticket:
+        return tickets.act(db, rt, actor=org.actor(who), ticket_id=ticket.id, action=Action(action),
+                           params=ActionIn(**params))
+
+    return do

@@ -1,0 +1,126 @@
+"""The supervision API through the app's client: manual orders, escalate, close, Excel, meetings and
+interviews, findings by unit, the inbox and the scheduler's log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from tests.factories import intake
+
+API = "/api/v1/supervision"
+
+
+def dispatched(client, as_user, unit_id: int, **overrides) -> dict:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/tickets", headers=as_user("operator"),
+                    json=intake(dispatch={"lead_unit_id": unit_id}, **overrides))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_manual_order_escalate_close_and_export(client, as_user, org) -> None:
+    t = dispatched(client, as_user, org.units["housing"].id)
+    body = {"ticket_number": t["number"], "reason": "群众反映强烈，请加快办理", "days": 3}
+    # Only supervisors issue orders; units and dispatchers cannot.
+    assert client.post(f"{API}/orders", headers=as_user("dispatcher"), json=body).status_code == 409
+    assert client.post(f"{API}/orders", headers=as_user("housing_manager"), json=body).status_code == 409
+    r = client.post(f"{API}/orders", headers=as_user("supervisor"), json=body)
+    assert r.status_code == 201, r.text
+    order = r.json()
+    assert order["level"] == 1 and order["source"] == "manual" and order["unit_name"] == "市房产局"
+    assert order["due_at"].startswith("2026-11-05")  # 3 working days from Mon 2 Nov
+    # Too short a reason: a clear Chinese message.
+    r = client.post(f"{API}/orders", headers=as_user("supervisor"), json={**body, "reason": "快"})
+    assert r.status_code == 422
+
+    r = client.post(f"{API}/orders/{order['id']}/escalate", headers=as_user("supervisor"), json={"note": "单位未反馈"})
+    assert r.status_code == 200 and r.json()["level"] == 2
+    assert r.json()["escalations"][0]["audience"] == "manager"
+    r = client.post(f"{API}/orders/{order['id']}/close", headers=as_user("supervisor"),
+                    json={"outcome": "单位已反馈处理计划，督办结束"})
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    r = client.post(f"{API}/orders/{order['id']}/escalate", headers=as_user("supervisor"), json={"note": "再升级"})
+    assert r.status_code == 409 and "已办结" in r.json()["message"]
+
+    # The ticket's timeline shows both 督办 events; the unit's manager got the order and the escalation.
+    ev = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("supervisor")).json()
+    assert [e["action"] for e in ev].count("supervise") == 2
+    inbox = client.get(f"{API}/notifications", headers=as_user("housing_manager")).json()
+    assert inbox["total"] == 2
+    assert client.get(f"{API}/notifications", headers=as_user("housing_handler")).json()["total"] == 1
+
+    # A unit sees its own orders only; another unit sees none.
+    assert client.get(f"{API}/orders", headers=as_user("housing_handler")).json()["total"] == 1
+    assert client.get(f"{API}/orders", headers=as_user("market_handler")).json()["total"] == 0
+    assert client.get(f"{API}/orders/{order['id']}", headers=as_user("market_handler")).status_code == 403
+
+    r = client.get(f"{API}/orders.xlsx", headers=as_user("supervisor"))
+    assert r.status_code == 200
+    ws = load_workbook(BytesIO(r.content)).active
+    assert ws["A1"].value == "督办单号" and ws["B2"].value == t["number"] and ws["G2"].value == "已办结"
+
+
+def test_orders_respect_the_data_scope(client, as_user, org) -> None:
+    dispatched(client, as_user, org.units["housing"].id, jurisdiction_code="320104", address="秦淮区中华路1号")
+    t = dispatched(client, as_user, org.units["housing"].id)
+    for ticket in client.get("/api/v1/tickets", headers=as_user("supervisor")).json()["items"]:
+        client.post(f"{API}/orders", headers=as_user("supervisor"),
+                    json={"ticket_id": ticket["id"], "reason": "请加快办理并反馈"})
+    assert client.get(f"{API}/orders", headers=as_user("supervisor")).json()["total"] == 2
+    mine = client.get(f"{API}/orders", headers=as_user("xuanwu_viewer")).json()
+    assert mine["total"] == 1 and mine["items"][0]["ticket_number"] == t["number"]
+
+
+def test_meetings_and_interviews(client, as_user, org) -> None:
+    t = dispatched(client, as_user, org.units["market"].id)
+    body = {"kind": "interview", "title": "约谈市市场监管局", "topic": "多次不当退单",
+            "held_at": "2026-11-05T09:00:00+08:00", "location": "12345中心会议室", "host": "中心主任",
+            "attendees": ["市市场监管局 王副局长", "12345中心 李科长"],
+            "unit_ids": [org.units["market"].id], "ticket_numbers": [t["number"]]}
+    assert client.post(f"{API}/meetings", headers=as_user("analyst"), json=body).status_code == 403
+    r = client.post(f"{API}/meetings", headers=as_user("supervisor"), json={**body, "unit_ids": []})
+    assert r.status_code == 422 and "被约谈单位" in r.json()["message"]
+    r = client.post(f"{API}/meetings", headers=as_user("supervisor"), json={**body, "ticket_numbers": ["NJ0"]})
+    assert r.status_code == 404
+    r = client.post(f"{API}/meetings", headers=as_user("supervisor"), json=body)
+    assert r.status_code == 201, r.text
+    m = r.json()
+    assert m["kind_label"] == "约谈" and m["tickets"][0]["number"] == t["number"] and m["status"] == "scheduled"
+    r = client.post(f"{API}/meetings/{m['id']}/outcome", headers=as_user("supervisor"),
+                    json={"outcome": "单位承认问题，承诺一周内整改", "follow_up": "每周报送整改进展"})
+    assert r.status_code == 200 and r.json()["status"] == "concluded"
+    listed = client.get(f"{API}/meetings?kind=interview", headers=as_user("analyst")).json()
+    assert listed["total"] == 1
+    assert client.get(f"{API}/meetings?kind=coordination", headers=as_user("analyst")).json()["total"] == 0
+    inbox = client.get(f"{API}/notifications", headers=as_user("market_manager")).json()
+    assert inbox["items"][0]["kind"] == "meeting"
+
+
+def test_scheduler_run_findings_and_inbox(client, as_user, org, clock) -> None:
+    t = dispatched(client, as_user, org.units["market"].id, kind="consultation")
+    client.post(f"/api/v1/tickets/{t['id']}/actions/return", headers=as_user("market_manager"),
+                json={"reason": "不属于本单位职责范围"})
+    client.post(f"/api/v1/tickets/{t['id']}/actions/refuse_return", headers=as_user("dispatcher"),
+                json={"reason": "属于本单位职责"})
+    clock.advance(timedelta(days=5))
+    assert client.post(f"{API}/scheduler/run", headers=as_user("analyst")).status_code == 403
+    r = client.post(f"{API}/scheduler/run", headers=as_user("supervisor"))
+    assert r.status_code == 200, r.text
+    assert r.json()["counts"]["findings"] == 1 and r.json()["counts"]["orders"] == 1
+    runs = client.get(f"{API}/scheduler/runs", headers=as_user("analyst")).json()
+    assert runs[0]["mode"] == "manual" and runs[0]["status"] == "ok"
+    by_unit = client.get(f"{API}/findings/by-unit", headers=as_user("analyst")).json()
+    assert by_unit == [{"unit_id": org.units["market"].id, "unit_name": "市市场监管局",
+                        "counts": {"improper_return": 1, "buck_passing": 0, "false_reply": 0}, "total": 1}]
+    found = client.get(f"{API}/findings?kind=improper_return", headers=as_user("analyst")).json()
+    assert found["items"][0]["ticket_number"] == t["number"]
+
+    inbox = client.get(f"{API}/notifications?unread=true", headers=as_user("market_handler")).json()
+    assert inbox["total"] == 1 and inbox["items"][0]["kind"] == "order"
+    nid = inbox["items"][0]["id"]
+    # Another unit cannot mark it read.
+    assert client.post(f"{API}/notifications/{nid}/read", headers=as_user("housing_handler")).json()["marked"] == 0
+    assert client.post(f"{API}/notifications/{nid}/read", headers=as_user("market_handler")).json()["marked"] == 1
+    assert client.get(f"{API}/notifications?unread=true", headers=as_user("market_handler")).json()["total"] == 0

@@ -1,0 +1,99 @@
+"""Seat planning through the API, the CLI and the page; a forecast from history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from hotline.cli import app as cli_app
+from hotline.clock import FixedClock
+from hotline.runtime import Runtime
+from hotline.tickets import service as tickets
+from hotline.tickets.schemas import TicketCreate
+from hotline.workforce import history
+from tests.factories import Org, intake
+from tests.test_pages import login
+
+BASE = "/api/v1/workforce/plan"
+
+
+def test_api_plan(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:
+    r = client.post(BASE, json={"source": "demo", "aht": 240, "population": 9.3e6}, headers=as_user("analyst"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["intervals"] == 336 and body["jilin"] == {"population": 9.3e6, "seats": 140, "operators": 420}
+    assert body["peak_seats"] == max(row["seats"] for row in body["rows"]) and body["simulation"] is None
+    given = {"intervals": [{"label": "周一 09:00", "calls": 360}, {"label": "周一 09:30", "calls": 0}], "aht": 240,
+             "patience": None, "simulate": {"patience": "none", "replications": 1}}
+    r = client.post(BASE, json=given, headers=as_user("supervisor"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [row["seats"] for row in body["rows"]][1] == 1 and body["simulation"]["rows"][0]["seats"] >= 49
+    r = client.post(BASE, json={"source": "demo", "aht": 0}, headers=as_user("analyst"))
+    assert r.status_code == 422 and "平均处理时长" in r.json()["message"]
+    r = client.post(BASE, json={"intervals": [{"label": "x", "calls": -1}], "aht": 240}, headers=as_user("analyst"))
+    assert r.status_code == 422 and "无效" in r.json()["message"]
+    assert client.post(BASE, json={"source": "demo", "aht": 240}, headers=as_user("operator")).status_code == 403
+
+
+def test_history_forecast_from_phone_tickets(db: Session, rt: Runtime, org: Org, clock: FixedClock) -> None:
+    # Three phone tickets on two Mondays at 10:0x, one web ticket (not a call): 8 weeks averaged.
+    start = clock.now()
+    for weeks_back in (1, 1, 2):
+        clock.set(start - timedelta(weeks=weeks_back, minutes=-5))
+        tickets.register(db, rt, actor=org.actor("operator"), data=TicketCreate(**intake()))
+    tickets.register(db, rt, actor=org.actor("operator"), data=TicketCreate(**intake(channel="web")))
+    clock.set(start)
+    h = history.from_history(db, now=clock.now(), weeks=8)
+    # No call records in this database: the phone tickets stand in for them.
+    assert h.source == "tickets" and len(h.intervals) == 336 and h.total == 3
+    monday_10 = next(i for i in h.intervals if i.label == "周一 10:00")
+    assert monday_10.calls == 3 / 8
+
+
+def test_cli(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "plan.xlsx"
+    r = runner.invoke(cli_app, ["seats", "plan", "--demo-week", "--aht", "240", "--population", "9.3e6",
+                                "--xlsx", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "峰值座席" in r.output and "吉林标准" in r.output and "座席 140，话务员 420 人" in r.output
+    sheets = load_workbook(out).sheetnames
+    assert sheets == ["汇总", "分时段测算"]
+    csv = tmp_path / "f.csv"
+    csv.write_text("interval,calls\n周一 09:00,360\n周一 09:30,200\n", encoding="utf-8")
+    r = runner.invoke(cli_app, ["seats", "plan", "--forecast", str(csv), "--aht", "240", "--simulate",
+                                "--patience", "0", "--replications", "1"])
+    assert r.exit_code == 0, r.output
+    assert "2 个时段" in r.output and "仿真（1 次" in r.output
+    r = runner.invoke(cli_app, ["seats", "plan", "--demo-week", "--aht", "240", "--target-sl", "1.5"])
+    assert r.exit_code == 2 and "服务水平目标" in r.output
+    r = runner.invoke(cli_app, ["seats", "plan", "--aht", "240"])
+    assert r.exit_code == 2 and "选择且只选择一个" in r.output
+
+
+def test_page(client: TestClient) -> None:
+    login(client, "analyst")
+    page = client.get("/workforce")
+    assert page.status_code == 200 and "<svg" in page.text and "峰值座席" in page.text and "吉林标准座席" in page.text
+    r = client.get("/workforce", params={"source": "demo", "aht": "abc"})
+    assert r.status_code == 400 and "平均处理时长须为数字" in r.text
+    r = client.get("/workforce", params={"source": "demo", "aht": "240", "demo_calls": "600", "simulate": "1"})
+    assert r.status_code == 200 and "仿真校核" in r.text
+    x = client.get("/workforce/plan.xlsx", params={"source": "demo", "aht": "240"})
+    assert x.status_code == 200 and load_workbook(BytesIO(x.content))["分时段测算"].max_row == 337
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post("/workforce", data={"csrf_token": csrf, "aht": "240", "csv": "周一 09:00,100\n周一 09:30,50\n"})
+    assert r.status_code == 200 and "上传的预测" in r.text
+    r = client.post("/workforce", data={"csrf_token": csrf, "aht": "240", "csv": "周一 08:30,5\n周一 09:00,很多\n"})
+    assert r.status_code == 422 and "不是数字" in r.text
+    client.cookies.clear()
+    login(client, "operator")
+    assert client.get("/workforce").status_code == 403
