@@ -10,24 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
+from hotline.cli_support import fail as _fail
+from hotline.cli_support import load_settings
+
 import_app = typer.Typer(help="导入历史数据", no_args_is_help=True)
 analytics_app = typer.Typer(help="数据分析：热点、预警、每月一题、诉求量", no_args_is_help=True)
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(2)
-
-
 def _session() -> Any:
-    from hotline.config import Settings
     from hotline.db import make_engine, make_session_factory
     from hotline.runtime import Runtime
 
-    try:
-        settings = Settings()
-    except Exception as exc:
-        raise _fail(f"配置错误：{exc}") from exc
+    settings = load_settings()
     return make_session_factory(make_engine(settings))(), Runtime.from_settings(settings)
 
 

@@ -12,23 +12,17 @@ from typing import Annotated, Any
 
 import typer
 
+from hotline.cli_support import fail as _fail
+from hotline.cli_support import load_settings
+
 assessment_app = typer.Typer(help="考核：汇总更新、排名、核对", no_args_is_help=True)
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(2)
-
-
 def _session() -> tuple[Any, Any]:
-    from hotline.config import Settings
     from hotline.db import make_engine, make_session_factory
     from hotline.runtime import Runtime
 
-    try:
-        settings = Settings()
-    except Exception as exc:  # pydantic's message names the variable
-        raise _fail(f"配置错误：{exc}") from exc
+    settings = load_settings()
     return Runtime.from_settings(settings), make_session_factory(make_engine(settings))()
 
 

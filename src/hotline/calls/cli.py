@@ -10,26 +10,10 @@ from typing import Annotated
 
 import typer
 
+from hotline.cli_support import fail as _fail
+from hotline.cli_support import open_session as _session
+
 calls_app = typer.Typer(help="话务：事件模拟、话务平台接口账号、话务指标", no_args_is_help=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(2)
-
-
-def _session():  # type: ignore[no-untyped-def]
-    from hotline.config import Settings
-    from hotline.db import make_engine, make_session_factory
-    from hotline.migrate import upgrade
-
-    try:
-        settings = Settings()
-    except Exception as exc:
-        raise _fail(f"配置错误：{exc}") from exc
-    engine = make_engine(settings)
-    upgrade(engine)
-    return settings, make_session_factory(engine)()
 
 
 @calls_app.command("simulate")

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from hotline.cli_support import fail as _fail
+
 dispatch_app = typer.Typer(help="派单智能：诉求类型与分类模型的训练、评估与预测", no_args_is_help=True)
 
 InputOpt = Annotated[list[Path], typer.Option("--input", help="labelled CSV file (repeat for several)")]
@@ -16,11 +18,6 @@ TitleOpt = Annotated[str | None, typer.Option("--title-col", help="title column 
 ContentOpt = Annotated[str | None, typer.Option("--content-col", help="content column (may be absent)")]
 LabelOpt = Annotated[str, typer.Option("--label-col", help="label column")]
 ModelOpt = Annotated[Path, typer.Option("--model", help="model file (.joblib)")]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(2)
 
 
 def _notes(notes: list[str]) -> None:

@@ -9,28 +9,10 @@ from typing import Annotated
 
 import typer
 
+from hotline.cli_support import fail as _fail
+from hotline.cli_support import open_session as _session
+
 hotlines_app = typer.Typer(help="热线归并：清单导入、查询、路由试算", no_args_is_help=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(2)
-
-
-def _session():  # type: ignore[no-untyped-def]
-    from hotline.config import Settings
-    from hotline.db import make_engine, make_session_factory
-    from hotline.migrate import current, upgrade
-
-    try:
-        settings = Settings()
-    except Exception as exc:  # pydantic's message names the variable
-        raise _fail(f"配置错误：{exc}") from exc
-    engine = make_engine(settings)
-    if current(engine) is None:
-        typer.echo("数据库为空，正在创建表结构（hotline db upgrade）…", err=True)
-        upgrade(engine)
-    return settings, make_session_factory(engine)()
 
 
 @hotlines_app.command("import")

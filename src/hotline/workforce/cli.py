@@ -12,12 +12,9 @@ from typing import Annotated
 
 import typer
 
+from hotline.cli_support import fail as _fail
+
 seats_app = typer.Typer(help="座席测算：Erlang C 与仿真校核", no_args_is_help=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(2)
 
 
 def _history(weeks: int):  # type: ignore[no-untyped-def]
