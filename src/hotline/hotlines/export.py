@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
+from hotline.excel import table_workbook
 from hotline.hotlines.schemas import LineOut
 
 MAX_ROWS = 10_000
@@ -19,27 +14,9 @@ COLUMNS: list[tuple[str, int]] = [
 
 
 def registry_workbook(rows: list[LineOut], *, title: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "热线归并清单"
-    ws.append([name for name, _ in COLUMNS])
-    fill = PatternFill("solid", fgColor="1B57A6")
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = fill
-        cell.alignment = Alignment(vertical="center")
-    for x in rows:
-        ws.append([
-            x.city, x.number, x.name, x.kind_label, x.mode_label, x.status_label, x.seats_label, x.owner_name or "",
-            x.transition_start.isoformat() if x.transition_start else "",
-            x.transition_end.isoformat() if x.transition_end else "", x.transition_prompt or "",
-            x.approval_document or "", x.source or "", x.note or "",
-        ])
-    for i, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    wb.properties.title = title
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return table_workbook(sheet="热线归并清单", title=title, columns=COLUMNS, rows=(
+        [x.city, x.number, x.name, x.kind_label, x.mode_label, x.status_label, x.seats_label, x.owner_name or "",
+         x.transition_start.isoformat() if x.transition_start else "",
+         x.transition_end.isoformat() if x.transition_end else "", x.transition_prompt or "",
+         x.approval_document or "", x.source or "", x.note or ""]
+        for x in rows))

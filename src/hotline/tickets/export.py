@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
-from hotline.clock import to_local
+from hotline.excel import local_minute, table_workbook
 from hotline.tickets.schemas import TicketSummary
 
 MAX_ROWS = 10_000
@@ -19,31 +13,9 @@ COLUMNS: list[tuple[str, int]] = [
 ]
 
 
-def _local(value: object) -> str:
-    return to_local(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""  # type: ignore[arg-type]
-
-
 def tickets_workbook(rows: list[TicketSummary], *, title: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "工单"
-    ws.append([name for name, _ in COLUMNS])
-    header_fill = PatternFill("solid", fgColor="1B57A6")
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="center")
-    for t in rows:
-        ws.append([
-            t.number, t.state_label, t.kind_label, t.category_name, t.title, t.requester_name or "",
-            t.requester_phone or "", t.jurisdiction or "", t.lead_unit or "", _local(t.created_at), _local(t.due_at),
-            t.deadline_label, t.remaining, "是" if t.is_enterprise else "",
-        ])
-    for i, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    wb.properties.title = title
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return table_workbook(sheet="工单", title=title, columns=COLUMNS, rows=(
+        [t.number, t.state_label, t.kind_label, t.category_name, t.title, t.requester_name or "",
+         t.requester_phone or "", t.jurisdiction or "", t.lead_unit or "", local_minute(t.created_at),
+         local_minute(t.due_at), t.deadline_label, t.remaining, "是" if t.is_enterprise else ""]
+        for t in rows))
