@@ -124,3 +124,16 @@ def test_drill_down_lists_the_tickets_behind_a_figure(flow: Flow, db, org) -> No
     rows, total = service.drill(db, actor=supervisor, unit_id=CENTRE_KEY, indicator=I.DIRECT_ANSWER,
                                 period=TWO_MONTHS, part="num")
     assert total == 1 and rows[0].ticket_id == t["t6"] and rows[0].action == "answer_directly"
+
+
+def test_the_scheduler_pass_keeps_the_facts_current(flow: Flow, db, engine, rt) -> None:  # type: ignore[no-untyped-def]
+    """The supervision scheduler's pass refreshes the assessment facts (events older than 30 s)."""
+    from hotline.db import make_session_factory
+    from hotline.supervision.jobs import run_pass
+
+    flow.new()
+    db.rollback()
+    flow.clock.advance(timedelta(minutes=1))
+    report = run_pass(make_session_factory(engine), flow.rt, mode="test")
+    assert report.counts["assessment"] == 2 and report.ok
+    assert run_pass(make_session_factory(engine), flow.rt, mode="test").counts["assessment"] == 0
