@@ -152,6 +152,10 @@ def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
     pop = client.get(f"/hall/calls/{answered}")
     assert pop.status_code == 200 and "13912340000" in pop.text and "110 公安报警" in pop.text
     assert "该号码的历史工单" in pop.text and "登记为工单" in pop.text
+    # Abuse of staff is reported from the call, with the caller and the call filled in.
+    assert f'href="/blacklist/abuse/new?phone=13912340000&amp;call_id={answered}"' in pop.text
+    abuse = client.get(f"/blacklist/abuse/new?phone=13912340000&call_id={answered}")
+    assert abuse.status_code == 200 and 'value="13912340000"' in abuse.text
     form = {k: v for k, v in intake().items() if isinstance(v, str)}
     form.pop("requester_phone", None)
     form.pop("occurred_at", None)
