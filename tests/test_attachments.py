@@ -3,6 +3,8 @@ handle the ticket, every download audited."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hotline.security.models import AuditEntry
@@ -142,3 +144,52 @@ def test_long_utf8_text_is_accepted() -> None:
 
     text = ("市民反映小区门口道路破损严重。" * 400).encode()  # 4 KB cut falls inside a character
     assert len(text) > 4096 and _looks_like(TYPES[".txt"], ".txt", text)
+
+
+def test_a_chunked_upload_is_refused_once_it_passes_the_limit(client, as_user, files_dir, monkeypatch) -> None:
+    """No Content-Length to check in advance: the body is counted as it arrives."""
+    tid = _ticket(client, as_user)
+    monkeypatch.setattr("hotline.app.MAX_UPLOAD_BYTES", 1024 * 1024)
+    boundary = "b0undary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n"
+            "Content-Type: application/pdf\r\n\r\n").encode()
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield head + PDF
+        for _ in range(24):
+            yield bytes(64 * 1024)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    r = client.post(f"/api/v1/tickets/{tid}/attachments", content=chunks(),
+                    headers=as_user("operator", **{"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+    assert r.status_code == 413 and "上限 1 MB" in r.json()["message"], r.text
+    assert client.get(f"/api/v1/tickets/{tid}/attachments", headers=as_user("operator")).json() == []
+    assert not files_dir.exists() or not [p for p in files_dir.rglob("*") if p.is_file()]
+
+
+def test_the_limit_stops_reading_at_the_limit() -> None:
+    """The middleware itself: a 2 MB limit, 64 KB chunks — the app sees no chunk past the limit."""
+    from hotline.app import MAX_BODY_BYTES, LimitBody
+
+    chunk = bytes(64 * 1024)
+    pulled = 0
+    sent: list[dict] = []
+
+    async def receive():  # type: ignore[no-untyped-def]
+        nonlocal pulled
+        pulled += 1
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        sent.append(message)
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        while True:
+            await receive()
+
+    from hotline.errors_http import BodyTooLarge
+
+    scope = {"type": "http", "path": "/api/v1/tickets", "headers": []}
+    with pytest.raises(BodyTooLarge):
+        asyncio.run(LimitBody(app)(scope, receive, send))
+    assert pulled == MAX_BODY_BYTES // len(chunk) + 1

@@ -70,6 +70,9 @@ def test_bad_input_gets_clear_chinese_errors_and_writes_nothing(client, as_user,
     assert r.status_code == 422 and "JSON" in r.json()["message"]
     r = client.post(API, content=b"x" * (3 * 1024 * 1024), headers=as_user("operator"))
     assert r.status_code == 413 and "请求体过大" in r.json()["message"]
+    chunked = (b"x" * (256 * 1024) for _ in range(12))  # no Content-Length: counted as it arrives
+    r = client.post(API, content=chunked, headers=as_user("operator", **{"Content-Type": "application/json"}))
+    assert r.status_code == 413 and "请求体过大" in r.json()["message"]
     assert _count(db) == 0
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotline import __version__, errors_http
 from hotline.analytics.api import router as analytics_router
@@ -42,7 +41,11 @@ WEB_DIR = Path(__file__).parent / "web"
 
 
 class LimitBody:
-    """Refuse a declared body over MAX_BODY_BYTES (MAX_UPLOAD_BYTES for attachment uploads) with 413.
+    """Refuse a body over MAX_BODY_BYTES (MAX_UPLOAD_BYTES for attachment uploads) with 413.
+
+    A declared Content-Length over the limit is refused before anything is read. A chunked body
+    (no Content-Length) or one longer than declared is counted as it arrives: past the limit,
+    reading stops with errors_http.BodyTooLarge, so nothing beyond the limit is ever spooled.
     A plain ASGI middleware: the @app.middleware("http") form (BaseHTTPMiddleware) costs a task group
     and two streams per request."""
 
@@ -50,16 +53,26 @@ class LimitBody:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = Headers(scope=scope).get("content-length")
-            limit = MAX_UPLOAD_BYTES if scope["path"].endswith("/attachments") else MAX_BODY_BYTES
-            if length and length.isdigit() and int(length) > limit:
-                response = JSONResponse({"code": "body_too_large",
-                                         "message": f"请求体过大（上限 {limit // (1024 * 1024)} MB）"},
-                                        status_code=413)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = MAX_UPLOAD_BYTES if scope["path"].endswith("/attachments") else MAX_BODY_BYTES
+        length = Headers(scope=scope).get("content-length")
+        if length and length.isdigit() and int(length) > limit:
+            await errors_http.body_too_large_response(limit)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise errors_http.BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> FastAPI:

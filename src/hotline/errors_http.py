@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -21,6 +21,23 @@ FIELD_LABELS = {
     "number": "工单编号", "phone_last4": "手机号后四位", "username": "用户名", "password": "密码",
     "page": "页码", "page_size": "每页条数", "filename": "文件名", "size_bytes": "文件大小",
 }
+
+
+class BodyTooLarge(HTTPException):
+    """The body grew past the limit while it was read (a chunked upload, or more than declared).
+    An HTTPException so that FastAPI's body parsing passes it on instead of answering 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_too_large_message(limit))
+        self.limit = limit
+
+
+def _too_large_message(limit: int) -> str:
+    return f"请求体过大（上限 {limit // (1024 * 1024)} MB）"
+
+
+def body_too_large_response(limit: int) -> JSONResponse:
+    return JSONResponse({"code": "body_too_large", "message": _too_large_message(limit)}, status_code=413)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -68,6 +85,10 @@ def chinese_message(err: dict[str, Any]) -> str:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return body_too_large_response(exc.limit)
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status_code)
