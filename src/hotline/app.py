@@ -33,6 +33,7 @@ from hotline.tickets.api import router as tickets_router
 from hotline.tickets.attachments_api import router as attachments_router
 from hotline.tickets.categories import catalogue
 from hotline.web import pages
+from hotline.workdays.api import router as calendar_router
 from hotline.workforce.api import router as workforce_router
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -116,6 +117,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(supervision_router)
     app.include_router(assessment_router)
     app.include_router(analytics_router)
+    app.include_router(calendar_router)
     app.include_router(pages.router)
     supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

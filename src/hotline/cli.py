@@ -17,6 +17,7 @@ from hotline.hotlines.cli import hotlines_app
 from hotline.knowledge.cli import kb_app
 from hotline.reports.cli import report_command
 from hotline.supervision.cli import supervision_app, worker
+from hotline.workdays.cli import calendar_app
 from hotline.workforce.cli import seats_app
 
 app = typer.Typer(help="hotline12345 政务服务便民热线平台", no_args_is_help=True, add_completion=False)
@@ -35,6 +36,7 @@ app.command("worker")(worker)
 app.add_typer(blacklist_app, name="blacklist")
 app.add_typer(seats_app, name="seats")
 app.add_typer(assessment_app, name="assessment")
+app.add_typer(calendar_app, name="calendar")
 app.command("report")(report_command)
 
 

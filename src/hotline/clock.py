@@ -1,12 +1,19 @@
 """Time: an injectable clock, and working-day arithmetic on the official Chinese calendar.
 
 Working days come from `chinese_calendar` (State Council holidays and make-up workdays).
-A date beyond the years the package knows raises CalendarRangeError instead of guessing.
+The State Council publishes a year's arrangement in the autumn before it, and the package follows
+some time later; for that gap an administrator may enter the published arrangement of a year the
+package does not know yet (workdays/: the supplement). The package always wins for a year it knows.
+A date beyond both raises CalendarRangeError instead of guessing.
 """
 
 from __future__ import annotations
 
+import time as _time
+from collections.abc import Callable
+from functools import cache
 from datetime import UTC, date, datetime, time, timedelta
+from threading import Lock
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -26,7 +33,8 @@ class CalendarRangeError(DomainError):
         super().__init__(
             "calendar_out_of_range",
             f"日期 {day.isoformat()} 超出法定节假日日历已知范围（{first}—{last} 年），"
-            "无法按工作日计算时限，请升级 chinesecalendar 软件包",
+            "无法按工作日计算时限：请管理员在“节假日安排”中录入该年国务院公布的放假安排，"
+            "或升级 chinesecalendar 软件包",
         )
 
 
@@ -57,9 +65,64 @@ class FixedClock:
         self._at += delta
 
 
-def known_years() -> tuple[int, int]:
+# The supplement: {year: {day: is_workday}} for years the package does not know, as entered from the
+# State Council's notice; days not listed follow the week (Monday–Friday work). Loaded by the
+# application from its database (set_supplement_loader) and re-read at most every RELOAD_SECONDS,
+# so that every worker process sees a year entered in another one.
+Supplement = dict[int, dict[date, bool]]
+RELOAD_SECONDS = 30.0
+_supplement: Supplement = {}
+_loader: Callable[[], Supplement] | None = None
+_loaded_at = float("-inf")
+_lock = Lock()
+
+
+@cache
+def package_years() -> tuple[int, int]:
     years = {d.year for d in chinese_calendar.holidays}
     return min(years), max(years)
+
+
+def set_supplement_loader(loader: Callable[[], Supplement] | None) -> None:
+    """Where the supplement comes from (None: nowhere); it is read at the next need."""
+    global _loader, _loaded_at
+    with _lock:
+        _loader, _loaded_at = loader, float("-inf")
+        _supplement.clear()
+
+
+def reload_supplement() -> None:
+    """Read the supplement now (after a change in this process)."""
+    global _loaded_at
+    loader = _loader
+    fresh = loader() if loader else {}
+    with _lock:
+        _supplement.clear()
+        _supplement.update(fresh)
+        _loaded_at = _time.monotonic()
+
+
+def _supplement_year(year: int) -> dict[date, bool] | None:
+    if _loader is not None and _time.monotonic() - _loaded_at > RELOAD_SECONDS:
+        reload_supplement()
+    return _supplement.get(year)
+
+
+def supplement_years() -> list[int]:
+    """Years answered by the supplement (beyond the package's last year)."""
+    _supplement_year(0)  # refresh if due
+    last = package_years()[1]
+    return sorted(y for y in _supplement if y > last)
+
+
+def known_years() -> tuple[int, int]:
+    """First and last year with an official arrangement: the package's, extended by entered years
+    that follow it without a gap."""
+    first, last = package_years()
+    extra = set(supplement_years())
+    while last + 1 in extra:
+        last += 1
+    return first, last
 
 
 def to_local(at: datetime) -> datetime:
@@ -70,7 +133,10 @@ def is_workday(day: date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:
-        raise CalendarRangeError(day) from exc
+        special = _supplement_year(day.year) if day.year > package_years()[1] else None
+        if special is None:
+            raise CalendarRangeError(day) from exc
+        return special.get(day, day.weekday() < 5)
 
 
 def end_of_local_day(day: date) -> datetime:

@@ -121,6 +121,13 @@ def autocommit_execute(engine: Engine, statement: Any, params: dict[str, Any] | 
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on `engine`. A process works on one database, so its factory is also where the
+    clock reads the holiday arrangements entered for years the calendar package does not know
+    (every entry point — app, CLI, worker, demo — gets them without wiring of its own)."""
+    from hotline import clock
+    from hotline.workdays.service import loader
+
+    clock.set_supplement_loader(loader(engine))
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 

@@ -37,12 +37,14 @@ from hotline.tickets.models import (
     TicketCounter,
     TicketEvent,
 )
+from hotline.workdays.models import CalendarDay
 
 __all__ = [
     "AssessmentFact",
     "AssessmentState",
     "Exemption",
     "Call",
+    "CalendarDay",
     "CallEvent",
     "CallTransfer",
     "AbuseReport",

@@ -28,6 +28,7 @@ PAGE_MODULES = (
     "hotlines",
     "analytics",
     "assessment",
+    "workdays",
 )
 
 router = APIRouter(include_in_schema=False)
