@@ -171,3 +171,48 @@ def test_unit_manager_pages(client, flow: Flow, db) -> None:  # type: ignore[no-
     assert client.get("/dashboard").status_code == 403
     page = client.get("/", follow_redirects=True)
     assert "考核排名" in page.text and "领导看板" not in page.text
+
+
+def test_revoke_through_the_api_and_the_page(client, as_user, flow: Flow, db, rt, org) -> None:  # type: ignore[no-untyped-def]
+    from hotline.assessment import service
+    from hotline.assessment.indicators import ExemptionKind
+
+    t = _history(flow, db)
+    market = flow.unit("market")
+    ex = service.request_exemption(db, rt, actor=org.actor("dispatcher"), ticket_id=t["b"],
+                                   kind=ExemptionKind.UNREASONABLE, reason="诉求超出政策规定范围")
+    service.decide_exemption(db, rt, actor=org.actor("supervisor"), exemption_id=ex.id, approve=True, reason="同意")
+    url = f"/api/v1/assessment/exemptions/{ex.id}/revoke"
+    r = client.post(url, headers=as_user("market_manager"), json={"reason": "单位负责人想撤销"})
+    assert r.status_code == 403 and "督办员或系统管理员" in r.json()["message"]
+    r = client.post(url, headers=as_user("supervisor"), json={"reason": "撤销"})
+    assert r.status_code == 422 and "至少5个字" in r.json()["message"]
+    r = client.post(url, headers=as_user("supervisor"), json={"reason": "复核发现诉求合理，撤销豁免"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "revoked" and body["status_label"] == "已撤销"
+    assert body["revoke_reason"] == "复核发现诉求合理，撤销豁免" and body["decision_reason"] == "同意"
+    figs = {f["indicator"]: f for f in client.get(f"/api/v1/assessment/units/{market}?{Q}",
+                                                  headers=as_user("supervisor")).json()["figures"]}
+    assert figs["satisfaction_rate"]["den"] == 1 and figs["resolution_rate"]["den"] == 1
+    r = client.post(url, headers=as_user("admin"), json={"reason": "再次撤销同一豁免"})
+    assert r.status_code == 409 and r.json()["message"] == "该豁免已撤销，不能重复撤销"
+
+    # The page: an approved exemption carries the revoke button for an administrator.
+    second = service.request_exemption(db, rt, actor=org.actor("dispatcher"), ticket_id=t["a"],
+                                       kind=ExemptionKind.MEDIATION_ENFORCEMENT, reason="属于行政调解事项")
+    service.decide_exemption(db, rt, actor=org.actor("supervisor"), exemption_id=second.id, approve=True,
+                             reason="经核实属于行政调解")
+    _login(client, "admin")
+    page = client.get("/assessment/exemptions?status=approved")
+    assert page.status_code == 200 and f"/assessment/exemptions/{second.id}/revoke" in page.text
+    assert "撤销豁免" in page.text
+    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    r = client.post(f"/assessment/exemptions/{second.id}/revoke", data={"reason": "短", "csrf_token": token})
+    assert r.status_code == 200 and "撤销理由（至少5个字）" in r.text
+    r = client.post(f"/assessment/exemptions/{second.id}/revoke",
+                    data={"reason": "调解已失败，属于普通投诉", "csrf_token": token})
+    assert r.status_code == 200 and "已撤销该豁免" in r.text
+    revoked = client.get("/assessment/exemptions?status=revoked")
+    assert "调解已失败，属于普通投诉" in revoked.text and "已撤销" in revoked.text
+    assert f"/assessment/exemptions/{second.id}/revoke" not in revoked.text

@@ -16,6 +16,7 @@ from hotline.db import make_session_factory
 from hotline.runtime import Runtime
 from hotline.supervision.jobs import PassReport, run_pass
 from hotline.supervision.models import (
+    DailyJob,
     Finding,
     Meeting,
     MeetingTicket,
@@ -34,7 +35,7 @@ from hotline.tickets.schemas import ActionIn, TicketCreate
 from tests.factories import Org, intake
 
 SUPERVISION_TABLES = (Notification, OrderEscalation, SupervisionOrder, Reminder, Finding, MeetingTicket, MeetingUnit,
-                      Meeting, SchedulerRun, SchedulerState)
+                      Meeting, SchedulerRun, SchedulerState, DailyJob)
 
 
 @pytest.fixture(autouse=True)

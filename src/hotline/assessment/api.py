@@ -1,7 +1,7 @@
 """The assessment API: a thin router — parse, call the service, answer.
 
 Scores, ranking and trends by period and preset; the tickets behind each figure (paginated JSON and
-Excel); exemptions (request, list, approve, refuse); the leaders' dashboard; a refresh of the facts.
+Excel); exemptions (request, list, approve, refuse, revoke); the leaders' dashboard; a refresh of the facts.
 """
 
 from __future__ import annotations
@@ -162,6 +162,13 @@ def approve(exemption_id: int, data: DecisionIn, db: DB, rt: RT, actor: ApiActor
 @router.post("/exemptions/{exemption_id}/refuse", response_model=ExemptionOut, summary="不予豁免（督办员）")
 def refuse(exemption_id: int, data: DecisionIn, db: DB, rt: RT, actor: ApiActor) -> ExemptionOut:
     service.decide_exemption(db, rt, actor=actor, exemption_id=exemption_id, approve=False, reason=data.reason)
+    return present.exemption_out(service.get_exemption(db, actor=actor, exemption_id=exemption_id))
+
+
+@router.post("/exemptions/{exemption_id}/revoke", response_model=ExemptionOut,
+             summary="撤销已批准的考核豁免（督办员、管理员）")
+def revoke(exemption_id: int, data: DecisionIn, db: DB, rt: RT, actor: ApiActor) -> ExemptionOut:
+    service.revoke_exemption(db, rt, actor=actor, exemption_id=exemption_id, reason=data.reason)
     return present.exemption_out(service.get_exemption(db, actor=actor, exemption_id=exemption_id))
 
 

@@ -81,10 +81,12 @@ class ExemptionStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REFUSED = "refused"
+    REVOKED = "revoked"  # approved, then undone: counts again, like a refusal
 
 
 EXEMPTION_STATUS_LABELS = {
     ExemptionStatus.PENDING: "待审核",
     ExemptionStatus.APPROVED: "已批准",
     ExemptionStatus.REFUSED: "未批准",
+    ExemptionStatus.REVOKED: "已撤销",
 }

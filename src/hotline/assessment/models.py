@@ -39,7 +39,8 @@ class AssessmentState(Base):
 
 
 class Exemption(Base):
-    """A request to take one ticket out of some indicators, decided by a supervisor."""
+    """A request to take one ticket out of some indicators, decided by a supervisor; an approval may
+    later be revoked (status `revoked`), which puts the ticket back into those indicators."""
 
     __tablename__ = "assessment_exemptions"
     __table_args__ = (Index("ix_assessment_exemptions_status_id", "status", "id"),)
@@ -59,3 +60,8 @@ class Exemption(Base):
     decided_by_name: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # An approval undone (撤销) by a supervisor or administrator: the decision above stays as history.
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_by_name: Mapped[str | None] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(Text)

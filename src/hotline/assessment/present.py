@@ -49,5 +49,6 @@ def exemption_out(v: ExemptionView) -> ExemptionOut:
         status_label=EXEMPTION_STATUS_LABELS[ExemptionStatus(r.status)], reason=r.reason, unit_id=r.unit_id,
         unit_name=v.unit_name, indicators=list(r.indicators), requested_by_name=r.requested_by_name,
         requested_at=r.requested_at, decided_by_name=r.decided_by_name, decided_at=r.decided_at,
-        decision_reason=r.decision_reason,
+        decision_reason=r.decision_reason, revoked_by_name=r.revoked_by_name, revoked_at=r.revoked_at,
+        revoke_reason=r.revoke_reason,
     )

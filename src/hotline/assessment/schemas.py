@@ -113,6 +113,9 @@ class ExemptionOut(BaseModel):
     decided_by_name: str | None
     decided_at: datetime | None
     decision_reason: str | None
+    revoked_by_name: str | None = None
+    revoked_at: datetime | None = None
+    revoke_reason: str | None = None
 
 
 class RefreshOut(BaseModel):

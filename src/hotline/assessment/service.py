@@ -407,6 +407,48 @@ def decide_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: in
     return row
 
 
+REVOKERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def revoke_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: int, reason: str) -> Exemption:
+    """Undo an approval (撤销): the ticket counts again in the indicators its kind had taken it out of.
+
+    As for an approval, under the refresh lock the ticket's contributions already in the facts are
+    computed before and after the change and the difference is applied — every day and unit the ticket
+    touched, not only the latest; events processed later see the revoked status. The request, the
+    approval and the revocation stay on the row."""
+    if actor.role not in REVOKERS:
+        raise Forbidden("exemption_forbidden", "只有督办员或系统管理员可以撤销考核豁免")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError("reason_required", "请填写撤销理由（至少5个字）", status_code=422)
+    try:
+        state = facts.lock_state(db)
+        row = db.execute(select(Exemption).where(Exemption.id == exemption_id).with_for_update()
+                         .execution_options(populate_existing=True)).scalar_one_or_none()
+        if row is None:
+            raise NotFound("exemption_not_found", "豁免申请不存在")
+        if row.status == ExemptionStatus.REVOKED:
+            raise Conflict("exemption_revoked", "该豁免已撤销，不能重复撤销")
+        if row.status != ExemptionStatus.APPROVED:
+            label = "待审核" if row.status == ExemptionStatus.PENDING else "未批准"
+            raise Conflict("exemption_not_approved", f"只有已批准的豁免可以撤销（当前状态：{label}）")
+        now = rt.clock.now()
+        before = facts.ticket_contributions(db, row.ticket_id, state.last_event_id)
+        row.status = str(ExemptionStatus.REVOKED)
+        row.revoked_by_id, row.revoked_by_name, row.revoked_at = actor.user_id, actor.name, now
+        row.revoke_reason = reason
+        db.flush()
+        facts.apply_delta(db, before, facts.ticket_contributions(db, row.ticket_id, state.last_event_id))
+        audit.record(db, actor=actor, at=now, action="revoke_exemption", object_type="exemption", object_id=row.id,
+                     detail=reason)
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return row
+
+
 @dataclass(frozen=True)
 class ExemptionView:
     row: Exemption

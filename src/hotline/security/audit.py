@@ -91,4 +91,13 @@ ACTION_LABELS = {
     "hotline_details": "关联热线责任单位",
     "calendar_set_year": "录入节假日安排",
     "calendar_clear_year": "删除节假日安排",
+    "request_exemption": "申请考核豁免",
+    "approve_exemption": "批准考核豁免",
+    "refuse_exemption": "不予考核豁免",
+    "revoke_exemption": "撤销考核豁免",
+    "supervision_order_create": "人工督办",
+    "supervision_order_escalate": "升级督办单",
+    "supervision_order_close": "办结督办单",
+    "supervision_meeting_create": "召集协调会或约谈",
+    "supervision_meeting_outcome": "记录会议或约谈结果",
 }

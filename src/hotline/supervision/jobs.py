@@ -1,5 +1,6 @@
 """The scheduler's jobs: reminders before a deadline, supervision orders after it, escalation of
-orders past their own deadline, closing orders whose ticket has moved on, and detection.
+orders past their own deadline, closing orders whose ticket has moved on, and detection; beside them
+the assessment refresh and, once a local day, the blacklist's candidate rules.
 
 Each job reads candidates in keyset batches (bounded by the policy's batch_size × max_batches), writes
 each item as: insert the keyed row (ON CONFLICT DO NOTHING) → guarded counter update on the ticket →
@@ -27,7 +28,7 @@ from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.supervision import detection
 from hotline.supervision.enums import Audience, NotificationKind, OrderSource, OrderStatus
-from hotline.supervision.models import OrderEscalation, Reminder, SchedulerRun, SupervisionOrder
+from hotline.supervision.models import DailyJob, OrderEscalation, Reminder, SchedulerRun, SupervisionOrder
 from hotline.supervision.policy import ReminderStep, SupervisionPolicy, load_supervision_policy
 from hotline.supervision.timeline import (
     SYSTEM_NAME,
@@ -37,7 +38,7 @@ from hotline.supervision.timeline import (
     notification_row,
     system_actor,
 )
-from hotline.supervision.upsert import insert_many_new
+from hotline.supervision.upsert import insert_many_new, insert_new
 from hotline.tickets.enums import Action, AssignmentRole, AssignmentStatus, State
 from hotline.tickets.models import Ticket, TicketAssignment
 
@@ -431,6 +432,36 @@ def refresh_assessment(sf: SessionFactory, rt: Runtime, policy: SupervisionPolic
 
 
 ASSESSMENT_BATCHES = 5
+
+
+def propose_blacklist(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """黑名单候选: run the blacklist's candidate rules over history (default thresholds) at most once per
+    local day — the first pass after midnight. The (job, day) key is inserted in the same transaction
+    as the proposal, so a second pass, or a second worker (PostgreSQL makes it wait on the key, then
+    skip), proposes nothing; a run that fails rolls its key back and the next pass tries again.
+    Candidates only wait for a supervisor's review: nothing is listed without a person deciding."""
+    from hotline.blacklist import service as blacklist
+
+    now = rt.clock.now()
+    day = to_local(now).date()
+    with sf() as db:
+        try:
+            claimed = insert_new(db, DailyJob, {"job": BLACKLIST_JOB, "day": day, "ran_at": now,
+                                                "worker": worker_name(), "result": {}}, conflict=["job", "day"])
+            if claimed is None:
+                db.rollback()
+                return JobResult()
+            result = blacklist.propose(db, rt, actor=system_actor())  # commits the key with the candidates
+            db.execute(update(DailyJob).where(DailyJob.job == BLACKLIST_JOB, DailyJob.day == day)
+                       .values(result={"created": len(result.created), "extended": len(result.extended)}))
+            db.commit()
+        except Exception:
+            db.rollback()
+            raise
+    return JobResult(created=result.total, batches=1)
+
+
+BLACKLIST_JOB = "blacklist"
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
     ("orders", raise_orders),
@@ -438,10 +469,13 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("orders_closed", close_settled_orders),
     ("findings", detection.detect_findings),
     ("assessment", refresh_assessment),
+    ("blacklist", propose_blacklist),
 )
 JOB_LABELS = {"reminders": "临期催办", "orders": "超期督办单", "escalations": "督办升级",
-              "orders_closed": "自动办结督办单", "findings": "问题发现", "assessment": "考核数据更新"}
-# Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events).
+              "orders_closed": "自动办结督办单", "findings": "问题发现", "assessment": "考核数据更新",
+              "blacklist": "黑名单候选（每日一次）"}
+# Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
+# blacklist job new candidates and candidates given new evidence).
 SUPERVISION_JOBS = ("reminders", "orders", "escalations", "orders_closed", "findings")
 
 

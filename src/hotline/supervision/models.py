@@ -2,15 +2,16 @@
 interviews, findings, and the scheduler's run log and watermarks.
 
 Every row the scheduler creates carries a unique key (reminder: assignment + step + deadline; order:
-dedupe_key; escalation: order + level; finding: dedupe_key), so that a second worker or a re-run after
-a crash inserts nothing twice (INSERT … ON CONFLICT DO NOTHING, see upsert.py)."""
+dedupe_key; escalation: order + level; finding: dedupe_key; daily job: job + local day), so that a
+second worker or a re-run after a crash inserts nothing twice (INSERT … ON CONFLICT DO NOTHING, see
+upsert.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime
@@ -195,3 +196,17 @@ class SchedulerState(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class DailyJob(Base):
+    """A scheduler job that runs at most once per local day (the blacklist proposal): the (job, day) key
+    is inserted in the job's own transaction, so a second worker, or a second pass the same day, finds
+    it taken and does nothing; a run that fails rolls its key back and the next pass tries again."""
+
+    __tablename__ = "supervision_daily_jobs"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    worker: Mapped[str] = mapped_column(String(100))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

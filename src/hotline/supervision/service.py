@@ -1,5 +1,6 @@
 """Supervision use cases for people: manual orders, escalation and closing, meetings and interviews,
-the notification inbox, and the reads behind the pages. Each public function owns its transaction."""
+the notification inbox, and the reads behind the pages. Each public function owns its transaction;
+every change a supervisor makes is written to the audit log in that transaction (谁使用、谁负责)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.errors import DomainError, Forbidden, NotFound
 from hotline.org.models import Unit
 from hotline.runtime import Runtime
+from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.permissions import ensure_can_view, visible_condition
 from hotline.security.roles import UNIT_ROLES, Role
@@ -88,6 +90,8 @@ def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -
         if not created:
             raise DomainError("ticket_moved_on", "工单状态已变化，请刷新后重试", status_code=409)
         order_id = created[0]
+        audit.record(db, actor=actor, at=now, action="supervision_order_create", object_type="supervision_order",
+                     object_id=order_id, detail=f"{ticket.number}：{data.reason.strip()}")
         db.commit()
     except Exception:
         db.rollback()
@@ -113,6 +117,7 @@ def escalate_order(db: Session, rt: Runtime, *, actor: Actor, order_id: int, not
     if len(note.strip()) < 2:
         raise DomainError("note_required", "请填写升级督办意见（至少2个字）", status_code=422)
     policy = policy_of(rt)
+    now = rt.clock.now()
     try:
         order = get_order(db, actor=actor, order_id=order_id)
         if order.status != OrderStatus.OPEN:
@@ -120,9 +125,12 @@ def escalate_order(db: Session, rt: Runtime, *, actor: Actor, order_id: int, not
         if order.level >= policy.top_level:
             raise DomainError("order_top_level", f"督办单已是最高级（第{policy.top_level}级），不能再升级",
                               status_code=409)
-        if not jobs.escalate(db, policy=policy, now=rt.clock.now(), actor=actor,
+        level = order.level
+        if not jobs.escalate(db, policy=policy, now=now, actor=actor,
                              rows=jobs.escalation_rows(db, order.id), note=note.strip()):
             raise DomainError("order_changed", "督办单已被他人或系统升级，请刷新后查看", status_code=409)
+        audit.record(db, actor=actor, at=now, action="supervision_order_escalate", object_type="supervision_order",
+                     object_id=order.id, detail=f"第{level}级→第{level + 1}级：{note.strip()}")
         db.commit()
     except Exception:
         db.rollback()
@@ -134,10 +142,13 @@ def close_order(db: Session, rt: Runtime, *, actor: Actor, order_id: int, outcom
     require(actor, SUPERVISORS, "办结督办单")
     if len(outcome.strip()) < 5:
         raise DomainError("outcome_required", "请填写督办结果（至少5个字）", status_code=422)
+    now = rt.clock.now()
     try:
         order = get_order(db, actor=actor, order_id=order_id)
-        if not jobs.close(db, now=rt.clock.now(), order_id=order.id, by=actor.name, outcome=outcome.strip()):
+        if not jobs.close(db, now=now, order_id=order.id, by=actor.name, outcome=outcome.strip()):
             raise DomainError("order_closed", "督办单已办结", status_code=409)
+        audit.record(db, actor=actor, at=now, action="supervision_order_close", object_type="supervision_order",
+                     object_id=order.id, detail=outcome.strip())
         db.commit()
     except Exception:
         db.rollback()
@@ -228,6 +239,9 @@ def create_meeting(db: Session, rt: Runtime, *, actor: Actor, data: MeetingCreat
                    meeting_id=meeting.id)
         for t in tickets:
             db.add(MeetingTicket(meeting_id=meeting.id, ticket_id=t.id))
+        audit.record(db, actor=actor, at=now, action="supervision_meeting_create", object_type="supervision_meeting",
+                     object_id=meeting.id, detail=f"{MEETING_KIND_LABELS[data.kind]}：{meeting.title}"
+                     f"（单位 {len(units)} 个，工单 {len(tickets)} 件）")
         db.commit()
     except Exception:
         db.rollback()
@@ -246,6 +260,8 @@ def record_outcome(db: Session, rt: Runtime, *, actor: Actor, meeting_id: int, o
         meeting.follow_up = (follow_up or "").strip() or None
         meeting.status = str(MeetingStatus.CONCLUDED)
         meeting.concluded_at = rt.clock.now()
+        audit.record(db, actor=actor, at=meeting.concluded_at, action="supervision_meeting_outcome",
+                     object_type="supervision_meeting", object_id=meeting.id, detail=meeting.outcome)
         db.commit()
     except Exception:
         db.rollback()

@@ -159,11 +159,13 @@ def _exemptions_page(request: Request, db: DB, viewer: Viewer, *, errors: list[s
     items, total = service.list_exemptions(db, actor=viewer.actor, status=status, page=page)
     kinds = [(str(k), EXEMPTION_LABELS[k], "、".join(INDICATORS[i].label for i in sorted(EXEMPTION_EFFECTS[k])))
              for k in ExemptionKind]
-    tabs = [("pending", "待审核"), ("approved", "已批准"), ("refused", "未批准"), ("all", "全部")]
+    tabs = [("pending", "待审核"), ("approved", "已批准"), ("refused", "未批准"), ("revoked", "已撤销"),
+            ("all", "全部")]
     return render(request, "assessment_exemptions.html", viewer=viewer, status_code=status_code, items=items,
                   status=status_value, tabs=tabs, kinds=kinds, kind_labels=EXEMPTION_LABELS,
                   status_labels=EXEMPTION_STATUS_LABELS, infos=INDICATORS, errors=errors or [], values=values or {},
                   can_decide=viewer.role == Role.SUPERVISOR, can_request=viewer.role in service.REQUESTERS,
+                  can_revoke=viewer.role in service.REVOKERS,
                   pager=pager(request.query_params, "/assessment/exemptions", total, page=page), local=to_local)
 
 
@@ -203,6 +205,18 @@ def decide(exemption_id: int, request: Request, form: CheckedForm, db: DB, rt: R
         return redirect("/assessment/exemptions")
     flash(request, "已批准豁免，相关指标已更新" if approve else "已决定不予豁免")
     return redirect("/assessment/exemptions")
+
+
+@router.post("/assessment/exemptions/{exemption_id}/revoke", response_model=None)
+def revoke(exemption_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+           viewer: ExemptionViewer) -> RedirectResponse:
+    try:
+        service.revoke_exemption(db, rt, actor=viewer.actor, exemption_id=exemption_id, reason=text(form, "reason"))
+    except DomainError as exc:
+        flash(request, exc.message, "error")
+        return redirect("/assessment/exemptions?status=approved")
+    flash(request, "已撤销该豁免，工单重新计入相关指标")
+    return redirect("/assessment/exemptions?status=revoked")
 
 
 # ---- the dashboard -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """calendar_days: a year's official holiday arrangement entered before the calendar package knows it
 
 Revision ID: 0014_calendar_days
-Revises: 0012_merge_branches
+Revises: 0013_exemption_revoke_daily_jobs
 Create Date: 2026-11-25 21:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_calendar_days"
-down_revision = "0012_merge_branches"
+down_revision = "0013_exemption_revoke_daily_jobs"
 branch_labels = None
 depends_on = None
 
