@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+from starlette.responses import Response
 
 from hotline.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 FIELD_LABELS = {
     "kind": "诉求类型", "channel": "受理渠道", "urgency": "紧急程度", "category_code": "诉求分类",
@@ -79,12 +84,25 @@ def chinese_message(err: dict[str, Any]) -> str:
         return f"不认识的字段：{field}"
     if kind == "value_error":
         return str(ctx.get("error") or err.get("msg", "")).removeprefix("Value error, ")
+    if kind == "string_unicode":
+        return f"{field}含有无法识别的字符"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"{field}格式不正确，应为对象"
     return f"{field}无效：{err.get('msg', '')}"
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        # A number beyond what the database stores (an id or a page of 2^80): the client's mistake, not
+        # ours. Answered like any domain error, through whatever handler the app has for those now
+        # (the pages wrap it in HTML).
+        if isinstance(exc, DataError):
+            log.warning("database refused a value: %s", exc.orig)
+        error = DomainError("value_out_of_range", "参数数值超出范围，请检查编号或页码", status_code=422)
+        return await request.app.exception_handlers[DomainError](request, error)
+
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
         return body_too_large_response(exc.limit)

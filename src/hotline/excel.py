@@ -8,12 +8,23 @@ from datetime import datetime
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from hotline.clock import to_local
 
 HEADER_FILL = PatternFill("solid", fgColor="1B57A6")
+
+
+def cell_value(value: object) -> object:
+    """A value Excel can hold: control characters (which a form or an import may carry) are dropped,
+    since openpyxl refuses a whole workbook for one of them."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def cells(values: Iterable[object]) -> list[object]:
+    return [cell_value(v) for v in values]
 
 
 def local_minute(value: datetime | None) -> str:
@@ -32,7 +43,7 @@ def table_workbook(*, sheet: str, title: str, columns: Sequence[tuple[str, int]]
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="center")
     for row in rows:
-        ws.append(list(row))
+        ws.append(cells(row))
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"

@@ -11,6 +11,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from hotline.excel import cells
+
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,7 +33,7 @@ def to_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(list(row))
+        ws.append(cells(row))
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     wb.save(buffer)

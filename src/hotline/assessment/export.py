@@ -13,6 +13,7 @@ from hotline.assessment.indicators import INDICATORS, UNIT_INDICATORS
 from hotline.assessment.scoring import Preset
 from hotline.assessment.service import DrillRow, Period, UnitScore
 from hotline.clock import to_local
+from hotline.excel import cells
 from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS
 
 HEADER_FILL = PatternFill("solid", fgColor="1B57A6")
@@ -50,7 +51,7 @@ def ranking_workbook(rows: list[UnitScore], *, period: Period, preset: Preset) -
         for ind in UNIT_INDICATORS:
             f = r.figures[str(ind)]
             line += [round(f.rate * 100, 2) if f.rate is not None else "", f.num, f.den]
-        ws.append(line)
+        ws.append(cells(line))
     ws.auto_filter.ref = ws.dimensions
     info = wb.create_sheet("说明")
     info.append(["统计周期", period.label])
@@ -69,9 +70,9 @@ def drill_workbook(rows: list[DrillRow], *, title: str) -> bytes:
     ws = _sheet(wb, "明细", ["工单编号", "诉求标题", "当前状态", "计入日期", "依据事件", "事件时间", "分子", "分母"],
                 [20, 40, 12, 12, 12, 17, 6, 6])
     for r in rows:
-        ws.append([r.number, r.title, STATE_LABELS.get(r.state, r.state),  # type: ignore[call-overload]
-                   r.day.isoformat(), ACTION_LABELS.get(r.action, r.action),  # type: ignore[call-overload]
-                   to_local(r.at).strftime("%Y-%m-%d %H:%M"), r.num, r.den])
+        ws.append(cells([r.number, r.title, STATE_LABELS.get(r.state, r.state),  # type: ignore[call-overload]
+                         r.day.isoformat(), ACTION_LABELS.get(r.action, r.action),  # type: ignore[call-overload]
+                         to_local(r.at).strftime("%Y-%m-%d %H:%M"), r.num, r.den]))
     ws.auto_filter.ref = ws.dimensions
     wb.properties.title = title
     return _bytes(wb)

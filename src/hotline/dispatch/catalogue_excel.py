@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hotline.dispatch import catalogue as cat
 from hotline.dispatch.models import DispatchRule, rule_key
 from hotline.errors import DomainError
+from hotline.excel import cells
 from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -73,7 +74,7 @@ def export_workbook(db: Session) -> bytes:
 
 def _append_text(ws, values: list[object]) -> None:  # type: ignore[no-untyped-def]
     """Append a row whose strings stay strings (a note starting with "=" is not a formula)."""
-    ws.append(values)
+    ws.append(cells(values))
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"

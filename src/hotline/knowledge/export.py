@@ -10,6 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from hotline.clock import to_local
+from hotline.excel import cells
 from hotline.knowledge.enums import AUDIENCE_LABELS, FLAG_LABELS, STATUS_LABELS
 from hotline.knowledge.models import Article
 
@@ -38,13 +39,13 @@ def articles_workbook(rows: Sequence[Article], *, unit_names: dict[int, str],
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1B57A6")
     for a in rows:
-        ws.append([
+        ws.append(cells([
             a.key, a.title, _label(STATUS_LABELS, a.status), "有" if a.published_version_id else "无",
             category_name(a.category_code), unit_names.get(a.owner_unit_id or 0, ""),
             _label(AUDIENCE_LABELS, a.audience),
             a.version_count, a.use_count, a.open_reports, "、".join(_label(FLAG_LABELS, f) for f in a.flags),
             _local(a.expires_at), _local(a.updated_at),
-        ])
+        ]))
     for i, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"

@@ -10,6 +10,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from hotline.excel import cell_value
 from hotline.reports.build import generated_label
 from hotline.reports.content import Report, Table
 
@@ -18,7 +19,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 
 def put(ws, row: int, col: int, value: object) -> None:  # type: ignore[no-untyped-def]
     """Write a cell; text stays text (a name starting with "=" must not become a formula)."""
-    cell = ws.cell(row, col, value)
+    cell = ws.cell(row, col, cell_value(value))
     if isinstance(value, str):
         cell.data_type = "s"
 

@@ -1,0 +1,47 @@
+"""Input that only a fuzzer sends still gets a clear 4xx, never a 500: numbers beyond what the database
+stores, and control characters that Excel cannot hold."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from tests.factories import intake
+from tests.test_pages import login
+
+HUGE = 2**80
+
+
+def test_ids_and_pages_beyond_the_database_are_a_clear_422(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    for url in (f"/api/v1/tickets/{HUGE}", f"/api/v1/queue?page={HUGE}", f"/api/v1/kb/articles/{HUGE}",
+                f"/api/v1/tickets?page={HUGE}"):
+        who = "housing_handler" if "queue" in url else "supervisor"
+        r = client.get(url, headers=as_user(who))
+        assert r.status_code in (404, 422), (url, r.status_code, r.text)
+        if r.status_code == 422:
+            assert r.json()["code"] in ("value_out_of_range", "invalid_request"), r.text
+
+
+def test_pages_answer_in_html(client) -> None:  # type: ignore[no-untyped-def]
+    login(client, "supervisor")
+    r = client.get(f"/tickets?page={HUGE}")
+    assert r.status_code in (404, 422) and "<html" in r.text.lower()
+
+
+def test_control_characters_do_not_break_an_excel_export(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/tickets", json=intake(title="路灯\x0b不亮\x01", content="整条路\x1b晚上漆黑，行人看不清。"),
+                    headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    r = client.get("/api/v1/exports/tickets.xlsx", headers=as_user("supervisor"))
+    assert r.status_code == 200, r.text
+    ws = load_workbook(BytesIO(r.content)).active
+    column = [c.value for c in ws[1]].index("诉求标题")
+    titles = [row[column] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert "路灯不亮" in titles
+
+
+def test_unreadable_text_is_named(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    body = '{"kind": "consultation", "title": "ab\\udbfccd", "content": "请问如何办理居住证？", "requester_name": "张三", "requester_phone": "13900000000"}'
+    r = client.post("/api/v1/tickets", content=body.encode(), headers=as_user("operator", **{"Content-Type": "application/json"}))
+    assert r.status_code == 422 and "诉求标题含有无法识别的字符" in r.json()["message"], r.text
