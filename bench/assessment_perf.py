@@ -23,6 +23,7 @@ The database is dropped at the end unless --keep (use --reuse next time to skip 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -215,7 +216,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tickets", type=int, default=20_000_000)
     ap.add_argument("--units", type=int, default=300)
-    ap.add_argument("--batch", type=int, default=2_000_000, help="refresh batch size (events)")
+    ap.add_argument("--batch", type=int, default=2_000_000,
+                    help="refresh batch size: a span of event ids (generated ids are ticket × 16 + step, so a "
+                         "span of 2M holds about 760,000 events)")
     ap.add_argument("--day-tickets", type=int, default=BEIJING_PER_DAY,
                     help="tickets of the extra day (default: Beijing's volume, 20M a year)")
     ap.add_argument("--reuse", action="store_true", help="keep the generated history of an earlier run")
@@ -258,14 +261,25 @@ def main() -> None:
                         database_url=str(engine.url))
     rt = Runtime.from_settings(settings, FixedClock(NOW))
 
-    print(f"\nfull build of the facts (facts.refresh, batches of {args.batch:,} events) …", flush=True)
+    print(f"\nfull build of the facts (facts.refresh, batches of {args.batch:,} event ids) …", flush=True)
     t = time.perf_counter()
-    result = facts.refresh(db, now=NOW, batch_size=args.batch)
+    events = batches = 0
+    while True:
+        # Ten batches at a time, the rate of each stretch printed: a build that slowed down as the facts
+        # grow (a batch reading more than its own tickets' histories) would show here.
+        s = time.perf_counter()
+        part = facts.refresh(db, now=NOW, batch_size=args.batch, max_batches=10)
+        if not part.events:
+            break
+        events, batches = events + part.events, batches + part.batches
+        print(f"  … {events:>12,} events  {_fmt(time.perf_counter() - t)}  "
+              f"(last {part.batches} batches {part.events / (time.perf_counter() - s):,.0f} events/s, "
+              f"load {os.getloadavg()[0]:.1f})", flush=True)
     build = time.perf_counter() - t
     fact_rows = db.execute(facts.select(facts.func.count()).select_from(facts.AssessmentFact)).scalar_one()
     db.rollback()
-    print(f"  {result.events:,} events in {result.batches} batches: {_fmt(build)} "
-          f"({result.events / build:,.0f} events/s), {fact_rows:,} fact rows")
+    print(f"  {events:,} events in {batches} batches: {_fmt(build)} "
+          f"({events / build:,.0f} events/s), {fact_rows:,} fact rows")
 
     day_n = args.day_tickets
     generate(day_n, args.units, lo=args.tickets + 1, t_start=DAY_START, seconds_each=86400.0 / day_n)
@@ -284,7 +298,7 @@ def main() -> None:
         best, med, rows = timed(lambda p=preset: service.ranking(db, actor=ANALYST, period=year, preset=p))
         db.rollback()
         print(f"  ranking {code:<22} {best:.3f} s / {med:.3f} s  ({len(rows)} units, top {rows[0].unit_name} "
-              f"{rows[0].score})")
+              f"{rows[0].score}, load {os.getloadavg()[0]:.1f})")
         best, med, rows = timed(lambda p=preset: service.ranking(db, actor=ANALYST, period=year, preset=p,
                                                                   trend_months=12))
         db.rollback()
@@ -296,7 +310,7 @@ def main() -> None:
     best, med, d = timed(lambda: service.dashboard(db, rt, actor=ANALYST, preset=presets()["beijing_three_rates"]))
     db.rollback()
     print(f"\ndashboard: {best:.3f} s / {med:.3f} s  (today {d.today_intake}, open {d.open:,}, overdue {d.overdue:,}, "
-          f"satisfaction {d.three_rates['satisfaction_rate'].percent})")
+          f"satisfaction {d.three_rates['satisfaction_rate'].percent}, load {os.getloadavg()[0]:.1f})")
 
     december = service.Period(date(2025, 12, 1), date(2025, 12, 31))
     t = time.perf_counter()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select, Subquery
 
 from hotline.assessment.indicators import Indicator, kinds_exempting
 from hotline.assessment.models import CENTRE_KEY, Exemption
-from hotline.assessment.sqlfuncs import local_day
+from hotline.assessment.sqlfuncs import in_few, local_day
 from hotline.tickets.enums import SATISFIED_LEVELS, Action, State
 from hotline.tickets.models import TicketEvent
 
@@ -27,20 +27,23 @@ ROUND_START = (str(Action.DISPATCH), str(Action.REASSIGN), str(Action.REOPEN))
 # Endings of a round that was still waiting for the unit and that are not the unit's doing:
 # the centre reassigned it, merged it into another ticket, or the requester withdrew it.
 NO_FAULT_END = (str(Action.REASSIGN), str(Action.MERGE), str(Action.WITHDRAW))
+# Callback outcomes: the callback that finished the ticket, or the one that reopened it.
+OUTCOMES = (str(Action.CALLBACK), str(Action.REOPEN))
 SATISFIED = sorted(str(s) for s in SATISFIED_LEVELS)
 
 COLUMNS = ("event_id", "ticket_id", "unit_id", "day", "indicator", "num", "den")
 
 
-def _not_exempt(e: Any, indicator: Indicator) -> ColumnElement[bool] | None:
-    kinds = kinds_exempting(indicator)
-    if not kinds:
-        return None
-    return ~exists(
-        select(Exemption.id).where(
-            Exemption.ticket_id == e.ticket_id, Exemption.status == "approved", Exemption.kind.in_(kinds)
-        )
-    )
+# The exemption rules, as one keep-flag column of `ev_close` per distinct set of exempting kinds:
+# 1 when the ticket has no approved exemption of those kinds. Computed once per callback outcome (a
+# hashed IN on PostgreSQL) rather than as a correlated subquery per indicator.
+_EXEMPTING = {i: tuple(kinds_exempting(i)) for i in Indicator if kinds_exempting(i)}
+_KEEP_COLUMN = {kinds: f"keep_{n}" for n, kinds in enumerate(sorted(set(_EXEMPTING.values())))}
+
+
+def _keep_flag(ticket_id: Any, kinds: tuple[str, ...]) -> ColumnElement[int]:
+    exempted = select(Exemption.ticket_id).where(Exemption.status == "approved", Exemption.kind.in_(kinds))
+    return case((ticket_id.in_(exempted), 0), else_=1)
 
 
 def _value(v: int | ColumnElement[int]) -> ColumnElement[int]:
@@ -56,70 +59,75 @@ def _last_before(t: Any, cond: ColumnElement[bool]) -> Any:
     return func.max(case((cond, t.id))).over(partition_by=t.ticket_id, order_by=t.id, rows=(None, -1))
 
 
-def _contexts(event_filter: Any) -> tuple[Any, Any, Any]:
+def _contexts(event_filter: Any, *, few_tickets: bool = False) -> tuple[Any, Any, Any]:
     """Three CTEs over the selected events: `ev` (every selected event, with its day and the flags read
     from its data), `ev_round` (acknowledgements, returns and round endings, with the round they belong
     to: the unit and day of the last dispatch, reassign or reopen before them) and `ev_close` (callback
-    outcomes, with the unit of the last `close` before them).
+    outcomes, with the unit of the last `close` before them and the exemption keep flags).
 
     The windows run over every event of the tickets concerned — earlier events too, which a refresh
     batch may not contain; the rows kept are those `event_filter` selects. Flags are read from the JSON
-    once, here, and only for the actions that carry them."""
+    once, here, and only for the actions that carry them. `few_tickets`: the selection touches few
+    tickets (a refresh batch, one ticket): their histories are fetched through the ticket_id index."""
     t = TicketEvent.__table__.c
     f = aliased(TicketEvent, name="f")
     touched = select(f.ticket_id).where(*event_filter(f)).distinct()
+    outcome = t.action.in_(OUTCOMES)
 
-    def flag(action: Action, value: ColumnElement[bool]) -> ColumnElement[int]:
-        return case((and_(t.action == str(action), value), 1), else_=0)
+    def flag(action: Any, value: ColumnElement[bool]) -> ColumnElement[int]:
+        return case((and_(action, value), 1), else_=0)
 
     history = (
         select(t.id, t.ticket_id, t.at, t.action, t.from_state, t.unit_id,
                local_day(t.at).label("day"),
-               flag(Action.ACKNOWLEDGE, t.data["late"].as_boolean().is_not(True)).label("ack_on_time"),
-               flag(Action.REPLY, t.data["on_time"].as_boolean().is_(True)).label("reply_on_time"),
-               case((t.action.in_((str(Action.CALLBACK), str(Action.REOPEN))), 1), else_=0).label("is_outcome"),
+               flag(t.action == str(Action.ACKNOWLEDGE), t.data["late"].as_boolean().is_not(True)).label("ack_on_time"),
+               flag(t.action == str(Action.REPLY), t.data["on_time"].as_boolean().is_(True)).label("reply_on_time"),
+               _flag(outcome).label("is_outcome"),
+               flag(outcome, t.data["solved"].as_boolean().is_(True)).label("solved"),
+               flag(outcome, t.data["satisfaction"].as_string().in_(SATISFIED)).label("satisfied"),
                _last_before(t, t.action.in_(ROUND_START)).label("round_id"),
                _last_before(t, t.action == str(Action.CLOSE)).label("close_id"),
                _last_before(t, t.action == str(Action.RETURN)).label("prev_return_id"))
-        .where(t.ticket_id.in_(touched))
+        .where(in_few(t.ticket_id, touched) if few_tickets else t.ticket_id.in_(touched))
         .cte("history")
     )
     h = history.c
     ev = select(history).where(*event_filter(h)).cte("ev")
     r = history.alias("r")
+    # The first return of a round counts; a second one after a refused return does not.
+    first_return = _flag(or_(ev.c.prev_return_id.is_(None), ev.c.prev_return_id < ev.c.round_id))
     ev_round = (
-        select(ev.c.id, ev.c.ticket_id, ev.c.action, ev.c.from_state, ev.c.ack_on_time, ev.c.round_id,
-               ev.c.prev_return_id, r.c.unit_id.label("round_unit"), r.c.day.label("round_day"))
+        select(ev.c.id, ev.c.ticket_id, ev.c.action, ev.c.from_state, ev.c.ack_on_time,
+               first_return.label("first_return"), r.c.unit_id.label("round_unit"), r.c.day.label("round_day"))
         .select_from(ev.join(r, r.c.id == ev.c.round_id))
         .where(ev.c.action.in_((str(Action.ACKNOWLEDGE), str(Action.RETURN), *NO_FAULT_END)))
         .cte("ev_round")
     )
     c = history.alias("c")
-    outcome_data = aliased(TicketEvent, name="od")
     ev_close = (
-        select(ev.c.id, ev.c.ticket_id, ev.c.action, ev.c.day, c.c.unit_id.label("close_unit"),
-               _flag(outcome_data.data["solved"].as_boolean().is_(True)).label("solved"),
-               _flag(outcome_data.data["satisfaction"].as_string().in_(SATISFIED)).label("satisfied"))
-        .select_from(ev.join(c, c.c.id == ev.c.close_id).join(outcome_data, outcome_data.id == ev.c.id))
+        select(ev.c.id, ev.c.ticket_id, ev.c.action, ev.c.day, c.c.unit_id.label("close_unit"), ev.c.solved,
+               ev.c.satisfied, *(_keep_flag(ev.c.ticket_id, kinds).label(col) for kinds, col in _KEEP_COLUMN.items()))
+        .select_from(ev.join(c, c.c.id == ev.c.close_id))
         .where(ev.c.is_outcome == 1, c.c.unit_id.is_not(None))
         .cte("ev_close")
     )
     return ev, ev_round, ev_close
 
 
-def branches(event_filter: Any) -> list[Select[Any]]:
+def branches(event_filter: Any, *, few_tickets: bool = False) -> list[Select[Any]]:
     """One SELECT per (kind of event, indicator), over the events `event_filter(e)` selects."""
-    ev, ev_round, ev_close = _contexts(event_filter)
+    ev, ev_round, ev_close = _contexts(event_filter, few_tickets=few_tickets)
     out: list[Select[Any]] = []
 
     def emit(src: Any, indicator: Indicator, unit: Any, day: Any, num: Any, den: Any,
              *conds: ColumnElement[bool]) -> None:
         e = src.c
-        extra = [x for x in (_not_exempt(e, indicator),) if x is not None]
+        if indicator in _EXEMPTING:
+            conds = (*conds, e[_KEEP_COLUMN[_EXEMPTING[indicator]]] == 1)
         out.append(
             select(e.id.label("event_id"), e.ticket_id.label("ticket_id"), unit.label("unit_id"), day.label("day"),
                    literal(str(indicator)).label("indicator"), _value(num).label("num"), _value(den).label("den"))
-            .select_from(src).where(*conds, *extra)
+            .select_from(src).where(*conds)
         )
 
     e, r, c = ev.c, ev_round.c, ev_close.c
@@ -133,8 +141,7 @@ def branches(event_filter: Any) -> list[Select[Any]]:
     # Return: before acknowledging it is the unit's response; the first return of a round is counted.
     ret = r.action == str(Action.RETURN)
     emit(ev_round, I.RESPONSE, r.round_unit, r.round_day, 1, 0, ret, r.from_state == str(State.DISPATCHED))
-    first = or_(r.prev_return_id.is_(None), r.prev_return_id < r.round_id)
-    emit(ev_round, I.RETURN, r.round_unit, r.round_day, 1, 0, ret, first)
+    emit(ev_round, I.RETURN, r.round_unit, r.round_day, 1, 0, ret, r.first_return == 1)
     # A round still waiting when the centre reassigned or merged it, or the requester withdrew: not counted.
     for ind in (I.RESPONSE, I.RETURN):
         emit(ev_round, ind, r.round_unit, r.round_day, 0, -1, r.action.in_(NO_FAULT_END),
@@ -152,9 +159,9 @@ def branches(event_filter: Any) -> list[Select[Any]]:
     return out
 
 
-def contributions(event_filter: Any) -> Subquery:
-    """Every contribution of the events that `event_filter(e)` selects, as a subquery named `c`."""
-    return union_all(*branches(event_filter)).subquery("contrib")
+def contributions(event_filter: Any, *, few_tickets: bool = False) -> Subquery:
+    """Every contribution of the events that `event_filter(e)` selects, as a subquery named `contrib`."""
+    return union_all(*branches(event_filter, few_tickets=few_tickets)).subquery("contrib")
 
 
 def by_range(low: int, high: int) -> Any:

@@ -25,6 +25,7 @@ from hotline.tickets.models import TicketEvent
 
 STATE_NAME = "facts"
 DEFAULT_BATCH = 200_000
+BATCH_WORK_MEM = "256MB"
 # Events younger than this wait for the next run (a transaction still in flight may hold a lower id).
 DEFAULT_SETTLE = timedelta(seconds=30)
 
@@ -71,7 +72,8 @@ def _upsert_add(db: Session, rows: Any) -> None:
 
 
 def _grouped(event_filter: Any) -> Any:
-    c = contributions(event_filter)
+    # A refresh batch or one ticket: few tickets, whose histories are read through the ticket_id index.
+    c = contributions(event_filter, few_tickets=True)
     # The WHERE also settles SQLite's INSERT … SELECT … ON CONFLICT parsing ambiguity.
     return (
         select(c.c.unit_id, c.c.day, c.c.indicator, func.sum(c.c.num), func.sum(c.c.den))
@@ -92,7 +94,10 @@ def refresh(
             state = lock_state(db)
             if db.get_bind().dialect.name == "postgresql":
                 # The batch query is large but simple: compiling it (JIT) costs seconds and saves nothing.
+                # Its sorts, windows and groups over a batch's histories fit in memory with more than the
+                # default 4 MB (which would spill them to temporary files); this transaction only.
                 db.execute(text("SET LOCAL jit = off"))
+                db.execute(text(f"SET LOCAL work_mem = '{BATCH_WORK_MEM}'"))
             low = state.last_event_id
             first, high = db.execute(
                 select(func.min(TicketEvent.id), func.max(TicketEvent.id)).where(TicketEvent.id > low)).one()

@@ -1,4 +1,5 @@
-"""Two portable SQL functions: the local (Asia/Shanghai) day of a UTC timestamp and the month of a day.
+"""Portable SQL constructs: the local (Asia/Shanghai) day of a UTC timestamp, the month of a day, and
+membership in a small subquery.
 
 China has no daylight saving time: the local day is the UTC time plus eight hours on SQLite."""
 
@@ -6,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, String
+from sqlalchemy import Boolean, ColumnElement, Date, Select, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 class local_day(FunctionElement[Any]):  # noqa: N801 - reads as a SQL function
@@ -43,3 +45,31 @@ def _month_pg(element: month_of, compiler: Any, **kw: Any) -> str:
 @compiles(month_of)
 def _month_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
     return f"strftime('%Y-%m-01', {compiler.process(element.clauses, **kw)})"
+
+
+class in_few(ColumnElement[bool]):  # noqa: N801
+    """`column IN (subquery)` for a subquery known to return few values (one refresh batch's tickets).
+
+    On PostgreSQL it is written `column = ANY(ARRAY(subquery))`: the values are computed first and the
+    column's index is probed once per value. With a plain IN the planner estimates the subquery's size
+    from statistics and may choose a merge join that reads the index of the whole table from its start,
+    which makes every later batch of a full build slower than the one before."""
+
+    type = Boolean()
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("subquery", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any], subquery: Select[Any]) -> None:
+        self.column = column
+        self.subquery = subquery.scalar_subquery()
+
+
+@compiles(in_few, "postgresql")
+def _in_few_pg(element: in_few, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY{compiler.process(element.subquery, **kw)})"
+
+
+@compiles(in_few)
+def _in_few_default(element: in_few, compiler: Any, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} IN {compiler.process(element.subquery, **kw)}"
