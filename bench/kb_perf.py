@@ -17,6 +17,8 @@ Measures, on a temporary SQLite database (or --database-url):
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import os
 import platform
 import random
@@ -86,6 +88,37 @@ def queries(k: int, seed: int = 11) -> list[str]:
     return out
 
 
+def memory() -> dict[str, float]:
+    """This process's resident memory now (VmRSS) and at its peak (VmHWM), in MiB (Linux)."""
+    out = {"VmRSS": 0.0, "VmHWM": 0.0}
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in out:
+                out[name] = int(value.split()[0]) / 1024
+    return out
+
+
+def peak_resettable() -> bool:
+    """Reset the peak (VmHWM) to the current RSS, so the build's own peak is measured, not the
+    import's (Linux: writing 5 to /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def settle() -> None:
+    """Collect garbage and give freed heap back to the system, so RSS shows what is still held."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))]
@@ -116,6 +149,7 @@ def main() -> int:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "?")
     print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; database {engine.dialect.name}")
+    print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
     rows = generate(args.articles)
     chars = sum(len(q) + len(a) for _, q, a, _ in rows)
@@ -129,15 +163,25 @@ def main() -> int:
 
     # -- index build: a cold index, from the database ------------------------------------------------
     search.reset_all()
+    import_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    settle()
+    before = memory()
+    reset_peak = peak_resettable()
     db = factory()
     index = search.index_for(engine)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     index.refresh(db, force=True)
-    build = time.perf_counter() - t0
+    build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
     db.close()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"index build: {build:.1f} s for {len(index.backend)} articles ({index.backend.stats()['terms']} terms); "  # type: ignore[attr-defined]
-          f"peak RSS {rss:.0f} MiB")
+    during = memory()
+    settle()
+    after = memory()
+    print(f"index build: {build:.1f} s ({build_cpu:.1f} s CPU) for {len(index.backend)} articles "
+          f"({index.backend.stats()['terms']} terms)")  # type: ignore[attr-defined]
+    print(f"memory (RSS, MiB): before the build {before['VmRSS']:.0f}; peak during the build "
+          f"{during['VmHWM']:.0f}{'' if reset_peak else ' (process peak: the kernel would not reset it)'}; "
+          f"after it {after['VmRSS']:.0f} (index: +{after['VmRSS'] - before['VmRSS']:.0f}); "
+          f"the import before it peaked at {import_peak:.0f}")
 
     # -- search latency ------------------------------------------------------------------------------
     qs = queries(args.queries)
@@ -147,14 +191,16 @@ def main() -> int:
     for q in qs[:20]:  # warm-up
         service.search_published(db, query=q, filters=plain, limit=10)
     for label, filters in (("no filter", plain), ("public audiences + validity", public)):
-        lat = []
+        lat, cpu = [], []
         for q in qs:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             hits = service.search_published(db, query=q, filters=filters, limit=10)
             lat.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
             assert hits, q
         print(f"search ({label}, {len(qs)} queries, 10 hits): p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms, "
-              f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms")
+              f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms; CPU time p50 {pct(cpu, 50):.1f} ms, "
+              f"p95 {pct(cpu, 95):.1f} ms (what a quiet core would take)")
 
     # -- approved change -> searchable ---------------------------------------------------------------
     other_engine = make_engine(settings)  # another worker: its own engine, its own index, never told
@@ -190,6 +236,7 @@ def main() -> int:
           f"max {max(same) * 1000:.0f} ms, mean {sum(same) / len(same) * 1000:.0f} ms over {len(same)} changes")
     print(f"approved change → searchable, another worker (poll every {other.poll_seconds} s): "
           f"max {max(cross) * 1000:.0f} ms, mean {sum(cross) / len(cross) * 1000:.0f} ms")
+    print("load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     db.close()
     other_db.close()
     tmp.cleanup()

@@ -132,3 +132,92 @@ def test_batch_analysis_gives_the_same_terms_as_one_by_one() -> None:
             got = Counter({names[c]: int(v) for r, c, v in zip(rows, cols, vals, strict=True) if r == i})
             assert got == Counter(one(text)), (kind, text)
             assert lengths[i] == len(one(text))
+
+
+def test_a_large_build_in_chunks_scores_exactly_like_one_by_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from hotline.knowledge import search
+
+    docs = [*KB, *(doc(20 + i, f"第{i}号窗口怎么预约？", f"第{i}号窗口请在网上预约，携带身份证办理。")
+                   for i in range(9))]
+    one_by_one = MemoryIndex()
+    one_by_one.rebuild(docs)
+    monkeypatch.setattr(search, "BATCH_FROM", 5)  # the vectorised path …
+    monkeypatch.setattr(search, "BATCH_CHUNK", 4)  # … over several chunks of documents
+    monkeypatch.setattr(search, "WEIGHT_POSTINGS", 7)  # … weighed a few postings at a time
+    chunked = MemoryIndex()
+    remembered = len(chunked.analyzer._runs)
+    chunked.rebuild([*docs, doc(99, "一个从未见过的问题怎么问？", "无。")])
+    assert len(chunked.analyzer._runs) == remembered  # a large build does not fill the run cache
+    chunked.rebuild(docs)
+    for query in ("公积金怎么提取", "3号窗口预约", "医保卡丢了", "退票手续费", "身份证"):
+        a, b = one_by_one.search(query), chunked.search(query)
+        assert [(h.key, h.score) for h in a] == [(h.key, h.score) for h in b], query
+
+
+def test_main_keeps_16_bit_counts_instead_of_a_second_matrix_and_merges_from_them() -> None:
+    idx = MemoryIndex(ranking=Ranking(merge_threshold=2))
+    idx.rebuild(KB)
+    main = idx._main
+    assert main.tf is None and main.counts is not None and main.counts.dtype.name == "uint16"
+    assert main.weights is not None and len(main.counts) == main.weights.nnz
+    added = [doc(30 + i, f"电动自行车第{i}次上牌？", f"第{i}次上牌请到车管所。") for i in range(3)]
+    idx.upsert(added[:1])
+    idx.upsert(added[1:])  # past the merge threshold: main is rebuilt from its counts and the delta
+    assert idx.stats()["delta"] == 0
+    fresh = MemoryIndex()
+    fresh.rebuild([*KB, *added])
+    for query in ("电动自行车上牌", "医保卡丢失", "火车票退票"):
+        merged = [(h.key, h.score) for h in idx.search(query)]
+        assert merged == [(h.key, h.score) for h in fresh.search(query)], query
+    assert idx._main.tf is None and idx._main.counts is not None
+
+
+def test_the_article_as_a_whole_supports_the_query() -> None:
+    idx = MemoryIndex()
+    idx.rebuild([doc(1, "哪个银行能购票？", "工商银行、农业银行的银行卡均可在线支付购票。"),
+                 doc(2, "旅客购票时可以用银行卡付款吗？", "可以使用银行卡付款。")])
+    hits = idx.search("哪些银行的卡可以买票")
+    assert {h.key: h.support for h in hits}["K1"] == 1.0  # 银行, 卡, 买票 (= 购票) are all in article 1
+    assert all(0.0 <= h.support <= 1.0 for h in hits)
+
+
+def test_the_assistant_abstains_when_the_subject_only_appears_inside_answers() -> None:
+    from hotline.knowledge.assistant import RULE
+
+    idx = MemoryIndex()
+    idx.rebuild([doc(1, "注册可用的证件有哪些？", "可使用居民身份证、护照；驾驶证不能用于注册。"),
+                 doc(2, "怎么查询订单？", "登录后在“我的订单”中查询。"),
+                 doc(3, "怎么查询余票？", "在首页输入出发地和到达地查询。"),
+                 doc(4, "退款怎么查询？", "在订单详情中查询退款进度。"),
+                 doc(5, "火车停运了怎么退票？", "列车停运的，免费办理退票。")])
+    hits = idx.search("驾驶证扣分怎么查", limit=5)
+    top = hits[0]
+    # 驾驶证 is known to the knowledge base, but only from an answer: no article is about it.
+    assert top.known >= RULE.min_known > RULE.min_known_questions > top.known_questions
+    assert decide("驾驶证扣分怎么查", hits).kind == "abstain"
+    reply = decide("火车停运了票怎么退", idx.search("火车停运了票怎么退", limit=5))
+    assert reply.kind == "answer" and reply.hit is not None and reply.hit.key == "K5"
+
+
+def test_copies_of_one_answer_do_not_make_the_assistant_ask_which() -> None:
+    twins = MemoryIndex()
+    answer = "旅客乘车后要求变更座位时，在有运输能力的情况下，列车应予办理。"
+    twins.rebuild([doc(1, "上车后能换座位吗？", f"您好：{answer}"),
+                   doc(2, "上车后能换座位吗？", f"您好！{answer}（客服）")])
+    reply = decide("上车后能换座位吗", twins.search("上车后能换座位吗", limit=5))
+    assert reply.kind == "answer"
+
+
+def test_synonym_forms_and_filler_phrases() -> None:
+    a = default_analyzer()
+    assert "退钱" in a.synonyms.forms("退款") and a.synonyms.forms("没有的词") == ["没有的词"]
+    assert a.words("网页上点了没反应是怎么回事") == a.words("网页上点了没反应")  # a filler adds nothing
+    assert "行李" not in a.words("积分能换什么东西")  # 东西 is a thing, not luggage
+
+
+def test_searchable_text_matches_like_normalized_text() -> None:
+    from hotline.knowledge.text import runs, searchable
+
+    text = "您好：请携带ＡＢＣ１２３号证明，收费五块钱。"
+    assert "abc123" in searchable(text) and "5块钱" in searchable(text)
+    assert runs(searchable(text)) == runs(text)  # the same runs of characters, so the same words

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.knowledge import service
+from hotline.knowledge import chat, service
 from hotline.knowledge.assistant import Reply
 from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
@@ -23,9 +23,13 @@ from hotline.knowledge.schemas import (
     ArticleSummary,
     AskIn,
     AskOut,
+    ChatIn,
+    ChatOut,
+    ChatTurnIO,
     CommentIn,
     DiffOut,
     EventOut,
+    HandoverOut,
     HitOut,
     OptionOut,
     ReportAnswerIn,
@@ -262,6 +266,42 @@ def public_ask(data: AskIn, db: DB, rt: RT) -> AskOut:
     if reply.kind == "answer" and reply.hit is not None:
         service.record_use(db, article_id=reply.hit.article_id)
     return reply_out(reply)
+
+
+def chat_out(said: chat.Said, conversation: chat.Conversation) -> ChatOut:
+    t = said.turn
+    return ChatOut(
+        kind=t.kind, abstained=t.kind == "abstain", text=said.text, key=t.key, title=t.title, source=said.source,
+        confidence=said.confidence,
+        options=[OptionOut(key=o.key, title=o.title, question=o.question) for o in t.options],
+        question=t.question, query=t.query, in_context=t.context != chat.Context.NONE,
+        turn=ChatTurnIO.model_validate(t.to_dict()),
+        handover=HandoverOut(title=chat.handover_title(conversation), content=chat.transcript(conversation)),
+    )
+
+
+@public_router.post("/chat", response_model=ChatOut,
+                    summary="智能客服多轮对话：结合上文答复、追问或告知不知道，可随时转人工",
+                    description="`history` 为此前各轮（按顺序原样回传每次返回的 `turn`，最多取最近 8 轮）；"
+                                "`question` 为新问题，或以 `pick` 选择上一轮追问的一个选项（二者选一）。"
+                                "简短的追问（如“那儿童呢？”“需要带什么材料”）结合上一轮理解，`query` 为实际检索的内容。"
+                                "`handover` 为据对话预填的诉求标题和内容，"
+                                "可用于 `POST /api/v1/public/requests` 转人工。"
+                                "每个客户端地址每小时最多 120 轮，超出返回 429。")
+def public_chat(data: ChatIn, request: Request, db: DB, rt: RT) -> ChatOut:
+    now = rt.clock.now()
+    chat.count_turn(db, client=client_of(request), now=now)
+    filters = service.search_filters(db, rt, audiences=_public_audiences(data.audience),
+                                     jurisdiction_code=data.jurisdiction_code)
+    kept = data.history[-chat.MAX_TURNS:]
+    conversation = chat.Conversation(turns=[chat.Turn.from_dict(t.model_dump()) for t in kept],
+                                     dropped=len(data.history) - len(kept))
+    if data.pick is not None:
+        said = chat.pick(db, conversation=conversation, key=data.pick, now=now)
+    else:
+        said = chat.ask(db, conversation=conversation, question=data.question or "", filters=filters)
+    chat.record(db, said)
+    return chat_out(said, conversation)
 
 
 @public_router.post("/articles/{key}/reports", status_code=201, response_model=ReportOut, summary="公众查漏纠错")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hotline.knowledge.search import Hit
-from hotline.knowledge.text import normalize
+from hotline.knowledge.text import char_ngrams, normalize
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,17 @@ class Rule:
     # Share of the query's content (idf-weighted) that the knowledge base knows at all: a question
     # about 公积金 asked of a railway knowledge base falls below it.
     min_known: float = 0.4
+    # Share of the query's content that some article's questions or phrasings use (not just an
+    # answer in passing).
+    min_known_questions: float = 0.3
     # Share of the query's content that the best article's questions contain.
-    min_coverage: float = 0.1
+    min_coverage: float = 0.15
     # Clarify when the runner-up answers the same question (the same wording, or one that matches
     # the query just as well) differently and scores this close to the best.
-    clarify_ratio: float = 0.9
+    clarify_ratio: float = 0.95
+    # Two answers are "different" only below this character-bigram overlap (Dice): copies of one
+    # answer kept in two places with a changed greeting or punctuation are the same answer.
+    same_answer: float = 0.6
 
 
 RULE = Rule()
@@ -58,6 +64,12 @@ def _lead(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
+def answer_overlap(a: str, b: str) -> float:
+    """Character-bigram overlap (Dice) of two answers: 1.0 for the same text."""
+    ga, gb = set(char_ngrams(a)), set(char_ngrams(b))
+    return 2 * len(ga & gb) / (len(ga) + len(gb)) if ga or gb else 1.0
+
+
 def confidence(query_known: float, coverage: float) -> float:
     return round(min(query_known, 1.0) * min(coverage, 1.0), 4)
 
@@ -67,13 +79,14 @@ def decide(query: str, hits: list[Hit], rule: Rule = RULE) -> Reply:
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=0.0)
     top = hits[0]
     conf = confidence(top.known, top.coverage)
-    if top.known < rule.min_known or top.coverage < rule.min_coverage:
+    if (top.known < rule.min_known or top.known_questions < rule.min_known_questions
+            or top.coverage < rule.min_coverage):
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=conf, hit=top)
     if len(hits) > 1:
         second = hits[1]
         same_question = normalize(second.question) == normalize(top.question)
-        if (second.score >= rule.clarify_ratio * top.score and second.answer.strip() != top.answer.strip()
-                and same_question):
+        if (second.score >= rule.clarify_ratio * top.score and same_question
+                and answer_overlap(top.answer, second.answer) < rule.same_answer):
             options = [Option(key=h.key, title=h.title, question=h.question) for h in (top, second)]
             if top.question == second.question:  # same question, different answers: show how they differ
                 labels = [f"{h.question}（{_lead(h.answer)}）" for h in (top, second)]

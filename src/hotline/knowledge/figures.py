@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.knowledge.chat import HANDOVER_MARK
 from hotline.knowledge.reading import CITATION_PREFIX
 from hotline.tickets.enums import Kind
 from hotline.tickets.models import Ticket
@@ -46,6 +47,13 @@ def direct_answers(db: Session, *, since: datetime) -> DirectAnswers:
     ).where(*window)).one()
     return DirectAnswers(registered=int(row[0]), consultations=int(row[1]), answered_directly=int(row[2]),
                          cited_knowledge=int(row[3]))
+
+
+def assistant_handovers(db: Session, *, since: datetime) -> int:
+    """Requests registered since `since` that the public chat assistant handed over (转人工): their
+    content still begins with the transcript's mark (the citizen may edit it away, so a floor)."""
+    return int(db.execute(select(func.count()).where(
+        Ticket.created_at >= since, Ticket.content.startswith(HANDOVER_MARK, autoescape=True))).scalar_one())
 
 
 @dataclass(frozen=True)

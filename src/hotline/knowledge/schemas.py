@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -207,6 +207,58 @@ class AskOut(BaseModel):
     source: str | None = None
     confidence: float
     options: list[OptionOut] = Field(default_factory=list)
+
+
+class ChatOptionIO(BaseModel):
+    key: Annotated[str, StringConstraints(max_length=100)]
+    question: Annotated[str, StringConstraints(max_length=300)]
+    title: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class ChatTurnIO(BaseModel):
+    """One earlier turn, as `POST /chat` returned it (`turn`): send the turns back in order."""
+
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=601)]
+    base: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    kind: Literal["answer", "clarify", "abstain"]
+    key: Annotated[str, StringConstraints(max_length=100)] | None = None
+    title: Annotated[str, StringConstraints(max_length=300)] | None = None
+    options: list[ChatOptionIO] = Field(default_factory=list, max_length=5)
+    picked: bool = False
+    context: Literal["none", "refine", "substitute"] = "none"
+    subject: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class ChatIn(BaseModel):
+    """A new question (or the key of an option of the last clarifying question) and the turns so far."""
+
+    question: str | None = None  # checked by chat.check_question (Chinese messages, 300 characters)
+    pick: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    history: list[ChatTurnIO] = Field(default_factory=list, max_length=20)
+    audience: Audience | None = None
+    jurisdiction_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ChatIn:
+        if (self.question is None) == (self.pick is None):
+            raise ValueError("请填写问题（question）或选择追问的一个选项（pick），二者选一")
+        return self
+
+
+class HandoverOut(BaseModel):
+    """A request pre-filled from the conversation (for POST /api/v1/public/requests)."""
+
+    title: str
+    content: str
+
+
+class ChatOut(AskOut):
+    question: str
+    query: str  # what was searched: the question, or combined with the previous turn
+    in_context: bool
+    turn: ChatTurnIO
+    handover: HandoverOut
 
 
 class ImportOut(BaseModel):

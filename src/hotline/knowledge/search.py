@@ -26,7 +26,7 @@ import threading
 import time
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from hotline.knowledge.batch import BatchAnalyzer
-from hotline.knowledge.text import Analyzer, default_analyzer, highlight_terms, snippet, unigrams
+from hotline.knowledge.text import Analyzer, default_analyzer, highlight_terms, searchable, snippet, unigrams
 
 # ---- what goes in and comes out ----------------------------------------------------------------
 
@@ -86,6 +86,12 @@ class Hit:
     # the article's questions contain, and the share of it the whole index knows at all.
     coverage: float = 0.0
     known: float = 0.0
+    # The share of the query's content found anywhere in the article, its answer included.
+    support: float = 0.0
+    # The share of the query's content that some article's questions or phrasings use: callers'
+    # subjects the knowledge base only mentions in passing inside answers (地铁, 驾驶证 in a railway
+    # knowledge base) count as unknown here.
+    known_questions: float = 0.0
 
 
 class SearchBackend(Protocol):
@@ -128,6 +134,7 @@ class Ranking:
     query_coverage: float = 0.0  # rerank: share of the query found in the question
     question_coverage: float = 0.3  # rerank: share of the question found in the query
     bigram_dice: float = 0.0  # rerank: character-bigram overlap (Dice) of query and question
+    article_coverage: float = 0.4  # rerank: share of the query found anywhere in the article (answer too)
     partial_credit: float = 0.8  # rerank: a query word inside a question word (or holding one) counts this much
     merge_threshold: int = 2000  # merge the delta into main when it holds more documents
 
@@ -140,13 +147,18 @@ _ALWAYS = -math.inf
 
 @dataclass
 class _Segment:
-    """Documents with their raw term frequencies (kept for merges) and their BM25 weights."""
+    """Documents with their raw term frequencies (kept for merges) and their BM25 weights.
+
+    The large main segment keeps its term frequencies as 16-bit counts in the order of the
+    weights' postings (`counts`, sharing the weights' row indices) instead of a second matrix:
+    10 bytes a posting instead of 16; merges rebuild the matrix from them."""
 
     docs: list[IndexDoc]
-    tf: sparse.csr_matrix  # documents x terms
+    tf: sparse.csr_matrix | None  # documents x terms (None: kept as `counts`)
     lengths: np.ndarray  # documents x channels
     alive: np.ndarray  # bool per document (False: replaced or removed)
     weights: sparse.csc_matrix | None = None
+    counts: np.ndarray | None = None  # uint16 term counts, in the order of weights.data
     audience: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     jurisdiction: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     category: list[str] = field(default_factory=list)
@@ -160,6 +172,8 @@ class _Segment:
 # (vocabulary of "channel\x1fterm", rows, columns into that vocabulary, counts, lengths per channel)
 _Counts = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 BATCH_FROM = 500  # documents; fewer are analysed one by one (the same terms either way)
+BATCH_CHUNK = 8192  # documents analysed together in a large build (bounds the temporary arrays)
+WEIGHT_POSTINGS = 1 << 20  # postings weighted together
 
 
 def _count(analyzed: list[list[list[str]]], n_channels: int) -> _Counts:
@@ -191,6 +205,7 @@ class MemoryIndex:
         self.analyzer = analyzer or default_analyzer()
         self.ranking = ranking or Ranking()
         self._word_channels = [i for i, c in enumerate(self.ranking.channels) if c.name[1] in ("w", "d")]
+        self._question_channels = [i for i, c in enumerate(self.ranking.channels) if c.name == "qw"]
         self._lock = threading.RLock()
         self._clear()
 
@@ -241,64 +256,74 @@ class MemoryIndex:
 
     def _segment(self, docs: list[IndexDoc], analyzed: list[list[list[str]]] | None = None) -> _Segment:
         """A segment of these documents: analysed one by one (a few), or a channel at a time over
-        the whole batch with numpy (a large build: see batch.py)."""
+        chunks of the batch with numpy (a large build: see batch.py)."""
         if analyzed is None and len(docs) >= BATCH_FROM:
-            return self._assemble(docs, [self._count_batch(docs)])
+            return self._assemble(docs, self._count_batch(docs))
         if analyzed is None:
             analyzed = [self.analyze(d) for d in docs]
         return self._assemble(docs, [_count(analyzed, len(self.ranking.channels))])
 
-    def _count_batch(self, docs: list[IndexDoc]) -> _Counts:
-        texts = {"q": ["\n".join(d.questions) for d in docs], "a": [d.answer for d in docs]}
+    def _count_batch(self, docs: list[IndexDoc]) -> Iterator[_Counts]:
+        """The counts of a large batch, one chunk of documents at a time: the temporary arrays of
+        the vectorised analysis (several per character of text) stay small whatever the batch."""
         batch = BatchAnalyzer(self.analyzer)
+        for start in range(0, len(docs), BATCH_CHUNK):
+            yield self._count_chunk(docs[start : start + BATCH_CHUNK], batch)
+
+    def _count_chunk(self, docs: list[IndexDoc], batch: BatchAnalyzer) -> _Counts:
+        texts = {"q": ["\n".join(d.questions) for d in docs], "a": [d.answer for d in docs]}
         vocab: list[str] = []
         rows, cols, vals = [], [], []
-        lengths = np.zeros((len(docs), len(self.ranking.channels)))
+        lengths = np.zeros((len(docs), len(self.ranking.channels)), dtype=np.float32)
         done: dict[tuple[str, str], tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         for c, ch in enumerate(self.ranking.channels):
             field_, kind = ch.name[0], ch.name[1]
             got = done.get((field_, kind))
             if got is None:
                 if kind == "w":
-                    got = _count([[self.analyzer.words(t)] for t in texts[field_]], 1)
+                    got = _count([[self.analyzer.words(t, remember=False)] for t in texts[field_]], 1)
                     got = (got[0], got[1], got[2], got[3], got[4][:, 0])
                 else:
                     got = batch.count(texts[field_], kind)
                 done[(field_, kind)] = got
             names, r, col, v, lens = got
             prefix = f"{c}\x1f"
-            rows.append(r)
-            cols.append(col + len(vocab))
-            vals.append(v)
+            rows.append(r.astype(np.int32))
+            cols.append((col + len(vocab)).astype(np.int32))
+            vals.append(v.astype(np.float32))
             vocab.extend(prefix + n.split("\x1f", 1)[-1] for n in names)
             lengths[:, c] = lens
         return vocab, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lengths
 
-    def _assemble(self, docs: list[IndexDoc], parts: list[_Counts]) -> _Segment:
-        """Map each part's own vocabulary onto the index's and stack the parts."""
+    def _assemble(self, docs: list[IndexDoc], parts: Iterable[_Counts]) -> _Segment:
+        """Map each part's own vocabulary onto the index's and stack the parts; each part becomes a
+        compact CSR block (int32 indices) as soon as it is counted, so its coordinate arrays go."""
         terms, channel_of = self._terms, self._channel_of
-        rows, cols, vals, lengths = [], [], [], []
-        offset = 0
+        blocks, lengths = [], []
         for vocab, r, c, v, lens in parts:
-            ids = np.empty(len(vocab), dtype=np.int64)
+            ids = np.empty(len(vocab), dtype=np.int32)
             for i, key in enumerate(vocab):
                 tid = terms.get(key)
                 if tid is None:
                     tid = terms[key] = len(channel_of)
                     channel_of.append(int(key.split("\x1f", 1)[0]))
                 ids[i] = tid
-            rows.append(r + offset)
-            cols.append(ids[c] if len(c) else c)
-            vals.append(v)
-            lengths.append(lens)
-            offset += len(lens)
+            block = sparse.csr_matrix((v.astype(np.float32, copy=False), (r, ids[c] if len(c) else c)),
+                                      shape=(len(lens), len(terms)), dtype=np.float32)
+            block.sum_duplicates()
+            blocks.append(block)
+            lengths.append(np.asarray(lens, dtype=np.float32))
+            del vocab, r, c, v
         n_ch = len(self.ranking.channels)
-        tf = sparse.csr_matrix(
-            (np.concatenate(vals) if vals else np.zeros(0, dtype=np.float32),
-             (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-              np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64))),
-            shape=(len(docs), len(terms)), dtype=np.float32)
-        seg = _Segment(docs=docs, tf=tf, lengths=np.vstack(lengths) if lengths else np.zeros((0, n_ch)),
+        if not blocks:
+            tf = sparse.csr_matrix((0, len(terms)), dtype=np.float32)
+        elif len(blocks) == 1:
+            tf = self._widen(blocks[0])
+        else:
+            tf = sparse.vstack([self._widen(b) for b in blocks], format="csr", dtype=np.float32)
+        blocks.clear()
+        seg = _Segment(docs=docs, tf=tf,
+                       lengths=np.vstack(lengths) if lengths else np.zeros((0, n_ch), dtype=np.float32),
                        alive=np.ones(len(docs), dtype=bool))
         self._attributes(seg)
         return seg
@@ -309,6 +334,15 @@ class MemoryIndex:
         seg.category = [d.category_code or "" for d in seg.docs]
         seg.valid_from = np.array([d.valid_from.timestamp() if d.valid_from else _ALWAYS for d in seg.docs])
         seg.expires_at = np.array([d.expires_at.timestamp() if d.expires_at else _NEVER for d in seg.docs])
+
+    def _tf(self, seg: _Segment) -> sparse.csr_matrix:
+        """The segment's term frequencies as a CSR matrix as wide as the vocabulary."""
+        if seg.tf is not None:
+            return self._widen(seg.tf)
+        w = seg.weights
+        assert w is not None and seg.counts is not None
+        tf = sparse.csc_matrix((seg.counts.astype(np.float32), w.indices, w.indptr), shape=w.shape).tocsr()
+        return self._widen(tf)
 
     def _widen(self, m: sparse.csr_matrix) -> sparse.csr_matrix:
         """The matrix with a column for every term known now (the vocabulary only grows)."""
@@ -324,7 +358,8 @@ class MemoryIndex:
         drift that buys a change searchable in milliseconds)."""
         if full:
             self._df_main, self._n_main = self._frequencies(self._main)
-            self._main.weights = None
+            if self._main.tf is not None:  # weighed afresh from tf (a compact main keeps its structure)
+                self._main.weights = None
         delta_df, delta_n = self._frequencies(self._delta)
         df = np.zeros(len(self._terms))
         df[: len(self._df_main)] += self._df_main
@@ -333,31 +368,66 @@ class MemoryIndex:
         self._n = max(self._n_main + delta_n, 1)
         self._questions = {}
         if full and len(self._main):
-            self._main.weights = self._weights(self._main)
-        self._delta.weights = self._weights(self._delta) if len(self._delta) else None
+            self._main.weights, self._main.counts = self._weights(self._main, compact=True)
+        self._delta.weights = self._weights(self._delta)[0] if len(self._delta) else None
 
     def _frequencies(self, seg: _Segment) -> tuple[np.ndarray, int]:
         if not len(seg) or not seg.alive.any():
             return np.zeros(0), 0
-        tf = self._widen(seg.tf)[seg.alive]
-        return np.bincount(tf.indices, minlength=len(self._terms)).astype(np.float64), tf.shape[0]
+        tf = self._tf(seg)
+        if not seg.alive.all():
+            tf = tf[seg.alive]
+        df = np.zeros(len(self._terms), dtype=np.float64)
+        step = 1 << 22  # postings counted at a time (bincount widens its input to 64 bits)
+        for start in range(0, tf.nnz, step):
+            df += np.bincount(tf.indices[start : start + step], minlength=len(self._terms))
+        return df, tf.shape[0]
 
-    def _weights(self, seg: _Segment) -> sparse.csc_matrix:
-        tf = self._widen(seg.tf)
+    def _weights(self, seg: _Segment, *, compact: bool = False) -> tuple[sparse.csc_matrix, np.ndarray | None]:
+        """BM25 weights, column-major (a query reads a few term columns). With `compact` the
+        segment's CSR term frequencies are dropped as soon as they are no longer needed and the
+        counts come back in the weights' posting order (they share its row indices)."""
+        n_terms = len(self._terms)
+        if seg.tf is not None:
+            tf = self._widen(seg.tf)
+            # Where each posting lands in column-major order (one conversion of a permutation).
+            order = sparse.csr_matrix((np.arange(tf.nnz, dtype=np.int32), tf.indices, tf.indptr),
+                                      shape=tf.shape).tocsc()
+            rows, indptr, perm = order.indices, order.indptr, order.data
+            del order
+            counts = np.empty(tf.nnz, dtype=np.uint16)
+            for lo in range(0, tf.nnz, WEIGHT_POSTINGS):
+                counts[lo : lo + WEIGHT_POSTINGS] = np.minimum(tf.data[perm[lo : lo + WEIGHT_POSTINGS]], 65535)
+            del perm
+            if compact:
+                seg.tf = None  # the counts replace it
+            del tf
+        else:  # already compact: reweigh from the kept counts
+            assert seg.weights is not None and seg.counts is not None
+            rows, indptr, counts = seg.weights.indices, seg.weights.indptr, seg.counts
+            if len(indptr) - 1 < n_terms:  # terms added since: empty columns
+                indptr = np.concatenate([indptr, np.full(n_terms + 1 - len(indptr), indptr[-1], dtype=indptr.dtype)])
         idf = np.log1p((self._n - self._df + 0.5) / (self._df + 0.5)).astype(np.float32)
-        channel_of = np.asarray(self._channel_of, dtype=np.int32)
+        channel_of = np.asarray(self._channel_of, dtype=np.int8)
         chans = self.ranking.channels
         lengths = seg.lengths[seg.alive] if seg.alive.any() else seg.lengths
-        avg = np.maximum(lengths.mean(axis=0), 1.0)
-        row_of = np.repeat(np.arange(tf.shape[0]), np.diff(tf.indptr))
-        ch = channel_of[tf.indices]
-        k1 = np.array([c.k1 for c in chans], dtype=np.float32)[ch]
-        b = np.array([c.b for c in chans], dtype=np.float32)[ch]
-        w = np.array([c.weight for c in chans], dtype=np.float32)[ch]
-        dl = (seg.lengths[row_of, ch] / avg[ch]).astype(np.float32)
-        t = tf.data
-        data = w * idf[tf.indices] * t * (k1 + 1) / (t + k1 * (1 - b + b * dl))
-        return sparse.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape).tocsc()
+        avg = np.maximum(lengths.mean(axis=0), 1.0).astype(np.float32)
+        k1 = np.array([c.k1 for c in chans], dtype=np.float32)
+        b = np.array([c.b for c in chans], dtype=np.float32)
+        w = np.array([c.weight for c in chans], dtype=np.float32)
+        rel = (seg.lengths / avg).astype(np.float32)  # document length / average, per channel
+        data = np.empty(len(counts), dtype=np.float32)
+        # A slice of postings at a time: the temporaries stay a few MB whatever the index.
+        for lo in range(0, len(counts), WEIGHT_POSTINGS):
+            hi = min(lo + WEIGHT_POSTINGS, len(counts))
+            col = np.searchsorted(indptr, np.arange(lo, hi), side="right") - 1
+            ch = channel_of[col]
+            r = rows[lo:hi]
+            t = counts[lo:hi].astype(np.float32)
+            kc = k1[ch]
+            data[lo:hi] = w[ch] * idf[col] * t * (kc + 1) / (t + kc * (1 - b[ch] + b[ch] * rel[r, ch]))
+        weights = sparse.csc_matrix((data, rows, indptr), shape=(len(seg.docs), n_terms))
+        return weights, (counts if compact else None)
 
     def rebuild(self, docs: Iterable[IndexDoc]) -> None:
         docs = list(docs)
@@ -412,7 +482,7 @@ class MemoryIndex:
         parts = [s for s in segments if len(s) and s.alive.any()]
         if not parts:
             return self._empty()
-        tf = sparse.vstack([self._widen(s.tf)[s.alive] for s in parts]).tocsr()
+        tf = sparse.vstack([self._tf(s)[s.alive] for s in parts], format="csr", dtype=np.float32)
         docs = [d for s in parts for d, a in zip(s.docs, s.alive, strict=True) if a]
         lengths = np.vstack([s.lengths[s.alive] for s in parts])
         seg = _Segment(docs=docs, tf=tf, lengths=lengths, alive=np.ones(len(docs), dtype=bool))
@@ -439,9 +509,9 @@ class MemoryIndex:
 
     # -- searching -------------------------------------------------------------------------------
 
-    def _query(self, query: str) -> tuple[list[int], np.ndarray, set[str], float]:
-        """Columns and weights of a query's terms, its content words, and the idf-weighted share
-        of those words that the index knows at all."""
+    def _query(self, query: str) -> tuple[list[int], np.ndarray, set[str], float, float]:
+        """Columns and weights of a query's terms, its content words, and the idf-weighted shares
+        of those words that the index knows at all, and that some article's questions use."""
         words = self.analyzer.words(query)
         weights: dict[int, float] = {}
         for c, terms in enumerate(self._terms_of({"*": query})):
@@ -453,12 +523,13 @@ class MemoryIndex:
         content = set(words)
         mass = sum(self._idf(w) for w in content)
         known = sum(self._idf(w) for w in content if self._df_of(w) > 0)
+        asked = sum(self._idf(w) for w in content if self._df_of(w, self._question_channels) > 0)
         return list(weights), np.asarray(list(weights.values()), dtype=np.float32), content, \
-            (known / mass if mass else 0.0)
+            (known / mass if mass else 0.0), (asked / mass if mass else 0.0)
 
-    def _df_of(self, word: str) -> float:
+    def _df_of(self, word: str, channels: list[int] | None = None) -> float:
         best = 0.0
-        for c in self._word_channels:
+        for c in self._word_channels if channels is None else channels:
             tid = self._terms.get(f"{c}\x1f{word}")
             if tid is not None and tid < len(self._df):
                 best = max(best, float(self._df[tid]))
@@ -505,7 +576,7 @@ class MemoryIndex:
         filters = filters or SearchFilters()
         with self._lock:  # a consistent view of the segments; scoring itself runs unlocked
             main, delta = self._main, self._delta
-            cols, qw, content, known = self._query(query)
+            cols, qw, content, known, asked = self._query(query)
         want = max(limit, self.ranking.candidates)
         candidates = self._top(main, cols, qw, filters, want) + self._top(delta, cols, qw, filters, want)
         if not candidates:
@@ -518,20 +589,31 @@ class MemoryIndex:
         ranked = []
         for score, doc in candidates:
             question, q_cov, d_cov = self._best_question(doc, idf, q_mass)
-            final = score / best + r.query_coverage * q_cov + r.question_coverage * d_cov
+            a_cov = self._article_coverage(doc, idf, q_mass)
+            final = score / best + r.query_coverage * q_cov + r.question_coverage * d_cov + r.article_coverage * a_cov
             if q_grams:
                 grams = set(self.analyzer.bigrams(question))
                 final += r.bigram_dice * 2 * len(q_grams & grams) / (len(q_grams) + len(grams) or 1)
-            ranked.append((final, doc, question, q_cov))
+            ranked.append((final, doc, question, q_cov, a_cov))
         ranked.sort(key=lambda c: (-c[0], c[1].article_id))
         terms = highlight_terms(query, self.analyzer)
         return [
             Hit(article_id=doc.article_id, key=doc.key, title=doc.title, score=round(final, 4), question=question,
                 snippet=snippet(doc.answer, terms), answer=doc.answer, category_code=doc.category_code,
                 audience=doc.audience, version_number=doc.version_number, policy_source=doc.policy_source,
-                coverage=round(q_cov, 4), known=round(known, 4))
-            for final, doc, question, q_cov in ranked[:limit]
+                coverage=round(q_cov, 4), known=round(known, 4), support=round(a_cov, 4),
+                known_questions=round(asked, 4))
+            for final, doc, question, q_cov, a_cov in ranked[:limit]
         ]
+
+    def _article_coverage(self, doc: IndexDoc, idf: dict[str, float], q_mass: float) -> float:
+        """The idf-weighted share of the query's content words written anywhere in the article
+        (questions or answer, in any form of their synonym group): an answer that speaks of the
+        query's subject supports it even when its question is worded differently."""
+        text = searchable("\n".join((*doc.questions, doc.answer)))
+        forms = self.analyzer.synonyms.forms
+        shared = sum(v for w, v in idf.items() if any(f in text for f in forms(w)))
+        return shared / q_mass
 
     def _question_words(self, question: str) -> tuple[frozenset[str], float]:
         """A question's content words and their idf mass (remembered until the statistics change)."""

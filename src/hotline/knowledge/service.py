@@ -618,7 +618,10 @@ def _published_rows(db: Session, where: Any) -> list[tuple[Any, ...]]:
 def _doc(row: tuple[Any, ...]) -> IndexDoc:
     (aid, key, title, questions, phrasings, answer, audience, jpath, cat, valid_from, expires_at, number,
      source) = row
-    return IndexDoc(article_id=aid, key=key, title=title, questions=tuple(questions or ()) + tuple(phrasings or ()),
+    asked = tuple(questions or ()) + tuple(phrasings or ())
+    if asked and asked[0] == title:
+        title = asked[0]  # one string object for both (the index holds every article's texts)
+    return IndexDoc(article_id=aid, key=key, title=title, questions=asked,
                     answer=answer, audience=audience, jurisdiction_path=jpath, category_code=cat,
                     valid_from=valid_from, expires_at=expires_at, version_number=number, policy_source=source)
 

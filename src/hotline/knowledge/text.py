@@ -32,6 +32,7 @@ STOP_WORDS = frozenset(
     可以 能 能不能 可不可以 会 会不会 应该 该 得 得到 给 把 被 让 对 向 从 到 于 为 以 用 跟 去 来 上 下 里 中
     现在 已经 刚 刚刚 老是 一直 总是 明明 结果 然后 但是 可是 不过 所以 因为 如果 要是 时候 时 后 以后 之后 前 以前
     了解 知道 问 告诉 说 讲 看 办法 问题 情况 事 事情 办理 这边 那边 一般 所有 其他 什么样 多 少 好 行 对吗 不
+    怎么弄 怎么搞 咋弄 咋搞 回事 怎么回事 咋回事 为啥 干啥 干什么 啥样 行不行 好不好 对不对 能行 一下子 还能 就是 到底
     """.split()
 )
 
@@ -59,8 +60,22 @@ def _numeral_value(s: str) -> str:
 
 def normalize(text: str) -> str:
     """Full-width to half-width, lower case (NFKC), Chinese numerals before a unit as digits."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = text or ""
+    if not unicodedata.is_normalized("NFKC", text):  # the quick check: most text is already
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
     return _NUMERAL.sub(lambda m: _numeral_value(m.group(0)), text)
+
+
+# Full-width punctuation as spaces: it separates words either way, and without it most Chinese text
+# passes NFKC's quick check, so `searchable` skips the slow full normalisation.
+_PUNCTUATION = re.compile("[，。、：；！？（）【】《》“”‘’…—～·「」『』]")
+
+
+def searchable(text: str) -> str:
+    """The text as query words are matched inside it (substring tests): `normalize` with the common
+    full-width punctuation turned into spaces first."""
+    return normalize(_PUNCTUATION.sub(" ", text))
 
 
 def runs(text: str) -> list[str]:
@@ -90,6 +105,7 @@ class Synonyms:
     def __init__(self, groups: Iterable[list[str]]) -> None:
         self.canonical: dict[str, str] = {}
         self.groups: list[list[str]] = []
+        self._forms: dict[str, list[str]] | None = None
         for group in groups:
             words = [normalize(w) for w in group if w.strip()]
             if len(words) < 2:
@@ -109,6 +125,12 @@ class Synonyms:
 
     def __call__(self, word: str) -> str:
         return self.canonical.get(word, word)
+
+    def forms(self, word: str) -> list[str]:
+        """Every way of writing a (canonical) word: its group, or the word alone."""
+        if self._forms is None:
+            self._forms = {g[0]: g for g in self.groups}
+        return self._forms.get(word) or [word]
 
     def words(self) -> list[str]:
         return list(self.canonical)
@@ -139,8 +161,10 @@ class Analyzer:
                     self._tokenizer = tok
         return self._tokenizer
 
-    def raw_words(self, text: str) -> list[str]:
-        """jieba's search-engine cut (a long word also yields its shorter words), stop words kept."""
+    def raw_words(self, text: str, *, remember: bool = True) -> list[str]:
+        """jieba's search-engine cut (a long word also yields its shorter words), stop words kept.
+        Runs are remembered (queries and questions repeat) unless `remember` is false: a large
+        index build cuts each question once, and 100,000 remembered questions would hold ~100 MB."""
         out: list[str] = []
         cut = self.tokenizer.cut_for_search
         cache = self._runs
@@ -148,17 +172,18 @@ class Analyzer:
             got = cache.get(run)
             if got is None:
                 got = list(cut(run, HMM=False))
-                if len(cache) >= 500_000:
-                    cache.clear()
-                cache[run] = got
+                if remember:
+                    if len(cache) >= 500_000:
+                        cache.clear()
+                    cache[run] = got
             out.extend(got)
         return out
 
-    def words(self, text: str) -> list[str]:
+    def words(self, text: str, *, remember: bool = True) -> list[str]:
         """Content words with synonyms folded to their group's first word."""
         syn = self.synonyms
         out = []
-        for w in self.raw_words(text):
+        for w in self.raw_words(text, remember=remember):
             if w not in STOP_WORDS:
                 canon = syn(w)
                 if canon not in STOP_WORDS:

@@ -125,10 +125,11 @@ def kb_home(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResponse:
     since = now - timedelta(days=FIGURES_DAYS)
     answers = figures.direct_answers(db, since=since) if centre else None
     gaps = figures.unanswered_consultations(db, since=since) if centre else []
+    handovers = figures.assistant_handovers(db, since=since) if centre else 0
     return render(request, "kb_home.html", viewer=viewer, stats=stats, expiring=expiring,
                   expiring_total=expiring_total, expired=expired, expired_total=expired_total, reports=reports,
                   now=now, days=EXPIRING_DAYS, unit=unit, may_draft=rules.may_draft(who, viewer.actor.unit_id),
-                  answers=answers, gaps=gaps, figures_days=FIGURES_DAYS, **_ctx(db))
+                  answers=answers, gaps=gaps, handovers=handovers, figures_days=FIGURES_DAYS, **_ctx(db))
 
 
 # ---- the list -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ PAGE_MODULES = (
     "admin",
     "kb",
     "kb_public",
+    "kb_chat",
     "reports",
     "catalogue",
     "blacklist",

@@ -45,6 +45,13 @@ def submit_form(request: Request, db: DB) -> HTMLResponse:
     return _submit_page(request, db, {"idem": secrets.token_urlsafe(18)})
 
 
+def prefilled_form(request: Request, db: Session, *, title: str, content: str, kind: str) -> HTMLResponse:
+    """The submission form filled in by another page (the chat assistant's 转人工); submitting it
+    goes through POST /public like any other request."""
+    values = {"idem": secrets.token_urlsafe(18), "title": title, "content": content, "kind": kind}
+    return _submit_page(request, db, values)
+
+
 @router.post("/public", response_model=None)
 def submit(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse | RedirectResponse:
     return _register(request, db, rt, intake_values(form))

@@ -1,0 +1,206 @@
+"""The public chat assistant (智能客服): several turns with one citizen, each answered by the
+assistant (`service.ask`), a short follow-up read in the context of the turn before it, and a
+transcript to hand over into a new request at any moment.
+
+The conversation is a list of `Turn`s kept by the caller (the page signs it into a hidden field, an
+API client sends it back): no table. Only the last `MAX_TURNS` are kept, so that state stays small.
+
+The follow-up rule is `followup.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline.errors import DomainError
+from hotline.knowledge import followup, reading, service
+from hotline.knowledge.assistant import decide
+from hotline.knowledge.followup import Context, contextual, cues_of, speaks_to, subject_of
+from hotline.knowledge.search import SearchFilters
+from hotline.security import throttle
+
+MAX_TURNS = 8  # kept in the conversation; older turns are dropped (and counted)
+QUESTION_MAX = followup.QUESTION_MAX
+FOLLOW_UP_POOL = 20  # hits of a follow-up's combined query, before keeping those that speak to it
+TITLE_MAX = 200  # a ticket's title
+CONTENT_MAX = 5000  # a ticket's content
+# Each question or pick runs a search: plenty for a citizen, not for a script flooding the portal.
+PER_CLIENT = throttle.Rule(limit=120, window=timedelta(hours=1))
+# How a transcript handed over into a request begins: figures.py counts requests by it.
+HANDOVER_MARK = "【智能客服转人工】"
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    question: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and what the assistant did with it (the answer text itself is read again from
+    the article when shown: the state stays small and never shows a withdrawn answer)."""
+
+    question: str  # as the citizen typed it (or the option picked)
+    query: str  # what was searched
+    base: str  # the question this chain of follow-ups started from
+    kind: str  # answer | clarify | abstain
+    key: str | None = None  # the article answered from
+    title: str | None = None
+    options: tuple[Option, ...] = ()
+    picked: bool = False  # the citizen chose this article from a clarifying question
+    context: str = Context.NONE
+    subject: str = ""  # the subject a substitution put in place, kept by the refinements after it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "query": self.query, "base": self.base, "kind": self.kind,
+                "key": self.key, "title": self.title, "picked": self.picked, "context": str(self.context),
+                "subject": self.subject,
+                "options": [{"key": o.key, "question": o.question, "title": o.title} for o in self.options]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Turn:
+        return cls(question=str(d["question"]), query=str(d["query"]), base=str(d["base"]), kind=str(d["kind"]),
+                   key=d.get("key"), title=d.get("title"), picked=bool(d.get("picked")),
+                   context=str(d.get("context") or Context.NONE), subject=str(d.get("subject") or ""),
+                   options=tuple(Option(key=str(o["key"]), question=str(o["question"]), title=str(o.get("title") or ""))
+                                 for o in d.get("options") or []))
+
+
+@dataclass
+class Conversation:
+    turns: list[Turn] = field(default_factory=list)
+    dropped: int = 0  # turns no longer kept
+
+    @property
+    def last(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+    def add(self, turn: Turn) -> None:
+        self.turns.append(turn)
+        while len(self.turns) > MAX_TURNS:
+            self.turns.pop(0)
+            self.dropped += 1
+
+
+# ---- one exchange ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the assistant says in one turn."""
+
+    turn: Turn
+    text: str
+    confidence: float
+    source: str | None = None  # the article's policy source (文号/link)
+    article_id: int | None = None
+
+
+def count_turn(db: Session, *, client: str | None, now: datetime) -> None:
+    """Refuse (429) past PER_CLIENT turns from one address, else count this one (its own commit)."""
+    checks = [(f"kb-chat-client:{client}", PER_CLIENT)] if client else []
+    throttle.ensure_allowed(db, checks=checks, now=now)
+    throttle.record_failure(db, checks=checks, now=now)  # counts turns, not failures
+
+
+def check_question(question: str) -> str:
+    question = " ".join((question or "").split())
+    if not question:
+        raise DomainError("kb_chat_empty", "请输入您的问题", status_code=422)
+    if len(question) > QUESTION_MAX:
+        raise DomainError("kb_chat_too_long", f"问题太长了（{len(question)} 字），请控制在 {QUESTION_MAX} 字以内，"
+                                              "详细情况可以转人工提交诉求", status_code=422)
+    return question
+
+
+def _answer_text(answer: str, key: str, title: str, source: str | None) -> str:
+    basis = f"，依据：{source}" if source else ""
+    return f"{answer}\n（来源：知识库条目 {key}《{title}》{basis}）"
+
+
+def ask(db: Session, *, conversation: Conversation, question: str, filters: SearchFilters) -> Said:
+    """Answer a typed question, in the context of the previous turn when it is a follow-up."""
+    question = check_question(question)
+    previous = conversation.last
+    query, base, mode = contextual(question, previous)
+    subject = subject_of(question, mode, previous)
+    if mode == Context.NONE:
+        reply = service.ask(db, query=query, filters=filters)
+    else:
+        cues = cues_of(question) if mode == Context.REFINE else ()
+        hits = service.search_published(db, query=query, filters=filters, limit=FOLLOW_UP_POOL)
+        kept = [h for h in hits if speaks_to(f"{h.question} {h.title} {h.answer}", subject=subject, cues=cues)]
+        reply = decide(query, kept[:5])
+    hit = reply.hit if reply.kind != "abstain" else None
+    turn = Turn(question=question, query=query, base=base, kind=reply.kind, key=hit.key if hit else None,
+                title=hit.title if hit else None, context=mode, subject=subject,
+                options=tuple(Option(key=o.key, question=o.question, title=o.title) for o in reply.options))
+    said = Said(turn=turn, text=reply.text, confidence=reply.confidence, source=hit.policy_source if hit else None,
+                article_id=hit.article_id if hit and reply.kind == "answer" else None)
+    conversation.add(turn)
+    return said
+
+
+def pick(db: Session, *, conversation: Conversation, key: str, now: datetime) -> Said:
+    """The citizen chose one of the last clarifying question's options: answer from that article."""
+    last = conversation.last
+    option = next((o for o in last.options if o.key == key), None) if last and last.kind == "clarify" else None
+    if option is None:
+        raise DomainError("kb_chat_pick_unknown", "这个选项已失效，请重新输入您的问题", status_code=422)
+    try:
+        article, version = reading.public_article(db, key=key, now=now)
+    except DomainError:
+        raise DomainError("kb_chat_pick_gone", "该答复已下线，请换个说法重新提问，或转人工提交诉求",
+                          status_code=422) from None
+    turn = Turn(question=option.question, query=option.question, base=option.question, kind="answer",
+                key=article.key, title=version.title, picked=True)
+    conversation.add(turn)
+    return Said(turn=turn, text=_answer_text(version.answer, article.key, version.title, version.policy_source),
+                confidence=1.0, source=version.policy_source, article_id=article.id)
+
+
+def record(db: Session, said: Said) -> None:
+    """An answer given counts as a use of its article (the public page's most used answers)."""
+    if said.article_id is not None:
+        service.record_use(db, article_id=said.article_id)
+
+
+# ---- handing over -----------------------------------------------------------------------------------
+
+
+_SAID_SHORT = {"clarify": "请您确认想问的是哪一项", "abstain": "没有找到能可靠回答的内容"}
+
+
+def transcript(conversation: Conversation, pending: str = "") -> str:
+    """The conversation as a request's content: every question in full, each reply in one line
+    (the article it answered from), and a question typed but not yet asked; empty when nothing
+    was said."""
+    if not conversation.turns and not pending:
+        return ""
+    lines = [HANDOVER_MARK + "以下是我与智能客服的对话，问题尚未解决："]
+    if conversation.dropped:
+        lines.append(f"（此前 {conversation.dropped} 轮对话从略）")
+    for t in conversation.turns:
+        lines.append(f"我：{t.question}" + ("（从选项中选择）" if t.picked else ""))
+        if t.kind == "answer":
+            lines.append(f"智能客服：答复《{t.title}》（知识库条目 {t.key}）")
+        else:
+            lines.append(f"智能客服：{_SAID_SHORT.get(t.kind, t.kind)}")
+    if pending:
+        lines.append(f"我：{pending}")
+    text = "\n".join(lines)
+    return text if len(text) <= CONTENT_MAX else text[: CONTENT_MAX - 1] + "…"
+
+
+def handover_title(conversation: Conversation, pending: str = "") -> str:
+    """The request's title: the last question asked (or typed)."""
+    last = pending or (conversation.last.question if conversation.last else "")
+    last = " ".join(last.split())
+    return last if len(last) <= TITLE_MAX else last[: TITLE_MAX - 1] + "…"
+

@@ -1,0 +1,125 @@
+"""The chat assistant's pure parts: the follow-up rule (followup.py), the conversation's bound, the transcript
+handed over into a request."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.errors import DomainError
+from hotline.knowledge import chat, followup
+from hotline.knowledge.chat import Conversation, Turn
+from hotline.knowledge.followup import Context
+
+FIRST = "老年人乘坐公交车免费吗"
+
+
+def _turn(question: str = FIRST, *, query: str | None = None, base: str | None = None, kind: str = "answer",
+          key: str | None = "BUS-OLD", title: str | None = "老年人乘坐公交车免费吗？") -> Turn:
+    return Turn(question=question, query=query or question, base=base or question, kind=kind, key=key, title=title)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # an aspect of the matter already named: refine the previous query
+    ("需要带什么材料", Context.REFINE),
+    ("需要带什么材料？", Context.REFINE),
+    ("多少钱", Context.REFINE),
+    ("要多久？", Context.REFINE),
+    ("在哪里办理", Context.REFINE),
+    ("能网上办吗", Context.REFINE),
+    ("要收多少手续费", Context.REFINE),  # 手续 out leaves 收费: removed until nothing changes
+    ("那要多久", Context.REFINE),  # led by 那, but only an aspect: still the same matter
+    # pointing back
+    ("这个怎么办理", Context.REFINE),
+    ("它的有效期是多久", Context.REFINE),
+    # the same question about someone or something else
+    ("那儿童呢？", Context.SUBSTITUTE),
+    ("儿童呢", Context.SUBSTITUTE),
+    ("如果是外地老人", Context.SUBSTITUTE),
+    ("学生", Context.SUBSTITUTE),
+    ("还有别的办法吗", Context.SUBSTITUTE),
+    # a new subject stands alone
+    ("住房公积金怎么提取", Context.NONE),
+    ("身份证丢了怎么办", Context.NONE),
+    ("用电怎么交费", Context.NONE),
+    ("异地就医怎么备案？", Context.NONE),
+    ("？？", Context.NONE),
+])
+def test_follow_up_rule(question: str, expected: Context) -> None:
+    assert followup.classify(question, _turn()) == expected
+
+
+def test_without_a_previous_turn_every_question_stands_alone() -> None:
+    for question in ("那儿童呢？", "需要带什么材料", "多少钱"):
+        assert followup.contextual(question, None) == (question, question, Context.NONE)
+
+
+def test_refine_builds_on_the_previous_query_and_substitute_on_its_base() -> None:
+    children = _turn("那儿童呢？", query=f"{FIRST} 那儿童呢？", base=FIRST, key="BUS-CHILD")
+    # an aspect after a substitution keeps the substituted subject
+    assert followup.contextual("需要带什么材料", children) == (f"{FIRST} 那儿童呢？ 需要带什么材料", FIRST,
+                                                               Context.REFINE)
+    # a second substitution does not carry the first one along
+    assert followup.contextual("那学生呢", children) == (f"{FIRST} 那学生呢", FIRST, Context.SUBSTITUTE)
+    assert followup.contextual("住房公积金怎么提取", children) == ("住房公积金怎么提取", "住房公积金怎么提取",
+                                                            Context.NONE)
+
+
+def test_a_refinement_past_the_query_bound_restarts_from_the_base() -> None:
+    long_query = FIRST + " " + "需要带什么材料" * 85
+    assert len(long_query) > followup.QUERY_MAX
+    query, base, mode = followup.contextual("多少钱", _turn(query=long_query))
+    assert (query, base, mode) == (f"{FIRST} 多少钱", FIRST, Context.REFINE)
+
+
+def test_questions_are_checked_with_chinese_messages() -> None:
+    assert chat.check_question("  老年人  乘车 ") == "老年人 乘车"
+    with pytest.raises(DomainError, match="请输入您的问题"):
+        chat.check_question("   ")
+    with pytest.raises(DomainError, match="300 字以内"):
+        chat.check_question("问" * 301)
+    assert chat.check_question("问" * 300) == "问" * 300
+
+
+def test_the_conversation_keeps_the_last_turns_and_counts_the_rest() -> None:
+    conv = Conversation()
+    for i in range(chat.MAX_TURNS + 3):
+        conv.add(_turn(f"问题{i}"))
+    assert len(conv.turns) == chat.MAX_TURNS and conv.dropped == 3
+    assert conv.turns[0].question == "问题3"
+    assert conv.last is not None and conv.last.question == f"问题{chat.MAX_TURNS + 2}"
+
+
+def test_turns_survive_a_round_trip_through_plain_data() -> None:
+    turn = Turn(question="社保卡丢了", query="社保卡丢了", base="社保卡丢了", kind="clarify", key="SB-1",
+                title="社保卡",
+                options=(chat.Option(key="SB-1", question="社保卡丢了怎么补办？", title="补办"),
+                         chat.Option(key="SB-2", question="社保卡丢了怎么挂失？", title="挂失")),
+                context=Context.NONE)
+    assert Turn.from_dict(turn.to_dict()) == turn
+
+
+def test_transcript_and_title_for_the_handover() -> None:
+    conv = Conversation()
+    conv.add(_turn())
+    conv.add(_turn("那儿童呢？", query=f"{FIRST} 那儿童呢？", base=FIRST, kind="abstain", key=None, title=None))
+    text = chat.transcript(conv, pending="我家孩子一米二，要买票吗")
+    assert text.startswith(chat.HANDOVER_MARK)
+    assert text.splitlines()[1:] == [
+        f"我：{FIRST}",
+        "智能客服：答复《老年人乘坐公交车免费吗？》（知识库条目 BUS-OLD）",
+        "我：那儿童呢？",
+        "智能客服：没有找到能可靠回答的内容",
+        "我：我家孩子一米二，要买票吗",
+    ]
+    assert chat.handover_title(conv) == "那儿童呢？"
+    assert chat.handover_title(conv, "我家孩子一米二，要买票吗") == "我家孩子一米二，要买票吗"
+    assert chat.handover_title(Conversation()) == "" and chat.transcript(Conversation()) == ""
+
+
+def test_transcript_stays_within_a_requests_bounds() -> None:
+    conv = Conversation()
+    for i in range(chat.MAX_TURNS + 2):
+        conv.add(_turn(f"{i}" + "很长的问题" * 59))
+    text = chat.transcript(conv, pending="问" * 300)
+    assert len(text) <= chat.CONTENT_MAX and "（此前 2 轮对话从略）" in text
+    assert len(chat.handover_title(conv, "题" * 300)) == chat.TITLE_MAX
