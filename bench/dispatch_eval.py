@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/dispatch_eval.py                 # held-out figures, timing, latency, memory
     .venv/bin/python bench/dispatch_eval.py --tune          # + choose hyper-parameters by CV (train part only)
+    .venv/bin/python bench/dispatch_eval.py --perf-only     # 15k training time, latency, memory only
 
 Category (tipdm2020c, 7 top-level labels). The titles file and the details file hold the same
 messages, unlinked: they are paired first (hotline.dispatch.linking, within each label), and a
@@ -227,14 +228,17 @@ def latency(model: TextClassifier, titles: list[str], contents: list[str], n: in
     out = {}
     for name, tt, cc in (("title+content", titles, contents), ("title", titles, [""] * len(titles)),
                          ("content", [""] * len(contents), contents)):
-        times = []
+        times, cpu = [], []
         for t, c in list(zip(tt, cc, strict=True))[:n]:
-            s = time.perf_counter()
+            s, sc = time.perf_counter(), time.thread_time()
             model.predict(t, c)
+            cpu.append((time.thread_time() - sc) * 1000)  # this thread's CPU: not inflated by others' load
             times.append((time.perf_counter() - s) * 1000)
-        a = np.array(times)
+        a, b = np.array(times), np.array(cpu)
         out[name] = {"n": len(a), "p50_ms": round(float(np.percentile(a, 50)), 2),
-                     "p95_ms": round(float(np.percentile(a, 95)), 2), "p99_ms": round(float(np.percentile(a, 99)), 2)}
+                     "p95_ms": round(float(np.percentile(a, 95)), 2), "p99_ms": round(float(np.percentile(a, 99)), 2),
+                     "cpu_p50_ms": round(float(np.percentile(b, 50)), 2),
+                     "cpu_p95_ms": round(float(np.percentile(b, 95)), 2)}
     return out
 
 
@@ -261,9 +265,10 @@ def memory(model_path: Path, title: str, content: str) -> dict:
     return {**json.loads(res.stdout.strip().splitlines()[-1]), "file_mb": round(model_path.stat().st_size / 2**20, 1)}
 
 
-def training_time_15k(data: Path, config: ClassifierConfig) -> dict:
+def training_time_15k(data: Path, config: ClassifierConfig, keep: dict | None = None) -> dict:
     """Timing only: the 7,266 tipdm messages twice (14,532 rows), pairs already joined as one
-    title+content row, as a CSV with both columns would give them."""
+    title+content row, as a CSV with both columns would give them. `keep` receives the model and
+    the title+content pairs (for --perf-only)."""
     s = category_split(data)
     partner_of_title = {ti: dj for dj, ti in s["partner"].items()}
     titles, contents, labels = [], [], []
@@ -272,11 +277,17 @@ def training_time_15k(data: Path, config: ClassifierConfig) -> dict:
         contents.append(s["D"][partner_of_title[i]] if i in partner_of_title else "")
         labels.append(s["TL"][i])
     titles, contents, labels = titles * 2, contents * 2, labels * 2
-    started = time.perf_counter()
-    TextClassifier(config).fit(titles, contents, labels)
+    started, cpu = time.perf_counter(), time.process_time()
+    model = TextClassifier(config).fit(titles, contents, labels)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu  # the main process only: tokenising workers are not counted
     both = sum(1 for c in contents if c)
-    return {"rows": len(titles), "rows_with_title_and_content": both, "seconds": round(seconds, 1)}
+    if keep is not None:
+        keep["model"] = model
+        keep["pairs"] = ([t for t, c in zip(titles, contents, strict=True) if c][:500],
+                         [c for c in contents if c][:500])
+    return {"rows": len(titles), "rows_with_title_and_content": both, "seconds": round(seconds, 1),
+            "main_process_cpu_seconds": round(cpu, 1)}
 
 
 def cli_check(model_path: Path, test_pairs: tuple[list[str], list[str], list[str]]) -> dict:
@@ -305,7 +316,7 @@ GRID = {
     "all chars": {"max_chars": 0},
     "sgd alpha 2e-5": {"alpha": 2e-5},
     "sgd alpha 5e-6": {"alpha": 5e-6},
-    "LinearSVC C=0.5": {"linear": "svc", "c": 0.5},
+    "LinearSVC C=0.5": {"learners": ("svc",), "c": 0.5},
     "word bigrams too": {"word_range": (1, 2)},
     "no digit folding": {"fold_digits": False},
     "jieba HMM on": {"hmm": True},
@@ -341,6 +352,8 @@ def main() -> None:
     ap.add_argument("--tune", action="store_true", help="cross-validate the hyper-parameter grid first")
     ap.add_argument("--tune-only", action="store_true", help="only the cross-validated grid; no test figures")
     ap.add_argument("--skip-15k", action="store_true", help="skip the 15k-message training-time run")
+    ap.add_argument("--perf-only", action="store_true",
+                    help="only the 15k training time, then latency and memory of that model (no accuracy figures)")
     ap.add_argument("--out", type=Path, help="write the figures as JSON here")
     args = ap.parse_args()
     data = data_path()
@@ -349,6 +362,22 @@ def main() -> None:
     config = ClassifierConfig()
     out: dict = {"machine": machine(), "config": config.to_dict(), "seed": SEED}
     print(json.dumps(out["machine"], ensure_ascii=False), flush=True)
+    if args.perf_only:
+        keep: dict = {}
+        out["training_15k"] = training_time_15k(data, config, keep)
+        print(f"training time, 15k messages: {json.dumps(out['training_15k'])}", flush=True)
+        out["latency"] = latency(keep["model"], *keep["pairs"])
+        print(f"latency (one ticket, in-process): {json.dumps(out['latency'])}", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "category15k.joblib"
+            store.save(keep["model"], path, store.describe(keep["model"], training_data={"bench": "15k timing"}))
+            out["memory"] = memory(path, keep["pairs"][0][0], keep["pairs"][1][0])
+        print(f"memory: {json.dumps(out['memory'])}", flush=True)
+        out["machine"]["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"load average at the end: {out['machine']['load_average_end']}")
+        if args.out:
+            args.out.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+        return
     if args.tune or args.tune_only:
         tune(data, config, out)
         if args.tune_only:

@@ -135,3 +135,21 @@ def test_two_unlinked_files_train_together(files: dict[str, Path]) -> None:
     _m, meta = load(path)
     assert [f["name"] for f in meta["training_data"]["files"]] == ["titles.csv", "contents.csv"]
     assert meta["training_data"]["paired_title_content"] == 40
+
+
+def test_precision_confidence_is_recorded_and_checked(files: dict[str, Path]) -> None:
+    from hotline.dispatch.store import load
+
+    base = ["dispatch", "train", "--input", str(files["train"]), "--title-col", "标题", "--content-col", "内容",
+            "--label-col", "分类", *FAST]
+    path = files["dir"] / "point.joblib"
+    r = runner.invoke(app, [*base, "--model", str(path), "--precision-confidence", "0"])
+    assert r.exit_code == 0, r.output
+    _m, meta = load(path)
+    assert meta["config"]["precision_confidence"] == 0.0
+    for bad in ("1", "-0.1"):
+        r = runner.invoke(app, [*base, "--model", str(files["dir"] / "bad.joblib"), "--precision-confidence", bad])
+        assert r.exit_code == 2 and "--precision-confidence" in r.stderr
+    r = runner.invoke(app, [*base, "--model", str(files["dir"] / "bad.joblib"), "--target-precision", "1.5"])
+    assert r.exit_code == 2 and "--target-precision" in r.stderr
+    assert not (files["dir"] / "bad.joblib").exists()

@@ -73,3 +73,27 @@ def test_report_has_exactly_the_cli_keys() -> None:
     assert r["n"] == 3 and r["accuracy"] == pytest.approx(0.6667, abs=1e-4)
     assert r["coverage_at_threshold"] == pytest.approx(0.3333, abs=1e-4) and r["precision_at_threshold"] == 1.0
     assert metrics.report([], np.zeros((0, 2)), classes, None)["n"] == 0
+
+
+def test_wilson_lower_bound() -> None:
+    # 98 of 100 right, z = 1.645: (0.98 + z²/200 − z·√(0.98·0.02/100 + z²/40000)) / (1 + z²/100)
+    assert metrics.wilson_lower(np.array([98]), np.array([100]), 0.95)[0] == pytest.approx(0.9414, abs=5e-4)
+    # it rises towards the observed rate as the sample grows, and never exceeds it
+    small, large = metrics.wilson_lower(np.array([98, 9800]), np.array([100, 10000]), 0.95)
+    assert small < large < 0.98
+    assert metrics.wilson_lower(np.array([10]), np.array([10]), 0.9)[0] < 1.0
+
+
+def test_threshold_with_a_confidence_bound_keeps_a_margin() -> None:
+    rng = np.random.default_rng(0)
+    conf = np.sort(rng.uniform(0.3, 1.0, 4000))[::-1]
+    ok = rng.uniform(size=4000) < conf  # right about as often as the confidence says
+    point = metrics.choose_threshold(conf, ok, 0.95)
+    bounded = metrics.choose_threshold(conf, ok, 0.95, bound=0.95)
+    assert point is not None and bounded is not None and bounded > point
+    above = conf >= bounded
+    lower = metrics.wilson_lower(np.array([ok[above].sum()]), np.array([above.sum()]), 0.95)[0]
+    assert lower >= 0.95
+    # too few rows for the bound to reach the target: nothing is dispatched automatically
+    assert metrics.choose_threshold([0.99, 0.98, 0.97], [True, True, True], 0.98, bound=0.95) is None
+    assert metrics.choose_threshold([0.99, 0.98, 0.97], [True, True, True], 0.98) == 0.97

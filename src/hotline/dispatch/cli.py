@@ -4,6 +4,7 @@ Bad input (a missing column, an unreadable CSV or model) → a Chinese message a
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -55,6 +56,9 @@ def train(
     content_col: ContentOpt = None,
     folds: Annotated[int, typer.Option(help="cross-validation folds (calibration, threshold)")] = 5,
     target_precision: Annotated[float, typer.Option(help="precision the auto-dispatch threshold must reach")] = 0.98,
+    precision_confidence: Annotated[float | None, typer.Option(
+        help="confidence level of the lower bound of the CV precision that must reach the target (0: point estimate)",
+    )] = None,
     jobs: Annotated[int, typer.Option(help="worker processes/threads")] = 2,
     seed: Annotated[int, typer.Option(help="random seed")] = 12345,
     link: Annotated[bool, typer.Option("--link/--no-link",
@@ -69,7 +73,13 @@ def train(
     from hotline.dispatch.store import ModelError
     from hotline.dispatch.training import train_csv
 
+    if not 0 < target_precision < 1:
+        raise _fail("--target-precision 必须大于 0 且小于 1")
+    if precision_confidence is not None and not 0 <= precision_confidence < 1:
+        raise _fail("--precision-confidence 必须在 0（不设置信下界）与 1 之间，且小于 1")
     config = ClassifierConfig(folds=folds, target_precision=target_precision, n_jobs=jobs, seed=seed)
+    if precision_confidence is not None:
+        config = replace(config, precision_confidence=precision_confidence)
     console = Console(stderr=True)
     try:
         with Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -39,18 +39,34 @@ def top_k_accuracy(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[s
     return float(np.mean(hits))
 
 
+def wilson_lower(successes: np.ndarray, n: np.ndarray, confidence: float) -> np.ndarray:
+    """One-sided lower Wilson score bound of a proportion: with probability `confidence`, the
+    true rate is at least this (0 < confidence < 1)."""
+    from scipy.stats import norm
+
+    z = float(norm.ppf(confidence))
+    n = np.asarray(n, dtype=float)
+    p = np.asarray(successes, dtype=float) / n
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
+
+
 def choose_threshold(confidence: Sequence[float], correct: Sequence[bool],
-                     target: float = DEFAULT_TARGET_PRECISION) -> float | None:
+                     target: float = DEFAULT_TARGET_PRECISION, bound: float = 0.0) -> float | None:
     """The lowest confidence t such that the predictions with confidence ≥ t are right in at
     least `target` of cases; None when no t reaches the target (then nothing is dispatched
-    automatically)."""
+    automatically). With `bound` (e.g. 0.9), it is the lower confidence bound of that precision
+    (Wilson, one-sided, at level `bound`) that must reach the target: a margin that grows as the
+    validation rows above t get fewer, so that unseen tickets still clear the target."""
     conf = np.asarray(confidence, dtype=float)
     ok = np.asarray(correct, dtype=bool)
     if conf.size == 0:
         return None
     order = np.argsort(-conf, kind="stable")
     conf, ok = conf[order], ok[order]
-    precision = np.cumsum(ok) / np.arange(1, len(ok) + 1)
+    n = np.arange(1, len(ok) + 1)
+    precision = wilson_lower(np.cumsum(ok), n, bound) if bound > 0 else np.cumsum(ok) / n
     # Only positions where the confidence changes (or the last one) are real thresholds: ties
     # are dispatched together.
     last_of_tie = np.r_[conf[1:] != conf[:-1], True]

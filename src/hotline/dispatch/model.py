@@ -1,8 +1,9 @@
-"""The text classifier of tickets: hashed TF-IDF of character and jieba word n-grams, a linear
-model (SGD hinge loss or LinearSVC), and a softmax calibration of its scores fitted on
-cross-validated (out-of-fold) scores, one per view (title only, content only, both), so that a
-confidence of 0.9 means right about nine times in ten. The auto-dispatch threshold of each view is
-chosen on the same out-of-fold predictions.
+"""The text classifier of tickets: hashed TF-IDF of character and jieba word n-grams, one or more
+linear models (learners.py; by default an SGD hinge-loss SVM), and a softmax calibration of their
+scores fitted on cross-validated (out-of-fold) scores, one per view (title only, content only,
+both), so that a confidence of 0.9 means right about nine times in ten. The auto-dispatch threshold
+of each view is chosen on the same out-of-fold predictions, with a margin (a lower confidence
+bound of the precision must reach the target).
 
 Training rows that have both a title and content are learnt in three views (title, content,
 title+content), so the model answers whichever the caller has. A model is label-agnostic: the
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from hotline.dispatch import metrics
+from hotline.dispatch import learners, metrics
 from hotline.dispatch.features import BOTH, CONTENT, TITLE, VIEWS, Featurizer, present, view_of
 from hotline.dispatch.text import Analyzer
 
@@ -41,20 +42,27 @@ class ClassifierConfig:
     fold_digits: bool = True
     hmm: bool = False  # jieba's HMM for unknown words
     max_chars: int = 600  # only the first max_chars characters of a text count (0: all)
-    linear: str = "sgd"  # "sgd" (hinge loss) or "svc" (LinearSVC)
+    learners: tuple[str, ...] = ("sgd",)  # base linear models, stacked (see learners.py)
     alpha: float = 1e-5  # SGD regularisation
     c: float = 0.5  # LinearSVC regularisation
+    nb_alpha: float = 1.0  # smoothing of the NB-SVM ratios and of Complement NB
+    class_weight: str | None = None  # None or "balanced"
+    average: bool = False  # SGD: averaged weights (ASGD)
     epochs: int = 30
     tol: float = 1e-4  # SGD stops when an epoch improves the loss by less than this
     stack_views: bool = True  # calibrate title+content on the both, title-only and content-only scores
     folds: int = 5
     seed: int = 12345
     target_precision: float = metrics.DEFAULT_TARGET_PRECISION
+    # The threshold must make the one-sided lower confidence bound of the CV precision reach the
+    # target (Wilson, at this confidence level), not only the point estimate: 0 turns it off.
+    precision_confidence: float = 0.99
     n_jobs: int = 2
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["char_range"], d["word_range"] = list(self.char_range), list(self.word_range)
+        d["learners"] = list(self.learners)
         return d
 
 
@@ -141,28 +149,6 @@ def _cross_fitted(scores: np.ndarray, y: np.ndarray, classes: list[str], fitted:
     return out
 
 
-def _linear(config: ClassifierConfig, n_jobs: int) -> Any:
-    if config.linear == "svc":
-        from sklearn.svm import LinearSVC
-
-        return LinearSVC(C=config.c, random_state=config.seed)
-    if config.linear == "sgd":
-        from sklearn.linear_model import SGDClassifier
-
-        return SGDClassifier(loss="hinge", alpha=config.alpha, max_iter=config.epochs, tol=config.tol,
-                             random_state=config.seed, n_jobs=n_jobs)
-    raise ValueError(f"unknown linear model {config.linear!r}")
-
-
-def _weights(est: Any, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    coef = np.asarray(est.coef_, dtype=np.float32)
-    intercept = np.asarray(est.intercept_, dtype=np.float32)
-    if n_classes == 2:
-        coef = np.vstack([-coef[0], coef[0]])
-        intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
-    return coef, intercept
-
-
 class TextClassifier:
     """fit(titles, contents, labels) → predict(title, content) → Prediction."""
 
@@ -175,12 +161,17 @@ class TextClassifier:
             n_features=self.config.n_features,
         )
         self.classes_: list[str] = []
-        self.weights_: np.ndarray | None = None  # features × classes, C-contiguous float32
+        self.weights_: np.ndarray | None = None  # features × (classes · learners), C-contiguous float32
         self.intercept_: np.ndarray | None = None
         self.calibrations: dict[str, _Calibration] = {}
         self.thresholds: dict[str, float | None] = {}
         self.cv: dict[str, Any] = {}
         self.stacked = False  # the "both" calibration reads both, title and content scores
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("oof_", None)
+        return state
 
     # ---- training ------------------------------------------------------------------------------
 
@@ -238,16 +229,18 @@ class TextClassifier:
         splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=cfg.seed)
         splits = list(splitter.split(counts, y, groups=group))
         progress.stage("交叉验证", folds)
-        oof = np.zeros((len(y), k), dtype=np.float64)
+        m = len(cfg.learners)
+        oof = np.zeros((len(y), k * m), dtype=np.float64)  # each learner's k scores, side by side
 
         def run_fold(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             fz = self.featurizer
             idf = Featurizer(analyzer=fz.analyzer, n_features=fz.n_features).fit_idf(counts[train]).idf
-            est = _linear(cfg, 1).fit(fz.tfidf(counts[train], idf), y[train])
-            w, b = _weights(est, len(est.classes_))
-            s = np.full((len(test), k), -10.0)  # a class the fold never saw scores very low
-            s[:, [self.classes_.index(c) for c in est.classes_]] = np.asarray(fz.tfidf(counts[test], idf) @ w.T) + b
-            return test, s
+            x_train, x_test = fz.tfidf(counts[train], idf), fz.tfidf(counts[test], idf)
+            parts = []
+            for name in cfg.learners:
+                w, b = learners.fit(name, cfg, x_train, y[train], self.classes_, n_jobs=1)
+                parts.append(np.asarray(x_test @ w.T) + b)  # summed in float32, as models before learners.py were
+            return test, np.hstack(parts)
 
         n_jobs = max(1, min(cfg.n_jobs, folds))
         runner = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator")
@@ -263,7 +256,7 @@ class TextClassifier:
             raise TrainingError("交叉验证中某个类别缺失，无法校准置信度")
         self.calibrations = {"pooled": pooled}
         self.stacked = False
-        proba = np.zeros_like(oof)
+        proba = np.zeros((len(y), k))
         for v in VIEWS:
             sel = np.flatnonzero(view == v)
             z = oof[sel]
@@ -274,20 +267,22 @@ class TextClassifier:
             cal = _fit_calibration(z, y[sel], k) if len(sel) >= MIN_VIEW_ROWS else None
             if cal is not None:
                 self.calibrations[v] = cal
-                self.stacked = self.stacked or (v == BOTH and z.shape[1] > k)
+                self.stacked = self.stacked or (v == BOTH and z.shape[1] > k * m)
                 proba[sel] = _cross_fitted(z, y[sel], self.classes_, cal, cfg.seed)
             elif len(sel):
                 proba[sel] = pooled.proba(oof[sel])
         pred = np.array(self.classes_)[proba.argmax(axis=1)]
         conf = proba.max(axis=1)
         correct = pred == y
-        pooled_t = metrics.choose_threshold(conf, correct, cfg.target_precision)
+        self.oof_ = {"view": view, "y": y, "proba": proba, "scores": oof, "group": group}  # for benchmarks; not saved
+        pooled_t = metrics.choose_threshold(conf, correct, cfg.target_precision, cfg.precision_confidence)
         self.thresholds = {"pooled": pooled_t}
         by_view: dict[str, Any] = {}
         for v in VIEWS:
             sel = view == v
             if sel.sum() >= MIN_VIEW_ROWS:
-                self.thresholds[v] = metrics.choose_threshold(conf[sel], correct[sel], cfg.target_precision)
+                self.thresholds[v] = metrics.choose_threshold(conf[sel], correct[sel], cfg.target_precision,
+                                                              cfg.precision_confidence)
             if sel.any():
                 by_view[v] = metrics.report(y[sel].tolist(), proba[sel], self.classes_, self.threshold_for(v))
         # Each row once, in its richest view: what a CSV like the training one would score.
@@ -308,10 +303,11 @@ class TextClassifier:
         # The final model on every row.
         progress.stage("训练最终模型", 1)
         self.featurizer.fit_idf(counts)
-        est = _linear(cfg, cfg.n_jobs).fit(self.featurizer.tfidf(counts), y)
-        coef, self.intercept_ = _weights(est, k)
-        self.weights_ = np.ascontiguousarray(coef.T)  # rows are gathered per feature at prediction
-        assert list(est.classes_) == self.classes_
+        x = self.featurizer.tfidf(counts)
+        fitted = [learners.fit(name, cfg, x, y, self.classes_, n_jobs=cfg.n_jobs) for name in cfg.learners]
+        # features × (k · learners): one gather per ticket serves every learner at prediction
+        self.weights_ = np.ascontiguousarray(np.vstack([w for w, _b in fitted]).T)
+        self.intercept_ = np.concatenate([b for _w, b in fitted])
         progress.advance()
         return self
 
@@ -408,7 +404,7 @@ class TextClassifier:
         idx, val = self.featurizer.tfidf_row(counts)
         xi = dict(zip(idx.tolist(), val.tolist(), strict=True))
         c = self.classes_.index(label)
-        w = self.weights_
+        w = self.weights_[:, : len(self.classes_)]  # the first learner's weights speak for the model
         others = max(1, len(self.classes_) - 1)
         seen: dict[str, float] = {}
         for tok in tokens:
