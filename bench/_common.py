@@ -149,6 +149,9 @@ class Server:
             sys.executable, "-m", "uvicorn", "hotline.asgi:app",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.workers), "--log-level", "warning",
+            # Named rather than left to auto-detection, so that a missing extra fails loudly instead of
+            # silently benchmarking the pure-Python loop and parser (both come with uvicorn[standard]).
+            "--loop", "uvloop", "--http", "httptools",
         ]
         if not self.access_log:
             cmd.append("--no-access-log")

@@ -6,7 +6,8 @@
 1. Drops and recreates the database `hotline_bench` (never `test`), migrates it with
    hotline.migrate.upgrade and builds a small org (province, city, district, street; the 12345 centre
    and one department; an operator) through hotline.org.service, with an API token for the operator.
-2. Starts `uvicorn hotline.asgi:app --workers W` (production settings) in a subprocess, warms it up,
+2. Starts `uvicorn hotline.asgi:app --workers W --loop uvloop --http httptools --no-access-log`
+   (production settings) in a subprocess, warms it up,
    then sends N POST /api/v1/tickets (a complete complaint, as tests/factories.intake()) from C
    concurrent keep-alive connections (one asyncio loop in this process: the load generator shares
    the machine's cores with the server and PostgreSQL). --client raw (default) is a minimal HTTP/1.1

@@ -1,6 +1,8 @@
 """The fast registration path (tickets/service.register): the row written by one Core INSERT is the
 object returned, a refused registration leaves the session usable, and concurrent registrations never
-share a number (PostgreSQL takes it in its own autocommitted statement, SQLite in the transaction)."""
+share a number (PostgreSQL takes it in its own autocommitted statement, SQLite in the transaction).
+The API's part: the bearer token's one-query actor equals the user's, and POST /api/v1/tickets, which
+authenticates inside its single thread-pool trip, still answers 401 before reporting an invalid body."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from sqlalchemy.engine import Engine
 
 from hotline.db import make_session_factory
 from hotline.errors import DomainError
+from hotline.org import service as org_service
+from hotline.org.models import User
 from hotline.runtime import Runtime
 from hotline.tickets import service
 from hotline.tickets.models import Ticket, TicketAttachment, TicketEvent
@@ -85,3 +89,29 @@ def test_concurrent_registrations_never_share_a_number(engine: Engine, rt: Runti
         t.join()
     assert not failures, failures
     assert sorted(numbers) == [f"NJ20261102-{i:06d}" for i in range(1, 21)]
+
+
+def test_the_token_actor_is_the_users_actor(db, rt, org, tokens) -> None:
+    for name, user in org.users.items():
+        loaded = db.get(User, user.id)
+        assert loaded is not None
+        actor = org_service.actor_for_token(db, token=tokens[name], now=rt.clock.now(), client="10.0.0.1")
+        assert actor == org_service.actor_for(loaded, "10.0.0.1"), name
+    assert any(a.scope_path for a in (org_service.actor_for(db.get(User, u.id)) for u in org.users.values()))
+
+
+def test_registration_authenticates_before_it_reports_an_invalid_body(client, as_user) -> None:
+    api = "/api/v1/tickets"
+    r = client.post(api, json={"kind": "nope"})
+    assert r.status_code == 401 and "请先登录" in r.json()["message"]
+    r = client.post(api, json={"kind": "nope"}, headers={"Authorization": "Bearer nonsense"})
+    assert r.status_code == 401 and "令牌无效" in r.json()["message"]
+    r = client.post(api, json={"kind": "nope"}, headers={"Idempotency-Key": "k" * 200})
+    assert r.status_code == 401
+    # As before: malformed JSON is reported first, and a signed-in user gets the validation errors.
+    r = client.post(api, content=b"{", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["message"] == "请求体不是合法的 JSON"
+    r = client.post(api, json={"kind": "nope"}, headers=as_user("operator"))
+    assert r.status_code == 422
+    r = client.post(api, json=intake(), headers=as_user("operator"))
+    assert r.status_code == 201 and r.json()["state"] == "registered"

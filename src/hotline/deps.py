@@ -59,8 +59,7 @@ def api_actor(
     """A bearer token (API clients) or the page session (our own pages' scripts)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = org.user_for_token(db, token=header[7:].strip(), now=rt.clock.now())
-        return org.actor_for(user, client_of(request))
+        return org.actor_for_token(db, token=header[7:].strip(), now=rt.clock.now(), client=client_of(request))
     user_id = session_user_id(request)
     if user_id is not None and request.method not in SAFE_METHODS:
         # A cookie rides along with cross-site requests: changes need the page's CSRF token too.

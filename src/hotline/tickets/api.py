@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
 from hotline.clock import to_local
-from hotline.deps import DB, RT, ApiActor, client_of
+from hotline.deps import DB, RT, ApiActor, api_actor, client_of
 from hotline.errors import DomainError
+from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import sees_personal_data
 from hotline.security.roles import ROLE_LABELS
@@ -23,19 +31,64 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
-@router.post("/tickets", status_code=201, response_model=TicketOut, summary="受理登记一张工单")
-def create_ticket(data: TicketCreate, db: DB, rt: RT, actor: ApiActor, idempotency_key: IdemKey = None) -> Response:
-    ticket, created = service.register(db, rt, actor=actor, data=data, idempotency_key=idempotency_key)
-    if created and rt.settings.auto_dispatch:
-        from hotline.dispatch.auto import auto_dispatch  # dispatch imports tickets: import at call time
+# Registrations of one worker process run in at most this many threads at a time; the others wait their
+# turn in the event loop, first come first served. Each registration releases and retakes the GIL at every
+# database round trip: with a thread per concurrent request (up to anyio's 40) they mostly wait for one
+# another. Measured with 2 workers and 16 clients: less CPU per ticket and a much shorter tail than without
+# (docs/benchmarks.md, issue 2).
+REGISTER_THREADS = 4
+_register_limiter = anyio.CapacityLimiter(REGISTER_THREADS)
 
-        if auto_dispatch(db, rt, ticket):
-            ticket = service.get(db, actor=actor, ticket_id=ticket.id)
-    out = present.detail(ticket, rt, actor, now=rt.clock.now())
-    # Serialised here, in this request's thread: returned as a model, the TicketOut that present.detail
-    # just built would be validated again in one more thread-pool hop (docs/benchmarks.md, issue 2).
-    return Response(out.model_dump_json(), status_code=201 if created else 200, media_type="application/json",
-                    headers=None if created else {"Idempotent-Replayed": "true"})
+
+async def create_ticket(request: Request, data: TicketCreate, rt: RT, idempotency_key: IdemKey = None) -> Response:
+    # One trip to the thread pool for all the synchronous work (authentication, registration, presentation),
+    # the session opened and closed within it: as dependencies, ApiActor (sync) would take a trip of its own
+    # and DB an exit step (docs/benchmarks.md, issue 2). _AuthFirst keeps the answer to a request that is
+    # both unauthenticated and invalid a 401, as with the dependency.
+    return await anyio.to_thread.run_sync(partial(_create_ticket, request, data, rt, idempotency_key),
+                                          limiter=_register_limiter)
+
+
+def _create_ticket(request: Request, data: TicketCreate, rt: Runtime, idempotency_key: str | None) -> Response:
+    with request.app.state.session_factory() as db:
+        actor = api_actor(request, db, rt)
+        ticket, created = service.register(db, rt, actor=actor, data=data, idempotency_key=idempotency_key)
+        if created and rt.settings.auto_dispatch:
+            from hotline.dispatch.auto import auto_dispatch  # dispatch imports tickets: import at call time
+
+            if auto_dispatch(db, rt, ticket):
+                ticket = service.get(db, actor=actor, ticket_id=ticket.id)
+        out = present.detail(ticket, rt, actor, now=rt.clock.now())
+        # Serialised here: returned as a model, the TicketOut just built would be validated once more.
+        return Response(out.model_dump_json(), status_code=201 if created else 200, media_type="application/json",
+                        headers=None if created else {"Idempotent-Replayed": "true"})
+
+
+def _authenticate(request: Request) -> None:
+    with request.app.state.session_factory() as db:
+        api_actor(request, db, request.app.state.runtime)
+
+
+class _AuthFirst(APIRoute):
+    """Authentication before the body's validation errors, as when it is a dependency: FastAPI runs
+    dependencies before it reports invalid parameters (a malformed JSON body is reported before both)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def app(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                if not any(e.get("type") == "json_invalid" for e in exc.errors()):
+                    await run_in_threadpool(_authenticate, request)  # raises 401 (or 403 for CSRF)
+                raise
+
+        return app
+
+
+router.add_api_route("/tickets", create_ticket, methods=["POST"], status_code=201, response_model=TicketOut,
+                     summary="受理登记一张工单", route_class_override=_AuthFirst)
 
 
 def ticket_filters(

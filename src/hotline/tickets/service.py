@@ -86,8 +86,8 @@ def register(
         raise DomainError("unknown_category", f"诉求分类代码 {data.category_code} 不存在", status_code=422)
     jurisdiction = _jurisdiction(db, data.jurisdiction_code) if data.jurisdiction_code else None
 
-    ticket = Ticket(
-        number="",
+    # The new row's values (columns left out are NULL or take their default in _insert_new).
+    values: dict[str, Any] = dict(
         state=State.REGISTERED,
         channel=data.channel,
         kind=data.kind,
@@ -105,31 +105,24 @@ def register(
         address=data.address,
         jurisdiction_id=jurisdiction.id if jurisdiction else None,
         jurisdiction_path=jurisdiction.path if jurisdiction else None,
-        # The row loaded above: present.detail() reads it after the commit without a lazy SELECT.
-        jurisdiction=jurisdiction,
         title=data.title,
         content=data.content,
         circumstances=data.circumstances,
         created_at=now,
         updated_at=now,
         registered_by_id=actor.user_id,
-        extension_pending=False,
-        extension_days_used=0,
-        remind_count=0,
-        supervise_count=0,
-        reopen_count=0,
-        return_count=0,
     )
+    ticket: Ticket | None = None
     try:
-        ticket.number = _next_number(db, rt, now)
-        _insert_new(db, ticket)
+        values["number"] = _next_number(db, rt, now)
+        # With its `register` event; the jurisdiction row loaded above: present.detail() reads it after the
+        # commit without a lazy SELECT.
+        ticket = _insert_new(db, values, _event_values(None, actor, now, Action.REGISTER, None, State.REGISTERED,
+                                                       note=data.title), jurisdiction=jurisdiction)
         attachments = [TicketAttachment(ticket_id=ticket.id, created_at=now, **a.model_dump())
                        for a in data.attachments]
         db.add_all(attachments)
         set_committed_value(ticket, "attachments", attachments)
-        # A Core INSERT: the event is not read back here, so the unit of work need not track it.
-        db.execute(_EVENT_INSERT, _event_values(ticket, actor, now, Action.REGISTER, None, State.REGISTERED,
-                                                note=data.title))
         if data.dispatch:
             _apply(db, rt, ticket, actor, now, Action.DISPATCH, ActionIn(**data.dispatch.model_dump()))
         elif data.direct_answer:
@@ -152,50 +145,86 @@ def register(
     return ticket, True
 
 
-def _insert_new(db: Session, ticket: Ticket) -> None:
-    """INSERT a new ticket with one Core statement, then attach it to the session as if just loaded.
+def _insert_new(db: Session, values: dict[str, Any], event: dict[str, Any], **related: Any) -> Ticket:
+    """INSERT a new ticket and its first event (`event`, without ticket_id) and return the ticket attached to
+    the session as if just loaded. Core statements: the event is not read back, so the unit of work need
+    not track it. On PostgreSQL both rows go in one statement (a data-modifying WITH): one round trip less.
 
     Cheaper than letting the unit of work flush it (about 1 ms of CPU per registration): the ORM's INSERT
     names every column, NULL for the ~25 that are empty at registration, and over 50 parameters psycopg
     no longer caches the statement's parsing. Here only the columns with a value are sent (scalar column
-    defaults are applied here, other defaults by the INSERT and read back through RETURNING); every column
-    and relationship of the object is then set, so reading it (present.detail) never lazy-loads."""
-    mapper = inspect(Ticket)
-    state = ticket.__dict__
-    values: dict[str, Any] = {}
-    fetch = []
-    for prop in mapper.column_attrs:
+    defaults are applied here, other defaults by the INSERT and read back through RETURNING). The object
+    is then made from the row: every column goes straight into its __dict__ (what a load from the database
+    does; setting ~50 instrumented attributes one by one cost more than the INSERT), and every relationship
+    is set (`related`, or empty), so reading it (present.detail) never lazy-loads."""
+    sent: dict[str, Any] = {}
+    row_dict: dict[str, Any] = {}
+    fetch: list[str] = []
+    for key, col_key, default, generated in _ticket_layout():
+        value = values.get(key)
+        if value is None:
+            value = default
+        if value is not None:
+            sent[col_key] = value
+            row_dict[key] = value
+        elif generated:
+            fetch.append(key)
+        else:
+            row_dict[key] = None
+    # A fixed statement with the values as parameters: SQLAlchemy caches its compiled form per set of
+    # column names, where .values(...) would build and coerce a new statement on every call.
+    if db.get_bind().dialect.name == "postgresql":
+        params = {f"t_{k}": v for k, v in sent.items()}
+        params.update((f"e_{k}", v) for k, v in event.items() if k != "ticket_id")
+        row = db.execute(_ticket_with_event_insert(tuple(sent), tuple(fetch)), params).one()
+    else:
+        row = db.execute(_ticket_insert(tuple(fetch)), sent).one()
+        db.execute(_EVENT_INSERT, {**event, "ticket_id": row[0]})
+    row_dict["id"] = row[0]
+    row_dict.update(zip(fetch, row[1:], strict=True))
+    ticket: Ticket = inspect(Ticket).class_manager.new_instance()
+    ticket.__dict__.update(row_dict)
+    for rel in inspect(Ticket).relationships:
+        # A new row: nothing refers to it yet, and its many-to-ones are those given (or none).
+        set_committed_value(ticket, rel.key, related.get(rel.key, [] if rel.uselist else None))
+    make_transient_to_detached(ticket)
+    db.add(ticket)
+    return ticket
+
+
+@lru_cache(maxsize=1)
+def _ticket_layout() -> tuple[tuple[str, str, Any, bool], ...]:
+    """(attribute, column, scalar default, value made by the database) for each column of Ticket but the id."""
+    layout = []
+    for prop in inspect(Ticket).column_attrs:
         col = prop.columns[0]
         if col.primary_key:
             continue
-        value = state.get(prop.key)
-        if value is None and col.default is not None and col.default.is_scalar:
-            value = col.default.arg
-            setattr(ticket, prop.key, value)
-        if value is not None:
-            values[col.key] = value
-        elif col.server_default is not None or col.default is not None:
-            fetch.append((prop.key, col))
-        elif prop.key not in state:
-            setattr(ticket, prop.key, None)
-    # A fixed statement with the values as parameters: SQLAlchemy caches its compiled form per set of
-    # column names, where .values(...) would build and coerce a new statement on every call.
-    row = db.execute(_ticket_insert(tuple(c.key for _, c in fetch)), values).one()
-    ticket.id = row[0]
-    for (key, _col), value in zip(fetch, row[1:], strict=True):
-        setattr(ticket, key, value)
-    make_transient_to_detached(ticket)
-    for rel in mapper.relationships:
-        if rel.key not in state:
-            # A new row: nothing refers to it yet, and its many-to-ones are those set above (or none).
-            set_committed_value(ticket, rel.key, [] if rel.uselist else None)
-    db.add(ticket)
+        scalar = col.default.arg if col.default is not None and col.default.is_scalar else None
+        generated = scalar is None and (col.server_default is not None or col.default is not None)
+        layout.append((prop.key, col.key, scalar, generated))
+    return tuple(layout)
 
 
 @lru_cache(maxsize=64)
 def _ticket_insert(returned: tuple[str, ...]) -> Any:
     table = Ticket.__table__
     return insert(table).returning(table.c.id, *(table.c[k] for k in returned))
+
+
+@lru_cache(maxsize=64)
+def _ticket_with_event_insert(sent: tuple[str, ...], returned: tuple[str, ...]) -> Any:
+    """PostgreSQL: WITH new_ticket AS (INSERT INTO tickets … RETURNING …), new_event AS (INSERT INTO
+    ticket_events … VALUES ((SELECT id FROM new_ticket), …)) SELECT … FROM new_ticket. Parameters t_<column>
+    for the ticket, e_<column> for the event."""
+    tickets, events = Ticket.__table__, TicketEvent.__table__
+    new = (insert(tickets).values({k: bindparam(f"t_{k}", type_=tickets.c[k].type) for k in sent})
+           .returning(tickets.c.id, *(tickets.c[k] for k in returned)).cte("new_ticket"))
+    event = insert(events).values({
+        "ticket_id": select(new.c.id).scalar_subquery(),
+        **{c.key: bindparam(f"e_{c.key}", type_=c.type) for c in events.c if c.key not in ("id", "ticket_id")},
+    }).cte("new_event")
+    return select(new.c.id, *(new.c[k] for k in returned)).add_cte(event)
 
 
 _EVENT_INSERT = insert(TicketEvent.__table__)
@@ -207,11 +236,11 @@ _COUNTER_BUMP = (
 )
 
 
-def _forget(db: Session, ticket: Ticket) -> None:
+def _forget(db: Session, ticket: Ticket | None) -> None:
     """Roll back, and drop the ticket attached by _insert_new: its row is gone (SQLite may even reuse
     the id), but the session would keep it as a persistent object."""
     db.rollback()
-    if ticket in db:
+    if ticket is not None and ticket in db:
         db.expunge(ticket)
 
 
@@ -259,8 +288,12 @@ def _next_number(db: Session, rt: Runtime, now: datetime) -> str:
     return f"{rt.settings.city_code}{day}-{value:06d}"
 
 
+# Built once (as _TOKEN_ACTOR in org/service.py): building a select per call costs more CPU than running it.
+_JURISDICTION_BY_CODE = select(Jurisdiction).where(Jurisdiction.code == bindparam("code"))
+
+
 def _jurisdiction(db: Session, code: str) -> Jurisdiction:
-    found = db.execute(select(Jurisdiction).where(Jurisdiction.code == code)).scalar_one_or_none()
+    found = db.execute(_JURISDICTION_BY_CODE, {"code": code}).scalar_one_or_none()
     if found is None:
         raise DomainError("unknown_jurisdiction", f"属地代码 {code} 不存在", status_code=422)
     return found
@@ -334,12 +367,12 @@ def _event(
     unit_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    db.add(TicketEvent(**_event_values(ticket, actor, now, action, before, after, note=note, unit_id=unit_id,
+    db.add(TicketEvent(**_event_values(ticket.id, actor, now, action, before, after, note=note, unit_id=unit_id,
                                        data=data)))
 
 
 def _event_values(
-    ticket: Ticket,
+    ticket_id: int | None,
     actor: Actor,
     now: datetime,
     action: Action,
@@ -351,7 +384,7 @@ def _event_values(
     data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
-        "ticket_id": ticket.id,
+        "ticket_id": ticket_id,
         "at": now,
         "action": action,
         "from_state": before,
