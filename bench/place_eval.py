@@ -13,7 +13,8 @@ bench's own fixture: the platform's reader never sees Fuzhou otherwise — a dep
 jurisdiction tree. Nothing in it was chosen by looking at the work orders. Two readers are measured:
 district names only, and districts with their streets and towns.
 
-Printed per reader: rows with a guess below the city (the city alone names no district), district accuracy of the guesses, and the same at the
+Printed per reader: rows with a guess below the city (the city alone names no district), district
+accuracy of the guesses, and the same at the
 confidence the dispatch suggestion acts on (PLACE_CONFIDENCE) — the share that would be routed
 without asking the operator, and how often that is right. The data path is HOTLINE_DATA_PATH.
 """

@@ -30,7 +30,8 @@ def test_pages_answer_in_html(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_control_characters_do_not_break_an_excel_export(client, as_user) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/tickets", json=intake(title="路灯\x0b不亮\x01", content="整条路\x1b晚上漆黑，行人看不清。"),
+    body = intake(title="路灯\x0b不亮\x01", content="整条路\x1b晚上漆黑，行人看不清。")
+    r = client.post("/api/v1/tickets", json=body,
                     headers=as_user("operator"))
     assert r.status_code == 201, r.text
     r = client.get("/api/v1/exports/tickets.xlsx", headers=as_user("supervisor"))
@@ -42,6 +43,15 @@ def test_control_characters_do_not_break_an_excel_export(client, as_user) -> Non
 
 
 def test_unreadable_text_is_named(client, as_user) -> None:  # type: ignore[no-untyped-def]
-    body = '{"kind": "consultation", "title": "ab\\udbfccd", "content": "请问如何办理居住证？", "requester_name": "张三", "requester_phone": "13900000000"}'
-    r = client.post("/api/v1/tickets", content=body.encode(), headers=as_user("operator", **{"Content-Type": "application/json"}))
+    body = ('{"kind": "consultation", "title": "ab\\udbfccd", "content": "请问如何办理居住证？", '
+            '"requester_name": "张三", "requester_phone": "13900000000"}')
+    r = client.post("/api/v1/tickets", content=body.encode(),
+                    headers=as_user("operator", **{"Content-Type": "application/json"}))
     assert r.status_code == 422 and "诉求标题含有无法识别的字符" in r.json()["message"], r.text
+
+
+def test_times_beyond_what_the_database_stores_are_a_clear_422(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    for url in ("/api/v1/tickets?created_from=0001-01-01T00:00:00%2B14:00",
+                "/api/v1/tickets?created_to=9999-12-31T23:59:59-14:00"):
+        r = client.get(url, headers=as_user("supervisor"))
+        assert r.status_code == 422 and r.json()["code"] in ("value_out_of_range", "invalid_request"), r.text

@@ -44,6 +44,7 @@ def _no_entered_years(engine: Engine) -> Iterator[None]:
         conn.execute(delete(CalendarDay))
     clockmod.reload_supplement()
     yield
+    make_session_factory(engine)  # a test may have pointed the clock at a database of its own
     with engine.begin() as conn:
         conn.execute(delete(CalendarDay))
     clockmod.reload_supplement()
@@ -177,6 +178,8 @@ def test_registration_across_the_new_year_waits_for_the_arrangement(client, as_u
     # 15 working days from 21 December: count them on the combined calendar.
     expected = to_local(add_working_days(datetime(NEXT - 1, 12, 21, 10, 0, tzinfo=CHINA_TZ), 15)).date()
     assert due == expected and due.year == NEXT
+    if NEXT == 2027:  # counted by hand: Dec 22–25, 28–31 (8), Jan 1 a holiday, Jan 4–8 (13), Jan 11, 12
+        assert due == date(2027, 1, 12)
     overview = client.get("/api/v1/calendar", headers=as_user("supervisor")).json()
     assert overview["known_last_year"] == NEXT and overview["years"][0]["holidays"] == [str(x) for x in holidays]
     r = client.put(f"/api/v1/calendar/{NEXT}", headers=as_user("admin"),
@@ -214,3 +217,76 @@ def test_supervisors_read_the_calendar_page_without_the_form(client) -> None:
     r = client.post("/admin/calendar", data={"year": str(NEXT), "csrf_token": csrf_of(client, "/admin/calendar")},
                     follow_redirects=False)
     assert r.status_code == 403
+
+
+def test_the_api_may_repeat_a_date(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    r = client.put(f"/api/v1/calendar/{NEXT}", headers=as_user("admin"),
+                   json={"holidays": [f"{NEXT}-01-01", f"{NEXT}-01-01"], "source": "国务院办公厅通知"})
+    assert r.status_code == 204, r.text
+    assert db.scalars(select(CalendarDay.day)).all() == [d(1, 1)]
+    db.rollback()
+
+
+def test_a_year_field_that_only_looks_like_digits(client) -> None:  # type: ignore[no-untyped-def]
+    login(client, "admin")
+    for year in ("²⁰²⁷", "2" * 5000):
+        r = client.post("/admin/calendar", data={"year": year, "holidays": f"{NEXT}-01-01", "source": "x",
+                                                 "csrf_token": csrf_of(client, "/admin/calendar")},
+                        follow_redirects=False)
+        assert r.status_code == 422 and "请填写年份（四位数字）" in r.text
+
+
+def test_readers_never_see_a_reload_half_done(db) -> None:
+    """Worker threads read while another reloads: every read sees the whole arrangement."""
+    import threading
+
+    enter(db)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reload() -> None:
+        while not stop.is_set():
+            clockmod.reload_supplement()
+
+    def read() -> None:
+        try:
+            for _ in range(300):
+                assert is_workday(d(1, 1)) is False
+                assert known_years()[1] == NEXT
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    reloader = threading.Thread(target=reload)
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    reloader.start()
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    stop.set()
+    reloader.join()
+    assert errors == []
+
+
+def test_an_in_memory_database_keeps_the_callers_transaction() -> None:
+    """sqlite:// has one connection for everybody: the loader borrowing it must not end the
+    transaction of the session that is writing."""
+    from hotline.config import Settings
+    from hotline.db import make_engine
+    from hotline.migrate import upgrade
+    from hotline.org.models import Jurisdiction
+
+    engine = make_engine(Settings(database_url="sqlite://"))
+    try:
+        upgrade(engine)
+        session = make_session_factory(engine)()
+        session.add(Jurisdiction(code="X1", name="甲", level="province", path="/X1/"))
+        session.flush()
+        with pytest.raises(CalendarRangeError):
+            is_workday(d(1, 1))  # the first lookup of the year reads the supplement on the shared connection
+        session.add(Jurisdiction(code="X2", name="乙", level="province", path="/X2/"))
+        session.rollback()  # the whole transaction goes: both rows, not just the second
+        assert session.scalar(select(func.count()).select_from(Jurisdiction)) == 0
+        session.close()
+    finally:
+        engine.dispose()

@@ -23,6 +23,7 @@ from hotline.dispatch.api import router as dispatch_router
 from hotline.hotlines.api import router as hotlines_router
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
+from hotline.open311 import api as open311
 from hotline.org.api import router as org_router
 from hotline.reports.api import router as reports_router
 from hotline.runtime import Runtime
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     )
     errors_http.install(app)
     pages.install(app)  # HTML error pages and the login redirect for non-/api paths
+    open311.install(app)  # GeoReport's own error shape on its routes (wraps the two above)
     app.include_router(org_router)
     app.include_router(tickets_router)
     app.include_router(attachments_router)
@@ -118,6 +120,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(assessment_router)
     app.include_router(analytics_router)
     app.include_router(calendar_router)
+    app.include_router(open311.router)
     app.include_router(pages.router)
     supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -15,6 +15,7 @@ from hotline.config import Settings
 from hotline.dispatch.cli import dispatch_app
 from hotline.hotlines.cli import hotlines_app
 from hotline.knowledge.cli import kb_app
+from hotline.open311.cli import open311_app
 from hotline.reports.cli import report_command
 from hotline.supervision.cli import supervision_app, worker
 from hotline.workdays.cli import calendar_app
@@ -37,6 +38,7 @@ app.add_typer(blacklist_app, name="blacklist")
 app.add_typer(seats_app, name="seats")
 app.add_typer(assessment_app, name="assessment")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(open311_app, name="open311")
 app.command("report")(report_command)
 
 

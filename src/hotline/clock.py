@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
-from functools import cache
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from threading import Lock
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -71,10 +71,12 @@ class FixedClock:
 # so that every worker process sees a year entered in another one.
 Supplement = dict[int, dict[date, bool]]
 RELOAD_SECONDS = 30.0
+# Replaced whole by each load, never changed in place: a reader holding the old dict is never
+# disturbed by a reload running on another thread.
 _supplement: Supplement = {}
 _loader: Callable[[], Supplement] | None = None
 _loaded_at = float("-inf")
-_lock = Lock()
+_loading = Lock()  # one load at a time; the others keep reading the previous dict meanwhile
 
 
 @cache
@@ -85,34 +87,46 @@ def package_years() -> tuple[int, int]:
 
 def set_supplement_loader(loader: Callable[[], Supplement] | None) -> None:
     """Where the supplement comes from (None: nowhere); it is read at the next need."""
-    global _loader, _loaded_at
-    with _lock:
-        _loader, _loaded_at = loader, float("-inf")
-        _supplement.clear()
+    global _loader, _loaded_at, _supplement
+    with _loading:
+        _loader, _loaded_at, _supplement = loader, float("-inf"), {}
 
 
 def reload_supplement() -> None:
     """Read the supplement now (after a change in this process)."""
-    global _loaded_at
+    with _loading:
+        _load()
+
+
+def _load() -> None:
+    global _supplement, _loaded_at
     loader = _loader
-    fresh = loader() if loader else {}
-    with _lock:
-        _supplement.clear()
-        _supplement.update(fresh)
-        _loaded_at = _time.monotonic()
+    _supplement = loader() if loader else {}
+    _loaded_at = _time.monotonic()
+
+
+def _current() -> Supplement:
+    """The supplement, re-read when stale. Until the first read, callers wait for it; afterwards a
+    stale copy is served while one thread reads the new one."""
+    if _loader is not None and _time.monotonic() - _loaded_at > RELOAD_SECONDS:
+        first = _loaded_at == float("-inf")
+        if _loading.acquire(blocking=first):
+            try:
+                if _time.monotonic() - _loaded_at > RELOAD_SECONDS:
+                    _load()
+            finally:
+                _loading.release()
+    return _supplement
 
 
 def _supplement_year(year: int) -> dict[date, bool] | None:
-    if _loader is not None and _time.monotonic() - _loaded_at > RELOAD_SECONDS:
-        reload_supplement()
-    return _supplement.get(year)
+    return _current().get(year)
 
 
 def supplement_years() -> list[int]:
     """Years answered by the supplement (beyond the package's last year)."""
-    _supplement_year(0)  # refresh if due
     last = package_years()[1]
-    return sorted(y for y in _supplement if y > last)
+    return sorted(y for y in _current() if y > last)
 
 
 def known_years() -> tuple[int, int]:

@@ -74,6 +74,10 @@ def make_engine(settings: Settings) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
+            # One connection shared by every session: returning it must not roll back the transaction
+            # another holder still has open (the clock's holiday loader borrows it mid-transaction).
+            # Sessions end their own transactions; the pool's reset would only ever hit someone else's.
+            kwargs["pool_reset_on_return"] = None
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_engine(url, **kwargs)

@@ -16,6 +16,7 @@ from hotline.org import service as org
 from hotline.org.models import User
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
+from hotline.security.roles import MACHINE_ROLES, Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Where the pages keep their CSRF token in the signed session (web/render.py uses the same key).
@@ -53,10 +54,35 @@ def session_user_id(request: Request) -> int | None:
     return int(value) if value is not None else None
 
 
+# Machine accounts reach only the routes made for them: a channel key travels in URLs (Open311 puts
+# api_key in the query string), so it must open nothing else.
+MACHINE_REFUSALS = {
+    Role.CHANNEL: "渠道接入账号只能调用 Open311 接口（/open311/v2）",
+    Role.TELEPHONY: "话务系统接口账号只能推送话务事件和查询来电路由",
+}
+
+
 def api_actor(
     request: Request, db: Annotated[Session, Depends(get_db)], rt: Annotated[Runtime, Depends(get_rt)]
 ) -> Actor:
-    """A bearer token (API clients) or the page session (our own pages' scripts)."""
+    """A staff member, by bearer token (API clients) or page session (our own pages' scripts)."""
+    actor = _actor(request, db, rt)
+    if actor.role in MACHINE_ROLES:
+        raise Forbidden("machine_account", MACHINE_REFUSALS[actor.role])
+    return actor
+
+
+def telephony_actor(
+    request: Request, db: Annotated[Session, Depends(get_db)], rt: Annotated[Runtime, Depends(get_rt)]
+) -> Actor:
+    """As api_actor, and the telephony adapter's machine account too (call events, routing)."""
+    actor = _actor(request, db, rt)
+    if actor.role in MACHINE_ROLES and actor.role != Role.TELEPHONY:
+        raise Forbidden("machine_account", MACHINE_REFUSALS[actor.role])
+    return actor
+
+
+def _actor(request: Request, db: Session, rt: Runtime) -> Actor:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return org.actor_for_token(db, token=header[7:].strip(), now=rt.clock.now(), client=client_of(request))
@@ -76,3 +102,4 @@ def api_actor(
 DB = Annotated[Session, Depends(get_db)]
 RT = Annotated[Runtime, Depends(get_rt)]
 ApiActor = Annotated[Actor, Depends(api_actor)]
+TelephonyActor = Annotated[Actor, Depends(telephony_actor)]

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import StatementError
 from starlette.responses import Response
 
 from hotline.errors import DomainError
-
-log = logging.getLogger(__name__)
 
 FIELD_LABELS = {
     "kind": "诉求类型", "channel": "受理渠道", "urgency": "紧急程度", "category_code": "诉求分类",
@@ -43,6 +40,18 @@ def _too_large_message(limit: int) -> str:
 
 def body_too_large_response(limit: int) -> JSONResponse:
     return JSONResponse({"code": "body_too_large", "message": _too_large_message(limit)}, status_code=413)
+
+
+OUT_OF_RANGE_SQLSTATES = {"22003", "22008"}  # numeric value out of range; datetime field overflow
+
+
+def _out_of_range_value(exc: BaseException) -> bool:
+    if isinstance(exc, OverflowError):
+        return True
+    if isinstance(exc, StatementError):  # DataError included: the driver's error is in .orig
+        orig = exc.orig
+        return isinstance(orig, OverflowError) or getattr(orig, "sqlstate", None) in OUT_OF_RANGE_SQLSTATES
+    return False
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -93,14 +102,15 @@ def chinese_message(err: dict[str, Any]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
-    @app.exception_handler(DataError)
+    @app.exception_handler(StatementError)
     async def _out_of_range(request: Request, exc: Exception) -> Response:
-        # A number beyond what the database stores (an id or a page of 2^80): the client's mistake, not
-        # ours. Answered like any domain error, through whatever handler the app has for those now
-        # (the pages wrap it in HTML).
-        if isinstance(exc, DataError):
-            log.warning("database refused a value: %s", exc.orig)
-        error = DomainError("value_out_of_range", "参数数值超出范围，请检查编号或页码", status_code=422)
+        # A number or a time beyond what the database stores (an id or a page of 2^80, the year 1 in
+        # UTC+14): the client's mistake, not ours. Answered like any domain error, through whatever
+        # handler the app has for those now (the pages wrap it in HTML). Any other database error is
+        # ours, and stays a 500.
+        if not _out_of_range_value(exc):
+            raise exc
+        error = DomainError("value_out_of_range", "参数数值超出范围，请检查编号、页码或日期", status_code=422)
         return await request.app.exception_handlers[DomainError](request, error)
 
     @app.exception_handler(BodyTooLarge)

@@ -93,7 +93,7 @@ def test_a_failed_run_is_retried_by_the_next_pass(sf: sessionmaker[Session], run
     monkeypatch.setattr(blacklist, "propose", broken)
     report = run_pass(sf, rt, mode="test")
     assert any("黑名单候选" in e for e in report.errors) and "blacklist" not in report.counts
-    assert report.counts["assessment"] >= 0  # the other jobs ran
+    assert "assessment" in report.counts  # the other jobs still ran
     assert _days(db) == []  # the day's key was rolled back with the failed run
     monkeypatch.undo()
     assert run().counts["blacklist"] == 1

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from hotline.clock import to_local
-from hotline.deps import DB, RT, ApiActor
+from hotline.deps import DB, RT, ApiActor, TelephonyActor
 from hotline.hotlines import export, present, rules, service, snapshot
 from hotline.hotlines.enums import MODE_LABELS, STATUS_LABELS, LineKind, LineStatus, MergeMode, SeatArrangement
 from hotline.hotlines.routing import Call, Caller, decide, handover, load_policy
@@ -82,7 +82,7 @@ def export_lines(db: DB, rt: RT, actor: ApiActor, filters: Filters) -> Response:
 
 
 @router.post("/route", response_model=RouteOut, summary="话务路由决策（供话务接入适配器调用）")
-def route(data: RouteIn, db: DB, rt: RT, actor: ApiActor) -> RouteOut:
+def route(data: RouteIn, db: DB, rt: RT, actor: TelephonyActor) -> RouteOut:
     rules.ensure_router(actor)
     snap = snapshot.current(db, default_city=rt.settings.city_name)
     db.rollback()  # end the read transaction: the decision needs no database

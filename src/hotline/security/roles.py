@@ -21,6 +21,9 @@ class Role(StrEnum):
     SYSTEM = "system"
     # A machine account: the telephony adapter's token feeds call events; no pages, no tickets.
     TELEPHONY = "telephony"
+    # A machine account: another system's channel (Open311 clients, a city app) registers requests
+    # and reads back only those it registered; no pages.
+    CHANNEL = "channel"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -36,10 +39,12 @@ ROLE_LABELS: dict[Role, str] = {
     Role.REQUESTER: "诉求人",
     Role.SYSTEM: "系统",
     Role.TELEPHONY: "话务系统接口",
+    Role.CHANNEL: "渠道接入接口",
 }
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_MANAGER})
-LOGIN_ROLES = frozenset(r for r in Role if r not in (Role.REQUESTER, Role.SYSTEM, Role.TELEPHONY))
+MACHINE_ROLES = frozenset({Role.TELEPHONY, Role.CHANNEL})
+LOGIN_ROLES = frozenset(r for r in Role if r not in (Role.REQUESTER, Role.SYSTEM) and r not in MACHINE_ROLES)
 
 
 class DataScope(StrEnum):

@@ -189,7 +189,8 @@ OPEN_AT_UNIT = (S.DISPATCHED, S.HANDLING)
 
 
 def _rows() -> Iterable[Transition]:
-    yield Transition(A.REGISTER, None, S.REGISTERED, frozenset({R.OPERATOR, R.DISPATCHER, R.REQUESTER, R.SYSTEM}))
+    yield Transition(A.REGISTER, None, S.REGISTERED,
+                     frozenset({R.OPERATOR, R.DISPATCHER, R.REQUESTER, R.SYSTEM, R.CHANNEL}))
     yield Transition(A.ANSWER_DIRECTLY, S.REGISTERED, S.CLOSED, HALL,
                      (needs_text("answer", "答复内容", 5),
                       needs_text("answer_source", "答复依据（知识库条目或政策文件）")))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hotline.security.roles import UNIT_ROLES, Role
 
 R = Role
-CENTRE_ALL = frozenset(r for r in Role if r not in (R.REQUESTER, R.SYSTEM, R.TELEPHONY))
+CENTRE_ALL = frozenset(r for r in Role if r not in (R.REQUESTER, R.SYSTEM, R.TELEPHONY, R.CHANNEL))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ arrangement of a year the calendar package does not know yet (administrators).""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -42,7 +43,7 @@ def enter_year(request: Request, form: CheckedForm, db: DB, rt: RT,
                viewer: CalendarViewer) -> HTMLResponse | RedirectResponse:
     values = {k: text(form, k) for k in ("year", "holidays", "workdays", "source")}
     try:
-        if not values["year"].isdigit():
+        if not re.fullmatch(r"[0-9]{4}", values["year"]):
             raise DomainError("invalid_year", "请填写年份（四位数字）", status_code=422)
         year = int(values["year"])
         holidays = service.parse_days(values["holidays"], what="放假日期")

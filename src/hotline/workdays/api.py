@@ -18,7 +18,8 @@ Year = Path(ge=2000, le=2100, description="年份")
 class YearIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     holidays: list[date] = Field(max_length=service.MAX_HOLIDAYS, description="放假日期（含周末）")
-    workdays: list[date] = Field(default_factory=list, max_length=service.MAX_WORKDAYS, description="调休上班日期（周六或周日）")
+    workdays: list[date] = Field(default_factory=list, max_length=service.MAX_WORKDAYS,
+                                 description="调休上班日期（周六或周日）")
     source: str = Field(max_length=service.SOURCE_MAX, description="依据：国务院办公厅通知的文号或标题")
 
 

@@ -16,10 +16,11 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.errors import DomainError, Forbidden, NotFound
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.roles import Role
@@ -73,6 +74,7 @@ def set_year(db: Session, *, actor: Actor, now: datetime, year: int, holidays: l
     """Replace the arrangement of `year` with these holidays and make-up workdays."""
     _require_admin(actor)
     _check_year(year)
+    holidays, workdays = sorted(set(holidays)), sorted(set(workdays))  # the API may repeat a date
     source = (source or "").strip()
     if not source:
         raise DomainError("source_required", "请填写依据（国务院办公厅通知的文号或标题）", status_code=422)
@@ -101,7 +103,11 @@ def set_year(db: Session, *, actor: Actor, now: datetime, year: int, holidays: l
                            entered_by_id=actor.user_id, entered_by_name=actor.name))
     audit.record(db, actor=actor, at=now, action="calendar_set_year", object_type="calendar", object_id=year,
                  detail=f"{year} 年：放假 {len(holidays)} 天，调休上班 {len(workdays)} 天；依据 {source}")
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # another administrator saved the same year at the same moment
+        db.rollback()
+        raise Conflict("calendar_busy", f"{year} 年的安排正由他人同时保存，请刷新后重试") from None
     clock.reload_supplement()
 
 

@@ -1,0 +1,142 @@
+"""Open311 GeoReport v2 endpoints (JSON format) under /open311/v2.
+
+POST requests carry form fields, as the specification says; errors answer GeoReport's shape,
+[{"code": status, "description": "…"}], with that status. Service lists are public; submitting and
+reading requests need `api_key`: the access token of a channel account (`hotline open311 account`)."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from hotline.clock import CHINA_TZ
+from hotline.deps import DB, RT, client_of
+from hotline.errors import DomainError
+from hotline.errors_http import chinese_message
+from hotline.open311 import service
+from hotline.open311.service import Open311Error
+from hotline.tickets.categories import catalogue
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-25T00:00:00+08:00"
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+Form = Annotated[FormData, Depends(form_data)]
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if not 1900 <= at.year <= 2200:
+            raise ValueError(value)
+    except ValueError:
+        raise Open311Error("open311", f"{name} 须为 ISO 8601 时间，如 2026-11-25T09:00:00+08:00",
+                           status_code=400) from None
+    return at if at.tzinfo else at.replace(tzinfo=CHINA_TZ)
+
+
+@router.get("/discovery.json", summary="Open311 服务发现")
+def discovery(request: Request) -> dict[str, Any]:
+    base = str(request.base_url).rstrip("/") + router.prefix
+    return {"changeset": CHANGESET, "contact": "12345政务服务便民热线",
+            "key_service": "由12345中心管理员开通渠道接入账号",
+            "endpoints": [{"specification": SPEC, "url": base, "changeset": CHANGESET, "type": "production",
+                           "formats": ["application/json"]}]}
+
+
+@router.get("/services.json", summary="Open311 服务（诉求分类）列表")
+def services() -> list[dict[str, Any]]:
+    nodes = catalogue()
+    return [{"service_code": c.code, "service_name": c.name,
+             "description": " / ".join(nodes[p].name for p in c.path_codes if p in nodes),
+             "metadata": True, "type": "realtime", "keywords": "",
+             "group": nodes[c.path_codes[0]].name} for c in service.services()]
+
+
+@router.get("/services/{service_code}.json", summary="Open311 服务定义（需补充的受理要素）")
+def service_definition(service_code: str) -> dict[str, Any]:
+    found = service.service(service_code)
+    return {"service_code": found.code, "attributes": [
+        {"variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
+         "datatype_description": None, "order": a.order, "description": a.description,
+         "values": [{"key": k, "name": n} for k, n in a.values]} for a in service.attributes()]}
+
+
+@router.post("/requests.json", status_code=201, summary="Open311 提交诉求（表单字段）")
+def post_request(request: Request, form: Form, db: DB, rt: RT,
+                 idempotency_key: Annotated[str | None, Header(max_length=128)] = None) -> list[dict[str, Any]]:
+    api_key = form.get("api_key")
+    actor = service.authenticate(db, api_key=api_key if isinstance(api_key, str) else None, now=rt.clock.now(),
+                                 client=client_of(request))
+    ticket = service.submit(db, rt, actor=actor, form=form, idempotency_key=idempotency_key)
+    return [{"service_request_id": ticket.number, "account_id": None,
+             "service_notice": f"已受理，工单编号 {ticket.number}"
+             + (f"；办理时限：{ticket.time_limit_label}" if ticket.time_limit_label else "")}]
+
+
+@router.get("/requests.json", summary="Open311 查询本渠道提交的诉求")
+def get_requests(
+    request: Request, db: DB, rt: RT,
+    api_key: Annotated[str | None, Query(max_length=200)] = None,
+    service_request_id: Annotated[str | None, Query(max_length=4000)] = None,
+    service_code: Annotated[str | None, Query(max_length=16)] = None,
+    start_date: Annotated[str | None, Query(max_length=40)] = None,
+    end_date: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=10)] = None,
+) -> list[dict[str, Any]]:
+    actor = service.authenticate(db, api_key=api_key, now=rt.clock.now(), client=client_of(request))
+    ids = [x.strip() for x in service_request_id.split(",") if x.strip()] if service_request_id else None
+    found = service.own_requests(db, actor=actor, ids=ids, service_code=service_code,
+                                 start=_when(start_date, "start_date"), end=_when(end_date, "end_date"),
+                                 status=status)
+    return [service.request_out(t) for t in found]
+
+
+@router.get("/requests/{service_request_id}.json", summary="Open311 查询一件诉求")
+def get_request(service_request_id: str, request: Request, db: DB, rt: RT,
+                api_key: Annotated[str | None, Query(max_length=200)] = None) -> list[dict[str, Any]]:
+    actor = service.authenticate(db, api_key=api_key, now=rt.clock.now(), client=client_of(request))
+    found = service.own_requests(db, actor=actor, ids=[service_request_id])
+    if not found:
+        raise Open311Error("open311", f"没有编号为 {service_request_id} 的本渠道诉求", status_code=404)
+    return [service.request_out(found[0])]
+
+
+def install(app: FastAPI) -> None:
+    """Every error under /open311/v2 in GeoReport's shape: wraps the handlers already installed (the
+    JSON ones, and the pages' HTML ones around them), so call it after both."""
+    previous = {cls: app.exception_handlers[cls] for cls in (DomainError, RequestValidationError, HTTPException)}
+
+    def georeport(cls: type[Exception]) -> Any:
+        async def handle(request: Request, exc: Exception) -> Response:
+            if not request.url.path.startswith(router.prefix + "/"):
+                result = previous[cls](request, exc)
+                return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
+            if isinstance(exc, DomainError):
+                status, message = exc.status_code, exc.message
+            elif isinstance(exc, RequestValidationError):
+                status = 400
+                message = "；".join(dict.fromkeys(chinese_message(dict(e)) for e in exc.errors()))
+            else:
+                status, message = getattr(exc, "status_code", 400), str(getattr(exc, "detail", "请求有误"))
+            return JSONResponse([{"code": status, "description": message}], status_code=status)
+
+        return handle
+
+    for cls in previous:
+        app.add_exception_handler(cls, georeport(cls))

@@ -1,0 +1,224 @@
+"""Open311 GeoReport v2 as a channel: another system (a city app, a 311 client such as FixMyStreet)
+submits requests and follows them; every request becomes an ordinary ticket (channel `open311`).
+
+Mapping, and why:
+- service = a request category of the city's tree (second level, e.g. 城乡建设 / 市政设施); the
+  service definition asks for the intake elements GeoReport has no field for (kind, when it
+  happened, the course of events) as attributes, so a client that reads metadata sends them and
+  the usual element check (受理五要素) applies unchanged — nothing is made up for a missing element;
+- first_name/last_name/phone → the requester; with neither name nor phone the request is anonymous;
+- address_string (or lat/long, kept as text) → the place; media_url → noted in the content;
+- status: open until the ticket is closed (办结), merged or withdrawn; status_notes is the reply
+  once closed, otherwise the state in words; agency_responsible is the lead unit.
+A client sees only the requests it submitted (its account's tickets): requests carry people's
+descriptions, which a 12345 centre does not publish."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.errors import DomainError, Forbidden
+from hotline.errors_http import chinese_message
+from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+from hotline.security.roles import Role
+from hotline.tickets import service as tickets
+from hotline.tickets.categories import Category, catalogue, full_name
+from hotline.tickets.enums import KIND_LABELS, STATE_LABELS, Channel, Kind, State
+from hotline.tickets.models import Ticket
+from hotline.tickets.schemas import TicketCreate
+
+SERVICE_LEVEL = 2  # 城乡建设 / 市政设施: specific enough to choose, few enough to list
+CLOSED_STATES = frozenset({State.CLOSED, State.FINISHED, State.MERGED, State.WITHDRAWN})
+DEFAULT_KIND = Kind.HELP  # a 311 report asks the government to put something right
+MAX_LIST = 200
+KIND_BY_NAME = {**{str(k): k for k in Kind}, **{label: k for k, label in KIND_LABELS.items()}}
+
+
+class Open311Error(DomainError):
+    """An error in GeoReport's own shape: [{"code": HTTP status, "description": "…"}]."""
+
+
+def _error(status: int, message: str) -> Open311Error:
+    return Open311Error("open311", message, status_code=status)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    code: str
+    description: str
+    datatype: str
+    required: bool
+    order: int
+    values: tuple[tuple[str, str], ...] = ()
+
+
+def services() -> list[Category]:
+    nodes = catalogue()
+    return [c for c in nodes.values() if c.level == SERVICE_LEVEL
+            or (c.level < SERVICE_LEVEL and not any(n.parent_code == c.code for n in nodes.values()))]
+
+
+def service(code: str) -> Category:
+    found = next((c for c in services() if c.code == code), None)
+    if found is None:
+        raise _error(404, f"service_code {code} 不存在（见 services.json）")
+    return found
+
+
+def attributes() -> list[Attribute]:
+    """The intake elements GeoReport has no field for. Required only for the kinds that need them (the
+    element check says which); a client that cannot know the kind may leave it: 求助 is assumed."""
+    kinds = tuple((str(k), KIND_LABELS[k]) for k in Kind)
+    return [
+        Attribute("kind", "诉求类型（默认求助）", "singlevaluelist", False, 1, kinds),
+        Attribute("title", "诉求标题（默认取描述的开头）", "string", False, 2),
+        Attribute("occurred_desc", "发生时间（求助、投诉、举报必填），如“近一周每晚十点后”", "string", False, 3),
+        Attribute("circumstances", "事情经过（求助、投诉、举报必填）", "text", False, 4),
+    ]
+
+
+def authenticate(db: Session, *, api_key: str | None, now: datetime, client: str | None) -> Actor:
+    from hotline.org.service import actor_for_token
+
+    if not api_key:
+        raise _error(403, "缺少 api_key（渠道接入账号的访问令牌）")
+    try:
+        actor = actor_for_token(db, token=api_key, now=now, client=client)
+    except DomainError:
+        raise _error(403, "api_key 无效或已过期") from None
+    if actor.role != Role.CHANNEL:
+        raise _error(403, "api_key 不属于渠道接入账号")
+    return actor
+
+
+def _text(form: Mapping[str, Any], name: str, limit: int) -> str | None:
+    value = form.get(name)
+    if value is None or not isinstance(value, str):
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise _error(400, f"{name} 超过 {limit} 个字符")
+    return value or None
+
+
+def _location(form: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(address, coordinates as text). The coordinates become the address only when there is no
+    address string; otherwise they go into the content, so a long address still fits."""
+    address = _text(form, "address_string", 300)
+    lat, long = _text(form, "lat", 20), _text(form, "long", 20)
+    if (lat is None) != (long is None):
+        raise _error(400, "lat 和 long 须同时提供")
+    if lat is not None and long is not None:
+        try:
+            la, lo = float(lat), float(long)
+        except ValueError:
+            raise _error(400, "lat/long 须为数字") from None
+        if not (-90 <= la <= 90 and -180 <= lo <= 180):
+            raise _error(400, "lat/long 超出范围")
+        return address, f"经纬度 {la:.6f},{lo:.6f}"
+    return address, None
+
+
+_MEDIA = re.compile(r"^https?://\S{3,490}$")
+
+
+def to_ticket(form: Mapping[str, Any]) -> TicketCreate:
+    """A GeoReport request (form fields, attribute[code] for attributes) as a ticket to register."""
+    code = _text(form, "service_code", 16)
+    if not code:
+        raise _error(400, "缺少 service_code")
+    category = service(code)
+    description = _text(form, "description", 4000)
+    if not description:
+        raise _error(400, "缺少 description（诉求内容）")
+    attr = {a.code: _text(form, f"attribute[{a.code}]", 2000) for a in attributes()}
+    kind_value = attr["kind"] or str(DEFAULT_KIND)
+    if kind_value not in KIND_BY_NAME:
+        raise _error(400, f"attribute[kind] 取值“{kind_value}”无效，可选：{'、'.join(str(k) for k in Kind)}")
+    media = _text(form, "media_url", 500)
+    if media and not _MEDIA.match(media):
+        raise _error(400, "media_url 须为 http(s) 地址")
+    name = "".join(x for x in (_text(form, "last_name", 32), _text(form, "first_name", 32)) if x) or None
+    phone = _text(form, "phone", 20)
+    address, coordinates = _location(form)
+    content = (description + (f"\n位置：{coordinates}" if coordinates and address else "")
+               + (f"\n附图：{media}" if media else ""))
+    title = attr["title"] or description.splitlines()[0][:30]
+    fields: dict[str, Any] = {
+        "channel": Channel.OPEN311, "kind": KIND_BY_NAME[kind_value], "category_code": category.code,
+        "requester_name": name, "requester_phone": phone, "requester_anonymous": not name and not phone,
+        "address": address or coordinates, "title": title, "content": content,
+        "occurred_desc": attr["occurred_desc"], "circumstances": attr["circumstances"],
+    }
+    try:
+        return TicketCreate(**fields)
+    except ValidationError as exc:
+        raise _error(400, "；".join(chinese_message(e) for e in exc.errors())) from None  # type: ignore[arg-type]
+
+
+def submit(db: Session, rt: Runtime, *, actor: Actor, form: Mapping[str, Any],
+           idempotency_key: str | None = None) -> Ticket:
+    data = to_ticket(form)
+    try:
+        ticket, _ = tickets.register(db, rt, actor=actor, data=data, idempotency_key=idempotency_key)
+    except DomainError as exc:
+        raise _error(400 if exc.status_code in (409, 422) else exc.status_code, exc.message) from None
+    return ticket
+
+
+def own_requests(db: Session, *, actor: Actor, ids: list[str] | None = None, service_code: str | None = None,
+                 start: datetime | None = None, end: datetime | None = None,
+                 status: str | None = None) -> list[Ticket]:
+    """The requests this client submitted, newest first (at most MAX_LIST, GeoReport's own default)."""
+    if actor.user_id is None:
+        raise Forbidden("forbidden", "无权查看")
+    q = select(Ticket).where(Ticket.registered_by_id == actor.user_id, Ticket.channel == str(Channel.OPEN311))
+    if ids:
+        q = q.where(Ticket.number.in_(ids[:MAX_LIST]))
+    if service_code:
+        q = q.where(Ticket.category_code == service_code)
+    if start:
+        q = q.where(Ticket.created_at >= start)
+    if end:
+        q = q.where(Ticket.created_at <= end)
+    if status == "open":
+        q = q.where(Ticket.state.not_in([str(s) for s in CLOSED_STATES]))
+    elif status == "closed":
+        q = q.where(Ticket.state.in_([str(s) for s in CLOSED_STATES]))
+    elif status:
+        raise _error(400, "status 只能是 open 或 closed")
+    return list(db.scalars(q.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_LIST)).unique())
+
+
+def request_out(t: Ticket) -> dict[str, Any]:
+    state = State(t.state)
+    closed = state in CLOSED_STATES
+    notes = t.reply_content if state in (State.CLOSED, State.FINISHED) and t.reply_content else STATE_LABELS[state]
+    return {
+        "service_request_id": t.number,
+        "status": "closed" if closed else "open",
+        "status_notes": notes,
+        "service_name": full_name(t.category_code),
+        "service_code": t.category_code,
+        "description": t.content,
+        "agency_responsible": t.lead_unit.name if t.lead_unit else "12345政务服务便民热线",
+        "service_notice": f"办理时限：{t.time_limit_label}" if t.time_limit_label else None,
+        "requested_datetime": t.created_at.isoformat(),
+        "updated_datetime": t.updated_at.isoformat(),
+        "expected_datetime": t.due_at.isoformat() if t.due_at and not closed else None,
+        "address": t.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
