@@ -23,7 +23,7 @@ from hotline.assessment.indicators import (
     ExemptionStatus,
     Indicator,
 )
-from hotline.assessment.models import CENTRE_KEY, Exemption
+from hotline.assessment.models import CENTRE_KEY, AssessmentState, Exemption
 from hotline.assessment.scoring import Preset, rate, score
 from hotline.clock import CHINA_TZ, to_local
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
@@ -371,6 +371,16 @@ def request_exemption(db: Session, rt: Runtime, *, actor: Actor, kind: Exemption
     return row
 
 
+def _locked(db: Session, exemption_id: int) -> tuple[AssessmentState, Exemption]:
+    """The refresh lock (so the facts cannot move under a correction), then the exemption row locked."""
+    state = facts.lock_state(db)
+    row = db.execute(select(Exemption).where(Exemption.id == exemption_id).with_for_update()
+                     .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("exemption_not_found", "豁免申请不存在")
+    return state, row
+
+
 def decide_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: int, approve: bool,
                      reason: str) -> Exemption:
     """A supervisor approves or refuses; an approval takes the ticket out of the affected figures at once
@@ -381,11 +391,7 @@ def decide_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: in
     if len(reason) < 2:
         raise DomainError("reason_required", "请填写审核意见（至少2个字）", status_code=422)
     try:
-        state = facts.lock_state(db)
-        row = db.execute(select(Exemption).where(Exemption.id == exemption_id).with_for_update()
-                         .execution_options(populate_existing=True)).scalar_one_or_none()
-        if row is None:
-            raise NotFound("exemption_not_found", "豁免申请不存在")
+        state, row = _locked(db, exemption_id)
         if row.status != ExemptionStatus.PENDING:
             raise Conflict("exemption_decided", "该豁免申请已审核，不能重复审核")
         if row.requested_by_id is not None and row.requested_by_id == actor.user_id:
@@ -423,11 +429,7 @@ def revoke_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: in
     if len(reason) < 5:
         raise DomainError("reason_required", "请填写撤销理由（至少5个字）", status_code=422)
     try:
-        state = facts.lock_state(db)
-        row = db.execute(select(Exemption).where(Exemption.id == exemption_id).with_for_update()
-                         .execution_options(populate_existing=True)).scalar_one_or_none()
-        if row is None:
-            raise NotFound("exemption_not_found", "豁免申请不存在")
+        state, row = _locked(db, exemption_id)
         if row.status == ExemptionStatus.REVOKED:
             raise Conflict("exemption_revoked", "该豁免已撤销，不能重复撤销")
         if row.status != ExemptionStatus.APPROVED:
