@@ -242,6 +242,8 @@ def test_too_many_turns_from_one_address_are_refused(client: TestClient, monkeyp
     assert code == 429 and "尝试次数过多" in html
     r = client.post("/api/v1/public/kb/chat", json={"question": "医保"})
     assert r.status_code == 429 and r.json()["code"] == "too_many_attempts"
+    r = client.post("/api/v1/public/kb/ask", json={"query": "医保"})  # one quota for both
+    assert r.status_code == 429 and r.json()["code"] == "too_many_attempts"
 
 
 # ---- the API ----------------------------------------------------------------------------------------

@@ -258,8 +258,10 @@ def public_search(db: DB, rt: RT, q: Q, audience: Audience | None = None,
     return [hit_out(h) for h in service.search_published(db, query=q, filters=filters, limit=limit)]
 
 
-@public_router.post("/ask", response_model=AskOut, summary="自助问答：答复、追问或明确告知不知道")
-def public_ask(data: AskIn, db: DB, rt: RT) -> AskOut:
+@public_router.post("/ask", response_model=AskOut, summary="自助问答：答复、追问或明确告知不知道",
+                    description="与 `POST /chat` 共用每个客户端地址每小时 120 次的额度，超出返回 429。")
+def public_ask(data: AskIn, request: Request, db: DB, rt: RT) -> AskOut:
+    chat.count_turn(db, client=client_of(request), now=rt.clock.now())  # the same quota as the chat
     filters = service.search_filters(db, rt, audiences=_public_audiences(data.audience),
                                      jurisdiction_code=data.jurisdiction_code)
     reply = service.ask(db, query=data.query, filters=filters)
