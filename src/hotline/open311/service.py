@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -61,14 +62,21 @@ class Attribute:
     values: tuple[tuple[str, str], ...] = ()
 
 
-def services() -> list[Category]:
+@cache
+def _services() -> dict[str, Category]:
+    """Built once: the category tree is reference data, and every submission looks its service up."""
     nodes = catalogue()
-    return [c for c in nodes.values() if c.level == SERVICE_LEVEL
-            or (c.level < SERVICE_LEVEL and not any(n.parent_code == c.code for n in nodes.values()))]
+    parents = {n.parent_code for n in nodes.values()}
+    return {c.code: c for c in nodes.values()
+            if c.level == SERVICE_LEVEL or (c.level < SERVICE_LEVEL and c.code not in parents)}
+
+
+def services() -> list[Category]:
+    return list(_services().values())
 
 
 def service(code: str) -> Category:
-    found = next((c for c in services() if c.code == code), None)
+    found = _services().get(code)
     if found is None:
         raise _error(404, f"service_code {code} 不存在（见 services.json）")
     return found
