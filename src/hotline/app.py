@@ -26,6 +26,7 @@ from hotline.knowledge.api import router as kb_router
 from hotline.open311 import api as open311
 from hotline.org.api import router as org_router
 from hotline.reports.api import router as reports_router
+from hotline.org.machines_api import router as machines_router
 from hotline.runtime import Runtime
 from hotline.supervision import scheduler as supervision_scheduler
 from hotline.supervision.api import router as supervision_router
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(attachments_router)
     app.include_router(public_router)
     app.include_router(kb_router)
+    app.include_router(machines_router)
     app.include_router(kb_public_router)
     app.include_router(reports_router)
     app.include_router(dispatch_router)

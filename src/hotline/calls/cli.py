@@ -90,34 +90,24 @@ def _post(url: str, token: str, events: list[dict], batch: int) -> tuple[int, in
 @calls_app.command("feeder")
 def feeder(
     username: Annotated[str, typer.Option("--username", help="话务平台接口账号的用户名")] = "telephony",
+    rotate: Annotated[bool, typer.Option("--rotate", help="同时吊销该账号此前签发的全部令牌")] = False,
 ) -> None:
     """Create (once) the telephony adapter's machine account and print a fresh access token.
 
     The account has the telephony role only: it may post call events and nothing else (no pages,
-    no tickets: own-unit scope without a unit). Its password is random and never shown."""
-    import secrets
-
-    from sqlalchemy import select
-
-    from hotline.org import service as org
-    from hotline.org.models import User
-    from hotline.security import audit
+    no tickets: own-unit scope without a unit). Its password is random and never shown. Same service
+    as the admin page (/admin/machines)."""
+    from hotline.errors import DomainError
+    from hotline.org import machines
     from hotline.security.actor import Actor
-    from hotline.security.roles import DataScope, Role
+    from hotline.security.roles import Role
 
     settings, db = _session()
     try:
-        now = datetime.now().astimezone()
-        user = db.execute(select(User).where(User.username == username)).unique().scalar_one_or_none()
-        if user is None:
-            user = org.add_user(db, username=username, password=secrets.token_urlsafe(24), display_name="话务平台接口",
-                                role=Role.TELEPHONY, data_scope=DataScope.OWN_UNIT)
-            audit.record(db, actor=Actor.system(), at=now, action="create_user", object_type="user",
-                         object_id=user.id, detail="话务平台接口账号（命令行）")
-            db.commit()
-        elif user.role != Role.TELEPHONY:
-            raise _fail(f"用户 {username} 已存在且不是话务平台接口账号")
-        token = org.issue_token(db, user=user, now=now, name="telephony adapter")
-        typer.echo(token)
+        _, issued, _ = machines.provision(db, actor=Actor.system(), now=datetime.now().astimezone(),
+                                          role=Role.TELEPHONY, username=username, rotate=rotate)
+        typer.echo(issued.key)
+    except DomainError as exc:
+        raise _fail(exc.message) from None
     finally:
         db.close()

@@ -16,14 +16,17 @@ from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.passwords import hash_password
 from hotline.security.permissions import ensure_role
-from hotline.security.roles import DataScope, Role
+from hotline.security.roles import MACHINE_ROLES, DataScope, Role
 
 
 def list_users(
-    db: Session, *, actor: Actor, q: str | None = None, role: Role | None = None, page: int = 1, page_size: int = 20
+    db: Session, *, actor: Actor, q: str | None = None, role: Role | None = None, page: int = 1, page_size: int = 20,
+    login_only: bool = False,
 ) -> tuple[list[User], int]:
     ensure_role(actor, Role.ADMIN)
     conds = []
+    if login_only:  # the user page: machine accounts have their own (org/machines.py)
+        conds.append(User.role.not_in([str(r) for r in MACHINE_ROLES]))
     if q:
         like = f"%{q.strip()}%"
         conds.append(or_(User.username.like(like), User.display_name.like(like)))
@@ -55,6 +58,8 @@ def create_user(
         raise DomainError("username_invalid", "用户名只能包含字母、数字、下划线、点和连字符")
     if not display_name:
         raise DomainError("display_name_required", "请填写姓名")
+    if role in MACHINE_ROLES:
+        raise DomainError("machine_role", "渠道接入、话务系统接口账号请在「接口账号」页面（/admin/machines）创建")
     unit = None
     if unit_code:
         unit = db.execute(select(Unit).where(Unit.code == unit_code)).unique().scalar_one_or_none()
@@ -98,6 +103,8 @@ def set_active(db: Session, *, actor: Actor, now: datetime, user_id: int, active
 
 def reset_password(db: Session, *, actor: Actor, now: datetime, user_id: int, password: str) -> User:
     user = _managed_user(db, actor, user_id)
+    if user.role in MACHINE_ROLES:
+        raise DomainError("machine_account", "接口账号没有登录密码，请在「接口账号」页面管理其密钥")
     if len(password) < service.MIN_PASSWORD_LENGTH:
         raise DomainError("password_too_short", f"密码至少{service.MIN_PASSWORD_LENGTH}位")
     user.password_hash = hash_password(password)

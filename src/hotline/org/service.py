@@ -14,7 +14,7 @@ from hotline.org.models import LEVEL_ORDER, ApiToken, Jurisdiction, Jurisdiction
 from hotline.security import throttle
 from hotline.security.actor import Actor
 from hotline.security.passwords import hash_password, verify_password
-from hotline.security.roles import UNIT_ROLES, DataScope, Role
+from hotline.security.roles import MACHINE_ROLES, UNIT_ROLES, DataScope, Role
 
 TOKEN_LIFETIME = timedelta(days=30)
 MIN_PASSWORD_LENGTH = 8
@@ -119,6 +119,9 @@ def authenticate(db: Session, *, username: str, password: str, now: datetime, cl
         raise Unauthenticated("login_failed", "用户名或密码错误")
     if not user.active:
         raise Unauthenticated("user_disabled", "该账号已停用，请联系管理员")
+    if user.role in MACHINE_ROLES:
+        # Other systems act only with the keys an administrator issues: no page session, no login token.
+        raise Unauthenticated("machine_account_login", "接口账号不能登录，请使用系统管理员签发的密钥调用接口")
     throttle.clear(db, keys=[f"login:{username}"])
     user.last_login_at = now
     db.commit()
@@ -168,8 +171,12 @@ _TOKEN_ACTOR = (
 )
 
 
+def find_token(db: Session, *, token: str) -> ApiToken | None:
+    return db.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token))).unique().scalar_one_or_none()
+
+
 def revoke_token(db: Session, *, token: str) -> None:
-    row = db.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token))).unique().scalar_one_or_none()
+    row = find_token(db, token=token)
     if row is not None:
         row.revoked = True
         db.commit()

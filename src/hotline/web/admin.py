@@ -34,7 +34,8 @@ def _users_page(request: Request, db: DB, viewer: Viewer, *, errors: list[str] |
     role_value = request.query_params.get("role") or ""
     role = Role(role_value) if role_value in {str(r) for r in LOGIN_ROLES} else None
     page = page_number(request.query_params)
-    users, total = admin.list_users(db, actor=viewer.actor, q=q or None, role=role, page=page)
+    users, total = admin.list_users(db, actor=viewer.actor, q=q or None, role=role, page=page,
+                                   login_only=True)
     units = [choices.Option(u.code, u.name, UNIT_KIND_LABELS[UnitKind(u.kind)]) for u in list_units(db)]
     return render(request, "admin_users.html", viewer=viewer, status_code=status_code, users=users,
                   pager=pager(request.query_params, "/admin/users", total, page=page), q=q, role=role_value,

@@ -48,6 +48,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("exemptions", "/assessment/exemptions", "考核豁免",
             frozenset({R.SUPERVISOR, R.ANALYST, R.ADMIN, R.DISPATCHER, R.CALLBACK_AGENT}) | UNIT_ROLES),
     NavPage("users", "/admin/users", "用户管理", frozenset({R.ADMIN})),
+    NavPage("machines", "/admin/machines", "接口账号", frozenset({R.ADMIN})),
     NavPage("calendar", "/admin/calendar", "节假日安排", frozenset({R.ADMIN, R.SUPERVISOR})),
     NavPage("audit", "/admin/audit", "审计日志", frozenset({R.ADMIN, R.SUPERVISOR})),
 )

@@ -19,6 +19,7 @@ PAGE_MODULES = (
     "tickets",
     "public",
     "admin",
+    "machines",
     "kb",
     "kb_public",
     "kb_chat",

@@ -16,7 +16,7 @@ from hotline.deps import get_db
 from hotline.errors import Forbidden, NotFound
 from hotline.org import service as org
 from hotline.security.actor import Actor
-from hotline.security.roles import ROLE_LABELS, Role
+from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, Role
 from hotline.web.nav import BY_KEY, NavPage, nav_for
 from hotline.web.render import CSRF_KEY
 
@@ -70,10 +70,10 @@ def optional_viewer(request: Request, db: Session) -> Viewer | None:
     except (NotFound, ValueError, TypeError):
         request.session.pop(USER_KEY, None)
         return None
-    if not user.active:
+    role = Role(user.role)
+    if not user.active or role in MACHINE_ROLES:  # machine accounts never hold a page session
         request.session.pop(USER_KEY, None)
         return None
-    role = Role(user.role)
     client = request.client.host if request.client else None
     return Viewer(actor=org.actor_for(user, client), name=user.display_name, role_label=ROLE_LABELS[role],
                   unit_name=user.unit.name if user.unit else None, nav=nav_for(role))

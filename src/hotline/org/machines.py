@@ -1,0 +1,242 @@
+"""Machine accounts: the accounts other systems act through (Open311 channel clients, the telephony
+adapter), and their keys (API tokens).
+
+One module for the command line (`hotline open311 account`, `hotline calls feeder`), the admin page and
+the API, so that creating an account, issuing, rotating and revoking a key cannot differ between them.
+A machine account has a random password nobody knows and never logs in (service.authenticate refuses
+its role), no unit and the own-unit scope; it acts only with a key. Every change is audited and is
+one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
+from hotline.org import service
+from hotline.org.models import ApiToken, User
+from hotline.security import audit
+from hotline.security.actor import Actor
+from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, DataScope, Role
+
+# What the command line always used: the display name when none is given, and the key's note.
+DEFAULT_DISPLAY_NAMES = {Role.CHANNEL: "Open311 接入系统", Role.TELEPHONY: "话务平台接口"}
+DEFAULT_KEY_NAMES = {Role.CHANNEL: "open311", Role.TELEPHONY: "telephony adapter"}
+# How the CLI names a role in its refusal ("用户 x 已存在且不是…").
+ACCOUNT_NOUNS = {Role.CHANNEL: "渠道接入账号", Role.TELEPHONY: "话务平台接口账号"}
+KEY_NOTICE = "密钥只显示这一次，本系统只保存其摘要，无法再次查看；请立即复制并妥善保存，遗失后只能重新签发。"
+STATE_LABELS = {"active": "启用", "no_key": "无有效密钥", "disabled": "停用"}
+USERNAME_MAX, DISPLAY_NAME_MAX, KEY_NAME_MAX = 64, 64, 100
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str  # the only time the plain key exists: the database keeps its sha256
+    token: ApiToken
+    revoked: int  # earlier keys of the account revoked by this issue (a rotation)
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    user: User
+    active_keys: int
+    last_issued_at: datetime | None  # when the newest key was issued
+    keys_expire_at: datetime | None  # the latest expiry among the active keys
+
+    @property
+    def state(self) -> str:
+        if not self.user.active:
+            return "disabled"
+        return "active" if self.active_keys else "no_key"
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def ensure_manager(actor: Actor) -> None:
+    # The command line acts as the system (whoever runs it holds the database); online, administrators only.
+    if actor.role not in (Role.ADMIN, Role.SYSTEM):
+        raise Forbidden("role_forbidden", "只有系统管理员可以管理接口账号")
+
+
+def machine_role(value: str) -> Role:
+    if value not in {str(r) for r in MACHINE_ROLES}:
+        raise DomainError("machine_role_invalid", "请选择接口账号类型：渠道接入接口（Open311）或话务系统接口")
+    return Role(value)
+
+
+def list_accounts(
+    db: Session, *, actor: Actor, now: datetime, q: str | None = None, role: Role | None = None, page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[AccountRow], int]:
+    ensure_manager(actor)
+    conds = [User.role.in_([str(r) for r in MACHINE_ROLES])]
+    if q and q.strip():
+        like = f"%{q.strip()}%"
+        conds.append(or_(User.username.like(like), User.display_name.like(like)))
+    if role is not None:
+        conds.append(User.role == str(role))
+    total = db.execute(select(func.count()).select_from(User).where(*conds)).scalar_one()
+    users = list(db.execute(
+        select(User).where(*conds).order_by(User.id).limit(page_size).offset((max(page, 1) - 1) * page_size)
+    ).unique().scalars())
+    return _rows(db, users, now), total
+
+
+def get_account(db: Session, *, actor: Actor, account_id: int) -> User:
+    ensure_manager(actor)
+    user = db.get(User, account_id)
+    if user is None or user.role not in {str(r) for r in MACHINE_ROLES}:
+        raise NotFound("machine_account_not_found", "接口账号不存在")
+    return user
+
+
+def account_row(db: Session, user: User, now: datetime) -> AccountRow:
+    return _rows(db, [user], now)[0]
+
+
+def keys_of(db: Session, *, actor: Actor, account_id: int) -> list[ApiToken]:
+    user = get_account(db, actor=actor, account_id=account_id)
+    return list(db.execute(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
+                .unique().scalars())
+
+
+def create_account(
+    db: Session, *, actor: Actor, now: datetime, role: Role, username: str, display_name: str = "",
+    key_name: str = "",
+) -> tuple[User, IssuedKey]:
+    """A new account and its first key (an account without a key can do nothing)."""
+    ensure_manager(actor)
+    try:
+        user = _add(db, actor=actor, now=now, role=role, username=username, display_name=display_name)
+        return user, _issue(db, actor=actor, now=now, user=user, name=key_name, rotate=False)
+    except Exception:
+        db.rollback()
+        raise
+
+
+def issue_key(
+    db: Session, *, actor: Actor, now: datetime, account_id: int, name: str = "", rotate: bool = False
+) -> IssuedKey:
+    """A new key; with `rotate`, the account's earlier keys stop working in the same transaction."""
+    user = get_account(db, actor=actor, account_id=account_id)
+    try:
+        return _issue(db, actor=actor, now=now, user=user, name=name, rotate=rotate)
+    except Exception:
+        db.rollback()
+        raise
+
+
+def provision(
+    db: Session, *, actor: Actor, now: datetime, role: Role, username: str, display_name: str = "",
+    rotate: bool = False,
+) -> tuple[User, IssuedKey, bool]:
+    """The command line's step: the account (created if missing) and a new key; (user, key, created)."""
+    ensure_manager(actor)
+    role = machine_role(str(role))
+    existing = db.execute(select(User).where(User.username == username.strip())).unique().scalar_one_or_none()
+    if existing is None:
+        user, issued = create_account(db, actor=actor, now=now, role=role, username=username,
+                                      display_name=display_name)
+        return user, issued, True
+    if existing.role != role:
+        raise Conflict("not_machine_account", f"用户 {existing.username} 已存在且不是{ACCOUNT_NOUNS[role]}")
+    return existing, issue_key(db, actor=actor, now=now, account_id=existing.id, rotate=rotate), False
+
+
+def revoke_key(db: Session, *, actor: Actor, now: datetime, account_id: int, key_id: int) -> ApiToken:
+    user = get_account(db, actor=actor, account_id=account_id)
+    token = db.get(ApiToken, key_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("machine_key_not_found", "该接口账号没有这个密钥")
+    if token.revoked:
+        raise Conflict("machine_key_revoked", "该密钥已经吊销")
+    token.revoked = True
+    audit.record(db, actor=actor, at=now, action="machine_key_revoke", object_type="machine_account",
+                 object_id=user.username, detail=f"密钥 #{token.id}（{token.name or '无备注'}）")
+    db.commit()
+    return token
+
+
+def set_active(db: Session, *, actor: Actor, now: datetime, account_id: int, active: bool) -> User:
+    """Disable (every key revoked at once) or enable again (a new key must then be issued)."""
+    user = get_account(db, actor=actor, account_id=account_id)
+    revoked = 0
+    if not active:
+        revoked = _revoke_all(db, user)
+    user.active = active
+    audit.record(db, actor=actor, at=now, action="machine_account_enable" if active else "machine_account_disable",
+                 object_type="machine_account", object_id=user.username,
+                 detail=None if active else f"吊销密钥 {revoked} 个")
+    db.commit()
+    return user
+
+
+def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str, display_name: str) -> User:
+    role = machine_role(str(role))
+    username, display_name = username.strip(), display_name.strip() or DEFAULT_DISPLAY_NAMES[role]
+    if not username:
+        raise DomainError("username_required", "请填写接口账号的用户名")
+    if len(username) > USERNAME_MAX:
+        raise DomainError("username_too_long", f"用户名最多 {USERNAME_MAX} 个字符")
+    if not username.replace("_", "").replace("-", "").replace(".", "").isalnum() or not username.isascii():
+        raise DomainError("username_invalid", "用户名只能包含英文字母、数字、下划线、点和连字符")
+    if len(display_name) > DISPLAY_NAME_MAX:
+        raise DomainError("display_name_too_long", f"接入系统名称最多 {DISPLAY_NAME_MAX} 个字符")
+    if db.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict("user_exists", f"用户名 {username} 已存在，请换一个")
+    user = service.add_user(db, username=username, password=secrets.token_urlsafe(24), display_name=display_name,
+                            role=role, data_scope=DataScope.OWN_UNIT)
+    user.created_at = now
+    audit.record(db, actor=actor, at=now, action="machine_account_create", object_type="machine_account",
+                 object_id=username, detail=f"{ROLE_LABELS[role]}：{display_name}")
+    return user
+
+
+def _issue(db: Session, *, actor: Actor, now: datetime, user: User, name: str, rotate: bool) -> IssuedKey:
+    if not user.active:
+        raise DomainError("machine_account_disabled", f"接口账号 {user.username} 已停用，请先启用再签发密钥")
+    name = name.strip() or DEFAULT_KEY_NAMES[Role(user.role)]
+    if len(name) > KEY_NAME_MAX:
+        raise DomainError("key_name_too_long", f"密钥备注最多 {KEY_NAME_MAX} 个字符")
+    revoked = _revoke_all(db, user) if rotate else 0
+    audit.record(db, actor=actor, at=now, action="machine_key_rotate" if rotate else "machine_key_issue",
+                 object_type="machine_account", object_id=user.username,
+                 detail=f"备注：{name}" + (f"；吊销旧密钥 {revoked} 个" if rotate else ""))
+    key = service.issue_token(db, user=user, now=now, name=name)  # commits the whole change
+    token = service.find_token(db, token=key)
+    assert token is not None
+    return IssuedKey(key=key, token=token, revoked=revoked)
+
+
+def _revoke_all(db: Session, user: User) -> int:
+    result = db.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                        .values(revoked=True).execution_options(synchronize_session="fetch"))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _rows(db: Session, users: list[User], now: datetime) -> list[AccountRow]:
+    """Key figures for a page of accounts in one grouped query."""
+    if not users:
+        return []
+    live = (ApiToken.revoked.is_(False)) & (ApiToken.expires_at > now)
+    stats = {
+        row.user_id: row for row in db.execute(
+            select(ApiToken.user_id, func.count(case((live, 1))).label("active"),
+                   func.max(ApiToken.created_at).label("last_issued"),
+                   func.max(case((live, ApiToken.expires_at))).label("expires"))
+            .where(ApiToken.user_id.in_([u.id for u in users])).group_by(ApiToken.user_id)
+        )
+    }
+    out = []
+    for user in users:
+        row = stats.get(user.id)
+        out.append(AccountRow(user=user, active_keys=int(row.active) if row else 0,
+                              last_issued_at=row.last_issued if row else None,
+                              keys_expire_at=row.expires if row else None))
+    return out

@@ -1,0 +1,113 @@
+"""Machine accounts page (administrators): the accounts other systems use and their keys.
+
+A newly issued key is rendered in the answer to the POST that issued it (no redirect: it is never put
+in the session cookie nor shown by a later GET); the page is sent with no-store like every page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from hotline.deps import DB, RT
+from hotline.errors import DomainError
+from hotline.org import machines
+from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, Role
+from hotline.web import choices
+from hotline.web.forms import text
+from hotline.web.paging import page_number, pager
+from hotline.web.render import flash, redirect, render
+from hotline.web.session import CheckedForm, Viewer, viewer_for
+
+router = APIRouter()
+MachinesViewer = Annotated[Viewer, Depends(viewer_for("machines"))]
+ROLE_OPTIONS = [choices.Option(str(r), ROLE_LABELS[r]) for r in Role if r in MACHINE_ROLES]
+LIST_URL = "/admin/machines"
+
+
+def _list_page(request: Request, db: DB, rt: RT, viewer: Viewer, *, errors: list[str] | None = None,
+               values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    q = (request.query_params.get("q") or "").strip()[:64]
+    role_value = request.query_params.get("role") or ""
+    role = Role(role_value) if role_value in {str(r) for r in MACHINE_ROLES} else None
+    page = page_number(request.query_params)
+    rows, total = machines.list_accounts(db, actor=viewer.actor, now=rt.clock.now(), q=q or None, role=role,
+                                         page=page)
+    return render(request, "admin_machines.html", viewer=viewer, status_code=status_code, rows=rows, q=q,
+                  role=role_value, roles=ROLE_OPTIONS, role_labels=ROLE_LABELS, errors=errors or [],
+                  values=values or {}, pager=pager(request.query_params, LIST_URL, total, page=page))
+
+
+def _account_page(request: Request, db: DB, rt: RT, viewer: Viewer, account_id: int, *,
+                  issued: machines.IssuedKey | None = None, status_code: int = 200) -> HTMLResponse:
+    user = machines.get_account(db, actor=viewer.actor, account_id=account_id)
+    now = rt.clock.now()
+    return render(request, "admin_machine.html", viewer=viewer, status_code=status_code,
+                  row=machines.account_row(db, user, now), keys=machines.keys_of(db, actor=viewer.actor,
+                                                                                 account_id=account_id),
+                  now=now, issued=issued, notice=machines.KEY_NOTICE, role_labels=ROLE_LABELS)
+
+
+@router.get(LIST_URL)
+def list_page(request: Request, db: DB, rt: RT, viewer: MachinesViewer) -> HTMLResponse:
+    return _list_page(request, db, rt, viewer)
+
+
+@router.post(LIST_URL)
+def create_account(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: MachinesViewer) -> HTMLResponse:
+    values = {k: text(form, k) for k in ("username", "display_name", "role", "key_name")}
+    try:
+        user, issued = machines.create_account(
+            db, actor=viewer.actor, now=rt.clock.now(), role=machines.machine_role(values["role"]),
+            username=values["username"], display_name=values["display_name"], key_name=values["key_name"])
+    except DomainError as exc:
+        return _list_page(request, db, rt, viewer, errors=[exc.message], values=values, status_code=exc.status_code)
+    flash(request, f"已创建接口账号 {user.username}（{ROLE_LABELS[Role(user.role)]}）并签发密钥")
+    return _account_page(request, db, rt, viewer, user.id, issued=issued)
+
+
+@router.get(LIST_URL + "/{account_id}")
+def account_page(account_id: int, request: Request, db: DB, rt: RT, viewer: MachinesViewer) -> HTMLResponse:
+    return _account_page(request, db, rt, viewer, account_id)
+
+
+@router.post(LIST_URL + "/{account_id}/keys", response_model=None)
+def issue_key(account_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+              viewer: MachinesViewer) -> HTMLResponse | RedirectResponse:
+    rotate = text(form, "rotate") == "1"
+    try:
+        issued = machines.issue_key(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id,
+                                    name=text(form, "name"), rotate=rotate)
+    except DomainError as exc:
+        flash(request, exc.message, "error")
+        return redirect(f"{LIST_URL}/{account_id}")
+    flash(request, f"已轮换密钥：新密钥已签发，旧密钥 {issued.revoked} 个已立即失效" if rotate
+          else "已签发新密钥；此前的密钥仍然有效")
+    return _account_page(request, db, rt, viewer, account_id, issued=issued)
+
+
+@router.post(LIST_URL + "/{account_id}/keys/{key_id}/revoke")
+def revoke_key(account_id: int, key_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+               viewer: MachinesViewer) -> RedirectResponse:
+    try:
+        token = machines.revoke_key(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id, key_id=key_id)
+    except DomainError as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"已吊销密钥 #{token.id}，使用该密钥的调用将立即被拒绝")
+    return redirect(f"{LIST_URL}/{account_id}")
+
+
+@router.post(LIST_URL + "/{account_id}/active")
+def toggle_account(account_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+                   viewer: MachinesViewer) -> RedirectResponse:
+    active = text(form, "active") == "1"
+    try:
+        user = machines.set_active(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id, active=active)
+    except DomainError as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"已启用接口账号 {user.username}，请签发新密钥" if active
+              else f"已停用接口账号 {user.username}，其全部密钥已吊销")
+    return redirect(f"{LIST_URL}/{account_id}")
