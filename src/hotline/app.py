@@ -25,8 +25,8 @@ from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
 from hotline.open311 import api as open311
 from hotline.org.api import router as org_router
-from hotline.reports.api import router as reports_router
 from hotline.org.machines_api import router as machines_router
+from hotline.reports.api import router as reports_router
 from hotline.runtime import Runtime
 from hotline.supervision import scheduler as supervision_scheduler
 from hotline.supervision.api import router as supervision_router

@@ -14,7 +14,14 @@ from hotline.calls.models import Call, CallEvent, CallTransfer
 from hotline.db import Base
 from hotline.dispatch.models import DispatchRule
 from hotline.hotlines.models import HotlineChange, HotlineLine
-from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, KbCounter
+from hotline.knowledge.models import (
+    Article,
+    ArticleEvent,
+    ArticleReport,
+    ArticleVersion,
+    KbCounter,
+    UnansweredQuestion,
+)
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.security.models import AuditEntry
 from hotline.supervision.models import (
@@ -54,6 +61,7 @@ __all__ = [
     "BlacklistEvidence",
     "PoliceReferral",
     "TicketVerdict",
+    "UnansweredQuestion",
     "ApiToken",
     "Article",
     "ArticleEvent",

@@ -12,12 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from hotline.knowledge import search, service
-from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
+from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, UnansweredQuestion
 from hotline.knowledge.schemas import ArticleCreate
 from hotline.runtime import Runtime
 from tests.factories import Org
 
-KB_TABLES = (ArticleReport, ArticleEvent, ArticleVersion, Article)
+KB_TABLES = (ArticleReport, ArticleEvent, ArticleVersion, Article, UnansweredQuestion)
 
 
 @pytest.fixture(autouse=True)

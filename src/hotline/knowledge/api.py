@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.knowledge import chat, service
+from hotline.knowledge import chat, gaps, service
 from hotline.knowledge.assistant import Reply
 from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
@@ -29,6 +29,8 @@ from hotline.knowledge.schemas import (
     CommentIn,
     DiffOut,
     EventOut,
+    GapCloseIn,
+    GapOut,
     HandoverOut,
     HitOut,
     OptionOut,
@@ -223,6 +225,24 @@ def answer_report(report_id: int, data: ReportAnswerIn, db: DB, rt: RT, actor: A
 # ---- search ----------------------------------------------------------------------------------------
 
 
+@router.get("/gaps", response_model=Page[GapOut], summary="知识盲区：智能问答未能答复的问题（按被问次数）")
+def list_gaps(db: DB, actor: ApiActor,
+              status: Annotated[str, Query(pattern="^(open|filled|dismissed|all)$")] = "open",
+              q: Annotated[str | None, Query(max_length=100)] = None,
+              page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+              page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> Page[GapOut]:
+    filters = gaps.GapFilters(status=gaps.status_of(status), text=gaps.search_text(q))
+    items, total = gaps.list_gaps(db, who=service.who(db, actor), filters=filters, page=page, page_size=page_size)
+    return Page(items=[GapOut.model_validate(g) for g in items], total=total, page=page, page_size=page_size)
+
+
+@router.post("/gaps/{gap_id}/close", response_model=GapOut, summary="处理知识盲区：已补充条目或无需补充")
+def close_gap(gap_id: int, data: GapCloseIn, db: DB, rt: RT, actor: ApiActor) -> GapOut:
+    gap = gaps.close(db, who=service.who(db, actor), gap_id=gap_id, now=rt.clock.now(), filled=data.filled,
+                     article_key=data.article_key, note=data.note)
+    return GapOut.model_validate(gap)
+
+
 @router.get("/search", response_model=list[HitOut], summary="检索已发布的知识（含内部口径）")
 def search(db: DB, rt: RT, actor: ApiActor, q: Q, audience: Audience | None = None,
            jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
@@ -237,7 +257,10 @@ def search(db: DB, rt: RT, actor: ApiActor, q: Q, audience: Audience | None = No
 def ask_internal(data: AskIn, db: DB, rt: RT, actor: ApiActor) -> AskOut:
     filters = service.search_filters(db, rt, audiences=frozenset({data.audience}) if data.audience else None,
                                      jurisdiction_code=data.jurisdiction_code)
-    return reply_out(service.ask(db, query=data.query, filters=filters))
+    reply = service.ask(db, query=data.query, filters=filters)
+    if reply.kind == "abstain":
+        gaps.record(db, question=data.query, channel=gaps.Channel.STAFF, now=rt.clock.now())
+    return reply_out(reply)
 
 
 def _public_audiences(audience: Audience | None) -> frozenset[str]:
@@ -267,6 +290,8 @@ def public_ask(data: AskIn, request: Request, db: DB, rt: RT) -> AskOut:
     reply = service.ask(db, query=data.query, filters=filters)
     if reply.kind == "answer" and reply.hit is not None:
         service.record_use(db, article_id=reply.hit.article_id)
+    elif reply.kind == "abstain":
+        gaps.record(db, question=data.query, channel=gaps.Channel.PUBLIC_ASK, now=rt.clock.now())
     return reply_out(reply)
 
 
@@ -302,7 +327,7 @@ def public_chat(data: ChatIn, request: Request, db: DB, rt: RT) -> ChatOut:
         said = chat.pick(db, conversation=conversation, key=data.pick, now=now)
     else:
         said = chat.ask(db, conversation=conversation, question=data.question or "", filters=filters)
-    chat.record(db, said)
+    chat.record(db, said, now=now)
     return chat_out(said, conversation)
 
 

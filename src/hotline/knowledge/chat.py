@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline.errors import DomainError
-from hotline.knowledge import followup, reading, service
+from hotline.knowledge import followup, gaps, reading, service
 from hotline.knowledge.assistant import decide
 from hotline.knowledge.followup import Context, contextual, cues_of, speaks_to, subject_of
 from hotline.knowledge.search import SearchFilters
@@ -165,10 +165,13 @@ def pick(db: Session, *, conversation: Conversation, key: str, now: datetime) ->
                 confidence=1.0, source=version.policy_source, article_id=article.id)
 
 
-def record(db: Session, said: Said) -> None:
-    """An answer given counts as a use of its article (the public page's most used answers)."""
+def record(db: Session, said: Said, *, now: datetime) -> None:
+    """An answer given counts as a use of its article (the public page's most used answers); a
+    question the assistant could not answer goes to the gap list (知识盲区), as the citizen typed it."""
     if said.article_id is not None:
         service.record_use(db, article_id=said.article_id)
+    elif said.turn.kind == "abstain":
+        gaps.record(db, question=said.turn.question, channel=gaps.Channel.PUBLIC_CHAT, now=now)
 
 
 # ---- handing over -----------------------------------------------------------------------------------

@@ -138,3 +138,25 @@ class KbCounter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class UnansweredQuestion(Base):
+    """知识盲区: a question the assistant could not answer, counted per normalised wording (personal
+    numbers masked) until an editor marks it filled by an article or dismissed. Asked again after
+    that, it is open again: the article may exist but still not be found."""
+
+    __tablename__ = "kb_unanswered"
+    __table_args__ = (Index("ix_kb_unanswered_status_last_at", "status", "last_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200), unique=True)
+    text: Mapped[str] = mapped_column(String(200))  # the first wording, masked
+    channel: Mapped[str] = mapped_column(String(16))  # where it was last asked
+    asked: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    article_key: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_name: Mapped[str | None] = mapped_column(String(100))

@@ -79,6 +79,12 @@ def may_review(who: Who) -> bool:
     return who.role in (Role.KNOWLEDGE_EDITOR, Role.SUPERVISOR) and who.in_centre
 
 
+def may_tend_gaps(who: Who) -> bool:
+    """Read and close the gap list (知识盲区): every knowledge editor (a unit's editor writes the
+    missing article for their unit), the centre's supervisors and the administrator."""
+    return who.role in (Role.KNOWLEDGE_EDITOR, Role.ADMIN) or may_review(who)
+
+
 def may_publish_import(who: Who) -> bool:
     return who.role in (Role.ADMIN, Role.SYSTEM) or (who.role == Role.KNOWLEDGE_EDITOR and who.in_centre)
 

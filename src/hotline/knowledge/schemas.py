@@ -268,3 +268,29 @@ class ImportOut(BaseModel):
     skipped: int
     published: bool
     errors: list[str]
+
+
+class GapOut(BaseModel):
+    """A question the assistant could not answer (知识盲区), counted per wording."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    text: str = Field(description="提问原文（电话、证件号等长数字与邮箱已遮盖）")
+    channel: str = Field(description="最近一次提问的渠道：public_chat / public_ask / staff")
+    asked: int = Field(description="累计被问次数")
+    status: str = Field(description="open 待补充 / filled 已补充条目 / dismissed 无需补充")
+    first_at: datetime
+    last_at: datetime
+    article_key: str | None
+    note: str | None
+    closed_at: datetime | None
+    closed_by_name: str | None
+
+
+class GapCloseIn(BaseModel):
+    """Close a gap: `filled` with the key of the article now answering it, or dismissed with a reason."""
+
+    filled: bool
+    article_key: Annotated[str | None, StringConstraints(max_length=100)] = None
+    note: Annotated[str | None, StringConstraints(max_length=200)] = None

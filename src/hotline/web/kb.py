@@ -209,7 +209,10 @@ def _form_page(request: Request, db: Session, viewer: Viewer, *, values: dict[st
 
 @router.get("/kb/new")
 def new_form(request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
-    return _form_page(request, db, viewer, values={"audience": str(Audience.PUBLIC)}, article=None)
+    # ?question=… starts the draft from a question nobody could answer (the gap list, 知识盲区)
+    question = (request.query_params.get("question") or "").strip()[:200]
+    return _form_page(request, db, viewer, values={"audience": str(Audience.PUBLIC), "questions": question},
+                      article=None)
 
 
 @router.post("/kb/new", response_model=None)

@@ -140,7 +140,7 @@ def chat_post(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLRespon
         else:
             filters = service.search_filters(db, rt, audiences=frozenset(str(a) for a in PUBLIC_AUDIENCES))
             said = chat.ask(db, conversation=conversation, question=q, filters=filters)
-        chat.record(db, said)
+        chat.record(db, said, now=now)
     except DomainError as exc:
         return _page(request, db, rt, conversation, q=q if len(q) <= 4 * chat.QUESTION_MAX else "",
                      errors=[exc.message], status_code=exc.status_code)

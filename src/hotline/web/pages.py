@@ -21,6 +21,7 @@ PAGE_MODULES = (
     "admin",
     "machines",
     "kb",
+    "kb_gaps",
     "kb_public",
     "kb_chat",
     "reports",

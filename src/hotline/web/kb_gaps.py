@@ -1,0 +1,75 @@
+"""The page 知识盲区: the questions the assistant could not answer, most asked first, for editors to
+write the missing article (a link opens the article form with the question filled in) or to mark
+the question filled by an existing article, or dismissed with a reason."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hotline.clock import to_local
+from hotline.deps import DB, RT
+from hotline.errors import DomainError
+from hotline.excel import local_minute, table_workbook
+from hotline.knowledge import gaps, service
+from hotline.web.forms import text
+from hotline.web.kb import XLSX, KbViewer
+from hotline.web.paging import page_number, pager
+from hotline.web.render import flash, redirect, render
+from hotline.web.session import CheckedForm
+
+router = APIRouter()
+PAGE_SIZE = 30
+EXPORT_MAX = 10_000
+STATUS_TABS = [("open", "待补充"), ("filled", "已补充条目"), ("dismissed", "无需补充"), ("all", "全部")]
+
+
+def _filters(request: Request) -> tuple[gaps.GapFilters, str, str]:
+    raw = request.query_params.get("status") or "open"
+    status = gaps.status_of(raw)
+    q = gaps.search_text(request.query_params.get("q"))
+    return gaps.GapFilters(status=status, text=q), str(status) if status else "all", q or ""
+
+
+@router.get("/kb/gaps")
+def gap_list(request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
+    filters, status, q = _filters(request)
+    page = page_number(request.query_params)
+    items, total = gaps.list_gaps(db, who=service.who(db, viewer.actor), filters=filters, page=page,
+                                  page_size=PAGE_SIZE)
+    return render(request, "kb_gaps.html", viewer=viewer, items=items, total=total, status=status, q=q,
+                  tabs=STATUS_TABS, counts=gaps.counts(db), channel_labels=gaps.CHANNEL_LABELS,
+                  status_labels=gaps.STATUS_LABELS,
+                  pager=pager(request.query_params, "/kb/gaps", total, page=page, page_size=PAGE_SIZE))
+
+
+@router.get("/kb/gaps/export.xlsx")
+def gap_export(request: Request, db: DB, rt: RT, viewer: KbViewer) -> Response:
+    filters, _, _ = _filters(request)
+    items, _ = gaps.list_gaps(db, who=service.who(db, viewer.actor), filters=filters, page=1,
+                              page_size=EXPORT_MAX)
+    rows = ([g.text, g.asked, gaps.CHANNEL_LABELS.get(g.channel, g.channel), local_minute(g.first_at),
+             local_minute(g.last_at), gaps.STATUS_LABELS.get(g.status, g.status), g.article_key or "", g.note or "",
+             g.closed_by_name or ""] for g in items)
+    body = table_workbook(sheet="知识盲区", title="智能问答未能答复的问题", rows=rows, columns=[
+        ("问题", 50), ("被问次数", 10), ("最近渠道", 12), ("首次", 18), ("最近", 18), ("状态", 12),
+        ("补充的条目", 18), ("说明", 30), ("处理人", 12)])
+    name = f"kb-gaps-{to_local(rt.clock.now()):%Y%m%d-%H%M}.xlsx"
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/kb/gaps/{gap_id}", response_model=None)
+def close_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+              viewer: KbViewer) -> RedirectResponse:
+    filled = text(form, "intent") == "filled"
+    back = text(form, "back")
+    back = back if back.startswith("/kb/gaps") else "/kb/gaps"  # never an open redirect
+    try:
+        gap = gaps.close(db, who=service.who(db, viewer.actor), gap_id=gap_id, now=rt.clock.now(), filled=filled,
+                         article_key=text(form, "article_key"), note=text(form, "note"))
+    except DomainError as exc:
+        db.rollback()
+        flash(request, exc.message, "error")
+        return redirect(back)
+    flash(request, f"已标记“{gap.text[:30]}”为{gaps.STATUS_LABELS[gaps.GapStatus(gap.status)]}")
+    return redirect(back)
