@@ -129,9 +129,9 @@ def test_gap_page_for_editors(client: TestClient, db: Session, rt: Runtime, publ
 
     pet = db.execute(select(UnansweredQuestion.id).where(UnansweredQuestion.text == "宠物狗能带上地铁吗")).scalar_one()
     db.rollback()
-    r = post_page(client, "/kb/gaps", f"/kb/gaps/{pet}", {"intent": "filled", "article_key": "NOPE"})
+    r = post_page(client, "/kb/gaps", f"/kb/gaps/{pet}/close", {"intent": "filled", "article_key": "NOPE"})
     assert r.status_code == 303 and "不存在" in client.get("/kb/gaps").text
-    r = post_page(client, "/kb/gaps", f"/kb/gaps/{pet}",
+    r = post_page(client, "/kb/gaps", f"/kb/gaps/{pet}/close",
                   {"intent": "filled", "article_key": "PET-1", "back": "https://evil.example/"})
     assert r.status_code == 303 and r.headers["location"] == "/kb/gaps"
     page = client.get("/kb/gaps")

@@ -7,12 +7,13 @@ articles for the public and enterprises (一企来), and error reports.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.knowledge import chat, gaps, service
+from hotline.knowledge import chat, gaps, harvest, service
 from hotline.knowledge.assistant import Reply
 from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
@@ -34,6 +35,8 @@ from hotline.knowledge.schemas import (
     HandoverOut,
     HitOut,
     OptionOut,
+    PhrasingIn,
+    PhrasingSuggestionOut,
     ReportAnswerIn,
     ReportIn,
     ReportOut,
@@ -241,6 +244,20 @@ def close_gap(gap_id: int, data: GapCloseIn, db: DB, rt: RT, actor: ApiActor) ->
     gap = gaps.close(db, who=service.who(db, actor), gap_id=gap_id, now=rt.clock.now(), filled=data.filled,
                      article_key=data.article_key, note=data.note)
     return GapOut.model_validate(gap)
+
+
+@router.get("/phrasing-suggestions", response_model=list[PhrasingSuggestionOut],
+            summary="建议补充的问法：直接答复引用了条目、检索却未排第一的工单标题")
+def phrasing_suggestions(db: DB, rt: RT, actor: ApiActor,
+                         days: Annotated[int, Query(ge=1, le=366)] = 90) -> list[PhrasingSuggestionOut]:
+    items = harvest.suggestions(db, rt, actor=actor, since=rt.clock.now() - timedelta(days=days))
+    return [PhrasingSuggestionOut.model_validate(s) for s in items]
+
+
+@router.post("/articles/{article_id}/phrasings", response_model=ArticleOut,
+             summary="在现行版本上加入一个问法，生成新版本并提交审核")
+def add_phrasing(article_id: int, data: PhrasingIn, db: DB, rt: RT, actor: ApiActor) -> ArticleOut:
+    return _article_out(db, harvest.adopt(db, rt, actor=actor, article_id=article_id, wording=data.wording))
 
 
 @router.get("/search", response_model=list[HitOut], summary="检索已发布的知识（含内部口径）")

@@ -294,3 +294,22 @@ class GapCloseIn(BaseModel):
     filled: bool
     article_key: Annotated[str | None, StringConstraints(max_length=100)] = None
     note: Annotated[str | None, StringConstraints(max_length=200)] = None
+
+
+class PhrasingSuggestionOut(BaseModel):
+    """A caller's wording (a ticket title) answered directly from an article that the search does
+    not put first for it: worth adding to the article's phrasings."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    article_id: int
+    key: str
+    title: str
+    wording: str
+    tickets: int = Field(description="以此说法直接答复并引用该条目的工单数")
+    last_at: datetime
+    rank: int | None = Field(description="该条目目前对此说法的检索排名（前 5 之外为 null）")
+
+
+class PhrasingIn(BaseModel):
+    wording: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]

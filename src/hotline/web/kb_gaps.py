@@ -1,8 +1,11 @@
 """The page 知识盲区: the questions the assistant could not answer, most asked first, for editors to
 write the missing article (a link opens the article form with the question filled in) or to mark
-the question filled by an existing article, or dismissed with a reason."""
+the question filled by an existing article, or dismissed with a reason; and, on its second tab, the
+callers' wordings that the hall answered from an article the search did not put first (问法 to add)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,7 +14,7 @@ from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.errors import DomainError
 from hotline.excel import local_minute, table_workbook
-from hotline.knowledge import gaps, service
+from hotline.knowledge import gaps, harvest, service
 from hotline.web.forms import text
 from hotline.web.kb import XLSX, KbViewer
 from hotline.web.paging import page_number, pager
@@ -21,6 +24,7 @@ from hotline.web.session import CheckedForm
 router = APIRouter()
 PAGE_SIZE = 30
 EXPORT_MAX = 10_000
+HARVEST_DAYS = 90  # cited tickets of the last quarter
 STATUS_TABS = [("open", "待补充"), ("filled", "已补充条目"), ("dismissed", "无需补充"), ("all", "全部")]
 
 
@@ -58,7 +62,7 @@ def gap_export(request: Request, db: DB, rt: RT, viewer: KbViewer) -> Response:
     return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post("/kb/gaps/{gap_id}", response_model=None)
+@router.post("/kb/gaps/{gap_id}/close", response_model=None)
 def close_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
               viewer: KbViewer) -> RedirectResponse:
     filled = text(form, "intent") == "filled"
@@ -73,3 +77,28 @@ def close_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
         return redirect(back)
     flash(request, f"已标记“{gap.text[:30]}”为{gaps.STATUS_LABELS[gaps.GapStatus(gap.status)]}")
     return redirect(back)
+
+
+# ---- wordings to add as phrasings (问法), from the hall's direct answers ----------------------------
+
+
+@router.get("/kb/gaps/phrasings")
+def phrasing_list(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResponse:
+    items = harvest.suggestions(db, rt, actor=viewer.actor, since=rt.clock.now() - timedelta(days=HARVEST_DAYS))
+    return render(request, "kb_phrasings.html", viewer=viewer, items=items, days=HARVEST_DAYS)
+
+
+@router.post("/kb/gaps/phrasings", response_model=None)
+def adopt_phrasing(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: KbViewer) -> RedirectResponse:
+    article_id = text(form, "article_id")
+    wording = text(form, "wording")
+    try:
+        if not article_id.isdigit():
+            raise DomainError("kb_article_not_found", "请选择知识条目", status_code=422)
+        article = harvest.adopt(db, rt, actor=viewer.actor, article_id=int(article_id), wording=wording)
+    except DomainError as exc:
+        db.rollback()
+        flash(request, exc.message, "error")
+        return redirect("/kb/gaps/phrasings")
+    flash(request, f"已在条目 {article.key} 中加入问法“{wording}”并提交审核（第 {article.version_count} 版）")
+    return redirect("/kb/gaps/phrasings")
