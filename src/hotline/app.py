@@ -23,6 +23,7 @@ from hotline.dispatch.api import router as dispatch_router
 from hotline.hotlines.api import router as hotlines_router
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
+from hotline.knowledge.import_api import router as kb_import_router
 from hotline.open311 import api as open311
 from hotline.org.api import router as org_router
 from hotline.org.machines_api import router as machines_router
@@ -40,6 +41,8 @@ from hotline.workforce.api import router as workforce_router
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # attachment uploads; the file limit itself is a setting
+# Knowledge imports check their own 5 MB limit, so that the page can say so in Chinese.
+IMPORT_PATHS = frozenset({"/kb/import", "/api/v1/kb/import"})
 WEB_DIR = Path(__file__).parent / "web"
 
 
@@ -59,7 +62,8 @@ class LimitBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = MAX_UPLOAD_BYTES if scope["path"].endswith("/attachments") else MAX_BODY_BYTES
+        path = scope["path"]
+        limit = MAX_UPLOAD_BYTES if path.endswith("/attachments") or path in IMPORT_PATHS else MAX_BODY_BYTES
         length = Headers(scope=scope).get("content-length")
         if length and length.isdigit() and int(length) > limit:
             await errors_http.body_too_large_response(limit)(scope, receive, send)
@@ -106,11 +110,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     pages.install(app)  # HTML error pages and the login redirect for non-/api paths
     open311.install(app)  # GeoReport's own error shape on its routes (wraps the two above)
     app.include_router(org_router)
+    app.include_router(machines_router)
     app.include_router(tickets_router)
     app.include_router(attachments_router)
     app.include_router(public_router)
     app.include_router(kb_router)
-    app.include_router(machines_router)
+    app.include_router(kb_import_router)
     app.include_router(kb_public_router)
     app.include_router(reports_router)
     app.include_router(dispatch_router)

@@ -7,19 +7,20 @@ articles for the public and enterprises (一企来), and error reports.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.knowledge import chat, gaps, harvest, service
+from hotline.knowledge import chat, gaps, harvest, maintenance, service
 from hotline.knowledge.assistant import Reply
 from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
 from hotline.knowledge.schemas import (
     ArticleCreate,
     ArticleIn,
+    ArticleMaintenanceOut,
     ArticleOut,
     ArticleSummary,
     AskIn,
@@ -34,12 +35,14 @@ from hotline.knowledge.schemas import (
     GapOut,
     HandoverOut,
     HitOut,
+    MaintenanceOut,
     OptionOut,
     PhrasingIn,
     PhrasingSuggestionOut,
     ReportAnswerIn,
     ReportIn,
     ReportOut,
+    UnitMaintenanceOut,
     VersionOut,
 )
 from hotline.knowledge.search import Hit
@@ -223,6 +226,42 @@ def reports(db: DB, actor: ApiActor, status: ReportStatus | None = None, article
 def answer_report(report_id: int, data: ReportAnswerIn, db: DB, rt: RT, actor: ApiActor) -> ReportOut:
     return _report_out(service.answer_report(db, rt, actor=actor, report_id=report_id, answer=data.answer,
                                              accepted=data.accepted))
+
+
+# ---- the maintenance report (知识维护报告) -----------------------------------------------------------
+
+From = Annotated[date | None, Query(alias="from", description="起始日期（含），默认结束日期前 29 天")]
+To = Annotated[date | None, Query(alias="to", description="结束日期（含），默认今天")]
+
+
+@router.get("/maintenance", response_model=MaintenanceOut, summary="知识维护报告：按所属单位汇总")
+def maintenance_report(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None) -> MaintenanceOut:
+    now = rt.clock.now()
+    period = maintenance.make_period(now=now, start=start, end=end)
+    report = maintenance.unit_report(db, who=service.who(db, actor), period=period, now=now)
+    return MaintenanceOut(period_from=period.start, period_to=period.end, all_units=report.all_units,
+                          units=[UnitMaintenanceOut.model_validate(u, from_attributes=True) for u in report.units],
+                          totals=UnitMaintenanceOut.model_validate(report.totals, from_attributes=True))
+
+
+@router.get("/maintenance/units/{unit_id}", response_model=Page[ArticleMaintenanceOut],
+            summary="知识维护报告：一个单位的条目明细（unit_id 0 为未指定单位）")
+def maintenance_unit(
+    unit_id: int, db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None,
+    sort: Annotated[str, Query(pattern="^(attention|answers|key)$")] = "attention",
+    status: ArticleStatus | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[ArticleMaintenanceOut]:
+    now = rt.clock.now()
+    period = maintenance.make_period(now=now, start=start, end=end)
+    who = service.who(db, actor)
+    maintenance.ensure_unit(who, unit_id)
+    maintenance.unit_name(db, unit_id)  # 404 for an unknown unit
+    items, total = maintenance.unit_articles(db, who=who, unit_id=unit_id, period=period, sort=sort,
+                                             status=status, page=page, page_size=page_size)
+    return Page(items=[ArticleMaintenanceOut(**vars(a), status_label=STATUS_LABELS[ArticleStatus(a.status)])
+                       for a in items], total=total, page=page, page_size=page_size)
 
 
 # ---- search ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -313,3 +313,86 @@ class PhrasingSuggestionOut(BaseModel):
 
 class PhrasingIn(BaseModel):
     wording: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class ImportRowOut(BaseModel):
+    """One row of a batch import: what it would do (`dry_run`) or what it did."""
+
+    line: int  # the row's number in the file (the header is row 1)
+    key: str
+    question: str
+    outcome: Literal["new", "changed", "unchanged", "error"]
+    outcome_label: str
+    reason: str | None = None  # why the row is in error (Chinese, with the row number)
+    changes: list[str] = Field(default_factory=list)  # what a changed row changes
+    article_id: int | None = None
+    submitted: bool = False  # saved and submitted for review
+
+
+class ImportBatchOut(BaseModel):
+    """A batch import from a file: the counts and each row. Nothing is written with `dry_run`."""
+
+    dry_run: bool
+    filename: str
+    sha256: str
+    columns: dict[str, str]
+    audience: str
+    change_note: str | None
+    new: int
+    changed: int
+    unchanged: int
+    errors: int
+    submitted: int
+    rows: list[ImportRowOut]
+
+
+class UnitMaintenanceOut(BaseModel):
+    """One owning unit's figures in the maintenance report (知识维护报告); unit_id 0: no owning unit."""
+
+    unit_id: int
+    unit_name: str
+    total: int
+    approved: int
+    in_review: int
+    draft: int
+    returned: int
+    expired: int
+    withdrawn: int
+    in_force: int
+    expiring: int
+    past_expiry: int
+    policy_changed: int
+    updated: int
+    versions_approved: int
+    reports_opened: int
+    reports_answered: int
+    reports_accepted: int
+    reports_open: int
+    oldest_open_report_at: datetime | None
+    answers: int
+    uses_total: int
+
+
+class MaintenanceOut(BaseModel):
+    period_from: date
+    period_to: date
+    all_units: bool
+    units: list[UnitMaintenanceOut]
+    totals: UnitMaintenanceOut
+
+
+class ArticleMaintenanceOut(BaseModel):
+    id: int
+    key: str
+    title: str
+    status: str
+    status_label: str
+    in_force: bool
+    flags: list[str]
+    last_published_at: datetime | None
+    updated_at: datetime
+    expires_at: datetime | None
+    open_reports: int
+    reports_opened: int
+    answers: int
+    uses_total: int

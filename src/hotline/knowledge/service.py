@@ -172,6 +172,16 @@ def _owner_unit(db: Session, unit_id: int | None) -> Unit | None:
 def create(db: Session, rt: Runtime, *, actor: Actor, data: ArticleCreate) -> Article:
     """A new article with its first version, as a draft. A unit's own staff always draft for their
     unit; a centre editor names the owning unit (default: the centre itself)."""
+    article = stage_create(db, rt, actor=actor, data=data)
+    _commit(db, [article], reindex=False)
+    return article
+
+
+# The stage_* functions are the use cases above and below without their commit, for a batch that
+# runs many in one transaction, a savepoint each (knowledge/bulk.py): the same rules and events.
+
+
+def stage_create(db: Session, rt: Runtime, *, actor: Actor, data: ArticleCreate) -> Article:
     w = who(db, actor)
     owner_id = data.owner_unit_id
     if actor.role != Role.KNOWLEDGE_EDITOR or not w.in_centre:
@@ -193,13 +203,18 @@ def create(db: Session, rt: Runtime, *, actor: Actor, data: ArticleCreate) -> Ar
         article.key = f"KB{article.id:06d}"
     version = _new_version(db, article, data, actor, now)
     _event(db, article, actor, now, A.CREATE, None, data.change_note, version.id)
-    _commit(db, [article], reindex=False)
     return article
 
 
 def update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: ArticleIn) -> Article:
     """A revision: a new version, and the article back to draft. A published answer stays in force
     until the revision is approved."""
+    article = stage_update(db, rt, actor=actor, article_id=article_id, data=data)
+    _commit(db, [article], reindex=False)
+    return article
+
+
+def stage_update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: ArticleIn) -> Article:
     article = _load(db, article_id, lock=True)
     rules.ensure_draft(who(db, actor), article.owner_unit_id)
     before = article.status
@@ -207,11 +222,16 @@ def update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: Art
     now = rt.clock.now()
     version = _new_version(db, article, data, actor, now)
     _event(db, article, actor, now, A.UPDATE, before, data.change_note, version.id)
-    _commit(db, [article], reindex=False)
     return article
 
 
 def submit(db: Session, rt: Runtime, *, actor: Actor, article_id: int, note: str | None = None) -> Article:
+    article = stage_submit(db, rt, actor=actor, article_id=article_id, note=note)
+    _commit(db, [article], reindex=False)
+    return article
+
+
+def stage_submit(db: Session, rt: Runtime, *, actor: Actor, article_id: int, note: str | None = None) -> Article:
     article = _load(db, article_id, lock=True)
     rules.ensure_draft(who(db, actor), article.owner_unit_id)
     before = article.status
@@ -222,7 +242,6 @@ def submit(db: Session, rt: Runtime, *, actor: Actor, article_id: int, note: str
         version.submitted_at = now
     article.updated_at = now
     _event(db, article, actor, now, A.SUBMIT, before, note, article.current_version_id)
-    _commit(db, [article], reindex=False)
     return article
 
 

@@ -87,6 +87,7 @@ ACTION_LABELS = {
     "export_tickets": "导出工单",
     "export_report": "导出分析报告",
     "upload_attachment": "上传附件",
+    "kb_import": "批量导入知识",
     "kb_gap_filled": "知识盲区已补充",
     "kb_gap_dismissed": "知识盲区无需补充",
     "download_attachment": "下载附件",

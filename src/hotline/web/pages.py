@@ -21,6 +21,8 @@ PAGE_MODULES = (
     "admin",
     "machines",
     "kb",
+    "kb_maintenance",
+    "kb_import",
     "kb_gaps",
     "kb_public",
     "kb_chat",
