@@ -1,0 +1,101 @@
+"""How long a unit's batch import (批量导入) takes: preview (`bulk.plan`) and confirm (`bulk.apply`) of
+a generated .xlsx, through the same code as the page and the API, then the same file again (every row
+unchanged: nothing to confirm).
+
+    .venv/bin/python bench/kb_import_perf.py [--rows 1000] [--pg]
+
+SQLite in a temporary file by default; --pg uses a fresh PostgreSQL database hotline_perf_kbimport.
+The file has the issue's columns (key, question, answer, two phrasings); each row is a new article
+submitted for review. The figures are checked: every row new, every row submitted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import Workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from hotline.clock import FixedClock  # noqa: E402
+from hotline.config import Settings  # noqa: E402
+from hotline.db import make_engine, make_session_factory  # noqa: E402
+from hotline.knowledge import bulk  # noqa: E402
+from hotline.migrate import upgrade  # noqa: E402
+from hotline.org import service as org  # noqa: E402
+from hotline.org.models import JurisdictionLevel, UnitKind  # noqa: E402
+from hotline.runtime import Runtime  # noqa: E402
+from hotline.security.roles import Role  # noqa: E402
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+COLUMNS = {"key": "编号", "question": "问题", "answer": "答复口径", "phrasings": "其他问法"}
+
+
+def workbook(rows: int) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(COLUMNS.values()))
+    for i in range(rows):
+        ws.append([f"P-{i:05d}", f"第{i}号事项怎么办理？", f"第{i}号事项请携带身份证到政务服务中心窗口办理，"
+                   "材料齐全的当场受理，五个工作日内办结。", f"第{i}号事项去哪办\n第{i}号事项要带什么"])
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=bulk.MAX_ROWS)
+    ap.add_argument("--pg", action="store_true")
+    args = ap.parse_args()
+    if args.pg:
+        from _common import recreate_database, sqlalchemy_url
+
+        recreate_database("hotline_perf_kbimport")
+        url = sqlalchemy_url("hotline_perf_kbimport")
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='kbimport-')}/bench.db"
+    settings = Settings(environment="test", database_url=url, secret_key="bench-secret",
+                        attachments_dir=tempfile.mkdtemp(prefix="kbimport-files-"))
+    engine = make_engine(settings)
+    upgrade(engine)
+    db = make_session_factory(engine)()
+    rt = Runtime.from_settings(settings, FixedClock(NOW))
+    city = org.add_jurisdiction(db, code="320100", name="南京市", level=JurisdictionLevel.CITY, parent=None)
+    unit = org.add_unit(db, code="fcj", name="南京市住房保障和房产局", short_name="市房产局",
+                        kind=UnitKind.DEPARTMENT, jurisdiction=city)
+    user = org.add_user(db, username="editor", password="bench-password-1", display_name="编辑",
+                        role=Role.KNOWLEDGE_EDITOR, unit=unit)
+    db.commit()
+    actor = org.actor_for(user)
+    data = workbook(args.rows)
+    print(f"database {engine.dialect.name}; {args.rows} rows, {len(data) / 1024:.0f} KiB; "
+          f"load average {os.getloadavg()[0]:.2f}")
+
+    t = time.perf_counter()
+    plan = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
+    preview = time.perf_counter() - t
+    assert plan.count(bulk.NEW) == args.rows, plan.counts
+    t = time.perf_counter()
+    done = bulk.apply(db, rt, actor=actor, batch=plan)
+    confirm = time.perf_counter() - t
+    assert done.submitted == args.rows, done.submitted
+    t = time.perf_counter()
+    again = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
+    repeat = time.perf_counter() - t
+    assert again.count(bulk.UNCHANGED) == args.rows, again.counts
+    print(f"preview {preview:.2f} s; confirm {confirm:.2f} s ({confirm / args.rows * 1000:.1f} ms a row); "
+          f"the same file again {repeat:.2f} s (all {again.count(bulk.UNCHANGED)} unchanged)")
+
+
+if __name__ == "__main__":
+    main()
