@@ -75,3 +75,29 @@ def test_errors_exit_2_in_chinese(runner: CliRunner, kb_csv: Path, tmp_path: Pat
     r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
                             "--audience", "everyone"])
     assert r.exit_code == 2 and "受众" in r.output
+
+
+def test_many_queries_in_one_run(runner: CliRunner, kb_csv: Path, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                            "--key-col", "编号"])
+    assert r.exit_code == 0, r.output
+    search.reset_all()
+    queries = tmp_path / "queries.txt"
+    queries.write_text("# one query a line\n公积金能取出来吗\n\n新生儿上户口去哪里办\n航班延误了有没有赔偿\n" + "长" * 300 + "\n",
+                       encoding="utf-8")
+    r = runner.invoke(app, ["kb", "ask", "--input", str(queries)])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["query"][:8] for x in lines] == ["公积金能取出来吗", "新生儿上户口去哪", "航班延误了有没有", "长" * 8]
+    assert lines[0]["key"] == "Q1" and lines[1]["key"] == "Q2" and lines[2]["abstained"] is True
+    assert lines[3]["abstained"] is True and "key" not in lines[3]
+    r = runner.invoke(app, ["kb", "search", "--input", str(queries), "--limit", "2"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(lines) == 4 and lines[0]["hits"][0]["key"] == "Q1" and len(lines[0]["hits"]) <= 2
+    r = runner.invoke(app, ["kb", "ask"])
+    assert r.exit_code == 2 and "二者选一" in r.output
+    r = runner.invoke(app, ["kb", "ask", "问题", "--input", str(queries)])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["kb", "search", "--input", str(tmp_path / "missing.txt")])
+    assert r.exit_code == 2 and "无法读取查询文件" in r.output

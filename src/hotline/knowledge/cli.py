@@ -85,65 +85,115 @@ def _filters(db: Any, settings: Any, public: bool, jurisdiction: str | None):  #
                                   jurisdiction_code=jurisdiction)
 
 
+def _queries(query: str | None, input: Path | None) -> list[str]:
+    """One query from the argument, or every line of --input (UTF-8; blank lines and # comments
+    skipped): many queries share one process and one index build."""
+    if (query is None) == (input is None):
+        raise _fail("请给出一个查询，或用 --input 指定查询文件（每行一个），二者选一")
+    if query is not None:
+        return [query]
+    assert input is not None
+    try:
+        lines = input.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"无法读取查询文件 {input}：{exc}") from exc
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _hit_json(h: Any) -> dict[str, Any]:
+    return {"key": h.key, "title": h.title, "score": h.score, "question": h.question, "snippet": h.snippet}
+
+
+def _reply_json(reply: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": reply.kind, "abstained": reply.abstained, "confidence": reply.confidence,
+                           "text": reply.text}
+    if not reply.abstained and reply.hit is not None:
+        out.update(key=reply.hit.key, title=reply.hit.title, answer=reply.hit.answer)
+    if reply.options:
+        out["options"] = [{"key": o.key, "title": o.title, "question": o.question} for o in reply.options]
+    return out
+
+
+QueryArg = Annotated[str | None, typer.Argument(help="查询（或用 --input 指定查询文件）")]
+InputOpt = Annotated[Path | None, typer.Option("--input", help="查询文件，每行一个；输出 JSON Lines，每行含 query")]
+
+
 @kb_app.command("search")
 def search_(
-    query: Annotated[str, typer.Argument(help="查询")],
+    query: QueryArg = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100)] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False,
     public: Annotated[bool, typer.Option("--public", help="只检索对公众公开的条目")] = False,
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="属地代码")] = None,
+    input: InputOpt = None,
 ) -> None:
-    """Search the published articles: a list of hits with key, title, score."""
+    """Search the published articles: a list of hits with key, title, score. With --input, one JSON
+    line per query: {"query", "hits"}."""
     from hotline.errors import DomainError
     from hotline.knowledge import service
 
+    queries = _queries(query, input)
     settings, db = _session()
     try:
-        hits = service.search_published(db, query=query, filters=_filters(db, settings, public, jurisdiction),
-                                        limit=limit)
+        filters = _filters(db, settings, public, jurisdiction)
+        for q in queries:
+            try:
+                hits = service.search_published(db, query=q, filters=filters, limit=limit)
+            except DomainError as exc:
+                if input is None:
+                    raise
+                typer.echo(json.dumps({"query": q, "error": exc.message}, ensure_ascii=False))  # the rest go on
+                continue
+            if input is not None:
+                typer.echo(json.dumps({"query": q, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False))
+            elif as_json:
+                typer.echo(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
+            elif not hits:
+                typer.echo("没有找到相关知识")
+            else:
+                for i, h in enumerate(hits, 1):
+                    typer.echo(f"{i}. [{h.key}] {h.title}  （得分 {h.score:.3f}）")
     except DomainError as exc:
         raise _fail(exc.message) from exc
     finally:
         db.close()
-    if as_json:
-        out = [{"key": h.key, "title": h.title, "score": h.score, "question": h.question, "snippet": h.snippet}
-               for h in hits]
-        typer.echo(json.dumps(out, ensure_ascii=False))
-        return
-    if not hits:
-        typer.echo("没有找到相关知识")
-    for i, h in enumerate(hits, 1):
-        typer.echo(f"{i}. [{h.key}] {h.title}  （得分 {h.score:.3f}）")
 
 
 @kb_app.command("ask")
 def ask_(
-    query: Annotated[str, typer.Argument(help="问题")],
+    query: QueryArg = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False,
     public: Annotated[bool, typer.Option("--public", help="只用对公众公开的条目")] = False,
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="属地代码")] = None,
+    input: InputOpt = None,
 ) -> None:
-    """The assistant: an answer with its source key, a clarifying question, or "abstained": true."""
+    """The assistant: an answer with its source key, a clarifying question, or "abstained": true.
+    With --input, one JSON line per query, the same fields plus "query"."""
     from hotline.errors import DomainError
     from hotline.knowledge import service
 
+    queries = _queries(query, input)
     settings, db = _session()
     try:
-        reply = service.ask(db, query=query, filters=_filters(db, settings, public, jurisdiction))
+        filters = _filters(db, settings, public, jurisdiction)
+        for q in queries:
+            try:
+                reply = service.ask(db, query=q, filters=filters)
+            except DomainError as exc:
+                if input is None:
+                    raise
+                typer.echo(json.dumps({"query": q, "error": exc.message}, ensure_ascii=False))  # the rest go on
+                continue
+            if input is not None:
+                typer.echo(json.dumps({"query": q, **_reply_json(reply)}, ensure_ascii=False))
+            elif as_json:
+                typer.echo(json.dumps(_reply_json(reply), ensure_ascii=False))
+            else:
+                typer.echo(reply.text)
     except DomainError as exc:
         raise _fail(exc.message) from exc
     finally:
         db.close()
-    if as_json:
-        out: dict[str, Any] = {"kind": reply.kind, "abstained": reply.abstained, "confidence": reply.confidence,
-                               "text": reply.text}
-        if not reply.abstained and reply.hit is not None:
-            out.update(key=reply.hit.key, title=reply.hit.title, answer=reply.hit.answer)
-        if reply.options:
-            out["options"] = [{"key": o.key, "title": o.title, "question": o.question} for o in reply.options]
-        typer.echo(json.dumps(out, ensure_ascii=False))
-        return
-    typer.echo(reply.text)
 
 
 @kb_app.command("expire")
