@@ -124,6 +124,21 @@ def test_validation_and_permissions(db, org) -> None:  # type: ignore[no-untyped
     assert machines.list_accounts(db, actor=boss, now=START, q="mt-", role=Role.CHANNEL) == ([], 0)
 
 
+def test_search_ignores_case_and_takes_wildcards_literally(db, org) -> None:  # type: ignore[no-untyped-def]
+    boss = org.actor("admin")
+    machines.create_account(db, actor=boss, now=START, role=Role.CHANNEL, username="mt-CityApp",
+                            display_name="市民App")
+    machines.create_account(db, actor=boss, now=START, role=Role.CHANNEL, username="mt-cityxapp")
+
+    def found(q: str) -> list[str]:
+        return [r.user.username for r in machines.list_accounts(db, actor=boss, now=START, q=q)[0]]
+
+    # the same on SQLite and PostgreSQL (whose LIKE is case-sensitive), as the ticket search
+    assert found("MT-CITYAPP") == ["mt-CityApp"] and found("市民app") == ["mt-CityApp"]
+    assert found("city_app") == [] and found("%") == []  # typed, not wildcards
+    db.rollback()
+
+
 def test_machine_accounts_never_log_in_nor_come_from_the_user_admin(db, org) -> None:  # type: ignore[no-untyped-def]
     user = org_service.add_user(db, username="mt-known", password="known-pass-123", display_name="x",
                                 role=Role.CHANNEL, data_scope=DataScope.OWN_UNIT)

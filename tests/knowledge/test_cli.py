@@ -83,8 +83,8 @@ def test_many_queries_in_one_run(runner: CliRunner, kb_csv: Path, tmp_path: Path
     assert r.exit_code == 0, r.output
     search.reset_all()
     queries = tmp_path / "queries.txt"
-    queries.write_text("# one query a line\n公积金能取出来吗\n\n新生儿上户口去哪里办\n航班延误了有没有赔偿\n" + "长" * 300 + "\n",
-                       encoding="utf-8")
+    lines = ["# one query a line", "公积金能取出来吗", "", "新生儿上户口去哪里办", "航班延误了有没有赔偿", "长" * 300]
+    queries.write_text("\n".join(lines) + "\n", encoding="utf-8")
     r = runner.invoke(app, ["kb", "ask", "--input", str(queries)])
     assert r.exit_code == 0, r.output
     lines = [json.loads(line) for line in r.stdout.splitlines()]

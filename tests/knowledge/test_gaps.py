@@ -34,6 +34,22 @@ def test_personal_numbers_and_addresses_are_masked() -> None:
     assert gaps.fingerprint(gaps.mask("ETC 怎么办理？")) == gaps.fingerprint(gaps.mask("etc怎么办理"))
 
 
+@pytest.mark.parametrize("typed", ["138－0013－8000", "138—0013—8000", "138–0013–8000", "138.0013.8000",
+                                   "138．0013．8000"])
+def test_phone_numbers_with_chinese_separators_are_masked(typed: str) -> None:
+    # full-width and dash separators as Chinese input methods type them, and dots
+    assert gaps.mask(f"我的电话{typed}，投诉怎么查？") == "我的电话[号码]，投诉怎么查？"
+
+
+def test_search_ignores_case_on_every_database(db: Session, rt: Runtime, org: Org) -> None:
+    gaps.record(db, question="ETC 怎么办理？", channel=gaps.Channel.PUBLIC_CHAT, now=rt.clock.now())
+    editor = service.who(db, org.actor("editor"))
+    for q in ("etc", "ETC", "Etc"):  # SQLite's LIKE ignores ASCII case, PostgreSQL's does not
+        items, total = gaps.list_gaps(db, who=editor, filters=gaps.GapFilters(text=q))
+        assert total == 1 and [g.text for g in items] == ["ETC 怎么办理？"]
+    db.rollback()
+
+
 def test_counted_per_wording_and_reopened_when_asked_again(db: Session, rt: Runtime, org: Org,
                                                            publish: Callable[..., Article]) -> None:
     now = rt.clock.now()

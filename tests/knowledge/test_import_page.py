@@ -176,6 +176,22 @@ def test_who_may_import(db: Session, rt: Runtime, org: Org, publish: Callable[..
     db.rollback()
 
 
+def test_a_date_out_of_range_is_a_row_error_and_the_good_rows_are_imported(db: Session, rt: Runtime,
+                                                                           org: Org) -> None:
+    # 0001-01-01 is a date Python reads, but its local midnight is before the first UTC instant a
+    # database timestamp can hold: it must be refused in the preview, not abort the confirmation.
+    header = ["编号", "问题", "答复口径", "生效日期"]
+    rows = [["DT-001", "公租房怎么申请？", "到街道住房保障窗口申请。", "2026-12-01"],
+            ["DT-002", "人才安居补贴怎么领？", "在人才安居服务平台申请。", "0001-01-01"]]
+    batch = bulk.plan(db, rt, actor=org.actor("housing_handler"), filename="dt.xlsx", data=xlsx(rows, header),
+                      columns={"key": "编号", "question": "问题", "answer": "答复口径", "valid_from": "生效日期"})
+    assert _outcomes(batch) == {2: "new", 3: "error"} and "生效日期" in _reason(batch, 3)
+    done = bulk.apply(db, rt, actor=org.actor("housing_handler"), batch=batch)
+    assert done.submitted == 1
+    assert [k for (k,) in db.execute(select(Article.key))] == ["DT-001"]
+    db.rollback()
+
+
 def test_size_limits_and_unreadable_files(db: Session, rt: Runtime, org: Org, monkeypatch: pytest.MonkeyPatch
                                           ) -> None:
     with pytest.raises(DomainError) as exc:

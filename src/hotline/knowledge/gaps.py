@@ -28,7 +28,9 @@ TEXT_MAX = 200
 NOTE_MAX = 200
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_LONG_NUMBER = re.compile(r"\d[\d\s-]{5,}\d[xX]?")  # 7+ digits: phones, ID cards, orders
+# 7+ digits: phones, ID cards, orders; with the separators people type between the groups (the
+# full-width hyphen and dashes of Chinese input methods, dots), not only spaces and "-".
+_LONG_NUMBER = re.compile(r"\d[\d\s\-‐‑‒–—―－.．]{5,}\d[xX]?")
 _SPACES = re.compile(r"\s+")
 # Punctuation and fillers at the ends do not make another question.
 _EDGES = "。，、！？!?,.;；:：…~～ \"'“”‘’（）()【】[]"
@@ -93,7 +95,8 @@ def _where(filters: GapFilters) -> list[Any]:
     if filters.status is not None:
         where.append(UnansweredQuestion.status == str(filters.status))
     if filters.text:
-        where.append(UnansweredQuestion.text.contains(filters.text, autoescape=True))
+        # icontains: SQLite's LIKE ignores ASCII case and PostgreSQL's does not (ETC, App…)
+        where.append(UnansweredQuestion.text.icontains(filters.text, autoescape=True))
     if filters.since is not None:
         where.append(UnansweredQuestion.last_at >= filters.since)
     return where

@@ -141,6 +141,7 @@ def column_index(header: list[str], name: str) -> int:
     raise _fail("kb_import_column_missing", f"找不到列“{name}”。文件的表头为：{shown}")
 
 
+MIN_YEAR = 1900
 _DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
@@ -151,11 +152,15 @@ def parse_day(text: str) -> date | None:
     if not text:
         return None
     if text.isdigit() and len(text) == 8:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    m = _DAY.fullmatch(text) or _DAY.fullmatch(text.split(" ")[0])
-    if m is None:
+        day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    else:
+        m = _DAY.fullmatch(text) or _DAY.fullmatch(text.split(" ")[0])
+        if m is None:
+            raise ValueError(text)
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if day.year < MIN_YEAR:  # a typo ("0202"); 0001-01-01 at local midnight is not even a UTC timestamp
         raise ValueError(text)
-    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return day
 
 
 def key_for(stem: str, line: int) -> str:

@@ -77,8 +77,10 @@ def list_accounts(
     ensure_manager(actor)
     conds = [User.role.in_([str(r) for r in MACHINE_ROLES])]
     if q and q.strip():
-        like = f"%{q.strip()}%"
-        conds.append(or_(User.username.like(like), User.display_name.like(like)))
+        # icontains: the same case-insensitive match on SQLite and PostgreSQL; % and _ taken as typed
+        text = q.strip()
+        conds.append(or_(User.username.icontains(text, autoescape=True),
+                         User.display_name.icontains(text, autoescape=True)))
     if role is not None:
         conds.append(User.role == str(role))
     total = db.execute(select(func.count()).select_from(User).where(*conds)).scalar_one()
