@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -122,6 +123,19 @@ def test_validation_and_permissions(db, org) -> None:  # type: ignore[no-untyped
     rows, total = machines.list_accounts(db, actor=boss, now=START, q="mt-", role=Role.TELEPHONY)
     assert total == 1 and rows[0].user.username == "mt-pbx" and rows[0].active_keys == 1
     assert machines.list_accounts(db, actor=boss, now=START, q="mt-", role=Role.CHANNEL) == ([], 0)
+
+
+def test_a_name_taken_meanwhile_is_a_conflict_not_a_500(db, org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two administrators creating the same name at once: the second passes the existence check
+    (simulated: it sees nothing) and meets the unique constraint, which must read as the same 409."""
+    boss = org.actor("admin")
+    machines.create_account(db, actor=boss, now=START, role=Role.CHANNEL, username="mt-race")
+    real_select = machines.select
+    monkeypatch.setattr(machines, "select", lambda *cols: real_select(*cols).where(sa_false()))
+    with pytest.raises(Conflict, match="用户名 mt-race 已存在"):
+        machines.create_account(db, actor=boss, now=START, role=Role.CHANNEL, username="mt-race")
+    monkeypatch.undo()
+    assert db.scalar(select(func.count()).where(User.username == "mt-race")) == 1
 
 
 def test_search_ignores_case_and_takes_wildcards_literally(db, org) -> None:  # type: ignore[no-untyped-def]

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.errors import DomainError, Forbidden
-from hotline.knowledge import gaps, service
+from hotline.knowledge import gaps, rules, service
 from hotline.knowledge.models import Article, UnansweredQuestion
 from hotline.runtime import Runtime
+from hotline.security.actor import Actor
 from hotline.security.models import AuditEntry
+from hotline.security.roles import Role
 from tests.factories import Org
 from tests.test_pages import csrf_of, login, post_page
 
@@ -176,3 +178,27 @@ def test_public_chat_records_its_abstentions(client: TestClient, db: Session,
     row = db.execute(select(UnansweredQuestion)).scalar_one()
     assert (row.text, row.channel, row.asked) == (OUT_OF_KB, "public_chat", 1)
     db.rollback()
+
+
+def test_a_units_editor_fills_with_own_articles_and_leaves_dismissal_to_the_centre(
+        db: Session, rt: Runtime, org: Org, publish: Callable[..., Article]) -> None:
+    now = rt.clock.now()
+    publish(key="HOUSING-1")  # owned by the housing bureau
+    publish(key="MARKET-1", drafter="market_handler")
+    for question in ("公积金贷款能贷多少", "商品房预售资金监管怎么查"):
+        gaps.record(db, question=question, channel=gaps.Channel.PUBLIC_CHAT, now=now)
+    ids = db.execute(select(UnansweredQuestion.id).order_by(UnansweredQuestion.id)).scalars().all()
+    housing_editor = Actor(user_id=None, name="房产局知识编辑", role=Role.KNOWLEDGE_EDITOR,
+                           unit_id=org.units["housing"].id)
+    who = rules.Who(actor=housing_editor, in_centre=False)
+    assert gaps.list_gaps(db, who=who, filters=gaps.GapFilters())[1] == 2  # the city's list, to fill from
+    with pytest.raises(Forbidden, match="不属于本单位"):
+        gaps.close(db, who=who, gap_id=ids[0], now=now, filled=True, article_key="MARKET-1")
+    db.rollback()
+    with pytest.raises(Forbidden, match="12345中心"):
+        gaps.close(db, who=who, gap_id=ids[1], now=now, filled=False, note="不归我们管")
+    db.rollback()
+    gap = gaps.close(db, who=who, gap_id=ids[0], now=now, filled=True, article_key="HOUSING-1")
+    assert gap.status == "filled"
+    centre = service.who(db, org.actor("editor"))
+    assert gaps.close(db, who=centre, gap_id=ids[1], now=now, filled=False, note="不属于本市").status == "dismissed"

@@ -25,8 +25,8 @@ OTHER = {"key": "SB-1", "questions": ["辞职以后社保怎么办？"], "phrasi
 CONTENT = "市民来电咨询离职后如何取出住房公积金。"
 
 
-def _answer_directly(client: TestClient, key: str, title: str) -> None:
-    form = intake_form(kind="consultation", title=title, content=CONTENT, next_step="answer", kb_key=key)
+def _answer_directly(client: TestClient, key: str, title: str, **extra: str) -> None:
+    form = intake_form(kind="consultation", title=title, content=CONTENT, next_step="answer", kb_key=key, **extra)
     r = post_page(client, "/hall/intake", "/hall/intake", form)
     assert r.status_code == 303, r.text
 
@@ -45,6 +45,9 @@ def test_wordings_answered_from_an_article_become_phrasings(
     login(client, "operator")
     for title in ("住房公积金怎么提取", "电话13800138000来电问公积金", WORDING + "？", WORDING):  # newest last
         _answer_directly(client, key, title)
+    # a confidential or anonymous request's title is never shown to editors
+    _answer_directly(client, key, "举报人说那笔钱辞职后拿不回来", confidential="1")
+    _answer_directly(client, key, "匿名来电问辞职后那笔钱怎么拿", requester_anonymous="1")
 
     r = client.get(f"{BASE}/phrasing-suggestions", headers=as_user("editor"))
     assert r.status_code == 200

@@ -23,6 +23,7 @@ from hotline.errors import DomainError, Forbidden, NotFound
 from hotline.knowledge import rules
 from hotline.knowledge.models import Article, UnansweredQuestion
 from hotline.security import audit
+from hotline.security.roles import Role
 
 TEXT_MAX = 200
 NOTE_MAX = 200
@@ -127,10 +128,18 @@ def counts(db: Session) -> dict[str, int]:
     return {str(s): int(n) for s, n in rows}
 
 
+def may_dismiss(who: rules.Who) -> bool:
+    """The centre's staff (its editors, reviewers) and the administrator; a unit's editor only fills."""
+    return who.in_centre or rules.may_review(who) or who.role == Role.ADMIN
+
+
 def close(db: Session, *, who: rules.Who, gap_id: int, now: datetime, filled: bool,
           article_key: str | None = None, note: str | None = None) -> UnansweredQuestion:
-    """Mark a gap filled by an article (its key must exist) or dismissed (a reason is required)."""
+    """Mark a gap filled by an article (its key must exist) or dismissed (a reason is required).
+    The gap list is the whole city's: a unit's editor may mark a gap filled by their own unit's
+    article; deciding that a question needs no answer is the centre's call."""
     _require(who)
+    centre = may_dismiss(who)
     gap = db.get(UnansweredQuestion, gap_id)
     if gap is None:
         raise NotFound("kb_gap_not_found", "没有这条未能答复的问题")
@@ -139,8 +148,13 @@ def close(db: Session, *, who: rules.Who, gap_id: int, now: datetime, filled: bo
     if filled:
         if key is None:
             raise DomainError("kb_gap_key_required", "请填写补充的知识条目编号", status_code=422)
-        if db.execute(select(Article.id).where(Article.key == key)).first() is None:
+        owner = db.execute(select(Article.owner_unit_id).where(Article.key == key)).first()
+        if owner is None:
             raise DomainError("kb_gap_key_unknown", f"知识条目“{key}”不存在，请核对编号", status_code=422)
+        if not centre and owner[0] != who.actor.unit_id:
+            raise Forbidden("kb_gap_other_unit", f"知识条目“{key}”不属于本单位，请填写本单位的条目编号")
+    elif not centre:
+        raise Forbidden("kb_gap_dismiss_centre", "“无需补充”由12345中心判断，本单位可起草条目后标记已补充")
     elif note is None:
         raise DomainError("kb_gap_note_required", "请说明无需补充的理由（如：不属于本市政务服务事项）",
                           status_code=422)

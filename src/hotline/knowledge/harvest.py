@@ -72,7 +72,9 @@ def suggestions(db: Session, rt: Runtime, *, actor: Actor, since: datetime, limi
         raise Forbidden("kb_gap_forbidden", "只有知识库编辑、中心督办人员或管理员可以查看建议补充的问法")
     rows = db.execute(
         select(Ticket.title, Ticket.answer_source, Ticket.created_at)
-        .where(Ticket.created_at >= since, Ticket.answer_source.startswith(CITATION_PREFIX, autoescape=True))
+        .where(Ticket.created_at >= since, Ticket.answer_source.startswith(CITATION_PREFIX, autoescape=True),
+               # a confidential or anonymous request's title is not for every editor's eyes
+               Ticket.confidential.is_(False), Ticket.requester_anonymous.is_(False))
         .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(RECENT_TICKETS)
     ).all()
     groups: dict[tuple[str, str], _Group] = {}  # (article key, wording's fingerprint), newest first
@@ -126,7 +128,12 @@ def adopt(db: Session, rt: Runtime, *, actor: Actor, article_id: int, wording: s
     wording = " ".join((wording or "").split())
     if not MIN_CHARS <= len(wording) <= MAX_CHARS:
         raise DomainError("kb_phrasing_length", f"问法须为 {MIN_CHARS}–{MAX_CHARS} 个字", status_code=422)
-    article = db.get(Article, article_id)
+    # Checked under the article's row lock (SQLite: the write lock taken at the first statement) and
+    # written in one transaction, so two editors adopting wordings at once cannot lose one.
+    stmt = select(Article).where(Article.id == article_id).execution_options(populate_existing=True)
+    if db.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    article = db.execute(stmt).scalar_one_or_none()
     if article is None or article.published_version_id is None:
         raise NotFound("kb_article_not_found", "该知识条目不存在或尚未发布")
     if article.current_version_id != article.published_version_id:
@@ -139,5 +146,11 @@ def adopt(db: Session, rt: Runtime, *, actor: Actor, article_id: int, wording: s
         data = _content(db, v, [*v.phrasings, wording])
     except ValidationError as exc:  # e.g. the phrasings are full (50)
         raise DomainError("kb_phrasing_invalid", f"无法添加问法：{exc.errors()[0]['msg']}", status_code=422) from None
-    service.update(db, rt, actor=actor, article_id=article_id, data=data)
-    return service.submit(db, rt, actor=actor, article_id=article_id, note=CHANGE_NOTE)
+    try:
+        service.stage_update(db, rt, actor=actor, article_id=article_id, data=data)
+        article = service.stage_submit(db, rt, actor=actor, article_id=article_id, note=CHANGE_NOTE)
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return article

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
@@ -117,6 +118,9 @@ def create_account(
     try:
         user = _add(db, actor=actor, now=now, role=role, username=username, display_name=display_name)
         return user, _issue(db, actor=actor, now=now, user=user, name=key_name, rotate=False)
+    except IntegrityError:  # another administrator took the name between the check and the insert
+        db.rollback()
+        raise Conflict("user_exists", f"用户名 {username.strip()} 已存在，请换一个") from None
     except Exception:
         db.rollback()
         raise

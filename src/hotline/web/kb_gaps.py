@@ -39,9 +39,10 @@ def _filters(request: Request) -> tuple[gaps.GapFilters, str, str]:
 def gap_list(request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
     filters, status, q = _filters(request)
     page = page_number(request.query_params)
-    items, total = gaps.list_gaps(db, who=service.who(db, viewer.actor), filters=filters, page=page,
-                                  page_size=PAGE_SIZE)
+    who = service.who(db, viewer.actor)
+    items, total = gaps.list_gaps(db, who=who, filters=filters, page=page, page_size=PAGE_SIZE)
     return render(request, "kb_gaps.html", viewer=viewer, items=items, total=total, status=status, q=q,
+                  may_dismiss=gaps.may_dismiss(who),
                   tabs=STATUS_TABS, counts=gaps.counts(db), channel_labels=gaps.CHANNEL_LABELS,
                   status_labels=gaps.STATUS_LABELS,
                   pager=pager(request.query_params, "/kb/gaps", total, page=page, page_size=PAGE_SIZE))
