@@ -27,7 +27,7 @@ from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 
 TTL = timedelta(hours=1)
-SWEEP_AFTER_SECONDS = 24 * 3600
+SWEEP_AFTER_SECONDS = 2 * 3600  # twice the validity: a stale upload never lingers for long
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
