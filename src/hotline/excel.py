@@ -27,6 +27,11 @@ def cells(values: Iterable[object]) -> list[object]:
     return [cell_value(v) for v in values]
 
 
+def truncation_row(shown: int, total: int) -> list[object]:
+    """The last row of an export cut at its row limit, so that nobody takes it for the whole list."""
+    return [f"仅导出前 {shown:,} 条（共 {total:,} 条），请缩小筛选范围后分批导出"] if total > shown else []
+
+
 def local_minute(value: datetime | None) -> str:
     """China time to the minute, or "" for no value."""
     return to_local(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""

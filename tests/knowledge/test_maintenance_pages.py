@@ -7,11 +7,13 @@ import re
 from collections.abc import Callable
 from io import BytesIO
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from hotline.clock import FixedClock
+from hotline.knowledge import export, maintenance
 from hotline.knowledge.models import Article
 from hotline.runtime import Runtime
 from tests.factories import Org
@@ -140,3 +142,15 @@ def test_api(client: TestClient, db: Session, rt: Runtime, clock: FixedClock, or
     assert client.get(f"/api/v1/kb/maintenance/units/{market}",
                       headers=as_user("housing_handler")).status_code == 403
     assert client.get("/api/v1/kb/maintenance/units/999999", headers=as_user("admin")).status_code == 404
+
+
+def test_an_export_cut_at_its_limit_says_so(client: TestClient, db: Session, rt: Runtime, clock: FixedClock, org: Org,
+                                            publish: Callable[..., Article], monkeypatch: pytest.MonkeyPatch) -> None:
+    build(db, rt, clock, org, publish)
+    monkeypatch.setattr(maintenance, "MAX_ROWS", 3)
+    login(client, "supervisor")
+    rows = _sheet(client.get(f"/kb/maintenance/units/{org.units['housing'].id}/export.xlsx").content)
+    assert len(rows) == 5 and rows[-1][0] == "仅导出前 3 条（共 8 条），请缩小筛选范围后分批导出"
+    monkeypatch.setattr(export, "MAX_ROWS", 2)
+    rows = _sheet(client.get("/kb/articles/export.xlsx").content)
+    assert len(rows) == 4 and rows[-1][0].startswith("仅导出前 2 条（共 ")

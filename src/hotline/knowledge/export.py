@@ -10,7 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from hotline.clock import to_local
-from hotline.excel import cells
+from hotline.excel import cells, truncation_row
 from hotline.knowledge.enums import AUDIENCE_LABELS, FLAG_LABELS, STATUS_LABELS
 from hotline.knowledge.models import Article
 
@@ -30,7 +30,7 @@ def _label(mapping: dict, code: str | None) -> str:  # type: ignore[type-arg]
 
 
 def articles_workbook(rows: Sequence[Article], *, unit_names: dict[int, str],
-                      category_name: Callable[[str | None], str]) -> bytes:
+                      category_name: Callable[[str | None], str], total: int | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "知识条目"
@@ -46,6 +46,8 @@ def articles_workbook(rows: Sequence[Article], *, unit_names: dict[int, str],
             a.version_count, a.use_count, a.open_reports, "、".join(_label(FLAG_LABELS, f) for f in a.flags),
             _local(a.expires_at), _local(a.updated_at),
         ]))
+    if total is not None and total > len(rows):
+        ws.append(truncation_row(len(rows), total))
     for i, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hotline.excel import local_minute, table_workbook
+from hotline.excel import local_minute, table_workbook, truncation_row
 from hotline.knowledge.enums import FLAG_LABELS, STATUS_LABELS
 from hotline.knowledge.maintenance import EXPIRING_DAYS, ArticleFigures, Period, Report, UnitFigures
 
@@ -40,12 +40,16 @@ def units_workbook(report: Report) -> bytes:
                           columns=UNIT_COLUMNS, rows=rows)
 
 
-def articles_workbook(items: Sequence[ArticleFigures], *, unit_name: str, period: Period) -> bytes:
+def articles_workbook(items: Sequence[ArticleFigures], *, unit_name: str, period: Period,
+                      total: int | None = None) -> bytes:
     status = {str(k): v for k, v in STATUS_LABELS.items()}
     flags = {str(k): v for k, v in FLAG_LABELS.items()}
-    return table_workbook(
-        sheet=_sheet(period), title=f"{unit_name}知识条目维护明细 {period.label}", columns=ARTICLE_COLUMNS,
-        rows=([a.key, a.title, status.get(a.status, a.status), "有" if a.in_force else "无",
-               "、".join(flags.get(f, f) for f in a.flags), local_minute(a.last_published_at),
-               local_minute(a.updated_at), local_minute(a.expires_at), a.open_reports, a.reports_opened, a.answers,
-               a.uses_total] for a in items))
+    rows: list[list[object]] = [
+        [a.key, a.title, status.get(a.status, a.status), "有" if a.in_force else "无",
+         "、".join(flags.get(f, f) for f in a.flags), local_minute(a.last_published_at),
+         local_minute(a.updated_at), local_minute(a.expires_at), a.open_reports, a.reports_opened, a.answers,
+         a.uses_total] for a in items]
+    if total is not None and total > len(items):
+        rows.append(truncation_row(len(items), total))
+    return table_workbook(sheet=_sheet(period), title=f"{unit_name}知识条目维护明细 {period.label}",
+                          columns=ARTICLE_COLUMNS, rows=rows)

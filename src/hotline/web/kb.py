@@ -174,8 +174,8 @@ def article_export(request: Request, db: DB, rt: RT, viewer: KbViewer) -> Respon
     """The list's articles (same filters) as an Excel workbook, at most 10,000 rows."""
     now = rt.clock.now()
     filters, _ = _list_filters(request.query_params, now)
-    items, _total = service.list_articles(db, actor=viewer.actor, filters=filters, page=1, page_size=export.MAX_ROWS)
-    body = export.articles_workbook(items, unit_names=_unit_names(db), category_name=full_name)
+    items, total = service.list_articles(db, actor=viewer.actor, filters=filters, page=1, page_size=export.MAX_ROWS)
+    body = export.articles_workbook(items, unit_names=_unit_names(db), category_name=full_name, total=total)
     name = f"kb-articles-{to_local(now):%Y%m%d-%H%M}.xlsx"
     return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

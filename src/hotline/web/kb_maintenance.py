@@ -109,7 +109,7 @@ def unit_export(unit_id: int, request: Request, db: DB, rt: RT, viewer: KbViewer
     now = rt.clock.now()
     period, _errors = _period(request, now)
     who, name, sort, status = _unit_args(request, db, viewer, unit_id)
-    items, _total = maintenance.unit_articles(db, who=who, unit_id=unit_id, period=period, sort=sort, status=status,
-                                              page=1, page_size=maintenance.MAX_ROWS)
-    return _xlsx(maintenance_export.articles_workbook(items, unit_name=name, period=period),
+    items, total = maintenance.unit_articles(db, who=who, unit_id=unit_id, period=period, sort=sort, status=status,
+                                             page=1, page_size=maintenance.MAX_ROWS)
+    return _xlsx(maintenance_export.articles_workbook(items, unit_name=name, period=period, total=total),
                  f"{name}-知识维护明细-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
