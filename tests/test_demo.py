@@ -6,22 +6,32 @@ The shared test database already holds the factories' organisation, so the demo 
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from rich.console import Console
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from hotline.app import create_app
+from hotline.clock import FixedClock, to_local
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
 from hotline.demo.builder import DEMO_PASSWORD, DemoRefused, build_demo
+from hotline.knowledge import gaps, maintenance
+from hotline.knowledge import service as kb_service
+from hotline.knowledge.enums import PUBLIC_AUDIENCES, ArticleStatus, Audience, ReportStatus
+from hotline.knowledge.models import Article, ArticleReport, ArticleVersion
+from hotline.knowledge.reading import CITATION_PREFIX
 from hotline.migrate import upgrade
 from hotline.org import service as org_service
 from hotline.org.models import Jurisdiction, JurisdictionLevel, Unit, User
+from hotline.runtime import Runtime
 from hotline.security.roles import LOGIN_ROLES
 from hotline.tickets.enums import Action, State
 from hotline.tickets.models import Ticket, TicketEvent
@@ -126,3 +136,104 @@ def test_refuses_a_database_that_is_not_the_demo(tmp_path: Path) -> None:
     with make_session_factory(other)() as db:
         assert db.execute(select(func.count(Jurisdiction.id))).scalar_one() == 1
     other.dispose()
+
+
+# ---- the knowledge base ---------------------------------------------------------------------
+
+
+def _demo_end(db) -> datetime:  # type: ignore[no-untyped-def]
+    """The simulated "now": the demo's clock stops at its last event."""
+    last = db.execute(select(func.max(TicketEvent.at))).scalar_one()
+    return last if last.tzinfo else last.replace(tzinfo=UTC)
+
+
+def test_knowledge_base_shows_every_state(demo) -> None:  # type: ignore[no-untyped-def]
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        articles = db.execute(select(Article)).scalars().all()
+        reports = db.execute(select(ArticleReport)).scalars().all()
+        end = _demo_end(db)
+    statuses = {ArticleStatus(a.status) for a in articles}
+    assert 40 <= len(articles) <= 60
+    assert statuses == set(ArticleStatus), statuses
+    published = [a for a in articles if a.published_version_id is not None]
+    assert {Audience(a.audience) for a in published} == set(Audience)
+    assert sum(a.audience == Audience.PUBLIC for a in published) >= 25
+    assert any(a.version_count >= 3 for a in published) and sum(a.version_count == 2 for a in published) >= 5
+    expired = [a for a in articles if a.status == ArticleStatus.EXPIRED]
+    assert expired and all(a.published_version_id is None and a.expires_at is not None for a in expired)
+    expiring = [a for a in published if a.expires_at is not None]
+    assert expiring and all(_aware(a.expires_at) - end < timedelta(days=30) for a in expiring)
+    assert {ReportStatus(r.status) for r in reports} == set(ReportStatus)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def test_the_public_finds_an_answer(demo) -> None:  # type: ignore[no-untyped-def]
+    settings, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        rt = Runtime.from_settings(settings, FixedClock(_demo_end(db)))
+        filters = kb_service.search_filters(db, rt, audiences=PUBLIC_AUDIENCES)
+        reply = kb_service.ask(db, query="租房住的话公积金怎么取出来", filters=filters)
+        assert reply.kind == "answer" and reply.hit is not None and "公积金" in reply.hit.title
+        assert kb_service.ask(db, query="航班延误了航空公司不赔偿找谁投诉", filters=filters).abstained
+
+
+def test_direct_answers_cite_article_versions(demo) -> None:  # type: ignore[no-untyped-def]
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        sources = db.execute(select(Ticket.answer_source, Ticket.created_at)
+                             .where(Ticket.answer_source.is_not(None))).all()
+        cited = [(s, at) for s, at in sources if s.startswith(CITATION_PREFIX)]
+        assert cited, sources
+        assert len(cited) < len(sources)  # praise and suggestions keep the intake rule as their source
+        for source, at in cited:
+            match = re.match(rf"^{CITATION_PREFIX}(\S+) 第(\d+)版《(.+)》$", source)
+            assert match, source
+            article = db.execute(select(Article).where(Article.key == match.group(1))).scalar_one()
+            version = db.execute(select(ArticleVersion).where(
+                ArticleVersion.article_id == article.id, ArticleVersion.number == int(match.group(2)))).scalar_one()
+            assert version.title == match.group(3)
+            assert version.reviewed_at is not None and _aware(version.reviewed_at) <= _aware(at)  # published first
+        assert db.execute(select(func.sum(Article.use_count))).scalar_one() == len(cited)
+
+
+def test_maintenance_report_and_gap_list_have_data(demo) -> None:  # type: ignore[no-untyped-def]
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        now = _demo_end(db)
+        editor = org_service.actor_for(db.execute(select(User).where(User.username == "editor1")).unique()
+                                       .scalar_one())
+        who = kb_service.who(db, editor)
+        period = maintenance.make_period(now=now, start=to_local(now).date() - timedelta(days=89))
+        report = maintenance.unit_report(db, who=who, period=period, now=now)
+        assert len(report.units) > 10
+        totals = report.totals
+        assert totals.versions_approved > 0 and totals.answers > 0 and totals.reports_open > 0
+        assert totals.withdrawn == 1 and totals.returned == 1
+        rows, total = gaps.list_gaps(db, who=who, filters=gaps.GapFilters())
+        assert total >= 10 and rows[0].asked > 1
+        assert len({r.channel for r in rows}) > 1
+
+
+def test_knowledge_pages_show_the_demo(demo) -> None:  # type: ignore[no-untyped-def]
+    settings, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        now = _demo_end(db)
+        title = db.execute(select(Article.title).where(Article.published_version_id.is_not(None),
+                                                       Article.audience == Audience.PUBLIC)
+                           .order_by(Article.id)).scalars().first()
+    app = create_app(settings, engine=demo_engine, clock=FixedClock(now))
+    with TestClient(app) as client:
+        assert title in client.get("/public/kb").text
+        login = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+        assert token
+        r = client.post("/login", data={"username": "editor1", "password": DEMO_PASSWORD,
+                                        "csrf_token": token.group(1)}, follow_redirects=False)
+        assert r.status_code == 303
+        for url in ("/kb", "/kb/articles", "/kb/review", "/kb/reports", "/kb/maintenance", "/kb/gaps/phrasings"):
+            assert client.get(url).status_code == 200, url
+        assert "宠物狗办证在哪里办" in client.get("/kb/gaps").text

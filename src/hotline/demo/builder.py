@@ -18,7 +18,7 @@ import heapq
 import random
 import time as timer
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -46,6 +46,7 @@ from hotline.clock import (
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
 from hotline.demo import nanjing
+from hotline.demo.knowledge import DemoKnowledge
 from hotline.errors import DomainError
 from hotline.hotlines.service import import_reference
 from hotline.migrate import upgrade
@@ -189,10 +190,13 @@ def build_demo(
             db.commit()
             console.print(f"派单目录已生成（{rules} 条规则）")
             sim = _Simulation(db, rt, clock, org, rng, end - WINDOW, end)
+            # The knowledge base grows among the tickets (its steps run in the same event loop).
+            sim.kb = DemoKnowledge(db, rt, org, end - WINDOW, end, seed)
             t0 = timer.perf_counter()
-            sim.run(tickets, console)
+            sim.run(tickets, console, also=[sim.kb.life()])
             console.print(f"已生成 {tickets} 张工单（{timer.perf_counter() - t0:.1f} 秒，"
                           f"模拟 {to_local(end - WINDOW):%Y-%m-%d} 至 {to_local(end):%Y-%m-%d %H:%M}）")
+            console.print(sim.kb.summary())
             from hotline.calls.loading import load_demo  # the hall wall and the callback list get figures
 
             calls = load_demo(db, end=end, operators=tuple(u for u, r, _, _ in _HALL_STAFF if r == Role.OPERATOR),
@@ -461,15 +465,17 @@ _COMMENTS = {True: ["处理很及时，点赞！", "办理结果满意，谢谢1
 
 
 def _answer_source(template: dict[str, Any]) -> tuple[str, str]:
-    """A direct answer and its source: a knowledge item's title, or the intake rule used."""
+    """A direct answer and its source when no article is cited (none in force for the topic yet):
+    the intake rule used."""
     title = template["title"]
     if template["kind"] == "praise":
         return ("已记录来电人的表扬，将转达相关单位及工作人员。", "受理规范：表扬类诉求登记转达")
     if template["kind"] == "suggestion":
         return ("已记录您的建议，将汇总转交相关部门研究参考，感谢您对城市工作的关心。", "受理规范：建议类诉求登记转交")
     topic = title.removesuffix("咨询")
-    return (f"已根据知识库答复口径为来电人解答{topic}的政策规定、办理条件、所需材料和办理渠道"
-            "（可通过“我的南京”APP或政务服务网办理），来电人表示清楚。", f"知识库：{topic}答复口径")
+    return (f"已根据现行政策为来电人解答{topic}的政策规定、办理条件、所需材料和办理渠道"
+            "（可通过“我的南京”APP或政务服务网办理），来电人表示清楚。",
+            f"受理规范：咨询类诉求依据现行政策解答（{topic}）")
 
 
 # ---- the simulation -------------------------------------------------------------------------
@@ -532,6 +538,8 @@ class _Plan:
     rate: bool = False
     fast: bool = False  # forced end states: short delays, whatever the office hours
     hold: State | None = None  # stop in this state (forced end states)
+    title: str | None = None  # the caller's own wording, when not the template's title
+    cited: int | None = None  # the article a direct answer cited
     tid: int | None = None
     number: str | None = None
 
@@ -567,15 +575,16 @@ class _Simulation:
         self.hall = org.hall
         weights = [2.5 if t["unit"] == "district" else 1.0 for t in nanjing.REQUEST_TEMPLATES]
         self.template_weights = weights
+        self.kb: DemoKnowledge | None = None
 
     # -- the event loop --
 
-    def run(self, count: int, console: Console) -> None:
+    def run(self, count: int, console: Console, also: Sequence[Life] = ()) -> None:
+        """Play every ticket's life, and the `also` lives (the knowledge base's), in time order."""
         self.plans = self._make_plans(count)
         heap: list[tuple[datetime, int, Life, Callable[[], Any]]] = []
         seq = 0
-        for plan in self.plans:
-            life = self._life(plan)
+        for life in (*(self._life(plan) for plan in self.plans), *also):
             at, op = next(life)
             heap.append((at, seq, life, op))
             seq += 1
@@ -942,7 +951,7 @@ class _Simulation:
             assert p.unit is not None
             dispatch = DispatchIn(lead_unit_id=p.unit.id, assisting_unit_ids=[u.id for u in p.assist])
         if p.direct_answer and p.channel == Channel.PHONE:
-            answer, source = _answer_source(tpl)
+            answer, source = self._direct(p)
             direct = DirectAnswerIn(answer=answer, answer_source=source)
         return TicketCreate(
             channel=p.channel, kind=p.kind, category_code=tpl["category"], urgency=p.urgency,
@@ -950,7 +959,7 @@ class _Simulation:
             requester_name=p.name, requester_phone=p.phone, requester_anonymous=p.anonymous,
             requester_org=p.org_name, occurred_at=occurred_at, occurred_desc=occurred_desc,
             address=address if needs_where else None, jurisdiction_code=jurisdiction.code,
-            title=tpl["title"], content=tpl["what"].replace("{place}", place), circumstances=tpl["how"],
+            title=p.title or tpl["title"], content=tpl["what"].replace("{place}", place), circumstances=tpl["how"],
             dispatch=dispatch, direct_answer=direct,
         )
 
@@ -984,9 +993,7 @@ class _Simulation:
             else:
                 t += _m(rng.uniform(2, 15))
             if p.direct_answer:  # registered online: the desk answers from the knowledge base
-                answer, source = _answer_source(p.template)
-                snap = yield t, lambda: self.act(p, Action.ANSWER_DIRECTLY, self.dispatcher(), answer=answer,
-                                                 answer_source=source)
+                snap = yield t, lambda: self._answer_directly(p)
             else:
                 assert p.unit is not None
                 note = "紧急件，请立即处置" if p.urgency != Urgency.NORMAL else None
@@ -1182,6 +1189,24 @@ class _Simulation:
             snap = yield rate_at, lambda: self.public(p, Action.RATE, satisfaction=rating, comment=comment)
         return "finished", snap, at
 
+    def _answer_directly(self, p: _Plan) -> _Snap:
+        answer, source = self._direct(p)
+        snap = self.act(p, Action.ANSWER_DIRECTLY, self.dispatcher(), answer=answer, answer_source=source)
+        self._count_use(p)
+        return snap
+
+    def _direct(self, p: _Plan) -> tuple[str, str]:
+        """A direct answer now: the topic's article in force, cited as the hall cites it; else the rule."""
+        cited = self.kb.cite(p.template["title"]) if self.kb else None
+        if cited is None:
+            return _answer_source(p.template)
+        p.cited, answer, source = cited
+        return answer, source
+
+    def _count_use(self, p: _Plan) -> None:
+        if p.cited is not None and self.kb:
+            self.kb.used(p.cited)  # as the hall does once the answered ticket is saved
+
     def _merge(self, p: _Plan) -> _Snap | None:
         assert p.parent is not None
         parent = self.plans[p.parent]
@@ -1209,6 +1234,8 @@ class _Register:
         actor = sim.registrar(p, at)
         if actor.role != Role.OPERATOR:
             p.direct_dispatch = False
+        if p.direct_answer and sim.kb:
+            p.title = sim.kb.wording(p.template["title"])
         data = sim._intake(p, at)
         try:
             ticket, _ = ticket_service.register(sim.db, sim.rt, actor=actor, data=data)
@@ -1220,6 +1247,7 @@ class _Register:
         sim.actions[Action.REGISTER] += 1
         if data.direct_answer:
             sim.actions[Action.ANSWER_DIRECTLY] += 1
+            sim._count_use(p)
         if data.dispatch:
             sim.actions[Action.DISPATCH] += 1
         return snap
