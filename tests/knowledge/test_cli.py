@@ -101,3 +101,29 @@ def test_many_queries_in_one_run(runner: CliRunner, kb_csv: Path, tmp_path: Path
     assert r.exit_code == 2
     r = runner.invoke(app, ["kb", "search", "--input", str(tmp_path / "missing.txt")])
     assert r.exit_code == 2 and "无法读取查询文件" in r.output
+
+
+def test_a_refused_query_in_a_batch_does_not_stop_the_rest(runner: CliRunner, kb_csv: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.errors import DomainError
+    from hotline.knowledge import service
+
+    runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                        "--key-col", "编号"])
+    search.reset_all()
+    real_ask = service.ask
+
+    def ask(db, *, query, filters):  # type: ignore[no-untyped-def]
+        if query == "坏":
+            raise DomainError("bad_query", "查询无法处理")
+        return real_ask(db, query=query, filters=filters)
+
+    monkeypatch.setattr(service, "ask", ask)
+    queries = tmp_path / "q.txt"
+    queries.write_text("坏\n新生儿上户口去哪里办\n", encoding="utf-8")
+    r = runner.invoke(app, ["kb", "ask", "--input", str(queries)])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert lines[0] == {"query": "坏", "error": "查询无法处理"} and lines[1]["key"] == "Q2"
+    r = runner.invoke(app, ["kb", "ask", "坏"])  # alone, the refusal ends the command
+    assert r.exit_code == 2 and "查询无法处理" in r.output

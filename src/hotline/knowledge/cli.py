@@ -6,6 +6,7 @@ Errors are printed in Chinese on stderr with exit code 2; `--json` output goes t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -118,6 +119,32 @@ QueryArg = Annotated[str | None, typer.Argument(help="查询（或用 --input �
 InputOpt = Annotated[Path | None, typer.Option("--input", help="查询文件，每行一个；输出 JSON Lines，每行含 query")]
 
 
+def _each_query(query: str | None, input: Path | None, public: bool, jurisdiction: str | None,
+                run: Callable[[Any, Any, str], Any], show: Callable[[str, Any], None]) -> None:
+    """Run `run(db, filters, query)` for the argument or every line of --input, and `show` each
+    result. A refused query ends a single run (exit 2); in a batch it gives {"query", "error"} and
+    the rest go on."""
+    from hotline.errors import DomainError
+
+    queries = _queries(query, input)
+    settings, db = _session()
+    try:
+        filters = _filters(db, settings, public, jurisdiction)
+        for q in queries:
+            try:
+                result = run(db, filters, q)
+            except DomainError as exc:
+                if input is None:
+                    raise
+                typer.echo(json.dumps({"query": q, "error": exc.message}, ensure_ascii=False))
+                continue
+            show(q, result)
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        db.close()
+
+
 @kb_app.command("search")
 def search_(
     query: QueryArg = None,
@@ -129,34 +156,21 @@ def search_(
 ) -> None:
     """Search the published articles: a list of hits with key, title, score. With --input, one JSON
     line per query: {"query", "hits"}."""
-    from hotline.errors import DomainError
     from hotline.knowledge import service
 
-    queries = _queries(query, input)
-    settings, db = _session()
-    try:
-        filters = _filters(db, settings, public, jurisdiction)
-        for q in queries:
-            try:
-                hits = service.search_published(db, query=q, filters=filters, limit=limit)
-            except DomainError as exc:
-                if input is None:
-                    raise
-                typer.echo(json.dumps({"query": q, "error": exc.message}, ensure_ascii=False))  # the rest go on
-                continue
-            if input is not None:
-                typer.echo(json.dumps({"query": q, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False))
-            elif as_json:
-                typer.echo(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
-            elif not hits:
-                typer.echo("没有找到相关知识")
-            else:
-                for i, h in enumerate(hits, 1):
-                    typer.echo(f"{i}. [{h.key}] {h.title}  （得分 {h.score:.3f}）")
-    except DomainError as exc:
-        raise _fail(exc.message) from exc
-    finally:
-        db.close()
+    def show(q: str, hits: list[Any]) -> None:
+        if input is not None:
+            typer.echo(json.dumps({"query": q, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False))
+        elif as_json:
+            typer.echo(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
+        elif not hits:
+            typer.echo("没有找到相关知识")
+        else:
+            for i, h in enumerate(hits, 1):
+                typer.echo(f"{i}. [{h.key}] {h.title}  （得分 {h.score:.3f}）")
+
+    _each_query(query, input, public, jurisdiction,
+                lambda db, filters, q: service.search_published(db, query=q, filters=filters, limit=limit), show)
 
 
 @kb_app.command("ask")
@@ -169,31 +183,18 @@ def ask_(
 ) -> None:
     """The assistant: an answer with its source key, a clarifying question, or "abstained": true.
     With --input, one JSON line per query, the same fields plus "query"."""
-    from hotline.errors import DomainError
     from hotline.knowledge import service
 
-    queries = _queries(query, input)
-    settings, db = _session()
-    try:
-        filters = _filters(db, settings, public, jurisdiction)
-        for q in queries:
-            try:
-                reply = service.ask(db, query=q, filters=filters)
-            except DomainError as exc:
-                if input is None:
-                    raise
-                typer.echo(json.dumps({"query": q, "error": exc.message}, ensure_ascii=False))  # the rest go on
-                continue
-            if input is not None:
-                typer.echo(json.dumps({"query": q, **_reply_json(reply)}, ensure_ascii=False))
-            elif as_json:
-                typer.echo(json.dumps(_reply_json(reply), ensure_ascii=False))
-            else:
-                typer.echo(reply.text)
-    except DomainError as exc:
-        raise _fail(exc.message) from exc
-    finally:
-        db.close()
+    def show(q: str, reply: Any) -> None:
+        if input is not None:
+            typer.echo(json.dumps({"query": q, **_reply_json(reply)}, ensure_ascii=False))
+        elif as_json:
+            typer.echo(json.dumps(_reply_json(reply), ensure_ascii=False))
+        else:
+            typer.echo(reply.text)
+
+    _each_query(query, input, public, jurisdiction,
+                lambda db, filters, q: service.ask(db, query=q, filters=filters), show)
 
 
 @kb_app.command("expire")
