@@ -279,6 +279,8 @@ def test_page(client, db) -> None:  # type: ignore[no-untyped-def]
     assert detail.status_code == 200 and first not in detail.text and "key-once" not in detail.text
     listed = client.get("/admin/machines", params={"q": "mt-"}).text
     assert 'data-username="mt-pbx"' in listed and "PBX 一期" in listed and "话务系统接口" in listed
+    row = listed.split('data-username="mt-pbx"')[1].split("</tr>")[0]
+    assert 'data-label="最近使用"' in row and "从未使用" not in row  # the key was used above (valid())
     assert "mt-pbx" not in client.get("/admin/users", params={"q": "mt-"}).text  # login accounts only there
 
     r = post_page(client, f"/admin/machines/{aid}", f"/admin/machines/{aid}/keys", {"name": "二期", "rotate": "1"})
@@ -301,3 +303,24 @@ def test_page(client, db) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/admin/machines").status_code == 403
     assert client.get(f"/admin/machines/{aid}").status_code == 403
     assert "/admin/machines" not in client.get("/admin/audit").text
+
+
+def test_last_use_is_recorded_at_most_once_an_hour(db, org) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    boss = org.actor("admin")
+    user, issued = machines.create_account(db, actor=boss, now=START, role=Role.CHANNEL, username="mt-use")
+    token_id = issued.token.id
+
+    def last_used():  # type: ignore[no-untyped-def]
+        db.expire_all()
+        return db.get(ApiToken, token_id).last_used_at
+
+    assert last_used() is None
+    rows, _ = machines.list_accounts(db, actor=boss, now=START, q="mt-use")
+    assert rows[0].last_used_at is None
+    for minutes, expected in ((0, 0), (30, 0), (59, 0), (61, 61), (90, 61)):
+        org_service.actor_for_token(db, token=issued.key, now=START + timedelta(minutes=minutes))
+        assert last_used() == START + timedelta(minutes=expected), minutes
+    rows, _ = machines.list_accounts(db, actor=boss, now=START, q="mt-use")
+    assert rows[0].last_used_at == START + timedelta(minutes=61)

@@ -46,6 +46,7 @@ class AccountRow:
     user: User
     active_keys: int
     last_issued_at: datetime | None  # when the newest key was issued
+    last_used_at: datetime | None  # when one of its keys last called the API (to the hour)
     keys_expire_at: datetime | None  # the latest expiry among the active keys
 
     @property
@@ -235,6 +236,7 @@ def _rows(db: Session, users: list[User], now: datetime) -> list[AccountRow]:
         row.user_id: row for row in db.execute(
             select(ApiToken.user_id, func.count(case((live, 1))).label("active"),
                    func.max(ApiToken.created_at).label("last_issued"),
+                   func.max(ApiToken.last_used_at).label("last_used"),
                    func.max(case((live, ApiToken.expires_at))).label("expires"))
             .where(ApiToken.user_id.in_([u.id for u in users])).group_by(ApiToken.user_id)
         )
@@ -244,5 +246,6 @@ def _rows(db: Session, users: list[User], now: datetime) -> list[AccountRow]:
         row = stats.get(user.id)
         out.append(AccountRow(user=user, active_keys=int(row.active) if row else 0,
                               last_issued_at=row.last_issued if row else None,
+                              last_used_at=row.last_used if row else None,
                               keys_expire_at=row.expires if row else None))
     return out

@@ -34,7 +34,8 @@ class MachineAccountOut(BaseModel):
     state: str = Field(description="active 启用 / no_key 无有效密钥 / disabled 停用")
     state_label: str
     active_keys: int = Field(description="未吊销且未过期的密钥数")
-    last_issued_at: datetime | None = Field(description="最近一次签发密钥的时间（令牌不记录使用时间）")
+    last_issued_at: datetime | None = Field(description="最近一次签发密钥的时间")
+    last_used_at: datetime | None = Field(description="密钥最近一次调用接口的时间（精确到小时以内；从未使用为 null）")
     keys_expire_at: datetime | None = Field(description="有效密钥中最晚的到期时间")
 
 
@@ -44,6 +45,7 @@ class MachineKeyOut(BaseModel):
     created_at: datetime
     expires_at: datetime
     revoked: bool
+    last_used_at: datetime | None = Field(description="最近一次调用接口的时间（每小时至多记录一次）")
 
 
 class MachineAccountDetail(MachineAccountOut):
@@ -83,11 +85,13 @@ def _account_out(row: machines.AccountRow) -> MachineAccountOut:
         id=u.id, username=u.username, display_name=u.display_name, role=u.role, role_label=ROLE_LABELS[Role(u.role)],
         unit=u.unit.short_name if u.unit else None, created_at=u.created_at, active=u.active, state=row.state,
         state_label=row.state_label, active_keys=row.active_keys, last_issued_at=row.last_issued_at,
+        last_used_at=row.last_used_at,
         keys_expire_at=row.keys_expire_at)
 
 
 def _key_out(t: ApiToken) -> MachineKeyOut:
-    return MachineKeyOut(id=t.id, name=t.name, created_at=t.created_at, expires_at=t.expires_at, revoked=t.revoked)
+    return MachineKeyOut(id=t.id, name=t.name, created_at=t.created_at, expires_at=t.expires_at, revoked=t.revoked,
+                         last_used_at=t.last_used_at)
 
 
 def _issued_out(db: Session, issued: machines.IssuedKey, now: datetime, response: Response) -> IssuedKeyOut:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from hotline.errors import Conflict, DomainError, NotFound, Unauthenticated
@@ -17,6 +17,7 @@ from hotline.security.passwords import hash_password, verify_password
 from hotline.security.roles import MACHINE_ROLES, UNIT_ROLES, DataScope, Role
 
 TOKEN_LIFETIME = timedelta(days=30)
+USE_RECORDED_EVERY = timedelta(hours=1)  # how fresh a token's last_used_at is kept
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -145,6 +146,8 @@ def actor_for_token(db: Session, *, token: str, now: datetime, client: str | Non
     row = db.execute(_TOKEN_ACTOR, {"token_hash": _digest(token)}).first()
     if row is None or row.revoked or row.expires_at < now or not row.active:
         raise Unauthenticated("token_invalid", "访问令牌无效或已过期，请重新登录")
+    if row.last_used_at is None or row.last_used_at <= now - USE_RECORDED_EVERY:
+        _record_use(db, token_id=row.token_id, now=now)
     return Actor(
         role=Role(row.role),
         name=row.display_name + (f"（{row.unit_short_name}）" if row.unit_short_name is not None else ""),
@@ -161,7 +164,8 @@ _scope = aliased(Jurisdiction)
 # Built once: a select built per call costs more CPU than its execution (SQLAlchemy caches the compiled form
 # by the statement's structure, but building and hashing that structure is redone every time).
 _TOKEN_ACTOR = (
-    select(ApiToken.revoked, ApiToken.expires_at, User.id, User.username, User.display_name, User.role,
+    select(ApiToken.id.label("token_id"), ApiToken.last_used_at, ApiToken.revoked, ApiToken.expires_at, User.id,
+           User.username, User.display_name, User.role,
            User.unit_id, User.data_scope, User.active, Unit.short_name.label("unit_short_name"),
            _scope.path.label("scope_path"))
     .join(User, User.id == ApiToken.user_id)
@@ -169,6 +173,15 @@ _TOKEN_ACTOR = (
     .outerjoin(_scope, _scope.id == User.scope_jurisdiction_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
+
+
+def _record_use(db: Session, *, token_id: int, now: datetime) -> None:
+    """At most once an hour per token, committed at once: the request's own transaction has written
+    nothing yet (authentication comes first), and a read-only request would never commit it. The
+    condition is repeated in the statement so that concurrent requests write it once."""
+    db.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - USE_RECORDED_EVERY)).values(last_used_at=now))
+    db.commit()
 
 
 def find_token(db: Session, *, token: str) -> ApiToken | None:
