@@ -5,14 +5,19 @@ set -euo pipefail
 BIN=${BIN:-.venv/bin}
 PG_URL=${HOTLINE_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 
-# The browser tests need Debian's Chromium (no browser download at run time).
-if [ ! -x /usr/bin/chromium ]; then
+# The browser tests need Debian's Chromium (no browser download at run time), and a Chinese font so
+# that "fits a phone" is measured on real glyphs (without one, every character is a narrow box).
+PACKAGES=""
+[ -x /usr/bin/chromium ] || PACKAGES="chromium"
+fc-list :lang=zh 2>/dev/null | grep -q . || PACKAGES="$PACKAGES fonts-wqy-microhei"
+if [ -n "$PACKAGES" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "== installing Debian chromium for the browser tests"
-    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
-      || echo "!! could not install chromium"
+    echo "== installing$PACKAGES for the browser tests"
+    # shellcheck disable=SC2086  # a list of package names
+    (apt-get install -y -q $PACKAGES >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q $PACKAGES >/dev/null)) \
+      || echo "!! could not install$PACKAGES"
   else
-    echo "!! /usr/bin/chromium missing and not root: install Debian's chromium package to run the browser tests"
+    echo "!! missing:$PACKAGES — not root: install these Debian packages to run the browser tests as users see them"
   fi
 fi
 
