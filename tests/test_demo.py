@@ -91,6 +91,21 @@ def test_every_role_has_a_login_that_works(demo) -> None:  # type: ignore[no-unt
     assert roles == set(LOGIN_ROLES)
 
 
+def test_machine_accounts_of_the_demo(demo) -> None:  # type: ignore[no-untyped-def]
+    """The PBX adapter and the city app, created by the administrator; the adapter's key has been used."""
+    from hotline.org import machines
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        admin = db.execute(select(User).where(User.username == "admin")).unique().scalar_one()
+        end = db.execute(select(func.max(Ticket.created_at))).scalar_one()
+        rows, total = machines.list_accounts(db, actor=org_service.actor_for(admin), now=end)
+    by_name = {r.user.username: r for r in rows}
+    assert total == 2 and set(by_name) == {"pbx-adapter", "city-app"}
+    assert all(r.active_keys == 1 and r.state == "active" for r in rows)
+    assert by_name["pbx-adapter"].last_used_at is not None and by_name["city-app"].last_used_at is None
+
+
 def test_history_is_consistent(demo) -> None:  # type: ignore[no-untyped-def]
     _, _, demo_engine = demo
     with make_session_factory(demo_engine)() as db:
