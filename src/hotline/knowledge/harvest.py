@@ -97,10 +97,12 @@ def suggestions(db: Session, rt: Runtime, *, actor: Actor, since: datetime, limi
         known[a.key] = {gaps.fingerprint(q) for v in versions if v for q in (*v.questions, *v.phrasings)}
     candidates = [(k, g) for (k, fp), g in groups.items() if k in articles and fp not in known[k]]
     candidates.sort(key=lambda c: -c[1].tickets)  # stable: the newest first among equals
+    candidates = candidates[:MAX_CHECKED]
     filters = service.search_filters(db, rt, audiences=None)
+    results = service.search_published_many(db, queries=[g.wording for _, g in candidates], filters=filters,
+                                            limit=5)
     found: list[Suggestion] = []
-    for key, g in candidates[:MAX_CHECKED]:
-        hits = service.search_published(db, query=g.wording, filters=filters, limit=5)
+    for (key, g), hits in zip(candidates, results, strict=True):
         rank = next((i for i, h in enumerate(hits, 1) if h.key == key), None)
         if rank == 1:
             continue  # already found first: nothing to add

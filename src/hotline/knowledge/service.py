@@ -678,10 +678,16 @@ def search_filters(db: Session, rt: Runtime, *, audiences: frozenset[str] | None
 
 def search_published(db: Session, *, query: str, filters: SearchFilters, limit: int = 10) -> list[Hit]:
     """Search the published articles (the index is brought up to date first)."""
+    return search_published_many(db, queries=[query], filters=filters, limit=limit)[0]
+
+
+def search_published_many(db: Session, *, queries: Sequence[str], filters: SearchFilters,
+                          limit: int = 10) -> list[list[Hit]]:
+    """Search for many queries at once: the index is brought up to date once, not per query."""
     index = search.index_for(search.engine_of(db))
     index.refresh(db)
     db.rollback()  # end the read transaction (SQLite: release the lock at once)
-    return index.backend.search(query, filters=filters, limit=limit)
+    return [index.backend.search(q, filters=filters, limit=limit) for q in queries]
 
 
 def ask(db: Session, *, query: str, filters: SearchFilters) -> Reply:
