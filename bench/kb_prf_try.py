@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,7 +52,6 @@ import kb_eval  # noqa: E402  (the data and the queries)
 import kb_rerank_try  # noqa: E402  (the 12306 file as IndexDocs)
 import numpy as np  # noqa: E402
 
-from hotline.knowledge import assistant  # noqa: E402
 from hotline.knowledge.search import Channel, IndexDoc, MemoryIndex, Ranking, _count  # noqa: E402
 from hotline.knowledge.text import STOP_WORDS, Analyzer, runs, searchable  # noqa: E402
 
@@ -276,27 +274,7 @@ class TryIndex(MemoryIndex):
 def run(setting: Setting, docs, val, ood):
     index = TryIndex(setting)
     index.rebuild(docs)
-    queries = [q.text for q in val + ood]
-    for text in queries:
-        index.search(text, limit=10)
-    t0 = time.process_time()
-    for _ in range(PASSES):
-        hits = {text: index.search(text, limit=10) for text in queries}
-    ms = (time.process_time() - t0) / (PASSES * len(queries)) * 1000
-    r5 = mrr = r1 = right = 0.0
-    ranks = {}
-    for q in val:
-        keys = [h.key for h in hits[q.text]]
-        rank = next((i + 1 for i, k in enumerate(keys) if k in q.keys), None)
-        ranks[q.text] = rank
-        r5 += bool(rank and rank <= 5)
-        mrr += 1 / rank if rank else 0.0
-        r1 += rank == 1
-        reply = assistant.decide(q.text, hits[q.text][:5])
-        right += reply.kind == "answer" and reply.hit is not None and reply.hit.key in q.keys
-    abstain = sum(assistant.decide(q.text, hits[q.text][:5]).abstained for q in ood) / len(ood)
-    n = len(val)
-    return (r5 / n, mrr / n, r1 / n, right / n, abstain, ms), ranks
+    return kb_rerank_try.score_val(index, val, ood, passes=PASSES)
 
 
 def settings() -> list[Setting]:

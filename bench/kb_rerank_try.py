@@ -183,6 +183,35 @@ class Pseudo:
         return self.from_question(question, rng, 0.45)
 
 
+def score_val(index, val, ood, passes: int = 3):  # type: ignore[no-untyped-def]
+    """The validation figures of an index variant (the thesaurus and PRF experiments): recall@5, MRR,
+    R@1, the assistant's answered-right share, its abstention on out-of-KB questions, and CPU ms per
+    search (after a warm-up pass; CPU time, since other jobs share the cores); and each query's rank."""
+    from hotline.knowledge import assistant
+
+    queries = [q.text for q in val + ood]
+    for text in queries:  # warm-up: the tokenizer's and the index's caches
+        index.search(text, limit=10)
+    t0 = time.process_time()
+    for _ in range(passes):
+        hits = {text: index.search(text, limit=10) for text in queries}
+    ms = (time.process_time() - t0) / (passes * len(queries)) * 1000
+    r5 = mrr = r1 = right = 0.0
+    ranks = {}
+    for q in val:
+        keys = [h.key for h in hits[q.text]]
+        rank = next((i + 1 for i, k in enumerate(keys) if k in q.keys), None)
+        ranks[q.text] = rank
+        r5 += bool(rank and rank <= 5)
+        mrr += 1 / rank if rank else 0.0
+        r1 += rank == 1
+        reply = assistant.decide(q.text, hits[q.text][:5])
+        right += reply.kind == "answer" and reply.hit is not None and reply.hit.key in q.keys
+    abstain = sum(assistant.decide(q.text, hits[q.text][:5]).abstained for q in ood) / len(ood)
+    n = len(val)
+    return (r5 / n, mrr / n, r1 / n, right / n, abstain, ms), ranks
+
+
 def training_set(cands: Candidates, labelled):
     """Feature rows, labels and query ids of (query text, acceptable keys) pairs whose candidates
     hold both a right and a wrong article."""

@@ -1,5 +1,5 @@
-"""Portable SQL constructs: the local (Asia/Shanghai) day of a UTC timestamp, the month of a day, and
-membership in a small subquery.
+"""Portable SQL constructs: the local (Asia/Shanghai) day of a UTC timestamp, the month of a day,
+membership in a small subquery, and the position of a substring.
 
 China has no daylight saving time: the local day is the UTC time plus eight hours on SQLite."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Date, Select, String
+from sqlalchemy import Boolean, ColumnElement, Date, Integer, Select, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -73,3 +73,21 @@ def _in_few_pg(element: in_few, compiler: Any, **kw: Any) -> str:
 @compiles(in_few)
 def _in_few_default(element: in_few, compiler: Any, **kw: Any) -> str:
     return f"{compiler.process(element.column, **kw)} IN {compiler.process(element.subquery, **kw)}"
+
+
+class position_of(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
+    """1-based position of a substring (0 when absent): instr() on SQLite, strpos() on PostgreSQL."""
+
+    type = Integer()
+    name = "position_of"
+    inherit_cache = True
+
+
+@compiles(position_of, "postgresql")
+def _position_pg(element: position_of, compiler: Any, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(position_of)
+def _position_default(element: position_of, compiler: Any, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"

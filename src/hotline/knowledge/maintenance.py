@@ -22,11 +22,10 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, and_, case, cast, func, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
+from hotline.assessment.sqlfuncs import position_of
 from hotline.clock import CHINA_TZ, to_local
 from hotline.errors import DomainError, Forbidden, NotFound
 from hotline.knowledge import rules
@@ -110,25 +109,7 @@ def _owner_is(unit_id: int) -> ColumnElement[bool]:
     return Article.owner_unit_id.is_(None) if unit_id == NO_UNIT else Article.owner_unit_id == unit_id
 
 
-# ---- portable SQL: where a citation's key ends --------------------------------------------------
-
-
-class position_of(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
-    """1-based position of a substring (0 when absent): instr() on SQLite, strpos() on PostgreSQL."""
-
-    type = Integer()
-    name = "position_of"
-    inherit_cache = True
-
-
-@compiles(position_of, "postgresql")
-def _position_pg(element: position_of, compiler: Any, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(position_of)
-def _position_default(element: position_of, compiler: Any, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
+# ---- where a citation's key ends --------------------------------------------------------------
 
 
 def _cited_key() -> tuple[ColumnElement[str], ColumnElement[bool]]:
