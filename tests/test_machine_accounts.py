@@ -305,6 +305,30 @@ def test_page(client, db) -> None:  # type: ignore[no-untyped-def]
     assert "/admin/machines" not in client.get("/admin/audit").text
 
 
+def test_a_refreshed_key_page_issues_and_rotates_nothing(client, db, org) -> None:  # type: ignore[no-untyped-def]
+    user, issued = machines.create_account(db, actor=org.actor("admin"), now=START, role=Role.TELEPHONY,
+                                           username="mt-again")
+    aid, first = user.id, issued.key
+    db.rollback()
+    login(client, "admin")
+    page = client.get(f"/admin/machines/{aid}").text
+    latest = re.search(r'name="latest_key" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"name": "二期", "rotate": "1", "latest_key": latest,
+            "csrf_token": csrf_of(client, f"/admin/machines/{aid}")}
+    r = client.post(f"/admin/machines/{aid}/keys", data=form, follow_redirects=False)
+    second = KEY_ON_PAGE.search(r.text).group(1)  # type: ignore[union-attr]
+    assert not valid(db, first) and valid(db, second)
+
+    again = client.post(f"/admin/machines/{aid}/keys", data=form, follow_redirects=False)  # the browser's refresh
+    assert again.status_code == 303 and "key-once" not in again.text
+    assert valid(db, second) == Role.TELEPHONY  # the key just shown still works
+    assert db.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == aid)) == 2
+    db.rollback()
+    assert "本次未签发" in client.get(f"/admin/machines/{aid}").text
+    with pytest.raises(Conflict):
+        machines.issue_key(db, actor=org.actor("admin"), now=START, account_id=aid, after_key=int(latest))
+
+
 def test_last_use_is_recorded_at_most_once_an_hour(db, org) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 

@@ -128,10 +128,20 @@ def create_account(
 
 
 def issue_key(
-    db: Session, *, actor: Actor, now: datetime, account_id: int, name: str = "", rotate: bool = False
+    db: Session, *, actor: Actor, now: datetime, account_id: int, name: str = "", rotate: bool = False,
+    after_key: int | None = None,
 ) -> IssuedKey:
-    """A new key; with `rotate`, the account's earlier keys stop working in the same transaction."""
+    """A new key; with `rotate`, the account's earlier keys stop working in the same transaction.
+
+    `after_key` is the newest key id the form was shown with (0: none): a form sent again — a
+    refreshed page re-posting it — finds a newer key and issues nothing, so the key just shown
+    is not rotated away by accident."""
     user = get_account(db, actor=actor, account_id=account_id)
+    if after_key is not None:
+        newest = db.scalar(select(func.max(ApiToken.id)).where(ApiToken.user_id == user.id)) or 0
+        if newest != after_key:
+            raise Conflict("stale_key_form", "此页面打开后已签发过新密钥（可能是刷新页面重复提交了表单），本次未签发。"
+                                             "如仍需新密钥，请在下方重新提交。")
     try:
         return _issue(db, actor=actor, now=now, user=user, name=name, rotate=rotate)
     except Exception:

@@ -1,7 +1,9 @@
 """Machine accounts page (administrators): the accounts other systems use and their keys.
 
 A newly issued key is rendered in the answer to the POST that issued it (no redirect: it is never put
-in the session cookie nor shown by a later GET); the page is sent with no-store like every page."""
+in the session cookie nor shown by a later GET); the page is sent with no-store like every page.
+The form carries the newest key id it was shown with, so re-posting it (refreshing that answer)
+issues and rotates nothing."""
 
 from __future__ import annotations
 
@@ -76,9 +78,11 @@ def account_page(account_id: int, request: Request, db: DB, rt: RT, viewer: Mach
 def issue_key(account_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
               viewer: MachinesViewer) -> HTMLResponse | RedirectResponse:
     rotate = text(form, "rotate") == "1"
+    latest = text(form, "latest_key")
     try:
         issued = machines.issue_key(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id,
-                                    name=text(form, "name"), rotate=rotate)
+                                    name=text(form, "name"), rotate=rotate,
+                                    after_key=int(latest) if latest.isdigit() else None)
     except DomainError as exc:
         flash(request, exc.message, "error")
         return redirect(f"{LIST_URL}/{account_id}")
