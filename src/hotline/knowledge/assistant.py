@@ -30,9 +30,20 @@ class Rule:
     # Two answers are "different" only below this character-bigram overlap (Dice): copies of one
     # answer kept in two places with a changed greeting or punctuation are the same answer.
     same_answer: float = 0.6
+    # Semantic re-ranking (knowledge/semantic.py): the best question's cosine to the query must
+    # reach `min_similarity`; from `sure_similarity` up, the lexical shares above are not required
+    # (the caller used other words for the same question). Both are inert when it did not run.
+    min_similarity: float = 0.0
+    sure_similarity: float = 1.01
 
 
-RULE = Rule()
+RULE = Rule()  # lexical search only
+# With semantic re-ranking (chosen the same way, on the same validation halves).
+SEMANTIC_RULE = Rule(min_coverage=0.1, min_similarity=0.89, sure_similarity=0.94)
+
+
+def rule_for(hits: list[Hit]) -> Rule:
+    return SEMANTIC_RULE if hits and hits[0].similarity > 0 else RULE
 
 
 @dataclass
@@ -74,13 +85,18 @@ def confidence(query_known: float, coverage: float) -> float:
     return round(min(query_known, 1.0) * min(coverage, 1.0), 4)
 
 
-def decide(query: str, hits: list[Hit], rule: Rule = RULE) -> Reply:
+def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
     if not hits:
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=0.0)
+    rule = rule or rule_for(hits)
     top = hits[0]
     conf = confidence(top.known, top.coverage)
-    if (top.known < rule.min_known or top.known_questions < rule.min_known_questions
-            or top.coverage < rule.min_coverage):
+    semantic = top.similarity > 0  # 0: re-ranking did not run (lexical only)
+    lexical_ok = (top.known >= rule.min_known and top.known_questions >= rule.min_known_questions
+                  and top.coverage >= rule.min_coverage)
+    if semantic and top.similarity >= rule.sure_similarity:
+        lexical_ok = True
+    if not lexical_ok or (semantic and top.similarity < rule.min_similarity):
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=conf, hit=top)
     if len(hits) > 1:
         second = hits[1]

