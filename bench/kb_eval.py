@@ -139,7 +139,7 @@ def main() -> int:
                 mrr += 1 / rank if rank else 0.0
             return r5 / len(qs), mrr / len(qs), len(qs)
 
-        semantic_on = any(h.similarity > 0 for hits in hits_of.values() for h in hits)
+        semantic_on = any(h.similarity is not None for hits in hits_of.values() for h in hits)
         in_use = assistant.SEMANTIC_RULE if semantic_on else assistant.RULE
 
         def assistant_scores(rule: assistant.Rule, split: str) -> tuple[float, float, float]:

@@ -11,13 +11,20 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import search, service
-from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, UnansweredQuestion
+from hotline.knowledge import search, semantic, service
+from hotline.knowledge.models import (
+    Article,
+    ArticleEvent,
+    ArticleReport,
+    ArticleVersion,
+    TextVector,
+    UnansweredQuestion,
+)
 from hotline.knowledge.schemas import ArticleCreate
 from hotline.runtime import Runtime
 from tests.factories import Org
 
-KB_TABLES = (ArticleReport, ArticleEvent, ArticleVersion, Article, UnansweredQuestion)
+KB_TABLES = (ArticleReport, ArticleEvent, ArticleVersion, Article, UnansweredQuestion, TextVector)
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +37,7 @@ def _clean_kb(request: pytest.FixtureRequest) -> Iterator[None]:
         for table in KB_TABLES:
             conn.execute(delete(table))
     search.reset_all()
+    semantic.forget()
 
 
 def article_data(**overrides: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -139,6 +139,7 @@ def test_import_saves_the_vectors_and_embed_prunes_stale_ones(runner: CliRunner,
     encoder = semantic.default_encoder()
     assert encoder is not None
     with Session(engine) as s:  # a vector of a text no article has, and one of another model
+        s.execute(delete(TextVector))  # (other test modules may have left vectors)
         s.add_all([TextVector(digest=semantic.digest("早已删除的问题"), model=encoder.name, vector=b"\0" * 16,
                               created_at=START),
                    TextVector(digest=semantic.digest("住房公积金怎么提取？"), model="old-model", vector=b"\0" * 16,

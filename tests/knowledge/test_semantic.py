@@ -4,6 +4,7 @@ rule with similarities, and the shipped model on a paraphrase."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -52,8 +53,9 @@ def test_rerank_blends_the_lexical_score_with_the_closest_question() -> None:
 
 def test_a_hit_without_vectors_keeps_its_lexical_share_only() -> None:
     hits = semantic.rerank(np.array([1.0, 0.0], np.float32), [hit("a1", 1.0, "甲")], {})
-    assert hits[0].similarity == 0.0
+    assert hits[0].similarity is None
     assert hits[0].score == pytest.approx(0.6)
+    assert assistant.rule_for(hits) is assistant.RULE  # nothing semantic to judge by
 
 
 def test_vectors_are_computed_once_then_read_from_the_database(engine: Engine) -> None:
@@ -92,15 +94,23 @@ def test_the_assistant_uses_similarities_when_re_ranking_ran() -> None:
     far.similarity = 0.87  # the words match, the meaning does not
     assert assistant.decide("改签", [far]).abstained
 
-    lexical = hit("a3", 1.0, "怎么改签")  # similarity 0: lexical rule, as before
+    lexical = hit("a3", 1.0, "怎么改签")  # similarity None: lexical rule, as before
     assert assistant.rule_for([lexical]) is assistant.RULE
     assert assistant.decide("怎么改签", [lexical]).kind == "answer"
 
 
-def test_switched_off_the_search_is_lexical(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_switched_off_the_search_is_lexical_and_prune_keeps_every_vector(
+        monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
+    with Session(engine) as s:
+        s.add(TextVector(digest=semantic.digest("某个问题"), model="some-model", vector=b"\0" * 16,
+                         created_at=datetime(2026, 11, 2, tzinfo=UTC)))
+        s.commit()
     monkeypatch.setenv("HOTLINE_KB_SEMANTIC", "off")
     assert semantic.default_encoder() is None
     assert semantic.default_reranker() is None
+    assert semantic.prune(engine, []) == 0  # which model is current is unknown: nothing deleted
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(TextVector).where(TextVector.model == "some-model")) == 1
 
 
 needs_model = pytest.mark.skipif(semantic.default_encoder() is None,

@@ -43,7 +43,7 @@ SEMANTIC_RULE = Rule(min_coverage=0.1, min_similarity=0.89, sure_similarity=0.94
 
 
 def rule_for(hits: list[Hit]) -> Rule:
-    return SEMANTIC_RULE if hits and hits[0].similarity > 0 else RULE
+    return SEMANTIC_RULE if hits and hits[0].similarity is not None else RULE
 
 
 @dataclass
@@ -91,12 +91,12 @@ def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
     rule = rule or rule_for(hits)
     top = hits[0]
     conf = confidence(top.known, top.coverage)
-    semantic = top.similarity > 0  # 0: re-ranking did not run (lexical only)
+    similarity = top.similarity  # None: re-ranking did not run (lexical only)
     lexical_ok = (top.known >= rule.min_known and top.known_questions >= rule.min_known_questions
                   and top.coverage >= rule.min_coverage)
-    if semantic and top.similarity >= rule.sure_similarity:
+    if similarity is not None and similarity >= rule.sure_similarity:
         lexical_ok = True
-    if not lexical_ok or (semantic and top.similarity < rule.min_similarity):
+    if not lexical_ok or (similarity is not None and similarity < rule.min_similarity):
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=conf, hit=top)
     if len(hits) > 1:
         second = hits[1]

