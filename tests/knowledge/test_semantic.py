@@ -154,3 +154,13 @@ def test_repeated_queries_are_embedded_once() -> None:
     again = reranker.query_vectors(["社保", "公积金怎么取"])
     assert encoder.calls == ["公积金怎么取", "社保"]
     assert np.allclose(first[0], again[1]) and np.allclose(first[2], again[0])
+
+
+def test_a_cpu_without_avx2_is_recognised(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    old = tmp_path / "old"
+    old.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 avx\n", encoding="ascii")
+    new = tmp_path / "new"
+    new.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 avx avx2 fma\n", encoding="ascii")
+    assert not semantic.cpu_has_avx2(str(old))
+    assert semantic.cpu_has_avx2(str(new))
+    assert semantic.cpu_has_avx2(str(tmp_path / "missing"))  # not Linux: the engine decides

