@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.knowledge import chat, gaps, harvest, maintenance, service
+from hotline.knowledge import chat, gaps, harvest, maintenance, service, similar
 from hotline.knowledge.assistant import Reply
 from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
@@ -42,6 +42,7 @@ from hotline.knowledge.schemas import (
     ReportAnswerIn,
     ReportIn,
     ReportOut,
+    SimilarOut,
     UnitMaintenanceOut,
     VersionOut,
 )
@@ -178,6 +179,16 @@ def policy_changed(article_id: int, data: CommentIn, db: DB, rt: RT, actor: ApiA
 def versions(article_id: int, db: DB, actor: ApiActor) -> list[VersionOut]:
     article = service.get(db, actor=actor, article_id=article_id)
     return [VersionOut.model_validate(v, from_attributes=True) for v in article.versions]
+
+
+@router.get("/articles/{article_id}/similar", response_model=list[SimilarOut], summary="相似的已发布条目")
+def similar_articles(article_id: int, db: DB, actor: ApiActor) -> list[SimilarOut]:
+    """Published articles whose questions mean the same as this article's latest version's
+    questions (a possible duplicate answer), closest first."""
+    article = service.get(db, actor=actor, article_id=article_id)
+    latest = service.version_of(db, article, published=False) or service.version_of(db, article, published=True)
+    found = similar.similar_published(db, questions=latest.questions if latest else [], exclude_article_id=article_id)
+    return [SimilarOut.model_validate(s, from_attributes=True) for s in found]
 
 
 @router.get("/articles/{article_id}/diff", response_model=DiffOut, summary="版本对比")

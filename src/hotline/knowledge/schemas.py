@@ -174,6 +174,18 @@ class DiffOut(BaseModel):
     diff: str
 
 
+class SimilarOut(BaseModel):
+    """A published article whose question means the same as one of this article's (相似条目)."""
+
+    article_id: int
+    key: str
+    title: str
+    asked: str  # this article's question
+    question: str  # the other article's closest question
+    similarity: float | None  # cosine under the semantic model; null when semantic search is off
+    audience: str
+
+
 class HitOut(BaseModel):
     key: str
     title: str

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.errors import DomainError, NotFound
-from hotline.knowledge import export, figures, rules, service
+from hotline.knowledge import export, figures, rules, service, similar
 from hotline.knowledge.enums import (
     ACTION_LABELS,
     AUDIENCE_LABELS,
@@ -323,12 +323,17 @@ def _allowed(db: Session, viewer: Viewer, article: Article, current: ArticleVers
 
 def _article_page(request: Request, db: Session, viewer: Viewer, article: Article, *,
                   errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
+    latest = service.version_of(db, article, published=False) or service.version_of(db, article, published=True)
+    # First: the search ends the read transaction, and what follows is loaded after it.
+    others = similar.similar_published(db, questions=latest.questions if latest else [],
+                                       exclude_article_id=article.id)
     current = service.version_of(db, article, published=False)
     published = service.version_of(db, article, published=True)
     reports, _ = service.list_reports(db, actor=viewer.actor, article_id=article.id, page=1, page_size=50)
     events = service.events(db, article_id=article.id)
     return render(request, "kb_article.html", viewer=viewer, status_code=status_code, a=article, current=current,
                   published=published, versions=list(reversed(article.versions)), events=events, reports=reports,
+                  similar=others,
                   allowed=_allowed(db, viewer, article, current), errors=errors or [],
                   action_labels={str(k): v for k, v in ACTION_LABELS.items()},
                   report_labels={str(k): v for k, v in REPORT_STATUS_LABELS.items()}, **_ctx(db))
