@@ -72,3 +72,23 @@ def test_by_words_alone_when_semantic_search_is_off(
     assert similar.similar_published(db, questions=["", "  "]) == []
     body = client.get(f"{BASE}/articles/{new}/similar", headers=as_user("housing_handler")).json()
     assert body[0]["article_id"] == fund and body[0]["similarity"] is None
+
+
+def test_the_review_queue_marks_a_possible_duplicate(
+        db: Session, rt: Runtime, org: Org, publish: Callable[..., Article], client: TestClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_KB_SEMANTIC", "off")  # the words decide here: the same with the model
+    fund, _, new = setup_articles(db, rt, org, publish)
+    other = draft(db, rt, org, "燃气费怎么缴纳？")
+    for aid in (new, other.id):
+        service.submit(db, rt, actor=org.actor("housing_handler"), article_id=aid)
+    db.rollback()
+    login(client, "supervisor")
+    page = client.get("/kb/review").text
+    items = page.split('class="card kb-review-item"')[1:]
+    assert len(items) == 2
+    marked = [i for i in items if "可能重复" in i]
+    assert len(marked) == 1 and f'href="/kb/articles/{fund}"' in marked[0]
+    assert f"/kb/articles/{new}#similar" in marked[0]
+    found = similar.similar_for_articles(db, {new: ["怎样提取住房公积金？"], other.id: ["燃气费怎么缴纳？"]})
+    assert [s.article_id for s in found[new]] == [fund] and found[other.id] == []

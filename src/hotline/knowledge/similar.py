@@ -44,20 +44,29 @@ def similar_published(db: Session, *, questions: Sequence[str], exclude_article_
                       limit: int = LIMIT) -> list[SimilarArticle]:
     """The published articles (every audience, valid or not yet) whose questions mean the same as
     one of `questions`, closest first, one entry per article."""
-    asked = [q.strip() for q in dict.fromkeys(questions) if q and q.strip()]
-    if not asked:
-        return []
-    results = service.search_published_many(db, queries=asked, filters=SearchFilters(), limit=LIMIT)
-    best: dict[int, SimilarArticle] = {}
-    for q, hits in zip(asked, results, strict=True):
-        for h in hits:
-            if h.article_id == exclude_article_id or not _same(h):
-                continue
-            seen = best.get(h.article_id)
-            if seen is None or (h.similarity or 0.0) > (seen.similarity or 0.0):
-                best[h.article_id] = SimilarArticle(article_id=h.article_id, key=h.key, title=h.title, asked=q,
-                                                    question=h.question, similarity=h.similarity,
-                                                    audience=h.audience)
-    ranked = sorted(best.values(), key=lambda s: (-(s.similarity or 0.0), s.article_id))
-    return ranked[:limit]
+    key = exclude_article_id if exclude_article_id is not None else 0
+    return similar_for_articles(db, {key: questions}, limit=limit)[key]
 
+
+def similar_for_articles(db: Session, questions_of: dict[int, Sequence[str]], *,
+                         limit: int = LIMIT) -> dict[int, list[SimilarArticle]]:
+    """`similar_published` for several articles at once (a review queue), in one search batch:
+    article id → its similar published articles (itself left out)."""
+    asked = {aid: [q.strip() for q in dict.fromkeys(qs) if q and q.strip()] for aid, qs in questions_of.items()}
+    queries = list(dict.fromkeys(q for qs in asked.values() for q in qs))
+    hits_of = dict(zip(queries, service.search_published_many(db, queries=queries, filters=SearchFilters(),
+                                                              limit=LIMIT), strict=True)) if queries else {}
+    out: dict[int, list[SimilarArticle]] = {}
+    for aid, qs in asked.items():
+        best: dict[int, SimilarArticle] = {}
+        for q in qs:
+            for h in hits_of[q]:
+                if h.article_id == aid or not _same(h):
+                    continue
+                seen = best.get(h.article_id)
+                if seen is None or (h.similarity or 0.0) > (seen.similarity or 0.0):
+                    best[h.article_id] = SimilarArticle(article_id=h.article_id, key=h.key, title=h.title, asked=q,
+                                                        question=h.question, similarity=h.similarity,
+                                                        audience=h.audience)
+        out[aid] = sorted(best.values(), key=lambda s: (-(s.similarity or 0.0), s.article_id))[:limit]
+    return out

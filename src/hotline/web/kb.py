@@ -187,8 +187,11 @@ def review_queue(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResp
     queue = service.ArticleFilters(status=[S.IN_REVIEW], oldest_first=True)
     items, total = service.list_articles(db, actor=viewer.actor, filters=queue, page=page)
     versions = {a.id: service.version_of(db, a, published=False) for a in items}
+    # Published articles that already answer a pending question (one search batch for the page).
+    others = similar.similar_for_articles(db, {aid: v.questions if v else [] for aid, v in versions.items()})
     who = service.who(db, viewer.actor)
     return render(request, "kb_review.html", viewer=viewer, items=items, versions=versions, total=total,
+                  similar=others,
                   pager=pager(request.query_params, "/kb/review", total, page=page),
                   may_review=rules.may_review(who), me=viewer.actor.user_id, **_ctx(db))
 
