@@ -3,6 +3,7 @@ click answers directly citing the article; the editors' and the public pages fit
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -10,9 +11,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.knowledge import service
 from hotline.knowledge.models import Article
+from hotline.knowledge.schemas import ArticleCreate
+from hotline.runtime import Runtime
 from hotline.tickets.models import Ticket
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, Org
+from tests.knowledge.conftest import article_data
 from tests.test_pages_browser import DESKTOP, PHONE, _fits_the_screen, browser, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -68,18 +73,31 @@ def test_typing_suggests_and_one_click_answers(browser: Any, live_server: str, d
 
 
 def test_knowledge_pages_fit_a_phone(browser: Any, live_server: str, db: Session,  # noqa: F811
-                                     publish: Callable[..., Article]) -> None:
+                                     publish: Callable[..., Article], rt: Runtime, org: Org) -> None:
     from playwright.sync_api import expect
 
     article = publish(key="GJJ-1")
     aid = article.id
+    # A pending article asking the same: the review queue and its page show the published one.
+    twin = service.create(db, rt, actor=org.actor("housing_handler"),
+                          data=ArticleCreate(**article_data(questions=["怎样提取住房公积金？"], phrasings=[])))
+    service.submit(db, rt, actor=org.actor("housing_handler"), article_id=twin.id)
+    tid = twin.id
     db.rollback()
     ed = _session(browser, live_server, "editor", PHONE)
     assert ed.url.endswith("/kb")
-    for path in ("/kb", "/kb/articles", "/kb/review", f"/kb/articles/{aid}", f"/kb/articles/{aid}/edit", "/kb/new"):
+    for path in ("/kb", "/kb/articles", "/kb/review", f"/kb/articles/{aid}", f"/kb/articles/{aid}/edit", "/kb/new",
+                 f"/kb/articles/{tid}"):
         ed.goto(f"{live_server}{path}")
         expect(ed.locator("h1")).to_be_visible()
         assert _fits_the_screen(ed), path
+    expect(ed.locator(f"#similar a[href='/kb/articles/{aid}']")).to_be_visible()
+    if shots := os.environ.get("HOTLINE_SCREENSHOTS"):  # for a person to look at
+        ed.screenshot(path=f"{shots}/kb_similar_phone.png", full_page=True)
+    ed.goto(f"{live_server}/kb/review")
+    expect(ed.locator(".kb-similar-note")).to_contain_text("可能重复")
+    if shots:
+        ed.screenshot(path=f"{shots}/kb_review_phone.png", full_page=True)
     ed.context.close()
     pub = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
     pub.set_default_timeout(TIMEOUT_MS)
