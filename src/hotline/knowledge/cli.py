@@ -29,6 +29,8 @@ def import_(
     phrasings_col: Annotated[str | None, typer.Option("--phrasings-col", help="其他问法列（换行或 | 分隔）")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="条目所属单位代码")] = None,
     audience: Annotated[str, typer.Option("--audience", help="public / internal / enterprise")] = "public",
+    embed: Annotated[bool, typer.Option("--embed/--no-embed",
+                                        help="导入后预先计算语义向量（约每条 10 毫秒；不计算时检索按需计算）")] = True,
 ) -> None:
     """Import a batch of answers; re-importing updates by key (a new version when changed)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -76,7 +78,7 @@ def import_(
     state = "已发布" if result.published else "已提交审核"
     typer.echo(f"导入完成（{state}）：新增 {result.created} 条，更新 {result.updated} 条，"
                f"未变 {result.unchanged} 条，跳过 {result.skipped} 条")
-    if result.published and (result.created or result.updated):
+    if embed and result.published and (result.created or result.updated):
         try:
             _embed_published()  # the first searches need not compute them
         except SQLAlchemyError as exc:  # the import is committed: searches compute what is missing
