@@ -202,3 +202,40 @@ def test_a_units_editor_fills_with_own_articles_and_leaves_dismissal_to_the_cent
     assert gap.status == "filled"
     centre = service.who(db, org.actor("editor"))
     assert gaps.close(db, who=centre, gap_id=ids[1], now=now, filled=False, note="不属于本市").status == "dismissed"
+
+
+def test_a_gap_shows_the_nearest_article_and_is_added_to_it_as_a_phrasing(
+        client: TestClient, db: Session, rt: Runtime, publish: Callable[..., Article]) -> None:
+    fund = publish(key="GJJ-1")  # 住房公积金怎么提取？
+    fund_id = fund.id
+    now = rt.clock.now()
+    for question in ("我的公积金咋取出来", "公积金提取要什么手续"):
+        gaps.record(db, question=question, channel=gaps.Channel.PUBLIC_CHAT, now=now)
+    ids = dict(db.execute(select(UnansweredQuestion.text, UnansweredQuestion.id)).all())
+    db.rollback()
+    login(client, "editor")
+    page = client.get("/kb/gaps").text
+    item = page.split(f'data-gap="{ids["我的公积金咋取出来"]}"')[1].split("</li>")[0]
+    assert "最接近的条目" in item and f'href="/kb/articles/{fund_id}"' in item and "GJJ-1" in item
+    assert f'action="/kb/gaps/{ids["我的公积金咋取出来"]}/adopt"' in item
+
+    r = post_page(client, "/kb/gaps", f"/kb/gaps/{ids['我的公积金咋取出来']}/adopt",
+                  {"article_id": str(fund_id), "back": "/kb/gaps"})
+    assert r.status_code == 303 and r.headers["location"] == "/kb/gaps"
+    assert "已在条目 GJJ-1 中加入问法“我的公积金咋取出来”并提交审核" in client.get("/kb/gaps").text
+    gap = db.get(UnansweredQuestion, ids["我的公积金咋取出来"])
+    assert gap is not None and gap.status == "filled" and gap.article_key == "GJJ-1"
+    article = db.get(Article, fund_id)
+    assert article is not None and article.status == "in_review"  # the published answer stays in force
+    pending = service.version_of(db, article, published=False)
+    assert pending is not None and "我的公积金咋取出来" in pending.phrasings
+    db.rollback()
+
+    # The same question again: already handled. The other one: the revision is pending, so it
+    # must go into that revision (a clear message), and the question stays open.
+    r = post_page(client, "/kb/gaps", f"/kb/gaps/{ids['我的公积金咋取出来']}/adopt", {"article_id": str(fund_id)})
+    assert r.status_code == 303 and "这个问题已处理" in client.get("/kb/gaps").text
+    r = post_page(client, "/kb/gaps", f"/kb/gaps/{ids['公积金提取要什么手续']}/adopt", {"article_id": str(fund_id)})
+    assert "已有未发布的修订" in client.get("/kb/gaps").text
+    still = db.get(UnansweredQuestion, ids["公积金提取要什么手续"])
+    assert still is not None and still.status == "open"

@@ -1,6 +1,8 @@
 """The page 知识盲区: the questions the assistant could not answer, most asked first, for editors to
 write the missing article (a link opens the article form with the question filled in) or to mark
-the question filled by an existing article, or dismissed with a reason; and, on its second tab, the
+the question filled by an existing article, or dismissed with a reason. Each open question shows
+the closest published article, and one click adds the question to it as a phrasing (a revision
+for review) and marks it filled; and, on its second tab, the
 callers' wordings that the hall answered from an article the search did not put first (问法 to add)."""
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.errors import DomainError
 from hotline.excel import local_minute, table_workbook
 from hotline.knowledge import gaps, harvest, service
+from hotline.knowledge.models import UnansweredQuestion
+from hotline.knowledge.search import Hit, SearchFilters
 from hotline.web.forms import text
 from hotline.web.kb import XLSX, KbViewer
 from hotline.web.paging import page_number, pager
@@ -42,10 +47,46 @@ def gap_list(request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
     who = service.who(db, viewer.actor)
     items, total = gaps.list_gaps(db, who=who, filters=filters, page=page, page_size=PAGE_SIZE)
     return render(request, "kb_gaps.html", viewer=viewer, items=items, total=total, status=status, q=q,
-                  may_dismiss=gaps.may_dismiss(who),
+                  may_dismiss=gaps.may_dismiss(who), nearest=_nearest(db, items),
                   tabs=STATUS_TABS, counts=gaps.counts(db), channel_labels=gaps.CHANNEL_LABELS,
                   status_labels=gaps.STATUS_LABELS,
                   pager=pager(request.query_params, "/kb/gaps", total, page=page, page_size=PAGE_SIZE))
+
+
+def _nearest(db: Session, items: list[UnansweredQuestion]) -> dict[int, Hit]:
+    """The closest published article to each open question on the page (one search batch): often
+    the knowledge base has the answer and the caller's wording only needs adding as a phrasing."""
+    open_items = [(g.id, g.text) for g in items if g.status == gaps.GapStatus.OPEN]
+    if not open_items:
+        return {}
+    found = service.search_published_many(db, queries=[t for _, t in open_items], filters=SearchFilters(), limit=1)
+    return {gid: hits[0] for (gid, _), hits in zip(open_items, found, strict=True) if hits}
+
+
+@router.post("/kb/gaps/{gap_id}/adopt", response_model=None)
+def adopt_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+              viewer: KbViewer) -> RedirectResponse:
+    """Add the unanswered question as a phrasing of an article (a revision submitted for review)
+    and mark the question filled by that article."""
+    back = text(form, "back")
+    back = back if back.startswith("/kb/gaps") else "/kb/gaps"  # never an open redirect
+    article_id = text(form, "article_id")
+    try:
+        gap = db.get(UnansweredQuestion, gap_id)
+        if gap is None or gap.status != gaps.GapStatus.OPEN:
+            raise DomainError("kb_gap_not_open", "这个问题已处理，请刷新页面", status_code=409)
+        if not article_id.isdigit():
+            raise DomainError("kb_article_not_found", "请选择知识条目", status_code=422)
+        wording = gap.text
+        article = harvest.adopt(db, rt, actor=viewer.actor, article_id=int(article_id), wording=wording)
+        gaps.close(db, who=service.who(db, viewer.actor), gap_id=gap_id, now=rt.clock.now(), filled=True,
+                   article_key=article.key, note="已作为问法加入条目（修订待审核）")
+    except DomainError as exc:
+        db.rollback()
+        flash(request, exc.message, "error")
+        return redirect(back)
+    flash(request, f"已在条目 {article.key} 中加入问法“{wording[:30]}”并提交审核，该问题标记为已补充")
+    return redirect(back)
 
 
 @router.get("/kb/gaps/export.xlsx")
