@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import service
+from hotline.knowledge import gaps, service
 from hotline.knowledge.models import Article
 from hotline.knowledge.schemas import ArticleCreate
 from hotline.runtime import Runtime
@@ -83,6 +83,7 @@ def test_knowledge_pages_fit_a_phone(browser: Any, live_server: str, db: Session
                           data=ArticleCreate(**article_data(questions=["怎样提取住房公积金？"], phrasings=[])))
     service.submit(db, rt, actor=org.actor("housing_handler"), article_id=twin.id)
     tid = twin.id
+    gaps.record(db, question="我的公积金咋取出来", channel=gaps.Channel.PUBLIC_CHAT, now=rt.clock.now())
     db.rollback()
     ed = _session(browser, live_server, "editor", PHONE)
     assert ed.url.endswith("/kb")
@@ -98,6 +99,11 @@ def test_knowledge_pages_fit_a_phone(browser: Any, live_server: str, db: Session
     expect(ed.locator(".kb-similar-note")).to_contain_text("可能重复")
     if shots:
         ed.screenshot(path=f"{shots}/kb_review_phone.png", full_page=True)
+    ed.goto(f"{live_server}/kb/gaps")  # each open question with its nearest article
+    expect(ed.locator(".kb-nearest")).to_contain_text("GJJ-1")
+    assert _fits_the_screen(ed)
+    if shots:
+        ed.screenshot(path=f"{shots}/kb_gaps_phone.png", full_page=True)
     ed.context.close()
     pub = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
     pub.set_default_timeout(TIMEOUT_MS)
