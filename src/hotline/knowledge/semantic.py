@@ -297,37 +297,27 @@ def prune(engine: Engine, keep: Iterable[str]) -> int:
 def forget() -> None:
     """Empty this process's vector and query memories (tests empty the table between cases)."""
     with _encoder_lock:
-        if _store is not None:
-            _store._memory.clear()
         if _reranker is not None:
+            _reranker.store._memory.clear()
             _reranker._queries.clear()
-
-
-_store: VectorStore | None = None
-
-
-def reranker_store() -> VectorStore | None:
-    """The process's vector store (shared by every index), or None when semantic search is off."""
-    global _store
-    encoder = default_encoder()
-    if encoder is None:
-        return None
-    with _encoder_lock:
-        if _store is None or _store.encoder is not encoder:
-            _store = VectorStore(encoder)
-        return _store
 
 
 _reranker: Reranker | None = None
 
 
 def default_reranker() -> Reranker | None:
-    """The process's reranker (it remembers recent queries' vectors), or None when off."""
+    """The process's reranker and its vector store (shared by every index; they remember recent
+    texts' and queries' vectors), or None when semantic search is off."""
     global _reranker
-    store = reranker_store()
-    if store is None:
+    encoder = default_encoder()
+    if encoder is None:
         return None
     with _encoder_lock:
-        if _reranker is None or _reranker.store is not store:
-            _reranker = Reranker(store)
+        if _reranker is None or _reranker.store.encoder is not encoder:
+            _reranker = Reranker(VectorStore(encoder))
         return _reranker
+
+
+def reranker_store() -> VectorStore | None:
+    reranker = default_reranker()
+    return reranker.store if reranker is not None else None

@@ -8,6 +8,7 @@ callers' wordings that the hall answered from an article the search did not put 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -53,6 +54,11 @@ def gap_list(request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
                   pager=pager(request.query_params, "/kb/gaps", total, page=page, page_size=PAGE_SIZE))
 
 
+def _back(form: Any) -> str:
+    back = text(form, "back")
+    return back if back.startswith("/kb/gaps") else "/kb/gaps"  # never an open redirect
+
+
 def _nearest(db: Session, items: list[UnansweredQuestion]) -> dict[int, Hit]:
     """The closest published article to each open question on the page (one search batch): often
     the knowledge base has the answer and the caller's wording only needs adding as a phrasing."""
@@ -68,8 +74,7 @@ def adopt_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
               viewer: KbViewer) -> RedirectResponse:
     """Add the unanswered question as a phrasing of an article (a revision submitted for review)
     and mark the question filled by that article."""
-    back = text(form, "back")
-    back = back if back.startswith("/kb/gaps") else "/kb/gaps"  # never an open redirect
+    back = _back(form)
     article_id = text(form, "article_id")
     try:
         gap = db.get(UnansweredQuestion, gap_id)
@@ -108,8 +113,7 @@ def gap_export(request: Request, db: DB, rt: RT, viewer: KbViewer) -> Response:
 def close_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
               viewer: KbViewer) -> RedirectResponse:
     filled = text(form, "intent") == "filled"
-    back = text(form, "back")
-    back = back if back.startswith("/kb/gaps") else "/kb/gaps"  # never an open redirect
+    back = _back(form)
     try:
         gap = gaps.close(db, who=service.who(db, viewer.actor), gap_id=gap_id, now=rt.clock.now(), filled=filled,
                          article_key=text(form, "article_key"), note=text(form, "note"))
