@@ -116,3 +116,20 @@ def test_public_reports_are_limited_per_client(client: TestClient, publish: Call
     r = client.post(f"/public/kb/{key}/report", data={"text": "再来一条反馈", "csrf_token": token},
                     follow_redirects=False)
     assert r.status_code == 429 and "尝试次数过多" in r.text
+
+
+def test_an_answer_lists_related_public_questions(client: TestClient, db: Session, rt: Runtime, org: Org,
+                                                 publish: Callable[..., Article]) -> None:
+    keys = _setup(db, rt, org, publish)  # GJJ-1 (公积金提取), an internal one and a draft on 公积金 too
+    publish(key="GJJ-2", questions=["公积金贷款利率是多少？"], phrasings=[],
+            answer="首套房公积金贷款利率按国家规定执行。")
+    publish(key="YB-1", questions=["医保卡丢了怎么补办？"], phrasings=[], answer="先挂失，再到社保经办机构补办。",
+            category_code=None, tags=[])
+    db.rollback()
+    page = client.get(f"/public/kb/{keys['public']}").text
+    assert "相关问题" in page
+    related = page.split('id="related"')[1].split("</section>")[0]
+    assert 'href="/public/kb/GJJ-2"' in related  # the same subject
+    assert "GJJ-1" not in related  # not itself
+    assert "INT-1" not in related and "GJJ-DRAFT" not in related  # nothing the public may not read
+    assert "YB-1" not in related  # another subject

@@ -21,6 +21,10 @@ from hotline.knowledge.search import Hit, SearchFilters
 SAME_MEANING = 0.96
 LEXICAL_COVERAGE = 0.9
 LIMIT = 5
+# "相关问题" on a public article: about the same subject. Unrelated questions sit near 0.85 under
+# e5 (医保卡丢了怎么补办？ / 住房公积金怎么提取？: 0.85), questions on the same subject from about
+# 0.9 (公积金贷款利率是多少？ / 住房公积金怎么提取？: 0.90).
+RELATED_AT = 0.88
 
 
 @dataclass(frozen=True)
@@ -70,3 +74,13 @@ def similar_for_articles(db: Session, questions_of: dict[int, Sequence[str]], *,
                                                         audience=h.audience)
         out[aid] = sorted(best.values(), key=lambda s: (-(s.similarity or 0.0), s.article_id))[:limit]
     return out
+
+
+def related(db: Session, *, question: str, filters: SearchFilters, exclude_article_id: int,
+            limit: int = LIMIT) -> list[Hit]:
+    """Other published articles on the same subject as `question`, for "相关问题" under an article:
+    the search's hits within `filters`, the article itself left out, and — with the semantic model
+    — only those whose closest question reaches RELATED_AT."""
+    hits = service.search_published(db, query=question, filters=filters, limit=limit + 1)
+    return [h for h in hits if h.article_id != exclude_article_id
+            and (h.similarity is None or h.similarity >= RELATED_AT)][:limit]

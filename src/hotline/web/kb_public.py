@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from hotline.deps import DB, RT, client_of
 from hotline.errors import DomainError
-from hotline.knowledge import reading, service
+from hotline.knowledge import reading, service, similar
 from hotline.knowledge.assistant import decide
 from hotline.knowledge.enums import AUDIENCE_LABELS, PUBLIC_AUDIENCES
 from hotline.knowledge.schemas import ReportIn
@@ -68,7 +68,11 @@ def public_home(request: Request, db: DB, rt: RT) -> HTMLResponse:
 def _article_page(request: Request, db: DB, rt: RT, key: str, *, errors: list[str] | None = None,
                   values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
     article, version = reading.public_article(db, key=key, now=rt.clock.now())
+    filters = service.search_filters(db, rt, audiences=frozenset(str(a) for a in PUBLIC_AUDIENCES))
+    others = similar.related(db, question=version.questions[0] if version.questions else version.title,
+                             filters=filters, exclude_article_id=article.id)
     return render(request, "kb_public_article.html", public=True, status_code=status_code, a=article, v=version,
+                  related=others,
                   errors=errors or [], values=values or {}, category_name=full_name, audience_labels=AUDIENCES)
 
 
