@@ -54,6 +54,8 @@ def test_import_search_ask(runner: CliRunner, kb_csv: Path) -> None:
     hits = json.loads(r.stdout)
     assert hits[0]["key"] == "Q1" and hits[0]["title"] == "住房公积金怎么提取？"
     assert isinstance(hits[0]["score"], float) and len(hits) <= 5
+    # the cosine of the closest question under the semantic model, null when it is off
+    assert hits[0]["similarity"] is None if semantic.default_encoder() is None else 0.85 < hits[0]["similarity"] <= 1
     r = runner.invoke(app, ["kb", "ask", "新生儿上户口去哪里办", "--json"])
     body = json.loads(r.stdout)
     assert r.exit_code == 0 and body["key"] == "Q2" and body["abstained"] is False

@@ -150,7 +150,8 @@ def _queries(query: str | None, input: Path | None) -> list[str]:
 
 
 def _hit_json(h: Any) -> dict[str, Any]:
-    return {"key": h.key, "title": h.title, "score": h.score, "question": h.question, "snippet": h.snippet}
+    return {"key": h.key, "title": h.title, "score": h.score, "question": h.question, "snippet": h.snippet,
+            "similarity": h.similarity}
 
 
 def _reply_json(reply: Any) -> dict[str, Any]:
