@@ -239,3 +239,31 @@ def test_a_gap_shows_the_nearest_article_and_is_added_to_it_as_a_phrasing(
     assert "已有未发布的修订" in client.get("/kb/gaps").text
     still = db.get(UnansweredQuestion, ids["公积金提取要什么手续"])
     assert still is not None and still.status == "open"
+
+
+def test_adding_a_phrasing_from_the_gap_list_is_all_or_nothing_and_offered_only_where_allowed(
+        client: TestClient, db: Session, rt: Runtime, publish: Callable[..., Article]) -> None:
+    fund_id = publish(key="GJJ-1").id  # owned by the housing bureau
+    gaps.record(db, question="我的公积金咋取出来", channel=gaps.Channel.PUBLIC_CHAT, now=rt.clock.now())
+    gap_id = db.execute(select(UnansweredQuestion.id)).scalar_one()
+    db.rollback()
+
+    # The housing bureau's handler may draft for the article but not tend the gap list: refused,
+    # and no revision is left behind.
+    login(client, "housing_handler")
+    r = post_page(client, "/kb", f"/kb/gaps/{gap_id}/adopt", {"article_id": str(fund_id)})
+    assert r.status_code == 303
+    article = db.get(Article, fund_id)
+    assert article is not None and article.status == "approved" and article.version_count == 1
+    gap = db.get(UnansweredQuestion, gap_id)
+    assert gap is not None and gap.status == "open"
+    db.rollback()
+
+    # A supervisor tends the list but drafts for no unit: the nearest article shows, the button not.
+    client.cookies.clear()
+    login(client, "supervisor")
+    item = client.get("/kb/gaps").text.split(f'data-gap="{gap_id}"')[1].split("</li>")[0]
+    assert "GJJ-1" in item and "/adopt" not in item
+    client.cookies.clear()
+    login(client, "editor")  # the centre's knowledge editor: offered
+    assert f"/kb/gaps/{gap_id}/adopt" in client.get("/kb/gaps").text

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from hotline.errors import DomainError, Forbidden, NotFound
 from hotline.knowledge import rules
 from hotline.knowledge.models import Article, UnansweredQuestion
+from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.roles import Role
 
@@ -131,6 +132,31 @@ def counts(db: Session) -> dict[str, int]:
 def may_dismiss(who: rules.Who) -> bool:
     """The centre's staff (its editors, reviewers) and the administrator; a unit's editor only fills."""
     return who.in_centre or rules.may_review(who) or who.role == Role.ADMIN
+
+
+def adopt_as_phrasing(db: Session, rt: Runtime, *, who: rules.Who, gap_id: int, article_id: int,
+                      now: datetime) -> tuple[UnansweredQuestion, Article]:
+    """Add an open question to an article as a phrasing (a revision submitted for review) and mark
+    it filled by that article — one transaction: both happen or neither."""
+    from hotline.knowledge import harvest  # harvest builds on this module
+
+    _require(who)
+    stmt = select(UnansweredQuestion).where(UnansweredQuestion.id == gap_id)
+    if db.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # SQLite: the write lock of the first statement below serialises
+    gap = db.execute(stmt).scalar_one_or_none()
+    if gap is None:
+        raise NotFound("kb_gap_not_found", "没有这条未能答复的问题")
+    if gap.status != GapStatus.OPEN:
+        raise DomainError("kb_gap_not_open", "这个问题已处理，请刷新页面", status_code=409)
+    try:
+        article = harvest.adopt(db, rt, actor=who.actor, article_id=article_id, wording=gap.text, commit=False)
+        gap = close(db, who=who, gap_id=gap_id, now=now, filled=True, article_key=article.key,
+                    note="已作为问法加入条目（修订待审核）")  # commits both
+    except Exception:
+        db.rollback()
+        raise
+    return gap, article
 
 
 def close(db: Session, *, who: rules.Who, gap_id: int, now: datetime, filled: bool,

@@ -125,8 +125,9 @@ def _content(db: Session, v: ArticleVersion, phrasings: list[str]) -> ArticleIn:
                      expires_at=v.expires_at, attachments=list(v.attachments), change_note=CHANGE_NOTE)
 
 
-def adopt(db: Session, rt: Runtime, *, actor: Actor, article_id: int, wording: str) -> Article:
-    """Add `wording` to the phrasings of the version in force and submit the revision for review."""
+def adopt(db: Session, rt: Runtime, *, actor: Actor, article_id: int, wording: str, commit: bool = True) -> Article:
+    """Add `wording` to the phrasings of the version in force and submit the revision for review.
+    With `commit=False` the caller commits (or rolls back) it with its own change."""
     wording = " ".join((wording or "").split())
     if not MIN_CHARS <= len(wording) <= MAX_CHARS:
         raise DomainError("kb_phrasing_length", f"问法须为 {MIN_CHARS}–{MAX_CHARS} 个字", status_code=422)
@@ -151,7 +152,8 @@ def adopt(db: Session, rt: Runtime, *, actor: Actor, article_id: int, wording: s
     try:
         service.stage_update(db, rt, actor=actor, article_id=article_id, data=data)
         article = service.stage_submit(db, rt, actor=actor, article_id=article_id, note=CHANGE_NOTE)
-        db.commit()
+        if commit:
+            db.commit()
     except Exception:
         db.rollback()
         raise

@@ -62,17 +62,19 @@ def similar_for_articles(db: Session, questions_of: dict[int, Sequence[str]], *,
                                                               limit=LIMIT), strict=True)) if queries else {}
     out: dict[int, list[SimilarArticle]] = {}
     for aid, qs in asked.items():
-        best: dict[int, SimilarArticle] = {}
+        best: dict[int, tuple[tuple[float, float], SimilarArticle]] = {}
         for q in qs:
             for h in hits_of[q]:
                 if h.article_id == aid or not _same(h):
                     continue
+                closeness = (h.similarity or 0.0, h.coverage)  # the cosine; without it, the shared words
                 seen = best.get(h.article_id)
-                if seen is None or (h.similarity or 0.0) > (seen.similarity or 0.0):
-                    best[h.article_id] = SimilarArticle(article_id=h.article_id, key=h.key, title=h.title, asked=q,
-                                                        question=h.question, similarity=h.similarity,
-                                                        audience=h.audience)
-        out[aid] = sorted(best.values(), key=lambda s: (-(s.similarity or 0.0), s.article_id))[:limit]
+                if seen is None or closeness > seen[0]:
+                    best[h.article_id] = (closeness, SimilarArticle(
+                        article_id=h.article_id, key=h.key, title=h.title, asked=q, question=h.question,
+                        similarity=h.similarity, audience=h.audience))
+        ranked = sorted(best.values(), key=lambda c: (-c[0][0], -c[0][1], c[1].article_id))
+        out[aid] = [s for _, s in ranked[:limit]]
     return out
 
 

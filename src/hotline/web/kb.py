@@ -187,6 +187,8 @@ def review_queue(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResp
     queue = service.ArticleFilters(status=[S.IN_REVIEW], oldest_first=True)
     items, total = service.list_articles(db, actor=viewer.actor, filters=queue, page=page)
     versions = {a.id: service.version_of(db, a, published=False) for a in items}
+    for obj in (*items, *(v for v in versions.values() if v is not None)):
+        db.expunge(obj)  # kept as read: the search below ends the transaction, which would expire them
     # Published articles that already answer a pending question (one search batch for the page).
     others = similar.similar_for_articles(db, {aid: v.questions if v else [] for aid, v in versions.items()})
     who = service.who(db, viewer.actor)

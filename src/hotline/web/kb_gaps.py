@@ -7,20 +7,23 @@ callers' wordings that the hall answered from an article the search did not put 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.errors import DomainError
 from hotline.excel import local_minute, table_workbook
-from hotline.knowledge import gaps, harvest, service
-from hotline.knowledge.models import UnansweredQuestion
+from hotline.knowledge import gaps, harvest, rules, service
+from hotline.knowledge.models import Article, UnansweredQuestion
 from hotline.knowledge.search import Hit, SearchFilters
+from hotline.runtime import Runtime
 from hotline.web.forms import text
 from hotline.web.kb import XLSX, KbViewer
 from hotline.web.paging import page_number, pager
@@ -42,13 +45,13 @@ def _filters(request: Request) -> tuple[gaps.GapFilters, str, str]:
 
 
 @router.get("/kb/gaps")
-def gap_list(request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
+def gap_list(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResponse:
     filters, status, q = _filters(request)
     page = page_number(request.query_params)
     who = service.who(db, viewer.actor)
     items, total = gaps.list_gaps(db, who=who, filters=filters, page=page, page_size=PAGE_SIZE)
     return render(request, "kb_gaps.html", viewer=viewer, items=items, total=total, status=status, q=q,
-                  may_dismiss=gaps.may_dismiss(who), nearest=_nearest(db, items),
+                  may_dismiss=gaps.may_dismiss(who), nearest=_nearest(db, rt, who, items),
                   tabs=STATUS_TABS, counts=gaps.counts(db), channel_labels=gaps.CHANNEL_LABELS,
                   status_labels=gaps.STATUS_LABELS,
                   pager=pager(request.query_params, "/kb/gaps", total, page=page, page_size=PAGE_SIZE))
@@ -59,38 +62,51 @@ def _back(form: Any) -> str:
     return back if back.startswith("/kb/gaps") else "/kb/gaps"  # never an open redirect
 
 
-def _nearest(db: Session, items: list[UnansweredQuestion]) -> dict[int, Hit]:
-    """The closest published article to each open question on the page (one search batch): often
-    the knowledge base has the answer and the caller's wording only needs adding as a phrasing."""
+@dataclass(frozen=True)
+class Nearest:
+    hit: Hit
+    may_adopt: bool  # the viewer may add a phrasing to it now (own unit or the centre; no pending revision)
+
+
+def _nearest(db: Session, rt: Runtime, who: rules.Who, items: list[UnansweredQuestion]) -> dict[int, Nearest]:
+    """The closest published article valid now to each open question on the page (one search
+    batch): often the knowledge base has the answer and the caller's wording only needs adding as
+    a phrasing."""
     open_items = [(g.id, g.text) for g in items if g.status == gaps.GapStatus.OPEN]
+    for g in items:  # kept as read: the search ends the transaction, which would expire them all
+        db.expunge(g)
     if not open_items:
         return {}
-    found = service.search_published_many(db, queries=[t for _, t in open_items], filters=SearchFilters(), limit=1)
-    return {gid: hits[0] for (gid, _), hits in zip(open_items, found, strict=True) if hits}
+    found = service.search_published_many(db, queries=[t for _, t in open_items],
+                                          filters=SearchFilters(at=rt.clock.now()), limit=1)
+    top = {gid: hits[0] for (gid, _), hits in zip(open_items, found, strict=True) if hits}
+    state = {aid: (owner, current != published) for aid, owner, current, published in db.execute(
+        select(Article.id, Article.owner_unit_id, Article.current_version_id, Article.published_version_id)
+        .where(Article.id.in_({h.article_id for h in top.values()})))}
+    out = {}
+    for gid, hit in top.items():
+        owner, pending = state.get(hit.article_id, (None, True))
+        out[gid] = Nearest(hit=hit, may_adopt=not pending and rules.may_draft(who, owner))
+    return out
 
 
 @router.post("/kb/gaps/{gap_id}/adopt", response_model=None)
 def adopt_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
               viewer: KbViewer) -> RedirectResponse:
     """Add the unanswered question as a phrasing of an article (a revision submitted for review)
-    and mark the question filled by that article."""
+    and mark the question filled by that article, in one transaction."""
     back = _back(form)
     article_id = text(form, "article_id")
     try:
-        gap = db.get(UnansweredQuestion, gap_id)
-        if gap is None or gap.status != gaps.GapStatus.OPEN:
-            raise DomainError("kb_gap_not_open", "这个问题已处理，请刷新页面", status_code=409)
         if not article_id.isdigit():
             raise DomainError("kb_article_not_found", "请选择知识条目", status_code=422)
-        wording = gap.text
-        article = harvest.adopt(db, rt, actor=viewer.actor, article_id=int(article_id), wording=wording)
-        gaps.close(db, who=service.who(db, viewer.actor), gap_id=gap_id, now=rt.clock.now(), filled=True,
-                   article_key=article.key, note="已作为问法加入条目（修订待审核）")
+        gap, article = gaps.adopt_as_phrasing(db, rt, who=service.who(db, viewer.actor), gap_id=gap_id,
+                                              article_id=int(article_id), now=rt.clock.now())
     except DomainError as exc:
         db.rollback()
         flash(request, exc.message, "error")
         return redirect(back)
-    flash(request, f"已在条目 {article.key} 中加入问法“{wording[:30]}”并提交审核，该问题标记为已补充")
+    flash(request, f"已在条目 {article.key} 中加入问法“{gap.text[:30]}”并提交审核，该问题标记为已补充")
     return redirect(back)
 
 
