@@ -206,12 +206,27 @@ def build_demo(
 
             accounts = demo_machines.build(db, start=end - timedelta(days=20), end=end)
             console.print(f"接口账号已开通（{accounts} 个：话务平台、市民App；密钥请在“接口账号”页轮换获取）")
+            embedded = _embed_knowledge(db, engine)  # the first searches of the demo need not compute them
+            if embedded is not None:
+                console.print(f"知识库语义向量已计算（{embedded} 条问法）")
             _print_summary(db, rt, end, sim, console)
             return demo_logins()
         finally:
             db.close()
     finally:
         engine.dispose()
+
+
+def _embed_knowledge(db: Session, engine: Engine) -> int | None:
+    """The semantic vectors of the published articles' questions; None when semantic search is off."""
+    from hotline.knowledge import semantic
+    from hotline.knowledge import service as kb_service
+
+    if semantic.default_encoder() is None:
+        return None
+    docs, _ = kb_service.published_documents(db)
+    db.rollback()
+    return semantic.backfill(engine, [q for d in docs for q in (d.questions or (d.title,))])
 
 
 def _window_end(now: datetime | None) -> datetime:
