@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -79,7 +80,7 @@ ENCODE_CHUNK = 8
 def cpu_has_avx2(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Whether the CPU has AVX2 (Linux: the flags in /proc/cpuinfo; elsewhere assumed)."""
     try:
-        text = open(cpuinfo, encoding="ascii", errors="replace").read()
+        text = Path(cpuinfo).read_text(encoding="ascii", errors="replace")
     except OSError:
         return True
     flags = next((line for line in text.splitlines() if line.startswith("flags")), "")
@@ -202,7 +203,7 @@ H = TypeVar("H", bound=HasQuestions)
 
 
 def rerank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray],
-                            blend: Blend = BLEND) -> list[H]:
+           blend: Blend = BLEND) -> list[H]:
     """Blend each hit's lexical score (relative to the best) with its best question's cosine."""
     if not hits:
         return hits

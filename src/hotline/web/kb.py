@@ -328,12 +328,12 @@ def _allowed(db: Session, viewer: Viewer, article: Article, current: ArticleVers
 
 def _article_page(request: Request, db: Session, viewer: Viewer, article: Article, *,
                   errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
-    latest = service.version_of(db, article, published=False) or service.version_of(db, article, published=True)
-    # First: the search ends the read transaction, and what follows is loaded after it.
-    others = similar.similar_published(db, questions=latest.questions if latest else [],
-                                       exclude_article_id=article.id)
     current = service.version_of(db, article, published=False)
     published = service.version_of(db, article, published=True)
+    latest = current or published
+    # The search ends the read transaction: what is read after it is loaded again.
+    others = similar.similar_published(db, questions=latest.questions if latest else [],
+                                       exclude_article_id=article.id)
     reports, _ = service.list_reports(db, actor=viewer.actor, article_id=article.id, page=1, page_size=50)
     events = service.events(db, article_id=article.id)
     return render(request, "kb_article.html", viewer=viewer, status_code=status_code, a=article, current=current,
