@@ -7,9 +7,9 @@ same filters) and the ranker in semantic.py orders the union. On our fresh valid
 union lifts recall@5 by about three points (docs/knowledge.md).
 
 It is one float32 matrix searched exhaustively (one matrix-vector product: p50 1.4 ms for 10,000
-questions, 7.9 ms for 30,000 on our loaded 2-core machine, bench/kb_dense_perf.py). Above `MAX_VECTORS` questions it stands aside and search keeps to
-the lexical candidates: a knowledge base that large belongs on a search engine server with its own
-vector search (docs/knowledge.md, "Scaling out").
+questions, 7.9 ms for 30,000 on our loaded 2-core machine, bench/kb_dense_perf.py). Above
+`MAX_VECTORS` questions it stands aside and search keeps to the lexical candidates: a knowledge
+base that large belongs on a search engine server with its own vector search (docs/knowledge.md).
 """
 
 from __future__ import annotations
