@@ -94,6 +94,28 @@ def keyed_copy(tmp: Path) -> Path:
     return out
 
 
+def import_12306(tmp: Path):  # type: ignore[no-untyped-def]
+    """A new SQLite database in `tmp` holding the 12306 file imported through the real importer:
+    (engine, session, runtime, rows, import result)."""
+    from hotline.config import Settings
+    from hotline.db import make_engine, make_session_factory
+    from hotline.knowledge import service
+    from hotline.knowledge.importer import ImportSpec, read_rows
+    from hotline.migrate import upgrade
+    from hotline.runtime import Runtime
+    from hotline.security.actor import Actor
+
+    settings = Settings(environment="test", secret_key="bench", database_url=f"sqlite:///{tmp / 'kb.db'}")
+    engine = make_engine(settings)
+    upgrade(engine)
+    db = make_session_factory(engine)()
+    rt = Runtime.from_settings(settings)
+    rows = read_rows(keyed_copy(tmp), ImportSpec(question_col="question", answer_col="answer",
+                                                 category_col="sheet_category", key_col="key"))
+    result = service.import_rows(db, rt, actor=Actor.system(), rows=rows)
+    return engine, db, rt, rows, result
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tune", action="store_true", help="grid-search the assistant's thresholds on val")
@@ -103,26 +125,13 @@ def main() -> int:
         print(f"skipped: {SOURCE} not found (the shared data set is not on this machine)")
         return 0
 
-    from hotline.config import Settings
-    from hotline.db import make_engine, make_session_factory
     from hotline.knowledge import assistant, service
-    from hotline.knowledge.importer import ImportSpec, read_rows
-    from hotline.migrate import upgrade
-    from hotline.runtime import Runtime
-    from hotline.security.actor import Actor
 
     para, ood = load_queries()
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        settings = Settings(environment="test", secret_key="bench", database_url=f"sqlite:///{tmp / 'kb.db'}")
-        engine = make_engine(settings)
-        upgrade(engine)
-        db = make_session_factory(engine)()
-        rt = Runtime.from_settings(settings)
-        rows = read_rows(keyed_copy(tmp), ImportSpec(question_col="question", answer_col="answer",
-                                                     category_col="sheet_category", key_col="key"))
         t0 = time.perf_counter()
-        result = service.import_rows(db, rt, actor=Actor.system(), rows=rows)
+        engine, db, rt, rows, result = import_12306(tmp)
         t_import = time.perf_counter() - t0
         filters = service.search_filters(db, rt, audiences=None)
         t0 = time.perf_counter()

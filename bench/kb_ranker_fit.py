@@ -29,13 +29,7 @@ def main() -> int:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
-    from hotline.config import Settings
-    from hotline.db import make_engine, make_session_factory
     from hotline.knowledge import dense, search, semantic, service
-    from hotline.knowledge.importer import ImportSpec, read_rows
-    from hotline.migrate import upgrade
-    from hotline.runtime import Runtime
-    from hotline.security.actor import Actor
 
     reranker = semantic.default_reranker()
     if reranker is None:
@@ -45,14 +39,7 @@ def main() -> int:
     val = [q for q in para if q.split == "val"]
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        settings = Settings(environment="test", secret_key="bench", database_url=f"sqlite:///{tmp / 'kb.db'}")
-        engine = make_engine(settings)
-        upgrade(engine)
-        db = make_session_factory(engine)()
-        rt = Runtime.from_settings(settings)
-        rows = read_rows(kb_eval.keyed_copy(tmp), ImportSpec(question_col="question", answer_col="answer",
-                                                             category_col="sheet_category", key_col="key"))
-        service.import_rows(db, rt, actor=Actor.system(), rows=rows)
+        engine, db, rt, _, _ = kb_eval.import_12306(tmp)
         filters = service.search_filters(db, rt, audiences=None)
         service.search_published(db, query="预热", filters=filters, limit=1)
         index = search.index_for(engine)
