@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kb_eval import ROOT, SOURCE, keyed_copy  # noqa: E402
+from kb_eval import ROOT, SOURCE, import_12306  # noqa: E402
 
 DIALOGUES = ROOT / "bench" / "data" / "kb_12306_followups.tsv"
 
@@ -58,25 +58,11 @@ def main() -> int:
         print(f"skipped: {SOURCE} not found (the shared data set is not on this machine)")
         return 0
 
-    from hotline.config import Settings
-    from hotline.db import make_engine, make_session_factory
     from hotline.knowledge import chat, service
-    from hotline.knowledge.importer import ImportSpec, read_rows
-    from hotline.migrate import upgrade
-    from hotline.runtime import Runtime
-    from hotline.security.actor import Actor
 
     dialogues = load()
     with tempfile.TemporaryDirectory() as tmpdir:
-        tmp = Path(tmpdir)
-        settings = Settings(environment="test", secret_key="bench", database_url=f"sqlite:///{tmp / 'kb.db'}")
-        engine = make_engine(settings)
-        upgrade(engine)
-        db = make_session_factory(engine)()
-        rt = Runtime.from_settings(settings)
-        rows = read_rows(keyed_copy(tmp), ImportSpec(question_col="question", answer_col="answer",
-                                                     category_col="sheet_category", key_col="key"))
-        service.import_rows(db, rt, actor=Actor.system(), rows=rows)
+        engine, db, rt, rows, _ = import_12306(Path(tmpdir))
         filters = service.search_filters(db, rt, audiences=None)
         service.search_published(db, query="预热", filters=filters, limit=1)  # builds the index
         print(f"data: {SOURCE.name}, {len(rows)} rows; {len(dialogues)} two-turn conversations "

@@ -79,6 +79,7 @@ def in_split(q: Query, split: str) -> bool:
     return name in (q.split, "all")
 
 
+TUNE_MARGIN = 0.05  # the targets' margin when choosing the assistant's rule on val
 SPLITS = ("val", "test", "all", "val-old", "test-old", "val-new", "test-new")
 
 
@@ -113,7 +114,24 @@ def import_12306(tmp: Path):  # type: ignore[no-untyped-def]
     rows = read_rows(keyed_copy(tmp), ImportSpec(question_col="question", answer_col="answer",
                                                  category_col="sheet_category", key_col="key"))
     result = service.import_rows(db, rt, actor=Actor.system(), rows=rows)
+    embed_ahead(engine, db)
     return engine, db, rt, rows, result
+
+
+def embed_ahead(engine, db) -> None:  # type: ignore[no-untyped-def]
+    """Compute the questions' vectors before the first query, as `hotline kb import` does."""
+    from hotline.knowledge import dense, search, semantic
+
+    reranker = semantic.default_reranker()
+    if reranker is None:
+        return
+    index = search.index_for(engine)
+    index.refresh(db)
+    db.rollback()
+    meanings = dense.dense_for(index, reranker.store)
+    meanings.sync(engine, index.backend)
+    meanings.wait()
+    meanings.sync(engine, index.backend)
 
 
 def main() -> int:
@@ -185,8 +203,10 @@ def main() -> int:
                                       min_similarity=ms, sure_similarity=ss)
                 ans, abst, clar = assistant_scores(rule, "val")
                 # Both targets matter: the smallest total shortfall below the two targets (answered
-                # right is bounded by top-1 accuracy, so "the worse margin" would ignore abstention).
-                shortfall = max(0.0, 0.85 - ans) + max(0.0, 0.80 - abst)
+                # right is bounded by top-1 accuracy, so "the worse margin" would ignore abstention),
+                # each raised by TUNE_MARGIN: a rule chosen at the very edge of a target on val fell
+                # 9 points below it on new questions (docs/knowledge.md, 2026-11-26).
+                shortfall = max(0.0, 0.85 + TUNE_MARGIN - ans) + max(0.0, 0.80 + TUNE_MARGIN - abst)
                 grid.append((-shortfall, ans + abst, ans, abst, clar, rule))
             grid.sort(key=lambda g: (-g[0], -g[1]))
             print("tuned on val (best first): -shortfall, sum, answered right, abstained, clarified, rule")

@@ -108,3 +108,17 @@ def test_the_ranker_orders_by_its_probability() -> None:
     assert x[0, 0] == 1.0 and x[1, 0] == 0.25  # lexical, relative to the best
     assert x[1, 5] == 1.0 and x[0, 5] == pytest.approx(1 / 50)  # dense rank; a1 not among the nearest
     assert x[1, 6] == pytest.approx(0.0) and x[0, 6] < 0  # the gap to the best cosine
+
+
+def test_many_missing_vectors_are_encoded_in_the_background(engine: Engine) -> None:
+    encoder = FakeEncoder({"甲": (1, 0, 0), "乙": (0, 1, 0), "丙": (0, 0, 1)})
+    backend = MemoryIndex()
+    backend.documents = lambda: {1: ("甲",), 2: ("乙",), 3: ("丙",)}  # type: ignore[method-assign]
+    meanings = dense.DenseIndex(semantic.VectorStore(encoder), encode_in_search=2)
+    meanings.sync(engine, backend)  # three missing > 2: the search does not wait for them
+    assert len(meanings) == 0
+    meanings.wait(10)
+    assert sorted(encoder.calls) == ["丙", "乙", "甲"]
+    meanings.sync(engine, backend)  # the next search takes them in, without encoding again
+    assert len(meanings) == 3 and len(encoder.calls) == 3
+    assert meanings.nearest(np.array([0.0, 1.0, 0.0], dtype=np.float32)) == [2]

@@ -26,7 +26,10 @@ from hotline.knowledge.semantic import VectorStore
 log = logging.getLogger(__name__)
 
 MAX_VECTORS = 30_000
-ENCODE_PER_SYNC = 512  # texts without a saved vector encoded per look (the rest at the next one)
+# Texts without a saved vector (articles imported through the web page, say) are encoded in the
+# search that finds them up to this many (a new article's few questions: found by meaning at
+# once); more are encoded by a background thread, and the index takes them in when it is done.
+ENCODE_IN_SEARCH = 32
 NEAREST = 20  # articles proposed per query
 # Below this cosine a question is not related (semantic.Blend.floor): a query about nothing in
 # the knowledge base gets no proposals, and search stays empty as it was.
@@ -37,13 +40,14 @@ class DenseIndex:
     """The questions' vectors of one lexical backend, kept in step with its `generation`."""
 
     def __init__(self, store: VectorStore, *, max_vectors: int = MAX_VECTORS,
-                 encode_per_sync: int = ENCODE_PER_SYNC) -> None:
+                 encode_in_search: int = ENCODE_IN_SEARCH) -> None:
         self.store = store
         self.max_vectors = max_vectors
-        self.encode_per_sync = encode_per_sync
+        self.encode_in_search = encode_in_search
         self.too_large = False
         self._generation = -1
         self._complete = True
+        self._encoding: threading.Thread | None = None  # the background encoder, while it runs
         self._snapshot: tuple[np.ndarray, np.ndarray] | None = None  # (vectors, owning article ids)
         self._lock = threading.Lock()
 
@@ -60,16 +64,20 @@ class DenseIndex:
         documents = getattr(backend, "documents", None)
         if generation is None or documents is None:  # another backend: it does its own vector search
             return
-        if generation == self._generation and self._complete:
+        if generation == self._generation and (self._complete or self._encoding is not None):
             return
         with self._lock:
-            if generation == self._generation and self._complete:
+            if generation == self._generation and (self._complete or self._encoding is not None):
                 return
-            pairs = [(aid, q) for aid, questions in documents().items() for q in dict.fromkeys(questions) if q]
-            if len(pairs) > self.max_vectors:
+            # Every article has a question: more articles than vectors allowed is too large already
+            # (and then a 100,000-article index is not copied into a dict on every change).
+            articles = len(backend)  # type: ignore[arg-type]
+            pairs = [] if articles > self.max_vectors else [
+                (aid, q) for aid, questions in documents().items() for q in dict.fromkeys(questions) if q]
+            if articles > self.max_vectors or len(pairs) > self.max_vectors:
                 if not self.too_large:
-                    log.info("knowledge base has %d questions (> %d): no search by meaning beyond the "
-                             "lexical candidates", len(pairs), self.max_vectors)
+                    log.info("knowledge base larger than %d questions: no search by meaning beyond the "
+                             "lexical candidates", self.max_vectors)
                 self.too_large, self._snapshot, self._complete = True, None, True
                 self._generation = generation
                 return
@@ -77,8 +85,12 @@ class DenseIndex:
             texts = list(dict.fromkeys(q for _, q in pairs))
             vectors = self.store.get(engine, texts, encode=False)
             missing = [t for t in texts if t not in vectors]
-            if missing:  # e.g. articles imported through the web page: encoded a batch at a time
-                vectors.update(self.store.get(engine, missing[:self.encode_per_sync]))
+            if 0 < len(missing) <= self.encode_in_search:
+                vectors.update(self.store.get(engine, missing))
+            elif missing and self._encoding is None:
+                self._encoding = threading.Thread(target=self._encode, args=(engine, missing),
+                                                  name="kb-dense-encode", daemon=True)
+                self._encoding.start()
             kept = [(aid, q) for aid, q in pairs if q in vectors]
             self._complete = len(kept) == len(pairs)
             dim = self.store.encoder.encode([]).shape[1]
@@ -87,6 +99,22 @@ class DenseIndex:
             owners = np.fromiter((aid for aid, _ in kept), dtype=np.int64, count=len(kept))
             self._snapshot = (matrix, owners)
             self._generation = generation
+
+    def _encode(self, engine: Engine, texts: list[str]) -> None:
+        """Encode and save the missing vectors a batch at a time; the next search takes them in."""
+        try:
+            for i in range(0, len(texts), 32):
+                self.store.get(engine, texts[i:i + 32])
+        except Exception:  # noqa: BLE001  (a failed batch is retried at the next change)
+            log.exception("encoding the knowledge base's questions failed")
+        finally:
+            self._encoding = None
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until the background encoder is done (tests, benchmarks)."""
+        thread = self._encoding
+        if thread is not None:
+            thread.join(timeout)
 
     def nearest(self, query_vector: np.ndarray, k: int = NEAREST, *,
                 min_similarity: float = MIN_SIMILARITY) -> list[int]:
