@@ -67,14 +67,14 @@ def load_queries() -> tuple[list[Query], list[Query]]:
     return para, ood
 
 
-LATEST = 2  # the newest "# Added" block: items written by a helper that saw no code and no result
+FRESH = 2  # from this "# Added" block on: items written by a helper that saw no code and no result
 
 
 def in_split(q: Query, split: str) -> bool:
     """val, test, all; val-old / test-old: only the items of the first published figures;
-    val-new / test-new: only the newest block's."""
+    val-new / test-new: only the helper-written blocks' (2026-11-26)."""
     name, _, part = split.partition("-")
-    if part == "old" and q.added or part == "new" and q.added != LATEST:
+    if part == "old" and q.added or part == "new" and q.added < FRESH:
         return False
     return name in (q.split, "all")
 

@@ -247,7 +247,7 @@ FEATURES = (
     "similarity_gap",  # its cosine minus the best candidate's, per 0.05
 )
 
-RANKER = Ranker(coef=(1.9658, 2.4873, -0.8061, 2.9294, 1.5467, 1.0823, 3.0613), intercept=-2.5023)
+RANKER = Ranker(coef=(2.4589, 1.7544, -1.5885, 3.3913, 1.4969, 1.3655, 2.8911), intercept=-2.7571)
 
 
 def features(query_vector: np.ndarray, hits: Sequence[HasQuestions], vectors: dict[str, np.ndarray],
