@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import dense, semantic, service
+from hotline.knowledge import assistant, dense, search, semantic, service
 from hotline.knowledge.models import Article
-from hotline.knowledge.search import MemoryIndex
+from hotline.knowledge.search import IndexDoc, MemoryIndex, SearchFilters
 from hotline.runtime import Runtime
 from tests.knowledge.test_semantic import FakeEncoder, hit
 
@@ -23,7 +23,7 @@ TABLE = {
     "社保卡丢了怎么补办？": (0.0, 1.0, 0.0),
     "攒的那笔买房的钱能拿出来吗": (0.98, 0.05, 0.0),  # no word in common with 公积金怎么提取
     "火星移民签证": (0.0, 0.0, 1.0),  # near nothing
-    "社保卡不见了": (0.05, 0.98, 0.0),
+    "看病凭证寻不见": (0.05, 0.98, 0.0),  # no word in common with 社保卡丢了怎么补办
 }
 
 
@@ -66,11 +66,13 @@ def test_a_newly_published_article_is_found_by_meaning_at_once(db: Session, rt: 
                                                                  fake_reranker: semantic.Reranker) -> None:
     _article(publish, "公积金怎么提取？")
     filters = service.search_filters(db, rt, audiences=None)
-    before = service.search_published(db, query="社保卡不见了", filters=filters)
-    assert "社保卡丢了怎么补办？" not in [h.title for h in before]
+    query = "看病凭证寻不见"
+    assert "社保卡丢了怎么补办？" not in [h.title for h in service.search_published(db, query=query, filters=filters)]
     _article(publish, "社保卡丢了怎么补办？")
-    hits = service.search_published(db, query="社保卡不见了", filters=filters)
-    assert hits[0].title == "社保卡丢了怎么补办？"
+    hits = service.search_published(db, query=query, filters=filters)
+    assert hits[0].title == "社保卡丢了怎么补办？" and hits[0].ranked
+    lexical = search.index_for(search.engine_of(db)).backend.search(query, filters=filters)
+    assert "社保卡丢了怎么补办？" not in [h.title for h in lexical]  # found by meaning, not by words
 
 
 def test_nearest_orders_articles_once_each_and_stands_aside_when_too_large(engine: Engine) -> None:
@@ -84,9 +86,9 @@ def test_nearest_orders_articles_once_each_and_stands_aside_when_too_large(engin
     assert meanings.nearest(q, 5) == [1]  # 甲 once (two phrasings); 乙 (cosine 0.6) is not related
     assert meanings.nearest(q, 5, min_similarity=0.5) == [1, 2]
     assert meanings.nearest(q, 5, min_similarity=0.0) == [1, 2, 3]
-    calls = len(encoder.calls)
+    snapshot = meanings._snapshot
     meanings.sync(engine, backend)  # same generation: nothing done
-    assert len(encoder.calls) == calls
+    assert meanings._snapshot is snapshot
     small = dense.DenseIndex(semantic.VectorStore(encoder), max_vectors=3)
     small.sync(engine, backend)
     assert small.too_large and not small.available and small.nearest(q) == []
@@ -122,3 +124,32 @@ def test_many_missing_vectors_are_encoded_in_the_background(engine: Engine) -> N
     meanings.sync(engine, backend)  # the next search takes them in, without encoding again
     assert len(meanings) == 3 and len(encoder.calls) == 3
     assert meanings.nearest(np.array([0.0, 1.0, 0.0], dtype=np.float32)) == [2]
+
+
+def test_included_articles_are_scored_under_the_same_filters() -> None:
+    index = MemoryIndex()
+    docs = [IndexDoc(article_id=i, key=f"K{i}", title=q, questions=(q,), answer=f"答复{i}", audience=a)
+            for i, (q, a) in enumerate([("公积金怎么提取", "public"), ("社保卡怎么补办", "public"),
+                                        ("内部口径说明", "internal"), ("医保怎么报销", "public")], start=1)]
+    index.rebuild(docs[:3])
+    index.upsert([docs[3]])  # in the delta segment
+    public = SearchFilters(audiences=frozenset({"public"}))
+    assert [h.key for h in index.search("公积金提取", filters=public, limit=1)] == ["K1"]
+    hits = index.search("公积金提取", filters=public, limit=1, include=[2, 3, 4, 2, 99])
+    assert [h.key for h in hits] == ["K1", "K2", "K4"]  # beyond the limit, once each; K3 filtered, 99 unknown
+    only = index.search("火星", filters=public, include=[4])  # nothing lexical: the included one alone
+    assert [h.key for h in only] == ["K4"] and only[0].score >= 0.0
+    assert index.search("火星", filters=public) == []
+
+
+def test_two_copies_of_one_question_score_alike_and_the_assistant_asks_which() -> None:
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = {"社保卡丢了怎么补办？": np.array([0.92, 0.3919], np.float32)}
+    a = hit("a1", 1.0, "社保卡丢了怎么补办？")
+    b = hit("a2", 1.0, "社保卡丢了怎么补办？")
+    b.answer = "请到区社保中心补办，需带身份证，十个工作日内领取新卡。"
+    a.answer = "可在线上小程序挂失并申请补卡，邮寄到家，无需本人到场。"
+    ranked = semantic.rank(q, [a, b], vectors, [1, 2])
+    assert ranked[0].score == ranked[1].score and all(h.ranked for h in ranked)
+    assert assistant.rule_for(ranked) is assistant.SEMANTIC_RULE
+    assert assistant.decide("社保卡丢了怎么办", ranked).kind == "clarify"

@@ -87,7 +87,10 @@ def test_the_assistant_uses_similarities_when_re_ranking_ran() -> None:
     sure = hit("a1", 1.0, "怎么改签")
     sure.coverage, sure.known, sure.known_questions = 0.0, 0.2, 0.0  # no shared words at all
     sure.similarity = 0.96
-    assert assistant.rule_for([sure]) is assistant.SEMANTIC_RULE
+    assert assistant.rule_for([sure]) is assistant.BLEND_RULE  # re-ordered by the blend
+    assert assistant.decide("票能换个时间吗", [sure]).kind == "answer"  # same meaning, other words
+    sure.ranked = True
+    assert assistant.rule_for([sure]) is assistant.SEMANTIC_RULE  # ordered by the ranker
     assert assistant.decide("票能换个时间吗", [sure]).kind == "answer"  # same meaning, other words
 
     far = hit("a2", 1.0, "怎么改签")

@@ -38,14 +38,20 @@ class Rule:
 
 
 RULE = Rule()  # lexical search only
-# With search by meaning (chosen the same way on the validation half — 344 paraphrases, 105
-# out-of-KB questions — with a 5-point margin over both targets, 2026-11-26): the best question's
-# cosine alone decides.
+# With search by meaning and its ranker (chosen the same way on the validation half — 344
+# paraphrases, 105 out-of-KB questions — with a 5-point margin over both targets, 2026-11-26):
+# the best question's cosine alone decides.
 SEMANTIC_RULE = Rule(min_known=0.0, min_known_questions=0.0, min_coverage=0.0, min_similarity=0.91)
+# The lexical top 20 re-ordered by the blend (a knowledge base too large for search by meaning, or
+# another backend): the rule chosen for that path on 2026-11-26 (first validation half).
+BLEND_RULE = Rule(min_coverage=0.1, min_similarity=0.89, sure_similarity=0.94)
 
 
 def rule_for(hits: list[Hit]) -> Rule:
-    return SEMANTIC_RULE if hits and hits[0].similarity is not None else RULE
+    """The rule of the path the hits came by: ranked, blended, or lexical only."""
+    if not hits or hits[0].similarity is None:
+        return RULE
+    return SEMANTIC_RULE if hits[0].ranked else BLEND_RULE
 
 
 @dataclass

@@ -6,8 +6,9 @@ meaning, whatever their words; the search then scores them beside the lexical to
 same filters) and the ranker in semantic.py orders the union. On our fresh validation queries the
 union lifts recall@5 by about three points (docs/knowledge.md).
 
-It is one float32 matrix searched exhaustively (one matrix-vector product: p50 1.4 ms for 10,000
-questions, 7.9 ms for 30,000 on our loaded 2-core machine, bench/kb_dense_perf.py). Above
+It is one float32 matrix searched exhaustively (one matrix-vector product: p50 0.3 ms for 10,000
+questions, 4.2 ms for 30,000 on our 2-core machine, bench/kb_dense_perf.py), rebuilt from the
+vectors in memory after each change (about 40 ms for 10,000 questions, 180 ms for 30,000). Above
 `MAX_VECTORS` questions it stands aside and search keeps to the lexical candidates: a knowledge
 base that large belongs on a search engine server with its own vector search (docs/knowledge.md).
 """
@@ -48,6 +49,7 @@ class DenseIndex:
         self._generation = -1
         self._complete = True
         self._encoding: threading.Thread | None = None  # the background encoder, while it runs
+        self._failed = -1  # the generation whose background encoding failed: not retried until a change
         self._snapshot: tuple[np.ndarray, np.ndarray] | None = None  # (vectors, owning article ids)
         self._lock = threading.Lock()
 
@@ -64,10 +66,12 @@ class DenseIndex:
         documents = getattr(backend, "documents", None)
         if generation is None or documents is None:  # another backend: it does its own vector search
             return
-        if generation == self._generation and (self._complete or self._encoding is not None):
+        if generation == self._generation and (self._complete or self._encoding is not None
+                                               or self._failed == generation):
             return
         with self._lock:
-            if generation == self._generation and (self._complete or self._encoding is not None):
+            if generation == self._generation and (self._complete or self._encoding is not None
+                                                   or self._failed == generation):
                 return
             # Every article has a question: more articles than vectors allowed is too large already
             # (and then a 100,000-article index is not copied into a dict on every change).
@@ -88,7 +92,7 @@ class DenseIndex:
             if 0 < len(missing) <= self.encode_in_search:
                 vectors.update(self.store.get(engine, missing))
             elif missing and self._encoding is None:
-                self._encoding = threading.Thread(target=self._encode, args=(engine, missing),
+                self._encoding = threading.Thread(target=self._encode, args=(engine, missing, generation),
                                                   name="kb-dense-encode", daemon=True)
                 self._encoding.start()
             kept = [(aid, q) for aid, q in pairs if q in vectors]
@@ -100,13 +104,14 @@ class DenseIndex:
             self._snapshot = (matrix, owners)
             self._generation = generation
 
-    def _encode(self, engine: Engine, texts: list[str]) -> None:
+    def _encode(self, engine: Engine, texts: list[str], generation: int) -> None:
         """Encode and save the missing vectors a batch at a time; the next search takes them in."""
         try:
             for i in range(0, len(texts), 32):
                 self.store.get(engine, texts[i:i + 32])
-        except Exception:  # noqa: BLE001  (a failed batch is retried at the next change)
+        except Exception:  # noqa: BLE001  (retried after the next change to the articles, not at every search)
             log.exception("encoding the knowledge base's questions failed")
+            self._failed = generation
         finally:
             self._encoding = None
 

@@ -96,6 +96,8 @@ class Hit:
     # semantic re-ranking has run (knowledge/semantic.py; None without it).
     questions: tuple[str, ...] = ()
     similarity: float | None = None
+    # True once the ranker of search by meaning ordered the hits (score: its probability).
+    ranked: bool = False
 
 
 class SearchBackend(Protocol):
@@ -577,12 +579,14 @@ class MemoryIndex:
         return mask
 
     def _top(self, seg: _Segment, cols: list[int], qw: np.ndarray, filters: SearchFilters, k: int,
-             include: Collection[int] = ()) -> list[tuple[float, IndexDoc]]:
-        """The k best-scoring rows of a segment, plus the rows of `include` that pass the filters."""
+             extra_rows: Sequence[int] = ()) -> list[tuple[float, IndexDoc]]:
+        """The k best-scoring rows of a segment, plus `extra_rows` of it that pass the filters."""
         weights = seg.weights
         if not len(seg) or weights is None:
             return []
         inside = [i for i, c in enumerate(cols) if c < weights.shape[1]]
+        if not inside and not extra_rows:
+            return []
         if inside:
             scores = np.asarray(weights[:, [cols[i] for i in inside]] @ qw[inside]).ravel()
         else:
@@ -591,15 +595,10 @@ class MemoryIndex:
         scores[~mask] = 0.0
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        out = [(float(scores[i]), seg.docs[i]) for i in top if scores[i] > 0]
-        if include:
-            chosen = {seg.docs[i].article_id for i in top if scores[i] > 0}
-            for aid in include:
-                where = self._where.get(aid)
-                if where is not None and getattr(self, f"_{where[0]}") is seg and aid not in chosen \
-                        and mask[where[1]]:
-                    out.append((float(scores[where[1]]), seg.docs[where[1]]))
-        return out
+        rows = [int(i) for i in top if scores[i] > 0]
+        chosen = set(rows)
+        rows += [r for r in dict.fromkeys(extra_rows) if r not in chosen and mask[r]]
+        return [(float(scores[i]), seg.docs[i]) for i in rows]
 
     def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10,
                include: Collection[int] = ()) -> list[Hit]:
@@ -607,9 +606,14 @@ class MemoryIndex:
         with self._lock:  # a consistent view of the segments; scoring itself runs unlocked
             main, delta = self._main, self._delta
             cols, qw, content, known, asked = self._query(query)
+            extra: dict[str, list[int]] = {"main": [], "delta": []}  # the rows of `include` in them
+            for aid in include:
+                where = self._where.get(aid)
+                if where is not None:
+                    extra[where[0]].append(where[1])
         want = max(limit, self.ranking.candidates)
-        candidates = self._top(main, cols, qw, filters, want, include) + \
-            self._top(delta, cols, qw, filters, want, include)
+        candidates = self._top(main, cols, qw, filters, want, extra["main"]) + \
+            self._top(delta, cols, qw, filters, want, extra["delta"])
         if not candidates:
             return []
         best = max(score for score, _ in candidates) or 1.0

