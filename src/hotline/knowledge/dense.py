@@ -16,6 +16,7 @@ base that large belongs on a search engine server with its own vector search (do
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import weakref
 
@@ -92,6 +93,9 @@ class DenseIndex:
             if 0 < len(missing) <= self.encode_in_search:
                 vectors.update(self.store.get(engine, missing))
             elif missing and self._encoding is None:
+                # In a random order: several worker processes then share the work (each batch
+                # first reads what the others have saved) instead of all encoding the same texts.
+                random.shuffle(missing)
                 self._encoding = threading.Thread(target=self._encode, args=(engine, missing, generation),
                                                   name="kb-dense-encode", daemon=True)
                 self._encoding.start()
