@@ -61,18 +61,21 @@ class DenseIndex:
     def available(self) -> bool:
         return self._snapshot is not None
 
+    def _current(self, generation: int) -> bool:
+        """Nothing to do: the same articles, and every vector in (or being encoded, or failed)."""
+        return generation == self._generation and (self._complete or self._encoding is not None
+                                                    or self._failed == generation)
+
     def sync(self, engine: Engine, backend: object) -> None:
         """Catch up with the backend's articles (no-op when nothing changed since the last look)."""
         generation = getattr(backend, "generation", None)
         documents = getattr(backend, "documents", None)
         if generation is None or documents is None:  # another backend: it does its own vector search
             return
-        if generation == self._generation and (self._complete or self._encoding is not None
-                                               or self._failed == generation):
+        if self._current(generation):
             return
         with self._lock:
-            if generation == self._generation and (self._complete or self._encoding is not None
-                                                   or self._failed == generation):
+            if self._current(generation):
                 return
             # Every article has a question: more articles than vectors allowed is too large already
             # (and then a 100,000-article index is not copied into a dict on every change).
