@@ -176,8 +176,8 @@ def import_12306(tmp: Path):  # type: ignore[no-untyped-def]
 
 
 def embed_ahead(engine, db) -> None:  # type: ignore[no-untyped-def]
-    """Compute the questions' vectors before the first query, as `hotline kb import` does."""
-    from hotline.knowledge import dense, search, semantic
+    """Compute the questions' and passages' vectors before the first query, as `hotline kb import` does."""
+    from hotline.knowledge import dense, search, semantic, service
 
     reranker = semantic.default_reranker()
     if reranker is None:
@@ -189,6 +189,9 @@ def embed_ahead(engine, db) -> None:  # type: ignore[no-untyped-def]
     meanings.sync(engine, index.backend)
     meanings.wait()
     meanings.sync(engine, index.backend)
+    docs, _ = service.published_documents(db)
+    db.rollback()  # SQLite: the read lock would keep the vectors from being saved
+    semantic.backfill(engine, [semantic.passage_text(d.title, d.answer) for d in docs], passages=True, batch=8)
 
 
 def main() -> int:

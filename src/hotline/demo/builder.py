@@ -226,6 +226,7 @@ def _embed_knowledge(db: Session, engine: Engine) -> int | None:
         return None
     docs, _ = kb_service.published_documents(db)
     db.rollback()
+    semantic.backfill(engine, [semantic.passage_text(d.title, d.answer) for d in docs], passages=True, batch=8)
     return semantic.backfill(engine, [q for d in docs for q in (d.questions or (d.title,))])
 
 

@@ -66,17 +66,45 @@ class E5Encoder:
         self._lock = threading.Lock()  # one forward pass at a time: the engine parallelises inside
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, self._model.query)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Articles' passages (passage_text) with e5's "passage: " prefix, to be compared with queries."""
+        return self._run(texts, self._model.passage)
+
+    def _run(self, texts: Sequence[str], model: Callable[[list[str]], object]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._model.dim), dtype=np.float32)
         parts = []
         for i in range(0, len(texts), ENCODE_CHUNK):  # the lock is let go between chunks, so a
             chunk = [t[:1000] for t in texts[i:i + ENCODE_CHUNK]]  # query is not stuck behind a backlog
             with self._lock:
-                parts.append(np.atleast_2d(np.asarray(self._model.query(chunk), dtype=np.float32)))
+                parts.append(np.atleast_2d(np.asarray(model(chunk), dtype=np.float32)))
         return np.vstack(parts)
 
 
 ENCODE_CHUNK = 8
+
+
+class PassageEncoder:
+    """The same model on articles' passages: their vectors are kept under a name of their own."""
+
+    def __init__(self, inner: E5Encoder) -> None:
+        self.inner = inner
+        self.name = f"{inner.name}/passage"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_passages(texts)
+
+
+# What a passage vector holds: the article's title and the start of its answer. e5's cost grows with
+# the length (on our machine 60 ms an article at 100 characters, 95 ms at 250, 200 ms at 400), and
+# on the validation queries 250 gave nearly all that 400 did (bench/kb_ranker_fit.py, docs/knowledge.md).
+PASSAGE_CHARS = 250
+
+
+def passage_text(title: str, answer: str) -> str:
+    return f"{title}\n{answer}"[:PASSAGE_CHARS]
 
 
 def cpu_has_avx2(cpuinfo: str = "/proc/cpuinfo") -> bool:
@@ -95,7 +123,18 @@ _encoder_lock = threading.Lock()
 
 
 def enabled() -> bool:
-    return os.environ.get("HOTLINE_KB_SEMANTIC", "auto").strip().lower() not in ("off", "0", "false", "no")
+    return _switch("HOTLINE_KB_SEMANTIC")
+
+
+def passages_enabled() -> bool:
+    """Whether the ranker also compares the query with each candidate's passage (`HOTLINE_KB_PASSAGES`;
+    the test suite turns it off except where it is the subject: its vectors are encoded in the
+    background, and a search's order would depend on how far that had got)."""
+    return _switch("HOTLINE_KB_PASSAGES")
+
+
+def _switch(name: str) -> bool:
+    return os.environ.get(name, "auto").strip().lower() not in ("off", "0", "false", "no")
 
 
 def default_encoder() -> Encoder | None:
@@ -198,6 +237,8 @@ BLEND = Blend()
 
 class HasQuestions(Protocol):
     article_id: int
+    title: str
+    answer: str
     score: float
     coverage: float
     support: float
@@ -232,8 +273,9 @@ def rerank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarra
 
 @dataclass(frozen=True)
 class Ranker:
-    """A logistic model of "this candidate is the article asked for", over FEATURES. Fitted on the
-    validation half of our 12306 paraphrases by bench/kb_ranker_fit.py (which prints these)."""
+    """A logistic model of "this candidate is the article asked for", over FEATURES (and
+    PASSAGE_FEATURE when its coefficients count one more). Fitted on the validation half of our
+    12306 paraphrases by bench/kb_ranker_fit.py (which prints these)."""
 
     coef: tuple[float, ...]
     intercept: float
@@ -249,16 +291,21 @@ FEATURES = (
     "dense_rank",  # 1 / its place by cosine among the candidates, if one of the nearest in meaning
     "similarity_gap",  # its cosine minus the best candidate's, per 0.05
 )
+# The query against the candidate's passage (title and start of answer), minus the best
+# candidate's, per 0.05: callers often ask about what the answer says, not what the title asks.
+PASSAGE_FEATURE = "passage_gap"
 
-RANKER = Ranker(coef=(2.4405, 1.7265, -1.5686, 3.3839, 1.3915, 1.4032, 2.8534), intercept=-2.7298)
+# When every candidate's passage vector is known; RANKER otherwise (they are encoded in the background).
+RANKER_PASSAGES = Ranker(coef=(1.9548, 2.4861, -2.2272, 3.6627, 1.2840, 2.7158, 0.3123, 3.3749), intercept=-2.3149)
+RANKER = Ranker(coef=(2.5062, 2.4620, -2.6903, 4.2974, 2.1910, 2.8760, 1.4009), intercept=-3.9172)
 
 
 def features(query_vector: np.ndarray, hits: Sequence[HasQuestions], vectors: dict[str, np.ndarray],
-             nearest: Sequence[int], blend: Blend = BLEND, not_near: int = 50
-             ) -> tuple[np.ndarray, list[float | None]]:
-    """The FEATURES of each hit and each one's best cosine. Ranks count the candidates strictly
-    ahead (equal scores share a rank), so two copies of one question score alike and the assistant
-    still sees them as rivals."""
+             nearest: Sequence[int], blend: Blend = BLEND, not_near: int = 50,
+             passages: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, list[float | None]]:
+    """The FEATURES of each hit (and PASSAGE_FEATURE, given every hit's passage vector) and each
+    one's best cosine. Ranks count the candidates strictly ahead (equal scores share a rank), so two
+    copies of one question score alike and the assistant still sees them as rivals."""
     top = max(h.score for h in hits) or 1.0
     near = set(nearest)
     sims: list[float | None] = []
@@ -274,15 +321,27 @@ def features(query_vector: np.ndarray, hits: Sequence[HasQuestions], vectors: di
         dense_rank = 1 + sum(other > cos for other in cosines) if h.article_id in near else not_near
         rows.append((h.score / top, 1 / lexical_rank, h.coverage, h.support, (cos - blend.floor) / blend.span,
                      1 / dense_rank, (cos - best) / 0.05))
-    return np.asarray(rows, dtype=np.float64).reshape(len(hits), len(FEATURES)), sims
+    x = np.asarray(rows, dtype=np.float64).reshape(len(hits), len(FEATURES))
+    if passages is not None:
+        p = np.array([float(passages[passage_text(h.title, h.answer)] @ query_vector) for h in hits])
+        x = np.hstack([x, ((p - p.max()) / 0.05)[:, None]]) if len(hits) else np.zeros((0, len(FEATURES) + 1))
+    return x, sims
 
 
 def rank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray], nearest: Sequence[int],
-         ranker: Ranker = RANKER) -> list[H]:
-    """Order the union by the ranker's probability (kept as each hit's score, 0..1)."""
+         ranker: Ranker | None = None, passages: dict[str, np.ndarray] | None = None) -> list[H]:
+    """Order the union by the ranker's probability (kept as each hit's score, 0..1): RANKER_PASSAGES
+    when `passages` holds every hit's passage vector, else RANKER (or the ranker given, with the
+    passage feature when its coefficients count it)."""
     if not hits:
         return hits
-    x, sims = features(query_vector, hits, vectors, nearest, not_near=ranker.not_near)
+    complete = passages is not None and all(passage_text(h.title, h.answer) in passages for h in hits)
+    if ranker is None:
+        ranker = RANKER_PASSAGES if complete else RANKER
+    use = passages if complete and len(ranker.coef) == len(FEATURES) + 1 else None
+    if len(ranker.coef) != len(FEATURES) + (use is not None):
+        raise ValueError("the ranker needs every candidate's passage vector")
+    x, sims = features(query_vector, hits, vectors, nearest, not_near=ranker.not_near, passages=use)
     p = 1 / (1 + np.exp(-(x @ np.asarray(ranker.coef) + ranker.intercept)))
     scored = []
     for i, (h, sim) in enumerate(zip(hits, sims, strict=True)):
@@ -301,11 +360,16 @@ class Reranker:
     already uses both cores, and running the two at once was slower on our 2-core machine
     (bench/kb_perf.py, 100,000 articles: p50 26 ms in a thread against 17 ms one after the other)."""
 
-    def __init__(self, store: VectorStore, blend: Blend = BLEND) -> None:
+    def __init__(self, store: VectorStore, blend: Blend = BLEND, passages: VectorStore | None = None) -> None:
         self.store = store
         self.blend = blend
+        self.passages = passages  # the candidates' passage vectors (None: the ranker does without)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # the hall asks the same things
         self._lock = threading.Lock()
+        # Passages met without a vector, encoded by one background thread (about 0.1 s each: too
+        # slow inside a search); searches meanwhile rank without them.
+        self._pending: dict[str, Engine] = {}
+        self._encoding: threading.Thread | None = None
 
     def query_vectors(self, queries: Sequence[str]) -> list[np.ndarray]:
         with self._lock:
@@ -328,24 +392,67 @@ class Reranker:
         vectors = self.store.get(engine, texts) if texts else {}
         asked = [q for q, hits in zip(queries, results, strict=True) if hits]
         qv = dict(zip(asked, self.query_vectors(asked), strict=True))
+        passages = self._passages(engine, results) if nearest is not None else None
         out = []
         for i, (q, hits) in enumerate(zip(queries, results, strict=True)):
             if hits and nearest is not None:
-                hits = rank(qv[q], hits, vectors, nearest[i])
+                hits = rank(qv[q], hits, vectors, nearest[i], passages=passages)
             elif hits:
                 hits = rerank(qv[q], hits, vectors, self.blend)
             out.append(hits[:limit])
         return out
 
+    def _passages(self, engine: Engine, results: list[list[H]]) -> dict[str, np.ndarray] | None:
+        """The candidates' known passage vectors; the missing ones are queued for the background."""
+        if self.passages is None:
+            return None
+        texts = {passage_text(h.title, h.answer) for hits in results for h in hits}
+        known = self.passages.get(engine, texts, encode=False)
+        missing = [t for t in texts if t not in known]
+        if missing:
+            with self._lock:
+                for t in missing:
+                    self._pending.setdefault(t, engine)
+                if self._encoding is None:
+                    self._encoding = threading.Thread(target=self._encode_pending, name="kb-passage-encode",
+                                                      daemon=True)
+                    self._encoding.start()
+        return known
 
-def backfill(engine: Engine, texts: Sequence[str], *, batch: int = 32,
+    def _encode_pending(self) -> None:
+        assert self.passages is not None
+        try:
+            while True:
+                with self._lock:
+                    batch = list(self._pending.items())[:ENCODE_CHUNK]
+                    if not batch:
+                        self._encoding = None
+                        return
+                self.passages.get(batch[0][1], [t for t, _ in batch])  # encodes and saves them
+                with self._lock:
+                    for t, _ in batch:
+                        self._pending.pop(t, None)
+        except Exception:  # noqa: BLE001  (met again by a later search, and queued again then)
+            log.exception("encoding the candidates' passages failed")
+            with self._lock:
+                self._pending.clear()
+                self._encoding = None
+
+    def wait(self) -> None:
+        """Until the passages queued so far are encoded (tests, benchmarks)."""
+        thread = self._encoding
+        if thread is not None:
+            thread.join()
+
+
+def backfill(engine: Engine, texts: Sequence[str], *, batch: int = 32, passages: bool = False,
              progress: Callable[[int], None] | None = None) -> int:
-    """Compute and save the vectors of `texts` that have none yet; returns how many were new."""
-    encoder = default_encoder()
-    if encoder is None:
+    """Compute and save the vectors of `texts` (questions; with `passages`, passage_text's) that
+    have none yet; returns how many were new."""
+    reranker = default_reranker()
+    store = None if reranker is None else reranker.passages if passages else reranker.store
+    if store is None:
         return 0
-    store = reranker_store()
-    assert store is not None
     unique = list(dict.fromkeys(t for t in texts if t))
     new = 0
     for i in range(0, len(unique), batch):
@@ -353,36 +460,43 @@ def backfill(engine: Engine, texts: Sequence[str], *, batch: int = 32,
         known = store._load(engine, [digest(t) for t in part])
         todo = [t for t in part if digest(t) not in known]
         if todo:
-            store._save(engine, dict(zip((digest(t) for t in todo), encoder.encode(todo), strict=True)))
+            store._save(engine, dict(zip((digest(t) for t in todo), store.encoder.encode(todo), strict=True)))
             new += len(todo)
         if progress:
             progress(len(part))
     return new
 
 
-def prune(engine: Engine, keep: Iterable[str]) -> int:
-    """Delete the saved vectors of texts not in `keep` (questions since edited or withdrawn);
-    returns how many were deleted. Vectors of other models are deleted too."""
+def prune(engine: Engine, keep: Iterable[str], keep_passages: Iterable[str] = ()) -> int:
+    """Delete the saved vectors of texts not in `keep` (questions since edited or withdrawn) and of
+    passages not in `keep_passages`; returns how many were deleted. Vectors of other models are
+    deleted too."""
     encoder = default_encoder()
     if encoder is None:  # which model's vectors are current is unknown: keep them all
         return 0
-    wanted = {digest(t) for t in keep}
-    model = encoder.name
+    models = {encoder.name: {digest(t) for t in keep}, f"{encoder.name}/passage": {digest(t) for t in keep_passages}}
     with Session(engine) as s:
-        n = s.execute(delete(TextVector).where(TextVector.model != model)).rowcount or 0
-        stale = [d for d in s.scalars(select(TextVector.digest).where(TextVector.model == model)) if d not in wanted]
-        for i in range(0, len(stale), 500):
-            s.execute(delete(TextVector).where(TextVector.model == model, TextVector.digest.in_(stale[i:i + 500])))
+        n = s.execute(delete(TextVector).where(TextVector.model.not_in(models))).rowcount or 0
+        for model, wanted in models.items():
+            stale = [d for d in s.scalars(select(TextVector.digest).where(TextVector.model == model))
+                     if d not in wanted]
+            for i in range(0, len(stale), 500):
+                s.execute(delete(TextVector).where(TextVector.model == model,
+                                                   TextVector.digest.in_(stale[i:i + 500])))
+            n += len(stale)
         s.commit()
-    return n + len(stale)
+    return n
 
 
 def forget() -> None:
     """Empty this process's vector and query memories (tests empty the table between cases)."""
     with _encoder_lock:
         if _reranker is not None:
+            _reranker.wait()
             _reranker.store._memory.clear()
             _reranker._queries.clear()
+            if _reranker.passages is not None:
+                _reranker.passages._memory.clear()
 
 
 _reranker: Reranker | None = None
@@ -397,7 +511,9 @@ def default_reranker() -> Reranker | None:
         return None
     with _encoder_lock:
         if _reranker is None or _reranker.store.encoder is not encoder:
-            _reranker = Reranker(VectorStore(encoder))
+            passages = VectorStore(PassageEncoder(encoder), capacity=30_000) \
+                if passages_enabled() and isinstance(encoder, E5Encoder) else None
+            _reranker = Reranker(VectorStore(encoder), passages=passages)
         return _reranker
 
 

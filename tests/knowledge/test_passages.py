@@ -1,0 +1,95 @@
+"""The ranker's passage feature: the query against each candidate's title and start of answer
+(semantic.passage_text), used once every candidate's passage vector is known; the missing ones are
+encoded by a background thread, saved under a model name of their own, and pruned like the rest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from hotline.knowledge import semantic
+from hotline.knowledge.models import TextVector
+from tests.knowledge.test_semantic import FakeEncoder, hit
+
+Q = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+QUESTIONS = {"甲": np.array([0.95, 0.31, 0.0], np.float32), "乙": np.array([0.9, 0.44, 0.0], np.float32)}
+# 乙's answer says what the caller asks; 甲's does not.
+PASSAGES = {"甲\n答复a1": (0.8, 0.6, 0.0), "乙\n答复a2": (0.99, 0.14, 0.0)}
+LEXICAL_ONLY = semantic.Ranker(coef=(1.0, 0, 0, 0, 0, 0, 0), intercept=0.0)
+PASSAGE_ONLY = semantic.Ranker(coef=(0, 0, 0, 0, 0, 0, 0, 1.0), intercept=0.0)
+
+
+class FakePassageEncoder(FakeEncoder):
+    name = "fake-test-encoder/passage"
+
+
+def _vectors(table: dict[str, tuple[float, ...]]) -> dict[str, np.ndarray]:
+    return {t: np.asarray(v, np.float32) / np.linalg.norm(v) for t, v in table.items()}
+
+
+def test_the_passage_gap_is_the_last_feature() -> None:
+    hits = [hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")]
+    x, _ = semantic.features(Q, hits, QUESTIONS, [1, 2], passages=_vectors(PASSAGES))
+    assert x.shape == (2, len(semantic.FEATURES) + 1)
+    assert x[1, -1] == 0.0 and x[0, -1] == pytest.approx((0.8 - 0.99 / np.hypot(0.99, 0.14)) / 0.05, abs=1e-3)
+    assert len(semantic.RANKER_PASSAGES.coef) == len(semantic.FEATURES) + 1
+
+
+def test_the_passage_ranker_needs_every_candidates_passage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "RANKER", LEXICAL_ONLY)
+    monkeypatch.setattr(semantic, "RANKER_PASSAGES", PASSAGE_ONLY)
+    every = _vectors(PASSAGES)
+    ranked = semantic.rank(Q, [hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")], QUESTIONS, [1, 2], passages=every)
+    assert [h.key for h in ranked] == ["a2", "a1"]  # by the passages
+    one_missing = {"甲\n答复a1": every["甲\n答复a1"]}
+    ranked = semantic.rank(Q, [hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")], QUESTIONS, [1, 2], passages=one_missing)
+    assert [h.key for h in ranked] == ["a1", "a2"]  # without them: the lexical order of LEXICAL_ONLY
+    with pytest.raises(ValueError):  # a ranker that needs them, given a candidate without one
+        semantic.rank(Q, [hit("a2", 1.0, "乙")], QUESTIONS, [1], PASSAGE_ONLY, passages=one_missing)
+
+
+def test_missing_passages_are_encoded_in_the_background_then_used(engine: Engine,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "RANKER", LEXICAL_ONLY)
+    monkeypatch.setattr(semantic, "RANKER_PASSAGES", PASSAGE_ONLY)
+    encoder = FakePassageEncoder({k: v for k, v in PASSAGES.items()})
+    reranker = semantic.Reranker(semantic.VectorStore(FakeEncoder({"问": (1, 0, 0), **QUESTIONS})),
+                                 passages=semantic.VectorStore(encoder))
+    with engine.begin() as conn:
+        conn.execute(delete(TextVector).where(TextVector.model == encoder.name))
+
+    def ask() -> list[str]:
+        results = [[hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")]]
+        return [h.key for h in reranker.apply(engine, ["问"], results, limit=5, nearest=[[1, 2]])[0]]
+
+    assert ask() == ["a1", "a2"]  # not known yet: ranked without them, and queued
+    reranker.wait()
+    assert sorted(encoder.calls) == sorted(PASSAGES)
+    with Session(engine) as s:
+        saved = set(s.scalars(select(TextVector.digest).where(TextVector.model == encoder.name)))
+    assert saved == {semantic.digest(t) for t in PASSAGES}
+    assert ask() == ["a2", "a1"]  # now by the passages
+    assert len(encoder.calls) == 2  # and not encoded again
+
+
+def test_a_failed_background_encoding_is_logged_and_tried_again_later(engine: Engine,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(FakePassageEncoder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            raise RuntimeError("engine crashed")
+
+    reranker = semantic.Reranker(semantic.VectorStore(FakeEncoder(QUESTIONS)),
+                                 passages=semantic.VectorStore(Broken({})))
+    results = [[hit("a1", 2.0, "甲")]]
+    reranker.apply(engine, ["问"], results, limit=5, nearest=[[1]])
+    reranker.wait()
+    assert "encoding the candidates' passages failed" in caplog.text
+    assert reranker._pending == {} and reranker._encoding is None  # the next search queues them again
+
+
+def test_passage_text_is_title_and_the_start_of_the_answer() -> None:
+    text = semantic.passage_text("怎么退票？", "答" * 1000)
+    assert text.startswith("怎么退票？\n答") and len(text) == semantic.PASSAGE_CHARS
