@@ -84,7 +84,8 @@ def main() -> int:
             score["alone"] += right(alone.kind, alone.hit.key if alone.hit else None, d.keys)
             score["joined"] += right(joined.kind, joined.hit.key if joined.hit else None, d.keys)
             if args.detail:
-                print(f"{d.first} → {d.follow_up} [{t.context}] want {d.keys or '-'}: context {t.kind} {t.key}; "
+                print(f"{d.first} (want {d.first_keys}: {first.turn.kind} {first.turn.key}) → {d.follow_up} "
+                      f"[{t.context}] want {d.keys or '-'}: context {t.kind} {t.key}; "
                       f"alone {alone.kind} {alone.hit.key if alone.hit else None}; "
                       f"joined {joined.kind} {joined.hit.key if joined.hit else None}")
         cpu_ms = (time.process_time() - t0) / len(dialogues) * 1000
