@@ -241,10 +241,14 @@ def main() -> int:
             return r5 / len(qs), mrr / len(qs), r1 / len(qs)
 
         semantic_on = any(h.similarity is not None for hits in hits_of.values() for h in hits)
-        in_use = assistant.SEMANTIC_RULE if semantic_on else assistant.RULE
+        passages_on = any(h.passage_similarity is not None for hits in hits_of.values() for h in hits)
+        in_use = (f"PASSAGE_RULE {assistant.PASSAGE_RULE} where the passages were known, else "
+                  f"SEMANTIC_RULE {assistant.SEMANTIC_RULE}" if passages_on else
+                  f"SEMANTIC_RULE {assistant.SEMANTIC_RULE}" if semantic_on else f"RULE {assistant.RULE}")
 
-        def assistant_scores(rule: assistant.Rule, split: str, labels: str = "judged"
+        def assistant_scores(rule: assistant.Rule | None, split: str, labels: str = "judged"
                              ) -> tuple[float, float, float]:
+            """Answered right, abstained on out-of-KB, clarified; `rule` None: each query's path's."""
             qs = [q for q in para if in_split(q, split)]
             oo = [q for q in ood if in_split(q, split)]
             right = clar = 0
@@ -259,13 +263,14 @@ def main() -> int:
             grid = []
             if semantic_on:  # the cosine floor and the cosine above which the lexical shares are waived
                 dims = ([0.0, 0.3, 0.4, 0.5], [0.0, 0.2, 0.3, 0.4], [0.0, 0.1, 0.15, 0.2, 0.3], [0.95],
-                        [0.0, 0.86, 0.88, 0.89, 0.9, 0.91, 0.92, 0.93], [0.93, 0.94, 0.95, 0.96, 0.97, 1.01])
+                        [0.0, 0.86, 0.88, 0.89, 0.9, 0.91, 0.92, 0.93], [0.93, 0.94, 0.95, 0.96, 0.97, 1.01],
+                        [0.0, 0.3, 0.5, 0.7] if passages_on else [0.0])  # the passage's share in the cosine
             else:
                 dims = ([0.0, 0.3, 0.4, 0.5, 0.6], [0.0, 0.2, 0.3, 0.4, 0.5, 0.6],
-                        [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4], [0.8, 0.9, 0.95, 1.01], [0.0], [1.01])
-            for mk, mq, mc, cr, ms, ss in itertools.product(*dims):
+                        [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4], [0.8, 0.9, 0.95, 1.01], [0.0], [1.01], [0.0])
+            for mk, mq, mc, cr, ms, ss, pw in itertools.product(*dims):
                 rule = assistant.Rule(min_known=mk, min_known_questions=mq, min_coverage=mc, clarify_ratio=cr,
-                                      min_similarity=ms, sure_similarity=ss)
+                                      min_similarity=ms, sure_similarity=ss, passage_weight=pw)
                 ans, abst, clar = assistant_scores(rule, "val")
                 # Both targets matter: the smallest total shortfall below the two targets (answered
                 # right is bounded by top-1 accuracy, so "the worse margin" would ignore abstention),
@@ -291,8 +296,8 @@ def main() -> int:
         print(f"{'split':<8} {'answered right (listed)':>24} {'(judged)':>9} {'abstained (out of KB)':>22} "
               f"{'clarified':>10}")
         for split in SPLITS:
-            listed = assistant_scores(in_use, split, "listed")[0]
-            ans, abst, clar = assistant_scores(in_use, split, "judged")
+            listed = assistant_scores(None, split, "listed")[0]
+            ans, abst, clar = assistant_scores(None, split, "judged")
             print(f"{split:<8} {listed:>24.3f} {ans:>9.3f} {abst:>22.3f} {clar:>10.3f}")
 
         if args.misses:

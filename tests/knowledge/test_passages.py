@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import semantic
+from hotline.knowledge import assistant, semantic
 from hotline.knowledge.models import TextVector
 from tests.knowledge.test_semantic import FakeEncoder, hit
 
@@ -93,3 +93,29 @@ def test_a_failed_background_encoding_is_logged_and_tried_again_later(engine: En
 def test_passage_text_is_title_and_the_start_of_the_answer() -> None:
     text = semantic.passage_text("怎么退票？", "答" * 1000)
     assert text.startswith("怎么退票？\n答") and len(text) == semantic.PASSAGE_CHARS
+
+
+def test_the_ranker_keeps_each_hits_passage_cosine() -> None:
+    ranked = semantic.rank(Q, [hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")], QUESTIONS, [1, 2],
+                           passages=_vectors(PASSAGES))
+    by_key = {h.key: h for h in ranked}
+    assert by_key["a2"].passage_similarity == pytest.approx(0.99 / np.hypot(0.99, 0.14), abs=1e-4)
+    assert by_key["a1"].passage_similarity == pytest.approx(0.8, abs=1e-4)
+    without = semantic.rank(Q, [hit("a1", 2.0, "甲")], QUESTIONS, [1])
+    assert without[0].passage_similarity is None
+
+
+def test_the_assistant_weighs_the_passage_when_it_is_known() -> None:
+    def ranked(question: float, passage: float | None) -> list:  # type: ignore[type-arg]
+        h = hit("a1", 0.9, "怎么退票")
+        h.ranked, h.similarity, h.passage_similarity = True, question, passage
+        return [h]
+
+    assert assistant.rule_for(ranked(0.88, 0.93)) is assistant.PASSAGE_RULE
+    assert assistant.rule_for(ranked(0.88, None)) is assistant.SEMANTIC_RULE
+    # The question alone is too far (0.88 < 0.91); with a passage that says what was asked, the
+    # mean (0.905) passes PASSAGE_RULE's 0.90, and with a passage as far as the question it does not.
+    assert assistant.decide("退票", ranked(0.88, None)).kind == "abstain"
+    assert assistant.decide("退票", ranked(0.88, 0.93)).kind == "answer"
+    assert assistant.decide("退票", ranked(0.88, 0.90)).kind == "abstain"
+    assert assistant.similarity_of(ranked(0.88, 0.93)[0], assistant.SEMANTIC_RULE) == 0.88  # weight 0

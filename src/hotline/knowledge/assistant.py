@@ -35,6 +35,9 @@ class Rule:
     # (the caller used other words for the same question). Both are inert when it did not run.
     min_similarity: float = 0.0
     sure_similarity: float = 1.01
+    # With the passages' cosines (semantic.passage_text): the similarity tested above is this
+    # share of the best hit's passage cosine plus the rest of its question's.
+    passage_weight: float = 0.0
 
 
 RULE = Rule()  # lexical search only
@@ -44,16 +47,33 @@ RULE = Rule()  # lexical search only
 # first a rule answering 1 point more on val, which abstained 8 points less on the test half
 # (docs/knowledge.md, "Answers beyond the title").
 SEMANTIC_RULE = Rule(min_known=0.0, min_known_questions=0.0, min_coverage=0.0, min_similarity=0.91)
+# When the ranker had every candidate's passage: the mean of the best hit's question and passage
+# cosines of at least 0.90 (chosen the same way, `bench/kb_eval.py --tune` over passage weights 0,
+# 0.3, 0.5 and 0.7, on the validation half with judged answers: answered right 0.767 against
+# 0.735 for SEMANTIC_RULE, abstained 0.857 for both).
+PASSAGE_RULE = Rule(min_known=0.0, min_known_questions=0.0, min_coverage=0.0, min_similarity=0.90,
+                    passage_weight=0.5)
 # The lexical top 20 re-ordered by the blend (a knowledge base too large for search by meaning, or
 # another backend): the rule chosen for that path on 2026-11-26 (first validation half).
 BLEND_RULE = Rule(min_coverage=0.1, min_similarity=0.89, sure_similarity=0.94)
 
 
 def rule_for(hits: list[Hit]) -> Rule:
-    """The rule of the path the hits came by: ranked, blended, or lexical only."""
+    """The rule of the path the hits came by: ranked (with the passages or not), blended, or
+    lexical only."""
     if not hits or hits[0].similarity is None:
         return RULE
-    return SEMANTIC_RULE if hits[0].ranked else BLEND_RULE
+    if not hits[0].ranked:
+        return BLEND_RULE
+    return PASSAGE_RULE if hits[0].passage_similarity is not None else SEMANTIC_RULE
+
+
+def similarity_of(hit: Hit, rule: Rule) -> float | None:
+    """The similarity the rule tests: the question's cosine, mixed with the passage's when both
+    the rule and the hit have one."""
+    if hit.similarity is None or not rule.passage_weight or hit.passage_similarity is None:
+        return hit.similarity
+    return (1 - rule.passage_weight) * hit.similarity + rule.passage_weight * hit.passage_similarity
 
 
 @dataclass
@@ -101,7 +121,7 @@ def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
     rule = rule or rule_for(hits)
     top = hits[0]
     conf = confidence(top.known, top.coverage)
-    similarity = top.similarity  # None: re-ranking did not run (lexical only)
+    similarity = similarity_of(top, rule)  # None: re-ranking did not run (lexical only)
     lexical_ok = (top.known >= rule.min_known and top.known_questions >= rule.min_known_questions
                   and top.coverage >= rule.min_coverage)
     if similarity is not None and similarity >= rule.sure_similarity:

@@ -96,6 +96,9 @@ class Hit:
     # semantic re-ranking has run (knowledge/semantic.py; None without it).
     questions: tuple[str, ...] = ()
     similarity: float | None = None
+    # The cosine of its passage (title and start of answer, semantic.passage_text) once the ranker
+    # used the passages (None otherwise).
+    passage_similarity: float | None = None
     # True once the ranker of search by meaning ordered the hits (score: its probability).
     ranked: bool = False
 

@@ -244,6 +244,7 @@ class HasQuestions(Protocol):
     support: float
     questions: tuple[str, ...]
     similarity: float | None
+    passage_similarity: float | None
     ranked: bool
 
 
@@ -346,6 +347,8 @@ def rank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray]
     scored = []
     for i, (h, sim) in enumerate(zip(hits, sims, strict=True)):
         h.similarity = round(sim, 4) if sim is not None else None
+        h.passage_similarity = None if use is None else round(
+            float(use[passage_text(h.title, h.answer)] @ query_vector), 4)
         h.score = round(float(p[i]), 4)
         h.ranked = True
         scored.append((-h.score, i, h))
