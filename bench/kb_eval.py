@@ -191,7 +191,7 @@ def embed_ahead(engine, db) -> None:  # type: ignore[no-untyped-def]
     meanings.wait()
     meanings.sync(engine, index.backend)
     docs, _ = service.published_documents(db)
-    db.rollback()  # SQLite: the read lock would keep the vectors from being saved
+    db.rollback()  # end the read transaction before the writes (as the CLI does)
     semantic.backfill(engine, [semantic.passage_text(d.title, d.answer) for d in docs], passages=True, batch=8)
 
 

@@ -34,7 +34,7 @@ from tests.factories import Org, build_org
 
 # The ranker's passage vectors are encoded by a background thread, so a search's order would depend
 # on how far it had got: off, except in the tests of that feature (tests/knowledge/test_passages.py).
-os.environ.setdefault("HOTLINE_KB_PASSAGES", "off")
+os.environ["HOTLINE_KB_PASSAGES"] = "off"
 
 # Monday 2 November 2026, 10:00 in Nanjing: an ordinary working day.
 START = datetime(2026, 11, 2, 10, 0, tzinfo=CHINA_TZ)

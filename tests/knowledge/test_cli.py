@@ -220,3 +220,5 @@ def test_import_computes_the_passages_and_embed_prunes_stale_ones(with_passages:
         assert set(s.scalars(select(TextVector.digest).where(TextVector.model == model))) == wanted
     r = runner.invoke(app, ["kb", "search", ROWS[0]["问题"], "--json"])
     assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)
+    assert hits and all(h["passage_similarity"] is not None for h in hits)  # ranked with the passages

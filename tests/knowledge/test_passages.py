@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from hotline.db import utcnow
 from hotline.knowledge import assistant, semantic
 from hotline.knowledge.models import TextVector
 from tests.knowledge.test_semantic import FakeEncoder, hit
@@ -75,7 +76,7 @@ def test_missing_passages_are_encoded_in_the_background_then_used(engine: Engine
     assert len(encoder.calls) == 2  # and not encoded again
 
 
-def test_a_failed_background_encoding_is_logged_and_tried_again_later(engine: Engine,
+def test_a_failed_background_encoding_is_logged_once_not_at_every_search(engine: Engine,
                                                                        caplog: pytest.LogCaptureFixture) -> None:
     class Broken(FakePassageEncoder):
         def encode(self, texts):  # type: ignore[no-untyped-def]
@@ -87,7 +88,9 @@ def test_a_failed_background_encoding_is_logged_and_tried_again_later(engine: En
     reranker.apply(engine, ["问"], results, limit=5, nearest=[[1]])
     reranker.wait()
     assert "encoding the candidates' passages failed" in caplog.text
-    assert reranker._pending == {} and reranker._encoding is None  # the next search queues them again
+    assert reranker._encoding is None and reranker._failed_at is not None
+    reranker.apply(engine, ["问"], results, limit=5, nearest=[[1]])  # at once again: no new thread, no new log
+    assert reranker._encoding is None and caplog.text.count("passages failed") == 1
 
 
 def test_passage_text_is_title_and_the_start_of_the_answer() -> None:
@@ -119,3 +122,49 @@ def test_the_assistant_weighs_the_passage_when_it_is_known() -> None:
     assert assistant.decide("退票", ranked(0.88, 0.93)).kind == "answer"
     assert assistant.decide("退票", ranked(0.88, 0.90)).kind == "abstain"
     assert assistant.similarity_of(ranked(0.88, 0.93)[0], assistant.SEMANTIC_RULE) == 0.88  # weight 0
+
+
+def test_after_a_failure_the_queue_waits_then_is_encoded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Flaky(FakePassageEncoder):
+        broken = True
+
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            if self.broken:
+                raise RuntimeError("engine crashed")
+            return super().encode(texts)
+
+    encoder = Flaky(dict(PASSAGES))
+    reranker = semantic.Reranker(semantic.VectorStore(FakeEncoder(QUESTIONS)), passages=semantic.VectorStore(encoder))
+    with engine.begin() as conn:
+        conn.execute(delete(TextVector).where(TextVector.model == encoder.name))
+
+    def search() -> None:
+        reranker.apply(engine, ["问"], [[hit("a1", 2.0, "甲")]], limit=5, nearest=[[1]])
+
+    search()
+    reranker.wait()
+    assert reranker._failed_at is not None and list(reranker._pending) == ["甲\n答复a1"]  # kept, not lost
+    encoder.broken = False
+    search()  # within PASSAGE_RETRY_SECONDS: no new thread, nothing encoded
+    assert reranker._encoding is None and encoder.calls == []
+    monkeypatch.setattr(semantic, "PASSAGE_RETRY_SECONDS", 0)
+    search()
+    reranker.wait()
+    assert encoder.calls == ["甲\n答复a1"] and reranker._pending == {} and reranker._failed_at is None
+
+
+def test_prune_leaves_the_passages_alone_unless_told_which_to_keep(engine: Engine,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    question_model = FakeEncoder({})
+    monkeypatch.setattr(semantic, "default_encoder", lambda: question_model)
+    passage_model = f"{question_model.name}/passage"
+    with Session(engine) as s:
+        s.execute(delete(TextVector))
+        for text, model in (("问", question_model.name), ("甲\n答复a1", passage_model), ("旧\n答复", passage_model)):
+            s.add(TextVector(digest=semantic.digest(text), model=model, vector=b"\0" * 12, created_at=utcnow()))
+        s.commit()
+    assert semantic.prune(engine, ["问"]) == 0  # passages not in use here: none deleted
+    assert semantic.prune(engine, ["问"], ["甲\n答复a1"]) == 1
+    with Session(engine) as s:
+        left = set(s.execute(select(TextVector.digest, TextVector.model)))
+    assert left == {(semantic.digest("问"), question_model.name), (semantic.digest("甲\n答复a1"), passage_model)}

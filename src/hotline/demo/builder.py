@@ -218,7 +218,8 @@ def build_demo(
 
 
 def _embed_knowledge(db: Session, engine: Engine) -> int | None:
-    """The semantic vectors of the published articles' questions; None when semantic search is off."""
+    """The semantic vectors of the published articles' questions (the count returned) and of their
+    passages (the ranker's, when it uses them); None when semantic search is off."""
     from hotline.knowledge import semantic
     from hotline.knowledge import service as kb_service
 

@@ -87,13 +87,14 @@ def import_(
 
 
 def _embed_published(prune: bool = False) -> int:
-    """Compute the semantic vectors of every published article's questions and phrasings that have
-    none yet, with a progress bar on stderr; 0 when semantic search is off. With `prune`, first
-    delete the saved vectors no published text uses any more."""
+    """Compute the semantic vectors of every published article's questions and phrasings, and of
+    their passages (the ranker's, semantic.passage_text), that have none yet, with progress bars on
+    stderr; 0 when semantic search is off. With `prune`, first delete the saved vectors no
+    published text uses any more."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from hotline.knowledge import search, semantic, service
+    from hotline.knowledge import dense, search, semantic, service
 
     settings, db = _session()
     try:
@@ -108,8 +109,12 @@ def _embed_published(prune: bool = False) -> int:
             return 0
         if reranker.passages is None:
             passages = []
-        if prune:
-            typer.echo(f"已删除不再使用的语义向量 {semantic.prune(engine, texts, passages)} 条", err=True)
+        elif len(texts) > dense.MAX_VECTORS:  # search by meaning stands aside there: passages go unused
+            typer.echo(f"问法超过 {dense.MAX_VECTORS} 条，检索不使用答复向量，不予计算", err=True)
+            passages = []
+        if prune:  # the passages' vectors are left alone when they are not in use here
+            removed = semantic.prune(engine, texts, passages or None)
+            typer.echo(f"已删除不再使用的语义向量 {removed} 条", err=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=False) as bar:
             task = bar.add_task("语义向量（问法）", total=len(texts))
@@ -128,10 +133,12 @@ def _embed_published(prune: bool = False) -> int:
 
 @kb_app.command("embed")
 def embed_(
-    prune: Annotated[bool, typer.Option("--prune", help="先删除已不再使用的向量（问法已修改或条目已下线）")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help=(
+        "先删除已不再使用的向量（问法或答复已修改，或条目已下线）"))] = False,
 ) -> None:
-    """Compute ahead the semantic vectors of the published articles' questions and phrasings
-    (search computes a missing one itself the first time it is a candidate)."""
+    """Compute ahead the semantic vectors of the published articles' questions, phrasings and
+    passages (search computes a missing question's itself the first time it is a candidate, and
+    queues a missing passage for a background thread)."""
     _embed_published(prune=prune)
 
 
@@ -161,7 +168,7 @@ def _queries(query: str | None, input: Path | None) -> list[str]:
 
 def _hit_json(h: Any) -> dict[str, Any]:
     return {"key": h.key, "title": h.title, "score": h.score, "question": h.question, "snippet": h.snippet,
-            "similarity": h.similarity}
+            "similarity": h.similarity, "passage_similarity": h.passage_similarity}
 
 
 def _reply_json(reply: Any) -> dict[str, Any]:

@@ -163,9 +163,10 @@ class UnansweredQuestion(Base):
 
 
 class TextVector(Base):
-    """The sentence embedding of one article text (a question or phrasing) under one model, for
-    semantic re-ranking (knowledge/semantic.py). Keyed by the text's SHA-256, so an unchanged
-    question keeps its vector across versions and articles."""
+    """The sentence embedding of one article text (a question or phrasing; or a passage, title and
+    start of answer, under the model's name plus "/passage") under one model, for semantic
+    re-ranking (knowledge/semantic.py). Keyed by the text's SHA-256, so an unchanged question
+    keeps its vector across versions and articles."""
 
     __tablename__ = "kb_text_vectors"
 

@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class E5Encoder:
 
 
 ENCODE_CHUNK = 8
+PASSAGE_RETRY_SECONDS = 60
 
 
 class PassageEncoder:
@@ -91,7 +93,7 @@ class PassageEncoder:
 
     def __init__(self, inner: E5Encoder) -> None:
         self.inner = inner
-        self.name = f"{inner.name}/passage"
+        self.name = f"{inner.name[:56]}/passage"  # the column holds 64
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.encode_passages(texts)
@@ -325,7 +327,7 @@ def features(query_vector: np.ndarray, hits: Sequence[HasQuestions], vectors: di
     x = np.asarray(rows, dtype=np.float64).reshape(len(hits), len(FEATURES))
     if passages is not None:
         p = np.array([float(passages[passage_text(h.title, h.answer)] @ query_vector) for h in hits])
-        x = np.hstack([x, ((p - p.max()) / 0.05)[:, None]]) if len(hits) else np.zeros((0, len(FEATURES) + 1))
+        x = np.hstack([x, ((p - p.max()) / 0.05)[:, None]])
     return x, sims
 
 
@@ -373,6 +375,7 @@ class Reranker:
         # slow inside a search); searches meanwhile rank without them.
         self._pending: dict[str, Engine] = {}
         self._encoding: threading.Thread | None = None
+        self._failed_at: float | None = None  # the last failure (monotonic): no new thread for a while
 
     def query_vectors(self, queries: Sequence[str]) -> list[np.ndarray]:
         with self._lock:
@@ -416,30 +419,38 @@ class Reranker:
             with self._lock:
                 for t in missing:
                     self._pending.setdefault(t, engine)
-                if self._encoding is None:
+                resting = self._failed_at is not None and time.monotonic() - self._failed_at < PASSAGE_RETRY_SECONDS
+                if self._encoding is None and not resting:
                     self._encoding = threading.Thread(target=self._encode_pending, name="kb-passage-encode",
                                                       daemon=True)
-                    self._encoding.start()
+                    try:
+                        self._encoding.start()
+                    except RuntimeError:  # no thread to be had: the next search tries again
+                        self._encoding = None
         return known
 
     def _encode_pending(self) -> None:
+        """One passage at a time: each holds the engine for about 0.1 s, so a search's own query
+        waits behind one at most. A failure leaves the queue as it is for PASSAGE_RETRY_SECONDS."""
         assert self.passages is not None
+        done = False
         try:
             while True:
                 with self._lock:
-                    batch = list(self._pending.items())[:ENCODE_CHUNK]
-                    if not batch:
-                        self._encoding = None
+                    item = next(iter(self._pending.items()), None)
+                    if item is None:  # decided under the lock a search queues under: nothing is left behind
+                        self._encoding, self._failed_at, done = None, None, True
                         return
-                self.passages.get(batch[0][1], [t for t, _ in batch])  # encodes and saves them
+                text, engine = item
+                self.passages.get(engine, [text])  # encodes and saves it
                 with self._lock:
-                    for t, _ in batch:
-                        self._pending.pop(t, None)
-        except Exception:  # noqa: BLE001  (met again by a later search, and queued again then)
-            log.exception("encoding the candidates' passages failed")
-            with self._lock:
-                self._pending.clear()
-                self._encoding = None
+                    self._pending.pop(text, None)
+        except Exception:  # noqa: BLE001  (logged once per PASSAGE_RETRY_SECONDS, not at every search)
+            log.exception("encoding the candidates' passages failed; tried again after %d s", PASSAGE_RETRY_SECONDS)
+        finally:
+            if not done:
+                with self._lock:
+                    self._encoding, self._failed_at = None, time.monotonic()
 
     def wait(self) -> None:
         """Until the passages queued so far are encoded (tests, benchmarks)."""
@@ -470,16 +481,19 @@ def backfill(engine: Engine, texts: Sequence[str], *, batch: int = 32, passages:
     return new
 
 
-def prune(engine: Engine, keep: Iterable[str], keep_passages: Iterable[str] = ()) -> int:
-    """Delete the saved vectors of texts not in `keep` (questions since edited or withdrawn) and of
-    passages not in `keep_passages`; returns how many were deleted. Vectors of other models are
-    deleted too."""
+def prune(engine: Engine, keep: Iterable[str], keep_passages: Iterable[str] | None = None) -> int:
+    """Delete the saved vectors of texts not in `keep` (questions since edited or withdrawn) and,
+    given `keep_passages`, of passages not in it (None: the passages' vectors are left as they are);
+    returns how many were deleted. Vectors of other models are deleted too."""
     encoder = default_encoder()
     if encoder is None:  # which model's vectors are current is unknown: keep them all
         return 0
-    models = {encoder.name: {digest(t) for t in keep}, f"{encoder.name}/passage": {digest(t) for t in keep_passages}}
+    passage_model = PassageEncoder(encoder).name if isinstance(encoder, E5Encoder) else f"{encoder.name}/passage"
+    models = {encoder.name: {digest(t) for t in keep}}
+    if keep_passages is not None:
+        models[passage_model] = {digest(t) for t in keep_passages}
     with Session(engine) as s:
-        n = s.execute(delete(TextVector).where(TextVector.model.not_in(models))).rowcount or 0
+        n = s.execute(delete(TextVector).where(TextVector.model.not_in([*models, passage_model]))).rowcount or 0
         for model, wanted in models.items():
             stale = [d for d in s.scalars(select(TextVector.digest).where(TextVector.model == model))
                      if d not in wanted]
