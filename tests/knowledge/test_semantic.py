@@ -167,3 +167,31 @@ def test_a_cpu_without_avx2_is_recognised(tmp_path) -> None:  # type: ignore[no-
     assert not semantic.cpu_has_avx2(str(old))
     assert semantic.cpu_has_avx2(str(new))
     assert semantic.cpu_has_avx2(str(tmp_path / "missing"))  # not Linux: the engine decides
+
+
+@needs_model
+def test_every_forward_pass_runs_on_the_one_engine_thread() -> None:
+    """A second thread running the OpenMP engine made every pass twice as slow for the rest of the
+    process (bench/kb_passage_cost.py): queries from request threads and the background encoders'
+    passages all run on the encoder's own thread."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    encoder = semantic.E5Encoder()
+    ran_on: set[str] = set()
+
+    class Recording:
+        dim = 384
+
+        def query(self, texts: list[str]) -> np.ndarray:
+            ran_on.add(threading.current_thread().name)
+            return np.zeros((len(texts), 384), np.float32)
+
+        passage = query
+
+    encoder._model = Recording()  # type: ignore[assignment]
+    with ThreadPoolExecutor(max_workers=4) as requests:
+        list(requests.map(lambda i: encoder.encode([f"问题{i}"]), range(8)))
+        list(requests.map(lambda i: encoder.encode_passages([f"答复{i}"]), range(8)))
+    encoder.encode(["主线程"])
+    assert len(ran_on) == 1 and next(iter(ran_on)).startswith("e5-engine")

@@ -120,7 +120,7 @@ def _embed_published(prune: bool = False) -> int:
             task = bar.add_task("语义向量（问法）", total=len(texts))
             new = semantic.backfill(engine, texts, progress=lambda n: bar.advance(task, n))
             new_passages = 0
-            if passages:  # about 0.1 s an article: the longest part of an import
+            if passages:  # about 65 ms an article: the longest part of an import
                 task = bar.add_task("语义向量（答复）", total=len(passages))
                 new_passages = semantic.backfill(engine, passages, passages=True, batch=8,
                                                  progress=lambda n: bar.advance(task, n))

