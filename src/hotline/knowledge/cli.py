@@ -30,7 +30,7 @@ def import_(
     unit: Annotated[str | None, typer.Option("--unit", help="条目所属单位代码")] = None,
     audience: Annotated[str, typer.Option("--audience", help="public / internal / enterprise")] = "public",
     embed: Annotated[bool, typer.Option("--embed/--no-embed", help=(
-        "导入后预先计算语义向量（问法约每条 10 毫秒，答复约每条 0.1 秒；不计算时检索按需计算）"))] = True,
+        "导入后预先计算语义向量（问法约每条 10 毫秒，答复约每条 70 毫秒；不计算时检索按需计算）"))] = True,
 ) -> None:
     """Import a batch of answers; re-importing updates by key (a new version when changed)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
