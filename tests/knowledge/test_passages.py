@@ -20,7 +20,7 @@ QUESTIONS = {"甲": np.array([0.95, 0.31, 0.0], np.float32), "乙": np.array([0.
 # 乙's answer says what the caller asks; 甲's does not.
 PASSAGES = {"甲\n答复a1": (0.8, 0.6, 0.0), "乙\n答复a2": (0.99, 0.14, 0.0)}
 LEXICAL_ONLY = semantic.Ranker(coef=(1.0, 0, 0, 0, 0, 0, 0), intercept=0.0)
-PASSAGE_ONLY = semantic.Ranker(coef=(0, 0, 0, 0, 0, 0, 0, 1.0), intercept=0.0)
+PASSAGE_ONLY = semantic.Ranker(coef=(0, 0, 0, 0, 0, 0, 0, 1.0, 0), intercept=0.0)
 
 
 class FakePassageEncoder(FakeEncoder):
@@ -31,12 +31,14 @@ def _vectors(table: dict[str, tuple[float, ...]]) -> dict[str, np.ndarray]:
     return {t: np.asarray(v, np.float32) / np.linalg.norm(v) for t, v in table.items()}
 
 
-def test_the_passage_gap_is_the_last_feature() -> None:
+def test_the_passage_gap_and_rank_are_the_last_features() -> None:
     hits = [hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")]
     x, _ = semantic.features(Q, hits, QUESTIONS, [1, 2], passages=_vectors(PASSAGES))
-    assert x.shape == (2, len(semantic.FEATURES) + 1)
-    assert x[1, -1] == 0.0 and x[0, -1] == pytest.approx((0.8 - 0.99 / np.hypot(0.99, 0.14)) / 0.05, abs=1e-3)
-    assert len(semantic.RANKER_PASSAGES.coef) == len(semantic.FEATURES) + 1
+    assert x.shape == (2, len(semantic.FEATURES) + 2)
+    gap, rank = x[:, -2], x[:, -1]
+    assert gap[1] == 0.0 and gap[0] == pytest.approx((0.8 - 0.99 / np.hypot(0.99, 0.14)) / 0.05, abs=1e-3)
+    assert list(rank) == [0.5, 1.0]  # 乙's passage is nearer the query: first by passage
+    assert len(semantic.RANKER_PASSAGES.coef) == len(semantic.FEATURES) + len(semantic.PASSAGE_FEATURES)
 
 
 def test_the_passage_ranker_needs_every_candidates_passage(monkeypatch: pytest.MonkeyPatch) -> None:
