@@ -64,6 +64,21 @@ def test_refine_builds_on_the_previous_query_and_substitute_on_its_base() -> Non
                                                             Context.NONE)
 
 
+def test_a_substitutions_subject_is_what_it_says_that_the_base_did_not() -> None:
+    demagnetised = _turn("身份证消磁了怎么办")
+    assert followup.subject_of("学生证消磁呢", Context.SUBSTITUTE, demagnetised) == "学生"
+    assert followup.speaks_to("学生证消磁了怎么办？", subject="学生", cues=())
+    # three of 学生证消磁's five characters: it counted as speaking to it before
+    assert not followup.speaks_to("身份证消磁了怎么办？请到车站售票窗口办理", subject="学生", cues=())
+    assert followup.subject_of("那儿童呢", Context.SUBSTITUTE, _turn()) == "儿童"
+    # nothing new: the whole subject stays
+    assert followup.subject_of("身份证消磁呢", Context.SUBSTITUTE, demagnetised) == "身份证消磁"
+    # a refinement keeps the subject in force
+    children = Turn(question="那儿童呢", query=f"{FIRST} 那儿童呢", base=FIRST, kind="answer", key="K", title="T",
+                    subject="儿童")
+    assert followup.subject_of("需要带什么材料", Context.REFINE, children) == "儿童"
+
+
 def test_a_refinement_past_the_query_bound_restarts_from_the_base() -> None:
     long_query = FIRST + " " + "需要带什么材料" * 85
     assert len(long_query) > followup.QUERY_MAX

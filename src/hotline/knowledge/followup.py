@@ -16,7 +16,8 @@ How a follow-up is read (`classify`), decided on the words alone, before any sea
 A follow-up's answer must speak to what the follow-up adds (`speaks_to`): the combined query also
 matches the previous answer, which a bag-of-words search ranks just as high. So the hits of a
 follow-up are kept only when the article (question, title or answer) mentions the subject in force
-— a substitution's new subject, kept by the refinements after it — (at least 60 % of its distinct
+— a substitution's new subject (what it says that the base question did not: 学生证消磁呢 after
+身份证消磁了怎么办 → 学生), kept by the refinements after it — (at least 60 % of its distinct
 characters: 儿童; 外地老人 ~ 外地老年人) and, when the follow-up asks about an aspect, one of that
 aspect's cue words (材料 → 身份证, 户口, 携带 …; 多少钱 → 费, 元, 免费 …). The assistant then
 decides (`assistant.decide`) on the hits left; none left means it does not know.
@@ -132,9 +133,14 @@ def contextual(question: str, previous: Previous | None) -> tuple[str, str, Cont
 
 
 def subject_of(question: str, mode: Context, previous: Previous | None) -> str:
-    """The subject in force after this question: a substitution's own, a refinement's inherited."""
+    """The subject in force after this question: a substitution's own, a refinement's inherited.
+    A substitution's subject keeps only the characters the base question's subject does not have:
+    after 身份证消磁了怎么办, 学生证消磁呢 puts 学生 in place, and an article about 身份证消磁
+    (three of 学生证消磁's five characters) no longer counts as speaking to it."""
     if mode == Context.SUBSTITUTE:
-        return _subject(_strip_lead(_core(question))[0])
+        own = _subject(_strip_lead(_core(question))[0])
+        old = set(_subject(_core(previous.base))) if previous is not None else set()
+        return "".join(ch for ch in own if ch not in old) or own
     if mode == Context.REFINE and previous is not None:
         return previous.subject
     return ""
