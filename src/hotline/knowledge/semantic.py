@@ -8,8 +8,9 @@ the same.
 Two ways of using the vectors: the lexical top 20 plus the nearest in meaning (dense.py) ordered
 by `RANKER`, a logistic model over lexical and semantic features (`rank`); or, where there is no
 index of meanings (a base above its size, another backend), the lexical top 20 re-ordered by the
-`BLEND` of lexical score and cosine (`rerank`). Both were fitted on the validation half of our
-12306 paraphrases (bench/kb_ranker_fit.py, bench/kb_eval.py); docs/knowledge.md has the figures.
+`BLEND` of lexical score and cosine (`rerank`). Both were fitted on our 12306 paraphrases (the
+ranker on the validation half and the train split, bench/kb_ranker_fit.py; the blend on the
+validation half, bench/kb_eval.py); docs/knowledge.md has the figures.
 
 Vectors of article texts are kept in `kb_text_vectors` (keyed by the text's digest and the model),
 computed by `hotline kb embed` (the CLI import runs it), by the index of meanings when it meets a
@@ -291,8 +292,8 @@ def rerank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarra
 @dataclass(frozen=True)
 class Ranker:
     """A logistic model of "this candidate is the article asked for", over FEATURES (and
-    PASSAGE_FEATURES when its coefficients count them too). Fitted on the validation half of our
-    12306 paraphrases by bench/kb_ranker_fit.py (which prints these)."""
+    PASSAGE_FEATURES when its coefficients count them too). Fitted on the validation half and
+    the train split of our 12306 paraphrases by bench/kb_ranker_fit.py (which prints these)."""
 
     coef: tuple[float, ...]
     intercept: float
@@ -317,8 +318,8 @@ PASSAGE_FEATURES = (
 )
 
 # When every candidate's passage vector is known; RANKER otherwise (they are encoded in the background).
-RANKER_PASSAGES = Ranker(coef=(2.1568, 2.3800, -2.5584, 3.7293, 1.2560, 2.1305, 0.4038, 2.3544, 2.1135), intercept=-3.1030)
-RANKER = Ranker(coef=(2.8324, 2.4167, -3.0758, 4.3558, 1.8177, 2.8487, 1.2448), intercept=-4.0408)
+RANKER_PASSAGES = Ranker(coef=(2.4380, 2.3326, -3.2860, 3.9872, 1.7571, 1.9743, 0.1232, 2.1427, 2.5356), intercept=-3.6969)
+RANKER = Ranker(coef=(3.0016, 2.3916, -3.8880, 4.7378, 2.2612, 2.7657, 0.9861), intercept=-4.3935)
 
 
 def features(query_vector: np.ndarray, hits: Sequence[HasQuestions], vectors: dict[str, np.ndarray],
