@@ -129,9 +129,10 @@ FRESH = 2  # from this "# Added" block on: items written by a helper that saw no
 
 def in_split(q: Query, split: str) -> bool:
     """val, test, fresh (the third helper block: held out until every choice of 2026-11-26 was
-    made), all (those three); train (the fourth block: more queries to fit the ranker on); fit
-    (val and train: what the ranker and the assistant's rule are chosen on); val-old / test-old: only the items of the first published figures; val-new /
-    test-new: only the first two helper-written blocks' (2026-11-26)."""
+    made), all (those three); train (the fourth and fifth blocks: more queries to fit the ranker
+    on); fit (val and train: what the ranker and the assistant's rule are chosen on); val-old /
+    test-old: only the items of the first published figures; val-new / test-new: only the first
+    two helper-written blocks' (2026-11-26)."""
     name, _, part = split.partition("-")
     if part == "old" and q.added or part == "new" and q.added < FRESH:
         return False

@@ -119,7 +119,8 @@ def main() -> int:
         model = fit(learn, columns)
         coef = ", ".join(f"{c:.4f}" for c in model.coef_[0])
         print(f"{name} = Ranker(coef=({coef}), intercept={model.intercept_[0]:.4f})")
-    print("features:", ", ".join(semantic.FEATURES), f"(+ {', '.join(semantic.PASSAGE_FEATURES)})" if with_passages else "")
+    extra = f"(+ {', '.join(semantic.PASSAGE_FEATURES)})" if with_passages else ""
+    print("features:", ", ".join(semantic.FEATURES), extra)
     return 0
 
 
