@@ -318,7 +318,8 @@ PASSAGE_FEATURES = (
 )
 
 # When every candidate's passage vector is known; RANKER otherwise (they are encoded in the background).
-RANKER_PASSAGES = Ranker(coef=(2.4380, 2.3326, -3.2860, 3.9872, 1.7571, 1.9743, 0.1232, 2.1427, 2.5356), intercept=-3.6969)
+RANKER_PASSAGES = Ranker(coef=(2.4380, 2.3326, -3.2860, 3.9872, 1.7571, 1.9743, 0.1232, 2.1427, 2.5356),
+                         intercept=-3.6969)
 RANKER = Ranker(coef=(3.0016, 2.3916, -3.8880, 4.7378, 2.2612, 2.7657, 0.9861), intercept=-4.3935)
 
 
@@ -383,8 +384,10 @@ class Reranker:
     """Re-orders search hits of many queries at once (one batch through the encoder).
 
     The queries are embedded after the lexical search, not beside it in a thread: the engine
-    already uses both cores, and running the two at once was slower on our 2-core machine
-    (bench/kb_perf.py, 100,000 articles: p50 26 ms in a thread against 17 ms one after the other)."""
+    already uses both cores. Running the two at once was slower on our 2-core machine before the
+    engine had a thread of its own (bench/kb_perf.py, 100,000 articles: p50 26 ms in a thread
+    against 17 ms one after the other); since, it measured the same within noise in two
+    side-by-side pairs of runs (docs/knowledge.md), so the simpler order stays."""
 
     def __init__(self, store: VectorStore, blend: Blend = BLEND, passages: VectorStore | None = None) -> None:
         self.store = store
