@@ -1,11 +1,12 @@
 """Fit the ranker of knowledge search (knowledge/semantic.py `RANKER`) on the val and train queries.
 
 Imports the 12306 knowledge base as bench/kb_eval.py does, searches every validation paraphrase
-(and the train block's) the way the service does (lexical top 20 plus the 20 nearest in meaning,
-knowledge/dense.py), and fits a logistic regression of "this candidate is an acceptable article" (listed or judged,
-bench/kb_eval.py) on semantic.FEATURES: RANKER, and RANKER_PASSAGES with the passage features too.
-Prints a grouped 5-fold cross-validation (each query's candidates stay together) of the fitted
-ranker against the plain blend, on val and train apart, then the coefficients to put in RANKER.
+(and the train split's) the way the service does (lexical top 20 plus the 20 nearest in meaning,
+knowledge/dense.py), and fits a logistic regression of "this candidate is an acceptable article"
+(listed or judged, bench/kb_eval.py) on semantic.FEATURES: RANKER, and RANKER_PASSAGES with the
+passage features too. Prints a grouped 5-fold cross-validation (each intended article's queries,
+with their candidates, stay in one fold) of the fitted ranker against the plain blend, on val and
+train apart, then the coefficients to put in RANKER.
 `--fit-on val` fits on val alone (as before the train block), for comparison. The test half and
 the fresh block are never read.
 
@@ -68,14 +69,14 @@ def main() -> int:
             x, sims = semantic.features(qv, hits, vectors, near, passages=passages)
             y = np.array([h.key in q.accepted(LABELS) for h in hits])
             blend = x[:, 0] * (1 - semantic.BLEND.weight) + x[:, 4] * semantic.BLEND.weight
-            groups.append((x, y, blend, q.split))
+            groups.append((x, y, blend, q.split, q.keys[0]))
     with_passages = groups[0][0].shape[1] > len(semantic.FEATURES)
     learn = [i for i, g in enumerate(groups) if g[3] in args.fit_on.split("+")]
 
     def scores(ranked_scores: list[np.ndarray], part: str) -> tuple[float, float, float]:
         r5 = mrr = r1 = 0.0
         n = 0
-        for (_, y, _, split), s in zip(groups, ranked_scores, strict=True):
+        for (_, y, _, split, _), s in zip(groups, ranked_scores, strict=True):
             if split != part:
                 continue
             order = np.argsort(-s, kind="stable")
@@ -95,7 +96,10 @@ def main() -> int:
         """Each query scored by a ranker fitted on the other folds' queries of `--fit-on`."""
         cv: list[np.ndarray] = [np.zeros(0)] * len(groups)
         ids = np.arange(len(groups))
-        for train, test in GroupKFold(5).split(ids, groups=ids):
+        # Folds by intended article: the train split's second wordings of val's articles stay
+        # in the fold of the article's other queries.
+        articles = [g[4] for g in groups]
+        for train, test in GroupKFold(5).split(ids, groups=articles):
             model = fit([i for i in train if i in set(learn)], columns)
             for i in test:
                 cv[i] = model.decision_function(groups[i][0][:, :columns])

@@ -71,8 +71,10 @@ def test_a_substitutions_subject_is_what_it_says_that_the_base_did_not() -> None
     # three of 学生证消磁's five characters: it counted as speaking to it before
     assert not followup.speaks_to("身份证消磁了怎么办？请到车站售票窗口办理", subject="学生", cues=())
     assert followup.subject_of("那儿童呢", Context.SUBSTITUTE, _turn()) == "儿童"
-    # nothing new: the whole subject stays
+    # nothing new, or one character new: the whole subject stays (证 alone would match nearly anything)
     assert followup.subject_of("身份证消磁呢", Context.SUBSTITUTE, demagnetised) == "身份证消磁"
+    assert followup.subject_of("那学生证呢", Context.SUBSTITUTE, _turn("学生票怎么买")) == "学生证"
+    assert not followup.speaks_to("身份证丢失了怎么办？请到派出所补办", subject="学生证", cues=())
     # a refinement keeps the subject in force
     children = Turn(question="那儿童呢", query=f"{FIRST} 那儿童呢", base=FIRST, kind="answer", key="K", title="T",
                     subject="儿童")

@@ -50,8 +50,11 @@ def test_the_passage_ranker_needs_every_candidates_passage(monkeypatch: pytest.M
     one_missing = {"甲\n答复a1": every["甲\n答复a1"]}
     ranked = semantic.rank(Q, [hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")], QUESTIONS, [1, 2], passages=one_missing)
     assert [h.key for h in ranked] == ["a1", "a2"]  # without them: the lexical order of LEXICAL_ONLY
-    with pytest.raises(ValueError):  # a ranker that needs them, given a candidate without one
+    with pytest.raises(ValueError, match="passage vector"):  # a ranker that needs them, one missing
         semantic.rank(Q, [hit("a2", 1.0, "乙")], QUESTIONS, [1], PASSAGE_ONLY, passages=one_missing)
+    eight = semantic.Ranker(coef=(0, 0, 0, 0, 0, 0, 0, 1.0), intercept=0.0)  # the gap alone, as before the rank
+    with pytest.raises(ValueError, match="7 or 9 coefficients, not 8"):
+        semantic.rank(Q, [hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")], QUESTIONS, [1, 2], eight, passages=every)
 
 
 def test_missing_passages_are_encoded_in_the_background_then_used(engine: Engine,

@@ -136,11 +136,13 @@ def subject_of(question: str, mode: Context, previous: Previous | None) -> str:
     """The subject in force after this question: a substitution's own, a refinement's inherited.
     A substitution's subject keeps only the characters the base question's subject does not have:
     after 身份证消磁了怎么办, 学生证消磁呢 puts 学生 in place, and an article about 身份证消磁
-    (three of 学生证消磁's five characters) no longer counts as speaking to it."""
+    (three of 学生证消磁's five characters) no longer counts as speaking to it. A single character
+    left (证 of 那学生证呢 after 学生票怎么买) would match nearly any article: the whole subject stays."""
     if mode == Context.SUBSTITUTE:
         own = _subject(_strip_lead(_core(question))[0])
         old = set(_subject(_core(previous.base))) if previous is not None else set()
-        return "".join(ch for ch in own if ch not in old) or own
+        new = "".join(ch for ch in own if ch not in old)
+        return new if len(new) >= 2 else own
     if mode == Context.REFINE and previous is not None:
         return previous.subject
     return ""

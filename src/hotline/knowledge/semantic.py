@@ -311,7 +311,7 @@ FEATURES = (
 )
 # The query against the candidate's passage (title and start of answer): callers often ask about
 # what the answer says, not what the title asks. The rank mirrors dense_rank (grouped 5-fold CV on
-# val: MRR 0.841 -> 0.856, R@1 0.773 -> 0.797 with it beside the gap, docs/knowledge.md).
+# val, one run: MRR 0.841 -> 0.856, R@1 0.773 -> 0.797 with it beside the gap, docs/knowledge.md).
 PASSAGE_FEATURES = (
     "passage_gap",  # its passage's cosine minus the best candidate's, per 0.05
     "passage_rank",  # 1 / its place by passage cosine among the candidates
@@ -363,8 +363,10 @@ def rank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray]
     if ranker is None:
         ranker = RANKER_PASSAGES if complete else RANKER
     with_passages = len(FEATURES) + len(PASSAGE_FEATURES)
+    if len(ranker.coef) not in (len(FEATURES), with_passages):
+        raise ValueError(f"a ranker has {len(FEATURES)} or {with_passages} coefficients, not {len(ranker.coef)}")
     use = passages if complete and len(ranker.coef) == with_passages else None
-    if len(ranker.coef) != (with_passages if use is not None else len(FEATURES)):
+    if len(ranker.coef) == with_passages and use is None:
         raise ValueError("the ranker needs every candidate's passage vector")
     x, sims = features(query_vector, hits, vectors, nearest, not_near=ranker.not_near, passages=use)
     p = 1 / (1 + np.exp(-(x @ np.asarray(ranker.coef) + ranker.intercept)))
