@@ -195,3 +195,26 @@ def test_every_forward_pass_runs_on_the_one_engine_thread() -> None:
         list(requests.map(lambda i: encoder.encode_passages([f"答复{i}"]), range(8)))
     encoder.encode(["主线程"])
     assert len(ran_on) == 1 and next(iter(ran_on)).startswith("e5-engine")
+
+
+def test_a_title_that_negates_the_query_comes_after_the_others() -> None:
+    from hotline.knowledge.text import negates
+
+    assert negates("非网上购票如何办理退票？", "网上买的票想退，有啥规定")
+    assert not negates("非网上购票如何办理退票？", "非网上购票怎么退")  # asked as the title says it
+    assert not negates("为什么网站登录跳转不进去，链接非常缓慢？", "链接常缓")  # 非常: "very"
+    assert not negates("如何办理退票？", "网上买的票想退")
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = {"非网上购票如何办理退票？": np.array([0.99, 0.141], np.float32),
+               "网购车票如何退票？": np.array([0.95, 0.312], np.float32)}
+    hits = [hit("a1", 2.0, "非网上购票如何办理退票？"), hit("a2", 1.0, "网购车票如何退票？")]
+    ranked = semantic.rank(q, hits, vectors, [1, 2], semantic.Ranker(coef=(1.0, 0, 0, 0, 0, 0, 0), intercept=0.0),
+                           query="网上买的票想退")
+    assert [h.key for h in ranked] == ["a2", "a1"]
+    assert ranked[1].score > ranked[0].score  # the ranker's probability is kept; only the order moves
+    assert [h.key for h in semantic.rerank(q, [hit("a1", 2.0, "非网上购票如何办理退票？"),
+                                               hit("a2", 1.0, "网购车票如何退票？")], vectors,
+                                           query="网上买的票想退")] == ["a2", "a1"]
+    unasked = semantic.rank(q, [hit("a1", 2.0, "非网上购票如何办理退票？"), hit("a2", 1.0, "网购车票如何退票？")],
+                            vectors, [1, 2], semantic.Ranker(coef=(1.0, 0, 0, 0, 0, 0, 0), intercept=0.0))
+    assert [h.key for h in unasked] == ["a1", "a2"]  # no query given: the ranker's order

@@ -72,6 +72,17 @@ def normalize(text: str) -> str:
 _PUNCTUATION = re.compile("[，。、：；！？（）【】《》“”‘’…—～·「」『』]")
 
 
+# 非 before a word says "not" it (非网上购票: tickets not bought online; 非本市户籍); 非常 is "very".
+_NEGATED = re.compile(r"非(?!常)([\u4e00-\u9fff]{2})")
+
+
+def negates(title: str, query: str) -> bool:
+    """Whether the title says 非X of an X the query states plainly: 非网上购票如何办理退票？ does not
+    answer 网上买的票想退 though every word and its meaning (to the embedding) are near."""
+    query = normalize(query)
+    return any(x in query and "非" + x not in query for x in _NEGATED.findall(normalize(title)))
+
+
 def searchable(text: str) -> str:
     """The text as query words are matched inside it (substring tests): `normalize` with the common
     full-width punctuation turned into spaces first."""
