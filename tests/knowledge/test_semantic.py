@@ -204,17 +204,21 @@ def test_a_title_that_negates_the_query_comes_after_the_others() -> None:
     assert not negates("非网上购票如何办理退票？", "非网上购票怎么退")  # asked as the title says it
     assert not negates("为什么网站登录跳转不进去，链接非常缓慢？", "链接常缓")  # 非常: "very"
     assert not negates("如何办理退票？", "网上买的票想退")
-    q = np.array([1.0, 0.0], dtype=np.float32)
-    vectors = {"非网上购票如何办理退票？": np.array([0.99, 0.141], np.float32),
-               "网购车票如何退票？": np.array([0.95, 0.312], np.float32)}
-    hits = [hit("a1", 2.0, "非网上购票如何办理退票？"), hit("a2", 1.0, "网购车票如何退票？")]
-    ranked = semantic.rank(q, hits, vectors, [1, 2], semantic.Ranker(coef=(1.0, 0, 0, 0, 0, 0, 0), intercept=0.0),
-                           query="网上买的票想退")
-    assert [h.key for h in ranked] == ["a2", "a1"]
-    assert ranked[1].score > ranked[0].score  # the ranker's probability is kept; only the order moves
-    assert [h.key for h in semantic.rerank(q, [hit("a1", 2.0, "非网上购票如何办理退票？"),
-                                               hit("a2", 1.0, "网购车票如何退票？")], vectors,
-                                           query="网上买的票想退")] == ["a2", "a1"]
-    unasked = semantic.rank(q, [hit("a1", 2.0, "非网上购票如何办理退票？"), hit("a2", 1.0, "网购车票如何退票？")],
-                            vectors, [1, 2], semantic.Ranker(coef=(1.0, 0, 0, 0, 0, 0, 0), intercept=0.0))
-    assert [h.key for h in unasked] == ["a1", "a2"]  # no query given: the ranker's order
+    hits = [hit("a1", 0.9, "非网上购票如何办理退票？"), hit("a2", 0.8, "网购车票如何退票？"),
+            hit("a3", 0.7, "退票规定")]
+    ranked = service.negated_last("网上买的票想退", hits)
+    assert [h.key for h in ranked] == ["a2", "a3", "a1"]  # the others keep their order
+    assert ranked[2].score == 0.9  # the score is kept; only the order moves
+    assert [h.key for h in service.negated_last("非网上购票怎么退", hits)] == ["a1", "a2", "a3"]
+
+
+def test_every_search_path_puts_a_negating_title_last(db: Session, rt: Runtime, publish: Callable[..., Article],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    publish(questions=["非网上购票如何办理退票？"], phrasings=[], answer="请到车站售票窗口办理退票。",
+            category_code=None, tags=[])
+    publish(questions=["网购车票怎样办理退票？"], phrasings=[], answer="开车前可在网站办理退票。",
+            category_code=None, tags=[])
+    monkeypatch.setenv("HOTLINE_KB_SEMANTIC", "off")  # the lexical path alone
+    filters = service.search_filters(db, rt, audiences=None)
+    hits = service.search_published(db, query="网上购票如何办理退票", filters=filters, limit=5)
+    assert [h.title for h in hits][-1] == "非网上购票如何办理退票？" and len(hits) == 2

@@ -40,7 +40,6 @@ from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
 from hotline.knowledge.models import TextVector
-from hotline.knowledge.text import negates
 from hotline.supervision.upsert import insert_many_new
 
 log = logging.getLogger(__name__)
@@ -270,9 +269,8 @@ H = TypeVar("H", bound=HasQuestions)
 
 
 def rerank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray],
-           blend: Blend = BLEND, *, query: str = "") -> list[H]:
-    """Blend each hit's lexical score (relative to the best) with its best question's cosine; an
-    article whose title negates what the `query` says (text.negates) comes after the others."""
+           blend: Blend = BLEND) -> list[H]:
+    """Blend each hit's lexical score (relative to the best) with its best question's cosine."""
     if not hits:
         return hits
     top = max(h.score for h in hits) or 1.0
@@ -283,9 +281,9 @@ def rerank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarra
         # No vector (a backend that gives no questions): the floor, not a bonus over far meanings.
         semantic = (h.similarity - blend.floor) / blend.span if h.similarity is not None else 0.0
         h.score = round((1 - blend.weight) * h.score / top + blend.weight * semantic, 4)
-        scored.append((negates(h.title, query), -h.score, i, h))
-    scored.sort(key=lambda c: c[:3])
-    return [h for *_, h in scored]
+        scored.append((-h.score, i, h))
+    scored.sort(key=lambda c: (c[0], c[1]))
+    return [h for _, _, h in scored]
 
 
 # ---- the ranker of the union (lexical top ones + nearest in meaning, knowledge/dense.py) ----------
@@ -355,12 +353,10 @@ def features(query_vector: np.ndarray, hits: Sequence[HasQuestions], vectors: di
 
 
 def rank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray], nearest: Sequence[int],
-         ranker: Ranker | None = None, passages: dict[str, np.ndarray] | None = None, *,
-         query: str = "") -> list[H]:
+         ranker: Ranker | None = None, passages: dict[str, np.ndarray] | None = None) -> list[H]:
     """Order the union by the ranker's probability (kept as each hit's score, 0..1): RANKER_PASSAGES
     when `passages` holds every hit's passage vector, else RANKER (or the ranker given, with the
-    passage feature when its coefficients count it). An article whose title negates what the
-    `query` says (text.negates: 非网上购票 for 网上买的票) comes after the others."""
+    passage feature when its coefficients count it)."""
     if not hits:
         return hits
     complete = passages is not None and all(passage_text(h.title, h.answer) in passages for h in hits)
@@ -381,9 +377,9 @@ def rank(query_vector: np.ndarray, hits: list[H], vectors: dict[str, np.ndarray]
             float(use[passage_text(h.title, h.answer)] @ query_vector), 4)
         h.score = round(float(p[i]), 4)
         h.ranked = True
-        scored.append((negates(h.title, query), -h.score, i, h))
-    scored.sort(key=lambda c: c[:3])
-    return [h for *_, h in scored]
+        scored.append((-h.score, i, h))
+    scored.sort(key=lambda c: (c[0], c[1]))
+    return [h for _, _, h in scored]
 
 
 class Reranker:
@@ -434,9 +430,9 @@ class Reranker:
         out = []
         for i, (q, hits) in enumerate(zip(queries, results, strict=True)):
             if hits and nearest is not None:
-                hits = rank(qv[q], hits, vectors, nearest[i], passages=passages, query=q)
+                hits = rank(qv[q], hits, vectors, nearest[i], passages=passages)
             elif hits:
-                hits = rerank(qv[q], hits, vectors, self.blend, query=q)
+                hits = rerank(qv[q], hits, vectors, self.blend)
             out.append(hits[:limit])
         return out
 

@@ -33,6 +33,7 @@ from hotline.knowledge.importer import ImportRow
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, KbCounter
 from hotline.knowledge.schemas import ArticleCreate, ArticleIn
 from hotline.knowledge.search import Hit, IndexDoc, SearchFilters
+from hotline.knowledge.text import negates
 from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -683,7 +684,21 @@ def search_published(db: Session, *, query: str, filters: SearchFilters, limit: 
 
 def search_published_many(db: Session, *, queries: Sequence[str], filters: SearchFilters,
                           limit: int = 10) -> list[list[Hit]]:
-    """Search for many queries at once: the index is brought up to date once, not per query."""
+    """Search for many queries at once: the index is brought up to date once, not per query. On
+    every path, an article whose title negates what the query says comes after the others
+    (`negated_last`)."""
+    results = _search_many(db, queries=queries, filters=filters, limit=limit)
+    return [negated_last(q, hits) for q, hits in zip(queries, results, strict=True)]
+
+
+def negated_last(query: str, hits: list[Hit]) -> list[Hit]:
+    """The hits in their order, those whose title says 非X of an X the query states plainly
+    (text.negates: 非网上购票如何办理退票？ for 网上买的票想退) moved after the others. Neither the
+    words nor the embedding see the negation; the scores are kept."""
+    return sorted(hits, key=lambda h: negates(h.title, query))  # stable: the order otherwise kept
+
+
+def _search_many(db: Session, *, queries: Sequence[str], filters: SearchFilters, limit: int) -> list[list[Hit]]:
     engine = search.engine_of(db)
     index = search.index_for(engine)
     index.refresh(db)
