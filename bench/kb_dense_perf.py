@@ -1,7 +1,7 @@
 """Time of one query against the index of meanings (knowledge/dense.py) at its largest size,
 and of the rebuild that follows a change to the articles.
 
-30,000 random unit vectors of e5's 384 dimensions (the time does not depend on their values) over
+dense.EXACT_LIMIT (30,000) random unit vectors of e5's 384 dimensions (the time does not depend on their values) over
 10,000 articles; prints p50 / p95 of `DenseIndex.nearest`, the matrix's size, and the time of
 `DenseIndex.sync` after a change when every vector is in the process's memory.
 
@@ -20,14 +20,14 @@ def main() -> int:
     from hotline.knowledge import dense
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--questions", type=int, default=dense.MAX_VECTORS)
+    ap.add_argument("--questions", type=int, default=dense.EXACT_LIMIT)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     matrix = rng.standard_normal((args.questions, 384)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     owners = np.arange(args.questions, dtype=np.int64) // 3
     index = dense.DenseIndex(store=None)  # type: ignore[arg-type]  # filled directly: no encoder needed
-    index._snapshot = (matrix, owners)
+    index._snapshot = dense.Snapshot(matrix, owners, {})
     times = []
     for i in range(300):
         q = matrix[i] * 0.9 + rng.standard_normal(384).astype(np.float32) * 0.02

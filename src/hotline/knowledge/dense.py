@@ -6,11 +6,13 @@ meaning, whatever their words; the search then scores them beside the lexical to
 same filters) and the ranker in semantic.py orders the union. On our fresh validation queries the
 union lifts recall@5 by about three points (docs/knowledge.md).
 
-It is one float32 matrix searched exhaustively (one matrix-vector product: p50 0.3 ms for 10,000
-questions, 4.2 ms for 30,000 on our 2-core machine, bench/kb_dense_perf.py), rebuilt from the
-vectors in memory after each change (about 40 ms for 10,000 questions, 180 ms for 30,000). Above
-`MAX_VECTORS` questions it stands aside and search keeps to the lexical candidates: a knowledge
-base that large belongs on a search engine server with its own vector search (docs/knowledge.md).
+It is one float32 matrix, searched exhaustively up to `EXACT_LIMIT` questions (one matrix-vector
+product: p50 0.3 ms for 10,000 questions, 4.2 ms for 30,000 on our 2-core machine,
+bench/kb_dense_perf.py) and through an inverted file above it (ivf.py: the nearest clusters only).
+After a change the matrix is rebuilt from the last one, with only the new questions' vectors looked
+up. Above `MAX_VECTORS` questions it stands aside and search keeps to the lexical candidates: a
+knowledge base that large belongs on a search engine server with its own vector search
+(docs/knowledge.md).
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ import logging
 import random
 import threading
 import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from hotline.knowledge import ivf
 from hotline.knowledge.semantic import VectorStore
 
 log = logging.getLogger(__name__)
 
-MAX_VECTORS = 30_000
+EXACT_LIMIT = 30_000  # above it, the inverted file (ivf.py)
+MAX_VECTORS = 200_000  # 293 MiB of float32 per worker: beyond it, a search server (docs/knowledge.md)
 # Texts without a saved vector (articles imported through the web page, say) are encoded in the
 # search that finds them up to this many (a new article's few questions: found by meaning at
 # once); more are encoded by a background thread, and the index takes them in when it is done.
@@ -38,24 +44,96 @@ NEAREST = 20  # articles proposed per query
 MIN_SIMILARITY = 0.85
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The matrix searched, each row's article, and where each question's row is."""
+
+    matrix: np.ndarray  # (rows, dim) float32, unit rows; sorted by cluster when `inverted`
+    owners: np.ndarray  # (rows,) the article of each row
+    rows: dict[str, int]  # question text -> a row holding its vector
+    labels: np.ndarray | None = None  # each row's cluster, with `inverted`
+    inverted: ivf.InvertedFile | None = None
+
+    @classmethod
+    def of(cls, pairs: list[tuple[int, str]], vectors: dict[str, np.ndarray], previous: Snapshot | None, *,
+           dim: int, exact_limit: int) -> Snapshot:
+        """The (article, question) pairs' rows: a question the previous snapshot held is copied
+        from it (with its cluster), the others come from `vectors`."""
+        n = len(pairs)
+        known = {} if previous is None else previous.rows
+        source = np.fromiter((known.get(q, -1) for _, q in pairs), dtype=np.int64, count=n)  # row in `previous`
+        new = np.flatnonzero(source < 0)
+        fresh = np.stack([vectors[pairs[i][1]] for i in new.tolist()]).astype(np.float32) if len(new) \
+            else np.zeros((0, dim), dtype=np.float32)
+        owners = np.fromiter((aid for aid, _ in pairs), dtype=np.int64, count=n)
+        clusters, labels, order = None, None, None
+        if n > exact_limit and previous is not None and previous.inverted is not None \
+                and previous.labels is not None and previous.inverted.clusters.fits(n):
+            clusters = previous.inverted.clusters
+            labels = np.empty(n, dtype=np.int32)
+            old = source >= 0
+            labels[old] = previous.labels[source[old]]
+            labels[new] = clusters.labels(fresh)
+            order = ivf.InvertedFile.sorted_order(labels)
+        matrix = _gather(None if previous is None else previous.matrix, source, fresh, new, order, dim)
+        if n > exact_limit and clusters is None:  # the first time above the limit, or halved or doubled since
+            clusters = ivf.Clusters.of(matrix)
+            labels = clusters.labels(matrix)
+            order = ivf.InvertedFile.sorted_order(labels)
+            matrix = matrix[order]
+        if order is None or labels is None or clusters is None:
+            return cls(matrix, owners, {q: i for i, (_, q) in enumerate(pairs)})
+        labels = labels[order]
+        rows = {pairs[i][1]: row for row, i in enumerate(order.tolist())}
+        return cls(matrix, owners[order], rows, labels, ivf.InvertedFile.of(clusters, labels))
+
+    def scan(self, query_vector: np.ndarray, probes: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cosines): every row, or those of the nearest clusters."""
+        if self.inverted is None:
+            return np.arange(len(self.owners)), self.matrix @ query_vector
+        return self.inverted.scan(self.matrix, query_vector, probes)
+
+
+def _gather(previous: np.ndarray | None, source: np.ndarray, fresh: np.ndarray, new: np.ndarray,
+            order: np.ndarray | None, dim: int) -> np.ndarray:
+    """The new matrix in one copy: row k holds pair `order[k]` (pair k without an order), taken
+    from the previous matrix (`source`) or from the fresh vectors of the `new` pairs."""
+    n = len(source)
+    pair_at = np.arange(n) if order is None else order
+    src = source[pair_at]
+    if previous is None or not len(previous):
+        matrix = np.empty((n, dim), dtype=np.float32)
+    else:
+        matrix = previous.take(np.where(src >= 0, src, 0), axis=0)
+    if len(new):
+        fresh_of = np.full(n, -1, dtype=np.int64)
+        fresh_of[new] = np.arange(len(new))
+        at = np.flatnonzero(src < 0)
+        matrix[at] = fresh[fresh_of[pair_at[at]]]
+    return matrix
+
+
 class DenseIndex:
     """The questions' vectors of one lexical backend, kept in step with its `generation`."""
 
-    def __init__(self, store: VectorStore, *, max_vectors: int = MAX_VECTORS,
-                 encode_in_search: int = ENCODE_IN_SEARCH) -> None:
+    def __init__(self, store: VectorStore, *, max_vectors: int = MAX_VECTORS, exact_limit: int = EXACT_LIMIT,
+                 probes: int = ivf.PROBES, encode_in_search: int = ENCODE_IN_SEARCH) -> None:
         self.store = store
         self.max_vectors = max_vectors
+        self.exact_limit = exact_limit
+        self.probes = probes
         self.encode_in_search = encode_in_search
         self.too_large = False
         self._generation = -1
         self._complete = True
         self._encoding: threading.Thread | None = None  # the background encoder, while it runs
+        self._rebuilding: threading.Thread | None = None  # a large base's rebuild, while it runs
         self._failed = -1  # the generation whose background encoding failed: not retried until a change
-        self._snapshot: tuple[np.ndarray, np.ndarray] | None = None  # (vectors, owning article ids)
+        self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return 0 if self._snapshot is None else len(self._snapshot[1])
+        return 0 if self._snapshot is None else len(self._snapshot.owners)
 
     @property
     def available(self) -> bool:
@@ -74,42 +152,65 @@ class DenseIndex:
             return
         if self._current(generation):
             return
+        if self._rebuilding is not None:  # a large base's rebuild is under way: the last snapshot serves
+            return
         with self._lock:
-            if self._current(generation):
+            if self._current(generation) or self._rebuilding is not None:
                 return
-            # Every article has a question: more articles than vectors allowed is too large already
-            # (and then a 100,000-article index is not copied into a dict on every change).
-            articles = len(backend)  # type: ignore[arg-type]
-            pairs = [] if articles > self.max_vectors else [
-                (aid, q) for aid, questions in documents().items() for q in dict.fromkeys(questions) if q]
-            if articles > self.max_vectors or len(pairs) > self.max_vectors:
-                if not self.too_large:
-                    log.info("knowledge base larger than %d questions: no search by meaning beyond the "
-                             "lexical candidates", self.max_vectors)
-                self.too_large, self._snapshot, self._complete = True, None, True
-                self._generation = generation
+            if self._snapshot is not None and self._snapshot.inverted is not None:
+                # A large base (about 0.2 s at 100,000 questions): rebuilt beside the searches, which
+                # keep the last snapshot meanwhile (the lexical index has the change already).
+                self._rebuilding = threading.Thread(target=self._rebuild_beside, args=(engine, backend, generation),
+                                                    name="kb-dense-rebuild", daemon=True)
+                self._rebuilding.start()
                 return
-            self.too_large = False
-            texts = list(dict.fromkeys(q for _, q in pairs))
-            vectors = self.store.get(engine, texts, encode=False)
-            missing = [t for t in texts if t not in vectors]
-            if 0 < len(missing) <= self.encode_in_search:
-                vectors.update(self.store.get(engine, missing))
-            elif missing and self._encoding is None:
-                # In a random order: several worker processes then share the work (each batch
-                # first reads what the others have saved) instead of all encoding the same texts.
-                random.shuffle(missing)
-                self._encoding = threading.Thread(target=self._encode, args=(engine, missing, generation),
-                                                  name="kb-dense-encode", daemon=True)
-                self._encoding.start()
-            kept = [(aid, q) for aid, q in pairs if q in vectors]
-            self._complete = len(kept) == len(pairs)
-            dim = self.store.encoder.encode([]).shape[1]
-            matrix = np.stack([vectors[q] for _, q in kept]).astype(np.float32) if kept \
-                else np.zeros((0, dim), dtype=np.float32)
-            owners = np.fromiter((aid for aid, _ in kept), dtype=np.int64, count=len(kept))
-            self._snapshot = (matrix, owners)
+            self._rebuild(engine, backend, generation, documents)
+
+    def _rebuild_beside(self, engine: Engine, backend: object, generation: int) -> None:
+        try:
+            with self._lock:
+                self._rebuild(engine, backend, generation, backend.documents)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001  (the last snapshot keeps serving; tried again after the next change)
+            log.exception("rebuilding the index of meanings failed")
             self._generation = generation
+        finally:
+            self._rebuilding = None
+
+    def _rebuild(self, engine: Engine, backend: object, generation: int,
+                 documents: Callable[[], dict[int, tuple[str, ...]]]) -> None:
+        """The snapshot of the backend's articles now (under the lock)."""
+        # Every article has a question: more articles than vectors allowed is too large already
+        # (and then a 100,000-article index is not copied into a dict on every change).
+        articles = len(backend)  # type: ignore[arg-type]
+        pairs = [] if articles > self.max_vectors else [
+            (aid, q) for aid, questions in documents().items() for q in dict.fromkeys(questions) if q]
+        if articles > self.max_vectors or len(pairs) > self.max_vectors:
+            if not self.too_large:
+                log.info("knowledge base larger than %d questions: no search by meaning beyond the "
+                         "lexical candidates", self.max_vectors)
+            self.too_large, self._snapshot, self._complete = True, None, True
+            self._generation = generation
+            return
+        self.too_large = False
+        previous = self._snapshot
+        known = {} if previous is None else previous.rows
+        texts = [t for t in dict.fromkeys(q for _, q in pairs) if t not in known]
+        vectors = self.store.get(engine, texts, encode=False)  # only what the last snapshot lacks
+        missing = [t for t in texts if t not in vectors]
+        if 0 < len(missing) <= self.encode_in_search:
+            vectors.update(self.store.get(engine, missing))
+        elif missing and self._encoding is None:
+            # In a random order: several worker processes then share the work (each batch
+            # first reads what the others have saved) instead of all encoding the same texts.
+            random.shuffle(missing)
+            self._encoding = threading.Thread(target=self._encode, args=(engine, missing, generation),
+                                              name="kb-dense-encode", daemon=True)
+            self._encoding.start()
+        kept = [(aid, q) for aid, q in pairs if q in known or q in vectors]
+        self._complete = len(kept) == len(pairs)
+        dim = self.store.encoder.encode([]).shape[1]
+        self._snapshot = Snapshot.of(kept, vectors, previous, dim=dim, exact_limit=self.exact_limit)
+        self._generation = generation
 
     def _encode(self, engine: Engine, texts: list[str], generation: int) -> None:
         """Encode and save the missing vectors a batch at a time; the next search takes them in."""
@@ -123,27 +224,28 @@ class DenseIndex:
             self._encoding = None
 
     def wait(self, timeout: float | None = None) -> None:
-        """Until the background encoder is done (tests, benchmarks)."""
-        thread = self._encoding
-        if thread is not None:
-            thread.join(timeout)
+        """Until the background encoder and rebuild are done (tests, benchmarks)."""
+        for thread in (self._rebuilding, self._encoding, self._rebuilding):
+            if thread is not None:
+                thread.join(timeout)
 
     def nearest(self, query_vector: np.ndarray, k: int = NEAREST, *,
                 min_similarity: float = MIN_SIMILARITY) -> list[int]:
         """The k articles whose closest question is nearest to the query (and at least
         `min_similarity`), nearest first."""
         snapshot = self._snapshot
-        if snapshot is None or not len(snapshot[1]):
+        if snapshot is None or not len(snapshot.owners):
             return []
-        matrix, owners = snapshot
-        sims = matrix @ query_vector
+        rows, sims = snapshot.scan(query_vector, self.probes)
+        if not len(rows):
+            return []
         take = min(len(sims), 4 * k)  # an article's phrasings may fill several of the top rows
         top = np.argpartition(-sims, take - 1)[:take] if take < len(sims) else np.arange(len(sims))
         out: list[int] = []
         for i in top[np.argsort(-sims[top], kind="stable")]:
             if sims[i] < min_similarity:
                 break
-            aid = int(owners[i])
+            aid = int(snapshot.owners[rows[i]])
             if aid not in out:
                 out.append(aid)
                 if len(out) == k:

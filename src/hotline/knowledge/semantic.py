@@ -441,14 +441,16 @@ class Reranker:
         if self.passages is None:
             return None
         texts = {passage_text(h.title, h.answer) for hits in results for h in hits}
-        known = self.passages.get(engine, texts, encode=False)
-        missing = [t for t in texts if t not in known]
-        if missing:
+        with self._lock:  # those already queued are not in the database yet: not looked up again
+            queued = {t for t in texts if t in self._pending}
+        known = self.passages.get(engine, texts - queued, encode=False)
+        missing = [t for t in texts if t not in known and t not in queued]
+        if missing or queued:
             with self._lock:
                 for t in missing:
                     self._pending.setdefault(t, engine)
                 resting = self._failed_at is not None and time.monotonic() - self._failed_at < PASSAGE_RETRY_SECONDS
-                if self._encoding is None and not resting:
+                if self._pending and self._encoding is None and not resting:
                     self._encoding = threading.Thread(target=self._encode_pending, name="kb-passage-encode",
                                                       daemon=True)
                     try:
