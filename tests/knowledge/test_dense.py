@@ -156,6 +156,19 @@ def test_two_copies_of_one_question_score_alike_and_the_assistant_asks_which() -
     assert assistant.decide("社保卡丢了怎么办", ranked).kind == "clarify"
 
 
+class Docs:
+    """A backend's view for the index of meanings: its articles' questions and a generation."""
+
+    def __init__(self, docs: dict[int, tuple[str, ...]]) -> None:
+        self.docs, self.generation = docs, 0
+
+    def documents(self) -> dict[int, tuple[str, ...]]:
+        return dict(self.docs)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
 def _spread(n: int, seed: int = 3) -> dict[str, tuple[float, float, float]]:
     rng = np.random.default_rng(seed)
     return {f"问题{i}": tuple(float(v) for v in rng.standard_normal(3)) for i in range(n)}
@@ -164,13 +177,12 @@ def _spread(n: int, seed: int = 3) -> dict[str, tuple[float, float, float]]:
 def test_above_the_exact_limit_the_inverted_file_finds_what_the_scan_finds(engine: Engine) -> None:
     table = _spread(80)
     encoder = FakeEncoder(table)
-    backend = MemoryIndex()
-    docs = {i: (f"问题{2 * i}", f"问题{2 * i + 1}") for i in range(40)}  # two questions an article
-    backend.documents = lambda: docs  # type: ignore[method-assign]
+    backend = Docs({i: (f"问题{2 * i}", f"问题{2 * i + 1}") for i in range(40)})  # two questions an article
     exact = dense.DenseIndex(semantic.VectorStore(encoder), encode_in_search=1000)
     inverted = dense.DenseIndex(semantic.VectorStore(encoder), exact_limit=20, probes=1000, encode_in_search=1000)
     exact.sync(engine, backend)
-    inverted.sync(engine, backend)
+    inverted.sync(engine, backend)  # a large base is built beside the searches: not there yet
+    inverted.wait(10)
     assert exact._snapshot is not None and exact._snapshot.inverted is None
     snapshot = inverted._snapshot
     assert snapshot is not None and snapshot.inverted is not None
@@ -181,6 +193,7 @@ def test_above_the_exact_limit_the_inverted_file_finds_what_the_scan_finds(engin
         assert inverted.nearest(q, 5, min_similarity=0.0) == exact.nearest(q, 5, min_similarity=0.0)
     few = dense.DenseIndex(semantic.VectorStore(encoder), exact_limit=20, probes=2, encode_in_search=1000)
     few.sync(engine, backend)
+    few.wait(10)
     q = encoder.encode(["问题6"])[0]
     assert few.nearest(q, 1) == [3]  # its own article, from the two nearest clusters
 
@@ -190,11 +203,11 @@ def test_a_change_keeps_the_clusters_and_reads_only_the_new_vectors(engine: Engi
     table = _spread(200)
     encoder = FakeEncoder(table)
     store = semantic.VectorStore(encoder)
-    backend = MemoryIndex()
     docs = {i: (f"问题{i}",) for i in range(60)}
-    backend.documents = lambda: dict(docs)  # type: ignore[method-assign]
+    backend = Docs(docs)
     meanings = dense.DenseIndex(store, exact_limit=20, probes=1000, encode_in_search=1000)
     meanings.sync(engine, backend)
+    meanings.wait(10)
     first = meanings._snapshot
     assert first is not None and first.inverted is not None
     asked: list[list[str]] = []
@@ -222,6 +235,9 @@ def test_a_change_keeps_the_clusters_and_reads_only_the_new_vectors(engine: Engi
     second = meanings._snapshot
     assert second is not None and second.inverted is not None
     assert second.inverted.clusters is first.inverted.clusters  # 60 rows, learned on 60: kept
+    assert second.labels is not None  # the labels carried over are each row's own cluster, sorted
+    assert np.array_equal(second.labels, second.inverted.clusters.labels(second.matrix))
+    assert np.all(np.diff(second.labels) >= 0)
     # Looked up (not found), then encoded: only the new question; the others come from the last snapshot.
     assert asked == [["问题60"], ["问题60"]]
     assert "问题0" not in second.rows and len(meanings) == 60
@@ -239,3 +255,45 @@ def test_a_change_keeps_the_clusters_and_reads_only_the_new_vectors(engine: Engi
     for text in ("问题5", "问题77", "问题128"):
         q = encoder.encode([text])[0]
         assert meanings.nearest(q, 5, min_similarity=0.0) == exact.nearest(q, 5, min_similarity=0.0)
+
+
+def test_a_question_two_articles_share_and_a_failed_rebuild(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    table = _spread(50)
+    encoder = FakeEncoder(table)
+    docs = {i: (f"问题{i}",) for i in range(40)}
+    docs[40] = ("问题7", "问题41")  # 问题7 in two articles
+    backend = Docs(docs)
+    store = semantic.VectorStore(encoder)
+    meanings = dense.DenseIndex(store, exact_limit=10, probes=2, encode_in_search=1000)
+    meanings.sync(engine, backend)
+    meanings.wait(10)
+    assert len(meanings) == 42
+    q = encoder.encode(["问题7"])[0]
+    assert sorted(meanings.nearest(q, 2)) == [7, 40]  # both, from the one cluster they share
+    # A rebuild that fails is logged once and not started again at every search; the last
+    # snapshot keeps serving, and the next change is taken in.
+    first = meanings._snapshot
+    real_get = store.get
+    store.get = lambda *a, **kw: (_ for _ in ()).throw(RuntimeError("database gone"))  # type: ignore[method-assign]
+    docs[41] = ("问题42",)
+    backend.generation += 1
+    for _ in range(3):
+        meanings.sync(engine, backend)
+        meanings.wait(10)
+    assert caplog.text.count("rebuilding the index of meanings failed") == 1
+    assert meanings._snapshot is first and meanings.nearest(q, 2)
+    store.get = real_get  # type: ignore[method-assign]
+    backend.generation += 1
+    meanings.sync(engine, backend)
+    meanings.wait(10)
+    assert 41 in meanings.nearest(encoder.encode(["问题42"])[0], 1)
+
+
+def test_wait_also_waits_for_the_encoder_a_rebuild_starts(engine: Engine) -> None:
+    table = _spread(40)
+    encoder = FakeEncoder(table)
+    backend = Docs({i: (f"问题{i}",) for i in range(30)})
+    meanings = dense.DenseIndex(semantic.VectorStore(encoder), exact_limit=10, encode_in_search=0)
+    meanings.sync(engine, backend)  # rebuild beside, which hands the 30 missing to the encoder
+    meanings.wait(10)
+    assert sorted(encoder.calls) == sorted(f"问题{i}" for i in range(30))

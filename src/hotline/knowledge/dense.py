@@ -157,13 +157,20 @@ class DenseIndex:
         with self._lock:
             if self._current(generation) or self._rebuilding is not None:
                 return
-            if self._snapshot is not None and self._snapshot.inverted is not None:
-                # A large base (about 0.2 s at 100,000 questions): rebuilt beside the searches, which
-                # keep the last snapshot meanwhile (the lexical index has the change already).
-                self._rebuilding = threading.Thread(target=self._rebuild_beside, args=(engine, backend, generation),
-                                                    name="kb-dense-rebuild", daemon=True)
-                self._rebuilding.start()
-                return
+            large = len(backend) > self.exact_limit  # type: ignore[arg-type]  # articles: questions are more
+            if large or (self._snapshot is not None and len(self._snapshot.owners) > self.exact_limit):
+                # A large base (its first build: seconds; a change: about 0.2-0.5 s at 100,000
+                # questions) is rebuilt beside the searches, which keep the last snapshot meanwhile
+                # (the lexical index has the change already; before the first build, search goes
+                # without the nearest in meaning).
+                thread = threading.Thread(target=self._rebuild_beside, args=(engine, backend, generation),
+                                          name="kb-dense-rebuild", daemon=True)
+                self._rebuilding = thread
+                try:
+                    thread.start()
+                    return
+                except RuntimeError:  # no thread to be had: rebuilt here instead
+                    self._rebuilding = None
             self._rebuild(engine, backend, generation, documents)
 
     def _rebuild_beside(self, engine: Engine, backend: object, generation: int) -> None:
@@ -172,7 +179,7 @@ class DenseIndex:
                 self._rebuild(engine, backend, generation, backend.documents)  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001  (the last snapshot keeps serving; tried again after the next change)
             log.exception("rebuilding the index of meanings failed")
-            self._generation = generation
+            self._generation = self._failed = generation
         finally:
             self._rebuilding = None
 
@@ -203,9 +210,13 @@ class DenseIndex:
             # In a random order: several worker processes then share the work (each batch
             # first reads what the others have saved) instead of all encoding the same texts.
             random.shuffle(missing)
-            self._encoding = threading.Thread(target=self._encode, args=(engine, missing, generation),
-                                              name="kb-dense-encode", daemon=True)
-            self._encoding.start()
+            encoding = threading.Thread(target=self._encode, args=(engine, missing, generation),
+                                        name="kb-dense-encode", daemon=True)
+            self._encoding = encoding
+            try:
+                encoding.start()
+            except RuntimeError:  # no thread to be had: the next change tries again
+                self._encoding = None
         kept = [(aid, q) for aid, q in pairs if q in known or q in vectors]
         self._complete = len(kept) == len(pairs)
         dim = self.store.encoder.encode([]).shape[1]
@@ -225,7 +236,8 @@ class DenseIndex:
 
     def wait(self, timeout: float | None = None) -> None:
         """Until the background encoder and rebuild are done (tests, benchmarks)."""
-        for thread in (self._rebuilding, self._encoding, self._rebuilding):
+        for name in ("_rebuilding", "_encoding", "_rebuilding"):  # a rebuild may start an encoder
+            thread = getattr(self, name)
             if thread is not None:
                 thread.join(timeout)
 

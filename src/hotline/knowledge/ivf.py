@@ -8,8 +8,9 @@ clusters whose centres are nearest to it: a few per cent of the rows, for nearly
 neighbours (bench/kb_ivf_eval.py measures how many of the exhaustive scan's).
 
 The rows are kept sorted by cluster, so that each cluster is one slice of the matrix. The centres
-are kept while the base grows or shrinks by less than half (`Clusters.fits`): a change assigns only
-its new rows, and the clustering is learned again when the base has moved further.
+are kept while the base stays within half to twice the size they were learned on (`Clusters.fits`):
+a change assigns only its new rows, and the clustering is learned again when the base has moved
+further.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def seeds(sample: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 
 def learn(vectors: np.ndarray, k: int, *, seed: int = 0) -> np.ndarray:
     """k unit centres by spherical k-means on a sample of the rows (deterministic for a seed)."""
+    if not len(vectors):
+        raise ValueError("no vectors to cluster")
     rng = np.random.default_rng(seed)
     k = min(k, len(vectors))
     sample_size = min(len(vectors), k * SAMPLE_PER_CLUSTER)
@@ -108,9 +111,16 @@ class Clusters:
         return self.centres @ (query if self.mean is None else centred(query, self.mean)[0])
 
     @classmethod
-    def of(cls, vectors: np.ndarray) -> Clusters:
-        mean = vectors.mean(axis=0).astype(np.float32)
-        return cls(learn(centred(vectors, mean), cluster_count(len(vectors))), len(vectors), mean)
+    def of(cls, vectors: np.ndarray, *, seed: int = 0) -> Clusters:
+        """Learned on a sample of the rows (never a centred copy of them all: bounded memory)."""
+        if not len(vectors):
+            raise ValueError("no vectors to cluster")
+        k = cluster_count(len(vectors))
+        rng = np.random.default_rng(seed)
+        take = min(len(vectors), k * SAMPLE_PER_CLUSTER)
+        sample = vectors if take == len(vectors) else vectors[np.sort(rng.choice(len(vectors), take, replace=False))]
+        mean = sample.mean(axis=0).astype(np.float32)
+        return cls(learn(centred(sample, mean), k, seed=seed), len(vectors), mean)
 
 
 @dataclass(frozen=True)

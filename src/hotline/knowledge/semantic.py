@@ -441,7 +441,9 @@ class Reranker:
         if self.passages is None:
             return None
         texts = {passage_text(h.title, h.answer) for hits in results for h in hits}
-        with self._lock:  # those already queued are not in the database yet: not looked up again
+        # Those already queued are not looked up again at every search: the encoder reads each from
+        # the database before encoding it (another worker or `kb embed` may have saved it since).
+        with self._lock:
             queued = {t for t in texts if t in self._pending}
         known = self.passages.get(engine, texts - queued, encode=False)
         missing = [t for t in texts if t not in known and t not in queued]
