@@ -49,6 +49,7 @@ def test_an_article_sharing_no_word_is_found_by_meaning(db: Session, rt: Runtime
     assert [h.title for h in hits][:1] == ["公积金怎么提取？"]
     assert hits[0].similarity is not None and hits[0].similarity > 0.95
     assert 0.0 < hits[0].score < 1.0  # the ranker's probability
+    assert hits[0].snippet == "关于公积金怎么提取？的答复。"  # filled after ranking, for the hits kept
     # A query near nothing finds nothing (as lexical search alone would).
     assert service.search_published(db, query="火星移民签证", filters=filters, limit=5) == []
 
@@ -141,6 +142,16 @@ def test_included_articles_are_scored_under_the_same_filters() -> None:
     only = index.search("火星", filters=public, include=[4])  # nothing lexical: the included one alone
     assert [h.key for h in only] == ["K4"] and only[0].score >= 0.0
     assert index.search("火星", filters=public) == []
+
+
+def test_snippets_can_wait_for_the_hits_kept() -> None:
+    index = MemoryIndex()
+    index.rebuild([IndexDoc(article_id=1, key="K1", title="公积金怎么提取", questions=("公积金怎么提取",),
+                            answer="公积金提取请带身份证到窗口。", audience="public")])
+    bare = index.search("公积金提取", snippets=False)
+    assert [h.snippet for h in bare] == [""]
+    index.fill_snippets("公积金提取", bare)
+    assert bare[0].snippet == index.search("公积金提取")[0].snippet and "<mark>" in bare[0].snippet
 
 
 def test_two_copies_of_one_question_score_alike_and_the_assistant_asks_which() -> None:
@@ -297,3 +308,18 @@ def test_wait_also_waits_for_the_encoder_a_rebuild_starts(engine: Engine) -> Non
     meanings.sync(engine, backend)  # rebuild beside, which hands the 30 missing to the encoder
     meanings.wait(10)
     assert sorted(encoder.calls) == sorted(f"问题{i}" for i in range(30))
+
+
+def test_the_cli_s_search_waits_for_a_large_base_s_index_of_meanings(db: Session, rt: Runtime,
+                                                                    publish: Callable[..., Article],
+                                                                    fake_reranker: semantic.Reranker,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dense, "EXACT_LIMIT", 1)  # two articles: "large", built beside the searches
+    _article(publish, "公积金怎么提取？")
+    _article(publish, "社保卡丢了怎么补办？")
+    filters = service.search_filters(db, rt, audiences=None)
+    service.prepare_search(db)  # as `hotline kb search` does before its queries
+    meanings = dense.dense_for(search.index_for(search.engine_of(db)), fake_reranker.store)
+    assert meanings._snapshot is not None and meanings._snapshot.inverted is not None
+    hits = service.search_published(db, query="攒的那笔买房的钱能拿出来吗", filters=filters, limit=5)
+    assert [h.title for h in hits][:1] == ["公积金怎么提取？"]

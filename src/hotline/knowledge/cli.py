@@ -199,7 +199,10 @@ def _each_query(query: str | None, input: Path | None, public: bool, jurisdictio
     queries = _queries(query, input)
     settings, db = _session()
     try:
+        from hotline.knowledge import service
+
         filters = _filters(db, settings, public, jurisdiction)
+        service.prepare_search(db)
         for q in queries:
             try:
                 result = run(db, filters, q)

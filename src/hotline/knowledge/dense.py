@@ -117,11 +117,11 @@ def _gather(previous: np.ndarray | None, source: np.ndarray, fresh: np.ndarray, 
 class DenseIndex:
     """The questions' vectors of one lexical backend, kept in step with its `generation`."""
 
-    def __init__(self, store: VectorStore, *, max_vectors: int = MAX_VECTORS, exact_limit: int = EXACT_LIMIT,
+    def __init__(self, store: VectorStore, *, max_vectors: int = MAX_VECTORS, exact_limit: int | None = None,
                  probes: int = ivf.PROBES, encode_in_search: int = ENCODE_IN_SEARCH) -> None:
         self.store = store
         self.max_vectors = max_vectors
-        self.exact_limit = exact_limit
+        self.exact_limit = EXACT_LIMIT if exact_limit is None else exact_limit
         self.probes = probes
         self.encode_in_search = encode_in_search
         self.too_large = False
@@ -236,9 +236,10 @@ class DenseIndex:
         finally:
             self._encoding = None
 
-    def wait(self, timeout: float | None = None) -> None:
-        """Until the background encoder and rebuild are done (tests, benchmarks)."""
-        for name in ("_rebuilding", "_encoding", "_rebuilding"):  # a rebuild may start an encoder
+    def wait(self, timeout: float | None = None, *, encoder: bool = True) -> None:
+        """Until the background rebuild and (with `encoder`) encoder are done (tests, benchmarks,
+        the CLI, which waits for the rebuild only: encoding a large base's questions takes long)."""
+        for name in ("_rebuilding", "_encoding", "_rebuilding") if encoder else ("_rebuilding",):
             thread = getattr(self, name)
             if thread is not None:
                 thread.join(timeout)

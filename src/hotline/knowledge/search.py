@@ -604,7 +604,9 @@ class MemoryIndex:
         return [(float(scores[i]), seg.docs[i]) for i in rows]
 
     def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 10,
-               include: Collection[int] = ()) -> list[Hit]:
+               include: Collection[int] = (), snippets: bool = True) -> list[Hit]:
+        """The top `limit` hits and those of `include`; without `snippets`, their snippets are left
+        empty for `fill_snippets` (a re-ranker keeps a third of the candidates: the rest need none)."""
         filters = filters or SearchFilters()
         with self._lock:  # a consistent view of the segments; scoring itself runs unlocked
             main, delta = self._main, self._delta
@@ -634,16 +636,24 @@ class MemoryIndex:
                 final += r.bigram_dice * 2 * len(q_grams & grams) / (len(q_grams) + len(grams) or 1)
             ranked.append((final, doc, question, q_cov, a_cov))
         ranked.sort(key=lambda c: (-c[0], c[1].article_id))
-        terms = highlight_terms(query, self.analyzer)
+        terms = highlight_terms(query, self.analyzer) if snippets else []
         return [
             Hit(article_id=doc.article_id, key=doc.key, title=doc.title, score=round(final, 4), question=question,
-                snippet=snippet(doc.answer, terms), answer=doc.answer, category_code=doc.category_code,
+                snippet=snippet(doc.answer, terms) if snippets else "", answer=doc.answer,
+                category_code=doc.category_code,
                 audience=doc.audience, version_number=doc.version_number, policy_source=doc.policy_source,
                 coverage=round(q_cov, 4), known=round(known, 4), support=round(a_cov, 4),
                 known_questions=round(asked, 4), questions=doc.questions or (doc.title,))
             for final, doc, question, q_cov, a_cov in ranked[:limit] + [
                 r for r in ranked[limit:] if r[1].article_id in include]
         ]
+
+    def fill_snippets(self, query: str, hits: Sequence[Hit]) -> None:
+        """The snippets `search(snippets=False)` left out, for the hits kept."""
+        terms = highlight_terms(query, self.analyzer)
+        for h in hits:
+            if not h.snippet:
+                h.snippet = snippet(h.answer, terms)
 
     def _article_coverage(self, doc: IndexDoc, idf: dict[str, float], q_mass: float) -> float:
         """The idf-weighted share of the query's content words written anywhere in the article

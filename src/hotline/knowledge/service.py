@@ -711,13 +711,36 @@ def _search_many(db: Session, *, queries: Sequence[str], filters: SearchFilters,
     k = max(limit, reranker.blend.candidates)
     meanings = dense.dense_for(index, reranker.store)
     meanings.sync(engine, index.backend)
+    # The in-process index leaves the snippets to the hits the ranker keeps (about a third).
+    backend = index.backend
+    snippets: dict[str, bool] = {"snippets": False} if isinstance(backend, search.MemoryIndex) else {}
     if not meanings.available:
-        return reranker.apply(engine, queries, [index.backend.search(q, filters=filters, limit=k) for q in queries],
-                              limit=limit)
-    nearest = [meanings.nearest(v) for v in reranker.query_vectors(queries)]
-    results = [index.backend.search(q, filters=filters, limit=k, include=near)
-               for q, near in zip(queries, nearest, strict=True)]
-    return reranker.apply(engine, queries, results, limit=limit, nearest=nearest)
+        ranked = reranker.apply(engine, queries, [backend.search(q, filters=filters, limit=k, **snippets)
+                                                  for q in queries], limit=limit)
+    else:
+        nearest = [meanings.nearest(v) for v in reranker.query_vectors(queries)]
+        results = [backend.search(q, filters=filters, limit=k, include=near, **snippets)
+                   for q, near in zip(queries, nearest, strict=True)]
+        ranked = reranker.apply(engine, queries, results, limit=limit, nearest=nearest)
+    if isinstance(backend, search.MemoryIndex):
+        for q, hits in zip(queries, ranked, strict=True):
+            backend.fill_snippets(q, hits)
+    return ranked
+
+
+def prepare_search(db: Session) -> None:
+    """Build the index and the index of meanings now and wait for them: for a process that
+    searches at once and then ends (the CLI), where a large base's index of meanings, built beside
+    the searches, would otherwise come too late for them."""
+    engine = search.engine_of(db)
+    index = search.index_for(engine)
+    index.refresh(db)
+    db.rollback()
+    reranker = semantic.default_reranker()
+    if reranker is not None:
+        meanings = dense.dense_for(index, reranker.store)
+        meanings.sync(engine, index.backend)
+        meanings.wait(encoder=False)
 
 
 def ask(db: Session, *, query: str, filters: SearchFilters) -> Reply:
