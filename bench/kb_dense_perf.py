@@ -16,6 +16,34 @@ import time
 import numpy as np
 
 
+def in_memory(docs: dict[int, tuple[str, ...]], vectors: dict[str, np.ndarray], dim: int):  # type: ignore[no-untyped-def]
+    """(store, backend) for `DenseIndex.sync` with nothing read from a database or encoded: a
+    vector store holding every question's vector, and a backend listing the articles' questions
+    (`docs`, read at each sync: change it and bump `backend.generation`)."""
+    from hotline.knowledge import semantic
+
+    class NoEncoder:  # every vector is known: nothing is encoded
+        name = "bench"
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            return np.zeros((len(texts), dim), dtype=np.float32)
+
+    store = semantic.VectorStore(NoEncoder(), capacity=len(vectors) + 100)  # type: ignore[arg-type]
+    for text, v in vectors.items():
+        store._memory[semantic.digest(text)] = v
+
+    class Backend:
+        generation = 0
+
+        def documents(self) -> dict[int, tuple[str, ...]]:
+            return docs
+
+        def __len__(self) -> int:
+            return len(docs)
+
+    return store, Backend()
+
+
 def main() -> int:
     from hotline.knowledge import dense
 
@@ -39,31 +67,14 @@ def main() -> int:
     print(f"{args.questions} questions ({matrix.nbytes / 2**20:.0f} MiB): nearest p50 {p50:.2f} ms, p95 {p95:.2f} ms")
 
     # The rebuild after a change: every question's vector looked up in memory and stacked again.
-    from hotline.knowledge import semantic
-
-    class NoEncoder:  # every vector is known: nothing is encoded
-        name = "bench"
-
-        def encode(self, texts: list[str]) -> np.ndarray:
-            return np.zeros((len(texts), 384), dtype=np.float32)
-
-    store = semantic.VectorStore(NoEncoder())  # type: ignore[arg-type]
     docs: dict[int, tuple[str, ...]] = {}
+    vectors: dict[str, np.ndarray] = {}
     for row, aid in enumerate(owners.tolist()):
         text = f"问题{aid}-{row}"
         docs[aid] = (*docs.get(aid, ()), text)
-        store._memory[semantic.digest(text)] = matrix[row]
-
-    class Backend:
-        generation = 0
-
-        def documents(self) -> dict[int, tuple[str, ...]]:
-            return docs
-
-        def __len__(self) -> int:
-            return len(docs)
-
-    backend, meanings, syncs = Backend(), dense.DenseIndex(store), []
+        vectors[text] = matrix[row]
+    store, backend = in_memory(docs, vectors, 384)
+    meanings, syncs = dense.DenseIndex(store), []
     for generation in range(1, 12):
         backend.generation = generation
         t0 = time.perf_counter()

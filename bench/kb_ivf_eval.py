@@ -26,6 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+from kb_dense_perf import in_memory  # noqa: E402  (an index of meanings with its vectors in memory)
 from kb_eval import DATA as KB_DATA  # noqa: E402  (the data folder, HOTLINE_DATA_PATH honoured)
 
 DATA = KB_DATA.parent / "tipdm2020c"
@@ -201,27 +202,9 @@ def rebuild(vectors: np.ndarray) -> None:
     change (`DenseIndex.sync`, which only starts it) until the new snapshot is in (`wait`)."""
     from hotline.knowledge import dense, semantic
 
-    class NoEncoder:
-        name = "bench"
-
-        def encode(self, texts: list[str]) -> np.ndarray:
-            return np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-
-    store = semantic.VectorStore(NoEncoder(), capacity=len(vectors) + 10)  # type: ignore[arg-type]
     docs = {i: (f"问题{i}",) for i in range(len(vectors))}
-    for i, v in enumerate(vectors):
-        store._memory[semantic.digest(f"问题{i}")] = v
-
-    class Backend:
-        generation = 0
-
-        def documents(self) -> dict[int, tuple[str, ...]]:
-            return docs
-
-        def __len__(self) -> int:
-            return len(docs)
-
-    backend, meanings, times, returns = Backend(), dense.DenseIndex(store), [], []
+    store, backend = in_memory(docs, {f"问题{i}": v for i, v in enumerate(vectors)}, vectors.shape[1])
+    meanings, times, returns = dense.DenseIndex(store), [], []
     for generation in range(8):
         backend.generation = generation
         if generation:  # one article's question reworded
