@@ -2,7 +2,7 @@
 
 The exhaustive scan in dense.py is one matrix-vector product over every question: 4 ms at 30,000
 questions on our 2 cores, about 14 ms at 100,000, beside the 10 ms the query's own embedding takes
-(docs/knowledge.md, "Search by meaning at scale"). Above `dense.EXACT_LIMIT` the vectors are grouped
+(docs/knowledge.md, "Search by meaning above 30,000 questions"). Above `dense.EXACT_LIMIT` the vectors are grouped
 into clusters by spherical k-means (about 2·√n of them) and a query scans only the `probes`
 clusters whose centres are nearest to it: a few per cent of the rows, for nearly the same
 neighbours (bench/kb_ivf_eval.py measures how many of the exhaustive scan's).
@@ -33,8 +33,9 @@ def cluster_count(rows: int) -> int:
 
 
 def centred(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Unit rows after taking away the base's mean: e5's vectors all lie in a narrow cone (any two
-    texts have a cosine above about 0.7), and clusters of the raw vectors were few and uneven."""
+    """Unit rows after taking away the base's mean: e5's vectors all lie in a narrow cone (of
+    20,000 random pairs of citizens' sentences none had a cosine below 0.76; the median was
+    0.86), and clusters of the raw vectors were few and uneven."""
     x = np.atleast_2d(vectors) - mean
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
