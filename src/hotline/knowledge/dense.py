@@ -21,7 +21,6 @@ import logging
 import random
 import threading
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,26 +171,25 @@ class DenseIndex:
                     return
                 except RuntimeError:  # no thread to be had: rebuilt here instead
                     self._rebuilding = None
-            self._rebuild(engine, backend, generation, documents)
+            self._rebuild(engine, backend, generation)
 
     def _rebuild_beside(self, engine: Engine, backend: object, generation: int) -> None:
         try:
             with self._lock:
-                self._rebuild(engine, backend, generation, backend.documents)  # type: ignore[attr-defined]
+                self._rebuild(engine, backend, generation)
         except Exception:  # noqa: BLE001  (the last snapshot keeps serving; tried again after the next change)
             log.exception("rebuilding the index of meanings failed")
             self._generation = self._failed = generation
         finally:
             self._rebuilding = None
 
-    def _rebuild(self, engine: Engine, backend: object, generation: int,
-                 documents: Callable[[], dict[int, tuple[str, ...]]]) -> None:
+    def _rebuild(self, engine: Engine, backend: object, generation: int) -> None:
         """The snapshot of the backend's articles now (under the lock)."""
         # Every article has a question: more articles than vectors allowed is too large already
         # (and then a 100,000-article index is not copied into a dict on every change).
         articles = len(backend)  # type: ignore[arg-type]
         pairs = [] if articles > self.max_vectors else [
-            (aid, q) for aid, questions in documents().items()
+            (aid, q) for aid, questions in backend.documents().items()  # type: ignore[attr-defined]
             for q in (questions if len(questions) == 1 else dict.fromkeys(questions)) if q]
         if articles > self.max_vectors or len(pairs) > self.max_vectors:
             if not self.too_large:

@@ -443,8 +443,10 @@ class Reranker:
         texts = {passage_text(h.title, h.answer) for hits in results for h in hits}
         # Those already queued are not looked up again at every search: the encoder reads each from
         # the database before encoding it (another worker or `kb embed` may have saved it since).
-        with self._lock:
-            queued = {t for t in texts if t in self._pending}
+        queued: set[str] = set()
+        if self._pending:  # (read without the lock: at worst one more look-up)
+            with self._lock:
+                queued = {t for t in texts if t in self._pending}
         known = self.passages.get(engine, texts - queued, encode=False)
         missing = [t for t in texts if t not in known and t not in queued]
         if missing or queued:

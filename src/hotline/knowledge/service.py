@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy import update as sql_update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, DomainError, NotFound
@@ -698,19 +699,28 @@ def negated_last(query: str, hits: list[Hit]) -> list[Hit]:
     return sorted(hits, key=lambda h: negates(h.title, query))  # stable: the order otherwise kept
 
 
-def _search_many(db: Session, *, queries: Sequence[str], filters: SearchFilters, limit: int) -> list[list[Hit]]:
+def _indexes(db: Session) -> tuple[Engine, search.KnowledgeIndex, semantic.Reranker | None, dense.DenseIndex | None]:
+    """The knowledge index, caught up with the database, and (search by meaning on) the reranker and
+    the index of meanings, told of any change."""
     engine = search.engine_of(db)
     index = search.index_for(engine)
     index.refresh(db)
     db.rollback()  # end the read transaction (SQLite: release the lock at once)
     reranker = semantic.default_reranker()
     if reranker is None:
+        return engine, index, None, None
+    meanings = dense.dense_for(index, reranker.store)
+    meanings.sync(engine, index.backend)
+    return engine, index, reranker, meanings
+
+
+def _search_many(db: Session, *, queries: Sequence[str], filters: SearchFilters, limit: int) -> list[list[Hit]]:
+    engine, index, reranker, meanings = _indexes(db)
+    if reranker is None or meanings is None:
         return [index.backend.search(q, filters=filters, limit=limit) for q in queries]
     # The lexical top-N and the nearest in meaning (knowledge/dense.py), ordered by the ranker
     # (knowledge/semantic.py); the lexical top-N re-ordered by meaning when there is no dense index.
     k = max(limit, reranker.blend.candidates)
-    meanings = dense.dense_for(index, reranker.store)
-    meanings.sync(engine, index.backend)
     # The in-process index leaves the snippets to the hits the ranker keeps (about a third).
     backend = index.backend
     snippets: dict[str, bool] = {"snippets": False} if isinstance(backend, search.MemoryIndex) else {}
@@ -732,14 +742,8 @@ def prepare_search(db: Session) -> None:
     """Build the index and the index of meanings now and wait for them: for a process that
     searches at once and then ends (the CLI), where a large base's index of meanings, built beside
     the searches, would otherwise come too late for them."""
-    engine = search.engine_of(db)
-    index = search.index_for(engine)
-    index.refresh(db)
-    db.rollback()
-    reranker = semantic.default_reranker()
-    if reranker is not None:
-        meanings = dense.dense_for(index, reranker.store)
-        meanings.sync(engine, index.backend)
+    meanings = _indexes(db)[3]
+    if meanings is not None:
         meanings.wait(encoder=False)
 
 
