@@ -323,3 +323,102 @@ def test_the_cli_s_search_waits_for_a_large_base_s_index_of_meanings(db: Session
     assert meanings._snapshot is not None and meanings._snapshot.inverted is not None
     hits = service.search_published(db, query="攒的那笔买房的钱能拿出来吗", filters=filters, limit=5)
     assert [h.title for h in hits][:1] == ["公积金怎么提取？"]
+
+
+def _doc(aid: int, *questions: str) -> IndexDoc:
+    return IndexDoc(article_id=aid, key=f"K{aid}", title=questions[0], questions=questions, answer="答复",
+                    audience="public")
+
+
+def test_the_backend_says_which_articles_changed_since_a_generation(monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = MemoryIndex()
+    backend.rebuild([_doc(1, "公积金怎么提取"), _doc(2, "社保卡怎么补办")])
+    built = backend.generation
+    assert backend.changed_since(built) == set() and backend.changed_since(built - 1) is None  # before the rebuild
+    backend.upsert([_doc(3, "医保怎么报销")])
+    backend.remove([1])
+    assert backend.changed_since(built) == {1, 3} and backend.changed_since(built + 1) == {1}
+    assert backend.documents([1, 2, 3]) == {2: ("社保卡怎么补办",), 3: ("医保怎么报销",)}  # 1 is gone
+    monkeypatch.setattr(search, "CHANGE_LOG", 2)
+    backend.upsert([_doc(2, "社保卡丢了怎么补办")])
+    assert backend.changed_since(built) is None  # older than the log remembers
+    assert backend.changed_since(built + 1) == {1, 2}
+
+
+def test_a_change_is_taken_in_as_a_delta_and_the_matrix_is_not_copied(engine: Engine,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    table = _spread(300, seed=5)
+    encoder = FakeEncoder(table)
+    backend = MemoryIndex()
+    backend.rebuild([_doc(i, f"问题{2 * i}", f"问题{2 * i + 1}") for i in range(60)])
+    for exact_limit, probes in ((30_000, 1), (20, 1000)):  # exhaustive, and the inverted file
+        meanings = dense.DenseIndex(semantic.VectorStore(encoder), exact_limit=exact_limit, probes=probes,
+                                    encode_in_search=1000)
+        meanings.sync(engine, backend)
+        meanings.wait(10)
+        first = meanings._snapshot
+        assert first is not None and (first.inverted is not None) == (exact_limit == 20)
+        rng = np.random.default_rng(exact_limit)
+        for step in range(12):  # articles changed, added and removed, one at a time
+            aid = int(rng.integers(0, 70))
+            if step % 4 == 3:
+                backend.remove([aid])
+            else:  # a question no other article has (ties would be ordered by row)
+                backend.upsert([_doc(aid, f"问题{120 + 12 * (exact_limit == 20) + step}")])
+            meanings.sync(engine, backend)  # in place, even above the exact limit: no thread
+            assert meanings._rebuilding is None
+            snapshot = meanings._snapshot
+            assert snapshot is not None and snapshot.matrix is first.matrix and snapshot.delta is not None
+            fresh = dense.DenseIndex(semantic.VectorStore(encoder), encode_in_search=1000)
+            fresh.sync(engine, backend)  # the same articles, built from nothing
+            assert len(meanings) == len(fresh)
+            for text in ("问题3", f"问题{120 + step}", f"问题{2 * aid}"):
+                q = encoder.encode([text])[0]
+                assert meanings.nearest(q, 8, min_similarity=0.0) == fresh.nearest(q, 8, min_similarity=0.0)
+        # Past the delta's limit the matrix is rebuilt with the changes in it (beside the searches
+        # above the exact limit) and the delta starts empty.
+        monkeypatch.setattr(dense, "DELTA_LIMIT", 2)
+        backend.upsert([_doc(1, "问题201"), _doc(2, "问题202"), _doc(3, "问题203")])
+        meanings.sync(engine, backend)
+        meanings.wait(10)
+        rebuilt = meanings._snapshot
+        assert rebuilt is not None and rebuilt.matrix is not first.matrix and rebuilt.delta is None
+        assert meanings.nearest(encoder.encode(["问题202"])[0], 1) == [2]
+        monkeypatch.setattr(dense, "DELTA_LIMIT", 5_000)
+
+
+def test_a_delta_with_many_new_questions_leaves_them_to_the_background_encoder(engine: Engine) -> None:
+    table = _spread(40)
+    encoder = FakeEncoder(table)
+    backend = MemoryIndex()
+    backend.rebuild([_doc(i, f"问题{i}") for i in range(10)])
+    meanings = dense.DenseIndex(semantic.VectorStore(encoder), encode_in_search=2)
+    meanings.sync(engine, backend)  # ten to encode: in the background
+    meanings.wait(10)
+    meanings.sync(engine, backend)
+    assert len(meanings) == 10
+    backend.upsert([_doc(20, "问题20")])  # one new question: encoded in the search, in the delta
+    meanings.sync(engine, backend)
+    snapshot = meanings._snapshot
+    assert snapshot is not None and snapshot.delta is not None
+    assert meanings.nearest(encoder.encode(["问题20"])[0], 1) == [20]
+    backend.upsert([_doc(i, f"问题{i}") for i in range(21, 25)])  # four: more than the search encodes
+    meanings.sync(engine, backend)
+    meanings.wait(10)
+    assert sorted(encoder.calls[-4:]) == sorted(f"问题{i}" for i in range(21, 25))  # by the background encoder
+    meanings.sync(engine, backend)  # the next search takes them in
+    assert len(meanings) == 15 and meanings.nearest(encoder.encode(["问题23"])[0], 1) == [23]
+
+
+def test_a_delta_that_would_pass_the_largest_size_sets_search_by_meaning_aside(engine: Engine) -> None:
+    encoder = FakeEncoder(_spread(10))
+    backend = MemoryIndex()
+    backend.rebuild([_doc(i, f"问题{i}") for i in range(4)])
+    meanings = dense.DenseIndex(semantic.VectorStore(encoder), max_vectors=5)
+    meanings.sync(engine, backend)
+    backend.upsert([_doc(1, "问题5")])  # the same size: taken in as a delta
+    meanings.sync(engine, backend)
+    assert meanings.available and meanings._snapshot is not None and meanings._snapshot.delta is not None
+    backend.upsert([_doc(6, "问题6"), _doc(7, "问题7")])  # six questions: more than allowed
+    meanings.sync(engine, backend)
+    assert meanings.too_large and not meanings.available

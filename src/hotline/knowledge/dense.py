@@ -9,10 +9,12 @@ union lifts recall@5 by about three points (docs/knowledge.md).
 It is one float32 matrix, searched exhaustively up to `EXACT_LIMIT` questions (one matrix-vector
 product: p50 0.3 ms for 10,000 questions, 4.2 ms for 30,000 on our 2-core machine,
 bench/kb_dense_perf.py) and through an inverted file above it (ivf.py: the nearest clusters only).
-After a change the matrix is rebuilt from the last one, with only the new questions' vectors looked
-up. Above `MAX_VECTORS` questions it stands aside and search keeps to the lexical candidates: a
-knowledge base that large belongs on a search engine server with its own vector search
-(docs/knowledge.md).
+A change is taken in as the lexical index takes it (search.py's segments): the changed articles'
+rows are marked dead and their questions now go to a small delta searched beside the matrix; the
+matrix is rebuilt from the last one (only the new questions' vectors looked up) when the delta
+outgrows `DELTA_LIMIT`, or when the backend cannot say what changed. Above `MAX_VECTORS`
+questions it stands aside and search keeps to the lexical candidates: a knowledge base that large
+belongs on a search engine server with its own vector search (docs/knowledge.md).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import logging
 import random
 import threading
 import weakref
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -37,6 +40,9 @@ MAX_VECTORS = 200_000  # 293 MiB of float32 per worker: beyond it, a search serv
 # search that finds them up to this many (a new article's few questions: found by meaning at
 # once); more are encoded by a background thread, and the index takes them in when it is done.
 ENCODE_IN_SEARCH = 32
+# Changed articles' questions searched beside the matrix (exhaustively: 0.3 ms at this size)
+# before the matrix is rebuilt with them.
+DELTA_LIMIT = 5_000
 NEAREST = 20  # articles proposed per query
 # Below this cosine a question is not related (semantic.Blend.floor): a query about nothing in
 # the knowledge base gets no proposals, and search stays empty as it was.
@@ -44,20 +50,49 @@ MIN_SIMILARITY = 0.85
 
 
 @dataclass(frozen=True)
+class Delta:
+    """The questions of the articles changed since the matrix was built, searched exhaustively
+    beside it (a few thousand rows at most: `DELTA_LIMIT`)."""
+
+    pairs: tuple[tuple[int, str], ...]  # (article, question)
+    matrix: np.ndarray
+    owners: np.ndarray
+
+    @classmethod
+    def of(cls, pairs: list[tuple[int, str]], vectors: Mapping[str, np.ndarray], dim: int) -> Delta:
+        matrix = np.stack([vectors[q] for _, q in pairs]).astype(np.float32, copy=False) if pairs \
+            else np.zeros((0, dim), dtype=np.float32)
+        return cls(tuple(pairs), matrix, np.fromiter((aid for aid, _ in pairs), dtype=np.int64, count=len(pairs)))
+
+    def vectors(self) -> dict[str, np.ndarray]:
+        return {q: self.matrix[i] for i, (_, q) in enumerate(self.pairs)}
+
+
+@dataclass(frozen=True)
 class Snapshot:
-    """The matrix searched, each row's article, and where each question's row is."""
+    """The matrix searched, each row's article, and where each question's row is; since the
+    matrix was built, the rows of changed articles are `dead` and their questions now are in the
+    `delta`."""
 
     matrix: np.ndarray  # (rows, dim) float32, unit rows; sorted by cluster when `inverted`
     owners: np.ndarray  # (rows,) the article of each row
     rows: dict[str, int]  # question text -> a row holding its vector
     labels: np.ndarray | None = None  # each row's cluster, with `inverted`
     inverted: ivf.InvertedFile | None = None
+    generation: int = -1  # the backend's generation whose articles these are
+    dead: np.ndarray | None = None  # (rows,) bool: the row's article changed or left since
+    dead_rows: int = 0
+    delta: Delta | None = None
+
+    def __len__(self) -> int:
+        """The rows searched."""
+        return len(self.owners) - self.dead_rows + (0 if self.delta is None else len(self.delta.pairs))
 
     @classmethod
     def of(cls, pairs: list[tuple[int, str]], vectors: dict[str, np.ndarray], previous: Snapshot | None, *,
-           dim: int, exact_limit: int) -> Snapshot:
-        """The (article, question) pairs' rows: a question the previous snapshot held is copied
-        from it (with its cluster), the others come from `vectors`."""
+           dim: int, exact_limit: int, generation: int = -1) -> Snapshot:
+        """The (article, question) pairs' rows: a question the previous snapshot's matrix held is
+        copied from it (with its cluster), the others come from `vectors`."""
         n = len(pairs)
         known = {} if previous is None else previous.rows
         source = np.fromiter((known.get(q, -1) for _, q in pairs), dtype=np.int64, count=n)  # row in `previous`
@@ -82,16 +117,42 @@ class Snapshot:
             matrix = matrix[order]
         texts = [q for _, q in pairs]
         if order is None or labels is None or clusters is None:
-            return cls(matrix, owners, dict(zip(texts, range(n), strict=True)))
+            return cls(matrix, owners, dict(zip(texts, range(n), strict=True)), generation=generation)
         labels = labels[order]
         rows = dict(zip(map(texts.__getitem__, order.tolist()), range(n), strict=True))
-        return cls(matrix, owners[order], rows, labels, ivf.InvertedFile.of(clusters, labels))
+        return cls(matrix, owners[order], rows, labels, ivf.InvertedFile.of(clusters, labels), generation=generation)
+
+    def changed(self, ids: set[int], pairs: list[tuple[int, str]], vectors: Mapping[str, np.ndarray],
+                generation: int) -> Snapshot:
+        """This snapshot with the articles `ids` changed: their rows in the matrix dead, their
+        questions now (`pairs`, each with its vector in `vectors`) in the delta. The matrix is
+        shared, not copied."""
+        hit = np.isin(self.owners, np.fromiter(ids, dtype=np.int64, count=len(ids)))
+        dead = self.dead
+        if hit.any():
+            dead = hit if dead is None else dead | hit
+        kept, held = ([], {}) if self.delta is None else \
+            ([p for p in self.delta.pairs if p[0] not in ids], self.delta.vectors())
+        delta = Delta.of(kept + pairs, {**held, **vectors}, self.matrix.shape[1])
+        return replace(self, generation=generation, dead=dead, delta=delta,
+                       dead_rows=self.dead_rows if dead is self.dead else int(dead.sum()))
 
     def scan(self, query_vector: np.ndarray, probes: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, cosines): every row, or those of the nearest clusters."""
+        """(articles, cosines) of the rows searched: the live rows of the matrix (every one, or
+        those of the nearest clusters) and the delta's."""
         if self.inverted is None:
-            return np.arange(len(self.owners)), self.matrix @ query_vector
-        return self.inverted.scan(self.matrix, query_vector, probes)
+            rows, sims = None, self.matrix @ query_vector
+            owners = self.owners
+        else:
+            rows, sims = self.inverted.scan(self.matrix, query_vector, probes)
+            owners = self.owners[rows]
+        if self.dead is not None:
+            live = ~(self.dead if rows is None else self.dead[rows])
+            owners, sims = owners[live], sims[live]
+        if self.delta is not None and len(self.delta.pairs):
+            owners = np.concatenate([owners, self.delta.owners])
+            sims = np.concatenate([sims, self.delta.matrix @ query_vector])
+        return owners, sims
 
 
 def _gather(previous: np.ndarray | None, source: np.ndarray, fresh: np.ndarray, new: np.ndarray,
@@ -133,7 +194,7 @@ class DenseIndex:
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return 0 if self._snapshot is None else len(self._snapshot.owners)
+        return 0 if self._snapshot is None else len(self._snapshot)
 
     @property
     def available(self) -> bool:
@@ -157,9 +218,11 @@ class DenseIndex:
         with self._lock:
             if self._current(generation) or self._rebuilding is not None:
                 return
+            if self._take_in_changes(engine, backend, generation):
+                return
             large = len(backend) > self.exact_limit  # type: ignore[arg-type]  # articles: questions are more
-            if large or (self._snapshot is not None and len(self._snapshot.owners) > self.exact_limit):
-                # A large base (its first build: seconds; a change: about 0.2-0.5 s at 100,000
+            if large or (self._snapshot is not None and len(self._snapshot) > self.exact_limit):
+                # A large base (its first build: seconds; a rebuild: about 0.3 s at 200,000
                 # questions) is rebuilt beside the searches, which keep the last snapshot meanwhile
                 # (the lexical index has the change already; before the first build, search goes
                 # without the nearest in meaning).
@@ -172,6 +235,47 @@ class DenseIndex:
                 except RuntimeError:  # no thread to be had: rebuilt here instead
                     self._rebuilding = None
             self._rebuild(engine, backend, generation)
+
+    def _take_in_changes(self, engine: Engine, backend: object, generation: int) -> bool:
+        """Take in the articles changed since the snapshot as a delta, in a few milliseconds
+        whatever the base's size (a rebuild copies the whole matrix: 0.3 s of mostly Python at
+        200,000 questions, during which the searches wait for the interpreter). False when it
+        cannot: no snapshot or change log to start from, vectors still to encode in the
+        background, or a delta past `DELTA_LIMIT` or half the matrix dead — then the matrix is
+        rebuilt with the changes in it."""
+        previous, changed_since = self._snapshot, getattr(backend, "changed_since", None)
+        if previous is None or changed_since is None or not self._complete or self.too_large:
+            return False
+        ids = changed_since(previous.generation)
+        if ids is None or len(ids) > DELTA_LIMIT:
+            return False
+        pairs = [(aid, q) for aid, questions in backend.documents(ids).items()  # type: ignore[attr-defined]
+                 for q in dict.fromkeys(questions) if q]
+        kept = 0 if previous.delta is None else sum(aid not in ids for aid, _ in previous.delta.pairs)
+        if kept + len(pairs) > DELTA_LIMIT or previous.dead_rows + len(ids) > len(previous.owners) // 2:
+            return False
+        held = {} if previous.delta is None else previous.delta.vectors()
+        vectors: dict[str, np.ndarray] = {}
+        for _, q in pairs:
+            row = previous.rows.get(q)
+            v = previous.matrix[row] if row is not None else held.get(q)
+            if v is not None:
+                vectors[q] = v
+        texts = list(dict.fromkeys(q for _, q in pairs if q not in vectors))
+        if texts:
+            vectors.update(self.store.get(engine, texts, encode=False))
+            missing = [t for t in texts if t not in vectors]
+            if len(missing) > self.encode_in_search:  # the background encoder's work: a rebuild starts it
+                return False
+            if missing:
+                vectors.update(self.store.get(engine, missing))
+                if any(t not in vectors for t in missing):
+                    return False
+        snapshot = previous.changed(ids, pairs, vectors, generation)
+        if len(snapshot) > self.max_vectors:  # grown too large: the rebuild sets search by meaning aside
+            return False
+        self._snapshot, self._generation = snapshot, generation
+        return True
 
     def _rebuild_beside(self, engine: Engine, backend: object, generation: int) -> None:
         try:
@@ -201,8 +305,10 @@ class DenseIndex:
         self.too_large = False
         previous = self._snapshot
         known = {} if previous is None else previous.rows
-        texts = list(dict.fromkeys([q for _, q in pairs if q not in known]))
+        held = {} if previous is None or previous.delta is None else previous.delta.vectors()
+        texts = list(dict.fromkeys([q for _, q in pairs if q not in known and q not in held]))
         vectors = self.store.get(engine, texts, encode=False)  # only what the last snapshot lacks
+        vectors.update(held)
         missing = [t for t in texts if t not in vectors]
         if 0 < len(missing) <= self.encode_in_search:
             vectors.update(self.store.get(engine, missing))
@@ -220,7 +326,8 @@ class DenseIndex:
         kept = [(aid, q) for aid, q in pairs if q in known or q in vectors] if missing else pairs
         self._complete = len(kept) == len(pairs)
         dim = self.store.encoder.encode([]).shape[1]
-        self._snapshot = Snapshot.of(kept, vectors, previous, dim=dim, exact_limit=self.exact_limit)
+        self._snapshot = Snapshot.of(kept, vectors, previous, dim=dim, exact_limit=self.exact_limit,
+                                     generation=generation)
         self._generation = generation
 
     def _encode(self, engine: Engine, texts: list[str], generation: int) -> None:
@@ -247,10 +354,10 @@ class DenseIndex:
         """The k articles whose closest question is nearest to the query (and at least
         `min_similarity`), nearest first."""
         snapshot = self._snapshot
-        if snapshot is None or not len(snapshot.owners):
+        if snapshot is None or not len(snapshot):
             return []
-        rows, sims = snapshot.scan(query_vector, self.probes)
-        if not len(rows):
+        owners, sims = snapshot.scan(query_vector, self.probes)
+        if not len(owners):
             return []
         take = min(len(sims), 4 * k)  # an article's phrasings may fill several of the top rows
         top = np.argpartition(-sims, take - 1)[:take] if take < len(sims) else np.arange(len(sims))
@@ -258,7 +365,7 @@ class DenseIndex:
         for i in top[np.argsort(-sims[top], kind="stable")]:
             if sims[i] < min_similarity:
                 break
-            aid = int(snapshot.owners[rows[i]])
+            aid = int(owners[i])
             if aid not in out:
                 out.append(aid)
                 if len(out) == k:

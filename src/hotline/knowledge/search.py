@@ -186,6 +186,7 @@ _Counts = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 BATCH_FROM = 500  # documents; fewer are analysed one by one (the same terms either way)
 BATCH_CHUNK = 8192  # documents analysed together in a large build (bounds the temporary arrays)
 WEIGHT_POSTINGS = 1 << 20  # postings weighted together
+CHANGE_LOG = 1024  # changes remembered for `MemoryIndex.changed_since`
 
 
 def _count(analyzed: list[list[list[str]]], n_channels: int) -> _Counts:
@@ -220,6 +221,10 @@ class MemoryIndex:
         self._question_channels = [i for i, c in enumerate(self.ranking.channels) if c.name == "qw"]
         self._lock = threading.RLock()
         self.generation = 0  # counts changes: a reader knows when to look again
+        # The articles each recent change touched (generation, ids), complete from `_log_from` on:
+        # the index of meanings (dense.py) takes in a change without reading every article again.
+        self._log: list[tuple[int, frozenset[int]]] = []
+        self._log_from = 0
         self._clear()
 
     def _clear(self) -> None:
@@ -446,6 +451,7 @@ class MemoryIndex:
         docs = list(docs)
         with self._lock:
             self.generation += 1
+            self._log, self._log_from = [], self.generation  # everything changed
             self._clear()
             self._main = self._segment(docs)
             self._locate()
@@ -457,8 +463,8 @@ class MemoryIndex:
             return
         analyzed = [self.analyze(d) for d in fresh]
         with self._lock:
-            self.generation += 1
             ids = {d.article_id for d in fresh}
+            self._logged(ids)
             self._kill(ids)
             new = self._segment(fresh, analyzed)
             keep = self._delta.alive
@@ -475,9 +481,25 @@ class MemoryIndex:
 
     def remove(self, article_ids: Iterable[int]) -> None:
         with self._lock:
-            self.generation += 1
-            if self._kill(set(article_ids)):
+            ids = set(article_ids)
+            self._logged(ids)
+            if self._kill(ids):
                 self._reweight(full=False)
+
+    def _logged(self, ids: set[int]) -> None:
+        """A new generation that changed these articles (under the lock)."""
+        self.generation += 1
+        self._log.append((self.generation, frozenset(ids)))
+        if len(self._log) > CHANGE_LOG:
+            self._log_from = self._log.pop(0)[0]  # before it, unknown
+
+    def changed_since(self, generation: int) -> set[int] | None:
+        """The articles upserted or removed after `generation`; None when that is not known (a
+        rebuild since, or a generation older than the log)."""
+        with self._lock:
+            if generation < self._log_from or generation > self.generation:
+                return None
+            return {aid for g, ids in self._log if g > generation for aid in ids}
 
     def _kill(self, ids: set[int]) -> bool:
         """Mark the rows of these articles dead (copy-on-write: running searches keep theirs)."""
@@ -519,12 +541,15 @@ class MemoryIndex:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._where
 
-    def documents(self) -> dict[int, tuple[str, ...]]:
-        """Every indexed article's questions and phrasings (for the index of meanings, dense.py)."""
+    def documents(self, ids: Iterable[int] | None = None) -> dict[int, tuple[str, ...]]:
+        """Every indexed article's questions and phrasings, or those of `ids` still indexed (for
+        the index of meanings, dense.py)."""
         with self._lock:
             segs = {"main": self._main, "delta": self._delta}
+            where = self._where.items() if ids is None else \
+                [(aid, w) for aid in ids if (w := self._where.get(aid)) is not None]
             return {aid: segs[name].docs[row].questions or (segs[name].docs[row].title,)
-                    for aid, (name, row) in self._where.items()}
+                    for aid, (name, row) in where}
 
     def stats(self) -> dict[str, int]:
         return {"documents": len(self._where), "main": int(self._main.alive.sum()),
