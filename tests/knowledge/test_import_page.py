@@ -196,7 +196,7 @@ def test_size_limits_and_unreadable_files(db: Session, rt: Runtime, org: Org, mo
                                           ) -> None:
     with pytest.raises(DomainError) as exc:
         _plan(db, rt, org, b"x" * (bulk.MAX_BYTES + 1))
-    assert exc.value.status_code == 413 and "文件过大（上限 5 MB）" in exc.value.message
+    assert exc.value.status_code == 413 and f"文件过大（上限 {bulk.MAX_BYTES // 2 ** 20} MB）" in exc.value.message
     monkeypatch.setattr(bulk, "MAX_ROWS", 3)
     with pytest.raises(DomainError) as exc:
         _plan(db, rt, org, xlsx(GOOD * 2))
@@ -296,7 +296,7 @@ def test_page_errors_empty_states_and_limits(client: TestClient, clock: FixedClo
     r = client.post("/kb/import", data={"csrf_token": csrf_of(client, "/kb/import")}, follow_redirects=False)
     assert r.status_code == 422 and "请选择要导入的" in r.text
     r = _upload(client, b"x" * (bulk.MAX_BYTES + 10))
-    assert r.status_code == 413 and "文件过大（上限 5 MB）" in r.text
+    assert r.status_code == 413 and f"文件过大（上限 {bulk.MAX_BYTES // 2 ** 20} MB）" in r.text
     r = _upload(client, b"a,b\n", name="notes.txt")
     assert r.status_code == 422 and "请上传 .xlsx 或 .csv 文件" in r.text
     r = _upload(client, b"garbage", name="a.xlsx")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
@@ -38,10 +39,13 @@ from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
 
-MAX_BYTES = 5 * 1024 * 1024
-# A batch is confirmed inside one request: 1,000 rows take under 10 s even on a loaded machine
-# (docs/knowledge.md); a larger policy update is split into files.
-MAX_ROWS = 1_000
+MAX_BYTES = 20 * 1024 * 1024
+# A file is read and previewed within a request, whatever its size up to MAX_ROWS (docs/knowledge.md,
+# "From a page or the API"). Up to INLINE_ROWS rows to write are confirmed within the request too
+# (1,000 rows: under 10 s even on a loaded machine); more become an import job run beside the
+# requests, with its progress shown (import_jobs.py).
+MAX_ROWS = 20_000
+INLINE_ROWS = 1_000
 COMMIT_EVERY = 100
 S = ArticleStatus
 
@@ -294,14 +298,18 @@ def plan(db: Session, rt: Runtime, *, actor: Actor, filename: str, data: bytes, 
 # ---- confirming ------------------------------------------------------------------------------
 
 
-def apply(db: Session, rt: Runtime, *, actor: Actor, batch: Plan) -> Plan:
+def apply(db: Session, rt: Runtime, *, actor: Actor, batch: Plan,
+          on_commit: Callable[[Session, list[PlannedRow]], None] | None = None, audited: bool = True) -> Plan:
     """Save every new or changed row and submit it for review, as the form's 保存并提交审核 does
     (service.stage_create or stage_update, then stage_submit). Each row runs in its own savepoint:
     a refused row is left out whole and never undoes the others. Committed every COMMIT_EVERY rows:
     a commit per row (the form's way) costs two more round trips per row, while one transaction for
-    5,000 rows would hold SQLite's write lock for the whole batch. The batch is audited."""
+    5,000 rows would hold SQLite's write lock for the whole batch. `on_commit` is given the rows
+    done since the last commit, in the transaction that commits them (an import job records them
+    and its progress there). The batch is audited unless `audited` is False (the job audits itself)."""
     rules.ensure_draft(service.who(db, actor), actor.unit_id)
     pending = 0
+    done: list[PlannedRow] = []
     for row in batch.rows:
         if row.outcome not in (NEW, CHANGED) or row.payload is None:
             continue
@@ -319,20 +327,28 @@ def apply(db: Session, rt: Runtime, *, actor: Actor, batch: Plan) -> Plan:
                                      note=f"批量导入 {batch.filename[:100]} 第 {row.line} 行")
         except DomainError as exc:
             row.outcome, row.reason = ERROR, f"第 {row.line} 行未能导入：{exc.message}"
+            done.append(row)
             continue
         except IntegrityError:  # the key was taken meanwhile (PostgreSQL; SQLite writers queue)
             row.outcome, row.reason = ERROR, f"第 {row.line} 行未能导入：编号“{row.key}”已被其他知识条目使用"
+            done.append(row)
             continue
         row.article_id, row.submitted = article.id, True
+        done.append(row)
         pending += 1
         if pending >= COMMIT_EVERY:
+            if on_commit is not None:
+                on_commit(db, done)
             db.commit()
-            pending = 0
+            pending, done = 0, []
+    if on_commit is not None:
+        on_commit(db, done)
     batch.applied = True
-    c = batch.counts
-    audit.record(db, actor=actor, at=rt.clock.now(), action="kb_import", object_type="kb_import",
-                 object_id=batch.sha256[:16],
-                 detail=f"{batch.filename}：提交审核 {batch.submitted} 条（新增 {c[NEW]}、修订 {c[CHANGED]}），"
-                        f"未变 {c[UNCHANGED]} 条，有误 {c[ERROR]} 条" + (f"；{batch.note}" if batch.note else ""))
+    if audited:
+        c = batch.counts
+        audit.record(db, actor=actor, at=rt.clock.now(), action="kb_import", object_type="kb_import",
+                     object_id=batch.sha256[:16],
+                     detail=f"{batch.filename}：提交审核 {batch.submitted} 条（新增 {c[NEW]}、修订 {c[CHANGED]}），"
+                            f"未变 {c[UNCHANGED]} 条，有误 {c[ERROR]} 条" + (f"；{batch.note}" if batch.note else ""))
     db.commit()
     return batch

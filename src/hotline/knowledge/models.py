@@ -174,3 +174,51 @@ class TextVector(Base):
     model: Mapped[str] = mapped_column(String(64), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, unit length
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ImportJob(Base):
+    """批量导入任务: a batch import too large to write within one request. It keeps the file and the
+    editor's choices until it is done; a thread runs it (knowledge/import_jobs.py), committing
+    each hundred rows with their outcomes (`ImportJobRow`) and its progress, so that a job whose
+    process died is taken over where it stopped."""
+
+    __tablename__ = "kb_import_jobs"
+    __table_args__ = (Index("ix_kb_import_jobs_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # the editor it runs as
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # the file; emptied once done
+    columns: Mapped[dict[str, str]] = mapped_column(JSON)
+    audience: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    total: Mapped[int] = mapped_column(Integer)  # rows to write (new and changed) when confirmed
+    done: Mapped[int] = mapped_column(Integer, default=0)  # of those, written or refused so far
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)  # by outcome, once done
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportJobRow(Base):
+    """One row of an import job's file and what became of it, written in the transaction that
+    wrote the row's article (or, for rows the plan left alone, when the job finishes)."""
+
+    __tablename__ = "kb_import_job_rows"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("kb_import_jobs.id", ondelete="CASCADE"), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    question: Mapped[str] = mapped_column(String(300))
+    outcome: Mapped[str] = mapped_column(String(16))  # new | changed | unchanged | error
+    reason: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[str | None] = mapped_column(String(200))  # labels of what a changed row changed
+    article_id: Mapped[int | None] = mapped_column(Integer)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -356,6 +356,30 @@ class ImportBatchOut(BaseModel):
     errors: int
     submitted: int
     rows: list[ImportRowOut]
+    # More rows to write than one request holds: they are written by an import job (HTTP 202);
+    # `GET /api/v1/kb/import/jobs/{job_id}` tells its progress and, once done, each row's outcome.
+    job_id: int | None = None
+    job_status: str | None = None
+
+
+class ImportJobOut(BaseModel):
+    """A batch import run in the background (批量导入任务): its progress, and once done the counts and
+    a page of its rows' outcomes (`rows_total` in all, by line)."""
+
+    id: int
+    filename: str
+    status: Literal["queued", "running", "done", "failed"]
+    status_label: str
+    total: int = Field(description="确认时需要写入（新增、修订）的行数")
+    done: int = Field(description="其中已处理（写入或未能写入）的行数")
+    counts: dict[str, int] | None = Field(default=None, description="完成后各结果的行数，另有 submitted")
+    error: str | None = None
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    rows_total: int
+    rows: list[ImportRowOut]
 
 
 class UnitMaintenanceOut(BaseModel):

@@ -462,6 +462,14 @@ def propose_blacklist(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy
 
 
 BLACKLIST_JOB = "blacklist"
+def resume_kb_imports(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """The knowledge base's import jobs waiting for a runner (queued, or left by a process that
+    died) are started on threads of this process (knowledge/import_jobs.py)."""
+    from hotline.knowledge import import_jobs
+
+    return JobResult(created=import_jobs.resume(sf, rt))
+
+
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
     ("orders", raise_orders),
@@ -470,10 +478,11 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("findings", detection.detect_findings),
     ("assessment", refresh_assessment),
     ("blacklist", propose_blacklist),
+    ("kb_imports", resume_kb_imports),
 )
 JOB_LABELS = {"reminders": "临期催办", "orders": "超期督办单", "escalations": "督办升级",
               "orders_closed": "自动办结督办单", "findings": "问题发现", "assessment": "考核数据更新",
-              "blacklist": "黑名单候选（每日一次）"}
+              "blacklist": "黑名单候选（每日一次）", "kb_imports": "批量导入任务（接续）"}
 # Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
 # blacklist job new candidates and candidates given new evidence).
 SUPERVISION_JOBS = ("reminders", "orders", "escalations", "orders_closed", "findings")
