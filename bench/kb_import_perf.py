@@ -87,7 +87,8 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.2f}")
 
     t = time.perf_counter()
-    read_table_bytes("batch.xlsx", data)
+    _header, table = read_table_bytes("batch.xlsx", data)
+    sum(1 for _ in table)  # the rows are read lazily
     reading = time.perf_counter() - t
     t = time.perf_counter()
     plan = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
