@@ -138,7 +138,8 @@ def test_a_large_build_in_chunks_scores_exactly_like_one_by_one(monkeypatch) -> 
     from hotline.knowledge import search
 
     docs = [*KB, *(doc(20 + i, f"第{i}号窗口怎么预约？", f"第{i}号窗口请在网上预约，携带身份证办理。")
-                   for i in range(9))]
+                   for i in range(9)),
+            doc(40, "退票费怎么算？", "按开车前的时间计算。", phrasings=("退票要扣多少钱", "退一张票收费吗？"))]
     one_by_one = MemoryIndex()
     one_by_one.rebuild(docs)
     monkeypatch.setattr(search, "BATCH_FROM", 5)  # the vectorised path …
@@ -148,8 +149,10 @@ def test_a_large_build_in_chunks_scores_exactly_like_one_by_one(monkeypatch) -> 
     remembered = len(chunked.analyzer._runs)
     chunked.rebuild([*docs, doc(99, "一个从未见过的问题怎么问？", "无。")])
     assert len(chunked.analyzer._runs) == remembered  # a large build does not fill the run cache
+    for question in docs[-1].questions:  # but keeps each question's words, which re-ranking reads
+        assert chunked.analyzer._cache[question] == tuple(chunked.analyzer.words(question))
     chunked.rebuild(docs)
-    for query in ("公积金怎么提取", "3号窗口预约", "医保卡丢了", "退票手续费", "身份证"):
+    for query in ("公积金怎么提取", "3号窗口预约", "医保卡丢了", "退票手续费", "身份证", "退票扣钱"):
         a, b = one_by_one.search(query), chunked.search(query)
         assert [(h.key, h.score) for h in a] == [(h.key, h.score) for h in b], query
 
@@ -179,6 +182,10 @@ def test_the_article_as_a_whole_supports_the_query() -> None:
     hits = idx.search("哪些银行的卡可以买票")
     assert {h.key: h.support for h in hits}["K1"] == 1.0  # 银行, 卡, 买票 (= 购票) are all in article 1
     assert all(0.0 <= h.support <= 1.0 for h in hits)
+    # Each candidate's text is remembered for the next query, and read again once it changes.
+    assert {h.key: h.support for h in idx.search("农业银行")}["K2"] < 0.5
+    idx.upsert([doc(2, "旅客购票时可以用银行卡付款吗？", "可以使用农业银行的卡付款。")])
+    assert {h.key: h.support for h in idx.search("农业银行")}["K2"] == 1.0
 
 
 def test_the_assistant_abstains_when_the_subject_only_appears_inside_answers() -> None:

@@ -186,6 +186,7 @@ _Counts = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 BATCH_FROM = 500  # documents; fewer are analysed one by one (the same terms either way)
 BATCH_CHUNK = 8192  # documents analysed together in a large build (bounds the temporary arrays)
 WEIGHT_POSTINGS = 1 << 20  # postings weighted together
+TEXTS_KEPT = 50_000  # candidates' searchable texts (about 350 bytes each), and idfs, remembered
 CHANGE_LOG = 1024  # changes remembered for `MemoryIndex.changed_since`
 
 
@@ -239,6 +240,8 @@ class MemoryIndex:
         self._df_main = np.zeros(0)
         self._n_main = 0
         self._questions: dict[str, tuple[frozenset[str], float]] = {}
+        self._idfs: dict[str, float] = {}
+        self._texts: dict[int, tuple[IndexDoc, str]] = {}  # article id -> (doc, its searchable text)
 
     def _empty(self) -> _Segment:
         return _Segment(docs=[], tf=sparse.csr_matrix((0, len(getattr(self, "_terms", {}))), dtype=np.float32),
@@ -299,7 +302,7 @@ class MemoryIndex:
             got = done.get((field_, kind))
             if got is None:
                 if kind == "w":
-                    got = _count([[self.analyzer.words(t, remember=False)] for t in texts[field_]], 1)
+                    got = _count([[words] for words in self._words(docs, texts, field_)], 1)
                     got = (got[0], got[1], got[2], got[3], got[4][:, 0])
                 else:
                     got = batch.count(texts[field_], kind)
@@ -312,6 +315,18 @@ class MemoryIndex:
             vocab.extend(prefix + n.split("\x1f", 1)[-1] for n in names)
             lengths[:, c] = lens
         return vocab, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lengths
+
+    def _words(self, docs: list[IndexDoc], texts: dict[str, list[str]], field_: str) -> Iterator[list[str]]:
+        """The words of a field of each document in a large build. The questions are cut one by one
+        (the same words as their joined text: runs never cross a line) and their words remembered:
+        the re-ranking reads the words of every candidate's questions (`_best_question`), and
+        cutting them at query time was half of a lexical search's time at 100,000 articles."""
+        if field_ != "q":
+            yield from (self.analyzer.words(t, remember=False) for t in texts[field_])
+            return
+        cached = self.analyzer.cached_words
+        for d in docs:
+            yield [w for q in d.questions for w in cached(q, remember_runs=False)]
 
     def _assemble(self, docs: list[IndexDoc], parts: Iterable[_Counts]) -> _Segment:
         """Map each part's own vocabulary onto the index's and stack the parts; each part becomes a
@@ -385,6 +400,7 @@ class MemoryIndex:
         self._df = df
         self._n = max(self._n_main + delta_n, 1)
         self._questions = {}
+        self._idfs = {}
         if full and len(self._main):
             self._main.weights, self._main.counts = self._weights(self._main, compact=True)
         self._delta.weights = self._weights(self._delta)[0] if len(self._delta) else None
@@ -584,9 +600,17 @@ class MemoryIndex:
         return best
 
     def _idf(self, word: str) -> float:
-        """Words the index has never seen count as the rarest words."""
-        df = self._df_of(word)
-        return math.log1p((self._n - df + 0.5) / (df + 0.5)) if df else math.log1p((self._n + 0.5) / 0.5)
+        """Words the index has never seen count as the rarest words. Remembered until the
+        statistics change (the dict is replaced after them: a value is never from older ones)."""
+        memo = self._idfs
+        got = memo.get(word)
+        if got is None:
+            df = self._df_of(word)
+            if len(memo) >= TEXTS_KEPT:  # (queries bring words of their own)
+                memo.clear()
+            got = memo[word] = math.log1p((self._n - df + 0.5) / (df + 0.5)) if df else \
+                math.log1p((self._n + 0.5) / 0.5)
+        return got
 
     def _mask(self, seg: _Segment, filters: SearchFilters) -> np.ndarray:
         mask = seg.alive
@@ -684,10 +708,21 @@ class MemoryIndex:
         """The idf-weighted share of the query's content words written anywhere in the article
         (questions or answer, in any form of their synonym group): an answer that speaks of the
         query's subject supports it even when its question is worded differently."""
-        text = searchable("\n".join((*doc.questions, doc.answer)))
+        text = self._text_of(doc)
         forms = self.analyzer.synonyms.forms
         shared = sum(v for w, v in idf.items() if any(f in text for f in forms(w)))
         return shared / q_mass
+
+    def _text_of(self, doc: IndexDoc) -> str:
+        """The article's questions and answer as `searchable` text, remembered while the article
+        stays as it is (normalising every candidate's text again took a sixth of a search)."""
+        got = self._texts.get(doc.article_id)
+        if got is None or got[0] is not doc:
+            got = (doc, searchable("\n".join((*doc.questions, doc.answer))))
+            if len(self._texts) >= TEXTS_KEPT:
+                self._texts.clear()
+            self._texts[doc.article_id] = got
+        return got[1]
 
     def _question_words(self, question: str) -> tuple[frozenset[str], float]:
         """A question's content words and their idf mass (remembered until the statistics change)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -222,11 +223,12 @@ class Analyzer:
                             out.append(c)
         return out
 
-    def cached_words(self, text: str) -> tuple[str, ...]:
-        """`words` of a short text (a question), remembered: questions are cut again at query time."""
+    def cached_words(self, text: str, *, remember_runs: bool = True) -> tuple[str, ...]:
+        """`words` of a short text (a question), remembered: the re-ranking reads every candidate's
+        question words at query time. The words are interned (a base shares most of them)."""
         got = self._cache.get(text)
         if got is None:
-            got = tuple(self.words(text))
+            got = tuple(sys.intern(w) for w in self.words(text, remember=remember_runs))
             if len(self._cache) >= 200_000:
                 self._cache.clear()
             self._cache[text] = got
