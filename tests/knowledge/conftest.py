@@ -11,12 +11,14 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from hotline.knowledge import search, semantic, service
+from hotline.knowledge import import_jobs, search, semantic, service
 from hotline.knowledge.models import (
     Article,
     ArticleEvent,
     ArticleReport,
     ArticleVersion,
+    ImportJob,
+    ImportJobRow,
     TextVector,
     UnansweredQuestion,
 )
@@ -24,7 +26,8 @@ from hotline.knowledge.schemas import ArticleCreate
 from hotline.runtime import Runtime
 from tests.factories import Org
 
-KB_TABLES = (ArticleReport, ArticleEvent, ArticleVersion, Article, UnansweredQuestion, TextVector)
+KB_TABLES = (ImportJobRow, ImportJob, ArticleReport, ArticleEvent, ArticleVersion, Article, UnansweredQuestion,
+             TextVector)
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +36,7 @@ def _clean_kb(request: pytest.FixtureRequest) -> Iterator[None]:
     if "engine" not in request.fixturenames:
         return
     engine: Engine = request.getfixturevalue("engine")
+    import_jobs.wait(timeout=30)  # a job's thread left running would write into the next test
     with engine.begin() as conn:
         for table in KB_TABLES:
             conn.execute(delete(table))

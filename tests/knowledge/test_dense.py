@@ -422,3 +422,23 @@ def test_a_delta_that_would_pass_the_largest_size_sets_search_by_meaning_aside(e
     backend.upsert([_doc(6, "问题6"), _doc(7, "问题7")])  # six questions: more than allowed
     meanings.sync(engine, backend)
     assert meanings.too_large and not meanings.available
+
+
+def test_a_matrix_mostly_dead_after_a_change_is_rebuilt(engine: Engine) -> None:
+    """Half the rows, not half the articles: three questions an article, four of ten articles
+    changed leave 12 of 30 rows dead (a delta); two more, 18 (a rebuild compacts them)."""
+    encoder = FakeEncoder(_spread(60, seed=9))
+    backend = MemoryIndex()
+    backend.rebuild([_doc(i, f"问题{3 * i}", f"问题{3 * i + 1}", f"问题{3 * i + 2}") for i in range(10)])
+    meanings = dense.DenseIndex(semantic.VectorStore(encoder), encode_in_search=1000)
+    meanings.sync(engine, backend)
+    first = meanings._snapshot
+    backend.upsert([_doc(i, f"问题{30 + i}") for i in range(4)])
+    meanings.sync(engine, backend)
+    snapshot = meanings._snapshot
+    assert snapshot is not None and snapshot.matrix is first.matrix and snapshot.dead_rows == 12  # type: ignore[union-attr]
+    backend.upsert([_doc(i, f"问题{30 + i}") for i in range(4, 6)])
+    meanings.sync(engine, backend)
+    rebuilt = meanings._snapshot
+    assert rebuilt is not None and rebuilt.dead_rows == 0 and rebuilt.delta is None and len(rebuilt.owners) == 18
+    assert meanings.nearest(encoder.encode(["问题35"])[0], 1) == [5]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -181,6 +181,167 @@ def test_a_job_of_a_deactivated_editor_is_not_run(db: Session, rt: Runtime, org:
             s.commit()
 
 
+def test_a_job_cancelled_while_it_runs_keeps_the_rows_written_and_stops(db: Session, rt: Runtime, org: Org,
+                                                                        engine: Engine) -> None:
+    data = xlsx(GOOD + MORE)  # three rows to write, a commit each
+    job = _fresh(make_session_factory(engine), _job(db, rt, org, data))
+    editor = org.actor("housing_handler")
+    db.rollback()  # (SQLite: the test's session must not hold the database while the job runs)
+    cancelled: list[int] = []
+
+    def runner_sessions() -> Session:
+        """The runner's session; its editor cancels as soon as its first row is committed."""
+        s = make_session_factory(engine)()
+
+        @event.listens_for(s, "after_transaction_end")
+        def cancel_after_first_row(_session: Session, transaction: Any) -> None:
+            if transaction.parent is not None or cancelled:
+                return  # (a row's savepoint, or done already)
+            with make_session_factory(engine)() as other:
+                if other.execute(select(ImportJobRow.line).where(ImportJobRow.job_id == job.id)).first():
+                    other.rollback()
+                    import_jobs.cancel(other, rt, actor=editor, job_id=job.id)
+                    cancelled.append(1)
+        return s
+
+    import_jobs.run(runner_sessions, rt, job.id)  # type: ignore[arg-type]
+    sf = make_session_factory(engine)
+    cancelled = _fresh(sf, job.id)
+    assert cancelled.status == "cancelled" and cancelled.error is None and cancelled.finished_at is not None
+    assert cancelled.counts == {"new": 1, "changed": 0, "unchanged": 0, "error": 0, "submitted": 1}
+    assert import_jobs.left_out(cancelled, cancelled.counts) == 2
+    with sf() as s:
+        assert s.get(ImportJob, job.id).data == b""  # type: ignore[union-attr]
+        assert s.execute(select(Article.key)).scalars().all() == ["ZF-001"]  # the second row was rolled back
+        lines = s.execute(select(ImportJobRow.line).where(ImportJobRow.job_id == job.id)).scalars().all()
+        assert lines == [2]
+        cancels = s.execute(select(AuditEntry.username, AuditEntry.detail)
+                            .where(AuditEntry.action == "kb_import_job_cancel")).all()
+        assert len(cancels) == 1 and cancels[0][0] == "housing_handler" and "其余 2 条未导入" in cancels[0][1]
+    import_jobs.run(sf, rt, job.id)  # a cancelled job is not run again
+    assert _fresh(sf, job.id).status == "cancelled"
+    for again in (import_jobs.cancel, import_jobs.restart):
+        with pytest.raises(DomainError) as exc:
+            again(db, rt, actor=org.actor("housing_handler"), job_id=job.id)
+        assert exc.value.status_code == 409 and "已取消" in exc.value.message
+    # The same file again: the row written is unchanged now, the others are new.
+    batch = bulk.plan(db, rt, actor=org.actor("housing_handler"), filename="zf.xlsx", data=data, columns=COLUMNS)
+    assert [r.outcome for r in batch.rows] == ["unchanged", "new", "new"]
+
+
+def test_only_its_editor_or_the_administrator_cancels_a_job(db: Session, rt: Runtime, org: Org,
+                                                            sf: sessionmaker[Session]) -> None:
+    first = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))
+    with pytest.raises(Forbidden):  # a reviewer of the unit sees the job, but it is not theirs
+        import_jobs.cancel(db, rt, actor=org.actor("housing_manager"), job_id=first.id)
+    import_jobs.cancel(db, rt, actor=org.actor("admin"), job_id=first.id)
+    db.rollback()
+    assert _fresh(sf, first.id).status == "cancelled"
+    assert import_jobs.resume(sf, rt) == 0  # nothing waits for a runner
+
+
+def test_a_runner_replaced_after_stalling_writes_nothing_more(db: Session, rt: Runtime, org: Org,
+                                                              sf: sessionmaker[Session], clock: FixedClock) -> None:
+    job = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))
+    with sf() as s:
+        stalled = import_jobs._claim(s, rt, job.id)  # runner A, which then stops answering
+    clock.advance(import_jobs.STALE + timedelta(seconds=1))
+    with sf() as s:
+        second = import_jobs._claim(s, rt, job.id)  # runner B takes it over
+    assert stalled and second and stalled != second
+    with sf() as s:  # A wakes up and writes its first row: rolled back, the job left to B
+        import_jobs._carry_out(s, rt, job.id, stalled)
+    taken = _fresh(sf, job.id)
+    assert (taken.status, taken.worker, taken.done, taken.error) == ("running", second, 0, None)
+    with sf() as s:
+        assert s.execute(select(func.count()).select_from(Article)).scalar_one() == 0
+        import_jobs._carry_out(s, rt, job.id, second)  # B finishes it
+    assert _fresh(sf, job.id).status == "done"
+    with sf() as s:  # A's failure (its plan of the emptied file) does not mark B's finished job
+        import_jobs._carry_out(s, rt, job.id, stalled)
+    done = _fresh(sf, job.id)
+    assert done.status == "done" and done.error is None and done.counts is not None and done.counts["new"] == 2
+
+
+def test_a_stalled_job_can_be_restarted_once_and_a_live_one_cannot(db: Session, rt: Runtime, org: Org,
+                                                                   sf: sessionmaker[Session],
+                                                                   clock: FixedClock) -> None:
+    job = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))
+    with sf() as s:
+        assert import_jobs._claim(s, rt, job.id)
+    editor = org.actor("housing_handler")
+    with pytest.raises(DomainError) as exc:  # its runner is alive
+        import_jobs.restart(db, rt, actor=editor, job_id=job.id)
+    assert exc.value.status_code == 409 and "导入中" in exc.value.message
+    clock.advance(import_jobs.STALE + timedelta(seconds=1))
+    assert import_jobs.restart(db, rt, actor=editor, job_id=job.id).status == "queued"
+    with pytest.raises(DomainError) as exc:  # a second click
+        import_jobs.restart(db, rt, actor=editor, job_id=job.id)
+    assert exc.value.status_code == 409 and "排队中" in exc.value.message
+    db.rollback()
+    import_jobs.run(sf, rt, job.id)
+    assert _fresh(sf, job.id).status == "done"
+
+
+def test_the_same_file_is_not_queued_twice_while_its_job_is_live(db: Session, rt: Runtime, org: Org,
+                                                                 sf: sessionmaker[Session]) -> None:
+    data = xlsx(GOOD)
+    first = _job(db, rt, org, data)
+    with pytest.raises(DomainError) as exc:
+        _job(db, rt, org, data)
+    assert exc.value.status_code == 409 and exc.value.code == "kb_import_job_twin"
+    assert f"任务 {first}" in exc.value.message
+    db.rollback()
+    import_jobs.cancel(db, rt, actor=org.actor("housing_handler"), job_id=first)
+    assert _job(db, rt, org, data) != first  # once it has ended, the file may be sent again
+
+
+def test_refused_rows_move_the_progress_and_a_failure_is_audited(db: Session, rt: Runtime, org: Org,
+                                                                sf: sessionmaker[Session],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    job = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))
+    real, progress = import_jobs._still_ours, []
+
+    def counted(tx: Session, job_id: int, token: str, **values: Any) -> None:
+        progress.append(values.get("status", "progress"))
+        real(tx, job_id, token, **values)
+
+    def refused(*_a: Any, **_kw: Any) -> Any:
+        raise DomainError("kb_refused", "审核流程拒绝")
+
+    monkeypatch.setattr(import_jobs, "_still_ours", counted)
+    monkeypatch.setattr(service, "stage_submit", refused)
+    import_jobs.run(sf, rt, job.id)
+    done = _fresh(sf, job.id)
+    assert done.status == "done" and done.counts is not None and (done.counts["error"], done.counts["new"]) == (2, 0)
+    assert progress[:2] == ["progress", "progress"]  # a commit (and a heartbeat) per refused row too
+    second = _fresh(sf, _job(db, rt, org, xlsx(MORE)))
+    monkeypatch.setattr(service, "stage_submit", lambda *a, **kw: 1 / 0)
+    import_jobs.run(sf, rt, second.id)
+    assert _fresh(sf, second.id).status == "failed"
+    with sf() as s:
+        entry = s.execute(select(AuditEntry).where(AuditEntry.action == "kb_import_job_fail",
+                                                   AuditEntry.object_id == str(second.id))).scalar_one()
+        assert "ZeroDivisionError" in (entry.detail or "")
+
+
+def test_a_process_runs_a_job_on_one_thread_and_waits_for_them(db: Session, rt: Runtime, org: Org,
+                                                               sf: sessionmaker[Session]) -> None:
+    job = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))
+    for _ in range(import_jobs.RUNNERS):  # every runner's slot taken: the thread waits, the job queued
+        import_jobs._slots.acquire()
+    try:
+        thread = import_jobs.start(sf, rt, job.id)
+        assert import_jobs.start(sf, rt, job.id) is thread
+        assert import_jobs.resume(sf, rt) == 0  # this process has it already
+        assert import_jobs.wait(timeout=0.1) == 1 and _fresh(sf, job.id).status == "queued"
+    finally:
+        for _ in range(import_jobs.RUNNERS):
+            import_jobs._slots.release()
+    assert import_jobs.wait(timeout=20) == 0
+    assert _fresh(sf, job.id).status == "done"
+
+
 # ---- the page and the API ------------------------------------------------------------------------------
 
 
@@ -239,3 +400,29 @@ def test_api_large_import_is_a_job_to_follow(client: TestClient, as_user: Any, s
     assert r.status_code == 409 and r.json()["code"] == "kb_import_job_state"
     r = client.get(f"/api/v1/kb/import/jobs/{body['job_id']}", headers=as_user("operator"))
     assert r.status_code == 403
+
+
+def test_page_and_api_cancel_a_queued_job(client: TestClient, db: Session, rt: Runtime, org: Org, as_user: Any,
+                                          sf: sessionmaker[Session]) -> None:
+    job = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))  # queued, not started
+    login(client, "housing_manager")
+    page = client.get(f"/kb/import/jobs/{job.id}")
+    assert page.status_code == 200 and "取消导入" not in page.text  # not theirs
+    r = client.post(f"/kb/import/jobs/{job.id}/cancel", data={"csrf_token": csrf_of(client, "/kb/import")},
+                    follow_redirects=False)
+    assert r.status_code == 403 and _fresh(sf, job.id).status == "queued"
+    login(client, "housing_handler")
+    page = client.get(f"/kb/import/jobs/{job.id}")
+    assert "取消导入" in page.text and f'action="/kb/import/jobs/{job.id}/cancel"' in page.text
+    r = client.post(f"/kb/import/jobs/{job.id}/cancel", data={"csrf_token": csrf_of(client, "/kb/import")},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"])
+    assert 'data-status="cancelled"' in page.text and "已取消" in page.text and "其余 2 条未导入" in page.text
+    assert "取消导入" not in page.text and 'http-equiv="refresh"' not in page.text
+    second = _fresh(sf, _job(db, rt, org, xlsx(MORE + GOOD)))
+    r = client.post(f"/api/v1/kb/import/jobs/{second.id}/cancel", headers=as_user("housing_handler"))
+    assert r.status_code == 200 and r.json()["status"] == "cancelled" and r.json()["status_label"] == "已取消"
+    assert r.json()["counts"]["submitted"] == 0
+    r = client.post(f"/api/v1/kb/import/jobs/{second.id}/cancel", headers=as_user("housing_handler"))
+    assert r.status_code == 409 and r.json()["code"] == "kb_import_job_state"

@@ -327,15 +327,12 @@ def apply(db: Session, rt: Runtime, *, actor: Actor, batch: Plan,
                                      note=f"批量导入 {batch.filename[:100]} 第 {row.line} 行")
         except DomainError as exc:
             row.outcome, row.reason = ERROR, f"第 {row.line} 行未能导入：{exc.message}"
-            done.append(row)
-            continue
         except IntegrityError:  # the key was taken meanwhile (PostgreSQL; SQLite writers queue)
             row.outcome, row.reason = ERROR, f"第 {row.line} 行未能导入：编号“{row.key}”已被其他知识条目使用"
-            done.append(row)
-            continue
-        row.article_id, row.submitted = article.id, True
+        else:
+            row.article_id, row.submitted = article.id, True
         done.append(row)
-        pending += 1
+        pending += 1  # a refused row counts too: a job's progress moves through a run of them
         if pending >= COMMIT_EVERY:
             if on_commit is not None:
                 on_commit(db, done)

@@ -252,7 +252,7 @@ class DenseIndex:
         pairs = [(aid, q) for aid, questions in backend.documents(ids).items()  # type: ignore[attr-defined]
                  for q in dict.fromkeys(questions) if q]
         kept = 0 if previous.delta is None else sum(aid not in ids for aid, _ in previous.delta.pairs)
-        if kept + len(pairs) > DELTA_LIMIT or previous.dead_rows + len(ids) > len(previous.owners) // 2:
+        if kept + len(pairs) > DELTA_LIMIT:
             return False
         held = {} if previous.delta is None else previous.delta.vectors()
         vectors: dict[str, np.ndarray] = {}
@@ -272,6 +272,8 @@ class DenseIndex:
                 if any(t not in vectors for t in missing):
                     return False
         snapshot = previous.changed(ids, pairs, vectors, generation)
+        if snapshot.dead_rows > len(snapshot.owners) // 2:  # mostly dead rows: a rebuild compacts them
+            return False
         if len(snapshot) > self.max_vectors:  # grown too large: the rebuild sets search by meaning aside
             return False
         self._snapshot, self._generation = snapshot, generation

@@ -44,7 +44,9 @@ def batch_out(batch: bulk.Plan, *, dry_run: bool) -> ImportBatchOut:
                          "否则新增和修订的行保存为本单位的草稿并逐条提交审核（多方校核），有误的行不影响其他行。"
                          "按编号列识别已有条目；不选编号列时编号为“文件名-行号”。"
                          f"需要写入的超过 {bulk.INLINE_ROWS:,} 行时转为后台导入任务：返回 202 和 `job_id`，"
-                         "用 `GET /api/v1/kb/import/jobs/{job_id}` 查看进度和结果。")
+                         "用 `GET /api/v1/kb/import/jobs/{job_id}` 查看进度和结果。",
+             responses={202: {"model": ImportBatchOut, "description": "已转为后台导入任务（`job_id`、`job_status`）"},
+                        409: {"description": "同一文件的导入任务正在进行"}})
 async def import_batch(
     request: Request, response: Response, db: DB, rt: RT, actor: ApiActor,
     file: Annotated[UploadFile, File(description=".xlsx 或 .csv")],
@@ -112,4 +114,11 @@ def import_job(job_id: int, db: DB, actor: ApiActor, outcome: Outcome = None,
 def restart_import_job(job_id: int, request: Request, db: DB, rt: RT, actor: ApiActor) -> ImportJobOut:
     job = import_jobs.restart(db, rt, actor=actor, job_id=job_id)
     import_jobs.start(request.app.state.session_factory, rt, job.id)
+    return job_out(db, job, limit=1)
+
+
+@router.post("/import/jobs/{job_id}/cancel", response_model=ImportJobOut,
+             summary="取消批量导入任务（已导入的行保留并已提交审核，其余不再导入）")
+def cancel_import_job(job_id: int, db: DB, rt: RT, actor: ApiActor) -> ImportJobOut:
+    job = import_jobs.cancel(db, rt, actor=actor, job_id=job_id)
     return job_out(db, job, limit=1)

@@ -359,7 +359,7 @@ class ImportBatchOut(BaseModel):
     # More rows to write than one request holds: they are written by an import job (HTTP 202);
     # `GET /api/v1/kb/import/jobs/{job_id}` tells its progress and, once done, each row's outcome.
     job_id: int | None = None
-    job_status: str | None = None
+    job_status: Literal["queued", "running", "done", "failed", "cancelled"] | None = None
 
 
 class ImportJobOut(BaseModel):
@@ -368,11 +368,11 @@ class ImportJobOut(BaseModel):
 
     id: int
     filename: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     status_label: str
     total: int = Field(description="确认时需要写入（新增、修订）的行数")
     done: int = Field(description="其中已处理（写入或未能写入）的行数")
-    counts: dict[str, int] | None = Field(default=None, description="完成后各结果的行数，另有 submitted")
+    counts: dict[str, int] | None = Field(default=None, description="完成（或取消）后各结果的行数，另有 submitted")
     error: str | None = None
     attempts: int
     created_at: datetime

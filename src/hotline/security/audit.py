@@ -90,6 +90,8 @@ ACTION_LABELS = {
     "kb_import": "批量导入知识",
     "kb_import_job": "批量导入转为后台任务",
     "kb_import_job_restart": "重新开始批量导入任务",
+    "kb_import_job_cancel": "取消批量导入任务",
+    "kb_import_job_fail": "批量导入任务中断",
     "kb_gap_filled": "知识盲区已补充",
     "kb_gap_dismissed": "知识盲区无需补充",
     "download_attachment": "下载附件",

@@ -49,8 +49,20 @@ def worker(
     if not once:
         typer.echo(f"督办调度进程已启动：每 {every:g} 秒运行一次（Ctrl+C 或 SIGTERM 停止）")
     loop = run_worker(sf, rt, interval=every, once=once, on_pass=_print)  # type: ignore[arg-type]
-    if not once:
+    if once:
+        _finish_imports()
+    else:
         typer.echo(f"督办调度进程已停止（共运行 {loop.passes} 次）")
+
+
+def _finish_imports() -> None:
+    """A pass may have started import jobs on threads of this process: they end with it, so a
+    one-shot run waits for them (a stopped worker's are taken over by the next one's pass)."""
+    from hotline.knowledge import import_jobs
+
+    if import_jobs.wait(timeout=0):
+        typer.echo("等待本进程接手的批量导入任务完成……")
+        import_jobs.wait()
 
 
 @supervision_app.command("run")
@@ -61,6 +73,7 @@ def run_once() -> None:
     _, sf, rt = _context()
     report = run_pass(sf, rt, mode="cli")  # type: ignore[arg-type]
     _print(report)
+    _finish_imports()
     if report.errors:
         raise typer.Exit(1)
 

@@ -462,6 +462,8 @@ def propose_blacklist(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy
 
 
 BLACKLIST_JOB = "blacklist"
+
+
 def resume_kb_imports(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
     """The knowledge base's import jobs waiting for a runner (queued, or left by a process that
     died) are started on threads of this process (knowledge/import_jobs.py)."""

@@ -165,7 +165,7 @@ def confirm(token: str, request: Request, form: CheckedForm, db: DB, rt: RT,
 
 
 @router.get("/kb/import/jobs/{job_id}")
-def job_page(job_id: int, request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
+def job_page(job_id: int, request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResponse:
     job = import_jobs.get(db, actor=viewer.actor, job_id=job_id)
     qp = request.query_params
     outcome = qp.get("outcome") if qp.get("outcome") in bulk.OUTCOME_LABELS else None
@@ -175,7 +175,11 @@ def job_page(job_id: int, request: Request, db: DB, viewer: KbViewer) -> HTMLRes
                   labels=bulk.OUTCOME_LABELS, job_labels=import_jobs.STATUS_LABELS,
                   pager=pager(qp, f"/kb/import/jobs/{job.id}", total, page=page, page_size=import_jobs.ROWS_PAGE),
                   live=job.status in (import_jobs.QUEUED, import_jobs.RUNNING),
-                  may_restart=job.status == import_jobs.FAILED and job.user_id == viewer.actor.user_id)
+                  may_restart=(job.status == import_jobs.FAILED or import_jobs.stalled(job, rt.clock.now()))
+                  and import_jobs.may_manage(viewer.actor, job),
+                  stalled=import_jobs.stalled(job, rt.clock.now()),
+                  may_cancel=job.status in import_jobs.CANCELLABLE and import_jobs.may_manage(viewer.actor, job),
+                  left_out=import_jobs.left_out(job, job.counts or {}))
 
 
 @router.post("/kb/import/jobs/{job_id}/restart")
@@ -183,6 +187,15 @@ def job_restart(job_id: int, request: Request, form: CheckedForm, db: DB, rt: RT
     job = import_jobs.restart(db, rt, actor=viewer.actor, job_id=job_id)
     import_jobs.start(request.app.state.session_factory, rt, job.id)
     flash(request, "任务已重新开始，将从中断处继续导入")
+    return redirect(f"/kb/import/jobs/{job.id}")
+
+
+@router.post("/kb/import/jobs/{job_id}/cancel")
+def job_cancel(job_id: int, form: CheckedForm, request: Request, db: DB, rt: RT, viewer: KbViewer) -> RedirectResponse:
+    job = import_jobs.cancel(db, rt, actor=viewer.actor, job_id=job_id)
+    counts = job.counts or {}
+    flash(request, f"任务已取消：已提交审核的 {counts.get('submitted', 0)} 条保留，"
+                   f"其余 {import_jobs.left_out(job, counts)} 条未导入")
     return redirect(f"/kb/import/jobs/{job.id}")
 
 
