@@ -9,6 +9,8 @@ thread runs it, here on the main thread), whose progress commits are part of the
 SQLite in a temporary file by default; --pg uses a fresh PostgreSQL database hotline_perf_kbimport.
 The file has the issue's columns (key, question, answer, two phrasings); each row is a new article
 submitted for review. The figures are checked: every row new, every row submitted.
+While each preview runs, another writer (a thread with its own session, as another request) updates
+a row every 20 ms: its longest wait is how long the preview held the database (SQLite's write lock).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -36,7 +41,7 @@ from hotline.knowledge.importer import read_table_bytes  # noqa: E402
 from hotline.knowledge.models import ImportJob  # noqa: E402
 from hotline.migrate import upgrade  # noqa: E402
 from hotline.org import service as org  # noqa: E402
-from hotline.org.models import JurisdictionLevel, UnitKind  # noqa: E402
+from hotline.org.models import JurisdictionLevel, Unit, UnitKind  # noqa: E402
 from hotline.runtime import Runtime  # noqa: E402
 from hotline.security.roles import Role  # noqa: E402
 
@@ -54,6 +59,32 @@ def workbook(rows: int) -> bytes:
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+@contextmanager
+def writer_waits(sf, unit_id: int) -> Iterator[list[float]]:  # type: ignore[no-untyped-def]
+    """Another request's writes while the block runs: each one's wait, in seconds."""
+    from sqlalchemy import update
+
+    waits: list[float] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        with sf() as s:
+            while not stop.is_set():
+                t = time.perf_counter()
+                s.execute(update(Unit).where(Unit.id == unit_id).values(short_name=f"市房产局{len(waits) % 10}"))
+                s.commit()
+                waits.append(time.perf_counter() - t)
+                stop.wait(0.02)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield waits
+    finally:
+        stop.set()
+        thread.join()
 
 
 def main() -> None:
@@ -90,9 +121,11 @@ def main() -> None:
     _header, table = read_table_bytes("batch.xlsx", data)
     sum(1 for _ in table)  # the rows are read lazily
     reading = time.perf_counter() - t
-    t = time.perf_counter()
-    plan = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
-    preview = time.perf_counter() - t
+    with writer_waits(sf, unit.id) as waits:
+        t = time.perf_counter()
+        plan = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
+        preview = time.perf_counter() - t
+    held = max(waits)
     assert plan.count(bulk.NEW) == args.rows, plan.counts
     t = time.perf_counter()
     if plan.to_write > bulk.INLINE_ROWS:
@@ -108,13 +141,16 @@ def main() -> None:
         assert done.submitted == args.rows, done.submitted
         how = "within the request"
     confirm = time.perf_counter() - t
-    t = time.perf_counter()
-    again = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
-    repeat = time.perf_counter() - t
+    with writer_waits(sf, unit.id) as waits:
+        t = time.perf_counter()
+        again = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
+        repeat = time.perf_counter() - t
+    held_again = max(waits)
     assert again.count(bulk.UNCHANGED) == args.rows, again.counts
     print(f"preview {preview:.2f} s (of which reading the file {reading:.2f} s); confirm, {how}, {confirm:.2f} s "
           f"({confirm / args.rows * 1000:.1f} ms a row); the same file again {repeat:.2f} s "
-          f"(all {again.count(bulk.UNCHANGED)} unchanged)")
+          f"(all {again.count(bulk.UNCHANGED)} unchanged); another writer's longest wait during the preview "
+          f"{held * 1000:.0f} ms, during the second {held_again * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ kept, idempotent re-imports, who may import, the size limits, CSRF and the store
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -14,7 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from hotline.clock import FixedClock
@@ -23,6 +26,7 @@ from hotline.errors import DomainError, Forbidden
 from hotline.knowledge import bulk
 from hotline.knowledge.enums import ArticleStatus as S
 from hotline.knowledge.models import Article, ArticleEvent, ArticleVersion
+from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security.models import AuditEntry
 from tests.factories import Org
@@ -159,6 +163,45 @@ def test_reimport_is_idempotent_and_a_change_is_a_new_version(db: Session, rt: R
     first = db.execute(select(Article).where(Article.key == "ZF-001")).scalar_one()
     assert first.version_count == 2 and first.status == S.IN_REVIEW and first.published_version_id is not None
     db.rollback()
+
+
+def test_the_plan_reads_and_checks_the_file_with_the_database_free(db: Session, rt: Runtime, org: Org,
+                                                                   engine: Engine,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite every transaction takes the write lock: a 20,000-row file takes seconds to read and
+    check, during which the other requests must not wait (they write here, with a short timeout)."""
+    written: list[str] = []
+    unit_id, actor, data = org.units["housing"].id, org.actor("housing_handler"), xlsx(GOOD)
+    name = db.get(Unit, unit_id).short_name  # type: ignore[union-attr]
+    db.rollback()
+
+    def another_request_writes(step: str) -> None:
+        value = name if step == "checking" else step
+        if engine.dialect.name == "sqlite":  # its own connection, waiting 0.2 s at most for the lock
+            with closing(sqlite3.connect(str(engine.url.database), timeout=0.2, isolation_level=None)) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("UPDATE units SET short_name = ? WHERE id = ?", (value, unit_id))
+                conn.execute("COMMIT")
+        else:
+            with engine.begin() as conn:
+                conn.execute(update(Unit).where(Unit.id == unit_id).values(short_name=value))
+        written.append(step)
+
+    real_read, real_payload = bulk.read_table_bytes, bulk._row_payload
+
+    def read(*a: Any, **kw: Any) -> Any:
+        another_request_writes("reading")
+        return real_read(*a, **kw)
+
+    def payload(*a: Any, **kw: Any) -> Any:
+        if "checking" not in written:
+            another_request_writes("checking")
+        return real_payload(*a, **kw)
+
+    monkeypatch.setattr(bulk, "read_table_bytes", read)
+    monkeypatch.setattr(bulk, "_row_payload", payload)
+    batch = bulk.plan(db, rt, actor=actor, filename="zf.xlsx", data=data, columns=COLUMNS)
+    assert batch.counts["new"] == 2 and written == ["reading", "checking"]
 
 
 def test_who_may_import(db: Session, rt: Runtime, org: Org, publish: Callable[..., Article]) -> None:

@@ -177,8 +177,9 @@ def _run(db: Session, rt: Runtime, job_id: int, token: str) -> None:
         raise DomainError("kb_import_job_user", "确认导入的账号已停用，任务未执行")
     actor = actor_for(user)
     recorded = set(db.execute(select(ImportJobRow.line).where(ImportJobRow.job_id == job_id)).scalars())
-    batch = bulk.plan(db, rt, actor=actor, filename=job.filename, data=job.data, columns=dict(job.columns),
-                      audience=job.audience, note=job.note)
+    filename, note = job.filename, job.note  # (the plan ends the transaction: `job` would be read again)
+    batch = bulk.plan(db, rt, actor=actor, filename=filename, data=job.data, columns=dict(job.columns),
+                      audience=job.audience, note=note)
     rest = [r for r in batch.rows if r.line not in recorded]  # taken over: after the rows already written
     left_alone = [r for r in rest if r.outcome not in (bulk.NEW, bulk.CHANGED)]
     todo = bulk.Plan(filename=batch.filename, sha256=batch.sha256, columns=batch.columns, audience=batch.audience,
@@ -194,12 +195,12 @@ def _run(db: Session, rt: Runtime, job_id: int, token: str) -> None:
         db.execute(insert(ImportJobRow), [_row_values(job_id, r) for r in left_alone])
     counts = _counts(db, job_id)
     _still_ours(db, job_id, token, status=DONE, counts=counts, done=ImportJob.total, data=b"", error=None,
-                   finished_at=rt.clock.now(), heartbeat_at=rt.clock.now())
+                finished_at=rt.clock.now(), heartbeat_at=rt.clock.now())
     audit.record(db, actor=actor, at=rt.clock.now(), action="kb_import", object_type="kb_import_job",
                  object_id=str(job_id),
-                 detail=f"{job.filename}：提交审核 {counts['submitted']} 条（新增 {counts[bulk.NEW]}、修订 "
+                 detail=f"{filename}：提交审核 {counts['submitted']} 条（新增 {counts[bulk.NEW]}、修订 "
                         f"{counts[bulk.CHANGED]}），未变 {counts[bulk.UNCHANGED]} 条，有误 {counts[bulk.ERROR]} 条"
-                        + (f"；{job.note}" if job.note else ""))
+                        + (f"；{note}" if note else ""))
     db.commit()
 
 
