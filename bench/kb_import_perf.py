@@ -125,7 +125,7 @@ def main() -> None:
         t = time.perf_counter()
         plan = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
         preview = time.perf_counter() - t
-    held = max(waits)
+    held = max(waits, default=0.0)
     assert plan.count(bulk.NEW) == args.rows, plan.counts
     t = time.perf_counter()
     if plan.to_write > bulk.INLINE_ROWS:
@@ -145,7 +145,7 @@ def main() -> None:
         t = time.perf_counter()
         again = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
         repeat = time.perf_counter() - t
-    held_again = max(waits)
+    held_again = max(waits, default=0.0)
     assert again.count(bulk.UNCHANGED) == args.rows, again.counts
     print(f"preview {preview:.2f} s (of which reading the file {reading:.2f} s); confirm, {how}, {confirm:.2f} s "
           f"({confirm / args.rows * 1000:.1f} ms a row); the same file again {repeat:.2f} s "

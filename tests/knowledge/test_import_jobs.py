@@ -68,7 +68,7 @@ def _wait(sf: sessionmaker[Session], job_id: int, timeout: float = 20.0) -> Impo
     deadline = time.monotonic() + timeout
     while True:
         job = _fresh(sf, job_id)
-        if job.status in (import_jobs.DONE, import_jobs.FAILED) or time.monotonic() > deadline:
+        if job.status in (import_jobs.DONE, import_jobs.FAILED, import_jobs.CANCELLED) or time.monotonic() > deadline:
             return job
         time.sleep(0.05)
 
@@ -217,13 +217,13 @@ def test_a_job_cancelled_while_it_runs_keeps_the_rows_written_and_stops(db: Sess
         assert lines == [2]
         cancels = s.execute(select(AuditEntry.username, AuditEntry.detail)
                             .where(AuditEntry.action == "kb_import_job_cancel")).all()
-        assert len(cancels) == 1 and cancels[0][0] == "housing_handler" and "其余 2 条未导入" in cancels[0][1]
+        assert len(cancels) == 1 and cancels[0][0] == "housing_handler" and "未处理的 2 条不再导入" in cancels[0][1]
     import_jobs.run(sf, rt, job.id)  # a cancelled job is not run again
     assert _fresh(sf, job.id).status == "cancelled"
     for again in (import_jobs.cancel, import_jobs.restart):
         with pytest.raises(DomainError) as exc:
             again(db, rt, actor=org.actor("housing_handler"), job_id=job.id)
-        assert exc.value.status_code == 409 and "已取消" in exc.value.message
+        assert exc.value.status_code == 409 and "取消" in exc.value.message
     # The same file again: the row written is unchanged now, the others are new.
     batch = bulk.plan(db, rt, actor=org.actor("housing_handler"), filename="zf.xlsx", data=data, columns=COLUMNS)
     assert [r.outcome for r in batch.rows] == ["unchanged", "new", "new"]
@@ -325,6 +325,35 @@ def test_refused_rows_move_the_progress_and_a_failure_is_audited(db: Session, rt
         assert "ZeroDivisionError" in (entry.detail or "")
 
 
+def test_a_job_queued_again_while_its_thread_runs_is_run_again_by_that_thread(
+        db: Session, rt: Runtime, org: Org, sf: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    job = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))
+    real, calls = import_jobs.run, []
+
+    def slow_then_restarted(sf_: Any, rt_: Any, job_id: int) -> None:
+        calls.append(job_id)
+        if len(calls) == 1:  # this thread's runner gave up (replaced), its editor restarted the job
+            with sf() as s:
+                s.execute(update(ImportJob).where(ImportJob.id == job_id).values(status="queued"))
+                s.commit()
+            return
+        real(sf_, rt_, job_id)
+
+    monkeypatch.setattr(import_jobs, "run", slow_then_restarted)
+    import_jobs._run_here(sf, rt, job.id)
+    assert calls == [job.id, job.id] and _fresh(sf, job.id).status == "done"
+
+
+def test_cancelling_an_interrupted_job_keeps_why_it_stopped(db: Session, rt: Runtime, org: Org,
+                                                           sf: sessionmaker[Session]) -> None:
+    job = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))
+    with sf() as s:
+        s.execute(update(ImportJob).where(ImportJob.id == job.id).values(status="failed", error="导入中断（测试）"))
+        s.commit()
+    cancelled = import_jobs.cancel(db, rt, actor=org.actor("housing_handler"), job_id=job.id)
+    assert cancelled.status == "cancelled" and cancelled.error == "导入中断（测试）"
+
+
 def test_a_process_runs_a_job_on_one_thread_and_waits_for_them(db: Session, rt: Runtime, org: Org,
                                                                sf: sessionmaker[Session]) -> None:
     job = _fresh(sf, _job(db, rt, org, xlsx(GOOD)))
@@ -418,7 +447,7 @@ def test_page_and_api_cancel_a_queued_job(client: TestClient, db: Session, rt: R
                     follow_redirects=False)
     assert r.status_code == 303
     page = client.get(r.headers["location"])
-    assert 'data-status="cancelled"' in page.text and "已取消" in page.text and "其余 2 条未导入" in page.text
+    assert 'data-status="cancelled"' in page.text and "已取消" in page.text and "未处理的 2 条不再导入" in page.text
     assert "取消导入" not in page.text and 'http-equiv="refresh"' not in page.text
     second = _fresh(sf, _job(db, rt, org, xlsx(MORE + GOOD)))
     r = client.post(f"/api/v1/kb/import/jobs/{second.id}/cancel", headers=as_user("housing_handler"))

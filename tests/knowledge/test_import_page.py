@@ -200,7 +200,11 @@ def test_the_plan_reads_and_checks_the_file_with_the_database_free(db: Session, 
 
     monkeypatch.setattr(bulk, "read_table_bytes", read)
     monkeypatch.setattr(bulk, "_row_payload", payload)
-    batch = bulk.plan(db, rt, actor=actor, filename="zf.xlsx", data=data, columns=COLUMNS)
+    try:
+        batch = bulk.plan(db, rt, actor=actor, filename="zf.xlsx", data=data, columns=COLUMNS)
+    finally:
+        with engine.begin() as conn:  # the unit as it was, whatever happened
+            conn.execute(update(Unit).where(Unit.id == unit_id).values(short_name=name))
     assert batch.counts["new"] == 2 and written == ["reading", "checking"]
 
 

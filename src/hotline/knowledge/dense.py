@@ -122,15 +122,20 @@ class Snapshot:
         rows = dict(zip(map(texts.__getitem__, order.tolist()), range(n), strict=True))
         return cls(matrix, owners[order], rows, labels, ivf.InvertedFile.of(clusters, labels), generation=generation)
 
-    def changed(self, ids: set[int], pairs: list[tuple[int, str]], vectors: Mapping[str, np.ndarray],
-                generation: int) -> Snapshot:
-        """This snapshot with the articles `ids` changed: their rows in the matrix dead, their
-        questions now (`pairs`, each with its vector in `vectors`) in the delta. The matrix is
-        shared, not copied."""
+    def dead_with(self, ids: set[int]) -> np.ndarray | None:
+        """The matrix's dead rows once the articles `ids` have changed (None: none dead)."""
         hit = np.isin(self.owners, np.fromiter(ids, dtype=np.int64, count=len(ids)))
-        dead = self.dead
-        if hit.any():
-            dead = hit if dead is None else dead | hit
+        if not hit.any():
+            return self.dead
+        return hit if self.dead is None else self.dead | hit
+
+    def changed(self, ids: set[int], pairs: list[tuple[int, str]], vectors: Mapping[str, np.ndarray],
+                generation: int, dead: np.ndarray | None = None) -> Snapshot:
+        """This snapshot with the articles `ids` changed: their rows in the matrix dead (`dead`,
+        from `dead_with`, if known), their questions now (`pairs`, each with its vector in
+        `vectors`) in the delta. The matrix is shared, not copied."""
+        if dead is None:
+            dead = self.dead_with(ids)
         kept, held = ([], {}) if self.delta is None else \
             ([p for p in self.delta.pairs if p[0] not in ids], self.delta.vectors())
         delta = Delta.of(kept + pairs, {**held, **vectors}, self.matrix.shape[1])
@@ -252,8 +257,9 @@ class DenseIndex:
         pairs = [(aid, q) for aid, questions in backend.documents(ids).items()  # type: ignore[attr-defined]
                  for q in dict.fromkeys(questions) if q]
         kept = 0 if previous.delta is None else sum(aid not in ids for aid, _ in previous.delta.pairs)
-        if kept + len(pairs) > DELTA_LIMIT:
-            return False
+        dead = previous.dead_with(ids)
+        if kept + len(pairs) > DELTA_LIMIT or (dead is not None and int(dead.sum()) > len(previous.owners) // 2):
+            return False  # (mostly dead rows: a rebuild compacts them)
         held = {} if previous.delta is None else previous.delta.vectors()
         vectors: dict[str, np.ndarray] = {}
         for _, q in pairs:
@@ -271,9 +277,7 @@ class DenseIndex:
                 vectors.update(self.store.get(engine, missing))
                 if any(t not in vectors for t in missing):
                     return False
-        snapshot = previous.changed(ids, pairs, vectors, generation)
-        if snapshot.dead_rows > len(snapshot.owners) // 2:  # mostly dead rows: a rebuild compacts them
-            return False
+        snapshot = previous.changed(ids, pairs, vectors, generation, dead)
         if len(snapshot) > self.max_vectors:  # grown too large: the rebuild sets search by meaning aside
             return False
         self._snapshot, self._generation = snapshot, generation

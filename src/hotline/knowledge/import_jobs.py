@@ -60,11 +60,13 @@ def enqueue(db: Session, rt: Runtime, *, actor: Actor, batch: bulk.Plan, data: b
     """The confirmed plan as a job (committed); `start` runs it."""
     if actor.user_id is None:
         raise DomainError("kb_import_job_user", "后台导入任务须由登录的编辑人员确认")
+    # The editor's row locked first: two confirmations at once (PostgreSQL) check one after the other.
+    db.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
     twin = db.execute(select(ImportJob.id).where(ImportJob.user_id == actor.user_id, ImportJob.sha256 == batch.sha256,
                                                  ImportJob.status.in_((QUEUED, RUNNING)))).scalar()
-    if twin is not None:  # a second click, or the same file sent twice: its rows would all be refused
-        raise DomainError("kb_import_job_twin", f"同一文件的导入任务（任务 {twin}）正在进行，请等待其完成",
-                          status_code=409)
+    if twin is not None:  # a second click, or the same file sent again while the first is written
+        raise DomainError("kb_import_job_twin",
+                          f"同一文件的导入任务（任务 {twin}）正在进行，请等待其完成或取消后再导入", status_code=409)
     job = ImportJob(user_id=actor.user_id, unit_id=actor.unit_id, filename=batch.filename[:200], sha256=batch.sha256,
                     data=data, columns=batch.columns, audience=batch.audience, note=batch.note, status=QUEUED,
                     total=batch.to_write, done=0, attempts=0, created_at=rt.clock.now())
@@ -85,19 +87,25 @@ class _NotOurs(Exception):
 def start(sf: sessionmaker[Session], rt: Runtime, job_id: int) -> threading.Thread:
     """Run the job on a thread of this process, unless one of its threads has it already (the
     thread returns at once if another process's runner has it)."""
-    with _threads_lock:
+    with _threads_lock:  # (started inside: a second caller sees it alive)
         thread = _threads.get(job_id)
         if thread is not None and thread.is_alive():
             return thread
         thread = _threads[job_id] = threading.Thread(target=_run_here, args=(sf, rt, job_id),
                                                      name=f"kb-import-{job_id}", daemon=True)
-    thread.start()
+        thread.start()
     return thread
 
 
 def _run_here(sf: sessionmaker[Session], rt: Runtime, job_id: int) -> None:
     try:
-        run(sf, rt, job_id)
+        for _ in range(3):
+            run(sf, rt, job_id)
+            # Queued again while this thread ran it (its editor restarted it: this thread, slow,
+            # then found it no longer its own): `start` saw this thread alive, so it goes on.
+            with sf() as db:
+                if db.execute(select(ImportJob.status).where(ImportJob.id == job_id)).scalar() != QUEUED:
+                    break
     finally:
         with _threads_lock:
             if _threads.get(job_id) is threading.current_thread():
@@ -319,21 +327,21 @@ def cancel(db: Session, rt: Runtime, *, actor: Actor, job_id: int) -> ImportJob:
     if not may_manage(actor, job):
         raise Forbidden("kb_import_job_forbidden", "只有确认导入的人可以取消该任务")
     now = rt.clock.now()
-    # Conditional: a runner may finish it meanwhile. On PostgreSQL this waits for a runner's open
-    # batch to commit; that runner's next batch then finds the job cancelled and is rolled back.
+    # Conditional: a runner may finish it meanwhile. A runner's batch that has recorded its progress
+    # (locking the job's row) commits first; any later batch finds the job cancelled and is rolled back.
     stopped = db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status.in_(CANCELLABLE))
-                         .values(status=CANCELLED, data=b"", error=None, finished_at=now)).rowcount
+                         .values(status=CANCELLED, data=b"", finished_at=now)).rowcount
     if stopped != 1:
         db.rollback()
         db.refresh(job)
-        raise DomainError("kb_import_job_state", f"任务{STATUS_LABELS.get(job.status, job.status)}，不能取消",
+        raise DomainError("kb_import_job_state", "任务已经取消" if job.status == CANCELLED else "任务已完成，不能取消",
                           status_code=409)
     counts = _counts(db, job_id)
     db.execute(update(ImportJob).where(ImportJob.id == job_id).values(counts=counts))
     audit.record(db, actor=actor, at=now, action="kb_import_job_cancel", object_type="kb_import_job",
                  object_id=str(job_id),
-                 detail=f"{job.filename}：取消，已提交审核 {counts['submitted']} 条保留，"
-                        f"其余 {left_out(job, counts)} 条未导入")
+                 detail=f"{job.filename}：取消，已提交审核 {counts['submitted']} 条保留，有误 {counts[bulk.ERROR]} 条，"
+                        f"未处理的 {left_out(job, counts)} 条不再导入")
     db.commit()
     db.refresh(job)
     db.commit()  # (ends the refresh's read: SQLite would hold the runner back)

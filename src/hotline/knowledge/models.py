@@ -194,10 +194,10 @@ class ImportJob(Base):
     columns: Mapped[dict[str, str]] = mapped_column(JSON)
     audience: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed | cancelled
     total: Mapped[int] = mapped_column(Integer)  # rows to write (new and changed) when confirmed
     done: Mapped[int] = mapped_column(Integer, default=0)  # of those, written or refused so far
-    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)  # by outcome, once done
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)  # by outcome, once done or cancelled
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(100))

@@ -186,7 +186,10 @@ _Counts = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 BATCH_FROM = 500  # documents; fewer are analysed one by one (the same terms either way)
 BATCH_CHUNK = 8192  # documents analysed together in a large build (bounds the temporary arrays)
 WEIGHT_POSTINGS = 1 << 20  # postings weighted together
-TEXTS_KEPT = 50_000  # candidates' searchable texts (about 350 bytes each), and idfs, remembered
+# Candidates' searchable texts remembered (2 bytes a character: 20,000 articles of 400 characters
+# hold about 16 MB), and words' idfs (queries bring words of their own).
+TEXTS_KEPT = 20_000
+IDFS_KEPT = 200_000
 CHANGE_LOG = 1024  # changes remembered for `MemoryIndex.changed_since`
 
 
@@ -606,7 +609,7 @@ class MemoryIndex:
         got = memo.get(word)
         if got is None:
             df = self._df_of(word)
-            if len(memo) >= TEXTS_KEPT:  # (queries bring words of their own)
+            if len(memo) >= IDFS_KEPT:
                 memo.clear()
             got = memo[word] = math.log1p((self._n - df + 0.5) / (df + 0.5)) if df else \
                 math.log1p((self._n + 0.5) / 0.5)

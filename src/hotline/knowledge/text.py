@@ -148,6 +148,11 @@ class Synonyms:
         return list(self.canonical)
 
 
+# Questions whose words are remembered: a large index's every question and phrasing (an entry is
+# a tuple of interned words, about 200 bytes; 100,000 articles held 3-4 MiB more in kb_perf).
+WORDS_KEPT = 1_000_000
+
+
 class Analyzer:
     """Turns text into the terms of the index: words (synonyms folded) and character bigrams."""
 
@@ -176,7 +181,8 @@ class Analyzer:
     def raw_words(self, text: str, *, remember: bool = True) -> list[str]:
         """jieba's search-engine cut (a long word also yields its shorter words), stop words kept.
         Runs are remembered (queries and questions repeat) unless `remember` is false: a large
-        index build cuts each question once, and 100,000 remembered questions would hold ~100 MB."""
+        index build cuts each text once, and 100,000 articles' remembered runs would hold ~100 MB
+        (it keeps each question's words instead, interned: `cached_words`)."""
         out: list[str] = []
         cut = self.tokenizer.cut_for_search
         cache = self._runs
@@ -229,7 +235,7 @@ class Analyzer:
         got = self._cache.get(text)
         if got is None:
             got = tuple(sys.intern(w) for w in self.words(text, remember=remember_runs))
-            if len(self._cache) >= 200_000:
+            if len(self._cache) >= WORDS_KEPT:
                 self._cache.clear()
             self._cache[text] = got
         return got

@@ -177,7 +177,8 @@ def job_page(job_id: int, request: Request, db: DB, rt: RT, viewer: KbViewer) ->
                   live=job.status in (import_jobs.QUEUED, import_jobs.RUNNING),
                   may_restart=(job.status == import_jobs.FAILED or import_jobs.stalled(job, rt.clock.now()))
                   and import_jobs.may_manage(viewer.actor, job),
-                  stalled=import_jobs.stalled(job, rt.clock.now()),
+                  stalled=import_jobs.stalled(job, rt.clock.now()), stale_minutes=import_jobs.STALE.seconds // 60,
+                  takeovers_left=job.attempts < import_jobs.MAX_ATTEMPTS,
                   may_cancel=job.status in import_jobs.CANCELLABLE and import_jobs.may_manage(viewer.actor, job),
                   left_out=import_jobs.left_out(job, job.counts or {}))
 
@@ -195,7 +196,7 @@ def job_cancel(job_id: int, form: CheckedForm, request: Request, db: DB, rt: RT,
     job = import_jobs.cancel(db, rt, actor=viewer.actor, job_id=job_id)
     counts = job.counts or {}
     flash(request, f"任务已取消：已提交审核的 {counts.get('submitted', 0)} 条保留，"
-                   f"其余 {import_jobs.left_out(job, counts)} 条未导入")
+                   f"未处理的 {import_jobs.left_out(job, counts)} 条不再导入")
     return redirect(f"/kb/import/jobs/{job.id}")
 
 
