@@ -87,6 +87,15 @@ def writer_waits(sf, unit_id: int) -> Iterator[list[float]]:  # type: ignore[no-
         thread.join()
 
 
+def timed_plan(db, rt, sf, unit_id: int, actor, data: bytes):  # type: ignore[no-untyped-def]
+    """A preview (`bulk.plan`) with another writer beside it: (plan, seconds, that writer's longest wait)."""
+    with writer_waits(sf, unit_id) as waits:
+        t = time.perf_counter()
+        plan = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
+        seconds = time.perf_counter() - t
+    return plan, seconds, max(waits, default=0.0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=bulk.MAX_ROWS)
@@ -121,11 +130,7 @@ def main() -> None:
     _header, table = read_table_bytes("batch.xlsx", data)
     sum(1 for _ in table)  # the rows are read lazily
     reading = time.perf_counter() - t
-    with writer_waits(sf, unit.id) as waits:
-        t = time.perf_counter()
-        plan = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
-        preview = time.perf_counter() - t
-    held = max(waits, default=0.0)
+    plan, preview, held = timed_plan(db, rt, sf, unit.id, actor, data)
     assert plan.count(bulk.NEW) == args.rows, plan.counts
     t = time.perf_counter()
     if plan.to_write > bulk.INLINE_ROWS:
@@ -141,11 +146,7 @@ def main() -> None:
         assert done.submitted == args.rows, done.submitted
         how = "within the request"
     confirm = time.perf_counter() - t
-    with writer_waits(sf, unit.id) as waits:
-        t = time.perf_counter()
-        again = bulk.plan(db, rt, actor=actor, filename="batch.xlsx", data=data, columns=COLUMNS)
-        repeat = time.perf_counter() - t
-    held_again = max(waits, default=0.0)
+    again, repeat, held_again = timed_plan(db, rt, sf, unit.id, actor, data)
     assert again.count(bulk.UNCHANGED) == args.rows, again.counts
     print(f"preview {preview:.2f} s (of which reading the file {reading:.2f} s); confirm, {how}, {confirm:.2f} s "
           f"({confirm / args.rows * 1000:.1f} ms a row); the same file again {repeat:.2f} s "

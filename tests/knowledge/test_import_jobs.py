@@ -395,6 +395,11 @@ def test_page_confirm_becomes_a_job_with_its_progress_and_outcomes(client: TestC
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert table[0][:4] == ["行号", "编号", "问题", "结果"]
     assert [row[3] for row in table[1:]] == ["新增", "新增", "有误", "有误"]
+    with sf() as s:  # a revised row: its changes are stored as one text, and shown as written
+        s.add(ImportJobRow(job_id=job_id, line=9, key="ZF-009", question="问", outcome="changed",
+                           changes="答复口径、政策依据", submitted=True))
+        s.commit()
+    assert "修改：答复口径、政策依据" in client.get(f"/kb/import/jobs/{job_id}?outcome=changed").text
     listing = client.get("/kb/import")
     assert f'data-job="{job_id}"' in listing.text and "我的后台导入任务" in listing.text
     login(client, "operator")  # not their unit's, nor a reviewer's
