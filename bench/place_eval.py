@@ -17,12 +17,21 @@ Printed per reader: rows with a guess below the city (the city alone names no di
 accuracy of the guesses, and the same at the
 confidence the dispatch suggestion acts on (PLACE_CONFIDENCE) — the share that would be routed
 without asking the operator, and how often that is right. The data path is HOTLINE_DATA_PATH.
+
+    .venv/bin/python bench/place_eval.py --learn [--json]
+
+measures place names learned from closed tickets (dispatch/place_names.py, the registry's 地名库):
+the rows are split 80/20 by a hash of their text (a text filed twice stays on one side); names are
+learned from the 80% with the platform's default settings (at least 3 tickets, 90% of them under
+one place) and the reader with them is measured on the 20%, beside the reader without them on the
+same rows. Other settings are compared by 5-fold cross-validation inside the 80% only.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import sys
@@ -32,6 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hotline.dispatch import place_names  # noqa: E402
 from hotline.dispatch.place import Gazetteer, Place  # noqa: E402
 from hotline.dispatch.suggest import PLACE_CONFIDENCE  # noqa: E402
 
@@ -115,20 +125,46 @@ def measure(rows: list[tuple[str, str]], gaz: Gazetteer) -> dict[str, object]:
     }
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
-    if not all((DATA / f).exists() for f, _ in FILES):
-        raise SystemExit(f"跳过：找不到真实数据 {DATA}（设置 HOTLINE_DATA_PATH 指向 shared/data）")
-    rows = load_rows()
-    results = {"districts only": measure(rows, gazetteer(False)),
-               "districts + streets and towns": measure(rows, gazetteer(True))}
-    if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=2))
-        return
-    print(f"rows with a district: {len(rows)} ({dict(Counter(d for d, _ in rows).most_common())})")
-    print(f"acted on = confidence ≥ {PLACE_CONFIDENCE} (the dispatch suggestion uses the place without asking)")
+SETTINGS = [(s, p) for s in (2, 3, 5) for p in (0.8, 0.9, 1.0)]  # (min tickets, min share) tried
+
+
+def _fold(text: str, k: int) -> int:
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16) % k
+
+
+def with_learned(train: list[tuple[str, str]], gaz: Gazetteer, min_support: int,
+                 min_purity: float) -> tuple[Gazetteer, list[place_names.LearnedName]]:
+    path_of = {p.name: p.path for p in gaz.places if p.level == "district"}
+    learned = place_names.learn(((text, path_of[d]) for d, text in train), gaz.places, min_support=min_support,
+                                min_purity=min_purity, known=gaz)
+    return Gazetteer(gaz.places, [(x.name, x.place.id) for x in learned]), learned
+
+
+def learn_report(rows: list[tuple[str, str]]) -> dict[str, object]:
+    gaz = gazetteer(True)
+    train = [r for r in rows if _fold(r[1], 5) != 0]
+    test = [r for r in rows if _fold(r[1], 5) == 0]
+    cv = {}
+    for setting in SETTINGS:  # folds inside the training part only
+        right = sure = sure_right = 0
+        for k in range(5):
+            inner = [r for r in train if _fold("cv" + r[1], 5) != k]
+            held = [r for r in train if _fold("cv" + r[1], 5) == k]
+            m = measure(held, with_learned(inner, gaz, *setting)[0])
+            right += round(m["right_share"] * m["n"])
+            sure += round(m["acted_on_share"] * m["n"])
+            sure_right += round((m["accuracy_acted_on"] or 0) * m["acted_on_share"] * m["n"])
+        cv[setting] = {"right_share": right / len(train), "accuracy_acted_on": sure_right / sure if sure else None}
+    defaults = (place_names.MIN_SUPPORT, place_names.MIN_PURITY)
+    learned_gaz, learned = with_learned(train, gaz, *defaults)
+    return {"train_rows": len(train), "test_rows": len(test),
+            "cv": {f"{s[0]} tickets, {s[1]:.0%}": v for s, v in cv.items()},
+            "settings": {"min_support": defaults[0], "min_purity": defaults[1]}, "names_learned": len(learned),
+            "most_supported": [(x.name, x.place.name, x.support, x.total) for x in learned[:15]],
+            "test": {"tree only": measure(test, gaz), "tree + learned names": measure(test, learned_gaz)}}
+
+
+def print_table(results: dict[str, dict[str, object]]) -> None:
     print(f"{'reader':32} {'guessed':>8} {'right/guessed':>14} {'right/all':>10} {'acted on':>9} "
           f"{'right/acted':>12} {'ms/row':>7}")
     for name, r in results.items():
@@ -138,6 +174,38 @@ def main() -> None:
               f"{r['right_share']:10.3f} {r['acted_on_share']:9.3f} "
               f"{acted if acted is not None else float('nan'):12.3f} {r['mean_ms_per_row']:7.3f}")
         print(f"{'':32} most frequent words behind a wrong district: {r['most_wrong_words']}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--learn", action="store_true", help="place names learned from the rows (80/20)")
+    args = ap.parse_args()
+    if not all((DATA / f).exists() for f, _ in FILES):
+        raise SystemExit(f"跳过：找不到真实数据 {DATA}（设置 HOTLINE_DATA_PATH 指向 shared/data）")
+    rows = load_rows()
+    if args.learn:
+        report = learn_report(rows)
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        print(f"train {report['train_rows']} rows, test {report['test_rows']} rows (split by a hash of the text)")
+        print("cross-validated inside train (right/all, right/acted):")
+        for name, v in report["cv"].items():
+            acted = v["accuracy_acted_on"]
+            print(f"  {name:14} {v['right_share']:.3f}  {acted if acted is not None else float('nan'):.3f}")
+        print(f"settings: {report['settings']}; {report['names_learned']} names learned from train; "
+              f"most supported: {report['most_supported']}")
+        print_table(report["test"])
+        return
+    results = {"districts only": measure(rows, gazetteer(False)),
+               "districts + streets and towns": measure(rows, gazetteer(True))}
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    print(f"rows with a district: {len(rows)} ({dict(Counter(d for d, _ in rows).most_common())})")
+    print(f"acted on = confidence ≥ {PLACE_CONFIDENCE} (the dispatch suggestion uses the place without asking)")
+    print_table(results)
 
 
 if __name__ == "__main__":

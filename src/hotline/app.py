@@ -20,6 +20,7 @@ from hotline.clock import Clock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
 from hotline.dispatch.api import router as dispatch_router
+from hotline.dispatch.places_api import router as places_router
 from hotline.hotlines.api import router as hotlines_router
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(kb_public_router)
     app.include_router(reports_router)
     app.include_router(dispatch_router)
+    app.include_router(places_router)
     app.include_router(blacklist_router)
     app.include_router(workforce_router)
     app.include_router(calls_router)

@@ -23,6 +23,15 @@ def cell_value(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+def cell_text(value: object) -> str:
+    """An imported cell as text: empty for nothing, and a code typed as a number without its ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel turns the code 0101 typed as a number into 101.0
+    return str(value).strip()
+
+
 def cells(values: Iterable[object]) -> list[object]:
     return [cell_value(v) for v in values]
 

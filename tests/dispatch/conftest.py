@@ -1,4 +1,4 @@
-"""Dispatch tests: the catalogue is emptied after each test that touched the database."""
+"""Dispatch tests: the catalogue and the place names are emptied after each test that touched the database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
 from hotline.dispatch import catalogue
-from hotline.dispatch.models import DispatchRule
+from hotline.dispatch.models import DispatchRule, PlaceName
 
 
 @pytest.fixture(autouse=True)
@@ -20,4 +20,5 @@ def _clean_catalogue(request: pytest.FixtureRequest) -> Iterator[None]:
     engine: Engine = request.getfixturevalue("engine")
     with engine.begin() as conn:
         conn.execute(delete(DispatchRule))
+        conn.execute(delete(PlaceName))
     catalogue.forget()

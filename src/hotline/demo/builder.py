@@ -197,6 +197,11 @@ def build_demo(
             console.print(f"已生成 {tickets} 张工单（{timer.perf_counter() - t0:.1f} 秒，"
                           f"模拟 {to_local(end - WINDOW):%Y-%m-%d} 至 {to_local(end):%Y-%m-%d %H:%M}）")
             console.print(sim.kb.summary())
+            from hotline.dispatch.place_registry import learn as learn_places  # 地名库 from the closed tickets
+
+            places = learn_places(db, rt, actor=Actor.system(), apply=True)
+            db.commit()
+            console.print(f"地名库已从 {places.tickets} 件已办结工单学习（{places.added} 个地名）")
             from hotline.calls.loading import load_demo  # the hall wall and the callback list get figures
 
             calls = load_demo(db, end=end, operators=tuple(u for u, r, _, _ in _HALL_STAFF if r == Role.OPERATOR),

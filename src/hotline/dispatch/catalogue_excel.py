@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hotline.dispatch import catalogue as cat
 from hotline.dispatch.models import DispatchRule, rule_key
 from hotline.errors import DomainError
-from hotline.excel import cells
+from hotline.excel import cell_text, cells
 from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -92,14 +92,6 @@ def _field_error(exc: ValidationError) -> str:
     return f"{field}无效"
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel turns the code 0101 typed as a number into 101.0
-    return str(value).strip()
-
-
 def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, dry_run: bool = False) -> ImportResult:
     cat.ensure_may_edit(actor)
     try:
@@ -112,7 +104,7 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
     except Exception as exc:  # a chart sheet first, or damaged sheet XML
         raise DomainError("bad_workbook", "无法读取第一个工作表：请把派单目录放在第一个工作表中",
                           status_code=422) from exc
-    header = [_text(h) for h in next(rows, [])]
+    header = [cell_text(h) for h in next(rows, [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DomainError("bad_header", f"表头缺少列：{'、'.join(missing)}（可先导出现有目录作为模板）",
@@ -125,7 +117,7 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
         if n - 1 > MAX_ROWS:
             result.errors.append(f"超过 {MAX_ROWS} 行，请分批导入")
             break
-        values = {name: _text(raw[i]) if i < len(raw) else "" for name, i in col.items()}
+        values = {name: cell_text(raw[i]) if i < len(raw) else "" for name, i in col.items()}
         if not any(values.values()):
             continue
         category = values["分类代码"]

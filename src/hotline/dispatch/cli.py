@@ -199,3 +199,57 @@ def retrain(
     typer.echo(f"交叉验证：准确率 {_pct(cv['accuracy'])}，前三命中 {_pct(cv['top3_accuracy'])}，"
                f"阈值以上覆盖 {_pct(cv['coverage_at_threshold'])}、准确 {_pct(cv['precision_at_threshold'])}")
 
+
+
+places_app = typer.Typer(help="地名库：小区、道路、河湖、地标等地名及其属地", no_args_is_help=True)
+dispatch_app.add_typer(places_app, name="places")
+
+
+@places_app.command("learn")
+def places_learn(
+    apply: Annotated[bool, typer.Option("--apply", help="add the new names to the registry (else only list)")] = False,
+    min_support: Annotated[int, typer.Option(help="closed tickets that must name it under one place", min=2)] = 3,
+    min_purity: Annotated[float, typer.Option(help="share of the tickets naming it that lie under that place")] = 0.9,
+    limit: Annotated[int, typer.Option(help="names to print", min=0)] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="print the proposals as JSON")] = False,
+) -> None:
+    """Learn place names from the closed tickets (HOTLINE_DATABASE_URL): a name that keeps coming back
+    under one district, street or community is proposed as a name of it."""
+    from hotline.cli_support import open_session, runtime
+    from hotline.dispatch import place_names
+    from hotline.dispatch.place_registry import STATUS_LABELS, check_settings
+    from hotline.dispatch.place_registry import learn as run
+    from hotline.errors import DomainError
+    from hotline.security.actor import Actor
+
+    try:
+        check_settings(min_support, min_purity)
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    settings, db = open_session()
+    try:
+        with db.begin():
+            report = run(db, runtime(settings), actor=Actor.system(), min_support=min_support,
+                         min_purity=min_purity, apply=apply)
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        db.close()
+    if as_json:
+        typer.echo(json.dumps({"tickets": report.tickets, "added": report.added, "refreshed": report.refreshed,
+                               "proposals": [{"name": p.learned.name, "jurisdiction_code": p.learned.place.code,
+                                              "jurisdiction": p.learned.place.name, "kind": p.learned.kind,
+                                              "support": p.learned.support, "total": p.learned.total,
+                                              "status": p.status} for p in report.proposals]},
+                              ensure_ascii=False))
+        return
+    counts = "，".join(f"{label} {report.count(s)} 个" for s, label in STATUS_LABELS.items())
+    typer.echo(f"已办结工单 {report.tickets} 件，学到地名 {len(report.proposals)} 个：{counts}")
+    for p in report.proposals[:limit]:
+        x = p.learned
+        typer.echo(f"  {x.name:<12} → {x.place.name}（{place_names.KIND_LABELS[x.kind]}，"
+                   f"{x.support}/{x.total} 件）{STATUS_LABELS[p.status]}")
+    if apply:
+        typer.echo(f"已写入地名库：新增 {report.added} 个，更新依据 {report.refreshed} 个")
+    elif report.count("new"):
+        typer.echo("仅列出，未写入；加 --apply 写入地名库（写入后可在“地名库”页面停用不合适的地名）")

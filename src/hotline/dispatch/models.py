@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime
@@ -38,3 +38,28 @@ class DispatchRule(Base):
 
 def rule_key(category_prefix: str | None, jurisdiction_id: int | None, kind: str | None) -> str:
     return f"{category_prefix or ''}|{jurisdiction_id or ''}|{kind or ''}"
+
+
+class PlaceName(Base):
+    """A place name below the jurisdiction tree (地名库: an estate, a road, a river, a landmark) and
+    the jurisdiction it lies in: the place reader reads it as one more name of that jurisdiction.
+    Added by hand, imported from Excel, or learned from closed tickets (place_names.learn)."""
+
+    __tablename__ = "place_names"
+    __table_args__ = (UniqueConstraint("name", "jurisdiction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # place_names.KINDS
+    source: Mapped[str] = mapped_column(String(16))  # manual | import | learned
+    support: Mapped[int | None] = mapped_column(Integer)  # learned: closed tickets under the place naming it
+    total: Mapped[int | None] = mapped_column(Integer)  # learned: closed tickets naming it
+    note: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship(lazy="joined")

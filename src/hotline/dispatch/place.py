@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from threading import Lock
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.dispatch.models import PlaceName
 from hotline.org.models import LEVEL_ORDER, Jurisdiction
 
 SUFFIXES = ("街道办事处", "街道", "社区居委会", "居委会", "社区", "村委会", "管委会", "新区",
@@ -38,15 +40,28 @@ class PlaceGuess:
     matched: str  # the words of the text that named it
     source: str  # "address" | "text"
     confidence: float  # 0..1: how sure the reading is (a consistent chain of names is surest)
+    named: bool = False  # read from a place name of the registry (地名库), not the place's own name
 
 
 class Gazetteer:
-    def __init__(self, places: list[Place]) -> None:
+    """The places and the names they go by. `named` adds place names (estates, roads, rivers …) as
+    (name, place id): each reads as one more name of its place."""
+
+    def __init__(self, places: list[Place], named: Iterable[tuple[str, int]] = ()) -> None:
         self.places = places
         names: dict[str, list[Place]] = {}
         for p in places:
             for alias in self._aliases(p.name):
                 names.setdefault(alias, []).append(p)
+        by_id = {p.id: p for p in places}
+        self.named: set[tuple[str, int]] = set()  # (name, place id) pairs from the registry
+        for name, place_id in named:
+            place = by_id.get(place_id)
+            name = unicodedata.normalize("NFKC", name).strip()
+            if place is None or len(name) < MIN_ALIAS or place in names.get(name, ()):
+                continue
+            names.setdefault(name, []).append(place)
+            self.named.add((name, place.id))
         # A short name shared by several places (two "新街" streets) says nothing on its own.
         self.names = names
         ordered = sorted(names, key=len, reverse=True)
@@ -76,30 +91,41 @@ class Gazetteer:
         if not hits:
             return None
         paths = {p.path for _, p, _ in hits}
+        # A registered place name and another word for the same place agree: one more support
+        # ("仓山区" and its river "金港河"). Two forms of a tree's own name do not.
+        agreeing = {p.path for w, p, _ in hits for w2, p2, _ in hits
+                    if p2.path == p.path and w2 != w and ((w, p.id) in self.named or (w2, p2.id) in self.named)}
 
-        def support(place: Place) -> int:  # how many other names found are its ancestors
-            return sum(1 for other in paths if other != place.path and place.path.startswith(other))
+        def support(place: Place) -> int:  # how many other names found are its ancestors (or agree)
+            above = sum(1 for other in paths if other != place.path and place.path.startswith(other))
+            return above + (place.path in agreeing)
 
-        def score(hit: tuple[str, Place, str]) -> tuple[int, int, int, int, int]:
+        def score(hit: tuple[str, Place, str]) -> tuple[int, int, int, int, int, int]:
             word, place, source = hit
             unique = len(self.names[word]) == 1
-            return (support(place), unique, source == "address", LEVEL_ORDER.index(place.level), len(word))
+            own = (word, place.id) not in self.named  # on a tie, the place's own name is the one to show
+            return (support(place), unique, source == "address", LEVEL_ORDER.index(place.level), own, len(word))
 
         word, place, source = max(hits, key=score)
         ambiguous = len(self.names[word]) > 1
         conf = 0.5 + 0.2 * min(support(place), 2) + (0.1 if source == "address" else 0.0)
         conf = min(conf - (0.3 if ambiguous else 0.0), 0.95)
-        return PlaceGuess(place=place, matched=word, source=source, confidence=round(max(conf, 0.1), 2))
+        return PlaceGuess(place=place, matched=word, source=source, confidence=round(max(conf, 0.1), 2),
+                          named=(word, place.id) in self.named)
 
 
-_cache: dict[str, tuple[tuple[int, int], Gazetteer]] = {}
+_cache: dict[str, tuple[tuple[int, ...], Gazetteer]] = {}
 _lock = Lock()
 
 
 def gazetteer(db: Session) -> Gazetteer:
-    """The jurisdiction tree as a gazetteer, rebuilt only when the tree changes (count or max id)."""
+    """The jurisdiction tree and the registry's active place names (地名库) as a gazetteer, rebuilt
+    only when either changes: the tree's count and highest id, the names' count, highest id and sum
+    of versions (every change of a name raises its version)."""
     count, top = db.execute(select(func.count(Jurisdiction.id), func.max(Jurisdiction.id))).one()
-    stamp = (int(count or 0), int(top or 0))
+    n_names, top_name, versions = db.execute(select(func.count(PlaceName.id), func.max(PlaceName.id),
+                                                    func.sum(PlaceName.version))).one()
+    stamp = (int(count or 0), int(top or 0), int(n_names or 0), int(top_name or 0), int(versions or 0))
     key = str(db.get_bind().url)
     with _lock:
         cached = _cache.get(key)
@@ -107,7 +133,8 @@ def gazetteer(db: Session) -> Gazetteer:
             return cached[1]
     rows = db.execute(select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.level,
                              Jurisdiction.path)).all()
-    gaz = Gazetteer([Place(*r) for r in rows])
+    named = db.execute(select(PlaceName.name, PlaceName.jurisdiction_id).where(PlaceName.active.is_(True))).all()
+    gaz = Gazetteer([Place(*r) for r in rows], [(n, j) for n, j in named])
     with _lock:
         _cache[key] = (stamp, gaz)
     return gaz

@@ -161,7 +161,8 @@ def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None)
         "place": ({"source": "ticket", "name": place_name(db, jurisdiction_path), "path": jurisdiction_path}
                   if s.place_source == "ticket" else
                   {"source": "text", "name": s.place.place.name, "code": s.place.place.code,
-                   "path": s.place.place.path, "matched": s.place.matched, "confidence": s.place.confidence}
+                   "path": s.place.place.path, "matched": s.place.matched, "confidence": s.place.confidence,
+                   "named": s.place.named}
                   if s.place else None),
         "category": None if s.category is None else {
             "code": s.category.code, "name": s.category.name, "source": s.category.source,

@@ -35,6 +35,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("search", "/tickets", "工单查询", CENTRE_ALL),
     NavPage("analytics", "/analytics", "数据分析", frozenset({R.ANALYST, R.SUPERVISOR, R.ADMIN})),
     NavPage("catalogue", "/dispatch/catalogue", "派单目录", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})),
+    NavPage("places", "/dispatch/places", "地名库", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})),
     NavPage("reports", "/reports", "分析报告",
             frozenset({R.ANALYST, R.SUPERVISOR, R.ADMIN, R.UNIT_MANAGER})),
     NavPage("kb", "/kb", "知识库", frozenset({R.KNOWLEDGE_EDITOR, R.SUPERVISOR, R.ADMIN}) | UNIT_ROLES),

@@ -28,6 +28,7 @@ PAGE_MODULES = (
     "kb_chat",
     "reports",
     "catalogue",
+    "places",
     "blacklist",
     "workforce",
     "hotlines",

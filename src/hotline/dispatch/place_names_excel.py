@@ -1,0 +1,128 @@
+"""The registry of place names in Excel: export every name, import a sheet (all or nothing).
+
+As with the dispatch catalogue, an import checks every row first and writes nothing when any row is
+wrong, each error with its row number. Rows are matched by (name, jurisdiction code): a matching
+entry takes the sheet's kind, note and state; a new one is added with the source "import"."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from openpyxl import load_workbook
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.dispatch import place_names, place_registry
+from hotline.dispatch.catalogue import ensure_may_edit, ensure_may_read
+from hotline.dispatch.models import PlaceName
+from hotline.errors import DomainError
+from hotline.excel import cell_text, table_workbook
+from hotline.runtime import Runtime
+from hotline.security.actor import Actor
+
+COLUMNS = [("地名", 20), ("属地代码", 14), ("属地名称", 16), ("类型", 12), ("来源", 12), ("工单依据", 12),
+           ("状态", 8), ("备注", 30)]
+REQUIRED = ("地名", "属地代码")
+KIND_BY_LABEL = {label: kind for kind, label in place_names.KIND_LABELS.items()}
+MAX_ROWS = 50_000
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def export_workbook(db: Session, *, actor: Actor) -> bytes:
+    ensure_may_read(actor)
+    entries, _ = place_registry.list_names(db, page_size=MAX_ROWS)
+    rows = [(e.name, e.jurisdiction.code, e.jurisdiction.name, place_names.KIND_LABELS.get(e.kind, e.kind),
+             place_registry.SOURCE_LABELS.get(e.source, e.source),
+             f"{e.support}/{e.total}" if e.support is not None else "", "启用" if e.active else "停用", e.note or "")
+            for e in entries]
+    return table_workbook(sheet="地名库", title="地名库", columns=COLUMNS, rows=rows)
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    data: place_registry.PlaceNameIn
+    active: bool
+
+
+def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, dry_run: bool = False) -> ImportResult:
+    ensure_may_edit(actor)
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        rows = iter(list(wb.worksheets[0].iter_rows(values_only=True))[: MAX_ROWS + 2])
+    except Exception as exc:  # not a workbook, a damaged one, or a chart sheet first
+        raise DomainError("bad_workbook", "无法读取该文件：请上传 .xlsx 格式的 Excel 文件，地名放在第一个工作表",
+                          status_code=422) from exc
+    header = [cell_text(h) for h in next(rows, [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise DomainError("bad_header", f"表头缺少列：{'、'.join(missing)}（可先导出地名库作为模板）", status_code=422)
+    col = {name: header.index(name) for name, _ in COLUMNS if name in header}
+    result = ImportResult(dry_run=dry_run)
+    parsed: list[_Row] = []
+    seen: dict[tuple[str, int], int] = {}
+    for n, raw in enumerate(rows, start=2):
+        if n - 1 > MAX_ROWS:
+            result.errors.append(f"超过 {MAX_ROWS} 行，请分批导入")
+            break
+        values = {name: cell_text(raw[i]) if i < len(raw) else "" for name, i in col.items()}
+        if not any(values.values()):
+            continue
+        state = values.get("状态", "") or "启用"
+        if state not in ("启用", "停用"):
+            result.errors.append(f"第 {n} 行：状态只能是“启用”或“停用”")
+            continue
+        if not values["地名"] or not values["属地代码"]:
+            result.errors.append(f"第 {n} 行：缺少{'地名' if not values['地名'] else '属地代码'}")
+            continue
+        kind_text = values.get("类型", "")
+        kind = KIND_BY_LABEL.get(kind_text, kind_text) or None
+        try:
+            data = place_registry.PlaceNameIn(name=values["地名"], jurisdiction_code=values["属地代码"], kind=kind,
+                                              note=values.get("备注") or None)
+            name, place, _kind = place_registry.resolve(db, data)
+        except ValidationError:
+            result.errors.append(f"第 {n} 行：地名不超过 40 字，备注不超过 200 字")
+            continue
+        except DomainError as exc:
+            result.errors.append(f"第 {n} 行：{exc.message}")
+            continue
+        if (name, place.id) in seen:
+            result.errors.append(f"第 {n} 行：与第 {seen[(name, place.id)]} 行的地名和属地相同")
+            continue
+        seen[(name, place.id)] = n
+        parsed.append(_Row(n, data, state == "启用"))
+    if result.errors:
+        return result
+    existing = {(e.name, e.jurisdiction_id): e for e in db.execute(select(PlaceName)).unique().scalars()}
+    for row in parsed:
+        name, place, kind = place_registry.resolve(db, row.data)
+        entry = existing.get((name, place.id))
+        note = (row.data.note or "").strip() or None
+        if entry is not None and (entry.kind, entry.note, entry.active) == (kind, note, row.active):
+            result.unchanged += 1
+            continue
+        if entry is None:
+            result.created += 1
+        else:
+            result.updated += 1
+        if dry_run:
+            continue
+        entry = place_registry.save_name(db, rt, actor=actor, data=row.data, name_id=entry.id if entry else None,
+                                         source="import")
+        place_registry.set_active(db, rt, actor=actor, name_id=entry.id, active=row.active)
+    return result
