@@ -183,6 +183,20 @@ def test_intake_registers_dispatches_and_shows_the_new_number(client, org) -> No
     assert "待签收" in page and "市房产局" in page and "一企来" in page
 
 
+def test_intake_shows_the_scope_screening_and_registers_only_once_confirmed(client, org) -> None:
+    login(client, "operator")
+    form = intake_form(title="小区门口有人持刀砍人", content="小区门口有人持刀砍人，快派人来处理",
+                       kind="report", next_step="dispatch", lead_unit_id=str(org.units["housing"].id))
+    r = post_page(client, "/hall/intake", "/hall/intake", form)
+    assert r.status_code == 200 and "受理范围提示：请先确认" in r.text and "治安警情" in r.text
+    assert "转 110" in r.text and "已告知诉求人，仍予登记" in r.text and "持刀" in r.text
+    assert 'value="小区门口有人持刀砍人"' in r.text  # nothing typed is lost
+    r = post_page(client, "/hall/intake", "/hall/intake", {**form, "screening_confirmed": "1"})
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"]).text
+    assert "受理范围提示：治安警情：文中出现“持刀”" in page and "话务员已确认仍予登记" in page
+
+
 def test_intake_history_button_lists_the_callers_earlier_tickets(client, as_user) -> None:
     earlier = new_ticket(client, as_user, title="上次反映的路灯不亮问题")
     login(client, "operator")

@@ -80,7 +80,18 @@ def serve(
     """Serve the web pages and the API."""
     import uvicorn
 
-    _settings()
+    from hotline.db import make_engine
+    from hotline.migrate import behind
+
+    engine = make_engine(_settings())
+    try:
+        lag = behind(engine)
+    finally:
+        engine.dispose()
+    if lag is not None:  # every page touching a missing table would fail: refuse to start instead
+        typer.secho(f"数据库结构不是最新（数据库 {lag[0] or '空'}，程序需要 {lag[1]}）：请先运行 hotline db upgrade",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     typer.echo(f"hotline12345 正在运行：http://{host}:{port}/  （API 文档 /api/docs）")
     uvicorn.run("hotline.asgi:app", host=host, port=port, workers=workers, log_level="warning")
 

@@ -33,3 +33,12 @@ def current(engine: Engine) -> str | None:
     with engine.connect() as conn:
         heads = MigrationContext.configure(conn).get_current_heads()
     return ",".join(sorted(heads)) or None
+
+
+def behind(engine: Engine) -> tuple[str | None, str] | None:
+    """(the database's revision, the code's) when the database lacks a migration of this code, else None."""
+    from alembic.script import ScriptDirectory
+
+    heads = ",".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+    have = current(engine)
+    return None if have == heads else (have, heads)

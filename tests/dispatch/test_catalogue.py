@@ -49,6 +49,8 @@ def test_rule_validation_speaks_chinese_and_writes_nothing(client, as_user, db) 
         ({"jurisdiction_code": "000", "lead_unit_code": "fcj"}, "属地代码“000”不存在"),
         ({"lead_unit_code": "fcj"}, "至少要限定诉求分类或属地之一"),
         ({"category_prefix": "01", "lead_unit_code": "fcj", "assisting_unit_codes": ["fcj"]}, "不能同时作为协办单位"),
+        ({"category_prefix": "01", "lead_unit_code": "center"}, "主办单位须为承办单位：“南京市12345热线中心”是热线中心本身"),
+        ({"category_prefix": "01", "lead_unit_code": "fcj", "assisting_unit_codes": ["center"]}, "协办单位须为承办单位"),
     ]
     for body, message in cases:
         r = rule(client, as_user, **body)
@@ -61,6 +63,13 @@ def test_rule_validation_speaks_chinese_and_writes_nothing(client, as_user, db) 
     assert r.status_code == 403 and "仅派单员和管理员" in r.json()["message"]
     listing = client.get("/api/v1/dispatch/rules", headers=as_user("supervisor")).json()
     assert listing["total"] == 1
+    # Changing a rule that does not exist is a 404, even with the data of an existing one.
+    r = client.put("/api/v1/dispatch/rules/999999", headers=as_user("dispatcher"),
+                   json={"category_prefix": "01", "lead_unit_code": "fcj"})
+    assert r.status_code == 404 and "派单目录规则 999999 不存在" in r.json()["message"]
+    r = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
+                    json={"title": "路灯不亮", "category_code": "ZZZZ"})
+    assert r.status_code == 422 and "诉求分类代码“ZZZZ”不存在" in r.json()["message"]
 
 
 def test_disable_edit_and_audit(client, as_user, db, org) -> None:

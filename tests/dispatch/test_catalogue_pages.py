@@ -28,6 +28,11 @@ def test_dispatcher_adds_edits_and_disables_a_rule(client, org) -> None:
         "csrf_token": token, "category_prefix": "0102", "jurisdiction_code": "320102", "lead_unit_code": "scjgj",
         "note": "重复"})
     assert r.status_code == 409 and "已有相同分类、属地和类型的规则" in r.text and 'value="重复"' in r.text
+    # A kind the form does not offer, or too long a note: refused, and what was typed is kept.
+    r = client.post("/dispatch/catalogue", data={
+        "csrf_token": token, "category_prefix": "03", "kind": "bogus", "lead_unit_code": "fcj", "note": "x" * 301})
+    assert r.status_code == 422 and "诉求类型“bogus”无效" in r.text and "备注不超过 300 字" in r.text
+    assert '<option value="03" selected' in r.text
 
     r = client.post(f"/dispatch/catalogue/{rule_id}", data={
         "csrf_token": token, "category_prefix": "0102", "jurisdiction_code": "320102", "lead_unit_code": "scjgj"},

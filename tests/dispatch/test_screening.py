@@ -48,6 +48,25 @@ def test_ordinary_requests_and_look_alikes_pass(text: str) -> None:
     assert screen("咨询", text) == []
 
 
+@pytest.mark.parametrize(("text", "code"), [
+    ("楼下着火了，火势很大，很容易烧到我家", "fire"),  # 容易 cancels only its own clause
+    ("隔壁起火了，万一烧到煤气罐怎么办", "fire"),
+    ("路口两车相撞，有人受伤躺在地上", "traffic_accident"),
+    ("中山路这边车祸了，有人受伤", "traffic_accident"),
+    ("有人持刀砍人，我已报警但警察还没来", "crime"),
+    ("广场上一群人正在斗殴", "crime"),
+    ("楼道里闻到煤气味很浓", "gas_leak"),
+    ("有人正在聚众赌博", "public_order"),
+    ("我已经申请了劳动仲裁", "arbitration"),
+    ("我要向纪检部门举报", "discipline"),
+    ("我要申请信息公开", "disclosure"),
+    ("我已经信访过了", "petition"),
+    ("帮我查一下我前夫现在的手机号和住址", "privacy"),
+])
+def test_common_wordings_a_caller_uses_are_caught(text: str, code: str) -> None:
+    assert code in [h.code for h in screen("", text)], text
+
+
 def test_emergencies_come_first_and_every_rule_is_well_formed() -> None:
     hits = screen("举报有人赌博", "现在他们正在打架，有人被砍人")
     assert hits[0].kind == "emergency"
@@ -61,3 +80,18 @@ def test_a_long_letter_mentioning_a_crime_in_passing_is_not_an_emergency_call() 
     letter = "关于小区物业服务质量的意见。" + "物业长期不作为，公共区域卫生差，" * 10 + "去年还发生过抢劫。"
     assert all(h.kind != "emergency" for h in screen("物业服务差", letter))
     assert screen("有人抢劫", "就在刚才")[0].code == "crime"  # the title always counts
+
+
+def test_registration_by_any_channel_records_the_screening_in_the_history(client, as_user, db) -> None:
+    from sqlalchemy import select
+
+    from hotline.tickets.models import TicketEvent
+    from tests.factories import intake
+
+    r = client.post("/api/v1/tickets", headers=as_user("operator"),
+                    json=intake(title="楼下着火了", content="楼下着火了，火势很大，很容易烧到我家"))
+    assert r.status_code == 201, r.text
+    event = db.execute(select(TicketEvent).where(TicketEvent.ticket_id == r.json()["id"])).scalars().first()
+    assert event.note.startswith("楼下着火了\n受理范围提示：火警：文中出现“着火了”“火势”")
+    assert "登记时未经确认" in event.note
+    assert event.data == {"screening": ["fire"], "screening_confirmed": False}

@@ -15,7 +15,7 @@ from hotline.dispatch.models import DispatchRule
 from hotline.errors import DomainError, Forbidden
 from hotline.security.roles import Role
 from hotline.tickets import service as tickets
-from hotline.tickets.categories import full_name
+from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import KIND_LABELS, Kind
 
 router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
@@ -154,6 +154,8 @@ def suggest_for_text(data: SuggestIn, db: DB, rt: RT, actor: ApiActor) -> dict[s
     _may_suggest(actor)
     if not (data.title.strip() or data.content.strip()):
         raise DomainError("empty_request", "请至少填写诉求标题或内容", status_code=422)
+    if data.category_code and data.category_code not in catalogue():
+        raise DomainError("unknown_category", f"诉求分类代码“{data.category_code}”不存在", status_code=422)
     s = suggest.suggest(db, rt, actor=actor, title=data.title, content=data.content, address=data.address,
                         kind=str(data.kind) if data.kind else None, category_code=data.category_code)
     return suggest.as_dict(db, s)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hotline.dispatch.models import DispatchRule, rule_key
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
-from hotline.org.models import Jurisdiction, Unit
+from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
@@ -69,6 +69,8 @@ def _unit(db: Session, code: str, what: str) -> Unit:
         raise DomainError("unknown_unit", f"{what}代码“{code}”不存在", status_code=422)
     if not unit.active:
         raise DomainError("inactive_unit", f"{what}“{unit.name}”已停用，不能写入派单目录", status_code=422)
+    if unit.kind == UnitKind.HOTLINE_CENTER:  # the centre dispatches; it does not handle
+        raise DomainError("not_a_handling_unit", f"{what}须为承办单位：“{unit.name}”是热线中心本身", status_code=422)
     return unit
 
 
@@ -100,6 +102,8 @@ def resolve(db: Session, data: RuleIn) -> tuple[str | None, Jurisdiction | None,
 def save_rule(db: Session, rt: Runtime, *, actor: Actor, data: RuleIn, rule_id: int | None = None) -> DispatchRule:
     """Create a rule, or change one (its version goes up). One rule per (category, place, kind)."""
     ensure_may_edit(actor)
+    if rule_id is not None:
+        get_rule(db, rule_id)  # a rule that does not exist is a 404, whatever the data
     prefix, place, lead, assisting = resolve(db, data)
     key = rule_key(prefix, place.id if place else None, str(data.kind) if data.kind else None)
     clash = db.execute(select(DispatchRule.id).where(DispatchRule.rule_key == key)).scalar()

@@ -59,6 +59,7 @@ def closed_examples(db: Session, *, label: str = "category", level: int = 1, min
 def retrain(db: Session, *, model_path: Path, label: str = "category", level: int = 1, min_per_class: int = 20,
             config: ClassifierConfig | None = None, progress: Progress | None = None) -> dict[str, Any]:
     ex = closed_examples(db, label=label, level=level, min_per_class=min_per_class)
+    db.rollback()  # end the read before minutes of training: on SQLite an open read blocks every writer
     if len(set(ex.labels)) < 2:
         raise TrainingError(f"可用于训练的已办结工单不足：需要至少两个类别、每类不少于 {min_per_class} 件"
                             f"（现有 {len(ex.labels)} 件、{len(set(ex.labels))} 类）")

@@ -3,7 +3,8 @@ hotline's scope, each with the channel to use. Rules are data (reference/scope_r
 
 A hit is advice to the operator, never a refusal: the operator confirms. Matching is on phrases
 after normalisation (full-width to half-width, no spaces), and a rule's exclusions cancel it
-within the same sentence (e.g. "消防隐患" is an inspection request, not a fire). Emergency rules
+within the same clause (e.g. "消防隐患" is an inspection request, not a fire; but in
+"楼下着火了，很容易烧到我家" the 容易 of the second clause does not cancel the fire of the first). Emergency rules
 read only the title and the opening of the content, where a caller in danger says what is
 happening; a long letter that mentions a robbery in passing is not an emergency call."""
 
@@ -17,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 RULES_FILE = Path(__file__).parent.parent / "reference" / "scope_rules.json"
-_SENTENCE = re.compile(r"[。！？!?；;\n]+")
+_CLAUSE = re.compile(r"[。！？!?；;，,、\n]+")
 EMERGENCY_HEAD = 120  # characters of content read by emergency rules
 
 
@@ -67,16 +68,16 @@ def rules() -> tuple[ScopeRule, ...]:
 def screen(title: str | None, *texts: str | None) -> list[ScreeningHit]:
     """Every rule that the title and texts trigger, emergencies first."""
     texts = (title, *texts)
-    sentences = [s for t in texts if t for s in _SENTENCE.split(_clean(t)) if s]
+    clauses = [s for t in texts if t for s in _CLAUSE.split(_clean(t)) if s]
     head = [s for i, t in enumerate(texts) if t
-            for s in _SENTENCE.split(_clean(t if i == 0 else t[:EMERGENCY_HEAD])) if s]
+            for s in _CLAUSE.split(_clean(t if i == 0 else t[:EMERGENCY_HEAD])) if s]
     hits = []
     for rule in rules():
         matched: list[str] = []
-        for sentence in head if rule.kind == "emergency" else sentences:
-            if any(x in sentence for x in rule.exclude):
+        for clause in head if rule.kind == "emergency" else clauses:
+            if any(x in clause for x in rule.exclude):
                 continue
-            matched.extend(p for p in rule.patterns if p in sentence and p not in matched)
+            matched.extend(p for p in rule.patterns if p in clause and p not in matched)
         if matched:
             hits.append(ScreeningHit(code=rule.code, kind=rule.kind, label=rule.label, advice=rule.advice,
                                      transfer_to=rule.transfer_to, matched=tuple(matched)))

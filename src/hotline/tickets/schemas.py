@@ -59,6 +59,9 @@ class TicketCreate(BaseModel):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
     dispatch: DispatchIn | None = None
     direct_answer: DirectAnswerIn | None = None
+    # Set when the operator saw the scope screening's hits (an emergency, another channel) and
+    # registers the request anyway; the hits and this confirmation go into the ticket's history.
+    screening_confirmed: bool = False
 
     @model_validator(mode="after")
     def _one_next_step(self) -> TicketCreate:

@@ -117,8 +117,9 @@ def register(
         values["number"] = _next_number(db, rt, now)
         # With its `register` event; the jurisdiction row loaded above: present.detail() reads it after the
         # commit without a lazy SELECT.
+        note, screened = _screening_note(data)
         ticket = _insert_new(db, values, _event_values(None, actor, now, Action.REGISTER, None, State.REGISTERED,
-                                                       note=data.title), jurisdiction=jurisdiction)
+                                                       note=note, data=screened), jurisdiction=jurisdiction)
         attachments = [TicketAttachment(ticket_id=ticket.id, created_at=now, **a.model_dump())
                        for a in data.attachments]
         db.add_all(attachments)
@@ -369,6 +370,20 @@ def _event(
 ) -> None:
     db.add(TicketEvent(**_event_values(ticket.id, actor, now, action, before, after, note=note, unit_id=unit_id,
                                        data=data)))
+
+
+def _screening_note(data: TicketCreate) -> tuple[str, dict[str, Any] | None]:
+    """The register event's note and data: the title, and the scope screening's hits when there are
+    any (whatever the channel), with whether the operator confirmed registering anyway."""
+    from hotline.dispatch.screening import screen  # reference rules only; no dispatch state
+
+    hits = screen(data.title, data.content, data.circumstances)
+    if not hits:
+        return data.title, None
+    said = "；".join(f"{h.reason}（{h.advice}）" for h in hits)
+    who = "话务员已确认仍予登记" if data.screening_confirmed else "登记时未经确认"
+    return (f"{data.title}\n受理范围提示：{said}。{who}",
+            {"screening": [h.code for h in hits], "screening_confirmed": data.screening_confirmed})
 
 
 def _event_values(

@@ -63,34 +63,51 @@ def catalogue_page(request: Request, db: DB, viewer: CatalogueViewer) -> HTMLRes
     return _page(request, db, viewer)
 
 
-def _rule_in(form: CheckedForm) -> tuple[cat.RuleIn, dict[str, object]]:
+def _values(form: CheckedForm) -> dict[str, object]:
     values: dict[str, object] = {k: text(form, k) for k in FIELDS}
-    assisting = [v for v in form.getlist("assisting_unit_codes") if isinstance(v, str) and v]
-    values["assisting_unit_codes"] = assisting
-    data = cat.RuleIn(category_prefix=str(values["category_prefix"]) or None,
-                      jurisdiction_code=str(values["jurisdiction_code"]) or None,
-                      kind=Kind(str(values["kind"])) if values["kind"] in {str(k) for k in Kind} else None,
-                      lead_unit_code=str(values["lead_unit_code"]) or "-", assisting_unit_codes=assisting,
-                      note=str(values["note"]) or None)
-    return data, values
+    values["assisting_unit_codes"] = [v for v in form.getlist("assisting_unit_codes") if isinstance(v, str) and v]
+    return values
+
+
+def _problems(values: dict[str, object]) -> list[str]:
+    """What the form itself can tell is wrong (the rest is the catalogue's to say)."""
+    problems = []
+    if values["kind"] and values["kind"] not in {str(k) for k in Kind}:
+        problems.append(f"诉求类型“{values['kind']}”无效")
+    if len(str(values["note"])) > 300:
+        problems.append("备注不超过 300 字")
+    if len(values["assisting_unit_codes"]) > 10:  # type: ignore[arg-type]
+        problems.append("协办单位不超过 10 个")
+    if not values["lead_unit_code"]:
+        problems.append("请选择主办单位")
+    return problems
 
 
 def _save(request: Request, form: CheckedForm, db: Session, rt: RT, viewer: Viewer,
           rule_id: int | None) -> HTMLResponse | RedirectResponse:
-    try:
-        data, values = _rule_in(form)
-    except ValidationError:
-        return _page(request, db, viewer, errors=["备注不超过 300 字，协办单位不超过 10 个"], status_code=422)
-    if not values["lead_unit_code"]:
-        return _page(request, db, viewer, errors=["请选择主办单位"], values=values, status_code=422)
-    try:
-        rule = cat.save_rule(db, rt, actor=viewer.actor, data=data, rule_id=rule_id)
-    except DomainError as exc:
-        db.rollback()
+    values = _values(form)
+    problems = _problems(values)
+    if not problems:
+        try:
+            data = cat.RuleIn(category_prefix=str(values["category_prefix"]) or None,
+                              jurisdiction_code=str(values["jurisdiction_code"]) or None,
+                              kind=Kind(str(values["kind"])) if values["kind"] else None,
+                              lead_unit_code=str(values["lead_unit_code"]),
+                              assisting_unit_codes=list(values["assisting_unit_codes"]),  # type: ignore[call-overload]
+                              note=str(values["note"]) or None)
+            rule = cat.save_rule(db, rt, actor=viewer.actor, data=data, rule_id=rule_id)
+        except ValidationError:
+            problems = ["规则内容无效，请检查后重试"]
+        except DomainError as exc:
+            db.rollback()
+            if rule_id is not None:
+                return _edit_page(request, db, viewer, rule_id, errors=[exc.message], values=values,
+                                  status_code=exc.status_code)
+            return _page(request, db, viewer, errors=[exc.message], values=values, status_code=exc.status_code)
+    if problems:  # the form again, with what was typed and why it was refused
         if rule_id is not None:
-            return _edit_page(request, db, viewer, rule_id, errors=[exc.message], values=values,
-                              status_code=exc.status_code)
-        return _page(request, db, viewer, errors=[exc.message], values=values, status_code=exc.status_code)
+            return _edit_page(request, db, viewer, rule_id, errors=problems, values=values, status_code=422)
+        return _page(request, db, viewer, errors=problems, values=values, status_code=422)
     db.commit()
     flash(request, f"已{'保存' if rule_id else '新增'}规则：{cat.describe(db, rule)}")
     return redirect(BASE)

@@ -16,7 +16,7 @@ INTAKE_TEXT = (
     "jurisdiction_code", "title", "content", "circumstances", "category_code", "channel", "kind", "urgency",
     "next_step", "lead_unit_id", "dispatch_note", "answer", "answer_source", "idem", "kb_key",
 )
-INTAKE_FLAGS = ("requester_anonymous", "is_enterprise", "confidential", "is_complex")
+INTAKE_FLAGS = ("requester_anonymous", "is_enterprise", "confidential", "is_complex", "screening_confirmed")
 ACTION_TEXT = ("note", "reason", "content", "answer", "answer_source", "lead_unit_id", "days", "solved",
                "satisfaction", "parent_number", "comment")
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import DB, RT
 from hotline.dispatch.auto import auto_dispatch
+from hotline.dispatch.screening import ScreeningHit, screen
 from hotline.errors import Conflict, DomainError
 from hotline.runtime import Runtime
 from hotline.tickets import overview, present, service
@@ -43,11 +44,12 @@ def _new_values() -> dict[str, Any]:
 
 def _intake_page(request: Request, db: Session, viewer: Viewer, values: dict[str, Any], *,
                  errors: list[str] | None = None, history: list[Any] | None = None,
-                 status_code: int = 200, suggestions: list[Any] | None = None) -> HTMLResponse:
+                 status_code: int = 200, suggestions: list[Any] | None = None,
+                 screening: list[ScreeningHit] | None = None) -> HTMLResponse:
     return render(
         request, "intake.html", viewer=viewer, status_code=status_code, values=values, errors=errors or [],
-        history=history, suggestions=suggestions, kinds=choices.KINDS, channels=choices.CHANNELS,
-        urgencies=choices.URGENCIES,
+        history=history, suggestions=suggestions, screening=screening or [], kinds=choices.KINDS,
+        channels=choices.CHANNELS, urgencies=choices.URGENCIES,
         categories=choices.categories(), jurisdictions=choices.jurisdictions(db),
         units=choices.handling_units(db),
     )
@@ -77,6 +79,9 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
     except ValidationError as exc:
         return _intake_page(request, db, viewer, values, errors=errors_of(exc), status_code=422,
                             history=_history(db, rt, viewer, values))
+    hits = screen(data.title, data.content, data.circumstances)
+    if hits and not data.screening_confirmed:  # never refused silently, never registered unseen
+        return _intake_page(request, db, viewer, values, screening=hits, history=_history(db, rt, viewer, values))
     key = values["idem"] if IDEM.match(values.get("idem", "")) else None
     try:
         try:
