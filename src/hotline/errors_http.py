@@ -23,6 +23,14 @@ FIELD_LABELS = {
     "number": "工单编号", "phone_last4": "手机号后四位", "username": "用户名", "password": "密码",
     "page": "页码", "page_size": "每页条数", "filename": "文件名", "size_bytes": "文件大小",
     "display_name": "名称", "key_name": "密钥备注", "role": "角色",
+    # the dispatch catalogue and the place names
+    "category_prefix": "分类代码", "lead_unit_code": "主办单位代码", "assisting_unit_codes": "协办单位代码",
+    "name": "名称", "min_support": "最少工单数", "min_purity": "同一属地占比", "apply": "是否写入", "q": "搜索词",
+    # the knowledge base
+    "questions": "问题", "question": "问题", "phrasings": "问法", "tags": "标签", "policy_basis": "政策依据",
+    "policy_source": "政策来源", "change_note": "修改说明", "key": "外部编号", "valid_from": "生效日期",
+    "expires_at": "失效日期", "expires_on": "失效日期", "text": "内容", "contact": "联系方式", "from": "开始日期",
+    "to": "结束日期", "accepted": "是否采纳", "audience": "适用对象", "owner_unit_id": "责任单位",
 }
 
 
@@ -69,21 +77,29 @@ def chinese_message(err: dict[str, Any]) -> str:
     if kind == "json_invalid":
         return "请求体不是合法的 JSON"
     if kind == "missing":
-        return f"缺少必填项：{field}"
+        return "缺少请求内容" if field == "请求" else f"缺少必填项：{field}"
     if kind == "string_too_long":
         return f"{field}过长，最多 {ctx.get('max_length')} 个字符"
     if kind == "string_too_short":
         return f"{field}过短，至少 {ctx.get('min_length')} 个字符"
     if kind == "too_long":
         return f"{field}数量过多，最多 {ctx.get('max_length')} 项"
+    if kind == "too_short":
+        return f"{field}至少需要 {ctx.get('min_length')} 项"
+    if kind == "list_type":
+        return f"{field}应为列表"
+    if kind == "string_type":
+        return f"{field}应为文字"
     if kind == "string_pattern_mismatch":
         return f"{field}格式不正确"
     if kind == "enum":
         return f"{field}取值无效，可选：{ctx.get('expected')}"
-    if kind in ("int_parsing", "int_type", "float_parsing"):
+    if kind in ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"):
         return f"{field}须为数字"
     if kind in ("bool_parsing", "bool_type"):
         return f"{field}须为是/否"
+    if kind.startswith("date_"):
+        return f"{field}不是有效的日期（示例 2026-11-23）"
     if kind.startswith("datetime"):
         return f"{field}不是有效的时间（示例 2026-11-23T09:30:00+08:00）"
     if kind in ("greater_than_equal", "greater_than"):

@@ -31,3 +31,28 @@ def test_sure_tickets_are_dispatched_with_the_rule_cited(client, as_user, settin
     r = client.post("/api/v1/tickets", headers=as_user("operator"),
                     json=intake(title="咨询其他事项", content="这是一个完全不同的事情，想问问办事流程和所需材料。"))
     assert r.json()["state"] == "registered"
+
+
+def test_the_place_read_from_the_text_is_kept_on_the_ticket(client, as_user, settings, monkeypatch, org) -> None:
+    monkeypatch.setattr(settings, "auto_dispatch", True)
+    client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                json={"category_prefix": "01", "lead_unit_code": "fcj"})
+    r = client.post("/api/v1/tickets", headers=as_user("operator"),
+                    json=intake(category_code="010201", jurisdiction_code=None, address="玄武区孝陵卫街道钟灵街50号"))
+    body = r.json()
+    assert body["state"] == "dispatched", body
+    ticket = client.get(f"/api/v1/tickets/{body['id']}", headers=as_user("operator")).json()
+    assert ticket["jurisdiction"] == "孝陵卫街道"
+    events = client.get(f"/api/v1/tickets/{body['id']}/events", headers=as_user("operator")).json()
+    assert "属地定为「孝陵卫街道」" in [e for e in events if e["action"] == "dispatch"][0]["note"]
+
+
+def test_a_category_coarser_than_the_catalogue_waits_for_a_person(client, as_user, settings, monkeypatch) -> None:
+    monkeypatch.setattr(settings, "auto_dispatch", True)
+    for body in ({"category_prefix": "0102", "lead_unit_code": "fcj"},
+                 {"jurisdiction_code": "320102001", "lead_unit_code": "xlw"}):
+        assert client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"), json=body).status_code == 201
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(category_code="01"))
+    assert r.json()["state"] == "registered"  # not to the street's catch-all rule
+    s = client.get(f"/api/v1/dispatch/tickets/{r.json()['id']}/suggestion", headers=as_user("dispatcher")).json()
+    assert s["auto_dispatch"] is False and any("不够具体" in x for x in s["reasons"])

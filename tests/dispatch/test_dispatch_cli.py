@@ -108,7 +108,29 @@ def test_single_class_training_is_exit_2(files: dict[str, Path]) -> None:
 def test_bad_model_file_is_exit_2(files: dict[str, Path]) -> None:
     r = runner.invoke(app, ["dispatch", "evaluate", "--model", str(files["train"]), "--input", str(files["test"]),
                             "--title-col", "标题", "--label-col", "分类"])
-    assert r.exit_code == 2 and "模型文件" in r.stderr
+    assert r.exit_code == 2 and "模型文件" in r.stderr and "已损坏或不是 hotline dispatch 模型" in r.stderr
+
+
+def test_bad_settings_and_an_empty_file_are_exit_2(model: Path, files: dict[str, Path]) -> None:
+    base = ["dispatch", "train", "--input", str(files["train"]), "--title-col", "标题", "--label-col", "分类",
+            "--model", str(files["dir"] / "x.joblib")]
+    for extra, message in ((["--jobs", "0"], "--jobs 至少为 1"), (["--folds", "1"], "--folds 至少为 2"),
+                           (["--target-precision", "1.5"], "--target-precision")):
+        r = runner.invoke(app, [*base, *extra])
+        assert r.exit_code == 2 and message in r.stderr, r.output
+    r = runner.invoke(app, ["dispatch", "retrain", "--model", str(files["dir"] / "r.joblib"),
+                            "--target-precision", "1.5"])
+    assert r.exit_code == 2 and "--target-precision" in r.stderr
+    empty = write_csv(files["dir"] / "empty.csv", ["标题", "分类"], [])
+    r = runner.invoke(app, ["dispatch", "evaluate", "--model", str(model), "--input", str(empty),
+                            "--title-col", "标题", "--label-col", "分类", "--json"])
+    assert r.exit_code == 2 and "没有带标签且有文本的行" in r.stderr
+
+
+def test_retrain_on_an_empty_database_says_there_is_no_history(files: dict[str, Path], monkeypatch) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{files['dir'] / 'empty.db'}")
+    r = runner.invoke(app, ["dispatch", "retrain", "--model", str(files["dir"] / "r.joblib")])
+    assert r.exit_code == 2 and "已办结工单不足" in r.stderr
 
 
 def test_predict_json_and_text(model: Path) -> None:

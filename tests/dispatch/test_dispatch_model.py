@@ -107,8 +107,11 @@ def test_two_classes_and_title_only_training() -> None:
     assert model.classes_ == ["交通运输", "环境保护"]
     p = model.predict("B2县化工异味和工厂废气严重")
     assert p.label == "环境保护" and len(p.alternatives) == 2
-    # content was never seen, yet the model still answers (pooled calibration)
-    assert model.predict(None, "河道发臭，污水直排").label == "环境保护"
+    # content was never seen, yet the model still answers (pooled calibration) — but never
+    # dispatches by itself on a view it was not trained on
+    p = model.predict(None, "河道发臭，污水直排")
+    assert p.label == "环境保护" and p.threshold is None and not p.auto_dispatch
+    assert model.threshold_for("title") == model.thresholds.get("title", model.thresholds["pooled"])
 
 
 def test_training_errors_are_clear() -> None:

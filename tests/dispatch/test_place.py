@@ -22,9 +22,12 @@ def test_the_deepest_consistent_name_wins_and_the_address_counts_most() -> None:
     # Without the suffix, the name is still recognised.
     g = gaz.guess(address=None, text="孝陵卫这边的菜市场占道经营")
     assert g and g.place.code == "320102001" and g.source == "text"
-    # Only a district named.
+    # Only a district named: its full name in the address is enough to act on; in the text, or
+    # shortened, it is shown to the operator to confirm.
     g = gaz.guess(address="秦淮区某小区", text="")
-    assert g and g.place.code == "320104"
+    assert g and g.place.code == "320104" and g.confidence >= 0.7
+    assert gaz.guess(address="秦淮某小区", text="").confidence < 0.7
+    assert gaz.guess(address=None, text="秦淮区某小区").confidence < 0.7
 
 
 def test_an_ambiguous_street_is_resolved_by_its_district_or_marked_unsure() -> None:

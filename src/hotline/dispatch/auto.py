@@ -30,10 +30,14 @@ def auto_dispatch(db: Session, rt: Runtime, ticket: Ticket) -> bool:
     if not s.auto_dispatch or s.decision is None:
         return False
     chosen = s.decision.chosen
+    # What the decision stood on is kept: a predicted category, a place read from the text.
+    category = s.category.code if s.category and s.category.source == "model" else None
+    place = s.place.place.code if s.place and s.place_source == "text" else None
     try:
         service.act(db, rt, actor=AUTO_ACTOR, ticket_id=ticket.id, action=Action.DISPATCH,
                     params=ActionIn(lead_unit_id=chosen.lead_unit_id, assisting_unit_ids=chosen.assisting_unit_ids,
-                                    note=f"自动派单：{chosen.explanation}"))
+                                    note=f"自动派单：{chosen.explanation}", category_code=category,
+                                    jurisdiction_code=place))
     except DomainError:
         return False
     return True

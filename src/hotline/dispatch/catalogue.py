@@ -275,6 +275,13 @@ def decide(db: Session, *, category_code: str | None, jurisdiction_path: str | N
     return Decision(chosen=ranked[0], alternatives=alternatives)
 
 
+def has_narrower(db: Session, category_code: str) -> bool:
+    """Whether an active rule names a category below this one (0401 under 04): a decision for the
+    category alone would then fall to a broader rule than the catalogue means."""
+    snap = _snapshot(db)
+    return any(len(prefix) > len(category_code) and prefix.startswith(category_code) for prefix in snap.by_prefix)
+
+
 def _specificity(rule: DispatchRule) -> tuple[int, int, int]:
     depth = (rule.jurisdiction_path or "").count("/")
     return (len(rule.category_prefix or ""), depth, 1 if rule.kind else 0)

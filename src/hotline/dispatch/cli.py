@@ -43,6 +43,15 @@ class _RichProgress:
             self._p.advance(self._task, n)
 
 
+def _check_settings(*, folds: int, target_precision: float, jobs: int) -> None:
+    if folds < 2:
+        raise _fail("--folds 至少为 2（交叉验证需要至少两折）")
+    if not 0 < target_precision < 1:
+        raise _fail("--target-precision 必须大于 0 且小于 1")
+    if jobs < 1:
+        raise _fail("--jobs 至少为 1")
+
+
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.2%}"
 
@@ -73,8 +82,7 @@ def train(
     from hotline.dispatch.store import ModelError
     from hotline.dispatch.training import train_csv
 
-    if not 0 < target_precision < 1:
-        raise _fail("--target-precision 必须大于 0 且小于 1")
+    _check_settings(folds=folds, target_precision=target_precision, jobs=jobs)
     if precision_confidence is not None and not 0 <= precision_confidence < 1:
         raise _fail("--precision-confidence 必须在 0（不设置信下界）与 1 之间，且小于 1")
     config = ClassifierConfig(folds=folds, target_precision=target_precision, n_jobs=jobs, seed=seed)
@@ -117,11 +125,15 @@ def evaluate(
     from hotline.dispatch.store import ModelError
     from hotline.dispatch.training import evaluate_csv
 
+    if jobs < 1:
+        raise _fail("--jobs 至少为 1")
     try:
         figures, notes = evaluate_csv(model, input, title_col=title_col, content_col=content_col,
                                       label_col=label_col, n_jobs=jobs)
     except (DatasetError, ModelError) as exc:
         raise _fail(exc.message) from exc
+    if not figures["n"]:
+        raise _fail("评估文件中没有带标签且有文本的行")
     _notes(notes)
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False))
@@ -176,13 +188,13 @@ def retrain(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from hotline.config import Settings
-    from hotline.db import make_engine, make_session_factory
+    from hotline.cli_support import open_session
     from hotline.dispatch.model import ClassifierConfig, TrainingError
     from hotline.dispatch.retrain import retrain as run
 
+    _check_settings(folds=folds, target_precision=target_precision, jobs=jobs)
     config = ClassifierConfig(folds=folds, target_precision=target_precision, n_jobs=jobs)
-    db = make_session_factory(make_engine(Settings()))()
+    _settings, db = open_session()  # an empty database gets its tables (and then has no history)
     try:
         with Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True)) as bar:

@@ -314,7 +314,15 @@ class TextClassifier:
     # ---- prediction ----------------------------------------------------------------------------
 
     def threshold_for(self, view: str) -> float | None:
-        return self.thresholds[view] if view in self.thresholds else self.thresholds.get("pooled")
+        """The view's own threshold; a view with few training rows borrows the pooled one, but a
+        view the model never saw (trained on content alone, asked with a title) dispatches nothing
+        by itself: its confidence was never checked against anything."""
+        if view in self.thresholds:
+            return self.thresholds[view]
+        seen = (getattr(self, "cv", None) or {}).get("views", {})
+        if seen and not seen.get(view):
+            return None
+        return self.thresholds.get("pooled")
 
     def _scores(self, counts: sp.csr_matrix) -> np.ndarray:
         if self.weights_ is None or self.intercept_ is None:

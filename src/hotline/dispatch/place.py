@@ -109,6 +109,8 @@ class Gazetteer:
         word, place, source = max(hits, key=score)
         ambiguous = len(self.names[word]) > 1
         conf = 0.5 + 0.2 * min(support(place), 2) + (0.1 if source == "address" else 0.0)
+        if source == "address" and word == place.name:  # a place's full official name in the address field
+            conf += 0.1
         conf = min(conf - (0.3 if ambiguous else 0.0), 0.95)
         return PlaceGuess(place=place, matched=word, source=source, confidence=round(max(conf, 0.1), 2),
                           named=(word, place.id) in self.named)

@@ -69,7 +69,8 @@ def load(path: Path) -> tuple[TextClassifier, dict[str, Any]]:
     try:
         blob = joblib.load(path)
     except Exception as exc:  # a truncated or foreign file: say so rather than show a traceback
-        raise ModelError("model_unreadable", f"无法读取模型文件 {path}：{exc}") from exc
+        raise ModelError("model_unreadable", f"无法读取模型文件 {path}：文件已损坏或不是 hotline dispatch 模型"
+                                             f"（{type(exc).__name__}）") from exc
     if not isinstance(blob, dict) or blob.get("format") != FORMAT or not isinstance(blob.get("model"), TextClassifier):
         raise ModelError("model_format", f"{path} 不是 hotline dispatch 模型文件")
     return blob["model"], blob["meta"]

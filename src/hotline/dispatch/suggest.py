@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.dispatch.catalogue import Decision, decide
+from hotline.dispatch.catalogue import Decision, decide, has_narrower
 from hotline.dispatch.duplicates import DuplicateCheck, find_duplicates
 from hotline.dispatch.hints import Hints, hints
 from hotline.dispatch.place import PlaceGuess, guess_place
@@ -126,7 +126,11 @@ def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str,
 
     decision = decide(db, category_code=category.code if category else None, jurisdiction_path=path, kind=kind)
     if decision is None:
-        reasons.append("派单目录中没有覆盖该分类和属地的规则")
+        reasons.append("派单目录中没有覆盖该分类和属地的规则" if path
+                       else "派单目录中没有覆盖该分类的规则（属地未确认，按属地的规则未参与匹配）")
+    coarse = bool(category and category.code and has_narrower(db, category.code))
+    if coarse and category:  # 劳动和社会保障 alone, where the catalogue tells 0401 from 0404: a person picks
+        reasons.append(f"分类“{category.name}”不够具体：派单目录按其下级分类分派，请选择下级分类")
 
     duplicates = find_duplicates(db, rt, title=title, content=content, jurisdiction_path=path, actor=actor,
                                  exclude_ticket_id=ticket_id)
@@ -136,7 +140,7 @@ def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str,
         reasons.append(f"同一事项 24 小时内已有 {duplicates.recent_similar} 件，疑似集中反映")
 
     auto = bool(not hits and decision and category and category.code and category.auto_dispatch
-                and path and not duplicates.candidates)
+                and path and not duplicates.candidates and not coarse)
     if auto and decision:
         reasons.insert(0, f"可自动派单：{decision.chosen.explanation}")
     return Suggestion(screening=hits, place=place, place_source=place_source, category=category,

@@ -90,6 +90,10 @@ class ActionIn(BaseModel):
     parent_id: int | None = None
     parent_number: Annotated[str, StringConstraints(max_length=32)] | None = None
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    # Dispatch only: the category and place the dispatch relied on, kept on a ticket that had none
+    # (an automatic dispatch from a predicted category and a place read from the text).
+    category_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,16}$")] | None = None
+    jurisdiction_code: Annotated[str, StringConstraints(max_length=32)] | None = None
 
 
 class UnitRef(BaseModel):

@@ -29,7 +29,7 @@ from hotline.security import audit, throttle
 from hotline.security.actor import Actor
 from hotline.security.permissions import ensure_can_view, visible_condition
 from hotline.tickets import workflow
-from hotline.tickets.categories import catalogue
+from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.deadlines import shift_for_pause, warn_at
 from hotline.tickets.elements import ELEMENT_LABELS, missing_elements
 from hotline.tickets.enums import (
@@ -500,9 +500,27 @@ def _answer_directly(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: dat
 
 def _dispatch(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     effect = _dispatch_to(db, rt, t, now, p.lead_unit_id or 0, p.assisting_unit_ids)
+    kept = _keep_classification(db, t, p)
+    if kept:
+        effect.note = f"{effect.note}；{'，'.join(kept)}"
     if p.note:
         effect.note = f"{effect.note}。{p.note}"
     return effect
+
+
+def _keep_classification(db: Session, t: Ticket, p: ActionIn) -> list[str]:
+    """A category and a place the dispatch relied on, set on the ticket when it had none."""
+    kept = []
+    if p.category_code and not t.category_code:
+        if p.category_code not in catalogue():
+            raise DomainError("unknown_category", f"诉求分类代码 {p.category_code} 不存在", status_code=422)
+        t.category_code = p.category_code
+        kept.append(f"分类定为「{full_name(p.category_code)}」")
+    if p.jurisdiction_code and not t.jurisdiction_id:
+        place = _jurisdiction(db, p.jurisdiction_code)
+        t.jurisdiction_id, t.jurisdiction_path = place.id, place.path
+        kept.append(f"属地定为「{place.name}」")
+    return kept
 
 
 def _acknowledge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
