@@ -100,6 +100,19 @@ def test_public_error_report_and_owner_answer(client: TestClient, as_user: Calla
     assert r.status_code == 409
 
 
+def test_public_reports_only_on_public_articles_and_throttled(client: TestClient,
+                                                              publish: Callable[..., Article]) -> None:
+    internal = publish(audience="internal")
+    r = client.post(f"/api/v1/public/kb/articles/{internal.key}/reports", json={"text": "内部口径有误"})
+    assert r.status_code == 404 and r.json()["message"] == "该知识条目不存在或已下线"
+    r = client.post("/api/v1/public/kb/articles/NOPE/reports", json={"text": "不存在的条目"})
+    assert r.status_code == 404 and r.json()["message"] == "该知识条目不存在或已下线"  # the same: nothing revealed
+    art = publish(key="GJJ-PUBLIC")
+    codes = [client.post(f"/api/v1/public/kb/articles/{art.key}/reports", json={"text": f"第{i}条反馈"}).status_code
+             for i in range(21)]
+    assert codes[:20] == [201] * 20 and codes[20] == 429
+
+
 def test_expire_endpoint_is_for_the_centre(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:
     assert client.post(f"{BASE}/expire", headers=as_user("housing_manager")).status_code == 403
     assert client.post(f"{BASE}/expire", headers=as_user("supervisor")).json() == {"expired": 0}

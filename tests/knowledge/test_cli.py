@@ -69,6 +69,28 @@ def test_import_search_ask(runner: CliRunner, kb_csv: Path) -> None:
     assert "未变 3 条" in r.output
 
 
+def test_a_column_not_named_on_re_import_leaves_that_field_alone(runner: CliRunner, kb_csv: Path,
+                                                                 tmp_path: Path, db: Session) -> None:
+    from hotline.knowledge.models import Article, ArticleVersion
+
+    args = ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
+            "--key-col", "编号", "--no-embed"]
+    assert runner.invoke(app, [*args, "--category-col", "类别"]).exit_code == 0
+    r = runner.invoke(app, args)  # the same file, no category column named: nothing changes
+    assert r.exit_code == 0 and "未变 3 条" in r.output
+    changed = tmp_path / "changed.csv"
+    with changed.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["编号", "问题", "答案"])
+        w.writeheader()
+        w.writerow({"编号": "Q1", "问题": "住房公积金怎么提取？", "答案": "购房、还贷、退休、离职可申请提取。"})
+    r = runner.invoke(app, ["kb", "import", "--input", str(changed), "--question-col", "问题", "--answer-col", "答案",
+                            "--key-col", "编号", "--no-embed"])
+    assert r.exit_code == 0 and "更新 1 条" in r.output
+    version = db.execute(select(ArticleVersion).join(Article, Article.published_version_id == ArticleVersion.id)
+                         .where(Article.key == "Q1")).scalar_one()
+    assert version.number == 2 and version.answer.endswith("离职可申请提取。") and version.category_code == "公积金"
+
+
 def test_errors_exit_2_in_chinese(runner: CliRunner, kb_csv: Path, tmp_path: Path) -> None:
     r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "question", "--answer-col",
                             "答案"])

@@ -104,6 +104,38 @@ def test_a_withdrawn_article_cannot_be_cited(client: TestClient, db: Session, rt
     assert r.status_code == 422 and "不能引用" in r.text
 
 
+def test_a_citation_typed_by_hand_is_checked_like_a_chosen_one(client: TestClient, db: Session, rt: Runtime,
+                                                                org: Org, as_user,
+                                                                publish: Callable[..., Article]) -> None:
+    article = publish()
+    key, article_id = article.key, article.id
+    db.rollback()
+    login(client, "operator")
+    # An invented version of a real article: the ticket cites the version in force, and it counts.
+    form = intake_form(**CONSULT, next_step="answer", kb_key="", answer="答复内容五个字以上",
+                       answer_source=f"知识库 {key} 第9版《伪造》")
+    assert post_page(client, "/hall/intake", "/hall/intake", form).status_code == 303
+    ticket = db.execute(select(Ticket).order_by(Ticket.id.desc())).scalars().first()
+    assert ticket.answer_source == f"知识库 {key} 第1版《住房公积金怎么提取？》"
+    assert db.execute(select(Article.use_count).where(Article.key == key)).scalar_one() == 1
+    db.rollback()
+    # Through the API too; and an unknown key, or a withdrawn article, is refused.
+    body = {**CONSULT, "requester_phone": "13912345678", "requester_name": "张三", "direct_answer": {
+        "answer": "答复内容五个字以上", "answer_source": "知识库 NOPE-1 第1版《伪造》"}}
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json=body)
+    assert r.status_code == 422 and "知识条目 NOPE-1 不存在" in r.json()["message"]
+    body["direct_answer"]["answer_source"] = "知识库 随便写"
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json=body)
+    assert r.status_code == 422 and "须是知识条目的引用" in r.json()["message"]
+    service.withdraw(db, rt, actor=org.actor("supervisor"), article_id=article_id, reason="政策废止")
+    db.commit()
+    body["direct_answer"]["answer_source"] = f"知识库 {key} 第1版《住房公积金怎么提取？》"
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json=body)
+    assert r.status_code == 422 and "已下线" in r.json()["message"]
+    body["direct_answer"]["answer_source"] = "《住房公积金管理条例》第二十四条"  # any other source stays as written
+    assert client.post("/api/v1/tickets", headers=as_user("operator"), json=body).status_code == 201
+
+
 def test_editor_home_shows_direct_answer_figures_and_gaps(client: TestClient, db: Session, rt: Runtime, org: Org,
                                                           publish: Callable[..., Article], as_user) -> None:  # type: ignore[no-untyped-def]
     key, _ = _published_and_draft(db, rt, org, publish)

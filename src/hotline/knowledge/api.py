@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.knowledge import chat, gaps, harvest, maintenance, service, similar
+from hotline.knowledge import chat, gaps, harvest, maintenance, public_reports, service, similar
 from hotline.knowledge.assistant import Reply
 from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
@@ -47,7 +47,6 @@ from hotline.knowledge.schemas import (
     VersionOut,
 )
 from hotline.knowledge.search import Hit
-from hotline.security.actor import Actor
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge"])
@@ -398,9 +397,8 @@ def public_chat(data: ChatIn, request: Request, db: DB, rt: RT) -> ChatOut:
     return chat_out(said, conversation)
 
 
-@public_router.post("/articles/{key}/reports", status_code=201, response_model=ReportOut, summary="公众查漏纠错")
+@public_router.post("/articles/{key}/reports", status_code=201, response_model=ReportOut, summary="公众查漏纠错",
+                    description="仅限公众可见且在有效期内的条目；每个客户端地址每小时最多 20 次，超出返回 429。")
 def public_report(key: str, data: ReportIn, request: Request, db: DB, rt: RT) -> ReportOut:
-    requester = Actor.requester(client_of(request))
-    article = service.get_by_key(db, actor=requester, key=key)
-    return _report_out(service.report_error(db, rt, actor=requester, article_id=article.id, text=data.text,
-                                            contact=data.contact))
+    return _report_out(public_reports.report(db, rt, key=key, client=client_of(request), text=data.text,
+                                             contact=data.contact))

@@ -66,9 +66,11 @@ def import_(
         with Progress(TextColumn("导入"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=False) as bar:
             task = bar.add_task("import", total=len(rows))
+            # A column not named leaves that field of an existing article as it is.
+            fields = frozenset({"category"} if category_col else set()) | ({"phrasings"} if phrasings_col else set())
             result = service.import_rows(db, _runtime(settings), actor=Actor.system(), rows=rows,
                                          owner_unit_id=owner_id, audience=audience_value,
-                                         progress=lambda n: bar.advance(task, n))
+                                         progress=lambda n: bar.advance(task, n), fields=fields)
     except DomainError as exc:
         raise _fail(exc.message) from exc
     finally:

@@ -8,6 +8,7 @@ search would hide.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,6 +82,30 @@ def citation(article: Article, version: ArticleVersion) -> str:
     """How a ticket's answer cites the article: key, version and title (fits answer_source)."""
     text = f"{CITATION_PREFIX}{article.key} 第{version.number}版《{version.title}》"
     return text if len(text) <= CITATION_MAX else text[: CITATION_MAX - 2] + "…》"
+
+
+_CITED = re.compile(rf"^{re.escape(CITATION_PREFIX.strip())}\s*(\S+?)\s*第\s*\d+\s*版")
+
+
+def cited_key(source: str) -> str | None:
+    """The article key of text that reads as a citation (知识库 KEY 第N版…), else None."""
+    m = _CITED.match(source.strip())
+    return m.group(1) if m else None
+
+
+def checked_citation(db: Session, source: str | None, *, now: datetime) -> str | None:
+    """A direct answer's source as stored. Text that reads as an article's citation (知识库 KEY 第N版…)
+    is replaced by the citation of the version in force now — or refused when the article may not be
+    cited — so that however it was typed, a ticket never cites a withdrawn, expired or invented
+    version (the maintenance figures count these citations). Any other source is kept as written."""
+    if not source or not source.lstrip().startswith(CITATION_PREFIX.strip()):
+        return source
+    m = _CITED.match(source.strip())
+    if m is None:
+        raise DomainError("kb_cite_malformed", "答复依据以“知识库”开头时须是知识条目的引用"
+                                               "（如 知识库 KB000001 第2版），请通过“查找知识”选择", status_code=422)
+    article, version = citable(db, key=m.group(1), now=now)
+    return citation(article, version)
 
 
 def citable(db: Session, *, key: str, now: datetime) -> tuple[Article, ArticleVersion]:

@@ -523,11 +523,14 @@ class ImportResult:
 
 def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[ImportRow], owner_unit_id: int | None = None,
                 audience: Audience = Audience.PUBLIC, progress: Callable[[int], None] | None = None,
-                chunk: int = 500) -> ImportResult:
+                chunk: int = 500, fields: frozenset[str] = frozenset({"category", "phrasings"})) -> ImportResult:
     """A batch of answers (a unit's Excel, a legacy knowledge base). Keys are kept as the articles'
-    external keys; a key seen before gets a new version when its question, answer or category
-    changed. Run by an administrator, a centre editor or the system, the batch is published at
-    once (approved by the importer); run by a unit's staff, it is submitted for review."""
+    external keys; a key seen before gets a new version when its question, answer, or a field the
+    file carries (`fields`: "category", "phrasings") changed. The new version starts from the
+    current one: what the file does not carry (its category when no category column was named, the
+    policy basis, dates, tags, the other questions, the audience) stays as it was. Run by an
+    administrator, a centre editor or the system, the batch is published at once (approved by the
+    importer); run by a unit's staff, it is submitted for review."""
     w = who(db, actor)
     if owner_unit_id is None and actor.role in (Role.UNIT_HANDLER, Role.UNIT_MANAGER, Role.KNOWLEDGE_EDITOR) \
             and not w.in_centre:
@@ -568,9 +571,11 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
                 result.created += 1
                 continue
             cur = current_versions.get(article.current_version_id or -1)
+            category = row.category[:32] if row.category else None
             if cur is not None and cur.questions[:1] == [row.question] and cur.answer == row.answer \
-                    and cur.category_code == (row.category[:32] if row.category else None) \
-                    and list(cur.phrasings) == row.phrasings and article.status == target_status:
+                    and ("category" not in fields or cur.category_code == category) \
+                    and ("phrasings" not in fields or list(cur.phrasings) == row.phrasings) \
+                    and article.status == target_status:
                 result.unchanged += 1
                 continue
             if article.status == S.IN_REVIEW and publish is False:
@@ -582,6 +587,7 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
         db.flush()
         versions: list[tuple[Article, ArticleVersion, str | None]] = []
         for article, row, before in pending:
+            cur = current_versions.get(article.current_version_id or -1)
             v = ArticleVersion(
                 article_id=article.id, number=article.version_count + 1, title=row.question[:300],
                 questions=[row.question], phrasings=row.phrasings, answer=row.answer,
@@ -589,6 +595,8 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
                 attachments=[], change_note="批量导入", author_id=actor.user_id, author_name=actor.name,
                 created_at=now, submitted_at=now,
             )
+            if cur is not None:  # a revision: what the file does not carry stays as it was
+                _carry_over(cur, v, fields)
             if publish:
                 v.review_outcome = "approved"
                 v.review_comment = "批量导入，导入人审核"
@@ -621,6 +629,19 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
             progress(len(batch))
     _commit(db, touched, reindex=publish and bool(touched))
     return result
+
+
+def _carry_over(cur: ArticleVersion, v: ArticleVersion, fields: frozenset[str]) -> None:
+    v.questions = [v.questions[0], *[q for q in cur.questions[1:] if q != v.questions[0]]]
+    if "category" not in fields:
+        v.category_code = cur.category_code
+    if "phrasings" not in fields:
+        v.phrasings = list(cur.phrasings)
+    v.audience = cur.audience
+    v.policy_basis, v.policy_source = cur.policy_basis, cur.policy_source
+    v.jurisdiction_id, v.jurisdiction_path = cur.jurisdiction_id, cur.jurisdiction_path
+    v.tags, v.attachments = list(cur.tags), list(cur.attachments)
+    v.valid_from, v.expires_at = cur.valid_from, cur.expires_at
 
 
 # ---- search and the assistant --------------------------------------------------------------------

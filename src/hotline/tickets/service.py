@@ -490,12 +490,15 @@ EffectFn = Callable[[Session, Runtime, Ticket, Actor, datetime, ActionIn], Effec
 
 
 def _answer_directly(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    from hotline.knowledge.reading import checked_citation  # knowledge reads tickets: import at call time
+
+    source = checked_citation(db, p.answer_source, now=now)  # a typed 知识库 citation must be a real one
     t.reply_content = p.answer
-    t.answer_source = p.answer_source
+    t.answer_source = source
     t.replied_at = now
     t.closed_at = now
     t.callback_due_at = rt.policy.callback_window.apply(now)
-    return Effect(note=p.answer, data={"answer_source": p.answer_source})
+    return Effect(note=p.answer, data={"answer_source": source})
 
 
 def _dispatch(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:

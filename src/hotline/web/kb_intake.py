@@ -75,7 +75,7 @@ def pick(db: Session, rt: Runtime, values: dict[str, Any], key: str) -> Cited:
 
 def apply_citation(db: Session, rt: Runtime, values: dict[str, Any]) -> Cited | None:
     """At submit: a direct answer that chose an article cites the version in force now."""
-    key = values.get("kb_key") or ""
+    key = values.get("kb_key") or reading.cited_key(values.get("answer_source") or "") or ""
     if not key or values.get("next_step") != "answer":
         return None
     chosen, answer = _resolve(db, rt, key)

@@ -7,7 +7,6 @@ this moment. A draft, an internal answer or an expired one is "not found", never
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -16,12 +15,10 @@ from pydantic import ValidationError
 
 from hotline.deps import DB, RT, client_of
 from hotline.errors import DomainError
-from hotline.knowledge import reading, service, similar
+from hotline.knowledge import public_reports, reading, service, similar
 from hotline.knowledge.assistant import decide
 from hotline.knowledge.enums import AUDIENCE_LABELS, PUBLIC_AUDIENCES
 from hotline.knowledge.schemas import ReportIn
-from hotline.security import throttle
-from hotline.security.actor import Actor
 from hotline.tickets.categories import full_name
 from hotline.web import choices
 from hotline.web.forms import errors_of, text
@@ -32,8 +29,6 @@ from hotline.web.session import CheckedForm, Viewer, viewer_for
 router = APIRouter()
 LookupViewer = Annotated[Viewer, Depends(viewer_for("knowledge"))]
 QUERY_MAX = 300
-# Anyone may report an error without logging in: enough for honest use, not for flooding owners.
-REPORTS_PER_CLIENT = throttle.Rule(limit=20, window=timedelta(hours=1))
 AUDIENCES = {str(k): v for k, v in AUDIENCE_LABELS.items()}
 
 
@@ -84,17 +79,11 @@ def public_article(key: str, request: Request, db: DB, rt: RT) -> HTMLResponse:
 @router.post("/public/kb/{key}/report", response_model=None)
 def public_report(key: str, request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse | RedirectResponse:
     """查漏纠错 from the public: the owning unit must answer it."""
-    now = rt.clock.now()
-    article, _ = reading.public_article(db, key=key, now=now)
+    article, _ = reading.public_article(db, key=key, now=rt.clock.now())
     values = {"text": text(form, "text"), "contact": text(form, "contact")}
-    client = client_of(request)
-    checks = [(f"kb-report-client:{client}", REPORTS_PER_CLIENT)] if client else []
     try:
-        throttle.ensure_allowed(db, checks=checks, now=now)
         data = ReportIn.model_validate({"text": values["text"], "contact": values["contact"] or None})
-        service.report_error(db, rt, actor=Actor.requester(client), article_id=article.id, text=data.text,
-                             contact=data.contact)
-        throttle.record_failure(db, checks=checks, now=now)  # counts reports, not failures
+        public_reports.report(db, rt, key=key, client=client_of(request), text=data.text, contact=data.contact)
     except ValidationError as exc:
         return _article_page(request, db, rt, key, errors=errors_of(exc), values=values, status_code=422)
     except DomainError as exc:
