@@ -151,10 +151,40 @@ def test_withdraw_then_restore(client: TestClient, db: Session, publish: Callabl
     assert _article(db, article.key).status == "withdrawn"
     page = client.get(f"/kb/articles/{article.id}")
     assert "恢复此版" in page.text
+    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": "99"})
+    assert r.status_code == 422 and "版本号“99”无效" in r.text
     r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": "1"})
     assert r.status_code == 303
     fresh = _article(db, article.key)
     assert fresh.status == "draft" and fresh.version_count == 2
+    # Restoring again on the draft is refused: it would only pile up copies.
+    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": "1"})
+    assert r.status_code == 409 and "只有已撤回或已过期的条目可以恢复" in r.text
+    assert _article(db, article.key).version_count == 2
+
+
+def test_saving_the_form_untouched_keeps_the_exact_expiry(client: TestClient, db: Session,
+                                                          publish: Callable[..., Article]) -> None:
+    from hotline.clock import CHINA_TZ
+    from hotline.knowledge.models import ArticleVersion
+
+    ends = (START + timedelta(days=40)).astimezone(CHINA_TZ).replace(hour=23, minute=59, second=59, microsecond=0)
+    article = _article(db, publish(expires_at=ends.isoformat()).key)
+    login(client, "housing_handler")
+    edit = client.get(f"/kb/articles/{article.id}/edit").text
+    # The form shows the first day it no longer applies (the day after 23:59:59).
+    next_day = (ends + timedelta(seconds=1)).date().isoformat()
+    assert f'name="expires_on" value="{next_day}"' in edit
+    form = {**FORM, "expires_on": next_day, "change_note": "只改了答复"}
+    r = post_page(client, f"/kb/articles/{article.id}/edit", f"/kb/articles/{article.id}/edit", form)
+    assert r.status_code == 303, r.text
+    versions = db.execute(select(ArticleVersion.expires_at).where(ArticleVersion.article_id == article.id)
+                          .order_by(ArticleVersion.number)).scalars().all()
+    db.rollback()
+    assert versions[0] == versions[1] == ends
+    # Someone else's article: no form to fill in that could not be saved.
+    login(client, "market_handler")
+    assert client.get(f"/kb/articles/{article.id}/edit").status_code == 403
 
 
 def test_home_lists_expiring_and_expired(client: TestClient, db: Session, rt, publish) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT
-from hotline.errors import DomainError, NotFound
+from hotline.errors import DomainError, Forbidden, NotFound
 from hotline.knowledge import export, figures, rules, service, similar
 from hotline.knowledge.enums import (
     ACTION_LABELS,
@@ -257,6 +257,8 @@ def _version_number(value: str | None, article: Article) -> int | None:
 @router.get("/kb/articles/{article_id}/edit")
 def edit_form(article_id: int, request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
     article = service.get(db, actor=viewer.actor, article_id=article_id)
+    if not _allowed(db, viewer, article, None).edit:  # the form only for who may save it
+        raise Forbidden("kb_edit_forbidden", "无权修改该条目，或该条目当前状态不能修改")
     based_on = _version_number(request.query_params.get("from"), article)
     by_number = {v.number: v for v in article.versions}
     source = by_number[based_on] if based_on else service.version_of(db, article, published=False)
@@ -273,7 +275,7 @@ def edit(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
     values = article_values(form)
     current = service.version_of(db, article, published=False)
     try:
-        payload = article_data(values, creating=False)
+        payload = article_data(values, creating=False, keep=current)
         # Attachment metadata has no form field here: a revision keeps the current version's.
         payload["attachments"] = list(current.attachments) if current else []
         data = ArticleIn.model_validate(payload)
@@ -369,12 +371,18 @@ def restore(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT
     """Bring a withdrawn or expired article back: a version's content becomes a new draft, which then
     goes through review like any revision."""
     article = service.get(db, actor=viewer.actor, article_id=article_id)
-    number = _version_number(text(form, "number"), article) or article.version_count
+    if not _allowed(db, viewer, article, None).restore:
+        return _article_page(request, db, viewer, article, status_code=409,
+                             errors=["只有已撤回或已过期的条目可以恢复，且须由其所属单位操作"])
+    asked = text(form, "number")
+    number = _version_number(asked, article) if asked else article.version_count
+    if number is None:
+        return _article_page(request, db, viewer, article, errors=[f"版本号“{asked}”无效"], status_code=422)
     source = next(v for v in article.versions if v.number == number)
     values = version_values(db, source)
     values["change_note"] = f"恢复第{number}版"
     try:
-        payload = article_data(values, creating=False)
+        payload = article_data(values, creating=False, keep=source)
         payload["attachments"] = list(source.attachments)
         article = service.update(db, rt, actor=viewer.actor, article_id=article_id,
                                  data=ArticleIn.model_validate(payload))

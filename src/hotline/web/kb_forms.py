@@ -4,6 +4,7 @@ version back to the form (to revise it, or to restore an old version)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -38,8 +39,20 @@ def _day(value: str, field: str) -> Any:
     return local_day_start(value) or f"{field}：{value}"
 
 
-def article_data(values: dict[str, str], *, creating: bool) -> dict[str, Any]:
-    """The ArticleCreate / ArticleIn payload; empty fields left out so a missing one is named."""
+def expires_on(expires_at: datetime | None) -> str:
+    """The form's 失效日期 — the first day the answer no longer applies — of a stored expiry: the
+    day itself at local midnight, else the next day (an answer expiring at 23:59:59 still applies
+    that day)."""
+    if expires_at is None:
+        return ""
+    local = to_local(expires_at)
+    day = local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
+    return day.isoformat()
+
+
+def article_data(values: dict[str, str], *, creating: bool, keep: ArticleVersion | None = None) -> dict[str, Any]:
+    """The ArticleCreate / ArticleIn payload; empty fields left out so a missing one is named. A date
+    left as `keep` (the version revised) showed it keeps its exact time."""
     data: dict[str, Any] = {"questions": lines(values.get("questions", "")),
                             "phrasings": lines(values.get("phrasings", "")),
                             "tags": [t for t in TAG_SPLIT.split(values.get("tags", "")) if t]}
@@ -47,11 +60,14 @@ def article_data(values: dict[str, str], *, creating: bool) -> dict[str, Any]:
                  "jurisdiction_code", "change_note"):
         if values.get(name):
             data[name] = values[name]
+    shown = version_dates(keep) if keep is not None else {}
     if values.get("valid_from"):
-        data["valid_from"] = _day(values["valid_from"], "生效日期")
+        same = keep is not None and values["valid_from"] == shown["valid_from"]
+        data["valid_from"] = keep.valid_from if same and keep else _day(values["valid_from"], "生效日期")
     if values.get("expires_on"):
+        same = keep is not None and values["expires_on"] == shown["expires_on"]
         # 失效日期 is the first day the answer no longer applies: it expires at 0:00 that day.
-        data["expires_at"] = _day(values["expires_on"], "失效日期")
+        data["expires_at"] = keep.expires_at if same and keep else _day(values["expires_on"], "失效日期")
     if creating:
         if values.get("key"):
             data["key"] = values["key"]
@@ -71,7 +87,11 @@ def version_values(db: Session, v: ArticleVersion) -> dict[str, str]:
         "answer": v.answer, "policy_basis": v.policy_basis or "", "policy_source": v.policy_source or "",
         "category_code": v.category_code or "", "audience": v.audience, "jurisdiction_code": code,
         "tags": "、".join(v.tags),
-        "valid_from": to_local(v.valid_from).date().isoformat() if v.valid_from else "",
-        "expires_on": to_local(v.expires_at).date().isoformat() if v.expires_at else "",
+        **version_dates(v),
         "change_note": "",
     }
+
+
+def version_dates(v: ArticleVersion) -> dict[str, str]:
+    return {"valid_from": to_local(v.valid_from).date().isoformat() if v.valid_from else "",
+            "expires_on": expires_on(v.expires_at)}
