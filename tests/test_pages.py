@@ -262,7 +262,7 @@ def test_action_forms_follow_the_role_and_a_refused_action_shows_why(client, as_
     assert f'action="/tickets/{number}/actions/reply"' in page
 
     r = post_page(client, f"/tickets/{number}", f"/tickets/{number}/actions/reply", {"content": "太短"})
-    assert r.status_code == 409
+    assert r.status_code == 422  # missing input, not a refused transition
     assert "请填写答复内容（至少10个字）" in r.text
     assert ">太短</textarea>" in r.text
     r = post_page(client, f"/tickets/{number}", f"/tickets/{number}/actions/close", {})
@@ -353,7 +353,7 @@ def test_callback_list_oldest_first(client, as_user, org, clock) -> None:
     for i in range(2):
         t = new_ticket(client, as_user, title=f"回访顺序测试{i}")
         client.post(f"/api/v1/tickets/{t['id']}/actions/answer_directly", headers=as_user("dispatcher"),
-                    json={"answer": "已按政策口径答复诉求人。", "answer_source": "知识库 KB-001"})
+                    json={"answer": "已按政策口径答复诉求人。", "answer_source": "政策口径 KB-001"})
         numbers.append(t["number"])
         clock.advance(timedelta(hours=2))
     login(client, "callback")
@@ -407,7 +407,7 @@ def test_public_rate_and_withdraw(client, as_user) -> None:
 
     closed = new_ticket(client, as_user)
     client.post(f"/api/v1/tickets/{closed['id']}/actions/answer_directly", headers=as_user("dispatcher"),
-                json={"answer": "已按政策口径答复诉求人。", "answer_source": "知识库 KB-001"})
+                json={"answer": "已按政策口径答复诉求人。", "answer_source": "政策口径 KB-001"})
     post_page(client, "/public/lookup?new=1", "/public/lookup", {"number": closed["number"], "phone_last4": "5678"})
     page = client.get("/public/lookup").text
     assert "已按政策口径答复诉求人。" in page and "对办理结果评价" in page

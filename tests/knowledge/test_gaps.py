@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.errors import DomainError, Forbidden
+from hotline.errors import Conflict, DomainError, Forbidden
 from hotline.knowledge import gaps, rules, service
 from hotline.knowledge.models import Article, UnansweredQuestion
 from hotline.runtime import Runtime
@@ -79,6 +79,9 @@ def test_counted_per_wording_and_reopened_when_asked_again(db: Session, rt: Runt
     actions = db.execute(select(AuditEntry.action).where(AuditEntry.object_type == "kb_unanswered")
                          .order_by(AuditEntry.id)).scalars().all()
     assert actions == ["kb_gap_filled", "kb_gap_dismissed"]
+    with pytest.raises(Conflict, match="已处理"):  # a second decision does not overwrite the first
+        gaps.close(db, who=editor, gap_id=items[1].id, now=now, filled=False, note="另一个理由")
+    db.rollback()
 
     # the article exists but the assistant still cannot find it: open again, the article kept
     gaps.record(db, question="飞机晚点了怎么赔偿?", channel=gaps.Channel.PUBLIC_CHAT, now=now)

@@ -124,7 +124,7 @@ def test_a_citation_typed_by_hand_is_checked_like_a_chosen_one(client: TestClien
         "answer": "答复内容五个字以上", "answer_source": "知识库 NOPE-1 第1版《伪造》"}}
     r = client.post("/api/v1/tickets", headers=as_user("operator"), json=body)
     assert r.status_code == 422 and "知识条目 NOPE-1 不存在" in r.json()["message"]
-    body["direct_answer"]["answer_source"] = "知识库 随便写"
+    body["direct_answer"]["answer_source"] = "知识库 随便写的来源"
     r = client.post("/api/v1/tickets", headers=as_user("operator"), json=body)
     assert r.status_code == 422 and "须是知识条目的引用" in r.json()["message"]
     service.withdraw(db, rt, actor=org.actor("supervisor"), article_id=article_id, reason="政策废止")

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hotline.errors import DomainError, Forbidden, NotFound
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.knowledge import rules
 from hotline.knowledge.models import Article, UnansweredQuestion
 from hotline.runtime import Runtime
@@ -169,6 +169,8 @@ def close(db: Session, *, who: rules.Who, gap_id: int, now: datetime, filled: bo
     gap = db.get(UnansweredQuestion, gap_id)
     if gap is None:
         raise NotFound("kb_gap_not_found", "没有这条未能答复的问题")
+    if gap.status != str(GapStatus.OPEN):  # a decision already made is not overwritten by a second one
+        raise Conflict("kb_gap_closed", f"该问题已处理（{gap.closed_by_name or '—'}），不能重复处理")
     note = (note or "").strip()[:NOTE_MAX] or None
     key = (article_key or "").strip() or None
     if filled:

@@ -94,11 +94,12 @@ def cited_key(source: str) -> str | None:
 
 
 def checked_citation(db: Session, source: str | None, *, now: datetime) -> str | None:
-    """A direct answer's source as stored. Text that reads as an article's citation (知识库 KEY 第N版…)
-    is replaced by the citation of the version in force now — or refused when the article may not be
+    """A direct answer's source as stored. Text that starts as the server writes a citation
+    ("知识库 " and a space: the figures count answers by it) must be one (知识库 KEY 第N版…): it is
+    replaced by the citation of the version in force now, or refused when the article may not be
     cited — so that however it was typed, a ticket never cites a withdrawn, expired or invented
-    version (the maintenance figures count these citations). Any other source is kept as written."""
-    if not source or not source.lstrip().startswith(CITATION_PREFIX.strip()):
+    version. Any other source ("知识库：公积金指南", a document number) is kept as written."""
+    if not source or not source.lstrip().startswith(CITATION_PREFIX):  # "知识库：…" is free text
         return source
     m = _CITED.match(source.strip())
     if m is None:

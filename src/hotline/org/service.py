@@ -210,7 +210,11 @@ def list_units(db: Session, *, include_inactive: bool = False) -> list[Unit]:
 
 
 def list_jurisdictions(db: Session) -> list[Jurisdiction]:
-    return list(db.execute(select(Jurisdiction).order_by(Jurisdiction.path)).unique().scalars())
+    """The tree depth first, each level in the order of its codes (玄武区 320102 before 秦淮区 320104;
+    the ids in the paths follow creation, not codes)."""
+    rows = list(db.execute(select(Jurisdiction)).unique().scalars())
+    code = {j.id: j.code for j in rows}
+    return sorted(rows, key=lambda j: [code.get(int(i), "") for i in j.path.strip("/").split("/") if i.isdigit()])
 
 
 def _digest(token: str) -> str:
