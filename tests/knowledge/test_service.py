@@ -247,3 +247,20 @@ def test_the_index_follows_changes_made_by_another_process(
     db.commit()
     index.refresh(db, force=True)
     assert article.id not in index.backend  # type: ignore[operator]
+
+
+def test_a_diff_reads_as_people_do_names_and_beijing_time() -> None:
+    from datetime import UTC, datetime
+
+    from hotline.knowledge.models import ArticleVersion
+    from hotline.knowledge.service import render_version
+    from hotline.tickets.categories import full_name
+
+    v = ArticleVersion(title="问题", questions=["问题"], phrasings=[], answer="答复", category_code="0301",
+                       audience="public", tags=[], attachments=[],
+                       expires_at=datetime(2026, 12, 14, 15, 59, 59, tzinfo=UTC))
+    lines = render_version(v, "玄武区")
+    assert f"分类：0301 {full_name('0301')}" in lines and "受众：公众" in lines and "属地：玄武区" in lines
+    assert "失效：2026-12-14 23:59:59" in lines and "生效：" in lines
+    v.category_code = None
+    assert "分类：" in render_version(v)

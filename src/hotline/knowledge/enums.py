@@ -72,3 +72,13 @@ ACTION_LABELS = {
     ArticleAction.REPORT_ERROR: "查漏纠错",
     ArticleAction.ANSWER_REPORT: "答复纠错",
 }
+
+
+# An article's key goes into page and API addresses (/public/kb/{key}): no spaces and none of the
+# characters that end or escape a path segment.
+BAD_KEY_CHARS = frozenset(" \t\r\n/?#%\\")
+BAD_KEY_MESSAGE = "编号不能含空格或 / ? # % \\ 字符"
+
+
+def bad_key(key: str) -> bool:
+    return any(ch in BAD_KEY_CHARS or ch.isspace() for ch in key)

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from hotline.errors import DomainError
+from hotline.knowledge.enums import BAD_KEY_MESSAGE, bad_key
 
 MAX_ROWS = 200_000
 _SPLIT = re.compile(r"[\n|；;]+")
@@ -39,7 +40,8 @@ class ImportSpec:
 
 
 # Row problems that stop the CLI's whole import (it always did): the keys cannot be trusted.
-KEY_PROBLEMS = frozenset({"kb_import_key_missing", "kb_import_key_too_long", "kb_import_key_duplicate"})
+KEY_PROBLEMS = frozenset({"kb_import_key_missing", "kb_import_key_too_long", "kb_import_key_bad",
+                          "kb_import_key_duplicate"})
 
 
 @dataclass
@@ -164,8 +166,10 @@ def parse_day(text: str) -> date | None:
 
 
 def key_for(stem: str, line: int) -> str:
-    """The key of a row when the file has no key column: the file's name and the row's number."""
-    return f"{stem[:60]}-{line - 1}"
+    """The key of a row when the file has no key column: the file's name (what a key may not hold
+    made "_") and the row's number."""
+    safe = "".join("_" if bad_key(ch) else ch for ch in stem[:60])
+    return f"{safe}-{line - 1}"
 
 
 def parse_rows(header: list[str], rows: Iterable[list[str]], spec: ImportSpec, *, stem: str,
@@ -208,6 +212,8 @@ def parse_rows(header: list[str], rows: Iterable[list[str]], spec: ImportSpec, *
             problem("kb_import_key_missing", f"第 {n} 行的编号列“{spec.key_col}”为空")
         elif len(key) > 100:
             problem("kb_import_key_too_long", f"第 {n} 行的编号过长（最多 100 个字符）")
+        elif bad_key(key):
+            problem("kb_import_key_bad", f"第 {n} 行的编号“{key}”无效：{BAD_KEY_MESSAGE}")
         elif key in seen:
             first = seen[key]
             message = f"编号“{key}”在第 {first.line} 行和第 {n} 行重复：编号列必须唯一"

@@ -69,8 +69,9 @@ class CategoryCount:
     count: int
 
 
-def public_categories(db: Session, *, now: datetime, limit: int = 30) -> list[CategoryCount]:
-    """Categories that hold public articles, the largest first."""
+def public_categories(db: Session, *, now: datetime, limit: int = 500) -> list[CategoryCount]:
+    """Categories that hold public articles, the largest first — every one of them (a list cut at
+    30 left some categories' articles out of reach by browsing)."""
     rows = db.execute(
         select(Article.category_code, func.count()).where(_public_at(now), Article.category_code.is_not(None))
         .group_by(Article.category_code).order_by(func.count().desc(), Article.category_code).limit(limit)

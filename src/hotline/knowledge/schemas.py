@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from hotline.knowledge.enums import Audience
+from hotline.knowledge.enums import BAD_KEY_MESSAGE, Audience, bad_key
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -58,6 +58,13 @@ class ArticleIn(BaseModel):
 class ArticleCreate(ArticleIn):
     key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     owner_unit_id: int | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, key: str | None) -> str | None:
+        if key is not None and bad_key(key):
+            raise ValueError(f"外部{BAD_KEY_MESSAGE}")
+        return key
 
 
 class CommentIn(BaseModel):

@@ -20,10 +20,12 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from hotline.clock import to_local
 from hotline.errors import Conflict, DomainError, NotFound
 from hotline.knowledge import dense, rules, search, semantic
 from hotline.knowledge.assistant import Reply, decide
 from hotline.knowledge.enums import (
+    AUDIENCE_LABELS,
     ArticleAction,
     ArticleStatus,
     Audience,
@@ -39,6 +41,7 @@ from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.roles import Role
+from hotline.tickets.categories import full_name
 
 A = ArticleAction
 S = ArticleStatus
@@ -481,17 +484,21 @@ def events(db: Session, *, article_id: int) -> list[ArticleEvent]:
                            .order_by(ArticleEvent.at, ArticleEvent.id)).scalars())
 
 
-def render_version(v: ArticleVersion) -> list[str]:
-    """A version as lines of text, for diffs."""
+def render_version(v: ArticleVersion, place: str | None = None) -> list[str]:
+    """A version as lines of text, for diffs: as people read them (names, not codes; Beijing time)."""
+    def when(t: datetime | None) -> str:
+        return to_local(t).strftime("%Y-%m-%d %H:%M:%S") if t else ""
+
+    code = v.category_code or ""
+    category = code if not code or full_name(code) == code else f"{code} {full_name(code)}"
     lines = [f"标题：{v.title}"]
     lines += [f"问题：{q}" for q in v.questions]
     lines += [f"问法：{p}" for p in v.phrasings]
     lines += ["答复口径："] + v.answer.splitlines()
     lines += [f"政策依据：{v.policy_basis or ''}", f"依据来源：{v.policy_source or ''}",
-              f"分类：{v.category_code or ''}", f"受众：{v.audience}", f"属地：{v.jurisdiction_path or '全部'}",
-              f"标签：{'、'.join(v.tags)}",
-              f"生效：{v.valid_from.isoformat() if v.valid_from else ''}",
-              f"失效：{v.expires_at.isoformat() if v.expires_at else ''}"]
+              f"分类：{category}", f"受众：{AUDIENCE_LABELS.get(Audience(v.audience), v.audience)}",
+              f"属地：{place or v.jurisdiction_path or '全部'}", f"标签：{'、'.join(v.tags)}",
+              f"生效：{when(v.valid_from)}", f"失效：{when(v.expires_at)}"]
     lines += [f"附件：{a.get('filename')}" for a in v.attachments]
     return lines
 
@@ -504,8 +511,12 @@ def diff(db: Session, *, actor: Actor, article_id: int, from_number: int, to_num
     if missing:
         raise NotFound("kb_version_not_found", f"知识条目 {article_id} 没有第 {missing[0]} 版")
     a, b = by_number[from_number], by_number[to_number]
-    return "\n".join(difflib.unified_diff(render_version(a), render_version(b), fromfile=f"第{a.number}版",
-                                          tofile=f"第{b.number}版", lineterm=""))
+    ids = {v.jurisdiction_id for v in (a, b) if v.jurisdiction_id}
+    names = dict(db.execute(select(Jurisdiction.id, Jurisdiction.name).where(Jurisdiction.id.in_(ids))).all()) \
+        if ids else {}
+    return "\n".join(difflib.unified_diff(render_version(a, names.get(a.jurisdiction_id)),
+                                          render_version(b, names.get(b.jurisdiction_id)),
+                                          fromfile=f"第{a.number}版", tofile=f"第{b.number}版", lineterm=""))
 
 
 # ---- import ------------------------------------------------------------------------------------
