@@ -105,6 +105,23 @@ def test_errors_exit_2_in_chinese(runner: CliRunner, kb_csv: Path, tmp_path: Pat
     r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
                             "--audience", "everyone"])
     assert r.exit_code == 2 and "受众" in r.output
+    # Queries are checked as the API and the chat check them.
+    r = runner.invoke(app, ["kb", "ask", "  ", "--json"])
+    assert r.exit_code == 2 and "请输入您的问题" in r.output
+    r = runner.invoke(app, ["kb", "search", "长" * 401, "--json"])
+    assert r.exit_code == 2 and "问题太长了" in r.output
+    # Rows past the form's limits are skipped with the reason, the rest imported.
+    long = tmp_path / "long.csv"
+    with long.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["编号", "问题", "答案"])
+        w.writeheader()
+        w.writerow({"编号": "L1", "问题": "问" * 301, "答案": "答复内容"})
+        w.writerow({"编号": "L2", "问题": "正常的问题", "答案": "答" * 20001})
+        w.writerow({"编号": "L3", "问题": "正常的问题三", "答案": "正常的答复"})
+    r = runner.invoke(app, ["kb", "import", "--input", str(long), "--question-col", "问题", "--answer-col", "答案",
+                            "--key-col", "编号", "--no-embed"])
+    assert r.exit_code == 0 and "新增 1 条" in r.output and "跳过 2 条" in r.output
+    assert "第 2 行问题过长（最多 300 个字符）" in r.output and "第 3 行答复口径过长" in r.output
 
 
 def test_many_queries_in_one_run(runner: CliRunner, kb_csv: Path, tmp_path: Path) -> None:

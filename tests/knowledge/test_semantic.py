@@ -222,3 +222,11 @@ def test_every_search_path_puts_a_negating_title_last(db: Session, rt: Runtime, 
     filters = service.search_filters(db, rt, audiences=None)
     hits = service.search_published(db, query="网上购票如何办理退票", filters=filters, limit=5)
     assert [h.title for h in hits][-1] == "非网上购票如何办理退票？" and len(hits) == 2
+
+
+def test_an_encoder_stopped_by_the_end_of_the_process_is_not_an_error() -> None:
+    from hotline.knowledge.semantic import shutting_down
+
+    assert shutting_down(RuntimeError("cannot schedule new futures after interpreter shutdown"))
+    assert not shutting_down(RuntimeError("the engine failed"))
+    assert not shutting_down(ValueError("shutdown"))

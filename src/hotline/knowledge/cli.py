@@ -205,9 +205,11 @@ def _each_query(query: str | None, input: Path | None, public: bool, jurisdictio
 
         filters = _filters(db, settings, public, jurisdiction)
         service.prepare_search(db)
+        from hotline.knowledge.chat import check_question
+
         for q in queries:
             try:
-                result = run(db, filters, q)
+                result = run(db, filters, check_question(q))  # empty or too long: refused as the API does
             except DomainError as exc:
                 if input is None:
                     raise

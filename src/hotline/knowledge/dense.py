@@ -30,7 +30,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from hotline.knowledge import ivf
-from hotline.knowledge.semantic import VectorStore
+from hotline.knowledge.semantic import VectorStore, shutting_down
 
 log = logging.getLogger(__name__)
 
@@ -341,8 +341,9 @@ class DenseIndex:
         try:
             for i in range(0, len(texts), 32):
                 self.store.get(engine, texts[i:i + 32])
-        except Exception:  # noqa: BLE001  (retried after the next change to the articles, not at every search)
-            log.exception("encoding the knowledge base's questions failed")
+        except Exception as exc:  # noqa: BLE001  (retried after the next change to the articles, not at every search)
+            if not shutting_down(exc):
+                log.exception("encoding the knowledge base's questions failed")
             self._failed = generation
         finally:
             self._encoding = None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -485,8 +486,10 @@ class Reranker:
                     self._pending.pop(text, None)
                 if started - self._last_query < PASSAGE_QUIET_SECONDS:
                     time.sleep(PASSAGE_REST * (time.monotonic() - started))
-        except Exception:  # noqa: BLE001  (logged once per PASSAGE_RETRY_SECONDS, not at every search)
-            log.exception("encoding the candidates' passages failed; tried again after %d s", PASSAGE_RETRY_SECONDS)
+        except Exception as exc:  # noqa: BLE001  (logged once per PASSAGE_RETRY_SECONDS, not at every search)
+            if not shutting_down(exc):
+                log.exception("encoding the candidates' passages failed; tried again after %d s",
+                              PASSAGE_RETRY_SECONDS)
         finally:
             if not done:
                 with self._lock:
@@ -497,6 +500,13 @@ class Reranker:
         thread = self._encoding
         if thread is not None:
             thread.join()
+
+
+def shutting_down(exc: BaseException) -> bool:
+    """Whether a background encoder failed only because the process is ending (a one-shot CLI
+    command returns while the encoder still has work): nothing to report, the work is left for
+    the next process or `hotline kb embed`."""
+    return sys.is_finalizing() or (isinstance(exc, RuntimeError) and "shutdown" in str(exc))
 
 
 def backfill(engine: Engine, texts: Sequence[str], *, batch: int = 32, passages: bool = False,

@@ -240,9 +240,13 @@ def stage_submit(db: Session, rt: Runtime, *, actor: Actor, article_id: int, not
     article = _load(db, article_id, lock=True)
     rules.ensure_draft(who(db, actor), article.owner_unit_id)
     before = article.status
-    article.status = rules.next_status(before, A.SUBMIT)
+    after = rules.next_status(before, A.SUBMIT)
     now = rt.clock.now()
     version = _version(db, article.current_version_id)
+    if version is not None and version.expires_at is not None and version.expires_at <= now:
+        # It could never be approved (approval refuses it): say so now, to the one who can fix it.
+        raise DomainError("kb_already_expired", "该版本的失效时间已过，请修改有效期后再提交审核", status_code=422)
+    article.status = after
     if version is not None:
         version.submitted_at = now
     article.updated_at = now
@@ -571,6 +575,11 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
                 result.skipped += 1
                 result.errors.append(f"第 {row.line} 行缺少问题或答案，已跳过")
                 continue
+            too_long = _too_long(row)
+            if too_long:  # the same limits as the form and the page import
+                result.skipped += 1
+                result.errors.append(f"第 {row.line} 行{too_long}，已跳过")
+                continue
             article = existing.get(row.key)
             if article is None:
                 article = Article(key=row.key, status=target_status, owner_unit_id=owner_unit_id, title="",
@@ -640,6 +649,19 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
             progress(len(batch))
     _commit(db, touched, reindex=publish and bool(touched))
     return result
+
+
+LIMITS = (("question", "问题", 300), ("answer", "答复口径", 20000), ("policy_basis", "政策依据", 20000),
+          ("policy_source", "依据来源", 500))
+
+
+def _too_long(row: ImportRow) -> str | None:
+    for attr, label, limit in LIMITS:
+        if len(getattr(row, attr) or "") > limit:
+            return f"{label}过长（最多 {limit} 个字符）"
+    if any(len(p) > 300 for p in row.phrasings):
+        return "某个问法过长（最多 300 个字符）"
+    return None
 
 
 def _carry_over(cur: ArticleVersion, v: ArticleVersion, fields: frozenset[str]) -> None:
