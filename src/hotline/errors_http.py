@@ -63,16 +63,18 @@ def _out_of_range_value(exc: BaseException) -> bool:
     return False
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def _field(loc: tuple[Any, ...], labels: dict[str, str] | None = None) -> str:
     parts = [p for p in loc if p not in ("body", "query", "path", "header") and not isinstance(p, int)]
     if not parts:
         return "请求"
-    return FIELD_LABELS.get(str(parts[-1]), str(parts[-1]))
+    name = str(parts[-1])
+    return (labels or {}).get(name) or FIELD_LABELS.get(name, name)
 
 
-def chinese_message(err: dict[str, Any]) -> str:
+def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None) -> str:
+    """`labels` names fields where a page means something else by them (an article's 标题)."""
     kind = err.get("type", "")
-    field = _field(tuple(err.get("loc", ())))
+    field = _field(tuple(err.get("loc", ())), labels)
     ctx = err.get("ctx") or {}
     if kind == "json_invalid":
         return "请求体不是合法的 JSON"

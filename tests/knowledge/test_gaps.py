@@ -270,3 +270,15 @@ def test_adding_a_phrasing_from_the_gap_list_is_all_or_nothing_and_offered_only_
     client.cookies.clear()
     login(client, "editor")  # the centre's knowledge editor: offered
     assert f"/kb/gaps/{gap_id}/adopt" in client.get("/kb/gaps").text
+
+
+def test_a_follow_up_the_assistant_could_not_answer_is_listed_in_its_context(db: Session, rt: Runtime) -> None:
+    from hotline.knowledge import chat
+    from hotline.knowledge.followup import Context
+
+    turn = chat.Turn(question="那儿童呢？", query="老年人乘公交免费吗 那儿童呢？", base="老年人乘公交免费吗",
+                     kind="abstain", context=Context.REFINE)
+    chat.record(db, chat.Said(turn=turn, text="没有找到", confidence=0.0), now=rt.clock.now())
+    texts = db.execute(select(UnansweredQuestion.text)).scalars().all()
+    db.rollback()
+    assert texts == ["老年人乘公交免费吗 那儿童呢？"]

@@ -111,6 +111,9 @@ def test_form_errors_are_chinese_and_keep_the_input(client: TestClient) -> None:
                                                  "valid_from": "2026-12-01"})
     assert r.status_code == 422
     assert "保存未成功" in r.text and "住房公积金怎么提取" in r.text
+    r = post_page(client, "/kb/new", "/kb/new", {**FORM, "title": "长" * 301, "questions": "  "})
+    assert r.status_code == 422 and "标题过长，最多 300 个字符" in r.text and "诉求标题" not in r.text
+    assert "问题至少需要 1 项" in r.text and "List should" not in r.text
 
 
 def test_own_version_cannot_be_reviewed(client: TestClient, db: Session) -> None:

@@ -175,11 +175,14 @@ def pick(db: Session, *, conversation: Conversation, key: str, now: datetime) ->
 
 def record(db: Session, said: Said, *, now: datetime) -> None:
     """An answer given counts as a use of its article (the public page's most used answers); a
-    question the assistant could not answer goes to the gap list (知识盲区), as the citizen typed it."""
+    question the assistant could not answer goes to the gap list (知识盲区) as the citizen typed it —
+    a follow-up read in context ("那儿童呢？") as what was searched, which says what was asked."""
     if said.article_id is not None:
         service.record_use(db, article_id=said.article_id)
     elif said.turn.kind == "abstain":
-        gaps.record(db, question=said.turn.question, channel=gaps.Channel.PUBLIC_CHAT, now=now)
+        t = said.turn
+        asked = t.query if t.context != Context.NONE and t.query else t.question
+        gaps.record(db, question=asked, channel=gaps.Channel.PUBLIC_CHAT, now=now)
 
 
 # ---- handing over -----------------------------------------------------------------------------------

@@ -62,10 +62,10 @@ def local_day_start(value: str, *, next_day: bool = False) -> datetime | None:
     return datetime.combine(day, time(0, 0), tzinfo=CHINA_TZ)
 
 
-def errors_of(exc: ValidationError) -> list[str]:
+def errors_of(exc: ValidationError, labels: dict[str, str] | None = None) -> list[str]:
     messages: list[str] = []
     for err in exc.errors():
-        message = chinese_message(dict(err))
+        message = chinese_message(dict(err), labels)
         if message not in messages:
             messages.append(message)
     return messages

@@ -47,6 +47,7 @@ from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
 
 router = APIRouter()
+ARTICLE_LABELS = {"title": "标题"}  # not a ticket's 诉求标题
 KbViewer = Annotated[Viewer, Depends(viewer_for("kb"))]
 S = ArticleStatus
 A = ArticleAction
@@ -227,7 +228,8 @@ def create(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: KbViewer
         data = ArticleCreate.model_validate(article_data(values, creating=True))
         article = service.create(db, rt, actor=viewer.actor, data=data)
     except ValidationError as exc:
-        return _form_page(request, db, viewer, values=values, article=None, errors=errors_of(exc), status_code=422)
+        return _form_page(request, db, viewer, values=values, article=None, errors=errors_of(exc, ARTICLE_LABELS),
+                          status_code=422)
     except DomainError as exc:
         return _form_page(request, db, viewer, values=values, article=None, errors=[exc.message],
                           status_code=exc.status_code)
@@ -281,7 +283,7 @@ def edit(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
         data = ArticleIn.model_validate(payload)
         article = service.update(db, rt, actor=viewer.actor, article_id=article_id, data=data)
     except ValidationError as exc:
-        return _form_page(request, db, viewer, values=values, article=article, errors=errors_of(exc),
+        return _form_page(request, db, viewer, values=values, article=article, errors=errors_of(exc, ARTICLE_LABELS),
                           status_code=422)
     except DomainError as exc:
         if exc.code in ARTICLE_ERRORS:
@@ -387,7 +389,7 @@ def restore(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT
         article = service.update(db, rt, actor=viewer.actor, article_id=article_id,
                                  data=ArticleIn.model_validate(payload))
     except ValidationError as exc:
-        return _article_page(request, db, viewer, article, errors=errors_of(exc), status_code=422)
+        return _article_page(request, db, viewer, article, errors=errors_of(exc, ARTICLE_LABELS), status_code=422)
     except DomainError as exc:
         return _article_page(request, db, viewer, service.get(db, actor=viewer.actor, article_id=article_id),
                              errors=[exc.message], status_code=exc.status_code)

@@ -85,7 +85,8 @@ def public_report(key: str, request: Request, form: CheckedForm, db: DB, rt: RT)
         data = ReportIn.model_validate({"text": values["text"], "contact": values["contact"] or None})
         public_reports.report(db, rt, key=key, client=client_of(request), text=data.text, contact=data.contact)
     except ValidationError as exc:
-        return _article_page(request, db, rt, key, errors=errors_of(exc), values=values, status_code=422)
+        return _article_page(request, db, rt, key, errors=errors_of(exc, {"text": "纠错内容"}), values=values,
+                             status_code=422)
     except DomainError as exc:
         return _article_page(request, db, rt, key, errors=[exc.message], values=values, status_code=exc.status_code)
     flash(request, "感谢您的反馈！我们已转给该条目的负责单位核实答复。")
