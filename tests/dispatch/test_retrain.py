@@ -51,9 +51,18 @@ def test_retrain_learns_from_closed_tickets_and_feeds_suggestions(client, as_use
     try:
         s = suggest.suggest(db, rt, actor=Actor.system(), title="楼下烧烤店油烟太大",
                             content="每天晚上油烟熏得没法开窗", address="玄武区")
+        db.rollback()  # end the read (SQLite: a writer waits for it)
+        # The dispatcher sees the prediction with its confidence and the alternatives.
+        from tests.test_pages import login
+
+        r = client.post("/api/v1/tickets", headers=as_user("operator"),
+                        json={**intake(title="楼下烧烤店油烟太大", content="每天晚上油烟熏得没法开窗，请处理。")})
+        login(client, "dispatcher")
+        page = client.get(f"/tickets/{r.json()['number']}").text
     finally:
         rt.settings.dispatch_model = None
     assert s.category and s.category.source == "model" and s.category.code == "020102"
+    assert "模型预测，把握" in page and "候选：" in page
 
 
 def test_retrain_refuses_too_little_history(db, tmp_path) -> None:
