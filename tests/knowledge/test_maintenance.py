@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from hotline.clock import FixedClock
@@ -18,6 +19,7 @@ from hotline.knowledge.models import Article, ArticleVersion
 from hotline.knowledge.schemas import ArticleCreate, ArticleIn
 from hotline.runtime import Runtime
 from hotline.tickets import service as tickets
+from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketCreate
 from tests.conftest import START
 from tests.factories import Org, intake
@@ -35,11 +37,16 @@ def _at(clock: FixedClock, when: timedelta) -> None:
     clock.set(START + when)
 
 
-def _answer(db: Session, rt: Runtime, org: Org, source: str) -> None:
-    """A consultation answered directly at intake, citing `source`."""
+def _answer(db: Session, rt: Runtime, org: Org, source: str, *, legacy: bool = False) -> None:
+    """A consultation answered directly at intake, citing `source`; `legacy`: a source written
+    before typed citations were checked, put on the ticket as it was then stored."""
     data = TicketCreate(**intake(kind="consultation", title="公积金提取咨询", content="市民咨询公积金怎么提取。",
-                                 direct_answer={"answer": "已按知识库口径答复来电人。", "answer_source": source}))
-    tickets.register(db, rt, actor=org.actor("operator"), data=data)
+                                 direct_answer={"answer": "已按知识库口径答复来电人。",
+                                                "answer_source": "旧来源" if legacy else source}))
+    ticket, _ = tickets.register(db, rt, actor=org.actor("operator"), data=data)
+    if legacy:
+        db.execute(sql_update(Ticket).where(Ticket.id == ticket.id).values(answer_source=source))
+        db.commit()
 
 
 def _cite(db: Session, key: str) -> str:
@@ -111,7 +118,7 @@ def build(db: Session, rt: Runtime, clock: FixedClock, org: Org, publish: Callab
     for _ in range(3):
         _answer(db, rt, org, _cite(db, keys["m1"]))
     _answer(db, rt, org, "居住证办理指南")  # not a knowledge citation
-    _answer(db, rt, org, "知识库 H-A1")  # not the server's citation form: not counted
+    _answer(db, rt, org, "知识库 H-A1", legacy=True)  # not the server's citation form: not counted
     _at(clock, -DAY)
     service.report_error(db, rt, actor=org.actor("operator"), article_id=ids["a1"], text="网上办理入口已变更")
     _at(clock, -timedelta(hours=1))

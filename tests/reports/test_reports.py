@@ -37,7 +37,7 @@ def _history(client, as_user, org, clock) -> None:
         ids.append(r.json()["id"])
     r = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(
         kind="consultation", title="公积金提取材料", category_code="0301",
-        direct_answer={"answer": "携带身份证和购房合同到公积金中心办理。", "answer_source": "知识库 KB-1"}))
+        direct_answer={"answer": "携带身份证和购房合同到公积金中心办理。", "answer_source": "公积金提取指南 KB-1"}))
     assert r.status_code == 201 and r.json()["state"] in ("closed", "finished"), r.text
     tid = ids[0]
     r = client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
