@@ -70,6 +70,15 @@ def test_rule_validation_speaks_chinese_and_writes_nothing(client, as_user, db) 
     r = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
                     json={"title": "路灯不亮", "category_code": "ZZZZ"})
     assert r.status_code == 422 and "诉求分类代码“ZZZZ”不存在" in r.json()["message"]
+    # A place the operator already chose counts: the rule for category 01 anywhere decides.
+    r = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
+                    json={"title": "路灯不亮", "category_code": "0101", "jurisdiction_code": "320102001"})
+    place = r.json()["place"]
+    assert r.status_code == 200 and place["source"] == "ticket" and place["name"] == "孝陵卫街道"
+    assert r.json()["decision"]["lead_unit_name"] == "市房产局"
+    r = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
+                    json={"title": "路灯不亮", "jurisdiction_code": "999"})
+    assert r.status_code == 422 and "属地代码“999”不存在" in r.json()["message"]
 
 
 def test_disable_edit_and_audit(client, as_user, db, org) -> None:

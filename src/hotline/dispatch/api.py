@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.deps import DB, RT, ApiActor
@@ -13,6 +14,7 @@ from hotline.dispatch import catalogue as cat
 from hotline.dispatch import catalogue_excel, suggest
 from hotline.dispatch.models import DispatchRule
 from hotline.errors import DomainError, Forbidden
+from hotline.org.models import Jurisdiction
 from hotline.security.roles import Role
 from hotline.tickets import service as tickets
 from hotline.tickets.categories import catalogue, full_name
@@ -142,6 +144,7 @@ class SuggestIn(BaseModel):
     address: str | None = Field(default=None, max_length=300)
     kind: Kind | None = None
     category_code: str | None = Field(default=None, max_length=16)
+    jurisdiction_code: str | None = Field(default=None, max_length=32)  # the place already chosen
 
 
 def _may_suggest(actor: Any) -> None:
@@ -156,9 +159,15 @@ def suggest_for_text(data: SuggestIn, db: DB, rt: RT, actor: ApiActor) -> dict[s
         raise DomainError("empty_request", "请至少填写诉求标题或内容", status_code=422)
     if data.category_code and data.category_code not in catalogue():
         raise DomainError("unknown_category", f"诉求分类代码“{data.category_code}”不存在", status_code=422)
+    path = None
+    if data.jurisdiction_code:
+        path = db.execute(select(Jurisdiction.path).where(Jurisdiction.code == data.jurisdiction_code)).scalar()
+        if path is None:
+            raise DomainError("unknown_jurisdiction", f"属地代码“{data.jurisdiction_code}”不存在", status_code=422)
     s = suggest.suggest(db, rt, actor=actor, title=data.title, content=data.content, address=data.address,
-                        kind=str(data.kind) if data.kind else None, category_code=data.category_code)
-    return suggest.as_dict(db, s)
+                        kind=str(data.kind) if data.kind else None, category_code=data.category_code,
+                        jurisdiction_path=path)
+    return suggest.as_dict(db, s, jurisdiction_path=path)
 
 
 @router.get("/tickets/{ticket_id}/suggestion", summary="某工单的派单建议")

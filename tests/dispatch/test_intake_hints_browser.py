@@ -1,0 +1,41 @@
+"""The intake form's live hints in real headless Chromium: as the operator types, the screening,
+the place read from a registered place name, and the catalogue's lead unit appear, and one click
+puts a proposal into the form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from hotline.dispatch.place_registry import PlaceNameIn, save_name
+from hotline.runtime import Runtime
+from tests.factories import Org
+from tests.knowledge.test_pages_browser import _session
+from tests.test_pages_browser import browser, live_server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def test_typing_shows_the_hints_and_a_click_takes_one(browser: Any, live_server: str, db: Session,  # noqa: F811
+                                                      rt: Runtime, org: Org, client: Any, as_user: Any) -> None:
+    from playwright.sync_api import expect
+
+    save_name(db, rt, actor=org.actor("admin"), data=PlaceNameIn(name="钟灵街", jurisdiction_code="320102001"))
+    db.commit()
+    r = client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                    json={"jurisdiction_code": "320102001", "lead_unit_code": "xlw"})
+    assert r.status_code == 201
+    op = _session(browser, live_server, "operator")
+    op.fill("input[name=address]", "玄武区钟灵街50号")
+    op.fill("input[name=title]", "钟灵街楼下着火了")
+    op.locator("textarea[name=content]").press_sequentially("火势很大，有人被困")
+    hints = op.locator("[data-intake-hints]")
+    expect(hints.locator("[data-screening=fire]")).to_contain_text("转 119")
+    expect(hints).to_contain_text("孝陵卫街道（从地名库地名“钟灵街”识别，把握 80%）")
+    hints.get_by_role("button", name="采用属地").click()
+    expect(op.locator("select[name=jurisdiction_code]")).to_have_value("320102001")
+    hints.get_by_role("button", name="采用并派单").click()
+    expect(op.locator("select[name=lead_unit_id]")).to_have_value(str(org.units["street"].id))
+    expect(op.locator("input[name=next_step][value=dispatch]")).to_be_checked()
