@@ -46,6 +46,19 @@ def test_dispatcher_adds_edits_and_disables_a_rule(client, org) -> None:
     assert "已停用规则" in client.get("/dispatch/catalogue?active=0").text
 
 
+def test_trial_says_who_would_get_a_ticket(client, as_user) -> None:
+    for body in ({"category_prefix": "01", "lead_unit_code": "fcj"},
+                 {"category_prefix": "01", "jurisdiction_code": "320102001", "lead_unit_code": "xlw"}):
+        assert client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"), json=body).status_code == 201
+    login(client, "supervisor")
+    page = client.get("/dispatch/catalogue?try=1&try_category=010201&try_place=320102001&try_kind=").text
+    assert "主办：孝陵卫街道" in page and "其他匹配：市房产局：分类「城乡建设」，全市" in page
+    page = client.get("/dispatch/catalogue?try=1&try_category=02&try_place=&try_kind=").text
+    assert "没有规则覆盖该分类" in page and "须人工派单" in page
+    page = client.get("/dispatch/catalogue?try=1&try_category=99&try_place=&try_kind=").text
+    assert "诉求分类代码“99”不存在" in page
+
+
 def test_import_checks_first_then_writes(client) -> None:
     login(client, "admin")
     token = csrf_of(client, "/dispatch/catalogue")

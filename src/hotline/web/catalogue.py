@@ -3,11 +3,13 @@ move the whole catalogue through Excel (export, then import with a check first).
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -17,7 +19,7 @@ from hotline.dispatch import catalogue as cat
 from hotline.dispatch import catalogue_excel
 from hotline.errors import DomainError
 from hotline.org import service as org
-from hotline.org.models import UNIT_KIND_LABELS, UnitKind
+from hotline.org.models import UNIT_KIND_LABELS, Jurisdiction, UnitKind
 from hotline.tickets.categories import catalogue
 from hotline.tickets.enums import KIND_LABELS, Kind
 from hotline.web import choices
@@ -50,12 +52,43 @@ def _page(request: Request, db: Session, viewer: Viewer, *, errors: list[str] | 
     active = {"1": True, "0": False}.get(f["active"])
     rules, total = cat.list_rules(db, q=f["q"] or None, category=f["category"] or None, active=active, page=page,
                                   page_size=30)
-    return render(request, "catalogue.html", viewer=viewer, status_code=status_code, rules=rules, f=f,
+    trial = _trial(db, qp)
+    return render(request, "catalogue.html", viewer=viewer, status_code=status_code, rules=rules, f=f, trial=trial,
                   pager=pager(qp, BASE, total, page=page, page_size=30), total=total,
                   can_edit=viewer.role in cat.EDIT_ROLES, categories=_categories(), units=_units(db),
                   jurisdictions=choices.jurisdictions(db), kinds=choices.KINDS, errors=errors or [],
                   values=values or {}, import_result=import_result, kind_labels=KIND_LABELS,
                   unit_names={u.id: u.short_name for u in org.list_units(db)})
+
+
+@dataclass(frozen=True)
+class Trial:
+    """试算: what the catalogue decides for a category, a place and a kind (before a rule changes)."""
+
+    category: str
+    place: str
+    kind: str
+    decision: cat.Decision | None
+    place_name: str | None = None
+    error: str | None = None
+
+
+def _trial(db: Session, qp: Any) -> Trial | None:
+    values = {k: (qp.get(f"try_{k}") or "").strip()[:32] for k in ("category", "place", "kind")}
+    if qp.get("try") is None:
+        return None
+    if values["category"] and values["category"] not in catalogue():
+        return Trial(**values, decision=None, error=f"诉求分类代码“{values['category']}”不存在")
+    if values["kind"] and values["kind"] not in {str(k) for k in Kind}:
+        return Trial(**values, decision=None, error=f"诉求类型“{values['kind']}”无效")
+    place = None
+    if values["place"]:
+        place = db.execute(select(Jurisdiction).where(Jurisdiction.code == values["place"])).scalar()
+        if place is None:
+            return Trial(**values, decision=None, error=f"属地代码“{values['place']}”不存在")
+    decision = cat.decide(db, category_code=values["category"] or None,
+                          jurisdiction_path=place.path if place else None, kind=values["kind"] or None)
+    return Trial(**values, decision=decision, place_name=place.name if place else None)
 
 
 @router.get(BASE)
