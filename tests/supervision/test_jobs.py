@@ -160,7 +160,7 @@ def test_running_twice_creates_nothing_twice(db, rt, clock, org, open_ticket, ru
     assert run().counts["orders"] == 12
     again = run()
     assert again.counts == {"reminders": 0, "orders": 0, "escalations": 0, "orders_closed": 0, "findings": 0,
-                            "assessment": 0, "blacklist": 0, "kb_imports": 0}
+                            "assessment": 0, "blacklist": 0, "kb_imports": 0, "kb_expiry": 0}
     assert set(again.job_ms) == set(again.counts)
     assert count(db, Reminder) == 24 and count(db, SupervisionOrder) == 12
     assert count(db, TicketEvent, TicketEvent.action == "supervise") == 12

@@ -42,6 +42,7 @@ class NotificationKind(StrEnum):
     ORDER = "order"
     ESCALATION = "escalation"
     MEETING = "meeting"
+    KB_EXPIRING = "kb_expiring"  # an article of the unit's is about to expire (knowledge/expiry.py)
 
 
 AUDIENCE_LABELS = {Audience.UNIT: "承办单位", Audience.MANAGER: "单位负责人", Audience.LEADERSHIP: "上级领导"}
@@ -59,4 +60,5 @@ NOTIFICATION_LABELS = {
     NotificationKind.ORDER: "督办单",
     NotificationKind.ESCALATION: "督办升级",
     NotificationKind.MEETING: "会议约谈",
+    NotificationKind.KB_EXPIRING: "知识到期提醒",
 }

@@ -472,6 +472,15 @@ def resume_kb_imports(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy
     return JobResult(created=import_jobs.resume(sf, rt))
 
 
+def sweep_kb_expiry(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """Articles past their expiry leave public answers; owners are told of those about to expire."""
+    from hotline.knowledge import expiry
+
+    with sf() as db:
+        expired, told = expiry.sweep(db, rt)
+    return JobResult(created=expired + told)
+
+
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
     ("orders", raise_orders),
@@ -481,10 +490,12 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("assessment", refresh_assessment),
     ("blacklist", propose_blacklist),
     ("kb_imports", resume_kb_imports),
+    ("kb_expiry", sweep_kb_expiry),
 )
 JOB_LABELS = {"reminders": "临期催办", "orders": "超期督办单", "escalations": "督办升级",
               "orders_closed": "自动办结督办单", "findings": "问题发现", "assessment": "考核数据更新",
-              "blacklist": "黑名单候选（每日一次）", "kb_imports": "批量导入任务（接续）"}
+              "blacklist": "黑名单候选（每日一次）", "kb_imports": "批量导入任务（接续）",
+              "kb_expiry": "知识到期（下线与提醒）"}
 # Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
 # blacklist job new candidates and candidates given new evidence).
 SUPERVISION_JOBS = ("reminders", "orders", "escalations", "orders_closed", "findings")

@@ -1,0 +1,50 @@
+"""The knowledge base's expiry, kept by the scheduler (supervision/jobs.py, job "kb_expiry"):
+articles past their expiry leave public answers and are flagged (service.expire_due — searches
+already hide them from that instant; the sweep records it), and the owning unit is told
+NOTICE_DAYS ahead that an article is about to expire, once for each article and expiry date, in
+its 消息提醒 (an article without an owning unit: the centre's inbox)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.clock import to_local
+from hotline.knowledge import service
+from hotline.knowledge.models import Article
+from hotline.runtime import Runtime
+from hotline.supervision.enums import Audience, NotificationKind
+from hotline.supervision.models import Notification
+from hotline.supervision.timeline import notify
+
+NOTICE_DAYS = 14
+
+
+def notice_title(key: str, expires_on: str) -> str:
+    return f"知识条目即将到期：{key}（{expires_on} 到期）"
+
+
+def sweep(db: Session, rt: Runtime) -> tuple[int, int]:
+    """(articles expired now, units told of an article about to expire)."""
+    expired = service.expire_due(db, rt)
+    now = rt.clock.now()
+    soon = db.execute(select(Article.id, Article.key, Article.title, Article.owner_unit_id, Article.expires_at)
+                      .where(Article.published_version_id.is_not(None), Article.expires_at.is_not(None),
+                             Article.expires_at > now, Article.expires_at <= now + timedelta(days=NOTICE_DAYS))
+                      .order_by(Article.expires_at)).all()
+    told = set(db.execute(select(Notification.title).where(Notification.kind == str(NotificationKind.KB_EXPIRING))
+                          ).scalars()) if soon else set()
+    sent = 0
+    for article_id, key, title, unit_id, expires_at in soon:
+        heading = notice_title(key, f"{to_local(expires_at):%Y-%m-%d %H:%M}")
+        if heading in told:
+            continue
+        notify(db, unit_id=unit_id, audience=Audience.UNIT, kind=NotificationKind.KB_EXPIRING, at=now,
+               title=heading, body=f"《{title}》将到期并退出公开答复：请修订后提交审核，或确认延长有效期"
+                                   f"（/kb/articles/{article_id}）")
+        told.add(heading)
+        sent += 1
+    db.commit()
+    return expired, sent

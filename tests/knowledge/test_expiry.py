@@ -1,0 +1,44 @@
+"""The scheduler's expiry sweep: past their expiry, articles leave public answers; their owners are
+told ahead, once per article and expiry date."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from hotline.clock import FixedClock
+from hotline.knowledge import expiry
+from hotline.knowledge.enums import ArticleStatus
+from hotline.knowledge.models import Article
+from hotline.runtime import Runtime
+from hotline.supervision import jobs
+from hotline.supervision import service as sv
+from hotline.supervision.models import Notification
+from tests.factories import Org
+
+
+def test_expired_leave_and_owners_are_told_ahead_once(db: Session, rt: Runtime, clock: FixedClock, org: Org,
+                                                      publish: Callable[..., Article]) -> None:
+    now = clock.now()
+    soon = publish(key="SOON-1", expires_at=(now + timedelta(days=10)).isoformat())
+    publish(key="LATER-1", expires_at=(now + timedelta(days=40)).isoformat())
+    past = publish(key="PAST-1", expires_at=(now + timedelta(days=1)).isoformat())
+    past_id = past.id
+    clock.advance(timedelta(days=2))
+    try:
+        assert expiry.sweep(db, rt) == (1, 1)
+        assert db.get(Article, past_id).status == ArticleStatus.EXPIRED
+        inbox, total = sv.notifications(db, actor=org.actor("housing_handler"))
+        assert total == 1 and inbox[0].title.startswith("知识条目即将到期：SOON-1（")
+        assert f"/kb/articles/{soon.id}" in (inbox[0].body or "")
+        assert expiry.sweep(db, rt) == (0, 0)  # told once
+        # As a scheduler job, with its label.
+        assert jobs.JOB_LABELS["kb_expiry"] == "知识到期（下线与提醒）"
+        assert jobs.sweep_kb_expiry(lambda: Session(db.get_bind()), rt, None).created == 0  # type: ignore[arg-type]
+    finally:
+        db.rollback()
+        db.execute(delete(Notification))
+        db.commit()
