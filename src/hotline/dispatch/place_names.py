@@ -9,9 +9,10 @@ them, with the ones an administrator adds or imports, and the place reader (`pla
 as further names of their jurisdiction.
 
 A candidate is a run of Chinese characters ending in a place word (小区, 路, 河 …), cut at the
-first function character before it ("治好的跃进河" → "跃进河"), and every tail of that run of at
-least three characters ("仓山区龙津河" → "龙津河", "区龙津河", …): the learner keeps the shortest
-tail that is as telling as the longer ones.
+first function character before it ("治好的跃进河" → "跃进河") and at the tree's own names, and
+every tail of that run of at least three characters ("龙津河边金港路" → "金港路", "河边金港路" …):
+of the candidates that say the same place, the learner keeps the one seen most often, and of those
+the longest (`_is_the_name`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ KIND_LABELS = {"estate": "小区/楼盘", "road": "道路/桥梁", "water": "河
                "other": "其他"}
 # Characters that do not belong in a name: a run stops at them ("我家的小区", "这条河").
 STOP_CHARS = frozenset("的了在是我你他她它们这那和与及或到从对把被将就都也还又很要会能没不有为给让向往该此某其每各整条"
-                       "个段处旁边附近请您已于其本该座栋所")
+                       "个段处旁边附近请您已于本座栋所")
 MIN_NAME, MAX_NAME = 3, 10
 NOT_NAMES = ("政府", "内河", "支河", "小河", "马路", "公路", "道路")  # place words that name no place
 # Words that sit between names, never inside one: a run stops at them ("清凉门大街路口广场").
@@ -116,8 +117,8 @@ def learn(samples: Iterable[tuple[str, str]], places: Sequence[Place], *, min_su
 
     A name is placed at the deepest district, street or community under which at least
     `min_support` of the tickets naming it lie, making at least `min_purity` of them. Names the
-    jurisdiction tree already knows (`known`) are left to it; a name is dropped when one of its
-    tails says the same place at least as often (the tail is the name)."""
+    jurisdiction tree already knows (`known`) are left to it; of the names that say the same place
+    and contain one another, `_is_the_name` keeps one."""
     by_path = {p.path: p for p in places}
     per_name: dict[str, Counter[str]] = defaultdict(Counter)
     totals: Counter[str] = Counter()
@@ -137,21 +138,33 @@ def learn(samples: Iterable[tuple[str, str]], places: Sequence[Place], *, min_su
         if fits:
             deepest = max(fits, key=len)
             chosen[name] = LearnedName(name, by_path[deepest], nodes[deepest], totals[name])
-    return sorted((x for x in chosen.values() if _is_the_name(x, chosen)), key=lambda x: (-x.support, x.name))
+    around = _containing(chosen)
+    return sorted((x for x in chosen.values() if _is_the_name(x, chosen, around)),
+                  key=lambda x: (-x.support, x.name))
 
 
-def _is_the_name(learned: LearnedName, chosen: dict[str, LearnedName]) -> bool:
+def _containing(chosen: dict[str, LearnedName]) -> dict[str, list[LearnedName]]:
+    """Each string of 3+ characters inside a chosen name → the longer chosen names around it
+    (a name has at most 36 such strings: this stays linear in the number of names)."""
+    around: dict[str, list[LearnedName]] = defaultdict(list)
+    for x in chosen.values():
+        n = len(x.name)
+        inner = {x.name[i:j] for i in range(n) for j in range(i + MIN_NAME, n + 1) if j - i < n}
+        for part in inner:
+            around[part].append(x)
+    return around
+
+
+def _is_the_name(learned: LearnedName, chosen: dict[str, LearnedName],
+                 around: dict[str, list[LearnedName]]) -> bool:
     """Of the names a run gave that say the same place, the one seen most often, and of those the
-    longest: "龙津河" (185 tickets) over "龙津河边金港路"-like runs seen less often; "金域华府" over
-    its tail "域华府", and a name always written inside a longer one ("竹山路" in
-    "竹山路江宁万达广场") gives way to it — its place word was only part of a longer name."""
+    longest: "龙津河" (185 tickets) over a longer run seen less often; "金域华府" over its tail
+    "域华府" when both come in the same tickets; and a name always written inside a longer one
+    ("竹山路" in "竹山路江宁万达广场") gives way to it — its place word was only part of a longer name."""
     name = learned.name
     for i in range(1, len(name) - MIN_NAME + 1):  # a tail seen more often is the name
         tail = chosen.get(name[i:])
         if tail and tail.place.path == learned.place.path and tail.support > learned.support:
             return False
-    for longer in chosen.values():  # a longer name always around this one is the name
-        if (longer.name != name and name in longer.name and longer.place.path == learned.place.path
-                and longer.support >= learned.support):
-            return False
-    return True
+    return not any(longer.place.path == learned.place.path and longer.support >= learned.support
+                   for longer in around.get(name, ()))
