@@ -256,3 +256,12 @@ def test_list_filters_pagination_and_export(client: TestClient, db: Session, rt,
     client.cookies.clear()
     login(client, "housing_handler")
     assert 'data-key="SC-1"' not in client.get("/kb/articles").text
+
+
+def test_the_article_page_names_the_place_and_marks_an_answer_not_yet_in_force(
+        client: TestClient, db: Session, publish: Callable[..., Article]) -> None:
+    later = (START + timedelta(days=5)).isoformat()
+    article = _article(db, publish(jurisdiction_code="320102001", valid_from=later).key)
+    login(client, "housing_handler")
+    page = client.get(f"/kb/articles/{article.id}").text
+    assert "<dt>属地</dt><dd>孝陵卫街道</dd>" in page and "待生效" in page

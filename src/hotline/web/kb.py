@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
@@ -35,7 +36,7 @@ from hotline.knowledge.enums import (
 from hotline.knowledge.models import Article, ArticleVersion
 from hotline.knowledge.schemas import ArticleCreate, ArticleIn
 from hotline.org import service as org
-from hotline.org.models import UNIT_KIND_LABELS, UnitKind
+from hotline.org.models import UNIT_KIND_LABELS, Jurisdiction, UnitKind
 from hotline.runtime import Runtime
 from hotline.security.roles import Role
 from hotline.tickets.categories import full_name
@@ -77,6 +78,10 @@ def _categories(current: str | None = None) -> list[choices.Option]:
     if current and all(o.value != current for o in options):
         options = [choices.Option(current, current), *options]
     return options
+
+
+def rt_now(request: Request) -> datetime:
+    return request.app.state.runtime.clock.now()
 
 
 def _ctx(db: Session) -> dict[str, Any]:
@@ -340,9 +345,12 @@ def _article_page(request: Request, db: Session, viewer: Viewer, article: Articl
                                        exclude_article_id=article.id)
     reports, _ = service.list_reports(db, actor=viewer.actor, article_id=article.id, page=1, page_size=50)
     events = service.events(db, article_id=article.id)
+    paths = {v.jurisdiction_path for v in article.versions if v.jurisdiction_path}
+    place_names = dict(db.execute(select(Jurisdiction.path, Jurisdiction.name).where(Jurisdiction.path.in_(paths))
+                                  ).all()) if paths else {}
     return render(request, "kb_article.html", viewer=viewer, status_code=status_code, a=article, current=current,
                   published=published, versions=list(reversed(article.versions)), events=events, reports=reports,
-                  similar=others,
+                  similar=others, place_names=place_names, now=rt_now(request),
                   allowed=_allowed(db, viewer, article, current), errors=errors or [],
                   action_labels={str(k): v for k, v in ACTION_LABELS.items()},
                   report_labels={str(k): v for k, v in REPORT_STATUS_LABELS.items()}, **_ctx(db))
