@@ -7,12 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from io import BytesIO
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from hotline.clock import to_local
+from hotline.errors import DomainError
 
 HEADER_FILL = PatternFill("solid", fgColor="1B57A6")
 
@@ -30,6 +31,35 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel turns the code 0101 typed as a number into 101.0
     return str(value).strip()
+
+
+def sheet_rows(content: bytes, *, columns: Sequence[str], required: Sequence[str], max_rows: int, what: str,
+               template: str) -> tuple[list[tuple[int, dict[str, str]]], bool]:
+    """An imported workbook's first sheet: (row number, {column: text}) for each non-empty row below
+    the header (the columns found of `columns`), and whether rows past `max_rows` were left out. An
+    unreadable file or a header without a `required` column is a DomainError naming what to fix
+    (`what` is in the sheet, `template` is what to export as a template)."""
+    try:
+        wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:
+        raise DomainError("bad_workbook", "无法读取该文件：请上传 .xlsx 格式的 Excel 文件", status_code=422) from exc
+    try:
+        raw = list(wb.worksheets[0].iter_rows(values_only=True))[: max_rows + 2]
+    except Exception as exc:  # a chart sheet first, or damaged sheet XML
+        raise DomainError("bad_workbook", f"无法读取第一个工作表：请把{what}放在第一个工作表中",
+                          status_code=422) from exc
+    header = [cell_text(h) for h in (raw[0] if raw else [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DomainError("bad_header", f"表头缺少列：{'、'.join(missing)}（可先导出{template}作为模板）",
+                          status_code=422)
+    col = {name: header.index(name) for name in columns if name in header}
+    out = []
+    for n, row in enumerate(raw[1 : max_rows + 1], start=2):
+        values = {name: cell_text(row[i]) if i < len(row) else "" for name, i in col.items()}
+        if any(values.values()):
+            out.append((n, values))
+    return out, len(raw) > max_rows + 1
 
 
 def cells(values: Iterable[object]) -> list[object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
@@ -124,18 +125,22 @@ async def read_upload(file: UploadFile) -> bytes:
     return content
 
 
-@router.post("/rules/import", response_model=ImportOut, summary="从 Excel 导入派单目录（有错则整表不导入）")
-async def import_rules(db: DB, rt: RT, actor: ApiActor, file: Annotated[UploadFile, File()],
-                       dry_run: bool = False) -> ImportOut:
+async def import_excel(file: UploadFile, dry_run: bool, db: DB, importer: Any) -> ImportOut:
+    """An all-or-nothing Excel import (the catalogue, the place names): `importer(content=, dry_run=)`."""
     content = await read_upload(file)
-    result = await run_in_threadpool(catalogue_excel.import_workbook, db, rt, actor=actor, content=content,
-                                     dry_run=dry_run)
+    result = await run_in_threadpool(importer, content=content, dry_run=dry_run)
     if result.ok and not dry_run:
         db.commit()
     else:
         db.rollback()
     return ImportOut(ok=result.ok, dry_run=dry_run, created=result.created, updated=result.updated,
                      unchanged=result.unchanged, errors=result.errors)
+
+
+@router.post("/rules/import", response_model=ImportOut, summary="从 Excel 导入派单目录（有错则整表不导入）")
+async def import_rules(db: DB, rt: RT, actor: ApiActor, file: Annotated[UploadFile, File()],
+                       dry_run: bool = False) -> ImportOut:
+    return await import_excel(file, dry_run, db, partial(catalogue_excel.import_workbook, db, rt, actor=actor))
 
 
 class SuggestIn(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hotline.dispatch import catalogue as cat
 from hotline.dispatch.models import DispatchRule, rule_key
 from hotline.errors import DomainError
-from hotline.excel import cell_text, cells
+from hotline.excel import cells, sheet_rows
 from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -94,32 +94,14 @@ def _field_error(exc: ValidationError) -> str:
 
 def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, dry_run: bool = False) -> ImportResult:
     cat.ensure_may_edit(actor)
-    try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise DomainError("bad_workbook", "无法读取该文件：请上传 .xlsx 格式的 Excel 文件", status_code=422) from exc
-    ws = wb.worksheets[0]
-    try:
-        rows = iter(list(ws.iter_rows(values_only=True))[: MAX_ROWS + 2])
-    except Exception as exc:  # a chart sheet first, or damaged sheet XML
-        raise DomainError("bad_workbook", "无法读取第一个工作表：请把派单目录放在第一个工作表中",
-                          status_code=422) from exc
-    header = [cell_text(h) for h in next(rows, [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise DomainError("bad_header", f"表头缺少列：{'、'.join(missing)}（可先导出现有目录作为模板）",
-                          status_code=422)
-    col = {name: header.index(name) for name in COLUMNS if name in header}
+    rows, too_many = sheet_rows(content, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS, what="派单目录",
+                                template="现有目录")
     result = ImportResult(dry_run=dry_run)
+    if too_many:
+        result.errors.append(f"超过 {MAX_ROWS} 行，请分批导入")
     parsed: list[tuple[int, cat.RuleIn, bool]] = []
     keys: dict[str, int] = {}
-    for n, raw in enumerate(rows, start=2):
-        if n - 1 > MAX_ROWS:
-            result.errors.append(f"超过 {MAX_ROWS} 行，请分批导入")
-            break
-        values = {name: cell_text(raw[i]) if i < len(raw) else "" for name, i in col.items()}
-        if not any(values.values()):
-            continue
+    for n, values in rows:
         category = values["分类代码"]
         if category.isdigit() and len(category) % 2:  # 0101 typed as a number arrives as 101
             category = category.zfill(len(category) + 1)

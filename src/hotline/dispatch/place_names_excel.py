@@ -6,19 +6,18 @@ entry takes the sheet's kind, note and state; a new one is added with the source
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.dispatch import place_names, place_registry
 from hotline.dispatch.catalogue import ensure_may_edit, ensure_may_read
+from hotline.dispatch.catalogue_excel import ImportResult
 from hotline.dispatch.models import PlaceName
 from hotline.errors import DomainError
-from hotline.excel import cell_text, table_workbook
+from hotline.excel import sheet_rows, table_workbook
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 
@@ -27,19 +26,6 @@ COLUMNS = [("地名", 20), ("属地代码", 14), ("属地名称", 16), ("类型"
 REQUIRED = ("地名", "属地代码")
 KIND_BY_LABEL = {label: kind for kind, label in place_names.KIND_LABELS.items()}
 MAX_ROWS = 50_000
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def export_workbook(db: Session, *, actor: Actor) -> bytes:
@@ -61,27 +47,14 @@ class _Row:
 
 def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, dry_run: bool = False) -> ImportResult:
     ensure_may_edit(actor)
-    try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        rows = iter(list(wb.worksheets[0].iter_rows(values_only=True))[: MAX_ROWS + 2])
-    except Exception as exc:  # not a workbook, a damaged one, or a chart sheet first
-        raise DomainError("bad_workbook", "无法读取该文件：请上传 .xlsx 格式的 Excel 文件，地名放在第一个工作表",
-                          status_code=422) from exc
-    header = [cell_text(h) for h in next(rows, [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise DomainError("bad_header", f"表头缺少列：{'、'.join(missing)}（可先导出地名库作为模板）", status_code=422)
-    col = {name: header.index(name) for name, _ in COLUMNS if name in header}
+    rows, too_many = sheet_rows(content, columns=[name for name, _ in COLUMNS], required=REQUIRED,
+                                max_rows=MAX_ROWS, what="地名", template="地名库")
     result = ImportResult(dry_run=dry_run)
+    if too_many:
+        result.errors.append(f"超过 {MAX_ROWS} 行，请分批导入")
     parsed: list[_Row] = []
     seen: dict[tuple[str, int], int] = {}
-    for n, raw in enumerate(rows, start=2):
-        if n - 1 > MAX_ROWS:
-            result.errors.append(f"超过 {MAX_ROWS} 行，请分批导入")
-            break
-        values = {name: cell_text(raw[i]) if i < len(raw) else "" for name, i in col.items()}
-        if not any(values.values()):
-            continue
+    for n, values in rows:
         state = values.get("状态", "") or "启用"
         if state not in ("启用", "停用"):
             result.errors.append(f"第 {n} 行：状态只能是“启用”或“停用”")

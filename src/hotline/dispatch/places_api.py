@@ -3,16 +3,16 @@ closed tickets (list first, then apply)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from hotline.deps import DB, RT, ApiActor
 from hotline.dispatch import place_names, place_names_excel, place_registry
-from hotline.dispatch.api import XLSX, read_upload
+from hotline.dispatch.api import XLSX, ImportOut, import_excel
 from hotline.dispatch.catalogue import ensure_may_read
 from hotline.dispatch.models import PlaceName
 from hotline.errors import DomainError
@@ -86,27 +86,10 @@ def export_names(db: DB, actor: ApiActor) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="place-names.xlsx"'})
 
 
-class ImportOut(BaseModel):
-    ok: bool
-    dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[str]
-
-
 @router.post("/import", response_model=ImportOut, summary="从 Excel 导入地名（有错则整表不导入）")
 async def import_names(db: DB, rt: RT, actor: ApiActor, file: Annotated[UploadFile, File()],
                        dry_run: bool = False) -> ImportOut:
-    content = await read_upload(file)
-    result = await run_in_threadpool(place_names_excel.import_workbook, db, rt, actor=actor, content=content,
-                                     dry_run=dry_run)
-    if result.ok and not dry_run:
-        db.commit()
-    else:
-        db.rollback()
-    return ImportOut(ok=result.ok, dry_run=dry_run, created=result.created, updated=result.updated,
-                     unchanged=result.unchanged, errors=result.errors)
+    return await import_excel(file, dry_run, db, partial(place_names_excel.import_workbook, db, rt, actor=actor))
 
 
 class LearnIn(BaseModel):

@@ -4,6 +4,7 @@ move the whole catalogue through Excel (export, then import with a check first).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,8 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from hotline.deps import DB, RT
 from hotline.dispatch import catalogue as cat
@@ -22,7 +21,7 @@ from hotline.org import service as org
 from hotline.org.models import UNIT_KIND_LABELS, Jurisdiction, UnitKind
 from hotline.tickets.categories import catalogue
 from hotline.tickets.enums import KIND_LABELS, Kind
-from hotline.web import choices
+from hotline.web import choices, excel_import
 from hotline.web.forms import text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
@@ -156,25 +155,8 @@ def create_rule(request: Request, form: CheckedForm, db: DB, rt: RT,
 @router.post(BASE + "/import", response_model=None)
 async def import_rules(request: Request, form: CheckedForm, db: DB, rt: RT,
                        viewer: CatalogueViewer) -> HTMLResponse | RedirectResponse:
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(request, db, viewer, errors=["请选择要导入的 Excel 文件"], status_code=422)
-    content = await upload.read(5 * 1024 * 1024 + 1)
-    if len(content) > 5 * 1024 * 1024:
-        return _page(request, db, viewer, errors=["文件过大（上限 5 MB）"], status_code=413)
-    dry_run = text(form, "dry_run") == "1"
-    try:
-        result = await run_in_threadpool(catalogue_excel.import_workbook, db, rt, actor=viewer.actor,
-                                         content=content, dry_run=dry_run)
-    except DomainError as exc:
-        db.rollback()
-        return _page(request, db, viewer, errors=[exc.message], status_code=exc.status_code)
-    if result.ok and not dry_run:
-        db.commit()
-        flash(request, f"导入完成：新增 {result.created} 条，修改 {result.updated} 条，未变 {result.unchanged} 条")
-        return redirect(BASE)
-    db.rollback()
-    return _page(request, db, viewer, import_result=result, status_code=200 if result.ok else 422)
+    return await excel_import.run(request, form, db, page=partial(_page, request, db, viewer), back=BASE, unit="条",
+                                  importer=partial(catalogue_excel.import_workbook, db, rt, actor=viewer.actor))
 
 
 def _edit_page(request: Request, db: Session, viewer: Viewer, rule_id: int, *, errors: list[str] | None = None,

@@ -3,20 +3,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from hotline.deps import DB, RT
 from hotline.dispatch import place_names, place_names_excel, place_registry
 from hotline.dispatch.catalogue import EDIT_ROLES
 from hotline.errors import DomainError
-from hotline.web import choices
+from hotline.web import choices, excel_import
 from hotline.web.forms import text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
@@ -80,25 +79,8 @@ def add_name(request: Request, form: CheckedForm, db: DB, rt: RT,
 @router.post(BASE + "/import", response_model=None)
 async def import_names(request: Request, form: CheckedForm, db: DB, rt: RT,
                        viewer: PlacesViewer) -> HTMLResponse | RedirectResponse:
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(request, db, viewer, errors=["请选择要导入的 Excel 文件"], status_code=422)
-    content = await upload.read(5 * 1024 * 1024 + 1)
-    if len(content) > 5 * 1024 * 1024:
-        return _page(request, db, viewer, errors=["文件过大（上限 5 MB）"], status_code=413)
-    dry_run = text(form, "dry_run") == "1"
-    try:
-        result = await run_in_threadpool(place_names_excel.import_workbook, db, rt, actor=viewer.actor,
-                                         content=content, dry_run=dry_run)
-    except DomainError as exc:
-        db.rollback()
-        return _page(request, db, viewer, errors=[exc.message], status_code=exc.status_code)
-    if result.ok and not dry_run:
-        db.commit()
-        flash(request, f"导入完成：新增 {result.created} 个，修改 {result.updated} 个，未变 {result.unchanged} 个")
-        return redirect(BASE)
-    db.rollback()
-    return _page(request, db, viewer, import_result=result, status_code=200 if result.ok else 422)
+    return await excel_import.run(request, form, db, page=partial(_page, request, db, viewer), back=BASE, unit="个",
+                                  importer=partial(place_names_excel.import_workbook, db, rt, actor=viewer.actor))
 
 
 @router.post(BASE + "/learn", response_model=None)
