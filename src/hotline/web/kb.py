@@ -204,6 +204,44 @@ def review_queue(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResp
                   may_review=rules.may_review(who), me=viewer.actor.user_id, **_ctx(db))
 
 
+REVIEW_BATCH_MAX = 50  # articles decided in one batch (a page of the queue is 20)
+
+
+@router.post("/kb/review/batch", response_model=None)
+def review_batch(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: KbViewer) -> RedirectResponse:
+    """通过 or 退回 the articles checked in the review queue, each on its own: one refused (the
+    reviewer's own version, an expiry passed) does not stop the others, and each refusal is named."""
+    decision = text(form, "decision")
+    ids = list(dict.fromkeys(int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()))
+    comment = text(form, "comment")[:2000] or None
+    if decision not in ("approve", "return"):
+        raise NotFound("kb_action_unknown", "没有这项批量操作")
+    if not ids:
+        flash(request, "请先勾选要审核的条目", "error")
+        return redirect("/kb/review")
+    if len(ids) > REVIEW_BATCH_MAX:
+        flash(request, f"一次最多批量审核 {REVIEW_BATCH_MAX} 条", "error")
+        return redirect("/kb/review")
+    if decision == "return" and not comment:
+        flash(request, "批量退回必须填写审核意见", "error")
+        return redirect("/kb/review")
+    label, run = ACTIONS[decision]
+    done, refused = 0, []
+    for article_id in ids:
+        try:
+            run(db, rt, viewer.actor, article_id, comment)
+            done += 1
+        except DomainError as exc:
+            db.rollback()
+            article = db.get(Article, article_id)
+            refused.append(f"{article.key if article else article_id}：{exc.message}")
+    if refused:
+        flash(request, f"「{label}」{done} 条；{len(refused)} 条未能处理——" + "；".join(refused[:10]), "error")
+    else:
+        flash(request, f"「{label}」已完成 {done} 条")
+    return redirect("/kb/review")
+
+
 # ---- drafting -----------------------------------------------------------------------------
 
 
