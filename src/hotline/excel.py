@@ -45,6 +45,13 @@ def sheet_rows(content: bytes, *, columns: Sequence[str], required: Sequence[str
         raise DomainError("bad_workbook", "无法读取该文件：请上传 .xlsx 格式的 Excel 文件", status_code=422) from exc
     try:
         raw = list(wb.worksheets[0].iter_rows(values_only=True))[: max_rows + 2]
+        # A cell typed as "=…" is a formula to Excel; a file no spreadsheet has computed carries no
+        # value for it. Its text is what was meant (a note "=见附件"), so it is read as written.
+        if any(v is None for row in raw for v in row):
+            typed = list(load_workbook(BytesIO(content), read_only=True).worksheets[0]
+                         .iter_rows(values_only=True))[: max_rows + 2]
+            raw = [tuple(t if v is None and isinstance(t, str) and t.startswith("=") else v
+                         for v, t in zip(row, trow, strict=False)) for row, trow in zip(raw, typed, strict=False)]
     except Exception as exc:  # a chart sheet first, or damaged sheet XML
         raise DomainError("bad_workbook", f"无法读取第一个工作表：请把{what}放在第一个工作表中",
                           status_code=422) from exc
