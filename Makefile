@@ -24,4 +24,4 @@ lint: install
 	$(BIN)/ruff check src tests bench
 
 clean:
-	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache hotline-demo.db*
+	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache hotline-demo.db* hotline-demo-models

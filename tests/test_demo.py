@@ -252,3 +252,34 @@ def test_knowledge_pages_show_the_demo(demo) -> None:  # type: ignore[no-untyped
         for url in ("/kb", "/kb/articles", "/kb/review", "/kb/reports", "/kb/maintenance", "/kb/gaps/phrasings"):
             assert client.get(url).status_code == 200, url
         assert "宠物狗办证在哪里办" in client.get("/kb/gaps").text
+
+
+def test_the_demo_trains_its_dispatch_models_beside_its_database(demo) -> None:  # type: ignore[no-untyped-def]
+    from hotline.demo import models as demo_models
+    from hotline.dispatch import store
+    from hotline.dispatch.suggest import predict_kind
+
+    settings, _, _ = demo
+    folder = demo_models.models_dir(settings)
+    assert folder == Path(make_engine(settings).url.database).with_name("demo-models")
+    made = demo_models.paths(settings)
+    assert "kind" in made  # 150 tickets: too few closed per category, enough per kind
+    _model, meta = store.load(made["kind"])
+    assert meta["label_kind"] == "kind" and set(meta["labels"]) <= {"complaint", "consultation", "help",
+                                                                       "report", "suggestion", "praise"}
+    rt = Runtime.from_settings(settings.model_copy(update={"kind_model": made["kind"]}))
+    guess = predict_kind(rt, "咨询公积金怎么提取", "请问住房公积金提取需要哪些材料")
+    assert guess is not None and guess.code in meta["labels"] and 0 < guess.confidence <= 1
+    # The suggestion proposes a kind only while none is known.
+    from hotline.dispatch import suggest
+    from hotline.security.actor import Actor
+
+    db = make_session_factory(make_engine(settings))()
+    try:
+        s = suggest.suggest(db, rt, actor=Actor.system(), title="咨询公积金怎么提取", content="需要哪些材料")
+        assert suggest.as_dict(db, s)["kind"]["code"] == guess.code
+        s = suggest.suggest(db, rt, actor=Actor.system(), title="咨询公积金怎么提取", content="需要哪些材料",
+                            kind="consultation")
+        assert suggest.as_dict(db, s)["kind"] is None
+    finally:
+        db.close()

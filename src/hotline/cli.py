@@ -171,6 +171,14 @@ def demo(
     for username, label in logins:
         typer.echo(f"  {username:<16} {label}")
     if serve_after:
+        import os
+
+        from hotline.demo import models as demo_models
+
+        # Served with the demo's own models unless others are configured (the app reads its settings
+        # from the environment when it starts, in this process).
+        for name, path in demo_models.paths(settings).items():
+            os.environ.setdefault("HOTLINE_DISPATCH_MODEL" if name == "category" else "HOTLINE_KIND_MODEL", str(path))
         serve(host=host, port=port, workers=1)
 
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # A category model trained by `hotline dispatch train|retrain`; when set, dispatch suggestions
     # predict the category of tickets that have none.
     dispatch_model: Path | None = None
+    # A kind model (诉求类型: 咨询/求助/投诉/举报/建议/感谢) trained the same way (`retrain --label kind`,
+    # or `train` on labelled work orders); when set, the intake form proposes the kind.
+    kind_model: Path | None = None
     # Dispatch without a human when the suggestion is sure on every count (see docs/dispatch.md).
     auto_dispatch: bool = False
     # Where uploaded attachments are kept (content-addressed), and the largest file accepted.

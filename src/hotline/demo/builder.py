@@ -159,6 +159,9 @@ def build_demo(
     try:
         if reset:
             engine = _wipe(engine, settings, console)
+            from hotline.demo import models as demo_models
+
+            demo_models.forget(settings)
         upgrade(engine)
         db = make_session_factory(engine)()
         try:
@@ -166,6 +169,10 @@ def build_demo(
                 count = db.execute(select(func.count(Ticket.id))).scalar_one()
                 console.print(f"[green]演示数据已存在[/]（{count} 张工单），不再重复生成。"
                               "如需重建，请删除数据库文件，或调用 build_demo(..., reset=True)。")
+                from hotline.demo import models as demo_models
+
+                if not demo_models.paths(settings):  # a demo built before it had models
+                    demo_models.train(db, settings, console)
                 return demo_logins()
             if _has_data(db):
                 message = (f"数据库 {engine.url.render_as_string(hide_password=True)} 中已有数据，但不是演示数据。"
@@ -202,6 +209,9 @@ def build_demo(
             places = learn_places(db, rt, actor=Actor.system(), apply=True)
             db.commit()
             console.print(f"地名库已从 {places.tickets} 件已办结工单学习（{places.added} 个地名）")
+            from hotline.demo import models as demo_models  # the category and kind models its pages use
+
+            demo_models.train(db, settings, console)
             from hotline.calls.loading import load_demo  # the hall wall and the callback list get figures
 
             calls = load_demo(db, end=end, operators=tuple(u for u, r, _, _ in _HALL_STAFF if r == Role.OPERATOR),

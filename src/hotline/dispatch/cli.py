@@ -177,7 +177,8 @@ def predict(
 @dispatch_app.command("retrain")
 def retrain(
     model: ModelOpt,
-    label: Annotated[str, typer.Option(help="category (final category) or unit (final lead unit)")] = "category",
+    label: Annotated[str, typer.Option(
+        help="category (final category), unit (final lead unit) or kind (诉求类型)")] = "category",
     level: Annotated[int, typer.Option(help="category level to learn (1 = top level)", min=1, max=4)] = 1,
     min_per_class: Annotated[int, typer.Option(help="leave out labels with fewer examples")] = 20,
     folds: Annotated[int, typer.Option(help="cross-validation folds (calibration, threshold)")] = 5,

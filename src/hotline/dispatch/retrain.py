@@ -1,9 +1,9 @@
 """Retraining from the platform's own history: closed tickets become labelled examples.
 
 The label is what the ticket ended as, after every correction — its final category (cut to the
-level asked), or the lead unit that finally handled it (so that returns and reassignments teach the
-model where such requests really belong). Tickets merged or withdrawn, and categories with fewer
-than `min_per_class` examples, are left out."""
+level asked), the lead unit that finally handled it (so that returns and reassignments teach the
+model where such requests really belong), or its kind (诉求类型, for the intake form's proposal).
+Tickets merged or withdrawn, and labels with fewer than `min_per_class` examples, are left out."""
 
 from __future__ import annotations
 
@@ -36,13 +36,15 @@ class Examples:
 
 def closed_examples(db: Session, *, label: str = "category", level: int = 1, min_per_class: int = 20,
                     limit: int = 200_000) -> Examples:
-    if label not in ("category", "unit"):
-        raise TrainingError(f"未知的标签类型“{label}”：可选 category 或 unit")
+    if label not in ("category", "unit", "kind"):
+        raise TrainingError(f"未知的标签类型“{label}”：可选 category、unit 或 kind")
     conds = [Ticket.state.in_(DONE)]
     if label == "category":
         key = func.substr(Ticket.category_code, 1, 2 * level)
         conds.append(Ticket.category_code.is_not(None))
         query = select(Ticket.title, Ticket.content, key, Ticket.return_count).where(*conds)
+    elif label == "kind":
+        query = select(Ticket.title, Ticket.content, Ticket.kind, Ticket.return_count).where(*conds)
     else:
         conds.append(Ticket.lead_unit_id.is_not(None))
         query = (select(Ticket.title, Ticket.content, Unit.code, Ticket.return_count)

@@ -26,6 +26,7 @@ from hotline.org.models import Jurisdiction
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.tickets.categories import catalogue, full_name
+from hotline.tickets.enums import KIND_LABELS, Kind
 
 PLACE_CONFIDENCE = 0.7
 
@@ -40,6 +41,17 @@ class CategoryGuess:
     alternatives: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class KindGuess:
+    """The request kind a kind model reads in the text (only asked when the kind is not yet known)."""
+
+    code: str | None  # a Kind, or None when the model's label is none of ours
+    name: str
+    confidence: float
+    auto_dispatch: bool
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass
 class Suggestion:
     screening: list[ScreeningHit]
@@ -51,6 +63,7 @@ class Suggestion:
     auto_dispatch: bool
     reasons: list[str]  # why (not) automatic, in Chinese, for the dispatcher
     hints: Hints | None = None
+    kind: KindGuess | None = None
 
 
 @cache
@@ -70,23 +83,57 @@ def _code_for_label(label: str) -> str | None:
     return min(by_name, key=len) if by_name else None
 
 
-def predict_category(rt: Runtime, title: str, content: str) -> CategoryGuess | None:
-    path = rt.settings.dispatch_model
+def _model(path: Path | None) -> tuple[Any, dict[str, Any]] | None:
     if not path or not Path(path).is_file():
         return None
     from hotline.dispatch.store import ModelError
 
     try:
-        model, meta = _load_model(str(path), Path(path).stat().st_mtime)
+        return _load_model(str(path), Path(path).stat().st_mtime)
     except (ModelError, OSError):  # a damaged model must not break the ticket page
         return None
-    if meta.get("label_kind") == "unit":  # a unit model is evaluated, not used as a category
+
+
+def _category_name(label: str) -> str:
+    code = _code_for_label(label)
+    return full_name(code) if code else label
+
+
+def predict_category(rt: Runtime, title: str, content: str) -> CategoryGuess | None:
+    loaded = _model(rt.settings.dispatch_model)
+    if loaded is None or loaded[1].get("label_kind") in ("unit", "kind"):  # not a category model
         return None
-    prediction = model.predict(title, content)
+    prediction = loaded[0].predict(title, content)
     code = _code_for_label(prediction.label)
     return CategoryGuess(code=code, name=full_name(code) if code else prediction.label, source="model",
                          confidence=round(prediction.confidence, 3), auto_dispatch=prediction.auto_dispatch,
-                         alternatives=[{"label": lab, "p": round(p, 3)} for lab, p in prediction.alternatives])
+                         alternatives=[{"label": lab, "name": _category_name(lab), "p": round(p, 3)}
+                                       for lab, p in prediction.alternatives])
+
+
+_KIND_BY_LABEL = {label: str(k) for k, label in KIND_LABELS.items()}
+
+
+def _kind_code(label: str) -> str | None:
+    """A kind model's label: a Kind (retrained from tickets) or its Chinese name (labelled work orders)."""
+    return label if label in {str(k) for k in Kind} else _KIND_BY_LABEL.get(label)
+
+
+def predict_kind(rt: Runtime, title: str, content: str) -> KindGuess | None:
+    loaded = _model(rt.settings.kind_model)
+    if loaded is None:
+        return None
+    p = loaded[0].predict(title, content)
+    code = _kind_code(p.label)
+    return KindGuess(code=code, name=_kind_name(p.label), confidence=round(p.confidence, 3),
+                     auto_dispatch=p.auto_dispatch,
+                     alternatives=[{"label": lab, "name": _kind_name(lab), "p": round(q, 3)}
+                                   for lab, q in p.alternatives])
+
+
+def _kind_name(label: str) -> str:
+    code = _kind_code(label)
+    return KIND_LABELS[Kind(code)] if code else label
 
 
 def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str, address: str | None = None,
@@ -145,7 +192,7 @@ def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str,
         reasons.insert(0, f"可自动派单：{decision.chosen.explanation}")
     return Suggestion(screening=hits, place=place, place_source=place_source, category=category,
                       decision=decision, duplicates=duplicates, auto_dispatch=auto, reasons=reasons,
-                      hints=hints(title, content))
+                      hints=hints(title, content), kind=None if kind else predict_kind(rt, title, content))
 
 
 def place_name(db: Session, path: str | None) -> str | None:
@@ -178,6 +225,9 @@ def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None)
             "rule_id": d.chosen.rule_id,
             "alternatives": [{"lead_unit_id": c.lead_unit_id, "lead_unit_name": c.lead_unit_name,
                               "explanation": c.explanation, "rule_id": c.rule_id} for c in d.alternatives]},
+        "kind": None if s.kind is None else {
+            "code": s.kind.code, "name": s.kind.name, "confidence": s.kind.confidence,
+            "auto_dispatch": s.kind.auto_dispatch, "alternatives": s.kind.alternatives},
         "hints": None if s.hints is None else {
             "urgency": s.hints.urgency, "urgency_words": list(s.hints.urgency_words),
             "enterprise": s.hints.enterprise, "enterprise_words": list(s.hints.enterprise_words)},

@@ -71,6 +71,10 @@
         }
         parts.push(line("属地", placeBits));
       }
+      if (s.kind && s.kind.code) {  // proposed only while no kind is chosen
+        parts.push(line("类型", [el("span", s.kind.name + "（模型预测，把握 " + pct(s.kind.confidence) + "）"), " ",
+          button("采用类型", function () { choose(field("kind"), s.kind.code); })]));
+      }
       if (s.category && s.category.source === "model") {
         var catBits = [el("span", s.category.name + "（模型预测，把握 " + pct(s.category.confidence) + "）")];
         if (s.category.code) {
