@@ -56,3 +56,19 @@ def test_a_category_coarser_than_the_catalogue_waits_for_a_person(client, as_use
     assert r.json()["state"] == "registered"  # not to the street's catch-all rule
     s = client.get(f"/api/v1/dispatch/tickets/{r.json()['id']}/suggestion", headers=as_user("dispatcher")).json()
     assert s["auto_dispatch"] is False and any("不够具体" in x for x in s["reasons"])
+
+
+def test_a_predicted_category_below_even_odds_picks_no_unit(client, as_user, db, rt, monkeypatch) -> None:
+    from hotline.dispatch import suggest
+    from hotline.security.actor import Actor
+
+    client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                json={"category_prefix": "01", "lead_unit_code": "fcj"})
+    for confidence, lead in ((0.3, None), (0.8, "市房产局")):
+        guess = suggest.CategoryGuess(code="0102", name="城乡建设 / 建筑工程管理", source="model",
+                                      confidence=confidence, auto_dispatch=False)
+        monkeypatch.setattr(suggest, "predict_category", lambda rt, title, content, g=guess: g)
+        s = suggest.suggest(db, rt, actor=Actor.system(), title="工地夜间施工", content="噪音扰民")
+        assert (s.decision.chosen.lead_unit_name if s.decision else None) == lead
+        assert any("未据以匹配派单目录" in r for r in s.reasons) == (lead is None)
+    db.rollback()

@@ -29,6 +29,7 @@ from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import KIND_LABELS, Kind
 
 PLACE_CONFIDENCE = 0.7
+DECIDE_CONFIDENCE = 0.5  # a predicted category below this does not pick the catalogue's unit
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,13 @@ def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str,
         elif category.code is None:
             reasons.append(f"模型分类“{category.name}”不在本市分类目录中")
 
-    decision = decide(db, category_code=category.code if category else None, jurisdiction_path=path, kind=kind)
+    # A predicted category below even odds does not choose a unit: the catalogue is asked for the
+    # place alone (a street's own matters), and the dispatcher sees the prediction beside it.
+    unsure = bool(category and category.source == "model" and (category.confidence or 0) < DECIDE_CONFIDENCE)
+    if unsure and category:
+        reasons.append(f"模型分类“{category.name}”把握度 {category.confidence:.0%}，未据以匹配派单目录")
+    decision = decide(db, category_code=category.code if category and not unsure else None,
+                      jurisdiction_path=path, kind=kind)
     if decision is None:
         reasons.append("派单目录中没有覆盖该分类和属地的规则" if path
                        else "派单目录中没有覆盖该分类的规则（属地未确认，按属地的规则未参与匹配）")
