@@ -382,6 +382,17 @@ def test_public_submit_shows_the_number(client) -> None:
     assert r.status_code == 422 and "请填写手机号码" in r.text and 'value="咨询居住证办理"' in r.text
 
 
+def test_public_submit_of_an_emergency_says_to_call_first(client) -> None:
+    form = {"kind": "help", "title": "楼下着火了", "content": "楼下着火了，火势很大，有人被困在三楼",
+            "requester_name": "李四", "requester_phone": "13800001111", "occurred_desc": "刚刚",
+            "address": "玄武区孝陵卫街道钟灵街50号", "circumstances": "正在燃烧"}
+    r = post_page(client, "/public", "/public", form)
+    assert r.status_code == 200 and "紧急情况请立即拨打电话" in r.text and "火警：请立即拨打 119" in r.text
+    assert "不是紧急情况，继续提交" in r.text and 'value="楼下着火了"' in r.text  # nothing typed is lost
+    r = post_page(client, "/public", "/public", {**form, "emergency_ack": "1"})
+    assert r.status_code == 303 and r.headers["location"] == "/public/submitted"
+
+
 def test_public_lookup_with_a_wrong_suffix_is_refused_like_a_wrong_number(client, as_user) -> None:
     ticket = new_ticket(client, as_user)
     r = post_page(client, "/public/lookup", "/public/lookup", {"number": ticket["number"], "phone_last4": "0000"})

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from hotline.deps import DB, RT, client_of
+from hotline.dispatch.screening import ScreeningHit, screen
 from hotline.errors import Conflict, DomainError
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -35,9 +36,10 @@ IDEM = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _submit_page(request: Request, db: Session, values: dict[str, Any], *, errors: list[str] | None = None,
-                 status_code: int = 200) -> HTMLResponse:
+                 status_code: int = 200, emergencies: list[ScreeningHit] | None = None) -> HTMLResponse:
     return render(request, "public_submit.html", public=True, status_code=status_code, values=values,
-                  errors=errors or [], kinds=choices.KINDS, jurisdictions=choices.jurisdictions(db))
+                  errors=errors or [], kinds=choices.KINDS, jurisdictions=choices.jurisdictions(db),
+                  emergencies=emergencies or [])
 
 
 @router.get("/public")
@@ -54,15 +56,20 @@ def prefilled_form(request: Request, db: Session, *, title: str, content: str, k
 
 @router.post("/public", response_model=None)
 def submit(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse | RedirectResponse:
-    return _register(request, db, rt, intake_values(form))
+    return _register(request, db, rt, {**intake_values(form), "emergency_ack": text(form, "emergency_ack")})
 
 
 def _register(request: Request, db: Session, rt: Runtime,
               values: dict[str, Any]) -> HTMLResponse | RedirectResponse:
     values["next_step"] = ""
     values["requester_anonymous"] = False
-    data = {k: v for k, v in intake_data(values).items() if k not in ("category_code", "urgency", "is_complex")}
+    data = {k: v for k, v in intake_data(values).items()
+            if k not in ("category_code", "urgency", "is_complex", "screening_confirmed")}
     data["channel"] = Channel.WEB
+    # Something happening now (a fire, someone hurt) cannot wait for a web request: say so first.
+    emergencies = [h for h in screen(values.get("title"), values.get("content")) if h.kind == "emergency"]
+    if emergencies and values.get("emergency_ack") != "1":
+        return _submit_page(request, db, values, emergencies=emergencies)
     if not values.get("requester_phone"):
         return _submit_page(request, db, values, errors=["请填写手机号码：查询办理进度时需要手机号后四位"],
                             status_code=422)
