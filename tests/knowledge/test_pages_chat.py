@@ -322,3 +322,23 @@ def test_not_known_but_near_offers_the_nearest_answers_to_pick(client: TestClien
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["kind"] == "abstain" and body["options"][0]["key"] == "BUS-OLD"
+
+
+def test_an_emergency_is_told_to_call_first_and_is_no_gap(client: TestClient, db: Session, as_user,
+                                                         publish: Callable[..., Article]) -> None:
+    from hotline.knowledge.models import UnansweredQuestion
+
+    _publish_all(publish, db)
+    c = Chat(client)
+    code, html = c.ask("楼下着火了，火势很大")
+    reply = _last_reply(html)
+    assert code == 200 and 'data-kind="emergency"' in reply and 'role="alert"' in reply
+    assert "火警请拨打 119" in reply and "智能客服不能处置紧急情况" in reply and 'value="handover"' in reply
+    assert db.execute(select(UnansweredQuestion)).first() is None  # not a gap in the knowledge base
+    db.rollback()
+    r = client.post("/api/v1/public/kb/chat", json={"question": "有人晕倒了不省人事"})
+    body = r.json()
+    assert body["kind"] == "emergency" and body["abstained"] is True and "急救请拨打 120" in body["text"]
+    # The conversation goes on: the turn is sent back like any other.
+    r = client.post("/api/v1/public/kb/chat", json={"question": "老年人乘公交免费吗", "history": [body["turn"]]})
+    assert r.status_code == 200 and r.json()["key"] == "BUS-OLD"

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hotline.dispatch.screening import screen
 from hotline.errors import DomainError
 from hotline.knowledge import followup, gaps, reading, service
 from hotline.knowledge.assistant import decide
@@ -53,7 +54,7 @@ class Turn:
     question: str  # as the citizen typed it (or the option picked)
     query: str  # what was searched
     base: str  # the question this chain of follow-ups started from
-    kind: str  # answer | clarify | abstain
+    kind: str  # answer | clarify | abstain | emergency
     key: str | None = None  # the article answered from
     title: str | None = None
     options: tuple[Option, ...] = ()
@@ -128,9 +129,26 @@ def _answer_text(answer: str, key: str, title: str, source: str | None) -> str:
     return f"{answer}\n（来源：知识库条目 {key}《{title}》{basis}）"
 
 
+def emergency_text(question: str) -> str | None:
+    """What the assistant says to a question describing an emergency (dispatch/screening.py's
+    rules): call now — a chat cannot send a fire engine. None for any other question."""
+    hits = [h for h in screen(question) if h.kind == "emergency"]
+    if not hits:
+        return None
+    calls = "；".join(f"{h.label}请拨打 {h.transfer_to}" for h in hits)
+    return (f"如果正在发生紧急情况，请立即拨打电话：{calls}。"
+            "智能客服不能处置紧急情况；不紧急的事项可以继续提问或转人工。")
+
+
 def ask(db: Session, *, conversation: Conversation, question: str, filters: SearchFilters) -> Said:
-    """Answer a typed question, in the context of the previous turn when it is a follow-up."""
+    """Answer a typed question, in the context of the previous turn when it is a follow-up; a
+    question describing an emergency is told to call first (kind "emergency")."""
     question = check_question(question)
+    urgent = emergency_text(question)
+    if urgent is not None:
+        turn = Turn(question=question, query=question, base=question, kind="emergency")
+        conversation.add(turn)
+        return Said(turn=turn, text=urgent, confidence=1.0)
     previous = conversation.last
     query, base, mode = contextual(question, previous)
     subject = subject_of(question, mode, previous)
@@ -188,7 +206,8 @@ def record(db: Session, said: Said, *, now: datetime) -> None:
 # ---- handing over -----------------------------------------------------------------------------------
 
 
-_SAID_SHORT = {"clarify": "请您确认想问的是哪一项", "abstain": "没有找到能可靠回答的内容"}
+_SAID_SHORT = {"clarify": "请您确认想问的是哪一项", "abstain": "没有找到能可靠回答的内容",
+               "emergency": "提示立即拨打紧急电话"}
 
 
 def transcript(conversation: Conversation, pending: str = "") -> str:

@@ -218,7 +218,7 @@ class OptionOut(BaseModel):
 
 
 class AskOut(BaseModel):
-    kind: str  # answer | clarify | abstain
+    kind: str  # answer | clarify | abstain | emergency (told to call 110/119/120/122; no answer either)
     abstained: bool
     text: str
     key: str | None = None
@@ -240,7 +240,7 @@ class ChatTurnIO(BaseModel):
     question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=601)]
     base: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    kind: Literal["answer", "clarify", "abstain"]
+    kind: Literal["answer", "clarify", "abstain", "emergency"]
     key: Annotated[str, StringConstraints(max_length=100)] | None = None
     title: Annotated[str, StringConstraints(max_length=300)] | None = None
     options: list[ChatOptionIO] = Field(default_factory=list, max_length=5)

@@ -89,6 +89,8 @@ def _shown(db: Session, rt: Runtime, turn: chat.Turn) -> Shown:
             except DomainError:
                 leads[o.key] = "（已下线）"
         return Shown(turn=turn, leads=leads)
+    if turn.kind == "emergency":
+        return Shown(turn=turn, answer=chat.emergency_text(turn.question))
     if turn.kind != "answer" or not turn.key:
         return Shown(turn=turn)
     try:
