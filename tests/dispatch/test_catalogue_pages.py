@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import unquote
 
 from openpyxl import Workbook
 
@@ -40,6 +41,12 @@ def test_dispatcher_adds_edits_and_disables_a_rule(client, org) -> None:
     assert r.status_code == 303
     detail = client.get(f"/dispatch/catalogue/{rule_id}").text
     assert "市市场监管局：分类「城乡建设 / 建筑工程管理」，属地「玄武区」" in detail and "第 2 版" in detail
+    page = client.get("/dispatch/catalogue?q=市场").text
+    assert "data-confirm=\"停用规则" in page and 'name="back" value="/dispatch/catalogue?q=' in page
+    r = client.post(f"/dispatch/catalogue/{rule_id}/active", data={"csrf_token": token, "active": "1",
+                                                                   "back": "/dispatch/catalogue?q=市场"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and unquote(r.headers["location"]) == "/dispatch/catalogue?q=市场"
     r = client.post(f"/dispatch/catalogue/{rule_id}/active", data={"csrf_token": token, "active": "0"},
                     follow_redirects=False)
     assert r.status_code == 303

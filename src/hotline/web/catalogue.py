@@ -198,4 +198,5 @@ def toggle_rule(rule_id: int, request: Request, form: CheckedForm, db: DB, rt: R
     else:
         db.commit()
         flash(request, f"已{'启用' if active else '停用'}规则 {rule_id}")
-    return redirect(BASE)
+    back = text(form, "back")  # the list as it was (page, search, filters)
+    return redirect(back if back.startswith(BASE) else BASE)
