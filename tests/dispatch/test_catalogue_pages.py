@@ -41,6 +41,9 @@ def test_dispatcher_adds_edits_and_disables_a_rule(client, org) -> None:
     assert r.status_code == 303
     detail = client.get(f"/dispatch/catalogue/{rule_id}").text
     assert "市市场监管局：分类「城乡建设 / 建筑工程管理」，属地「玄武区」" in detail and "第 2 版" in detail
+    # The rule's changes, newest first, each with what the rule then said.
+    assert "变更记录" in detail and detail.index(">修改<") < detail.index(">新增<")
+    assert "市房产局：分类「城乡建设 / 建筑工程管理」，属地「玄武区」" in detail  # as it was when added
     page = client.get("/dispatch/catalogue?q=市场").text
     assert "data-confirm=\"停用规则" in page and 'name="back" value="/dispatch/catalogue?q=' in page
     r = client.post(f"/dispatch/catalogue/{rule_id}/active", data={"csrf_token": token, "active": "1",

@@ -20,6 +20,7 @@ from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
+from hotline.security.models import AuditEntry
 from hotline.security.roles import Role
 from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import KIND_LABELS, Kind
@@ -145,6 +146,17 @@ def set_active(db: Session, rt: Runtime, *, actor: Actor, rule_id: int, active: 
         audit.record(db, actor=actor, at=rule.updated_at, object_type="dispatch_rule", object_id=rule.id,
                      action="enable_dispatch_rule" if active else "disable_dispatch_rule", detail=describe(db, rule))
     return rule
+
+
+HISTORY_LABELS = {"create_dispatch_rule": "新增", "update_dispatch_rule": "修改", "enable_dispatch_rule": "启用",
+                  "disable_dispatch_rule": "停用", "import_dispatch_rule": "导入"}
+
+
+def history(db: Session, rule_id: int, *, limit: int = 50) -> list[AuditEntry]:
+    """A rule's changes, newest first, from the audit log (each with what the rule then said)."""
+    return list(db.execute(select(AuditEntry).where(AuditEntry.object_type == "dispatch_rule",
+                                                    AuditEntry.object_id == str(rule_id))
+                           .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)).scalars())
 
 
 def get_rule(db: Session, rule_id: int) -> DispatchRule:

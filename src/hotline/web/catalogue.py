@@ -172,7 +172,8 @@ def _edit_page(request: Request, db: Session, viewer: Viewer, rule_id: int, *, e
     return render(request, "catalogue_rule.html", viewer=viewer, status_code=status_code, rule=rule,
                   values=current, errors=errors or [], can_edit=viewer.role in cat.EDIT_ROLES,
                   categories=_categories(), units=_units(db), jurisdictions=choices.jurisdictions(db),
-                  kinds=choices.KINDS, explanation=cat.describe(db, rule))
+                  kinds=choices.KINDS, explanation=cat.describe(db, rule), history=cat.history(db, rule_id),
+                  history_labels=cat.HISTORY_LABELS)
 
 
 @router.get(BASE + "/{rule_id}")
