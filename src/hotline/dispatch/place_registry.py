@@ -8,6 +8,7 @@ learned names it does hold."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -180,21 +181,28 @@ def learn(db: Session, rt: Runtime, *, actor: Actor, min_support: int = place_na
     learned names already held are refreshed."""
     ensure_may_edit(actor)
     check_settings(min_support, min_purity)
-    rows = db.execute(select(Ticket.address, Ticket.title, Ticket.content, Ticket.jurisdiction_path)
-                      .where(Ticket.state.in_(DONE), Ticket.jurisdiction_path.is_not(None))
-                      .order_by(Ticket.id.desc()).limit(LEARN_LIMIT)).all()
     tree = db.execute(select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.level,
                              Jurisdiction.path)).all()
     places = [Place(*r) for r in tree]
-    samples = [(f"{a or ''} {t or ''} {c or ''}", p) for a, t, c, p in rows]
-    learned = place_names.learn(samples, places, min_support=min_support, min_purity=min_purity,
+    rows = db.execute(select(Ticket.address, Ticket.title, Ticket.content, Ticket.jurisdiction_path)
+                      .where(Ticket.state.in_(DONE), Ticket.jurisdiction_path.is_not(None))
+                      .order_by(Ticket.id.desc()).limit(LEARN_LIMIT).execution_options(yield_per=2000))
+    read = 0
+
+    def samples() -> Iterator[tuple[str, str]]:  # streamed: 200,000 tickets' texts need not sit in memory
+        nonlocal read
+        for address, title, content, path in rows:
+            read += 1
+            yield f"{address or ''} {title or ''} {content or ''}", path
+
+    learned = place_names.learn(samples(), places, min_support=min_support, min_purity=min_purity,
                                 known=Gazetteer(places))
     held: dict[str, list[PlaceName]] = {}
-    if learned:
-        for entry in db.execute(select(PlaceName).where(PlaceName.name.in_({x.name for x in learned}))
-                                ).unique().scalars():
+    names = sorted({x.name for x in learned})
+    for i in range(0, len(names), 500):  # a bounded IN list on every database
+        for entry in db.execute(select(PlaceName).where(PlaceName.name.in_(names[i:i + 500]))).unique().scalars():
             held.setdefault(entry.name, []).append(entry)
-    report = LearnReport(tickets=len(rows))
+    report = LearnReport(tickets=read)
     for x in learned:
         same = next((e for e in held.get(x.name, ()) if e.jurisdiction_id == x.place.id), None)
         if same is not None:
