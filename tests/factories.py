@@ -91,3 +91,17 @@ def intake(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def workbook(rows: list[list[object]]) -> bytes:
+    """An .xlsx file of these rows (the first one the header), as an upload's content."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -3,26 +3,16 @@ typed as numbers kept as text, and a cell typed "=…" read as written."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from openpyxl import Workbook
 
 from hotline.errors import DomainError
 from hotline.excel import sheet_rows
-
-
-def _book(rows: list[list[object]]) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+from tests.factories import workbook
 
 
 def test_rows_are_read_by_header_and_a_formula_cell_as_typed() -> None:
-    content = _book([["编号", "备注", "其他"], [101.0, "=见附件二", "x"], [None, None, None], ["0203", "普通备注", ""]])
+    content = workbook([["编号", "备注", "其他"], [101.0, "=见附件二", "x"], [None, None, None],
+                        ["0203", "普通备注", ""]])
     rows, too_many = sheet_rows(content, columns=["编号", "备注"], required=["编号"], max_rows=10, what="表",
                                 template="模板")
     assert rows == [(2, {"编号": "101", "备注": "=见附件二"}), (4, {"编号": "0203", "备注": "普通备注"})]
@@ -33,6 +23,6 @@ def test_rows_are_read_by_header_and_a_formula_cell_as_typed() -> None:
 
 def test_a_missing_column_or_an_unreadable_file_says_what_to_fix() -> None:
     with pytest.raises(DomainError, match="表头缺少列：编号（可先导出模板作为模板）"):
-        sheet_rows(_book([["备注"]]), columns=["编号"], required=["编号"], max_rows=5, what="表", template="模板")
+        sheet_rows(workbook([["备注"]]), columns=["编号"], required=["编号"], max_rows=5, what="表", template="模板")
     with pytest.raises(DomainError, match="无法读取该文件"):
         sheet_rows(b"not a workbook", columns=["编号"], required=["编号"], max_rows=5, what="表", template="模板")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from tests.factories import intake
+from tests.factories import intake, workbook
 
 
 def rule(client, as_user, **body):  # type: ignore[no-untyped-def]
@@ -103,14 +103,7 @@ def test_disable_edit_and_audit(client, as_user, db, org) -> None:
 
 
 def _sheet(rows: list[list[object]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["分类代码", "属地代码", "诉求类型", "主办单位代码", "协办单位代码", "备注", "状态"])
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook([["分类代码", "属地代码", "诉求类型", "主办单位代码", "协办单位代码", "备注", "状态"], *rows])
 
 
 def test_excel_import_is_all_or_nothing_then_round_trips(client, as_user) -> None:

@@ -6,23 +6,14 @@ from __future__ import annotations
 import io
 from urllib.parse import unquote
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import update
 
 from hotline.tickets.models import Ticket
-from tests.factories import intake
+from tests.factories import intake, workbook
 from tests.test_pages import csrf_of, login
 
 LAMP = {"title": "钟灵街路灯不亮", "content": "晚上一片漆黑"}
-
-
-def _xlsx(rows: list[list[object]]) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def test_dispatcher_adds_a_name_and_switches_it_off(client, as_user) -> None:
@@ -67,7 +58,7 @@ def test_a_handler_may_not_open_the_page_nor_change_names(client, as_user) -> No
 
 def test_excel_import_checks_every_row_first_and_exports_what_it_holds(client, as_user) -> None:
     admin = as_user("admin")
-    bad = _xlsx([["地名", "属地代码", "类型", "状态"], ["锁金村", "320102", "小区/楼盘", ""],
+    bad = workbook([["地名", "属地代码", "类型", "状态"], ["锁金村", "320102", "小区/楼盘", ""],
                  ["锁金村", "320102", "", ""], ["月牙湖", "999", "", ""], ["", "320102", "", ""],
                  ["紫金山", "320102", "星球", ""], ["玄武湖", "320102", "", "作废"]])
     r = client.post("/api/v1/dispatch/places/import", headers=admin,
@@ -78,7 +69,7 @@ def test_excel_import_checks_every_row_first_and_exports_what_it_holds(client, a
         "第 6 行：地名类型“星球”无效（小区/楼盘、道路/桥梁、河湖水系、地标/场所、其他）",
         "第 7 行：状态只能是“启用”或“停用”"]
     assert client.get("/api/v1/dispatch/places", headers=admin).json()["total"] == 0  # nothing written
-    good = _xlsx([["地名", "属地代码", "类型", "状态", "备注"], ["锁金村", "320102", "小区/楼盘", "", "老小区"],
+    good = workbook([["地名", "属地代码", "类型", "状态", "备注"], ["锁金村", "320102", "小区/楼盘", "", "老小区"],
                   ["月牙湖", "320104", "", "停用", ""]])
     r = client.post("/api/v1/dispatch/places/import?dry_run=true", headers=admin,
                     files={"file": ("p.xlsx", good, "application/octet-stream")})

@@ -239,9 +239,11 @@ def places_learn(
         check_settings(min_support, min_purity)
     except DomainError as exc:
         raise _fail(exc.message) from exc
+    from rich.console import Console
+
     settings, db = open_session()
     try:
-        with db.begin():
+        with db.begin(), Console(stderr=True).status("正在读取已办结工单并学习地名…"):
             report = run(db, runtime(settings), actor=Actor.system(), min_support=min_support,
                          min_purity=min_purity, apply=apply)
     except DomainError as exc:
