@@ -16,7 +16,7 @@ from hotline.knowledge.models import Article
 from hotline.runtime import Runtime
 from hotline.supervision import jobs
 from hotline.supervision import service as sv
-from hotline.supervision.models import Notification
+from hotline.supervision.models import DailyJob, Notification
 from tests.factories import Org
 
 
@@ -37,8 +37,16 @@ def test_expired_leave_and_owners_are_told_ahead_once(db: Session, rt: Runtime, 
         assert expiry.sweep(db, rt) == (0, 0)  # told once
         # As a scheduler job, with its label.
         assert jobs.JOB_LABELS["kb_expiry"] == "知识到期（下线与提醒）"
-        assert jobs.sweep_kb_expiry(lambda: Session(db.get_bind()), rt, None).created == 0  # type: ignore[arg-type]
+        sf = lambda: Session(db.get_bind())  # noqa: E731
+        assert jobs.sweep_kb_expiry(sf, rt, None).created == 0  # type: ignore[arg-type]
+        # Owners are told once a day: a new article expiring soon waits for tomorrow's first pass.
+        publish(key="SOON-2", expires_at=(clock.now() + timedelta(days=5)).isoformat())
+        db.commit()
+        assert jobs.sweep_kb_expiry(sf, rt, None).created == 0  # type: ignore[arg-type]
+        clock.advance(timedelta(days=1))
+        assert jobs.sweep_kb_expiry(sf, rt, None).created == 1  # type: ignore[arg-type]
     finally:
         db.rollback()
         db.execute(delete(Notification))
+        db.execute(delete(DailyJob).where(DailyJob.job == jobs.KB_NOTICE_JOB))
         db.commit()

@@ -1,8 +1,8 @@
-"""The knowledge base's expiry, kept by the scheduler (supervision/jobs.py, job "kb_expiry"):
-articles past their expiry leave public answers and are flagged (service.expire_due — searches
-already hide them from that instant; the sweep records it), and the owning unit is told
-NOTICE_DAYS ahead that an article is about to expire, once for each article and expiry date, in
-its 消息提醒 (an article without an owning unit: the centre's inbox)."""
+"""The knowledge base's expiry, kept by the scheduler (supervision/jobs.py, job "kb_expiry"): at
+every pass, articles past their expiry leave public answers and are flagged (service.expire_due —
+searches already hide them from that instant; the sweep records it); once a day, the owning unit
+is told NOTICE_DAYS ahead that an article is about to expire, once for each article and expiry
+date, in its 消息提醒 (an article without an owning unit: the centre's inbox)."""
 
 from __future__ import annotations
 
@@ -26,16 +26,20 @@ def notice_title(key: str, expires_on: str) -> str:
     return f"知识条目即将到期：{key}（{expires_on} 到期）"
 
 
-def sweep(db: Session, rt: Runtime) -> tuple[int, int]:
-    """(articles expired now, units told of an article about to expire)."""
-    expired = service.expire_due(db, rt)
+def notify_expiring(db: Session, rt: Runtime) -> int:
+    """Tell the owners of the published articles expiring within NOTICE_DAYS that were not told yet;
+    how many were told (the caller commits)."""
     now = rt.clock.now()
     soon = db.execute(select(Article.id, Article.key, Article.title, Article.owner_unit_id, Article.expires_at)
                       .where(Article.published_version_id.is_not(None), Article.expires_at.is_not(None),
                              Article.expires_at > now, Article.expires_at <= now + timedelta(days=NOTICE_DAYS))
                       .order_by(Article.expires_at)).all()
-    told = set(db.execute(select(Notification.title).where(Notification.kind == str(NotificationKind.KB_EXPIRING))
-                          ).scalars()) if soon else set()
+    if not soon:
+        return 0
+    # A notice for an expiry within NOTICE_DAYS was sent within the last NOTICE_DAYS days, if at all.
+    told = set(db.execute(select(Notification.title).where(
+        Notification.kind == str(NotificationKind.KB_EXPIRING),
+        Notification.created_at >= now - timedelta(days=NOTICE_DAYS + 1))).scalars())
     sent = 0
     for article_id, key, title, unit_id, expires_at in soon:
         heading = notice_title(key, f"{to_local(expires_at):%Y-%m-%d %H:%M}")
@@ -46,5 +50,13 @@ def sweep(db: Session, rt: Runtime) -> tuple[int, int]:
                                    f"（/kb/articles/{article_id}）")
         told.add(heading)
         sent += 1
+    return sent
+
+
+def sweep(db: Session, rt: Runtime) -> tuple[int, int]:
+    """Both at once (articles expired now, owners told), committed: `hotline kb expire`'s and the
+    tests' way; the scheduler tells owners once a day only."""
+    expired = service.expire_due(db, rt)
+    told = notify_expiring(db, rt)
     db.commit()
-    return expired, sent
+    return expired, told

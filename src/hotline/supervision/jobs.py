@@ -473,12 +473,26 @@ def resume_kb_imports(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy
 
 
 def sweep_kb_expiry(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
-    """Articles past their expiry leave public answers; owners are told of those about to expire."""
+    """Articles past their expiry leave public answers (every pass); owners are told of those about
+    to expire once a local day, under a daily key as the blacklist job is."""
     from hotline.knowledge import expiry
+    from hotline.knowledge import service as kb
 
+    now = rt.clock.now()
     with sf() as db:
-        expired, told = expiry.sweep(db, rt)
+        expired = kb.expire_due(db, rt)  # commits
+        try:
+            claimed = insert_new(db, DailyJob, {"job": KB_NOTICE_JOB, "day": to_local(now).date(), "ran_at": now,
+                                                "worker": worker_name(), "result": {}}, conflict=["job", "day"])
+            told = expiry.notify_expiring(db, rt) if claimed is not None else 0
+            db.commit()
+        except Exception:
+            db.rollback()
+            raise
     return JobResult(created=expired + told)
+
+
+KB_NOTICE_JOB = "kb_expiry_notice"
 
 
 JOBS: tuple[tuple[str, Job], ...] = (
