@@ -39,3 +39,22 @@ def test_typing_shows_the_hints_and_a_click_takes_one(browser: Any, live_server:
     hints.get_by_role("button", name="采用并派单").click()
     expect(op.locator("select[name=lead_unit_id]")).to_have_value(str(org.units["street"].id))
     expect(op.locator("input[name=next_step][value=dispatch]")).to_be_checked()
+
+
+def test_the_dispatch_pages_fit_a_phone(browser: Any, live_server: str, db: Session, rt: Runtime,  # noqa: F811
+                                        org: Org) -> None:
+    from tests.test_pages_browser import PHONE, _fits_the_screen
+
+    save_name(db, rt, actor=org.actor("admin"), data=PlaceNameIn(name="钟灵街", jurisdiction_code="320102001",
+                                                                 note="孝陵卫街道的主干道，路灯、井盖等问题较多"))
+    db.commit()
+    page = _session(browser, live_server, "dispatcher", PHONE)
+    for path in ("/dispatch/places", "/dispatch/catalogue?try=1&try_category=0102&try_place=&try_kind="):
+        page.goto(f"{live_server}{path}")
+        assert _fits_the_screen(page), path
+    op = _session(browser, live_server, "operator", PHONE)
+    op.fill("input[name=address]", "玄武区钟灵街50号")
+    op.fill("input[name=title]", "钟灵街楼下着火了")
+    op.locator("textarea[name=content]").press_sequentially("火势很大")
+    op.locator("[data-intake-hints] [data-screening=fire]").wait_for()
+    assert _fits_the_screen(op)
