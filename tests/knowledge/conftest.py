@@ -24,10 +24,12 @@ from hotline.knowledge.models import (
 )
 from hotline.knowledge.schemas import ArticleCreate
 from hotline.runtime import Runtime
+from hotline.supervision.models import Notification
 from tests.factories import Org
 
+# Notifications too: error reports and the expiry sweep tell owning units (knowledge/expiry.py).
 KB_TABLES = (ImportJobRow, ImportJob, ArticleReport, ArticleEvent, ArticleVersion, Article, UnansweredQuestion,
-             TextVector)
+             TextVector, Notification)
 
 
 @pytest.fixture(autouse=True)

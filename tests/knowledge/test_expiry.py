@@ -50,3 +50,25 @@ def test_expired_leave_and_owners_are_told_ahead_once(db: Session, rt: Runtime, 
         db.execute(delete(Notification))
         db.execute(delete(DailyJob).where(DailyJob.job == jobs.KB_NOTICE_JOB))
         db.commit()
+
+
+def test_a_report_is_heard_at_once_and_recalled_if_left_unanswered(db: Session, rt: Runtime, clock: FixedClock,
+                                                                    org: Org, publish: Callable[..., Article]) -> None:
+    from hotline.knowledge import service
+
+    article = publish(key="REPORTED-1")
+    try:
+        service.report_error(db, rt, actor=org.actor("operator"), article_id=article.id, text="网点电话已变更")
+        inbox, total = sv.notifications(db, actor=org.actor("housing_handler"))
+        assert total == 1 and inbox[0].title.startswith("知识条目收到纠错：REPORTED-1")
+        assert "网点电话已变更" in (inbox[0].body or "")
+        assert expiry.sweep(db, rt) == (0, 0)  # not yet late
+        clock.advance(timedelta(days=expiry.REPORT_REMIND_DAYS + 1))
+        assert expiry.sweep(db, rt) == (0, 1)
+        inbox, total = sv.notifications(db, actor=org.actor("housing_manager"))
+        assert total == 2 and inbox[0].title.startswith("纠错待答复：REPORTED-1")
+        assert expiry.sweep(db, rt) == (0, 0)  # reminded once
+    finally:
+        db.rollback()
+        db.execute(delete(Notification))
+        db.commit()

@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
 from hotline.knowledge import service
-from hotline.knowledge.models import Article
+from hotline.knowledge.enums import ReportStatus
+from hotline.knowledge.models import Article, ArticleReport
 from hotline.runtime import Runtime
 from hotline.supervision.enums import Audience, NotificationKind
 from hotline.supervision.models import Notification
 from hotline.supervision.timeline import notify
 
 NOTICE_DAYS = 14
+REPORT_REMIND_DAYS = 5  # an error report still unanswered after this many days is recalled to its owner
 
 
 def notice_title(key: str, expires_on: str) -> str:
@@ -53,10 +55,33 @@ def notify_expiring(db: Session, rt: Runtime) -> int:
     return sent
 
 
+def remind_reports(db: Session, rt: Runtime) -> int:
+    """Recall to their owning units the error reports unanswered for REPORT_REMIND_DAYS, once per
+    report; how many (the caller commits)."""
+    now = rt.clock.now()
+    due = db.execute(select(ArticleReport.id, ArticleReport.created_at, Article.key, Article.owner_unit_id)
+                     .join(Article, Article.id == ArticleReport.article_id)
+                     .where(ArticleReport.status == str(ReportStatus.OPEN),
+                            ArticleReport.created_at <= now - timedelta(days=REPORT_REMIND_DAYS))).all()
+    if not due:
+        return 0
+    told = set(db.execute(select(Notification.title).where(
+        Notification.kind == str(NotificationKind.KB_REPORT), Notification.title.startswith("纠错待答复"))).scalars())
+    sent = 0
+    for report_id, created_at, key, unit_id in due:
+        heading = f"纠错待答复：{key}（第 {report_id} 号，{to_local(created_at):%Y-%m-%d} 收到）"
+        if heading in told:
+            continue
+        notify(db, unit_id=unit_id, audience=Audience.UNIT, kind=NotificationKind.KB_REPORT, at=now,
+               title=heading, body=f"该纠错已超过 {REPORT_REMIND_DAYS} 天未答复，请尽快答复：/kb/reports")
+        sent += 1
+    return sent
+
+
 def sweep(db: Session, rt: Runtime) -> tuple[int, int]:
     """Both at once (articles expired now, owners told), committed: `hotline kb expire`'s and the
     tests' way; the scheduler tells owners once a day only."""
     expired = service.expire_due(db, rt)
-    told = notify_expiring(db, rt)
+    told = notify_expiring(db, rt) + remind_reports(db, rt)
     db.commit()
     return expired, told

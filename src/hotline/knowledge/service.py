@@ -366,8 +366,19 @@ def report_error(db: Session, rt: Runtime, *, actor: Actor, article_id: int, tex
         article.flags = [*article.flags, Flag.ERROR_REPORTED]
     db.flush()
     _event(db, article, actor, now, A.REPORT_ERROR, article.status, text[:500])
+    _tell_owner_of_report(db, article, report, now)
     _commit(db, [article], reindex=False)
     return report
+
+
+def _tell_owner_of_report(db: Session, article: Article, report: ArticleReport, now: datetime) -> None:
+    """The owning unit must answer a report (查漏纠错): it hears of it in its 消息提醒 at once."""
+    from hotline.supervision.enums import Audience, NotificationKind
+    from hotline.supervision.timeline import notify
+
+    notify(db, unit_id=article.owner_unit_id, audience=Audience.UNIT, kind=NotificationKind.KB_REPORT, at=now,
+           title=f"知识条目收到纠错：{article.key}《{article.title}》",
+           body=f"{report.text[:150]}（请在“纠错答复”中答复：/kb/reports）")
 
 
 def answer_report(db: Session, rt: Runtime, *, actor: Actor, report_id: int, answer: str, accepted: bool

@@ -43,6 +43,7 @@ class NotificationKind(StrEnum):
     ESCALATION = "escalation"
     MEETING = "meeting"
     KB_EXPIRING = "kb_expiring"  # an article of the unit's is about to expire (knowledge/expiry.py)
+    KB_REPORT = "kb_report"  # an error reported on an article of the unit's, or one still unanswered
 
 
 AUDIENCE_LABELS = {Audience.UNIT: "承办单位", Audience.MANAGER: "单位负责人", Audience.LEADERSHIP: "上级领导"}
@@ -61,4 +62,5 @@ NOTIFICATION_LABELS = {
     NotificationKind.ESCALATION: "督办升级",
     NotificationKind.MEETING: "会议约谈",
     NotificationKind.KB_EXPIRING: "知识到期提醒",
+    NotificationKind.KB_REPORT: "知识纠错",
 }

@@ -473,8 +473,9 @@ def resume_kb_imports(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy
 
 
 def sweep_kb_expiry(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
-    """Articles past their expiry leave public answers (every pass); owners are told of those about
-    to expire once a local day, under a daily key as the blacklist job is."""
+    """Articles past their expiry leave public answers (every pass); once a local day, under a daily
+    key as the blacklist job is, owners are told of articles about to expire and reminded of error
+    reports left unanswered."""
     from hotline.knowledge import expiry
     from hotline.knowledge import service as kb
 
@@ -484,7 +485,7 @@ def sweep_kb_expiry(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) 
         try:
             claimed = insert_new(db, DailyJob, {"job": KB_NOTICE_JOB, "day": to_local(now).date(), "ran_at": now,
                                                 "worker": worker_name(), "result": {}}, conflict=["job", "day"])
-            told = expiry.notify_expiring(db, rt) if claimed is not None else 0
+            told = expiry.notify_expiring(db, rt) + expiry.remind_reports(db, rt) if claimed is not None else 0
             db.commit()
         except Exception:
             db.rollback()
