@@ -87,11 +87,14 @@ def test_internal_search_sees_internal_articles(client: TestClient, as_user: Cal
 def test_public_error_report_and_owner_answer(client: TestClient, as_user: Callable[..., dict[str, str]],
                                               publish: Callable[..., Article]) -> None:
     art = publish()
-    r = client.post(f"/api/v1/public/kb/articles/{art.key}/reports", json={"text": "服务网点电话已变更"})
+    r = client.post(f"/api/v1/public/kb/articles/{art.key}/reports", json={"text": "服务网点电话已变更",
+                                                                                 "contact": "13900000001"})
     assert r.status_code == 201
     rid = r.json()["id"]
     listing = client.get(f"{BASE}/reports", params={"status": "open"}, headers=as_user("housing_manager")).json()
-    assert listing["total"] == 1
+    assert listing["total"] == 1 and listing["items"][0]["reporter_contact"] == "13900000001"
+    other = client.get(f"{BASE}/reports", params={"status": "open"}, headers=as_user("market_manager")).json()
+    assert other["total"] == 0  # another unit sees neither the report nor the contact
     body: dict[str, Any] = {"answer": "已更新电话", "accepted": True}
     assert client.post(f"{BASE}/reports/{rid}/answer", json=body, headers=as_user("market_manager")).status_code == 403
     r = client.post(f"{BASE}/reports/{rid}/answer", json=body, headers=as_user("housing_manager"))

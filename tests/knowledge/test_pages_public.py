@@ -86,6 +86,7 @@ def test_public_error_report_reaches_the_owner(client: TestClient, db: Session,
     login(client, "housing_handler")
     listed = client.get("/kb/reports")
     assert "网点地址已经变了" in listed.text
+    assert '<span class="contact">13900000000</span>' in listed.text  # so the owner can call back
     r = post_page(client, "/kb/reports", f"/kb/reports/{report_id}/answer",
                   {"answer": "已核实，将更新网点地址", "accepted": "yes", "back": "/kb/reports"})
     assert r.status_code == 303

@@ -183,6 +183,25 @@ def test_import_keeps_keys_and_reimport_creates_versions(db: Session, rt: Runtim
     assert "网上预约" in hits[0].answer
 
 
+def test_an_article_written_by_hand_is_filed_under_the_catalogue(db: Session, rt: Runtime, org: Org,
+                                                                  tmp_path: Path) -> None:
+    editor = org.actor("housing_handler")
+    with pytest.raises(DomainError) as bad:
+        service.create(db, rt, actor=editor, data=ArticleCreate(**article_data(category_code="火车票")))
+    assert bad.value.status_code == 422 and "不在诉求分类目录中" in bad.value.message
+    # an imported article keeps its own category text, and a revision may keep it
+    parsed = read_rows(write_csv(tmp_path / "legacy.csv", [{"q": "改签怎么办？", "a": "在车站窗口办理。", "c": "火车票"}]),
+                       ImportSpec(question_col="q", answer_col="a", category_col="c"))
+    service.import_rows(db, rt, actor=Actor.system(), rows=parsed)
+    editor = org.actor("editor")
+    article = service.get_by_key(db, actor=editor, key="legacy-1")
+    kept = ArticleIn(questions=["改签怎么办？"], answer="在车站窗口或网上办理。", category_code="火车票")
+    assert service.update(db, rt, actor=editor, article_id=article.id, data=kept).category_code == "火车票"
+    with pytest.raises(DomainError):
+        service.update(db, rt, actor=editor, article_id=article.id,
+                       data=ArticleIn(questions=["改签怎么办？"], answer="在车站办理。", category_code="汽车票"))
+
+
 def test_a_units_import_goes_to_review(db: Session, rt: Runtime, org: Org, tmp_path: Path) -> None:
     rows = [{"q": "二手房交易税费怎么算？", "a": "按房屋性质与年限计算。"}]
     parsed = read_rows(write_csv(tmp_path / "b.csv", rows), ImportSpec(question_col="q", answer_col="a"))

@@ -41,7 +41,7 @@ from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.roles import Role
-from hotline.tickets.categories import full_name
+from hotline.tickets.categories import catalogue, full_name
 
 A = ArticleAction
 S = ArticleStatus
@@ -177,9 +177,18 @@ def _owner_unit(db: Session, unit_id: int | None) -> Unit | None:
 def create(db: Session, rt: Runtime, *, actor: Actor, data: ArticleCreate) -> Article:
     """A new article with its first version, as a draft. A unit's own staff always draft for their
     unit; a centre editor names the owning unit (default: the centre itself)."""
+    _check_category(data.category_code, None)
     article = stage_create(db, rt, actor=actor, data=data)
     _commit(db, [article], reindex=False)
     return article
+
+
+def _check_category(code: str | None, current: str | None) -> None:
+    """An article written by hand is filed under the city's category catalogue. Imports keep
+    their own category texts (a legacy knowledge base has its own), and a revision may keep the
+    category the article already has."""
+    if code and code != current and code not in catalogue():
+        raise DomainError("unknown_category", f"分类代码“{code}”不在诉求分类目录中", status_code=422)
 
 
 # The stage_* functions are the use cases above and below without their commit, for a batch that
@@ -214,6 +223,8 @@ def stage_create(db: Session, rt: Runtime, *, actor: Actor, data: ArticleCreate)
 def update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: ArticleIn) -> Article:
     """A revision: a new version, and the article back to draft. A published answer stays in force
     until the revision is approved."""
+    current = _version(db, _load(db, article_id).current_version_id)
+    _check_category(data.category_code, current.category_code if current else None)
     article = stage_update(db, rt, actor=actor, article_id=article_id, data=data)
     _commit(db, [article], reindex=False)
     return article
