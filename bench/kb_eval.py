@@ -203,6 +203,7 @@ def embed_ahead(engine, db) -> None:  # type: ignore[no-untyped-def]
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tune", action="store_true", help="grid-search the assistant's thresholds on val + train")
+    ap.add_argument("--suggest-at", type=float, nargs="*", help="also measure these cosines for 您是不是想问")
     ap.add_argument("--misses", action="store_true", help="print the validation queries not ranked first")
     args = ap.parse_args()
     if not SOURCE.exists():
@@ -305,6 +306,27 @@ def main() -> int:
             listed = assistant_scores(None, split, "listed")[0]
             ans, abst, clar = assistant_scores(None, split, "judged")
             print(f"{split:<8} {listed:>24.3f} {ans:>9.3f} {abst:>22.3f} {clar:>10.3f}")
+
+        # "您是不是想问": what the chat offers when it does not know (chat.suggestions). Good when
+        # an answerable question it declined is offered a right answer; noise when a question no
+        # article answers is offered anything.
+        from hotline.knowledge import chat
+        print(f"\nwhen it does not know, answers offered (您是不是想问; chat.SUGGEST_AT {chat.SUGGEST_AT})")
+        print(f"{'split':<8} {'at':>5} {'answerable declined':>20} {'offered a right one':>20} "
+              f"{'out-of-KB offered any':>22} {'offers right':>13}")
+        for split in ("val", "test", "fresh"):
+            for at in sorted({chat.SUGGEST_AT, *(args.suggest_at or [])}):
+                declined = [q for q in para if in_split(q, split)
+                            and assistant.decide(q.text, hits_of[q.text][:5]).abstained]
+                offered = {q.text: chat.suggestions(hits_of[q.text][:5], at) for q in declined}
+                rescued = sum(any(h.key in q.accepted("judged") for h in offered[q.text]) for q in declined)
+                oo = [q for q in ood if in_split(q, split)]
+                noise = sum(bool(chat.suggestions(hits_of[q.text][:5], at)) for q in oo
+                            if assistant.decide(q.text, hits_of[q.text][:5]).abstained)
+                shown = sum(len(v) for v in offered.values())
+                right = sum(h.key in q.accepted("judged") for q in declined for h in offered[q.text])
+                print(f"{split:<8} {at:>5.2f} {len(declined):>20} {rescued / max(len(declined), 1):>20.3f} "
+                      f"{noise / max(len(oo), 1):>22.3f} {right / max(shown, 1):>13.3f}")
 
         if args.misses:
             for q in para:

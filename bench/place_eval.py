@@ -99,6 +99,7 @@ def load_rows() -> list[tuple[str, str]]:
 def measure(rows: list[tuple[str, str]], gaz: Gazetteer) -> dict[str, object]:
     guessed = right = sure = sure_right = 0
     wrong: Counter[str] = Counter()
+    levels: dict[float, list[int]] = {}  # confidence → [guesses, right]: is the confidence calibrated?
     start = time.perf_counter()
     for district, text in rows:
         g = gaz.guess(address=None, text=text)
@@ -107,6 +108,9 @@ def measure(rows: list[tuple[str, str]], gaz: Gazetteer) -> dict[str, object]:
         guessed += 1
         ok = district_of(g.place.path, gaz) == district
         right += ok
+        level = levels.setdefault(g.confidence, [0, 0])
+        level[0] += 1
+        level[1] += ok
         if not ok:
             wrong[g.matched] += 1
         if g.confidence >= PLACE_CONFIDENCE:
@@ -121,6 +125,8 @@ def measure(rows: list[tuple[str, str]], gaz: Gazetteer) -> dict[str, object]:
         "acted_on_share": round(sure / n, 4),
         "accuracy_acted_on": round(sure_right / sure, 4) if sure else None,
         "most_wrong_words": wrong.most_common(5),
+        "by_confidence": {f"{c:.2f}": {"guesses": n_, "right": round(r_ / n_, 4)}
+                          for c, (n_, r_) in sorted(levels.items())},
         "mean_ms_per_row": round(1000 * elapsed / n, 3),
     }
 
@@ -164,6 +170,67 @@ def learn_report(rows: list[tuple[str, str]]) -> dict[str, object]:
             "test": {"tree only": measure(test, gaz), "tree + learned names": measure(test, learned_gaz)}}
 
 
+def calibration(rows: list[tuple[str, str]]) -> dict[str, object]:
+    """Knots for place.CALIBRATION: (evidence, share right) from guesses cross-fitted within the
+    training part (names learned on four folds, read on the fifth), fitted isotonic over the
+    evidence levels, each level's share smoothed as (right + 1) / (guesses + 2). Then the held-out
+    20%, read with names learned on the whole training part: the calibrated confidence beside the
+    share right, per evidence level, and the expected calibration error before and after."""
+    from sklearn.isotonic import IsotonicRegression
+
+    from hotline.dispatch.place import calibrated
+
+    gaz = gazetteer(True)
+    train = [r for r in rows if _fold(r[1], 5) != 0]
+    test = [r for r in rows if _fold(r[1], 5) == 0]
+    defaults = (place_names.MIN_SUPPORT, place_names.MIN_PURITY)
+
+    def pairs(part: list[tuple[str, str]], reader: Gazetteer) -> list[tuple[float, bool, bool]]:
+        out = []
+        for district, text in part:
+            g = reader.guess(address=None, text=text)
+            if g is not None and g.place.level != "city":
+                out.append((g.evidence, district_of(g.place.path, reader) == district, bool(g.alternatives)))
+        return out
+
+    # A deployment reads with the tree alone until it has learned names, then with both: the
+    # calibration is fitted on both readers' guesses, so that it holds for either.
+    fit: list[tuple[float, bool, bool]] = pairs(train, gaz)
+    for k in range(5):
+        inner = [r for r in train if _fold("cv" + r[1], 5) != k]
+        held = [r for r in train if _fold("cv" + r[1], 5) == k]
+        fit += pairs(held, with_learned(inner, gaz, *defaults)[0])
+    levels = sorted({e for e, _, _ in fit})
+    counts = [(sum(1 for e, _, _ in fit if e == lv), sum(ok for e, ok, _ in fit if e == lv)) for lv in levels]
+    iso = IsotonicRegression(increasing=True, y_min=0.0, y_max=1.0)
+    iso.fit(levels, [(r + 1) / (n + 2) for n, r in counts], sample_weight=[n + 2 for n, _ in counts])
+    knots = [(lv, round(float(p), 2)) for lv, p in zip(levels, iso.predict(levels), strict=True)]
+
+    def check(held_out: list[tuple[float, bool, bool]]) -> dict[str, object]:
+        def ece(conf_of: object) -> float:
+            by: dict[float, list[float]] = {}
+            for e, ok, _ in held_out:
+                by.setdefault(conf_of(e), []).append(ok)  # type: ignore[operator]
+            return sum(abs(c - sum(v) / len(v)) * len(v) for c, v in by.items()) / len(held_out)
+
+        table = {}
+        for lv in sorted({e for e, _, _ in held_out}):
+            oks = [ok for e, ok, _ in held_out if e == lv]
+            table[f"{lv:.2f}"] = {"guesses": len(oks), "confidence": calibrated(lv),
+                                  "right": round(sum(oks) / len(oks), 4)}
+        contested = [ok for _, ok, alt in held_out if alt]
+        alone = [ok for _, ok, alt in held_out if not alt]
+        return {"guesses": len(held_out), "by_evidence": table,
+                "ece_evidence_as_is": round(ece(lambda e: e), 4), "ece_calibrated": round(ece(calibrated), 4),
+                "right_with_alternatives": [len(contested), round(sum(contested) / max(len(contested), 1), 4)],
+                "right_without_alternatives": [len(alone), round(sum(alone) / max(len(alone), 1), 4)]}
+
+    return {"fitted_on": len(fit), "knots": knots,
+            "fit_levels": {f"{lv:.2f}": {"guesses": n, "right": r} for lv, (n, r) in zip(levels, counts, strict=True)},
+            "held_out": {"tree only": check(pairs(test, gaz)),
+                         "tree + learned names": check(pairs(test, with_learned(train, gaz, *defaults)[0]))}}
+
+
 def print_table(results: dict[str, dict[str, object]]) -> None:
     print(f"{'reader':32} {'guessed':>8} {'right/guessed':>14} {'right/all':>10} {'acted on':>9} "
           f"{'right/acted':>12} {'ms/row':>7}")
@@ -174,16 +241,22 @@ def print_table(results: dict[str, dict[str, object]]) -> None:
               f"{r['right_share']:10.3f} {r['acted_on_share']:9.3f} "
               f"{acted if acted is not None else float('nan'):12.3f} {r['mean_ms_per_row']:7.3f}")
         print(f"{'':32} most frequent words behind a wrong district: {r['most_wrong_words']}")
+        print(f"{'':32} confidence → guesses, share right: " + ", ".join(
+            f"{c}: {v['guesses']}, {v['right']:.3f}" for c, v in r["by_confidence"].items()))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--learn", action="store_true", help="place names learned from the rows (80/20)")
+    ap.add_argument("--calibrate", action="store_true", help="fit the confidence's calibration (80/20)")
     args = ap.parse_args()
     if not all((DATA / f).exists() for f, _ in FILES):
         raise SystemExit(f"跳过：找不到真实数据 {DATA}（设置 HOTLINE_DATA_PATH 指向 shared/data）")
     rows = load_rows()
+    if args.calibrate:
+        print(json.dumps(calibration(rows), ensure_ascii=False, indent=None if not args.json else 2))
+        return
     if args.learn:
         report = learn_report(rows)
         if args.json:

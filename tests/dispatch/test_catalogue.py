@@ -30,7 +30,13 @@ def test_the_most_specific_rule_decides_and_explains(client, as_user, org) -> No
     assert s["decision"]["explanation"] == expected
     assert [a["lead_unit_name"] for a in s["decision"]["alternatives"]] == ["市房产局", "孝陵卫街道"]
     assert s["place"]["name"] == "孝陵卫街道" and s["place"]["source"] == "text"
+    assert s["place"]["alternatives"] == []  # 玄武区 is above the street: it agrees
     assert s["auto_dispatch"] is True and s["reasons"][0].startswith("可自动派单")
+    # Two districts named side by side: the guess is not acted on, the other is offered
+    s = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
+                    json={**body, "address": None, "content": "秦淮区的工地和玄武区的工地每晚施工"}).json()
+    assert s["place"]["confidence"] < 0.9 and "请人工确认属地" in " ".join(s["reasons"])
+    assert {s["place"]["name"], *(a["name"] for a in s["place"]["alternatives"])} == {"秦淮区", "玄武区"}
 
     # Elsewhere in the city the category rule applies; with no category, the street rule does.
     s = client.post("/api/v1/dispatch/suggest", headers=as_user("operator"),

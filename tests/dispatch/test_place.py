@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hotline.dispatch.place import Gazetteer, Place, guess_place
+from hotline.dispatch.place import CALIBRATION, Gazetteer, Place, calibrated, guess_place
+from hotline.dispatch.suggest import PLACE_CONFIDENCE as ACT
 
 P = [
     Place(1, "320100", "南京市", "city", "/1/"),
@@ -18,16 +19,16 @@ P = [
 def test_the_deepest_consistent_name_wins_and_the_address_counts_most() -> None:
     gaz = Gazetteer(P)
     g = gaz.guess(address="玄武区孝陵卫街道钟灵街50号", text="餐馆噪音扰民")
-    assert g and g.place.code == "320102001" and g.source == "address" and g.confidence >= 0.8
+    assert g and g.place.code == "320102001" and g.source == "address" and g.confidence >= ACT
     # Without the suffix, the name is still recognised.
     g = gaz.guess(address=None, text="孝陵卫这边的菜市场占道经营")
     assert g and g.place.code == "320102001" and g.source == "text"
     # Only a district named: its full name in the address is enough to act on; in the text, or
     # shortened, it is shown to the operator to confirm.
     g = gaz.guess(address="秦淮区某小区", text="")
-    assert g and g.place.code == "320104" and g.confidence >= 0.7
-    assert gaz.guess(address="秦淮某小区", text="").confidence < 0.7
-    assert gaz.guess(address=None, text="秦淮区某小区").confidence < 0.7
+    assert g and g.place.code == "320104" and g.confidence >= ACT
+    assert gaz.guess(address="秦淮某小区", text="").confidence < ACT
+    assert gaz.guess(address=None, text="秦淮区某小区").confidence < ACT
 
 
 def test_an_ambiguous_street_is_resolved_by_its_district_or_marked_unsure() -> None:
@@ -35,8 +36,26 @@ def test_an_ambiguous_street_is_resolved_by_its_district_or_marked_unsure() -> N
     g = gaz.guess(address="鼓楼区新街口街道", text=None)
     assert g and g.place.code == "320106011"
     g = gaz.guess(address=None, text="新街口街道路灯不亮")
-    assert g and g.place.name == "新街口街道" and g.confidence < 0.7
+    assert g and g.place.name == "新街口街道" and g.confidence < 0.5
     assert gaz.guess(address="", text="没有地名的内容") is None
+
+
+def test_places_named_side_by_side_are_alternatives_and_lower_the_confidence() -> None:
+    gaz = Gazetteer(P)
+    alone = gaz.guess(address=None, text="秦淮区某小区噪音")
+    both = gaz.guess(address=None, text="秦淮区某小区噪音，玄武区那边也有")
+    assert alone and both and both.confidence < alone.confidence
+    assert [a.place.name for a in both.alternatives] == ["玄武区" if both.place.name == "秦淮区" else "秦淮区"]
+    # a place above or below the guess agrees with it: no alternative, more confidence
+    g = gaz.guess(address=None, text="玄武区孝陵卫街道的菜市场")
+    assert g and g.place.name == "孝陵卫街道" and g.alternatives == () and g.confidence > alone.confidence
+
+
+def test_the_calibration_is_monotone_and_reads_between_its_knots() -> None:
+    values = [calibrated(e / 100) for e in range(0, 101)]
+    assert values == sorted(values) and values[0] == 0.0 and values[-1] == CALIBRATION[-1][1]
+    (x0, y0), (x1, y1) = CALIBRATION[0], CALIBRATION[1]
+    assert calibrated((x0 + x1) / 2) == round((y0 + y1) / 2, 3)
 
 
 def test_guess_place_reads_the_database_tree(db, org) -> None:

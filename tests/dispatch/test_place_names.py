@@ -14,6 +14,7 @@ from hotline.dispatch import place_names
 from hotline.dispatch.models import PlaceName
 from hotline.dispatch.place import Gazetteer, Place, guess_place
 from hotline.dispatch.place_registry import PlaceNameIn, learn, list_names, save_name, set_active
+from hotline.dispatch.suggest import PLACE_CONFIDENCE as ACT
 from hotline.errors import Conflict, DomainError, Forbidden
 from hotline.security.models import AuditEntry
 from hotline.tickets.models import Ticket
@@ -61,9 +62,9 @@ def test_learn_keeps_names_telling_one_place_at_the_deepest_level() -> None:
 def test_the_reader_reads_registered_names_as_names_of_their_place() -> None:
     gaz = Gazetteer(P, [("金港河", 2), ("仓前", 2), ("不存在", 99)])
     g = gaz.guess(address=None, text="金港河又发黑发臭")
-    assert g and g.place.name == "仓山区" and g.named and g.matched == "金港河" and g.confidence < 0.7
+    assert g and g.place.name == "仓山区" and g.named and g.matched == "金港河" and g.confidence < ACT
     g = gaz.guess(address="仓山区金港河边", text="")  # with its district named too: sure enough to act on
-    assert g and g.place.name == "仓山区" and g.confidence >= 0.7
+    assert g and g.place.name == "仓山区" and g.confidence >= ACT
     assert not gaz.guess(address=None, text="仓前街道").named  # the tree's own name stays the tree's
 
 

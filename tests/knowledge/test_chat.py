@@ -9,6 +9,7 @@ from hotline.errors import DomainError
 from hotline.knowledge import chat, followup
 from hotline.knowledge.chat import Conversation, Turn
 from hotline.knowledge.followup import Context
+from hotline.knowledge.search import Hit
 
 FIRST = "老年人乘坐公交车免费吗"
 
@@ -140,3 +141,14 @@ def test_transcript_stays_within_a_requests_bounds() -> None:
     text = chat.transcript(conv, pending="问" * 300)
     assert len(text) <= chat.CONTENT_MAX and "（此前 2 轮对话从略）" in text
     assert len(chat.handover_title(conv, "题" * 300)) == chat.TITLE_MAX
+
+
+def test_answers_offered_when_not_known_are_near_in_meaning_and_at_most_three() -> None:
+    def hit(key: str, similarity: float | None) -> Hit:
+        return Hit(article_id=1, key=key, title=key, score=1.0, question=key, snippet="", answer="",
+                   category_code=None, audience="public", version_number=1, similarity=similarity)
+
+    hits = [hit("A", 0.95), hit("B", chat.SUGGEST_AT), hit("C", chat.SUGGEST_AT - 0.01), hit("D", None),
+            hit("E", 0.93), hit("F", 0.92)]
+    assert [h.key for h in chat.suggestions(hits)] == ["A", "B", "E"]
+    assert chat.suggestions(hits[2:4]) == []  # loosely related, or no meaning known: nothing offered

@@ -190,7 +190,8 @@ def test_an_article_written_by_hand_is_filed_under_the_catalogue(db: Session, rt
         service.create(db, rt, actor=editor, data=ArticleCreate(**article_data(category_code="火车票")))
     assert bad.value.status_code == 422 and "不在诉求分类目录中" in bad.value.message
     # an imported article keeps its own category text, and a revision may keep it
-    parsed = read_rows(write_csv(tmp_path / "legacy.csv", [{"q": "改签怎么办？", "a": "在车站窗口办理。", "c": "火车票"}]),
+    legacy = [{"q": "改签怎么办？", "a": "在车站窗口办理。", "c": "火车票"}]
+    parsed = read_rows(write_csv(tmp_path / "legacy.csv", legacy),
                        ImportSpec(question_col="q", answer_col="a", category_col="c"))
     service.import_rows(db, rt, actor=Actor.system(), rows=parsed)
     editor = org.actor("editor")

@@ -10,6 +10,7 @@ The follow-up rule is `followup.py`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,15 +22,18 @@ from hotline.errors import DomainError
 from hotline.knowledge import followup, gaps, reading, service
 from hotline.knowledge.assistant import decide
 from hotline.knowledge.followup import Context, contextual, cues_of, speaks_to, subject_of
-from hotline.knowledge.search import SearchFilters
+from hotline.knowledge.search import Hit, SearchFilters
 from hotline.security import throttle
 
 MAX_TURNS = 8  # kept in the conversation; older turns are dropped (and counted)
 QUESTION_MAX = followup.QUESTION_MAX
 FOLLOW_UP_POOL = 20  # hits of a follow-up's combined query, before keeping those that speak to it
 # Not known, but near: up to three answers whose closest question reaches this cosine are offered
-# to pick ("您是不是想问"); the same subject level as the public page's 相关问题 (similar.RELATED_AT).
-SUGGEST_AT = 0.88
+# to pick ("您是不是想问"). Chosen on the 12306 validation queries (bench/kb_eval.py --suggest-at):
+# at 0.88, the level of the public page's 相关问题, 74% of the questions no article answers were
+# offered something, loosely related; at 0.90, 19%, while a right answer is still offered for a
+# third of the answerable questions the assistant declined (two thirds at 0.88).
+SUGGEST_AT = 0.90
 SUGGESTIONS = 3
 TITLE_MAX = 200  # a ticket's title
 CONTENT_MAX = 5000  # a ticket's content
@@ -162,14 +166,18 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
     hit = reply.hit if reply.kind != "abstain" else None
     options = tuple(Option(key=o.key, question=o.question, title=o.title) for o in reply.options)
     if reply.kind == "abstain":  # "您是不是想问": the nearest answers, to pick or to ignore
-        options = tuple(Option(key=h.key, question=h.question, title=h.title) for h in kept[:5]
-                        if h.similarity is not None and h.similarity >= SUGGEST_AT)[:SUGGESTIONS]
+        options = tuple(Option(key=h.key, question=h.question, title=h.title) for h in suggestions(kept[:5]))
     turn = Turn(question=question, query=query, base=base, kind=reply.kind, key=hit.key if hit else None,
                 title=hit.title if hit else None, context=mode, subject=subject, options=options)
     said = Said(turn=turn, text=reply.text, confidence=reply.confidence, source=hit.policy_source if hit else None,
                 article_id=hit.article_id if hit and reply.kind == "answer" else None)
     conversation.add(turn)
     return said
+
+
+def suggestions(hits: Sequence[Hit], at: float = SUGGEST_AT) -> list[Hit]:
+    """The answers offered when the assistant does not know: the hits near enough in meaning."""
+    return [h for h in hits if h.similarity is not None and h.similarity >= at][:SUGGESTIONS]
 
 
 def pick(db: Session, *, conversation: Conversation, key: str, now: datetime) -> Said:

@@ -165,7 +165,8 @@ class ReportOut(BaseModel):
     article_id: int
     version_id: int | None
     reporter_name: str
-    reporter_contact: str | None = Field(None, description="诉求人留下的联系方式，供所属单位回复（仅所属单位和审核员可见）")
+    # shown to the owning unit and reviewers only: list_reports gives no one else the report
+    reporter_contact: str | None = Field(None, description="纠错人留下的联系方式，供所属单位回复")
     text: str
     status: str
     created_at: datetime

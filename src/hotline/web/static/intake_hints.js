@@ -69,6 +69,10 @@
         if (s.place.code) {
           placeBits.push(" ", button("采用属地", function () { choose(field("jurisdiction_code"), s.place.code); }));
         }
+        (s.place.alternatives || []).forEach(function (a) {  // other places the text also names
+          placeBits.push(el("span", " 或 " + a.name + "（“" + a.matched + "”） "),
+                         button("采用", function () { choose(field("jurisdiction_code"), a.code); }));
+        });
         parts.push(line("属地", placeBits));
       }
       if (s.kind && s.kind.code) {  // proposed only while no kind is chosen
