@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from hotline.knowledge.models import Article
+from hotline.knowledge.models import Article, UnansweredQuestion
 from tests.factories import Org
 from tests.knowledge.conftest import article_data
 
@@ -74,6 +76,23 @@ def test_public_search_and_ask_need_no_login(client: TestClient, publish: Callab
     r = client.get("/api/v1/public/kb/search", params={"q": "公积金", "audience": "internal"})
     assert r.status_code == 422 and "内部口径" in r.json()["message"]
     assert client.get("/api/v1/public/kb/search", params={"q": ""}).status_code == 422
+
+
+def test_an_emergency_is_told_to_call_now_and_is_no_gap(client: TestClient, db: Session,
+                                                        as_user: Callable[..., dict[str, str]],
+                                                        publish: Callable[..., Article]) -> None:
+    publish()
+    r = client.post("/api/v1/public/kb/ask", json={"query": "我家着火了，快来人"})
+    body = r.json()
+    assert r.status_code == 200 and body["kind"] == "emergency" and body["abstained"] is True
+    assert "119" in body["text"] and body["key"] is None
+    r = client.post(f"{BASE}/ask", json={"query": "有人持刀抢劫"}, headers=as_user("operator"))
+    assert r.json()["kind"] == "emergency" and "110" in r.json()["text"]
+    page = client.get("/public/kb", params={"q": "我家着火了，快来人"})
+    assert page.status_code == 200 and 'data-kind="emergency"' in page.text and "119" in page.text
+    assert "的搜索结果" not in page.text  # no list of answers under a call to act now
+    assert db.execute(select(func.count()).select_from(UnansweredQuestion)).scalar_one() == 0
+    db.rollback()
 
 
 def test_internal_search_sees_internal_articles(client: TestClient, as_user: Callable[..., dict[str, str]],

@@ -63,6 +63,9 @@ def test_import_search_ask(runner: CliRunner, kb_csv: Path) -> None:
     r = runner.invoke(app, ["kb", "ask", "航班延误了有没有赔偿", "--json"])
     body = json.loads(r.stdout)
     assert body["abstained"] is True and "key" not in body
+    r = runner.invoke(app, ["kb", "ask", "我家着火了，快来人", "--json"])
+    body = json.loads(r.stdout)
+    assert body["kind"] == "emergency" and body["abstained"] is True and "119" in body["text"]
     # re-import: unchanged rows are left alone
     r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
                             "--category-col", "类别", "--key-col", "编号"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hotline.dispatch.screening import screen
 from hotline.knowledge.search import Hit
 from hotline.knowledge.text import char_ngrams, normalize
 
@@ -88,15 +89,32 @@ class Option:
 
 @dataclass
 class Reply:
-    kind: str  # answer | clarify | abstain
+    kind: str  # answer | clarify | abstain | emergency (told to call now; no answer either)
     text: str
     confidence: float
     hit: Hit | None = None
     options: list[Option] = field(default_factory=list)
 
     @property
-    def abstained(self) -> bool:
-        return self.kind == "abstain"
+    def abstained(self) -> bool:  # no answer from the knowledge base
+        return self.kind in ("abstain", "emergency")
+
+
+def emergency_text(question: str) -> str | None:
+    """What the assistant says to a question describing an emergency (dispatch/screening.py's
+    rules): call now — a knowledge base cannot send a fire engine. None for any other question."""
+    hits = [h for h in screen(question) if h.kind == "emergency"]
+    if not hits:
+        return None
+    calls = "；".join(f"{h.label}请拨打 {h.transfer_to}" for h in hits)
+    return (f"如果正在发生紧急情况，请立即拨打电话：{calls}。"
+            "智能客服不能处置紧急情况；不紧急的事项可以继续提问或转人工。")
+
+
+def emergency(question: str) -> Reply | None:
+    """The reply to an emergency, before any search; None when the question describes none."""
+    text = emergency_text(question)
+    return Reply(kind="emergency", text=text, confidence=1.0) if text else None
 
 
 NOT_KNOWN = ("抱歉，知识库里没有找到能可靠回答这个问题的内容。您可以换个说法再问，"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.dispatch.screening import screen
 from hotline.errors import DomainError
 from hotline.knowledge import followup, gaps, reading, service
-from hotline.knowledge.assistant import decide
+from hotline.knowledge.assistant import decide, emergency_text
 from hotline.knowledge.followup import Context, contextual, cues_of, speaks_to, subject_of
 from hotline.knowledge.search import Hit, SearchFilters
 from hotline.security import throttle
@@ -131,17 +131,6 @@ def check_question(question: str) -> str:
 def _answer_text(answer: str, key: str, title: str, source: str | None) -> str:
     basis = f"，依据：{source}" if source else ""
     return f"{answer}\n（来源：知识库条目 {key}《{title}》{basis}）"
-
-
-def emergency_text(question: str) -> str | None:
-    """What the assistant says to a question describing an emergency (dispatch/screening.py's
-    rules): call now — a chat cannot send a fire engine. None for any other question."""
-    hits = [h for h in screen(question) if h.kind == "emergency"]
-    if not hits:
-        return None
-    calls = "；".join(f"{h.label}请拨打 {h.transfer_to}" for h in hits)
-    return (f"如果正在发生紧急情况，请立即拨打电话：{calls}。"
-            "智能客服不能处置紧急情况；不紧急的事项可以继续提问或转人工。")
 
 
 def ask(db: Session, *, conversation: Conversation, question: str, filters: SearchFilters) -> Said:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from hotline.clock import to_local
 from hotline.errors import Conflict, DomainError, NotFound
 from hotline.knowledge import dense, rules, search, semantic
-from hotline.knowledge.assistant import Reply, decide
+from hotline.knowledge.assistant import Reply, decide, emergency
 from hotline.knowledge.enums import (
     AUDIENCE_LABELS,
     ArticleAction,
@@ -824,7 +824,11 @@ def prepare_search(db: Session) -> None:
 
 
 def ask(db: Session, *, query: str, filters: SearchFilters) -> Reply:
-    """The self-service assistant's answer: answer, ask which of two is meant, or say it does not know."""
+    """The self-service assistant's answer: answer, ask which of two is meant, or say it does not
+    know — and, to a question describing an emergency, call 119/110/120/122 now (no search)."""
+    urgent = emergency(query)
+    if urgent:
+        return urgent
     hits = search_published(db, query=query, filters=filters, limit=5)
     return decide(query, hits)
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from hotline.deps import DB, RT, client_of
 from hotline.errors import DomainError
 from hotline.knowledge import public_reports, reading, service, similar
-from hotline.knowledge.assistant import decide
+from hotline.knowledge.assistant import decide, emergency
 from hotline.knowledge.enums import AUDIENCE_LABELS, PUBLIC_AUDIENCES
 from hotline.knowledge.schemas import ReportIn
 from hotline.tickets.categories import full_name
@@ -45,11 +45,12 @@ def public_home(request: Request, db: DB, rt: RT) -> HTMLResponse:
     q = _query(request)
     category = (request.query_params.get("category") or "").strip()[:32]
     hits = []
-    if q:
+    reply = emergency(q) if q else None  # an emergency: call now, before any search
+    if q and reply is None:
         filters = service.search_filters(db, rt, audiences=frozenset(str(a) for a in PUBLIC_AUDIENCES))
         hits = service.search_published(db, query=q, filters=filters, limit=10)
-    # The assistant decides from the top five hits, as POST /api/v1/public/kb/ask does.
-    reply = decide(q, hits[:5]) if q else None
+        # The assistant decides from the top five hits, as POST /api/v1/public/kb/ask does.
+        reply = decide(q, hits[:5])
     page = page_number(request.query_params)
     listed, total = ([], 0) if q else reading.public_list(db, now=now, category_code=category or None, page=page,
                                                            page_size=10)
