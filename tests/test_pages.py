@@ -191,7 +191,14 @@ def test_intake_shows_the_scope_screening_and_registers_only_once_confirmed(clie
     assert r.status_code == 200 and "受理范围提示：请先确认" in r.text and "治安警情" in r.text
     assert "转 110" in r.text and "已告知诉求人，仍予登记" in r.text and "持刀" in r.text
     assert 'value="小区门口有人持刀砍人"' in r.text  # nothing typed is lost
-    r = post_page(client, "/hall/intake", "/hall/intake", {**form, "screening_confirmed": "1"})
+    assert 'name="screening_seen" value="crime"' in r.text
+    # A confirmation holds for the hits shown: one typed in since is shown before registering.
+    later = {**form, "content": form["content"] + "，还闻到很浓的煤气味", "screening_confirmed": "1",
+             "screening_seen": "crime"}
+    r = post_page(client, "/hall/intake", "/hall/intake", later)
+    assert r.status_code == 200 and "燃气泄漏" in r.text and 'value="crime,gas_leak"' in r.text
+    r = post_page(client, "/hall/intake", "/hall/intake", {**form, "screening_confirmed": "1",
+                                                           "screening_seen": "crime"})
     assert r.status_code == 303, r.text
     page = client.get(r.headers["location"]).text
     assert "受理范围提示：治安警情：文中出现“持刀”" in page and "话务员已确认仍予登记" in page

@@ -27,6 +27,14 @@ def test_sure_tickets_are_dispatched_with_the_rule_cited(client, as_user, settin
     # The same matter again is a duplicate candidate: left for the dispatcher.
     r = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(category_code="010201"))
     assert r.json()["state"] == "registered"
+    # A screening hit in 事情经过 alone holds the ticket too, as one in the content does.
+    r = client.post("/api/v1/tickets", headers=as_user("operator"),
+                    json=intake(category_code="010201", title="小区门口路面塌陷", content="路面塌了一个大坑",
+                                circumstances="邻居说物业的人晚上聚众赌博，没人管这个坑"))
+    assert r.json()["state"] == "registered"
+    s = client.get(f"/api/v1/dispatch/tickets/{r.json()['id']}/suggestion", headers=as_user("dispatcher")).json()
+    assert [h["code"] for h in s["screening"]] == ["public_order"] and s["auto_dispatch"] is False
+    assert s["reasons"][0].startswith("受理范围提示：治安违法行为")
     # No category: no automatic dispatch (no model configured).
     r = client.post("/api/v1/tickets", headers=as_user("operator"),
                     json=intake(title="咨询其他事项", content="这是一个完全不同的事情，想问问办事流程和所需材料。"))

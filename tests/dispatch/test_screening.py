@@ -62,6 +62,10 @@ def test_ordinary_requests_and_look_alikes_pass(text: str) -> None:
     ("我要申请信息公开", "disclosure"),
     ("我已经信访过了", "petition"),
     ("帮我查一下我前夫现在的手机号和住址", "privacy"),
+    ("楼下着火了\n去年也着过火", "fire"),  # a line break ends a clause: 去年 cancels only its own
+    ("楼下着火了\r\n去年也着过一次火，请处理", "fire"),
+    ("楼下着火了 去年也着过火", "fire"),  # a space may end one too
+    ("楼下着 火了", "fire"),  # or sit inside a phrase
 ])
 def test_common_wordings_a_caller_uses_are_caught(text: str, code: str) -> None:
     assert code in [h.code for h in screen("", text)], text

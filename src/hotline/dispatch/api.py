@@ -147,6 +147,7 @@ class SuggestIn(BaseModel):
     title: str = Field(default="", max_length=200)
     content: str = Field(default="", max_length=5000)
     address: str | None = Field(default=None, max_length=300)
+    circumstances: str | None = Field(default=None, max_length=5000)  # 事情经过, screened as at registration
     kind: Kind | None = None
     category_code: str | None = Field(default=None, max_length=16)
     jurisdiction_code: str | None = Field(default=None, max_length=32)  # the place already chosen
@@ -170,6 +171,7 @@ def suggest_for_text(data: SuggestIn, db: DB, rt: RT, actor: ApiActor) -> dict[s
         if path is None:
             raise DomainError("unknown_jurisdiction", f"属地代码“{data.jurisdiction_code}”不存在", status_code=422)
     s = suggest.suggest(db, rt, actor=actor, title=data.title, content=data.content, address=data.address,
+                        circumstances=data.circumstances,
                         kind=str(data.kind) if data.kind else None, category_code=data.category_code,
                         jurisdiction_path=path)
     return suggest.as_dict(db, s, jurisdiction_path=path)
@@ -179,7 +181,5 @@ def suggest_for_text(data: SuggestIn, db: DB, rt: RT, actor: ApiActor) -> dict[s
 def suggest_for_ticket(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> dict[str, Any]:
     _may_suggest(actor)
     ticket = tickets.get(db, actor=actor, ticket_id=ticket_id)
-    s = suggest.suggest(db, rt, actor=actor, title=ticket.title, content=ticket.content, address=ticket.address,
-                        kind=ticket.kind, category_code=ticket.category_code,
-                        jurisdiction_path=ticket.jurisdiction_path, ticket_id=ticket.id)
+    s = suggest.for_ticket(db, rt, actor=actor, ticket=ticket)
     return suggest.as_dict(db, s, jurisdiction_path=ticket.jurisdiction_path)

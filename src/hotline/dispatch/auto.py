@@ -23,9 +23,7 @@ def auto_dispatch(db: Session, rt: Runtime, ticket: Ticket) -> bool:
     """Dispatch a just-registered ticket when the suggestion allows it; True when it did."""
     if not rt.settings.auto_dispatch or ticket.state != State.REGISTERED:
         return False
-    s = suggest.suggest(db, rt, actor=AUTO_ACTOR, title=ticket.title, content=ticket.content, address=ticket.address,
-                        kind=ticket.kind, category_code=ticket.category_code,
-                        jurisdiction_path=ticket.jurisdiction_path, ticket_id=ticket.id)
+    s = suggest.for_ticket(db, rt, actor=AUTO_ACTOR, ticket=ticket)
     db.rollback()  # the suggestion only read; end its transaction before the action's own
     if not s.auto_dispatch or s.decision is None:
         return False

@@ -65,12 +65,21 @@ def rules() -> tuple[ScopeRule, ...]:
     return tuple(out)
 
 
+def _clauses(text: str) -> list[str]:
+    """A text's clauses, cut at punctuation and line breaks. A space may part two clauses ("着火了
+    去年也着过火") or sit inside one phrase ("着 火了"): the clauses of both readings are kept, so
+    that neither an exclusion in the next clause nor a space in a phrase hides a hit."""
+    lines = re.sub(r"[\r\n\v\f\x85\u2028\u2029]+", "\n", unicodedata.normalize("NFKC", text))
+    joined = _CLAUSE.split(re.sub(r"[^\S\n]+", "", lines))
+    parted = _CLAUSE.split(re.sub(r"[^\S\n]+", "，", lines.strip()))
+    return [c for c in dict.fromkeys(joined + parted) if c]
+
+
 def screen(title: str | None, *texts: str | None) -> list[ScreeningHit]:
     """Every rule that the title and texts trigger, emergencies first."""
     texts = (title, *texts)
-    clauses = [s for t in texts if t for s in _CLAUSE.split(_clean(t)) if s]
-    head = [s for i, t in enumerate(texts) if t
-            for s in _CLAUSE.split(_clean(t if i == 0 else t[:EMERGENCY_HEAD])) if s]
+    clauses = [s for t in texts if t for s in _clauses(t)]
+    head = [s for i, t in enumerate(texts) if t for s in _clauses(t if i == 0 else t[:EMERGENCY_HEAD])]
     hits = []
     for rule in rules():
         matched: list[str] = []

@@ -27,6 +27,7 @@ from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import KIND_LABELS, Kind
+from hotline.tickets.models import Ticket
 
 # A place read from the text is used without asking when guesses like it name the right place at
 # least this often (place.CALIBRATION): on the Fuzhou work orders' training part, the guesses at or
@@ -140,11 +141,18 @@ def _kind_name(label: str) -> str:
     return KIND_LABELS[Kind(code)] if code else label
 
 
+def for_ticket(db: Session, rt: Runtime, *, actor: Actor, ticket: Ticket) -> Suggestion:
+    """The suggestion for a registered ticket, from everything it holds."""
+    return suggest(db, rt, actor=actor, title=ticket.title, content=ticket.content, address=ticket.address,
+                   circumstances=ticket.circumstances, kind=ticket.kind, category_code=ticket.category_code,
+                   jurisdiction_path=ticket.jurisdiction_path, ticket_id=ticket.id)
+
+
 def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str, address: str | None = None,
-            kind: str | None = None, category_code: str | None = None, jurisdiction_path: str | None = None,
-            ticket_id: int | None = None) -> Suggestion:
+            circumstances: str | None = None, kind: str | None = None, category_code: str | None = None,
+            jurisdiction_path: str | None = None, ticket_id: int | None = None) -> Suggestion:
     reasons: list[str] = []
-    hits = screen(title, content)
+    hits = screen(title, content, circumstances)  # what registration screens (tickets/service.py)
     if hits:
         reasons.append("受理范围提示：" + "；".join(h.reason for h in hits) + "，须由话务员确认")
 

@@ -80,7 +80,11 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         return _intake_page(request, db, viewer, values, errors=errors_of(exc), status_code=422,
                             history=_history(db, rt, viewer, values))
     hits = screen(data.title, data.content, data.circumstances)
-    if hits and not data.screening_confirmed:  # never refused silently, never registered unseen
+    seen = set(values.get("screening_seen", "").split(","))
+    # Never refused silently, never registered unseen: a confirmation holds for the hits shown, and
+    # a hit that came with later typing is shown before anything is registered.
+    if hits and (not data.screening_confirmed or not {h.code for h in hits} <= seen):
+        values["screening_seen"] = ",".join(h.code for h in hits)
         return _intake_page(request, db, viewer, values, screening=hits, history=_history(db, rt, viewer, values))
     key = values["idem"] if IDEM.match(values.get("idem", "")) else None
     try:

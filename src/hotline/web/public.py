@@ -67,7 +67,8 @@ def _register(request: Request, db: Session, rt: Runtime,
             if k not in ("category_code", "urgency", "is_complex", "screening_confirmed")}
     data["channel"] = Channel.WEB
     # Something happening now (a fire, someone hurt) cannot wait for a web request: say so first.
-    emergencies = [h for h in screen(values.get("title"), values.get("content")) if h.kind == "emergency"]
+    emergencies = [h for h in screen(values.get("title"), values.get("content"), values.get("circumstances"))
+                   if h.kind == "emergency"]
     if emergencies and values.get("emergency_ack") != "1":
         return _submit_page(request, db, values, emergencies=emergencies)
     if not values.get("requester_phone"):

@@ -113,9 +113,7 @@ def _ticket_page(
 
 def dispatch_suggestion(db: Session, rt: Runtime, viewer: Viewer, ticket: Ticket) -> dict[str, Any]:
     """What the catalogue, the place reader and the duplicate check propose, for the dispatcher."""
-    s = suggest.suggest(db, rt, actor=viewer.actor, title=ticket.title, content=ticket.content, address=ticket.address,
-                        kind=ticket.kind, category_code=ticket.category_code,
-                        jurisdiction_path=ticket.jurisdiction_path, ticket_id=ticket.id)
+    s = suggest.for_ticket(db, rt, actor=viewer.actor, ticket=ticket)
     return suggest.as_dict(db, s, jurisdiction_path=ticket.jurisdiction_path)
 
 

@@ -41,7 +41,8 @@
     var box = form && form.querySelector("[data-intake-hints]");
     if (!box) return;
     var field = function (name) { return form.querySelector("[name=" + name + "]"); };
-    var title = field("title"), content = field("content"), address = field("address");
+    var title = field("title"), content = field("content"), address = field("address"),
+        circumstances = field("circumstances");
     var token = field("csrf_token");
     var timer = null, last = "", seq = 0;
 
@@ -132,6 +133,7 @@
     function ask() {
       var body = { title: title.value.trim().slice(0, 200), content: content.value.trim().slice(0, 5000),
                    address: address.value.trim().slice(0, 300) || null,
+                   circumstances: circumstances ? circumstances.value.trim().slice(0, 5000) || null : null,
                    // what the operator has already chosen counts as known (a place, a category, a kind)
                    jurisdiction_code: field("jurisdiction_code").value || null,
                    category_code: field("category_code").value || null,
@@ -160,7 +162,7 @@
       timer = window.setTimeout(ask, DELAY_MS);
     }
 
-    [title, content, address].forEach(function (input) {
+    [title, content, address, circumstances].forEach(function (input) {
       if (input) input.addEventListener("input", later);
     });
     ["jurisdiction_code", "category_code", "kind"].forEach(function (name) {
