@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.dispatch.screening import screen
 from hotline.errors import DomainError
 from hotline.knowledge import followup, gaps, reading, service
 from hotline.knowledge.assistant import decide, emergency_text
