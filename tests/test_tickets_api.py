@@ -52,7 +52,7 @@ def test_anonymous_request_keeps_no_name(client, as_user) -> None:
 
 def test_bad_input_gets_clear_chinese_errors_and_writes_nothing(client, as_user, db) -> None:
     cases = [
-        (intake(kind="gossip"), "诉求类型取值无效"),
+        (intake(kind="gossip"), "诉求类型取值无效，可选：consultation、help、complaint、report、suggestion、praise"),
         (intake(title="x" * 201), "诉求标题过长"),
         (intake(content="太短"), "诉求内容过短"),
         (intake(requester_phone="call me"), "联系电话格式不正确"),

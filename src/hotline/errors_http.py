@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -94,8 +95,9 @@ def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None) -
         return f"{field}应为文字"
     if kind == "string_pattern_mismatch":
         return f"{field}格式不正确"
-    if kind == "enum":
-        return f"{field}取值无效，可选：{ctx.get('expected')}"
+    if kind == "enum":  # pydantic lists "'a', 'b' or 'c'": the codes, in a Chinese list
+        codes = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return f"{field}取值无效，可选：{'、'.join(codes) or ctx.get('expected')}"
     if kind in ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"):
         return f"{field}须为数字"
     if kind in ("bool_parsing", "bool_type"):

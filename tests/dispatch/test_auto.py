@@ -79,4 +79,6 @@ def test_a_predicted_category_below_even_odds_picks_no_unit(client, as_user, db,
         s = suggest.suggest(db, rt, actor=Actor.system(), title="工地夜间施工", content="噪音扰民")
         assert (s.decision.chosen.lead_unit_name if s.decision else None) == lead
         assert any("未据以匹配派单目录" in r for r in s.reasons) == (lead is None)
+        # a category not used is not blamed: no rule was asked for it, and its level does not matter
+        assert not any("覆盖该分类" in r or "不够具体" in r for r in s.reasons)
     db.rollback()

@@ -15,7 +15,7 @@ from hotline.dispatch.models import PlaceName
 from hotline.dispatch.place import Gazetteer, Place, guess_place
 from hotline.dispatch.place_registry import PlaceNameIn, learn, list_names, save_name, set_active
 from hotline.dispatch.suggest import PLACE_CONFIDENCE as ACT
-from hotline.errors import Conflict, DomainError, Forbidden
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.security.models import AuditEntry
 from hotline.tickets.models import Ticket
 from tests.factories import intake
@@ -41,6 +41,11 @@ def test_candidates_cut_at_function_characters_and_keep_every_tail() -> None:
     tree = Gazetteer([Place(1, "320115", "江宁区", "district", "/1/")])
     assert place_names.candidates("江宁区胜太路", tree) == {"胜太路"}
     assert "江宁区胜太路" in place_names.candidates("江宁区胜太路")
+    # A short form of a tree name often begins a road's own name: it ends nothing.
+    tree = Gazetteer([Place(1, "320105", "建邺区", "district", "/1/"), Place(2, "3201050", "江东街道", "street",
+                                                                          "/1/2/")])
+    got = place_names.candidates("建邺区江东中路万达广场附近路灯不亮", tree)
+    assert "江东中路万达广场" in got and not any(c.startswith("建邺区") for c in got)
 
 
 def test_learn_keeps_names_telling_one_place_at_the_deepest_level() -> None:
@@ -130,6 +135,15 @@ def test_the_registry_validates_names_in_chinese(db, rt, org) -> None:
     db.commit()
     rows, total = list_names(db, q="玄武")  # by the place's name too
     assert total == 1 and rows[0].name == "锁金村"
+    assert list_names(db, q="锁金 村")[1] == list_names(db, q="锁")[1] == 1  # typed as names are kept
+    # A learned name moved to another place no longer carries the tickets counted for the first
+    db.execute(update(PlaceName).values(source="learned", support=9, total=9))
+    moved = save_name(db, rt, actor=admin, name_id=entry.id,
+                      data=PlaceNameIn(name="锁金村", jurisdiction_code="320104"))
+    assert (moved.source, moved.support, moved.total) == ("manual", None, None)
+    with pytest.raises(NotFound):  # an unknown entry is unknown, whatever it would clash with
+        save_name(db, rt, actor=admin, name_id=999999, data=PlaceNameIn(name="锁金村", jurisdiction_code="320104"))
+    db.rollback()
     assert list_names(db, jurisdiction_path=org.jurisdictions["qinhuai"].path)[1] == 0
 
 
@@ -141,8 +155,8 @@ def test_cli_learn_lists_and_applies(client, as_user, db, settings, monkeypatch)
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["tickets"] == 6 and data["added"] == 0
-    assert {"name": "钟灵街", "jurisdiction_code": "320102001", "jurisdiction": "孝陵卫街道", "kind": "road",
-            "support": 3, "total": 3, "status": "new"} in data["proposals"]
+    assert {"name": "钟灵街", "jurisdiction_code": "320102001", "jurisdiction_name": "孝陵卫街道", "kind": "road",
+            "support": 3, "total": 3, "status": "new", "status_label": "新增"} in data["proposals"]
     r = runner.invoke(cli_app, ["dispatch", "places", "learn", "--apply"])
     assert r.exit_code == 0 and "已写入地名库：新增" in r.stdout
     db.rollback()
@@ -150,3 +164,5 @@ def test_cli_learn_lists_and_applies(client, as_user, db, settings, monkeypatch)
     db.rollback()
     r = runner.invoke(cli_app, ["dispatch", "places", "learn", "--min-purity", "0.2"])
     assert r.exit_code == 2 and "0.5 到 1" in r.output
+    r = runner.invoke(cli_app, ["dispatch", "places", "learn", "--min-support", "1"])
+    assert r.exit_code == 2 and "2 到 1000" in r.output  # in Chinese, as the page and the API say it

@@ -4,6 +4,7 @@ tickets, and the place reading the dispatcher sees."""
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import unquote
 
 from openpyxl import load_workbook
@@ -52,8 +53,9 @@ def test_a_handler_may_not_open_the_page_nor_change_names(client, as_user) -> No
     assert client.get("/dispatch/places").status_code == 403
     r = client.post("/api/v1/dispatch/places", headers=as_user("operator"),
                     json={"name": "钟灵街", "jurisdiction_code": "320102001"})
-    assert r.status_code == 403 and "仅派单员和管理员" in r.json()["message"]
-    assert client.get("/api/v1/dispatch/places", headers=as_user("housing_handler")).status_code == 403
+    assert r.status_code == 403 and r.json()["message"] == "无权修改地名库：仅派单员和管理员可修改"
+    r = client.get("/api/v1/dispatch/places", headers=as_user("housing_handler"))
+    assert r.status_code == 403 and r.json()["message"] == "无权查看地名库"
 
 
 def test_excel_import_checks_every_row_first_and_exports_what_it_holds(client, as_user) -> None:
@@ -107,16 +109,23 @@ def test_learning_on_the_page_lists_first_then_writes(client, as_user, db, org) 
     token = csrf_of(client, "/dispatch/places")
     r = client.post("/dispatch/places/learn", data={"csrf_token": token, "min_support": "3", "min_purity": "0.9"})
     assert r.status_code == 200 and "学习结果（未写入）" in r.text and "紫金花园小区" in r.text
-    assert "写入地名库（新增" in r.text
+    assert 'name="pick" value="紫金花园小区" checked' in r.text and "写入地名库（勾选的新地名）" in r.text
+    proposed = re.findall(r'name="pick" value="([^"]+)"', r.text)
     assert client.get("/api/v1/dispatch/places", headers=as_user("admin")).json()["total"] == 0
-    r = client.post("/dispatch/places/learn", data={"csrf_token": token, "min_support": "x", "min_purity": "0.9"})
-    assert r.status_code == 422 and "最少工单数应为整数" in r.text
+    for bad in ("x", "5000"):  # the settings' error is shown, and the form to add a name stays closed
+        r = client.post("/dispatch/places/learn", data={"csrf_token": token, "min_support": bad, "min_purity": "0.9"})
+        assert r.status_code == 422 and ("最少工单数应为整数" in r.text or "2 到 1000" in r.text)
+        assert '<details class="card" open>' not in r.text
+    # Only the names the reviewer left ticked are written.
     r = client.post("/dispatch/places/learn", data={"csrf_token": token, "min_support": "3", "min_purity": "0.9",
-                                                    "apply": "1"}, follow_redirects=False)
+                                                    "apply": "1", "pick": ["紫金花园小区"]}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/dispatch/places?source=learned"
     page = client.get(r.headers["location"]).text
-    assert "已从 3 件已办结工单学习地名：新增" in page and "3/3 件" in page and "从工单学习" in page
+    assert "已从 3 件已办结工单学习地名：新增 1 个" in page and "3/3 件" in page and "从工单学习" in page
     r = client.post("/api/v1/dispatch/places/learn", headers=as_user("dispatcher"), json={"min_purity": 0.3})
     assert r.status_code == 422
     learned = client.post("/api/v1/dispatch/places/learn", headers=as_user("dispatcher"), json={}).json()
-    assert learned["tickets"] == 3 and {p["status"] for p in learned["proposals"]} == {"known"}
+    status = {p["name"]: p["status"] for p in learned["proposals"]}
+    assert learned["tickets"] == 3 and status == {n: "known" if n == "紫金花园小区" else "new" for n in proposed}
+    learned = client.post("/api/v1/dispatch/places/learn", headers=as_user("dispatcher"), json={"apply": True}).json()
+    assert learned["added"] == len(proposed) - 1  # without names: every new one

@@ -54,14 +54,15 @@ class Decision:
     alternatives: list[Candidate] = field(default_factory=list)
 
 
-def ensure_may_read(actor: Actor) -> None:
+def ensure_may_read(actor: Actor, what: str = "派单目录") -> None:
+    """The catalogue and the place names (地名库) are read and changed by the same people."""
     if actor.role not in READ_ROLES:
-        raise Forbidden("forbidden", "无权查看派单目录")
+        raise Forbidden("forbidden", f"无权查看{what}")
 
 
-def ensure_may_edit(actor: Actor) -> None:
+def ensure_may_edit(actor: Actor, what: str = "派单目录") -> None:
     if actor.role not in EDIT_ROLES:
-        raise Forbidden("forbidden", "无权修改派单目录：仅派单员和管理员可修改")
+        raise Forbidden("forbidden", f"无权修改{what}：仅派单员和管理员可修改")
 
 
 def _unit(db: Session, code: str, what: str) -> Unit:

@@ -221,7 +221,7 @@ dispatch_app.add_typer(places_app, name="places")
 @places_app.command("learn")
 def places_learn(
     apply: Annotated[bool, typer.Option("--apply", help="add the new names to the registry (else only list)")] = False,
-    min_support: Annotated[int, typer.Option(help="closed tickets that must name it under one place", min=2)] = 3,
+    min_support: Annotated[int, typer.Option(help="closed tickets that must name it under one place (2–1000)")] = 3,
     min_purity: Annotated[float, typer.Option(help="share of the tickets naming it that lie under that place")] = 0.9,
     limit: Annotated[int, typer.Option(help="names to print", min=0)] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="print the proposals as JSON")] = False,
@@ -253,9 +253,10 @@ def places_learn(
     if as_json:
         typer.echo(json.dumps({"tickets": report.tickets, "added": report.added, "refreshed": report.refreshed,
                                "proposals": [{"name": p.learned.name, "jurisdiction_code": p.learned.place.code,
-                                              "jurisdiction": p.learned.place.name, "kind": p.learned.kind,
+                                              "jurisdiction_name": p.learned.place.name, "kind": p.learned.kind,
                                               "support": p.learned.support, "total": p.learned.total,
-                                              "status": p.status} for p in report.proposals]},
+                                              "status": p.status, "status_label": STATUS_LABELS[p.status]}
+                                             for p in report.proposals]},  # the API's keys
                               ensure_ascii=False))
         return
     counts = "，".join(f"{label} {report.count(s)} 个" for s, label in STATUS_LABELS.items())

@@ -65,13 +65,19 @@ def kind_of(name: str) -> str:
     return "other"
 
 
+def _is_full_name(word: str, known: Gazetteer) -> bool:
+    """A place's own full name, or a name of the registry: not a short form of a tree name."""
+    return any(word == p.name or (word, p.id) in known.named for p in known.names[word])
+
+
 def candidates(text: str, known: Gazetteer | None = None) -> set[str]:
     """Every name-like run of the text ending in a place word, and its tails of 3+ characters. The
-    names the tree already knows (`known`) end a run, and a place word inside one is not a place
-    word ("江宁区胜太路" gives "胜太路"; the 江 of 江宁区 ends nothing)."""
+    full names the tree already knows (`known`) end a run, and a place word inside one is not a
+    place word ("江宁区胜太路" gives "胜太路"; the 江 of 江宁区 ends nothing). A short form (江东 for
+    江东街道) does not: it often begins a road's or a landmark's own name (江东中路万达广场)."""
     text = unicodedata.normalize("NFKC", text or "")
     if known is not None and known.pattern is not None:
-        text = known.pattern.sub("|", text)
+        text = known.pattern.sub(lambda m: "|" if _is_full_name(m.group(0), known) else m.group(0), text)
     text = BETWEEN.sub("|", text)
     out: set[str] = set()
     for m in _SUFFIX.finditer(text):

@@ -16,6 +16,7 @@ from hotline.dispatch import place_names, place_registry
 from hotline.dispatch.catalogue import ensure_may_edit, ensure_may_read
 from hotline.dispatch.catalogue_excel import ImportResult
 from hotline.dispatch.models import PlaceName
+from hotline.dispatch.place_registry import PLACES
 from hotline.errors import DomainError
 from hotline.excel import sheet_rows, table_workbook
 from hotline.runtime import Runtime
@@ -29,7 +30,7 @@ MAX_ROWS = 50_000
 
 
 def export_workbook(db: Session, *, actor: Actor) -> bytes:
-    ensure_may_read(actor)
+    ensure_may_read(actor, PLACES)
     entries, _ = place_registry.list_names(db, page_size=MAX_ROWS)
     rows = [(e.name, e.jurisdiction.code, e.jurisdiction.name, place_names.KIND_LABELS.get(e.kind, e.kind),
              place_registry.SOURCE_LABELS.get(e.source, e.source),
@@ -46,7 +47,7 @@ class _Row:
 
 
 def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, dry_run: bool = False) -> ImportResult:
-    ensure_may_edit(actor)
+    ensure_may_edit(actor, PLACES)
     rows, too_many = sheet_rows(content, columns=[name for name, _ in COLUMNS], required=REQUIRED,
                                 max_rows=MAX_ROWS, what="地名", template="地名库")
     result = ImportResult(dry_run=dry_run)

@@ -8,7 +8,7 @@ learned names it does hold."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -26,6 +26,8 @@ from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.tickets.models import Ticket
+
+PLACES = "地名库"  # what the permission messages name
 
 SOURCE_LABELS = {"manual": "手工添加", "import": "Excel 导入", "learned": "从工单学习"}
 LEARN_LIMIT = 200_000  # the newest closed tickets read when learning
@@ -72,21 +74,25 @@ def describe(entry: PlaceName) -> str:
 def save_name(db: Session, rt: Runtime, *, actor: Actor, data: PlaceNameIn, name_id: int | None = None,
               source: str = "manual") -> PlaceName:
     """Add a name, or change one (its version goes up). One entry per (name, jurisdiction)."""
-    ensure_may_edit(actor)
+    ensure_may_edit(actor, PLACES)
+    existing = get_name(db, name_id) if name_id is not None else None  # an unknown one is a 404 first
     name, place, kind = resolve(db, data)
     clash = db.execute(select(PlaceName.id).where(PlaceName.name == name,
                                                   PlaceName.jurisdiction_id == place.id)).scalar()
     if clash is not None and clash != name_id:
-        raise Conflict("duplicate_place_name", f"地名库中已有“{name} → {place.name}”（编号 {clash}），请直接修改该条")
+        raise Conflict("duplicate_place_name", f"地名库中已有“{name} → {place.name}”（编号 {clash}），无需重复登记")
     now = rt.clock.now()
-    if name_id is None:
+    if existing is None:
         entry = PlaceName(created_at=now, version=1, active=True, source=source)
         db.add(entry)
         action = "create_place_name"
     else:
-        entry = get_name(db, name_id)
+        entry = existing
         entry.version += 1
         action = "update_place_name"
+        if entry.source == "learned" and (entry.name, entry.jurisdiction_id) != (name, place.id):
+            # the tickets it was learned from counted another name or place: no longer its evidence
+            entry.source, entry.support, entry.total = "manual", None, None
     entry.name = name
     entry.jurisdiction = place
     entry.kind = kind
@@ -100,7 +106,7 @@ def save_name(db: Session, rt: Runtime, *, actor: Actor, data: PlaceNameIn, name
 
 
 def set_active(db: Session, rt: Runtime, *, actor: Actor, name_id: int, active: bool) -> PlaceName:
-    ensure_may_edit(actor)
+    ensure_may_edit(actor, PLACES)
     entry = get_name(db, name_id)
     if entry.active != active:
         entry.active = active
@@ -124,10 +130,11 @@ def list_names(db: Session, *, q: str | None = None, jurisdiction_path: str | No
                page_size: int = 50) -> tuple[list[PlaceName], int]:
     conds = []
     if q and q.strip():
-        text = q.strip()
+        text = unicodedata.normalize("NFKC", q).strip()
         place_ids = select(Jurisdiction.id).where(Jurisdiction.name.contains(text, autoescape=True))
-        conds.append(or_(PlaceName.name.contains(text, autoescape=True), PlaceName.jurisdiction_id.in_(place_ids),
-                         PlaceName.note.contains(text, autoescape=True)))
+        # names are kept as clean_name writes them (NFKC, no spaces): "ＡＢ" or "测 试" find them
+        conds.append(or_(PlaceName.name.contains("".join(text.split()), autoescape=True),
+                         PlaceName.jurisdiction_id.in_(place_ids), PlaceName.note.contains(text, autoescape=True)))
     if jurisdiction_path:
         inside = select(Jurisdiction.id).where(Jurisdiction.path.startswith(jurisdiction_path, autoescape=True))
         conds.append(PlaceName.jurisdiction_id.in_(inside))
@@ -168,18 +175,20 @@ class LearnReport:
 
 
 def check_settings(min_support: int, min_purity: float) -> None:
-    if min_support < 2:
-        raise DomainError("bad_setting", "最少工单数不能小于 2", status_code=422)
+    if not 2 <= min_support <= 1000:
+        raise DomainError("bad_setting", "最少工单数应在 2 到 1000 之间", status_code=422)
     if not 0.5 <= min_purity <= 1:
         raise DomainError("bad_setting", "同一属地占比应在 0.5 到 1 之间", status_code=422)
 
 
 def learn(db: Session, rt: Runtime, *, actor: Actor, min_support: int = place_names.MIN_SUPPORT,
-          min_purity: float = place_names.MIN_PURITY, apply: bool = False) -> LearnReport:
+          min_purity: float = place_names.MIN_PURITY, apply: bool = False,
+          names: Collection[str] | None = None) -> LearnReport:
     """Names telling a place, from the closed tickets' address, title and content and the place each
-    ticket ended under; with `apply`, the new ones are added (source "learned") and the counts of the
-    learned names already held are refreshed."""
-    ensure_may_edit(actor)
+    ticket ended under; with `apply`, the new ones are added (source "learned"; only those in
+    `names` when given: the reviewer's choice) and the counts of the learned names already held are
+    refreshed."""
+    ensure_may_edit(actor, PLACES)
     check_settings(min_support, min_purity)
     tree = db.execute(select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.level,
                              Jurisdiction.path)).all()
@@ -212,15 +221,15 @@ def learn(db: Session, rt: Runtime, *, actor: Actor, min_support: int = place_na
         else:
             report.proposals.append(Proposal(x, "new"))
     if apply:
-        _apply(db, rt, actor, report)
+        _apply(db, rt, actor, report, None if names is None else set(names))
     return report
 
 
-def _apply(db: Session, rt: Runtime, actor: Actor, report: LearnReport) -> None:
+def _apply(db: Session, rt: Runtime, actor: Actor, report: LearnReport, names: set[str] | None) -> None:
     now = rt.clock.now()
     for p in report.proposals:
         x = p.learned
-        if p.status == "new":
+        if p.status == "new" and (names is None or x.name in names):
             db.add(PlaceName(name=x.name, jurisdiction_id=x.place.id, kind=x.kind, source="learned",
                              support=x.support, total=x.total, active=True, created_at=now, updated_at=now,
                              updated_by_id=actor.user_id, version=1))

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 
 from hotline.deps import DB, RT, ApiActor
@@ -15,6 +15,7 @@ from hotline.dispatch import place_names, place_names_excel, place_registry
 from hotline.dispatch.api import XLSX, ImportOut, import_excel
 from hotline.dispatch.catalogue import ensure_may_read
 from hotline.dispatch.models import PlaceName
+from hotline.dispatch.place_registry import PLACES
 from hotline.errors import DomainError
 from hotline.org.models import Jurisdiction
 
@@ -51,7 +52,7 @@ class PlaceNamePage(BaseModel):
 
 
 def subtree(db: DB, code: str | None) -> str | None:
-    if not code:
+    if not code or not code.strip():
         return None
     path = db.execute(select(Jurisdiction.path).where(Jurisdiction.code == code.strip())).scalar()
     if path is None:
@@ -66,7 +67,7 @@ def list_names(db: DB, actor: ApiActor, q: Annotated[str | None, Query(max_lengt
                source: Annotated[str | None, Query(max_length=16)] = None, active: bool | None = None,
                page: Annotated[int, Query(ge=1)] = 1,
                page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> PlaceNamePage:
-    ensure_may_read(actor)
+    ensure_may_read(actor, PLACES)
     rows, total = place_registry.list_names(db, q=q, jurisdiction_path=subtree(db, jurisdiction_code), kind=kind,
                                             source=source, active=active, page=page, page_size=page_size)
     return PlaceNamePage(items=[name_out(e) for e in rows], total=total, page=page, page_size=page_size)
@@ -96,6 +97,8 @@ class LearnIn(BaseModel):
     apply: bool = False
     min_support: int = Field(default=place_names.MIN_SUPPORT, ge=2, le=1000)
     min_purity: float = Field(default=place_names.MIN_PURITY, ge=0.5, le=1.0)
+    names: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(
+        default=None, max_length=5000, description="apply 时只新增这些地名（默认新增全部新地名）")
 
 
 class ProposalOut(BaseModel):
@@ -119,7 +122,7 @@ class LearnOut(BaseModel):
 @router.post("/learn", response_model=LearnOut, summary="从已办结工单学习地名（apply=false 只列出）")
 def learn_names(data: LearnIn, db: DB, rt: RT, actor: ApiActor) -> LearnOut:
     report = place_registry.learn(db, rt, actor=actor, min_support=data.min_support, min_purity=data.min_purity,
-                                  apply=data.apply)
+                                  apply=data.apply, names=data.names)
     if data.apply:
         db.commit()
     else:

@@ -188,13 +188,17 @@ def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str,
     unsure = bool(category and category.source == "model" and (category.confidence or 0) < DECIDE_CONFIDENCE)
     if unsure and category:
         reasons.append(f"模型分类“{category.name}”把握度 {category.confidence:.0%}，未据以匹配派单目录")
-    decision = decide(db, category_code=category.code if category and not unsure else None,
-                      jurisdiction_path=path, kind=kind)
+    used = category.code if category and not unsure else None
+    decision = decide(db, category_code=used, jurisdiction_path=path, kind=kind)
     if decision is None:
-        reasons.append("派单目录中没有覆盖该分类和属地的规则" if path
-                       else "派单目录中没有覆盖该分类的规则（属地未确认，按属地的规则未参与匹配）")
-    coarse = bool(category and category.code and has_narrower(db, category.code))
-    if coarse and category:  # 劳动和社会保障 alone, where the catalogue tells 0401 from 0404: a person picks
+        what = ("分类和属地" if path else "分类") if used else ("属地" if path else "")
+        reasons.append(f"派单目录中没有覆盖该{what}的规则" if what else "分类和属地均未确定，派单目录无法匹配")
+        if used and not path:
+            reasons[-1] += "（属地未确认，按属地的规则未参与匹配）"
+    # 劳动和社会保障 alone, where the catalogue tells 0401 from 0404: a person picks (a category not
+    # used for the catalogue says nothing here)
+    coarse = bool(used and has_narrower(db, used))
+    if coarse and category:
         reasons.append(f"分类“{category.name}”不够具体：派单目录按其下级分类分派，请选择下级分类")
 
     duplicates = find_duplicates(db, rt, title=title, content=content, jurisdiction_path=path, actor=actor,

@@ -43,11 +43,13 @@ def categories() -> list[Option]:
     return [Option(code, full_name(code)) for code in sorted(catalogue())]
 
 
-def jurisdictions(db: Session) -> list[Option]:
-    """The jurisdiction tree, indented by level."""
+def jurisdictions(db: Session, *, below_city: bool = False) -> list[Option]:
+    """The jurisdiction tree, indented by level (`below_city`: districts, streets and communities)."""
     top = LEVEL_ORDER.index(JurisdictionLevel.CITY)
     options = []
     for j in org.list_jurisdictions(db):
+        if below_city and LEVEL_ORDER.index(JurisdictionLevel(j.level)) <= top:
+            continue
         depth = max(LEVEL_ORDER.index(JurisdictionLevel(j.level)) - top, 0)
         options.append(Option(j.code, "\u3000" * depth + j.name))
     return options

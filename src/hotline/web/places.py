@@ -16,7 +16,7 @@ from hotline.dispatch import place_names, place_names_excel, place_registry
 from hotline.dispatch.catalogue import EDIT_ROLES
 from hotline.errors import DomainError
 from hotline.web import choices, excel_import
-from hotline.web.forms import text
+from hotline.web.forms import id_list, text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
@@ -32,7 +32,7 @@ SOURCES = [choices.Option(k, label) for k, label in place_registry.SOURCE_LABELS
 def _page(request: Request, db: Session, viewer: Viewer, *, errors: list[str] | None = None,
           values: dict[str, str] | None = None, import_result: place_names_excel.ImportResult | None = None,
           report: place_registry.LearnReport | None = None, settings: dict[str, str] | None = None,
-          status_code: int = 200) -> HTMLResponse:
+          status_code: int = 200, learning: bool = False) -> HTMLResponse:
     qp = request.query_params
     f = {k: (qp.get(k) or "").strip()[:50] for k in ("q", "kind", "source", "active")}
     page = page_number(qp)
@@ -43,7 +43,8 @@ def _page(request: Request, db: Session, viewer: Viewer, *, errors: list[str] | 
     return render(request, "places.html", viewer=viewer, status_code=status_code, rows=rows, total=total, f=f,
                   pager=pager(qp, BASE, total, page=page, page_size=PAGE_SIZE), can_edit=viewer.role in EDIT_ROLES,
                   kinds=KINDS, sources=SOURCES, kind_labels=place_names.KIND_LABELS,
-                  source_labels=place_registry.SOURCE_LABELS, jurisdictions=choices.jurisdictions(db),
+                  source_labels=place_registry.SOURCE_LABELS, learning=learning,
+                  jurisdictions=choices.jurisdictions(db, below_city=True),
                   errors=errors or [], values=values or {}, import_result=import_result, report=report,
                   status_labels=place_registry.STATUS_LABELS,
                   settings=settings or {"min_support": str(place_names.MIN_SUPPORT),
@@ -91,14 +92,15 @@ def learn_names(request: Request, form: CheckedForm, db: DB, rt: RT,
         min_support, min_purity = int(settings["min_support"]), float(settings["min_purity"])
     except ValueError:
         return _page(request, db, viewer, errors=["最少工单数应为整数，同一属地占比应为 0.5 到 1 之间的小数"],
-                     settings=settings, status_code=422)
+                     settings=settings, status_code=422, learning=True)
     apply = text(form, "apply") == "1"
     try:
         report = place_registry.learn(db, rt, actor=viewer.actor, min_support=min_support, min_purity=min_purity,
-                                      apply=apply)
+                                      apply=apply, names=id_list(form, "pick") if apply else None)
     except DomainError as exc:
         db.rollback()
-        return _page(request, db, viewer, errors=[exc.message], settings=settings, status_code=exc.status_code)
+        return _page(request, db, viewer, errors=[exc.message], settings=settings, status_code=exc.status_code,
+                     learning=True)
     if apply:
         db.commit()
         flash(request, f"已从 {report.tickets} 件已办结工单学习地名：新增 {report.added} 个，"
