@@ -68,7 +68,20 @@ def test_a_report_is_heard_at_once_and_recalled_if_left_unanswered(db: Session, 
         inbox, total = sv.notifications(db, actor=org.actor("housing_manager"))
         assert total == 2 and inbox[0].title.startswith("纠错待答复：REPORTED-1")
         assert expiry.sweep(db, rt) == (0, 0)  # reminded once
+        # The centre's own articles: its knowledge editors are told (they read their unit's inbox)
+        own = publish(key="CENTRE-1", drafter="editor")
+        service.report_error(db, rt, actor=org.actor("operator"), article_id=own.id, text="政策已调整")
+        inbox, total = sv.notifications(db, actor=org.actor("editor"))
+        assert total == 1 and inbox[0].title.startswith("知识条目收到纠错：CENTRE-1")
     finally:
         db.rollback()
         db.execute(delete(Notification))
         db.commit()
+
+
+def test_a_knowledge_editor_opens_the_inbox(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_pages import login
+
+    login(client, "editor")
+    page = client.get("/notifications")
+    assert page.status_code == 200 and 'href="/notifications"' in client.get("/kb").text

@@ -132,6 +132,13 @@ def test_a_citation_typed_by_hand_is_checked_like_a_chosen_one(client: TestClien
     body["direct_answer"]["answer_source"] = f"知识库 {key} 第1版《住房公积金怎么提取？》"
     r = client.post("/api/v1/tickets", headers=as_user("operator"), json=body)
     assert r.status_code == 422 and "已下线" in r.json()["message"]
+    for spaced in (f"知识库{key} 第3版", f"知识库\u3000{key} 第1版", f"知识库 {key}第１版"):  # however spaced
+        body["direct_answer"]["answer_source"] = spaced
+        r = client.post("/api/v1/tickets", headers=as_user("operator"), json=body)
+        assert r.status_code == 422 and "已下线" in r.json()["message"], spaced
+    for free in ("知识库：公积金指南", "知识库政策汇编第3版"):  # no article's key: a source as written
+        body["direct_answer"]["answer_source"] = free
+        assert client.post("/api/v1/tickets", headers=as_user("operator"), json=body).status_code == 201
     body["direct_answer"]["answer_source"] = "《住房公积金管理条例》第二十四条"  # any other source stays as written
     assert client.post("/api/v1/tickets", headers=as_user("operator"), json=body).status_code == 201
 

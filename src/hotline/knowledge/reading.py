@@ -9,6 +9,7 @@ search would hide.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,12 +86,13 @@ def citation(article: Article, version: ArticleVersion) -> str:
     return text if len(text) <= CITATION_MAX else text[: CITATION_MAX - 2] + "…》"
 
 
-_CITED = re.compile(rf"^{re.escape(CITATION_PREFIX.strip())}\s*(\S+?)\s*第\s*\d+\s*版")
+# 知识库, any spacing (none, a full-width one), a key (not punctuation: "知识库：…" is free text), 第N版
+_CITED = re.compile(rf"^{re.escape(CITATION_PREFIX.strip())}\s*([^\s：:，,。；;（(《][^\s《]*?)\s*第\s*\d+\s*版")
 
 
 def cited_key(source: str) -> str | None:
     """The article key of text that reads as a citation (知识库 KEY 第N版…), else None."""
-    m = _CITED.match(source.strip())
+    m = _CITED.match(unicodedata.normalize("NFKC", source).strip())
     return m.group(1) if m else None
 
 
@@ -100,9 +102,13 @@ def checked_citation(db: Session, source: str | None, *, now: datetime) -> str |
     replaced by the citation of the version in force now, or refused when the article may not be
     cited — so that however it was typed, a ticket never cites a withdrawn, expired or invented
     version. Any other source ("知识库：公积金指南", a document number) is kept as written."""
-    if not source or not source.lstrip().startswith(CITATION_PREFIX):  # "知识库：…" is free text
+    if not source:
         return source
-    m = _CITED.match(source.strip())
+    text = unicodedata.normalize("NFKC", source).strip()  # a full-width space or digit reads as typed
+    m = _CITED.match(text)
+    if not text.startswith(CITATION_PREFIX) and (  # "知识库：…", "知识库政策汇编第3版" are free text
+            m is None or db.execute(select(Article.id).where(Article.key == m.group(1))).first() is None):
+        return source
     if m is None:
         raise DomainError("kb_cite_malformed", "答复依据以“知识库”开头时须是知识条目的引用"
                                                "（如 知识库 KB000001 第2版），请通过“查找知识”选择", status_code=422)

@@ -297,6 +297,8 @@ def _inbox(actor: Actor) -> list[Any]:
         return [Notification.unit_id == actor.unit_id, Notification.audience == str(Audience.UNIT)]
     if actor.role == Role.UNIT_MANAGER:
         return [Notification.unit_id == actor.unit_id]
+    if actor.role == Role.KNOWLEDGE_EDITOR:  # its unit's (an article about to expire, an error report)
+        return [Notification.unit_id == actor.unit_id]
     if actor.role in READERS:
         return [or_(Notification.unit_id.is_(None), Notification.unit_id == actor.unit_id)]
     raise Forbidden("role_forbidden", "当前角色没有消息提醒")

@@ -31,7 +31,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("supervision", "/supervision", "督办总览",
             frozenset({R.SUPERVISOR, R.DISPATCHER, R.ANALYST, R.ADMIN})),
     NavPage("notifications", "/notifications", "消息提醒",
-            UNIT_ROLES | frozenset({R.SUPERVISOR, R.DISPATCHER})),
+            UNIT_ROLES | frozenset({R.SUPERVISOR, R.DISPATCHER, R.KNOWLEDGE_EDITOR})),
     NavPage("search", "/tickets", "工单查询", CENTRE_ALL),
     NavPage("analytics", "/analytics", "数据分析", frozenset({R.ANALYST, R.SUPERVISOR, R.ADMIN})),
     NavPage("catalogue", "/dispatch/catalogue", "派单目录", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})),
