@@ -66,7 +66,7 @@ class LimitBody:
         path = scope["path"]
         limit = MAX_UPLOAD_BYTES if path.endswith("/attachments") or path in IMPORT_PATHS else MAX_BODY_BYTES
         length = Headers(scope=scope).get("content-length")
-        if length and length.isdigit() and int(length) > limit:
+        if length and length.isdecimal() and int(length) > limit:
             await errors_http.body_too_large_response(limit)(scope, receive, send)
             return
         received = 0

@@ -282,3 +282,20 @@ def test_a_large_base_leaves_the_passages_to_search(with_passages: semantic.Rera
     with Session(engine) as s:
         assert not s.scalars(select(TextVector.digest).where(TextVector.model == model)).all()
         assert s.scalars(select(TextVector.digest).where(TextVector.model != model)).all()  # the questions' are
+
+
+def test_expire_runs_the_sweep_with_its_notices(runner: CliRunner, db: Session, publish) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from hotline.supervision.models import Notification
+
+    # the command reads the wall clock: an article expiring five days from now
+    publish(key="SOON-CLI", expires_at=(datetime.now(UTC) + timedelta(days=5)).isoformat())
+    try:
+        r = runner.invoke(app, ["kb", "expire"])
+        assert r.exit_code == 0 and "已失效 0 条；发出提醒 1 条" in r.output, r.output
+        assert "发出提醒 0 条" in runner.invoke(app, ["kb", "expire"]).output  # told once
+    finally:
+        db.rollback()
+        db.execute(delete(Notification))
+        db.commit()

@@ -68,6 +68,16 @@ def test_counted_per_wording_and_reopened_when_asked_again(db: Session, rt: Runt
     with pytest.raises(DomainError, match="不存在"):
         gaps.close(db, who=editor, gap_id=items[0].id, now=now, filled=True, article_key="NO-SUCH")
     db.rollback()
+    # the public asked: an internal answer does not fill it, nor does a withdrawn one
+    publish(key="FLIGHT-INT", audience="internal")
+    with pytest.raises(DomainError, match="内部口径"):
+        gaps.close(db, who=editor, gap_id=items[0].id, now=now, filled=True, article_key="FLIGHT-INT")
+    db.rollback()
+    gone = publish(key="FLIGHT-OLD")
+    service.withdraw(db, rt, actor=org.actor("supervisor"), article_id=gone.id, reason="政策废止")
+    with pytest.raises(DomainError, match="已撤回或已失效"):
+        gaps.close(db, who=editor, gap_id=items[0].id, now=now, filled=True, article_key="FLIGHT-OLD")
+    db.rollback()
     with pytest.raises(DomainError, match="理由"):
         gaps.close(db, who=editor, gap_id=items[1].id, now=now, filled=False)
     db.rollback()

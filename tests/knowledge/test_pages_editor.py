@@ -168,6 +168,10 @@ def test_revision_history_and_diff(client: TestClient, db: Session, publish: Cal
     assert diff.status_code == 200
     assert re.search(r'kb-diff-add".*提取住房公积金可在网上服务大厅办理。', diff.text)
     assert re.search(r'kb-diff-del".*职工购买、建造', diff.text)
+    # A number typed as a superscript or other non-decimal digit is ignored, never a server error.
+    for url in (f"/kb/articles/{article.id}/diff?to=²", f"/kb/articles/{article.id}/edit?from=²",
+                "/kb/articles?unit=²", "/kb/articles/export.xlsx?unit=²"):
+        assert client.get(url).status_code == 200, url
 
 
 def test_withdraw_then_restore(client: TestClient, db: Session, publish: Callable[..., Article]) -> None:
@@ -178,8 +182,9 @@ def test_withdraw_then_restore(client: TestClient, db: Session, publish: Callabl
     assert _article(db, article.key).status == "withdrawn"
     page = client.get(f"/kb/articles/{article.id}")
     assert "恢复此版" in page.text
-    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": "99"})
-    assert r.status_code == 422 and "版本号“99”无效" in r.text
+    for bad in ("99", "²"):
+        r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": bad})
+        assert r.status_code == 422 and f"版本号“{bad}”无效" in r.text
     r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": "1"})
     assert r.status_code == 303
     fresh = _article(db, article.key)
@@ -188,6 +193,23 @@ def test_withdraw_then_restore(client: TestClient, db: Session, publish: Callabl
     r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": "1"})
     assert r.status_code == 409 and "只有已撤回或已过期的条目可以恢复" in r.text
     assert _article(db, article.key).version_count == 2
+
+
+def test_an_expired_article_restored_drops_its_past_expiry_and_can_be_submitted(
+        client: TestClient, db: Session, rt, clock, publish: Callable[..., Article]) -> None:  # type: ignore[no-untyped-def]
+    from hotline.knowledge import service
+
+    key = publish(expires_at=(clock.now() + timedelta(days=1)).isoformat()).key
+    clock.advance(timedelta(days=2))
+    service.expire_due(db, rt)
+    article = _article(db, key)
+    assert article.status == "expired"
+    login(client, "housing_handler")
+    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/restore", {"number": "1"})
+    assert r.status_code == 303
+    assert "原失效日期已过，已清除" in client.get(r.headers["location"]).text
+    r = post_page(client, f"/kb/articles/{article.id}", f"/kb/articles/{article.id}/submit", {})
+    assert r.status_code == 303 and _article(db, key).status == "in_review"
 
 
 def test_saving_the_form_untouched_keeps_the_exact_expiry(client: TestClient, db: Session,

@@ -125,7 +125,7 @@ def _title_words(titles: list[str]) -> list[list[str]]:
     one word."""
     from hotline.dispatch.text import words
 
-    return [[w for w in words(t, hmm=True) if len(w) >= 2 and w not in STOPWORDS and not w.isdigit()]
+    return [[w for w in words(t, hmm=True) if len(w) >= 2 and w not in STOPWORDS and not w.isdecimal()]
             for t in titles]
 
 

@@ -126,7 +126,7 @@ def _parse_row(n: int, raw: dict[str, str], cols: Columns, key_prefix: str) -> _
     support = 0
     if cols.votes:
         votes = (raw.get(cols.votes) or "").strip() or "0"
-        if not votes.isdigit():
+        if not votes.isdecimal():
             return BadRow(n, key, f"「{cols.votes}」应为非负整数：{votes[:20]}")
         support = int(votes)
     reply = (raw.get(cols.reply) or "").strip() or None if cols.reply else None

@@ -67,7 +67,7 @@ NOT_LISTED = Standing(listed=False)
 
 def normalize_phone(phone: str | None) -> str:
     """Digits only, without the country code: "+86 138-0000-0000" and "13800000000" are one caller."""
-    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    digits = "".join(ch for ch in (phone or "") if ch.isdecimal())
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:

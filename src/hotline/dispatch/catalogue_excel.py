@@ -103,7 +103,7 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
     keys: dict[str, int] = {}
     for n, values in rows:
         category = values["分类代码"]
-        if category.isdigit() and len(category) % 2:  # 0101 typed as a number arrives as 101
+        if category.isdecimal() and len(category) % 2:  # 0101 typed as a number arrives as 101
             category = category.zfill(len(category) + 1)
         kind_text = values.get("诉求类型", "")
         kind = KIND_BY_LABEL.get(kind_text, kind_text) or None

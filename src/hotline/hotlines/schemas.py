@@ -157,7 +157,7 @@ class RouteIn(BaseModel):
 
     @model_validator(mode="after")
     def _dialled_digits(self) -> RouteIn:
-        self.dialled = "".join(ch for ch in self.dialled if ch.isdigit()) or self.dialled
+        self.dialled = "".join(ch for ch in self.dialled if ch.isdecimal()) or self.dialled
         return self
 
 

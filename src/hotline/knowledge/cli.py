@@ -276,12 +276,13 @@ def ask_(
 
 @kb_app.command("expire")
 def expire_() -> None:
-    """Take every article past its expiry out of public answers (run it from a timer)."""
-    from hotline.knowledge import service
+    """Take every article past its expiry out of public answers, and tell owning units of articles
+    about to expire and of error reports left unanswered (each once; run it from a timer)."""
+    from hotline.knowledge import expiry
 
     settings, db = _session()
     try:
-        n = service.expire_due(db, _runtime(settings))
+        expired, told = expiry.sweep(db, _runtime(settings))
     finally:
         db.close()
-    typer.echo(f"已失效 {n} 条")
+    typer.echo(f"已失效 {expired} 条；发出提醒 {told} 条")

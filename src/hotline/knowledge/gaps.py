@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.knowledge import rules
+from hotline.knowledge.enums import PUBLIC_AUDIENCES, ArticleStatus
 from hotline.knowledge.models import Article, UnansweredQuestion
 from hotline.runtime import Runtime
 from hotline.security import audit
@@ -176,11 +177,19 @@ def close(db: Session, *, who: rules.Who, gap_id: int, now: datetime, filled: bo
     if filled:
         if key is None:
             raise DomainError("kb_gap_key_required", "请填写补充的知识条目编号", status_code=422)
-        owner = db.execute(select(Article.owner_unit_id).where(Article.key == key)).first()
-        if owner is None:
+        row = db.execute(select(Article.owner_unit_id, Article.status, Article.audience)
+                         .where(Article.key == key)).first()
+        if row is None:
             raise DomainError("kb_gap_key_unknown", f"知识条目“{key}”不存在，请核对编号", status_code=422)
-        if not centre and owner[0] != who.actor.unit_id:
+        if not centre and row.owner_unit_id != who.actor.unit_id:
             raise Forbidden("kb_gap_other_unit", f"知识条目“{key}”不属于本单位，请填写本单位的条目编号")
+        # A draft or one in review may fill it (it answers once approved); a withdrawn or expired
+        # one never will, and an internal answer never reaches the public who asked.
+        if row.status in (ArticleStatus.WITHDRAWN, ArticleStatus.EXPIRED):
+            raise DomainError("kb_gap_key_gone", f"知识条目“{key}”已撤回或已失效，不能用于补充", status_code=422)
+        if gap.channel != Channel.STAFF and row.audience not in PUBLIC_AUDIENCES:
+            raise DomainError("kb_gap_key_internal", f"知识条目“{key}”是内部口径，公众提出的问题须由公开条目补充",
+                              status_code=422)
     elif not centre:
         raise Forbidden("kb_gap_dismiss_centre", "“无需补充”由12345中心判断，本单位可起草条目后标记已补充")
     elif note is None:

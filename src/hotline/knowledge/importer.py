@@ -135,7 +135,7 @@ def column_index(header: list[str], name: str) -> int:
     if name.lower() in lowered:
         return lowered.index(name.lower())
     idx = _letters_to_index(name)
-    if idx is None and name.isdigit():
+    if idx is None and name.isdecimal():
         idx = int(name) - 1
     if idx is not None and 0 <= idx < len(header):
         return idx
@@ -153,7 +153,7 @@ def parse_day(text: str) -> date | None:
     text = text.strip()
     if not text:
         return None
-    if text.isdigit() and len(text) == 8:
+    if text.isdecimal() and len(text) == 8:
         day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     else:
         m = _DAY.fullmatch(text) or _DAY.fullmatch(text.split(" ")[0])

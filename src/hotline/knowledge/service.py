@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
-from hotline.errors import Conflict, DomainError, NotFound
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.knowledge import dense, rules, search, semantic
 from hotline.knowledge.assistant import Reply, decide, emergency
 from hotline.knowledge.enums import (
@@ -272,8 +272,9 @@ def approve(db: Session, rt: Runtime, *, actor: Actor, article_id: int, comment:
     assert version is not None
     rules.ensure_review(who(db, actor), version.author_id)
     now = rt.clock.now()
-    if version.expires_at is not None and version.expires_at <= now:
-        raise DomainError("kb_already_expired", "该版本的失效时间已过，请修改有效期后再提交审核", status_code=422)
+    if version.expires_at is not None and version.expires_at <= now:  # said to the reviewer: return it
+        raise DomainError("kb_already_expired", "该版本的失效时间已过，不能发布，请退回由所属单位修改有效期",
+                          status_code=422)
     before = article.status
     article.status = rules.next_status(before, A.APPROVE)
     _record_review(version, actor, now, "approved", comment)
@@ -399,7 +400,8 @@ def answer_report(db: Session, rt: Runtime, *, actor: Actor, report_id: int, ans
     if report is None:
         raise NotFound("kb_report_not_found", f"纠错 {report_id} 不存在")
     article = _load(db, report.article_id, lock=True)
-    rules.ensure_draft(who(db, actor), article.owner_unit_id)
+    if not rules.may_draft(who(db, actor), article.owner_unit_id):
+        raise Forbidden("kb_report_forbidden", "只有条目所属单位（或知识库编辑）可以答复该纠错")
     if report.status != ReportStatus.OPEN:
         raise Conflict("kb_report_answered", "该纠错已答复")
     now = rt.clock.now()

@@ -214,7 +214,7 @@ def list_jurisdictions(db: Session) -> list[Jurisdiction]:
     the ids in the paths follow creation, not codes)."""
     rows = list(db.execute(select(Jurisdiction)).unique().scalars())
     code = {j.id: j.code for j in rows}
-    return sorted(rows, key=lambda j: [code.get(int(i), "") for i in j.path.strip("/").split("/") if i.isdigit()])
+    return sorted(rows, key=lambda j: [code.get(int(i), "") for i in j.path.strip("/").split("/") if i.isdecimal()])
 
 
 def _digest(token: str) -> str:

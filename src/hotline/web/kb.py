@@ -147,7 +147,7 @@ def _list_filters(query: Any, now: datetime) -> tuple[service.ArticleFilters, di
                                                         "flagged")}
     status = raw["status"] if raw["status"] in {str(s) for s in S} else ""
     audience = raw["audience"] if raw["audience"] in {str(a) for a in Audience} else ""
-    unit = raw["unit"] if raw["unit"].isdigit() else ""
+    unit = raw["unit"] if raw["unit"].isdecimal() else ""
     category = raw["category"][:32]
     expiring = raw["expiring"] == "1"
     flagged = raw["flagged"] == "1"
@@ -212,7 +212,7 @@ def review_batch(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: Kb
     """通过 or 退回 the articles checked in the review queue, each on its own: one refused (the
     reviewer's own version, an expiry passed) does not stop the others, and each refusal is named."""
     decision = text(form, "decision")
-    ids = list(dict.fromkeys(int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()))
+    ids = list(dict.fromkeys(int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdecimal()))
     comment = text(form, "comment")[:2000] or None
     if decision not in ("approve", "return"):
         raise NotFound("kb_action_unknown", "没有这项批量操作")
@@ -294,7 +294,7 @@ def _after_save(request: Request, form: Any, db: Session, rt: Runtime, viewer: V
 
 
 def _version_number(value: str | None, article: Article) -> int | None:
-    if value and value.isdigit() and any(v.number == int(value) for v in article.versions):
+    if value and value.isdecimal() and any(v.number == int(value) for v in article.versions):
         return int(value)
     return None
 
@@ -429,9 +429,12 @@ def restore(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT
     source = next(v for v in article.versions if v.number == number)
     values = version_values(db, source)
     values["change_note"] = f"恢复第{number}版"
+    lapsed = source.expires_at is not None and source.expires_at <= rt_now(request)
     try:
         payload = article_data(values, creating=False, keep=source)
         payload["attachments"] = list(source.attachments)
+        if lapsed:  # a draft that kept a past expiry could never be submitted
+            payload["expires_at"] = None
         article = service.update(db, rt, actor=viewer.actor, article_id=article_id,
                                  data=ArticleIn.model_validate(payload))
     except ValidationError as exc:
@@ -439,7 +442,8 @@ def restore(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT
     except DomainError as exc:
         return _article_page(request, db, viewer, service.get(db, actor=viewer.actor, article_id=article_id),
                              errors=[exc.message], status_code=exc.status_code)
-    flash(request, f"已将第{number}版恢复为草稿（第 {article.version_count} 版），请提交审核后重新发布")
+    flash(request, f"已将第{number}版恢复为草稿（第 {article.version_count} 版），"
+                   + ("原失效日期已过，已清除，如有新的有效期请先修改，" if lapsed else "") + "请提交审核后重新发布")
     return redirect(f"/kb/articles/{article_id}")
 
 

@@ -98,7 +98,7 @@ def adopt_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
     back = _back(form)
     article_id = text(form, "article_id")
     try:
-        if not article_id.isdigit():
+        if not article_id.isdecimal():
             raise DomainError("kb_article_not_found", "请选择知识条目", status_code=422)
         gap, article = gaps.adopt_as_phrasing(db, rt, who=service.who(db, viewer.actor), gap_id=gap_id,
                                               article_id=int(article_id), now=rt.clock.now())
@@ -155,7 +155,7 @@ def adopt_phrasing(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: 
     article_id = text(form, "article_id")
     wording = text(form, "wording")
     try:
-        if not article_id.isdigit():
+        if not article_id.isdecimal():
             raise DomainError("kb_article_not_found", "请选择知识条目", status_code=422)
         article = harvest.adopt(db, rt, actor=viewer.actor, article_id=int(article_id), wording=wording)
     except DomainError as exc:

@@ -82,7 +82,7 @@ def issue_key(account_id: int, request: Request, form: CheckedForm, db: DB, rt: 
     try:
         issued = machines.issue_key(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id,
                                     name=text(form, "name"), rotate=rotate,
-                                    after_key=int(latest) if latest.isdigit() else None)
+                                    after_key=int(latest) if latest.isdecimal() else None)
     except DomainError as exc:
         flash(request, exc.message, "error")
         return redirect(f"{LIST_URL}/{account_id}")

@@ -46,8 +46,8 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     kinds = {str(k) for k in Kind}
     state = raw["state"] if raw["state"] in states else ""
     kind = raw["kind"] if raw["kind"] in kinds else ""
-    category = raw["category"] if raw["category"].isdigit() and len(raw["category"]) <= 16 else ""
-    unit = raw["unit"] if raw["unit"].isdigit() else ""
+    category = raw["category"] if raw["category"].isdecimal() and len(raw["category"]) <= 16 else ""
+    unit = raw["unit"] if raw["unit"].isdecimal() else ""
     filters = service.Filters(
         state=[State(state)] if state else None,
         kind=Kind(kind) if kind else None,
