@@ -119,7 +119,8 @@ def test_turns_survive_a_round_trip_through_plain_data() -> None:
 def test_transcript_and_title_for_the_handover() -> None:
     conv = Conversation()
     conv.add(_turn())
-    conv.add(_turn("那儿童呢？", query=f"{FIRST} 那儿童呢？", base=FIRST, kind="abstain", key=None, title=None))
+    conv.add(Turn(question="那儿童呢？", query=f"{FIRST} 那儿童呢？", base=FIRST, kind="abstain",
+                  context=Context.SUBSTITUTE))
     text = chat.transcript(conv, pending="我家孩子一米二，要买票吗")
     assert text.startswith(chat.HANDOVER_MARK)
     assert text.splitlines()[1:] == [
@@ -129,7 +130,7 @@ def test_transcript_and_title_for_the_handover() -> None:
         "智能客服：没有找到能可靠回答的内容",
         "我：我家孩子一米二，要买票吗",
     ]
-    assert chat.handover_title(conv) == "那儿童呢？"
+    assert chat.handover_title(conv) == f"{FIRST}（追问：那儿童呢？）"  # reads on its own
     assert chat.handover_title(conv, "我家孩子一米二，要买票吗") == "我家孩子一米二，要买票吗"
     assert chat.handover_title(Conversation()) == "" and chat.transcript(Conversation()) == ""
 

@@ -261,7 +261,7 @@ def test_api_chat_follows_up_with_the_history_sent_back(client: TestClient, db: 
     second = client.post("/api/v1/public/kb/chat", json={"question": "那儿童呢？", "history": [body["turn"]]}).json()
     assert second["key"] == "BUS-CHILD" and second["in_context"] is True
     assert second["query"] == "老年人乘公交免费吗 那儿童呢？" and second["turn"]["subject"] == "儿童"
-    assert second["handover"]["title"] == "那儿童呢？"
+    assert second["handover"]["title"] == "老年人乘公交免费吗（追问：那儿童呢？）"
     handover = second["handover"]["content"]
     assert handover.startswith(chat.HANDOVER_MARK) and "我：老年人乘公交免费吗" in handover
     clarify = client.post("/api/v1/public/kb/chat", json={"question": "社保卡丢了怎么补办"}).json()

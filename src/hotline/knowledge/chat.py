@@ -228,8 +228,12 @@ def transcript(conversation: Conversation, pending: str = "") -> str:
 
 
 def handover_title(conversation: Conversation, pending: str = "") -> str:
-    """The request's title: the last question asked (or typed)."""
-    last = pending or (conversation.last.question if conversation.last else "")
+    """The request's title: the last question asked (or typed); a follow-up ("那儿童呢？") with the
+    question it follows, so that the title reads on its own."""
+    turn = conversation.last
+    last = pending or (turn.question if turn else "")
+    if not pending and turn and turn.context != Context.NONE and turn.base and turn.base != turn.question:
+        last = f"{turn.base}（追问：{turn.question}）"
     last = " ".join(last.split())
     return last if len(last) <= TITLE_MAX else last[: TITLE_MAX - 1] + "…"
 
