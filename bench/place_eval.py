@@ -42,8 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotline.dispatch import place_names  # noqa: E402
-from hotline.dispatch.place import Gazetteer, Place  # noqa: E402
-from hotline.dispatch.suggest import PLACE_CONFIDENCE  # noqa: E402
+from hotline.dispatch.place import PLACE_CONFIDENCE, Gazetteer, Place  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("HOTLINE_DATA_PATH", ROOT.parent / "shared" / "data")) / "fz12345_water"

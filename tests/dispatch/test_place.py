@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hotline.dispatch.place import CALIBRATION, Gazetteer, Place, calibrated, guess_place
-from hotline.dispatch.suggest import PLACE_CONFIDENCE as ACT
+from hotline.dispatch.place import PLACE_CONFIDENCE as ACT
 
 P = [
     Place(1, "320100", "南京市", "city", "/1/"),

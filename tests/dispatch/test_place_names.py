@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from hotline.cli import app as cli_app
 from hotline.dispatch import place_names
 from hotline.dispatch.models import PlaceName
+from hotline.dispatch.place import PLACE_CONFIDENCE as ACT
 from hotline.dispatch.place import Gazetteer, Place, guess_place
 from hotline.dispatch.place_registry import PlaceNameIn, learn, list_names, save_name, set_active
-from hotline.dispatch.suggest import PLACE_CONFIDENCE as ACT
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.security.models import AuditEntry
 from hotline.tickets.models import Ticket

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.dispatch.catalogue import Decision, decide, has_narrower
 from hotline.dispatch.duplicates import DuplicateCheck, find_duplicates
 from hotline.dispatch.hints import Hints, hints
-from hotline.dispatch.place import PlaceGuess, guess_place
+from hotline.dispatch.place import PLACE_CONFIDENCE, PlaceGuess, guess_place
 from hotline.dispatch.screening import ScreeningHit, screen
 from hotline.org.models import Jurisdiction
 from hotline.runtime import Runtime
@@ -29,10 +29,6 @@ from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import KIND_LABELS, Kind
 from hotline.tickets.models import Ticket
 
-# A place read from the text is used without asking when guesses like it name the right place at
-# least this often (place.CALIBRATION): on the Fuzhou work orders' training part, the guesses at or
-# above it were right 99% of the time, cross-fitted (docs/dispatch.md).
-PLACE_CONFIDENCE = 0.95
 DECIDE_CONFIDENCE = 0.5  # a predicted category below this does not pick the catalogue's unit
 
 
