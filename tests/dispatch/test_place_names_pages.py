@@ -98,7 +98,8 @@ def test_excel_import_checks_every_row_first_and_exports_what_it_holds(client, a
 
 
 def test_learning_on_the_page_lists_first_then_writes(client, as_user, db, org) -> None:
-    for title in ("紫金花园小区门口积水", "紫金花园小区垃圾清运不及时", "紫金花园小区电梯故障"):
+    for title in ("紫金花园小区门口积水", "紫金花园小区垃圾清运不及时", "紫金花园小区电梯故障",
+                  "钟灵街路面破损", "钟灵街井盖松动", "钟灵街夜间施工"):
         r = client.post("/api/v1/tickets", headers=as_user("operator"),
                         json=intake(title=title, content=f"{title}，请处理。", address="",
                                     jurisdiction_code="320102001"))
@@ -111,6 +112,7 @@ def test_learning_on_the_page_lists_first_then_writes(client, as_user, db, org) 
     assert r.status_code == 200 and "学习结果（未写入）" in r.text and "紫金花园小区" in r.text
     assert 'name="pick" value="紫金花园小区" checked' in r.text and "写入地名库（勾选的新地名）" in r.text
     proposed = re.findall(r'name="pick" value="([^"]+)"', r.text)
+    assert {"紫金花园小区", "钟灵街"} <= set(proposed)
     assert client.get("/api/v1/dispatch/places", headers=as_user("admin")).json()["total"] == 0
     for bad in ("x", "5000"):  # the settings' error is shown, and the form to add a name stays closed
         r = client.post("/dispatch/places/learn", data={"csrf_token": token, "min_support": bad, "min_purity": "0.9"})
@@ -121,11 +123,11 @@ def test_learning_on_the_page_lists_first_then_writes(client, as_user, db, org) 
                                                     "apply": "1", "pick": ["紫金花园小区"]}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/dispatch/places?source=learned"
     page = client.get(r.headers["location"]).text
-    assert "已从 3 件已办结工单学习地名：新增 1 个" in page and "3/3 件" in page and "从工单学习" in page
+    assert "已从 6 件已办结工单学习地名：新增 1 个" in page and "3/3 件" in page and "从工单学习" in page
     r = client.post("/api/v1/dispatch/places/learn", headers=as_user("dispatcher"), json={"min_purity": 0.3})
     assert r.status_code == 422
     learned = client.post("/api/v1/dispatch/places/learn", headers=as_user("dispatcher"), json={}).json()
     status = {p["name"]: p["status"] for p in learned["proposals"]}
-    assert learned["tickets"] == 3 and status == {n: "known" if n == "紫金花园小区" else "new" for n in proposed}
+    assert learned["tickets"] == 6 and status == {n: "known" if n == "紫金花园小区" else "new" for n in proposed}
     learned = client.post("/api/v1/dispatch/places/learn", headers=as_user("dispatcher"), json={"apply": True}).json()
     assert learned["added"] == len(proposed) - 1  # without names: every new one

@@ -207,9 +207,9 @@ def learn(db: Session, rt: Runtime, *, actor: Actor, min_support: int = place_na
     learned = place_names.learn(samples(), places, min_support=min_support, min_purity=min_purity,
                                 known=Gazetteer(places))
     held: dict[str, list[PlaceName]] = {}
-    names = sorted({x.name for x in learned})
-    for i in range(0, len(names), 500):  # a bounded IN list on every database
-        for entry in db.execute(select(PlaceName).where(PlaceName.name.in_(names[i:i + 500]))).unique().scalars():
+    found = sorted({x.name for x in learned})
+    for i in range(0, len(found), 500):  # a bounded IN list on every database
+        for entry in db.execute(select(PlaceName).where(PlaceName.name.in_(found[i:i + 500]))).unique().scalars():
             held.setdefault(entry.name, []).append(entry)
     report = LearnReport(tickets=read)
     for x in learned:
