@@ -165,6 +165,28 @@ def test_reimport_is_idempotent_and_a_change_is_a_new_version(db: Session, rt: R
     db.rollback()
 
 
+def test_a_draft_saved_after_the_preview_makes_it_stale(db: Session, rt: Runtime, org: Org) -> None:
+    from hotline.knowledge import service
+    from hotline.knowledge.schemas import ArticleIn
+
+    actor = org.actor("housing_handler")
+    bulk.apply(db, rt, actor=actor, batch=_plan(db, rt, org, xlsx(GOOD)))
+    first = db.execute(select(Article).where(Article.key == "ZF-001")).scalar_one()
+    service.approve(db, rt, actor=org.actor("supervisor"), article_id=first.id)
+    edited = [GOOD[0][:2] + ["文件里的答复口径。"] + GOOD[0][3:], GOOD[1]]
+    shown = _plan(db, rt, org, xlsx(edited))
+    # a colleague saves a draft of the same article in between, changing only what the file's
+    # answer column would overwrite: the row's outcome and content look the same as previewed
+    current = db.get(ArticleVersion, first.current_version_id)
+    draft = {k: v for k, v in bulk._current_payload(db, current).items() if v is not None}
+    service.update(db, rt, actor=org.actor("housing_handler"), article_id=first.id,
+                   data=ArticleIn(**{**draft, "answer": "经办人刚改好的答复。"}))
+    again = _plan(db, rt, org, xlsx(edited))
+    assert [r.payload for r in again.rows] == [r.payload for r in shown.rows]
+    assert _plan(db, rt, org, xlsx(edited)).digest != shown.digest  # confirming `shown` is refused
+    db.rollback()
+
+
 def test_the_plan_reads_and_checks_the_file_with_the_database_free(db: Session, rt: Runtime, org: Org,
                                                                    engine: Engine,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:

@@ -133,6 +133,7 @@ class PlannedRow:
     reason: str | None = None  # why the row is in error, or a note
     changes: list[str] = field(default_factory=list)  # labels of what a changed row changes
     article_id: int | None = None
+    base_versions: int | None = None  # the article's version count when planned (in the digest)
     submitted: bool = False  # after confirming: saved and submitted for review
     payload: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -164,10 +165,12 @@ class Plan:
 
     @property
     def digest(self) -> str:
-        """What the editor was shown: the file, the choices and each row's outcome and content.
-        Confirming a plan whose digest differs (the database changed meanwhile) is refused."""
+        """What the editor was shown: the file, the choices, each row's outcome and content, and the
+        version each revision was planned on. Confirming a plan whose digest differs (the database
+        changed meanwhile: a draft saved since, even one the row would overwrite with the same
+        text) is refused."""
         body = json.dumps([self.sha256, sorted(self.columns.items()), self.audience, self.note or "",
-                           [(r.line, r.key, r.outcome, r.payload) for r in self.rows]],
+                           [(r.line, r.key, r.outcome, r.payload, r.base_versions) for r in self.rows]],
                           ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(body.encode()).hexdigest()[:32]
 
@@ -237,6 +240,7 @@ class _Existing:
     status: ArticleStatus
     base: dict[str, Any] | None  # its current version as ArticleIn input
     content: dict[str, Any]  # its current version's content, to compare with the row's
+    version_count: int = 0  # its versions when read: one saved since means the plan is stale
 
 
 # Keys whose articles are read in one transaction (about 0.5 ms an article on a slow machine).
@@ -257,7 +261,7 @@ def _existing(db: Session, keys: list[str]) -> dict[str, _Existing]:
             current = versions.get(a.current_version_id or -1)
             out[a.key] = _Existing(a.id, a.owner_unit_id, S(a.status),
                                    _current_payload(db, current) if current else None,
-                                   _content(current) if current else {})
+                                   _content(current) if current else {}, a.version_count)
         db.rollback()
     return out
 
@@ -290,6 +294,7 @@ def plan(db: Session, rt: Runtime, *, actor: Actor, filename: str, data: bytes, 
             out.reason = row.problem
             continue
         article = existing.get(row.key)
+        out.base_versions = article.version_count if article else None
         if article is not None and not rules.may_draft(who, article.owner_unit_id):
             out.reason = f"第 {row.line} 行：编号“{row.key}”已被其他单位的知识条目使用，无权修订"
             continue
