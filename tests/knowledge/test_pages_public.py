@@ -134,3 +134,18 @@ def test_an_answer_lists_related_public_questions(client: TestClient, db: Sessio
     assert "GJJ-1" not in related  # not itself
     assert "INT-1" not in related and "GJJ-DRAFT" not in related  # nothing the public may not read
     assert "YB-1" not in related  # another subject
+
+
+def test_a_local_answer_says_where_it_holds(client: TestClient, publish: Callable[..., Article]) -> None:
+    key = publish(key="MEAL-XLW", questions=["社区助餐食堂在哪里吃饭？"], phrasings=[],
+                  answer="孝陵卫街道的社区助餐点在钟灵街50号，每天11点开餐。", jurisdiction_code="320102001").key
+    page = client.get("/public/kb", params={"q": "社区助餐食堂在哪里吃饭"})
+    assert page.status_code == 200 and "本答复适用于孝陵卫街道" in page.text and "适用：孝陵卫街道" in page.text
+    assert "本答复适用于孝陵卫街道" in client.get(f"/public/kb/{key}").text
+    body = client.post("/api/v1/public/kb/ask", json={"query": "社区助餐食堂在哪里吃饭"}).json()
+    assert body["key"] == key and body["jurisdiction_name"] == "孝陵卫街道"
+    hits = client.get("/api/v1/public/kb/search", params={"q": "社区助餐食堂"}).json()
+    assert hits[0]["jurisdiction_name"] == "孝陵卫街道"
+    city = publish(key="GJJ-CITY").key  # a city-wide answer names no place
+    assert client.get("/api/v1/public/kb/search", params={"q": "公积金提取"}).json()[0]["jurisdiction_name"] is None
+    assert "本答复适用于" not in client.get(f"/public/kb/{city}").text

@@ -11,9 +11,10 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.knowledge import chat, gaps, harvest, maintenance, public_reports, service, similar
+from hotline.knowledge import chat, gaps, harvest, maintenance, public_reports, reading, service, similar
 from hotline.knowledge.assistant import Reply
 from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
@@ -96,15 +97,20 @@ def _report_out(r: ArticleReport) -> ReportOut:
     return ReportOut.model_validate(r, from_attributes=True)
 
 
-def hit_out(h: Hit) -> HitOut:
-    return HitOut(key=h.key, title=h.title, score=h.score, question=h.question, snippet=h.snippet,
-                  category_code=h.category_code, audience=h.audience, version=h.version_number, source=h.policy_source)
+def hits_out(db: Session, hits: list[Hit]) -> list[HitOut]:
+    places = reading.place_names(db, (h.jurisdiction_path for h in hits))
+    return [HitOut(key=h.key, title=h.title, score=h.score, question=h.question, snippet=h.snippet,
+                   category_code=h.category_code, audience=h.audience, version=h.version_number,
+                   source=h.policy_source, jurisdiction_name=places.get(h.jurisdiction_path or ""))
+            for h in hits]
 
 
-def reply_out(r: Reply) -> AskOut:
-    hit = r.hit if r.kind != "abstain" else None
+def reply_out(db: Session, r: Reply) -> AskOut:
+    hit = r.hit if not r.abstained else None
+    place = reading.place_names(db, [hit.jurisdiction_path]) if hit else {}
     return AskOut(kind=r.kind, abstained=r.abstained, text=r.text, key=hit.key if hit else None,
                   title=hit.title if hit else None, source=hit.policy_source if hit else None, confidence=r.confidence,
+                  jurisdiction_name=place.get(hit.jurisdiction_path or "") if hit else None,
                   options=[OptionOut(key=o.key, title=o.title, question=o.question) for o in r.options])
 
 
@@ -316,7 +322,7 @@ def search(db: DB, rt: RT, actor: ApiActor, q: Q, audience: Audience | None = No
            limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[HitOut]:
     filters = service.search_filters(db, rt, audiences=frozenset({audience}) if audience else None,
                                      jurisdiction_code=jurisdiction, category_code=category)
-    return [hit_out(h) for h in service.search_published(db, query=q, filters=filters, limit=limit)]
+    return hits_out(db, service.search_published(db, query=q, filters=filters, limit=limit))
 
 
 @router.post("/ask", response_model=AskOut, summary="智能问答（话务员辅助，含内部口径）")
@@ -326,7 +332,7 @@ def ask_internal(data: AskIn, db: DB, rt: RT, actor: ApiActor) -> AskOut:
     reply = service.ask(db, query=data.query, filters=filters)
     if reply.kind == "abstain":
         gaps.record(db, question=data.query, channel=gaps.Channel.STAFF, now=rt.clock.now())
-    return reply_out(reply)
+    return reply_out(db, reply)
 
 
 def _public_audiences(audience: Audience | None) -> frozenset[str]:
@@ -344,7 +350,7 @@ def public_search(db: DB, rt: RT, q: Q, audience: Audience | None = None,
                   jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
                   limit: Annotated[int, Query(ge=1, le=20)] = 10) -> list[HitOut]:
     filters = service.search_filters(db, rt, audiences=_public_audiences(audience), jurisdiction_code=jurisdiction)
-    return [hit_out(h) for h in service.search_published(db, query=q, filters=filters, limit=limit)]
+    return hits_out(db, service.search_published(db, query=q, filters=filters, limit=limit))
 
 
 @public_router.post("/ask", response_model=AskOut, summary="自助问答：答复、追问或明确告知不知道",
@@ -358,7 +364,7 @@ def public_ask(data: AskIn, request: Request, db: DB, rt: RT) -> AskOut:
         service.record_use(db, article_id=reply.hit.article_id)
     elif reply.kind == "abstain":
         gaps.record(db, question=data.query, channel=gaps.Channel.PUBLIC_ASK, now=rt.clock.now())
-    return reply_out(reply)
+    return reply_out(db, reply)
 
 
 def chat_out(said: chat.Said, conversation: chat.Conversation) -> ChatOut:

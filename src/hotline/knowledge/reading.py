@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.errors import DomainError, NotFound
 from hotline.knowledge.enums import PUBLIC_AUDIENCES
 from hotline.knowledge.models import Article, ArticleVersion
+from hotline.org.models import Jurisdiction
 from hotline.tickets.categories import full_name
 
 # The answer_source column of a ticket holds at most 300 characters.
@@ -40,6 +42,15 @@ def _published_version(db: Session, article: Article) -> ArticleVersion:
     version = db.get(ArticleVersion, article.published_version_id)
     assert version is not None  # published_version_id always names an existing version
     return version
+
+
+def place_names(db: Session, paths: Iterable[str | None]) -> dict[str, str]:
+    """The names of the places answers are for (path → name), read at once: a local answer says
+    where it holds (孝陵卫街道的社区助餐点 is no answer for a caller elsewhere)."""
+    wanted = sorted({p for p in paths if p})
+    if not wanted:
+        return {}
+    return dict(db.execute(select(Jurisdiction.path, Jurisdiction.name).where(Jurisdiction.path.in_(wanted))).all())
 
 
 def public_article(db: Session, *, key: str, now: datetime) -> tuple[Article, ArticleVersion]:

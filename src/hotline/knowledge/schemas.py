@@ -205,6 +205,7 @@ class HitOut(BaseModel):
     audience: str
     version: int
     source: str | None
+    jurisdiction_name: str | None = Field(None, description="答复适用的属地；空为全市通用")
 
 
 class AskIn(BaseModel):
@@ -227,6 +228,7 @@ class AskOut(BaseModel):
     title: str | None = None
     source: str | None = None
     confidence: float
+    jurisdiction_name: str | None = Field(None, description="答复适用的属地；空为全市通用")
     options: list[OptionOut] = Field(default_factory=list)
 
 

@@ -101,6 +101,7 @@ class Hit:
     passage_similarity: float | None = None
     # True once the ranker of search by meaning ordered the hits (score: its probability).
     ranked: bool = False
+    jurisdiction_path: str | None = None  # the place the answer is for (None: the whole city)
 
 
 class SearchBackend(Protocol):
@@ -695,7 +696,8 @@ class MemoryIndex:
                 category_code=doc.category_code,
                 audience=doc.audience, version_number=doc.version_number, policy_source=doc.policy_source,
                 coverage=round(q_cov, 4), known=round(known, 4), support=round(a_cov, 4),
-                known_questions=round(asked, 4), questions=doc.questions or (doc.title,))
+                known_questions=round(asked, 4), questions=doc.questions or (doc.title,),
+                jurisdiction_path=doc.jurisdiction_path)
             for final, doc, question, q_cov, a_cov in ranked[:limit] + [
                 r for r in ranked[limit:] if r[1].article_id in include]
         ]

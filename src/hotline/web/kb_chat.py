@@ -69,6 +69,7 @@ class Shown:
     answer: str = ""
     basis: str | None = None
     source: str | None = None
+    place: str | None = None  # the place a local answer is for
     gone: bool = False
     leads: dict[str, str] = field(default_factory=dict)  # clarify: each option's answer, begun
 
@@ -97,7 +98,9 @@ def _shown(db: Session, rt: Runtime, turn: chat.Turn) -> Shown:
         _, version = reading.public_article(db, key=turn.key, now=now)
     except DomainError:
         return Shown(turn=turn, gone=True)
-    return Shown(turn=turn, answer=version.answer, basis=version.policy_basis, source=version.policy_source)
+    place = reading.place_names(db, [version.jurisdiction_path]).get(version.jurisdiction_path or "")
+    return Shown(turn=turn, answer=version.answer, basis=version.policy_basis, source=version.policy_source,
+                 place=place)
 
 
 def _page(request: Request, db: Session, rt: Runtime, conversation: chat.Conversation, *, q: str = "",

@@ -55,6 +55,7 @@ def public_home(request: Request, db: DB, rt: RT) -> HTMLResponse:
     listed, total = ([], 0) if q else reading.public_list(db, now=now, category_code=category or None, page=page,
                                                            page_size=10)
     return render(request, "kb_public.html", public=True, q=q, hits=hits, reply=reply, category=category,
+                  places=reading.place_names(db, (h.jurisdiction_path for h in hits)),
                   category_label=full_name(category) if category else "", listed=listed, total=total,
                   categories=[] if q else reading.public_categories(db, now=now),
                   pager=pager(request.query_params, "/public/kb", total, page=page, page_size=10),
@@ -68,7 +69,8 @@ def _article_page(request: Request, db: DB, rt: RT, key: str, *, errors: list[st
     others = similar.related(db, question=version.questions[0] if version.questions else version.title,
                              filters=filters, exclude_article_id=article.id)
     return render(request, "kb_public_article.html", public=True, status_code=status_code, a=article, v=version,
-                  related=others,
+                  related=others, place=reading.place_names(db, [version.jurisdiction_path]).get(
+                      version.jurisdiction_path or ""),
                   errors=errors or [], values=values or {}, category_name=full_name, audience_labels=AUDIENCES)
 
 
@@ -111,5 +113,6 @@ def staff_lookup(request: Request, db: DB, rt: RT, viewer: LookupViewer) -> HTML
         except DomainError as exc:
             errors.append(exc.message)
     return render(request, "kb_lookup.html", viewer=viewer, q=q, hits=hits, jurisdiction=jurisdiction,
+                  places=reading.place_names(db, (h.jurisdiction_path for h in hits)),
                   jurisdictions=choices.jurisdictions(db), errors=errors, category_name=full_name,
                   audience_labels=AUDIENCES)
