@@ -32,7 +32,7 @@ from hotline.errors import DomainError, NotFound
 from hotline.runtime import Runtime
 from hotline.tickets.models import Ticket
 from hotline.web import choices
-from hotline.web.forms import local_datetime, text
+from hotline.web.forms import is_id, local_datetime, text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, PageViewer, Viewer, viewer_for
@@ -123,7 +123,7 @@ def entry(entry_id: int, request: Request, db: DB, rt: RT, viewer: BlacklistView
 def _days(value: str) -> int | None:
     if not value:
         return None
-    if not value.isdecimal():
+    if not is_id(value):
         raise DomainError("bad_expiry", "有效期须填写天数（整数）")
     return int(value)
 
@@ -153,7 +153,7 @@ def entry_action(entry_id: int, action: str, request: Request, form: CheckedForm
         elif action == "refer":
             report_id = text(form, "abuse_report_id")
             when = local_datetime(text(form, "referred_at")) if text(form, "referred_at") else None
-            if isinstance(when, str) or not report_id.isdecimal():
+            if isinstance(when, str) or not is_id(report_id):
                 raise DomainError("bad_input", "请填写正确的移交时间")
             service.refer_to_police(db, rt, actor=actor, abuse_report_id=int(report_id), referred_at=when,
                                     police_unit=text(form, "police_unit"), reference=text(form, "reference"),
@@ -195,7 +195,7 @@ def abuse_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         when = local_datetime(values["occurred_at"]) if values["occurred_at"] else None
         if isinstance(when, str):
             raise DomainError("bad_time", "发生时间格式不正确")
-        if values["call_id"] and not values["call_id"].isdecimal():
+        if values["call_id"] and not is_id(values["call_id"]):
             raise DomainError("bad_call", "通话编号须为数字")
         report = service.report_abuse(db, rt, actor=viewer.actor, phone=values["phone"],
                                       description=values["description"], occurred_at=when,

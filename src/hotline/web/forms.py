@@ -23,8 +23,16 @@ ACTION_TEXT = ("note", "reason", "content", "answer", "answer_source", "lead_uni
 
 
 def text(form: FormData, name: str) -> str:
+    """A field as typed. Browsers send a textarea's line breaks as CRLF but count them as one
+    character against `maxlength`: stored and counted as LF, the server agrees with the form."""
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else ""
+
+
+def is_id(value: str) -> bool:
+    """A number to look up by (an id, a version, a count of days): decimal digits (not "²"), few
+    enough to fit the database's integer (a 5,000-digit one is no id either)."""
+    return value.isdecimal() and len(value) <= 9
 
 
 def flag(form: FormData, name: str) -> bool:

@@ -41,7 +41,7 @@ from hotline.runtime import Runtime
 from hotline.security.roles import Role
 from hotline.tickets.categories import full_name
 from hotline.web import choices
-from hotline.web.forms import errors_of, text
+from hotline.web.forms import errors_of, is_id, text
 from hotline.web.kb_forms import EXPIRING_DAYS, article_data, article_values, version_values
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
@@ -147,7 +147,7 @@ def _list_filters(query: Any, now: datetime) -> tuple[service.ArticleFilters, di
                                                         "flagged")}
     status = raw["status"] if raw["status"] in {str(s) for s in S} else ""
     audience = raw["audience"] if raw["audience"] in {str(a) for a in Audience} else ""
-    unit = raw["unit"] if raw["unit"].isdecimal() else ""
+    unit = raw["unit"] if is_id(raw["unit"]) else ""
     category = raw["category"][:32]
     expiring = raw["expiring"] == "1"
     flagged = raw["flagged"] == "1"
@@ -212,7 +212,7 @@ def review_batch(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: Kb
     """通过 or 退回 the articles checked in the review queue, each on its own: one refused (the
     reviewer's own version, an expiry passed) does not stop the others, and each refusal is named."""
     decision = text(form, "decision")
-    ids = list(dict.fromkeys(int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdecimal()))
+    ids = list(dict.fromkeys(int(v) for v in form.getlist("ids") if isinstance(v, str) and is_id(v)))
     comment = text(form, "comment")[:2000] or None
     if decision not in ("approve", "return"):
         raise NotFound("kb_action_unknown", "没有这项批量操作")
@@ -294,7 +294,7 @@ def _after_save(request: Request, form: Any, db: Session, rt: Runtime, viewer: V
 
 
 def _version_number(value: str | None, article: Article) -> int | None:
-    if value and value.isdecimal() and any(v.number == int(value) for v in article.versions):
+    if value and is_id(value) and any(v.number == int(value) for v in article.versions):
         return int(value)
     return None
 

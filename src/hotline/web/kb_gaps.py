@@ -24,7 +24,7 @@ from hotline.knowledge import gaps, harvest, rules, service
 from hotline.knowledge.models import Article, UnansweredQuestion
 from hotline.knowledge.search import Hit, SearchFilters
 from hotline.runtime import Runtime
-from hotline.web.forms import text
+from hotline.web.forms import is_id, text
 from hotline.web.kb import XLSX, KbViewer
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
@@ -98,7 +98,7 @@ def adopt_gap(gap_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
     back = _back(form)
     article_id = text(form, "article_id")
     try:
-        if not article_id.isdecimal():
+        if not is_id(article_id):
             raise DomainError("kb_article_not_found", "请选择知识条目", status_code=422)
         gap, article = gaps.adopt_as_phrasing(db, rt, who=service.who(db, viewer.actor), gap_id=gap_id,
                                               article_id=int(article_id), now=rt.clock.now())
@@ -155,7 +155,7 @@ def adopt_phrasing(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: 
     article_id = text(form, "article_id")
     wording = text(form, "wording")
     try:
-        if not article_id.isdecimal():
+        if not is_id(article_id):
             raise DomainError("kb_article_not_found", "请选择知识条目", status_code=422)
         article = harvest.adopt(db, rt, actor=viewer.actor, article_id=int(article_id), wording=wording)
     except DomainError as exc:

@@ -17,7 +17,7 @@ from hotline.errors import DomainError
 from hotline.org import machines
 from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, Role
 from hotline.web import choices
-from hotline.web.forms import text
+from hotline.web.forms import is_id, text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
@@ -82,7 +82,7 @@ def issue_key(account_id: int, request: Request, form: CheckedForm, db: DB, rt: 
     try:
         issued = machines.issue_key(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id,
                                     name=text(form, "name"), rotate=rotate,
-                                    after_key=int(latest) if latest.isdecimal() else None)
+                                    after_key=int(latest) if is_id(latest) else None)
     except DomainError as exc:
         flash(request, exc.message, "error")
         return redirect(f"{LIST_URL}/{account_id}")

@@ -33,7 +33,7 @@ from hotline.supervision.scheduler import embedded_enabled
 from hotline.supervision.schemas import MeetingCreate, OrderCreate
 from hotline.tickets import overview, service
 from hotline.web import choices
-from hotline.web.forms import errors_of, local_datetime, local_day_start, text
+from hotline.web.forms import errors_of, is_id, local_datetime, local_day_start, text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
@@ -79,7 +79,7 @@ def _order_filters(query: Any) -> tuple[sv.OrderFilters, dict[str, str]]:
     raw = {k: (query.get(k) or "").strip()[:32] for k in ("status", "source", "unit", "overdue", "q")}
     status = raw["status"] if raw["status"] in {str(s) for s in OrderStatus} else ""
     source = raw["source"] if raw["source"] in {str(s) for s in OrderSource} else ""
-    unit = raw["unit"] if raw["unit"].isdecimal() else ""
+    unit = raw["unit"] if is_id(raw["unit"]) else ""
     filters = sv.OrderFilters(status=OrderStatus(status) if status else None,
                               source=OrderSource(source) if source else None, unit_id=int(unit) if unit else None,
                               overdue=raw["overdue"] == "1", q=raw["q"] or None)
@@ -121,7 +121,7 @@ def orders_create(request: Request, form: CheckedForm, db: DB, rt: RT,
     values = {k: text(form, k) for k in ("ticket_number", "reason", "days")}
     try:
         data = OrderCreate(ticket_number=values["ticket_number"] or None, reason=values["reason"],
-                           days=int(values["days"]) if values["days"].isdecimal() else None)
+                           days=int(values["days"]) if is_id(values["days"]) else None)
         order = sv.create_order(db, rt, actor=viewer.actor, data=data)
     except ValidationError as exc:
         return _orders_page(request, db, rt, viewer, errors=errors_of(exc), values=values, status_code=422)
@@ -188,7 +188,7 @@ def meetings_create(request: Request, form: CheckedForm, db: DB, rt: RT,
                     viewer: SupervisionViewer) -> HTMLResponse | RedirectResponse:
     values: dict[str, Any] = {k: text(form, k) for k in ("kind", "title", "topic", "held_at", "location", "host",
                                                          "attendees", "tickets")}
-    values["unit_ids"] = [v for v in form.getlist("unit_ids") if isinstance(v, str) and v.isdecimal()]
+    values["unit_ids"] = [v for v in form.getlist("unit_ids") if isinstance(v, str) and is_id(v)]
     try:
         data = MeetingCreate.model_validate({
             "kind": values["kind"] or None, "title": values["title"], "topic": values["topic"],
@@ -234,7 +234,7 @@ def findings_page(request: Request, db: DB, viewer: SupervisionViewer) -> HTMLRe
     since = local_day_start(shown["from"]) if shown["from"] else None
     until = local_day_start(shown["to"], next_day=True) if shown["to"] else None
     kind = FindingKind(shown["kind"]) if shown["kind"] in {str(k) for k in FindingKind} else None
-    unit_id = int(shown["unit"]) if shown["unit"].isdecimal() else None
+    unit_id = int(shown["unit"]) if is_id(shown["unit"]) else None
     page = page_number(qp)
     rows, total = detection.findings_list(db, unit_id=unit_id, kind=kind, since=since, until=until, page=page)
     return _page(request, "supervision_findings.html", viewer, f=shown,
@@ -283,6 +283,6 @@ def inbox(request: Request, db: DB, viewer: InboxViewer) -> HTMLResponse:
 @router.post("/notifications/read")
 def inbox_read(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: InboxViewer) -> RedirectResponse:
     value = text(form, "id")
-    n = sv.mark_read(db, rt, actor=viewer.actor, notification_id=int(value) if value.isdecimal() else None)
+    n = sv.mark_read(db, rt, actor=viewer.actor, notification_id=int(value) if is_id(value) else None)
     flash(request, f"已标记 {n} 条消息为已读")
     return redirect("/notifications")

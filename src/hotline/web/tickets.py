@@ -23,7 +23,7 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
 from hotline.web import choices
 from hotline.web.actions import STAFF_ACTIONS, forms_for
-from hotline.web.forms import action_data, action_values, errors_of, local_day_start
+from hotline.web.forms import action_data, action_values, errors_of, is_id, local_day_start
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, PageViewer, Viewer, viewer_for
@@ -47,7 +47,7 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     state = raw["state"] if raw["state"] in states else ""
     kind = raw["kind"] if raw["kind"] in kinds else ""
     category = raw["category"] if raw["category"].isdecimal() and len(raw["category"]) <= 16 else ""
-    unit = raw["unit"] if raw["unit"].isdecimal() else ""
+    unit = raw["unit"] if is_id(raw["unit"]) else ""
     filters = service.Filters(
         state=[State(state)] if state else None,
         kind=Kind(kind) if kind else None,
