@@ -32,7 +32,14 @@ FIELD_LABELS = {
     "policy_source": "政策来源", "change_note": "修改说明", "key": "外部编号", "valid_from": "生效日期",
     "expires_at": "失效日期", "expires_on": "失效日期", "text": "内容", "contact": "联系方式", "from": "开始日期",
     "to": "结束日期", "accepted": "是否采纳", "audience": "适用对象", "owner_unit_id": "责任单位",
+    "limit": "条数", "status": "状态", "outcome": "处理结果", "offset": "起始位置",
 }
+# Where a route means something else by a common name: a diff's from/to are version numbers, the
+# phrasing suggestions' days a look-back window.
+ROUTE_LABELS = (
+    (re.compile(r"^/api/v1/kb/articles/[^/]+/diff$"), {"from": "起始版本号", "to": "截止版本号"}),
+    (re.compile(r"^/api/v1/kb/phrasing-suggestions"), {"days": "统计天数"}),
+)
 
 
 class BodyTooLarge(HTTPException):
@@ -95,7 +102,7 @@ def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None) -
         return f"{field}应为文字"
     if kind == "string_pattern_mismatch":
         return f"{field}格式不正确"
-    if kind == "enum":  # pydantic lists "'a', 'b' or 'c'": the codes, in a Chinese list
+    if kind in ("enum", "literal_error"):  # pydantic lists "'a', 'b' or 'c'": the codes, in a Chinese list
         codes = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         return f"{field}取值无效，可选：{'、'.join(codes) or ctx.get('expected')}"
     if kind in ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"):
@@ -144,8 +151,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        labels = next((names for path, names in ROUTE_LABELS if path.match(request.url.path)), None)
         errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": chinese_message(e)} for e in exc.errors()
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": chinese_message(e, labels)}
+            for e in exc.errors()
         ]
         return JSONResponse(
             {"code": "invalid_request", "message": "；".join(e["message"] for e in errors), "errors": errors},

@@ -139,3 +139,16 @@ def test_public_reports_only_on_public_articles_and_throttled(client: TestClient
 def test_expire_endpoint_is_for_the_centre(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:
     assert client.post(f"{BASE}/expire", headers=as_user("housing_manager")).status_code == 403
     assert client.post(f"{BASE}/expire", headers=as_user("supervisor")).json() == {"expired": 0}
+
+
+def test_query_errors_name_what_the_route_means(client: TestClient, as_user: Callable[..., dict[str, str]],
+                                                publish: Callable[..., Article]) -> None:
+    art = publish()
+    editor = as_user("editor")
+    r = client.get(f"{BASE}/articles/{art.id}/diff", params={"from": "abc", "to": 1}, headers=editor)
+    assert r.status_code == 422 and r.json()["message"] == "起始版本号须为数字"
+    r = client.get(f"{BASE}/phrasing-suggestions", params={"days": 0}, headers=editor)
+    assert r.status_code == 422 and r.json()["message"].startswith("统计天数不能小于")
+    r = client.get(f"{BASE}/import/jobs/1", params={"outcome": "zzz"}, headers=editor)
+    assert r.status_code == 422 and "处理结果取值无效，可选：" in r.json()["message"]
+    assert "Input should" not in r.json()["message"]
