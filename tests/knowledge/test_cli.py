@@ -116,15 +116,17 @@ def test_errors_exit_2_in_chinese(runner: CliRunner, kb_csv: Path, tmp_path: Pat
     # Rows past the form's limits are skipped with the reason, the rest imported.
     long = tmp_path / "long.csv"
     with long.open("w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["编号", "问题", "答案"])
+        w = csv.DictWriter(f, fieldnames=["编号", "问题", "答案", "分类"])
         w.writeheader()
-        w.writerow({"编号": "L1", "问题": "问" * 301, "答案": "答复内容"})
-        w.writerow({"编号": "L2", "问题": "正常的问题", "答案": "答" * 20001})
-        w.writerow({"编号": "L3", "问题": "正常的问题三", "答案": "正常的答复"})
+        w.writerow({"编号": "L1", "问题": "问" * 301, "答案": "答复内容", "分类": ""})
+        w.writerow({"编号": "L2", "问题": "正常的问题", "答案": "答" * 20001, "分类": ""})
+        w.writerow({"编号": "L3", "问题": "正常的问题三", "答案": "正常的答复", "分类": "车票"})
+        w.writerow({"编号": "L4", "问题": "正常的问题四", "答案": "正常的答复", "分类": "类" * 33})
     r = runner.invoke(app, ["kb", "import", "--input", str(long), "--question-col", "问题", "--answer-col", "答案",
-                            "--key-col", "编号", "--no-embed"])
-    assert r.exit_code == 0 and "新增 1 条" in r.output and "跳过 2 条" in r.output
+                            "--key-col", "编号", "--category-col", "分类", "--no-embed"])
+    assert r.exit_code == 0 and "新增 1 条" in r.output and "跳过 3 条" in r.output
     assert "第 2 行问题过长（最多 300 个字符）" in r.output and "第 3 行答复口径过长" in r.output
+    assert "第 5 行分类过长（最多 32 个字符）" in r.output  # as the import page says, never cut silently
 
 
 def test_many_queries_in_one_run(runner: CliRunner, kb_csv: Path, tmp_path: Path) -> None:

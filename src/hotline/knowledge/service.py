@@ -615,7 +615,7 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
                 result.created += 1
                 continue
             cur = current_versions.get(article.current_version_id or -1)
-            category = row.category[:32] if row.category else None
+            category = row.category or None
             if cur is not None and cur.questions[:1] == [row.question] and cur.answer == row.answer \
                     and ("category" not in fields or cur.category_code == category) \
                     and ("phrasings" not in fields or list(cur.phrasings) == row.phrasings) \
@@ -635,7 +635,7 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
             v = ArticleVersion(
                 article_id=article.id, number=article.version_count + 1, title=row.question[:300],
                 questions=[row.question], phrasings=row.phrasings, answer=row.answer,
-                category_code=row.category[:32] if row.category else None, audience=audience, tags=[],
+                category_code=row.category or None, audience=audience, tags=[],
                 attachments=[], change_note="批量导入", author_id=actor.user_id, author_name=actor.name,
                 created_at=now, submitted_at=now,
             )
@@ -676,7 +676,7 @@ def import_rows(db: Session, rt: Runtime, *, actor: Actor, rows: Sequence[Import
 
 
 LIMITS = (("question", "问题", 300), ("answer", "答复口径", 20000), ("policy_basis", "政策依据", 20000),
-          ("policy_source", "依据来源", 500))
+          ("policy_source", "依据来源", 500), ("category", "分类", 32))  # as the import page's
 
 
 def _too_long(row: ImportRow) -> str | None:
