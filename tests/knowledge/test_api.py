@@ -116,7 +116,7 @@ def test_public_error_report_and_owner_answer(client: TestClient, as_user: Calla
     assert other["total"] == 0  # another unit sees neither the report nor the contact
     body: dict[str, Any] = {"answer": "已更新电话", "accepted": True}
     r = client.post(f"{BASE}/reports/{rid}/answer", json=body, headers=as_user("market_manager"))
-    assert r.status_code == 403 and r.json()["message"] == "只有条目所属单位（或知识库编辑）可以答复该纠错"
+    assert r.status_code == 403 and r.json()["message"] == "只有条目所属单位或12345中心的知识库编辑可以答复该纠错"
     r = client.post(f"{BASE}/reports/{rid}/answer", json=body, headers=as_user("housing_manager"))
     assert r.status_code == 200 and r.json()["status"] == "answered"
     r = client.post(f"{BASE}/reports/{rid}/answer", json=body, headers=as_user("housing_manager"))

@@ -401,7 +401,7 @@ def answer_report(db: Session, rt: Runtime, *, actor: Actor, report_id: int, ans
         raise NotFound("kb_report_not_found", f"纠错 {report_id} 不存在")
     article = _load(db, report.article_id, lock=True)
     if not rules.may_draft(who(db, actor), article.owner_unit_id):
-        raise Forbidden("kb_report_forbidden", "只有条目所属单位（或知识库编辑）可以答复该纠错")
+        raise Forbidden("kb_report_forbidden", "只有条目所属单位或12345中心的知识库编辑可以答复该纠错")
     if report.status != ReportStatus.OPEN:
         raise Conflict("kb_report_answered", "该纠错已答复")
     now = rt.clock.now()
