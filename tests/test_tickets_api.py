@@ -263,6 +263,14 @@ def test_merge_into_parent(client, as_user, org) -> None:
     r = client.post(f"{API}/{parent['id']}/actions/merge", json={"parent_id": parent["id"]},
                     headers=as_user("operator"))
     assert r.status_code == 409 and "不能并入自身" in r.json()["message"]
+    # a ticket already handled (办结) takes no new one: it would never be handled
+    closed = client.post(API, json=intake(kind="consultation", title="咨询公积金提取", direct_answer={
+        "answer": "可通过“我的南京”APP在线提取公积金。", "answer_source": "知识库：住房公积金提取"}),
+        headers=as_user("operator")).json()
+    other = client.post(API, json=intake(title="另一件事"), headers=as_user("operator")).json()
+    r = client.post(f"{API}/{other['id']}/actions/merge", json={"parent_number": closed["number"]},
+                    headers=as_user("operator"))
+    assert r.status_code == 409 and "已办结，不能并入" in r.json()["message"]
 
 
 def test_direct_answer_at_intake(client, as_user) -> None:

@@ -686,6 +686,8 @@ def _merge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
         raise NotFound("parent_not_found", "要并入的主工单不存在")
     if parent.state in (State.MERGED, State.WITHDRAWN, State.FINISHED):
         raise workflow.refuse("parent_not_open", f"主工单 {parent.number} 已结束，不能并入")
+    if parent.state == State.CLOSED:  # handled already: a ticket merged in would never be
+        raise workflow.refuse("parent_not_open", f"主工单 {parent.number} 已办结，不能并入；同一事项再次反映请另行派单")
     if parent.parent_id == t.id:
         raise workflow.refuse("merge_cycle", "两张工单不能互相并入")
     t.parent_id = parent.id
