@@ -171,61 +171,63 @@ def learn_report(rows: list[tuple[str, str]]) -> dict[str, object]:
 
 def calibration(rows: list[tuple[str, str]]) -> dict[str, object]:
     """Knots for place.CALIBRATION: (evidence, share right) from guesses cross-fitted within the
-    training part (names learned on four folds, read on the fifth), fitted isotonic over the
-    evidence levels, each level's share smoothed as (right + 1) / (guesses + 2). Then the held-out
-    20%, read with names learned on the whole training part: the calibrated confidence beside the
-    share right, per evidence level, and the expected calibration error before and after."""
+    training part (names learned on four folds, read on the fifth, and the tree alone), fitted
+    isotonic over the evidence levels of the uncontested guesses, each level's share smoothed as
+    (right + 1) / (guesses + 2); and place.CONTESTED, the smoothed share right of the contested
+    ones (another place named with as much support). Then the held-out 20%, read with names learned
+    on the whole training part: the confidence beside the share right, per evidence level, and the
+    expected calibration error of the confidence against the raw evidence taken as one."""
     from sklearn.isotonic import IsotonicRegression
-
-    from hotline.dispatch.place import calibrated
 
     gaz = gazetteer(True)
     train = [r for r in rows if _fold(r[1], 5) != 0]
     test = [r for r in rows if _fold(r[1], 5) == 0]
     defaults = (place_names.MIN_SUPPORT, place_names.MIN_PURITY)
 
-    def pairs(part: list[tuple[str, str]], reader: Gazetteer) -> list[tuple[float, bool, bool]]:
-        out = []
+    def pairs(part: list[tuple[str, str]], reader: Gazetteer) -> list[tuple[float, bool, bool, float]]:
+        out = []  # (evidence, right, contested, confidence)
         for district, text in part:
             g = reader.guess(address=None, text=text)
             if g is not None and g.place.level != "city":
-                out.append((g.evidence, district_of(g.place.path, reader) == district, bool(g.alternatives)))
+                out.append((g.evidence, district_of(g.place.path, reader) == district, g.contested, g.confidence))
         return out
 
     # A deployment reads with the tree alone until it has learned names, then with both: the
     # calibration is fitted on both readers' guesses, so that it holds for either.
-    fit: list[tuple[float, bool, bool]] = pairs(train, gaz)
+    fit = pairs(train, gaz)
     for k in range(5):
         inner = [r for r in train if _fold("cv" + r[1], 5) != k]
         held = [r for r in train if _fold("cv" + r[1], 5) == k]
         fit += pairs(held, with_learned(inner, gaz, *defaults)[0])
-    levels = sorted({e for e, _, _ in fit})
-    counts = [(sum(1 for e, _, _ in fit if e == lv), sum(ok for e, ok, _ in fit if e == lv)) for lv in levels]
+    plain = [(e, ok) for e, ok, contested, _ in fit if not contested]
+    levels = sorted({e for e, _ in plain})
+    counts = [(sum(1 for e, _ in plain if e == lv), sum(ok for e, ok in plain if e == lv)) for lv in levels]
     iso = IsotonicRegression(increasing=True, y_min=0.0, y_max=1.0)
     iso.fit(levels, [(r + 1) / (n + 2) for n, r in counts], sample_weight=[n + 2 for n, _ in counts])
     knots = [(lv, round(float(p), 2)) for lv, p in zip(levels, iso.predict(levels), strict=True)]
+    contested_fit = [ok for _, ok, contested, _ in fit if contested]
 
-    def check(held_out: list[tuple[float, bool, bool]]) -> dict[str, object]:
-        def ece(conf_of: object) -> float:
-            by: dict[float, list[float]] = {}
-            for e, ok, _ in held_out:
-                by.setdefault(conf_of(e), []).append(ok)  # type: ignore[operator]
+    def check(held_out: list[tuple[float, bool, bool, float]]) -> dict[str, object]:
+        def ece(pick: int) -> float:
+            by: dict[float, list[bool]] = {}
+            for row in held_out:
+                by.setdefault(row[pick], []).append(row[1])  # type: ignore[arg-type]
             return sum(abs(c - sum(v) / len(v)) * len(v) for c, v in by.items()) / len(held_out)
 
         table = {}
-        for lv in sorted({e for e, _, _ in held_out}):
-            oks = [ok for e, ok, _ in held_out if e == lv]
-            table[f"{lv:.2f}"] = {"guesses": len(oks), "confidence": calibrated(lv),
-                                  "right": round(sum(oks) / len(oks), 4)}
-        contested = [ok for _, ok, alt in held_out if alt]
-        alone = [ok for _, ok, alt in held_out if not alt]
-        return {"guesses": len(held_out), "by_evidence": table,
-                "ece_evidence_as_is": round(ece(lambda e: e), 4), "ece_calibrated": round(ece(calibrated), 4),
-                "right_with_alternatives": [len(contested), round(sum(contested) / max(len(contested), 1), 4)],
-                "right_without_alternatives": [len(alone), round(sum(alone) / max(len(alone), 1), 4)]}
+        for lv in sorted({e for e, _, contested, _ in held_out if not contested}):
+            got = [(ok, conf) for e, ok, contested, conf in held_out if e == lv and not contested]
+            table[f"{lv:.2f}"] = {"guesses": len(got), "confidence": got[0][1],
+                                  "right": round(sum(ok for ok, _ in got) / len(got), 4)}
+        contested = [ok for _, ok, c, _ in held_out if c]
+        return {"guesses": len(held_out), "uncontested_by_evidence": table,
+                "contested": [len(contested), round(sum(contested) / max(len(contested), 1), 4)],
+                "ece_evidence_as_is": round(ece(0), 4), "ece_confidence": round(ece(3), 4)}
 
     return {"fitted_on": len(fit), "knots": knots,
             "fit_levels": {f"{lv:.2f}": {"guesses": n, "right": r} for lv, (n, r) in zip(levels, counts, strict=True)},
+            "contested_fit": {"guesses": len(contested_fit), "right": sum(contested_fit),
+                              "smoothed_share": round((sum(contested_fit) + 1) / (len(contested_fit) + 2), 2)},
             "held_out": {"tree only": check(pairs(test, gaz)),
                          "tree + learned names": check(pairs(test, with_learned(train, gaz, *defaults)[0]))}}
 

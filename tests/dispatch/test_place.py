@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline.dispatch.place import CALIBRATION, Gazetteer, Place, calibrated, guess_place
+from hotline.dispatch.place import CALIBRATION, CONTESTED, Gazetteer, Place, calibrated, guess_place
 from hotline.dispatch.place import PLACE_CONFIDENCE as ACT
 
 P = [
@@ -45,6 +45,13 @@ def test_places_named_side_by_side_are_alternatives_and_lower_the_confidence() -
     alone = gaz.guess(address=None, text="秦淮区某小区噪音")
     both = gaz.guess(address=None, text="秦淮区某小区噪音，玄武区那边也有")
     assert alone and both and both.confidence < alone.confidence
+    assert both.contested and both.confidence == CONTESTED  # either may be meant, whatever the field
+    in_address = gaz.guess(address="秦淮区与玄武区交界", text="")
+    assert in_address and in_address.contested and in_address.confidence == CONTESTED
+    # two streets with their districts: the other street is offered once, not again as its district
+    g = gaz.guess(address=None, text="鼓楼区新街口街道和玄武区孝陵卫街道交界处")
+    assert g and g.contested and len(g.alternatives) == 1
+    assert {g.place.name, g.alternatives[0].place.name} == {"新街口街道", "孝陵卫街道"}
     assert [a.place.name for a in both.alternatives] == ["玄武区" if both.place.name == "秦淮区" else "秦淮区"]
     # a place above or below the guess agrees with it: no alternative, more confidence
     g = gaz.guess(address=None, text="玄武区孝陵卫街道的菜市场")

@@ -128,8 +128,14 @@ def test_the_registry_validates_names_in_chinese(db, rt, org) -> None:
         with pytest.raises(DomainError) as err:
             save_name(db, rt, actor=admin, data=PlaceNameIn(name=name, jurisdiction_code=code))
         assert message in err.value.message, (name, err.value.message)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         save_name(db, rt, actor=admin, data=PlaceNameIn(name="锁金新村", jurisdiction_code="320102", kind="星球"))
+    assert "可选：estate（小区/楼盘）、road（道路/桥梁）" in err.value.message
+    labelled = save_name(db, rt, actor=admin, data=PlaceNameIn(name="锁金新村", jurisdiction_code="320102",
+                                                                kind="河湖水系"))  # a label reads as its code
+    assert labelled.kind == "water"
+    db.delete(labelled)
+    db.flush()
     with pytest.raises(Forbidden):
         save_name(db, rt, actor=org.actor("operator"), data=PlaceNameIn(name="钟山", jurisdiction_code="320102"))
     db.commit()

@@ -68,7 +68,8 @@ def test_excel_import_checks_every_row_first_and_exports_what_it_holds(client, a
     body = r.json()
     assert body["ok"] is False and body["errors"] == [
         "第 3 行：与第 2 行的地名和属地相同", "第 4 行：属地代码“999”不存在", "第 5 行：缺少地名",
-        "第 6 行：地名类型“星球”无效（小区/楼盘、道路/桥梁、河湖水系、地标/场所、其他）",
+        "第 6 行：地名类型“星球”无效，可选：estate（小区/楼盘）、road（道路/桥梁）、water（河湖水系）、"
+        "landmark（地标/场所）、other（其他）",
         "第 7 行：状态只能是“启用”或“停用”"]
     assert client.get("/api/v1/dispatch/places", headers=admin).json()["total"] == 0  # nothing written
     good = workbook([["地名", "属地代码", "类型", "状态", "备注"], ["锁金村", "320102", "小区/楼盘", "", "老小区"],

@@ -23,16 +23,19 @@ from hotline.org.models import LEVEL_ORDER, Jurisdiction
 # How often a guess names the right place, by its evidence score (below): the share of guesses
 # that named the right district on real work orders (Fuzhou 12345) in the 80% training part of
 # bench/place_eval.py, read with the tree alone and with place names learned cross-fitted, fitted
-# isotonic and smoothed (`place_eval.py --calibrate` prints these knots; docs/dispatch.md has the
-# held-out check).
+# isotonic and smoothed over the uncontested guesses (`place_eval.py --calibrate` prints these knots;
+# docs/dispatch.md has the held-out check).
 # Between knots linear; above the last its value. Work orders there carry no address field, so
 # the scores an address adds (0.6, 0.8, 0.95) are read between the knots the text gave; below the
 # lowest knot (a lone name shared by several places) the share falls linearly to 0 at score 0.
-CALIBRATION = ((0.2, 0.25), (0.4, 0.93), (0.5, 0.93), (0.6, 0.93), (0.7, 0.99), (0.9, 0.99))
+CALIBRATION = ((0.4, 0.93), (0.5, 0.93), (0.6, 0.93), (0.7, 0.99), (0.9, 0.99))
 # A place read from the text is used without asking when guesses like it name the right place at
 # least this often: on the Fuzhou work orders' training part, the guesses at or above it were right
 # 99% of the time, cross-fitted (docs/dispatch.md).
 PLACE_CONFIDENCE = 0.95
+# A guess with another place named beside it, as well supported (contested): the share of such
+# guesses that were right in the same training part, fitted alike (`place_eval.py --calibrate`).
+CONTESTED = 0.52
 ALTERNATIVES = 2  # other places the text also names, offered beside the guess
 
 SUFFIXES = ("街道办事处", "街道", "社区居委会", "居委会", "社区", "村委会", "管委会", "新区",
@@ -57,6 +60,7 @@ class PlaceGuess:
     confidence: float  # the evidence calibrated: how often a guess like it names the right place
     named: bool = False  # read from a place name of the registry (地名库), not the place's own name
     evidence: float = 0.0  # 0..1, an ordinal score: a consistent chain of names is surest
+    contested: bool = False  # another place is named with as much support: the reading may be either
     alternatives: tuple[PlaceAlternative, ...] = ()  # other places named, off the guess's chain
 
 
@@ -140,22 +144,26 @@ class Gazetteer:
 
         ranked = sorted(hits, key=score, reverse=True)
         word, place, source = ranked[0]
-        others: dict[str, PlaceAlternative] = {}
+        def on_chain(a: Place, b: Place) -> bool:
+            return a.path.startswith(b.path) or b.path.startswith(a.path)
+
+        others: list[PlaceAlternative] = []
         contested = False  # another place off the guess's chain, as well supported: only the tie-break chose
-        for w, p, src in ranked[1:]:  # best first; a place above or below the guess is no alternative
-            if not (p.path.startswith(place.path) or place.path.startswith(p.path)) and p.path not in others:
-                others[p.path] = PlaceAlternative(place=p, matched=w, source=src)
+        for w, p, src in ranked[1:]:  # best first; a place above or below the guess (or an alternative) is none,
+            # nor is a word already offered read as another place (the better-supported reading came first)
+            if not on_chain(p, place) and not any(on_chain(p, o.place) or w == o.matched for o in others):
+                others.append(PlaceAlternative(place=p, matched=w, source=src))
                 contested = contested or support(p) >= support(place)
-        # A lone name shared by several places, or places named side by side that nothing tells
-        # apart, weigh alike: the reading may be either.
-        doubt = len(self.names[word]) > 1 or contested
         evidence = 0.5 + 0.2 * min(support(place), 2) + (0.1 if source == "address" else 0.0)
         if source == "address" and word == place.name:  # a place's full official name in the address field
             evidence += 0.1
-        evidence = round(max(min(evidence - (0.3 if doubt else 0.0), 0.95), 0.1), 2)
-        return PlaceGuess(place=place, matched=word, source=source, confidence=calibrated(evidence),
-                          named=(word, place.id) in self.named, evidence=evidence,
-                          alternatives=tuple(others.values())[:ALTERNATIVES])
+        ambiguous = len(self.names[word]) > 1  # a lone name several places share
+        evidence = round(max(min(evidence - (0.3 if ambiguous else 0.0), 0.95), 0.1), 2)
+        # Places named side by side that nothing tells apart ("鼓楼区和玄武区交界处"): either may be meant.
+        confidence = min(calibrated(evidence), CONTESTED) if contested else calibrated(evidence)
+        return PlaceGuess(place=place, matched=word, source=source, confidence=confidence,
+                          named=(word, place.id) in self.named, evidence=evidence, contested=contested,
+                          alternatives=tuple(others[:ALTERNATIVES]))
 
 
 _cache: dict[str, tuple[tuple[int, ...], Gazetteer]] = {}

@@ -61,9 +61,10 @@ def resolve(db: Session, data: PlaceNameIn) -> tuple[str, Jurisdiction, str]:
     if name in Gazetteer._aliases(place.name):
         raise DomainError("place_name_is_own", f"“{name}”就是“{place.name}”本身的名称，无需添加", status_code=422)
     kind = (data.kind or "").strip() or place_names.kind_of(name)
+    kind = {label: code for code, label in place_names.KIND_LABELS.items()}.get(kind, kind)  # 小区/楼盘 too
     if kind not in place_names.KINDS:
-        labels = "、".join(place_names.KIND_LABELS.values())
-        raise DomainError("bad_place_kind", f"地名类型“{data.kind}”无效（{labels}）", status_code=422)
+        choices = "、".join(f"{code}（{label}）" for code, label in place_names.KIND_LABELS.items())
+        raise DomainError("bad_place_kind", f"地名类型“{data.kind}”无效，可选：{choices}", status_code=422)
     return name, place, kind
 
 
