@@ -23,6 +23,8 @@ def test_dispatcher_adds_edits_and_disables_a_rule(client, org) -> None:
     page = client.get("/dispatch/catalogue").text
     assert "已新增规则：市房产局：分类「城乡建设 / 建筑工程管理」，属地「玄武区」；协办 孝陵卫街道" in page
     rule_id = re.search(r'href="/dispatch/catalogue/(\d+)"', page).group(1)
+    past = client.get("/dispatch/catalogue?page=99").text  # a page past the last is not an empty catalogue
+    assert "派单目录还是空的" not in past and "回到第一页" in past
 
     # A duplicate is refused on the page with the reason, keeping what was typed.
     r = client.post("/dispatch/catalogue", data={

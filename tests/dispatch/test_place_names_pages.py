@@ -28,6 +28,8 @@ def test_dispatcher_adds_a_name_and_switches_it_off(client, as_user) -> None:
     assert r.status_code == 303, r.text
     page = client.get("/dispatch/places").text
     assert "已新增地名：钟灵街 → 孝陵卫街道（道路/桥梁）" in page and "孝陵卫主干道" in page
+    past = client.get("/dispatch/places?page=99").text  # a page past the last is not an empty registry
+    assert "地名库还是空的" not in past and "本页没有更多" in past and "回到第一页" in past
     # The same name for the same place again: refused with the reason, what was typed kept.
     r = client.post("/dispatch/places", data={"csrf_token": token, "name": "钟灵街", "jurisdiction_code": "320102001",
                                               "note": "再来一次"})
