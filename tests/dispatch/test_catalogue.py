@@ -31,6 +31,7 @@ def test_the_most_specific_rule_decides_and_explains(client, as_user, org) -> No
     assert [a["lead_unit_name"] for a in s["decision"]["alternatives"]] == ["市房产局", "孝陵卫街道"]
     assert s["place"]["name"] == "孝陵卫街道" and s["place"]["source"] == "text"
     assert s["place"]["alternatives"] == []  # 玄武区 is above the street: it agrees
+    assert s["place"]["read_from"] == "address"
     assert s["auto_dispatch"] is True and s["reasons"][0].startswith("可自动派单")
     # Two districts named side by side: the guess is not acted on, the other is offered
     s = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),

@@ -105,6 +105,19 @@ def test_single_class_training_is_exit_2(files: dict[str, Path]) -> None:
     assert r.exit_code == 2 and "两个类别" in r.stderr
 
 
+def test_tiny_classes_train_without_english_warnings_or_are_refused_in_chinese(files: dict[str, Path]) -> None:
+    rows = [("小区物业不作为", "城乡建设"), ("电梯故障无人修", "城乡建设"), ("楼道堆放杂物", "城乡建设"),
+            ("公交线路调整", "交通运输"), ("公交车不按站停", "交通运输")]
+    tiny = write_csv(files["dir"] / "tiny.csv", ["标题", "分类"], rows)
+    r = runner.invoke(app, ["dispatch", "train", "--input", str(tiny), "--title-col", "标题", "--label-col", "分类",
+                            "--model", str(files["dir"] / "tiny.joblib")])
+    assert r.exit_code == 0 and "Warning" not in r.stderr, r.output  # two rows of a class: fewer than 5 folds
+    one = write_csv(files["dir"] / "one_row.csv", ["标题", "分类"], rows[:4])
+    r = runner.invoke(app, ["dispatch", "train", "--input", str(one), "--title-col", "标题", "--label-col", "分类",
+                            "--model", str(files["dir"] / "one_row.joblib")])
+    assert r.exit_code == 2 and "“交通运输”只有 1 条" in r.stderr  # was a ValueError traceback
+
+
 def test_bad_model_file_is_exit_2(files: dict[str, Path]) -> None:
     r = runner.invoke(app, ["dispatch", "evaluate", "--model", str(files["train"]), "--input", str(files["test"]),
                             "--title-col", "标题", "--label-col", "分类"])
@@ -143,6 +156,8 @@ def test_predict_json_and_text(model: Path) -> None:
     assert r.exit_code == 0 and r.stdout.startswith("交通运输")
     r = runner.invoke(app, ["dispatch", "predict", "--model", str(model)])
     assert r.exit_code == 2 and "--title" in r.stderr
+    r = runner.invoke(app, ["dispatch", "predict", "--model", str(model), "--title", "公交线路调整", "--explain", "-3"])
+    assert r.exit_code == 2 and "不能为负数" in r.stderr
 
 
 def test_two_unlinked_files_train_together(files: dict[str, Path]) -> None:

@@ -68,6 +68,6 @@ def test_retrain_learns_from_closed_tickets_and_feeds_suggestions(client, as_use
 def test_retrain_refuses_too_little_history(db, tmp_path) -> None:
     with pytest.raises(TrainingError) as exc:
         retrain(db, model_path=tmp_path / "m.joblib", min_per_class=5)
-    assert "不足" in str(exc.value)
+    assert "不足" in str(exc.value) and "达到每类件数的" in str(exc.value)
     with pytest.raises(TrainingError):
         closed_examples(db, label="colour")

@@ -159,6 +159,8 @@ def predict(
 
     if view_of(title, content) is None:
         raise _fail("请提供 --title 或 --content（至少一项非空）")
+    if explain < 0:
+        raise _fail("--explain 不能为负数（0 表示不列依据）")
     try:
         clf, _meta = load(model)
     except ModelError as exc:
@@ -194,6 +196,8 @@ def retrain(
     from hotline.dispatch.retrain import retrain as run
 
     _check_settings(folds=folds, target_precision=target_precision, jobs=jobs)
+    if min_per_class < 1:
+        raise _fail("--min-per-class 至少为 1")
     config = ClassifierConfig(folds=folds, target_precision=target_precision, n_jobs=jobs)
     _settings, db = open_session()  # an empty database gets its tables (and then has no history)
     try:

@@ -202,6 +202,10 @@ class TextClassifier:
         k = len(self.classes_)
         if k < 2:
             raise TrainingError("训练数据至少需要两个类别")
+        single = [c for c in self.classes_ if int((y_rows == c).sum()) < 2]
+        if single:  # cross-validation needs each class on both sides of a fold
+            shown = "、".join(f"“{c}”" for c in single[:5]) + ("等" if len(single) > 5 else "")
+            raise TrainingError(f"每个类别至少需要 2 条训练数据：{shown}只有 1 条（可合并到相近类别，或补充数据）")
         t_text = [str(titles[i]) if present(titles[i]) else "" for i in rows]
         c_text = [str(contents[i]) if present(contents[i]) else "" for i in rows]
 
@@ -227,7 +231,9 @@ class TextClassifier:
         min_count = min(int((y_rows == c).sum()) for c in self.classes_)
         folds = max(2, min(cfg.folds, min_count)) if min_count >= 2 else 2
         splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=cfg.seed)
-        splits = list(splitter.split(counts, y, groups=group))
+        with warnings.catch_warnings():  # a class rarer than the folds: the folds above allow for it
+            warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+            splits = list(splitter.split(counts, y, groups=group))
         progress.stage("交叉验证", folds)
         m = len(cfg.learners)
         oof = np.zeros((len(y), k * m), dtype=np.float64)  # each learner's k scores, side by side

@@ -30,7 +30,8 @@ class Examples:
     titles: list[str]
     contents: list[str]
     labels: list[str]
-    dropped_rare: int
+    dropped_rare: int  # closed tickets of labels with too few examples
+    classes_seen: int  # labels among all the closed tickets read, rare ones included
     reassigned: int  # examples whose final lead unit differs from the first one dispatched to
 
 
@@ -55,7 +56,7 @@ def closed_examples(db: Session, *, label: str = "category", level: int = 1, min
         counts[r[2]] = counts.get(r[2], 0) + 1
     kept = [r for r in rows if counts[r[2]] >= min_per_class]
     return Examples(titles=[r[0] for r in kept], contents=[r[1] for r in kept], labels=[r[2] for r in kept],
-                    dropped_rare=len(rows) - len(kept), reassigned=sum(1 for r in kept if (r[3] or 0) > 0))
+                    dropped_rare=len(rows) - len(kept), classes_seen=len(counts), reassigned=sum(1 for r in kept if (r[3] or 0) > 0))
 
 
 def retrain(db: Session, *, model_path: Path, label: str = "category", level: int = 1, min_per_class: int = 20,
@@ -64,7 +65,8 @@ def retrain(db: Session, *, model_path: Path, label: str = "category", level: in
     db.rollback()  # end the read before minutes of training: on SQLite an open read blocks every writer
     if len(set(ex.labels)) < 2:
         raise TrainingError(f"可用于训练的已办结工单不足：需要至少两个类别、每类不少于 {min_per_class} 件"
-                            f"（现有 {len(ex.labels)} 件、{len(set(ex.labels))} 类）")
+                            f"（已办结工单 {len(ex.labels) + ex.dropped_rare} 件、{ex.classes_seen} 类，"
+                            f"达到每类件数的 {len(set(ex.labels))} 类）")
     started = time.perf_counter()
     model, _linking = train_rows(ex.titles, ex.contents, ex.labels, config=config, progress=progress, link=False)
     seconds = time.perf_counter() - started

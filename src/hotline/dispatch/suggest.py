@@ -229,7 +229,8 @@ def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None)
                       for h in s.screening],
         "place": ({"source": "ticket", "name": place_name(db, jurisdiction_path), "path": jurisdiction_path}
                   if s.place_source == "ticket" else
-                  {"source": "text", "name": s.place.place.name, "code": s.place.place.code,
+                  {"source": "text", "read_from": s.place.source,  # "address" or "text": the field it was read in
+                   "name": s.place.place.name, "code": s.place.place.code,
                    "path": s.place.place.path, "matched": s.place.matched, "confidence": s.place.confidence,
                    "named": s.place.named,
                    "alternatives": [{"name": a.place.name, "code": a.place.code, "path": a.place.path,
