@@ -56,7 +56,8 @@ def closed_examples(db: Session, *, label: str = "category", level: int = 1, min
         counts[r[2]] = counts.get(r[2], 0) + 1
     kept = [r for r in rows if counts[r[2]] >= min_per_class]
     return Examples(titles=[r[0] for r in kept], contents=[r[1] for r in kept], labels=[r[2] for r in kept],
-                    dropped_rare=len(rows) - len(kept), classes_seen=len(counts), reassigned=sum(1 for r in kept if (r[3] or 0) > 0))
+                    dropped_rare=len(rows) - len(kept), classes_seen=len(counts),
+                    reassigned=sum(1 for r in kept if (r[3] or 0) > 0))
 
 
 def retrain(db: Session, *, model_path: Path, label: str = "category", level: int = 1, min_per_class: int = 20,
