@@ -254,6 +254,16 @@ def test_reassign_after_accepted_return_moves_the_ticket(client, as_user, org) -
     assert client.get(f"{API}/{ticket['id']}", headers=as_user("housing_handler")).status_code == 200
 
 
+def test_an_invisible_nul_is_dropped_on_every_database(client, as_user, db) -> None:
+    # PostgreSQL refuses NUL in text; a pasted or imported text may carry one: it is not written
+    r = client.post(API, json=intake(title="路灯\u0000不亮", content="钟灵街路灯\u0000坏了好几天，晚上很黑"),
+                    headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    title, content = db.execute(select(Ticket.title, Ticket.content).where(Ticket.id == r.json()["id"])).one()
+    db.rollback()
+    assert (title, content) == ("路灯不亮", "钟灵街路灯坏了好几天，晚上很黑")
+
+
 def test_merge_into_parent(client, as_user, org) -> None:
     parent = _dispatched(client, as_user, org)
     dup = client.post(API, json=intake(), headers=as_user("operator")).json()

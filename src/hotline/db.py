@@ -67,6 +67,29 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _no_nul(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
+def _clean(params: Any) -> Any:
+    if isinstance(params, dict):
+        if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+            return {k: _no_nul(v) for k, v in params.items()}
+    elif isinstance(params, (list, tuple)) and any(isinstance(v, str) and "\x00" in v for v in params):
+        return type(params)(_no_nul(v) for v in params)
+    return params
+
+
+def _strip_nul(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> tuple[str, Any]:
+    """NUL characters (invisible; a pasted or imported text may carry one) leave every string
+    written: PostgreSQL refuses them in text ("cannot contain NUL"), and SQLite would keep what the
+    production database cannot — the two must store the same."""
+    if executemany and isinstance(parameters, (list, tuple)):
+        return statement, type(parameters)(_clean(p) for p in parameters)
+    return statement, _clean(parameters)
+
+
 def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     kwargs: dict[str, Any] = {"echo": settings.sql_echo, "future": True}
@@ -81,6 +104,7 @@ def make_engine(settings: Settings) -> Engine:
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _strip_nul, retval=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -104,6 +128,7 @@ def autocommit_engine(engine: Engine) -> Engine:
         if sibling is None:
             sibling = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=8,
                                     pool_pre_ping=False, echo=engine.echo)
+            event.listen(sibling, "before_cursor_execute", _strip_nul, retval=True)
             _autocommit_engines[engine] = sibling
         return sibling
 
