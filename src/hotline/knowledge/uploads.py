@@ -3,10 +3,10 @@
 Why this way: the server keeps the bytes it previewed, under a random id bound to the uploader and
 valid for an hour, so a confirmation can only import a file this server read for this editor — not
 rows or a file the browser sends back (which it could alter), and without asking the editor to pick
-the file again. The bytes (at most 5 MB) go to the deployment's upload storage (`attachments_dir`,
+the file again. The bytes (at most bulk.MAX_BYTES, 20 MB) go to the deployment's upload storage (`attachments_dir`,
 already shared by the workers), so no table and no migration is needed; confirming re-plans them
 against the database as it is then (knowledge/bulk.py compares the plan's digest with the one the
-editor saw) and deletes them. Files older than a day are swept at the next upload.
+editor saw) and deletes them. Files older than two hours are swept at the next upload.
 """
 
 from __future__ import annotations
