@@ -41,6 +41,19 @@ def test_typing_shows_the_hints_and_a_click_takes_one(browser: Any, live_server:
     expect(op.locator("input[name=next_step][value=dispatch]")).to_be_checked()
 
 
+def test_two_places_named_side_by_side_offer_either(browser: Any, live_server: str) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    op = _session(browser, live_server, "operator")
+    op.fill("input[name=title]", "路灯不亮")
+    op.locator("textarea[name=content]").press_sequentially("秦淮区和玄武区交界处的路灯坏了好几天")
+    hints = op.locator("[data-intake-hints]")
+    expect(hints).to_contain_text("把握 52%")  # contested: either may be meant
+    other = "320104" if "玄武区（从" in hints.inner_text() else "320102"
+    hints.get_by_role("button", name="采用", exact=True).click()
+    expect(op.locator("select[name=jurisdiction_code]")).to_have_value(other)
+
+
 def test_the_dispatch_pages_fit_a_phone(browser: Any, live_server: str, db: Session, rt: Runtime,  # noqa: F811
                                         org: Org) -> None:
     from tests.test_pages_browser import PHONE, _fits_the_screen
