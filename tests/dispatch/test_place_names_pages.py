@@ -134,3 +134,33 @@ def test_learning_on_the_page_lists_first_then_writes(client, as_user, db, org) 
     assert learned["tickets"] == 6 and status == {n: "known" if n == "紫金花园小区" else "new" for n in proposed}
     learned = client.post("/api/v1/dispatch/places/learn", headers=as_user("dispatcher"), json={"apply": True}).json()
     assert learned["added"] == len(proposed) - 1  # without names: every new one
+
+
+def test_the_reader_is_checked_on_the_citys_own_closed_tickets(client, as_user, db, settings, monkeypatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from hotline.cli import app as cli_app
+
+    lamp = "路灯坏了好几天，晚上很黑，请处理。"
+    cases = [("玄武区孝陵卫街道钟灵街50号", lamp, "320102001"),  # full names in the address: read and right
+             ("孝陵卫街道钟灵街8号", lamp, "320102"),  # a street of the district it was closed under: right
+             ("", "秦淮区某小区" + lamp, "320102")]  # the text says 秦淮区, the ticket ended under 玄武区: wrong
+    for address, content, code in cases:
+        r = client.post("/api/v1/tickets", headers=as_user("operator"),
+                        json=intake(title="路灯不亮", content=content, address=address, jurisdiction_code=code))
+        assert r.status_code == 201
+    db.execute(update(Ticket).values(state="closed"))
+    db.commit()
+    got = client.get("/api/v1/dispatch/places/check", headers=as_user("dispatcher")).json()
+    assert (got["tickets"], got["guessed"], got["right"]) == (3, 3, 2)
+    assert got["acted_on"] == 2 and got["right_of_acted_on"] == 1.0  # the 秦淮区 guess was not sure enough
+    assert sum(lv["guesses"] for lv in got["levels"]) == 3
+    assert client.get("/api/v1/dispatch/places/check", headers=as_user("housing_handler")).status_code == 403
+    login(client, "dispatcher")
+    page = client.get("/dispatch/places", params={"check": "1"}).text
+    assert "识别核对（最近 3 件已办结工单）" in page and "与工单最终属地一致 2 件" in page
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    r = CliRunner().invoke(cli_app, ["dispatch", "places", "check", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["right"] == 2

@@ -273,3 +273,30 @@ def places_learn(
         typer.echo(f"已写入地名库：新增 {report.added} 个，更新依据 {report.refreshed} 个")
     elif report.count("new"):
         typer.echo("仅列出，未写入；加 --apply 写入地名库（写入后可在“地名库”页面停用不合适的地名）")
+
+
+@places_app.command("check")
+def places_check(
+    limit: Annotated[int, typer.Option(help="newest closed tickets to read", min=100, max=200_000)] = 20_000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+) -> None:
+    """识别核对: read the closed tickets again and compare the place read with the place each ended
+    under, per confidence level — does the calibrated confidence hold in this city?"""
+    from hotline.cli_support import open_session
+    from hotline.dispatch.place_check import check
+
+    _settings, db = open_session()
+    try:
+        result = check(db, limit=limit).as_dict()
+    finally:
+        db.close()
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"已办结工单 {result['tickets']} 件，识别出属地 {result['guessed']} 件，"
+               f"其中正确 {result['right']} 件（{_pct(result['right_of_guessed'])}）；"
+               f"把握度≥{result['act_at']:.0%}（自动采用）{result['acted_on']} 件，"
+               f"正确 {_pct(result['right_of_acted_on'])}")
+    for lv in result["levels"]:
+        typer.echo(f"  把握 {lv['confidence']:.0%}：{lv['guesses']} 件，正确 {_pct(lv['right_share'])}")
+

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 
 from hotline.deps import DB, RT, ApiActor
-from hotline.dispatch import place_names, place_names_excel, place_registry
+from hotline.dispatch import place_check, place_names, place_names_excel, place_registry
 from hotline.dispatch.api import XLSX, ImportOut, import_excel
 from hotline.dispatch.catalogue import ensure_may_read
 from hotline.dispatch.models import PlaceName
@@ -132,6 +132,15 @@ def learn_names(data: LearnIn, db: DB, rt: RT, actor: ApiActor) -> LearnOut:
                     jurisdiction_name=p.learned.place.name, kind=p.learned.kind, support=p.learned.support,
                     total=p.learned.total, status=p.status, status_label=place_registry.STATUS_LABELS[p.status])
         for p in report.proposals])
+
+
+@router.get("/check", summary="识别核对：属地识别在本市已办结工单上的准确率（按把握度分段）")
+def check_reader(db: DB, actor: ApiActor,
+                 limit: Annotated[int, Query(ge=100, le=200_000)] = place_check.CHECK_LIMIT) -> dict[str, object]:
+    ensure_may_read(actor, PLACES)
+    result = place_check.check(db, limit=limit).as_dict()
+    db.rollback()
+    return result
 
 
 @router.put("/{name_id}", response_model=PlaceNameOut, summary="修改地名")

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from hotline.deps import DB, RT
-from hotline.dispatch import place_names, place_names_excel, place_registry
+from hotline.dispatch import place_check, place_names, place_names_excel, place_registry
 from hotline.dispatch.catalogue import EDIT_ROLES
 from hotline.errors import DomainError
 from hotline.web import choices, excel_import
@@ -32,7 +32,7 @@ SOURCES = [choices.Option(k, label) for k, label in place_registry.SOURCE_LABELS
 def _page(request: Request, db: Session, viewer: Viewer, *, errors: list[str] | None = None,
           values: dict[str, str] | None = None, import_result: place_names_excel.ImportResult | None = None,
           report: place_registry.LearnReport | None = None, settings: dict[str, str] | None = None,
-          status_code: int = 200, learning: bool = False) -> HTMLResponse:
+          status_code: int = 200, learning: bool = False, checked: dict[str, object] | None = None) -> HTMLResponse:
     qp = request.query_params
     f = {k: (qp.get(k) or "").strip()[:50] for k in ("q", "kind", "source", "active")}
     page = page_number(qp)
@@ -43,7 +43,7 @@ def _page(request: Request, db: Session, viewer: Viewer, *, errors: list[str] | 
     return render(request, "places.html", viewer=viewer, status_code=status_code, rows=rows, total=total, f=f,
                   pager=pager(qp, BASE, total, page=page, page_size=PAGE_SIZE), can_edit=viewer.role in EDIT_ROLES,
                   kinds=KINDS, sources=SOURCES, kind_labels=place_names.KIND_LABELS,
-                  source_labels=place_registry.SOURCE_LABELS, learning=learning,
+                  source_labels=place_registry.SOURCE_LABELS, learning=learning, checked=checked,
                   jurisdictions=choices.jurisdictions(db, below_city=True),
                   errors=errors or [], values=values or {}, import_result=import_result, report=report,
                   status_labels=place_registry.STATUS_LABELS,
@@ -53,7 +53,8 @@ def _page(request: Request, db: Session, viewer: Viewer, *, errors: list[str] | 
 
 @router.get(BASE)
 def places_page(request: Request, db: DB, viewer: PlacesViewer) -> HTMLResponse:
-    return _page(request, db, viewer)
+    checked = place_check.check(db).as_dict() if request.query_params.get("check") == "1" else None  # 识别核对
+    return _page(request, db, viewer, checked=checked)
 
 
 @router.post(BASE, response_model=None)
