@@ -45,7 +45,10 @@ def test_candidates_cut_at_function_characters_and_keep_every_tail() -> None:
     tree = Gazetteer([Place(1, "320105", "建邺区", "district", "/1/"), Place(2, "3201050", "江东街道", "street",
                                                                           "/1/2/")])
     got = place_names.candidates("建邺区江东中路万达广场附近路灯不亮", tree)
-    assert "江东中路万达广场" in got and not any(c.startswith("建邺区") for c in got)
+    assert {"江东中路", "万达广场"} <= got and not any(c.startswith("建邺区") for c in got)
+    # A road's name ends a run: the landmark beside it is a name of its own, not "中路万达广场"
+    got = place_names.candidates("竹山路江宁万达广场门口积水")
+    assert {"竹山路", "江宁万达广场"} <= got and "竹山路江宁万达广场" not in got
 
 
 def test_learn_keeps_names_telling_one_place_at_the_deepest_level() -> None:
@@ -62,6 +65,10 @@ def test_learn_keeps_names_telling_one_place_at_the_deepest_level() -> None:
     samples += [("龙津河发臭", "/1/2/4/")] * 20
     deeper = {x.name: x for x in place_names.learn(samples, P)}
     assert deeper["龙津河"].place.name == "仓前街道"
+    # the tail of a name the tree knows is a piece of it (京东路 of 北京东路社区), not a name
+    tree = [*P, Place(5, "350104001001", "北京东路社区", "community", "/1/2/4/5/")]
+    pieces = place_names.learn([("北京东路路灯坏了", "/1/2/4/5/")] * 5, tree, known=Gazetteer(tree))
+    assert not any(x.name in ("京东路", "北京东路") for x in pieces)
 
 
 def test_the_reader_reads_registered_names_as_names_of_their_place() -> None:

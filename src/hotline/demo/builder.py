@@ -769,7 +769,9 @@ class _Simulation:
         dcode = rng.choices(list(_DISTRICT_WEIGHTS), weights=list(_DISTRICT_WEIGHTS.values()))[0]
         fragment = rng.choice(nanjing.PLACES[dcode])
         matched = self.org.place_street.get(fragment)
-        if matched and rng.random() < 0.8:
+        # A place whose name says its street is filed there, as a hall does; a few (a boundary, a
+        # matter the street passed on) end elsewhere in the district.
+        if matched and rng.random() < 0.97:
             street, community = matched
             if community is None and rng.random() < 0.6:
                 community = rng.choice(street.communities)

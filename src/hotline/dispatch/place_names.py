@@ -70,6 +70,17 @@ def _is_full_name(word: str, known: Gazetteer) -> bool:
     return any(word == p.name or (word, p.id) in known.named for p in known.names[word])
 
 
+ROAD_ENDS = ("大道", "路", "街", "巷")
+
+
+def _road_ends_at(text: str, i: int) -> bool:
+    """A road's name ends just before position i (竹山路|江宁万达广场): two names side by side, not one."""
+    for end in ROAD_ENDS:
+        if text[max(i - len(end), 0):i] == end and text[i:i + 1] not in NOT_ENDING.get(end[-1], ""):
+            return True
+    return False
+
+
 def candidates(text: str, known: Gazetteer | None = None) -> set[str]:
     """Every name-like run of the text ending in a place word, and its tails of 3+ characters. The
     full names the tree already knows (`known`) end a run, and a place word inside one is not a
@@ -85,7 +96,7 @@ def candidates(text: str, known: Gazetteer | None = None) -> set[str]:
             continue
         start = m.start()
         while (start > 0 and m.end() - start < MAX_NAME and _CJK.match(text[start - 1])
-               and text[start - 1] not in STOP_CHARS):
+               and text[start - 1] not in STOP_CHARS and not _road_ends_at(text, start)):
             start -= 1
         run = text[start:m.end()]
         if run.endswith(NOT_NAMES) or run[:-len(m.group(0))].endswith(m.group(0)):  # 区政府; 跃进河河
@@ -136,9 +147,11 @@ def learn(samples: Iterable[tuple[str, str]], places: Sequence[Place], *, min_su
             totals[name] += 1
             per_name[name].update(nodes)
     known_names = set(known.names) if known else set()
+    # the tail of a name the tree knows is a piece of it, not a name (京东路 of 北京东路社区's 北京东路)
+    pieces = {k[i:] for k in known_names for i in range(1, len(k) - MIN_NAME + 1)}
     chosen: dict[str, LearnedName] = {}
     for name, nodes in per_name.items():
-        if totals[name] < min_support or name in known_names:
+        if totals[name] < min_support or name in known_names or name in pieces:
             continue
         fits = [n for n, c in nodes.items() if c >= min_support and c / totals[name] >= min_purity]
         if fits:
