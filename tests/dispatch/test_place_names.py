@@ -49,6 +49,11 @@ def test_candidates_cut_at_function_characters_and_keep_every_tail() -> None:
     # A road's name ends a run: the landmark beside it is a name of its own, not "中路万达广场"
     got = place_names.candidates("竹山路江宁万达广场门口积水")
     assert {"竹山路", "江宁万达广场"} <= got and "竹山路江宁万达广场" not in got
+    # ...but a short form followed by a longer name is a place of the tree beside it
+    tree = Gazetteer([Place(1, "3201130", "迈皋桥街道", "street", "/1/"), Place(2, "320102", "玄武区", "district",
+                                                                         "/2/")])
+    assert place_names.candidates("迈皋桥华电路路灯坏了", tree) == {"华电路"}
+    assert place_names.candidates("玄武湖的水发绿", tree) == {"玄武湖"}
 
 
 def test_learn_keeps_names_telling_one_place_at_the_deepest_level() -> None:

@@ -65,9 +65,19 @@ def kind_of(name: str) -> str:
     return "other"
 
 
-def _is_full_name(word: str, known: Gazetteer) -> bool:
-    """A place's own full name, or a name of the registry: not a short form of a tree name."""
-    return any(word == p.name or (word, p.id) in known.named for p in known.names[word])
+def _heads_a_name(m: re.Match[str], known: Gazetteer) -> bool:
+    """A short form of a tree name (not its full name, not a registered name) followed within two
+    characters by a place word: the start of another name (江东|中路, 玄武|湖), not a place of the tree."""
+    word = m.group(0)
+    if any(word == p.name or (word, p.id) in known.named for p in known.names[word]):
+        return False
+    rest = m.string[m.end():m.end() + 3]
+    for k in (0, 1):
+        ending = _SUFFIX.match(rest, k)
+        after = rest[ending.end():ending.end() + 1] if ending else ""
+        if ending and not (after and after in NOT_ENDING.get(ending.group(0), "")):
+            return True
+    return False
 
 
 ROAD_ENDS = ("大道", "路", "街", "巷")
@@ -83,12 +93,13 @@ def _road_ends_at(text: str, i: int) -> bool:
 
 def candidates(text: str, known: Gazetteer | None = None) -> set[str]:
     """Every name-like run of the text ending in a place word, and its tails of 3+ characters. The
-    full names the tree already knows (`known`) end a run, and a place word inside one is not a
-    place word ("江宁区胜太路" gives "胜太路"; the 江 of 江宁区 ends nothing). A short form (江东 for
-    江东街道) does not: it often begins a road's or a landmark's own name (江东中路万达广场)."""
+    names the tree already knows (`known`) end a run, and a place word inside one is not a place
+    word ("江宁区胜太路" gives "胜太路"; the 江 of 江宁区 ends nothing) — except a short form (江东
+    for 江东街道) heading a name that ends within two characters (江东中路, 玄武湖): that is the
+    road's or the lake's own name."""
     text = unicodedata.normalize("NFKC", text or "")
     if known is not None and known.pattern is not None:
-        text = known.pattern.sub(lambda m: "|" if _is_full_name(m.group(0), known) else m.group(0), text)
+        text = known.pattern.sub(lambda m: m.group(0) if _heads_a_name(m, known) else "|", text)
     text = BETWEEN.sub("|", text)
     out: set[str] = set()
     for m in _SUFFIX.finditer(text):
