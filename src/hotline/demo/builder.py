@@ -595,8 +595,9 @@ class _Plan:
                     or self.force_reopen)
 
 
-_MERGEABLE_PARENT = {State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW, State.REPLIED,
-                     State.CLOSED}
+# A ticket already handled (办结) takes no duplicate: the service refuses it (a new call on a closed
+# matter is dispatched again).
+_MERGEABLE_PARENT = {State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW, State.REPLIED}
 
 
 class _Simulation:
