@@ -144,6 +144,7 @@ class Gazetteer:
 
         ranked = sorted(hits, key=score, reverse=True)
         word, place, source = ranked[0]
+
         def on_chain(a: Place, b: Place) -> bool:
             return a.path.startswith(b.path) or b.path.startswith(a.path)
 
