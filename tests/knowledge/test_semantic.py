@@ -121,6 +121,29 @@ needs_model = pytest.mark.skipif(semantic.default_encoder() is None,
 
 
 @needs_model
+def test_text_that_expands_under_normalisation_cannot_crash_the_engine() -> None:
+    import subprocess
+    import sys
+    import unicodedata
+
+    # The characters whose normal form is longest per byte (U+FDFA: 18 code points from 3 bytes),
+    # many times over: the engine's buffer overflowed and the process died (malloc abort), so the
+    # encoder runs in a child process here; it must finish and say so.
+    worst = "".join(chr(c) for c in (0xFDFA, 0xFDFB, 0x33AF, 0x3316, 0x33AE, 0x3356, 0x334A, 0x3347))
+    code = ("from hotline.knowledge import semantic\n"
+            f"v = semantic.default_encoder().encode([{worst * 60!r}, {'ﷺ' * 300!r}])\n"
+            "print('ok', v.shape)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "ok (2, 384)" in run.stdout, run.stderr[-500:]
+    # ordinary text is already normal: what the engine sees is unchanged
+    plain = "身份证丢了还能坐火车吗？ＡＢＣ１２３"
+    assert semantic.safe_text(plain) == unicodedata.normalize("NFKC", plain)
+    encoder = semantic.default_encoder()
+    assert encoder is not None
+    assert np.allclose(encoder.encode([plain])[0], encoder.encode([semantic.safe_text(plain)])[0])
+
+
+@needs_model
 def test_the_shipped_model_puts_a_paraphrase_nearest() -> None:
     encoder = semantic.default_encoder()
     assert encoder is not None

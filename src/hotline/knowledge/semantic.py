@@ -26,6 +26,7 @@ import os
 import sys
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -86,9 +87,18 @@ class E5Encoder:
             return np.zeros((0, self._model.dim), dtype=np.float32)
         parts = []
         for i in range(0, len(texts), ENCODE_CHUNK):  # a chunk at a time, so that a query is not
-            chunk = [t[:1000] for t in texts[i:i + ENCODE_CHUNK]]  # stuck behind a whole backlog
+            chunk = [safe_text(t) for t in texts[i:i + ENCODE_CHUNK]]  # stuck behind a whole backlog
             parts.append(np.atleast_2d(np.asarray(self._engine.submit(model, chunk).result(), dtype=np.float32)))
         return np.vstack(parts)
+
+
+def safe_text(text: str) -> str:
+    """What the engine may be given. Its tokenizer normalises each character (NFKC) into a buffer
+    of four code points per byte of input, and one character expands to 18 (U+FDFA, 3 bytes): eight
+    of them in a query overwrote the heap and killed the server process (a QA fuzzing run on
+    2026-11-26). Normalised here first, every character is at most one code point per byte, and the
+    engine's own normalisation then leaves it as it is — ordinary text embeds exactly as before."""
+    return unicodedata.normalize("NFKC", text)[:1000]
 
 
 ENCODE_CHUNK = 8
