@@ -144,7 +144,11 @@ def test_api_errors_stay_json_while_pages_get_html(client, as_user) -> None:
     r = client.get("/tickets/NJ00000000-000000")
     assert r.status_code == 404 and "工单 NJ00000000-000000 不存在" in r.text and "<html" in r.text
     assert client.get("/no-such-page").status_code == 404
-    assert client.get("/api/v1/nothing-here").json() == {"detail": "Not Found"}
+    assert client.get("/api/v1/nothing-here").json() == {"code": "http_404", "message": "接口不存在，请检查地址"}
+    # a body that is not UTF-8 gets the API's own error shape too
+    r = client.post("/api/v1/dispatch/suggest", content=b"\xff", headers=as_user("dispatcher", **{
+        "Content-Type": "application/json"}))
+    assert r.status_code == 400 and r.json()["code"] == "http_400" and "UTF-8" in r.json()["message"]
 
 
 # ---- intake -------------------------------------------------------------------------------

@@ -7,16 +7,20 @@ import inspect
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from hotline.errors import DomainError
 from hotline.errors_http import chinese_message
 from hotline.web.render import redirect, render
 from hotline.web.session import LoginRequired, Viewer, optional_viewer
+
+# The API's answers to what the framework refuses before our code runs (a body that is not UTF-8,
+# an unknown address): the same {"code", "message"} shape as every other API error.
+API_HTTP_MESSAGES = {400: "请求体无法解析：须为 UTF-8 编码的 JSON 或表单", 404: "接口不存在，请检查地址",
+                     405: "该接口不支持这种请求方式"}
 
 TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "未找到", 405: "不支持的请求", 409: "操作未能执行",
           422: "提交的内容有误"}
@@ -71,7 +75,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if is_api(request):
-            return await http_exception_handler(request, exc)
+        if is_api(request):  # the API's one error shape, {"code", "message"}, in Chinese
+            message = API_HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+            return JSONResponse({"code": f"http_{exc.status_code}", "message": message},
+                                status_code=exc.status_code, headers=getattr(exc, "headers", None))
         messages = {404: "页面不存在，请检查地址", 405: "该页面不支持这种请求方式"}
         return await error_page(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
