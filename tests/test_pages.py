@@ -149,6 +149,12 @@ def test_api_errors_stay_json_while_pages_get_html(client, as_user) -> None:
     r = client.post("/api/v1/dispatch/suggest", content=b"\xff", headers=as_user("dispatcher", **{
         "Content-Type": "application/json"}))
     assert r.status_code == 400 and r.json()["code"] == "http_400" and "UTF-8" in r.json()["message"]
+    # and the OpenAPI document says so: every API operation lists its error answers in that shape
+    doc = client.get("/api/openapi.json").json()
+    answers = doc["paths"]["/api/v1/dispatch/suggest"]["post"]["responses"]
+    assert {"400", "403", "404", "409", "422", "429"} <= set(answers)
+    assert answers["403"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+    assert set(doc["components"]["schemas"]["ErrorOut"]["properties"]) == {"code", "message", "errors"}
 
 
 # ---- intake -------------------------------------------------------------------------------

@@ -110,25 +110,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     errors_http.install(app)
     pages.install(app)  # HTML error pages and the login redirect for non-/api paths
     open311.install(app)  # GeoReport's own error shape on its routes (wraps the two above)
-    app.include_router(org_router)
-    app.include_router(machines_router)
-    app.include_router(tickets_router)
-    app.include_router(attachments_router)
-    app.include_router(public_router)
-    app.include_router(kb_router)
-    app.include_router(kb_import_router)
-    app.include_router(kb_public_router)
-    app.include_router(reports_router)
-    app.include_router(dispatch_router)
-    app.include_router(places_router)
-    app.include_router(blacklist_router)
-    app.include_router(workforce_router)
-    app.include_router(calls_router)
-    app.include_router(hotlines_router)
-    app.include_router(supervision_router)
-    app.include_router(assessment_router)
-    app.include_router(analytics_router)
-    app.include_router(calendar_router)
+    for api_router in (org_router, machines_router, tickets_router, attachments_router, public_router, kb_router,
+                       kb_import_router, kb_public_router, reports_router, dispatch_router, places_router,
+                       blacklist_router, workforce_router, calls_router, hotlines_router, supervision_router,
+                       assessment_router, analytics_router, calendar_router):
+        app.include_router(api_router, responses=errors_http.API_ERRORS)  # {code, message}, documented
     app.include_router(open311.router)
     app.include_router(pages.router)
     supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so

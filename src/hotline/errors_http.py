@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import StatementError
 from starlette.responses import Response
 
@@ -40,6 +41,25 @@ ROUTE_LABELS = (
     (re.compile(r"^/api/v1/kb/articles/[^/]+/diff$"), {"from": "起始版本号", "to": "截止版本号"}),
     (re.compile(r"^/api/v1/kb/phrasing-suggestions"), {"days": "统计天数"}),
 )
+
+
+class ErrorOut(BaseModel):
+    """Every API error: a stable code and a Chinese message (validation adds `errors`, per field)."""
+    code: str
+    message: str
+    errors: list[dict[str, str]] | None = None
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# Published in the OpenAPI document for every API operation (each answers some of them).
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("请求体无法解析"), 401: _error("未登录或令牌无效"), 403: _error("无权执行此操作"),
+    404: _error("对象不存在"), 409: _error("与当前状态冲突（如工单状态、重复提交）"), 413: _error("请求体过大"),
+    422: _error("参数校验未通过，errors 逐项说明"), 429: _error("请求过于频繁"),
+}
 
 
 class BodyTooLarge(HTTPException):
