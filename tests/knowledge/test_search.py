@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hotline.knowledge.assistant import decide
-from hotline.knowledge.search import IndexDoc, MemoryIndex, Ranking, SearchFilters
+from hotline.knowledge.search import Hit, IndexDoc, MemoryIndex, Ranking, SearchFilters
 from hotline.knowledge.text import Synonyms, char_ngrams, default_analyzer, normalize, snippet
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -114,6 +114,23 @@ def test_the_assistant_answers_clarifies_or_abstains() -> None:
                    doc(2, "护照怎么办理？", "在移民局网站预约后办理。")])
     reply = decide("护照怎么办理", twins.search("护照怎么办理", limit=5))
     assert reply.kind == "clarify" and len(reply.options) == 2
+
+
+def test_the_same_question_answered_for_two_places_is_asked_about() -> None:
+    from dataclasses import replace
+
+    def hit(key: str, path: str | None, score: float, answer: str) -> Hit:
+        return Hit(article_id=int(key[-1]), key=key, title="助餐", score=score, question="社区助餐点在哪里？",
+                   snippet="", answer=answer, category_code=None, audience="public", version_number=1,
+                   coverage=1.0, known=1.0, support=1.0, known_questions=1.0, jurisdiction_path=path)
+
+    gulou = hit("A1", "/1/6/", 1.0, "鼓楼区的社区助餐点设在各社区服务中心，中午十一点开餐。")
+    xuanwu = hit("A2", "/1/2/", 0.5, "玄武区的助餐点在街道养老服务站，需提前一天预约。")
+    assert decide("社区助餐点在哪里", [gulou, xuanwu]).kind == "clarify"  # two districts: which is yours?
+    street = replace(xuanwu, key="A3", jurisdiction_path="/1/6/7/")  # inside 鼓楼区: no question to ask
+    assert decide("社区助餐点在哪里", [gulou, street]).kind == "answer"
+    city = replace(xuanwu, key="A4", jurisdiction_path=None)  # a city-wide answer holds everywhere
+    assert decide("社区助餐点在哪里", [gulou, city]).kind == "answer"
 
 
 def test_batch_analysis_gives_the_same_terms_as_one_by_one() -> None:

@@ -136,6 +136,11 @@ def confidence(query_known: float, coverage: float) -> float:
     return round(min(query_known, 1.0) * min(coverage, 1.0), 4)
 
 
+def _apart(a: str | None, b: str | None) -> bool:
+    """Two places neither of which holds the other (a city-wide answer, None, holds every place)."""
+    return a is not None and b is not None and not a.startswith(b) and not b.startswith(a)
+
+
 def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
     if not hits:
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=0.0)
@@ -152,7 +157,10 @@ def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
     if len(hits) > 1:
         second = hits[1]
         same_question = normalize(second.question) == normalize(top.question)
-        if (second.score >= rule.clarify_ratio * top.score and same_question
+        # The same question answered for two places side by side (鼓楼区's rule, 玄武区's): the caller's
+        # place decides, not a few points of score — ask.
+        elsewhere = _apart(top.jurisdiction_path, second.jurisdiction_path)
+        if ((second.score >= rule.clarify_ratio * top.score or elsewhere) and same_question
                 and answer_overlap(top.answer, second.answer) < rule.same_answer):
             options = [Option(key=h.key, title=h.title, question=h.question) for h in (top, second)]
             if top.question == second.question:  # same question, different answers: show how they differ
