@@ -155,6 +155,10 @@ def test_api_errors_stay_json_while_pages_get_html(client, as_user) -> None:
     assert {"400", "403", "404", "409", "422", "429"} <= set(answers)
     assert answers["403"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
     assert set(doc["components"]["schemas"]["ErrorOut"]["properties"]) == {"code", "message", "errors"}
+    bare = [(path, method, status) for path, ops in doc["paths"].items() if path.startswith("/api/")
+            for method, op in ops.items() for status, answer in op["responses"].items()
+            if status.startswith("4") and "content" not in answer]
+    assert bare == []  # no error answer of the API left without its shape
 
 
 # ---- intake -------------------------------------------------------------------------------

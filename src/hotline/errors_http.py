@@ -28,6 +28,7 @@ FIELD_LABELS = {
     # the dispatch catalogue and the place names
     "category_prefix": "分类代码", "lead_unit_code": "主办单位代码", "assisting_unit_codes": "协办单位代码",
     "name": "名称", "min_support": "最少工单数", "min_purity": "同一属地占比", "apply": "是否写入", "q": "搜索词",
+    "names": "要写入的地名",
     # the knowledge base
     "questions": "问题", "question": "问题", "phrasings": "问法", "tags": "标签", "policy_basis": "政策依据",
     "policy_source": "政策来源", "change_note": "修改说明", "key": "外部编号", "valid_from": "生效日期",

@@ -38,6 +38,10 @@ def test_the_most_specific_rule_decides_and_explains(client, as_user, org) -> No
                     json={**body, "address": None, "content": "秦淮区的工地和玄武区的工地每晚施工"}).json()
     assert s["place"]["confidence"] < 0.9 and "请人工确认属地" in " ".join(s["reasons"])
     assert {s["place"]["name"], *(a["name"] for a in s["place"]["alternatives"])} == {"秦淮区", "玄武区"}
+    # the city's own name in the address says no district: shown, never acted on
+    s = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
+                    json={**body, "address": "南京市", "content": "工地夜间施工噪声扰民"}).json()
+    assert s["auto_dispatch"] is False and any("只到全市" in r for r in s["reasons"])
 
     # Elsewhere in the city the category rule applies; with no category, the street rule does.
     s = client.post("/api/v1/dispatch/suggest", headers=as_user("operator"),

@@ -164,3 +164,10 @@ def test_the_reader_is_checked_on_the_citys_own_closed_tickets(client, as_user, 
     monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
     r = CliRunner().invoke(cli_app, ["dispatch", "places", "check", "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["right"] == 2
+    r = CliRunner().invoke(cli_app, ["dispatch", "places", "check", "--limit", "50"])
+    assert r.exit_code == 2 and "100 到 200000" in r.output
+    client.cookies.clear()
+    login(client, "supervisor")  # reads the page, and may check the reader too
+    assert "核对识别准确率" in client.get("/dispatch/places").text
+    r = client.post("/api/v1/dispatch/places/learn", headers=as_user("dispatcher"), json={"names": "门大街"})
+    assert r.status_code == 422 and "要写入的地名应为列表" in r.json()["message"]

@@ -146,6 +146,14 @@ def test_a_local_answer_says_where_it_holds(client: TestClient, publish: Callabl
     assert body["key"] == key and body["jurisdiction_name"] == "孝陵卫街道"
     hits = client.get("/api/v1/public/kb/search", params={"q": "社区助餐食堂"}).json()
     assert hits[0]["jurisdiction_name"] == "孝陵卫街道"
+    # the same question answered for another district: asked which, each choice with its place
+    publish(key="MEAL-QH", questions=["社区助餐食堂在哪里吃饭？"], phrasings=[],
+            answer="秦淮区的社区助餐点设在各社区党群服务中心，需提前一天预约。", jurisdiction_code="320104")
+    body = client.post("/api/v1/public/kb/ask", json={"query": "社区助餐食堂在哪里吃饭"}).json()
+    assert body["kind"] == "clarify" and body["key"] is None and body["jurisdiction_name"] is None
+    assert {o["jurisdiction_name"] for o in body["options"]} == {"孝陵卫街道", "秦淮区"}
+    page = client.get("/public/kb", params={"q": "社区助餐食堂在哪里吃饭"}).text
+    assert "（适用：孝陵卫街道）" in page and "（适用：秦淮区）" in page
     city = publish(key="GJJ-CITY").key  # a city-wide answer names no place
     assert client.get("/api/v1/public/kb/search", params={"q": "公积金提取"}).json()[0]["jurisdiction_name"] is None
     assert "本答复适用于" not in client.get(f"/public/kb/{city}").text

@@ -28,6 +28,7 @@ from hotline.calls.schemas import (
 from hotline.clock import CHINA_TZ, to_local
 from hotline.deps import DB, RT, ApiActor, TelephonyActor
 from hotline.errors import DomainError
+from hotline.errors_http import ErrorOut
 from hotline.tickets import present
 from hotline.tickets.schemas import Page, TicketCreate, TicketOut
 
@@ -35,7 +36,7 @@ router = APIRouter(prefix="/api/calls", tags=["calls"])
 
 
 @router.post("/events", response_model=IngestOut, summary="话务平台推送通话事件（单个或批量）",
-             responses={422: {"description": "事件数据不成立（原始事件仍被保存并标记）"}})
+             responses={422: {"model": ErrorOut, "description": "事件数据不成立（原始事件仍被保存并标记）"}})
 async def post_events(request: Request, db: DB, rt: RT, actor: TelephonyActor) -> Response:
     ingest.ensure_feeder(actor)
     try:

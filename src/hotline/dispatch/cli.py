@@ -277,7 +277,7 @@ def places_learn(
 
 @places_app.command("check")
 def places_check(
-    limit: Annotated[int, typer.Option(help="newest closed tickets to read", min=100, max=200_000)] = 20_000,
+    limit: Annotated[int, typer.Option(help="newest closed tickets to read (100–200,000)")] = 20_000,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
 ) -> None:
     """识别核对: read the closed tickets again and compare the place read with the place each ended
@@ -285,6 +285,8 @@ def places_check(
     from hotline.cli_support import open_session
     from hotline.dispatch.place_check import check
 
+    if not 100 <= limit <= 200_000:
+        raise _fail("--limit 应在 100 到 200000 之间")
     _settings, db = open_session()
     try:
         result = check(db, limit=limit).as_dict()

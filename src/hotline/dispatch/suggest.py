@@ -159,8 +159,12 @@ def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str,
         place_source = "ticket"
     else:
         place = guess_place(db, address=address, text=f"{title} {content}")
-        if place and place.confidence >= PLACE_CONFIDENCE:
+        broad = bool(place and place.place.level in ("province", "city"))  # names no unit's area
+        if place and place.confidence >= PLACE_CONFIDENCE and not broad:
             path, place_source = place.place.path, "text"
+        elif place and broad:
+            place_source = "text"
+            reasons.append(f"地点“{place.matched}”只到全市，请人工确认区县、街道")
         elif place:
             place_source = "text"
             reasons.append(f"地点“{place.matched}”识别把握不足（{place.confidence:.0%}），请人工确认属地")

@@ -106,12 +106,14 @@ def hits_out(db: Session, hits: list[Hit]) -> list[HitOut]:
 
 
 def reply_out(db: Session, r: Reply) -> AskOut:
-    hit = r.hit if not r.abstained else None
-    place = reading.place_names(db, [hit.jurisdiction_path]) if hit else {}
+    hit = r.hit if r.kind == "answer" else None  # a clarifying question has chosen no answer yet
+    places = reading.place_names(db, [hit.jurisdiction_path if hit else None,
+                                      *(o.jurisdiction_path for o in r.options)])
     return AskOut(kind=r.kind, abstained=r.abstained, text=r.text, key=hit.key if hit else None,
                   title=hit.title if hit else None, source=hit.policy_source if hit else None, confidence=r.confidence,
-                  jurisdiction_name=place.get(hit.jurisdiction_path or "") if hit else None,
-                  options=[OptionOut(key=o.key, title=o.title, question=o.question) for o in r.options])
+                  jurisdiction_name=places.get(hit.jurisdiction_path or "") if hit else None,
+                  options=[OptionOut(key=o.key, title=o.title, question=o.question,
+                                     jurisdiction_name=places.get(o.jurisdiction_path or "")) for o in r.options])
 
 
 # ---- articles ------------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ class Option:
     key: str
     title: str
     question: str
+    jurisdiction_path: str | None = None  # the place the option's answer is for (None: the whole city)
 
 
 @dataclass
@@ -162,7 +163,8 @@ def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
         elsewhere = _apart(top.jurisdiction_path, second.jurisdiction_path)
         if ((second.score >= rule.clarify_ratio * top.score or elsewhere) and same_question
                 and answer_overlap(top.answer, second.answer) < rule.same_answer):
-            options = [Option(key=h.key, title=h.title, question=h.question) for h in (top, second)]
+            options = [Option(key=h.key, title=h.title, question=h.question, jurisdiction_path=h.jurisdiction_path)
+                       for h in (top, second)]
             if top.question == second.question:  # same question, different answers: show how they differ
                 labels = [f"{h.question}（{_lead(h.answer)}）" for h in (top, second)]
             else:

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors import DomainError
+from hotline.errors_http import ErrorOut
 from hotline.knowledge import bulk, import_jobs
 from hotline.knowledge.enums import Audience
 from hotline.knowledge.models import ImportJob, ImportJobRow
@@ -46,7 +47,7 @@ def batch_out(batch: bulk.Plan, *, dry_run: bool) -> ImportBatchOut:
                          f"需要写入的超过 {bulk.INLINE_ROWS:,} 行时转为后台导入任务：返回 202 和 `job_id`，"
                          "用 `GET /api/v1/kb/import/jobs/{job_id}` 查看进度和结果。",
              responses={202: {"model": ImportBatchOut, "description": "已转为后台导入任务（`job_id`、`job_status`）"},
-                        409: {"description": "同一文件的导入任务正在进行"}})
+                        409: {"model": ErrorOut, "description": "同一文件的导入任务正在进行"}})
 async def import_batch(
     request: Request, response: Response, db: DB, rt: RT, actor: ApiActor,
     file: Annotated[UploadFile, File(description=".xlsx 或 .csv")],

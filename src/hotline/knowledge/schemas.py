@@ -218,6 +218,7 @@ class OptionOut(BaseModel):
     key: str
     title: str
     question: str
+    jurisdiction_name: str | None = None  # the place its answer is for: what tells two choices apart
 
 
 class AskOut(BaseModel):

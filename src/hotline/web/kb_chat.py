@@ -86,9 +86,13 @@ def _shown(db: Session, rt: Runtime, turn: chat.Turn) -> Shown:
         leads = {}
         for o in turn.options:
             try:
-                leads[o.key] = _lead(reading.public_article(db, key=o.key, now=now)[1].answer)
+                version = reading.public_article(db, key=o.key, now=now)[1]
             except DomainError:
                 leads[o.key] = "（已下线）"
+                continue
+            # two places' answers to one question: the place is what tells them apart
+            place = reading.place_names(db, [version.jurisdiction_path]).get(version.jurisdiction_path or "")
+            leads[o.key] = (f"【适用：{place}】" if place else "") + _lead(version.answer)
         return Shown(turn=turn, leads=leads)
     if turn.kind == "emergency":
         return Shown(turn=turn, answer=chat.emergency_text(turn.question))

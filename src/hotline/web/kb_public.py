@@ -55,7 +55,8 @@ def public_home(request: Request, db: DB, rt: RT) -> HTMLResponse:
     listed, total = ([], 0) if q else reading.public_list(db, now=now, category_code=category or None, page=page,
                                                            page_size=10)
     return render(request, "kb_public.html", public=True, q=q, hits=hits, reply=reply, category=category,
-                  places=reading.place_names(db, (h.jurisdiction_path for h in hits)),
+                  places=reading.place_names(db, [*(h.jurisdiction_path for h in hits),
+                                                  *(o.jurisdiction_path for o in (reply.options if reply else []))]),
                   category_label=full_name(category) if category else "", listed=listed, total=total,
                   categories=[] if q else reading.public_categories(db, now=now),
                   pager=pager(request.query_params, "/public/kb", total, page=page, page_size=10),
