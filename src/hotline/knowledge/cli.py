@@ -180,7 +180,7 @@ def _hit_json(h: Any) -> dict[str, Any]:
 def _reply_json(reply: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": reply.kind, "abstained": reply.abstained, "confidence": reply.confidence,
                            "text": reply.text}
-    if not reply.abstained and reply.hit is not None:
+    if reply.kind == "answer" and reply.hit is not None:  # a clarifying question chose none (as the API)
         out.update(key=reply.hit.key, title=reply.hit.title, answer=reply.hit.answer)
     if reply.options:
         out["options"] = [{"key": o.key, "title": o.title, "question": o.question} for o in reply.options]
