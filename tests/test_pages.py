@@ -475,3 +475,18 @@ def test_session_cookie_api_writes_need_the_csrf_header(client) -> None:
     assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
     csrf = client.get("/hall/intake").text.split('name="csrf_token" value="')[1].split('"')[0]
     assert client.post("/api/v1/tickets", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
+
+
+@pytest.mark.parametrize(("username", "url", "empty"), [
+    ("supervisor", "/tickets?page=9", "暂无工单"),            # the ticket table macro
+    ("dispatcher", "/hall/dispatch?page=9", "暂无工单"),
+    ("admin", "/admin/users?page=99", "没有符合条件的用户"),  # a list whose pager sits below it
+])
+def test_a_page_past_the_last_is_not_called_empty(client, as_user, username, url, empty) -> None:
+    new_ticket(client, as_user)
+    login(client, username)
+    page = client.get(url).text
+    assert "本页没有更多" in page and "回到第一页" in page, url
+    assert empty not in page, url
+    first = client.get(url.split("?")[0]).text
+    assert empty not in first and "本页没有更多" not in first
