@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from hotline import cli_errors
 from hotline.analytics.cli import analytics_app, import_app
 from hotline.assessment.cli import assessment_app
 from hotline.blacklist.cli import blacklist_app
@@ -182,5 +183,10 @@ def demo(
         serve(host=host, port=port, workers=1)
 
 
+def main() -> None:
+    """The `hotline` console script: the app, with the parser's usage errors worded in Chinese."""
+    cli_errors.run(app)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -1,0 +1,122 @@
+"""The command line's usage errors in Chinese.
+
+The parser (Typer, on its own copy of Click) words its errors in English — "Missing option",
+"Invalid value for '--limit': Input should be a valid integer" — while every message of ours is
+Chinese. `run` starts the app without the parser's own error display and words each usage error
+again. Errors are recognised by class name and attributes, not by import, because Typer releases
+differ in where these classes live (click.exceptions or typer._click.exceptions).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import typer
+
+# pydantic's error types (Typer converts option values with pydantic) → what the value must be
+_REASONS = {
+    "int_parsing": "应为整数", "int_from_float": "应为整数", "int_type": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "date_parsing": "应为日期，如 2026-11-27", "date_from_datetime_parsing": "应为日期，如 2026-11-27",
+    "datetime_parsing": "应为时间，如 2026-11-27T09:30", "datetime_from_date_parsing": "应为时间，如 2026-11-27T09:30",
+}
+# Click's own wording (older Typer releases convert values with Click's types)
+_CLICK_REASONS = (
+    (re.compile(r"is not a valid integer"), "应为整数"),
+    (re.compile(r"is not a valid float"), "应为数字"),
+    (re.compile(r"is not a valid boolean"), "应为 true 或 false"),
+    (re.compile(r"does not match the formats?"), "应为日期，如 2026-11-27"),
+)
+
+
+def run(app: Callable[..., Any], args: Sequence[str] | None = None) -> None:
+    """The console script: run the app; a usage error is printed in Chinese with exit code 2."""
+    try:
+        result = app(args=list(args) if args is not None else None, standalone_mode=False)
+    except typer.Abort:
+        print("\n已中止", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 — only the parser's errors are handled; the rest re-raised
+        message = usage_message(exc)
+        if message is None:
+            raise
+        if message:  # empty: the help was printed instead (a group called without a command)
+            print(message, file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def usage_message(exc: BaseException) -> str | None:
+    """The Chinese text for a parser error (usage, then the error), or None if `exc` is not one."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "NoArgsIsHelpError" in names:
+        return ""
+    if "UsageError" not in names or not hasattr(exc, "format_message"):
+        return None
+    ctx = getattr(exc, "ctx", None)
+    lines = []
+    if ctx is not None:
+        lines.append(ctx.get_usage().replace("Usage: ", "用法：", 1))
+        lines.append(f"查看帮助：{ctx.command_path} --help")
+    lines.append(f"错误：{_error(exc, names)}")
+    return "\n".join(lines)
+
+
+def _error(exc: Any, names: set[str]) -> str:
+    param = getattr(exc, "param", None)
+    if "MissingParameter" in names:
+        kind = "选项" if getattr(param, "param_type_name", "") == "option" else "参数"
+        return f"缺少{kind} {_hint(exc, param)}"
+    if "NoSuchOption" in names:
+        text = f"没有选项 {exc.option_name}"
+        if getattr(exc, "possibilities", None):
+            text += f"，您是不是想用 {'、'.join(sorted(exc.possibilities))}"
+        return text
+    if "BadParameter" in names:
+        return f"{_hint(exc, param)} 的值无效：{_reason(exc)}"
+    message = exc.format_message()
+    if m := re.match(r"No such command '(.+)'\.?$", message):
+        return f"没有命令 {m[1]}"
+    if m := re.match(r"Got unexpected extra arguments?(?:\(s\))? \((.+)\)$", message):
+        return f"多余的参数：{m[1]}"
+    return message
+
+
+def _hint(exc: Any, param: Any) -> str:
+    if getattr(exc, "param_hint", None):
+        hint = exc.param_hint
+        return " / ".join(hint) if isinstance(hint, (list, tuple)) else str(hint)
+    if param is None:
+        return "参数"
+    if getattr(param, "param_type_name", "") == "option" and param.opts:
+        return " / ".join(param.opts)
+    return str(getattr(param, "human_readable_name", None) or param.name).upper()
+
+
+def _reason(exc: Any) -> str:
+    cause = exc.__cause__
+    errors = getattr(cause, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+        except (TypeError, IndexError):
+            first = {}
+        kind = first.get("type", "")
+        if kind in _REASONS:
+            return f"{_REASONS[kind]}（收到 {first.get('input')!r}）"
+        if kind in ("literal_error", "enum"):
+            return f"可选值：{first.get('ctx', {}).get('expected', '')}"
+        if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            bound = next(iter(first.get("ctx", {}).values()), "")
+            word = {"greater_than_equal": "不能小于", "less_than_equal": "不能大于",
+                    "greater_than": "应大于", "less_than": "应小于"}[kind]
+            return f"{word} {bound}"
+    message = exc.message if isinstance(getattr(exc, "message", None), str) else str(exc)
+    for pattern, reason in _CLICK_REASONS:
+        if pattern.search(message):
+            return reason
+    return message

@@ -1,0 +1,46 @@
+"""The `hotline` console script words the parser's usage errors in Chinese, with exit code 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.cli import app
+from hotline.cli_errors import run
+
+
+def failure(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_:
+        run(app, args)
+    return exit_.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["kb", "search", "x", "--limit", "abc"], "错误：--limit 的值无效：应为整数（收到 'abc'）"),
+    (["kb", "search", "x", "--limit", "2.5"], "应为整数"),
+    (["kb", "search", "x", "--bogus"], "错误：没有选项 --bogus"),
+    (["kb", "nosuch"], "错误：没有命令 nosuch"),
+    (["kb", "import"], "错误：缺少选项 --input"),
+    (["kb", "search", "x", "y"], "错误：多余的参数：y"),
+])
+def test_usage_errors_are_worded_in_chinese(capsys: pytest.CaptureFixture[str], args: list[str], said: str) -> None:
+    code, err = failure(capsys, *args)
+    assert code == 2
+    assert said in err
+    assert "用法：" in err and f"查看帮助：{err.split('用法：')[1].split(' [')[0]} --help" in err
+    assert "Invalid value" not in err and "Missing option" not in err and "No such" not in err
+
+
+def test_help_and_success_keep_their_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run(app, ["kb", "--help"])
+    assert exit_.value.code == 0 and "知识库" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:
+        run(app, ["workflow"])
+    assert exit_.value.code == 0 and "|" in capsys.readouterr().out
+
+
+def test_other_errors_are_not_swallowed() -> None:
+    def broken(**_: object) -> None:
+        raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"):
+        run(broken, [])
