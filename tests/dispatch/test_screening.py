@@ -71,6 +71,37 @@ def test_common_wordings_a_caller_uses_are_caught(text: str, code: str) -> None:
     assert code in [h.code for h in screen("", text)], text
 
 
+@pytest.mark.parametrize(("text", "code"), [
+    # wordings callers used in QA that the first rules missed
+    ("着火啦", "fire"), ("楼下冒烟了好像着火", "fire"), ("房子烧着了", "fire"),
+    ("我以前住的那栋楼现在着火了", "fire"),  # 以前 before, but 现在 between: now
+    ("楼下着火了一旦烧上来就完了", "fire"),  # 一旦 after the fire: it is burning
+    ("有人溺水了", "rescue"), ("小孩掉河里了", "rescue"), ("电梯困人了", "rescue"), ("电梯里有人被困了", "rescue"),
+    ("门口有人在打架拿着刀", "crime"), ("有个人拿刀在街上追人", "crime"), ("我老公打我", "crime"),
+    ("我被人打了", "crime"), ("我被抢了", "crime"), ("家里进小偷了", "crime"), ("救命啊", "crime"),
+    ("孩子在玄武湖公园走丢了", "crime"),
+    ("有人煤气中毒了", "medical"), ("孩子发高烧抽搐", "medical"), ("我妈心脏病犯了，喘不上气", "medical"),
+    ("新街口德基广场门口几个人在打架，有人头都打破了，流了好多血", "medical"),
+    ("中山北路上两辆车撞了，有人躺在地上", "traffic_accident"),
+    ("小区里有很重的天然气味道，怕要爆炸", "gas_leak"),
+])
+def test_more_wordings_of_an_emergency_now(text: str, code: str) -> None:
+    hits = screen("", text)
+    assert code in [h.code for h in hits] and hits[0].kind == "emergency", (text, hits)
+
+
+@pytest.mark.parametrize("text", [
+    "以上诉求请相关部门尽快处理",  # 上诉 inside 以上诉求: a stock closing phrase
+    "食堂饭菜腐败变质，请市场监管部门检查", "超市卖的肉已经腐败变质了",
+    "业主监委会也不管事，物业乱收费",
+    "小区经常有人被困在电梯里，物业不及时处理",  # a recurring fault, not a rescue now
+    "防止着火，请清理楼道堆放的杂物",
+    "我以前住的那栋楼去年着火了，现在补偿还没到位",
+])
+def test_look_alikes_the_new_wordings_do_not_catch(text: str) -> None:
+    assert [h for h in screen("", text) if h.kind == "emergency" or h.code in ("litigation", "discipline")] == [], text
+
+
 def test_emergencies_come_first_and_every_rule_is_well_formed() -> None:
     hits = screen("举报有人赌博", "现在他们正在打架，有人被砍人")
     assert hits[0].kind == "emergency"
@@ -78,6 +109,7 @@ def test_emergencies_come_first_and_every_rule_is_well_formed() -> None:
     assert len(codes) == len(set(codes))
     assert all(r.patterns and r.advice for r in rules())
     assert {r.transfer_to for r in rules() if r.kind == "emergency"} == {"110", "119", "120", "122"}
+    assert all(not set(r.exclude) & set(r.exclude_before) for r in rules())
 
 
 def test_a_long_letter_mentioning_a_crime_in_passing_is_not_an_emergency_call() -> None:

@@ -28,9 +28,12 @@ class ScopeRule:
     kind: str  # "emergency" | "out_of_scope"
     label: str
     patterns: tuple[str, ...]
-    exclude: tuple[str, ...]
+    exclude: tuple[str, ...]  # cancel a pattern anywhere in its clause (a topic: 隐患, 理赔)
     advice: str
     transfer_to: str | None = None
+    # cancel it only when written before it, with no word of now between (a time or a supposition:
+    # 一旦着火 is not a fire; 以前住的那栋楼现在着火了 and 着火了一旦烧上来 are)
+    exclude_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ def rules() -> tuple[ScopeRule, ...]:
         out.append(ScopeRule(code=r["code"], kind=r["kind"], label=r["label"],
                              patterns=tuple(_clean(p) for p in r["patterns"]),
                              exclude=tuple(_clean(p) for p in r.get("exclude", [])),
-                             advice=r["advice"], transfer_to=r.get("transfer_to")))
+                             advice=r["advice"], transfer_to=r.get("transfer_to"),
+                             exclude_before=tuple(_clean(p) for p in r.get("exclude_before", []))))
     return tuple(out)
 
 
@@ -75,6 +79,20 @@ def _clauses(text: str) -> list[str]:
     return [c for c in dict.fromkeys(joined + parted) if c]
 
 
+NOW = ("现在", "正在", "刚刚", "刚才", "此刻", "这会儿")
+
+
+def _supposed(clause: str, pattern: str, before: tuple[str, ...]) -> bool:
+    """Whether a word of time or supposition before the pattern's first place in the clause puts it
+    in the past or the hypothetical — unless a word of now comes between them."""
+    at = clause.find(pattern)
+    for word in before:
+        start = clause.rfind(word, 0, at)
+        if start >= 0 and start + len(word) <= at and not any(n in clause[start + len(word):at] for n in NOW):
+            return True
+    return False
+
+
 def screen(title: str | None, *texts: str | None) -> list[ScreeningHit]:
     """Every rule that the title and texts trigger, emergencies first."""
     texts = (title, *texts)
@@ -86,7 +104,16 @@ def screen(title: str | None, *texts: str | None) -> list[ScreeningHit]:
         for clause in head if rule.kind == "emergency" else clauses:
             if any(x in clause for x in rule.exclude):
                 continue
-            matched.extend(p for p in rule.patterns if p in clause and p not in matched)
+            spans: list[tuple[int, int]] = []  # one phrase per stretch of words: 楼下着火了 shows one
+            for p in rule.patterns:
+                at = clause.find(p)
+                if at < 0 or _supposed(clause, p, rule.exclude_before):
+                    continue
+                if any(at < end and start < at + len(p) for start, end in spans):
+                    continue
+                spans.append((at, at + len(p)))
+                if p not in matched:
+                    matched.append(p)
         if matched:
             hits.append(ScreeningHit(code=rule.code, kind=rule.kind, label=rule.label, advice=rule.advice,
                                      transfer_to=rule.transfer_to, matched=tuple(matched)))
