@@ -3,9 +3,12 @@ stores, and control characters that Excel cannot hold."""
 
 from __future__ import annotations
 
+import sqlite3
 from io import BytesIO
 
+import pytest
 from openpyxl import load_workbook
+from sqlalchemy.exc import OperationalError
 
 from tests.factories import intake
 from tests.test_pages import login
@@ -55,3 +58,31 @@ def test_times_beyond_what_the_database_stores_are_a_clear_422(client, as_user) 
                 "/api/v1/tickets?created_to=9999-12-31T23:59:59-14:00"):
         r = client.get(url, headers=as_user("supervisor"))
         assert r.status_code == 422 and r.json()["code"] in ("value_out_of_range", "invalid_request"), r.text
+
+
+class _Locked(Exception):
+    sqlstate = "55P03"  # PostgreSQL's lock_not_available, as psycopg's errors carry it
+
+
+@pytest.mark.parametrize("orig", [sqlite3.OperationalError("database is locked"), _Locked("canceling statement")])
+def test_a_database_busy_with_another_writer_is_a_chinese_503(client, as_user, monkeypatch, orig) -> None:  # type: ignore[no-untyped-def]
+    """Waiting for another writer ran out (a big import on SQLite; a lock on PostgreSQL): the client
+    is told to try again, in Chinese, on the API and on pages — not a bare 500."""
+    def busy(*args: object, **kwargs: object) -> None:
+        raise OperationalError("BEGIN IMMEDIATE", {}, orig)
+
+    monkeypatch.setattr("hotline.tickets.service.search", busy)
+    r = client.get("/api/v1/tickets", headers=as_user("supervisor"))
+    assert r.status_code == 503 and r.json()["code"] == "busy" and "稍后重试" in r.json()["message"], r.text
+    login(client, "supervisor")
+    page = client.get("/tickets")
+    assert page.status_code == 503 and "系统繁忙" in page.text and "<html" in page.text.lower()
+
+
+def test_other_database_errors_stay_errors(client, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: ticket"))
+
+    monkeypatch.setattr("hotline.tickets.service.search", broken)
+    with pytest.raises(OperationalError):
+        client.get("/api/v1/tickets", headers=as_user("supervisor"))

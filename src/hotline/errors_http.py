@@ -60,6 +60,7 @@ API_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error("请求体无法解析"), 401: _error("未登录或令牌无效"), 403: _error("无权执行此操作"),
     404: _error("对象不存在"), 409: _error("与当前状态冲突（如工单状态、重复提交）"), 413: _error("请求体过大"),
     422: _error("参数校验未通过，errors 逐项说明"), 429: _error("请求过于频繁"),
+    503: _error("系统繁忙（数据库正被其他写入占用），请稍后重试"),
 }
 
 
@@ -90,6 +91,18 @@ def _out_of_range_value(exc: BaseException) -> bool:
         orig = exc.orig
         return isinstance(orig, OverflowError) or getattr(orig, "sqlstate", None) in OUT_OF_RANGE_SQLSTATES
     return False
+
+
+BUSY_SQLSTATES = {"40001", "40P01", "55P03", "57014"}  # serialization, deadlock, lock not available, timeout
+
+
+def _busy(exc: BaseException) -> bool:
+    """The database kept the request waiting too long for another writer (SQLite's busy timeout, a
+    PostgreSQL lock or deadlock): a moment's congestion, answered 503 so that the client tries again."""
+    if not isinstance(exc, StatementError):
+        return False
+    orig = exc.orig
+    return "database is locked" in str(orig) or getattr(orig, "sqlstate", None) in BUSY_SQLSTATES
 
 
 def _field(loc: tuple[Any, ...], labels: dict[str, str] | None = None) -> str:
@@ -154,12 +167,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StatementError)
     async def _out_of_range(request: Request, exc: Exception) -> Response:
         # A number or a time beyond what the database stores (an id or a page of 2^80, the year 1 in
-        # UTC+14): the client's mistake, not ours. Answered like any domain error, through whatever
-        # handler the app has for those now (the pages wrap it in HTML). Any other database error is
-        # ours, and stays a 500.
-        if not _out_of_range_value(exc):
+        # UTC+14): the client's mistake, not ours; a wait for another writer that ran out: try again.
+        # Answered like any domain error, through whatever handler the app has for those now (the
+        # pages wrap it in HTML). Any other database error is ours, and stays a 500.
+        if _busy(exc):
+            error = DomainError("busy", "系统繁忙（数据正被其他操作占用），请稍后重试；已填写的内容请勿关闭页面",
+                                status_code=503)
+        elif not _out_of_range_value(exc):
             raise exc
-        error = DomainError("value_out_of_range", "参数数值超出范围，请检查编号、页码或日期", status_code=422)
+        else:
+            error = DomainError("value_out_of_range", "参数数值超出范围，请检查编号、页码或日期", status_code=422)
         return await request.app.exception_handlers[DomainError](request, error)
 
     @app.exception_handler(BodyTooLarge)
