@@ -284,3 +284,27 @@ def test_a_diff_reads_as_people_do_names_and_beijing_time() -> None:
     assert "失效：2026-12-14 23:59:59" in lines and "生效：" in lines
     v.category_code = None
     assert "分类：" in render_version(v)
+
+
+def test_a_diff_marks_every_changed_line_of_a_many_line_field() -> None:
+    """QA: a removed line "--- 办理流程 ---" vanished from the page, and a changed second line of the
+    policy basis was shown unchanged (the field was one item of the diff)."""
+    import difflib
+
+    from hotline.knowledge.models import ArticleVersion
+    from hotline.knowledge.service import render_version
+    from hotline.web.kb import diff_lines
+
+    def version(answer: str, basis: str) -> ArticleVersion:
+        return ArticleVersion(title="标题", questions=["问题"], phrasings=[], answer=answer, policy_basis=basis,
+                              audience="public", tags=[], attachments=[])
+
+    old = version("--- 办理流程 ---\n++ 注意：须本人操作\n带身份证", "宁人社规〔2025〕1号\n宁人社规〔2025〕3号")
+    new = version("--- 办理流程（新） ---\n带身份证", "宁人社规〔2025〕1号\n宁人社规〔2026〕9号")
+    rows = diff_lines("\n".join(difflib.unified_diff(render_version(old), render_version(new), "第 1 版", "第 2 版",
+                                                     lineterm="")))
+    assert ("del", "--- 办理流程 ---") in rows and ("del", "++ 注意：须本人操作") in rows
+    assert ("add", "--- 办理流程（新） ---") in rows and ("same", "带身份证") in rows
+    assert ("del", "宁人社规〔2025〕3号") in rows and ("add", "宁人社规〔2026〕9号") in rows
+    assert ("same", "政策依据：宁人社规〔2025〕1号") in rows
+    assert not any("第 1 版" in text or "第 2 版" in text for _, text in rows)  # the file headers

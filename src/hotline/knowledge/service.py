@@ -519,11 +519,15 @@ def render_version(v: ArticleVersion, place: str | None = None) -> list[str]:
 
     code = v.category_code or ""
     category = code if not code or full_name(code) == code else f"{code} {full_name(code)}"
-    lines = [f"标题：{v.title}"]
-    lines += [f"问题：{q}" for q in v.questions]
-    lines += [f"问法：{p}" for p in v.phrasings]
+    def field(label: str, text: str | None) -> list[str]:  # a line of the diff per line of text
+        first, *more = (text or "").splitlines() or [""]
+        return [f"{label}：{first}", *more]
+
+    lines = field("标题", v.title)
+    lines += [line for q in v.questions for line in field("问题", q)]
+    lines += [line for p in v.phrasings for line in field("问法", p)]
     lines += ["答复口径："] + v.answer.splitlines()
-    lines += [f"政策依据：{v.policy_basis or ''}", f"依据来源：{v.policy_source or ''}",
+    lines += [*field("政策依据", v.policy_basis), *field("依据来源", v.policy_source),
               f"分类：{category}", f"受众：{AUDIENCE_LABELS.get(Audience(v.audience), v.audience)}",
               f"属地：{place or v.jurisdiction_path or '全部'}", f"标签：{'、'.join(v.tags)}",
               f"生效：{when(v.valid_from)}", f"失效：{when(v.expires_at)}"]

@@ -480,10 +480,12 @@ def diff_page(article_id: int, request: Request, db: DB, viewer: KbViewer) -> HT
 def diff_lines(unified: str) -> list[tuple[str, str]]:
     """A unified diff as (kind, text) rows for the page: add, del, hunk or same; file headers dropped."""
     rows: list[tuple[str, str]] = []
-    for line in unified.splitlines():
-        if line.startswith(("---", "+++")):
+    in_hunks = False  # the file headers (--- / +++) come before the first hunk only: a line of the
+    for line in unified.splitlines():  # text that starts "--" is a removed or added line like any
+        if not in_hunks and line.startswith(("---", "+++")):
             continue
         if line.startswith("@@"):
+            in_hunks = True
             rows.append(("hunk", "…"))
         elif line.startswith("+"):
             rows.append(("add", line[1:]))
