@@ -174,6 +174,20 @@ def test_suggestion_for_a_ticket_flags_duplicates_and_screening(client, as_user,
     assert r.status_code == 422 and "至少填写" in r.json()["message"]
 
 
+def test_tickets_without_a_place_yet_are_duplicate_candidates_of_a_placed_one(client, as_user, org) -> None:
+    """QA: the same complaint registered twice without a place was never offered beside the third,
+    registered with its place (most tickets waiting for dispatch have none yet)."""
+    text = {"title": "奥体夜市噪音扰民", "content": "建邺区兴隆街道奥体社区夜市每晚噪音到凌晨一点，无法入睡"}
+    placeless = [client.post("/api/v1/tickets", headers=as_user("operator"),
+                             json=intake(jurisdiction_code=None, address="奥体夜市", **text)).json()["id"]
+                 for _ in range(2)]
+    placed = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(**text)).json()["id"]
+    s = client.get(f"/api/v1/dispatch/tickets/{placed}/suggestion", headers=as_user("dispatcher")).json()
+    assert s["place"]["source"] == "ticket"
+    assert {c["ticket_id"] for c in s["duplicates"]["candidates"]} == set(placeless)
+    assert s["duplicates"]["burst"] is True
+
+
 def test_duplicates_stay_within_what_the_viewer_may_see(client, as_user, org) -> None:
     """A district supervisor is not shown another district's ticket as a duplicate."""
     text = {"title": "秦淮区某路井盖丢失", "content": "秦淮区某路口井盖丢失多日，夜间行人容易跌落，请尽快补装。"}

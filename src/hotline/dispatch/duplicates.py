@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from threading import Lock
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.org.models import Jurisdiction, JurisdictionLevel
@@ -107,8 +107,9 @@ def find_duplicates(db: Session, rt: Runtime, *, title: str, content: str, juris
     now = rt.clock.now()
     conds = [visible_condition(actor), Ticket.state.in_(RUNNING), Ticket.created_at >= now - timedelta(days=DAYS)]
     area = district_prefix(db, jurisdiction_path)
-    if area:
-        conds.append(Ticket.jurisdiction_path.startswith(area, autoescape=True))
+    if area:  # or no place yet: a ticket waiting for its place may well be the same matter
+        conds.append(or_(Ticket.jurisdiction_path.startswith(area, autoescape=True),
+                         Ticket.jurisdiction_path.is_(None)))
     if exclude_ticket_id is not None:
         conds.append(Ticket.id != exclude_ticket_id)
     rows = db.execute(
