@@ -162,6 +162,42 @@ def test_own_version_cannot_be_reviewed(client: TestClient, db: Session) -> None
     assert r.status_code == 403 and "不能审核自己起草的版本" in r.text
 
 
+def test_two_editors_of_one_version_the_second_is_told_not_overwritten(
+        client: TestClient, db: Session, publish: Callable[..., Article]) -> None:
+    """QA: two editors opened the same version; the second save silently put the old answer back."""
+    article = _article(db, publish().key)
+    login(client, "housing_handler")
+    url = f"/kb/articles/{article.id}/edit"
+    base = re.search(r'name="base_version" value="(\d+)"', client.get(url).text)
+    assert base and base.group(1) == "1"
+    first = post_page(client, url, url, {**FORM, "answer": "第一位编辑改的答复。", "base_version": "1"})
+    assert first.status_code == 303
+    second = post_page(client, url, url, {**FORM, "phrasings": "公积金能取吗", "base_version": "1"})
+    assert second.status_code == 409 and "已保存第 2 版" in second.text and "您是在第 1 版上修改的" in second.text
+    assert "公积金能取吗" in second.text and 'name="base_version" value="2"' in second.text  # typed text kept
+    assert "diff?from=1&amp;to=2" in second.text
+    assert _article(db, article.key).version_count == 2
+    again = post_page(client, url, url, {**FORM, "phrasings": "公积金能取吗", "base_version": "2"})
+    assert again.status_code == 303 and _article(db, article.key).version_count == 3  # deliberate
+
+
+def test_the_api_refuses_a_revision_of_a_stale_version(client: TestClient, db: Session, as_user,  # type: ignore[no-untyped-def]
+                                                        publish: Callable[..., Article]) -> None:
+    article = _article(db, publish().key)
+    body = {"questions": ["住房公积金怎么提取？", "住房公积金怎么提取？"], "answer": "答复。",
+            "tags": ["公积金", "公积金"], "phrasings": ["住房公积金怎么提取？", "公积金能取吗"]}
+    ok = client.put(f"/api/v1/kb/articles/{article.id}", headers=as_user("housing_handler"),
+                    json={**body, "base_version": 1})
+    assert ok.status_code == 200, ok.text
+    stale = client.put(f"/api/v1/kb/articles/{article.id}", headers=as_user("housing_handler"),
+                       json={**body, "base_version": 1})
+    assert stale.status_code == 409 and stale.json()["code"] == "kb_edit_conflict"
+    v = db.execute(select(ArticleVersion).where(ArticleVersion.article_id == article.id,
+                                                ArticleVersion.number == 2)).scalar_one()
+    assert v.questions == ["住房公积金怎么提取？"] and v.tags == ["公积金"] and v.phrasings == ["公积金能取吗"]
+    db.rollback()
+
+
 def test_revision_history_and_diff(client: TestClient, db: Session, publish: Callable[..., Article]) -> None:
     article = _article(db, publish().key)
     login(client, "housing_handler")

@@ -40,6 +40,15 @@ class ArticleIn(BaseModel):
     expires_at: datetime | None = None
     attachments: list[AttachmentMeta] = Field(default_factory=list, max_length=20)
     change_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    base_version: int | None = Field(
+        default=None, ge=0, le=1_000_000,
+        description="修订时：编辑所依据的版本号（条目的 version_count）。其间已有他人保存新版本时拒绝保存（409 "
+                    "kb_edit_conflict），以免覆盖；不填则不检查")
+
+    @field_validator("questions", "phrasings", "tags")
+    @classmethod
+    def _once(cls, items: list[str]) -> list[str]:  # the same line twice says nothing more
+        return list(dict.fromkeys(items))
 
     @field_validator("valid_from", "expires_at")
     @classmethod
@@ -47,6 +56,11 @@ class ArticleIn(BaseModel):
         if v is not None and v.tzinfo is None:
             raise ValueError("时间须带时区（示例 2026-12-31T23:59:59+08:00）")
         return v
+
+    @model_validator(mode="after")
+    def _phrasings_not_questions(self) -> ArticleIn:
+        self.phrasings = [p for p in self.phrasings if p not in self.questions]
+        return self
 
     @model_validator(mode="after")
     def _window(self) -> ArticleIn:

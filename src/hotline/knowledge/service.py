@@ -233,6 +233,14 @@ def update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: Art
 def stage_update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: ArticleIn) -> Article:
     article = _load(db, article_id, lock=True)
     rules.ensure_draft(who(db, actor), article.owner_unit_id)
+    current = _version(db, article.current_version_id)
+    if data.base_version is not None and data.base_version != article.version_count and current is not None:
+        # Two editors opened the same version: the second save would silently undo the first's.
+        raise DomainError(
+            "kb_edit_conflict",
+            f"您修改期间，{current.author_name or '他人'}已保存第 {article.version_count} 版（您是在第 "
+            f"{data.base_version} 版上修改的）。请先核对最新版本；确认仍以您的内容为准，再次保存即可",
+            status_code=409)
     before = article.status
     article.status = rules.next_status(before, A.UPDATE)
     now = rt.clock.now()

@@ -246,14 +246,14 @@ def review_batch(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: Kb
 
 
 def _form_page(request: Request, db: Session, viewer: Viewer, *, values: dict[str, str], article: Article | None,
-               errors: list[str] | None = None, status_code: int = 200, based_on: int | None = None
-               ) -> HTMLResponse:
+               errors: list[str] | None = None, status_code: int = 200, based_on: int | None = None,
+               conflict_from: int | None = None) -> HTMLResponse:
     who = service.who(db, viewer.actor)
     choose_owner = article is None and viewer.actor.role in ("knowledge_editor", "admin") and who.in_centre
     return render(request, "kb_form.html", viewer=viewer, status_code=status_code, values=values, article=article,
                   errors=errors or [], audiences=AUDIENCE_OPTIONS, categories=_categories(values.get("category_code")),
                   jurisdictions=choices.jurisdictions(db), units=_units(db), choose_owner=choose_owner,
-                  based_on=based_on, **_ctx(db))
+                  based_on=based_on, conflict_from=conflict_from, **_ctx(db))
 
 
 @router.get("/kb/new")
@@ -331,9 +331,14 @@ def edit(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
     except DomainError as exc:
         if exc.code in ARTICLE_ERRORS:
             raise
-        return _form_page(request, db, viewer, values=values, article=service.get(db, actor=viewer.actor,
-                                                                                   article_id=article_id),
-                          errors=[exc.message], status_code=exc.status_code)
+        article = service.get(db, actor=viewer.actor, article_id=article_id)
+        errors = [exc.message]
+        conflict_from = None
+        if exc.code == "kb_edit_conflict":  # what is typed stays; saving again is a deliberate overwrite
+            conflict_from = int(values["base_version"]) if values.get("base_version", "").isdigit() else None
+            values["base_version"] = str(article.version_count)
+        return _form_page(request, db, viewer, values=values, article=article, errors=errors,
+                          status_code=exc.status_code, conflict_from=conflict_from)
     return _after_save(request, form, db, rt, viewer, article, "已保存修订")
 
 

@@ -16,7 +16,8 @@ from hotline.org.models import Jurisdiction
 from hotline.web.forms import as_int, local_day_start, text
 
 FIELDS = ("key", "owner_unit_id", "title", "questions", "phrasings", "answer", "policy_basis", "policy_source",
-          "category_code", "audience", "jurisdiction_code", "tags", "valid_from", "expires_on", "change_note")
+          "category_code", "audience", "jurisdiction_code", "tags", "valid_from", "expires_on", "change_note",
+          "base_version")
 # How far ahead the editors' 即将到期 list looks.
 EXPIRING_DAYS = 30
 # Tags may be separated the way people type them: commas (either width), 、, semicolons or spaces.
@@ -68,6 +69,8 @@ def article_data(values: dict[str, str], *, creating: bool, keep: ArticleVersion
         same = keep is not None and values["expires_on"] == shown["expires_on"]
         # 失效日期 is the first day the answer no longer applies: it expires at 0:00 that day.
         data["expires_at"] = keep.expires_at if same and keep else _day(values["expires_on"], "失效日期")
+    if not creating and values.get("base_version", "").isdigit():
+        data["base_version"] = int(values["base_version"])  # the version the editor started from
     if creating:
         if values.get("key"):
             data["key"] = values["key"]
