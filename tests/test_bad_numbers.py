@@ -86,3 +86,31 @@ def test_other_database_errors_stay_errors(client, as_user, monkeypatch) -> None
     monkeypatch.setattr("hotline.tickets.service.search", broken)
     with pytest.raises(OperationalError):
         client.get("/api/v1/tickets", headers=as_user("supervisor"))
+
+
+def test_a_query_time_without_an_offset_is_beijing_time_not_a_500(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    for url in ("/api/v1/tickets?created_from=2026-11-01", "/api/v1/tickets?created_to=2026-11-01T08:00:00",
+                "/api/v1/audit?since=2026-11-01", "/api/v1/supervision/findings?until=9999-12-31T00:00:00",
+                "/api/v1/supervision/findings/by-unit?since=2026-11-01"):
+        who = "admin" if "audit" in url else "supervisor"
+        r = client.get(url, headers=as_user(who))
+        assert r.status_code == 200, (url, r.text)
+    r = client.get("/api/v1/tickets?created_from=0001-01-01", headers=as_user("supervisor"))
+    assert r.status_code in (200, 422) and (r.status_code == 200 or r.json()["code"] == "value_out_of_range")
+
+
+def test_half_a_utf16_pair_in_any_json_body_is_refused_before_anything_is_saved(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    body = b'{"question": "\\u54a8\\u8be2\\ud800\\u843d\\u6237"}'
+    r = client.post("/api/v1/public/kb/chat", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_text", r.text
+    assert r.json()["message"].startswith("问题含有无法识别的字符")  # named as the field's own check names it
+    r = client.post("/api/v1/supervision/meetings",
+                    headers={**as_user("supervisor"), "content-type": "application/json"},
+                    content=b'{"kind":"interview","title":"t","topic":"t","held_at":"2026-11-28T10:00:00+08:00",'
+                            b'"host":"h","unit_ids":[],"attendees":["\\ud800"]}')
+    assert r.status_code == 422 and r.json()["code"] == "invalid_text"
+    assert client.get("/api/v1/supervision/meetings", headers=as_user("supervisor")).status_code == 200
+    # a whole pair (an emoji) and a backslash-u written as text are fine
+    ok = client.post("/api/v1/public/kb/chat", content='{"question": "公积金\\ud83d\\ude00 \\\\ud800"}'.encode(),
+                     headers={"content-type": "application/json"})
+    assert ok.status_code == 200, ok.text

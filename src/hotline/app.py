@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
@@ -19,6 +19,7 @@ from hotline.calls.api import router as calls_router
 from hotline.clock import Clock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
+from hotline.deps import text_is_unicode
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.places_api import router as places_router
 from hotline.hotlines.api import router as hotlines_router
@@ -114,7 +115,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
                        kb_import_router, kb_public_router, reports_router, dispatch_router, places_router,
                        blacklist_router, workforce_router, calls_router, hotlines_router, supervision_router,
                        assessment_router, analytics_router, calendar_router):
-        app.include_router(api_router, responses=errors_http.API_ERRORS)  # {code, message}, documented
+        app.include_router(api_router, responses=errors_http.API_ERRORS,  # {code, message}, documented
+                           dependencies=[Depends(text_is_unicode)])
     app.include_router(open311.router)
     app.include_router(pages.router)
     supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so

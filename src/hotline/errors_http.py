@@ -35,6 +35,13 @@ FIELD_LABELS = {
     "expires_at": "失效日期", "expires_on": "失效日期", "text": "内容", "contact": "联系方式", "from": "开始日期",
     "to": "结束日期", "accepted": "是否采纳", "audience": "适用对象", "owner_unit_id": "责任单位",
     "limit": "条数", "status": "状态", "outcome": "处理结果", "offset": "起始位置",
+    # query parameters, headers and the fields of other areas' bodies that errors named in English
+    "created_from": "受理时间（起）", "created_to": "受理时间（止）", "since": "起始时间", "until": "截止时间",
+    "category": "分类", "idempotency-key": "幂等键（Idempotency-Key）", "action": "操作",
+    "article_key": "知识条目编号", "question_col": "问题所在列", "answer_col": "答复所在列", "wording": "问法",
+    "pick": "所选答复", "subject": "主题", "history": "对话记录", "ticket_id": "工单编号", "query": "查询内容",
+    "attendees": "参会人员", "ticket_numbers": "工单编号", "unit_code": "单位代码",
+    "scope_jurisdiction_code": "数据范围属地代码", "rule_id": "规则编号", "parent_number": "主工单编号",
 }
 # Where a route means something else by a common name: a diff's from/to are version numbers, the
 # phrasing suggestions' days a look-back window.
@@ -106,11 +113,13 @@ def _busy(exc: BaseException) -> bool:
 
 
 def _field(loc: tuple[Any, ...], labels: dict[str, str] | None = None) -> str:
-    parts = [p for p in loc if p not in ("body", "query", "path", "header") and not isinstance(p, int)]
+    # the location first ("body", "query" …), then the field's path: a body field named "query" is a field
+    inner = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
+    parts = [p for p in inner if not isinstance(p, int)]
     if not parts:
         return "请求"
     name = str(parts[-1])
-    return (labels or {}).get(name) or FIELD_LABELS.get(name, name)
+    return (labels or {}).get(name) or FIELD_LABELS.get(name) or FIELD_LABELS.get(name.lower(), name)
 
 
 def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None) -> str:

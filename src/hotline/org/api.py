@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, StringConstraints
 
-from hotline.deps import DB, RT, ApiActor, client_of
+from hotline.deps import DB, RT, ApiActor, QueryTime, client_of
 from hotline.org import admin, service
 from hotline.org.models import LEVEL_LABELS, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind, User
 from hotline.security import audit
@@ -194,7 +194,7 @@ def reset_user_password(user_id: int, data: PasswordIn, db: DB, rt: RT, actor: A
 def audit_log(db: DB, actor: ApiActor, username: Annotated[str | None, Query(max_length=64)] = None,
               action: Annotated[str | None, Query(max_length=40)] = None,
               object_id: Annotated[str | None, Query(max_length=64)] = None,
-              since: datetime | None = None, until: datetime | None = None,
+              since: QueryTime | None = None, until: QueryTime | None = None,
               page: Annotated[int, Query(ge=1)] = 1,
               page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> Page[AuditOut]:
     entries, total = audit.search(db, actor=actor, username=username, action=action, object_id=object_id,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hotline.deps import DB, RT, ApiActor
+from hotline.deps import DB, RT, ApiActor, QueryTime
 from hotline.security.roles import Role
 from hotline.supervision import detection, jobs, present, service
 from hotline.supervision.enums import FindingKind, MeetingKind, OrderSource, OrderStatus
@@ -109,7 +108,7 @@ def record_outcome(meeting_id: int, data: OutcomeIn, db: DB, rt: RT, actor: ApiA
 
 @router.get("/findings", response_model=Page[FindingOut], summary="问题发现（不当退单、推诿扯皮、虚假答复）")
 def list_findings(db: DB, actor: ApiActor, unit_id: int | None = None, kind: FindingKind | None = None,
-                  since: datetime | None = None, until: datetime | None = None, page: PageNo = 1,
+                  since: QueryTime | None = None, until: QueryTime | None = None, page: PageNo = 1,
                   page_size: PageSize = 50) -> Page[FindingOut]:
     service.require(actor, service.READERS, "查看问题发现")
     rows, total = detection.findings_list(db, unit_id=unit_id, kind=kind, since=since, until=until, page=page,
@@ -118,8 +117,8 @@ def list_findings(db: DB, actor: ApiActor, unit_id: int | None = None, kind: Fin
 
 
 @router.get("/findings/by-unit", response_model=list[UnitFindingsOut], summary="各单位问题发现统计")
-def findings_by_unit(db: DB, actor: ApiActor, since: datetime | None = None,
-                     until: datetime | None = None) -> list[UnitFindingsOut]:
+def findings_by_unit(db: DB, actor: ApiActor, since: QueryTime | None = None,
+                     until: QueryTime | None = None) -> list[UnitFindingsOut]:
     service.require(actor, service.READERS, "查看问题发现")
     return [UnitFindingsOut(unit_id=u.unit_id, unit_name=u.unit_name, counts=u.counts, total=u.total)
             for u in detection.findings_by_unit(db, since=since, until=until)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -16,7 +15,7 @@ from pydantic import BaseModel, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from hotline.clock import to_local
-from hotline.deps import DB, RT, ApiActor, api_actor, client_of
+from hotline.deps import DB, RT, ApiActor, QueryTime, api_actor, client_of
 from hotline.errors import DomainError
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -98,8 +97,8 @@ def ticket_filters(
     category: Annotated[str | None, Query(max_length=16)] = None,
     overdue: bool | None = None,
     about_to_expire: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: QueryTime | None = None,
+    created_to: QueryTime | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     phone: Annotated[str | None, Query(max_length=20)] = None,
     extension_pending: bool | None = None,
