@@ -114,3 +114,12 @@ def test_half_a_utf16_pair_in_any_json_body_is_refused_before_anything_is_saved(
     ok = client.post("/api/v1/public/kb/chat", content='{"question": "公积金\\ud83d\\ude00 \\\\ud800"}'.encode(),
                      headers={"content-type": "application/json"})
     assert ok.status_code == 200, ok.text
+
+
+def test_an_id_beyond_32_bits_is_the_same_422_on_both_databases(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    big = 2**31
+    for url in (f"/api/v1/tickets/{big}", f"/api/v1/kb/articles/{big}", f"/api/v1/tickets?unit_id={big}",
+                f"/api/v1/kb/articles?owner_unit_id={big}"):
+        r = client.get(url, headers=as_user("supervisor"))
+        assert r.status_code == 422 and r.json()["code"] == "value_out_of_range", (url, r.text)
+    assert client.get(f"/api/v1/tickets/{big - 1}", headers=as_user("supervisor")).status_code == 404

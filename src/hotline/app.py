@@ -19,7 +19,7 @@ from hotline.calls.api import router as calls_router
 from hotline.clock import Clock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
-from hotline.deps import text_is_unicode
+from hotline.deps import ids_in_range, text_is_unicode
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.places_api import router as places_router
 from hotline.hotlines.api import router as hotlines_router
@@ -116,7 +116,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
                        blacklist_router, workforce_router, calls_router, hotlines_router, supervision_router,
                        assessment_router, analytics_router, calendar_router):
         app.include_router(api_router, responses=errors_http.API_ERRORS,  # {code, message}, documented
-                           dependencies=[Depends(text_is_unicode)])
+                           dependencies=[Depends(ids_in_range), Depends(text_is_unicode)])
     app.include_router(open311.router)
     app.include_router(pages.router)
     supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so

@@ -158,3 +158,16 @@ async def text_is_unicode(request: Request) -> None:
     if at is not None:  # named as a field's own check names it (诉求标题含有无法识别的字符)
         raise DomainError("invalid_text", chinese_message({"type": "string_unicode", "loc": ("body", *at)})
                           + "（不成对的 Unicode 代理项），请删除后重新提交", status_code=422)
+
+
+ID_MAX = 2**31 - 1  # the id columns are 32-bit on PostgreSQL
+
+
+async def ids_in_range(request: Request) -> None:
+    """An id (a path or query parameter named id or *_id) beyond what the id columns hold is refused
+    alike on both databases: PostgreSQL refused to compare it (422) while SQLite looked it up (404)."""
+    params = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in params:
+        if (name == "id" or name.endswith("_id")) and isinstance(value, str) and value.isascii() \
+                and value.isdecimal() and len(value) < 40 and int(value) > ID_MAX:
+            raise DomainError("value_out_of_range", "参数数值超出范围，请检查编号、页码或日期", status_code=422)
