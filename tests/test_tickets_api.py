@@ -355,3 +355,18 @@ def test_password_guessing_is_throttled(client) -> None:
         assert r.status_code == 401
     r = client.post("/api/v1/auth/token", json={"username": "analyst", "password": "test-pass-123"})
     assert r.status_code == 429
+
+
+def test_public_idempotency_keys_are_each_citizens_own_and_replays_say_so(client) -> None:
+    """QA: every anonymous submitter shared one key space — one citizen's key refused another's request."""
+    first = client.post("/api/v1/public/requests", json=intake(channel="web"), headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == 201
+    again = client.post("/api/v1/public/requests", json=intake(channel="web"), headers={"Idempotency-Key": "k-1"})
+    assert again.status_code == 200 and again.json()["number"] == first.json()["number"]
+    assert again.headers["idempotent-replayed"] == "true"
+    other = client.post("/api/v1/public/requests", headers={"Idempotency-Key": "k-1"},
+                        json=intake(channel="web", requester_phone="13800000001", title="另一位市民的诉求"))
+    assert other.status_code == 201 and other.json()["number"] != first.json()["number"]
+    spec = client.get("/api/openapi.json").json()["paths"]
+    assert "200" in spec["/api/v1/public/requests"]["post"]["responses"]
+    assert "200" in spec["/api/v1/tickets"]["post"]["responses"]

@@ -86,8 +86,16 @@ class _AuthFirst(APIRoute):
         return app
 
 
+# A repeated Idempotency-Key with the same request: the ticket it created before, answered 200.
+REPLAYED: dict[str, Any] = {
+    "model": TicketOut,
+    "description": "同一 Idempotency-Key 的重复提交：返回当时创建的工单（响应头 Idempotent-Replayed: true）",
+    "headers": {"Idempotent-Replayed": {"schema": {"type": "string"}, "description": "true：本次为重复提交的回放"}},
+}
+
+
 router.add_api_route("/tickets", create_ticket, methods=["POST"], status_code=201, response_model=TicketOut,
-                     summary="受理登记一张工单", route_class_override=_AuthFirst)
+                     summary="受理登记一张工单", route_class_override=_AuthFirst, responses={200: REPLAYED})
 
 
 def ticket_filters(
@@ -223,7 +231,8 @@ class PublicCreate(TicketCreate):
     channel: Channel = Channel.WEB
 
 
-@public_router.post("/requests", status_code=201, response_model=PublicTicketOut, summary="公众提交诉求")
+@public_router.post("/requests", status_code=201, response_model=PublicTicketOut, summary="公众提交诉求",
+                    responses={200: {**REPLAYED, "model": PublicTicketOut}})
 def public_submit(data: PublicCreate, request: Request, db: DB, rt: RT, response: Response,
                   idempotency_key: IdemKey = None) -> PublicTicketOut:
     if data.dispatch or data.direct_answer:
@@ -234,6 +243,7 @@ def public_submit(data: PublicCreate, request: Request, db: DB, rt: RT, response
                                        idempotency_key=idempotency_key)
     if not created:
         response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return present.public(ticket, service.public_events(db, ticket), rt)
 
 

@@ -57,6 +57,13 @@ MAX_READ_ROWS = 10_000
 # ---- registration -------------------------------------------------------------------------
 
 
+def _public_owner(phone: str | None) -> str:
+    """The key space of an anonymous submission: its phone's (hashed: the keys table is no place for
+    a number), so that one citizen's key neither blocks another's request nor hands it theirs."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return "public:" + (hashlib.sha256(digits.encode()).hexdigest()[:32] if digits else "-")
+
+
 def register(
     db: Session,
     rt: Runtime,
@@ -67,7 +74,7 @@ def register(
 ) -> tuple[Ticket, bool]:
     """Accept a request as a ticket; returns (ticket, created). A repeated Idempotency-Key returns
     the ticket it created before."""
-    owner = f"user:{actor.user_id}" if actor.user_id else "public"
+    owner = f"user:{actor.user_id}" if actor.user_id else _public_owner(data.requester_phone)
     request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest() if idempotency_key else ""
     if idempotency_key:
         existing = _ticket_for_key(db, owner, idempotency_key, request_hash)
