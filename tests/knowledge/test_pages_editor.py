@@ -358,3 +358,10 @@ def test_the_article_page_names_the_place_and_marks_an_answer_not_yet_in_force(
     login(client, "housing_handler")
     page = client.get(f"/kb/articles/{article.id}").text
     assert "<dt>属地</dt><dd>孝陵卫街道</dd>" in page and "待生效" in page
+
+
+def test_a_date_in_year_one_is_named_and_the_form_kept(client: TestClient) -> None:
+    login(client, "housing_handler")
+    r = post_page(client, "/kb/new", "/kb/new", {**FORM, "valid_from": "0001-01-01", "expires_on": "0001-01-02"})
+    assert r.status_code == 422 and "超出范围：须在 2000 年至 2999 年之间" in r.text
+    assert "职工购买自住住房，可以申请提取住房公积金。" in r.text  # what was typed stays

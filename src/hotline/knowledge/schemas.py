@@ -55,6 +55,9 @@ class ArticleIn(BaseModel):
     def _aware(cls, v: datetime | None) -> datetime | None:
         if v is not None and v.tzinfo is None:
             raise ValueError("时间须带时区（示例 2026-12-31T23:59:59+08:00）")
+        if v is not None and not 2000 <= v.year <= 2999:  # 0001 or 9999 is a slip, and beyond what pages show
+            raise ValueError(f"时间 {v.date().isoformat()} 超出范围：须在 2000 年至 2999 年之间"
+                             "（长期有效请留空失效日期）")
         return v
 
     @model_validator(mode="after")

@@ -43,7 +43,10 @@ def fmt_local(value: datetime | None) -> str:
     """Asia/Shanghai, YYYY-MM-DD HH:MM; a dash when there is no time."""
     if value is None:
         return "—"
-    return to_local(value).strftime("%Y-%m-%d %H:%M")
+    try:
+        return to_local(value).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:  # the last hours of year 9999 (stored before input was bounded): no local time
+        return f"{value:%Y-%m-%d %H:%M} UTC"
 
 
 def _label(mapping: dict[Any, str]) -> Any:
