@@ -342,3 +342,26 @@ def test_an_emergency_is_told_to_call_first_and_is_no_gap(client: TestClient, db
     # The conversation goes on: the turn is sent back like any other.
     r = client.post("/api/v1/public/kb/chat", json={"question": "老年人乘公交免费吗", "history": [body["turn"]]})
     assert r.status_code == 200 and r.json()["key"] == "BUS-OLD"
+
+
+def test_the_public_search_page_tells_the_clarifying_options_apart_and_says_when_it_cut(
+        client: TestClient, db: Session, publish: Callable[..., Article]) -> None:
+    _publish_all(publish, db)
+    page = client.get("/public/kb", params={"q": "社保卡丢了怎么补办"}).text
+    assert 'data-kind="clarify"' in page
+    assert "市民卡公司各服务网点均可补办社保卡" in page and "金融社保卡可在发卡银行网点挂失补办" in page
+    long = "我妈妈今年八十二岁，" * 40 + "请问老年人乘公交免费吗"
+    page = client.get("/public/kb", params={"q": long}).text
+    assert "超过 300 字，已按前 300 字查询" in page and 'maxlength="1200"' in page
+
+
+def test_a_long_account_typed_in_the_chat_is_refused_with_a_reason_and_handed_over_whole(client: TestClient) -> None:
+    c = Chat(client)
+    html = client.get("/public/chat").text
+    assert 'maxlength="1200"' in html  # the browser no longer cuts it silently at 300
+    long = "我家住江宁区，" + "楼下商铺每天晚上噪音很大，" * 30 + "请问怎么处理？"
+    code, html = c.ask(long)
+    assert code == 422 and "问题太长了" in html and "楼下商铺每天晚上噪音很大" in html
+    r = client.post("/public/chat", data={"csrf_token": c.token, "state": c.state, "q": long, "intent": "handover"},
+                    follow_redirects=False)
+    assert r.status_code == 200 and long[-200:] in r.text.replace("\n", "")

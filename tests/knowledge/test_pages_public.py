@@ -157,3 +157,11 @@ def test_a_local_answer_says_where_it_holds(client: TestClient, publish: Callabl
     city = publish(key="GJJ-CITY").key  # a city-wide answer names no place
     assert client.get("/api/v1/public/kb/search", params={"q": "公积金提取"}).json()[0]["jurisdiction_name"] is None
     assert "本答复适用于" not in client.get(f"/public/kb/{city}").text
+
+
+def test_an_article_page_shows_every_question_its_title_does_not(client: TestClient,
+                                                                 publish: Callable[..., Article]) -> None:
+    publish(key="GJJ-T", title="公积金提取指南", questions=["住房公积金怎么提取？", "公积金能取出来吗？"])
+    page = client.get("/public/kb/GJJ-T").text
+    assert "<h1>公积金提取指南</h1>" in page
+    assert "<li>住房公积金怎么提取？</li>" in page and "<li>公积金能取出来吗？</li>" in page

@@ -135,7 +135,7 @@ def chat_post(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLRespon
         return _page(request, db, rt, chat.Conversation(), q=q[: chat.QUESTION_MAX], errors=[exc.message],
                      status_code=exc.status_code)
     if intent == "handover":
-        pending = " ".join(q.split())[: chat.QUESTION_MAX]
+        pending = " ".join(q.split())[: 4 * chat.QUESTION_MAX]  # a long account goes into the request whole
         if conversation.turns or pending:
             flash(request, HANDOVER_NOTE)
         return prefilled_form(request, db, title=chat.handover_title(conversation, pending),

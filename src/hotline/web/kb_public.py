@@ -36,6 +36,11 @@ def _query(request: Request) -> str:
     return (request.query_params.get("q") or "").strip()[:QUERY_MAX]
 
 
+def _lead(text: str, n: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "…"
+
+
 # ---- the public knowledge page ------------------------------------------------------------
 
 
@@ -43,6 +48,7 @@ def _query(request: Request) -> str:
 def public_home(request: Request, db: DB, rt: RT) -> HTMLResponse:
     now = rt.clock.now()
     q = _query(request)
+    cut = len((request.query_params.get("q") or "").strip()) > QUERY_MAX  # said on the page, not silent
     category = (request.query_params.get("category") or "").strip()[:32]
     hits = []
     reply = emergency(q) if q else None  # an emergency: call now, before any search
@@ -60,7 +66,8 @@ def public_home(request: Request, db: DB, rt: RT) -> HTMLResponse:
                   category_label=full_name(category) if category else "", listed=listed, total=total,
                   categories=[] if q else reading.public_categories(db, now=now),
                   pager=pager(request.query_params, "/public/kb", total, page=page, page_size=10),
-                  category_name=full_name)
+                  category_name=full_name, cut=cut, query_max=QUERY_MAX,
+                  leads={h.key: _lead(h.answer) for h in hits})  # how competing answers begin
 
 
 def _article_page(request: Request, db: DB, rt: RT, key: str, *, errors: list[str] | None = None,
