@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from hotline.clock import CHINA_TZ
@@ -370,3 +371,23 @@ def test_public_idempotency_keys_are_each_citizens_own_and_replays_say_so(client
     spec = client.get("/api/openapi.json").json()["paths"]
     assert "200" in spec["/api/v1/public/requests"]["post"]["responses"]
     assert "200" in spec["/api/v1/tickets"]["post"]["responses"]
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("139 1234 5678", "13912345678"),
+                                               ("０２５－５２３４５６７８", "025-52345678"),
+                                               ("+86 139-1234-5678", "+86139-1234-5678")])
+def test_a_phone_as_people_write_it_is_accepted(client, db, typed, stored) -> None:
+    from sqlalchemy import select
+
+    from hotline.tickets.models import Ticket
+
+    r = client.post("/api/v1/public/requests", json=intake(channel="web", requester_phone=typed))
+    assert r.status_code == 201, r.text
+    assert db.execute(select(Ticket.requester_phone).where(Ticket.number == r.json()["number"])).scalar() == stored
+    db.rollback()
+
+
+@pytest.mark.parametrize("typed", ["123", "----", "+++", "139123456789012345678901"])
+def test_a_phone_no_one_could_be_called_back_on_is_refused(client, typed) -> None:
+    r = client.post("/api/v1/public/requests", json=intake(channel="web", requester_phone=typed))
+    assert r.status_code == 422 and "联系电话格式不正确" in r.json()["message"], r.text

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from hotline.tickets.enums import Channel, Kind, Satisfaction, Urgency
 
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\-]{3,20}$")]
+
+def _phone(value: object) -> object:
+    """A phone as people write it (139 1234 5678, +86 139-1234-5678, ０２５－…): spaces dropped,
+    full-width forms made plain; then 7 to 20 digits, so that the last four can find the request."""
+    if not isinstance(value, str):
+        return value
+    phone = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    digits = sum(ch.isdigit() for ch in phone)
+    if not re.fullmatch(r"\+?[0-9()\-]+", phone) or not 7 <= digits <= 20:
+        raise ValueError("联系电话格式不正确：请填写 7 到 20 位数字的手机或座机号码，如 13912345678、025-52345678")
+    return phone
+
+
+Phone = Annotated[str, BeforeValidator(_phone), StringConstraints(max_length=32)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Text5000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
