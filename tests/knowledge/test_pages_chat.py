@@ -365,3 +365,30 @@ def test_a_long_account_typed_in_the_chat_is_refused_with_a_reason_and_handed_ov
     r = client.post("/public/chat", data={"csrf_token": c.token, "state": c.state, "q": long, "intent": "handover"},
                     follow_redirects=False)
     assert r.status_code == 200 and long[-200:] in r.text.replace("\n", "")
+
+
+def test_greetings_are_answered_kindly_and_a_call_for_a_person_hands_over(
+        client: TestClient, db: Session, publish: Callable[..., Article]) -> None:
+    """QA: 你好 and 谢谢 got "not known" and went to the gap list; typing 转人工 did not hand over."""
+    from hotline.knowledge.models import UnansweredQuestion
+
+    _publish_all(publish, db)
+    first = client.post("/api/v1/public/kb/chat", json={"question": "老年人乘公交免费吗"}).json()
+    thanks = client.post("/api/v1/public/kb/chat", json={"question": "谢谢！", "history": [first["turn"]]}).json()
+    assert thanks["kind"] == "courtesy" and thanks["abstained"] is True and "不客气" in thanks["text"]
+    # a follow-up after the thanks still reads the question before it
+    again = client.post("/api/v1/public/kb/chat",
+                        json={"question": "那儿童呢？", "history": [first["turn"], thanks["turn"]]}).json()
+    assert again["key"] == "BUS-CHILD" and again["in_context"] is True
+    person = client.post("/api/v1/public/kb/chat", json={"question": "转人工"}).json()
+    assert person["kind"] == "handover" and "转人工" in person["text"]
+    asked = {g.text for g in db.query(UnansweredQuestion).all()}
+    assert not {"谢谢！", "谢谢", "转人工"} & asked
+    db.rollback()
+    c = Chat(client)
+    code, html = c.ask("你好")
+    assert code == 200 and 'data-kind="courtesy"' in html and "请直接说出您想咨询的问题" in html
+    code, html = c.ask("老年人乘公交免费吗")
+    r = client.post("/public/chat", data={"csrf_token": c.token, "state": c.state, "q": "人工客服", "intent": "ask"},
+                    follow_redirects=False)
+    assert r.status_code == 200 and "老年人乘公交免费吗" in r.text and 'name="requester_phone"' in r.text

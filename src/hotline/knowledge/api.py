@@ -372,7 +372,8 @@ def public_ask(data: AskIn, request: Request, db: DB, rt: RT) -> AskOut:
 def chat_out(said: chat.Said, conversation: chat.Conversation) -> ChatOut:
     t = said.turn
     return ChatOut(
-        kind=t.kind, abstained=t.kind in ("abstain", "emergency"), text=said.text, key=t.key, title=t.title,
+        kind=t.kind, abstained=t.kind in ("abstain", "emergency", *chat.SOCIAL), text=said.text, key=t.key,
+        title=t.title,
         source=said.source,
         confidence=said.confidence,
         options=[OptionOut(key=o.key, title=o.title, question=o.question) for o in t.options],

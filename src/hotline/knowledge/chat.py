@@ -10,6 +10,7 @@ The follow-up rule is `followup.py`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,7 +58,7 @@ class Turn:
     question: str  # as the citizen typed it (or the option picked)
     query: str  # what was searched
     base: str  # the question this chain of follow-ups started from
-    kind: str  # answer | clarify | abstain | emergency
+    kind: str  # answer | clarify | abstain | emergency | courtesy | handover (SOCIAL: not searched)
     key: str | None = None  # the article answered from
     title: str | None = None
     options: tuple[Option, ...] = ()
@@ -87,13 +88,46 @@ class Conversation:
 
     @property
     def last(self) -> Turn | None:
-        return self.turns[-1] if self.turns else None
+        """The last turn that asked something (a greeting or a call for a person is no context)."""
+        return next((t for t in reversed(self.turns) if t.kind not in SOCIAL), None)
 
     def add(self, turn: Turn) -> None:
         self.turns.append(turn)
         while len(self.turns) > MAX_TURNS:
             self.turns.pop(0)
             self.dropped += 1
+
+
+# ---- a greeting, thanks, a call for a person: said, not searched --------------------------------
+
+SOCIAL = ("courtesy", "handover")
+HANDOVER_TEXT = "好的，为您转人工：请在诉求表单中补充您的情况后提交，对话记录已自动填入，我们会尽快答复您。"
+_PERSON = re.compile(r"(请|麻烦|帮我|我要|我想|给我)?(转|找|接|转接)?(人工|真人|话务员)(客服|服务|坐席|座席)?"
+                     r"(吧|啊|呢|在吗|在不在)?|我要投诉|我想投诉|投诉")
+_HELLO = "您好！请直接说出您想咨询的问题，如：老年人乘公交免费吗？"
+_COURTESY = {
+    "你好": _HELLO, "您好": _HELLO,
+    "在吗": "在的，请直接说出您想咨询的问题。", "有人吗": "在的，请直接说出您想咨询的问题。",
+    "hello": "您好！请直接说出您想咨询的问题。", "hi": "您好！请直接说出您想咨询的问题。",
+    "谢谢": "不客气！还有其他问题可以继续问我。", "谢谢你": "不客气！还有其他问题可以继续问我。",
+    "谢谢您": "不客气！还有其他问题可以继续问我。", "多谢": "不客气！还有其他问题可以继续问我。",
+    "好的": "好的。还有其他问题可以继续问我。", "知道了": "好的。还有其他问题可以继续问我。",
+    "再见": "再见，祝您生活愉快！", "拜拜": "再见，祝您生活愉快！",
+}
+
+
+def _bare(question: str) -> str:
+    return re.sub(r"[\s,，.。!！?？~～、…]+", "", question).lower()
+
+
+def wants_a_person(question: str) -> bool:
+    """转人工, 人工客服, 我要投诉 …: the citizen asks for a person, not an answer."""
+    return _PERSON.fullmatch(_bare(question)) is not None
+
+
+def courtesy_text(question: str) -> str | None:
+    """The reply to a greeting or thanks alone (你好, 谢谢): said kindly, not searched, not a gap."""
+    return _COURTESY.get(_bare(question))
 
 
 # ---- one exchange ---------------------------------------------------------------------------------
@@ -141,6 +175,12 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
         turn = Turn(question=question, query=question, base=question, kind="emergency")
         conversation.add(turn)
         return Said(turn=turn, text=urgent, confidence=1.0)
+    social = HANDOVER_TEXT if wants_a_person(question) else courtesy_text(question)
+    if social is not None:
+        turn = Turn(question=question, query=question, base=question,
+                    kind="handover" if social == HANDOVER_TEXT else "courtesy")
+        conversation.add(turn)
+        return Said(turn=turn, text=social, confidence=1.0)
     previous = conversation.last
     query, base, mode = contextual(question, previous)
     subject = subject_of(question, mode, previous)
@@ -203,7 +243,7 @@ def record(db: Session, said: Said, *, now: datetime) -> None:
 
 
 _SAID_SHORT = {"clarify": "请您确认想问的是哪一项", "abstain": "没有找到能可靠回答的内容",
-               "emergency": "提示立即拨打紧急电话"}
+               "emergency": "提示立即拨打紧急电话", "courtesy": "问候", "handover": "转人工"}
 
 
 def transcript(conversation: Conversation, pending: str = "") -> str:

@@ -239,7 +239,8 @@ class OptionOut(BaseModel):
 
 
 class AskOut(BaseModel):
-    kind: str  # answer | clarify | abstain | emergency (told to call 110/119/120/122; no answer either)
+    kind: str  # answer | clarify | abstain | emergency (told to call 110/119/120/122; no answer either);
+    # in the chat also courtesy (a greeting or thanks answered kindly) and handover (转人工: hand over now)
     abstained: bool
     text: str
     key: str | None = None
@@ -262,7 +263,7 @@ class ChatTurnIO(BaseModel):
     question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=601)]
     base: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    kind: Literal["answer", "clarify", "abstain", "emergency"]
+    kind: Literal["answer", "clarify", "abstain", "emergency", "courtesy", "handover"]
     key: Annotated[str, StringConstraints(max_length=100)] | None = None
     title: Annotated[str, StringConstraints(max_length=300)] | None = None
     options: list[ChatOptionIO] = Field(default_factory=list, max_length=5)

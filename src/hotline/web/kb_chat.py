@@ -96,6 +96,8 @@ def _shown(db: Session, rt: Runtime, turn: chat.Turn) -> Shown:
         return Shown(turn=turn, leads=leads)
     if turn.kind == "emergency":
         return Shown(turn=turn, answer=chat.emergency_text(turn.question))
+    if turn.kind in chat.SOCIAL:
+        return Shown(turn=turn, answer=chat.courtesy_text(turn.question) or chat.HANDOVER_TEXT)
     if turn.kind != "answer" or not turn.key:
         return Shown(turn=turn)
     try:
@@ -134,6 +136,8 @@ def chat_post(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLRespon
     except BadState as exc:
         return _page(request, db, rt, chat.Conversation(), q=q[: chat.QUESTION_MAX], errors=[exc.message],
                      status_code=exc.status_code)
+    if intent == "ask" and not text(form, "pick") and chat.wants_a_person(q):
+        intent, q = "handover", ""  # 转人工 typed is the button pressed
     if intent == "handover":
         pending = " ".join(q.split())[: 4 * chat.QUESTION_MAX]  # a long account goes into the request whole
         if conversation.turns or pending:
