@@ -111,6 +111,11 @@ def test_disable_edit_and_audit(client, as_user, db, org) -> None:
     found = client.get("/api/v1/dispatch/rules?q=市场监管", headers=as_user("dispatcher")).json()
     assert found["total"] == 1
     assert client.get("/api/v1/dispatch/rules?q=环境", headers=as_user("dispatcher")).json()["total"] == 1
+    # a category's name anywhere in its path, or its code, as the list shows them (QA found 0 for these)
+    rule(client, as_user, category_prefix="020102", lead_unit_code="fcj")
+    for q, n in (("环境保护", 2), ("大气污染", 1), ("02", 2), ("020102", 1)):
+        assert client.get("/api/v1/dispatch/rules", params={"q": q},
+                          headers=as_user("dispatcher")).json()["total"] == n, q
 
 
 def _sheet(rows: list[list[object]]) -> bytes:

@@ -180,8 +180,12 @@ def list_rules(db: Session, *, q: str | None = None, category: str | None = None
         text = q.strip()
         unit_ids = select(Unit.id).where(or_(Unit.name.contains(text, autoescape=True),
                                              Unit.short_name.contains(text, autoescape=True)))
-        place_ids = select(Jurisdiction.id).where(Jurisdiction.name.contains(text, autoescape=True))
-        codes = [c.code for c in catalogue().values() if text in c.name]
+        place_ids = select(Jurisdiction.id).where(or_(Jurisdiction.name.contains(text, autoescape=True),
+                                                      Jurisdiction.code == text))
+        # a category by its name anywhere in the path the list shows (环境保护 / 大气污染), or by code
+        bare = text.replace(" ", "")
+        codes = [c.code for c in catalogue().values()
+                 if bare in full_name(c.code).replace(" ", "") or c.code.startswith(text)]
         conds.append(or_(DispatchRule.lead_unit_id.in_(unit_ids), DispatchRule.jurisdiction_id.in_(place_ids),
                          DispatchRule.note.contains(text, autoescape=True),
                          DispatchRule.category_prefix.in_(codes) if codes else literal(False)))
