@@ -111,6 +111,8 @@ def test_disable_edit_and_audit(client, as_user, db, org) -> None:
     found = client.get("/api/v1/dispatch/rules?q=市场监管", headers=as_user("dispatcher")).json()
     assert found["total"] == 1
     assert client.get("/api/v1/dispatch/rules?q=环境", headers=as_user("dispatcher")).json()["total"] == 1
+    r = rule(client, as_user, category_prefix="02", jurisdiction_code="320000", lead_unit_code="fcj")
+    assert r.status_code == 422 and r.json()["code"] == "place_too_broad" and "江苏省" in r.json()["message"]
     # a category's name anywhere in its path, or its code, as the list shows them (QA found 0 for these)
     rule(client, as_user, category_prefix="020102", lead_unit_code="fcj")
     for q, n in (("环境保护", 2), ("大气污染", 1), ("02", 2), ("020102", 1)):

@@ -85,6 +85,9 @@ def resolve(db: Session, data: RuleIn) -> tuple[str | None, Jurisdiction | None,
         place = db.execute(select(Jurisdiction).where(Jurisdiction.code == data.jurisdiction_code.strip())).scalar()
         if place is None:
             raise DomainError("unknown_jurisdiction", f"属地代码“{data.jurisdiction_code}”不存在", status_code=422)
+        if place.level == "province":  # wider than the city: it would outrank the city-wide rule
+            raise DomainError("place_too_broad", f"派单规则的属地应为本市或其下的区县、街道，“{place.name}”范围过大；"
+                                                 "全市适用的规则请不填属地", status_code=422)
     lead = _unit(db, data.lead_unit_code, "主办单位")
     assisting: list[Unit] = []
     for code in data.assisting_unit_codes:
