@@ -156,6 +156,15 @@ def test_excel_import_is_all_or_nothing_then_round_trips(client, as_user) -> Non
     values = list(ws.iter_rows(values_only=True))
     assert values[0][:3] == ("分类代码", "分类名称", "属地代码") and len(values) == 4
     assert upload(exported.content).json()["unchanged"] == 3  # an export imports back unchanged
+    # a name column edited alone names the code's meaning back instead of importing it unseen (QA)
+    values[1] = list(values[1])
+    edited = workbook([list(values[0]), [*values[1][:6], "南京市公安局", *values[1][7:]], *values[2:]])
+    r = upload(edited, dry=True)
+    assert r.json()["ok"] is False and "主办单位名称“南京市公安局”与主办单位代码" in r.json()["errors"][0]
+    # assisting units however they are separated in the cell
+    spaced = _sheet([["0203", "320102", "投诉", "scjgj", "xlw、water", "", ""]])
+    assert upload(spaced, dry=True).json()["ok"] is True
+    assert upload(_sheet([["0203", "320102", "投诉", "scjgj", "xlw water", "", ""]]), dry=True).json()["ok"] is True
     r = upload(b"not a workbook")
     assert r.status_code == 422 and ".xlsx" in r.json()["message"]
 

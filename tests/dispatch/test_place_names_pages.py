@@ -95,6 +95,11 @@ def test_excel_import_checks_every_row_first_and_exports_what_it_holds(client, a
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0][:4] == ["地名", "属地代码", "属地名称", "类型"]
     assert ["锁金村", "320102", "玄武区", "小区/楼盘", "Excel 导入", None, "启用", "老小区"] in rows
+    moved = workbook([["地名", "属地代码", "属地名称"], ["锁金村", "320102", "秦淮区"]])  # the name edited alone
+    r = client.post("/api/v1/dispatch/places/import?dry_run=true", headers=admin,
+                    files={"file": ("p.xlsx", moved, "application/octet-stream")}).json()
+    assert r["ok"] is False and r["errors"] == ["第 2 行：属地名称“秦淮区”与属地代码“320102”（玄武区）不一致："
+                                                 "以代码为准导入，请改正属地代码，或改正、清空属地名称"]
     r = client.post("/api/v1/dispatch/places/import", headers=admin,
                     files={"file": ("p.xlsx", b"not a workbook", "application/octet-stream")})
     assert r.status_code == 422 and "无法读取该文件" in r.json()["message"]

@@ -8,6 +8,7 @@ are left as they are (deactivate them explicitly)."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -20,7 +21,7 @@ from hotline.dispatch import catalogue as cat
 from hotline.dispatch.models import DispatchRule, rule_key
 from hotline.errors import DomainError
 from hotline.excel import cells, sheet_rows
-from hotline.org.models import Unit
+from hotline.org.models import Jurisdiction, Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.tickets.categories import full_name
@@ -30,6 +31,7 @@ COLUMNS = ["分类代码", "分类名称", "属地代码", "属地名称", "诉�
            "协办单位代码", "备注", "状态"]
 REQUIRED = ("分类代码", "属地代码", "诉求类型", "主办单位代码", "协办单位代码")
 KIND_BY_LABEL = {label: str(kind) for kind, label in KIND_LABELS.items()}
+ASSISTING_SPLIT = re.compile(r"[,，、;；\s]+")  # however a list of codes is typed in a cell
 MAX_ROWS = 20_000
 
 
@@ -115,7 +117,7 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
         if state not in ("启用", "停用"):
             result.errors.append(f"第 {n} 行：状态只能是“启用”或“停用”")
             continue
-        assisting = [c for c in values["协办单位代码"].replace("，", ",").split(",") if c.strip()]
+        assisting = [c for c in ASSISTING_SPLIT.split(values["协办单位代码"]) if c.strip()]
         try:
             data = cat.RuleIn(category_prefix=category or None, jurisdiction_code=values["属地代码"] or None,
                               kind=Kind(kind) if kind else None, lead_unit_code=values["主办单位代码"] or "-",
@@ -127,9 +129,13 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
             result.errors.append(f"第 {n} 行：缺少主办单位代码")
             continue
         try:
-            prefix, place, _lead, _assisting = cat.resolve(db, data)
+            prefix, place, lead, _assisting = cat.resolve(db, data)
         except DomainError as exc:
             result.errors.append(f"第 {n} 行：{exc.message}")
+            continue
+        mismatch = _names_disagree(values, prefix, place, lead)
+        if mismatch:  # a name edited in the export: the codes decide, and would silently win
+            result.errors.append(f"第 {n} 行：{mismatch}")
             continue
         key = rule_key(prefix, place.id if place else None, kind)
         if key in keys:
@@ -157,6 +163,20 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
             result.updated += 1
         cat.set_active(db, rt, actor=actor, rule_id=rule.id, active=active)
     return result
+
+
+def _names_disagree(values: dict[str, str], prefix: str | None, place: Jurisdiction | None, lead: Unit) -> str | None:
+    """The name columns are for reading; when one was typed and names something other than its
+    code, say so instead of importing the code's meaning unseen."""
+    checks = (("分类名称", "分类代码", full_name(prefix) if prefix else "（任意）", {"任意"}),
+              ("属地名称", "属地代码", place.name if place else "（全市）", {"全市"}),
+              ("主办单位名称", "主办单位代码", lead.name, {lead.short_name or lead.name}))
+    for name_col, code_col, expected, also in checks:
+        typed = (values.get(name_col) or "").strip()
+        if typed and typed.replace(" ", "") != expected.replace(" ", "") and typed not in also:
+            return (f"{name_col}“{typed}”与{code_col}“{values.get(code_col) or '（空）'}”（{expected}）不一致："
+                    f"以代码为准导入，请改正代码，或改正、清空{name_col}")
+    return None
 
 
 def _same(rule: DispatchRule, lead: Unit, assisting: list[Unit], note: str | None) -> bool:

@@ -75,6 +75,11 @@ def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, d
         except DomainError as exc:
             result.errors.append(f"第 {n} 行：{exc.message}")
             continue
+        typed = (values.get("属地名称") or "").strip()
+        if typed and typed != place.name:  # the codes decide; a name edited alone would change nothing
+            result.errors.append(f"第 {n} 行：属地名称“{typed}”与属地代码“{values['属地代码']}”（{place.name}）不一致："
+                                 "以代码为准导入，请改正属地代码，或改正、清空属地名称")
+            continue
         if (name, place.id) in seen:
             result.errors.append(f"第 {n} 行：与第 {seen[(name, place.id)]} 行的地名和属地相同")
             continue
