@@ -282,6 +282,14 @@ def test_merge_into_parent(client, as_user, org) -> None:
     r = client.post(f"{API}/{other['id']}/actions/merge", json={"parent_number": closed["number"]},
                     headers=as_user("operator"))
     assert r.status_code == 409 and "已办结，不能并入" in r.json()["message"]
+    # a number typed in lower case is the same ticket; a ticket merged elsewhere names where it went
+    third = client.post(API, json=intake(title="第三件"), headers=as_user("operator")).json()
+    r = client.post(f"{API}/{third['id']}/actions/merge", json={"parent_number": dup["number"].lower()},
+                    headers=as_user("operator"))
+    assert r.status_code == 409 and f"已并入 {parent['number']}" in r.json()["message"], r.text
+    r = client.post(f"{API}/{third['id']}/actions/merge", json={"parent_number": f" {parent['number'].lower()} "},
+                    headers=as_user("operator"))
+    assert r.status_code == 200 and r.json()["parent_number"] == parent["number"]
 
 
 def test_direct_answer_at_intake(client, as_user) -> None:

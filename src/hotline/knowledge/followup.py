@@ -159,7 +159,8 @@ def speaks_to(text: str, *, subject: str, cues: tuple[str, ...]) -> bool:
     an aspect, one of its cue words (a plain pointer back such as "这个怎么办理" adds nothing)."""
     text = _core(text)
     if subject:
-        chars = set(subject)
-        if sum(ch in text for ch in chars) < SUBJECT_SHARE * len(chars):
+        # its characters side by side, not scattered: 户口本 is not in an answer that says 户籍 and 窗口
+        units = {subject[i:i + 2] for i in range(len(subject) - 1)} or set(subject)
+        if sum(u in text for u in units) < SUBJECT_SHARE * len(units):
             return False
     return not cues or any(c in text for c in cues)

@@ -7,6 +7,7 @@ TicketEvent; a refused action raises before anything is written.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.deadlines import shift_for_pause, warn_at
 from hotline.tickets.elements import ELEMENT_LABELS, missing_elements
 from hotline.tickets.enums import (
+    STATE_LABELS,
     Action,
     AssignmentRole,
     AssignmentStatus,
@@ -691,8 +693,13 @@ def _merge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
     parent = db.get(Ticket, p.parent_id)
     if parent is None:
         raise NotFound("parent_not_found", "要并入的主工单不存在")
+    if parent.state == State.MERGED and parent.parent_id is not None:  # name where it went
+        into = db.get(Ticket, parent.parent_id)
+        where = into.number if into else "其他工单"
+        raise workflow.refuse("parent_not_open", f"主工单 {parent.number} 已并入 {where}，不能再并入；请并入 {where}")
     if parent.state in (State.MERGED, State.WITHDRAWN, State.FINISHED):
-        raise workflow.refuse("parent_not_open", f"主工单 {parent.number} 已结束，不能并入")
+        label = STATE_LABELS[parent.state]
+        raise workflow.refuse("parent_not_open", f"主工单 {parent.number} 已结束（{label}），不能并入")
     if parent.state == State.CLOSED:  # handled already: a ticket merged in would never be
         raise workflow.refuse("parent_not_open", f"主工单 {parent.number} 已办结，不能并入；同一事项再次反映请另行派单")
     if parent.parent_id == t.id:
@@ -732,8 +739,13 @@ EFFECTS: dict[Action, EffectFn] = {
 }
 
 
+def normal_number(number: str) -> str:
+    """A ticket number as people type it (nj20261127-000009, full-width) as it is stored."""
+    return unicodedata.normalize("NFKC", number).strip().upper()
+
+
 def _id_for_number(db: Session, number: str) -> int:
-    found = db.execute(select(Ticket.id).where(Ticket.number == number.strip())).scalar_one_or_none()
+    found = db.execute(select(Ticket.id).where(Ticket.number == normal_number(number))).scalar_one_or_none()
     if found is None:
         raise NotFound("parent_not_found", f"工单 {number} 不存在")
     return found
@@ -751,7 +763,7 @@ def get(db: Session, *, actor: Actor, ticket_id: int) -> Ticket:
 
 
 def get_by_number(db: Session, *, actor: Actor, number: str) -> Ticket:
-    ticket_id = db.execute(select(Ticket.id).where(Ticket.number == number)).scalar_one_or_none()
+    ticket_id = db.execute(select(Ticket.id).where(Ticket.number == normal_number(number))).scalar_one_or_none()
     if ticket_id is None:
         raise NotFound("ticket_not_found", f"工单 {number} 不存在")
     return get(db, actor=actor, ticket_id=ticket_id)
@@ -839,7 +851,7 @@ def search(
         text = filters.text.strip()
         # icontains: the same case-insensitive match on SQLite and PostgreSQL; % and _ typed by the user
         # are taken literally.
-        conds.append(or_(Ticket.number == text, Ticket.title.icontains(text, autoescape=True),
+        conds.append(or_(Ticket.number == normal_number(text), Ticket.title.icontains(text, autoescape=True),
                          Ticket.content.icontains(text, autoescape=True),
                          Ticket.address.icontains(text, autoescape=True)))
     total = db.execute(select(func.count()).select_from(query.where(*conds).subquery())).scalar_one()
@@ -882,7 +894,7 @@ def public_lookup(
         checks.append((f"lookup-client:{client}", throttle.LOOKUP_PER_CLIENT))
     if now is not None:
         throttle.ensure_allowed(db, checks=checks, now=now)
-    ticket = db.execute(select(Ticket).where(Ticket.number == number)).unique().scalar_one_or_none()
+    ticket = db.execute(select(Ticket).where(Ticket.number == normal_number(number))).unique().scalar_one_or_none()
     phone = (ticket.requester_phone or "") if ticket else ""
     if ticket is None or len(phone_last4) != 4 or not phone.endswith(phone_last4):
         if now is not None:
