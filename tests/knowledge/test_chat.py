@@ -76,6 +76,9 @@ def test_a_substitutions_subject_is_what_it_says_that_the_base_did_not() -> None
     assert followup.subject_of("身份证消磁呢", Context.SUBSTITUTE, demagnetised) == "身份证消磁"
     assert followup.subject_of("那学生证呢", Context.SUBSTITUTE, _turn("学生票怎么买")) == "学生证"
     assert not followup.speaks_to("身份证丢失了怎么办？请到派出所补办", subject="学生证", cues=())
+    # its characters side by side: an answer that says 户籍 and 窗口 does not speak of 户口本 (QA)
+    assert not followup.speaks_to("身份证补办：持户籍证明到派出所窗口办理", subject="户口本", cues=())
+    assert followup.speaks_to("户口本丢了，到户籍所在地派出所补领", subject="户口本", cues=())
     # a refinement keeps the subject in force
     children = Turn(question="那儿童呢", query=f"{FIRST} 那儿童呢", base=FIRST, kind="answer", key="K", title="T",
                     subject="儿童")
