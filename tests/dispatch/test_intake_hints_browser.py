@@ -33,7 +33,7 @@ def test_typing_shows_the_hints_and_a_click_takes_one(browser: Any, live_server:
     op.locator("textarea[name=content]").press_sequentially("火势很大，有人被困")
     hints = op.locator("[data-intake-hints]")
     expect(hints.locator("[data-screening=fire]")).to_contain_text("转 119")
-    expect(hints).to_contain_text("孝陵卫街道（从地名库地名“钟灵街”识别，把握 99%）")
+    expect(hints).to_contain_text("玄武区孝陵卫街道（从地址中的地名库地名“钟灵街”识别，把握 99%）")
     hints.get_by_role("button", name="采用属地").click()
     expect(op.locator("select[name=jurisdiction_code]")).to_have_value("320102001")
     hints.get_by_role("button", name="采用并派单").click()

@@ -68,3 +68,15 @@ def test_the_calibration_is_monotone_and_reads_between_its_knots() -> None:
 def test_guess_place_reads_the_database_tree(db, org) -> None:
     g = guess_place(db, address="南京市玄武区孝陵卫街道", text="")
     assert g and g.place.id == org.jurisdictions["xiaolingwei"].id
+
+
+def test_a_full_name_written_outranks_a_shortened_one_found_in_a_road() -> None:
+    """QA: "鼓楼区中山北路200号" was read as 中山社区 of 溧水区 (中山 cut from its name, found in the
+    road's name), the 鼓楼区 written out only an alternative."""
+    gaz = Gazetteer([*P, Place(8, "320117", "溧水区", "district", "/1/8/"),
+                     Place(9, "320117001001", "中山社区", "community", "/1/8/9/")])
+    g = gaz.guess(address="鼓楼区中山北路200号", text="路灯不亮")
+    assert g and g.place.code == "320106" and g.contested and g.confidence <= CONTESTED
+    assert [a.place.code for a in g.alternatives] == ["320117001001"]
+    assert gaz.chain_name(g.alternatives[0].place) == "溧水区中山社区"  # where a community lies, said
+    assert gaz.chain_name(g.place) == "鼓楼区"

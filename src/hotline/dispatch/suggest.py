@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.dispatch.catalogue import Decision, decide, has_narrower
 from hotline.dispatch.duplicates import DuplicateCheck, find_duplicates
 from hotline.dispatch.hints import Hints, hints
-from hotline.dispatch.place import PLACE_CONFIDENCE, PlaceGuess, guess_place
+from hotline.dispatch.place import PLACE_CONFIDENCE, PlaceGuess, gazetteer, guess_place
 from hotline.dispatch.screening import ScreeningHit, screen
 from hotline.org.models import Jurisdiction
 from hotline.runtime import Runtime
@@ -225,6 +225,7 @@ def place_name(db: Session, path: str | None) -> str | None:
 
 def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None) -> dict[str, Any]:
     d = s.decision
+    where = gazetteer(db)
     return {
         "auto_dispatch": s.auto_dispatch,
         "reasons": s.reasons,
@@ -234,11 +235,13 @@ def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None)
         "place": ({"source": "ticket", "name": place_name(db, jurisdiction_path), "path": jurisdiction_path}
                   if s.place_source == "ticket" else
                   {"source": "text", "read_from": s.place.source,  # "address" or "text": the field it was read in
-                   "name": s.place.place.name, "code": s.place.place.code,
+                   "name": s.place.place.name, "full_name": where.chain_name(s.place.place),
+                   "code": s.place.place.code,
                    "path": s.place.place.path, "matched": s.place.matched, "confidence": s.place.confidence,
                    "named": s.place.named,
-                   "alternatives": [{"name": a.place.name, "code": a.place.code, "path": a.place.path,
-                                     "matched": a.matched} for a in s.place.alternatives]}
+                   "alternatives": [{"name": a.place.name, "full_name": where.chain_name(a.place),
+                                     "code": a.place.code, "path": a.place.path, "matched": a.matched,
+                                     "read_from": a.source} for a in s.place.alternatives]}
                   if s.place else None),
         "category": None if s.category is None else {
             "code": s.category.code, "name": s.category.name, "source": s.category.source,

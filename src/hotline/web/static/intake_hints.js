@@ -65,13 +65,15 @@
         parts.push(alert);
       });
       if (s.place && s.place.source === "text") {
-        var placeBits = [el("span", s.place.name + "（从" + (s.place.named ? "地名库地名" : "") + "“" +
+        var from = function (p) { return p.read_from === "address" ? "地址中的" : ""; };
+        var placeBits = [el("span", (s.place.full_name || s.place.name) + "（从" + from(s.place) +
+                                    (s.place.named ? "地名库地名" : "") + "“" +
                                     s.place.matched + "”识别，把握 " + pct(s.place.confidence) + "）")];
         if (s.place.code) {
           placeBits.push(" ", button("采用属地", function () { choose(field("jurisdiction_code"), s.place.code); }));
         }
         (s.place.alternatives || []).forEach(function (a) {  // other places the text also names
-          placeBits.push(el("span", " 或 " + a.name + "（“" + a.matched + "”） "),
+          placeBits.push(el("span", " 或 " + (a.full_name || a.name) + "（" + from(a) + "“" + a.matched + "”） "),
                          button("采用", function () { choose(field("jurisdiction_code"), a.code); }));
         });
         parts.push(line("属地", placeBits));
