@@ -365,3 +365,14 @@ def test_a_date_in_year_one_is_named_and_the_form_kept(client: TestClient) -> No
     r = post_page(client, "/kb/new", "/kb/new", {**FORM, "valid_from": "0001-01-01", "expires_on": "0001-01-02"})
     assert r.status_code == 422 and "超出范围：须在 2000 年至 2999 年之间" in r.text
     assert "职工购买自住住房，可以申请提取住房公积金。" in r.text  # what was typed stays
+
+
+def test_the_draft_form_and_its_links_only_for_who_may_draft(client: TestClient) -> None:
+    r = client.post("/api/v1/public/kb/ask", json={"query": "火星移民签证怎么办理"})  # a gap to list
+    assert r.status_code == 200 and r.json()["abstained"] is True
+    login(client, "supervisor")
+    assert client.get("/kb/new").status_code == 403
+    gaps = client.get("/kb/gaps").text
+    assert "火星移民签证怎么办理" in gaps and "起草条目" not in gaps
+    login(client, "editor")
+    assert "起草条目" in client.get("/kb/gaps").text and client.get("/kb/new").status_code == 200

@@ -260,6 +260,9 @@ def _form_page(request: Request, db: Session, viewer: Viewer, *, values: dict[st
 def new_form(request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
     # ?question=… starts the draft from a question nobody could answer (the gap list, 知识盲区)
     question = (request.query_params.get("question") or "").strip()[:200]
+    if not rules.may_draft(service.who(db, viewer.actor), viewer.actor.unit_id):  # the form only for who may save it
+        raise Forbidden("kb_draft_forbidden",
+                        "您没有起草知识条目的权限：条目由各单位的编辑或12345热线中心的知识库编辑起草")
     return _form_page(request, db, viewer, values={"audience": str(Audience.PUBLIC), "questions": question},
                       article=None)
 

@@ -53,7 +53,7 @@ def gap_list(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResponse
     return render(request, "kb_gaps.html", viewer=viewer, items=items, total=total, status=status, q=q,
                   may_dismiss=gaps.may_dismiss(who), nearest=_nearest(db, rt, who, items),
                   tabs=STATUS_TABS, counts=gaps.counts(db), channel_labels=gaps.CHANNEL_LABELS,
-                  status_labels=gaps.STATUS_LABELS,
+                  status_labels=gaps.STATUS_LABELS, may_draft=rules.may_draft(who, viewer.actor.unit_id),
                   pager=pager(request.query_params, "/kb/gaps", total, page=page, page_size=PAGE_SIZE))
 
 
