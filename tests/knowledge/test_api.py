@@ -56,6 +56,21 @@ def test_drafts_are_hidden_from_other_units(client: TestClient, as_user: Callabl
     assert client.get(f"{BASE}/articles/{aid}", headers=as_user("housing_manager")).status_code == 200
     assert client.get(f"{BASE}/articles", headers=as_user("market_handler")).json()["total"] == 0
     assert client.get(f"{BASE}/articles/{aid}").status_code == 401
+    key = r.json()["key"]
+    hidden = client.get(f"{BASE}/articles/by-key/{key}", headers=as_user("market_handler"))
+    unknown = client.get(f"{BASE}/articles/by-key/NO-SUCH-KEY", headers=as_user("market_handler"))
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.json()["message"] == f"外部编号为 {key} 的知识条目不存在"  # not "知识条目 <id> 不存在"
+
+
+def test_an_attachment_link_is_a_web_address(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:
+    for url, ok in (("javascript:alert(1)", False), ("data:text/html,x", False), ("//evil.example/x", False),
+                    ("https://www.nanjing.gov.cn/a.pdf", True), ("/static/a.pdf", True)):
+        body = article_data(attachments=[{"filename": "a.pdf", "url": url}])
+        r = client.post(f"{BASE}/articles", json=body, headers=as_user("housing_handler"))
+        assert (r.status_code == 201) is ok, (url, r.text)
+        if not ok:
+            assert "附件链接须以 http:// 或 https:// 开头" in r.json()["message"]
 
 
 def test_public_search_and_ask_need_no_login(client: TestClient, publish: Callable[..., Article]) -> None:

@@ -18,7 +18,14 @@ class AttachmentMeta(BaseModel):
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     content_type: Annotated[str, StringConstraints(max_length=100)] = "application/octet-stream"
     size_bytes: int = Field(default=0, ge=0, le=100 * 1024 * 1024)
-    url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, url: str | None) -> str | None:  # shown as a link: never javascript: or data:
+        if url and not (url.lower().startswith(("http://", "https://")) or (url[0] == "/" and url[:2] != "//")):
+            raise ValueError("附件链接须以 http:// 或 https:// 开头（或本站的 / 路径）")
+        return url or None
 
 
 class ArticleIn(BaseModel):

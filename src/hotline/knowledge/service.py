@@ -456,9 +456,13 @@ def get(db: Session, *, actor: Actor, article_id: int) -> Article:
 
 def get_by_key(db: Session, *, actor: Actor, key: str) -> Article:
     article_id = db.execute(select(Article.id).where(Article.key == key)).scalar_one_or_none()
+    missing = NotFound("kb_article_not_found", f"外部编号为 {key} 的知识条目不存在")
     if article_id is None:
-        raise NotFound("kb_article_not_found", f"外部编号为 {key} 的知识条目不存在")
-    return get(db, actor=actor, article_id=article_id)
+        raise missing
+    try:
+        return get(db, actor=actor, article_id=article_id)
+    except NotFound:  # one message for both: another unit's draft is not told apart, nor its id shown
+        raise missing from None
 
 
 def version_of(db: Session, article: Article, *, published: bool) -> ArticleVersion | None:
