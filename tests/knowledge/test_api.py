@@ -45,6 +45,8 @@ def test_workflow_over_http(client: TestClient, as_user: Callable[..., dict[str,
     assert [e["action_label"] for e in events] == ["起草", "提交审核", "审核通过", "修订"]
     r = client.get(f"{BASE}/articles/by-key/GJJ-1", headers=as_user("operator"))
     assert r.status_code == 200
+    for q in ("gjj-1", "GJJ", "ｇｊｊ－１"):  # a key in any case, in part, full-width
+        assert client.get(f"{BASE}/articles", params={"q": q}, headers=as_user("editor")).json()["total"] == 1, q
     r = client.get(f"{BASE}/articles", params={"status": "draft"}, headers=as_user("editor"))
     assert r.json()["total"] == 1
 

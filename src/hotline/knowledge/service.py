@@ -10,6 +10,7 @@ commit; after commit this process's index is told (other processes see it on the
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -503,7 +504,9 @@ def list_articles(db: Session, *, actor: Actor, filters: ArticleFilters, page: i
     if f.category_code:
         stmt = stmt.where(Article.category_code.startswith(f.category_code, autoescape=True))
     if f.text:
-        stmt = stmt.where(or_(Article.title.contains(f.text, autoescape=True), Article.key == f.text))
+        text = unicodedata.normalize("NFKC", f.text).strip()  # ＱＡ typed as QA; a key in any case, in part
+        stmt = stmt.where(or_(Article.title.icontains(text, autoescape=True),
+                              Article.key.icontains(text, autoescape=True)))
     if f.flagged is True:
         # json_array_length exists in SQLite and PostgreSQL (PostgreSQL has no = / <> for json).
         stmt = stmt.where(func.json_array_length(Article.flags) > 0)
