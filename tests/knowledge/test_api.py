@@ -47,6 +47,7 @@ def test_workflow_over_http(client: TestClient, as_user: Callable[..., dict[str,
     assert r.status_code == 200
     for q in ("gjj-1", "GJJ", "ｇｊｊ－１"):  # a key in any case, in part, full-width
         assert client.get(f"{BASE}/articles", params={"q": q}, headers=as_user("editor")).json()["total"] == 1, q
+    assert client.get(f"{BASE}/articles", params={"q": "GJJ-9"}, headers=as_user("editor")).json()["total"] == 0
     r = client.get(f"{BASE}/articles", params={"status": "draft"}, headers=as_user("editor"))
     assert r.json()["total"] == 1
 
