@@ -88,6 +88,15 @@ def test_missing_text_columns_is_exit_2(files: dict[str, Path]) -> None:
     assert r.exit_code == 2 and "--title-col" in r.stderr
 
 
+def test_the_same_data_given_twice_is_exit_2(files: dict[str, Path]) -> None:
+    """QA: --input ok.csv --input ok.csv counted every row twice and switched automatic dispatch on."""
+    copy = files["dir"] / "train-copy.csv"
+    copy.write_bytes(files["train"].read_bytes())
+    r = runner.invoke(app, ["dispatch", "train", "--input", str(files["train"]), "--input", str(copy),
+                            "--title-col", "标题", "--label-col", "分类", "--model", str(files["dir"] / "y.joblib")])
+    assert r.exit_code == 2 and "内容相同：同一份数据请只指定一次" in r.stderr, r.output
+
+
 def test_unreadable_or_missing_csv_is_exit_2(model: Path, files: dict[str, Path]) -> None:
     garbage = files["dir"] / "garbage.csv"
     garbage.write_bytes(b"\xff\xfe\x00\x81\x82" * 50)

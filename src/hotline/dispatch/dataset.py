@@ -80,6 +80,11 @@ def select(tables: list[Table], *, title_col: str | None, content_col: str | Non
     """Title, content and (when label_col is given) label of every row of every table. A text
     column named but absent from a file is skipped with a note, as long as the other one is
     there; a missing label column, or no text column at all, is an error."""
+    seen: dict[str, Path] = {}
+    for t in tables:  # the same rows twice would count twice, and shift the thresholds
+        if t.sha256 in seen:
+            raise DatasetError("duplicate_input", f"{t.path} 与 {seen[t.sha256]} 内容相同：同一份数据请只指定一次")
+        seen[t.sha256] = t.path
     if not title_col and not content_col:
         raise DatasetError("no_text_column", "请至少指定 --title-col 或 --content-col 之一")
     out = Columns()
