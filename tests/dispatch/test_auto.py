@@ -49,6 +49,7 @@ def test_the_place_read_from_the_text_is_kept_on_the_ticket(client, as_user, set
                     json=intake(category_code="010201", jurisdiction_code=None, address="玄武区孝陵卫街道钟灵街50号"))
     body = r.json()
     assert body["state"] == "dispatched", body
+    assert body["jurisdiction"] == "孝陵卫街道"  # in the registration's own answer too (QA: it was null)
     ticket = client.get(f"/api/v1/tickets/{body['id']}", headers=as_user("operator")).json()
     assert ticket["jurisdiction"] == "孝陵卫街道"
     events = client.get(f"/api/v1/tickets/{body['id']}/events", headers=as_user("operator")).json()

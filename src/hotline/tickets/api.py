@@ -56,6 +56,7 @@ def _create_ticket(request: Request, data: TicketCreate, rt: Runtime, idempotenc
             from hotline.dispatch.auto import auto_dispatch  # dispatch imports tickets: import at call time
 
             if auto_dispatch(db, rt, ticket):
+                db.expire_all()  # the place and category it set, read again (not the objects loaded before)
                 ticket = service.get(db, actor=actor, ticket_id=ticket.id)
         out = present.detail(ticket, rt, actor, now=rt.clock.now())
         # Serialised here: returned as a model, the TicketOut just built would be validated once more.
