@@ -392,3 +392,23 @@ def test_greetings_are_answered_kindly_and_a_call_for_a_person_hands_over(
     r = client.post("/public/chat", data={"csrf_token": c.token, "state": c.state, "q": "人工客服", "intent": "ask"},
                     follow_redirects=False)
     assert r.status_code == 200 and "老年人乘公交免费吗" in r.text and 'name="requester_phone"' in r.text
+
+
+def test_a_topic_alone_asks_which_of_its_answers_is_meant(client: TestClient, db: Session,
+                                                          publish: Callable[..., Article]) -> None:
+    """QA: 医保, 公积金, 社保 alone were answered from one article picked by score."""
+    _publish_all(publish, db)
+    r = client.post("/api/v1/public/kb/ask", json={"query": "公交车"}).json()
+    assert r["kind"] == "clarify", r
+    assert {o["key"] for o in r["options"]} == {"BUS-OLD", "BUS-CHILD"}
+    assert r["text"].startswith("您想问“公交车”的哪一项")
+    r = client.post("/api/v1/public/kb/ask", json={"query": "优待卡"}).json()  # one article about it: answered
+    assert r["kind"] == "answer" and r["key"] == "BUS-OLD-CARD"
+    # a question, not a topic, is answered as before
+    r = client.post("/api/v1/public/kb/ask", json={"query": "老年人乘坐公交车免费吗"}).json()
+    assert r["kind"] == "answer" and r["key"] == "BUS-OLD"
+    c = Chat(client)
+    code, html = c.ask("公交车")
+    assert code == 200 and 'data-kind="clarify"' in _last_reply(html) and "有两条答复" in html
+    code, html = c.post(pick="BUS-CHILD")
+    assert code == 200 and 'data-key="BUS-CHILD"' in _last_reply(html)

@@ -142,6 +142,33 @@ def _apart(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and not a.startswith(b) and not b.startswith(a)
 
 
+BROAD_CHARS = 4  # a query this short is a topic, not a question (医保, 公积金, 租房)
+BROAD_OPTIONS = 3
+
+
+def _bare(text: str) -> str:
+    return "".join(ch for ch in normalize(text) if ch.isalnum())
+
+
+def _broad_options(query: str, hits: list[Hit]) -> list[Option]:
+    """A topic alone that several articles' questions are about: which of them is meant is the
+    caller's to say — answering the best-scored one picks for them (QA: 医保 → 城乡居民医保)."""
+    topic = _bare(query)
+    if not 2 <= len(topic) <= BROAD_CHARS:
+        return []
+    about = [h for h in hits if topic in _bare(h.question)]
+    if len(about) < 2:
+        return []
+    kept: list[Hit] = []
+    for h in about:
+        if all(answer_overlap(h.answer, k.answer) < 0.6 for k in kept):  # the same answer twice is one option
+            kept.append(h)
+    if len(kept) < 2:
+        return []
+    return [Option(key=h.key, title=h.title, question=h.question, jurisdiction_path=h.jurisdiction_path)
+            for h in kept[:BROAD_OPTIONS]]
+
+
 def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
     if not hits:
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=0.0)
@@ -155,6 +182,11 @@ def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
         lexical_ok = True
     if not lexical_ok or (similarity is not None and similarity < rule.min_similarity):
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=conf, hit=top)
+    broad = _broad_options(query, hits)
+    if broad:
+        labels = "”、“".join(o.question for o in broad)
+        return Reply(kind="clarify", text=f"您想问“{_bare(query)}”的哪一项：“{labels}”？", confidence=conf, hit=top,
+                     options=broad)
     if len(hits) > 1:
         second = hits[1]
         same_question = normalize(second.question) == normalize(top.question)
