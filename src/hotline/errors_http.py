@@ -145,6 +145,8 @@ def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None) -
         return f"{field}应为文字"
     if kind == "string_pattern_mismatch":
         return f"{field}格式不正确"
+    if kind in ("enum", "literal_error") and err.get("input") in ("", None):
+        return f"请选择{field}"
     if kind in ("enum", "literal_error"):  # pydantic lists "'a', 'b' or 'c'": the codes, in a Chinese list
         codes = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         return f"{field}取值无效，可选：{'、'.join(codes) or ctx.get('expected')}"

@@ -60,6 +60,11 @@ def test_meeting_pages(client, as_user, org) -> None:
             "tickets": t["number"]}
     r = post_page(client, "/supervision/meetings", "/supervision/meetings", {**form, "held_at": ""})
     assert r.status_code == 422
+    r = post_page(client, "/supervision/meetings", "/supervision/meetings",
+                  {**form, "kind": "", "title": "", "topic": "", "host": ""})
+    said = r.text.split('<div class="errors" role="alert">')[1].split("</div>")[0]
+    assert r.status_code == 422 and "请选择会议类型" in said and "会议标题过短" in said and "议题过短" in said, said
+    assert "诉求" not in said and "topic" not in said and "host" not in said
     r = post_page(client, "/supervision/meetings", "/supervision/meetings", form)
     assert r.status_code == 303, r.text
     url = r.headers["location"]

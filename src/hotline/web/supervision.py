@@ -64,6 +64,11 @@ def _page(request: Request, name: str, viewer: Viewer, **context: Any) -> HTMLRe
     return render(request, name, viewer=viewer, **LABELS, **context)
 
 
+# The forms' fields by their own names (the shared labels are a ticket's: 诉求标题, 延期天数)
+ORDER_LABELS = {"days": "督办时限（工作日）", "reason": "督办事由", "ticket_number": "工单编号"}
+MEETING_LABELS = {"kind": "会议类型", "title": "会议标题", "topic": "议题", "held_at": "召开时间", "host": "主持人",
+                  "location": "地点", "attendees": "参会人员", "unit_ids": "参会单位", "ticket_numbers": "关联工单"}
+
 @router.get("/supervision")
 def supervision(request: Request, db: DB, rt: RT, viewer: SupervisionViewer) -> HTMLResponse:
     q = tabbed_queue(request, db, rt, viewer, tabs=TABS, base="/supervision")
@@ -124,7 +129,8 @@ def orders_create(request: Request, form: CheckedForm, db: DB, rt: RT,
                            days=int(values["days"]) if is_id(values["days"]) else None)
         order = sv.create_order(db, rt, actor=viewer.actor, data=data)
     except ValidationError as exc:
-        return _orders_page(request, db, rt, viewer, errors=errors_of(exc), values=values, status_code=422)
+        return _orders_page(request, db, rt, viewer, errors=errors_of(exc, ORDER_LABELS), values=values,
+                            status_code=422)
     except DomainError as exc:
         return _orders_page(request, db, rt, viewer, errors=[exc.message], values=values,
                             status_code=exc.status_code)
@@ -198,7 +204,8 @@ def meetings_create(request: Request, form: CheckedForm, db: DB, rt: RT,
         })
         meeting = sv.create_meeting(db, rt, actor=viewer.actor, data=data)
     except ValidationError as exc:
-        return _meetings_page(request, db, viewer, errors=errors_of(exc), values=values, status_code=422)
+        return _meetings_page(request, db, viewer, errors=errors_of(exc, MEETING_LABELS), values=values,
+                              status_code=422)
     except DomainError as exc:
         return _meetings_page(request, db, viewer, errors=[exc.message], values=values, status_code=exc.status_code)
     flash(request, f"已登记{MEETING_KIND_LABELS[MeetingKind(meeting.kind)]}「{meeting.title}」")
