@@ -490,3 +490,17 @@ def test_a_page_past_the_last_is_not_called_empty(client, as_user, username, url
     assert empty not in page, url
     first = client.get(url.split("?")[0]).text
     assert empty not in first and "本页没有更多" not in first
+
+
+def test_the_history_says_what_an_events_data_holds(client, as_user, org) -> None:
+    """QA: an extension's days and new deadline, and a callback's result, were only in the API."""
+    from hotline.web.render import event_facts
+
+    assert event_facts({"days": 3, "due_at": "2026-12-21T15:59:59+00:00"}) == "3 个工作日 · 期限至 2026-12-21 23:59"
+    assert event_facts({"solved": False, "satisfaction": "unsatisfied"}) == "未解决 · 满意度：不满意"
+    assert event_facts({"lead_unit_id": 3}) == "" and event_facts(None) == ""
+    ticket = new_ticket(client, as_user)
+    dispatch_to(client, as_user, ticket, org.units["street"].id)
+    login(client, "supervisor")
+    page = client.get(f"/tickets/{ticket['number']}").text
+    assert '<div class="tl-facts small">期限至 ' in page

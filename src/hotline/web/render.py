@@ -58,7 +58,27 @@ def _label(mapping: dict[Any, str]) -> Any:
     return lookup
 
 
+def event_facts(data: dict[str, Any] | None) -> str:
+    """What an event's data says that its note may not: an extension's days and the new deadline,
+    a callback's result (the history is where a reopened ticket's earlier results stay)."""
+    data = data or {}
+    facts = []
+    if isinstance(data.get("days"), int):
+        facts.append(f"{data['days']} 个工作日")
+    if isinstance(data.get("due_at"), str):
+        try:
+            facts.append(f"期限至 {fmt_local(datetime.fromisoformat(data['due_at']))}")
+        except ValueError:
+            pass
+    if isinstance(data.get("solved"), bool):
+        facts.append("已解决" if data["solved"] else "未解决")
+    if data.get("satisfaction") in SATISFACTION_LABELS:
+        facts.append(f"满意度：{SATISFACTION_LABELS[data['satisfaction']]}")
+    return " · ".join(facts)
+
+
 templates.env.filters["local"] = fmt_local
+templates.env.filters["event_facts"] = event_facts
 templates.env.filters["state_label"] = _label(STATE_LABELS)
 templates.env.filters["kind_label"] = _label(KIND_LABELS)
 templates.env.filters["channel_label"] = _label(CHANNEL_LABELS)
