@@ -88,3 +88,24 @@ def test_closed_loop_end_to_end(client, as_user, org, clock) -> None:
         "rate",
     ]
     assert all(e["actor_name"] for e in events)
+
+
+def test_an_extension_past_the_known_calendar_is_refused_when_asked(client, as_user, org, db) -> None:
+    """QA: it was accepted, then could never be approved (the date was counted on approval only)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from hotline.tickets.models import Ticket
+
+    tid = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()["id"]
+    client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
+                json={"lead_unit_id": org.units["housing"].id})
+    client.post(f"/api/v1/tickets/{tid}/actions/acknowledge", headers=as_user("housing_handler"), json={})
+    db.execute(update(Ticket).where(Ticket.id == tid).values(due_at=datetime(2026, 12, 28, 15, 59, 59, tzinfo=UTC)))
+    db.commit()
+    r = client.post(f"/api/v1/tickets/{tid}/actions/request_extension", headers=as_user("housing_manager"),
+                    json={"days": 10, "reason": "需协调多部门联合处置"})
+    assert r.status_code == 422 and r.json()["code"] == "calendar_out_of_range", r.text
+    ticket = client.get(f"/api/v1/tickets/{tid}", headers=as_user("housing_manager")).json()
+    assert ticket["extension_pending"] is False

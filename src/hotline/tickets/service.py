@@ -586,9 +586,12 @@ def _refuse_return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datet
 
 
 def _request_extension(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    # The new deadline is counted now, not only on approval: a date beyond the holiday calendar's
+    # known years is refused to the unit that asks, not left pending for the centre to fail on.
+    due = add_working_days(t.due_at, p.days or 0) if t.due_at is not None else None
     t.extension_pending = True
     t.extension_requested_days = p.days
-    return Effect(note=p.reason, data={"days": p.days})
+    return Effect(note=p.reason, data={"days": p.days, **({"due_at": due.isoformat()} if due else {})})
 
 
 def _approve_extension(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
