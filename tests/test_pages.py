@@ -291,6 +291,10 @@ def test_action_forms_follow_the_role_and_a_refused_action_shows_why(client, as_
     r = post_page(client, f"/tickets/{number}", f"/tickets/{number}/actions/request_extension",
                   {"days": "abc", "reason": "需要更多时间协调"})
     assert r.status_code == 422 and "延期天数须为数字" in r.text
+    login(client, "housing_manager")
+    manager = client.get(f"/tickets/{number}").text
+    assert 'name="days" min="1" max="10"' in manager and "还可延期 10 个工作日" in manager  # the policy's cap
+    login(client, "housing_handler")
     r = post_page(client, f"/tickets/{number}", f"/tickets/{number}/actions/rate", {"satisfaction": "satisfied"})
     assert r.status_code == 404
     r = post_page(client, f"/tickets/{number}", f"/tickets/{number}/actions/reply",

@@ -104,6 +104,7 @@ def _ticket_page(
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
+        extension_left=max(rt.policy.extension_cap_working_days - out.extension_days_used, 0),
         files=attachments.listing(db, actor=viewer.actor, ticket_id=ticket.id),
         files_readable=attachments.may_download(db, viewer.actor, ticket),
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
