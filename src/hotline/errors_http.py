@@ -133,6 +133,8 @@ def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None) -
         return "缺少请求内容" if field == "请求" else f"缺少必填项：{field}"
     if kind == "string_too_long":
         return f"{field}过长，最多 {ctx.get('max_length')} 个字符"
+    if kind == "string_too_short" and not str(err.get("input") or "").strip():
+        return f"请填写{field}"
     if kind == "string_too_short":
         return f"{field}过短，至少 {ctx.get('min_length')} 个字符"
     if kind == "too_long":

@@ -165,3 +165,12 @@ def test_an_article_page_shows_every_question_its_title_does_not(client: TestCli
     page = client.get("/public/kb/GJJ-T").text
     assert "<h1>公积金提取指南</h1>" in page
     assert "<li>住房公积金怎么提取？</li>" in page and "<li>公积金能取出来吗？</li>" in page
+
+
+def test_an_empty_error_report_asks_for_it_and_an_unknown_category_lists_all(
+        client: TestClient, publish: Callable[..., Article]) -> None:
+    key = publish(key="GJJ-E").key
+    r = post_page(client, f"/public/kb/{key}", f"/public/kb/{key}/report", {"text": "", "contact": ""})
+    assert r.status_code == 422 and "请填写纠错内容" in r.text and "过短" not in r.text
+    page = client.get("/public/kb", params={"category": "zzz"}).text
+    assert "<h2>常见问题</h2>" in page and "<h2>zzz</h2>" not in page  # not a heading of its own

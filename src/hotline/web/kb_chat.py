@@ -31,7 +31,7 @@ from hotline.web.session import CheckedForm
 router = APIRouter()
 STATE_SALT = "hotline.kb-chat"
 STATE_MAX_AGE = 12 * 3600  # as the session cookie
-HANDOVER_NOTE = "已根据您与智能客服的对话填好标题和内容（可以修改），请选择诉求类型、补充姓名和手机号码后提交。"
+HANDOVER_NOTE = "已根据您与智能客服的对话填好标题和内容（可以修改），请核对诉求类型、补充姓名和手机号码后提交。"
 STATE_BROKEN = "对话记录无效或已超过 12 小时，已为您重新开始，请重新提问"
 
 

@@ -19,7 +19,7 @@ from hotline.knowledge import public_reports, reading, service, similar
 from hotline.knowledge.assistant import decide, emergency
 from hotline.knowledge.enums import AUDIENCE_LABELS, PUBLIC_AUDIENCES
 from hotline.knowledge.schemas import ReportIn
-from hotline.tickets.categories import full_name
+from hotline.tickets.categories import catalogue, full_name
 from hotline.web import choices
 from hotline.web.forms import errors_of, text
 from hotline.web.paging import page_number, pager
@@ -50,6 +50,8 @@ def public_home(request: Request, db: DB, rt: RT) -> HTMLResponse:
     q = _query(request)
     cut = len((request.query_params.get("q") or "").strip()) > QUERY_MAX  # said on the page, not silent
     category = (request.query_params.get("category") or "").strip()[:32]
+    if category not in catalogue():  # a code no category has (typed, or from an old link): all questions
+        category = ""
     hits = []
     reply = emergency(q) if q else None  # an emergency: call now, before any search
     if q and reply is None:
