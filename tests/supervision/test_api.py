@@ -60,6 +60,7 @@ def test_manual_order_escalate_close_and_export(client, as_user, org) -> None:
     assert r.status_code == 200
     ws = load_workbook(BytesIO(r.content)).active
     assert ws["A1"].value == "督办单号" and ws["B2"].value == t["number"] and ws["G2"].value == "已办结"
+    assert ws["L1"].value == "是否逾期" and ws["L2"].value in ("是", "否")  # never blank
 
 
 def test_orders_respect_the_data_scope(client, as_user, org) -> None:

@@ -18,6 +18,6 @@ def orders_workbook(rows: list[OrderOut]) -> bytes:
     return table_workbook(sheet="督办单", title="督办单", columns=COLUMNS, rows=(
         [o.number, o.ticket_number, o.ticket_title, STATE_LABELS[State(o.ticket_state)], o.unit_name,
          ORDER_SOURCE_LABELS[OrderSource(o.source)], ORDER_STATUS_LABELS[OrderStatus(o.status)], o.level, o.reason,
-         local_minute(o.issued_at), local_minute(o.due_at), "是" if o.overdue else "", local_minute(o.closed_at),
+         local_minute(o.issued_at), local_minute(o.due_at), "是" if o.overdue else "否", local_minute(o.closed_at),
          o.closed_by_name or "", o.outcome or ""]
         for o in rows))
