@@ -46,6 +46,17 @@ def test_orders_pages_issue_escalate_close(client, as_user, org) -> None:
     listing = client.get("/supervision/orders?status=closed")
     assert t["number"] in listing.text
     assert "order-row" not in client.get("/supervision/orders?status=open").text
+    # the unit reads its own orders (QA: 403 on the page while the API answered)
+    login(client, "housing_handler")
+    mine = client.get("/supervision/orders?status=closed")
+    assert mine.status_code == 200 and t["number"] in mine.text and 'href="/supervision/orders"' in mine.text
+    assert 'aria-label="督办"' not in mine.text  # no tabs to pages it cannot open
+    assert 'method="post" action="/supervision/orders"' not in mine.text  # nor the form to issue one
+    own = client.get(url)
+    assert own.status_code == 200 and "单位已答复，督办结束" in own.text and f'action="{url}/escalate"' not in own.text
+    assert client.get("/supervision/meetings").status_code == 403
+    login(client, "market_handler")
+    assert client.get(url).status_code in (403, 404)
     xlsx = client.get("/supervision/orders.xlsx?status=closed")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
@@ -63,7 +74,7 @@ def test_meeting_pages(client, as_user, org) -> None:
     r = post_page(client, "/supervision/meetings", "/supervision/meetings",
                   {**form, "kind": "", "title": "", "topic": "", "host": ""})
     said = r.text.split('<div class="errors" role="alert">')[1].split("</div>")[0]
-    assert r.status_code == 422 and "请选择会议类型" in said and "会议标题过短" in said and "议题过短" in said, said
+    assert r.status_code == 422 and "请选择会议类型" in said and "请填写会议标题" in said and "请填写议题" in said, said
     assert "诉求" not in said and "topic" not in said and "host" not in said
     r = post_page(client, "/supervision/meetings", "/supervision/meetings", form)
     assert r.status_code == 303, r.text
@@ -100,5 +111,6 @@ def test_findings_scheduler_and_inbox_pages(client, as_user, org, clock) -> None
     r = post_page(client, "/notifications", "/notifications/read", {})
     assert r.status_code == 303
     assert re.search(r'unread-count">0<', client.get("/unit").text)
-    # A unit user has no supervision pages.
-    assert client.get("/supervision/orders").status_code == 403
+    # A unit user has no supervision pages but its own orders (read only).
+    assert client.get("/supervision").status_code == 403
+    assert client.get("/supervision/orders").status_code == 200

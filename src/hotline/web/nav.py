@@ -30,6 +30,7 @@ PAGES: tuple[NavPage, ...] = (
             frozenset({R.OPERATOR, R.DISPATCHER, R.CALLBACK_AGENT, R.SUPERVISOR, R.ANALYST, R.ADMIN})),
     NavPage("supervision", "/supervision", "督办总览",
             frozenset({R.SUPERVISOR, R.DISPATCHER, R.ANALYST, R.ADMIN})),
+    NavPage("orders", "/supervision/orders", "督办单", UNIT_ROLES),  # a unit's own orders, read only
     NavPage("notifications", "/notifications", "消息提醒",
             UNIT_ROLES | frozenset({R.SUPERVISOR, R.DISPATCHER, R.KNOWLEDGE_EDITOR})),
     NavPage("search", "/tickets", "工单查询", CENTRE_ALL),

@@ -86,13 +86,14 @@ def current_viewer(request: Request, db: Annotated[Session, Depends(get_db)]) ->
     return viewer
 
 
-def viewer_for(page_key: str) -> Callable[..., Viewer]:
-    """A dependency: the logged-in viewer, refused unless their role uses this page."""
-    page = BY_KEY[page_key]
+def viewer_for(page_key: str, *also: str) -> Callable[..., Viewer]:
+    """A dependency: the logged-in viewer, refused unless their role uses this page (or one of
+    `also`: a route two menu entries lead to, such as a unit's own supervision orders)."""
+    pages = [BY_KEY[k] for k in (page_key, *also)]
 
     def dependency(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
-        if viewer.role not in page.roles:
-            raise Forbidden("page_forbidden", f"「{viewer.role_label}」无权访问「{page.label}」页面")
+        if not any(viewer.role in page.roles for page in pages):
+            raise Forbidden("page_forbidden", f"「{viewer.role_label}」无权访问「{pages[0].label}」页面")
         return viewer
 
     return dependency

@@ -41,6 +41,7 @@ from hotline.web.tabs import tabbed_queue
 
 router = APIRouter()
 SupervisionViewer = Annotated[Viewer, Depends(viewer_for("supervision"))]
+OrdersViewer = Annotated[Viewer, Depends(viewer_for("supervision", "orders"))]  # units: their own, read only
 InboxViewer = Annotated[Viewer, Depends(viewer_for("notifications"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -106,12 +107,12 @@ def _orders_page(request: Request, db: DB, rt: RT, viewer: Viewer, *, errors: li
 
 
 @router.get("/supervision/orders")
-def orders_page(request: Request, db: DB, rt: RT, viewer: SupervisionViewer) -> HTMLResponse:
+def orders_page(request: Request, db: DB, rt: RT, viewer: OrdersViewer) -> HTMLResponse:
     return _orders_page(request, db, rt, viewer)
 
 
 @router.get("/supervision/orders.xlsx")
-def orders_export(request: Request, db: DB, rt: RT, viewer: SupervisionViewer) -> Response:
+def orders_export(request: Request, db: DB, rt: RT, viewer: OrdersViewer) -> Response:
     filters, _ = _order_filters(request.query_params)
     rows, _total = sv.list_orders(db, rt, actor=viewer.actor, filters=filters, page=1, page_size=10_000)
     now = rt.clock.now()
@@ -139,7 +140,7 @@ def orders_create(request: Request, form: CheckedForm, db: DB, rt: RT,
 
 
 @router.get("/supervision/orders/{order_id}")
-def order_page(order_id: int, request: Request, db: DB, rt: RT, viewer: SupervisionViewer) -> HTMLResponse:
+def order_page(order_id: int, request: Request, db: DB, rt: RT, viewer: OrdersViewer) -> HTMLResponse:
     order = sv.get_order(db, actor=viewer.actor, order_id=order_id)
     policy = sv.policy_of(rt)
     return _page(request, "supervision_order.html", viewer, o=present.order_out(order, now=rt.clock.now(),
