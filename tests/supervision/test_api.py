@@ -119,9 +119,30 @@ def test_scheduler_run_findings_and_inbox(client, as_user, org, clock) -> None:
     assert found["items"][0]["ticket_number"] == t["number"]
 
     inbox = client.get(f"{API}/notifications?unread=true", headers=as_user("market_handler")).json()
-    assert inbox["total"] == 1 and inbox["items"][0]["kind"] == "order"
-    nid = inbox["items"][0]["id"]
+    assert sorted(n["kind"] for n in inbox["items"]) == ["decision", "order"]  # the refused return, the order
+    nid = next(n["id"] for n in inbox["items"] if n["kind"] == "order")
     # Another unit cannot mark it read.
     assert client.post(f"{API}/notifications/{nid}/read", headers=as_user("housing_handler")).json()["marked"] == 0
     assert client.post(f"{API}/notifications/{nid}/read", headers=as_user("market_handler")).json()["marked"] == 1
-    assert client.get(f"{API}/notifications?unread=true", headers=as_user("market_handler")).json()["total"] == 0
+    assert client.get(f"{API}/notifications?unread=true", headers=as_user("market_handler")).json()["total"] == 1
+
+
+def test_the_centres_decisions_on_a_units_ticket_reach_its_inbox(client, as_user, org) -> None:
+    """QA: a refused return, an extension decided, a reopen landed back in the queue unannounced."""
+    t = dispatched(client, as_user, org.units["housing"].id)
+    act = f"/api/v1/tickets/{t['id']}/actions"
+    assert client.post(f"{act}/acknowledge", headers=as_user("housing_handler"), json={}).status_code == 200
+    r = client.post(f"{act}/return", headers=as_user("housing_manager"), json={"reason": "该事项属市场监管职责"})
+    assert r.status_code == 200, r.text
+    r = client.post(f"{act}/refuse_return", headers=as_user("dispatcher"), json={"reason": "经核实属住房职责"})
+    assert r.status_code == 200, r.text
+    r = client.post(f"{act}/request_extension", headers=as_user("housing_manager"),
+                    json={"days": 2, "reason": "需协调多部门联合处置"})
+    assert r.status_code == 200, r.text
+    assert client.post(f"{act}/approve_extension", headers=as_user("dispatcher"), json={}).status_code == 200
+    inbox = client.get(f"{API}/notifications", headers=as_user("housing_handler")).json()["items"]
+    titles = [n["title"] for n in inbox]
+    assert f"退单未获批准，请继续办理：{t['number']} {t['title']}" in titles
+    approved = next(n for n in inbox if n["title"].startswith("延期申请已批准"))
+    assert approved["body"].startswith("办理期限：") and approved["kind"] == "decision"
+    assert client.get(f"{API}/notifications", headers=as_user("market_handler")).json()["total"] == 0

@@ -105,7 +105,7 @@ def test_findings_scheduler_and_inbox_pages(client, as_user, org, clock) -> None
 
     login(client, "market_handler")
     bench = client.get("/unit")
-    assert re.search(r'unread-count">1<', bench.text)
+    assert re.search(r'unread-count">2<', bench.text)  # the order, and the refused return
     inbox = client.get("/notifications")
     assert "督办单" in inbox.text and t["number"] in inbox.text
     r = post_page(client, "/notifications", "/notifications/read", {})

@@ -44,6 +44,7 @@ class NotificationKind(StrEnum):
     MEETING = "meeting"
     KB_EXPIRING = "kb_expiring"  # an article of the unit's is about to expire (knowledge/expiry.py)
     KB_REPORT = "kb_report"  # an error reported on an article of the unit's, or one still unanswered
+    DECISION = "decision"  # the centre decided on the unit's ticket: a return refused, an extension, a reopen …
 
 
 AUDIENCE_LABELS = {Audience.UNIT: "承办单位", Audience.MANAGER: "单位负责人", Audience.LEADERSHIP: "上级领导"}
@@ -63,4 +64,5 @@ NOTIFICATION_LABELS = {
     NotificationKind.MEETING: "会议约谈",
     NotificationKind.KB_EXPIRING: "知识到期提醒",
     NotificationKind.KB_REPORT: "知识纠错",
+    NotificationKind.DECISION: "工单处理意见",
 }

@@ -362,6 +362,29 @@ def _apply(
     ticket.updated_at = now
     _event(db, ticket, actor, now, action, before, after, note=effect.note, unit_id=effect.unit_id,
            data=effect.data)
+    if action in UNIT_NOTICES and ticket.lead_unit_id is not None:
+        _notify_unit(db, ticket, now, UNIT_NOTICES[action], effect)
+
+
+# What the centre decides on a unit's ticket reaches the unit's inbox (消息提醒), not only its history:
+# a refused return or a reopened ticket otherwise lands back in the queue unannounced.
+UNIT_NOTICES = {
+    Action.REFUSE_RETURN: "退单未获批准，请继续办理", Action.APPROVE_EXTENSION: "延期申请已批准",
+    Action.REFUSE_EXTENSION: "延期申请未获批准", Action.REJECT_REPLY: "答复被退回，请重新办理",
+    Action.REOPEN: "回访未解决，工单退回重办", Action.REMIND: "催办", Action.SUPERVISE: "督办",
+}
+
+
+def _notify_unit(db: Session, ticket: Ticket, now: datetime, what: str, effect: Effect) -> None:
+    from hotline.supervision.enums import Audience, NotificationKind  # supervision reads tickets: import here
+    from hotline.supervision.timeline import notify
+
+    facts = []
+    if effect.data and isinstance(effect.data.get("due_at"), str):
+        facts.append(f"办理期限：{to_local(datetime.fromisoformat(effect.data['due_at'])):%Y-%m-%d %H:%M}")
+    body = "；".join([*facts, *([effect.note] if effect.note else [])]) or None
+    notify(db, unit_id=ticket.lead_unit_id, audience=Audience.UNIT, kind=NotificationKind.DECISION, at=now,
+           title=f"{what}：{ticket.number} {ticket.title}", body=body, ticket_id=ticket.id)
 
 
 def _event(
