@@ -44,3 +44,26 @@ def test_other_errors_are_not_swallowed() -> None:
         raise RuntimeError("boom")
     with pytest.raises(RuntimeError, match="boom"):
         run(broken, [])
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("not a url", "数据库地址（HOTLINE_DATABASE_URL）无法识别"),
+    ("sqlite:////nonexistent-dir-for-test/x.db", "无法连接或打开数据库"),
+])
+def test_a_database_that_cannot_be_named_or_reached_is_said_in_chinese(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, said: str) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    code, err = failure(capsys, "db", "current")
+    assert code == 2 and said in err and "Traceback" not in err
+
+
+def test_a_database_never_migrated_says_to_upgrade(capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    code, err = failure(capsys, "supervision", "runs")
+    assert code == 2 and "数据库尚未初始化：请先运行 hotline db upgrade" in err
+
+
+def test_a_close_command_is_suggested_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = failure(capsys, "dbx")
+    assert code == 2 and "错误：没有命令 dbx，您是不是想用 db" in err

@@ -40,14 +40,37 @@ def run(app: Callable[..., Any], args: Sequence[str] | None = None) -> None:
     except typer.Abort:
         print("\n已中止", file=sys.stderr)
         sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 — only the parser's errors are handled; the rest re-raised
+    except Exception as exc:  # noqa: BLE001 — only the parser's and the database's are handled; the rest re-raised
         message = usage_message(exc)
         if message is None:
-            raise
+            message = database_message(exc)
+            if message is None:
+                raise
+            print(message, file=sys.stderr)
+            sys.exit(2)
         if message:  # empty: the help was printed instead (a group called without a command)
             print(message, file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def database_message(exc: BaseException) -> str | None:
+    """A database that cannot be reached, named or read, in Chinese (every command reads
+    HOTLINE_DATABASE_URL; a mistyped one gave a page of traceback), or None if `exc` is not that."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+
+    text = str(getattr(exc, "orig", None) or exc)
+    if isinstance(exc, (ArgumentError, NoSuchModuleError)):
+        return ("数据库地址（HOTLINE_DATABASE_URL）无法识别：应形如 sqlite:///hotline.db 或 "
+                "postgresql+psycopg://用户@主机:5432/库名")
+    if isinstance(exc, (OperationalError, ProgrammingError)):
+        if "no such table" in text or ("does not exist" in text and "relation" in text):
+            return "数据库尚未初始化：请先运行 hotline db upgrade"
+        if isinstance(exc, OperationalError):
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            return (f"无法连接或打开数据库（HOTLINE_DATABASE_URL）：{first}。"
+                    "请检查地址、数据库服务是否在运行、目录是否存在")
+    return None
 
 
 def usage_message(exc: BaseException) -> str | None:
@@ -79,8 +102,8 @@ def _error(exc: Any, names: set[str]) -> str:
     if "BadParameter" in names:
         return f"{_hint(exc, param)} 的值无效：{_reason(exc)}"
     message = exc.format_message()
-    if m := re.match(r"No such command '(.+)'\.?$", message):
-        return f"没有命令 {m[1]}"
+    if m := re.match(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?$", message):
+        return f"没有命令 {m[1]}" + (f"，您是不是想用 {m[2]}" if m[2] else "")
     if m := re.match(r"Got unexpected extra arguments?(?:\(s\))? \((.+)\)$", message):
         return f"多余的参数：{m[1]}"
     return message
