@@ -67,3 +67,14 @@ def test_a_database_never_migrated_says_to_upgrade(capsys: pytest.CaptureFixture
 def test_a_close_command_is_suggested_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = failure(capsys, "dbx")
     assert code == 2 and "错误：没有命令 dbx，您是不是想用 db" in err
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["serve", "--port", "99999"], "--port 应在 1 到 65535 之间"),
+    (["worker", "--interval", "0", "--once"], "--interval 至少为 1 秒"),
+    (["users", "create", " ", "--role", "admin", "--password", "a-long-password-1"], "用户名不能为空"),
+])
+def test_values_no_command_could_use_are_refused_before_anything_runs(
+        capsys: pytest.CaptureFixture[str], args: list[str], said: str) -> None:
+    code, err = failure(capsys, *args)
+    assert code == 2 and said in err

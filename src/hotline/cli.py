@@ -81,6 +81,10 @@ def serve(
     """Serve the web pages and the API."""
     import uvicorn
 
+    if not 1 <= port <= 65535:  # uvicorn would take 99999 modulo 65536 and say nothing
+        typer.secho(f"--port 应在 1 到 65535 之间（收到 {port}）", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+
     from hotline.db import make_engine
     from hotline.migrate import behind
 
@@ -108,6 +112,10 @@ def users_create(
 ) -> None:
     """Create a user."""
     from sqlalchemy import select
+
+    if not username.strip():
+        typer.secho("用户名不能为空", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
 
     from hotline.db import make_engine, make_session_factory
     from hotline.errors import DomainError

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from hotline.cli_support import fail
 from hotline.config import Settings
 from hotline.supervision.jobs import JOB_LABELS, PassReport
 
@@ -43,6 +44,8 @@ def worker(
     """Run the supervision scheduler as its own process (production); stops cleanly on SIGTERM."""
     from hotline.supervision.scheduler import run_worker
 
+    if interval is not None and interval < 1:  # 0 ran passes back to back, each logged in the database
+        raise fail("--interval 至少为 1 秒")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings, sf, rt = _context()
     every = interval if interval is not None else settings.scheduler_interval_seconds
