@@ -71,10 +71,19 @@ def test_a_close_command_is_suggested_in_chinese(capsys: pytest.CaptureFixture[s
 
 @pytest.mark.parametrize(("args", "said"), [
     (["serve", "--port", "99999"], "--port 应在 1 到 65535 之间"),
-    (["worker", "--interval", "0", "--once"], "--interval 至少为 1 秒"),
+    (["worker", "--interval", "0", "--once"], "--interval 至少为 0.1 秒"),
     (["users", "create", " ", "--role", "admin", "--password", "a-long-password-1"], "用户名不能为空"),
 ])
 def test_values_no_command_could_use_are_refused_before_anything_runs(
         capsys: pytest.CaptureFixture[str], args: list[str], said: str) -> None:
     code, err = failure(capsys, *args)
     assert code == 2 and said in err
+
+
+def test_a_one_shot_worker_pass_that_fails_exits_1(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """QA: `worker --once` exited 0 after a failed pass, so cron could not tell."""
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'never-migrated.db'}")
+    with pytest.raises(SystemExit) as exit_:
+        run(app, ["worker", "--once"])
+    assert exit_.value.code == 1

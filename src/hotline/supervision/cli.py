@@ -44,8 +44,8 @@ def worker(
     """Run the supervision scheduler as its own process (production); stops cleanly on SIGTERM."""
     from hotline.supervision.scheduler import run_worker
 
-    if interval is not None and interval < 1:  # 0 ran passes back to back, each logged in the database
-        raise fail("--interval 至少为 1 秒")
+    if interval is not None and interval < 0.1:  # 0 ran passes back to back, each logged in the database
+        raise fail("--interval 至少为 0.1 秒")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings, sf, rt = _context()
     every = interval if interval is not None else settings.scheduler_interval_seconds
@@ -54,6 +54,8 @@ def worker(
     loop = run_worker(sf, rt, interval=every, once=once, on_pass=_print)  # type: ignore[arg-type]
     if once:
         _finish_imports()
+        if not loop.last_ok:  # cron or systemd must see that the pass failed
+            raise typer.Exit(1)
     else:
         typer.echo(f"督办调度进程已停止（共运行 {loop.passes} 次）")
 

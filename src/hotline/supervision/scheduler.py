@@ -35,15 +35,18 @@ class Loop:
         self.sf, self.rt, self.interval, self.mode, self.on_pass = sf, rt, interval, mode, on_pass
         self.stopping = threading.Event()
         self.passes = 0
+        self.last_ok = True  # the last pass ran and its jobs reported no error (a one-shot run's exit code)
 
     def run(self, *, once: bool = False) -> None:
         while not self.stopping.is_set():
             try:
                 report = run_pass(self.sf, self.rt, mode=self.mode)
                 self.passes += 1
+                self.last_ok = report.ok
                 if self.on_pass:
                     self.on_pass(report)
             except Exception:  # the database may be briefly unreachable: try again next time
+                self.last_ok = False
                 log.exception("supervision pass failed")
             if once:
                 return
