@@ -87,3 +87,12 @@ def test_a_one_shot_worker_pass_that_fails_exits_1(capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit) as exit_:
         run(app, ["worker", "--once"])
     assert exit_.value.code == 1
+
+
+def test_an_output_path_that_cannot_be_written_is_said_in_chinese(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, err = failure(capsys, "seats", "plan", "--demo-week", "--aht", "240", "--xlsx", str(tmp_path))
+    assert code == 2 and f"无法读写文件 {tmp_path}：这是一个目录" in err and "Traceback" not in err
+    code, err = failure(capsys, "seats", "plan", "--demo-week", "--aht", "240",
+                        "--xlsx", str(tmp_path / "no" / "x.xlsx"))
+    assert code == 2 and "文件或其所在目录不存在" in err

@@ -43,7 +43,7 @@ def run(app: Callable[..., Any], args: Sequence[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 — only the parser's and the database's are handled; the rest re-raised
         message = usage_message(exc)
         if message is None:
-            message = database_message(exc)
+            message = database_message(exc) or file_message(exc)
             if message is None:
                 raise
             print(message, file=sys.stderr)
@@ -70,6 +70,21 @@ def database_message(exc: BaseException) -> str | None:
             first = text.strip().splitlines()[0] if text.strip() else ""
             return (f"无法连接或打开数据库（HOTLINE_DATABASE_URL）：{first}。"
                     "请检查地址、数据库服务是否在运行、目录是否存在")
+    return None
+
+
+_FILE_REASONS = ((IsADirectoryError, "这是一个目录，请给出文件名"), (NotADirectoryError, "路径中有一段不是目录"),
+                 (FileNotFoundError, "文件或其所在目录不存在"), (PermissionError, "没有读写权限"))
+
+
+def file_message(exc: BaseException) -> str | None:
+    """A file a command was told to read or write that cannot be (an output path that is a
+    directory, a missing folder, a file in an encoding we cannot read), or None."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "文件编码无法识别：请另存为 UTF-8 或 GBK（GB18030）后重试"
+    for kind, reason in _FILE_REASONS:
+        if isinstance(exc, kind) and getattr(exc, "filename", None):
+            return f"无法读写文件 {exc.filename}：{reason}"
     return None
 
 
