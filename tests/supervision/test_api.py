@@ -34,6 +34,9 @@ def test_manual_order_escalate_close_and_export(client, as_user, org) -> None:
     # Too short a reason: a clear Chinese message.
     r = client.post(f"{API}/orders", headers=as_user("supervisor"), json={**body, "reason": "快"})
     assert r.status_code == 422
+    # a second open order on the same ticket: refused, naming the one in force (QA: both were accepted)
+    r = client.post(f"{API}/orders", headers=as_user("supervisor"), json={**body, "reason": "再次督办，请尽快答复"})
+    assert r.status_code == 409 and r.json()["code"] == "order_already_open" and order["number"] in r.json()["message"]
 
     r = client.post(f"{API}/orders/{order['id']}/escalate", headers=as_user("supervisor"), json={"note": "单位未反馈"})
     assert r.status_code == 200 and r.json()["level"] == 2

@@ -79,6 +79,11 @@ def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -
         lead = next((a for a in ticket.assignments if a.is_open and a.role == AssignmentRole.LEAD), None)
         if lead is None:
             raise DomainError("no_lead_unit", "该工单当前没有承办单位，无法督办")
+        open_order = db.execute(select(SupervisionOrder).where(
+            SupervisionOrder.ticket_id == ticket.id, SupervisionOrder.status == OrderStatus.OPEN).limit(1)).scalar()
+        if open_order is not None:  # two open orders on one ticket: two deadlines, two escalation ladders
+            raise DomainError("order_already_open", f"该工单已有督办中的督办单 {open_order.number}："
+                                                    "请在该督办单上升级或催办", status_code=409)
         due = None
         if data.days:
             from hotline.clock import add_working_days
