@@ -139,6 +139,10 @@ def test_pages_render_and_exemption_forms_work(client, flow: Flow, db) -> None: 
     assert client.get("/assessment/export.xlsx?from=2026-11&to=2026-11").status_code == 200
     unit = client.get(f"/assessment/units/{housing}?from=2026-11&to=2026-11")
     assert unit.status_code == 200 and "响应率" in unit.text and "按月趋势" in unit.text
+    # the trend starts at the unit's first figures (QA: nine empty months first) and scrolls on a phone
+    trend = unit.text.split("按月趋势")[1]
+    assert '<div class="table-wrap"><table class="compact">' in trend and "2025-12" not in trend
+    assert '<td class="nowrap">2026-11</td>' in trend
     drill = client.get(f"/assessment/units/{housing}/drill?from=2026-11&to=2026-11&indicator=response_rate&part=num")
     assert drill.status_code == 200 and "签收" in drill.text
     assert client.get("/dashboard").status_code == 200

@@ -105,6 +105,8 @@ def unit_page(unit_id: int, request: Request, db: DB, viewer: RankingViewer) -> 
     last = period.end.replace(day=1)
     trend_period = service.Period(service.add_months(last, -(TREND_MONTHS - 1)), period.end)
     points = service.trend(db, actor=viewer.actor, period=trend_period, preset=preset, unit_id=unit_id)
+    first = next((i for i, p in enumerate(points) if p.score is not None), len(points))
+    points = points[first:]  # months before the unit's first figures say nothing (QA: nine empty rows)
     return render(request, "assessment_unit.html", viewer=viewer, period=period, preset=preset, unit=figures,
                   points=points, spark=sparkline([p.score for p in points], width=240, height=40),
                   weights={str(w.indicator): w.weight for w in preset.weights}, infos=INDICATORS, **_common(keep))
