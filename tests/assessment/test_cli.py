@@ -27,6 +27,8 @@ def test_refresh_verify_and_ranking(runner: CliRunner, flow: Flow, db) -> None: 
     db.rollback()
     r = runner.invoke(app, ["assessment", "verify", "--from", "2026-11"])
     assert r.exit_code == 1 and "不一致" in r.output
+    r = runner.invoke(app, ["assessment", "verify", "--from", "2026-xx"])  # exit 2: 1 means the facts differ
+    assert r.exit_code == 2 and "月份格式应为 YYYY-MM" in r.output
     r = runner.invoke(app, ["assessment", "refresh", "--batch-size", "3"])
     assert r.exit_code == 0, r.output
     assert "已处理 6 个事件（2 批" in r.output

@@ -153,6 +153,10 @@ def test_many_queries_in_one_run(runner: CliRunner, kb_csv: Path, tmp_path: Path
     assert r.exit_code == 2
     r = runner.invoke(app, ["kb", "search", "--input", str(tmp_path / "missing.txt")])
     assert r.exit_code == 2 and "无法读取查询文件" in r.output
+    gbk = tmp_path / "gbk.txt"  # saved on a Chinese Windows machine
+    gbk.write_bytes("公积金能取出来吗\n".encode("gbk"))
+    r = runner.invoke(app, ["kb", "ask", "--input", str(gbk)])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["key"] == "Q1", r.output
 
 
 def test_a_refused_query_in_a_batch_does_not_stop_the_rest(runner: CliRunner, kb_csv: Path, tmp_path: Path,

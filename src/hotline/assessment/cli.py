@@ -91,12 +91,15 @@ def verify(
 ) -> None:
     """Compare the facts with a direct computation from ticket events (exit 1 on any difference)."""
     from hotline.assessment import facts, service
+    from hotline.errors import DomainError
 
     rt, db = _session()
     try:
         period = service.make_period(now=rt.clock.now(), from_month=from_month, to_month=to_month)
         direct = service.direct_totals(db, period=period)
         stored = facts.totals(db, start=period.start, end=period.end)
+    except DomainError as exc:  # a bad period is exit 2, not 1 (1 says the facts differ)
+        raise _fail(exc.message) from exc
     finally:
         db.close()
     stored = {u: {k: v for k, v in f.items() if v != (0, 0)} for u, f in stored.items()}

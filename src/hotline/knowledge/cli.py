@@ -166,9 +166,17 @@ def _queries(query: str | None, input: Path | None) -> list[str]:
         return [query]
     assert input is not None
     try:
-        lines = input.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"无法读取查询文件 {input}：{exc}") from exc
+        raw = input.read_bytes()
+    except OSError as exc:
+        raise _fail(f"无法读取查询文件 {input}：{exc.strerror or exc}") from exc
+    for encoding in ("utf-8-sig", "gb18030"):  # a file saved on a Chinese Windows machine is GBK
+        try:
+            lines = raw.decode(encoding).splitlines()
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _fail(f"无法读取查询文件 {input}：编码无法识别，请另存为 UTF-8 或 GBK")
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
