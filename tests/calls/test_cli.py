@@ -53,3 +53,7 @@ def test_simulate_writes_and_loads_a_stream(runner, db, tmp_path) -> None:  # ty
     assert calls == len({e["call_id"] for e in events})
     refused = runner.invoke(app, ["calls", "simulate", "--days", "1"])
     assert refused.exit_code == 2 and "--post" in refused.output
+    for url in ("http://127.0.0.1:1", "not a url"):  # nothing listening / no scheme: said, not a traceback
+        unreachable = runner.invoke(app, ["calls", "simulate", "--days", "1", "--calls-per-day", "5",
+                                          "--post", url, "--token", "t"])
+        assert unreachable.exit_code == 2 and f"无法连接 {url}" in unreachable.output, unreachable.output

@@ -75,15 +75,22 @@ def _post(url: str, token: str, events: list[dict], batch: int) -> tuple[int, in
     import httpx
 
     accepted = duplicates = rejected = 0
-    with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
-        for i in range(0, len(events), batch):
-            r = http.post("/api/calls/events", json=events[i:i + batch])
-            if r.status_code not in (200, 422):
-                raise _fail(f"推送失败（HTTP {r.status_code}）：{r.text[:300]}")
-            body = r.json()
-            accepted += body.get("accepted", 0)
-            duplicates += body.get("duplicates", 0)
-            rejected += body.get("rejected", 0)
+    try:
+        with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
+                          timeout=60) as http:
+            for i in range(0, len(events), batch):
+                r = http.post("/api/calls/events", json=events[i:i + batch])
+                if r.status_code not in (200, 422):
+                    raise _fail(f"推送失败（HTTP {r.status_code}）：{r.text[:300]}")
+                body = r.json()
+                accepted += body.get("accepted", 0)
+                duplicates += body.get("duplicates", 0)
+                rejected += body.get("rejected", 0)
+    except httpx.HTTPError as exc:  # a wrong address or a server not running: say so, not a traceback
+        raise _fail(f"无法连接 {url}：{exc.__class__.__name__}（请检查地址，如 http://127.0.0.1:8000，"
+                    "以及服务是否已启动）") from exc
+    except httpx.InvalidURL as exc:
+        raise _fail(f"地址无法识别：{url}（应形如 http://127.0.0.1:8000）") from exc
     return accepted, duplicates, rejected
 
 
