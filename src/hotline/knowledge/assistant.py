@@ -122,7 +122,8 @@ NOT_KNOWN = ("抱歉，知识库里没有找到能可靠回答这个问题的内
              "或拨打 12345 热线、在网上提交诉求，由工作人员为您解答。")
 
 
-def _lead(text: str, n: int = 24) -> str:
+def lead(text: str, n: int = 24) -> str:
+    """How a text begins, on one line (a clarifying choice shows how each competing answer starts)."""
     text = " ".join(text.split())
     return text if len(text) <= n else text[:n] + "…"
 
@@ -146,17 +147,18 @@ BROAD_CHARS = 4  # a query this short is a topic, not a question (医保, 公积
 BROAD_OPTIONS = 3
 
 
-def _bare(text: str) -> str:
+def bare(text: str) -> str:
+    """Letters and digits only, normalised: a query compared as written, punctuation and spaces aside."""
     return "".join(ch for ch in normalize(text) if ch.isalnum())
 
 
 def _broad_options(query: str, hits: list[Hit]) -> list[Option]:
     """A topic alone that several articles' questions are about: which of them is meant is the
     caller's to say — answering the best-scored one picks for them (QA: 医保 → 城乡居民医保)."""
-    topic = _bare(query)
+    topic = bare(query)
     if not 2 <= len(topic) <= BROAD_CHARS:
         return []
-    about = [h for h in hits if topic in _bare(h.question)]
+    about = [h for h in hits if topic in bare(h.question)]
     if len(about) < 2:
         return []
     kept: list[Hit] = []
@@ -185,7 +187,7 @@ def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
     broad = _broad_options(query, hits)
     if broad:
         labels = "”、“".join(o.question for o in broad)
-        return Reply(kind="clarify", text=f"您想问“{_bare(query)}”的哪一项：“{labels}”？", confidence=conf, hit=top,
+        return Reply(kind="clarify", text=f"您想问“{bare(query)}”的哪一项：“{labels}”？", confidence=conf, hit=top,
                      options=broad)
     if len(hits) > 1:
         second = hits[1]
@@ -198,7 +200,7 @@ def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
             options = [Option(key=h.key, title=h.title, question=h.question, jurisdiction_path=h.jurisdiction_path)
                        for h in (top, second)]
             if top.question == second.question:  # same question, different answers: show how they differ
-                labels = [f"{h.question}（{_lead(h.answer)}）" for h in (top, second)]
+                labels = [f"{h.question}（{lead(h.answer)}）" for h in (top, second)]
             else:
                 labels = [top.question, second.question]
             text = f"您想问的是：1.“{labels[0]}” 还是 2.“{labels[1]}”？"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import DomainError
 from hotline.knowledge import followup, gaps, reading, service
-from hotline.knowledge.assistant import decide, emergency_text
+from hotline.knowledge.assistant import bare, decide, emergency_text
 from hotline.knowledge.followup import Context, contextual, cues_of, speaks_to, subject_of
 from hotline.knowledge.search import Hit, SearchFilters
 from hotline.security import throttle
@@ -116,18 +116,14 @@ _COURTESY = {
 }
 
 
-def _bare(question: str) -> str:
-    return re.sub(r"[\s,，.。!！?？~～、…]+", "", question).lower()
-
-
 def wants_a_person(question: str) -> bool:
     """转人工, 人工客服, 我要投诉 …: the citizen asks for a person, not an answer."""
-    return _PERSON.fullmatch(_bare(question)) is not None
+    return _PERSON.fullmatch(bare(question)) is not None
 
 
 def courtesy_text(question: str) -> str | None:
     """The reply to a greeting or thanks alone (你好, 谢谢): said kindly, not searched, not a gap."""
-    return _COURTESY.get(_bare(question))
+    return _COURTESY.get(bare(question))
 
 
 # ---- one exchange ---------------------------------------------------------------------------------

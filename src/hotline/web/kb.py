@@ -488,8 +488,10 @@ def diff_page(article_id: int, request: Request, db: DB, viewer: KbViewer) -> HT
 def diff_lines(unified: str) -> list[tuple[str, str]]:
     """A unified diff as (kind, text) rows for the page: add, del, hunk or same; file headers dropped."""
     rows: list[tuple[str, str]] = []
-    in_hunks = False  # the file headers (--- / +++) come before the first hunk only: a line of the
-    for line in unified.splitlines():  # text that starts "--" is a removed or added line like any
+    # The file headers (--- / +++) come before the first hunk only; after it, a line of the text
+    # that starts with "--" is a removed or added line like any other.
+    in_hunks = False
+    for line in unified.splitlines():
         if not in_hunks and line.startswith(("---", "+++")):
             continue
         if line.startswith("@@"):

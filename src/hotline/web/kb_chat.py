@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hotline.deps import DB, RT, client_of
 from hotline.errors import DomainError
 from hotline.knowledge import chat, reading, service
-from hotline.knowledge.assistant import NOT_KNOWN
+from hotline.knowledge.assistant import NOT_KNOWN, lead
 from hotline.knowledge.enums import PUBLIC_AUDIENCES
 from hotline.runtime import Runtime
 from hotline.tickets.enums import Kind
@@ -74,11 +74,6 @@ class Shown:
     leads: dict[str, str] = field(default_factory=dict)  # clarify: each option's answer, begun
 
 
-def _lead(text: str, n: int = 30) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[:n] + "…"
-
-
 def _shown(db: Session, rt: Runtime, turn: chat.Turn) -> Shown:
     now = rt.clock.now()
     if turn.kind == "clarify":
@@ -92,7 +87,7 @@ def _shown(db: Session, rt: Runtime, turn: chat.Turn) -> Shown:
                 continue
             # two places' answers to one question: the place is what tells them apart
             place = reading.place_names(db, [version.jurisdiction_path]).get(version.jurisdiction_path or "")
-            leads[o.key] = (f"【适用：{place}】" if place else "") + _lead(version.answer)
+            leads[o.key] = (f"【适用：{place}】" if place else "") + lead(version.answer, 30)
         return Shown(turn=turn, leads=leads)
     if turn.kind == "emergency":
         return Shown(turn=turn, answer=chat.emergency_text(turn.question))

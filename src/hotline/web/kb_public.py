@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from hotline.deps import DB, RT, client_of
 from hotline.errors import DomainError
 from hotline.knowledge import public_reports, reading, service, similar
-from hotline.knowledge.assistant import decide, emergency
+from hotline.knowledge.assistant import decide, emergency, lead
 from hotline.knowledge.enums import AUDIENCE_LABELS, PUBLIC_AUDIENCES
 from hotline.knowledge.schemas import ReportIn
 from hotline.tickets.categories import catalogue, full_name
@@ -34,11 +34,6 @@ AUDIENCES = {str(k): v for k, v in AUDIENCE_LABELS.items()}
 
 def _query(request: Request) -> str:
     return (request.query_params.get("q") or "").strip()[:QUERY_MAX]
-
-
-def _lead(text: str, n: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[:n] + "…"
 
 
 # ---- the public knowledge page ------------------------------------------------------------
@@ -69,7 +64,7 @@ def public_home(request: Request, db: DB, rt: RT) -> HTMLResponse:
                   categories=[] if q else reading.public_categories(db, now=now),
                   pager=pager(request.query_params, "/public/kb", total, page=page, page_size=10),
                   category_name=full_name, cut=cut, query_max=QUERY_MAX,
-                  leads={h.key: _lead(h.answer) for h in hits})  # how competing answers begin
+                  leads={h.key: lead(h.answer, 40) for h in hits})  # how competing answers begin
 
 
 def _article_page(request: Request, db: DB, rt: RT, key: str, *, errors: list[str] | None = None,
