@@ -1172,7 +1172,9 @@ class _Simulation:
         if p.hold == State.HANDLING:
             return "held", snap, t
         content = rng.choice(_REPLIES[p.kind])
-        snap = yield reply_at, lambda: self.act(p, Action.REPLY, handler, content=content)
+        # Where an assisting unit's opinion is still out, the lead answers first and says why.
+        early = "协办单位未在约定时间内反馈协办意见，为不影响办理时限，主办单位先行答复" if p.assist else None
+        snap = yield reply_at, lambda: self.act(p, Action.REPLY, handler, content=content, reason=early)
         t = reply_at
         if p.reject_reply and first:
             reject_at = self.hall_time(t, rng.uniform(60, 480))

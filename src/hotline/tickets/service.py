@@ -376,14 +376,19 @@ UNIT_NOTICES = {
 
 
 def _notify_unit(db: Session, ticket: Ticket, now: datetime, what: str, effect: Effect) -> None:
-    from hotline.supervision.enums import Audience, NotificationKind  # supervision reads tickets: import here
-    from hotline.supervision.timeline import notify
-
     facts = []
     if effect.data and isinstance(effect.data.get("due_at"), str):
         facts.append(f"办理期限：{to_local(datetime.fromisoformat(effect.data['due_at'])):%Y-%m-%d %H:%M}")
     body = "；".join([*facts, *([effect.note] if effect.note else [])]) or None
-    notify(db, unit_id=ticket.lead_unit_id, audience=Audience.UNIT, kind=NotificationKind.DECISION, at=now,
+    assert ticket.lead_unit_id is not None
+    notify_unit(db, ticket, now, ticket.lead_unit_id, what, body=body)
+
+
+def notify_unit(db: Session, ticket: Ticket, now: datetime, unit_id: int, what: str, *, body: str | None) -> None:
+    from hotline.supervision.enums import Audience, NotificationKind  # supervision reads tickets: import here
+    from hotline.supervision.timeline import notify
+
+    notify(db, unit_id=unit_id, audience=Audience.UNIT, kind=NotificationKind.DECISION, at=now,
            title=f"{what}：{ticket.number} {ticket.title}", body=body, ticket_id=ticket.id)
 
 
@@ -658,8 +663,20 @@ def _reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
     t.extension_pending = False
     t.extension_requested_days = None
     on_time = t.due_at is None or now <= t.due_at
+    # Replying before an assisting unit's opinion came in ends its task (the guard asked why): the history
+    # names it and its inbox says so, rather than the ticket leaving its queue unexplained.
+    pending = workflow.pending_assisting(t)
+    for assisting in pending:
+        assisting.status = AssignmentStatus.ENDED
     _end_assignments(t, keep_status=True)
-    return Effect(note=p.content, data={"on_time": on_time})
+    if not pending:
+        return Effect(note=p.content, data={"on_time": on_time})
+    names = [a.unit.short_name for a in pending]
+    for assisting in pending:
+        notify_unit(db, t, now, assisting.unit_id, "主办单位已先行答复，本单位协办任务结束",
+                    body=f"先行答复理由：{p.reason}")
+    return Effect(note=f"{p.content}\n（协办单位{'、'.join(names)}尚未反馈，先行答复理由：{p.reason}）",
+                  data={"on_time": on_time, "assisting_pending": names})
 
 
 def _reject_reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:

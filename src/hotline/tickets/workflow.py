@@ -87,6 +87,21 @@ def assist_not_replied(ctx: Context) -> None:
         raise refuse("already_replied", "本单位已提交协办答复")
 
 
+def pending_assisting(ticket: Any) -> list[Any]:
+    """The assisting units' open assignments whose opinion (协办意见) has not come in."""
+    return [a for a in ticket.assignments
+            if a.is_open and a.role == AssignmentRole.ASSISTING and a.status != AssignmentStatus.REPLIED]
+
+
+def assisting_opinions_in(ctx: Context) -> None:
+    """The lead unit answers for all: without every assisting unit's opinion it says why it goes first."""
+    pending = pending_assisting(ctx.ticket)
+    if pending and len((ctx.params.get("reason") or "").strip()) < 5:
+        names = "、".join(a.unit.short_name for a in pending)
+        raise refuse("assisting_pending", f"协办单位（{names}）尚未提交协办意见。请待协办意见到齐后答复，"
+                                          "或填写先行答复的理由（至少5个字），协办单位的任务将随答复结束")
+
+
 def needs_text(param: str, label: str, min_len: int = 2) -> Guard:
     def guard(ctx: Context) -> None:
         value = (ctx.params.get(param) or "").strip()
@@ -216,7 +231,8 @@ def _rows() -> Iterable[Transition]:
     yield Transition(A.APPROVE_EXTENSION, S.HANDLING, None, CENTRE, (extension_pending,))
     yield Transition(A.REFUSE_EXTENSION, S.HANDLING, None, CENTRE,
                      (extension_pending, needs_text("reason", "驳回理由")))
-    yield Transition(A.REPLY, S.HANDLING, S.REPLIED, UNIT, (actor_is_lead_unit, needs_text("content", "答复内容", 10)))
+    yield Transition(A.REPLY, S.HANDLING, S.REPLIED, UNIT,
+                     (actor_is_lead_unit, needs_text("content", "答复内容", 10), assisting_opinions_in))
     yield Transition(A.REJECT_REPLY, S.REPLIED, S.HANDLING, CENTRE, (needs_text("reason", "退回理由"),))
     yield Transition(A.CLOSE, S.REPLIED, S.CLOSED, CENTRE)
     yield Transition(A.CALLBACK, S.CLOSED, S.FINISHED, frozenset({R.CALLBACK_AGENT}), (callback_is_acceptable,))
@@ -285,7 +301,8 @@ def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) ->
 
 
 _INPUT_GUARDS: frozenset[Guard] = frozenset(
-    {needs_unit, extension_within_cap, callback_is_acceptable, callback_is_unacceptable, needs_rating, has_parent}
+    {needs_unit, extension_within_cap, callback_is_acceptable, callback_is_unacceptable, needs_rating, has_parent,
+     assisting_opinions_in}
 )
 
 

@@ -31,6 +31,8 @@ F = {
     "reason_withdraw": Field("reason", "撤回原因", "textarea"),
     "days": Field("days", "延期天数（工作日）", "number", True),
     "content_reply": Field("content", "答复内容", "textarea", True, "至少10个字，将告知诉求人"),
+    "reason_early_reply": Field("reason", "先行答复理由", "textarea", False,
+                                "协办单位尚未全部提交协办意见时必填，至少5个字；协办任务随答复结束"),
     "content_assist": Field("content", "协办意见", "textarea", True, "至少5个字"),
     "answer": Field("answer", "答复内容", "textarea", True, "至少5个字"),
     "answer_source": Field("answer_source", "答复依据", "text", True, "知识库条目或政策文件"),
@@ -54,7 +56,7 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.APPROVE_EXTENSION: (F["note"],),
     A.REFUSE_EXTENSION: (F["reason_refuse"],),
     A.ASSIST_REPLY: (F["content_assist"],),
-    A.REPLY: (F["content_reply"],),
+    A.REPLY: (F["content_reply"], F["reason_early_reply"]),
     A.REJECT_REPLY: (F["reason_reject"],),
     A.REMIND: (F["remind_note"],),
     A.SUPERVISE: (F["supervise_note"],),
@@ -86,6 +88,13 @@ ORDER = (A.DISPATCH, A.ACKNOWLEDGE, A.ASSIST_ACKNOWLEDGE, A.REPLY, A.ASSIST_REPL
          A.SUPERVISE, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.RETURN, A.REOPEN, A.MERGE, A.WITHDRAW)
 
 
-def forms_for(allowed: list[str]) -> list[ActionForm]:
+def forms_for(allowed: list[str], *, assisting_pending: bool = False) -> list[ActionForm]:
+    """The forms for the allowed actions; the reply asks why it goes first only while opinions are missing."""
     actions = sorted((Action(code) for code in allowed if Action(code) in FORMS), key=ORDER.index)
-    return [ActionForm(a, ACTION_LABELS[a], FORMS[a], a in SECONDARY) for a in actions]
+    return [ActionForm(a, ACTION_LABELS[a], _fields(a, assisting_pending), a in SECONDARY) for a in actions]
+
+
+def _fields(action: Action, assisting_pending: bool) -> tuple[Field, ...]:
+    if action == A.REPLY and not assisting_pending:
+        return tuple(f for f in FORMS[action] if f is not F["reason_early_reply"])
+    return FORMS[action]

@@ -17,7 +17,7 @@ from hotline.deps import DB, RT
 from hotline.dispatch import suggest
 from hotline.errors import DomainError, NotFound
 from hotline.runtime import Runtime
-from hotline.tickets import attachments, export, present, service
+from hotline.tickets import attachments, export, present, service, workflow
 from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Kind, State
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
@@ -91,7 +91,7 @@ def _ticket_page(
     if not out.personal_data_masked and (ticket.requester_name or ticket.requester_phone):
         service.record_personal_data_read(db, rt, actor=viewer.actor, ticket=ticket)
     events = [present.event_out(e) for e in service.history(db, ticket_id=ticket.id)]
-    forms = forms_for(out.allowed_actions)
+    forms = forms_for(out.allowed_actions, assisting_pending=bool(workflow.pending_assisting(ticket)))
     needs_units = any(f.widget in ("lead_unit", "assisting_units") for form in forms for f in form.fields)
     suggestion, suggested = None, {}
     if any(form.action in (Action.DISPATCH, Action.REASSIGN) for form in forms):

@@ -10,7 +10,14 @@ from fastapi.responses import HTMLResponse
 from hotline.deps import DB, RT
 from hotline.supervision.service import unread_count
 from hotline.tickets import overview, present, service
-from hotline.tickets.enums import DEADLINE_LABELS
+from hotline.tickets.enums import (
+    ASSIGNMENT_ROLE_LABELS,
+    ASSIGNMENT_STATUS_LABELS,
+    DEADLINE_LABELS,
+    AssignmentRole,
+    AssignmentStatus,
+)
+from hotline.tickets.models import Ticket
 from hotline.web.paging import page_number, pager
 from hotline.web.render import render
 from hotline.web.session import Viewer, viewer_for
@@ -29,5 +36,14 @@ def workbench(request: Request, db: DB, rt: RT, viewer: UnitViewer) -> HTMLRespo
     badges = [{"status": str(s), "label": DEADLINE_LABELS[s], "count": n} for s, n in counts.items()]
     return render(request, "unit.html", viewer=viewer, total=total, badges=badges,
                   items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
+                  roles={t.id: _our_part(t, viewer.actor.unit_id) for t in found},
                   pager=pager(request.query_params, "/unit", total, page=page),
                   unread=unread_count(db, actor=viewer.actor))
+
+
+def _our_part(ticket: Ticket, unit_id: int | None) -> str:
+    """主办/协办 and how far this unit has got — an assisting unit's row otherwise reads like the lead's."""
+    ours = [a for a in ticket.assignments if a.is_open and a.unit_id == unit_id]
+    parts = [(ASSIGNMENT_ROLE_LABELS[AssignmentRole(a.role)], ASSIGNMENT_STATUS_LABELS[AssignmentStatus(a.status)])
+             for a in ours]
+    return "；".join(f"{role}·{status}" for role, status in parts) or "—"

@@ -1,0 +1,79 @@
+"""Lead and assisting units (主办/协办): the lead answers for all, and an assisting unit sees its part."""
+
+from __future__ import annotations
+
+from tests.factories import intake
+from tests.test_pages import login
+
+NOTES = "/api/v1/supervision/notifications"
+
+
+def _dispatched_with_street(client, as_user, org) -> dict:  # type: ignore[no-untyped-def]
+    t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    r = client.post(f"/api/v1/tickets/{t['id']}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [org.units["street"].id]})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/tickets/{t['id']}/actions/acknowledge", headers=as_user("housing_handler"), json={})
+    assert r.status_code == 200, r.text
+    return t
+
+
+def _act(client, as_user, t, who, action, body):  # type: ignore[no-untyped-def]
+    return client.post(f"/api/v1/tickets/{t['id']}/actions/{action}", headers=as_user(who), json=body)
+
+
+REPLY = {"content": "已责令餐馆加装消声设备，经复测噪音达标。"}
+
+
+def test_reply_waits_for_assisting_opinion_or_says_why(client, as_user, org) -> None:
+    t = _dispatched_with_street(client, as_user, org)
+    street = org.units["street"].short_name
+
+    r = _act(client, as_user, t, "housing_handler", "reply", REPLY)
+    assert r.status_code == 409 and r.json()["code"] == "assisting_pending"
+    assert street in r.json()["message"] and "先行答复" in r.json()["message"]
+    r = _act(client, as_user, t, "housing_handler", "reply", {**REPLY, "reason": "急"})
+    assert r.status_code == 409, "a reason of fewer than 5 characters does not count"
+
+    r = _act(client, as_user, t, "housing_handler", "reply", {**REPLY, "reason": "街道逾期未反馈，先行答复"})
+    assert r.status_code == 200 and r.json()["state"] == "replied"
+    street_part = next(a for a in r.json()["assignments"] if a["role"] == "assisting")
+    assert street_part["status"] == "ended" and street_part["is_open"] is False
+
+    # The history says whose opinion was missing and why the lead went first; the street's inbox is told.
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
+    reply = next(e for e in events if e["action"] == "reply")
+    assert reply["data"]["assisting_pending"] == [street]
+    assert "街道逾期未反馈" in reply["note"]
+    inbox = client.get(NOTES, headers=as_user("street_handler")).json()
+    assert any("协办任务结束" in n["title"] and t["number"] in n["title"] for n in inbox["items"])
+    assert client.get("/api/v1/queue", headers=as_user("street_handler")).json()["total"] == 0
+
+
+def test_reply_after_every_opinion_needs_no_reason(client, as_user, org) -> None:
+    t = _dispatched_with_street(client, as_user, org)
+    r = _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
+    assert r.status_code == 200, r.text
+    r = _act(client, as_user, t, "housing_handler", "reply", REPLY)
+    assert r.status_code == 200, r.text
+    street_part = next(a for a in r.json()["assignments"] if a["role"] == "assisting")
+    assert street_part["status"] == "replied"
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
+    assert "assisting_pending" not in (next(e for e in events if e["action"] == "reply")["data"] or {})
+    inbox = client.get(NOTES, headers=as_user("street_handler")).json()
+    assert not any("协办任务结束" in n["title"] for n in inbox["items"])
+
+
+def test_pages_show_each_unit_its_part(client, as_user, org) -> None:
+    t = _dispatched_with_street(client, as_user, org)
+    login(client, "street_handler")
+    queue = client.get("/unit").text
+    assert t["number"] in queue and "协办·待签收" in queue
+    client.cookies.clear()
+    login(client, "housing_handler")
+    assert "主办·已签收" in client.get("/unit").text
+    # The lead's reply form asks why it goes first only while an opinion is missing.
+    page = client.get(f"/tickets/{t['number']}").text
+    assert "先行答复理由" in page
+    _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
+    assert "先行答复理由" not in client.get(f"/tickets/{t['number']}").text
