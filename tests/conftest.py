@@ -22,7 +22,7 @@ from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.runtime import Runtime
 from hotline.security.models import AuditEntry, RateLimit
-from hotline.supervision.models import Notification
+from hotline.supervision.models import Notification, OrderEscalation, SupervisionOrder
 from hotline.tickets.models import (
     IdempotencyKey,
     Ticket,
@@ -101,6 +101,9 @@ def _clean_tickets(request: pytest.FixtureRequest) -> Iterator[None]:
     with engine.begin() as conn:
         # a centre's decision on a unit's ticket notifies the unit (tickets.service.UNIT_NOTICES)
         conn.execute(delete(Notification).where(Notification.ticket_id.is_not(None)))
+        # and 督办 from a ticket is issued as a supervision order (supervision.service.supervise_ticket)
+        conn.execute(delete(OrderEscalation))
+        conn.execute(delete(SupervisionOrder))
         for table in TICKET_TABLES:
             conn.execute(delete(table))
         conn.execute(Ticket.__table__.update().values(parent_id=None))

@@ -104,6 +104,15 @@ def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -
     return get_order(db, actor=actor, order_id=order_id)
 
 
+def supervise_ticket(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, note: str | None) -> SupervisionOrder:
+    """督办 from the ticket (its page, the ticket API's action): always as a 督办单 with its deadline and
+    escalation, never a bare history line that the supervision lists would not know of."""
+    # Not validated here: create_order's workflow check answers a missing or short note in Chinese.
+    data = OrderCreate.model_construct(ticket_id=ticket_id, ticket_number=None, reason=(note or "").strip(),
+                                       days=None)
+    return create_order(db, rt, actor=actor, data=data)
+
+
 def get_order(db: Session, *, actor: Actor, order_id: int) -> SupervisionOrder:
     order = db.get(SupervisionOrder, order_id, populate_existing=True)
     if order is None:

@@ -185,7 +185,13 @@ def ticket_events(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> list[Event
 def ticket_action(ticket_id: int, action: Action, params: ActionIn, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
     if action == Action.REGISTER:
         raise DomainError("use_create", "受理登记请使用 POST /api/v1/tickets", status_code=400)
-    ticket = service.act(db, rt, actor=actor, ticket_id=ticket_id, action=action, params=params)
+    if action == Action.SUPERVISE:  # 督办 is issued as a 督办单 (supervision reads tickets: import here)
+        from hotline.supervision.service import supervise_ticket
+
+        supervise_ticket(db, rt, actor=actor, ticket_id=ticket_id, note=params.note)
+        ticket = service.get(db, actor=actor, ticket_id=ticket_id)
+    else:
+        ticket = service.act(db, rt, actor=actor, ticket_id=ticket_id, action=action, params=params)
     return present.detail(ticket, rt, actor, now=rt.clock.now())
 
 

@@ -17,6 +17,7 @@ from hotline.deps import DB, RT
 from hotline.dispatch import suggest
 from hotline.errors import DomainError, NotFound
 from hotline.runtime import Runtime
+from hotline.supervision.service import supervise_ticket
 from hotline.tickets import attachments, export, present, service, workflow
 from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Kind, State
 from hotline.tickets.models import Ticket
@@ -152,15 +153,23 @@ def ticket_action(number: str, action: str, request: Request, form: CheckedForm,
     except ValidationError as exc:
         return _ticket_page(request, db, rt, viewer, ticket, errors=errors_of(exc), failed=chosen,
                             values=values, status_code=422)
+    issued = None
     try:
-        ticket = service.act(db, rt, actor=viewer.actor, ticket_id=ticket_id, action=chosen, params=params)
+        if chosen == Action.SUPERVISE:  # 督办 from the ticket page is a 督办单 like any other
+            issued = supervise_ticket(db, rt, actor=viewer.actor, ticket_id=ticket_id, note=params.note)
+            ticket = service.get(db, actor=viewer.actor, ticket_id=ticket_id)
+        else:
+            ticket = service.act(db, rt, actor=viewer.actor, ticket_id=ticket_id, action=chosen, params=params)
     except DomainError as exc:
         if exc.code in TICKET_ERRORS:
             raise
         ticket = service.get(db, actor=viewer.actor, ticket_id=ticket_id)
         return _ticket_page(request, db, rt, viewer, ticket, errors=[exc.message], failed=chosen, values=values,
                             status_code=exc.status_code)
-    flash(request, f"「{ACTION_LABELS[chosen]}」已完成，工单当前状态：{STATE_LABELS[State(ticket.state)]}")
+    if issued is not None:
+        flash(request, f"已生成督办单 {issued.number}，督办单位：{issued.unit.short_name}")
+    else:
+        flash(request, f"「{ACTION_LABELS[chosen]}」已完成，工单当前状态：{STATE_LABELS[State(ticket.state)]}")
     return redirect(f"/tickets/{ticket.number}")
 
 
