@@ -85,6 +85,7 @@ def test_units_see_files_only_while_they_handle_the_ticket(client, as_user, org,
     assert r.status_code == 200
     r = _upload(client, as_user, "housing_handler", tid, "整改照片.pdf", PDF)
     assert r.status_code == 201, r.text
+    assert r.json()["uploaded_by"].endswith(f"（{org.units['housing'].short_name}）")
     assert client.get(url, headers=as_user("housing_handler")).status_code == 200
     assert client.get(url, headers=as_user("market_handler")).status_code == 403
     r = client.post(f"/api/v1/tickets/{tid}/actions/reassign", headers=as_user("dispatcher"),
@@ -110,6 +111,10 @@ def test_ticket_page_lists_files_and_uploads_with_csrf(client, as_user, files_di
     assert r.status_code == 303
     page = client.get(f"/tickets/{number}").text
     assert "已上传附件：现场.jpg" in page and f"/api/v1/tickets/{tid}/attachments/" in page
+    # The upload is a line of the history too, after registration, naming the file and who uploaded it.
+    history = page[page.index("流转记录"):]
+    assert "上传附件" in history and "现场.jpg" in history
+    assert history.index("受理登记") < history.index("现场.jpg")
     r = client.post(f"/tickets/{number}/attachments", data={"csrf_token": token},
                     files={"file": ("x.exe", b"MZ", "application/octet-stream")})
     assert "不支持的文件类型" in r.text

@@ -14,6 +14,8 @@ from hotline.tickets.models import Ticket, TicketEvent
 from tests.factories import intake
 
 # How to bring a fresh ticket to each state: (persona, action, params) steps.
+# The street's 协办意见 is still out when the housing bureau replies: it says why it goes first.
+REPLY = {"content": "已现场处理完毕，问题已解决。", "reason": "街道尚未反馈，先行答复"}
 PATHS: dict[State, list[tuple[str, str, dict[str, Any]]]] = {}
 
 
@@ -21,7 +23,7 @@ def _steps(org: Any) -> dict[State, list[tuple[str, str, dict[str, Any]]]]:
     dispatch = ("dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id,
                                            "assisting_unit_ids": [org.units["street"].id]})
     ack = ("housing_handler", "acknowledge", {})
-    reply = ("housing_handler", "reply", {"content": "已现场处理完毕，问题已解决。", "reason": "街道尚未反馈，先行答复"})
+    reply = ("housing_handler", "reply", REPLY)
     close = ("dispatcher", "close", {})
     return {
         State.REGISTERED: [],
@@ -53,7 +55,7 @@ def _attempts(org: Any) -> dict[Action, tuple[str, dict[str, Any], list[tuple[st
         Action.APPROVE_EXTENSION: ("dispatcher", {}, [ext]),
         Action.REFUSE_EXTENSION: ("dispatcher", {"reason": "理由不充分"}, [ext]),
         Action.ASSIST_REPLY: ("street_handler", {"content": "街道已配合现场核查。"}, []),
-        Action.REPLY: ("housing_handler", {"content": "已现场处理完毕，问题已解决。", "reason": "街道尚未反馈，先行答复"}, []),
+        Action.REPLY: ("housing_handler", REPLY, []),
         Action.REJECT_REPLY: ("dispatcher", {"reason": "答复不完整"}, []),
         Action.REMIND: ("supervisor", {"note": "请尽快办理"}, []),
         Action.SUPERVISE: ("supervisor", {"note": "群众反映强烈，请限期办结"}, []),

@@ -169,7 +169,8 @@ def add(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, filename: str
     _write(storage_root(rt), sha, data)  # before the row: a row never points at a missing file
     now = rt.clock.now()
     row = TicketAttachment(ticket_id=ticket.id, filename=name, content_type=kind.content_type, size_bytes=len(data),
-                           sha256=sha, storage_ref=f"sha256:{sha}", uploaded=True, created_at=now)
+                           sha256=sha, storage_ref=f"sha256:{sha}", uploaded=True, created_at=now,
+                           uploaded_by_name=actor.name, uploaded_by_unit_id=actor.unit_id)
     db.add(row)
     db.flush()
     audit.record(db, actor=actor, at=now, action="upload_attachment", object_type="ticket", object_id=ticket.number,

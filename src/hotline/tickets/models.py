@@ -168,6 +168,10 @@ class TicketAttachment(Base):
     # is never served, whatever hash or type it claims.
     uploaded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who uploaded it (NULL for metadata declared at registration and for files from before 0020).
+    uploaded_by_name: Mapped[str | None] = mapped_column(String(100))
+    uploaded_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    uploaded_by_unit: Mapped[Unit | None] = relationship(lazy="joined")
 
 
 class TicketCounter(Base):

@@ -25,7 +25,7 @@ from hotline.tickets.enums import (
     Kind,
     State,
 )
-from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.models import Ticket, TicketAttachment, TicketEvent
 from hotline.tickets.schemas import (
     AssignmentOut,
     AttachmentIn,
@@ -156,6 +156,21 @@ def event_out(event: TicketEvent) -> EventOut:
         note=event.note,
         data=event.data or {},
     )
+
+
+def upload_event(ticket: Ticket, row: TicketAttachment) -> EventOut:
+    """A file's upload as a line of the ticket's history (uploads are not workflow transitions)."""
+    state = str(ticket.state)
+    return EventOut(at=row.created_at, action="upload_attachment", action_label="上传附件", from_state=state,
+                    to_state=state, actor_role="", actor_name=row.uploaded_by_name or "—",
+                    unit=row.uploaded_by_unit.short_name if row.uploaded_by_unit else None,
+                    note=f"{row.filename}（{row.size_bytes / 1024:.1f} KB）", data={})
+
+
+def timeline(ticket: Ticket, events: list[TicketEvent], uploads: list[TicketAttachment]) -> list[EventOut]:
+    """Transitions and uploads in the order they happened (declared metadata is no upload)."""
+    lines = [event_out(e) for e in events] + [upload_event(ticket, a) for a in uploads if a.uploaded]
+    return sorted(lines, key=lambda e: e.at)
 
 
 PUBLIC_NOTE_ACTIONS = {"answer_directly", "reply", "withdraw", "rate"}

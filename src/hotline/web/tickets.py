@@ -91,7 +91,8 @@ def _ticket_page(
     out = present.detail(ticket, rt, viewer.actor, now=now)
     if not out.personal_data_masked and (ticket.requester_name or ticket.requester_phone):
         service.record_personal_data_read(db, rt, actor=viewer.actor, ticket=ticket)
-    events = [present.event_out(e) for e in service.history(db, ticket_id=ticket.id)]
+    files = attachments.listing(db, actor=viewer.actor, ticket_id=ticket.id)
+    events = present.timeline(ticket, service.history(db, ticket_id=ticket.id), files)
     forms = forms_for(out.allowed_actions, assisting_pending=bool(workflow.pending_assisting(ticket)))
     needs_units = any(f.widget in ("lead_unit", "assisting_units") for form in forms for f in form.fields)
     suggestion, suggested = None, {}
@@ -106,7 +107,7 @@ def _ticket_page(
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
         extension_left=max(rt.policy.extension_cap_working_days - out.extension_days_used, 0),
-        files=attachments.listing(db, actor=viewer.actor, ticket_id=ticket.id),
+        files=files,
         files_readable=attachments.may_download(db, viewer.actor, ticket),
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
         may_verdict=viewer.role in VERDICT_ROLES,
