@@ -96,3 +96,14 @@ def test_an_output_path_that_cannot_be_written_is_said_in_chinese(capsys: pytest
     code, err = failure(capsys, "seats", "plan", "--demo-week", "--aht", "240",
                         "--xlsx", str(tmp_path / "no" / "x.xlsx"))
     assert code == 2 and "文件或其所在目录不存在" in err
+
+
+def test_an_option_given_twice_is_refused_not_half_used(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = failure(capsys, "kb", "import", "--input", "a.csv", "--input=b.csv", "--question-col", "q",
+                        "--answer-col", "a")
+    assert code == 2 and "选项 --input 只能给一次（给了 2 次）" in err
+    # Flags and an option given once are not refused (the parser goes on to its own checks).
+    code, err = failure(capsys, "kb", "search", "x", "--limit", "3", "--limit", "4")
+    assert code == 2 and "--limit 只能给一次" in err
+    code, err = failure(capsys, "kb", "search", "--help")
+    assert code == 0 and "只能给一次" not in err

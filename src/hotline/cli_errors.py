@@ -35,6 +35,9 @@ _CLICK_REASONS = (
 
 def run(app: Callable[..., Any], args: Sequence[str] | None = None) -> None:
     """The console script: run the app; a usage error is printed in Chinese with exit code 2."""
+    if isinstance(app, typer.Typer) and (twice := repeated_option(app, sys.argv[1:] if args is None else args)):
+        print(twice, file=sys.stderr)
+        sys.exit(2)
     try:
         result = app(args=list(args) if args is not None else None, standalone_mode=False)
     except typer.Abort:
@@ -52,6 +55,30 @@ def run(app: Callable[..., Any], args: Sequence[str] | None = None) -> None:
             print(message, file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def repeated_option(app: typer.Typer, args: Sequence[str]) -> str | None:
+    """An option that takes one value given twice (`--input a.csv --input b.csv`), in Chinese, or None.
+    The parser would keep the last and drop the first without a word: a file silently not imported."""
+    command: Any = typer.main.get_command(app)
+    words = list(args)
+    while hasattr(command, "commands"):  # a group: descend to the subcommand named
+        name = next((w for w in words if not w.startswith("-")), None)
+        if name is None or name not in command.commands:
+            return None  # the parser says what is missing or unknown
+        words = words[words.index(name) + 1:]
+        command = command.commands[name]
+    if "--" in words:
+        words = words[:words.index("--")]
+    for param in command.params:
+        if getattr(param, "param_type_name", "") != "option" or param.multiple or param.count or param.is_flag:
+            continue
+        given = [w for w in words for opt in param.opts
+                 if w == opt or (opt.startswith("--") and w.startswith(opt + "="))]
+        if len(given) > 1:
+            files = "；多个文件请分次运行" if "input" in (param.name or "") else ""
+            return f"错误：选项 {'/'.join(param.opts)} 只能给一次（给了 {len(given)} 次），否则只有最后一次生效{files}"
+    return None
 
 
 def database_message(exc: BaseException) -> str | None:
