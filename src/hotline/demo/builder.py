@@ -53,7 +53,9 @@ from hotline.migrate import upgrade
 from hotline.org import service as org_service
 from hotline.org.models import Jurisdiction, JurisdictionLevel, Unit, UnitKind, User
 from hotline.runtime import Runtime
+from hotline.security import audit
 from hotline.security.actor import Actor
+from hotline.security.models import AuditEntry
 from hotline.security.roles import ROLE_LABELS, DataScope, Role
 from hotline.tickets import service as ticket_service
 from hotline.tickets.categories import catalogue
@@ -72,6 +74,7 @@ from hotline.tickets.schemas import ActionIn, DirectAnswerIn, DispatchIn, Ticket
 
 DEMO_PASSWORD = "demo12345"
 CENTRE_CODE = "center"
+DEMO_BUILT = "demo_built"  # the audit entry written last: a demo without it was interrupted
 WINDOW = timedelta(days=90)
 
 # ---- who logs in ----------------------------------------------------------------------------
@@ -165,6 +168,17 @@ def build_demo(
         upgrade(engine)
         db = make_session_factory(engine)()
         try:
+            if _demo_exists(db) and not _demo_finished(db):
+                # Interrupted (Ctrl-C, a crash) after the organisation was written: the half-built city
+                # would pass for a demo ever after. It is our own data, so it is built again.
+                console.print("[yellow]上次生成演示数据未完成（可能被中断），清空后重新生成……[/]")
+                db.close()
+                engine = _wipe(engine, settings, console)
+                from hotline.demo import models as demo_models
+
+                demo_models.forget(settings)
+                upgrade(engine)
+                db = make_session_factory(engine)()
             if _demo_exists(db):
                 count = db.execute(select(func.count(Ticket.id))).scalar_one()
                 console.print(f"[green]演示数据已存在[/]（{count} 张工单），不再重复生成。"
@@ -225,6 +239,10 @@ def build_demo(
             if embedded is not None:
                 console.print(f"知识库语义向量已计算（{embedded} 条问法）")
             _print_summary(db, rt, end, sim, console)
+            # The last write: only a demo that got this far counts as built (see _demo_finished).
+            audit.record(db, actor=Actor.system(), at=datetime.now(UTC), action=DEMO_BUILT, object_type="demo",
+                         object_id=str(tickets), detail=f"演示数据生成完成：{tickets} 张工单，种子 {seed}")
+            db.commit()
             return demo_logins()
         finally:
             db.close()
@@ -277,6 +295,10 @@ def _demo_exists(db: Session) -> bool:
     return db.execute(select(Unit.id).where(Unit.code == CENTRE_CODE)).first() is not None and (
         db.execute(select(User.id).where(User.username == "admin")).first() is not None
     )
+
+
+def _demo_finished(db: Session) -> bool:
+    return db.execute(select(AuditEntry.id).where(AuditEntry.action == DEMO_BUILT).limit(1)).first() is not None
 
 
 def _has_data(db: Session) -> bool:
