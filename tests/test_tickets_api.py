@@ -255,7 +255,7 @@ def test_reassign_after_accepted_return_moves_the_ticket(client, as_user, org) -
     assert client.get(f"{API}/{ticket['id']}", headers=as_user("housing_handler")).status_code == 200
 
 
-def test_an_invisible_nul_is_dropped_on_every_database(client, as_user, db) -> None:
+def test_an_invisible_nul_is_dropped_on_every_database(client, as_user, db, org) -> None:
     # PostgreSQL refuses NUL in text; a pasted or imported text may carry one: it is not written
     r = client.post(API, json=intake(title="路灯\u0000不亮", content="钟灵街路灯\u0000坏了好几天，晚上很黑"),
                     headers=as_user("operator"))
@@ -263,6 +263,13 @@ def test_an_invisible_nul_is_dropped_on_every_database(client, as_user, db) -> N
     title, content = db.execute(select(Ticket.title, Ticket.content).where(Ticket.id == r.json()["id"])).one()
     db.rollback()
     assert (title, content) == ("路灯不亮", "钟灵街路灯坏了好几天，晚上很黑")
+    # and the answer shows what was stored, not what was sent
+    assert (r.json()["title"], r.json()["content"]) == (title, content)
+    r = client.post(f"{API}/{r.json()['id']}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id, "note": "请\u0000核实"})
+    assert r.status_code == 200
+    events = client.get(f"{API}/{r.json()['id']}/events", headers=as_user("dispatcher")).json()
+    assert "\u0000" not in str(events) and events[-1]["note"].endswith("请核实")
 
 
 def test_merge_into_parent(client, as_user, org) -> None:

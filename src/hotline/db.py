@@ -67,16 +67,17 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _no_nul(value: Any) -> Any:
+def no_nul(value: Any) -> Any:
+    """The string without NUL characters (what the database is sent: see _strip_nul)."""
     return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
 
 
 def _clean(params: Any) -> Any:
     if isinstance(params, dict):
         if any(isinstance(v, str) and "\x00" in v for v in params.values()):
-            return {k: _no_nul(v) for k, v in params.items()}
+            return {k: no_nul(v) for k, v in params.items()}
     elif isinstance(params, (list, tuple)) and any(isinstance(v, str) and "\x00" in v for v in params):
-        return type(params)(_no_nul(v) for v in params)
+        return type(params)(no_nul(v) for v in params)
     return params
 
 
@@ -157,7 +158,18 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     from hotline.workdays.service import loader
 
     clock.set_supplement_loader(loader(engine))
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    event.listen(factory, "before_flush", _strip_nul_in_objects)
+    return factory
+
+
+def _strip_nul_in_objects(session: Session, flush_context: Any, instances: Any) -> None:
+    """The rows' objects drop NUL as the statements do (_strip_nul): with expire_on_commit off, an
+    answer built from the object would otherwise show the caller a text unlike the one stored."""
+    for obj in (*session.new, *session.dirty):
+        for key, value in list(vars(obj).items()):
+            if isinstance(value, str) and "\x00" in value and not key.startswith("_"):
+                setattr(obj, key, value.replace("\x00", ""))
 
 
 def utcnow() -> datetime:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.clock import add_working_days, to_local
-from hotline.db import autocommit_execute
+from hotline.db import autocommit_execute, no_nul
 from hotline.errors import Conflict, DomainError, NotFound
 from hotline.org.models import Jurisdiction, Unit
 from hotline.runtime import Runtime
@@ -170,8 +170,9 @@ def _insert_new(db: Session, values: dict[str, Any], event: dict[str, Any], **re
     sent: dict[str, Any] = {}
     row_dict: dict[str, Any] = {}
     fetch: list[str] = []
+    event = {k: no_nul(v) for k, v in event.items()}  # as stored: the object is made from these values
     for key, col_key, default, generated in _ticket_layout():
-        value = values.get(key)
+        value = no_nul(values.get(key))
         if value is None:
             value = default
         if value is not None:
