@@ -145,6 +145,12 @@ def test_api_errors_stay_json_while_pages_get_html(client, as_user) -> None:
     assert r.status_code == 404 and "工单 NJ00000000-000000 不存在" in r.text and "<html" in r.text
     assert client.get("/no-such-page").status_code == 404
     assert client.get("/api/v1/nothing-here").json() == {"code": "http_404", "message": "接口不存在，请检查地址"}
+    # a method the path does not serve: Allow names every method of every route at that path
+    r = client.delete("/api/v1/tickets", headers=as_user("supervisor"))
+    assert r.status_code == 405 and {"GET", "POST"} <= set(r.headers["allow"].split(", "))
+    assert "GET" in r.json()["message"] and "POST" in r.json()["message"]
+    r = client.put("/tickets")
+    assert r.status_code == 405 and "GET" in r.headers["allow"] and "<html" in r.text
     # a body that is not UTF-8 gets the API's own error shape too
     r = client.post("/api/v1/dispatch/suggest", content=b"\xff", headers=as_user("dispatcher", **{
         "Content-Type": "application/json"}))

@@ -75,9 +75,37 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        allowed = _allowed_methods(request) if exc.status_code == 405 else []
+        if allowed:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        said = f"（支持：{'、'.join(allowed)}）" if allowed else ""
         if is_api(request):  # the API's one error shape, {"code", "message"}, in Chinese
-            message = API_HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+            message = API_HTTP_MESSAGES.get(exc.status_code, str(exc.detail)) + said
             return JSONResponse({"code": f"http_{exc.status_code}", "message": message},
-                                status_code=exc.status_code, headers=getattr(exc, "headers", None))
+                                status_code=exc.status_code, headers=headers)
         messages = {404: "页面不存在，请检查地址", 405: "该页面不支持这种请求方式"}
-        return await error_page(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+        page = await error_page(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)) + said)
+        if allowed:
+            page.headers["Allow"] = headers["Allow"]  # type: ignore[index]
+        return page
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's 405 names only the first route's,
+    and a path served by two routes (GET a list, POST to create) answered `Allow: GET`."""
+    path = request.url.path
+    methods = {m for route in _endpoints(request.app.router.routes) if route.path_regex.match(path)
+               for m in route.methods}
+    return sorted(methods)
+
+
+def _endpoints(routes: Any) -> Any:
+    """Routes with a full path pattern and methods. FastAPI 0.165 keeps an included router whole and
+    lists its routes, prefixed, as `effective_candidates`; earlier releases copied them in flat."""
+    for route in routes:
+        candidates = getattr(route, "effective_candidates", None)
+        if candidates is not None:
+            yield from _endpoints(candidates() if callable(candidates) else candidates)
+        elif getattr(route, "methods", None) and getattr(route, "path_regex", None) is not None:
+            yield route
