@@ -83,3 +83,24 @@ def test_a_predicted_category_below_even_odds_picks_no_unit(client, as_user, db,
         # a category not used is not blamed: no rule was asked for it, and its level does not matter
         assert not any("覆盖该分类" in r or "不够具体" in r for r in s.reasons)
     db.rollback()
+
+
+def test_an_unsure_category_never_dispatches_automatically(client, as_user, db, rt, monkeypatch) -> None:
+    """QA: a title alone, 8% for the category, was marked 可自动派单 by the street's catch-all rule."""
+    from hotline.dispatch import suggest
+    from hotline.security.actor import Actor
+
+    client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                json={"jurisdiction_code": "320102001", "lead_unit_code": "xlw"})
+    guess = suggest.CategoryGuess(code="0203", name="环境保护 / 噪声污染", source="model", confidence=0.08,
+                                  auto_dispatch=True)  # the model's own title-only threshold was that low
+    monkeypatch.setattr(suggest, "predict_category", lambda rt, title, content: guess)
+    s = suggest.suggest(db, rt, actor=Actor.system(), title="噪音", content="", address="玄武区孝陵卫街道")
+    assert s.decision is not None and s.decision.chosen.lead_unit_name == "孝陵卫街道"
+    assert s.auto_dispatch is False and s.tentative and "分类未定" in s.tentative
+    assert s.relied_on == {"jurisdiction_code": "320102001"}
+    # An emergency's proposal is tentative too: the caller is transferred first.
+    s = suggest.suggest(db, rt, actor=Actor.system(), title="着火了", content="楼下饭店着火了，火很大",
+                        address="玄武区孝陵卫街道")
+    assert s.tentative and "紧急" in s.tentative
+    db.rollback()

@@ -36,6 +36,16 @@ def test_typing_shows_the_hints_and_a_click_takes_one(browser: Any, live_server:
     expect(hints).to_contain_text("玄武区孝陵卫街道（从地址中的地名库地名“钟灵街”识别，把握 99%）")
     hints.get_by_role("button", name="采用属地").click()
     expect(op.locator("select[name=jurisdiction_code]")).to_have_value("320102001")
+    # A fire: the street's proposal is a hint beside the transfer, not a one-click dispatch.
+    expect(hints).to_contain_text("紧急事项应先转接")
+    hints.get_by_role("button", name="仅选为主办").click()
+    expect(op.locator("select[name=lead_unit_id]")).to_have_value(str(org.units["street"].id))
+    expect(op.locator("input[name=next_step][value=dispatch]")).not_to_be_checked()
+    # A street matter with its category chosen: one click takes the proposal and the dispatch step.
+    op.fill("input[name=title]", "钟灵街路灯不亮")
+    op.locator("textarea[name=content]").fill("")
+    op.locator("textarea[name=content]").press_sequentially("路灯坏了好几天")
+    op.select_option("select[name=category_code]", "0102")
     hints.get_by_role("button", name="采用并派单").click()
     expect(op.locator("select[name=lead_unit_id]")).to_have_value(str(org.units["street"].id))
     expect(op.locator("input[name=next_step][value=dispatch]")).to_be_checked()

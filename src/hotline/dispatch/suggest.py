@@ -65,6 +65,12 @@ class Suggestion:
     reasons: list[str]  # why (not) automatic, in Chinese, for the dispatcher
     hints: Hints | None = None
     kind: KindGuess | None = None
+    # Why the decision must not be taken in one click (an emergency; a unit chosen by the place alone
+    # while the category is unknown), or None. The pages then show it as a hint, not a choice.
+    tentative: str | None = None
+    # What the decision relied on beyond the ticket: a place read from the text, a predicted category
+    # (codes), for the dispatch to keep on a ticket that has none.
+    relied_on: dict[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -208,13 +214,25 @@ def suggest(db: Session, rt: Runtime, *, actor: Actor, title: str, content: str,
     if duplicates.burst:
         reasons.append(f"同一事项 24 小时内已有 {duplicates.recent_similar} 件，疑似集中反映")
 
+    # A category the suggestion itself did not use (unsure) dispatches nothing on its own.
     auto = bool(not hits and decision and category and category.code and category.auto_dispatch
-                and path and not duplicates.candidates and not coarse)
+                and not unsure and path and not duplicates.candidates and not coarse)
     if auto and decision:
         reasons.insert(0, f"可自动派单：{decision.chosen.explanation}")
+    tentative = None
+    if decision and any(h.kind == "emergency" for h in hits):
+        tentative = "紧急事项应先转接，派单建议仅供参考"
+    elif decision and not used:
+        tentative = "仅按属地匹配（分类未定），请核对是否属于属地职责"
+    relied_on = {}
+    if decision and place_source == "text" and path and place:
+        relied_on["jurisdiction_code"] = place.place.code
+    if decision and used and category and category.source == "model":
+        relied_on["category_code"] = used
     return Suggestion(screening=hits, place=place, place_source=place_source, category=category,
                       decision=decision, duplicates=duplicates, auto_dispatch=auto, reasons=reasons,
-                      hints=hints(title, content), kind=None if kind else predict_kind(rt, title, content))
+                      hints=hints(title, content), kind=None if kind else predict_kind(rt, title, content),
+                      tentative=tentative, relied_on=relied_on)
 
 
 def place_name(db: Session, path: str | None) -> str | None:
@@ -250,7 +268,7 @@ def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None)
         "decision": None if d is None else {
             "lead_unit_id": d.chosen.lead_unit_id, "lead_unit_name": d.chosen.lead_unit_name,
             "assisting_unit_ids": d.chosen.assisting_unit_ids, "explanation": d.chosen.explanation,
-            "rule_id": d.chosen.rule_id,
+            "rule_id": d.chosen.rule_id, "tentative": s.tentative, "relied_on": s.relied_on,
             "alternatives": [{"lead_unit_id": c.lead_unit_id, "lead_unit_name": c.lead_unit_name,
                               "explanation": c.explanation, "rule_id": c.rule_id} for c in d.alternatives]},
         "kind": None if s.kind is None else {

@@ -13,7 +13,7 @@ A = Action
 class Field:
     name: str
     label: str
-    widget: str  # textarea | text | number | lead_unit | assisting_units | solved | satisfaction
+    widget: str  # textarea | text | number | lead_unit | assisting_units | solved | satisfaction | keep
     required: bool = False
     hint: str = ""
 
@@ -39,6 +39,8 @@ F = {
     "lead_unit": Field("lead_unit_id", "主办单位", "lead_unit", True),
     "lead_unit_optional": Field("lead_unit_id", "主办单位", "lead_unit", False, "不选则退回原主办单位"),
     "assisting_units": Field("assisting_unit_ids", "协办单位", "assisting_units"),
+    # the place and category the suggestion relied on, kept on a ticket that has none (ticked boxes)
+    "keep": Field("keep", "同时记录", "keep"),
     "solved": Field("solved", "是否解决", "solved", True),
     "satisfaction": Field("satisfaction", "满意度", "satisfaction", True),
     "parent_number": Field("parent_number", "主工单编号", "text", True, "如 NJ20261102-000001"),
@@ -46,7 +48,7 @@ F = {
 
 FORMS: dict[Action, tuple[Field, ...]] = {
     A.ANSWER_DIRECTLY: (F["answer"], F["answer_source"]),
-    A.DISPATCH: (F["lead_unit"], F["assisting_units"], F["note"]),
+    A.DISPATCH: (F["lead_unit"], F["assisting_units"], F["keep"], F["note"]),
     A.ACKNOWLEDGE: (F["note"],),
     A.ASSIST_ACKNOWLEDGE: (F["note"],),
     A.RETURN: (F["reason_return"],),

@@ -98,9 +98,12 @@ def _ticket_page(
     suggestion, suggested = None, {}
     if any(form.action in (Action.DISPATCH, Action.REASSIGN) for form in forms):
         suggestion = dispatch_suggestion(db, rt, viewer, ticket)
-        if chosen := suggestion["decision"]:
+        chosen = suggestion["decision"]
+        if chosen and not chosen["tentative"]:  # a tentative proposal is shown, not pre-selected
             suggested = {"lead_unit_id": str(chosen["lead_unit_id"]),
                          "assisting_unit_ids": [str(u) for u in chosen["assisting_unit_ids"]]}
+        if chosen:  # the place and category it relied on, offered to keep with the dispatch (ticked)
+            suggested["keep"] = _to_keep(suggestion)
     return render(
         request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
@@ -112,6 +115,21 @@ def _ticket_page(
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
         may_verdict=viewer.role in VERDICT_ROLES,
     )
+
+
+def _to_keep(suggestion: dict[str, Any]) -> list[dict[str, str]]:
+    relied = suggestion["decision"]["relied_on"]
+    keep = []
+    if code := relied.get("jurisdiction_code"):
+        place = suggestion["place"]
+        name = place["full_name"] or place["name"]
+        keep.append({"name": "jurisdiction_code", "value": code,
+                     "label": f"属地定为「{name}」（识别把握 {place['confidence']:.0%}）"})
+    if code := relied.get("category_code"):
+        category = suggestion["category"]
+        keep.append({"name": "category_code", "value": code,
+                     "label": f"分类定为「{category['name']}」（模型预测，把握 {category['confidence']:.0%}）"})
+    return keep
 
 
 def dispatch_suggestion(db: Session, rt: Runtime, viewer: Viewer, ticket: Ticket) -> dict[str, Any]:

@@ -105,15 +105,26 @@
         parts.push(line("提示", hintBits));
       }
       if (s.decision) {
-        parts.push(line("建议主办", [el("span", s.decision.lead_unit_name + " "),
-          el("span", s.decision.explanation, "muted small"), " ",
-          button("采用并派单", function () {
+        var d = s.decision;
+        var leadBits = [el("span", d.lead_unit_name + " "), el("span", d.explanation, "muted small"), " "];
+        if (d.tentative) {  // an emergency, or a unit chosen by the place alone: a hint, not one click
+          leadBits.push(el("span", d.tentative + " ", "tag tag-urgent"),
+                        button("仅选为主办", function () { choose(field("lead_unit_id"), d.lead_unit_id); }));
+        } else {
+          leadBits.push(button("采用并派单", function () {
             var step = form.querySelector("input[name=next_step][value=dispatch]");
-            if (choose(field("lead_unit_id"), s.decision.lead_unit_id) && step) {
+            if (choose(field("lead_unit_id"), d.lead_unit_id) && step) {
+              // the place and category the proposal stood on go with it, where none is chosen yet
+              Object.keys(d.relied_on || {}).forEach(function (name) {
+                var f = field(name);
+                if (f && !f.value) choose(f, d.relied_on[name]);
+              });
               step.checked = true;
               step.dispatchEvent(new Event("change", { bubbles: true }));
             }
-          })]));
+          }));
+        }
+        parts.push(line("建议主办", leadBits));
       }
       var dups = (s.duplicates && s.duplicates.candidates) || [];
       if (dups.length) {
