@@ -112,6 +112,34 @@ def test_emergencies_come_first_and_every_rule_is_well_formed() -> None:
     assert all(not set(r.exclude) & set(r.exclude_before) for r in rules())
 
 
+@pytest.mark.parametrize(("title", "text", "code"), [  # stop 21: a QA dispatcher's callers, in their own words
+    ("饭店后厨冒黑烟", "楼下那家饭店后厨在冒黑烟，窗户里能看到火苗往外窜", "fire"),
+    ("电瓶冒烟", "楼道里电动车电瓶在冒烟，还噼里啪啦响，有火星子", "fire"),
+    ("我爸突然说不出话", "我爸刚才吃饭的时候突然说不出话，半边身子动不了", "medical"),
+    ("厨房有味道", "厨房一股很浓的臭鸡蛋味，我怀疑是燃气管道漏气了", "gas_leak"),
+    ("楼道燃气异味", "楼道里燃气有异味，家里老人在。", "gas_leak"),
+    ("大桥上有人", "长江大桥上有个人翻到栏杆外面去了，好像要往下跳", "crime"),
+    ("孩子放学没回家", "我儿子八岁，现在六点多了还没回来", "crime"),
+    ("邻居家有孩子哭", "孩子在里面哭着喊救命，已经半个多小时了", "crime"),
+    ("有人掉进窨井", "有个老人掉进没盖的窨井里了，人还在里面", "rescue"),
+    ("举报城管", "城管队长每个月找摊贩收好处费，交了钱的随便摆", "discipline"),
+    ("拆迁补偿", "要求政府把这个文件公开给我们", "disclosure"),
+    ("借钱不还", "帮我查一下他现在住哪里", "privacy"),
+])
+def test_callers_own_words_for_an_emergency_or_another_channel(title: str, text: str, code: str) -> None:
+    assert code in [h.code for h in screen(title, text)], (title, text)
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("咨询父亲晕倒住院的医保报销", "上个月我父亲在家晕倒了，住了半个月院，想问异地医保报销需要什么材料。"),
+    ("咨询", "前年出车祸了，现在后遗症还能申请工伤吗"),
+    ("邻居漏水", "楼上漏水泡坏了我家吊顶，他说让我去法院起诉，我想先让社区调解一下。"),
+    ("开放走廊设计存在安全隐患", "走廊的栏杆外面就是十几米高，孩子很容易爬出去"),
+])
+def test_past_events_and_words_reported_from_others_are_not_hits(title: str, text: str) -> None:
+    assert screen(title, text) == [], (title, text)
+
+
 def test_a_long_letter_mentioning_a_crime_in_passing_is_not_an_emergency_call() -> None:
     letter = "关于小区物业服务质量的意见。" + "物业长期不作为，公共区域卫生差，" * 10 + "去年还发生过抢劫。"
     assert all(h.kind != "emergency" for h in screen("物业服务差", letter))
