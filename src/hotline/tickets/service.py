@@ -946,13 +946,13 @@ def public_lookup(
     """Progress lookup by number and the phone's last four digits; one message for every miss.
 
     With `now`, failures are throttled per ticket number and per client: four digits are guessable."""
-    number = number.strip().upper()
+    number = normal_number(number)  # one throttle key for every spelling of a number
     checks = [(f"lookup:{number}", throttle.LOOKUP_PER_TICKET)]
     if client:
         checks.append((f"lookup-client:{client}", throttle.LOOKUP_PER_CLIENT))
     if now is not None:
         throttle.ensure_allowed(db, checks=checks, now=now)
-    ticket = db.execute(select(Ticket).where(Ticket.number == normal_number(number))).unique().scalar_one_or_none()
+    ticket = db.execute(select(Ticket).where(Ticket.number == number)).unique().scalar_one_or_none()
     phone = (ticket.requester_phone or "") if ticket else ""
     if ticket is None or len(phone_last4) != 4 or not phone.endswith(phone_last4):
         if now is not None:
