@@ -424,3 +424,18 @@ def test_a_phone_as_people_write_it_is_accepted(client, db, typed, stored) -> No
 def test_a_phone_no_one_could_be_called_back_on_is_refused(client, typed) -> None:
     r = client.post("/api/v1/public/requests", json=intake(channel="web", requester_phone=typed))
     assert r.status_code == 422 and "联系电话格式不正确" in r.json()["message"], r.text
+
+
+def test_the_public_cannot_set_what_the_centre_decides(client) -> None:
+    """QA: a citizen's own 特急/复杂 set the time limit; fake attachment rows showed on the ticket page."""
+    for extra, said in [({"urgency": "urgent"}, "紧急程度"), ({"is_complex": True}, "复杂事项"),
+                        ({"category_code": "0101"}, "诉求分类"), ({"screening_confirmed": True}, "受理范围确认"),
+                        ({"attachments": [{"filename": "x.png", "content_type": "image/png", "size_bytes": 1}]},
+                         "附件登记信息"),
+                        ({"channel": "phone"}, "公众渠道不能是电话")]:
+        r = client.post("/api/v1/public/requests", json={**intake(channel="web"), **extra})
+        assert r.status_code == 422 and said in r.json()["message"], (extra, r.text)
+    # Defaults written out are fine, and so is what a citizen does decide (一企来, 保密).
+    r = client.post("/api/v1/public/requests", json={**intake(channel="web"), "urgency": "normal",
+                                                     "is_enterprise": True, "confidential": True})
+    assert r.status_code == 201, r.text

@@ -22,8 +22,17 @@ from hotline.security.actor import Actor
 from hotline.security.permissions import sees_personal_data
 from hotline.security.roles import ROLE_LABELS
 from hotline.tickets import export, present, service, workflow
-from hotline.tickets.enums import ACTION_LABELS, Action, Channel, Kind, Satisfaction, State
-from hotline.tickets.schemas import ActionIn, EventOut, Page, PublicTicketOut, TicketCreate, TicketOut, TicketSummary
+from hotline.tickets.enums import ACTION_LABELS, Action, Kind, Satisfaction, State
+from hotline.tickets.schemas import (
+    ActionIn,
+    EventOut,
+    Page,
+    PublicCreate,
+    PublicTicketOut,
+    TicketCreate,
+    TicketOut,
+    TicketSummary,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -234,18 +243,10 @@ class PublicActionIn(LookupIn):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 
-class PublicCreate(TicketCreate):
-    channel: Channel = Channel.WEB
-
-
 @public_router.post("/requests", status_code=201, response_model=PublicTicketOut, summary="公众提交诉求",
                     responses={200: {**REPLAYED, "model": PublicTicketOut}})
 def public_submit(data: PublicCreate, request: Request, db: DB, rt: RT, response: Response,
                   idempotency_key: IdemKey = None) -> PublicTicketOut:
-    if data.dispatch or data.direct_answer:
-        raise DomainError("public_dispatch_forbidden", "公众提交的诉求由12345统一派单", status_code=422)
-    if data.channel == Channel.PHONE:
-        raise DomainError("public_channel", "公众渠道不能是电话", status_code=422)
     ticket, created = service.register(db, rt, actor=Actor.requester(client_of(request)), data=data,
                                        idempotency_key=idempotency_key)
     if not created:

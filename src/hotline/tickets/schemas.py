@@ -87,6 +87,30 @@ class TicketCreate(BaseModel):
         return self
 
 
+# What 12345 decides when it takes a request in, never the citizen: the public portal and the public
+# API leave them at their defaults (a citizen marking their own request 特急 would set its time limit).
+CENTRE_ONLY_FIELDS = {"category_code": "诉求分类", "urgency": "紧急程度", "is_complex": "复杂事项",
+                      "screening_confirmed": "受理范围确认", "attachments": "附件登记信息（请在受理后上传附件）",
+                      "dispatch": "派单", "direct_answer": "直接答复"}
+
+
+class PublicCreate(TicketCreate):
+    """A request from the public (portal, app): the five elements and the request, nothing of the centre's."""
+
+    channel: Channel = Channel.WEB
+
+    @model_validator(mode="after")
+    def _nothing_of_the_centre(self) -> PublicCreate:
+        defaults = {name: TicketCreate.model_fields[name].get_default(call_default_factory=True)
+                    for name in CENTRE_ONLY_FIELDS}
+        given = [label for name, label in CENTRE_ONLY_FIELDS.items() if getattr(self, name) != defaults[name]]
+        if given:
+            raise ValueError(f"公众提交的诉求不能指定{'、'.join(given)}：由12345受理时确定")
+        if self.channel == Channel.PHONE:
+            raise ValueError("公众渠道不能是电话")
+        return self
+
+
 class ActionIn(BaseModel):
     """Parameters of any workflow action; each action reads the ones it needs."""
 

@@ -23,7 +23,7 @@ from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.tickets import present, service
 from hotline.tickets.enums import Action, Channel
-from hotline.tickets.schemas import ActionIn, TicketCreate
+from hotline.tickets.schemas import CENTRE_ONLY_FIELDS, ActionIn, TicketCreate
 from hotline.web import choices
 from hotline.web.forms import errors_of, intake_data, intake_values, text
 from hotline.web.render import flash, redirect, render
@@ -63,8 +63,7 @@ def _register(request: Request, db: Session, rt: Runtime,
               values: dict[str, Any]) -> HTMLResponse | RedirectResponse:
     values["next_step"] = ""
     values["requester_anonymous"] = False
-    data = {k: v for k, v in intake_data(values).items()
-            if k not in ("category_code", "urgency", "is_complex", "screening_confirmed")}
+    data = {k: v for k, v in intake_data(values).items() if k not in CENTRE_ONLY_FIELDS}
     data["channel"] = Channel.WEB
     # Something happening now (a fire, someone hurt) cannot wait for a web request: say so first.
     emergencies = [h for h in screen(values.get("title"), values.get("content"), values.get("circumstances"))
