@@ -439,3 +439,17 @@ def test_the_public_cannot_set_what_the_centre_decides(client) -> None:
     r = client.post("/api/v1/public/requests", json={**intake(channel="web"), "urgency": "normal",
                                                      "is_enterprise": True, "confidential": True})
     assert r.status_code == 201, r.text
+
+
+def test_an_actions_answer_shows_no_personal_data(client, as_user, org, db) -> None:
+    """QA: the answer of an action carried the name and phone unmasked, and no audit entry said so."""
+    from hotline.security.models import AuditEntry
+
+    ticket = _dispatched(client, as_user, org)
+    before = db.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    db.rollback()
+    r = client.post(f"{API}/{ticket['id']}/actions/remind", json={"note": "请尽快处理"}, headers=as_user("dispatcher"))
+    assert r.status_code == 200
+    assert r.json()["requester_phone"] == "139****5678" and r.json()["personal_data_masked"] is True
+    assert db.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == before
+    db.rollback()

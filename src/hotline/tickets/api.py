@@ -201,7 +201,8 @@ def ticket_action(ticket_id: int, action: Action, params: ActionIn, db: DB, rt: 
         ticket = service.get(db, actor=actor, ticket_id=ticket_id)
     else:
         ticket = service.act(db, rt, actor=actor, ticket_id=ticket_id, action=action, params=params)
-    return present.detail(ticket, rt, actor, now=rt.clock.now())
+    # Masked: the name and phone are read (and audited) through GET /tickets/{id}, not as a side effect.
+    return present.detail(ticket, rt, actor, now=rt.clock.now(), masked=True)
 
 
 class TransitionOut(BaseModel):

@@ -80,8 +80,10 @@ def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool)
     )
 
 
-def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketOut:
-    masked = not sees_personal_data(actor, ticket)
+def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: bool = False) -> TicketOut:
+    """The ticket as this actor may see it; `masked` hides personal data even from those who may read it
+    (an action's answer: reading it there would be an unaudited read)."""
+    masked = masked or not sees_personal_data(actor, ticket)
     fields = _summary_fields(ticket, rt, now, masked=masked)
     return TicketOut(
         **fields,
