@@ -9,7 +9,7 @@ from sqlalchemy import delete
 
 from hotline.org.models import ApiToken, User
 from tests.factories import intake
-from tests.test_pages import login, post_page
+from tests.test_pages import csrf_of, login, post_page
 
 
 def _drop_user(db, username: str) -> None:
@@ -18,6 +18,13 @@ def _drop_user(db, username: str) -> None:
         db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
         db.delete(user)
         db.commit()
+
+
+def login_as(client, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    token = csrf_of(client, "/login")
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
 
 
 def test_admin_creates_disables_and_resets_users(client, as_user, org, db) -> None:
@@ -42,8 +49,15 @@ def test_admin_creates_disables_and_resets_users(client, as_user, org, db) -> No
         r = client.post("/api/v1/auth/token", json={"username": "new_operator", "password": "secret-123"})
         assert r.status_code == 401 and "停用" in r.json()["message"]
         client.post(f"/api/v1/users/{uid}/active", json={"active": True}, headers=as_user("admin"))
+        token = client.post("/api/v1/auth/token", json={"username": "new_operator", "password": "secret-123"})
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        login_as(client, "new_operator", "secret-123")
+        assert client.get("/hall/intake").status_code == 200
         r = client.post(f"/api/v1/users/{uid}/password", json={"password": "another-456"}, headers=as_user("admin"))
         assert r.status_code == 200
+        # What the old password opened is closed with it (QA: tokens and page sessions went on working).
+        assert client.get("/api/v1/me", headers=bearer).status_code == 401
+        assert client.get("/hall/intake", follow_redirects=False).status_code == 303
         assert client.post("/api/v1/auth/token",
                            json={"username": "new_operator", "password": "another-456"}).status_code == 200
 

@@ -64,6 +64,21 @@ def test_login_failure_shows_message_and_keeps_username(client) -> None:
     assert client.get("/hall/intake", follow_redirects=False).status_code == 303
 
 
+def test_a_cookie_kept_from_before_the_logout_opens_nothing(client, app) -> None:
+    """QA: the session is a signed cookie; a copy taken before logout worked for 12 hours more."""
+    from fastapi.testclient import TestClient
+
+    login(client, "callback")
+    kept = dict(client.cookies)
+    post_page(client, "/callbacks", "/logout", {})
+    with TestClient(app) as other:
+        other.cookies.update(kept)
+        assert other.get("/callbacks", follow_redirects=False).status_code == 303
+        assert other.get("/api/v1/me").status_code == 401
+    login(client, "callback")  # a new login opens a session in the new epoch
+    assert client.get("/callbacks").status_code == 200
+
+
 def test_page_needs_login_and_returns_there_after(client) -> None:
     r = client.get("/hall/dispatch?tab=replied", follow_redirects=False)
     assert r.status_code == 303

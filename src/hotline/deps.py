@@ -55,6 +55,15 @@ def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+SESSION_EPOCH_KEY = "epoch"
+
+
+def session_is_current(session: Any, user: User) -> bool:
+    """Whether a page session was opened in the user's current epoch (users.session_epoch): logging out
+    and a password reset move it on, so a cookie kept or copied from before stops working."""
+    return session.get(SESSION_EPOCH_KEY, 0) == (user.session_epoch or 0)
+
+
 def session_user_id(request: Request) -> int | None:
     value = request.session.get("user_id") if "session" in request.scope else None
     return int(value) if value is not None else None
@@ -100,7 +109,7 @@ def _actor(request: Request, db: Session, rt: Runtime) -> Actor:
             raise Forbidden("csrf_failed", "会话校验失败：请刷新页面后重试，或使用访问令牌调用接口")
     if user_id is not None:
         session_user = db.get(User, user_id)
-        if session_user is not None and session_user.active:
+        if session_user is not None and session_user.active and session_is_current(request.session, session_user):
             return org.actor_for(session_user, client_of(request))
     raise Unauthenticated("not_authenticated", "请先登录或提供有效的访问令牌（Authorization: Bearer …）")
 

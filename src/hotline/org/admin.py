@@ -108,7 +108,12 @@ def reset_password(db: Session, *, actor: Actor, now: datetime, user_id: int, pa
     if len(password) < service.MIN_PASSWORD_LENGTH:
         raise DomainError("password_too_short", f"密码至少{service.MIN_PASSWORD_LENGTH}位")
     user.password_hash = hash_password(password)
-    audit.record(db, actor=actor, at=now, action="reset_password", object_type="user", object_id=user.username)
+    # Reset because the account may be in other hands: what the old password opened is closed too.
+    user.session_epoch = (user.session_epoch or 0) + 1
+    for token in db.execute(select(ApiToken).where(ApiToken.user_id == user.id)).unique().scalars():
+        token.revoked = True
+    audit.record(db, actor=actor, at=now, action="reset_password", object_type="user", object_id=user.username,
+                 detail="已同时吊销其访问令牌并结束其页面会话")
     db.commit()
     return user
 

@@ -188,6 +188,12 @@ def find_token(db: Session, *, token: str) -> ApiToken | None:
     return db.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token))).unique().scalar_one_or_none()
 
 
+def end_page_sessions(db: Session, *, user_id: int) -> None:
+    """Every page session of the user ends (users.session_epoch moves on; deps.session_is_current)."""
+    db.execute(update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1))
+    db.commit()
+
+
 def revoke_token(db: Session, *, token: str) -> None:
     row = find_token(db, token=token)
     if row is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from hotline.deps import DB, RT, client_of
+from hotline.deps import DB, RT, SESSION_EPOCH_KEY, client_of
 from hotline.errors import Unauthenticated
 from hotline.org import service as org
 from hotline.web.forms import text
@@ -41,13 +41,18 @@ def login(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse |
     # A fresh session on login: nothing from before the login carries over (no session fixation).
     request.session.clear()
     request.session[USER_KEY] = user.id
+    request.session[SESSION_EPOCH_KEY] = user.session_epoch or 0
     csrf_token(request)
     flash(request, f"欢迎，{user.display_name}")
     return redirect(target or home_for(org.actor_for(user).role))
 
 
 @router.post("/logout")
-def logout(request: Request, form: CheckedForm) -> RedirectResponse:
+def logout(request: Request, form: CheckedForm, db: DB) -> RedirectResponse:
+    # The cookie is the browser's: forgetting it here is not enough when it was kept or copied. Moving the
+    # user's session epoch on ends every page session of the account (other desks too).
+    if (user_id := request.session.get(USER_KEY)) is not None:
+        org.end_page_sessions(db, user_id=int(user_id))
     request.session.clear()
     flash(request, "已安全退出")
     return redirect("/login")

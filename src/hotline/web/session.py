@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from hotline.deps import get_db
+from hotline.deps import get_db, session_is_current
 from hotline.errors import Forbidden, NotFound
 from hotline.org import service as org
 from hotline.security.actor import Actor
@@ -71,7 +71,8 @@ def optional_viewer(request: Request, db: Session) -> Viewer | None:
         request.session.pop(USER_KEY, None)
         return None
     role = Role(user.role)
-    if not user.active or role in MACHINE_ROLES:  # machine accounts never hold a page session
+    # machine accounts never hold a page session; one opened before a logout or a password reset has ended
+    if not user.active or role in MACHINE_ROLES or not session_is_current(request.session, user):
         request.session.pop(USER_KEY, None)
         return None
     client = request.client.host if request.client else None
