@@ -85,7 +85,7 @@ def test_units_see_files_only_while_they_handle_the_ticket(client, as_user, org,
     assert r.status_code == 200
     r = _upload(client, as_user, "housing_handler", tid, "整改照片.pdf", PDF)
     assert r.status_code == 201, r.text
-    assert r.json()["uploaded_by"].endswith(f"（{org.units['housing'].short_name}）")
+    assert r.json()["uploaded_by"].endswith(f"（{org.units['housing'].short_name}）")  # the actor's name says it
     assert client.get(url, headers=as_user("housing_handler")).status_code == 200
     assert client.get(url, headers=as_user("market_handler")).status_code == 403
     r = client.post(f"/api/v1/tickets/{tid}/actions/reassign", headers=as_user("dispatcher"),
@@ -129,10 +129,10 @@ def test_declared_metadata_is_never_served(client, as_user, files_dir) -> None:
     tid = _ticket(client, as_user)
     page = b"<script>alert(1)</script>"
     stored = _upload(client, as_user, "operator", tid, "note.txt", page).json()
-    r = client.post("/api/v1/public/requests", json={
-        **{k: v for k, v in intake().items() if k not in ("channel",)}, "channel": "web",
-        "attachments": [{"filename": "photo.html", "content_type": "text/html", "size_bytes": 10,
-                         "sha256": stored["sha256"]}]})
+    # (the public API refuses attachment rows; a staff client or a channel may still declare them)
+    r = client.post("/api/v1/tickets", headers=as_user("operator"), json={
+        **intake(), "attachments": [{"filename": "photo.html", "content_type": "text/html", "size_bytes": 10,
+                                     "sha256": stored["sha256"]}]})
     assert r.status_code == 201, r.text
     number = r.json()["number"]
     public_id = client.get(f"/api/v1/tickets/by-number/{number}", headers=as_user("operator")).json()["id"]
@@ -198,3 +198,19 @@ def test_the_limit_stops_reading_at_the_limit() -> None:
     with pytest.raises(BodyTooLarge):
         asyncio.run(LimitBody(app)(scope, receive, send))
     assert pulled == MAX_BODY_BYTES // len(chunk) + 1
+
+
+def test_roles_without_personal_data_read_no_files(client, as_user, files_dir) -> None:
+    """QA: analysts and editors, masked everywhere else, downloaded a 身份证.png."""
+    from tests.test_pages import login
+
+    tid = _ticket(client, as_user)
+    url = _upload(client, as_user, "operator", tid, "身份证.png", b"\x89PNG\r\n\x1a\n" + bytes(50)).json()["url"]
+    for role in ("analyst", "editor"):
+        r = client.get(url, headers=as_user(role))
+        assert r.status_code == 403 and "个人信息" in r.json()["message"], role
+    assert client.get(url, headers=as_user("supervisor")).status_code == 200
+    number = client.get(f"/api/v1/tickets/{tid}", headers=as_user("operator")).json()["number"]
+    login(client, "analyst")
+    page = client.get(f"/tickets/{number}").text
+    assert "身份证.png" in page and "当前角色无权查看工单附件" in page and 'name="file"' not in page

@@ -185,11 +185,18 @@ def listing(db: Session, *, actor: Actor, ticket_id: int) -> list[TicketAttachme
                            .order_by(TicketAttachment.id)).scalars())
 
 
+def denied_message(actor: Actor) -> str:
+    if actor.role in UNIT_ROLES:
+        return "本单位当前不在办理该工单，不能查看附件"
+    return "当前角色无权查看工单附件（附件可能含个人信息）"
+
+
 def may_download(db: Session, actor: Actor, ticket: Ticket) -> bool:
     """A unit reads a ticket's files only while it handles it (files often show people)."""
     if actor.role in UNIT_ROLES:
         return _open_assignment(db, ticket.id, actor.unit_id)
-    return True
+    # Files show people and papers: roles that see no personal data (analysts, editors) read none.
+    return actor.role in CENTRE_ROLES
 
 
 def open_for_download(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int,
@@ -199,7 +206,7 @@ def open_for_download(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int,
     if row is None or row.ticket_id != ticket.id:
         raise NotFound("attachment_not_found", "附件不存在")
     if not may_download(db, actor, ticket):
-        raise Forbidden("attachment_forbidden", "本单位当前不在办理该工单，不能查看附件")
+        raise Forbidden("attachment_forbidden", denied_message(actor))
     if not row.uploaded or not row.sha256:
         raise NotFound("attachment_not_stored", "该附件只登记了信息，文件未上传到本平台")
     path = _path_for(storage_root(rt), row.sha256)

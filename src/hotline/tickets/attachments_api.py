@@ -26,21 +26,14 @@ class AttachmentOut(BaseModel):
     created_at: datetime
     stored: bool
     url: str
-    uploaded_by: str | None = None  # the uploader and their unit; none for metadata declared at registration
+    uploaded_by: str | None = None  # the uploader (with their unit); none for metadata declared at registration
 
 
 def _out(ticket_id: int, row: attachments.TicketAttachment) -> AttachmentOut:
     return AttachmentOut(id=row.id, filename=row.filename, content_type=row.content_type, size_bytes=row.size_bytes,
                          sha256=row.sha256 if row.uploaded else None, created_at=row.created_at,
-                         stored=row.uploaded, uploaded_by=_uploader(row),
+                         stored=row.uploaded, uploaded_by=row.uploaded_by_name,
                          url=f"/api/v1/tickets/{ticket_id}/attachments/{row.id}")
-
-
-def _uploader(row: attachments.TicketAttachment) -> str | None:
-    if not row.uploaded_by_name:
-        return None
-    unit = row.uploaded_by_unit
-    return f"{row.uploaded_by_name}（{unit.short_name}）" if unit else row.uploaded_by_name
 
 
 async def read_limited(file: UploadFile, limit: int) -> bytes:

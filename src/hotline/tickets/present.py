@@ -164,8 +164,7 @@ def upload_event(ticket: Ticket, row: TicketAttachment) -> EventOut:
     """A file's upload as a line of the ticket's history (uploads are not workflow transitions)."""
     state = str(ticket.state)
     return EventOut(at=row.created_at, action="upload_attachment", action_label="上传附件", from_state=state,
-                    to_state=state, actor_role="", actor_name=row.uploaded_by_name or "—",
-                    unit=row.uploaded_by_unit.short_name if row.uploaded_by_unit else None,
+                    to_state=state, actor_role="", actor_name=row.uploaded_by_name or "—", unit=None,
                     note=f"{row.filename}（{row.size_bytes / 1024:.1f} KB）", data={})
 
 

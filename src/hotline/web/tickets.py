@@ -112,6 +112,7 @@ def _ticket_page(
         extension_left=max(rt.policy.extension_cap_working_days - out.extension_days_used, 0),
         files=files,
         files_readable=attachments.may_download(db, viewer.actor, ticket),
+        files_denied=attachments.denied_message(viewer.actor),
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
         may_verdict=viewer.role in VERDICT_ROLES,
     )
