@@ -66,6 +66,29 @@ def test_drafts_are_hidden_from_other_units(client: TestClient, as_user: Callabl
     assert hidden.json()["message"] == f"外部编号为 {key} 的知识条目不存在"  # not "知识条目 <id> 不存在"
 
 
+def test_a_revision_in_review_is_not_read_by_other_units(client: TestClient,
+                                                        as_user: Callable[..., dict[str, str]]) -> None:
+    """QA: once v1 was published, v2's unapproved answer was readable by anyone (article, versions, diff)."""
+    aid = client.post(f"{BASE}/articles", json=article_data(), headers=as_user("housing_handler")).json()["id"]
+    client.post(f"{BASE}/articles/{aid}/submit", json={}, headers=as_user("housing_handler"))
+    client.post(f"{BASE}/articles/{aid}/approve", json={"comment": "同意"}, headers=as_user("supervisor"))
+    draft = article_data(answer="尚未审核的新答复口径：提取额度另行规定。", change_note="调整额度")
+    assert client.put(f"{BASE}/articles/{aid}", json=draft, headers=as_user("housing_handler")).status_code == 200
+    client.post(f"{BASE}/articles/{aid}/submit", json={}, headers=as_user("housing_handler"))
+    for outsider in ("market_handler", "operator", "analyst"):
+        who = as_user(outsider)
+        art = client.get(f"{BASE}/articles/{aid}", headers=who).json()
+        assert art["current"]["number"] == 1 and "尚未审核" not in str(art), outsider
+        assert [v["number"] for v in client.get(f"{BASE}/articles/{aid}/versions", headers=who).json()] == [1]
+        r = client.get(f"{BASE}/articles/{aid}/diff", params={"from": 1, "to": 2}, headers=who)
+        assert r.status_code == 404
+        events = client.get(f"{BASE}/articles/{aid}/events", headers=who).json()
+        assert [e["action_label"] for e in events] == ["起草", "提交审核", "审核通过"]
+    for insider in ("housing_manager", "supervisor", "editor"):  # the owner unit, reviewers, the KB's editors
+        art = client.get(f"{BASE}/articles/{aid}", headers=as_user(insider)).json()
+        assert art["current"]["number"] == 2, insider
+
+
 def test_an_attachment_link_is_a_web_address(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:
     for url, ok in (("javascript:alert(1)", False), ("data:text/html,x", False), ("//evil.example/x", False),
                     ("https://www.nanjing.gov.cn/a.pdf", True), ("/static/a.pdf", True)):

@@ -48,6 +48,7 @@ from hotline.knowledge.schemas import (
     VersionOut,
 )
 from hotline.knowledge.search import Hit
+from hotline.security.actor import Actor
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge"])
@@ -144,12 +145,21 @@ def list_articles(
 
 @router.get("/articles/by-key/{key}", response_model=ArticleOut, summary="按外部编号查询知识条目")
 def get_by_key(key: str, db: DB, actor: ApiActor) -> ArticleOut:
-    return _article_out(db, service.get_by_key(db, actor=actor, key=key))
+    return _read_out(db, actor, service.get_by_key(db, actor=actor, key=key))
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, summary="知识条目详情")
 def get_article(article_id: int, db: DB, actor: ApiActor) -> ArticleOut:
-    return _article_out(db, service.get(db, actor=actor, article_id=article_id))
+    return _read_out(db, actor, service.get(db, actor=actor, article_id=article_id))
+
+
+def _read_out(db: DB, actor: Actor, article: Article) -> ArticleOut:
+    """A read: `current` is the published version for those who may not see revisions in the works."""
+    out = _article_out(db, article)
+    if not service.sees_revisions(db, actor, article):
+        out.current = out.published_version
+        out.version_count = len(service.readable_versions(db, actor, article))
+    return out
 
 
 @router.put("/articles/{article_id}", response_model=ArticleOut, summary="修订知识条目（生成新版本）")
@@ -185,7 +195,7 @@ def policy_changed(article_id: int, data: CommentIn, db: DB, rt: RT, actor: ApiA
 @router.get("/articles/{article_id}/versions", response_model=list[VersionOut], summary="全部版本")
 def versions(article_id: int, db: DB, actor: ApiActor) -> list[VersionOut]:
     article = service.get(db, actor=actor, article_id=article_id)
-    return [VersionOut.model_validate(v, from_attributes=True) for v in article.versions]
+    return [VersionOut.model_validate(v, from_attributes=True) for v in service.readable_versions(db, actor, article)]
 
 
 @router.get("/articles/{article_id}/similar", response_model=list[SimilarOut], summary="相似的已发布条目")
@@ -193,7 +203,7 @@ def similar_articles(article_id: int, db: DB, actor: ApiActor) -> list[SimilarOu
     """Published articles whose questions mean the same as this article's latest version's
     questions (a possible duplicate answer), closest first."""
     article = service.get(db, actor=actor, article_id=article_id)
-    latest = service.version_of(db, article, published=False) or service.version_of(db, article, published=True)
+    latest = service.latest_readable(db, actor, article)
     found = similar.similar_published(db, questions=latest.questions if latest else [], exclude_article_id=article_id)
     return [SimilarOut.model_validate(s, from_attributes=True) for s in found]
 
@@ -207,8 +217,8 @@ def diff(article_id: int, db: DB, actor: ApiActor, from_version: Annotated[int, 
 
 @router.get("/articles/{article_id}/events", response_model=list[EventOut], summary="条目流转记录")
 def article_events(article_id: int, db: DB, actor: ApiActor) -> list[EventOut]:
-    service.get(db, actor=actor, article_id=article_id)
-    return [_event_out(e) for e in service.events(db, article_id=article_id)]
+    article = service.get(db, actor=actor, article_id=article_id)
+    return [_event_out(e) for e in service.readable_events(db, actor, article)]
 
 
 @router.post("/expire", summary="到期失效检查（一般由定时任务执行）")

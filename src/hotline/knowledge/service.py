@@ -470,6 +470,35 @@ def version_of(db: Session, article: Article, *, published: bool) -> ArticleVers
     return _version(db, article.published_version_id if published else article.current_version_id)
 
 
+# ---- what a reader of a published article may see of its revisions -----------------------------
+# A revision in the works (draft, in review, returned) is the owner unit's, the reviewers' and the
+# administrator's: an operator reading it out would give callers an answer nobody has approved.
+
+
+def sees_revisions(db: Session, actor: Actor, article: Article) -> bool:
+    return rules.may_read_unpublished(who(db, actor), article.owner_unit_id)
+
+
+def readable_versions(db: Session, actor: Actor, article: Article) -> list[ArticleVersion]:
+    if sees_revisions(db, actor, article):
+        return list(article.versions)
+    published = version_of(db, article, published=True)
+    return [v for v in article.versions if published is not None and v.number <= published.number]
+
+
+def latest_readable(db: Session, actor: Actor, article: Article) -> ArticleVersion | None:
+    """The version this reader works from: the newest for those who see revisions, else the published."""
+    return version_of(db, article, published=not sees_revisions(db, actor, article))
+
+
+def readable_events(db: Session, actor: Actor, article: Article) -> list[ArticleEvent]:
+    shown = {v.id for v in readable_versions(db, actor, article)}
+    everything = events(db, article_id=article.id)
+    if sees_revisions(db, actor, article):
+        return everything
+    return [e for e in everything if e.version_id is None or e.version_id in shown]
+
+
 @dataclass
 class ArticleFilters:
     status: Sequence[ArticleStatus] | None = None
@@ -553,7 +582,7 @@ def render_version(v: ArticleVersion, place: str | None = None) -> list[str]:
 def diff(db: Session, *, actor: Actor, article_id: int, from_number: int, to_number: int) -> str:
     """A unified diff between two versions of an article (difflib)."""
     article = get(db, actor=actor, article_id=article_id)
-    by_number = {v.number: v for v in article.versions}
+    by_number = {v.number: v for v in readable_versions(db, actor, article)}
     missing = [n for n in (from_number, to_number) if n not in by_number]
     if missing:
         raise NotFound("kb_version_not_found", f"知识条目 {article_id} 没有第 {missing[0]} 版")

@@ -296,8 +296,8 @@ def _after_save(request: Request, form: Any, db: Session, rt: Runtime, viewer: V
     return redirect(f"/kb/articles/{article.id}")
 
 
-def _version_number(value: str | None, article: Article) -> int | None:
-    if value and is_id(value) and any(v.number == int(value) for v in article.versions):
+def _version_number(value: str | None, numbers: list[int]) -> int | None:
+    if value and is_id(value) and int(value) in numbers:
         return int(value)
     return None
 
@@ -307,7 +307,7 @@ def edit_form(article_id: int, request: Request, db: DB, viewer: KbViewer) -> HT
     article = service.get(db, actor=viewer.actor, article_id=article_id)
     if not _allowed(db, viewer, article, None).edit:  # the form only for who may save it
         raise Forbidden("kb_edit_forbidden", "无权修改该条目，或该条目当前状态不能修改")
-    based_on = _version_number(request.query_params.get("from"), article)
+    based_on = _version_number(request.query_params.get("from"), [v.number for v in article.versions])
     by_number = {v.number: v for v in article.versions}
     source = by_number[based_on] if based_on else service.version_of(db, article, published=False)
     values = version_values(db, source) if source else {}
@@ -383,19 +383,20 @@ def _allowed(db: Session, viewer: Viewer, article: Article, current: ArticleVers
 
 def _article_page(request: Request, db: Session, viewer: Viewer, article: Article, *,
                   errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
-    current = service.version_of(db, article, published=False)
+    current = service.latest_readable(db, viewer.actor, article)  # a revision in the works: its people only
     published = service.version_of(db, article, published=True)
     latest = current or published
     # The search ends the read transaction: what is read after it is loaded again.
     others = similar.similar_published(db, questions=latest.questions if latest else [],
                                        exclude_article_id=article.id)
     reports, _ = service.list_reports(db, actor=viewer.actor, article_id=article.id, page=1, page_size=50)
-    events = service.events(db, article_id=article.id)
-    paths = {v.jurisdiction_path for v in article.versions if v.jurisdiction_path}
+    events = service.readable_events(db, viewer.actor, article)
+    versions = service.readable_versions(db, viewer.actor, article)
+    paths = {v.jurisdiction_path for v in versions if v.jurisdiction_path}
     place_names = dict(db.execute(select(Jurisdiction.path, Jurisdiction.name).where(Jurisdiction.path.in_(paths))
                                   ).all()) if paths else {}
     return render(request, "kb_article.html", viewer=viewer, status_code=status_code, a=article, current=current,
-                  published=published, versions=list(reversed(article.versions)), events=events, reports=reports,
+                  published=published, versions=list(reversed(versions)), events=events, reports=reports,
                   similar=others, place_names=place_names, now=rt_now(request),
                   allowed=_allowed(db, viewer, article, current), errors=errors or [],
                   action_labels={str(k): v for k, v in ACTION_LABELS.items()},
@@ -431,7 +432,7 @@ def restore(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT
         return _article_page(request, db, viewer, article, status_code=409,
                              errors=["只有已撤回或已过期的条目可以恢复，且须由其所属单位操作"])
     asked = text(form, "number")
-    number = _version_number(asked, article) if asked else article.version_count
+    number = _version_number(asked, [v.number for v in article.versions]) if asked else article.version_count
     if number is None:
         return _article_page(request, db, viewer, article, errors=[f"版本号“{asked}”无效"], status_code=422)
     source = next(v for v in article.versions if v.number == number)
@@ -477,9 +478,9 @@ def article_action(article_id: int, action: str, request: Request, form: Checked
 @router.get("/kb/articles/{article_id}/diff")
 def diff_page(article_id: int, request: Request, db: DB, viewer: KbViewer) -> HTMLResponse:
     article = service.get(db, actor=viewer.actor, article_id=article_id)
-    numbers = [v.number for v in article.versions]
-    to_n = _version_number(request.query_params.get("to"), article) or numbers[-1]
-    from_n = _version_number(request.query_params.get("from"), article) or max(to_n - 1, 1)
+    numbers = [v.number for v in service.readable_versions(db, viewer.actor, article)]
+    to_n = _version_number(request.query_params.get("to"), numbers) or numbers[-1]
+    from_n = _version_number(request.query_params.get("from"), numbers) or max(to_n - 1, 1)
     text_diff = service.diff(db, actor=viewer.actor, article_id=article_id, from_number=from_n, to_number=to_n)
     return render(request, "kb_diff.html", viewer=viewer, a=article, from_n=from_n, to_n=to_n, numbers=numbers,
                   lines=diff_lines(text_diff), **_ctx(db))
