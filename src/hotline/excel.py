@@ -3,9 +3,11 @@ the header frozen, filters on, and text kept as text (a cell starting with "=" i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from io import BytesIO
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -22,6 +24,26 @@ def cell_value(value: object) -> object:
     """A value Excel can hold: control characters (which a form or an import may carry) are dropped,
     since openpyxl refuses a whole workbook for one of them."""
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+_SIGNED_NUMBER = re.compile(r"[+-]\d[\d.,]*%?")
+
+
+def csv_cell(value: object) -> object:
+    """A value for a CSV a spreadsheet will open: text that would start a formula (=, @, +, -, a tab)
+    gets a leading apostrophe, so a citizen's title "=HYPERLINK(…)" stays text. Numbers (and a
+    written change such as +5.4%) are left as they are."""
+    value = cell_value(value)
+    if isinstance(value, str) and value and value[0] in "=@+-\t\r" and not _SIGNED_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def as_text_cells(ws: Any, row: int) -> None:
+    """The row's strings stored as text: openpyxl would keep "=…" as a formula."""
+    for cell in ws[row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def cell_text(value: object) -> str:
@@ -95,9 +117,7 @@ def table_workbook(*, sheet: str, title: str, columns: Sequence[tuple[str, int]]
         cell.alignment = Alignment(vertical="center")
     for row in rows:
         ws.append(cells(row))
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+        as_text_cells(ws, ws.max_row)
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from hotline.excel import cells
+from hotline.excel import as_text_cells, cells, csv_cell
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,7 +21,7 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -34,6 +34,7 @@ def to_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str)
         cell.font = Font(bold=True)
     for row in rows:
         ws.append(cells(row))
+        as_text_cells(ws, ws.max_row)
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -10,7 +10,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from hotline.excel import cell_value
+from hotline.excel import cell_value, csv_cell
 from hotline.reports.build import generated_label
 from hotline.reports.content import Report, Table
 
@@ -92,5 +92,5 @@ def table_csv(table: Table) -> str:
     writer = csv.writer(out)
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else csv_cell(v) for v in row])
     return out.getvalue()
