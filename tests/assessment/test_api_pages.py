@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from hotline.assessment import facts
 from tests.assessment.conftest import Flow
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, intake
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 Q = "from_month=2026-11&to_month=2026-11"
@@ -120,6 +120,13 @@ def test_dashboard_api(client, as_user, flow: Flow, db) -> None:  # type: ignore
     r = client.post("/api/v1/assessment/refresh", headers=as_user("admin"))
     assert r.json()["events"] == 2
     assert client.post("/api/v1/assessment/refresh", headers=as_user("analyst")).status_code == 403
+    # A district's supervisor counts its district's tickets (QA: city-wide 已超期 beside its own 0).
+    other = client.post("/api/v1/tickets", headers=as_user("operator"),
+                        json=intake(jurisdiction_code="320104", address="秦淮区某路1号"))
+    assert other.status_code == 201, other.text
+    assert client.get("/api/v1/assessment/dashboard", headers=as_user("analyst")).json()["today_intake"] == 2
+    mine = client.get("/api/v1/assessment/dashboard", headers=as_user("xuanwu_viewer")).json()
+    assert mine["today_intake"] == 1 and mine["open"] == 2
 
 
 def _login(client, username: str) -> None:  # type: ignore[no-untyped-def]

@@ -88,6 +88,12 @@ def test_meetings_and_interviews(client, as_user, org) -> None:
     assert r.status_code == 422 and "被约谈单位" in r.json()["message"]
     r = client.post(f"{API}/meetings", headers=as_user("supervisor"), json={**body, "ticket_numbers": ["NJ0"]})
     assert r.status_code == 404
+    # A ticket outside a district supervisor's scope reads as missing (its title was shown back).
+    away = client.post("/api/v1/tickets", headers=as_user("operator"),
+                       json=intake(jurisdiction_code="320104", address="秦淮区某路1号")).json()
+    r = client.post(f"{API}/meetings", headers=as_user("xuanwu_viewer"),
+                    json={**body, "ticket_numbers": [away["number"]]})
+    assert r.status_code == 404 and away["title"] not in r.text
     r = client.post(f"{API}/meetings", headers=as_user("supervisor"), json=body)
     assert r.status_code == 201, r.text
     m = r.json()

@@ -3,6 +3,7 @@ linked to its tickets, through the query functions the assessment uses."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from hotline.supervision import detection
@@ -52,6 +53,13 @@ def test_improper_return_buck_passing_and_false_reply(db, rt, clock, org, open_t
     now = rt.clock.now()
     assert detection.findings_by_unit(db, until=now - timedelta(days=1)) == []
     assert sum(u.total for u in detection.findings_by_unit(db, since=now - timedelta(hours=1))) == 4
+
+    # A district's supervisor sees the findings on its district's tickets only (all four are in 玄武区).
+    xuanwu = org.actor("xuanwu_viewer")
+    assert detection.findings_list(db, actor=xuanwu)[1] == 4
+    elsewhere = replace(xuanwu, scope_path=org.jurisdictions["qinhuai"].path)
+    assert detection.findings_list(db, actor=elsewhere) == ([], 0)
+    assert detection.findings_by_unit(db, actor=elsewhere) == []
     db.rollback()
 
 

@@ -31,7 +31,8 @@ from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
-from hotline.security.roles import UNIT_ROLES, Role
+from hotline.security.permissions import visible_condition
+from hotline.security.roles import UNIT_ROLES, DataScope, Role
 from hotline.tickets.enums import State
 from hotline.tickets.models import Ticket, TicketAssignment, TicketEvent
 
@@ -303,7 +304,10 @@ def drill(db: Session, *, actor: Actor, unit_id: int, indicator: Indicator, peri
     value = c.c.num if part == "num" else c.c.den
     conds = [c.c.unit_id == unit_id, c.c.indicator == str(indicator), c.c.day >= period.start,
              c.c.day <= period.end, value != 0]
-    total = db.execute(select(func.count()).select_from(c).where(*conds)).scalar_one()
+    if actor.data_scope != DataScope.ALL:  # a district's supervisor lists the tickets of its district only
+        conds.append(visible_condition(actor))
+    total = db.execute(select(func.count()).select_from(c).join(Ticket, Ticket.id == c.c.ticket_id)
+                       .where(*conds)).scalar_one()
     rows = db.execute(
         select(Ticket.id, Ticket.number, Ticket.title, Ticket.state, c.c.day, TicketEvent.action, TicketEvent.at,
                c.c.num, c.c.den)
@@ -504,11 +508,14 @@ def dashboard(db: Session, rt: Runtime, *, actor: Actor, preset: Preset, top_n: 
     now = rt.clock.now()
     today = to_local(now).date()
     midnight = datetime.combine(today, time(0), CHINA_TZ)
-    intake = db.execute(select(func.count(Ticket.id)).where(Ticket.created_at >= midnight)).scalar_one()
+    # The live counts are of the tickets the actor may see (a district's supervisor: its district); the
+    # rates and rankings below are the units' assessment, city-wide by nature.
+    scope = visible_condition(actor)
+    intake = db.execute(select(func.count(Ticket.id)).where(Ticket.created_at >= midnight, scope)).scalar_one()
     open_count = db.execute(
-        select(func.count(Ticket.id)).where(Ticket.state.in_([str(s) for s in OPEN_STATES]))).scalar_one()
+        select(func.count(Ticket.id)).where(Ticket.state.in_([str(s) for s in OPEN_STATES]), scope)).scalar_one()
     overdue = db.execute(select(func.count(Ticket.id)).where(
-        Ticket.state.in_([str(State.DISPATCHED), str(State.HANDLING)]), Ticket.due_at < now)).scalar_one()
+        Ticket.state.in_([str(State.DISPATCHED), str(State.HANDLING)]), Ticket.due_at < now, scope)).scalar_one()
     month = Period(today.replace(day=1), today)
     all_units = facts.monthly(db, start=month.start, end=month.end, combine_units=True)
     combined = all_units.get((-1, f"{today:%Y-%m}"), {})

@@ -18,11 +18,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.org.models import Unit
+from hotline.security.actor import Actor
+from hotline.security.permissions import visible_condition
+from hotline.security.roles import DataScope
 from hotline.supervision.enums import FINDING_LABELS, FindingKind
 from hotline.supervision.models import Finding, SchedulerState
 from hotline.supervision.upsert import insert_new
 from hotline.tickets.enums import Action
-from hotline.tickets.models import TicketEvent
+from hotline.tickets.models import Ticket, TicketEvent
 
 if TYPE_CHECKING:
     from hotline.runtime import Runtime
@@ -129,8 +132,10 @@ class UnitFindings:
 
 
 def _conds(since: datetime | None, until: datetime | None, unit_ids: list[int] | None,
-           kind: FindingKind | None) -> list[Any]:
+           kind: FindingKind | None, actor: Actor | None = None) -> list[Any]:
     conds: list[Any] = []
+    if actor is not None and actor.data_scope != DataScope.ALL:  # a district's supervisor: its tickets only
+        conds.append(Finding.ticket_id.in_(select(Ticket.id).where(visible_condition(actor))))
     if since is not None:
         conds.append(Finding.at >= since)
     if until is not None:
@@ -143,13 +148,13 @@ def _conds(since: datetime | None, until: datetime | None, unit_ids: list[int] |
 
 
 def findings_by_unit(db: Session, *, since: datetime | None = None, until: datetime | None = None,
-                     unit_ids: list[int] | None = None) -> list[UnitFindings]:
+                     unit_ids: list[int] | None = None, actor: Actor | None = None) -> list[UnitFindings]:
     """Per unit, how many findings of each kind happened in [since, until): the worst unit first.
     This is the assessment's entry point (考核 reads counts; findings_list gives the tickets behind them)."""
     rows = db.execute(
         select(Finding.unit_id, Unit.short_name, Finding.kind, func.count(Finding.id))
         .join(Unit, Unit.id == Finding.unit_id)
-        .where(*_conds(since, until, unit_ids, None))
+        .where(*_conds(since, until, unit_ids, None, actor))
         .group_by(Finding.unit_id, Unit.short_name, Finding.kind)
     ).all()
     per: dict[int, UnitFindings] = {}
@@ -161,9 +166,9 @@ def findings_by_unit(db: Session, *, since: datetime | None = None, until: datet
 
 def findings_list(db: Session, *, unit_id: int | None = None, kind: FindingKind | None = None,
                   since: datetime | None = None, until: datetime | None = None, page: int = 1,
-                  page_size: int = 50) -> tuple[list[Finding], int]:
-    """The findings themselves (each with its ticket), newest first."""
-    conds = _conds(since, until, [unit_id] if unit_id is not None else None, kind)
+                  page_size: int = 50, actor: Actor | None = None) -> tuple[list[Finding], int]:
+    """The findings themselves (each with its ticket), newest first; with `actor`, on the tickets it may see."""
+    conds = _conds(since, until, [unit_id] if unit_id is not None else None, kind, actor)
     total = db.execute(select(func.count(Finding.id)).where(*conds)).scalar_one()
     rows = db.execute(select(Finding).where(*conds).order_by(Finding.at.desc(), Finding.id.desc())
                       .limit(page_size).offset((max(page, 1) - 1) * page_size))

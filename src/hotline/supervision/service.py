@@ -15,7 +15,7 @@ from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
-from hotline.security.permissions import ensure_can_view, visible_condition
+from hotline.security.permissions import can_view, ensure_can_view, visible_condition
 from hotline.security.roles import UNIT_ROLES, Role
 from hotline.supervision import jobs
 from hotline.supervision.enums import (
@@ -61,6 +61,15 @@ def _ticket(db: Session, *, ticket_id: int | None = None, number: str | None = N
     ticket = db.get(Ticket, ticket_id) if ticket_id else None
     if ticket is None:
         raise NotFound("ticket_not_found", f"工单 {number or ticket_id} 不存在")
+    return ticket
+
+
+def _visible_ticket(db: Session, actor: Actor, number: str) -> Ticket:
+    """A ticket named by number, if the actor may see it: one outside its scope reads as missing (a
+    district's supervisor linking another district's ticket learnt its title)."""
+    ticket = _ticket(db, number=number)
+    if not can_view(actor, ticket):
+        raise NotFound("ticket_not_found", f"工单 {number} 不存在")
     return ticket
 
 
@@ -235,7 +244,7 @@ def create_meeting(db: Session, rt: Runtime, *, actor: Actor, data: MeetingCreat
         if data.kind == MeetingKind.INTERVIEW and not units:
             raise DomainError("interview_unit_required", "约谈须选择被约谈单位", status_code=422)
         numbers = dict.fromkeys(n.strip().upper() for n in data.ticket_numbers if n.strip())
-        tickets = [_ticket(db, number=n) for n in numbers]
+        tickets = [_visible_ticket(db, actor, n) for n in numbers]
         meeting = Meeting(kind=str(data.kind), status=str(MeetingStatus.SCHEDULED), title=data.title.strip(),
                           topic=data.topic.strip(), held_at=data.held_at, location=data.location,
                           host=data.host.strip(),

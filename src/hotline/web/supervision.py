@@ -244,9 +244,10 @@ def findings_page(request: Request, db: DB, viewer: SupervisionViewer) -> HTMLRe
     kind = FindingKind(shown["kind"]) if shown["kind"] in {str(k) for k in FindingKind} else None
     unit_id = int(shown["unit"]) if is_id(shown["unit"]) else None
     page = page_number(qp)
-    rows, total = detection.findings_list(db, unit_id=unit_id, kind=kind, since=since, until=until, page=page)
+    rows, total = detection.findings_list(db, unit_id=unit_id, kind=kind, since=since, until=until, page=page,
+                                          actor=viewer.actor)
     return _page(request, "supervision_findings.html", viewer, f=shown,
-                 by_unit=detection.findings_by_unit(db, since=since, until=until),
+                 by_unit=detection.findings_by_unit(db, since=since, until=until, actor=viewer.actor),
                  findings=[present.finding_out(x) for x in rows], units=choices.handling_units(db),
                  kinds=[choices.Option(str(k), v) for k, v in FINDING_LABELS.items()],
                  pager=pager(qp, "/supervision/findings", total, page=page, page_size=50))
