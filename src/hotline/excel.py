@@ -10,7 +10,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -39,11 +39,19 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def as_text_cells(ws: Any, row: int) -> None:
-    """The row's strings stored as text: openpyxl would keep "=…" as a formula."""
-    for cell in ws[row]:
-        if isinstance(cell.value, str):
+def text_row(ws: Any, values: Iterable[object]) -> list[object]:
+    """A row to append whose strings are stored as text (openpyxl would keep "=…" as a formula).
+    Made as cells before the append: reading the row back (ws[ws.max_row]) scans the whole sheet,
+    which made a 10,000-row export take a minute."""
+    row: list[object] = []
+    for value in cells(values):
+        if isinstance(value, str):
+            cell = Cell(ws, value=value)
             cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
 
 
 def cell_text(value: object) -> str:
@@ -116,8 +124,7 @@ def table_workbook(*, sheet: str, title: str, columns: Sequence[tuple[str, int]]
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="center")
     for row in rows:
-        ws.append(cells(row))
-        as_text_cells(ws, ws.max_row)
+        ws.append(text_row(ws, row))
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from hotline.excel import as_text_cells, cells, csv_cell
+from hotline.excel import csv_cell, text_row
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,8 +33,7 @@ def to_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(cells(row))
-        as_text_cells(ws, ws.max_row)
+        ws.append(text_row(ws, row))
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     wb.save(buffer)

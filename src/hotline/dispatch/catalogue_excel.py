@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.dispatch import catalogue as cat
 from hotline.dispatch.models import DispatchRule, rule_key
 from hotline.errors import DomainError
-from hotline.excel import cells, sheet_rows
+from hotline.excel import sheet_rows, text_row
 from hotline.org.models import Jurisdiction, Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -76,10 +76,7 @@ def export_workbook(db: Session) -> bytes:
 
 def _append_text(ws, values: list[object]) -> None:  # type: ignore[no-untyped-def]
     """Append a row whose strings stay strings (a note starting with "=" is not a formula)."""
-    ws.append(cells(values))
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
+    ws.append(text_row(ws, values))
 
 
 FIELD_LABELS = {"category_prefix": "分类代码", "jurisdiction_code": "属地代码", "lead_unit_code": "主办单位代码",
