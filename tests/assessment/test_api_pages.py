@@ -48,6 +48,10 @@ def test_roles_see_what_they_should(client, as_user, flow: Flow, db) -> None:  #
     assert client.get("/api/v1/assessment/dashboard", headers=as_user("housing_manager")).status_code == 403
     r = client.get("/api/v1/assessment/ranking?from_month=2026-13", headers=as_user("supervisor"))
     assert r.status_code == 422
+    for month in ("9999-12", "0001-01"):  # 9999-12 was a 500 (no month after it)
+        for path in ("/api/v1/assessment/ranking", "/api/v1/assessment/trend", "/api/v1/assessment/ranking.xlsx"):
+            r = client.get(f"{path}?from_month={month}", headers=as_user("supervisor"))
+            assert r.status_code == 422 and "2000-01 至 2999-12" in r.json()["message"], (path, month)
 
 
 def test_ranking_trend_drill_and_export(client, as_user, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]

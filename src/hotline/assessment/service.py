@@ -63,10 +63,13 @@ class Period:
 def parse_month(value: str) -> date:
     try:
         year, month = value.strip().split("-")
-        return date(int(year), int(month), 1)
+        first = date(int(year), int(month), 1)
     except (ValueError, AttributeError) as exc:
         raise DomainError("month_invalid", f"月份格式应为 YYYY-MM，例如 2026-10（收到：{value}）",
                           status_code=422) from exc
+    if not 2000 <= first.year <= 2999:  # 9999-12 has no month after it to end on (a 500 before)
+        raise DomainError("month_invalid", f"月份应在 2000-01 至 2999-12 之间（收到：{value}）", status_code=422)
+    return first
 
 
 def month_end(first: date) -> date:
