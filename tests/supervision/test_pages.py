@@ -28,6 +28,10 @@ def test_orders_pages_issue_escalate_close(client, as_user, org) -> None:
     r = post_page(client, "/supervision/orders", "/supervision/orders",
                   {"ticket_number": "NJ19990101-000001", "reason": "请尽快办理并反馈"})
     assert r.status_code == 404 and "不存在" in r.text
+    for days in ("abc", "99999999999999999999"):  # refused as typed, not replaced by the default
+        r = post_page(client, "/supervision/orders", "/supervision/orders",
+                      {"ticket_number": t["number"], "reason": "请尽快办理并反馈", "days": days})
+        assert r.status_code == 422 and "督办时限" in r.text, days
     r = post_page(client, "/supervision/orders", "/supervision/orders",
                   {"ticket_number": t["number"], "reason": "请尽快办理并反馈", "days": "2"})
     assert r.status_code == 303

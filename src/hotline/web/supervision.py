@@ -127,7 +127,7 @@ def orders_create(request: Request, form: CheckedForm, db: DB, rt: RT,
     values = {k: text(form, k) for k in ("ticket_number", "reason", "days")}
     try:
         data = OrderCreate(ticket_number=values["ticket_number"] or None, reason=values["reason"],
-                           days=int(values["days"]) if is_id(values["days"]) else None)
+                           days=values["days"] or None)  # checked as typed: "abc" is an error, not the default
         order = sv.create_order(db, rt, actor=viewer.actor, data=data)
     except ValidationError as exc:
         return _orders_page(request, db, rt, viewer, errors=errors_of(exc, ORDER_LABELS), values=values,
