@@ -33,3 +33,12 @@ def test_analytics_downloads_keep_a_formula_looking_title_as_text() -> None:
 def test_a_report_table_csv_keeps_it_as_text_too() -> None:
     table = Table(key="hotspot", title="热点", columns=["地点", "件数"], rows=[[TITLE, 4]])
     assert list(csv.reader(io.StringIO(table_csv(table))))[1] == ["'" + TITLE, "4"]
+
+
+def test_an_export_cut_at_its_limit_says_so() -> None:
+    from hotline.tickets.export import tickets_workbook
+
+    ws = load_workbook(io.BytesIO(tickets_workbook([], title="工单导出", total=12_345))).active
+    assert ws.max_row == 2 and "仅导出前 0 条（共 12,345 条）" in ws["A2"].value
+    ws = load_workbook(io.BytesIO(tickets_workbook([], title="工单导出", total=0))).active
+    assert ws.max_row == 1

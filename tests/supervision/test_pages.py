@@ -38,6 +38,9 @@ def test_orders_pages_issue_escalate_close(client, as_user, org) -> None:
     url = r.headers["location"]
     detail = client.get(url)
     assert "已下达督办单" in detail.text and "市房产局" in detail.text and "升级至第2级" in detail.text
+    # The export holds what the list shows, the search text included (it was dropped).
+    listed = client.get("/supervision/orders", params={"q": t["number"]}).text
+    assert f"/supervision/orders.xlsx?q={t['number']}" in listed
 
     r = post_page(client, url, f"{url}/escalate", {"note": "单位未按时反馈"})
     assert r.status_code == 303

@@ -125,11 +125,11 @@ def drill_xlsx(
     start: date | None = None, end: date | None = None,
 ) -> Response:
     period = _period(rt, from_month, to_month, start, end)
-    rows, _total = service.drill(db, actor=actor, unit_id=unit_id, indicator=indicator, period=period, part=part,
+    rows, total = service.drill(db, actor=actor, unit_id=unit_id, indicator=indicator, period=period, part=part,
                                  page=1, page_size=service.MAX_DRILL_ROWS)
     label = INDICATORS[indicator].label + ("分子" if part == "num" else "分母")
     service.record_export(db, rt, actor=actor, what=f"drill {unit_id} {indicator} {part}", rows=len(rows))
-    return _xlsx(export.drill_workbook(rows, title=label), f"{label}明细-{period.start}-{period.end}.xlsx")
+    return _xlsx(export.drill_workbook(rows, title=label, total=total), f"{label}明细-{period.start}-{period.end}.xlsx")
 
 
 @router.get("/exemptions", response_model=Page[ExemptionOut], summary="考核豁免申请列表")

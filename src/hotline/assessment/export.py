@@ -13,7 +13,7 @@ from hotline.assessment.indicators import INDICATORS, UNIT_INDICATORS
 from hotline.assessment.scoring import Preset
 from hotline.assessment.service import DrillRow, Period, UnitScore
 from hotline.clock import to_local
-from hotline.excel import cells, text_row
+from hotline.excel import cells, text_row, truncation_row
 from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS
 
 HEADER_FILL = PatternFill("solid", fgColor="1B57A6")
@@ -65,7 +65,7 @@ def ranking_workbook(rows: list[UnitScore], *, period: Period, preset: Preset) -
     return _bytes(wb)
 
 
-def drill_workbook(rows: list[DrillRow], *, title: str) -> bytes:
+def drill_workbook(rows: list[DrillRow], *, title: str, total: int | None = None) -> bytes:
     wb = Workbook()
     ws = _sheet(wb, "明细", ["工单编号", "诉求标题", "当前状态", "计入日期", "依据事件", "事件时间", "分子", "分母"],
                 [20, 40, 12, 12, 12, 17, 6, 6])
@@ -73,6 +73,8 @@ def drill_workbook(rows: list[DrillRow], *, title: str) -> bytes:
         ws.append(text_row(ws, [r.number, r.title, STATE_LABELS.get(r.state, r.state),  # type: ignore[call-overload]
                                 r.day.isoformat(), ACTION_LABELS.get(r.action, r.action),  # type: ignore[call-overload]
                                 to_local(r.at).strftime("%Y-%m-%d %H:%M"), r.num, r.den]))  # a title: text
+    if cut := truncation_row(len(rows), total or len(rows)):
+        ws.append(cut)
     ws.auto_filter.ref = ws.dimensions
     wb.properties.title = title
     return _bytes(wb)

@@ -148,9 +148,10 @@ def list_tickets(
 @router.get("/exports/tickets.xlsx", summary="按查询条件导出工单（Excel，最多 10000 条，个人信息脱敏）",
             response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def export_tickets(db: DB, rt: RT, actor: ApiActor, filters: TicketFilters) -> Response:
-    rows, _ = service.export_rows(db, rt, actor=actor, filters=filters, limit=export.MAX_ROWS)
+    rows, total = service.export_rows(db, rt, actor=actor, filters=filters, limit=export.MAX_ROWS)
     now = rt.clock.now()
-    body = export.tickets_workbook([present.summary(t, rt, actor, now=now) for t in rows], title="工单导出")
+    body = export.tickets_workbook([present.summary(t, rt, actor, now=now) for t in rows], title="工单导出",
+                                   total=total)
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="tickets-{to_local(now):%Y%m%d-%H%M}.xlsx"'})
 

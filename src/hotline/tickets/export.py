@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline.excel import local_minute, table_workbook
+from hotline.excel import local_minute, table_workbook, truncation_row
 from hotline.tickets.schemas import TicketSummary
 
 MAX_ROWS = 10_000
@@ -13,9 +13,11 @@ COLUMNS: list[tuple[str, int]] = [
 ]
 
 
-def tickets_workbook(rows: list[TicketSummary], *, title: str) -> bytes:
-    return table_workbook(sheet="工单", title=title, columns=COLUMNS, rows=(
-        [t.number, t.state_label, t.kind_label, t.category_name, t.title, t.requester_name or "",
-         t.requester_phone or "", t.jurisdiction or "", t.lead_unit or "", local_minute(t.created_at),
-         local_minute(t.due_at), t.deadline_label, t.remaining, "是" if t.is_enterprise else ""]
-        for t in rows))
+def tickets_workbook(rows: list[TicketSummary], *, title: str, total: int | None = None) -> bytes:
+    """The rows as a sheet; with `total` beyond them, a last row says the list was cut at the limit."""
+    lines = [[t.number, t.state_label, t.kind_label, t.category_name, t.title, t.requester_name or "",
+              t.requester_phone or "", t.jurisdiction or "", t.lead_unit or "", local_minute(t.created_at),
+              local_minute(t.due_at), t.deadline_label, t.remaining, "是" if t.is_enterprise else ""] for t in rows]
+    if cut := truncation_row(len(rows), total or len(rows)):
+        lines.append(cut)
+    return table_workbook(sheet="工单", title=title, columns=COLUMNS, rows=lines)

@@ -141,12 +141,12 @@ def drill_page(unit_id: int, request: Request, db: DB, viewer: RankingViewer) ->
 def drill_export(unit_id: int, request: Request, db: DB, rt: RT, viewer: RankingViewer) -> Response:
     period, _preset, _keep = _params(request)
     indicator, part = _drill_args(request)
-    rows, _total = service.drill(db, actor=viewer.actor, unit_id=unit_id, indicator=indicator, period=period,
+    rows, total = service.drill(db, actor=viewer.actor, unit_id=unit_id, indicator=indicator, period=period,
                                  part=part, page=1, page_size=service.MAX_DRILL_ROWS)
     label = INDICATORS[indicator].label + ("分子" if part == "num" else "分母")
     service.record_export(db, rt, actor=viewer.actor, what=f"drill {unit_id} {indicator} {part}", rows=len(rows))
     name = f"{label}明细-{period.start:%Y%m}-{period.end:%Y%m}.xlsx"
-    return Response(export.drill_workbook(rows, title=label), media_type=XLSX,
+    return Response(export.drill_workbook(rows, title=label, total=total), media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 

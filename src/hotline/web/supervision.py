@@ -5,6 +5,7 @@ scheduler's run log; and the notification inbox of units and the centre."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -98,7 +99,7 @@ def _orders_page(request: Request, db: DB, rt: RT, viewer: Viewer, *, errors: li
     page = page_number(request.query_params)
     rows, total = sv.list_orders(db, rt, actor=viewer.actor, filters=filters, page=page)
     now = rt.clock.now()
-    export_qs = "&".join(f"{k}={v}" for k, v in shown.items() if v and k != "q")
+    export_qs = urlencode({k: v for k, v in shown.items() if v})  # the export holds what the list shows
     return _page(request, "supervision_orders.html", viewer, status_code=status_code,
                  orders=[present.order_out(o, now=now) for o in rows], f=shown, units=choices.handling_units(db),
                  pager=pager(request.query_params, "/supervision/orders", total, page=page), errors=errors or [],
@@ -114,9 +115,9 @@ def orders_page(request: Request, db: DB, rt: RT, viewer: OrdersViewer) -> HTMLR
 @router.get("/supervision/orders.xlsx")
 def orders_export(request: Request, db: DB, rt: RT, viewer: OrdersViewer) -> Response:
     filters, _ = _order_filters(request.query_params)
-    rows, _total = sv.list_orders(db, rt, actor=viewer.actor, filters=filters, page=1, page_size=10_000)
+    rows, total = sv.list_orders(db, rt, actor=viewer.actor, filters=filters, page=1, page_size=10_000)
     now = rt.clock.now()
-    body = orders_workbook([present.order_out(o, now=now) for o in rows])
+    body = orders_workbook([present.order_out(o, now=now) for o in rows], total=total)
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": "attachment; filename=supervision-orders.xlsx"})
 

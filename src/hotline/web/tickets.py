@@ -143,9 +143,10 @@ def dispatch_suggestion(db: Session, rt: Runtime, viewer: Viewer, ticket: Ticket
 def ticket_export(request: Request, db: DB, rt: RT, viewer: SearchViewer) -> Response:
     """The search's results as an Excel workbook (masked like the list, at most 10,000 rows)."""
     filters, _ = _search_filters(request.query_params)
-    rows, _total = service.export_rows(db, rt, actor=viewer.actor, filters=filters, limit=export.MAX_ROWS)
+    rows, total = service.export_rows(db, rt, actor=viewer.actor, filters=filters, limit=export.MAX_ROWS)
     now = rt.clock.now()
-    body = export.tickets_workbook([present.summary(t, rt, viewer.actor, now=now) for t in rows], title="工单查询导出")
+    body = export.tickets_workbook([present.summary(t, rt, viewer.actor, now=now) for t in rows], title="工单查询导出",
+                                   total=total)
     name = f"tickets-{to_local(now):%Y%m%d-%H%M}.xlsx"
     return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
