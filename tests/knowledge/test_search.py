@@ -245,3 +245,12 @@ def test_searchable_text_matches_like_normalized_text() -> None:
     text = "您好：请携带ＡＢＣ１２３号证明，收费五块钱。"
     assert "abc123" in searchable(text) and "5块钱" in searchable(text)
     assert runs(searchable(text)) == runs(text)  # the same runs of characters, so the same words
+
+
+def test_a_call_records_framing_is_no_query() -> None:
+    """QA: 来电人称… in every record pulled the script for agitated callers into the suggestions."""
+    from hotline.knowledge.text import without_framing
+
+    assert without_framing("来电人称楼下着火了").strip() == "楼下着火了"
+    assert without_framing("市民反映路灯不亮，来电咨询维修").replace(" ", "") == "路灯不亮，维修"
+    assert without_framing("市民卡丢了怎么补办") == "市民卡丢了怎么补办"  # a 市民卡 is a matter

@@ -48,6 +48,7 @@ from hotline.knowledge.schemas import (
     VersionOut,
 )
 from hotline.knowledge.search import Hit
+from hotline.knowledge.text import without_framing
 from hotline.security.actor import Actor
 from hotline.tickets.schemas import Page
 
@@ -334,7 +335,8 @@ def search(db: DB, rt: RT, actor: ApiActor, q: Q, audience: Audience | None = No
            limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[HitOut]:
     filters = service.search_filters(db, rt, audiences=frozenset({audience}) if audience else None,
                                      jurisdiction_code=jurisdiction, category_code=category)
-    return hits_out(db, service.search_published(db, query=q, filters=filters, limit=limit))
+    # The operators' search (the intake form's 可能相关的知识): a call record's framing is no query.
+    return hits_out(db, service.search_published(db, query=without_framing(q), filters=filters, limit=limit))
 
 
 @router.post("/ask", response_model=AskOut, summary="智能问答（话务员辅助，含内部口径）")
@@ -381,15 +383,17 @@ def public_ask(data: AskIn, request: Request, db: DB, rt: RT) -> AskOut:
 
 def chat_out(said: chat.Said, conversation: chat.Conversation) -> ChatOut:
     t = said.turn
+    answered = t.kind == "answer"  # a clarifying question names no answer (as /ask): key, title, source null
     return ChatOut(
-        kind=t.kind, abstained=t.kind in ("abstain", "emergency", *chat.SOCIAL), text=said.text, key=t.key,
-        title=t.title,
-        source=said.source,
+        kind=t.kind, abstained=t.kind in ("abstain", "emergency", *chat.SOCIAL), text=said.text,
+        key=t.key if answered else None, title=t.title if answered else None,
+        source=said.source if answered else None,
         confidence=said.confidence,
         options=[OptionOut(key=o.key, title=o.title, question=o.question) for o in t.options],
         question=t.question, query=t.query, in_context=t.context != chat.Context.NONE,
         turn=ChatTurnIO.model_validate(t.to_dict()),
-        handover=HandoverOut(title=chat.handover_title(conversation), content=chat.transcript(conversation)),
+        handover=HandoverOut(title=chat.handover_title(conversation), content=chat.transcript(conversation),
+                             kind=chat.handover_kind(conversation)),
     )
 
 
@@ -409,8 +413,9 @@ def public_chat(data: ChatIn, request: Request, db: DB, rt: RT) -> ChatOut:
     kept = data.history[-chat.MAX_TURNS:]
     conversation = chat.Conversation(turns=[chat.Turn.from_dict(t.model_dump()) for t in kept],
                                      dropped=len(data.history) - len(kept))
-    if data.pick is not None:
-        said = chat.pick(db, conversation=conversation, key=data.pick, now=now)
+    pick = data.pick if data.pick is not None else chat.chosen_option(conversation, data.question or "")
+    if pick is not None:  # an option pressed, or named by its number (2, 第二个)
+        said = chat.pick(db, conversation=conversation, key=pick, now=now)
     else:
         said = chat.ask(db, conversation=conversation, question=data.question or "", filters=filters)
     chat.record(db, said, now=now)

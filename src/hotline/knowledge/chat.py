@@ -24,6 +24,7 @@ from hotline.knowledge.assistant import bare, decide, emergency_text
 from hotline.knowledge.followup import Context, contextual, cues_of, speaks_to, subject_of
 from hotline.knowledge.search import Hit, SearchFilters
 from hotline.security import throttle
+from hotline.tickets.enums import Kind
 
 MAX_TURNS = 8  # kept in the conversation; older turns are dropped (and counted)
 QUESTION_MAX = followup.QUESTION_MAX
@@ -88,8 +89,9 @@ class Conversation:
 
     @property
     def last(self) -> Turn | None:
-        """The last turn that asked something (a greeting or a call for a person is no context)."""
-        return next((t for t in reversed(self.turns) if t.kind not in SOCIAL), None)
+        """The last turn that asked something (a greeting, a call for a person or an emergency told to
+        call now is no context: 那要带什么材料 after 我家着火了 still refers to the question before)."""
+        return next((t for t in reversed(self.turns) if t.kind not in (*SOCIAL, "emergency")), None)
 
     def add(self, turn: Turn) -> None:
         self.turns.append(turn)
@@ -102,8 +104,10 @@ class Conversation:
 
 SOCIAL = ("courtesy", "handover")
 HANDOVER_TEXT = "好的，为您转人工：请在诉求表单中补充您的情况后提交，对话记录已自动填入，我们会尽快答复您。"
-_PERSON = re.compile(r"(请|麻烦|帮我|我要|我想|给我)?(转|找|接|转接)?(人工|真人|话务员)(客服|服务|坐席|座席)?"
-                     r"(吧|啊|呢|在吗|在不在)?|我要投诉|我想投诉|投诉")
+_PERSON = re.compile(r"(请|麻烦|帮我|我要|我想|给我)?(能不能|可不可以|可以|能否|能)?(帮我|给我)?(转|找|接|转接)?"
+                     r"(人工|真人|话务员)(客服|服务|坐席|座席)?(吧|啊|呢|吗|么|在吗|在不在)?|(我要|我想)?投诉")
+# 我要投诉物业…: a complaint told with what it is about goes to a person with its words
+_COMPLAINT = re.compile(r"(我要|我想|我来)投诉")
 _HELLO = "您好！请直接说出您想咨询的问题，如：老年人乘公交免费吗？"
 _COURTESY = {
     "你好": _HELLO, "您好": _HELLO,
@@ -112,13 +116,47 @@ _COURTESY = {
     "谢谢": "不客气！还有其他问题可以继续问我。", "谢谢你": "不客气！还有其他问题可以继续问我。",
     "谢谢您": "不客气！还有其他问题可以继续问我。", "多谢": "不客气！还有其他问题可以继续问我。",
     "好的": "好的。还有其他问题可以继续问我。", "知道了": "好的。还有其他问题可以继续问我。",
+    **dict.fromkeys(("好的谢谢", "好的谢谢你", "好谢谢", "谢谢啦", "谢了", "感谢", "非常感谢", "太感谢了"),
+                    "不客气！还有其他问题可以继续问我。"),
+    **dict.fromkeys(("ok", "okay", "嗯", "嗯嗯", "好", "行", "收到", "明白", "明白了", "懂了"),
+                    "好的。还有其他问题可以继续问我。"),
     "再见": "再见，祝您生活愉快！", "拜拜": "再见，祝您生活愉快！",
 }
 
 
 def wants_a_person(question: str) -> bool:
-    """转人工, 人工客服, 我要投诉 …: the citizen asks for a person, not an answer."""
-    return _PERSON.fullmatch(bare(question)) is not None
+    """转人工, 人工客服, 能不能转人工, 我要投诉(物业…) …: the citizen asks for a person, not an answer."""
+    text = bare(question)
+    return _PERSON.fullmatch(text) is not None or _COMPLAINT.match(text) is not None
+
+
+def what_is_handed_over(question: str) -> str:
+    """The words a call for a person carries beyond the call itself (我要投诉物业不给开门禁卡 keeps them
+    for the request; 转人工 alone carries none)."""
+    return "" if _PERSON.fullmatch(bare(question)) else " ".join(question.split())
+
+
+def handover_kind(conversation: Conversation, pending: str = "") -> str:
+    """The request kind to pre-select: a complaint when the caller says 投诉, else a consultation."""
+    said = [pending, *(t.question for t in conversation.turns)]
+    return str(Kind.COMPLAINT) if any("投诉" in s for s in said) else str(Kind.CONSULTATION)
+
+
+def chosen_option(conversation: Conversation, question: str) -> str | None:
+    """The article of the last clarifying question's option the caller named by its number (2, 第二个):
+    typed instead of pressing the button, it was searched as a question."""
+    last = conversation.turns[-1] if conversation.turns else None
+    if last is None or last.kind != "clarify" or not last.options:
+        return None
+    m = _NUMBERED.fullmatch(bare(question))
+    if m is None:
+        return None
+    n = int(m[2]) if m[2].isdigit() else _CN_DIGITS.index(m[2]) + 1
+    return last.options[n - 1].key if 1 <= n <= len(last.options) else None
+
+
+_CN_DIGITS = "一二三四五六七八九"
+_NUMBERED = re.compile(r"(选|选择|第)?([1-9一二三四五六七八九])(个|项|条|种|号)?(吧|啊)?")
 
 
 def courtesy_text(question: str) -> str | None:
@@ -266,6 +304,9 @@ def transcript(conversation: Conversation, pending: str = "") -> str:
 def handover_title(conversation: Conversation, pending: str = "") -> str:
     """The request's title: the last question asked (or typed); a follow-up ("那儿童呢？") with the
     question it follows, so that the title reads on its own."""
+    newest = conversation.turns[-1] if conversation.turns else None
+    if not pending and newest and newest.kind == "handover":  # 我要投诉物业…: its own words
+        pending = what_is_handed_over(newest.question)
     turn = conversation.last
     last = pending or (turn.question if turn else "")
     if not pending and turn and turn.context != Context.NONE and turn.base and turn.base != turn.question:

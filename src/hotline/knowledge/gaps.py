@@ -67,13 +67,16 @@ def fingerprint(masked: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", masked).lower()).strip(_EDGES)[:TEXT_MAX]
 
 
+MIN_HAN = 2  # a gap worth an editor's time says something in Chinese
+
+
 def record(db: Session, *, question: str, channel: Channel, now: datetime) -> None:
     """Count one unanswered question (its own commit). One statement: two workers counting the
     same wording at once both count, and a closed row is opened again."""
     shown = mask(question)
     key = fingerprint(shown)
-    if not key:
-        return
+    if not key or sum(1 for ch in shown if "\u4e00" <= ch <= "\u9fff") < MIN_HAN:
+        return  # "？", "123", "ok": nothing an editor could write an answer to
     values: dict[str, Any] = {"fingerprint": key, "text": shown, "channel": str(channel), "asked": 1,
                               "status": str(GapStatus.OPEN), "first_at": now, "last_at": now}
     dialect = db.get_bind().dialect.name

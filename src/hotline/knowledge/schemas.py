@@ -300,6 +300,7 @@ class HandoverOut(BaseModel):
 
     title: str
     content: str
+    kind: str = "consultation"  # complaint when the caller said 投诉
 
 
 class ChatOut(AskOut):

@@ -77,6 +77,17 @@ _PUNCTUATION = re.compile("[，。、：；！？（）【】《》“”‘’�
 _NEGATED = re.compile(r"非(?!常)([\u4e00-\u9fff]{2})")
 
 
+# How an operator frames a call record (来电人称…, 市民反映…): words of every record, about no matter.
+# Left in the query they matched the KB's scripts for talking to callers (来电人情绪激动时的安抚口径).
+_FRAMING = re.compile(r"(来电人|来电市民|诉求人|来电者)(称|反映|表示|来电|咨询|询问|想了解|想咨询|说)?"
+                      r"|(市民|群众|来电)(称|反映|表示|来电|咨询|询问)")
+
+
+def without_framing(text: str) -> str:
+    """A request's text without the record's framing words, for searching the knowledge base."""
+    return _FRAMING.sub(" ", text)
+
+
 def negates(title: str, query: str) -> bool:
     """Whether the title says 非X of an X the query states plainly: 非网上购票如何办理退票？ does not
     answer 网上买的票想退 though every word and its meaning (to the embedding) are near."""

@@ -22,7 +22,6 @@ from hotline.knowledge import chat, reading, service
 from hotline.knowledge.assistant import NOT_KNOWN, lead
 from hotline.knowledge.enums import PUBLIC_AUDIENCES
 from hotline.runtime import Runtime
-from hotline.tickets.enums import Kind
 from hotline.web.forms import text
 from hotline.web.public import prefilled_form
 from hotline.web.render import flash, render
@@ -132,15 +131,17 @@ def chat_post(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLRespon
         return _page(request, db, rt, chat.Conversation(), q=q[: chat.QUESTION_MAX], errors=[exc.message],
                      status_code=exc.status_code)
     if intent == "ask" and not text(form, "pick") and chat.wants_a_person(q):
-        intent, q = "handover", ""  # 转人工 typed is the button pressed
+        # 转人工 typed is the button pressed; 我要投诉物业… keeps its words for the request
+        intent, q = "handover", chat.what_is_handed_over(q)
     if intent == "handover":
         pending = " ".join(q.split())[: 4 * chat.QUESTION_MAX]  # a long account goes into the request whole
         if conversation.turns or pending:
             flash(request, HANDOVER_NOTE)
         return prefilled_form(request, db, title=chat.handover_title(conversation, pending),
-                              content=chat.transcript(conversation, pending), kind=str(Kind.CONSULTATION))
+                              content=chat.transcript(conversation, pending),
+                              kind=chat.handover_kind(conversation, pending))
     now = rt.clock.now()
-    picked = text(form, "pick")
+    picked = text(form, "pick") or (chat.chosen_option(conversation, q) if intent == "ask" else None) or ""
     try:
         chat.count_turn(db, client=client_of(request), now=now)
         if picked:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hotline.errors import DomainError
 from hotline.knowledge import reading, service
 from hotline.knowledge.search import Hit
+from hotline.knowledge.text import without_framing
 from hotline.runtime import Runtime
 
 SUGGESTIONS = 5
@@ -35,8 +36,9 @@ class Cited:
 
 
 def query_of(values: dict[str, Any]) -> str:
-    """What to search for: the request's title and content as typed."""
-    return " ".join(v for v in (values.get("title", ""), values.get("content", "")) if v).strip()[:QUERY_MAX]
+    """What to search for: the request's title and content as typed, without 来电人称 and the like."""
+    typed = " ".join(v for v in (values.get("title", ""), values.get("content", "")) if v)
+    return without_framing(typed).strip()[:QUERY_MAX]
 
 
 def suggest(db: Session, rt: Runtime, values: dict[str, Any]) -> list[Hit]:
