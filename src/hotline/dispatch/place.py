@@ -8,10 +8,12 @@ the district also named), otherwise the one found in the address, then the longe
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from threading import Lock
 
 from sqlalchemy import func, select
@@ -101,6 +103,7 @@ class Gazetteer:
             self.named.add((name, place.id))
         # A short name shared by several places (two "新街" streets) says nothing on its own.
         self.names = names
+        self.common = {name for name in names if common_word(name)}
         ordered = sorted(names, key=len, reverse=True)
         self.pattern = re.compile("|".join(re.escape(n) for n in ordered)) if ordered else None
 
@@ -122,35 +125,52 @@ class Gazetteer:
         return "".join(names) or place.name
 
     def find(self, text: str) -> list[tuple[str, Place]]:
+        return [(word, place) for word, place, _ in self.find_weighed(text)]
+
+    def find_weighed(self, text: str) -> list[tuple[str, Place, bool]]:
+        """The names in the text, each with whether it is weak evidence: a name cut from a place's
+        full name (中山 of 中山社区) that is an everyday word (团结, 东门, 泉水 …) or runs on into a
+        road or landmark (中山北路, 中山陵, 白马公园, 宝塔桥)."""
         if not self.pattern or not text:
             return []
+        text = unicodedata.normalize("NFKC", text)
         found = []
-        for m in self.pattern.finditer(unicodedata.normalize("NFKC", text)):
-            for place in self.names[m.group(0)]:
-                found.append((m.group(0), place))
+        for m in self.pattern.finditer(text):
+            word = m.group(0)
+            for place in self.names[word]:
+                cut = word != place.name and (word, place.id) not in self.named
+                weak = cut and (word in self.common or _LANDMARK_AFTER.match(text, m.end()) is not None)
+                found.append((word, place, weak))
         return found
 
     def guess(self, *, address: str | None, text: str | None) -> PlaceGuess | None:
-        hits = [(w, p, "address") for w, p in self.find(address or "")]
-        hits += [(w, p, "text") for w, p in self.find(text or "")]
-        if not hits:
+        weighed = [(w, p, "address", weak) for w, p, weak in self.find_weighed(address or "")]
+        weighed += [(w, p, "text", weak) for w, p, weak in self.find_weighed(text or "")]
+        if not weighed:
             return None
-        paths = {p.path for _, p, _ in hits}
+        hits = [(w, p, src) for w, p, src, _ in weighed]
+        weak_hits = {(w, p.id) for w, p, _, weak in weighed if weak} - {(w, p.id) for w, p, _, weak in weighed
+                                                                          if not weak}
+        found_by = [(w, p) for w, p, _ in hits]
         # A registered place name and another word for the same place agree: one more support
         # ("仓山区" and its river "金港河"). Two forms of a tree's own name do not.
         agreeing = {p.path for w, p, _ in hits for w2, p2, _ in hits
                     if p2.path == p.path and w2 != w and ((w, p.id) in self.named or (w2, p2.id) in self.named)}
 
-        def support(place: Place) -> int:  # how many other names found are its ancestors (or agree)
-            above = sum(1 for other in paths if other != place.path and place.path.startswith(other))
-            return above + (place.path in agreeing)
+        def support(place: Place, word: str) -> int:  # how many other names found are its ancestors (or agree)
+            # An ancestor whose own name holds the word is the same name read twice (白马 as 白马镇 and as its
+            # 白马社区; 汤山 beside 汤山街道): no support of the deeper reading.
+            above = {other.path for w, other in found_by
+                     if other.path != place.path and place.path.startswith(other.path) and word not in other.name}
+            return len(above) + (place.path in agreeing)
 
         def score(hit: tuple[str, Place, str]) -> tuple[int, int, int, int, int, int]:
             word, place, source = hit
-            unique = len(self.names[word]) == 1
+            unique = len(self.names[word]) == 1 and (word, place.id) not in weak_hits
             own = (word, place.id) not in self.named  # on a tie, the place's own name is the one to show
             full = word == place.name  # 鼓楼区 as written outranks 中山 cut from 中山社区 (read in 中山北路)
-            return (support(place), unique, source == "address", full, LEVEL_ORDER.index(place.level), own, len(word))
+            return (support(place, word), unique, source == "address", full, LEVEL_ORDER.index(place.level), own,
+                    len(word))
 
         ranked = sorted(hits, key=score, reverse=True)
         word, place, source = ranked[0]
@@ -164,17 +184,41 @@ class Gazetteer:
             # nor is a word already offered read as another place (the better-supported reading came first)
             if not on_chain(p, place) and not any(on_chain(p, o.place) or w == o.matched for o in others):
                 others.append(PlaceAlternative(place=p, matched=w, source=src))
-                contested = contested or support(p) >= support(place)
-        evidence = 0.5 + 0.2 * min(support(place), 2) + (0.1 if source == "address" else 0.0)
+                # a weak cut name beside a full name as written contests nothing (鼓楼区中山北路)
+                weaker = (w, p.id) in weak_hits and (word, place.id) not in weak_hits
+                contested = contested or (support(p, w) >= support(place, word) and not weaker)
+        evidence = 0.5 + 0.2 * min(support(place, word), 2) + (0.1 if source == "address" else 0.0)
         if source == "address" and word == place.name:  # a place's full official name in the address field
             evidence += 0.1
-        ambiguous = len(self.names[word]) > 1  # a lone name several places share
+        # a lone name several places share, or a weak cut name (an everyday word, a road's beginning) that no
+        # name of a place above it confirms (瀛洲 of 瀛洲河 beside 台江区 is the place; 中山 of 中山北路 alone is not)
+        weak_alone = (word, place.id) in weak_hits and support(place, word) == 0
+        ambiguous = len(self.names[word]) > 1 or weak_alone
         evidence = round(max(min(evidence - (0.3 if ambiguous else 0.0), 0.95), 0.1), 2)
         # Places named side by side that nothing tells apart ("鼓楼区和玄武区交界处"): either may be meant.
         confidence = min(calibrated(evidence), CONTESTED) if contested else calibrated(evidence)
         return PlaceGuess(place=place, matched=word, source=source, confidence=confidence,
                           named=(word, place.id) in self.named, evidence=evidence, contested=contested,
                           alternatives=tuple(others[:ALTERNATIVES]))
+
+
+# What makes a cut name the start of a road or a landmark rather than the place (中山北路, 中山陵, 宝塔桥).
+_LANDMARK_AFTER = re.compile(r"[东南西北中]?(路|街|大街|大道|巷|桥|陵|门|公园|码头|广场|河|湖|江|山|站|寺|景区|机场)")
+COMMON_WORD = 150  # jieba's dictionary frequency from which a word is everyday speech (团结 3,941; 锁金 0)
+
+
+@cache
+def _frequencies() -> dict[str, int]:
+    """jieba's dictionary word frequencies (the package's own dictionary, loaded once)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
+
+
+def common_word(word: str) -> bool:
+    return _frequencies().get(word, 0) >= COMMON_WORD
 
 
 _cache: dict[str, tuple[tuple[int, ...], Gazetteer]] = {}
