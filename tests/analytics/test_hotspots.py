@@ -80,6 +80,11 @@ def test_growth_rule() -> None:
     assert g.warning and g.expected == 0 and g.ratio == 6.0
     assert poisson_tail(0, 1.0) == 1.0
     assert abs(poisson_tail(1, 1.0) - (1 - 0.36787944)) < 1e-6
+    # A month read alone has no history to compare with: not judged, never warned (QA: 43 warnings for
+    # October, every cluster of it, none once its past was read too).
+    month = end - timedelta(days=31)
+    g = growth_of(new, start=month, end=end, window=timedelta(days=30))
+    assert not g.judged and not g.warning
 
 
 def test_monthly_issue_candidates_need_several_months() -> None:

@@ -95,6 +95,7 @@ class Cluster:
             "recent": g.recent if g else None,
             "expected": round(g.expected, 3) if g else None,
             "warning": bool(g and g.warning),
+            "growth_judged": bool(g and g.judged),  # a history before the recent window to compare with
             "first_at": self.first_at.isoformat() if self.first_at else None,
             "last_at": self.last_at.isoformat() if self.last_at else None,
             "months": self.months,

@@ -10,6 +10,9 @@ history counted as at least one window long, so that a short history does not in
 A cluster is **warned** when all three hold: recent ≥ MIN_RECENT requests, ratio ≥ MIN_RATIO, and
 the recent count is improbable under its own history — P(X ≥ recent) < P_VALUE for X ~ Poisson(λ)
 with λ = max(expected, FLOOR_RATE) (the floor keeps one or two requests from counting as a surge).
+Only when there is a history to compare with (`judged`): the period read reaches at least one window
+back before the recent one. A month listed alone has none — everything in it is "recent" — and every
+cluster of it was warned (QA: 43 warnings for October, 0 for the same clusters read with their past).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Growth:
     ratio: float
     p_value: float
     warning: bool
+    judged: bool = True  # a history at least one window long lay before the recent window
 
 
 def poisson_tail(k: int, lam: float) -> float:
@@ -55,5 +59,7 @@ def growth_of(times: Sequence[datetime], *, start: datetime, end: datetime, wind
     expected = history * window.total_seconds() / span if history else 0.0
     ratio = (recent + 1) / (expected + 1)
     p = poisson_tail(recent, max(expected, FLOOR_RATE))
-    warning = recent >= MIN_RECENT and ratio >= MIN_RATIO and p < P_VALUE
-    return Growth(recent=recent, history=history, expected=expected, ratio=ratio, p_value=p, warning=warning)
+    judged = cut - start >= window
+    warning = judged and recent >= MIN_RECENT and ratio >= MIN_RATIO and p < P_VALUE
+    return Growth(recent=recent, history=history, expected=expected, ratio=ratio, p_value=p, warning=warning,
+                  judged=judged)

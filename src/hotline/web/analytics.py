@@ -63,9 +63,11 @@ def hotspots_page(request: Request, db: DB, rt: RT, viewer: AnalyticsViewer) -> 
     top = [service.cluster_out(c, result.docs, with_tickets=True) for c in result.clusters[:30]]
     warnings = [service.cluster_out(c, result.docs) for c in result.warnings[:20]]
     monthly = [service.cluster_out(c, result.docs) for c in result.monthly[:20]]
+    # no cluster had a history before its recent window: the period is too short to judge growth
+    unjudged = bool(result.clusters) and not any(c.growth and c.growth.judged for c in result.clusters)
     return render(request, "analytics_hotspots.html", viewer=viewer, clusters=top, warnings=warnings,
                   monthly=monthly, tickets=result.tickets, found=len(result.clusters), since=since, until=until,
-                  qs=qs)
+                  qs=qs, unjudged=unjudged, window_days=Params().window_days)
 
 
 @router.get("/analytics/map", response_class=HTMLResponse)
