@@ -67,6 +67,8 @@ def test_a_database_never_migrated_says_to_upgrade(capsys: pytest.CaptureFixture
 def test_a_close_command_is_suggested_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = failure(capsys, "dbx")
     assert code == 2 and "错误：没有命令 dbx，您是不是想用 db" in err
+    code, err = failure(capsys, "reports")  # several close ones, said as a list (it read "report', 'import")
+    assert code == 2 and "您是不是想用 report、import" in err and "'" not in err.splitlines()[-1]
 
 
 @pytest.mark.parametrize(("args", "said"), [

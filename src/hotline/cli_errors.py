@@ -144,8 +144,9 @@ def _error(exc: Any, names: set[str]) -> str:
     if "BadParameter" in names:
         return f"{_hint(exc, param)} 的值无效：{_reason(exc)}"
     message = exc.format_message()
-    if m := re.match(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?$", message):
-        return f"没有命令 {m[1]}" + (f"，您是不是想用 {m[2]}" if m[2] else "")
+    if m := re.match(r"No such command '(.+?)'\.(?: Did you mean (?:one of these: )?(.+?)\?)?$", message):
+        close = "、".join(re.findall(r"'([^']+)'", m[2] or ""))  # one or several: 'report', 'import'
+        return f"没有命令 {m[1]}" + (f"，您是不是想用 {close}" if close else "")
     if m := re.match(r"Got unexpected extra arguments?(?:\(s\))? \((.+)\)$", message):
         return f"多余的参数：{m[1]}"
     return message

@@ -188,3 +188,20 @@ def test_unsatisfied_callbacks_count_and_overdue_means_past_the_deadline(client,
     clock.advance(timedelta(days=40))
     later = _figures(client.get("/api/v1/reports/2026-11", headers=as_user("analyst")).json())
     assert later["超期未答复"] == "2"
+    # Answered in December, they were still overdue at November's end: a past month's figure stays
+    # what it was then (QA: it was read from the tickets' state now, 0 for a month with 29).
+    for tid in ids[1:]:
+        for path, who, body in (("acknowledge", "housing_handler", {}),
+                                ("reply", "housing_handler", {"content": "再次到现场处理，噪音已经消除。"})):
+            assert client.post(f"/api/v1/tickets/{tid}/actions/{path}", headers=as_user(who),
+                               json=body).status_code == 200
+    answered = _figures(client.get("/api/v1/reports/2026-11", headers=as_user("analyst")).json())
+    assert answered["超期未答复"] == "2"
+    assert _figures(client.get("/api/v1/reports/2026-12", headers=as_user("analyst")).json())["超期未答复"] == "0"
+
+
+def test_a_period_not_begun_is_refused(client, as_user) -> None:
+    """QA: 2030年5月 showed today's overdue tickets "截至" a period that had not started."""
+    for key in ("2030-05", "2026-12", "2026-W53"):
+        r = client.get(f"/api/v1/reports/{key}", headers=as_user("analyst"))
+        assert r.status_code == 422 and "尚未开始" in r.json()["message"], key

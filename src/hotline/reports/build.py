@@ -7,14 +7,15 @@ denominator is shown as "—", never as 0%."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, and_, cast, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.clock import to_local
+from hotline.errors import DomainError
 from hotline.org.models import Jurisdiction, JurisdictionLevel, Unit
 from hotline.reports.content import Cell, Chart, Figure, Report, Table
 from hotline.reports.period import Period
@@ -43,6 +44,9 @@ SATISFACTION_LABELS = {
 }
 # With a unit and not yet answered: what supervision counts as overdue when past the deadline.
 HANDLING_STATES = [str(State.DISPATCHED), str(State.HANDLING)]
+# The actions that set the deadline in force (a requested extension's date is not in force until approved).
+DEADLINE_ACTIONS = [str(a) for a in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.APPROVE_EXTENSION,
+                                     Action.REFUSE_RETURN)]
 SATISFIED = [str(s) for s in SATISFIED_LEVELS]
 TOP_CATEGORIES = 10
 TOP_UNITS = 20
@@ -108,6 +112,8 @@ class ReportBuilder:
     def build(self) -> Report:
         p, prev = self.period, self.period.previous()
         now = self.rt.clock.now()
+        if p.start > now:  # it has nothing yet, and "截至" today's overdue tickets would read as its own
+            raise DomainError("period_not_started", f"{p.label}尚未开始，没有可统计的数据", status_code=422)
         running = p.start <= now < p.end
         # A running period is compared with the same elapsed span of the previous one.
         self.cutoff = min(p.end, now)
@@ -155,9 +161,37 @@ class ReportBuilder:
         return report
 
     def _overdue_now(self) -> list[ColumnElement[bool]]:
-        """Still with a unit, not paused, past the deadline at the cut-off (as supervision counts)."""
-        return [Ticket.state.in_(HANDLING_STATES), Ticket.paused_at.is_(None), Ticket.due_at < self.cutoff,
-                Ticket.created_at < self.cutoff]
+        """Still with a unit, not paused, past the deadline at the cut-off (as supervision counts). For a
+        period still running that is the tickets' state now; for one that has ended, the state and the
+        deadline in force at its end, read from the history — a ticket overdue on 31 October and answered
+        on 2 November was overdue in October's report (QA: it said 0 where 29 were), and the figure of a
+        past month does not change as tickets are answered later."""
+        if self.cutoff >= self.rt.clock.now():
+            return [Ticket.state.in_(HANDLING_STATES), Ticket.paused_at.is_(None), Ticket.due_at < self.cutoff,
+                    Ticket.created_at < self.cutoff]
+        return [Ticket.id.in_(self._overdue_at_cutoff())]
+
+    def _overdue_at_cutoff(self) -> Any:
+        cut = self.cutoff
+        # Tickets that could be at a unit then: at a unit now, or changed since (untouched since the
+        # cut-off, a ticket is in the state it was in then).
+        candidates = [Ticket.created_at < cut, or_(Ticket.state.in_(HANDLING_STATES), Ticket.updated_at >= cut)]
+
+        def newest(*conds: ColumnElement[bool]) -> Any:
+            return (select(TicketEvent.ticket_id.label("tid"), func.max(TicketEvent.id).label("eid"))
+                    .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                    .where(*candidates, TicketEvent.at < cut, *conds).group_by(TicketEvent.ticket_id).subquery())
+
+        last = newest()  # the state it was left in
+        set_due = newest(TicketEvent.action.in_(DEADLINE_ACTIONS))  # the deadline in force
+        state_event, due_event = aliased(TicketEvent), aliased(TicketEvent)
+        due = due_event.data["due_at"].as_string()  # stored as UTC isoformat: compared as text
+        return (select(last.c.tid)
+                .join(state_event, state_event.id == last.c.eid)
+                .join(set_due, set_due.c.tid == last.c.tid)
+                .join(due_event, due_event.id == set_due.c.eid)
+                .where(state_event.to_state.in_(HANDLING_STATES), due.is_not(None),
+                       due < cut.astimezone(UTC).isoformat()))
 
     def _by_kind(self) -> Table:
         counts = self._grouped(Ticket.kind, self._in(Ticket.created_at))
