@@ -58,6 +58,19 @@ def test_history_forecast_from_phone_tickets(db: Session, rt: Runtime, org: Org,
     assert monday_10.calls == 3 / 8
 
 
+def test_call_records_are_averaged_over_the_days_they_cover() -> None:
+    """QA: two days of call records divided by eight weeks planned an eighth of the seats."""
+    from collections import Counter
+    from datetime import date
+
+    counts = Counter({(date(2026, 11, 25), 20): 1000, (date(2026, 11, 26), 20): 1500})  # a Wednesday, Thursday
+    h = history.averaged(counts, weeks=8, source="calls")
+    by = {i.label: i.calls for i in h.intervals}
+    assert by["周三 10:00"] == 1000 and by["周四 10:00"] == 1500
+    assert by["周一 10:00"] == 1250  # no record for Mondays: the mean recorded day
+    assert h.covered_days == 2 and h.days == 56
+
+
 def test_cli(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "plan.xlsx"

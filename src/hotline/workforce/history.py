@@ -22,8 +22,9 @@ from hotline.workforce.forecast import SLOTS_PER_DAY, Interval, slot_label
 class HistoryForecast:
     intervals: list[Interval]
     source: str  # "calls" / "tickets"
-    days: int  # days of history averaged
+    days: int  # days of history asked for
     total: int  # calls (or tickets) counted
+    covered_days: int = 0  # days with any record: the averages are over these
 
 
 def _from_calls(db: Session, first: date, last: date) -> Counter[tuple[date, int]] | None:
@@ -71,9 +72,26 @@ def from_history(db: Session, *, now: datetime, weeks: int = 8) -> HistoryForeca
     if total == 0:
         raise PlanInputError(f"近 {weeks} 周没有来电记录或电话工单，无法按历史生成预测：请上传预测 CSV 或使用示例周",
                              "no_history")
+    return averaged(counts, weeks=weeks, source=source)
+
+
+def averaged(counts: Counter[tuple[date, int]], *, weeks: int, source: str) -> HistoryForecast:
+    """Calls per (weekday, half-hour) from counts per (day, half-hour)."""
+    total = sum(counts.values())
     by_slot: Counter[tuple[int, int]] = Counter()
+    days_of: dict[int, set[date]] = {d: set() for d in range(7)}
     for (day, slot), n in counts.items():
         by_slot[(day.weekday(), slot)] += n
-    intervals = [Interval(slot_label(d, s), by_slot[(d, s)] / weeks)
+        days_of[day.weekday()].add(day)
+    if source == "tickets":  # a day without a phone ticket is a day of none: every day of the weeks counts
+        intervals = [Interval(slot_label(d, s), by_slot[(d, s)] / weeks)
+                     for d in range(7) for s in range(SLOTS_PER_DAY)]
+        return HistoryForecast(intervals, source, days=7 * weeks, total=total, covered_days=7 * weeks)
+    # A hotline takes calls every day: a day without any call record is a day the records miss. Averaged
+    # over the days recorded — two days of records divided by eight weeks asked for an eighth of the
+    # seats (QA) — and a weekday with no record takes the mean recorded day.
+    covered = sum(len(v) for v in days_of.values())
+    mean_day = [sum(by_slot[(d, s)] for d in range(7)) / covered for s in range(SLOTS_PER_DAY)]
+    intervals = [Interval(slot_label(d, s), by_slot[(d, s)] / len(days_of[d]) if days_of[d] else mean_day[s])
                  for d in range(7) for s in range(SLOTS_PER_DAY)]
-    return HistoryForecast(intervals=intervals, source=source, days=7 * weeks, total=total)
+    return HistoryForecast(intervals, source, days=7 * weeks, total=total, covered_days=covered)

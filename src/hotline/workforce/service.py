@@ -42,7 +42,11 @@ def forecast(db: Session, rt: Runtime, *, source: str, weeks: int = 8, demo_call
     if source == "history":
         h = history.from_history(db, now=rt.clock.now(), weeks=weeks)
         what = "来电" if h.source == "calls" else "电话工单"
-        return Forecast(h.intervals, h.source, f"按近 {weeks} 周 {h.total:,} 个{what}的周内分布平均")
+        note = f"按近 {weeks} 周 {h.total:,} 个{what}的周内分布平均"
+        if h.covered_days < h.days:  # say how thin the history is: a plan from two days is a guess
+            note += (f"（{h.days} 天中仅 {h.covered_days} 天有记录：按有记录的日子平均，"
+                     "没有记录的星期按有记录日子的平均）")
+        return Forecast(h.intervals, h.source, note)
     raise PlanInputError("预测来源须为 demo（示例周）或 history（历史记录）")
 
 
