@@ -27,7 +27,8 @@ def build_history(flow: Flow) -> dict[str, int]:
     flow.callback(t["t2"], solved=False, satisfaction="unsatisfied")
     flow.handle(t["t2"])
     flow.callback(t["t2"], satisfaction="very_satisfied")
-    # T3: returned by housing before acknowledging; the centre reassigns it to the market bureau.
+    # T3: returned by housing before acknowledging; the centre agrees and reassigns it to the market
+    # bureau (退单理由成立): the dispatch's mistake, no return counted against housing.
     t["t3"] = flow.new()
     flow.later(hours=1)
     flow.act("housing_manager", t["t3"], "return", reason="该事项属于市场监管职责，非本单位职责")
@@ -50,7 +51,7 @@ def build_history(flow: Flow) -> dict[str, int]:
 
 
 EXPECTED_HOUSING = {
-    "response_rate": (5, 6), "return_rate": (1, 6), "timely_ack_rate": (3, 4), "on_time_close_rate": (3, 4),
+    "response_rate": (5, 6), "return_rate": (0, 6), "timely_ack_rate": (3, 4), "on_time_close_rate": (3, 4),
     "resolution_rate": (2, 3), "satisfaction_rate": (2, 3), "reopen_rate": (1, 3),
 }
 EXPECTED_MARKET = {
@@ -71,6 +72,21 @@ def test_each_indicator_by_hand(flow: Flow, db) -> None:  # type: ignore[no-unty
     assert from_facts[CENTRE_KEY] == {"direct_answer_rate": (1, 7)}
     assert service.direct_totals(db, period=TWO_MONTHS) == from_facts
     assert service.direct_totals(db, period=TWO_MONTHS, unit_id=housing) == {housing: EXPECTED_HOUSING}
+
+
+def test_a_return_counts_unless_the_centre_agreed(flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+    """A return the centre refused is the unit's; one it agreed with (reassigned out of the review) is the
+    dispatch's mistake (QA: one approved return put a street office last in the city)."""
+    refused = flow.new()
+    flow.act("housing_manager", refused, "return", reason="该事项不属于本单位的职责范围")
+    flow.act("dispatcher", refused, "refuse_return", reason="属于房产部门职责，请继续办理")
+    agreed = flow.new()
+    flow.act("housing_manager", agreed, "return", reason="该事项属于市场监管职责范围")
+    flow.act("dispatcher", agreed, "reassign", lead_unit_id=flow.unit("market"))
+    facts.refresh(db, now=flow.clock.now())
+    housing = flow.unit("housing")
+    assert facts.totals(db, start=NOVEMBER.start, end=NOVEMBER.end)[housing]["return_rate"] == (1, 2)
+    assert service.direct_totals(db, period=NOVEMBER)[housing]["return_rate"] == (1, 2)
 
 
 def test_rounds_count_on_their_dispatch_day_and_replies_on_their_own(flow: Flow, db) -> None:  # type: ignore[no-untyped-def]

@@ -142,6 +142,10 @@ def branches(event_filter: Any, *, few_tickets: bool = False) -> list[Select[Any
     ret = r.action == str(Action.RETURN)
     emit(ev_round, I.RESPONSE, r.round_unit, r.round_day, 1, 0, ret, r.from_state == str(State.DISPATCHED))
     emit(ev_round, I.RETURN, r.round_unit, r.round_day, 1, 0, ret, r.first_return == 1)
+    # …unless the centre agreed: a reassignment out of the return's review (退单理由成立) was the
+    # dispatch's mistake, not the unit's (QA: one approved return put a street office last in the city).
+    emit(ev_round, I.RETURN, r.round_unit, r.round_day, -1, 0, r.action == str(Action.REASSIGN),
+         r.from_state == str(State.RETURN_REVIEW))
     # A round still waiting when the centre reassigned or merged it, or the requester withdrew: not counted.
     for ind in (I.RESPONSE, I.RETURN):
         emit(ev_round, ind, r.round_unit, r.round_day, 0, -1, r.action.in_(NO_FAULT_END),
