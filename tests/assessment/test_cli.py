@@ -34,6 +34,9 @@ def test_refresh_verify_and_ranking(runner: CliRunner, flow: Flow, db) -> None: 
     assert "已处理 6 个事件（2 批" in r.output
     r = runner.invoke(app, ["assessment", "refresh"])
     assert "已处理 0 个事件" in r.output
+    # after a change of definition the facts are counted again from every event, to the same figures here
+    r = runner.invoke(app, ["assessment", "refresh", "--rebuild"])
+    assert r.exit_code == 0 and "已处理 6 个事件" in r.output
     r = runner.invoke(app, ["assessment", "verify", "--from", "2026-11"])
     assert r.exit_code == 0 and "一致" in r.output
     r = runner.invoke(app, ["assessment", "ranking", "--from", "2026-11", "--json"])

@@ -31,15 +31,18 @@ def refresh(
     batch_size: Annotated[int, typer.Option(help="每批处理的事件数")] = 200_000,
     settle_seconds: Annotated[int, typer.Option(
         help="暂不处理最近 N 秒内的事件（留给下次，防止漏记未提交的事务）")] = 30,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="清空汇总，从全部事件重新计算（指标口径变化后使用）")] = False,
 ) -> None:
-    """Process ticket events past the high-water mark into the per-unit-per-day facts."""
+    """Process ticket events past the high-water mark into the per-unit-per-day facts (--rebuild: all
+    of them again, after an indicator's definition changed)."""
     from hotline.assessment import facts
 
     rt, db = _session()
     try:
         started = time.perf_counter()
-        result = facts.refresh(db, now=rt.clock.now(), batch_size=batch_size,
-                               settle=timedelta(seconds=settle_seconds))
+        run = facts.rebuild if rebuild else facts.refresh
+        result = run(db, now=rt.clock.now(), batch_size=batch_size, settle=timedelta(seconds=settle_seconds))
         seconds = time.perf_counter() - started
     finally:
         db.close()
@@ -106,7 +109,8 @@ def verify(
     stored = {u: f for u, f in stored.items() if f}
     if stored != direct:
         diff = sorted(set(stored) ^ set(direct)) or [u for u in stored if stored[u] != direct.get(u)]
-        typer.secho(f"汇总与直接计算不一致（单位：{diff[:20]}）；请先运行 hotline assessment refresh",
+        typer.secho(f"汇总与直接计算不一致（单位：{diff[:20]}）；请先运行 hotline assessment refresh"
+                    "（升级后指标口径有变化时加 --rebuild 重新计算）",
                     fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
     typer.echo(f"{period.label}：汇总数据与直接计算一致（{len(direct)} 个单位）")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import delete, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,21 @@ def lock_state(db: Session) -> AssessmentState:
         db.execute(_insert(db)(AssessmentState).values(name=STATE_NAME, last_event_id=0).on_conflict_do_nothing())
         state = db.execute(query).scalar_one()
     return state
+
+
+def rebuild(db: Session, *, now: datetime, batch_size: int = DEFAULT_BATCH,
+            settle: timedelta = timedelta(0)) -> RefreshResult:
+    """The facts computed again from every event: after the definition of an indicator changed
+    (contributions.py), the facts kept were counted the old way."""
+    try:
+        state = lock_state(db)  # the refresh waits: no batch lands between the wipe and the new count
+        db.execute(delete(AssessmentFact))
+        state.last_event_id = 0
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return refresh(db, now=now, batch_size=batch_size, settle=settle)
 
 
 def _upsert_add(db: Session, rows: Any) -> None:
