@@ -115,3 +115,16 @@ def test_tiny_inputs_give_no_hotspot_rather_than_an_error() -> None:
     for texts in (["小区噪音", "工地扬尘", "路灯不亮"], ["完全不同的一", "毫无关系的二"]):
         docs = [Doc(key=f"N{i}", title=t, content=t, at=now, ticket_id=i) for i, t in enumerate(texts)]
         assert cluster(docs, now=now) == []
+
+
+def test_a_matter_from_all_over_the_city_is_not_labelled_one_district() -> None:
+    """QA: 81 requests from 11 districts were labelled 江宁区, the largest share (13)."""
+    now = datetime(2026, 11, 20, 10, tzinfo=CHINA_TZ)
+    districts = ["江宁区", "栖霞区", "浦口区", "鼓楼区", "高淳区", "玄武区"]
+    docs = [Doc(key=f"S{i}", title="幸福家园小区突然停水", content="幸福家园小区突然停水，事先没有任何通知，什么时候来水",
+                at=now - timedelta(hours=i), ticket_id=i, district=districts[i % len(districts)]) for i in range(12)]
+    found = cluster(docs, Params(min_size=5), now=now)
+    assert found and found[0].district.endswith("等6个区县")  # two each: no district holds half
+    one = [Doc(key=f"T{i}", title="幸福家园小区突然停水", content="幸福家园小区突然停水，事先没有任何通知，什么时候来水",
+               at=now - timedelta(hours=i), ticket_id=i, district="江宁区" if i < 8 else "玄武区") for i in range(12)]
+    assert cluster(one, Params(min_size=5), now=now)[0].district == "江宁区"

@@ -429,7 +429,9 @@ def _describe(c: Cluster, docs: Sequence[Doc], x: sparse.csr_matrix, doc_places:
         if d:
             districts[d] += 1
     if districts:
-        c.district = districts.most_common(1)[0][0]
+        top, n = districts.most_common(1)[0]
+        # requests from all over the city are no one district's: said so, not labelled with the largest
+        c.district = top if n * 2 >= sum(districts.values()) else f"{top}等{len(districts)}个区县"
     # Keywords: title words frequent in the cluster and rare in the whole set.
     tf: Counter[str] = Counter()
     for i in members:
