@@ -121,10 +121,11 @@ def test_a_matter_from_all_over_the_city_is_not_labelled_one_district() -> None:
     """QA: 81 requests from 11 districts were labelled 江宁区, the largest share (13)."""
     now = datetime(2026, 11, 20, 10, tzinfo=CHINA_TZ)
     districts = ["江宁区", "栖霞区", "浦口区", "鼓楼区", "高淳区", "玄武区"]
-    docs = [Doc(key=f"S{i}", title="幸福家园小区突然停水", content="幸福家园小区突然停水，事先没有任何通知，什么时候来水",
+    text = "幸福家园小区突然停水，事先没有任何通知，什么时候来水"
+    docs = [Doc(key=f"S{i}", title="幸福家园小区突然停水", content=text,
                 at=now - timedelta(hours=i), ticket_id=i, district=districts[i % len(districts)]) for i in range(12)]
     found = cluster(docs, Params(min_size=5), now=now)
     assert found and found[0].district.endswith("等6个区县")  # two each: no district holds half
-    one = [Doc(key=f"T{i}", title="幸福家园小区突然停水", content="幸福家园小区突然停水，事先没有任何通知，什么时候来水",
+    one = [Doc(key=f"T{i}", title="幸福家园小区突然停水", content=text,
                at=now - timedelta(hours=i), ticket_id=i, district="江宁区" if i < 8 else "玄武区") for i in range(12)]
     assert cluster(one, Params(min_size=5), now=now)[0].district == "江宁区"

@@ -99,6 +99,8 @@ def test_an_unsure_category_never_dispatches_automatically(client, as_user, db, 
     assert s.decision is not None and s.decision.chosen.lead_unit_name == "孝陵卫街道"
     assert s.auto_dispatch is False and s.tentative and "分类未定" in s.tentative
     assert s.relied_on == {"jurisdiction_code": "320102001"}
+    # and an 8% category is no proposal at all: shown as the model's guess, no button to take it
+    assert suggest.as_dict(db, s)["category"]["proposed"] is False
     # An emergency's proposal is tentative too: the caller is transferred first.
     s = suggest.suggest(db, rt, actor=Actor.system(), title="着火了", content="楼下饭店着火了，火很大",
                         address="玄武区孝陵卫街道")

@@ -30,6 +30,9 @@ from hotline.tickets.enums import KIND_LABELS, Kind
 from hotline.tickets.models import Ticket
 
 DECIDE_CONFIDENCE = 0.5  # a predicted category below this does not pick the catalogue's unit
+# Below this a predicted category is no proposal: shown as the model's best guess, with no button to
+# take it (QA: a demo model trained on templates said 商贸旅游文化/体育 at 3% for a quarter of fresh requests).
+PROPOSE_CONFIDENCE = 0.2
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,7 @@ def as_dict(db: Session, s: Suggestion, *, jurisdiction_path: str | None = None)
         "category": None if s.category is None else {
             "code": s.category.code, "name": s.category.name, "source": s.category.source,
             "confidence": s.category.confidence, "auto_dispatch": s.category.auto_dispatch,
+            "proposed": s.category.source != "model" or (s.category.confidence or 0) >= PROPOSE_CONFIDENCE,
             "alternatives": s.category.alternatives},
         "decision": None if d is None else {
             "lead_unit_id": d.chosen.lead_unit_id, "lead_unit_name": d.chosen.lead_unit_name,

@@ -82,7 +82,10 @@
         parts.push(line("类型", [el("span", s.kind.name + "（模型预测，把握 " + pct(s.kind.confidence) + "）"), " ",
           button("采用类型", function () { choose(field("kind"), s.kind.code); })]));
       }
-      if (s.category && s.category.source === "model") {
+      if (s.category && s.category.source === "model" && !s.category.proposed) {
+        parts.push(line("分类", [el("span", "模型无法判断（最可能：" + s.category.name + "，把握 " +
+                                            pct(s.category.confidence) + "），请人工选择", "muted")]));
+      } else if (s.category && s.category.source === "model") {
         var catBits = [el("span", s.category.name + "（模型预测，把握 " + pct(s.category.confidence) + "）")];
         if (s.category.code) {
           catBits.push(" ", button("采用分类", function () { choose(field("category_code"), s.category.code); }));
