@@ -469,3 +469,17 @@ def test_an_emergency_is_no_context_and_noise_is_no_gap(client: TestClient, db: 
         assert r.status_code in (200, 422), noise
     assert not {q.text for q in db.query(UnansweredQuestion).all()} & {"好的，谢谢", "OK", "123", "？？"}
     db.rollback()
+
+
+def test_a_refinement_does_not_jump_to_another_matter(client: TestClient, db: Session,
+                                                      publish: Callable[..., Article]) -> None:
+    """QA: 身份证丢了怎么补办 → 要多久 → 网上能办吗 was answered from the 社保卡 article (it mentions its APP)."""
+    publish(key="ID-LOST", questions=["居民身份证丢失怎么补领？"], phrasings=["身份证丢了怎么办"],
+            answer="携带户口簿到户籍所在地派出所申请补领，20个工作日内领取新证。", category_code="0301")
+    publish(key="SB-APP", questions=["社保卡丢了怎么挂失？"], phrasings=[],
+            answer="可在“我的南京”手机APP上网上挂失，也可到服务网点办理。", category_code="0302")
+    db.rollback()
+    first = client.post("/api/v1/public/kb/chat", json={"question": "身份证丢了怎么补办"}).json()
+    assert first["key"] == "ID-LOST"
+    r = client.post("/api/v1/public/kb/chat", json={"question": "网上能办吗", "history": [first["turn"]]}).json()
+    assert r["key"] != "SB-APP" and r["kind"] != "answer"

@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 from hotline.errors import DomainError
 from hotline.knowledge import followup, gaps, reading, service
 from hotline.knowledge.assistant import bare, decide, emergency_text
-from hotline.knowledge.followup import Context, contextual, cues_of, speaks_to, subject_of
+from hotline.knowledge.followup import (
+    Context,
+    base_subject,
+    contextual,
+    cues_of,
+    shares_matter,
+    speaks_to,
+    subject_of,
+)
 from hotline.knowledge.search import Hit, SearchFilters
 from hotline.security import throttle
 from hotline.tickets.enums import Kind
@@ -224,6 +232,12 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
         cues = cues_of(question) if mode == Context.REFINE else ()
         hits = service.search_published(db, query=query, filters=filters, limit=FOLLOW_UP_POOL)
         kept = [h for h in hits if speaks_to(f"{h.question} {h.title} {h.answer}", subject=subject, cues=cues)]
+        if mode == Context.REFINE and not subject and previous is not None:
+            # A refinement asks more of the same matter: an article about another one that happens to
+            # hold the aspect's cue is no answer (QA: 身份证补办 → 网上能办吗 answered from 社保卡's 手机APP).
+            # (one pair of the base's subject in the article's question or title will do: 老年人乘公交免费吗
+            # → 需要带什么材料 is rightly answered from 老年人优待卡's article)
+            kept = [h for h in kept if shares_matter(f"{h.question} {h.title}", base_subject(previous))]
     reply = decide(query, kept[:5])
     hit = reply.hit if reply.kind != "abstain" else None
     options = tuple(Option(key=o.key, question=o.question, title=o.title) for o in reply.options)

@@ -148,6 +148,18 @@ def subject_of(question: str, mode: Context, previous: Previous | None) -> str:
     return ""
 
 
+def base_subject(previous: Previous) -> str:
+    """The subject of the question a chain started from (身份证丢补 of 身份证丢了怎么补办)."""
+    return _subject(_core(previous.base))
+
+
+def shares_matter(text: str, subject: str) -> bool:
+    """Whether the text holds any pair of the subject's characters side by side (no subject: yes)."""
+    text = _core(text)
+    pairs = {subject[i:i + 2] for i in range(len(subject) - 1)}
+    return not pairs or any(p in text for p in pairs)
+
+
 def cues_of(question: str) -> tuple[str, ...]:
     """The cue words of the aspects a question asks about."""
     body = _core(question)
