@@ -44,6 +44,7 @@ SATISFACTION_LABELS = {
 }
 # With a unit and not yet answered: what supervision counts as overdue when past the deadline.
 HANDLING_STATES = [str(State.DISPATCHED), str(State.HANDLING)]
+DISPATCHES = (Action.DISPATCH, Action.REASSIGN, Action.REOPEN)  # a round sent to a lead unit
 # The actions that set the deadline in force (a requested extension's date is not in force until approved).
 DEADLINE_ACTIONS = [str(a) for a in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.APPROVE_EXTENSION,
                                      Action.REFUSE_RETURN)]
@@ -121,7 +122,7 @@ class ReportBuilder:
         intake = self._count(self._in(Ticket.created_at))
         intake_prev = self._count(Ticket.created_at >= prev.start, Ticket.created_at < self.prev_end)
         direct = self._events((Action.ANSWER_DIRECTLY,))
-        dispatched = self._events((Action.DISPATCH,))
+        dispatched = self._events(DISPATCHES)  # as its label says: reassignments and reopenings too
         closed = self._events((Action.CLOSE, Action.ANSWER_DIRECTLY))
         replies = self._events((Action.REPLY,))
         replies_on_time = self._events((Action.REPLY,), TicketEvent.data["on_time"].as_boolean().is_(True))
@@ -255,8 +256,9 @@ class ReportBuilder:
         return Table("district", "各区受理量", ["区", "件数", "占比"], table_rows, Chart("bar", 0, (1,)))
 
     def _units(self) -> Table:
-        dispatched = self._grouped(Ticket.lead_unit_id, self._in(Ticket.dispatched_at),
-                                   Ticket.lead_unit_id.is_not(None))
+        # Dispatches of the period to each lead unit (the events, as the headline 派单量 counts them; it
+        # was tickets by their lead unit now and their last dispatch, which neither figure matched).
+        dispatched = self._events(DISPATCHES, TicketEvent.unit_id.is_not(None), key=TicketEvent.unit_id)
         top = sorted(dispatched.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_UNITS]
         ids = [u for u, _ in top]
         unit = TicketEvent.unit_id
