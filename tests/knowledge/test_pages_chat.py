@@ -483,3 +483,15 @@ def test_a_refinement_does_not_jump_to_another_matter(client: TestClient, db: Se
     assert first["key"] == "ID-LOST"
     r = client.post("/api/v1/public/kb/chat", json={"question": "网上能办吗", "history": [first["turn"]]}).json()
     assert r["key"] != "SB-APP" and r["kind"] != "answer"
+
+
+def test_two_questions_in_one_message_are_said_to_be_two(client: TestClient, db: Session,
+                                                          publish: Callable[..., Article]) -> None:
+    """QA: 身份证丢了怎么补办，还有社保卡也丢了怎么挂失 answered one and dropped the other unsaid."""
+    _publish_all(publish, db)
+    r = client.post("/api/v1/public/kb/chat", json={"question": "老年人乘公交免费吗？还有老年卡怎么办理"}).json()
+    assert r["kind"] == "answer"
+    assert "“老年人乘公交免费吗”、“老年卡怎么办理”几个问题" in r["text"] and "分开再问" in r["text"]
+    one = client.post("/api/v1/public/kb/chat", json={"question": "老年人乘公交免费吗？我今年七十了"}).json()
+    assert "分开再问" not in one["text"]  # what follows is about the caller, not a second question
+    assert chat.questions_in("我想问一下，还有没有别的办法") == []

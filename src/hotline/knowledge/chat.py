@@ -150,6 +150,20 @@ def handover_kind(conversation: Conversation, pending: str = "") -> str:
     return str(Kind.COMPLAINT) if any("投诉" in s for s in said) else str(Kind.CONSULTATION)
 
 
+_SECOND = re.compile(r"[？?]+|[，,。；;\s]*(?:还有(?!没|别|什么|哪|吗)|另外|顺便问一?下|再问一?下|还想问一?下?|以及)"
+                     r"[，,：:]?")
+_ASKS = re.compile(r"吗|呢|怎么|如何|多少|哪|什么|几|能不能|可不可以|可以|是否|要不要|有没有")
+_PREAMBLE = re.compile(r"^(你好|您好|请问|我想问一?下|想问一?下|我想咨询一?下|咨询一?下|问一?下)+")
+
+
+def questions_in(message: str) -> list[str]:
+    """The questions of a message that asks several (身份证丢了怎么补办，还有社保卡也丢了怎么挂失): each part
+    of at least five letters past a greeting or 我想问一下; one part, or none long enough, is one question."""
+    parts = [p.strip(" ，,。；;：:") for p in _SECOND.split(message)]
+    parts = [p for p in parts if len(bare(_PREAMBLE.sub("", bare(p)))) >= 5 and _ASKS.search(p)]
+    return parts if len(parts) > 1 else []
+
+
 def chosen_option(conversation: Conversation, question: str) -> str | None:
     """The article of the last clarifying question's option the caller named by its number (2, 第二个):
     typed instead of pressing the button, it was searched as a question."""
@@ -245,7 +259,12 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
         options = tuple(Option(key=h.key, question=h.question, title=h.title) for h in suggestions(kept[:5]))
     turn = Turn(question=question, query=query, base=base, kind=reply.kind, key=hit.key if hit else None,
                 title=hit.title if hit else None, context=mode, subject=subject, options=options)
-    said = Said(turn=turn, text=reply.text, confidence=reply.confidence, source=hit.policy_source if hit else None,
+    text = reply.text
+    if reply.kind == "answer" and len(parts := questions_in(question)) > 1:
+        # one reply answers one matter: the caller is told, rather than the rest dropped unsaid
+        asked = "、".join(f"“{q}”" for q in parts)
+        text += f"\n（您的消息里有{asked}几个问题，上面的答复只针对其中一个，其余请分开再问一次。）"
+    said = Said(turn=turn, text=text, confidence=reply.confidence, source=hit.policy_source if hit else None,
                 article_id=hit.article_id if hit and reply.kind == "answer" else None)
     conversation.add(turn)
     return said
