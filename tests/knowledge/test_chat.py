@@ -156,3 +156,17 @@ def test_answers_offered_when_not_known_are_near_in_meaning_and_at_most_three() 
             hit("E", 0.93), hit("F", 0.92)]
     assert [h.key for h in chat.suggestions(hits)] == ["A", "B", "E"]
     assert chat.suggestions(hits[2:4]) == []  # loosely related, or no meaning known: nothing offered
+
+
+def test_an_offer_that_shares_only_a_word_of_every_field_is_not_made() -> None:
+    """QA: 老小区加装电梯政府有补贴吗 was offered 种地补贴 and 稳岗补贴 under 您是不是想问."""
+    from hotline.knowledge.chat import suggestions
+    from hotline.knowledge.search import Hit
+
+    def hit(key: str, question: str) -> Hit:
+        return Hit(article_id=1, key=key, title=question, score=1.0, question=question, snippet="", answer="",
+                   category_code=None, audience="public", version_number=1, similarity=0.93)
+
+    offered = suggestions([hit("FARM", "种地补贴怎么领"), hit("LIFT", "老旧小区加装电梯有补贴吗"),
+                           hit("BUS", "老年人乘坐公交车免费吗")], query="老小区加装电梯政府有补贴吗")
+    assert [h.key for h in offered] == ["LIFT", "BUS"]  # BUS shares no word at all: near in meaning only

@@ -29,8 +29,10 @@ from hotline.knowledge.followup import (
     shares_matter,
     speaks_to,
     subject_of,
+    subject_words,
 )
 from hotline.knowledge.search import Hit, SearchFilters
+from hotline.knowledge.text import normalize
 from hotline.security import throttle
 from hotline.tickets.enums import Kind
 
@@ -256,7 +258,8 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
     hit = reply.hit if reply.kind != "abstain" else None
     options = tuple(Option(key=o.key, question=o.question, title=o.title) for o in reply.options)
     if reply.kind == "abstain":  # "您是不是想问": the nearest answers, to pick or to ignore
-        options = tuple(Option(key=h.key, question=h.question, title=h.title) for h in suggestions(kept[:5]))
+        options = tuple(Option(key=h.key, question=h.question, title=h.title)
+                        for h in suggestions(kept[:5], query=query))
     turn = Turn(question=question, query=query, base=base, kind=reply.kind, key=hit.key if hit else None,
                 title=hit.title if hit else None, context=mode, subject=subject, options=options)
     text = reply.text
@@ -270,9 +273,23 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
     return said
 
 
-def suggestions(hits: Sequence[Hit], at: float = SUGGEST_AT) -> list[Hit]:
-    """The answers offered when the assistant does not know: the hits near enough in meaning."""
-    return [h for h in hits if h.similarity is not None and h.similarity >= at][:SUGGESTIONS]
+def suggestions(hits: Sequence[Hit], at: float = SUGGEST_AT, *, query: str = "") -> list[Hit]:
+    """The answers offered when the assistant does not know: the hits near enough in meaning that
+    also share something of the matter with the query — a word every field has (补贴, 办理, 申请) lifts
+    the meaning's score alone (QA: 加装电梯有补贴吗 was offered 种地补贴, 80岁老人补贴, 稳岗补贴)."""
+    words = subject_words(normalize(query)) if query else ""
+    matter = _OFFER_GENERIC.sub("", words)
+
+    def generic_only(h: Hit) -> bool:  # it shares words with the query, but only words of every field
+        text = normalize(f"{h.question} {h.title}")
+        return bool(words) and shares_matter(text, words) and not shares_matter(text, matter)
+
+    # (one sharing no words at all is kept: 长者搭乘巴士要付钱吗 is near 老年人乘坐公交车免费吗 in meaning only)
+    return [h for h in hits if h.similarity is not None and h.similarity >= at and not generic_only(h)][:SUGGESTIONS]
+
+
+# words of every field: sharing them says nothing of the matter
+_OFFER_GENERIC = re.compile("补贴|申请|办理|政府|领取|费用|手续|材料|条件|流程|政策|需要|可以")
 
 
 def pick(db: Session, *, conversation: Conversation, key: str, now: datetime) -> Said:

@@ -148,9 +148,14 @@ def subject_of(question: str, mode: Context, previous: Previous | None) -> str:
     return ""
 
 
+def subject_words(question: str) -> str:
+    """A question without question words and aspects (身份证丢补 of 身份证丢了怎么补办)."""
+    return _subject(_core(question))
+
+
 def base_subject(previous: Previous) -> str:
-    """The subject of the question a chain started from (身份证丢补 of 身份证丢了怎么补办)."""
-    return _subject(_core(previous.base))
+    """The subject of the question a chain started from."""
+    return subject_words(previous.base)
 
 
 def shares_matter(text: str, subject: str) -> bool:
