@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
@@ -125,5 +126,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:  # browsers ask for it whatever the page says (a 404 on every page)
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     return app

@@ -119,6 +119,9 @@ def _field(loc: tuple[Any, ...], labels: dict[str, str] | None = None) -> str:
     if not parts:
         return "请求"
     name = str(parts[-1])
+    if "history" in parts[:-1]:  # a chat turn sent back: its fields are not a ticket's (kind ≠ 诉求类型)
+        return f"对话记录第{next(p for p in inner if isinstance(p, int)) + 1}轮的{name}" \
+            if any(isinstance(p, int) for p in inner) else f"对话记录的{name}"
     return (labels or {}).get(name) or FIELD_LABELS.get(name) or FIELD_LABELS.get(name.lower(), name)
 
 

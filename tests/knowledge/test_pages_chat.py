@@ -280,6 +280,7 @@ def test_api_chat_refuses_bad_input_in_chinese(client: TestClient) -> None:
         ({"pick": "GJJ-1"}, "这个选项已失效"),
         ({"question": "公积金", "history": [{"question": "a", "query": "a", "base": "a", "kind": "answer"}] * 21},
          "数量过多"),
+        ({"question": "x", "history": [{"bad": 1}]}, "对话记录第1轮的kind"),  # not a ticket's 诉求类型
     ]
     for payload, message in cases:
         r = client.post("/api/v1/public/kb/chat", json=payload)
@@ -495,3 +496,9 @@ def test_two_questions_in_one_message_are_said_to_be_two(client: TestClient, db:
     one = client.post("/api/v1/public/kb/chat", json={"question": "老年人乘公交免费吗？我今年七十了"}).json()
     assert "分开再问" not in one["text"]  # what follows is about the caller, not a second question
     assert chat.questions_in("我想问一下，还有没有别的办法") == []
+
+
+def test_the_site_has_an_icon(client: TestClient) -> None:
+    """QA: /favicon.ico was a 404 on every public page (a console error)."""
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
