@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 
@@ -166,11 +167,19 @@ def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
     channel = db.execute(select(Ticket.channel).where(Ticket.requester_phone == "13912340000")).scalar_one()
     db.rollback()
     assert channel == "phone"
-    r = client.post(f"/hall/calls/{answered}/transfer",
-                    data={"target": "110", "reason": "现场有人持刀", "csrf_token": csrf_of(client, "/hall/calls")},
-                    follow_redirects=False)
+    # as a browser posts the form: the button pressed, and the empty 其他号码 box after it (QA: the box had
+    # the button's name, and its empty value won: 转接目标号码 '' 格式错误)
+    page = client.get(f"/hall/calls/{answered}").text
+    assert 'name="other_target"' in page and 'name="target" value="110"' in page
+    token = csrf_of(client, "/hall/calls")
+    body = urlencode([("reason", "现场有人持刀"), ("target", "110"), ("other_target", ""), ("csrf_token", token)])
+    r = client.post(f"/hall/calls/{answered}/transfer", follow_redirects=False, content=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 303
     assert "现场有人持刀" in client.get(f"/hall/calls/{answered}").text
+    r = client.post(f"/hall/calls/{answered}/transfer", follow_redirects=False,
+                    data={"reason": "业务咨询转接", "other_target": "96111", "csrf_token": token})
+    assert r.status_code == 303 and "96111" in client.get(f"/hall/calls/{answered}").text
     missed = client.get("/hall/missed")
     assert missed.status_code == 200 and "13800001111" in missed.text
     wall = client.get("/hall/wall")

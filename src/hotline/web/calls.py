@@ -95,7 +95,10 @@ def call_ticket(call_id: int, request: Request, form: CheckedForm, db: DB, rt: R
 def call_transfer(call_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
                   viewer: CallsViewer) -> HTMLResponse | RedirectResponse:
     try:
-        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id, target=text(form, "target"),
+        # A preset button sends its number as `target`; the box's own name keeps its empty value from
+        # overriding it (the same name in both sent an empty last value: 转接目标号码 '' 格式错误).
+        target = text(form, "target") or text(form, "other_target")
+        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id, target=target,
                                reason=text(form, "reason"), three_way=flag(form, "three_way"),
                                responsibility_unclear=flag(form, "unclear"))
     except DomainError as exc:
