@@ -66,6 +66,25 @@ def test_a_call_becomes_a_ticket_in_one_step(client, feed, as_user, db) -> None:
     assert missing.status_code == 422 and "受理要素不全" in missing.json()["message"]
 
 
+def test_two_people_registering_one_call_make_one_ticket(client, feed, as_user, db, rt, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: operator and dispatcher registering the same call at once left a second, unlinked ticket."""
+    from sqlalchemy import func
+
+    from hotline.tickets import service as tickets
+    from hotline.tickets.schemas import TicketCreate
+
+    call_id = _id(feed, answered_call("race", START, caller="13700005678"))
+    # the operator's registration is in (its ticket saved, the call not linked yet) when the dispatcher's comes
+    first, _ = tickets.register(db, rt, actor=org.actor("operator"), data=TicketCreate(**intake(title="楼下噪音")),
+                                idempotency_key="ticket", idempotency_owner=f"call:{call_id}")
+    number, before = first.number, db.execute(select(func.count(Ticket.id))).scalar_one()
+    db.rollback()
+    r = client.post(f"/api/calls/{call_id}/ticket", json=intake(title="夜间施工噪音"), headers=as_user("dispatcher"))
+    assert r.status_code == 409 and number in r.json()["message"]
+    assert db.execute(select(func.count(Ticket.id))).scalar_one() == before  # no second ticket
+    db.rollback()
+
+
 def test_an_unanswered_call_is_called_back_before_a_ticket(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
     call_id = _id(feed, abandoned_call("t3", START))
     r = client.post(f"/api/calls/{call_id}/ticket", json=intake(), headers=as_user("operator"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.calls import lines
@@ -32,7 +32,7 @@ from hotline.security.permissions import ensure_role
 from hotline.security.roles import Role
 from hotline.tickets import service as tickets
 from hotline.tickets.enums import Channel
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import IdempotencyKey, Ticket
 from hotline.tickets.schemas import TicketCreate
 
 HALL_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR)
@@ -155,9 +155,21 @@ def to_ticket(db: Session, rt: Runtime, *, actor: Actor, call_id: int, data: Tic
     if not data.requester_phone and call.caller:
         update_fields["requester_phone"] = call.caller
     call_pk = call.id
-    ticket, created = tickets.register(db, rt, actor=actor, data=data.model_copy(update=update_fields),
-                                       idempotency_key=f"call-{call_pk}")
-    linked = db.execute(update(Call).where(Call.id == call_pk, Call.ticket_id.is_(None))
+    # One ticket per call, whoever registers it: the key belongs to the call, not to the user, so two
+    # operators registering the same call at once make one ticket (QA: the second one's was left unlinked
+    # in the dispatch queue). A different request on a call already registered is refused, naming it.
+    try:
+        ticket, created = tickets.register(db, rt, actor=actor, data=data.model_copy(update=update_fields),
+                                           idempotency_key="ticket", idempotency_owner=f"call:{call_pk}")
+    except Conflict as exc:
+        if exc.code != "idempotency_key_reused":
+            raise
+        db.rollback()
+        number = db.execute(select(Ticket.number).join(IdempotencyKey, IdempotencyKey.ticket_id == Ticket.id)
+                            .where(IdempotencyKey.owner == f"call:{call_pk}")).scalar()
+        raise Conflict("call_has_ticket", f"该来电已由他人登记工单 {number}") from None
+    linked = db.execute(update(Call).where(Call.id == call_pk, or_(Call.ticket_id.is_(None),
+                                                                    Call.ticket_id == ticket.id))
                         .values(ticket_id=ticket.id, updated_at=rt.clock.now()))
     if linked.rowcount != 1:
         db.rollback()

@@ -74,10 +74,12 @@ def register(
     actor: Actor,
     data: TicketCreate,
     idempotency_key: str | None = None,
+    idempotency_owner: str | None = None,
 ) -> tuple[Ticket, bool]:
     """Accept a request as a ticket; returns (ticket, created). A repeated Idempotency-Key returns
-    the ticket it created before."""
-    owner = f"user:{actor.user_id}" if actor.user_id else _public_owner(data.requester_phone)
+    the ticket it created before. Keys are each user's (or each citizen phone's) own, unless
+    `idempotency_owner` names what they belong to (a call: one ticket whoever registers it)."""
+    owner = idempotency_owner or (f"user:{actor.user_id}" if actor.user_id else _public_owner(data.requester_phone))
     request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest() if idempotency_key else ""
     if idempotency_key:
         existing = _ticket_for_key(db, owner, idempotency_key, request_hash)
