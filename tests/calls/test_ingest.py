@@ -152,3 +152,13 @@ def test_the_demo_loader_fills_the_hall(db, org) -> None:  # type: ignore[no-unt
     assert any(c.callback_status == "pending" for c in calls)
     assert max(c.offered_at for c in calls) <= START  # nothing after the demo's "now"
     assert {c.user_id for c in calls if c.outcome == "answered"} == {org.users["operator"].id}
+
+
+def test_a_caller_with_the_country_code_is_the_same_caller(feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: +86 13912345678 was stored as sent: the screen pop found no earlier tickets, search missed it."""
+    assert feed(answered_call("c86", START, caller="+86 139-1234-5678")).status_code == 200
+    assert _call(db, "c86").caller == "13912345678"
+    assert feed(answered_call("c0086", START, caller="008613912345678")).status_code == 200
+    assert _call(db, "c0086").caller == "13912345678"
+    assert feed(answered_call("cint", START, caller="+85291234567")).status_code == 200
+    assert _call(db, "cint").caller == "+85291234567"  # another country's number stays whole
