@@ -78,6 +78,22 @@ def test_a_late_answer_takes_a_call_off_the_callback_list(feed, db) -> None:  # 
     assert call.outcome == "answered" and call.callback_status is None
 
 
+def test_a_caller_who_got_through_later_needs_no_call_back(feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: a caller with five missed calls stayed five times on the list, 30 answered calls later."""
+    for i in range(2):
+        assert feed(abandoned_call(f"m{i}", START - timedelta(minutes=60 - i), caller="13900000009")).status_code == 200
+    assert feed(abandoned_call("other", START - timedelta(minutes=60), caller="13900000010")).status_code == 200
+    assert [_call(db, f"m{i}").callback_status for i in range(2)] == ["pending", "pending"]
+    assert feed(answered_call("through", START - timedelta(minutes=30), caller="13900000009")).status_code == 200
+    for i in range(2):
+        call = _call(db, f"m{i}")
+        assert (call.callback_status, call.callback_outcome) == ("done", "called_again")
+    assert _call(db, "other").callback_status == "pending"  # another caller's miss stays
+    # a miss after the answered call still needs its call back
+    assert feed(abandoned_call("later", START - timedelta(minutes=10), caller="13900000009")).status_code == 200
+    assert _call(db, "later").callback_status == "pending"
+
+
 def test_bad_input_is_refused_in_chinese_and_kept(feed, db) -> None:  # type: ignore[no-untyped-def]
     r = feed(event("c6", 1, "offered", START, caller="12ab", dialled="12345"))
     assert r.status_code == 422

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hotline.calls import lines
 from hotline.calls.enums import (
+    CallbackOutcome,
     CallbackStatus,
     CallStatus,
     EventStatus,
@@ -105,6 +106,7 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
             _record_adapter_transfers(db, [r for r in applied if r["type"] == EventType.TRANSFERRED
                                            and (r["call_ref"], r["event_id"]) in new_keys], inserted, calls,
                                       projected)
+            _got_through(db, projected, now)
         db.commit()
     except Exception:
         db.rollback()
@@ -248,6 +250,18 @@ def _update_pg(conn: Any, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> 
 
 def _json_value(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime | date) else str(value)
+
+
+def _got_through(db: Session, projected: dict[int, dict[str, Any]], now: datetime) -> None:
+    """A caller answered now needs no call back for the calls they missed before: those leave the
+    callback list as 来电人已再次来电接通 (QA: one caller had five entries, 30 answered calls later)."""
+    answered = [(c["caller"], c["offered_at"]) for c in projected.values()
+                if c.get("outcome") == Outcome.ANSWERED and c.get("caller") and c.get("offered_at")]
+    for caller, offered_at in answered:
+        db.execute(update(Call).where(Call.caller == caller, Call.callback_status == CallbackStatus.PENDING,
+                                      Call.offered_at < offered_at)
+                   .values(callback_status=CallbackStatus.DONE, callback_outcome=CallbackOutcome.CALLED_AGAIN,
+                           callback_at=now, updated_at=now))
 
 
 def _callback_status(call: Any, outcome: str | None, caller: str | None) -> str | None:
