@@ -87,6 +87,15 @@ def test_a_revision_in_review_is_not_read_by_other_units(client: TestClient,
     for insider in ("housing_manager", "supervisor", "editor"):  # the owner unit, reviewers, the KB's editors
         art = client.get(f"{BASE}/articles/{aid}", headers=as_user(insider)).json()
         assert art["current"]["number"] == 2, insider
+    # nor in the review queue's page (QA: every unit read every unit's unapproved answers there)
+    from tests.test_pages import login
+
+    login(client, "market_handler")
+    queue = client.get("/kb/review")
+    assert queue.status_code == 200 and "尚未审核" not in queue.text
+    client.cookies.clear()
+    login(client, "supervisor")
+    assert "尚未审核" in client.get("/kb/review").text
 
 
 def test_an_attachment_link_is_a_web_address(client: TestClient, as_user: Callable[..., dict[str, str]]) -> None:

@@ -190,14 +190,18 @@ def article_export(request: Request, db: DB, rt: RT, viewer: KbViewer) -> Respon
 def review_queue(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResponse:
     """Articles waiting for a reviewer's decision, the longest waiting first."""
     page = page_number(request.query_params)
-    queue = service.ArticleFilters(status=[S.IN_REVIEW], oldest_first=True)
+    who = service.who(db, viewer.actor)
+    # Revisions in review are read by the reviewers, the administrator and the centre's editors; anyone
+    # else (a unit) sees its own unit's queue only (QA: every unit read every unit's unapproved answers).
+    everyone = rules.may_review(who) or who.role == Role.ADMIN or rules.may_draft(who, None)
+    queue = service.ArticleFilters(status=[S.IN_REVIEW], oldest_first=True,
+                                   owner_unit_id=None if everyone else (viewer.actor.unit_id or -1))
     items, total = service.list_articles(db, actor=viewer.actor, filters=queue, page=page)
-    versions = {a.id: service.version_of(db, a, published=False) for a in items}
+    versions = {a.id: service.latest_readable(db, viewer.actor, a) for a in items}
     for obj in (*items, *(v for v in versions.values() if v is not None)):
         db.expunge(obj)  # kept as read: the search below ends the transaction, which would expire them
     # Published articles that already answer a pending question (one search batch for the page).
     others = similar.similar_for_articles(db, {aid: v.questions if v else [] for aid, v in versions.items()})
-    who = service.who(db, viewer.actor)
     return render(request, "kb_review.html", viewer=viewer, items=items, versions=versions, total=total,
                   similar=others,
                   pager=pager(request.query_params, "/kb/review", total, page=page),
