@@ -32,8 +32,9 @@ def test_reply_waits_for_assisting_opinion_or_says_why(client, as_user, org) -> 
     r = _act(client, as_user, t, "housing_handler", "reply", REPLY)
     assert r.status_code == 409 and r.json()["code"] == "assisting_pending"
     assert street in r.json()["message"] and "先行答复" in r.json()["message"]
-    r = _act(client, as_user, t, "housing_handler", "reply", {**REPLY, "reason": "急"})
-    assert r.status_code == 409, "a reason of fewer than 5 characters does not count"
+    for short in ("急", "。。。。。。"):
+        r = _act(client, as_user, t, "housing_handler", "reply", {**REPLY, "reason": short})
+        assert r.status_code == 409, "a reason of fewer than 5 letters does not count"
 
     r = _act(client, as_user, t, "housing_handler", "reply", {**REPLY, "reason": "街道逾期未反馈，先行答复"})
     assert r.status_code == 200 and r.json()["state"] == "replied"
@@ -44,10 +45,17 @@ def test_reply_waits_for_assisting_opinion_or_says_why(client, as_user, org) -> 
     events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
     reply = next(e for e in events if e["action"] == "reply")
     assert reply["data"]["assisting_pending"] == [street]
-    assert "街道逾期未反馈" in reply["note"]
+    assert reply["data"]["early_reply_reason"] == "街道逾期未反馈，先行答复" and reply["note"] == REPLY["content"]
+    # the citizen reads the reply, not the units' business (QA: the reason showed on the public lookup)
+    public = client.post("/api/v1/public/lookup", json={"number": t["number"], "phone_last4": "5678"}).json()
+    assert "街道逾期未反馈" not in str(public) and street not in str(public)
     inbox = client.get(NOTES, headers=as_user("street_handler")).json()
     assert any("协办任务结束" in n["title"] and t["number"] in n["title"] for n in inbox["items"])
     assert client.get("/api/v1/queue", headers=as_user("street_handler")).json()["total"] == 0
+    from tests.test_pages import login
+
+    login(client, "dispatcher")
+    assert "先行答复理由：街道逾期未反馈" in client.get(f"/tickets/{t['number']}").text  # the staff's history
 
 
 def test_reply_after_every_opinion_needs_no_reason(client, as_user, org) -> None:

@@ -679,8 +679,9 @@ def _reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
     for assisting in pending:
         notify_unit(db, t, now, assisting.unit_id, "主办单位已先行答复，本单位协办任务结束",
                     body=f"先行答复理由：{p.reason}")
-    return Effect(note=f"{p.content}\n（协办单位{'、'.join(names)}尚未反馈，先行答复理由：{p.reason}）",
-                  data={"on_time": on_time, "assisting_pending": names})
+    # The note is the reply the citizen reads (public lookup); the units and the reason are the staff's.
+    return Effect(note=p.content, data={"on_time": on_time, "assisting_pending": names,
+                                        "early_reply_reason": p.reason})
 
 
 def _reject_reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:

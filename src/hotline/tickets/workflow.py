@@ -96,7 +96,8 @@ def pending_assisting(ticket: Any) -> list[Any]:
 def assisting_opinions_in(ctx: Context) -> None:
     """The lead unit answers for all: without every assisting unit's opinion it says why it goes first."""
     pending = pending_assisting(ctx.ticket)
-    if pending and len((ctx.params.get("reason") or "").strip()) < 5:
+    said = sum(ch.isalnum() for ch in ctx.params.get("reason") or "")  # "。。。。。" says nothing
+    if pending and said < 5:
         names = "、".join(a.unit.short_name for a in pending)
         raise refuse("assisting_pending", f"协办单位（{names}）尚未提交协办意见。请待协办意见到齐后答复，"
                                           "或填写先行答复的理由（至少5个字），协办单位的任务将随答复结束")
