@@ -85,3 +85,19 @@ def test_pages_show_each_unit_its_part(client, as_user, org) -> None:
     assert "先行答复理由" in page
     _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
     assert "先行答复理由" not in client.get(f"/tickets/{t['number']}").text
+
+
+def test_a_reassignment_tells_the_assisting_units_their_task_ended(client, as_user, org) -> None:
+    """QA: 改派 ended the assisting units' tasks without a word, and the history did not name them."""
+    t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    _act(client, as_user, t, "dispatcher", "dispatch",
+         {"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [org.units["street"].id]})
+    _act(client, as_user, t, "street_handler", "assist_acknowledge", {})
+    r = _act(client, as_user, t, "dispatcher", "reassign",
+             {"lead_unit_id": org.units["market"].id, "reason": "职责调整"})
+    assert r.status_code == 200, r.text
+    inbox = client.get(NOTES, headers=as_user("street_handler")).json()
+    assert any("工单已改派，本单位协办任务结束" in n["title"] for n in inbox["items"])
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
+    reassign = next(e for e in events if e["action"] == "reassign")
+    assert reassign["data"]["assisting_ended"] == [org.units["street"].short_name]
