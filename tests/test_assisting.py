@@ -60,8 +60,11 @@ def test_reply_waits_for_assisting_opinion_or_says_why(client, as_user, org) -> 
 
 def test_reply_after_every_opinion_needs_no_reason(client, as_user, org) -> None:
     t = _dispatched_with_street(client, as_user, org)
+    assert client.get("/api/v1/queue", headers=as_user("street_handler")).json()["total"] == 1
     r = _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
     assert r.status_code == 200, r.text
+    # its part done, the street's 待办 no longer holds the ticket (it still reads it in the search)
+    assert client.get("/api/v1/queue", headers=as_user("street_handler")).json()["total"] == 0
     r = _act(client, as_user, t, "housing_handler", "reply", REPLY)
     assert r.status_code == 200, r.text
     street_part = next(a for a in r.json()["assignments"] if a["role"] == "assisting")

@@ -15,6 +15,7 @@ from hotline.security.permissions import visible_condition
 from hotline.tickets.enums import DeadlineStatus, State
 from hotline.tickets.models import Ticket, TicketAssignment
 from hotline.tickets.present import RUNNING
+from hotline.tickets.service import unit_todo
 
 
 def awaiting_callback(
@@ -77,7 +78,7 @@ def unit_deadline_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[Dead
         select(status, func.count())
         .select_from(TicketAssignment)
         .join(Ticket, TicketAssignment.ticket_id == Ticket.id)
-        .where(TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True))
+        .where(TicketAssignment.unit_id == actor.unit_id, *unit_todo())
         .group_by(status)
     ).all()
     for value, n in rows:

@@ -865,6 +865,14 @@ class Filters:
     by_deadline: bool = False
 
 
+def unit_todo() -> list[Any]:
+    """A unit's open assignment still waiting for it: an assisting unit that sent its 协办意见 has done
+    its part (QA: such tickets filled the 待办 count and the deadline badges)."""
+    return [TicketAssignment.is_open.is_(True),
+            ~((TicketAssignment.role == str(AssignmentRole.ASSISTING))
+              & (TicketAssignment.status == str(AssignmentStatus.REPLIED)))]
+
+
 def search(
     db: Session, rt: Runtime, *, actor: Actor, filters: Filters, page: int = 1, page_size: int = 20
 ) -> tuple[list[Ticket], int]:
@@ -881,7 +889,7 @@ def search(
     if filters.open_for_unit and actor.unit_id is not None:
         # The unit's queue: driven by the (unit_id, is_open, due_at) index.
         query = query.join(TicketAssignment, TicketAssignment.ticket_id == Ticket.id)
-        conds = [TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True)]
+        conds = [TicketAssignment.unit_id == actor.unit_id, *unit_todo()]
         order = [TicketAssignment.due_at.asc().nulls_last(), Ticket.id.asc()]
     if filters.state:
         conds.append(Ticket.state.in_([str(s) for s in filters.state]))
