@@ -381,6 +381,8 @@ def test_guessing_the_phone_suffix_is_throttled(client, as_user, org, clock) -> 
     assert r.status_code == 429
     clock.advance(timedelta(hours=1, minutes=1))
     assert client.post("/api/v1/public/lookup", json={"number": number, "phone_last4": "5678"}).status_code == 200
+    # the digits typed full-width are the same digits (they were a miss, and used up an attempt)
+    assert client.post("/api/v1/public/lookup", json={"number": number, "phone_last4": "５６７８"}).status_code == 200
 
 
 def test_password_guessing_is_throttled(client) -> None:
@@ -432,7 +434,8 @@ def test_the_public_cannot_set_what_the_centre_decides(client) -> None:
                         ({"category_code": "0101"}, "诉求分类"), ({"screening_confirmed": True}, "受理范围确认"),
                         ({"attachments": [{"filename": "x.png", "content_type": "image/png", "size_bytes": 1}]},
                          "附件登记信息"),
-                        ({"channel": "phone"}, "公众渠道不能是电话")]:
+                        ({"channel": "phone"}, "公众提交的受理渠道只能是"), ({"channel": "open311"}, "受理渠道只能是"),
+                        ({"requester_phone": None}, "请填写手机号码")]:
         r = client.post("/api/v1/public/requests", json={**intake(channel="web"), **extra})
         assert r.status_code == 422 and said in r.json()["message"], (extra, r.text)
     # Defaults written out are fine, and so is what a citizen does decide (一企来, 保密).
@@ -453,3 +456,11 @@ def test_an_actions_answer_shows_no_personal_data(client, as_user, org, db) -> N
     assert r.json()["requester_phone"] == "139****5678" and r.json()["personal_data_masked"] is True
     assert db.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == before
     db.rollback()
+
+
+def test_a_place_kept_by_the_dispatch_is_in_its_answer(client, as_user, org) -> None:
+    """QA: the dispatch saved the place and answered jurisdiction: null."""
+    t = client.post(API, json=intake(jurisdiction_code=None), headers=as_user("operator")).json()
+    r = client.post(f"{API}/{t['id']}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id, "jurisdiction_code": "320102001"})
+    assert r.status_code == 200 and r.json()["jurisdiction"] == "孝陵卫街道"

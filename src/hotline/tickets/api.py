@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, BeforeValidator, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from hotline.clock import to_local
@@ -231,7 +232,9 @@ def workflow_table() -> list[TransitionOut]:
 # ---- public portal API --------------------------------------------------------------------
 
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
-Last4 = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+# digits as people type them: full-width １２３４ too
+Last4 = Annotated[str, BeforeValidator(lambda v: unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v),
+                  StringConstraints(pattern=r"^[0-9]{4}$")]
 
 
 class LookupIn(BaseModel):

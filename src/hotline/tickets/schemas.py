@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from hotline.tickets.enums import Channel, Kind, Satisfaction, Urgency
+from hotline.tickets.enums import CHANNEL_LABELS, Channel, Kind, Satisfaction, Urgency
 
 
 def _phone(value: object) -> object:
@@ -94,6 +94,9 @@ CENTRE_ONLY_FIELDS = {"category_code": "诉求分类", "urgency": "紧急程度"
                       "dispatch": "派单", "direct_answer": "直接答复"}
 
 
+PUBLIC_CHANNELS = (Channel.WEB, Channel.APP, Channel.WECHAT)
+
+
 class PublicCreate(TicketCreate):
     """A request from the public (portal, app): the five elements and the request, nothing of the centre's."""
 
@@ -106,8 +109,10 @@ class PublicCreate(TicketCreate):
         given = [label for name, label in CENTRE_ONLY_FIELDS.items() if getattr(self, name) != defaults[name]]
         if given:
             raise ValueError(f"公众提交的诉求不能指定{'、'.join(given)}：由12345受理时确定")
-        if self.channel == Channel.PHONE:
-            raise ValueError("公众渠道不能是电话")
+        if self.channel not in PUBLIC_CHANNELS:  # phone, mailbox, Open311 … come through their own ways
+            raise ValueError(f"公众提交的受理渠道只能是：{'、'.join(CHANNEL_LABELS[c] for c in PUBLIC_CHANNELS)}")
+        if not self.requester_phone:  # the lookup, the rating and the withdrawal all ask for its last digits
+            raise ValueError("请填写手机号码：查询办理进度时需要手机号后四位")
         return self
 
 

@@ -563,6 +563,7 @@ def _keep_classification(db: Session, t: Ticket, p: ActionIn) -> list[str]:
     if p.jurisdiction_code and not t.jurisdiction_id:
         place = _jurisdiction(db, p.jurisdiction_code)
         t.jurisdiction_id, t.jurisdiction_path = place.id, place.path
+        t.jurisdiction = place  # the answer shows it too (it said null though the place was saved)
         kept.append(f"属地定为「{place.name}」")
     return kept
 
@@ -972,6 +973,7 @@ def public_lookup(
 
     With `now`, failures are throttled per ticket number and per client: four digits are guessable."""
     number = normal_number(number)  # one throttle key for every spelling of a number
+    phone_last4 = unicodedata.normalize("NFKC", phone_last4 or "").strip()  # １２３４ typed full-width
     checks = [(f"lookup:{number}", throttle.LOOKUP_PER_TICKET)]
     if client:
         checks.append((f"lookup-client:{client}", throttle.LOOKUP_PER_CLIENT))
