@@ -183,10 +183,12 @@ class Gazetteer:
         for w, p, src in ranked[1:]:  # best first; a place above or below the guess (or an alternative) is none,
             # nor is a word already offered read as another place (the better-supported reading came first)
             if not on_chain(p, place) and not any(on_chain(p, o.place) or w == o.matched for o in others):
+                # a weak cut name beside a guess that is not weak is no alternative either: 中山 of 中山北路
+                # written after 鼓楼区 offered 溧水区's 中山社区 on the intake form and the ticket page (QA)
+                if (w, p.id) in weak_hits and (word, place.id) not in weak_hits:
+                    continue
                 others.append(PlaceAlternative(place=p, matched=w, source=src))
-                # a weak cut name beside a full name as written contests nothing (鼓楼区中山北路)
-                weaker = (w, p.id) in weak_hits and (word, place.id) not in weak_hits
-                contested = contested or (support(p, w) >= support(place, word) and not weaker)
+                contested = contested or support(p, w) >= support(place, word)
         evidence = 0.5 + 0.2 * min(support(place, word), 2) + (0.1 if source == "address" else 0.0)
         if source == "address" and word == place.name:  # a place's full official name in the address field
             evidence += 0.1
