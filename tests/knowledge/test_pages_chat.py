@@ -450,8 +450,8 @@ def test_an_option_named_by_its_number_is_picked_and_a_clarification_names_no_an
     for typed in ("2", "第二个", "选2"):
         r = client.post("/api/v1/public/kb/chat", json={"question": typed, "history": [clarify["turn"]]}).json()
         assert r["kind"] == "answer" and r["key"] == second and r["turn"]["picked"] is True, typed
-    r = client.post("/api/v1/public/kb/chat", json={"question": "9", "history": [clarify["turn"]]}).json()
-    assert r["kind"] != "answer" or r["key"] not in {o["key"] for o in clarify["options"]}
+    r = client.post("/api/v1/public/kb/chat", json={"question": "9", "history": [clarify["turn"]]})
+    assert r.status_code == 422  # no option 9: said so
 
 
 def test_an_emergency_is_no_context_and_noise_is_no_gap(client: TestClient, db: Session,
@@ -502,3 +502,24 @@ def test_the_site_has_an_icon(client: TestClient) -> None:
     """QA: /favicon.ico was a 404 on every public page (a console error)."""
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_an_option_number_out_of_range_is_said_not_searched(client: TestClient, db: Session,
+                                                             publish: Callable[..., Article]) -> None:
+    """QA: typing 5 after three options was searched as a question and went to the gap list as "医保 5";
+    投诉电话是多少 handed over pre-selected 投诉."""
+    from hotline.knowledge.models import UnansweredQuestion
+
+    _publish_all(publish, db)
+    clarify = client.post("/api/v1/public/kb/chat", json={"question": "社保卡丢了怎么补办"}).json()
+    r = client.post("/api/v1/public/kb/chat", json={"question": "5", "history": [clarify["turn"]]})
+    assert r.status_code == 422 and "请在上面的 2 个选项中选择" in r.json()["message"]
+    assert not [q for q in db.query(UnansweredQuestion).all() if "5" in q.text]
+    db.rollback()
+    c = Chat(client)
+    c.ask("社保卡丢了怎么补办")
+    code, html = c.ask("5")
+    assert code == 422 and "请在上面的 2 个选项中选择" in html
+    conversation = chat.Conversation()
+    assert chat.handover_kind(conversation, "投诉电话是多少") == "consultation"
+    assert chat.handover_kind(conversation, "我要投诉物业") == "complaint"

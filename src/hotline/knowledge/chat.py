@@ -149,7 +149,9 @@ def what_is_handed_over(question: str) -> str:
 def handover_kind(conversation: Conversation, pending: str = "") -> str:
     """The request kind to pre-select: a complaint when the caller says 投诉, else a consultation."""
     said = [pending, *(t.question for t in conversation.turns)]
-    return str(Kind.COMPLAINT) if any("投诉" in s for s in said) else str(Kind.CONSULTATION)
+    # 我要投诉…, or 投诉 as a call for a person; 投诉电话是多少 asks a question about complaints
+    complains = any(_COMPLAINT.match(bare(s)) or _PERSON.fullmatch(bare(s)) and "投诉" in s for s in said)
+    return str(Kind.COMPLAINT) if complains else str(Kind.CONSULTATION)
 
 
 _SECOND = re.compile(r"[？?]+|[，,。；;\s]*(?:还有(?!没|别|什么|哪|吗)|另外|顺便问一?下|再问一?下|还想问一?下?|以及)"
@@ -176,7 +178,10 @@ def chosen_option(conversation: Conversation, question: str) -> str | None:
     if m is None:
         return None
     n = int(m[2]) if m[2].isdigit() else _CN_DIGITS.index(m[2]) + 1
-    return last.options[n - 1].key if 1 <= n <= len(last.options) else None
+    if not 1 <= n <= len(last.options):  # "5" of three options: said so, not searched as a question
+        raise DomainError("kb_chat_pick_unknown", f"请在上面的 {len(last.options)} 个选项中选择，或直接说出您的问题",
+                          status_code=422)
+    return last.options[n - 1].key
 
 
 _CN_DIGITS = "一二三四五六七八九"

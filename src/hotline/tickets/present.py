@@ -165,7 +165,11 @@ def upload_event(ticket: Ticket, row: TicketAttachment) -> EventOut:
     state = str(ticket.state)
     return EventOut(at=row.created_at, action="upload_attachment", action_label="上传附件", from_state=state,
                     to_state=state, actor_role="", actor_name=row.uploaded_by_name or "—", unit=None,
-                    note=f"{row.filename}（{row.size_bytes / 1024:.1f} KB）", data={})
+                    note=f"{row.filename}（{_size(row.size_bytes)}）", data={})
+
+
+def _size(n: int) -> str:
+    return f"{n} 字节" if n < 1024 else f"{n / 1024:.1f} KB"
 
 
 def timeline(ticket: Ticket, events: list[TicketEvent], uploads: list[TicketAttachment]) -> list[EventOut]:

@@ -64,7 +64,7 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.SUPERVISE: (F["supervise_note"],),
     A.CLOSE: (F["note"],),
     A.CALLBACK: (F["solved"], F["satisfaction"], F["note"]),
-    A.REOPEN: (F["solved"], F["satisfaction"], F["lead_unit_optional"], F["note"]),
+    A.REOPEN: (F["solved"], F["satisfaction"], F["lead_unit_optional"], F["assisting_units"], F["note"]),
     A.MERGE: (F["parent_number"], F["note"]),
     A.WITHDRAW: (F["reason_withdraw"],),
 }

@@ -141,8 +141,8 @@ def chat_post(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLRespon
                               content=chat.transcript(conversation, pending),
                               kind=chat.handover_kind(conversation, pending))
     now = rt.clock.now()
-    picked = text(form, "pick") or (chat.chosen_option(conversation, q) if intent == "ask" else None) or ""
     try:
+        picked = text(form, "pick") or (chat.chosen_option(conversation, q) if intent == "ask" else None) or ""
         chat.count_turn(db, client=client_of(request), now=now)
         if picked:
             said = chat.pick(db, conversation=conversation, key=picked, now=now)
