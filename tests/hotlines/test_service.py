@@ -333,3 +333,18 @@ def test_every_change_has_a_history_row_and_an_audit_entry(db: Session, rt: Runt
     assert sorted(a.action for a in audits) == ["hotline_mode", "hotline_seats", "hotline_seats", "hotline_status",
                                                 "hotline_status"]
     assert all(c.reason and c.actor_name == "admin（12345中心）" and c.actor_role == "admin" for c in changes)
+
+
+def test_a_cancelled_utility_line_is_no_transfer_target(db: Session, rt: Runtime, org: Org) -> None:
+    """QA: 95598 stayed a one-click transfer on the call page after it was cancelled in the registry."""
+    from hotline.calls import lines
+    from hotline.hotlines.schemas import StatusChange
+
+    admin = org.actor("admin")
+    water = service.create(db, rt, actor=admin, data=new_line(
+        number="96889", name="供水服务热线", kind="utility", merge_mode="none", service="water",
+        approval_document=None, approval_by=None, owner_unit_id=org.units["water"].id))
+    assert "96889" in [t.number for t in lines.utility_targets(db, "南京市")]
+    service.change_status(db, rt, actor=admin, line_id=water.id,
+                          data=StatusChange(status="cancelled", reason="号码注销，并入12345"))
+    assert "96889" not in [t.number for t in lines.utility_targets(db, "南京市")]

@@ -39,6 +39,8 @@ def utility_targets(db: Session, city: str | None = None) -> list[Target]:
     if model is None:
         return []
     query = select(model).where(model.kind.in_(["utility", *UTILITY_KINDS]))
+    if hasattr(model, "status"):  # a cancelled line is no target (QA: 95598 stayed offered once cancelled)
+        query = query.where(model.status != "cancelled")
     if city and hasattr(model, "city"):
         query = query.where(model.city == city)
     rows = db.execute(query).scalars().all()
@@ -49,13 +51,16 @@ def utility_targets(db: Session, city: str | None = None) -> list[Target]:
     return sorted(targets, key=lambda t: t.number)
 
 
-def describe(db: Session, number: str) -> tuple[str, str]:
-    """(kind, label) of a transfer target number."""
+def describe(db: Session, number: str, city: str | None = None) -> tuple[str, str]:
+    """(kind, label) of a transfer target number (the city's own line of that number first)."""
     if number in EMERGENCY_LINES:
         return "emergency", EMERGENCY_LINES[number][1]
     model = _registry()
     if model is not None:
-        line = db.execute(select(model).where(model.number == number).limit(1)).scalars().first()
+        query = select(model).where(model.number == number)
+        if city and hasattr(model, "city"):  # another city's line of the same number names nothing here
+            query = query.order_by((model.city == city).desc())
+        line = db.execute(query.limit(1)).scalars().first()
         if line is not None:
             kind = "utility" if getattr(line, "kind", None) in ("utility", *UTILITY_KINDS) else "line"
             return kind, f"{number} {getattr(line, 'name', '') or ''}".strip()

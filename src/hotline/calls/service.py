@@ -241,7 +241,7 @@ def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: st
     if number == call.first_line:
         raise DomainError("transfer_to_self", "不能转接到来电所在的本线路", status_code=422)
     mode = TransferMode.THREE_WAY if (three_way or responsibility_unclear) else TransferMode.BLIND
-    kind, label = lines.describe(db, number)
+    kind, label = lines.describe(db, number, rt.settings.city_name)
     now = rt.clock.now()
     row = CallTransfer(call_id=call.id, at=now, target_number=number, target_kind=kind, target_label=label[:100],
                        mode=mode, reason=reason[:500], source=TransferSource.OPERATOR, by_user_id=actor.user_id,
