@@ -203,6 +203,8 @@ def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
     assert missed.status_code == 200 and "13800001111" in missed.text
     wall = client.get("/hall/wall")
     assert wall.status_code == 200 and "话务大屏" in wall.text and 'http-equiv="refresh"' in wall.text
+    # queues by name, not the PBX's code (QA: general, hr_social on every hall page)
+    assert "12345综合座席" in wall.text and ">general<" not in wall.text
     assert "接通率" in wall.text and "12345" in wall.text
 
 

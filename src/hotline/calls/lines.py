@@ -65,3 +65,20 @@ def describe(db: Session, number: str, city: str | None = None) -> tuple[str, st
             kind = "utility" if getattr(line, "kind", None) in ("utility", *UTILITY_KINDS) else "line"
             return kind, f"{number} {getattr(line, 'name', '') or ''}".strip()
     return "other", number
+
+
+# The queues a call waits in, as the hall reads them: the routing policy's own (general, expert_seats …)
+# and the skill queues a PBX commonly has for merged lines (企业、人社、公积金 …); a code the platform does
+# not know is shown as sent.
+QUEUE_LABELS = {"enterprise": "企业服务专席", "hr_social": "人社专席", "housing_fund": "公积金专席",
+                "medical_insurance": "医保专席", "market": "市场监管专席", "tax": "税务专席", "english": "外语专席"}
+
+
+def queue_label(code: str | None) -> str:
+    """A queue's name in Chinese (QA: the wall, the missed-call list and the call page said general)."""
+    if not code:
+        return "—"
+    from hotline.hotlines.routing import load_policy  # the routing policy names the hotline's own queues
+
+    base = code.split(":", 1)[0]
+    return load_policy().queues.get(base) or QUEUE_LABELS.get(base) or code

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from hotline import __version__
+from hotline.calls.lines import queue_label
 from hotline.clock import to_local
 from hotline.deps import SESSION_CSRF_KEY
 from hotline.tickets.categories import full_name
@@ -83,6 +84,7 @@ def event_facts(data: dict[str, Any] | None) -> str:
 
 
 templates.env.filters["local"] = fmt_local
+templates.env.filters["queue_label"] = queue_label
 templates.env.filters["event_facts"] = event_facts
 templates.env.filters["state_label"] = _label(STATE_LABELS)
 templates.env.filters["kind_label"] = _label(KIND_LABELS)
