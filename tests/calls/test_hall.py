@@ -212,3 +212,15 @@ def test_pages_are_for_the_hall(client) -> None:  # type: ignore[no-untyped-def]
     login(client, "housing_handler")
     assert client.get("/hall/calls").status_code == 403
     assert client.get("/hall/missed").status_code == 403
+
+
+def test_an_ended_call_takes_no_transfer(client, feed, as_user, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: a call of two days before took a transfer to 119, audited as one."""
+    call_id = _id(feed, answered_call("old", START - timedelta(hours=1), talk=60))
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "119", "reason": "昨天的通话"},
+                    headers=as_user("operator"))
+    assert r.status_code == 409 and "已结束" in r.json()["message"]
+    fresh = _id(feed, answered_call("fresh", START - timedelta(minutes=3), talk=60))  # ended a minute ago
+    r = client.post(f"/api/calls/{fresh}/transfers", json={"target": "119", "reason": "来电人说楼下着火"},
+                    headers=as_user("operator"))
+    assert r.status_code == 201, r.text

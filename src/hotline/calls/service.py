@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -139,6 +139,9 @@ def screen_pop(db: Session, rt: Runtime, *, actor: Actor, call_id: int) -> Scree
 # ---- a call becomes a ticket ----------------------------------------------------------------
 
 
+TRANSFER_GRACE = timedelta(minutes=10)
+
+
 def to_ticket(db: Session, rt: Runtime, *, actor: Actor, call_id: int, data: TicketCreate) -> tuple[Ticket, bool]:
     """Register a ticket from the intake elements typed during the call: channel phone, the caller's
     number as the requester's phone (unless another was given), the call linked. A retry with the
@@ -238,6 +241,10 @@ def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: st
         raise DomainError("transfer_reason_required", "请填写转接原因（至少 2 个字）", status_code=422)
     if call.answered_at is None:
         raise DomainError("call_not_answered", "未接通的来电不能转接", status_code=409)
+    # An ended call is no one's to transfer — past a short grace for the adapter's `ended` arriving
+    # before the operator's click lands (QA: a call of two days before took a transfer to 119).
+    if call.ended_at is not None and rt.clock.now() - call.ended_at > TRANSFER_GRACE:
+        raise DomainError("call_ended", "该通话已结束，不能再转接：如需联系来电人，请回拨", status_code=409)
     if number == call.first_line:
         raise DomainError("transfer_to_self", "不能转接到来电所在的本线路", status_code=422)
     mode = TransferMode.THREE_WAY if (three_way or responsibility_unclear) else TransferMode.BLIND
