@@ -259,3 +259,11 @@ def test_issuing_a_key_revokes_the_earlier_ones(tmp_path, monkeypatch) -> None: 
                 org_service.actor_for_token(db, token=old, now=now)
     finally:
         engine.dispose()
+
+
+def test_the_frameworks_refusals_are_in_chinese_too(client) -> None:  # type: ignore[no-untyped-def]
+    """QA: an unknown address and a wrong method said "Not Found" / "Method Not Allowed"."""
+    r = client.get("/open311/v2/nothing.json")
+    assert r.status_code == 404 and "接口不存在" in r.json()[0]["description"]
+    r = client.delete("/open311/v2/requests.json")
+    assert r.status_code == 405 and "请求方式" in r.json()[0]["description"] and "GET" in r.headers["allow"]

@@ -24,6 +24,7 @@ from hotline.errors_http import chinese_message
 from hotline.open311 import service
 from hotline.open311.service import Open311Error
 from hotline.tickets.categories import catalogue
+from hotline.web.errors import allowed_methods
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -117,6 +118,11 @@ def get_request(service_request_id: str, request: Request, db: DB, rt: RT,
     return [service.request_out(found[0])]
 
 
+_HTTP_MESSAGES = {
+    404: "接口不存在：GeoReport v2 的地址为 /open311/v2/services.json、/open311/v2/requests.json 等（仅支持 JSON）",
+    405: "该接口不支持这种请求方式", 400: "请求无法解析"}
+
+
 def install(app: FastAPI) -> None:
     """Every error under /open311/v2 in GeoReport's shape: wraps the handlers already installed (the
     JSON ones, and the pages' HTML ones around them), so call it after both."""
@@ -132,9 +138,13 @@ def install(app: FastAPI) -> None:
             elif isinstance(exc, RequestValidationError):
                 status = 400
                 message = "；".join(dict.fromkeys(chinese_message(dict(e)) for e in exc.errors()))
-            else:
-                status, message = getattr(exc, "status_code", 400), str(getattr(exc, "detail", "请求有误"))
-            return JSONResponse([{"code": status, "description": message}], status_code=status)
+            else:  # the framework's own refusals ("Not Found"), said in Chinese like the rest
+                status = getattr(exc, "status_code", 400)
+                message = _HTTP_MESSAGES.get(status) or str(getattr(exc, "detail", "请求有误"))
+            headers = dict(getattr(exc, "headers", None) or {})
+            if status == 405 and (methods := allowed_methods(request)):
+                headers["Allow"] = ", ".join(methods)
+            return JSONResponse([{"code": status, "description": message}], status_code=status, headers=headers)
 
         return handle
 

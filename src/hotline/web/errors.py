@@ -76,7 +76,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         headers = getattr(exc, "headers", None)
-        allowed = _allowed_methods(request) if exc.status_code == 405 else []
+        allowed = allowed_methods(request) if exc.status_code == 405 else []
         if allowed:
             headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         said = f"（支持：{'、'.join(allowed)}）" if allowed else ""
@@ -91,7 +91,7 @@ def install(app: FastAPI) -> None:
         return page
 
 
-def _allowed_methods(request: Request) -> list[str]:
+def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path. Starlette's 405 names only the first route's,
     and a path served by two routes (GET a list, POST to create) answered `Allow: GET`."""
     path = request.url.path
