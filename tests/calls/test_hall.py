@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -201,6 +202,7 @@ def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 303 and "96111" in client.get(f"/hall/calls/{answered}").text
     missed = client.get("/hall/missed")
     assert missed.status_code == 200 and "13800001111" in missed.text
+    assert re.search(r'href="/hall/calls/\d+"', missed.text)  # to the call, where a reached caller becomes a ticket
     wall = client.get("/hall/wall")
     assert wall.status_code == 200 and "话务大屏" in wall.text and 'http-equiv="refresh"' in wall.text
     # queues by name, not the PBX's code (QA: general, hr_social on every hall page)
