@@ -39,6 +39,17 @@ def test_screen_pop_shows_earlier_tickets_and_blacklist(client, feed, as_user) -
     assert client.get(f"/api/calls/{call_id}", headers=as_user("housing_handler")).status_code == 403
 
 
+def test_the_pop_follows_the_call_to_the_operator_now_on_it(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: after a hand-over inside the hall the second operator got no pop; the first kept it."""
+    first = answered_call("hand", START - timedelta(minutes=5), caller="13912340001")[:3]
+    handed = [event("hand", 4, "transferred", START - timedelta(minutes=4), target="12345"),
+              event("hand", 5, "answered", START - timedelta(minutes=4) + timedelta(seconds=20), operator="dispatcher",
+                    seat="S02")]
+    call_id = _id(feed, first + handed)
+    assert client.get("/api/calls/current", headers=as_user("dispatcher")).json()["id"] == call_id
+    assert client.get("/api/calls/current", headers=as_user("operator")).json() is None
+
+
 def test_the_pop_is_audited(client, feed, as_user, db) -> None:  # type: ignore[no-untyped-def]
     call_id = _id(feed, answered_call("p2", START))
     client.get(f"/api/calls/{call_id}", headers=as_user("operator"))
