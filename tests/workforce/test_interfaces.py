@@ -110,3 +110,13 @@ def test_page(client: TestClient) -> None:
     client.cookies.clear()
     login(client, "operator")
     assert client.get("/workforce").status_code == 403
+
+
+def test_a_simulation_too_large_is_refused_before_it_runs(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: a demo week of a million calls a day, ten times over, ran for six minutes in a request."""
+    r = client.post("/api/v1/workforce/plan", headers=as_user("analyst"),
+                    json={"source": "demo", "aht": 240, "demo_calls": 1_000_000, "simulate": {"replications": 10}})
+    assert r.status_code == 422 and "仿真来电量过大" in r.json()["message"]
+    r = client.post("/api/v1/workforce/plan", headers=as_user("analyst"),
+                    json={"source": "demo", "aht": 240, "population": 6e8})
+    assert r.status_code == 422 and "500,000,000" in r.json()["message"] and "e+" not in r.json()["message"]

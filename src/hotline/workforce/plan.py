@@ -51,7 +51,12 @@ class Targets:
 
 def _range(value: float, what: str, low: float, high: float) -> None:
     if not isinstance(value, int | float) or math.isnan(value) or not low <= value <= high:
-        raise PlanInputError(f"{what}须在 {low:g}—{high:g} 之间")
+        raise PlanInputError(f"{what}须在 {_num(low)}—{_num(high)} 之间")
+
+
+def _num(x: float) -> str:
+    """A bound as officials read it: 500,000,000, not 5e+08."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 def _open_unit(value: float, what: str) -> None:

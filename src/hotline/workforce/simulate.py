@@ -179,8 +179,15 @@ def _allowance(tolerance: float, p: float, n: int) -> float:
     return max(tolerance, 3 * math.sqrt(max(p * (1 - p), 1e-12) / n))
 
 
+MAX_SIMULATED_CALLS = 2_000_000  # calls over all replications: about a minute of CPU (QA: 65 M took 6 minutes)
+
+
 def simulate(plan: Plan, cfg: SimConfig | None = None) -> SimResult:
     cfg = cfg or SimConfig()
+    expected = sum(row.calls for row in plan.rows) * cfg.replications
+    if expected > MAX_SIMULATED_CALLS:
+        raise PlanInputError(f"仿真来电量过大（约 {expected:,.0f} 通 = 每次 {expected / cfg.replications:,.0f} 通 × "
+                             f"{cfg.replications} 次，上限 {MAX_SIMULATED_CALLS:,} 通）：请减少重复次数或缩小预测时段")
     runs = [_run_once(plan, cfg, cfg.seed + k) for k in range(cfg.replications)]
     result = SimResult(config=cfg)
     target_answer = plan.targets.target_answer
