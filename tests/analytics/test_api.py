@@ -42,6 +42,10 @@ def test_hotspots_download_csv_and_xlsx(client, as_user, imported) -> None:  # t
     r = client.get("/api/analytics/hotspots?format=xlsx", headers=as_user("admin"))
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws["B2"].value == "翠微花园" and ws["D2"].value == 12
+    # every download is attributable (they list ticket numbers): written to the audit log
+    log = client.get("/api/v1/audit", params={"action": "export_analytics"}, headers=as_user("admin")).json()
+    taken = {(e["username"], e["object_id"]) for e in log["items"]}
+    assert taken >= {("supervisor", "hotspots"), ("admin", "hotspots")}
 
 
 def test_volume_api(client, as_user, imported) -> None:  # type: ignore[no-untyped-def]

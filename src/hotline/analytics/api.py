@@ -14,6 +14,8 @@ from hotline.analytics.hotspots import Params
 from hotline.clock import CHINA_TZ
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors import DomainError
+from hotline.security import audit
+from hotline.security.actor import Actor
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 Format = Literal["json", "csv", "xlsx"]
@@ -28,7 +30,12 @@ def period(since: date | None, until: date | None) -> tuple[datetime | None, dat
     return start, end
 
 
-def download(name: str, header: list[str], rows: list[list[Any]], fmt: Format) -> Response:
+def download(db: DB, rt: RT, actor: Actor, name: str, header: list[str], rows: list[list[Any]],
+             fmt: Format) -> Response:
+    # who took which figures out is attributable, as for every export (hotspot files list ticket numbers)
+    audit.record(db, actor=actor, at=rt.clock.now(), action="export_analytics", object_type="analytics",
+                 object_id=name, detail=f"{fmt}，{len(rows)} 行")
+    db.commit()
     if fmt == "csv":
         return Response(export.to_csv(header, rows), media_type=export.CSV_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
@@ -43,8 +50,8 @@ def volume(db: DB, rt: RT, actor: ApiActor,
     start, end = period(since, until)
     rows = service.volume(db, rt, actor=actor, dimension=by, since=start, until=end)
     if format != "json":
-        return download(f"volume-{by}", [service.DIMENSION_LABELS[by], "件数"], [[b.label, b.count] for b in rows],
-                        format)
+        return download(db, rt, actor, f"volume-{by}", [service.DIMENSION_LABELS[by], "件数"],
+                        [[b.label, b.count] for b in rows], format)
     return {"by": by, "items": [{"key": b.key, "label": b.label, "count": b.count} for b in rows],
             "total": sum(b.count for b in rows)}
 
@@ -56,10 +63,11 @@ def _hotspots(db: DB, rt: RT, actor: ApiActor, since: date | None, until: date |
                             min_months=min_months)
 
 
-def _answer(name: str, result: service.HotspotResult, clusters: list[Any], fmt: Format, tickets: bool) -> Any:
+def _answer(db: DB, rt: RT, actor: Actor, name: str, result: service.HotspotResult, clusters: list[Any],
+            fmt: Format, tickets: bool) -> Any:
     items = [service.cluster_out(c, result.docs, with_tickets=tickets) for c in clusters]
     if fmt != "json":
-        return download(name, export.HOTSPOT_HEADER, export.hotspot_rows(items), fmt)
+        return download(db, rt, actor, name, export.HOTSPOT_HEADER, export.hotspot_rows(items), fmt)
     return {"tickets": result.tickets, "until": result.until.isoformat(), "items": items}
 
 
@@ -68,18 +76,18 @@ def hotspots(db: DB, rt: RT, actor: ApiActor, since: date | None = None, until: 
              top: Annotated[int, Query(ge=1, le=500)] = 20, window: Annotated[int, Query(ge=1, le=365)] = 30,
              tickets: bool = False, format: Format = "json") -> Any:
     result = _hotspots(db, rt, actor, since, until, window)
-    return _answer("hotspots", result, result.clusters[:top], format, tickets)
+    return _answer(db, rt, actor, "hotspots", result, result.clusters[:top], format, tickets)
 
 
 @router.get("/warnings", summary="预警：近期增长异常的热点")
 def warnings(db: DB, rt: RT, actor: ApiActor, since: date | None = None, until: date | None = None,
              window: Annotated[int, Query(ge=1, le=365)] = 30, format: Format = "json") -> Any:
     result = _hotspots(db, rt, actor, since, until, window)
-    return _answer("warnings", result, result.warnings, format, False)
+    return _answer(db, rt, actor, "warnings", result, result.warnings, format, False)
 
 
 @router.get("/monthly-issues", summary="每月一题候选：跨月反复出现的问题")
 def monthly_issues(db: DB, rt: RT, actor: ApiActor, since: date | None = None, until: date | None = None,
                    min_months: Annotated[int, Query(ge=2, le=24)] = 3, format: Format = "json") -> Any:
     result = _hotspots(db, rt, actor, since, until, 30, min_months)
-    return _answer("monthly-issues", result, result.monthly, format, False)
+    return _answer(db, rt, actor, "monthly-issues", result, result.monthly, format, False)

@@ -44,6 +44,7 @@ def report_table_csv(period: str, key: str, db: DB, rt: RT, actor: ApiActor) -> 
     table = report.table(key)
     if table is None:
         raise NotFound("not_found", f"报告中没有名为“{key}”的图表")
+    service.record_download(db, rt, actor=actor, report=report, fmt=f"csv：{table.title}")
     body = "\ufeff" + table_csv(table)  # BOM: Excel then reads the file as UTF-8
     return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="report-{report.period_key}-{key}.csv"'})

@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "machine_account_enable": "启用接口账号",
     "export_tickets": "导出工单",
     "export_report": "导出分析报告",
+    "export_analytics": "导出分析数据",
+    "export_orders": "导出督办单",
     "upload_attachment": "上传附件",
     "kb_import": "批量导入知识",
     "kb_import_job": "批量导入转为后台任务",

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from hotline.deps import DB, RT
 from hotline.errors import DomainError
+from hotline.security import audit
 from hotline.security.roles import Role
 from hotline.supervision import detection, jobs, present
 from hotline.supervision import service as sv
@@ -117,6 +118,9 @@ def orders_export(request: Request, db: DB, rt: RT, viewer: OrdersViewer) -> Res
     filters, _ = _order_filters(request.query_params)
     rows, total = sv.list_orders(db, rt, actor=viewer.actor, filters=filters, page=1, page_size=10_000)
     now = rt.clock.now()
+    audit.record(db, actor=viewer.actor, at=now, action="export_orders", object_type="supervision_order",
+                 object_id=str(len(rows)), detail=f"共{total}张，导出{len(rows)}张")
+    db.commit()
     body = orders_workbook([present.order_out(o, now=now) for o in rows], total=total)
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": "attachment; filename=supervision-orders.xlsx"})
