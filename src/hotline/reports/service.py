@@ -45,7 +45,8 @@ def make_report(db: Session, rt: Runtime, *, actor: Actor, period: str) -> Repor
 
 
 def render(report: Report, fmt: str) -> tuple[bytes, str, str]:
-    """(body, media type, file name) for a report in one of FORMATS."""
+    """(body, media type, file name) for a report in one of FORMATS (PDF and XLSX as well)."""
+    fmt = fmt.strip().lower()
     if fmt == "xlsx":
         from hotline.reports.xlsx import report_workbook
 
