@@ -32,7 +32,7 @@ def _stream() -> list[dict]:  # type: ignore[type-arg]
     ]
 
 
-def test_figures_on_a_hand_built_stream(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_figures_on_a_hand_built_stream(client, feed, as_user, clock) -> None:  # type: ignore[no-untyped-def]
     assert feed(_stream()).status_code == 200
     r = client.get("/api/calls/figures", params={"day": "2026-11-02"}, headers=as_user("analyst"))
     assert r.status_code == 200, r.text
@@ -51,6 +51,11 @@ def test_figures_on_a_hand_built_stream(client, feed, as_user) -> None:  # type:
     assert (total["offered"], total["answered"], total["abandoned"]) == (7, 5, 1)
     assert total["answer_rate"] == round(5 / 7, 4) and total["service_level"] == 0.6
     assert body["live"] == {"talking": 1}
+    # a call whose `ended` never came stops counting as live after some hours (QA: the wall grew for ever)
+    clock.advance(timedelta(hours=5))
+    assert client.get("/api/calls/figures", params={"day": "2026-11-02"},
+                      headers=as_user("supervisor")).json()["live"] == {}
+    clock.advance(timedelta(hours=-5))
     by_line = client.get("/api/calls/figures", params={"day": "2026-11-02", "group_by": "line"},
                          headers=as_user("supervisor")).json()["rows"]
     assert [(x["line"], x["offered"]) for x in by_line] == [("12333", 1), ("12345", 6)]

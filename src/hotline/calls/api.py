@@ -91,7 +91,8 @@ def get_figures(db: DB, rt: RT, actor: ApiActor, day: date | None = None, start:
     found = figs.compute(db, actor=actor, start=first, end=last, line=line, queue=queue, group_by=_groups(group_by))
     return {"start": first.isoformat(), "end": last.isoformat(), "group_by": list(found.group_by),
             "service_level_seconds": figs.SERVICE_LEVEL_SECONDS,
-            "rows": [f.as_dict() for f in found.rows], "total": found.total.as_dict(), "live": figs.live_counts(db)}
+            "rows": [f.as_dict() for f in found.rows], "total": found.total.as_dict(),
+            "live": figs.live_counts(db, rt.clock.now())}
 
 
 @router.get("/figures.xlsx", summary="导出话务指标（Excel）", response_class=Response)

@@ -7,7 +7,7 @@ answer) over answered calls; average talk time over answered calls that ended.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -146,9 +146,15 @@ def compute(db: Session, *, actor: Actor, start: date, end: date, line: str | No
     return Figures(rows=rows, total=total, start=start, end=end, group_by=tuple(names))
 
 
-def live_counts(db: Session) -> dict[str, int]:
-    """Calls in the hall right now: waiting in a queue, ringing, talking."""
-    found = dict(db.execute(select(Call.status, func.count()).where(Call.status != CallStatus.ENDED)
+LIVE_WITHIN = timedelta(hours=4)  # a call still "live" after this lost its `ended`: no longer counted
+
+
+def live_counts(db: Session, now: datetime | None = None) -> dict[str, int]:
+    """Calls in the hall right now: waiting in a queue, ringing, talking — offered in the last hours
+    (a call whose `ended` never came, or whose events were all refused, no longer counts for ever)."""
+    since = (now or datetime.now(UTC)) - LIVE_WITHIN
+    found = dict(db.execute(select(Call.status, func.count())
+                            .where(Call.status != CallStatus.ENDED, Call.offered_at >= since)
                             .group_by(Call.status)).all())
     return {str(k): int(v) for k, v in found.items()}
 

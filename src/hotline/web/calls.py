@@ -159,5 +159,6 @@ def wall_page(request: Request, db: DB, rt: RT, viewer: WallViewer) -> HTMLRespo
     by_line = figs.compute(db, actor=actor, start=day, end=day, group_by=("line", "queue")).rows
     by_slot = figs.compute(db, actor=actor, start=day, end=day, group_by=("slot",)).rows
     return render(request, "wall.html", viewer=viewer, day=day, is_today=day == today, total=total, by_line=by_line,
-                  by_slot=by_slot, live=figs.live_counts(db) if day == today else {}, pct=_pct, secs=_secs,
+                  by_slot=by_slot, live=figs.live_counts(db, rt.clock.now()) if day == today else {},
+                  pct=_pct, secs=_secs,
                   refresh=WALL_REFRESH_SECONDS, peak=max((f.offered for f in by_slot), default=0))
