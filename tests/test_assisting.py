@@ -104,3 +104,17 @@ def test_a_reassignment_tells_the_assisting_units_their_task_ended(client, as_us
     events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
     reassign = next(e for e in events if e["action"] == "reassign")
     assert reassign["data"]["assisting_ended"] == [org.units["street"].short_name]
+
+
+def test_a_unit_named_again_is_not_told_its_task_ended(client, as_user, org) -> None:
+    """QA: reassigning with the same assisting unit told it "协办任务结束" though it kept the ticket."""
+    t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    street = org.units["street"].id
+    _act(client, as_user, t, "dispatcher", "dispatch",
+         {"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [street]})
+    r = _act(client, as_user, t, "dispatcher", "reassign",
+             {"lead_unit_id": org.units["market"].id, "assisting_unit_ids": [street], "reason": "职责调整"})
+    assert r.status_code == 200, r.text
+    inbox = client.get(NOTES, headers=as_user("street_handler")).json()
+    assert not any("协办任务结束" in n["title"] for n in inbox["items"])
+    assert client.get("/api/v1/queue", headers=as_user("street_handler")).json()["total"] == 1

@@ -209,8 +209,10 @@ def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 303
     assert "现场有人持刀" in client.get(f"/hall/calls/{answered}").text
     r = client.post(f"/hall/calls/{answered}/transfer", follow_redirects=False,
-                    data={"reason": "业务咨询转接", "other_target": "96111", "csrf_token": token})
+                    data={"reason": "业务咨询转接", "other_target": "961 11", "csrf_token": token})  # a space typed
     assert r.status_code == 303 and "96111" in client.get(f"/hall/calls/{answered}").text
+    r = client.post(f"/hall/calls/{answered}/transfer", data={"reason": "业务咨询转接", "csrf_token": token})
+    assert "请点选转接对象，或填写要转接的号码" in r.text
     missed = client.get("/hall/missed")
     assert missed.status_code == 200 and "13800001111" in missed.text
     assert re.search(r'href="/hall/calls/\d+"', missed.text)  # to the call, where a reached caller becomes a ticket

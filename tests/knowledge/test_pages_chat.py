@@ -493,6 +493,9 @@ def test_two_questions_in_one_message_are_said_to_be_two(client: TestClient, db:
     r = client.post("/api/v1/public/kb/chat", json={"question": "老年人乘公交免费吗？还有老年卡怎么办理"}).json()
     assert r["kind"] == "answer"
     assert "“老年人乘公交免费吗”、“老年卡怎么办理”几个问题" in r["text"] and "分开再问" in r["text"]
+    c = Chat(client)  # the page says so too (it redraws the answer from the article)
+    _, html = c.ask("老年人乘公交免费吗？还有老年卡怎么办理")
+    assert "data-several" in _last_reply(html) and "老年卡怎么办理" in _last_reply(html)
     one = client.post("/api/v1/public/kb/chat", json={"question": "老年人乘公交免费吗？我今年七十了"}).json()
     assert "分开再问" not in one["text"]  # what follows is about the caller, not a second question
     assert chat.questions_in("我想问一下，还有没有别的办法") == []
@@ -522,4 +525,5 @@ def test_an_option_number_out_of_range_is_said_not_searched(client: TestClient, 
     assert code == 422 and "请在上面的 2 个选项中选择" in html
     conversation = chat.Conversation()
     assert chat.handover_kind(conversation, "投诉电话是多少") == "consultation"
-    assert chat.handover_kind(conversation, "我要投诉物业") == "complaint"
+    for said in ("我要投诉物业", "投诉物业乱收费", "物业不给开门禁卡，我要投诉", "投诉"):
+        assert chat.handover_kind(conversation, said) == "complaint", said

@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.calls.enums import CallStatus, Outcome
+from hotline.calls.lines import queue_label
 from hotline.calls.models import Call
 from hotline.errors import DomainError
 from hotline.security.actor import Actor
@@ -188,7 +189,8 @@ def workbook(figures: Figures) -> bytes:
         is_total = f is figures.total
         ws.append([
             "合计" if is_total else (f.day.isoformat() if f.day else "全部"), f.slot_label if not is_total else "",
-            f.line or ("" if is_total else "全部"), f.queue or "", f.offered, f.answered, f.abandoned, f.missed,
+            f.line or ("" if is_total else "全部"), queue_label(f.queue) if f.queue else "",
+            f.offered, f.answered, f.abandoned, f.missed,
             _pct(f.answer_rate), _pct(f.service_level), _num(f.avg_wait), _num(f.avg_talk),
         ])
         if is_total:

@@ -241,9 +241,11 @@ def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: st
     and the line that took the call first keeps it (首接负责)."""
     ensure_role(actor, *HALL_ROLES)
     call = get(db, actor=actor, call_id=call_id)
-    number = (target or "").strip().replace("-", "")
+    number = "".join((target or "").split()).replace("-", "")  # 138 0013 8000 as typed
+    if not number:
+        raise DomainError("target_required", "请点选转接对象，或填写要转接的号码", status_code=422)
     if not NUMBER.match(number):
-        raise DomainError("target_invalid", f"转接目标号码 {target!r} 格式错误：应为 3–20 位数字", status_code=422)
+        raise DomainError("target_invalid", f"转接目标号码“{target}”格式错误：应为 3–20 位数字", status_code=422)
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise DomainError("transfer_reason_required", "请填写转接原因（至少 2 个字）", status_code=422)

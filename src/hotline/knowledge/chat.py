@@ -149,9 +149,12 @@ def what_is_handed_over(question: str) -> str:
 def handover_kind(conversation: Conversation, pending: str = "") -> str:
     """The request kind to pre-select: a complaint when the caller says 投诉, else a consultation."""
     said = [pending, *(t.question for t in conversation.turns)]
-    # 我要投诉…, or 投诉 as a call for a person; 投诉电话是多少 asks a question about complaints
-    complains = any(_COMPLAINT.match(bare(s)) or _PERSON.fullmatch(bare(s)) and "投诉" in s for s in said)
+    # 投诉 said (投诉物业乱收费, 我要投诉); 投诉电话是多少 or 怎么投诉 asks a question about complaints
+    complains = any("投诉" in s and not _ASKS_ABOUT_COMPLAINING.search(s) for s in said)
     return str(Kind.COMPLAINT) if complains else str(Kind.CONSULTATION)
+
+
+_ASKS_ABOUT_COMPLAINING = re.compile(r"投诉(电话|热线|渠道|方式|途径|流程|号码)|(怎么|如何|去哪|在哪|哪里|到哪)投诉")
 
 
 _SECOND = re.compile(r"[？?]+|[，,。；;\s]*(?:还有(?!没|别|什么|哪|吗)|另外|顺便问一?下|再问一?下|还想问一?下?|以及)"
@@ -177,7 +180,7 @@ def chosen_option(conversation: Conversation, question: str) -> str | None:
     m = _NUMBERED.fullmatch(bare(question))
     if m is None:
         return None
-    n = int(m[2]) if m[2].isdigit() else _CN_DIGITS.index(m[2]) + 1
+    n = int(m[2]) if m[2].isdigit() else _CN_DIGITS.index(m[2]) + 1  # 0: out of range like 5
     if not 1 <= n <= len(last.options):  # "5" of three options: said so, not searched as a question
         raise DomainError("kb_chat_pick_unknown", f"请在上面的 {len(last.options)} 个选项中选择，或直接说出您的问题",
                           status_code=422)
@@ -185,7 +188,7 @@ def chosen_option(conversation: Conversation, question: str) -> str | None:
 
 
 _CN_DIGITS = "一二三四五六七八九"
-_NUMBERED = re.compile(r"(选|选择|第)?([1-9一二三四五六七八九])(个|项|条|种|号)?(吧|啊)?")
+_NUMBERED = re.compile(r"(选|选择|第)?([0-9一二三四五六七八九])(个|项|条|种|号)?(吧|啊)?")
 
 
 def courtesy_text(question: str) -> str | None:

@@ -592,10 +592,13 @@ def _return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p:
     return Effect(note=p.reason)
 
 
-def _tell_ended_assisting(db: Session, t: Ticket, now: datetime, why: str) -> list[str]:
+def _tell_ended_assisting(db: Session, t: Ticket, now: datetime, why: str, p: ActionIn) -> list[str]:
     """The assisting units whose open task a reassignment or reopening ends are told (their queue
-    otherwise just loses the ticket); their names, for the history."""
-    ended = [a for a in t.assignments if a.is_open and a.role == AssignmentRole.ASSISTING]
+    otherwise just loses the ticket); their names, for the history. A unit named again (lead or
+    assisting) keeps the ticket: it is not told its task ended."""
+    staying = {*(p.assisting_unit_ids or ()), p.lead_unit_id or t.lead_unit_id}
+    ended = [a for a in t.assignments
+             if a.is_open and a.role == AssignmentRole.ASSISTING and a.unit_id not in staying]
     for a in ended:
         notify_unit(db, t, now, a.unit_id, f"{why}，本单位协办任务结束", body=None)
     return [a.unit.short_name for a in ended]
@@ -603,7 +606,7 @@ def _tell_ended_assisting(db: Session, t: Ticket, now: datetime, why: str) -> li
 
 def _reassign(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     previous = t.lead_unit_id
-    ended = _tell_ended_assisting(db, t, now, "工单已改派")
+    ended = _tell_ended_assisting(db, t, now, "工单已改派", p)
     _end_assignments(t)
     effect = _dispatch_to(db, rt, t, now, p.lead_unit_id or 0, p.assisting_unit_ids)
     effect.note = f"{p.reason or '退单理由成立'}；{effect.note}"
@@ -736,7 +739,7 @@ def _reopen(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p:
     if not lead_id:
         raise workflow.refuse("lead_unit_required", "该工单曾直接答复、未派单，重办请选择主办单位")
     t.reopen_count += 1
-    ended = _tell_ended_assisting(db, t, now, "工单已退回重办")
+    ended = _tell_ended_assisting(db, t, now, "工单已退回重办", p)
     _end_assignments(t)
     effect = _dispatch_to(db, rt, t, now, lead_id, p.assisting_unit_ids)
     if ended:

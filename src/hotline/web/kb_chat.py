@@ -71,6 +71,7 @@ class Shown:
     place: str | None = None  # the place a local answer is for
     gone: bool = False
     leads: dict[str, str] = field(default_factory=dict)  # clarify: each option's answer, begun
+    asked: list[str] = field(default_factory=list)  # an answer to a message that asked several things
 
 
 def _shown(db: Session, rt: Runtime, turn: chat.Turn) -> Shown:
@@ -100,7 +101,7 @@ def _shown(db: Session, rt: Runtime, turn: chat.Turn) -> Shown:
         return Shown(turn=turn, gone=True)
     place = reading.place_names(db, [version.jurisdiction_path]).get(version.jurisdiction_path or "")
     return Shown(turn=turn, answer=version.answer, basis=version.policy_basis, source=version.policy_source,
-                 place=place)
+                 place=place, asked=[] if turn.picked else chat.questions_in(turn.question))
 
 
 def _page(request: Request, db: Session, rt: Runtime, conversation: chat.Conversation, *, q: str = "",
