@@ -101,6 +101,7 @@ def verify(
         period = service.make_period(now=rt.clock.now(), from_month=from_month, to_month=to_month)
         direct = service.direct_totals(db, period=period)
         stored = facts.totals(db, start=period.start, end=period.end)
+        pending = facts.pending_events(db)
     except DomainError as exc:  # a bad period is exit 2, not 1 (1 says the facts differ)
         raise _fail(exc.message) from exc
     finally:
@@ -109,8 +110,9 @@ def verify(
     stored = {u: f for u, f in stored.items() if f}
     if stored != direct:
         diff = sorted(set(stored) ^ set(direct)) or [u for u in stored if stored[u] != direct.get(u)]
-        typer.secho(f"汇总与直接计算不一致（单位：{diff[:20]}）；请先运行 hotline assessment refresh"
-                    "（升级后指标口径有变化时加 --rebuild 重新计算）",
-                    fg=typer.colors.RED, err=True)
+        why = (f"汇总尚未包括最近 {pending} 个事件（refresh 默认暂缓 30 秒内的事件），请稍后再运行 hotline assessment "
+               "refresh 后核对" if pending else
+               "请先运行 hotline assessment refresh（升级后指标口径有变化时加 --rebuild 重新计算）")
+        typer.secho(f"汇总与直接计算不一致（单位：{diff[:20]}）；{why}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
     typer.echo(f"{period.label}：汇总数据与直接计算一致（{len(direct)} 个单位）")

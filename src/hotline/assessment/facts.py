@@ -55,6 +55,13 @@ def lock_state(db: Session) -> AssessmentState:
     return state
 
 
+def pending_events(db: Session) -> int:
+    """Ticket events not yet in the facts (past the high-water mark)."""
+    state = mark(db)
+    newest = db.execute(select(func.max(TicketEvent.id))).scalar() or 0
+    return max(newest - (state.last_event_id if state else 0), 0)
+
+
 def rebuild(db: Session, *, now: datetime, batch_size: int = DEFAULT_BATCH,
             settle: timedelta = timedelta(0)) -> RefreshResult:
     """The facts computed again from every event: after the definition of an indicator changed
