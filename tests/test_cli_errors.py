@@ -109,3 +109,9 @@ def test_an_option_given_twice_is_refused_not_half_used(capsys: pytest.CaptureFi
     assert code == 2 and "--limit 只能给一次" in err
     code, err = failure(capsys, "kb", "search", "--help")
     assert code == 0 and "只能给一次" not in err
+
+
+def test_a_reversed_period_is_refused_by_the_analysis_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """QA: hotline analytics volume --since 2026-11-01 --until 2026-10-01 printed nothing, exit 0."""
+    code, err = failure(capsys, "analytics", "volume", "--since", "2026-11-01", "--until", "2026-10-01")
+    assert code == 2 and "结束日期不能早于开始日期" in err

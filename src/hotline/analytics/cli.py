@@ -99,6 +99,13 @@ def _day(value: str | None, option: str) -> datetime | None:
         raise _fail(f"{option} 应为日期 YYYY-MM-DD：{value}") from None
 
 
+def _days(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    start, end = _day(since, "--since"), _day(until, "--until")
+    if start and end and end < start:  # said, as the API says it (it printed nothing, exit 0)
+        raise _fail("结束日期不能早于开始日期（--until 早于 --since）")
+    return start, end
+
+
 @analytics_app.command("hotspots")
 def hotspots_cmd(
     top: Annotated[int, typer.Option("--top", min=1, help="how many clusters to print")] = 20,
@@ -111,8 +118,7 @@ def hotspots_cmd(
     from hotline.analytics import service
     from hotline.analytics.hotspots import Params
 
-    start = _day(since, "--since")
-    end_day = _day(until, "--until")
+    start, end_day = _days(since, until)
     end = end_day + timedelta(days=1) if end_day else None
     db, rt = _session()
     try:
@@ -145,8 +151,7 @@ def volume_cmd(
     from hotline.analytics import service
     from hotline.errors import DomainError
 
-    start = _day(since, "--since")
-    end_day = _day(until, "--until")
+    start, end_day = _days(since, until)
     db, rt = _session()
     try:
         rows = service.volume(db, rt, actor=_cli_actor(), dimension=by, since=start,
