@@ -529,3 +529,13 @@ def test_the_history_says_what_an_events_data_holds(client, as_user, org) -> Non
     login(client, "supervisor")
     page = client.get(f"/tickets/{ticket['number']}").text
     assert '<div class="tl-facts small">期限至 ' in page
+
+
+def test_search_dates_it_cannot_use_are_said(client) -> None:
+    """QA: /tickets?from=2026-02-30 ignored the date silently; a "to" before the "from" gave an empty list."""
+    login(client, "supervisor")
+    page = client.get("/tickets", params={"from": "2026-02-30"}).text
+    assert "开始日期不是有效日期" in page
+    page = client.get("/tickets", params={"from": "2026-10-31", "to": "2026-10-01"}).text
+    assert "结束日期早于开始日期" in page
+    assert "有效日期" not in client.get("/tickets", params={"from": "2026-10-01"}).text
