@@ -96,6 +96,8 @@ def test_a_request_becomes_a_ticket_and_is_followed(client, keys, service_code, 
 
     [seen] = client.get(f"{BASE}/requests/{number}.json", params={"api_key": key}).json()
     assert seen["status"] == "open" and seen["status_notes"] == "待派单" and seen["service_code"] == service_code
+    # the location sent comes back where GeoReport clients read it; times in Beijing time
+    assert (seen["lat"], seen["long"]) == (32.04, 118.85) and seen["requested_datetime"].endswith("+08:00")
 
     # Through the loop at 12345 and the unit; the client then sees the reply.
     assert client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.clock import to_local
 from hotline.errors import DomainError, Forbidden
 from hotline.errors_http import chinese_message
 from hotline.runtime import Runtime
@@ -136,6 +137,15 @@ def _location(form: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return address, None
 
 
+_COORDINATES = re.compile(r"经纬度 (-?\d{1,3}\.\d+),(-?\d{1,3}\.\d+)")
+
+
+def _coordinates(text: str) -> dict[str, float | None]:
+    """The lat/long a client sent (kept as text on the ticket), back as GeoReport's fields."""
+    m = _COORDINATES.search(text)
+    return {"lat": float(m[1]), "long": float(m[2])} if m else {"lat": None, "long": None}
+
+
 _MEDIA = re.compile(r"^https?://\S{3,490}$")
 
 
@@ -220,13 +230,13 @@ def request_out(t: Ticket) -> dict[str, Any]:
         "description": t.content,
         "agency_responsible": t.lead_unit.name if t.lead_unit else "12345政务服务便民热线",
         "service_notice": f"办理时限：{t.time_limit_label}" if t.time_limit_label else None,
-        "requested_datetime": t.created_at.isoformat(),
-        "updated_datetime": t.updated_at.isoformat(),
-        "expected_datetime": t.due_at.isoformat() if t.due_at and not closed else None,
+        # Beijing time, as the city's own app shows it (UTC read as written showed the wrong day)
+        "requested_datetime": to_local(t.created_at).isoformat(),
+        "updated_datetime": to_local(t.updated_at).isoformat(),
+        "expected_datetime": to_local(t.due_at).isoformat() if t.due_at and not closed else None,
         "address": t.address,
         "address_id": None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        **_coordinates(f"{t.address or ''} {t.content or ''}"),
         "media_url": None,
     }
