@@ -85,9 +85,17 @@ def export_lines(db: DB, rt: RT, actor: ApiActor, filters: Filters) -> Response:
 def route(data: RouteIn, db: DB, rt: RT, actor: TelephonyActor) -> RouteOut:
     rules.ensure_router(actor)
     snap = snapshot.current(db, default_city=rt.settings.city_name)
+    at = data.at or rt.clock.now()
+    caller = data.caller.model_dump(exclude={"phone"})
+    if data.caller.phone:  # the blacklist standing read here, through the calls' integration point
+        from hotline.calls.service import blacklist_standing
+        from hotline.calls.validation import domestic
+
+        phone = domestic("".join(data.caller.phone.split()).replace("-", ""))
+        caller["blacklisted"] = caller["blacklisted"] or blacklist_standing(db, phone, at).listed
     db.rollback()  # end the read transaction: the decision needs no database
-    call = Call(dialled=data.dialled, at=data.at or rt.clock.now(), city=data.city,
-                caller=Caller(**data.caller.model_dump()), staffed_zones=frozenset(data.staffed_zones),
+    call = Call(dialled=data.dialled, at=at, city=data.city,
+                caller=Caller(**caller), staffed_zones=frozenset(data.staffed_zones),
                 staffed_experts=frozenset(data.staffed_experts))
     policy = load_policy()
     decision = decide(snap, policy, call)

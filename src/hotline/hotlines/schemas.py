@@ -130,6 +130,9 @@ class CallerIn(BaseModel):
     """The caller as the telephony adapter and the blacklist know them (the standing is an input)."""
 
     model_config = ConfigDict(extra="forbid")
+    # The caller's number: the platform looks the blacklist standing up itself (an adapter cannot read
+    # the blacklist, so `blacklisted` alone never held for a real call).
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=24)] | None = None
     blacklisted: bool = False
     emergency: bool = False
     new_matter: bool = False
