@@ -262,6 +262,15 @@ def _got_through(db: Session, projected: dict[int, dict[str, Any]], now: datetim
                                       Call.offered_at < offered_at)
                    .values(callback_status=CallbackStatus.DONE, callback_outcome=CallbackOutcome.CALLED_AGAIN,
                            callback_at=now, updated_at=now))
+    # …and a miss reported after the answered call it came before (the adapter's order is not the calls')
+    missed = [(cid, c["caller"], c["offered_at"]) for cid, c in projected.items()
+              if c.get("callback_status") == CallbackStatus.PENDING and c.get("caller") and c.get("offered_at")]
+    for call_id, caller, offered_at in missed:
+        answered_later = select(Call.id).where(Call.caller == caller, Call.outcome == Outcome.ANSWERED,
+                                               Call.offered_at > offered_at).exists()
+        db.execute(update(Call).where(Call.id == call_id, answered_later)
+                   .values(callback_status=CallbackStatus.DONE, callback_outcome=CallbackOutcome.CALLED_AGAIN,
+                           callback_at=now, updated_at=now))
 
 
 def _callback_status(call: Any, outcome: str | None, caller: str | None) -> str | None:
