@@ -158,6 +158,13 @@ def test_report_cli_writes_the_file(settings, engine, tmp_path, monkeypatch) -> 
     assert out.read_bytes().startswith(b"%PDF") and "已生成" in result.output
     result = CliRunner().invoke(app, ["report", "--period", "10月", "--out", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2 and "报告周期" in result.output
+    # the whole city's report, hotspot table included, as the page gives an analyst (it lacked it)
+    xlsx = tmp_path / "october.xlsx"
+    result = CliRunner().invoke(app, ["report", "--period", "2026-10", "--out", str(xlsx)])
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    assert any("热点" in name for name in load_workbook(xlsx).sheetnames)
 
 
 def test_unsatisfied_callbacks_count_and_overdue_means_past_the_deadline(client, as_user, org, clock) -> None:
