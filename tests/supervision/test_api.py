@@ -157,6 +157,17 @@ def test_the_centres_decisions_on_a_units_ticket_reach_its_inbox(client, as_user
     assert client.get(f"{API}/notifications", headers=as_user("market_handler")).json()["total"] == 0
 
 
+def test_orders_found_by_their_own_number_or_part_of_the_tickets(client, as_user, org) -> None:
+    """QA: the search box matched only a whole ticket number; DB-000019 (shown in the list) found nothing."""
+    t = dispatched(client, as_user, org.units["housing"].id)
+    order = client.post(f"{API}/orders", headers=as_user("supervisor"),
+                        json={"ticket_number": t["number"], "reason": "请尽快办理并反馈"}).json()
+    for q in (order["number"], order["number"].lower(), t["number"][-6:], t["number"].lower()):
+        found = client.get(f"{API}/orders", params={"q": q}, headers=as_user("supervisor")).json()
+        assert [o["id"] for o in found["items"]] == [order["id"]], q
+    assert client.get(f"{API}/orders", params={"q": "DB-999999"}, headers=as_user("supervisor")).json()["total"] == 0
+
+
 def test_supervise_from_the_ticket_issues_an_order(client, as_user, org) -> None:
     from tests.test_pages import login, post_page
 

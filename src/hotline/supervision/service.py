@@ -4,6 +4,8 @@ every change a supervisor makes is written to the audit log in that transaction 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,7 +207,11 @@ def list_orders(db: Session, rt: Runtime, *, actor: Actor, filters: OrderFilters
     if filters.overdue:
         conds += [SupervisionOrder.status == str(OrderStatus.OPEN), SupervisionOrder.due_at < rt.clock.now()]
     if filters.q:
-        conds.append(Ticket.number == filters.q.strip().upper())
+        # a ticket number (whole or in part, any width or case), or the order's own number DB-000019
+        text = unicodedata.normalize("NFKC", filters.q).strip().upper()
+        own = re.fullmatch(r"DB-?0*(\d{1,9})", text)
+        conds.append(SupervisionOrder.id == int(own[1]) if own
+                     else Ticket.number.contains(text, autoescape=True))
     base = select(SupervisionOrder.id).join(Ticket, Ticket.id == SupervisionOrder.ticket_id).where(*conds)
     total = db.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     page_size = max(1, min(page_size, 10_000))
