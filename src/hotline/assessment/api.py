@@ -7,7 +7,7 @@ Excel); exemptions (request, list, approve, refuse, revoke); the leaders' dashbo
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
@@ -134,10 +134,11 @@ def drill_xlsx(
 
 @router.get("/exemptions", response_model=Page[ExemptionOut], summary="考核豁免申请列表")
 def list_exemptions(
-    db: DB, actor: ApiActor, status: ExemptionStatus | None = None, page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    db: DB, actor: ApiActor, status: ExemptionStatus | Literal["all"] | None = None,
+    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Page[ExemptionOut]:
-    rows, total = service.list_exemptions(db, actor=actor, status=status, page=page, page_size=page_size)
+    chosen = None if status == "all" else status  # "all", as the page's 全部 tab says it, or none given
+    rows, total = service.list_exemptions(db, actor=actor, status=chosen, page=page, page_size=page_size)
     return Page(items=[present.exemption_out(v) for v in rows], total=total, page=page, page_size=page_size)
 
 
