@@ -49,6 +49,8 @@ def test_orders_pages_issue_escalate_close(client, as_user, org) -> None:
     assert "至少5个字" in client.get(url).text
     r = post_page(client, url, f"{url}/close", {"outcome": "单位已答复，督办结束"})
     assert "单位已答复，督办结束" in client.get(url).text
+    post_page(client, url, f"{url}/close", {"outcome": "短"})  # closed already: that is what is said
+    assert "督办单已办结" in client.get(url).text
 
     listing = client.get("/supervision/orders?status=closed")
     assert t["number"] in listing.text

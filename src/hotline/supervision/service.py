@@ -165,11 +165,13 @@ def escalate_order(db: Session, rt: Runtime, *, actor: Actor, order_id: int, not
 
 def close_order(db: Session, rt: Runtime, *, actor: Actor, order_id: int, outcome: str) -> SupervisionOrder:
     require(actor, SUPERVISORS, "办结督办单")
-    if len(outcome.strip()) < 5:
-        raise DomainError("outcome_required", "请填写督办结果（至少5个字）", status_code=422)
     now = rt.clock.now()
     try:
         order = get_order(db, actor=actor, order_id=order_id)
+        if order.status == OrderStatus.CLOSED:  # said first: a short outcome for a closed order is beside the point
+            raise DomainError("order_closed", "督办单已办结", status_code=409)
+        if len(outcome.strip()) < 5:
+            raise DomainError("outcome_required", "请填写督办结果（至少5个字）", status_code=422)
         if not jobs.close(db, now=now, order_id=order.id, by=actor.name, outcome=outcome.strip()):
             raise DomainError("order_closed", "督办单已办结", status_code=409)
         audit.record(db, actor=actor, at=now, action="supervision_order_close", object_type="supervision_order",
