@@ -71,7 +71,9 @@ def line(points: Sequence[Point], *, title: str, width: int = 640, height: int =
                      f"</title></circle>")
     for i in sorted({0, n // 2, n - 1}):
         x, _ = coords[i]
-        parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="11" fill="#555">'
+        # the first label starts at its point and the last ends at it: centred, they ran past the edges
+        anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+        parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="{anchor}" font-size="11" fill="#555">'
                      f"{escape(points[i].label)}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))
