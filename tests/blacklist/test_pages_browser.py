@@ -31,6 +31,7 @@ def test_pages_fit_a_phone(browser: Any, live_server: str, org: Any) -> None:  #
     page.click("form[action='/blacklist/abuse/new'] button[type=submit]")
     expect(page.locator(".flash")).to_contain_text("已登记辱骂骚扰")
     page.fill(".bl-decide textarea[name=reason]", "录音核实辱骂属实")
+    page.once("dialog", lambda dialog: dialog.accept())  # 确认将该号码列入黑名单？ (asked first, since stop 21)
     page.click("form[action$='/confirm'] button[type=submit]")
     expect(page.locator(".ticket-meta")).to_contain_text("生效中")
     assert _fits_the_screen(page)
