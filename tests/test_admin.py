@@ -106,3 +106,18 @@ def test_search_results_export_to_excel(client, as_user, org) -> None:
     login(client, "dispatcher")
     page = client.get("/tickets/export.xlsx", params={"q": "导出测试"})
     assert page.status_code == 200 and len(list(load_workbook(BytesIO(page.content)).active.iter_rows())) == 4
+
+
+def test_new_accounts_are_checked_before_they_reach_the_database(client, as_user) -> None:
+    """QA: too long a name on the page was a 500 on PostgreSQL; 张三, ADMIN beside admin and a password
+    of spaces were accepted."""
+    base = {"display_name": "新用户", "password": "secret-123", "role": "operator"}
+    for body, said in [({"username": "张三"}, "英文字母"), ({"username": "ＵＳＥＲ１"}, "英文字母"),
+                       ({"username": "ADMIN"}, "不区分大小写"), ({"username": "new_op", "password": " " * 8}, "空格"),
+                       ({"username": "new_op", "display_name": "名" * 65}, "最多 64 个字")]:
+        r = client.post("/api/v1/users", json={**base, **body}, headers=as_user("admin"))
+        assert r.status_code in (409, 422) and said in r.json()["message"], (body, r.text)
+    login(client, "admin")
+    r = post_page(client, "/admin/users", "/admin/users",
+                  {"username": "new_op", "display_name": "名" * 80, "password": "secret-123", "role": "operator"})
+    assert r.status_code == 422 and "最多 64 个字" in r.text

@@ -4,6 +4,7 @@ Each change is one transaction and leaves an audit entry naming the administrato
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -39,6 +40,9 @@ def list_users(
     return list(rows.unique().scalars()), total
 
 
+_USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,64}")
+
+
 def create_user(
     db: Session,
     *,
@@ -54,10 +58,17 @@ def create_user(
     phone: str | None = None,
 ) -> User:
     ensure_role(actor, Role.ADMIN)
-    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
-        raise DomainError("username_invalid", "用户名只能包含字母、数字、下划线、点和连字符")
+    # ASCII only: 张三 or ｕｓｅｒ１ as a login name could not be typed reliably at every hall terminal
+    if not _USERNAME.fullmatch(username or ""):
+        raise DomainError("username_invalid", "用户名须为 2–64 位英文字母、数字、下划线、点或连字符", status_code=422)
+    if db.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
+        raise DomainError("user_exists", f"用户名 {username} 已存在（不区分大小写）", status_code=409)
     if not display_name:
         raise DomainError("display_name_required", "请填写姓名")
+    if len(display_name) > 64 or (phone and len(phone) > 20):  # a 500 on PostgreSQL before (too long)
+        raise DomainError("value_too_long", "姓名最多 64 个字，电话最多 20 位", status_code=422)
+    if not password.strip():
+        raise DomainError("password_blank", "密码不能全是空格", status_code=422)
     if role in MACHINE_ROLES:
         raise DomainError("machine_role", "渠道接入、话务系统接口账号请在「接口账号」页面（/admin/machines）创建")
     unit = None
