@@ -121,3 +121,20 @@ def test_new_accounts_are_checked_before_they_reach_the_database(client, as_user
     r = post_page(client, "/admin/users", "/admin/users",
                   {"username": "new_op", "display_name": "名" * 80, "password": "secret-123", "role": "operator"})
     assert r.status_code == 422 and "最多 64 个字" in r.text
+
+
+def test_every_audited_action_has_a_chinese_label() -> None:
+    """QA: blacklist_confirm, export_assessment … showed as codes in the audit log, and its filter lacked them."""
+    import re
+    from pathlib import Path
+
+    import hotline
+    from hotline.blacklist.enums import EntryAction
+    from hotline.security.audit import ACTION_LABELS
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(hotline.__file__).parent.rglob("*.py"))
+    literal = set(re.findall(r'action="([a-z_]+)"', source)) | set(re.findall(r'action = "([a-z_]+)"', source))
+    made = {f"blacklist_{a}" for a in EntryAction} | {"blacklist_propose_run"}
+    hotline_kinds = {a for a in ACTION_LABELS if a.startswith("hotline_")}
+    missing = sorted((literal | made) - set(ACTION_LABELS) - hotline_kinds)
+    assert missing == [], missing
