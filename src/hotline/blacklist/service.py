@@ -18,6 +18,7 @@ from hotline.blacklist import sources
 from hotline.blacklist.enums import (
     APPEAL_LABELS,
     GROUND_LABELS,
+    VERDICT_LABELS,
     AppealDecision,
     Effective,
     EntryAction,
@@ -385,8 +386,10 @@ def record_verdict(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, ve
         db.add(row)
     row.phone, row.verdict, row.note, row.at = phone, verdict, note, now
     row.by_id, row.by_name, row.by_role, row.unit_id = actor.user_id, actor.name, str(actor.role), actor.unit_id
-    audit.record(db, actor=actor, at=now, action="blacklist_verdict", object_type="ticket", object_id=ticket_id,
-                 detail=f"{before or '无'} → {verdict}：{note}")
+    # the ticket's number (the audit page links it), and the verdicts by their names
+    said = VERDICT_LABELS.get(Verdict(before), before) if before else "未认定"
+    audit.record(db, actor=actor, at=now, action="blacklist_verdict", object_type="ticket", object_id=ticket.number,
+                 detail=f"{said} → {VERDICT_LABELS[Verdict(verdict)]}：{note}")
     _commit(db)
     return row
 
