@@ -91,3 +91,18 @@ def test_abuse_and_police_referral_over_http(client: TestClient, as_user: Callab
     assert r.status_code == 400 and "电话号码" in r.json()["message"]
     r = client.get(f"{BASE}/entries", params={"phone": "12"}, headers=as_user("operator"))
     assert r.status_code == 400 and "后四位" in r.json()["message"]
+
+
+def test_who_reported_the_abuse_does_not_list_the_caller(client: TestClient,
+                                                         as_user: Callable[..., dict[str, str]]) -> None:
+    """QA: a supervisor reported abuse against themself and listed the number for ten years (回避)."""
+    r = client.post(f"{BASE}/abuse-reports", json={"phone": "13600003333", "description": "来电辱骂督办员本人"},
+                    headers=as_user("supervisor"))
+    assert r.status_code == 201, r.text
+    entry = r.json()["entry_id"]
+    r = client.post(f"{BASE}/entries/{entry}/confirm", json={"reason": "本人亲历", "days": 3650},
+                    headers=as_user("supervisor"))
+    assert r.status_code == 403 and "回避" in r.json()["message"]
+    r = client.post(f"{BASE}/entries/{entry}/confirm", json={"reason": "录音核实辱骂属实", "days": 90},
+                    headers=as_user("xuanwu_viewer"))
+    assert r.status_code == 200 and r.json()["state"] == "active"

@@ -479,6 +479,11 @@ def confirm(db: Session, rt: Runtime, *, actor: Actor, entry_id: int, reason: st
     entry = _load(db, entry_id, lock=True)
     if entry.status != EntryStatus.PROPOSED:
         raise InvalidTransition("not_proposed", "只有待审核的候选可以列入或不予列入")
+    # 回避: who reported the abuse behind an entry does not also list the caller (a sanction on a citizen
+    # is decided by a second person)
+    reporters = set(db.execute(select(AbuseReport.reported_by_id).where(AbuseReport.entry_id == entry.id)).scalars())
+    if actor.user_id is not None and actor.user_id in reporters:
+        raise Forbidden("own_report", "该候选依据您本人登记的辱骂骚扰记录提出，请由其他督办人员审核（回避）")
     now = rt.clock.now()
     entry.status, entry.decided_at, entry.decided_by_id, entry.decided_by_name = (
         EntryStatus.CONFIRMED, now, actor.user_id, actor.name)
