@@ -138,3 +138,10 @@ def test_every_audited_action_has_a_chinese_label() -> None:
     hotline_kinds = {a for a in ACTION_LABELS if a.startswith("hotline_")}
     missing = sorted((literal | made) - set(ACTION_LABELS) - hotline_kinds)
     assert missing == [], missing
+
+
+def test_user_search_in_any_case_with_percent_taken_as_typed(client, as_user) -> None:
+    """QA: the search was case-sensitive, and % or _ matched anything."""
+    found = client.get("/api/v1/users", params={"q": "OPERATOR"}, headers=as_user("admin")).json()
+    assert "operator" in {u["username"] for u in found["items"]}
+    assert client.get("/api/v1/users", params={"q": "%"}, headers=as_user("admin")).json()["total"] == 0

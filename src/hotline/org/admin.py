@@ -28,9 +28,10 @@ def list_users(
     conds = []
     if login_only:  # the user page: machine accounts have their own (org/machines.py)
         conds.append(User.role.not_in([str(r) for r in MACHINE_ROLES]))
-    if q:
-        like = f"%{q.strip()}%"
-        conds.append(or_(User.username.like(like), User.display_name.like(like)))
+    if q:  # any case, and % or _ typed are themselves (they were wildcards)
+        text = q.strip()
+        conds.append(or_(User.username.icontains(text, autoescape=True),
+                         User.display_name.icontains(text, autoescape=True)))
     if role:
         conds.append(User.role == role)
     total = db.execute(select(func.count()).select_from(User).where(*conds)).scalar_one()
