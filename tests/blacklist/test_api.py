@@ -80,6 +80,9 @@ def test_abuse_and_police_referral_over_http(client: TestClient, as_user: Callab
     r = client.post(f"{BASE}/abuse-reports/{report['id']}/referrals",
                     json={"police_unit": "玄武公安分局", "reference": "JQ-2026-0001"}, headers=as_user("operator"))
     assert r.status_code == 201 and r.json()["reference"] == "JQ-2026-0001"
+    again = client.post(f"{BASE}/abuse-reports/{report['id']}/referrals",
+                        json={"police_unit": "玄武公安分局", "reference": "JQ-2026-0001"}, headers=as_user("operator"))
+    assert again.status_code == 409 and "已登记过" in again.json()["message"]  # the same referral once
     r = client.post(f"{BASE}/abuse-reports/{report['id']}/referrals",
                     json={"police_unit": "玄武公安分局", "reference": "JQ-1", "referred_at": "2026-11-02T08:00:00"},
                     headers=as_user("operator"))

@@ -450,9 +450,12 @@ def refer_to_police(db: Session, rt: Runtime, *, actor: Actor, abuse_report_id: 
     if when > now or when < report.occurred_at:
         raise DomainError("bad_time", "移交时间须在事件发生之后、当前时间之前")
     unit = _text(police_unit, "接收警情的公安机关", max_len=100)
+    number = _text(reference, "警情编号", min_len=1, max_len=64)
+    if db.execute(select(PoliceReferral.id).where(PoliceReferral.abuse_report_id == report.id,
+                                                  PoliceReferral.reference == number)).first():
+        raise Conflict("referral_exists", f"该记录已登记过警情编号 {number} 的移交")  # a double submit, not two
     referral = PoliceReferral(abuse_report_id=report.id, referred_at=when, referred_by_id=actor.user_id,
-                              referred_by_name=actor.name, police_unit=unit,
-                              reference=_text(reference, "警情编号", min_len=1, max_len=64),
+                              referred_by_name=actor.name, police_unit=unit, reference=number,
                               note=(note or "").strip()[:1000] or None, recorded_at=now)
     db.add(referral)
     if report.entry_id is not None:
