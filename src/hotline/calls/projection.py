@@ -96,7 +96,9 @@ def project(events: list[EventFacts]) -> dict[str, Any]:
         "queue": last("queue"),
         "seat": last("seat"),
         "first_seat": answered.seat if answered else None,
-        "user_id": answered.user_id if answered else None,
+        # the operator on the call now: the latest `answered` (a hand-over inside the hall moves it on, and
+        # the screen pop follows it through the (user_id, status) index)
+        "user_id": next((e.user_id for e in reversed(ordered) if e.type == EventType.ANSWERED), None),
         "status": status,
         "outcome": outcome,
         "offered_at": start,

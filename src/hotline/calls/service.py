@@ -18,8 +18,6 @@ from hotline.calls.enums import (
     CallbackOutcome,
     CallbackStatus,
     CallStatus,
-    EventStatus,
-    EventType,
     Outcome,
     TransferMode,
     TransferSource,
@@ -76,14 +74,10 @@ def current_for(db: Session, *, actor: Actor) -> Call | None:
     """The call this operator is talking on now (the latest answered and not ended), for the screen pop."""
     if actor.user_id is None:
         return None
-    # The operator on the call now is the one of its latest `answered` event: after a hand-over inside the
+    # Call.user_id is the operator of the latest `answered` (projection.py): after a hand-over inside the
     # hall the pop follows the call to the second operator (it stayed with the first, QA).
-    latest = (select(func.max(CallEvent.id)).where(CallEvent.call_id == Call.id, CallEvent.type == EventType.ANSWERED,
-                                                   CallEvent.status == EventStatus.APPLIED)
-              .correlate(Call).scalar_subquery())
-    return db.execute(select(Call).join(CallEvent, CallEvent.id == latest)
-                      .where(Call.status == CallStatus.TALKING, CallEvent.operator == actor.username)
-                      .order_by(CallEvent.at.desc()).limit(1)).scalars().first()
+    return db.execute(select(Call).where(Call.user_id == actor.user_id, Call.status == CallStatus.TALKING)
+                      .order_by(Call.answered_at.desc()).limit(1)).scalars().first()
 
 
 def events_of(db: Session, *, call: Call) -> list[CallEvent]:
