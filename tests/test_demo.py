@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from rich.console import Console
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
 from hotline.app import create_app
@@ -314,3 +314,22 @@ def test_an_interrupted_build_is_built_again(tmp_path: Path, monkeypatch: pytest
     out = io.StringIO()
     build_demo(settings, tickets=20, seed=3, console=Console(file=out, width=120))
     assert "演示数据已存在" in out.getvalue()
+
+
+def test_a_demo_without_the_start_marker_is_never_wiped(tmp_path: Path) -> None:
+    """A demo built before the markers existed (or anyone's database with a `center` unit and an
+    `admin` user) was wiped as 'interrupted' because it lacked the end marker."""
+    from hotline.security.models import AuditEntry
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/old.db", environment="test")
+    build_demo(settings, tickets=20, seed=3, console=_quiet())
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as db:
+        db.execute(delete(AuditEntry).where(AuditEntry.action.in_(["demo_started", "demo_built"])))
+        db.commit()
+    out = io.StringIO()
+    build_demo(settings, tickets=20, seed=3, console=Console(file=out, width=120))
+    assert "演示数据已存在" in out.getvalue() and "未完成" not in out.getvalue()
+    with make_session_factory(engine)() as db:
+        assert db.execute(select(func.count(Ticket.id))).scalar_one() == 20
+    engine.dispose()

@@ -74,7 +74,8 @@ from hotline.tickets.schemas import ActionIn, DirectAnswerIn, DispatchIn, Ticket
 
 DEMO_PASSWORD = "demo12345"
 CENTRE_CODE = "center"
-DEMO_BUILT = "demo_built"  # the audit entry written last: a demo without it was interrupted
+DEMO_STARTED = "demo_started"  # the audit entry written first, on a database that held nothing
+DEMO_BUILT = "demo_built"  # the audit entry written last: started without it means interrupted
 WINDOW = timedelta(days=90)
 
 # ---- who logs in ----------------------------------------------------------------------------
@@ -168,9 +169,10 @@ def build_demo(
         upgrade(engine)
         db = make_session_factory(engine)()
         try:
-            if _demo_exists(db) and not _demo_finished(db):
-                # Interrupted (Ctrl-C, a crash) after the organisation was written: the half-built city
-                # would pass for a demo ever after. It is our own data, so it is built again.
+            if _marked(db, DEMO_STARTED) and not _marked(db, DEMO_BUILT):
+                # Interrupted (Ctrl-C, a crash): the half-built city would pass for a demo ever after.
+                # The start marker is only written on an empty database, so all of it is ours to wipe;
+                # a database without the marker (a demo from before it, anyone else's) is never wiped.
                 console.print("[yellow]上次生成演示数据未完成（可能被中断），清空后重新生成……[/]")
                 db.close()
                 engine = _wipe(engine, settings, console)
@@ -194,6 +196,9 @@ def build_demo(
                            "或确认可以清空后以 reset=True 重建。")
                 console.print(f"[bold red]{message}[/]")
                 raise DemoRefused("demo_refused", message)
+            audit.record(db, actor=Actor.system(), at=datetime.now(UTC), action=DEMO_STARTED, object_type="demo",
+                         object_id=str(tickets), detail=f"开始生成演示数据：{tickets} 张工单，种子 {seed}")
+            db.commit()
             rng = random.Random(seed)
             started = timer.perf_counter()
             org = _build_org(db, rng, console)
@@ -239,7 +244,7 @@ def build_demo(
             if embedded is not None:
                 console.print(f"知识库语义向量已计算（{embedded} 条问法）")
             _print_summary(db, rt, end, sim, console)
-            # The last write: only a demo that got this far counts as built (see _demo_finished).
+            # The last write: only a demo that got this far counts as built (see DEMO_STARTED).
             audit.record(db, actor=Actor.system(), at=datetime.now(UTC), action=DEMO_BUILT, object_type="demo",
                          object_id=str(tickets), detail=f"演示数据生成完成：{tickets} 张工单，种子 {seed}")
             db.commit()
@@ -297,8 +302,8 @@ def _demo_exists(db: Session) -> bool:
     )
 
 
-def _demo_finished(db: Session) -> bool:
-    return db.execute(select(AuditEntry.id).where(AuditEntry.action == DEMO_BUILT).limit(1)).first() is not None
+def _marked(db: Session, action: str) -> bool:
+    return db.execute(select(AuditEntry.id).where(AuditEntry.action == action).limit(1)).first() is not None
 
 
 def _has_data(db: Session) -> bool:

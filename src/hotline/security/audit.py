@@ -137,5 +137,6 @@ ACTION_LABELS = {
     "blacklist_decide_appeal": "处理黑名单申诉",
     "blacklist_refer_police": "移送公安",
     "blacklist_verdict": "认定诉求是否属实",
+    "demo_started": "开始生成演示数据",
     "demo_built": "生成演示数据",
 }
