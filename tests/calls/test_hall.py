@@ -72,6 +72,10 @@ def test_a_call_becomes_a_ticket_in_one_step(client, feed, as_user, db) -> None:
     db.rollback()
     again = client.post(f"/api/calls/{call_id}/ticket", json=body, headers=as_user("operator"))
     assert again.status_code == 409 and ticket["number"] in again.json()["message"]
+    edited = client.post(f"/api/calls/{call_id}/ticket", json={**body, "title": "改了标题"},
+                         headers=as_user("operator"))  # the same operator's: not "someone else's"
+    assert edited.status_code == 409 and "该来电已登记工单" in edited.json()["message"]
+    assert "他人" not in edited.json()["message"]
     missing = client.post(f"/api/calls/{_id(feed, answered_call('t2', START))}/ticket",
                           json={"kind": "complaint", "title": "噪音", "content": "夜间施工噪音扰民"},
                           headers=as_user("operator"))
@@ -92,7 +96,7 @@ def test_two_people_registering_one_call_make_one_ticket(client, feed, as_user, 
     number, before = first.number, db.execute(select(func.count(Ticket.id))).scalar_one()
     db.rollback()
     r = client.post(f"/api/calls/{call_id}/ticket", json=intake(title="夜间施工噪音"), headers=as_user("dispatcher"))
-    assert r.status_code == 409 and number in r.json()["message"]
+    assert r.status_code == 409 and number in r.json()["message"] and "他人" in r.json()["message"]
     assert db.execute(select(func.count(Ticket.id))).scalar_one() == before  # no second ticket
     db.rollback()
 

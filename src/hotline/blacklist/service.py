@@ -387,7 +387,7 @@ def record_verdict(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, ve
     row.phone, row.verdict, row.note, row.at = phone, verdict, note, now
     row.by_id, row.by_name, row.by_role, row.unit_id = actor.user_id, actor.name, str(actor.role), actor.unit_id
     # the ticket's number (the audit page links it), and the verdicts by their names
-    said = VERDICT_LABELS.get(Verdict(before), before) if before else "未认定"
+    said = VERDICT_LABELS.get(before, before) if before else "未认定"  # a StrEnum key matches its text
     audit.record(db, actor=actor, at=now, action="blacklist_verdict", object_type="ticket", object_id=ticket.number,
                  detail=f"{said} → {VERDICT_LABELS[Verdict(verdict)]}：{note}")
     _commit(db)

@@ -170,8 +170,11 @@ def to_ticket(db: Session, rt: Runtime, *, actor: Actor, call_id: int, data: Tic
         if exc.code != "idempotency_key_reused":
             raise
         db.rollback()
-        number = db.execute(select(Ticket.number).join(IdempotencyKey, IdempotencyKey.ticket_id == Ticket.id)
-                            .where(IdempotencyKey.owner == f"call:{call_pk}")).scalar()
+        number, by_id = db.execute(select(Ticket.number, Ticket.registered_by_id)
+                                   .join(IdempotencyKey, IdempotencyKey.ticket_id == Ticket.id)
+                                   .where(IdempotencyKey.owner == f"call:{call_pk}")).one()
+        if by_id == actor.user_id:  # the operator's own resubmission with something edited
+            raise Conflict("call_has_ticket", f"该来电已登记工单 {number}，如需修改请在工单页补充") from None
         raise Conflict("call_has_ticket", f"该来电已由他人登记工单 {number}") from None
     linked = db.execute(update(Call).where(Call.id == call_pk, or_(Call.ticket_id.is_(None),
                                                                     Call.ticket_id == ticket.id))

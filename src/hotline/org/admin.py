@@ -121,7 +121,7 @@ def reset_password(db: Session, *, actor: Actor, now: datetime, user_id: int, pa
         raise DomainError("password_too_short", f"密码至少{service.MIN_PASSWORD_LENGTH}位")
     user.password_hash = hash_password(password)
     # Reset because the account may be in other hands: what the old password opened is closed too.
-    user.session_epoch = (user.session_epoch or 0) + 1
+    service.bump_session_epoch(db, user_id=user.id)
     for token in db.execute(select(ApiToken).where(ApiToken.user_id == user.id)).unique().scalars():
         token.revoked = True
     audit.record(db, actor=actor, at=now, action="reset_password", object_type="user", object_id=user.username,

@@ -190,8 +190,13 @@ def find_token(db: Session, *, token: str) -> ApiToken | None:
 
 def end_page_sessions(db: Session, *, user_id: int) -> None:
     """Every page session of the user ends (users.session_epoch moves on; deps.session_is_current)."""
-    db.execute(update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1))
+    bump_session_epoch(db, user_id=user_id)
     db.commit()
+
+
+def bump_session_epoch(db: Session, *, user_id: int) -> None:
+    """`end_page_sessions` inside the caller's transaction (one statement, so concurrent bumps add up)."""
+    db.execute(update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1))
 
 
 def revoke_token(db: Session, *, token: str) -> None:
