@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hotline.calls.enums import EventType
+from hotline.phones import domestic
 
 REF = re.compile(r"^[A-Za-z0-9_.:@#\-]{1,64}$")
 NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
@@ -77,15 +78,6 @@ def _number(raw: dict[str, Any], name: str, label: str) -> str | None:
     if not text or not NUMBER.match(text):
         raise _Refuse(f"{name}_invalid", f"{label} {str(value)[:30]!r} 格式错误：应为 3–20 位数字，可带国际区号 +")
     return domestic(text)
-
-
-def domestic(number: str) -> str:
-    """A Chinese number as tickets and people write it: +86 13912345678 and 008613912345678 are
-    13912345678 (the screen pop and the search by phone found nothing for +86…); others kept."""
-    for prefix in ("+86", "0086"):
-        if number.startswith(prefix) and len(number) - len(prefix) >= 7:
-            return number[len(prefix):]
-    return number
 
 
 def _time(raw: dict[str, Any], name: str, label: str, *, required: bool) -> datetime | None:

@@ -9,19 +9,21 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from hotline.phones import as_kept
 from hotline.tickets.enums import CHANNEL_LABELS, Channel, Kind, Satisfaction, Urgency
 
 
 def _phone(value: object) -> object:
     """A phone as people write it (139 1234 5678, +86 139-1234-5678, ０２５－…): spaces dropped,
-    full-width forms made plain; then 7 to 20 digits, so that the last four can find the request."""
+    full-width forms made plain; then 7 to 20 digits, so that the last four can find the request.
+    Kept without +86, as calls are: the screen pop and the search by phone find it either way."""
     if not isinstance(value, str):
         return value
     phone = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
     digits = sum(ch.isdigit() for ch in phone)
     if not re.fullmatch(r"\+?[0-9()\-]+", phone) or not 7 <= digits <= 20:
         raise ValueError("联系电话格式不正确：请填写 7 到 20 位数字的手机或座机号码，如 13912345678、025-52345678")
-    return phone
+    return as_kept(phone)
 
 
 Phone = Annotated[str, BeforeValidator(_phone), StringConstraints(max_length=32)]

@@ -25,6 +25,7 @@ from hotline.clock import add_working_days, to_local
 from hotline.db import autocommit_execute, no_nul
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.org.models import Jurisdiction, Unit
+from hotline.phones import as_kept
 from hotline.runtime import Runtime
 from hotline.security import audit, throttle
 from hotline.security.actor import Actor
@@ -938,7 +939,7 @@ def _phone_match(actor: Actor, phone: str) -> list[Any]:
     the match itself tells a masked number (try the 10,000 middle digits of 135****3261)."""
     if actor.role not in PERSONAL_DATA_ROLES:
         raise Forbidden("phone_search_forbidden", "当前角色看不到诉求人电话，不能按电话号码查询工单")
-    conds: list[Any] = [Ticket.requester_phone == phone]
+    conds: list[Any] = [Ticket.requester_phone == as_kept(phone)]
     if actor.role in UNIT_ROLES:  # a unit sees the phone of its own open, ordinary tickets only
         conds += [Ticket.confidential.is_(False), Ticket.requester_anonymous.is_(False),
                   Ticket.id.in_(select(TicketAssignment.ticket_id).where(
@@ -960,7 +961,7 @@ def export_rows(
 def earlier_by_phone(db: Session, *, actor: Actor, phone: str, limit: int = 10) -> list[Ticket]:
     """The requester's earlier tickets, for the operator's intake screen."""
     rows = db.execute(
-        select(Ticket).where(Ticket.requester_phone == phone, visible_condition(actor))
+        select(Ticket).where(Ticket.requester_phone == as_kept(phone), visible_condition(actor))
         .order_by(Ticket.id.desc()).limit(limit)
     )
     return list(rows.unique().scalars())
