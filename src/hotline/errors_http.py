@@ -112,6 +112,12 @@ def _busy(exc: BaseException) -> bool:
     return "database is locked" in str(orig) or getattr(orig, "sqlstate", None) in BUSY_SQLSTATES
 
 
+# The fields of a chat turn sent back to POST /chat (knowledge.schemas.ChatTurnIO), and of its options.
+CHAT_TURN_LABELS = {"question": "问题", "query": "检索语句", "base": "原问题", "kind": "答复类型", "key": "知识编号",
+                    "title": "标题", "options": "候选答案", "picked": "是否选定", "context": "上下文方式",
+                    "subject": "主题"}
+
+
 def _field(loc: tuple[Any, ...], labels: dict[str, str] | None = None) -> str:
     # the location first ("body", "query" …), then the field's path: a body field named "query" is a field
     inner = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
@@ -120,8 +126,9 @@ def _field(loc: tuple[Any, ...], labels: dict[str, str] | None = None) -> str:
         return "请求"
     name = str(parts[-1])
     if "history" in parts[:-1]:  # a chat turn sent back: its fields are not a ticket's (kind ≠ 诉求类型)
-        return f"对话记录第{next(p for p in inner if isinstance(p, int)) + 1}轮的{name}" \
-            if any(isinstance(p, int) for p in inner) else f"对话记录的{name}"
+        label = CHAT_TURN_LABELS.get(name, name)
+        return f"对话记录第{next(p for p in inner if isinstance(p, int)) + 1}轮的{label}" \
+            if any(isinstance(p, int) for p in inner) else f"对话记录的{label}"
     return (labels or {}).get(name) or FIELD_LABELS.get(name) or FIELD_LABELS.get(name.lower(), name)
 
 

@@ -280,7 +280,7 @@ def test_api_chat_refuses_bad_input_in_chinese(client: TestClient) -> None:
         ({"pick": "GJJ-1"}, "这个选项已失效"),
         ({"question": "公积金", "history": [{"question": "a", "query": "a", "base": "a", "kind": "answer"}] * 21},
          "数量过多"),
-        ({"question": "x", "history": [{"bad": 1}]}, "对话记录第1轮的kind"),  # not a ticket's 诉求类型
+        ({"question": "x", "history": [{"bad": 1}]}, "对话记录第1轮的答复类型"),  # not a ticket's 诉求类型
     ]
     for payload, message in cases:
         r = client.post("/api/v1/public/kb/chat", json=payload)
