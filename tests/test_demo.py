@@ -333,3 +333,24 @@ def test_a_demo_without_the_start_marker_is_never_wiped(tmp_path: Path) -> None:
     with make_session_factory(engine)() as db:
         assert db.execute(select(func.count(Ticket.id))).scalar_one() == 20
     engine.dispose()
+
+
+def test_the_demo_catalogue_sends_local_matters_to_the_place(demo) -> None:  # type: ignore[no-untyped-def]
+    """QA: 广场舞 noise went to the city's environment bureau; local matters go to the street office
+    (属地), other matters to their department, and a place known only to its district to the district."""
+    from hotline.dispatch import catalogue
+    from hotline.dispatch.models import DispatchRule
+    from hotline.org.models import Jurisdiction, Unit
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        def lead(category: str | None, place: str) -> str:
+            path = db.execute(select(Jurisdiction.path).where(Jurisdiction.name == place)).scalar_one()
+            decision = catalogue.decide(db, category_code=category, jurisdiction_path=path, kind="complaint")
+            assert decision is not None, (category, place)
+            rule = db.get(DispatchRule, decision.chosen.rule_id)
+            return db.get(Unit, rule.lead_unit_id).name
+
+        assert lead("020302", "新街口街道") == "玄武区新街口街道办事处"  # 社会生活噪声: the street
+        assert lead("020202", "新街口街道") == "南京市生态环境局"  # 水污染: the department
+        assert lead(None, "玄武区") == "南京市玄武区人民政府"

@@ -212,7 +212,10 @@ def build_demo(
             from hotline.dispatch.catalogue import seed as seed_catalogue  # 派单目录 of the demo city
 
             rules = seed_catalogue(db, rt, actor=Actor.system(), by_category=org.owners,
-                                   by_place=[(s.code, s.unit.code) for ss in org.streets.values() for s in ss])
+                                   by_place=[(s.code, s.unit.code) for ss in org.streets.values() for s in ss]
+                                   + [(code, unit.code) for code, unit in org.district_unit.items()],
+                                   local=[(category, s.code, s.unit.code) for category in _local_categories()
+                                          for ss in org.streets.values() for s in ss])
             db.commit()
             console.print(f"派单目录已生成（{rules} 条规则）")
             sim = _Simulation(db, rt, clock, org, rng, end - WINDOW, end)
@@ -253,6 +256,13 @@ def build_demo(
             db.close()
     finally:
         engine.dispose()
+
+
+def _local_categories() -> list[str]:
+    """The categories whose every request template is handled where it happens (unit "district"):
+    the demo catalogue sends them to the place's street office, as the simulation's units do."""
+    local = {t["category"] for t in nanjing.REQUEST_TEMPLATES if t["unit"] == "district"}
+    return sorted(local - {t["category"] for t in nanjing.REQUEST_TEMPLATES if t["unit"] != "district"})
 
 
 def _embed_knowledge(db: Session, engine: Engine) -> int | None:

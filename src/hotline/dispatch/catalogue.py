@@ -7,6 +7,7 @@ kind over a rule for any kind. The runners-up are kept as alternatives for the d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from threading import Lock
 
@@ -308,10 +309,12 @@ def _specificity(rule: DispatchRule) -> tuple[int, int, int]:
 
 
 def seed(db: Session, rt: Runtime, *, actor: Actor, by_category: list[tuple[str, str]],
-         by_place: list[tuple[str, str]]) -> int:
+         by_place: list[tuple[str, str]], local: Sequence[tuple[str, str, str]] = ()) -> int:
     """Write a starting catalogue (e.g. for the demo city): category prefix → unit code, then
-    jurisdiction code → unit code for matters that belong to where they happen. The first owner
-    listed for a prefix leads; the others are left to the dispatcher. Existing rules are kept."""
+    jurisdiction code → unit code for matters that belong to where they happen, then (category,
+    jurisdiction code) → unit code for the categories a place's own office handles (属地管理: square
+    dancing noise goes to the street, not to the city's environment bureau). The first owner listed
+    for a prefix leads; the others are left to the dispatcher. Existing rules are kept."""
     existing = set(db.execute(select(DispatchRule.rule_key)).scalars())
     made = 0
     seen: set[str] = set()
@@ -326,6 +329,14 @@ def seed(db: Session, rt: Runtime, *, actor: Actor, by_category: list[tuple[str,
         place_id = db.execute(select(Jurisdiction.id).where(Jurisdiction.code == place_code)).scalar()
         if place_id is not None and rule_key(None, place_id, None) not in existing:
             save_rule(db, rt, actor=actor, data=RuleIn(jurisdiction_code=place_code, lead_unit_code=unit_code))
+            made += 1
+    places = dict(db.execute(select(Jurisdiction.code, Jurisdiction.id)
+                             .where(Jurisdiction.code.in_({code for _, code, _ in local}))).all())
+    for prefix, place_code, unit_code in local:
+        place_id = places.get(place_code)
+        if place_id is not None and rule_key(prefix, place_id, None) not in existing:
+            save_rule(db, rt, actor=actor, data=RuleIn(category_prefix=prefix, jurisdiction_code=place_code,
+                                                       lead_unit_code=unit_code))
             made += 1
     return made
 
