@@ -118,3 +118,29 @@ def test_a_unit_named_again_is_not_told_its_task_ended(client, as_user, org) -> 
     inbox = client.get(NOTES, headers=as_user("street_handler")).json()
     assert not any("协办任务结束" in n["title"] for n in inbox["items"])
     assert client.get("/api/v1/queue", headers=as_user("street_handler")).json()["total"] == 1
+
+
+def test_the_requester_reads_a_reply_only_once_the_centre_closed_on_it(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: the public lookup showed a unit's reply before the centre's review, and kept showing it after
+    the centre sent it back (then a second, different reply)."""
+    t = _dispatched_with_street(client, as_user, org)
+    _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
+
+    def lookup() -> dict:
+        r = client.post("/api/v1/public/lookup", json={"number": t["number"], "phone_last4": "5678"})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    draft = {"content": "内部草稿：此事已敷衍处理。"}
+    assert _act(client, as_user, t, "housing_handler", "reply", draft).status_code == 200
+    seen = lookup()
+    assert "内部草稿" not in str(seen)  # under review: the line is there, its text is not
+    assert [e["note"] for e in seen["timeline"] if e["action"] == "reply"] == [None]
+    assert _act(client, as_user, t, "dispatcher", "reject_reply", {"reason": "答复敷衍，重新办理"}).status_code == 200
+    seen = lookup()
+    assert "内部草稿" not in str(seen) and not [e for e in seen["timeline"] if e["action"] == "reply"]
+    assert _act(client, as_user, t, "housing_handler", "reply", REPLY).status_code == 200
+    assert _act(client, as_user, t, "dispatcher", "close", {}).status_code == 200
+    seen = lookup()
+    assert [e["note"] for e in seen["timeline"] if e["action"] == "reply"] == [REPLY["content"]]
+    assert seen["reply_content"] == REPLY["content"] and "内部草稿" not in str(seen)

@@ -181,6 +181,16 @@ def timeline(ticket: Ticket, events: list[TicketEvent], uploads: list[TicketAtta
 PUBLIC_NOTE_ACTIONS = {"answer_directly", "reply", "withdraw", "rate"}
 
 
+def _public_note(e: TicketEvent, later: list[TicketEvent]) -> str | None:
+    """The note the requester may read: a unit's reply only once the centre closed on it (办结) —
+    before its review the reply is the unit's draft, which the centre may still send back."""
+    if e.action not in PUBLIC_NOTE_ACTIONS:
+        return None
+    if e.action == Action.REPLY and not any(x.action == Action.CLOSE for x in later):
+        return None
+    return e.note
+
+
 def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTicketOut:
     return PublicTicketOut(
         number=ticket.number,
@@ -202,8 +212,8 @@ def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTick
                 "action": e.action,
                 "label": ACTION_LABELS[Action(e.action)],
                 "unit": e.unit.short_name if e.unit else None,
-                "note": e.note if e.action in PUBLIC_NOTE_ACTIONS else None,
+                "note": _public_note(e, events[i + 1:]),
             }
-            for e in events
+            for i, e in enumerate(events)
         ],
     )
