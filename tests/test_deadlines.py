@@ -118,3 +118,29 @@ def test_working_day_limits_are_pushed_by_the_working_days_of_the_review() -> No
     assert to_local(shifted).date().isoformat() == "2026-11-27"
     same_day = shift_for_pause(due, friday, friday + timedelta(hours=3), working_days=True)
     assert same_day == due
+
+
+def test_a_deadline_after_days_off_warns_on_the_last_working_day_before_them() -> None:
+    """QA: a ticket due on 8 October (the first working day after National Day) turned 'about to
+    expire' at 23:59 on 7 October, inside the holiday: the unit came back to a ticket due that day."""
+    from hotline.clock import end_of_local_day
+
+    def local(at: datetime) -> str:
+        return to_local(at).strftime("%Y-%m-%d %H:%M")
+
+    # a complaint dispatched 10 September, due at the end of Thursday 8 October (after the holiday)
+    started = datetime(2026, 9, 10, 10, 0, tzinfo=CHINA_TZ)
+    due = end_of_local_day(datetime(2026, 10, 8).date())
+    assert local(warn_at(started_at=started, due_at=due, warn_before_hours=24)) == "2026-09-30 00:00"
+    # due on a Tuesday: the day before is a working day, 24 hours before as ever
+    tuesday = end_of_local_day(datetime(2026, 11, 24).date())
+    assert local(warn_at(started_at=started, due_at=tuesday, warn_before_hours=24)) == "2026-11-23 23:59"
+    # due on a Monday: from the start of the Friday before
+    monday = end_of_local_day(datetime(2026, 11, 23).date())
+    assert local(warn_at(started_at=started, due_at=monday, warn_before_hours=24)) == "2026-11-20 00:00"
+    # dispatched on the last working day before the holiday: warned from the start, never before it
+    late = datetime(2026, 9, 30, 10, 0, tzinfo=CHINA_TZ)
+    assert warn_at(started_at=late, due_at=due, warn_before_hours=24) == late
+    # an hour limit is no day's end: 24 hours before, whatever the day
+    hours = datetime(2026, 10, 9, 15, 0, tzinfo=CHINA_TZ)
+    assert warn_at(started_at=started, due_at=hours, warn_before_hours=24) == hours - timedelta(hours=24)

@@ -39,6 +39,7 @@ from hotline.supervision.timeline import (
     system_actor,
 )
 from hotline.supervision.upsert import insert_many_new, insert_new
+from hotline.tickets.deadlines import LONGEST_BREAK
 from hotline.tickets.enums import Action, AssignmentRole, AssignmentStatus, State
 from hotline.tickets.models import Ticket, TicketAssignment
 
@@ -109,9 +110,10 @@ def send_reminders(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -
     steps = policy.reminders
     if not steps:
         return JobResult()
-    # warn_at is never more than the policy's warning window before the deadline: the candidates are a
-    # short range of the tickets' (state, due_at) index, not every running ticket.
-    horizon = now + timedelta(hours=rt.policy.warn_before_hours)
+    # warn_at is never more than the policy's warning window (and the days off before the deadline's
+    # day) before the deadline: the candidates are a short range of the tickets' (state, due_at) index,
+    # not every running ticket.
+    horizon = now + timedelta(hours=rt.policy.warn_before_hours) + LONGEST_BREAK
     window = [Ticket.state.in_(RUNNING), Ticket.due_at >= now, Ticket.due_at <= horizon, Ticket.warn_at <= now]
     cap = policy.batch_size * policy.max_batches
     # One read of the candidates and of the reminders they already have (not one per batch: most

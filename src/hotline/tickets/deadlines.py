@@ -7,14 +7,23 @@ match wins. Units: `hours` (clock hours), `working_days` (official calendar), `d
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from hotline.clock import add_calendar_days, add_hours, add_working_days, working_days_between
+from hotline.clock import (
+    CHINA_TZ,
+    END_OF_DAY,
+    add_calendar_days,
+    add_hours,
+    add_working_days,
+    is_workday,
+    to_local,
+    working_days_between,
+)
 from hotline.tickets.enums import DeadlineStatus
 
 POLICY_DIR = Path(__file__).parent / "policies"
@@ -117,13 +126,36 @@ def shift_for_pause(
     return due_at + max(resumed_at - paused_at, timedelta(0))
 
 
+# The longest run of days off before a deadline's day (National Day and a weekend): how far before the
+# warning window a warning may begin (the reminder pass reads its candidates that far ahead).
+LONGEST_BREAK = timedelta(days=10)
+
+
 def warn_at(*, started_at: datetime, due_at: datetime, warn_before_hours: float) -> datetime:
     """When a running deadline turns 'about to expire': the warning window before it, but never more
     than the last quarter of the limit (a 2-hour limit warns in its last 30 minutes, not all along).
+    A deadline at the end of a day that follows days off (a weekend, a holiday) warns from the start
+    of the last working day before them: a unit back from National Day must not first learn on the
+    day itself that a ticket is due (QA). Never before the limit began.
 
     Stored on the ticket so that lists filter on it in SQL with the same rule the badges use."""
     window = min(timedelta(hours=warn_before_hours), max(due_at - started_at, timedelta(0)) / 4)
-    return due_at - window
+    warn = due_at - window
+    if to_local(due_at).time() >= END_OF_DAY:
+        warn = min(warn, _before_the_break(warn))
+    return max(warn, started_at)
+
+
+def _before_the_break(warn: datetime) -> datetime:
+    """The start of the last working day before the days off that lead to the warning's first day
+    (`warn` itself when the day before it is a working day)."""
+    first = to_local(warn + timedelta(seconds=1)).date()  # a warning at 23:59:59 begins the next day
+    day = first - timedelta(days=1)
+    if is_workday(day):
+        return warn
+    while not is_workday(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=CHINA_TZ).astimezone(UTC)
 
 
 def deadline_status(
