@@ -136,7 +136,10 @@ def test_the_requester_reads_a_reply_only_once_the_centre_closed_on_it(client, a
     seen = lookup()
     assert "内部草稿" not in str(seen)  # under review: the line is there, its text is not
     assert [e["note"] for e in seen["timeline"] if e["action"] == "reply"] == [None]
-    assert _act(client, as_user, t, "dispatcher", "reject_reply", {"reason": "答复敷衍，重新办理"}).status_code == 200
+    r = _act(client, as_user, t, "dispatcher", "reject_reply", {"reason": "答复敷衍，重新办理"})
+    assert r.status_code == 200 and r.json()["reply_content"] is None  # the staff's view: no answer now
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
+    assert any(e["action"] == "reply" and e["note"] == draft["content"] for e in events)  # kept in the history
     seen = lookup()
     assert "内部草稿" not in str(seen) and not [e for e in seen["timeline"] if e["action"] == "reply"]
     assert _act(client, as_user, t, "housing_handler", "reply", REPLY).status_code == 200
@@ -144,3 +147,27 @@ def test_the_requester_reads_a_reply_only_once_the_centre_closed_on_it(client, a
     seen = lookup()
     assert [e["note"] for e in seen["timeline"] if e["action"] == "reply"] == [REPLY["content"]]
     assert seen["reply_content"] == REPLY["content"] and "内部草稿" not in str(seen)
+
+
+def test_a_reply_of_punctuation_says_nothing(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: 「。。。。。。。。。。」 was accepted as the reply, counted on time."""
+    t = _dispatched_with_street(client, as_user, org)
+    r = _act(client, as_user, t, "housing_handler", "reply",
+             {"content": "。。。。。。。。。。！！", "reason": "街道逾期未反馈"})
+    assert r.status_code == 422 and r.json()["code"] == "content_required" and "至少10个字" in r.json()["message"]
+    r = _act(client, as_user, t, "street_handler", "assist_reply", {"content": "……  ……"})
+    assert r.status_code == 422 and r.json()["code"] == "content_required"
+
+
+def test_a_reply_says_it_withdrew_a_pending_extension(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: a reply silently dropped the unit's pending extension request from the 延期审核 tab."""
+    t = _dispatched_with_street(client, as_user, org)
+    _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
+    r = _act(client, as_user, t, "housing_manager", "request_extension",
+             {"days": 3, "reason": "需协调多个部门现场核查"})
+    assert r.status_code == 200, r.text
+    assert _act(client, as_user, t, "housing_handler", "reply", REPLY).status_code == 200
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
+    assert next(e for e in events if e["action"] == "reply")["data"]["extension_withdrawn"] == 3
+    login(client, "dispatcher")
+    assert "待审核的延期申请（3 个工作日）随答复撤回" in client.get(f"/tickets/{t['number']}").text

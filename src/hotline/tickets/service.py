@@ -680,6 +680,8 @@ def _reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
     a.reply_content = p.content
     t.replied_at = now
     t.reply_content = p.content
+    # A reply ends a pending extension request: the history says so (it left the 延期审核 tab unexplained).
+    dropped = {"extension_withdrawn": t.extension_requested_days} if t.extension_pending else {}
     t.extension_pending = False
     t.extension_requested_days = None
     on_time = t.due_at is None or now <= t.due_at
@@ -690,14 +692,14 @@ def _reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
         assisting.status = AssignmentStatus.ENDED
     _end_assignments(t, keep_status=True)
     if not pending:
-        return Effect(note=p.content, data={"on_time": on_time})
+        return Effect(note=p.content, data={"on_time": on_time, **dropped})
     names = [a.unit.short_name for a in pending]
     for assisting in pending:
         notify_unit(db, t, now, assisting.unit_id, "主办单位已先行答复，本单位协办任务结束",
                     body=f"先行答复理由：{p.reason}")
     # The note is the reply the citizen reads (public lookup); the units and the reason are the staff's.
     return Effect(note=p.content, data={"on_time": on_time, "assisting_pending": names,
-                                        "early_reply_reason": p.reason})
+                                        "early_reply_reason": p.reason, **dropped})
 
 
 def _reject_reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
@@ -705,7 +707,8 @@ def _reject_reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: dateti
     assert lead is not None
     lead.is_open = True
     lead.status = AssignmentStatus.ACKNOWLEDGED
-    t.replied_at = None
+    # The reply sent back is no answer any more: its text stays in the history (the reply event).
+    t.replied_at, t.reply_content, lead.reply_content = None, None, None
     return Effect(note=p.reason, unit_id=lead.unit_id)
 
 

@@ -105,8 +105,9 @@ def assisting_opinions_in(ctx: Context) -> None:
 
 def needs_text(param: str, label: str, min_len: int = 2) -> Guard:
     def guard(ctx: Context) -> None:
-        value = (ctx.params.get(param) or "").strip()
-        if len(value) < min_len:  # missing input, not a refused transition: 422
+        # letters and digits: a reply of "。。。。。。。。。。" says nothing (QA: it was accepted, on time)
+        said = sum(ch.isalnum() for ch in ctx.params.get(param) or "")
+        if said < min_len:  # missing input, not a refused transition: 422
             raise InvalidTransition(f"{param}_required", f"请填写{label}（至少{min_len}个字）", status_code=422)
 
     guard.__name__ = f"needs_{param}"

@@ -80,6 +80,8 @@ def event_facts(data: dict[str, Any] | None) -> str:
     if data.get("assisting_pending"):  # a lead unit's reply before every 协办意见 came in
         facts.append(f"协办单位{'、'.join(map(str, data['assisting_pending']))}尚未反馈，"
                      f"先行答复理由：{data.get('early_reply_reason') or '—'}")
+    if isinstance(data.get("extension_withdrawn"), int):  # a reply while an extension request was pending
+        facts.append(f"待审核的延期申请（{data['extension_withdrawn']} 个工作日）随答复撤回")
     return " · ".join(facts)
 
 
