@@ -290,3 +290,21 @@ def test_an_in_memory_database_keeps_the_callers_transaction() -> None:
         session.close()
     finally:
         engine.dispose()
+
+
+def test_staff_pages_say_when_the_calendar_runs_out(client, db, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: only the calendar page said that deadlines in the next year cannot be computed, while
+    dispatches and extensions reaching into it were already refused."""
+    last = known_years()[1]
+    assert clockmod.horizon_notice(date(last, 6, 1)) is None  # months ahead: nothing to say
+    notice = clockmod.horizon_notice(date(last, 11, 27))
+    assert notice is not None and f"只录入到 {last} 年底（还有 34 天）" in notice
+    assert f"{last + 1} 年的日期无法计算时限" in (clockmod.horizon_notice(date(last + 1, 1, 5)) or "")
+    clock.set(datetime(last, 11, 27, 9, 0, tzinfo=CHINA_TZ))
+    login(client, "dispatcher")
+    assert 'data-notice="calendar"' in client.get("/queue").text and "前往录入" not in client.get("/queue").text
+    login(client, "admin")
+    assert "前往录入" in client.get("/admin/users").text
+    assert 'data-notice="calendar"' not in client.get("/public").text  # the public is not told
+    enter(db, year=last + 1)  # entered: the horizon moves a year on
+    assert 'data-notice="calendar"' not in client.get("/admin/users").text

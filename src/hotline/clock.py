@@ -197,3 +197,20 @@ def add_calendar_days(start: datetime, days: int) -> datetime:
 
 def add_hours(start: datetime, hours: float) -> datetime:
     return start.astimezone(UTC) + timedelta(hours=hours)
+
+
+HORIZON_NOTICE_DAYS = 60  # 15 working days and a 10-day extension reach about this far ahead
+
+
+def horizon_notice(today: date) -> str | None:
+    """What staff should know when the working-day calendar is about to run out: deadlines past its
+    last known year cannot be computed, so dispatches, extensions and reopenings will be refused."""
+    last = known_years()[1]
+    if today.year > last:
+        return (f"节假日安排只录入到 {last} 年：{today.year} 年的日期无法计算时限，派单、延期、重启等操作会被拒绝。"
+                f"请系统管理员在「节假日」页录入 {last + 1} 年起的安排。")
+    left = (date(last, 12, 31) - today).days
+    if left > HORIZON_NOTICE_DAYS:
+        return None
+    return (f"节假日安排只录入到 {last} 年底（还有 {left} 天）：期限落在 {last + 1} 年的派单、延期和重启将被拒绝。"
+            f"国务院办公厅公布 {last + 1} 年节假日安排后，请系统管理员在「节假日」页录入。")

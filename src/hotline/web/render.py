@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from hotline import __version__
 from hotline.calls.lines import queue_label
-from hotline.clock import to_local
+from hotline.clock import horizon_notice, to_local
 from hotline.deps import SESSION_CSRF_KEY
 from hotline.tickets.categories import full_name
 from hotline.tickets.enums import (
@@ -119,10 +119,18 @@ def pop_flashes(request: Request) -> list[dict[str, str]]:
 def render(
     request: Request, name: str, *, viewer: Any = None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    context.update(viewer=viewer, csrf_token=csrf_token(request), flashes=pop_flashes(request))
+    context.update(viewer=viewer, csrf_token=csrf_token(request), flashes=pop_flashes(request),
+                   calendar_notice=_calendar_notice(request) if viewer is not None else None)
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers.update(PAGE_HEADERS)
     return response
+
+
+def _calendar_notice(request: Request) -> str | None:
+    """Every staff page says so when the holiday calendar runs out soon (QA: only the calendar page
+    did, while dispatches into the next year were already refused)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    return horizon_notice(to_local(runtime.clock.now()).date()) if runtime is not None else None
 
 
 def redirect(url: str) -> RedirectResponse:
