@@ -147,7 +147,7 @@ def extension_within_cap(ctx: Context) -> None:
     cap = ctx.policy.extension_cap_working_days
     used = ctx.ticket.extension_days_used or 0
     if used + days > cap:
-        raise refuse("extension_cap", f"延期累计不得超过{cap}个工作日（已延期{used}个工作日）")
+        raise refuse("extension_cap", f"本工单延期累计不得超过{cap}个工作日（含重启前各轮，已延期{used}个工作日）")
 
 
 def callback_is_acceptable(ctx: Context) -> None:
