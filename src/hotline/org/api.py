@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hotline.deps import DB, RT, ApiActor, QueryTime, client_of
 from hotline.org import admin, service
@@ -125,7 +125,11 @@ class UserOut(BaseModel):
     role: str
     role_label: str
     unit: str | None
+    unit_code: str | None
     data_scope: str
+    data_scope_label: str
+    scope_jurisdiction_code: str | None = Field(description="数据范围为本辖区时的辖区代码")
+    phone: str | None
     active: bool
 
 
@@ -138,6 +142,18 @@ class UserCreate(BaseModel):
     data_scope: DataScope | None = None
     scope_jurisdiction_code: str | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-]{3,20}$")] | None = None
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent change; null clears phone, unit_code and scope_jurisdiction_code."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-]{3,20}$")] | None = None
+    role: Role | None = Field(None, description="改变角色、单位或数据范围会结束该用户的页面会话并吊销其访问令牌")
+    unit_code: Annotated[str, StringConstraints(max_length=64)] | None = None
+    data_scope: DataScope | None = Field(None, description="不传而角色在承办单位与中心之间改变时，取新角色的默认范围")
+    scope_jurisdiction_code: Annotated[str, StringConstraints(max_length=32)] | None = None
 
 
 class ActiveIn(BaseModel):
@@ -160,9 +176,12 @@ class AuditOut(BaseModel):
 
 
 def _user_out(u: User) -> UserOut:
+    scoped = u.scope_jurisdiction if u.data_scope == DataScope.JURISDICTION else None
     return UserOut(id=u.id, username=u.username, display_name=u.display_name, role=u.role,
                    role_label=ROLE_LABELS[Role(u.role)], unit=u.unit.short_name if u.unit else None,
-                   data_scope=u.data_scope, active=u.active)
+                   unit_code=u.unit.code if u.unit else None, data_scope=u.data_scope,
+                   data_scope_label=SCOPE_LABELS[DataScope(u.data_scope)],
+                   scope_jurisdiction_code=scoped.code if scoped else None, phone=u.phone, active=u.active)
 
 
 @router.get("/users", response_model=Page[UserOut], tags=["admin"], summary="用户列表（系统管理员）")
@@ -177,6 +196,22 @@ def users(db: DB, actor: ApiActor, q: Annotated[str | None, Query(max_length=64)
 def create_user(data: UserCreate, db: DB, rt: RT, actor: ApiActor) -> UserOut:
     user = admin.create_user(db, actor=actor, now=rt.clock.now(), **data.model_dump())
     return _user_out(user)
+
+
+@router.get("/users/{user_id}", response_model=UserOut, tags=["admin"], summary="用户详情")
+def get_user(user_id: int, db: DB, actor: ApiActor) -> UserOut:
+    return _user_out(admin.get_user(db, actor=actor, user_id=user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, tags=["admin"],
+              summary="修改用户（姓名、手机号、角色、单位、数据范围、辖区）",
+              description="只改传入的字段。改变角色、所属单位或数据范围会结束该用户的页面会话并吊销其访问令牌；"
+                          "接口账号不能在此修改；不能取消唯一一名启用的系统管理员的角色。")
+def update_user(user_id: int, data: UserUpdate, db: DB, rt: RT, actor: ApiActor) -> UserOut:
+    user = admin.get_user(db, actor=actor, user_id=user_id)
+    values = admin.patched(user, data.model_dump(exclude_unset=True))
+    updated, _ = admin.update_user(db, actor=actor, now=rt.clock.now(), user_id=user_id, **values)
+    return _user_out(updated)
 
 
 @router.post("/users/{user_id}/active", response_model=UserOut, tags=["admin"], summary="启用或停用用户")

@@ -75,6 +75,7 @@ def search(
 ACTION_LABELS = {
     "view_personal_data": "查看个人信息",
     "create_user": "创建用户",
+    "update_user": "修改用户",
     "disable_user": "停用用户",
     "enable_user": "启用用户",
     "reset_password": "重置密码",
