@@ -131,11 +131,19 @@ def authenticate(db: Session, *, username: str, password: str, now: datetime, cl
 
 
 def issue_token(db: Session, *, user: User, now: datetime, name: str = "") -> str:
-    token = secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, token_hash=_digest(token), name=name[:100], created_at=now,
-                    expires_at=now + TOKEN_LIFETIME, revoked=False))
+    token, _ = add_token(db, user=user, now=now, name=name)
     db.commit()
     return token
+
+
+def add_token(db: Session, *, user: User, now: datetime, name: str = "") -> tuple[str, ApiToken]:
+    """A new token in the caller's transaction (flushed, so its id is known): the plain token and its row."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_digest(token), name=name[:100], created_at=now,
+                   expires_at=now + TOKEN_LIFETIME, revoked=False)
+    db.add(row)
+    db.flush()
+    return token, row
 
 
 def actor_for_token(db: Session, *, token: str, now: datetime, client: str | None = None) -> Actor:
