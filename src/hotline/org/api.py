@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, QueryTime, client_of
 from hotline.org import admin, service
 from hotline.org.models import LEVEL_LABELS, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind, User
-from hotline.security import audit
+from hotline.security import audit, audit_export
 from hotline.security.roles import ROLE_LABELS, SCOPE_LABELS, DataScope, Role
 from hotline.tickets.categories import catalogue
 from hotline.tickets.schemas import Page
@@ -225,14 +226,34 @@ def reset_user_password(user_id: int, data: PasswordIn, db: DB, rt: RT, actor: A
                                           password=data.password))
 
 
-@router.get("/audit", response_model=Page[AuditOut], tags=["admin"], summary="审计日志（系统管理员、督办员）")
-def audit_log(db: DB, actor: ApiActor, username: Annotated[str | None, Query(max_length=64)] = None,
-              action: Annotated[str | None, Query(max_length=40)] = None,
-              object_id: Annotated[str | None, Query(max_length=64)] = None,
-              since: QueryTime | None = None, until: QueryTime | None = None,
+AuditUsername = Annotated[str | None, Query(max_length=64)]
+AuditAction = Annotated[str | None, Query(max_length=40)]
+AuditObject = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/audit", response_model=Page[AuditOut], tags=["admin"], summary="审计日志（系统管理员、督办员）",
+            description="since/until 为时间（不带时区按北京时间）；无法解析或 until 不晚于 since 时返回 422。")
+def audit_log(db: DB, actor: ApiActor, username: AuditUsername = None, action: AuditAction = None,
+              object_id: AuditObject = None, since: QueryTime | None = None, until: QueryTime | None = None,
               page: Annotated[int, Query(ge=1)] = 1,
               page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> Page[AuditOut]:
     entries, total = audit.search(db, actor=actor, username=username, action=action, object_id=object_id,
                                   since=since, until=until, page=page, page_size=page_size)
     return Page(items=[AuditOut.model_validate(e, from_attributes=True) for e in entries], total=total, page=page,
                 page_size=page_size)
+
+
+@router.get("/audit.xlsx", tags=["admin"], summary="按查询条件导出审计日志（Excel，最多 10000 条）",
+            response_class=Response, responses={200: {"content": {audit_export.XLSX: {}}}},
+            description="条件与 GET /audit 相同；导出本身记入审计日志（导出审计日志）。")
+def export_audit_log(db: DB, rt: RT, actor: ApiActor, username: AuditUsername = None, action: AuditAction = None,
+                     object_id: AuditObject = None, since: QueryTime | None = None,
+                     until: QueryTime | None = None) -> Response:
+    now = rt.clock.now()
+    label = audit.filters_label(username=username, action=action, object_id=object_id,
+                                day_from=f"{to_local(since):%Y-%m-%d %H:%M}" if since else None,
+                                day_to=f"{to_local(until):%Y-%m-%d %H:%M}" if until else None)
+    rows, total = audit.export_rows(db, actor=actor, at=now, limit=audit_export.MAX_ROWS, username=username,
+                                    action=action, object_id=object_id, since=since, until=until, filters_label=label)
+    return Response(audit_export.audit_workbook(rows, total=total), media_type=audit_export.XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="audit-{to_local(now):%Y%m%d-%H%M}.xlsx"'})
