@@ -89,6 +89,14 @@ def test_create_issue_rotate_revoke_disable(db, org) -> None:  # type: ignore[no
         "machine_account_create", "machine_key_issue", "machine_key_issue", "machine_key_rotate",
         "machine_key_revoke", "machine_key_issue", "machine_account_disable", "machine_account_enable",
         "machine_key_issue"]
+    # QA: an issue or rotation recorded the key's note only, not which key it was.
+    issued = [(a, d) for a, d in db.execute(select(AuditEntry.action, AuditEntry.detail).where(
+        AuditEntry.object_id == "mt-city", AuditEntry.action.in_(["machine_key_issue", "machine_key_rotate"]))
+        .order_by(AuditEntry.id))]
+    db.rollback()
+    assert issued[1] == ("machine_key_issue", f"密钥 #{second.token.id}（备注：备用）")
+    assert issued[2] == ("machine_key_rotate", f"密钥 #{third.token.id}（备注：open311）；吊销旧密钥 2 个")
+    assert issued[0][1] == f"密钥 #{first.token.id}（备注：open311）"
 
 
 def test_validation_and_permissions(db, org) -> None:  # type: ignore[no-untyped-def]

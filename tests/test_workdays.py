@@ -308,3 +308,61 @@ def test_staff_pages_say_when_the_calendar_runs_out(client, db, clock) -> None: 
     assert 'data-notice="calendar"' not in client.get("/public").text  # the public is not told
     enter(db, year=last + 1)  # entered: the horizon moves a year on
     assert 'data-notice="calendar"' not in client.get("/admin/users").text
+
+def test_dates_typed_without_leading_zeros() -> None:
+    """QA: 2027-1-1 was refused, though it is how people usually type a date."""
+    got = service.parse_days(f"{NEXT}-1-1~{NEXT}-1-3，{NEXT}/2/6、{NEXT}-02-07", what="放假日期")
+    assert got == [d(1, 1), d(1, 2), d(1, 3), d(2, 6), d(2, 7)]
+    for text in (f"{NEXT}-1/1", f"{NEXT}-13-1", f"{NEXT}-001-01", "２０２７-1-1"):
+        with pytest.raises(DomainError, match="无法识别"):
+            service.parse_days(text, what="放假日期")
+
+
+def test_years_are_entered_in_order(db) -> None:
+    """QA: 2028 was accepted while 2027 was not entered, and was of no use: deadlines never got past 2027."""
+    later = [date(NEXT + 1, 1, 1)]
+    with pytest.raises(DomainError) as err:
+        enter(db, year=NEXT + 1, holidays=later, workdays=[])
+    assert err.value.message.startswith(f"请先录入 {NEXT} 年的安排") and err.value.status_code == 422
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(CalendarDay)) == 0
+    enter(db)
+    enter(db, year=NEXT + 1, holidays=later, workdays=[])
+    assert known_years()[1] == NEXT + 1
+    with pytest.raises(DomainError, match=f"请先删除 {NEXT + 1} 年的安排"):
+        service.clear_year(db, actor=ADMIN, now=NOW, year=NEXT)
+    db.rollback()
+    service.clear_year(db, actor=ADMIN, now=NOW, year=NEXT + 1)
+    service.clear_year(db, actor=ADMIN, now=NOW, year=NEXT)
+
+
+def test_a_year_with_few_holidays_is_saved_with_a_warning(db) -> None:
+    few = service.set_year(db, actor=ADMIN, now=NOW, year=NEXT, holidays=[d(1, 1)], workdays=[], source="通知")
+    assert len(few) == 1 and "只录入了 1 天放假日期" in few[0]
+    assert service.entered_years(db)[0].warnings == few  # and kept beside the year
+    enough = [d(1, n) for n in range(1, 4)] + [d(2, n) for n in range(6, 13)]
+    assert service.set_year(db, actor=ADMIN, now=NOW, year=NEXT, holidays=enough, workdays=[], source="通知") == []
+    assert service.entered_years(db)[0].warnings == []
+
+
+def test_the_page_warns_after_saving_and_names_one_year_once(client, as_user) -> None:
+    login(client, "admin")
+    form = {"year": str(NEXT), "holidays": f"{NEXT}-1-1~{NEXT}-1-3", "workdays": "", "source": "国务院办公厅通知",
+            "csrf_token": csrf_of(client, "/admin/calendar")}
+    assert client.post("/admin/calendar", data=form, follow_redirects=False).status_code == 303
+    page = client.get("/admin/calendar").text
+    assert "flash-warn" in page and "只录入了 3 天放假日期" in page  # the flash, and the badge beside the year
+    assert f"{NEXT} 年：人工录入" in page and f"{NEXT}—{NEXT}" not in page
+    api = client.get("/api/v1/calendar", headers=as_user("supervisor")).json()
+    assert "只录入了 3 天放假日期" in api["years"][0]["warnings"][0]
+    form.update(year=str(NEXT + 1), holidays=f"{NEXT + 1}-1-1", csrf_token=csrf_of(client, "/admin/calendar"))
+    assert client.post("/admin/calendar", data=form, follow_redirects=False).status_code == 303  # the next in order
+    assert f"{NEXT}—{NEXT + 1} 年：人工录入" in client.get("/admin/calendar").text
+
+
+def test_a_year_after_a_gap_is_refused_on_the_page(client) -> None:
+    login(client, "admin")
+    r = client.post("/admin/calendar", data={"year": str(NEXT + 1), "holidays": f"{NEXT + 1}-1-1",
+                                             "source": "通知", "csrf_token": csrf_of(client, "/admin/calendar")},
+                    follow_redirects=False)
+    assert r.status_code == 422 and f"请先录入 {NEXT} 年的安排" in r.text and f"{NEXT + 1}-1-1" in r.text

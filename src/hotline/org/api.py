@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, StringConstraints
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, QueryTime, client_of
 from hotline.org import admin, service
 from hotline.org.models import LEVEL_LABELS, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind, User
-from hotline.security import audit
+from hotline.security import audit, audit_export
 from hotline.security.roles import ROLE_LABELS, SCOPE_LABELS, DataScope, Role
 from hotline.tickets.categories import catalogue
 from hotline.tickets.schemas import Page
@@ -125,7 +126,11 @@ class UserOut(BaseModel):
     role: str
     role_label: str
     unit: str | None
+    unit_code: str | None
     data_scope: str
+    data_scope_label: str
+    scope_jurisdiction_code: str | None = Field(description="数据范围为本辖区时的辖区代码")
+    phone: str | None
     active: bool
 
 
@@ -138,6 +143,18 @@ class UserCreate(BaseModel):
     data_scope: DataScope | None = None
     scope_jurisdiction_code: str | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-]{3,20}$")] | None = None
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent change; null clears phone, unit_code and scope_jurisdiction_code."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-]{3,20}$")] | None = None
+    role: Role | None = Field(None, description="改变角色、单位或数据范围会结束该用户的页面会话并吊销其访问令牌")
+    unit_code: Annotated[str, StringConstraints(max_length=64)] | None = None
+    data_scope: DataScope | None = Field(None, description="不传而角色在承办单位与中心之间改变时，取新角色的默认范围")
+    scope_jurisdiction_code: Annotated[str, StringConstraints(max_length=32)] | None = None
 
 
 class ActiveIn(BaseModel):
@@ -160,9 +177,12 @@ class AuditOut(BaseModel):
 
 
 def _user_out(u: User) -> UserOut:
+    scoped = u.scope_jurisdiction if u.data_scope == DataScope.JURISDICTION else None
     return UserOut(id=u.id, username=u.username, display_name=u.display_name, role=u.role,
                    role_label=ROLE_LABELS[Role(u.role)], unit=u.unit.short_name if u.unit else None,
-                   data_scope=u.data_scope, active=u.active)
+                   unit_code=u.unit.code if u.unit else None, data_scope=u.data_scope,
+                   data_scope_label=SCOPE_LABELS[DataScope(u.data_scope)],
+                   scope_jurisdiction_code=scoped.code if scoped else None, phone=u.phone, active=u.active)
 
 
 @router.get("/users", response_model=Page[UserOut], tags=["admin"], summary="用户列表（系统管理员）")
@@ -179,6 +199,22 @@ def create_user(data: UserCreate, db: DB, rt: RT, actor: ApiActor) -> UserOut:
     return _user_out(user)
 
 
+@router.get("/users/{user_id}", response_model=UserOut, tags=["admin"], summary="用户详情")
+def get_user(user_id: int, db: DB, actor: ApiActor) -> UserOut:
+    return _user_out(admin.get_user(db, actor=actor, user_id=user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, tags=["admin"],
+              summary="修改用户（姓名、手机号、角色、单位、数据范围、辖区）",
+              description="只改传入的字段。改变角色、所属单位或数据范围会结束该用户的页面会话并吊销其访问令牌；"
+                          "接口账号不能在此修改；不能取消唯一一名启用的系统管理员的角色。")
+def update_user(user_id: int, data: UserUpdate, db: DB, rt: RT, actor: ApiActor) -> UserOut:
+    user = admin.get_user(db, actor=actor, user_id=user_id)
+    values = admin.patched(user, data.model_dump(exclude_unset=True))
+    updated, _ = admin.update_user(db, actor=actor, now=rt.clock.now(), user_id=user_id, **values)
+    return _user_out(updated)
+
+
 @router.post("/users/{user_id}/active", response_model=UserOut, tags=["admin"], summary="启用或停用用户")
 def set_user_active(user_id: int, data: ActiveIn, db: DB, rt: RT, actor: ApiActor) -> UserOut:
     return _user_out(admin.set_active(db, actor=actor, now=rt.clock.now(), user_id=user_id, active=data.active))
@@ -190,14 +226,34 @@ def reset_user_password(user_id: int, data: PasswordIn, db: DB, rt: RT, actor: A
                                           password=data.password))
 
 
-@router.get("/audit", response_model=Page[AuditOut], tags=["admin"], summary="审计日志（系统管理员、督办员）")
-def audit_log(db: DB, actor: ApiActor, username: Annotated[str | None, Query(max_length=64)] = None,
-              action: Annotated[str | None, Query(max_length=40)] = None,
-              object_id: Annotated[str | None, Query(max_length=64)] = None,
-              since: QueryTime | None = None, until: QueryTime | None = None,
+AuditUsername = Annotated[str | None, Query(max_length=64)]
+AuditAction = Annotated[str | None, Query(max_length=40)]
+AuditObject = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/audit", response_model=Page[AuditOut], tags=["admin"], summary="审计日志（系统管理员、督办员）",
+            description="since/until 为时间（不带时区按北京时间）；无法解析或 until 不晚于 since 时返回 422。")
+def audit_log(db: DB, actor: ApiActor, username: AuditUsername = None, action: AuditAction = None,
+              object_id: AuditObject = None, since: QueryTime | None = None, until: QueryTime | None = None,
               page: Annotated[int, Query(ge=1)] = 1,
               page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> Page[AuditOut]:
     entries, total = audit.search(db, actor=actor, username=username, action=action, object_id=object_id,
                                   since=since, until=until, page=page, page_size=page_size)
     return Page(items=[AuditOut.model_validate(e, from_attributes=True) for e in entries], total=total, page=page,
                 page_size=page_size)
+
+
+@router.get("/audit.xlsx", tags=["admin"], summary="按查询条件导出审计日志（Excel，最多 10000 条）",
+            response_class=Response, responses={200: {"content": {audit_export.XLSX: {}}}},
+            description="条件与 GET /audit 相同；导出本身记入审计日志（导出审计日志）。")
+def export_audit_log(db: DB, rt: RT, actor: ApiActor, username: AuditUsername = None, action: AuditAction = None,
+                     object_id: AuditObject = None, since: QueryTime | None = None,
+                     until: QueryTime | None = None) -> Response:
+    now = rt.clock.now()
+    label = audit.filters_label(username=username, action=action, object_id=object_id,
+                                day_from=f"{to_local(since):%Y-%m-%d %H:%M}" if since else None,
+                                day_to=f"{to_local(until):%Y-%m-%d %H:%M}" if until else None)
+    rows, total = audit.export_rows(db, actor=actor, at=now, limit=audit_export.MAX_ROWS, username=username,
+                                    action=action, object_id=object_id, since=since, until=until, filters_label=label)
+    return Response(audit_export.audit_workbook(rows, total=total), media_type=audit_export.XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="audit-{to_local(now):%Y%m%d-%H%M}.xlsx"'})

@@ -222,12 +222,12 @@ def _issue(db: Session, *, actor: Actor, now: datetime, user: User, name: str, r
     if len(name) > KEY_NAME_MAX:
         raise DomainError("key_name_too_long", f"密钥备注最多 {KEY_NAME_MAX} 个字符")
     revoked = _revoke_all(db, user) if rotate else 0
+    key, token = service.add_token(db, user=user, now=now, name=name)
+    # The key's number, as the account page lists it: which key a later revoke or leak is about.
     audit.record(db, actor=actor, at=now, action="machine_key_rotate" if rotate else "machine_key_issue",
                  object_type="machine_account", object_id=user.username,
-                 detail=f"备注：{name}" + (f"；吊销旧密钥 {revoked} 个" if rotate else ""))
-    key = service.issue_token(db, user=user, now=now, name=name)  # commits the whole change
-    token = service.find_token(db, token=key)
-    assert token is not None
+                 detail=f"密钥 #{token.id}（备注：{name}）" + (f"；吊销旧密钥 {revoked} 个" if rotate else ""))
+    db.commit()
     return IssuedKey(key=key, token=token, revoked=revoked)
 
 

@@ -14,7 +14,7 @@ from hotline.org.models import LEVEL_ORDER, ApiToken, Jurisdiction, Jurisdiction
 from hotline.security import throttle
 from hotline.security.actor import Actor
 from hotline.security.passwords import hash_password, verify_password
-from hotline.security.roles import MACHINE_ROLES, UNIT_ROLES, DataScope, Role
+from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, UNIT_ROLES, DataScope, Role
 
 TOKEN_LIFETIME = timedelta(days=30)
 USE_RECORDED_EVERY = timedelta(hours=1)  # how fresh a token's last_used_at is kept
@@ -71,7 +71,8 @@ def add_user(
     phone: str | None = None,
 ) -> User:
     if role not in set(Role) or role in (Role.REQUESTER, Role.SYSTEM):
-        raise DomainError("role_invalid", f"角色 {role} 不能登录")
+        label = ROLE_LABELS[Role(role)] if role in set(Role) else "未知角色"
+        raise DomainError("role_invalid", f"「{label}」不是登录账号的角色，不能用于用户", status_code=422)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError("password_too_short", f"密码至少{MIN_PASSWORD_LENGTH}位")
     if role in UNIT_ROLES and unit is None:
@@ -130,11 +131,19 @@ def authenticate(db: Session, *, username: str, password: str, now: datetime, cl
 
 
 def issue_token(db: Session, *, user: User, now: datetime, name: str = "") -> str:
-    token = secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, token_hash=_digest(token), name=name[:100], created_at=now,
-                    expires_at=now + TOKEN_LIFETIME, revoked=False))
+    token, _ = add_token(db, user=user, now=now, name=name)
     db.commit()
     return token
+
+
+def add_token(db: Session, *, user: User, now: datetime, name: str = "") -> tuple[str, ApiToken]:
+    """A new token in the caller's transaction (flushed, so its id is known): the plain token and its row."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_digest(token), name=name[:100], created_at=now,
+                   expires_at=now + TOKEN_LIFETIME, revoked=False)
+    db.add(row)
+    db.flush()
+    return token, row
 
 
 def actor_for_token(db: Session, *, token: str, now: datetime, client: str | None = None) -> Actor:

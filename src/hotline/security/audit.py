@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.errors import Forbidden
+from hotline.errors import DomainError, Forbidden
 from hotline.security.actor import Actor
 from hotline.security.models import AuditEntry
 from hotline.security.roles import Role
@@ -53,6 +53,8 @@ def search(
     """The audit log, newest first, for administrators and supervisors (谁使用、谁负责)."""
     if actor.role not in (Role.ADMIN, Role.SUPERVISOR):
         raise Forbidden("role_forbidden", "只有系统管理员和督办员可以查看审计日志")
+    if since is not None and until is not None and until <= since:  # an empty list would not say why
+        raise DomainError("range_reversed", "结束时间早于开始时间，请检查查询的时间范围", status_code=422)
     conds = []
     if username:
         conds.append(AuditEntry.username == username.strip())
@@ -72,9 +74,35 @@ def search(
     return list(rows.scalars()), total
 
 
+def export_rows(
+    db: Session, *, actor: Actor, at: datetime, limit: int, username: str | None = None, action: str | None = None,
+    object_id: str | None = None, since: datetime | None = None, until: datetime | None = None,
+    filters_label: str = "",
+) -> tuple[list[AuditEntry], int]:
+    """Up to `limit` entries for an Excel export (the search's filters); the export is itself audited,
+    with the filters it was made with (`filters_label`, as the reader typed them)."""
+    rows, total = search(db, actor=actor, username=username, action=action, object_id=object_id, since=since,
+                         until=until, page=1, page_size=limit)
+    record(db, actor=actor, at=at, action="export_audit", object_type="audit_log", object_id=str(len(rows)),
+           detail=f"共{total}条，导出{len(rows)}条" + (f"；筛选：{filters_label}" if filters_label else ""))
+    db.commit()
+    return rows, total
+
+
+def filters_label(*, username: str | None, action: str | None, object_id: str | None, day_from: str | None,
+                  day_to: str | None) -> str:
+    """The filters as the export's audit entry names them."""
+    parts = [f"用户 {username}" if username else "", f"操作 {ACTION_LABELS.get(action, action)}" if action else "",
+             f"对象 {object_id}" if object_id else ""]
+    if day_from or day_to:
+        parts.append(f"{day_from or '…'} 至 {day_to or '…'}")
+    return "，".join(p for p in parts if p)
+
+
 ACTION_LABELS = {
     "view_personal_data": "查看个人信息",
     "create_user": "创建用户",
+    "update_user": "修改用户",
     "disable_user": "停用用户",
     "enable_user": "启用用户",
     "reset_password": "重置密码",
@@ -88,6 +116,7 @@ ACTION_LABELS = {
     "export_report": "导出分析报告",
     "export_analytics": "导出分析数据",
     "export_orders": "导出督办单",
+    "export_audit": "导出审计日志",
     "upload_attachment": "上传附件",
     "kb_import": "批量导入知识",
     "kb_import_job": "批量导入转为后台任务",

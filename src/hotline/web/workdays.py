@@ -48,12 +48,14 @@ def enter_year(request: Request, form: CheckedForm, db: DB, rt: RT,
         year = int(values["year"])
         holidays = service.parse_days(values["holidays"], what="放假日期")
         workdays = service.parse_days(values["workdays"], what="调休上班日期")
-        service.set_year(db, actor=viewer.actor, now=rt.clock.now(), year=year, holidays=holidays,
-                         workdays=workdays, source=values["source"])
+        notes = service.set_year(db, actor=viewer.actor, now=rt.clock.now(), year=year, holidays=holidays,
+                                 workdays=workdays, source=values["source"])
     except DomainError as exc:
         db.rollback()
         return _page(request, db, viewer, errors=[exc.message], values=values, status_code=exc.status_code)
     flash(request, f"已录入 {year} 年节假日安排：放假 {len(holidays)} 天，调休上班 {len(workdays)} 天")
+    for note in notes:  # saved all the same: the notice may really be that short, the administrator knows
+        flash(request, f"请注意：{note}", "warn")
     return redirect("/admin/calendar")
 
 

@@ -32,6 +32,7 @@ class YearOut(BaseModel):
     workdays: list[date]
     superseded: bool = Field(description="软件包已包含该年：以软件包为准，录入内容不再使用")
     disagreements: list[date] = Field(description="软件包与录入内容不一致的日期")
+    warnings: list[str] = Field(description="录入内容中可能有遗漏之处（如放假天数过少），仅提示、不影响使用")
 
 
 class CalendarOut(BaseModel):
@@ -48,7 +49,9 @@ def overview(db: DB, actor: ApiActor) -> CalendarOut:
                        years=[YearOut(**vars(y)) for y in service.entered_years(db)])
 
 
-@router.put("/{year}", status_code=204)
+@router.put("/{year}", status_code=204,
+            description="只能录入软件包最后一年之后的年份，且须逐年录入（前一年未录入时拒绝）。"
+                        "放假天数过少等提示见 GET 返回的 warnings。")
 def set_year(body: YearIn, db: DB, rt: RT, actor: ApiActor, year: int = Year) -> Response:
     service.set_year(db, actor=actor, now=rt.clock.now(), year=year, holidays=body.holidays,
                      workdays=body.workdays, source=body.source)

@@ -29,6 +29,8 @@ def show() -> None:
                        f"依据 {y.source}；{y.entered_by} 录入")
             if y.disagreements:
                 typer.echo("  与软件包不一致：" + "、".join(d.isoformat() for d in y.disagreements))
+            for note in y.warnings:
+                typer.echo(f"  提示：{note}")
         if not entered:
             typer.echo("没有人工录入的年份")
         typer.echo(f"可计算工作日至 {clock.known_years()[1]} 年底")
@@ -51,14 +53,16 @@ def set_year(
 
     settings, db = open_session()
     try:
-        service.set_year(db, actor=Actor.system(), now=runtime(settings).clock.now(), year=year,
-                         holidays=service.parse_days(holidays, what="放假日期"),
-                         workdays=service.parse_days(workdays, what="调休上班日期"), source=source)
+        notes = service.set_year(db, actor=Actor.system(), now=runtime(settings).clock.now(), year=year,
+                                 holidays=service.parse_days(holidays, what="放假日期"),
+                                 workdays=service.parse_days(workdays, what="调休上班日期"), source=source)
     except DomainError as exc:
         raise fail(exc.message) from exc
     finally:
         db.close()
     typer.echo(f"已录入 {year} 年节假日安排")
+    for note in notes:
+        typer.secho(f"提示：{note}", fg=typer.colors.YELLOW, err=True)
 
 
 @calendar_app.command("clear")

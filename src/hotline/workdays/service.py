@@ -29,21 +29,33 @@ from hotline.workdays.models import CalendarDay
 MAX_YEARS_AHEAD = 2  # a notice is published for next year only; allow one more for a late package
 SOURCE_MAX = 200
 MAX_HOLIDAYS, MAX_WORKDAYS = 60, 20  # a year has about 30 holiday days and 5–8 make-up days
+# Fewer than this is accepted with a warning: probably only part of the notice was copied in.
+FEW_HOLIDAYS = 10
 _RANGE_SEP = re.compile(r"\s*(?:~|～|至|—|--)\s*")
 _ITEM_SEP = re.compile(r"[,，、;；\s]+")
+# 2027-01-01, and as people type it: 2027-1-1 or 2027/1/1 (one separator throughout).
+_DATE = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})")
+
+
+def _date(text: str) -> date:
+    match = _DATE.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    return date(int(match[1]), int(match[3]), int(match[4]))
 
 
 def parse_days(text: str, *, what: str) -> list[date]:
-    """Dates and ranges as people type them: "2027-01-01~2027-01-03, 2027-02-06" (also 至, ～, 、, new
-    lines). `what` names the field in the error message."""
+    """Dates and ranges as people type them: "2027-01-01~2027-01-03, 2027-02-06" (also 2027-1-1, 2027/1/1,
+    至, ～, 、, new lines). `what` names the field in the error message."""
     days: set[date] = set()
     for item in (x for x in _ITEM_SEP.split(_RANGE_SEP.sub("~", text.strip())) if x):
         parts = item.split("~")
         try:
-            ends = [date.fromisoformat(p) for p in parts]
+            ends = [_date(p) for p in parts]
         except ValueError:
             raise DomainError("invalid_date", f"{what}中无法识别“{item}”（应为 YYYY-MM-DD 或 "
-                                              "YYYY-MM-DD~YYYY-MM-DD）", status_code=422) from None
+                                              "YYYY-MM-DD~YYYY-MM-DD，如 2027-1-1~2027-1-3）",
+                              status_code=422) from None
         if len(ends) > 2:
             raise DomainError("invalid_date", f"{what}中“{item}”不是一个日期范围", status_code=422)
         first, last = ends[0], ends[-1]
@@ -69,11 +81,28 @@ def _check_year(year: int) -> None:
                           "（国务院每年只公布下一年的放假安排）", status_code=422)
 
 
+def warnings(holidays: list[date]) -> list[str]:
+    """What looks wrong in an arrangement that is still accepted (shown after saving and beside the year)."""
+    if len(holidays) < FEW_HOLIDAYS:
+        return [f"只录入了 {len(holidays)} 天放假日期，一年通常约 25–30 天（元旦、春节、清明、劳动节、端午、"
+                "中秋、国庆）：请核对是否漏录了部分节日"]
+    return []
+
+
+def _entered(db: Session, year: int) -> bool:
+    return db.execute(select(CalendarDay.day).where(CalendarDay.year == year).limit(1)).first() is not None
+
+
 def set_year(db: Session, *, actor: Actor, now: datetime, year: int, holidays: list[date],
-             workdays: list[date], source: str) -> None:
-    """Replace the arrangement of `year` with these holidays and make-up workdays."""
+             workdays: list[date], source: str) -> list[str]:
+    """Replace the arrangement of `year` with these holidays and make-up workdays; the warnings about it."""
     _require_admin(actor)
     _check_year(year)
+    # Deadlines are counted day by day from today: a year after a gap would never be reached.
+    previous = year - 1
+    if previous > clock.package_years()[1] and not _entered(db, previous):
+        raise DomainError("previous_year_missing", f"请先录入 {previous} 年的安排：软件包不含 {previous} 年，"
+                          f"{previous} 年未录入时 {year} 年的安排无法用于计算时限", status_code=422)
     holidays, workdays = sorted(set(holidays)), sorted(set(workdays))  # the API may repeat a date
     source = (source or "").strip()
     if not source:
@@ -109,10 +138,14 @@ def set_year(db: Session, *, actor: Actor, now: datetime, year: int, holidays: l
         db.rollback()
         raise Conflict("calendar_busy", f"{year} 年的安排正由他人同时保存，请刷新后重试") from None
     clock.reload_supplement()
+    return warnings(holidays)
 
 
 def clear_year(db: Session, *, actor: Actor, now: datetime, year: int) -> None:
     _require_admin(actor)
+    if year > clock.package_years()[1] and _entered(db, year + 1) and _entered(db, year):
+        raise DomainError("later_year_entered", f"请先删除 {year + 1} 年的安排：删除 {year} 年后，{year + 1} 年的安排"
+                          "将无法用于计算时限", status_code=409)
     gone = db.execute(delete(CalendarDay).where(CalendarDay.year == year)).rowcount
     if not gone:
         raise NotFound("year_not_entered", f"没有录入过 {year} 年的节假日安排")
@@ -133,6 +166,7 @@ class YearEntry:
     # For a year the package has come to know since: the days on which the two disagree.
     superseded: bool = False
     disagreements: list[date] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def entered_years(db: Session) -> list[YearEntry]:
@@ -145,6 +179,8 @@ def entered_years(db: Session) -> list[YearEntry]:
         (entry.workdays if r.is_workday else entry.holidays).append(r.day)
         if entry.superseded and bool(chinese_calendar.is_workday(r.day)) != r.is_workday:
             entry.disagreements.append(r.day)
+    for entry in years.values():
+        entry.warnings = [] if entry.superseded else warnings(entry.holidays)
     return list(years.values())
 
 
