@@ -16,6 +16,10 @@ from hotline.reports.xlsx import table_csv
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 
+def _number(value: int | Percent | None) -> int | float | None:
+    return float(value) if isinstance(value, Percent) else value
+
+
 @router.get("/{period}", summary="分析报告（JSON）：周期写作 2026-10 或 2026-W44")
 def report_json(period: str, db: DB, rt: RT, actor: ApiActor) -> dict[str, Any]:
     report = service.make_report(db, rt, actor=actor, period=period)
@@ -24,9 +28,7 @@ def report_json(period: str, db: DB, rt: RT, actor: ApiActor) -> dict[str, Any]:
         "scope": report.scope, "generated_at": generated_label(report.generated_at),
         # value stays the printed text clients show; number is the same figure to compute with
         # (a rate in per cent, percent true; null where value is "—").
-        "figures": [{"label": f.label, "value": f.value, "hint": f.hint,
-                     "number": None if f.number is None else (float(f.number) if isinstance(f.number, Percent)
-                                                              else f.number),
+        "figures": [{"label": f.label, "value": f.value, "hint": f.hint, "number": _number(f.number),
                      "percent": isinstance(f.number, Percent)} for f in report.figures],
         "summary": report.summary,
         "tables": [{"key": t.key, "title": t.title, "columns": t.columns, "rows": [[cell_text(v) for v in r] for r in t.rows], "note": t.note}
