@@ -31,7 +31,8 @@ def report_json(period: str, db: DB, rt: RT, actor: ApiActor) -> dict[str, Any]:
         "figures": [{"label": f.label, "value": f.value, "hint": f.hint, "number": _number(f.number),
                      "percent": isinstance(f.number, Percent)} for f in report.figures],
         "summary": report.summary,
-        "tables": [{"key": t.key, "title": t.title, "columns": t.columns, "rows": [[cell_text(v) for v in r] for r in t.rows], "note": t.note}
+        "tables": [{"key": t.key, "title": t.title, "columns": t.columns,
+                    "rows": [[cell_text(v) for v in r] for r in t.rows], "note": t.note}
                    for t in report.tables],
     }
 
