@@ -327,7 +327,7 @@ class ReportBuilder:
         rows: list[list[Cell]] = []
         for i, c in enumerate(result.clusters[:TOP_HOTSPOTS], start=1):
             warned = "预警" if c.growth and c.growth.warning else ""
-            rows.append([i, c.place or "、".join(c.keywords[:3]), c.size, c.support, warned,
+            rows.append([i, c.label or c.place or "、".join(c.keywords[:3]), c.size, c.support, warned,
                          c.titles[0] if c.titles else ""])
         columns = ["序号", "地点或事项", "件数", "点赞支持", "预警", "代表性诉求"]
         return Table("hotspot", f"热点问题前{TOP_HOTSPOTS}位", columns, rows, Chart("bar", 1, (2,)),
