@@ -173,6 +173,9 @@ def test_report_cli_writes_the_file(settings, engine, tmp_path, monkeypatch) -> 
     result = CliRunner().invoke(app, ["report", "--period", "2026-10", "--format", "pdf", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF") and "已生成" in result.output
+    upper = tmp_path / "upper.pdf"  # QA: --format PDF was refused
+    result = CliRunner().invoke(app, ["report", "--period", "2026-10", "--format", "PDF", "--out", str(upper)])
+    assert result.exit_code == 0 and upper.read_bytes().startswith(b"%PDF")
     result = CliRunner().invoke(app, ["report", "--period", "10月", "--out", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2 and "报告周期" in result.output
     # the whole city's report, hotspot table included, as the page gives an analyst (it lacked it)

@@ -52,7 +52,7 @@ class Period:
     @property
     def label(self) -> str:
         if self.start.day == 1 and self.start.strftime("%Y%m") == self.end.strftime("%Y%m"):
-            return f"{self.start:%Y年%m月}"
+            return f"{self.start.year}年{self.start.month}月"  # as the reports write it (2026年1月, not 01月)
         return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
 
     @property
