@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-secret-change-me"
@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     attachments_dir: Path = Path("hotline-files")
     attachment_max_bytes: int = 20 * 1024 * 1024
     sql_echo: bool = False
+    # Assessment: a unit with fewer dispatch rounds than this in the period is listed as 样本不足 and
+    # left out of the ranks and the top/bottom lists (one round answered well is not "the best unit");
+    # 0 ranks every unit with a score. See docs/assessment.md.
+    assessment_min_rounds: int = Field(default=5, ge=0, le=1000)
 
     @field_validator("city_code")
     @classmethod

@@ -32,6 +32,7 @@ def test_hotspots_api(client, as_user, imported) -> None:  # type: ignore[no-unt
     assert len(first["tickets"]) == 12 and first["tickets"][0]["id"] and first["tickets"][0]["number"]
     places = [c["place"] for c in body["items"]]
     assert places[:3] == ["翠微花园", "梧桐山庄", "鑫融投资"]
+    assert [c["label"] for c in body["items"][:3]] == places[:3]  # a place is its own label
 
 
 def test_hotspots_download_csv_and_xlsx(client, as_user, imported) -> None:  # type: ignore[no-untyped-def]
@@ -42,6 +43,8 @@ def test_hotspots_download_csv_and_xlsx(client, as_user, imported) -> None:  # t
     r = client.get("/api/analytics/hotspots?format=xlsx", headers=as_user("admin"))
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws["B2"].value == "翠微花园" and ws["D2"].value == 12
+    growth = [ws.cell(row, 6).value for row in range(2, ws.max_row + 1)]
+    assert all(g is None or round(g, 1) == g for g in growth)  # QA: 3.999, not rounded
     # every download is attributable (they list ticket numbers): written to the audit log
     log = client.get("/api/v1/audit", params={"action": "export_analytics"}, headers=as_user("admin")).json()
     taken = {(e["username"], e["object_id"]) for e in log["items"]}
@@ -94,6 +97,9 @@ def test_pages(client, imported) -> None:  # type: ignore[no-untyped-def]
     assert "/api/analytics/volume?by=kind&amp;format=csv" in page.text
     hot = client.get("/analytics/hotspots")
     assert hot.status_code == 200 and "翠微花园" in hot.text and "每月一题" in hot.text
+    # on a phone each cell is a card line: every cell names its column (QA: bare numbers)
+    for label in ("地点/事项", "件数", "点赞", "增长"):
+        assert f'data-label="{label}"' in hot.text
     import re
 
     link = re.search(r'href="(/tickets/NJ[0-9-]+)"', hot.text)

@@ -129,3 +129,35 @@ def test_a_matter_from_all_over_the_city_is_not_labelled_one_district() -> None:
     one = [Doc(key=f"T{i}", title="幸福家园小区突然停水", content=text,
                at=now - timedelta(hours=i), ticket_id=i, district="江宁区" if i < 8 else "玄武区") for i in range(12)]
     assert cluster(one, Params(min_size=5), now=now)[0].district == "江宁区"
+
+
+def test_a_piece_of_the_wording_is_not_a_place_label() -> None:
+    """QA: hotspots were labelled 有五六盏路 (of 路灯不亮), 庄道路 (of 村庄道路), 一位独居, 认为医院."""
+    from hotline.analytics.labels import fragment
+
+    for surface, text in (("有五六盏路", "附近路段有五六盏路灯连续一周不亮"), ("庄道路", "村庄道路两侧垃圾堆放"),
+                          ("一位独居", "小区有一位独居老人"), ("认为医院", "来电人认为医院存在过错"),
+                          ("个人所", "个人所得税专项附加扣除"), ("7点至10点有人跳广场", "每晚7点至10点有人跳广场舞"),
+                          ("健身房闭店", "健身房闭店预付卡无法退费")):
+        assert fragment(surface, [text]), surface
+    # Real names stay names, an administrative unit in front included (A市长房云时代 holds 市长).
+    for surface, text in (("丽发新城小区", "反映A市A2区丽发新城小区附近搅拌站噪音"),
+                          ("58车贷", "严惩A市58车贷集资诈骗案"),
+                          ("长房云时代", "A市长房云时代小区三期"), ("禧和路", "A9市禧和路垃圾分类"),
+                          ("伊景园滨河苑", "伊景园滨河苑车位捆绑销售"), ("燃气公司", "楼道燃气异味，燃气公司")):
+        assert not fragment(surface, [text]), surface
+
+
+def test_a_matter_from_all_over_is_labelled_by_its_street_or_its_matter() -> None:
+    now = datetime(2026, 11, 20, 10, tzinfo=CHINA_TZ)
+    text = "来电人反映{}路段有五六盏路灯连续一周不亮，夜间道路漆黑"
+    roads = ["胜太路", "湖南路", "江东中路", "浦珠北路"]
+    spread = [Doc(key=f"L{i}", title="路灯不亮", content=text.format(roads[i % 4]), at=now - timedelta(hours=i),
+                  ticket_id=i, district=f"{'甲乙丙丁'[i % 4]}区", street=f"{'甲乙丙丁'[i % 4]}街道") for i in range(12)]
+    found = cluster(spread, Params(min_size=5), now=now)[0]
+    assert found.place is None and found.label == "路灯不亮"  # the matter, not 有五六盏路
+    assert found.as_dict()["label"] == "路灯不亮"
+    one = [Doc(key=f"M{i}", title="路灯不亮", content=text.format("某处"), at=now - timedelta(hours=i),
+               ticket_id=i, district="玄武区", street="孝陵卫街道" if i < 9 else "玄武门街道") for i in range(12)]
+    found = cluster(one, Params(min_size=5), now=now)[0]
+    assert (found.place, found.place_kind, found.label) == ("孝陵卫街道", "street", "孝陵卫街道")

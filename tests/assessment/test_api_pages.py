@@ -54,7 +54,8 @@ def test_roles_see_what_they_should(client, as_user, flow: Flow, db) -> None:  #
             assert r.status_code == 422 and "2000-01 至 2999-12" in r.json()["message"], (path, month)
 
 
-def test_ranking_trend_drill_and_export(client, as_user, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+def test_ranking_trend_drill_and_export(client, as_user, flow: Flow, db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(settings, "assessment_min_rounds", 1)  # one round each: ranked here
     t = _history(flow, db)
     housing, market = flow.unit("housing"), flow.unit("market")
     r = client.get(f"/api/v1/assessment/ranking?{Q}&preset=beijing_three_rates&trend_months=3",
@@ -108,7 +109,8 @@ def test_exemption_through_the_api(client, as_user, flow: Flow, db) -> None:  # 
     assert client.get("/api/v1/assessment/exemptions", headers=as_user("housing_manager")).json()["total"] == 0
 
 
-def test_dashboard_api(client, as_user, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_api(client, as_user, flow: Flow, db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(settings, "assessment_min_rounds", 1)
     _history(flow, db)
     flow.new("housing")  # open, not yet in the facts
     db.rollback()
@@ -133,6 +135,39 @@ def test_dashboard_api(client, as_user, flow: Flow, db) -> None:  # type: ignore
     assert client.get("/api/v1/assessment/dashboard", headers=as_user("analyst")).json()["today_intake"] == 2
     mine = client.get("/api/v1/assessment/dashboard", headers=as_user("xuanwu_viewer")).json()
     assert mine["today_intake"] == 1 and mine["open"] == 2
+
+
+def test_units_with_too_few_rounds_are_listed_but_not_ranked(client, as_user, flow: Flow, db, settings,
+                                                             monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # QA: one round answered well shared rank 1 at 100.00; one justified return put a unit last.
+    assert settings.assessment_min_rounds == 5  # the documented default
+    _history(flow, db)  # one round for the housing bureau, two for the market bureau (reopened)
+    r = client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user("analyst")).json()
+    assert r["min_rounds"] == 5
+    assert [(u["rank"], u["too_few"], u["volume"]) for u in r["units"]] == [(None, True, 1), (None, True, 2)]
+    assert all(u["score"] is not None and u["figures"] for u in r["units"])  # figures still shown
+    d = client.get("/api/v1/assessment/dashboard", headers=as_user("analyst")).json()
+    assert d["top"] == [] and d["bottom"] == [] and d["min_rounds"] == 5
+    rows = list(load_workbook(BytesIO(client.get(f"/api/v1/assessment/ranking.xlsx?{Q}",
+                                                 headers=as_user("analyst")).content))["考核排名"].values)
+    assert [row[0] for row in rows[1:]] == ["样本不足", "样本不足"]
+
+    # Two more rounds for the housing bureau: with a minimum of 3 it is ranked, the market bureau not.
+    for _ in range(2):
+        c = flow.new("housing")
+        flow.handle(c)
+        flow.callback(c)
+    facts.refresh(db, now=flow.clock.now())
+    db.rollback()
+    monkeypatch.setattr(settings, "assessment_min_rounds", 3)
+    units = client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user("analyst")).json()["units"]
+    assert [(u["unit_name"], u["rank"], u["too_few"]) for u in units] == [("市房产局", 1, False),
+                                                                          ("市市场监管局", None, True)]
+    d = client.get("/api/v1/assessment/dashboard", headers=as_user("analyst")).json()
+    assert [u["unit_name"] for u in d["top"]] == ["市房产局"]
+    _login(client, "supervisor")
+    page = client.get("/assessment?from=2026-11&to=2026-11")
+    assert "样本不足" in page.text and "少于 3 轮" in page.text
 
 
 def _login(client, username: str) -> None:  # type: ignore[no-untyped-def]

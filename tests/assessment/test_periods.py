@@ -19,6 +19,7 @@ def test_default_is_the_current_month_and_months_are_whole() -> None:
     p = make_period(now=NOW, from_month="2025-12", to_month="2026-02")
     assert p == Period(date(2025, 12, 1), date(2026, 2, 28)) and months_in(p) == ["2025-12", "2026-01", "2026-02"]
     assert p.label == "2025-12-01 至 2026-02-28" and make_period(now=NOW).label == "2026年11月"
+    assert make_period(now=NOW, from_month="2026-01").label == "2026年1月"  # as the reports write it, not 01月
     assert make_period(now=NOW, start=date(2026, 11, 3)) == Period(date(2026, 11, 3), date(2026, 11, 20))
 
 

@@ -75,6 +75,9 @@ def test_report_figures_follow_the_history(client, as_user, org, clock) -> None:
     assert figures["按时答复率"] == "100.0%"
     # The market bureau's ticket is due weeks later: not overdue.
     assert figures["超期未答复"] == "0"
+    # Beside the printed value, the same figure as a number (a rate in per cent).
+    numbers = {f["label"]: (f["number"], f["percent"]) for f in body["figures"]}
+    assert numbers["受理总量"] == (4, False) and numbers["满意率"] == (100.0, True)
     tables = {t["key"]: t for t in body["tables"]}
     kinds = {row[0]: row[1] for row in tables["kind"]["rows"]}
     assert kinds["投诉"] == 3 and kinds["咨询"] == 1 and kinds["建议"] == 0
@@ -93,6 +96,7 @@ def test_report_figures_follow_the_history(client, as_user, org, clock) -> None:
     # The month before had nothing: the report says so instead of failing.
     empty = client.get("/api/v1/reports/2026-10", headers=as_user("analyst")).json()
     assert _figures(empty)["受理总量"] == "0" and _figures(empty)["满意率"] == "—"
+    assert next(f for f in empty["figures"] if f["label"] == "满意率")["number"] is None
     assert empty["summary"] == ["本期无受理工单。"]
 
 
@@ -104,10 +108,16 @@ def test_report_downloads_excel_pdf_and_chart_data(client, as_user, org, clock, 
     assert wb.sheetnames[0] == "概况" and any(name.endswith("诉求类型") for name in wb.sheetnames)
     summary = wb["概况"]
     assert summary["A1"].value.endswith("运行分析报告")
-    values = {summary.cell(row, 1).value: summary.cell(row, 2).value for row in range(5, 13)}
-    assert values["受理总量"] == "4"
+    cells = {summary.cell(row, 1).value: summary.cell(row, 2) for row in range(5, 14)}
+    # Figures are numbers officials can compute with: counts as counts, rates as fractions in per cent.
+    assert cells["受理总量"].value == 4 and cells["受理总量"].data_type == "n"
+    assert cells["受理总量"].number_format == "#,##0"
+    assert cells["满意率"].value == 1.0 and cells["满意率"].number_format == "0.0%"
     kind_sheet = wb[next(n for n in wb.sheetnames if n.endswith("诉求类型"))]
     assert kind_sheet._charts, "every table sheet carries its chart"
+    shares = {kind_sheet.cell(r, 1).value: kind_sheet.cell(r, 3) for r in range(3, kind_sheet.max_row + 1)}
+    assert shares["投诉"].value == 0.75 and shares["投诉"].number_format == "0.0%"
+    assert shares["投诉"].data_type == "n" and kind_sheet.cell(3, 2).data_type == "n"
 
     r = client.get("/api/v1/reports/2026-11/file?format=pdf", headers=as_user("supervisor"))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
@@ -141,9 +151,16 @@ def test_report_access_and_scope(client, as_user, org, clock) -> None:
     mine = client.get("/api/v1/reports/2026-11", headers=as_user("housing_manager")).json()
     assert "hotspot" not in {t["key"] for t in mine["tables"]}  # hotspots are for the centre's analysts
     assert _figures(mine)["受理总量"] == "1" and mine["scope"].endswith("参与办理的工单（主办或协办）")
+    assert [r[:2] for r in next(t for t in mine["tables"] if t["key"] == "district")["rows"]] == [["玄武区", 1]]
     # A district supervisor's report covers the district subtree.
     district = client.get("/api/v1/reports/2026-11", headers=as_user("xuanwu_viewer")).json()
     assert district["scope"] == "玄武区" and _figures(district)["受理总量"] == "4"
+    # Its 各区受理量 lists the district of its scope, not every district of the city with zeros.
+    rows = next(t for t in district["tables"] if t["key"] == "district")["rows"]
+    assert rows == [["玄武区", 4, "100.0%"]]
+    city = client.get("/api/v1/reports/2026-11", headers=as_user("analyst")).json()
+    city_rows = next(t for t in city["tables"] if t["key"] == "district")["rows"]
+    assert {r[0] for r in city_rows} == {"玄武区", "秦淮区"}  # the whole city keeps its zeros
 
 
 def test_report_cli_writes_the_file(settings, engine, tmp_path, monkeypatch) -> None:
@@ -156,6 +173,9 @@ def test_report_cli_writes_the_file(settings, engine, tmp_path, monkeypatch) -> 
     result = CliRunner().invoke(app, ["report", "--period", "2026-10", "--format", "pdf", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF") and "已生成" in result.output
+    upper = tmp_path / "upper.pdf"  # QA: --format PDF was refused
+    result = CliRunner().invoke(app, ["report", "--period", "2026-10", "--format", "PDF", "--out", str(upper)])
+    assert result.exit_code == 0 and upper.read_bytes().startswith(b"%PDF")
     result = CliRunner().invoke(app, ["report", "--period", "10月", "--out", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2 and "报告周期" in result.output
     # the whole city's report, hotspot table included, as the page gives an analyst (it lacked it)

@@ -134,7 +134,7 @@ def hotspots_cmd(
                f"聚类 {result.seconds_cluster:.1f} 秒）")
     for rank, c in enumerate(clusters, start=1):
         flag = " ⚠预警" if c.growth and c.growth.warning else ""
-        typer.echo(f"{rank:>3}. {c.place or '、'.join(c.keywords[:3])}  {c.size} 件  点赞 {c.support}  "
+        typer.echo(f"{rank:>3}. {c.label or c.place or '、'.join(c.keywords[:3])}  {c.size} 件  点赞 {c.support}  "
                    f"增长 {c.growth.ratio if c.growth else 0:.2f}{flag}")
         for t in c.titles[:3]:
             typer.echo(f"       · {t}")

@@ -45,6 +45,8 @@ HOTSPOT_HEADER = ["排名", "地点/事项", "区县", "件数", "点赞数", "�
 
 
 def hotspot_rows(clusters: Sequence[dict[str, Any]]) -> list[list[Any]]:
-    return [[rank, c["place"] or "", c["district"] or "", c["size"], c["support"], c["growth"], c["recent"],
+    return [[rank, c.get("label") or c["place"] or "",
+             c["district"] or "", c["size"], c["support"],
+             None if c["growth"] is None else round(c["growth"], 1), c["recent"],
              "是" if c["warning"] else "", len(c["months"]), "、".join(c["keywords"]), " | ".join(c["titles"]),
              " ".join(c["external_ids"])] for rank, c in enumerate(clusters, start=1)]

@@ -32,6 +32,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from hotline.analytics import labels
 from hotline.analytics import places as placelib
 from hotline.analytics.trends import Growth, growth_of
 
@@ -46,6 +47,7 @@ class Doc:
     ticket_id: int | None = None
     district: str | None = None  # from the jurisdiction tree, when the ticket has one
     number: str | None = None  # the ticket's number, for links to its page
+    street: str | None = None  # the street (街道/镇) of the jurisdiction tree, when the ticket has one
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ class Cluster:
     titles: list[str] = field(default_factory=list)
     external_ids: list[str] = field(default_factory=list)
     place: str | None = None
-    place_kind: str | None = None
+    place_kind: str | None = None  # estate, road, organisation, site, scheme; street for a jurisdiction
+    label: str = ""  # what to call it: the place, else the matter (its most representative title)
     district: str | None = None
     first_at: datetime | None = None
     last_at: datetime | None = None
@@ -90,6 +93,7 @@ class Cluster:
             "external_ids": self.external_ids,
             "place": self.place,
             "place_kind": self.place_kind,
+            "label": self.label,
             "district": self.district,
             "growth": round(g.ratio, 3) if g else None,
             "recent": g.recent if g else None,
@@ -419,10 +423,29 @@ def _describe(c: Cluster, docs: Sequence[Doc], x: sparse.csr_matrix, doc_places:
     in_titles: Counter[str] = Counter()
     for i in members:
         in_titles.update({p.name for p in in_title[i]})
-    if named:
-        name, count = max(named.items(), key=lambda kv: (in_titles[kv[0]], kv[1], len(kv[0])))
+    texts = (_normal(f"{docs[i].title}|{(docs[i].content or '')[: params.place_chars]}") for i in members)
+    member_texts: list[str] = []
+
+    def read() -> Iterable[str]:  # normalised once, and only as far as a name check needs them
+        yield from member_texts
+        for t in texts:
+            member_texts.append(t)
+            yield t
+
+    # The most named place that is a name, not a piece of the wording (labels.py: 有五六盏路 of 路灯 …),
+    # when at least half the members name it.
+    for name, count in sorted(named.items(), key=lambda kv: (in_titles[kv[0]], kv[1], len(kv[0])), reverse=True):
+        if labels.fragment(surfaces[name].most_common(1)[0][0], read()):
+            continue
         if count * 2 >= c.size:
             c.place, c.place_kind = name, kinds[name]
+        break
+    if c.place is None:  # else the street most members lie in (the tickets' jurisdiction), when half do
+        streets = Counter(docs[i].street for i in members if docs[i].street)
+        if streets:
+            street, n_street = streets.most_common(1)[0]
+            if n_street * 2 >= c.size:
+                c.place, c.place_kind = street, "street"
     districts: Counter[str] = Counter()
     for i in members:
         d = docs[i].district or next(iter(placelib.districts(docs[i].title + docs[i].content[:200])), None)
@@ -454,6 +477,8 @@ def _describe(c: Cluster, docs: Sequence[Doc], x: sparse.csr_matrix, doc_places:
         if len(titles) >= 5:
             break
     c.titles = titles
+    # Neither a place nor a street: a matter from all over (路灯不亮 in eleven districts) is named as one.
+    c.label = c.place or (titles[0] if titles else "、".join(c.keywords[:3]))
     c.growth = growth_of([docs[i].at for i in members], start=start, end=end, window=timedelta(days=params.window_days))
     c.heat = math.log1p(c.size) + 0.5 * math.log1p(c.support) + 0.5 * math.log(max(c.growth.ratio, 1.0))
 

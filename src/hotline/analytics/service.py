@@ -60,6 +60,23 @@ def _districts(db: Session) -> list[tuple[str, str]]:
                                           .where(Jurisdiction.level == JurisdictionLevel.DISTRICT)).all()]
 
 
+def _streets(db: Session) -> dict[str, str]:
+    """path → name of every street (街道/镇) of the tree."""
+    return dict(db.execute(select(Jurisdiction.path, Jurisdiction.name)
+                           .where(Jurisdiction.level == JurisdictionLevel.STREET)).all())  # type: ignore[arg-type]
+
+
+def _street_of(path: str | None, streets: dict[str, str]) -> str | None:
+    if not path:
+        return None
+    parts = path.strip("/").split("/")
+    for k in range(len(parts), 0, -1):
+        name = streets.get("/" + "/".join(parts[:k]) + "/")
+        if name:
+            return name
+    return None
+
+
 def volume(db: Session, rt: Runtime, *, actor: Actor, dimension: str, since: datetime | None = None,
            until: datetime | None = None) -> list[Bucket]:
     """Ticket counts per value of one dimension, in a useful order (time ascending, others by count)."""
@@ -121,6 +138,7 @@ def load_docs(db: Session, *, actor: Actor, since: datetime | None, until: datet
               limit: int = MAX_HOTSPOT_TICKETS) -> list[Doc]:
     """The tickets of the period as clustering input (the newest `limit` when there are more)."""
     districts = sorted(_districts(db), key=lambda d: -len(d[0]))
+    streets = _streets(db)
     rows = db.execute(
         select(Ticket.id, Ticket.number, Ticket.external_key, Ticket.title, func.substr(Ticket.content, 1, 400),
                Ticket.created_at, Ticket.support, Ticket.jurisdiction_path)
@@ -132,7 +150,7 @@ def load_docs(db: Session, *, actor: Actor, since: datetime | None, until: datet
     for tid, number, key, title, content, at, support, path in rows:
         district = next((name for p, name in districts if path and path.startswith(p)), None) if path else None
         docs.append(Doc(key=key or number, title=title or "", content=content or "", at=at, support=support or 0,
-                        ticket_id=tid, district=district, number=number))
+                        ticket_id=tid, district=district, number=number, street=_street_of(path, streets)))
     docs.reverse()
     return docs
 

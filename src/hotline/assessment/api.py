@@ -61,10 +61,11 @@ def ranking(
 ) -> RankingOut:
     chosen = get_preset(preset)
     period = _period(rt, from_month, to_month, start, end)
-    rows = service.ranking(db, actor=actor, period=period, preset=chosen, trend_months=trend_months)
+    rows = service.ranking(db, actor=actor, period=period, preset=chosen, trend_months=trend_months,
+                           min_volume=rt.settings.assessment_min_rounds)
     centre = service.centre_figures(db, period=period) if actor.role in service.SEE_ALL else {}
     return RankingOut(period=present.period_out(period), preset=present.preset_out(chosen),
-                      units=[present.unit_out(r) for r in rows],
+                      min_rounds=rt.settings.assessment_min_rounds, units=[present.unit_out(r) for r in rows],
                       centre=[present.figure_out(f) for f in centre.values()])
 
 
@@ -75,9 +76,9 @@ def ranking_xlsx(
 ) -> Response:
     chosen = get_preset(preset)
     period = _period(rt, from_month, to_month, start, end)
-    rows = service.ranking(db, actor=actor, period=period, preset=chosen)
+    rows = service.ranking(db, actor=actor, period=period, preset=chosen, min_volume=rt.settings.assessment_min_rounds)
     service.record_export(db, rt, actor=actor, what=f"ranking {period.start}~{period.end}", rows=len(rows))
-    body = export.ranking_workbook(rows, period=period, preset=chosen)
+    body = export.ranking_workbook(rows, period=period, preset=chosen, min_volume=rt.settings.assessment_min_rounds)
     return _xlsx(body, f"考核排名-{period.start}-{period.end}.xlsx")
 
 
@@ -180,7 +181,7 @@ def dashboard(db: DB, rt: RT, actor: ApiActor, preset: str | None = None) -> Das
                         three_rates=[present.figure_out(f) for f in d.three_rates.values()],
                         direct_answer=present.figure_out(d.direct_answer),
                         top=[present.unit_out(u) for u in d.top], bottom=[present.unit_out(u) for u in d.bottom],
-                        facts_as_of=d.facts_as_of, pending_events=d.pending_events)
+                        facts_as_of=d.facts_as_of, pending_events=d.pending_events, min_rounds=d.min_rounds)
 
 
 @router.post("/refresh", response_model=RefreshOut, summary="更新考核汇总数据（管理员、督办员）")

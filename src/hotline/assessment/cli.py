@@ -66,7 +66,8 @@ def ranking(
     try:
         chosen = get_preset(preset)
         period = service.make_period(now=rt.clock.now(), from_month=from_month, to_month=to_month)
-        rows = service.ranking(db, actor=_analyst(), period=period, preset=chosen)
+        rows = service.ranking(db, actor=_analyst(), period=period, preset=chosen,
+                               min_volume=rt.settings.assessment_min_rounds)
     except DomainError as exc:
         raise _fail(exc.message) from exc
     finally:
@@ -77,7 +78,8 @@ def ranking(
     typer.echo(f"{period.label} · {chosen.name}")
     for r in rows:
         figs = "  ".join(f"{f.label}{f.percent}" for f in r.figures.values())
-        typer.echo(f"{r.rank or '-':>4} {r.unit_name:<16} {r.score if r.score is not None else '—':>6}  {figs}")
+        rank = "样本不足" if r.too_few else (r.rank or "-")
+        typer.echo(f"{rank:>4} {r.unit_name:<16} {r.score if r.score is not None else '—':>6}  {figs}")
 
 
 def _analyst() -> Any:

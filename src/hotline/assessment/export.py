@@ -39,7 +39,7 @@ def _bytes(wb: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def ranking_workbook(rows: list[UnitScore], *, period: Period, preset: Preset) -> bytes:
+def ranking_workbook(rows: list[UnitScore], *, period: Period, preset: Preset, min_volume: int) -> bytes:
     wb = Workbook()
     header = ["排名", "承办单位", "综合得分", "派单轮次"]
     for ind in UNIT_INDICATORS:
@@ -47,7 +47,8 @@ def ranking_workbook(rows: list[UnitScore], *, period: Period, preset: Preset) -
         header += [label, f"{label}分子", f"{label}分母"]
     ws = _sheet(wb, "考核排名", header, [6, 20, 10, 10] + [10, 9, 9] * len(UNIT_INDICATORS))
     for r in rows:
-        line: list[Any] = [r.rank or "", r.unit_name, r.score if r.score is not None else "", r.volume]
+        rank = "样本不足" if r.too_few else r.rank or ""
+        line: list[Any] = [rank, r.unit_name, r.score if r.score is not None else "", r.volume]
         for ind in UNIT_INDICATORS:
             f = r.figures[str(ind)]
             line += [round(f.rate * 100, 2) if f.rate is not None else "", f.num, f.den]
@@ -59,6 +60,8 @@ def ranking_workbook(rows: list[UnitScore], *, period: Period, preset: Preset) -
     info.append(["说明", preset.description])
     info.append(["权重", "；".join(f"{INDICATORS[w.indicator].label} {w.weight:g}" for w in preset.weights)])
     info.append(["比率单位", "百分比（%）；回退率、重办率越低越好"])
+    if min_volume:
+        info.append(["样本不足", f"本期派单轮次少于 {min_volume} 轮的单位列出指标，但不参与排名"])
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 90
     wb.properties.title = f"考核排名 {period.label}"

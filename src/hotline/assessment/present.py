@@ -27,7 +27,7 @@ def figure_out(f: Figure) -> FigureOut:
 
 def unit_out(u: UnitScore) -> UnitScoreOut:
     return UnitScoreOut(unit_id=u.unit_id, unit_name=u.unit_name, rank=u.rank, score=u.score, volume=u.volume,
-                        figures=[figure_out(f) for f in u.figures.values()], trend=u.trend)
+                        too_few=u.too_few, figures=[figure_out(f) for f in u.figures.values()], trend=u.trend)
 
 
 def period_out(p: Period) -> PeriodOut:

@@ -24,6 +24,7 @@ class UnitScoreOut(BaseModel):
     rank: int | None
     score: float | None
     volume: int
+    too_few: bool = False  # fewer dispatch rounds than the minimum: no rank (样本不足)
     figures: list[FigureOut]
     trend: list[float | None] = Field(default_factory=list)
 
@@ -52,6 +53,7 @@ class PresetOut(BaseModel):
 class RankingOut(BaseModel):
     period: PeriodOut
     preset: PresetOut
+    min_rounds: int = 0  # units with fewer dispatch rounds are listed without a rank
     units: list[UnitScoreOut]
     centre: list[FigureOut]
 
@@ -135,3 +137,4 @@ class DashboardOut(BaseModel):
     bottom: list[UnitScoreOut]
     facts_as_of: datetime | None
     pending_events: int
+    min_rounds: int = 0  # units with fewer dispatch rounds this month are in neither list

@@ -52,7 +52,7 @@ class Period:
     @property
     def label(self) -> str:
         if self.start.day == 1 and self.start.strftime("%Y%m") == self.end.strftime("%Y%m"):
-            return f"{self.start:%Y年%m月}"
+            return f"{self.start.year}年{self.start.month}月"  # as the reports write it (2026年1月, not 01月)
         return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
 
     @property
@@ -150,6 +150,8 @@ class UnitScore:
     figures: dict[str, Figure]
     volume: int  # rounds dispatched to the unit in the period
     rank: int | None = None
+    # Fewer rounds than the minimum (Settings.assessment_min_rounds): figures shown, no rank (样本不足).
+    too_few: bool = False
     trend: list[float | None] = field(default_factory=list)
 
 
@@ -168,9 +170,12 @@ def unit_names(db: Session, ids: list[int]) -> dict[int, str]:
     return dict(db.execute(select(Unit.id, Unit.short_name).where(Unit.id.in_(ids))).all())  # type: ignore[arg-type]
 
 
-def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset,
+def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_volume: int,
             trend_months: int = 0) -> list[UnitScore]:
-    """Every visible unit with data in the period, best score first (units without a score last)."""
+    """Every visible unit with data in the period: the ranked units best score first, then those with
+    fewer than `min_volume` dispatch rounds (too_few, no rank: one round answered well made a unit
+    "first" with 100.00, one justified return made another last with 0.00), units without a score last.
+    Equal scores share a rank."""
     allowed = visible_units(actor)
     by_month: dict[tuple[int, str], dict[str, tuple[int, int]]] = {}
     months: list[str] = []
@@ -198,11 +203,13 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset,
                   figures=figures_of(figs), volume=figs.get(str(Indicator.RESPONSE), (0, 0))[1])
         for u, figs in raw.items()
     ]
-    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), -r.volume, r.unit_name))
+    for r in rows:
+        r.too_few = r.score is not None and r.volume < min_volume
+    rows.sort(key=lambda r: (r.score is None, r.too_few, -(r.score or 0), -r.volume, r.unit_name))
     rank = 0
     previous: float | None = None
     for i, r in enumerate(rows, start=1):
-        if r.score is None:
+        if r.score is None or r.too_few:
             continue
         if r.score != previous:
             rank, previous = i, r.score
@@ -502,6 +509,7 @@ class Dashboard:
     bottom: list[UnitScore]
     facts_as_of: datetime | None
     pending_events: int
+    min_rounds: int = 0  # units with fewer rounds are in neither list
 
 
 def dashboard(db: Session, rt: Runtime, *, actor: Actor, preset: Preset, top_n: int = 5) -> Dashboard:
@@ -524,14 +532,16 @@ def dashboard(db: Session, rt: Runtime, *, actor: Actor, preset: Preset, top_n: 
     combined = all_units.get((-1, f"{today:%Y-%m}"), {})
     three = figures_of(combined, (Indicator.RESPONSE, Indicator.RESOLUTION, Indicator.SATISFACTION))
     direct = figures_of(combined, (Indicator.DIRECT_ANSWER,))[str(Indicator.DIRECT_ANSWER)]
-    ranked = [r for r in ranking(db, actor=actor, period=month, preset=preset) if r.score is not None]
+    ranked = [r for r in ranking(db, actor=actor, period=month, preset=preset,
+                                 min_volume=rt.settings.assessment_min_rounds) if r.rank is not None]
     state = facts.mark(db)
     hwm = state.last_event_id if state else 0
     newest = db.execute(select(func.max(TicketEvent.id))).scalar() or 0
     return Dashboard(today_intake=intake, open=open_count, overdue=overdue, month=month, three_rates=three,
                      direct_answer=direct, top=ranked[:top_n],
                      bottom=ranked[-top_n:][::-1] if len(ranked) > top_n else [],
-                     facts_as_of=state.refreshed_at if state else None, pending_events=max(newest - hwm, 0))
+                     facts_as_of=state.refreshed_at if state else None, pending_events=max(newest - hwm, 0),
+                     min_rounds=rt.settings.assessment_min_rounds)
 
 
 def get_exemption(db: Session, *, actor: Actor, exemption_id: int) -> ExemptionView:

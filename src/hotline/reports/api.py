@@ -10,9 +10,14 @@ from hotline.deps import DB, RT, ApiActor
 from hotline.errors import NotFound
 from hotline.reports import service
 from hotline.reports.build import generated_label
+from hotline.reports.content import Percent, cell_text
 from hotline.reports.xlsx import table_csv
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+
+def _number(value: int | Percent | None) -> int | float | None:
+    return float(value) if isinstance(value, Percent) else value
 
 
 @router.get("/{period}", summary="分析报告（JSON）：周期写作 2026-10 或 2026-W44")
@@ -21,9 +26,13 @@ def report_json(period: str, db: DB, rt: RT, actor: ApiActor) -> dict[str, Any]:
     return {
         "title": report.title, "period": report.period_key, "period_label": report.period_label,
         "scope": report.scope, "generated_at": generated_label(report.generated_at),
-        "figures": [{"label": f.label, "value": f.value, "hint": f.hint} for f in report.figures],
+        # value stays the printed text clients show; number is the same figure to compute with
+        # (a rate in per cent, percent true; null where value is "—").
+        "figures": [{"label": f.label, "value": f.value, "hint": f.hint, "number": _number(f.number),
+                     "percent": isinstance(f.number, Percent)} for f in report.figures],
         "summary": report.summary,
-        "tables": [{"key": t.key, "title": t.title, "columns": t.columns, "rows": t.rows, "note": t.note}
+        "tables": [{"key": t.key, "title": t.title, "columns": t.columns,
+                    "rows": [[cell_text(v) for v in r] for r in t.rows], "note": t.note}
                    for t in report.tables],
     }
 

@@ -17,11 +17,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from hotline.clock import to_local
 from hotline.errors import DomainError
 from hotline.org.models import Jurisdiction, JurisdictionLevel, Unit
-from hotline.reports.content import Cell, Chart, Figure, Report, Table
+from hotline.reports.content import Cell, Change, Chart, Figure, Percent, Report, Table
 from hotline.reports.period import Period
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import visible_condition
+from hotline.security.roles import DataScope
 from hotline.tickets.categories import catalogue
 from hotline.tickets.enums import (
     CHANNEL_LABELS,
@@ -54,20 +55,29 @@ TOP_UNITS = 20
 TOP_HOTSPOTS = 10
 
 
-def rate(numerator: int, denominator: int) -> float | None:
-    return round(100.0 * numerator / denominator, 1) if denominator else None
+def rate(numerator: int, denominator: int) -> Percent | None:
+    return Percent(round(100.0 * numerator / denominator, 1)) if denominator else None
 
 
-def fmt_rate(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}%"
+def fmt_rate(value: Percent | None) -> Percent | str:
+    """A rate for a table cell or a sentence: the Percent (printed "19.0%", a number in Excel) or "—"."""
+    return "—" if value is None else value
 
 
-def change(now: int, before: int) -> float | None:
-    return round(100.0 * (now - before) / before, 1) if before else None
+def change(now: int, before: int) -> Change | None:
+    return Change(round(100.0 * (now - before) / before, 1)) if before else None
 
 
-def fmt_change(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1f}%"
+def fmt_change(value: Change | None) -> Change | str:
+    return "—" if value is None else value
+
+
+def count_figure(label: str, n: int, hint: str) -> Figure:
+    return Figure(label, f"{n:,}", hint, number=n)
+
+
+def rate_figure(label: str, value: Percent | None, hint: str) -> Figure:
+    return Figure(label, str(fmt_rate(value)), hint, number=value)
 
 
 def local_day(db: Session, column: Any) -> ColumnElement[Any]:
@@ -142,15 +152,15 @@ class ReportBuilder:
         )
         same_span = "（同期）" if running else ""
         report.figures = [
-            Figure("受理总量", f"{intake:,}", f"环比{same_span} {fmt_change(change(intake, intake_prev))}"),
-            Figure("直接答复", f"{direct:,}", f"直接答复率 {fmt_rate(rate(direct, intake))}"),
-            Figure("派单量", f"{dispatched:,}", "含改派、重办再派"),
-            Figure("办结量", f"{closed:,}", "含直接答复"),
-            Figure("按时答复率", fmt_rate(rate(replies_on_time, replies)), f"承办单位答复 {replies:,} 次"),
-            Figure("满意率", fmt_rate(rate(satisfied, rated)), f"回访评价 {rated:,} 次"),
-            Figure("解决率", fmt_rate(rate(solved, asked_solved)), f"回访确认 {asked_solved:,} 次"),
-            Figure("超期未答复", f"{overdue_open:,}", f"截至{cut.month}月{cut.day}日仍在办且已超期"),
-            Figure("退回重办", f"{reopened:,}", "回访不满意或未解决"),
+            count_figure("受理总量", intake, f"环比{same_span} {fmt_change(change(intake, intake_prev))}"),
+            count_figure("直接答复", direct, f"直接答复率 {fmt_rate(rate(direct, intake))}"),
+            count_figure("派单量", dispatched, "含改派、重办再派"),
+            count_figure("办结量", closed, "含直接答复"),
+            rate_figure("按时答复率", rate(replies_on_time, replies), f"承办单位答复 {replies:,} 次"),
+            rate_figure("满意率", rate(satisfied, rated), f"回访评价 {rated:,} 次"),
+            rate_figure("解决率", rate(solved, asked_solved), f"回访确认 {asked_solved:,} 次"),
+            count_figure("超期未答复", overdue_open, f"截至{cut.month}月{cut.day}日仍在办且已超期"),
+            count_figure("退回重办", reopened, "回访不满意或未解决"),
         ]
         report.tables = [
             self._by_kind(), self._by_channel(), self._daily(), self._categories(prev),
@@ -234,7 +244,8 @@ class ReportBuilder:
 
     def _districts(self) -> Table:
         districts = self.db.execute(
-            select(Jurisdiction.name, Jurisdiction.path).where(Jurisdiction.level == str(JurisdictionLevel.DISTRICT))
+            select(Jurisdiction.name, Jurisdiction.path)
+            .where(Jurisdiction.level == str(JurisdictionLevel.DISTRICT), *self._districts_in_scope())
             .order_by(Jurisdiction.path)
         ).all()
         counts: dict[str, int] = {}
@@ -249,11 +260,22 @@ class ReportBuilder:
         total = self._count(self._in(Ticket.created_at))
         table_rows: list[list[Cell]] = [[name, counts.get(p, 0), fmt_rate(rate(counts.get(p, 0), total))]
                                         for name, p in districts]
+        if self.actor.data_scope == DataScope.OWN_UNIT:  # a unit's tickets: the districts it worked in
+            table_rows = [r for r in table_rows if r[1]]
         table_rows.sort(key=lambda r: -int(r[1] or 0))
         unplaced = total - sum(counts.values())
         if unplaced:
             table_rows.append(["未定位到区", unplaced, fmt_rate(rate(unplaced, total))])
         return Table("district", "各区受理量", ["区", "件数", "占比"], table_rows, Chart("bar", 0, (1,)))
+
+    def _districts_in_scope(self) -> list[ColumnElement[bool]]:
+        """A district supervisor's report lists the district(s) of the scope, not the city's eleven with
+        ten zeros (QA): the districts inside the scope, or the one containing a street-level scope."""
+        if self.actor.data_scope != DataScope.JURISDICTION or not self.actor.scope_path:
+            return []
+        scope = self.actor.scope_path
+        return [or_(Jurisdiction.path.startswith(scope, autoescape=True),
+                    literal(scope).startswith(Jurisdiction.path))]
 
     def _units(self) -> Table:
         # Dispatches of the period to each lead unit (the events, as the headline 派单量 counts them; it
@@ -305,7 +327,7 @@ class ReportBuilder:
         rows: list[list[Cell]] = []
         for i, c in enumerate(result.clusters[:TOP_HOTSPOTS], start=1):
             warned = "预警" if c.growth and c.growth.warning else ""
-            rows.append([i, c.place or "、".join(c.keywords[:3]), c.size, c.support, warned,
+            rows.append([i, c.label or c.place or "、".join(c.keywords[:3]), c.size, c.support, warned,
                          c.titles[0] if c.titles else ""])
         columns = ["序号", "地点或事项", "件数", "点赞支持", "预警", "代表性诉求"]
         return Table("hotspot", f"热点问题前{TOP_HOTSPOTS}位", columns, rows, Chart("bar", 1, (2,)),

@@ -6,7 +6,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+
+class Percent(float):
+    """A rate in per cent (19.0 means 19.0%): a number to every renderer that computes with it (the
+    Excel cell, the chart), written "19.0%" wherever it is printed (page, PDF, CSV, the API's rows)."""
+
+    def __str__(self) -> str:
+        return f"{float(self):.1f}%"
+
+    def __format__(self, spec: str) -> str:
+        return str(self) if not spec else float.__format__(self, spec)
+
+    def __html__(self) -> str:  # Jinja prints it as written, not as the float
+        return str(self)
+
+
+class Change(Percent):
+    """A change in per cent with its sign (+5.4%)."""
+
+    def __str__(self) -> str:
+        return f"{float(self):+.1f}%"
+
+
 Cell = str | int | float | None
+
+
+def cell_text(value: Cell) -> str | int | float | None:
+    """A cell as JSON/CSV carry it: a rate as its written text ("19.0%"), anything else as it is."""
+    return str(value) if isinstance(value, Percent) else value
 
 
 @dataclass(frozen=True)
@@ -37,8 +64,9 @@ class Table:
 @dataclass(frozen=True)
 class Figure:
     label: str
-    value: str
+    value: str  # as printed: "1,055", "93.8%", "—"
     hint: str = ""  # e.g. "环比 +12.5%"
+    number: int | Percent | None = None  # the same figure to compute with (None when it is "—")
 
 
 @dataclass

@@ -12,13 +12,23 @@ from openpyxl.utils import get_column_letter
 
 from hotline.excel import cell_value, csv_cell
 from hotline.reports.build import generated_label
-from hotline.reports.content import Report, Table
+from hotline.reports.content import Change, Percent, Report, Table, cell_text
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 
 
+PERCENT = "0.0%"
+SIGNED_PERCENT = "+0.0%;-0.0%;0.0%"
+
+
 def put(ws, row: int, col: int, value: object) -> None:  # type: ignore[no-untyped-def]
-    """Write a cell; text stays text (a name starting with "=" must not become a formula)."""
+    """Write a cell: a count as a number, a rate as a number shown in per cent (0.19 as 19.0%), so that
+    officials can compute with them; text stays text (a name starting with "=" must not become a
+    formula)."""
+    if isinstance(value, Percent):
+        cell = ws.cell(row, col, float(value) / 100)
+        cell.number_format = SIGNED_PERCENT if isinstance(value, Change) else PERCENT
+        return
     cell = ws.cell(row, col, cell_value(value))
     if isinstance(value, str):
         cell.data_type = "s"
@@ -71,7 +81,9 @@ def report_workbook(report: Report) -> bytes:
         ws.cell(4, col).fill = HEADER_FILL
     for r, fig in enumerate(report.figures, start=5):
         put(ws, r, 1, fig.label)
-        put(ws, r, 2, fig.value)
+        put(ws, r, 2, fig.value if fig.number is None else fig.number)
+        if isinstance(fig.number, int):
+            ws.cell(r, 2).number_format = "#,##0"  # 1,055 as printed, still a number
         put(ws, r, 3, fig.hint)
     row = 6 + len(report.figures)
     ws.cell(row, 1, "分析摘要").font = Font(bold=True)
@@ -92,5 +104,5 @@ def table_csv(table: Table) -> str:
     writer = csv.writer(out)
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow(["" if v is None else csv_cell(v) for v in row])
+        writer.writerow(["" if v is None else csv_cell(cell_text(v)) for v in row])
     return out.getvalue()

@@ -77,23 +77,27 @@ def ranking_page(request: Request, db: DB, viewer: RankingViewer) -> HTMLRespons
     if viewer.role == Role.UNIT_MANAGER:
         return redirect(f"/assessment/units/{viewer.actor.unit_id}?{urlencode(keep)}")
     preset = get_preset(preset_code)
-    rows = service.ranking(db, actor=viewer.actor, period=period, preset=preset, trend_months=TREND_MONTHS)
+    min_rounds = request.app.state.runtime.settings.assessment_min_rounds
+    rows = service.ranking(db, actor=viewer.actor, period=period, preset=preset, trend_months=TREND_MONTHS,
+                           min_volume=min_rounds)
     centre = service.centre_figures(db, period=period)
     weights = {str(w.indicator) for w in preset.weights}
     return render(request, "assessment.html", viewer=viewer, period=period, preset=preset, rows=rows,
                   centre=centre[str(Indicator.DIRECT_ANSWER)], sparkline=sparkline, weights=weights,
                   columns=[INDICATORS[i] for i in INDICATORS if INDICATORS[i].scope == "unit"],
-                  centre_key=CENTRE_KEY, **_common(keep))
+                  centre_key=CENTRE_KEY, min_rounds=min_rounds, **_common(keep))
 
 
 @router.get("/assessment/export.xlsx")
 def ranking_export(request: Request, db: DB, rt: RT, viewer: RankingViewer) -> Response:
     period, preset_code, _keep = _params(request)
     preset = get_preset(preset_code)
-    rows = service.ranking(db, actor=viewer.actor, period=period, preset=preset)
+    rows = service.ranking(db, actor=viewer.actor, period=period, preset=preset,
+                           min_volume=rt.settings.assessment_min_rounds)
     service.record_export(db, rt, actor=viewer.actor, what=f"ranking {period.start}~{period.end}", rows=len(rows))
     name = f"考核排名-{period.start:%Y%m}-{period.end:%Y%m}.xlsx"
-    return Response(export.ranking_workbook(rows, period=period, preset=preset), media_type=XLSX,
+    body = export.ranking_workbook(rows, period=period, preset=preset, min_volume=rt.settings.assessment_min_rounds)
+    return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
