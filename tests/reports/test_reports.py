@@ -45,7 +45,7 @@ def _history(client, as_user, org, clock) -> None:
     assert r.status_code == 200, r.text
     clock.advance(timedelta(hours=1))
     for path, who, body in (("acknowledge", "housing_handler", {}),
-                            ("reply", "housing_handler", {"content": "已责令整改，复测达标。"}),
+                            ("reply", "housing_handler", {"content": "已责令商户整改，噪声复测已经达标。"}),
                             ("close", "dispatcher", {})):
         r = client.post(f"/api/v1/tickets/{tid}/actions/{path}", headers=as_user(who), json=body)
         assert r.status_code == 200, r.text
