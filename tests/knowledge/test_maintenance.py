@@ -104,7 +104,8 @@ def build(db: Session, rt: Runtime, clock: FixedClock, org: Org, publish: Callab
     _at(clock, -10 * DAY)
     # A7 revised and approved again in the period (still expiring within 30 days).
     service.update(db, rt, actor=handler, article_id=ids["a7"],
-                   data=ArticleIn(**article_data(questions=q("A7"), expires_at=START + 10 * DAY)))
+                   data=ArticleIn(**article_data(questions=q("A7"), answer="更正办理地点后的答复口径。",
+                                                 expires_at=START + 10 * DAY)))
     service.submit(db, rt, actor=handler, article_id=ids["a7"])
     service.approve(db, rt, actor=reviewer, article_id=ids["a7"])
     _at(clock, -4 * DAY)

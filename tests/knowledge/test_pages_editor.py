@@ -376,3 +376,40 @@ def test_the_draft_form_and_its_links_only_for_who_may_draft(client: TestClient)
     assert "火星移民签证怎么办理" in gaps and "起草条目" not in gaps
     login(client, "editor")
     assert "起草条目" in client.get("/kb/gaps").text and client.get("/kb/new").status_code == 200
+
+
+def test_an_unchanged_save_makes_no_version(client: TestClient, db: Session, as_user,  # type: ignore[no-untyped-def]
+                                            publish: Callable[..., Article]) -> None:
+    """Saving a revision identical to the last version is refused (it only lengthened the history and
+    the reviewers' queue); 保存并提交审核 on an unchanged draft submits the draft as it stands; a withdrawn
+    article may be saved as it was to bring it back to draft."""
+    login(client, "housing_handler")
+    r = post_page(client, "/kb/new", "/kb/new", {**FORM, "intent": "save"})
+    article = _article(db)
+    edit = f"/kb/articles/{article.id}/edit"
+    same = {**FORM, "base_version": "1", "change_note": "只改了修订说明"}
+    r = post_page(client, edit, edit, {**same, "intent": "save"})
+    assert r.status_code == 422 and "内容与第 1 版完全相同，未保存新版本" in r.text and "提交审核" in r.text
+    assert _article(db).version_count == 1
+    r = post_page(client, edit, edit, {**same, "intent": "submit"})
+    assert r.status_code == 303
+    after = _article(db)
+    assert after.status == "in_review" and after.version_count == 1
+    assert "内容未改动，未另存新版本并提交审核" in client.get(r.headers["location"]).text
+
+    from tests.knowledge.conftest import article_data
+
+    published = _article(db, publish(key="KB-SAME").key)
+    body = article_data()  # what the article was published with
+    r = client.put(f"/api/v1/kb/articles/{published.id}", headers=as_user("housing_handler"), json=body)
+    assert r.status_code == 422 and r.json()["code"] == "kb_unchanged", r.text
+    assert "已发布的内容保持不变" in r.json()["message"]
+    changed = client.put(f"/api/v1/kb/articles/{published.id}", headers=as_user("housing_handler"),
+                         json={**body, "answer": body["answer"] + "（补充说明）"})
+    assert changed.status_code == 200 and changed.json()["version_count"] == 2, changed.text
+    r = client.post(f"/api/v1/kb/articles/{published.id}/withdraw", headers=as_user("housing_handler"),
+                    json={"reason": "事项调整"})
+    assert r.status_code == 200, r.text
+    again = client.put(f"/api/v1/kb/articles/{published.id}", headers=as_user("housing_handler"),
+                       json={**body, "answer": body["answer"] + "（补充说明）"})
+    assert again.status_code == 200 and again.json()["status"] == "draft", again.text

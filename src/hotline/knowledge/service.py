@@ -13,7 +13,7 @@ import difflib
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, insert, or_, select
@@ -224,11 +224,46 @@ def stage_create(db: Session, rt: Runtime, *, actor: Actor, data: ArticleCreate)
 def update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: ArticleIn) -> Article:
     """A revision: a new version, and the article back to draft. A published answer stays in force
     until the revision is approved."""
-    current = _version(db, _load(db, article_id).current_version_id)
+    article = _load(db, article_id)
+    current = _version(db, article.current_version_id)
     _check_category(data.category_code, current.category_code if current else None)
+    stale = data.base_version not in (None, article.version_count)  # stage_update says so first
+    if current and not stale and article.status in UNCHANGED_REFUSED and _same_content(db, current, data):
+        # A version identical to the last one only lengthens the history and the reviewers' queue.
+        hint = "如需送审，请直接点击「提交审核」" if article.status != S.APPROVED else "已发布的内容保持不变"
+        raise DomainError("kb_unchanged", f"内容与第 {current.number} 版完全相同，未保存新版本。{hint}",
+                          status_code=422)
     article = stage_update(db, rt, actor=actor, article_id=article_id, data=data)
     _commit(db, [article], reindex=False)
     return article
+
+
+# Statuses where an unchanged save is refused: a withdrawn or expired article may be saved as it was,
+# which brings it back to draft for another review.
+UNCHANGED_REFUSED = frozenset({S.DRAFT, S.RETURNED, S.APPROVED})
+
+
+def _same_content(db: Session, v: ArticleVersion, data: ArticleIn) -> bool:
+    jurisdiction = _jurisdiction(db, data.jurisdiction_code)
+    questions = [q for q in data.questions if q]
+    return (
+        v.title == (data.title or questions[0])[:300] and list(v.questions) == questions
+        and list(v.phrasings) == list(data.phrasings) and v.answer == data.answer
+        and (v.policy_basis or None) == (data.policy_basis or None)
+        and (v.policy_source or None) == (data.policy_source or None)
+        and (v.category_code or None) == (data.category_code or None) and v.audience == data.audience
+        and v.jurisdiction_id == (jurisdiction.id if jurisdiction else None) and list(v.tags) == list(data.tags)
+        and _same_time(v.valid_from, data.valid_from) and _same_time(v.expires_at, data.expires_at)
+        and list(v.attachments) == [a.model_dump() for a in data.attachments]
+    )
+
+
+def _same_time(kept: datetime | None, typed: datetime | None) -> bool:
+    if kept is None or typed is None:
+        return kept is typed
+    if kept.tzinfo is None:  # stored as UTC without a zone
+        kept = kept.replace(tzinfo=UTC)
+    return kept == typed
 
 
 def stage_update(db: Session, rt: Runtime, *, actor: Actor, article_id: int, data: ArticleIn) -> Article:

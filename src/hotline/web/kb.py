@@ -320,6 +320,9 @@ def edit_form(article_id: int, request: Request, db: DB, viewer: KbViewer) -> HT
     return _form_page(request, db, viewer, values=values, article=article, based_on=based_on)
 
 
+SUBMITTABLE = (ArticleStatus.DRAFT, ArticleStatus.RETURNED)
+
+
 @router.post("/kb/articles/{article_id}/edit", response_model=None)
 def edit(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
          viewer: KbViewer) -> HTMLResponse | RedirectResponse:
@@ -339,6 +342,9 @@ def edit(article_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
         if exc.code in ARTICLE_ERRORS:
             raise
         article = service.get(db, actor=viewer.actor, article_id=article_id)
+        if exc.code == "kb_unchanged" and text(form, "intent") == "submit" and article.status in SUBMITTABLE:
+            # 保存并提交审核 with nothing changed: the draft as it stands goes to review
+            return _after_save(request, form, db, rt, viewer, article, "内容未改动，未另存新版本")
         errors = [exc.message]
         conflict_from = None
         if exc.code == "kb_edit_conflict":  # what is typed stays; saving again is a deliberate overwrite
