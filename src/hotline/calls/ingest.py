@@ -32,6 +32,7 @@ from hotline.calls.enums import (
 from hotline.calls.models import Call, CallEvent, CallTransfer
 from hotline.calls.projection import EventFacts, project
 from hotline.calls.validation import Checked, Refused, check
+from hotline.clock import to_local
 from hotline.errors import Forbidden
 from hotline.org.models import User
 from hotline.security.actor import Actor
@@ -46,6 +47,8 @@ class Outcomes:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    # An event id already used in the call for an event with other content (409: never silently dropped).
+    conflicts: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     call_ids: dict[str, int] = field(default_factory=dict)  # call_ref → calls.id
 
@@ -76,7 +79,8 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
         calls = _calls_for(db, refs, now)
         out.call_ids = {ref: call.id for ref, call in calls.items()}
         users = _users(db, {c.operator for _, c, _ in checked if isinstance(c, Checked) and c.operator})
-        rows, seen = [], set()
+        rows: list[dict[str, Any]] = []
+        seen: dict[tuple[Any, Any], Checked | None] = {}  # key → the batch's first event under it (None: refused)
         for index, c, raw in checked:
             key = (c.call_ref, c.event_id)
             if isinstance(c, Refused):
@@ -85,16 +89,23 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
                                    "message": c.message})
                 if key in seen and None not in key:
                     continue
-                seen.add(key)
+                seen[key] = None
                 rows.append(_refused_row(c, raw, calls, now))
                 continue
-            if key in seen:
-                out.duplicates += 1
+            first = seen.get(key)
+            if first is not None:
+                differences = _differences(_facts(first), _facts(c))
+                if differences:
+                    _conflict(out, index, c.call_ref, c.event_id, differences)
+                else:
+                    out.duplicates += 1
                 continue
-            seen.add(key)
-            rows.append(_event_row(c, raw, calls, users, now))
+            seen[key] = c
+            rows.append({**_event_row(c, raw, calls, users, now), "_index": index})
         inserted = _store(db, rows)
-        applied = [r for r in rows if r["status"] == EventStatus.APPLIED]
+        inserted.update(_settle_repeats(db, [r for r in rows if r["status"] == EventStatus.APPLIED
+                                             and (r["call_ref"], r["event_id"]) not in inserted], out))
+        applied = [r for r in rows if r["status"] == EventStatus.APPLIED and not r.get("_conflict")]
         new_keys = {k for k in inserted}
         out.accepted = sum(1 for r in applied if (r["call_ref"], r["event_id"]) in new_keys)
         out.duplicates += len(applied) - out.accepted
@@ -107,6 +118,7 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
                                            and (r["call_ref"], r["event_id"]) in new_keys], inserted, calls,
                                       projected)
             _got_through(db, projected, now)
+        out.errors.sort(key=lambda e: e["index"])
         db.commit()
     except Exception:
         db.rollback()
@@ -146,6 +158,69 @@ def _event_row(c: Checked, raw: Any, calls: dict[str, Any], users: dict[str, int
         "three_way": c.three_way, "status": EventStatus.APPLIED, "error_code": None, "error_message": None,
         "payload": raw, "_user_id": users.get(c.operator or ""),
     }
+
+
+# What makes an event the same event: an adapter's retry repeats all of it.
+FACT_LABELS = {
+    "type": "事件类型", "at": "事件时间", "sequence": "事件序号", "caller": "主叫号码", "dialled": "被叫号码",
+    "queue": "队列", "seat": "座席", "operator": "话务员账号", "recording_ref": "录音标识", "target": "转接目标号码",
+    "three_way": "三方通话",
+}
+
+
+def _facts(source: Any) -> dict[str, Any]:
+    get = source.get if isinstance(source, dict) else lambda name: getattr(source, name)
+    return {name: get(name) for name in FACT_LABELS}
+
+
+def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [f"{label}（已收到 {_shown(stored[name])}，本次 {_shown(new[name])}）"
+            for name, label in FACT_LABELS.items() if stored[name] != new[name]]
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return to_local(value).isoformat()
+    return str(value)[:40]
+
+
+def _conflict(out: Outcomes, index: int, call_ref: str, event_id: str, differences: list[str]) -> None:
+    out.conflicts += 1
+    out.errors.append({
+        "index": index, "call_id": call_ref, "event_id": event_id, "code": "event_id_conflict",
+        "message": f"通话 {call_ref} 的事件标识 event_id「{event_id}」已用于另一条内容不同的事件，本事件未处理。"
+                   f"不同之处：{'；'.join(differences)}。重发同一事件须内容完全一致；新的事件请使用新的 event_id"})
+
+
+def _settle_repeats(db: Session, rows: list[dict[str, Any]], out: Outcomes) -> dict[tuple[str, str], int]:
+    """Events whose (call_id, event_id) is already stored: the same content is a replay (a duplicate);
+    other content is a conflict, refused and marked on the row; a stored event that had been refused
+    (never applied) gives way to the corrected one, which is applied in its place. Returns those replaced."""
+    if not rows:
+        return {}
+    stored = {(e.call_ref, e.event_id): e for e in db.execute(
+        select(CallEvent).where(CallEvent.call_ref.in_({r["call_ref"] for r in rows}),
+                                CallEvent.event_id.in_({r["event_id"] for r in rows}))).scalars()}
+    replaced = {}
+    for r in rows:
+        key = (r["call_ref"], r["event_id"])
+        event = stored[key]
+        if event.status == EventStatus.REJECTED:
+            for name, value in r.items():
+                if not name.startswith("_"):
+                    setattr(event, name, value)
+            replaced[key] = event.id
+            continue
+        differences = _differences(_facts(event), _facts(r))
+        if differences:
+            r["_conflict"] = True
+            _conflict(out, r["_index"], r["call_ref"], r["event_id"], differences)
+    db.flush()
+    return replaced
 
 
 def _refused_row(c: Refused, raw: Any, calls: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -28,6 +28,7 @@ class IngestOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: int
+    conflicts: int
     errors: list[dict[str, Any]]
     call_ids: dict[str, int]
 
