@@ -41,7 +41,7 @@ def test_a_repeated_event_is_a_no_op(feed, db) -> None:  # type: ignore[no-untyp
     again = feed(events[2])
     assert again.status_code == 200
     assert again.json() | {"call_ids": None} == {"accepted": 0, "duplicates": 1, "rejected": 0, "conflicts": 0,
-                                                "errors": [], "call_ids": None}
+                                                "errors": [], "warnings": [], "call_ids": None}
     both = feed([events[0], events[0], events[3]])
     assert both.json()["duplicates"] == 3 and both.json()["accepted"] == 0
     db.rollback()

@@ -56,7 +56,8 @@ async def post_events(request: Request, db: DB, rt: RT, actor: TelephonyActor) -
         return JSONResponse({"code": error["code"], "message": error["message"], "stored": not out.conflicts},
                             status_code=409 if out.conflicts else 422)
     payload = IngestOut(accepted=out.accepted, duplicates=out.duplicates, rejected=out.rejected,
-                        conflicts=out.conflicts, errors=out.errors, call_ids=out.call_ids).model_dump()
+                        conflicts=out.conflicts, errors=out.errors, warnings=out.warnings,
+                        call_ids=out.call_ids).model_dump()
     problems = []
     if out.conflicts:
         problems.append(f"{out.conflicts} 个事件的 event_id 已用于内容不同的事件，未处理")

@@ -40,6 +40,9 @@ from hotline.security.roles import Role
 
 MAX_BATCH = 1000
 FEEDER_ROLES = frozenset({Role.TELEPHONY})
+# Who may be named as the operator of a call: the hall's people who take calls. Another login (a unit's
+# handler, an administrator, a name the platform has never heard of) links the call to nobody.
+HALL_OPERATOR_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR)
 
 
 @dataclass
@@ -50,6 +53,8 @@ class Outcomes:
     # An event id already used in the call for an event with other content (409: never silently dropped).
     conflicts: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Accepted events with something to check, e.g. an operator who is no hall user (坐席未登记).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     call_ids: dict[str, int] = field(default_factory=dict)  # call_ref → calls.id
 
 
@@ -100,6 +105,8 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
                 else:
                     out.duplicates += 1
                 continue
+            if c.operator and c.operator not in users:
+                out.warnings.append(unregistered_warning(index, c))
             seen[key] = c
             rows.append({**_event_row(c, raw, calls, users, now), "_index": index})
         inserted = _store(db, rows)
@@ -119,6 +126,8 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
                                       projected)
             _got_through(db, projected, now)
         out.errors.sort(key=lambda e: e["index"])
+        refused = {e["index"] for e in out.errors}
+        out.warnings = [w for w in out.warnings if w["index"] not in refused]
         db.commit()
     except Exception:
         db.rollback()
@@ -147,7 +156,15 @@ def _users(db: Session, usernames: set[str | None]) -> dict[str, int]:
     names = [u for u in usernames if u]
     if not names:
         return {}
-    return dict(db.execute(select(User.username, User.id).where(User.username.in_(names))).all())
+    return dict(db.execute(select(User.username, User.id).where(User.username.in_(names),
+                                                                User.role.in_(HALL_OPERATOR_ROLES))).all())
+
+
+def unregistered_warning(index: int, c: Checked) -> dict[str, Any]:
+    return {"index": index, "call_id": c.call_ref, "event_id": c.event_id, "code": "operator_unregistered",
+            "operator": c.operator,
+            "message": f"坐席未登记：{c.operator}（话务员账号不是本平台话务大厅的用户）。事件已接收，"
+                       "通话暂未关联到话务员；请在用户管理中登记该账号，或核对话务平台的坐席配置"}
 
 
 def _event_row(c: Checked, raw: Any, calls: dict[str, Any], users: dict[str, int], now: datetime) -> dict[str, Any]:
@@ -274,8 +291,9 @@ def _reproject(db: Session, call_ids: set[int], calls: dict[str, Any], now: date
     events: dict[int, list[EventFacts]] = defaultdict(list)
     rejected: dict[int, int] = defaultdict(int)
     users = dict(db.execute(select(User.username, User.id)
-                            .where(User.username.in_(select(CallEvent.operator).where(
-                                CallEvent.call_id.in_(call_ids), CallEvent.operator.is_not(None))))).all())
+                            .where(User.role.in_(HALL_OPERATOR_ROLES),
+                                   User.username.in_(select(CallEvent.operator).where(
+                                       CallEvent.call_id.in_(call_ids), CallEvent.operator.is_not(None))))).all())
     rows = db.execute(select(CallEvent.id, CallEvent.call_id, CallEvent.type, CallEvent.at, CallEvent.sequence,
                              CallEvent.caller, CallEvent.dialled, CallEvent.queue, CallEvent.seat, CallEvent.operator,
                              CallEvent.recording_ref, CallEvent.target, CallEvent.status)
@@ -286,7 +304,8 @@ def _reproject(db: Session, call_ids: set[int], calls: dict[str, Any], now: date
             continue
         events[r.call_id].append(EventFacts(
             id=r.id, type=r.type, at=r.at, sequence=r.sequence, caller=r.caller, dialled=r.dialled, queue=r.queue,
-            seat=r.seat, user_id=users.get(r.operator or ""), recording_ref=r.recording_ref, target=r.target))
+            seat=r.seat, user_id=users.get(r.operator or ""), operator=r.operator, recording_ref=r.recording_ref,
+            target=r.target))
     changes = []
     for call_id in call_ids:
         call = by_id[call_id]
