@@ -145,7 +145,7 @@ def test_route_unknown_blacklisted_emergency_and_handover(client, as_user, impor
     d = client.post(f"{BASE}/route", json={"dialled": "025-8888 0000"}, headers=h).json()
     assert (d["queue"], d["rule"], d["line_id"]) == ("general", "unknown_number", None)
     d = client.post(f"{BASE}/route", json={"dialled": "12345", "caller": {"blacklisted": True}}, headers=h).json()
-    assert d["queue"] == "restricted" and "限制受理" in d["prompt"]
+    assert d["queue"] == "restricted" and d["prompt"].startswith("您好，您的来电正在转接，请耐心等待")
     d = client.post(f"{BASE}/route", json={"dialled": "12345", "caller": {"blacklisted": True, "emergency": True}},
                     headers=h).json()
     assert (d["queue"], d["priority"]) == ("general", True)
