@@ -44,11 +44,27 @@ FIELD_LABELS = {
     "scope_jurisdiction_code": "数据范围属地代码", "rule_id": "规则编号", "parent_number": "主工单编号",
 }
 # Where a route means something else by a common name: a diff's from/to are version numbers, the
-# phrasing suggestions' days a look-back window.
-ROUTE_LABELS = (
+# phrasing suggestions' days a look-back window. A package adds its own with `route_labels`.
+ROUTE_LABELS: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (re.compile(r"^/api/v1/kb/articles/[^/]+/diff$"), {"from": "起始版本号", "to": "截止版本号"}),
     (re.compile(r"^/api/v1/kb/phrasing-suggestions"), {"days": "统计天数"}),
-)
+]
+# Per route, for a field: the Chinese label of each code it accepts, and what a well-formed value looks
+# like ("热线类别取值无效，可选：department（部门热线）…", "热线号码格式不正确：应为 3 至 12 位数字").
+ROUTE_CHOICES: list[tuple[re.Pattern[str], dict[str, dict[str, str]]]] = []
+ROUTE_FORMATS: list[tuple[re.Pattern[str], dict[str, str]]] = []
+
+
+def route_labels(prefix: str, labels: dict[str, str], *, choices: dict[str, dict[str, str]] | None = None,
+                 formats: dict[str, str] | None = None) -> None:
+    """Name the fields of the routes under `prefix` in Chinese in validation errors (a registry's
+    `number` is a 热线号码, not the 工单编号 it is elsewhere)."""
+    pattern = re.compile("^" + re.escape(prefix) + "(/|$)")
+    ROUTE_LABELS.append((pattern, labels))
+    if choices:
+        ROUTE_CHOICES.append((pattern, choices))
+    if formats:
+        ROUTE_FORMATS.append((pattern, formats))
 
 
 class ErrorOut(BaseModel):
@@ -132,10 +148,18 @@ def _field(loc: tuple[Any, ...], labels: dict[str, str] | None = None) -> str:
     return (labels or {}).get(name) or FIELD_LABELS.get(name) or FIELD_LABELS.get(name.lower(), name)
 
 
-def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None) -> str:
-    """`labels` names fields where a page means something else by them (an article's 标题)."""
+def _name(loc: tuple[Any, ...]) -> str:
+    parts = [p for p in loc if not isinstance(p, int) and p not in ("body", "query", "path", "header", "cookie")]
+    return str(parts[-1]) if parts else ""
+
+
+def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None,
+                    choices: dict[str, dict[str, str]] | None = None, formats: dict[str, str] | None = None) -> str:
+    """`labels` names fields where a page means something else by them (an article's 标题); `choices`
+    gives the labels of a field's codes, `formats` the shape a field's value must have."""
     kind = err.get("type", "")
     field = _field(tuple(err.get("loc", ())), labels)
+    name = _name(tuple(err.get("loc", ())))
     ctx = err.get("ctx") or {}
     if kind == "json_invalid":
         return "请求体不是合法的 JSON"
@@ -156,11 +180,14 @@ def chinese_message(err: dict[str, Any], labels: dict[str, str] | None = None) -
     if kind == "string_type":
         return f"{field}应为文字"
     if kind == "string_pattern_mismatch":
-        return f"{field}格式不正确"
+        shape = (formats or {}).get(name)
+        return f"{field}格式不正确：{shape}" if shape else f"{field}格式不正确"
     if kind in ("enum", "literal_error") and err.get("input") in ("", None):
         return f"请选择{field}"
     if kind in ("enum", "literal_error"):  # pydantic lists "'a', 'b' or 'c'": the codes, in a Chinese list
         codes = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        named = (choices or {}).get(name, {})
+        codes = [f"{c}（{named[c]}）" if c in named else c for c in codes]
         return f"{field}取值无效，可选：{'、'.join(codes) or ctx.get('expected')}"
     if kind in ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"):
         return f"{field}须为数字"
@@ -212,9 +239,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        labels = next((names for path, names in ROUTE_LABELS if path.match(request.url.path)), None)
+        path = request.url.path
+        labels = next((names for pattern, names in ROUTE_LABELS if pattern.match(path)), None)
+        choices = next((named for pattern, named in ROUTE_CHOICES if pattern.match(path)), None)
+        formats = next((shapes for pattern, shapes in ROUTE_FORMATS if pattern.match(path)), None)
         errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": chinese_message(e, labels)}
+            {"field": ".".join(str(p) for p in e.get("loc", ())),
+             "message": chinese_message(e, labels, choices, formats)}
             for e in exc.errors()
         ]
         return JSONResponse(

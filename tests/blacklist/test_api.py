@@ -99,8 +99,10 @@ def test_abuse_and_police_referral_over_http(client: TestClient, as_user: Callab
 def test_who_reported_the_abuse_does_not_list_the_caller(client: TestClient,
                                                          as_user: Callable[..., dict[str, str]]) -> None:
     """QA: a supervisor reported abuse against themself and listed the number for ten years (回避)."""
-    r = client.post(f"{BASE}/abuse-reports", json={"phone": "13600003333", "description": "来电辱骂督办员本人"},
-                    headers=as_user("supervisor"))
+    # on a 玄武区 ticket: the second supervisor below is authorised for that district (and sees its entries only)
+    ticket = client.post("/api/v1/tickets", json=intake(requester_phone="13600003333"), headers=as_user("operator"))
+    r = client.post(f"{BASE}/abuse-reports", json={"phone": "13600003333", "description": "来电辱骂督办员本人",
+                                                   "ticket_id": ticket.json()["id"]}, headers=as_user("supervisor"))
     assert r.status_code == 201, r.text
     entry = r.json()["entry_id"]
     r = client.post(f"{BASE}/entries/{entry}/confirm", json={"reason": "本人亲历", "days": 3650},
@@ -109,3 +111,67 @@ def test_who_reported_the_abuse_does_not_list_the_caller(client: TestClient,
     r = client.post(f"{BASE}/entries/{entry}/confirm", json={"reason": "录音核实辱骂属实", "days": 90},
                     headers=as_user("xuanwu_viewer"))
     assert r.status_code == 200 and r.json()["state"] == "active"
+
+
+def test_a_districts_supervisor_sees_and_decides_its_districts_entries_only(
+        client: TestClient, as_user: Callable[..., dict[str, str]], db: Session) -> None:
+    """QA: a supervisor authorised for 玄武区 listed and decided the whole city's blacklist."""
+    from datetime import UTC, datetime
+
+    from hotline.calls.models import Call
+
+    def ticket(code: str, phone: str) -> int:
+        r = client.post("/api/v1/tickets", json=intake(requester_phone=phone, jurisdiction_code=code),
+                        headers=as_user("operator"))
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    def abuse(phone: str, **on: int) -> int:
+        r = client.post(f"{BASE}/abuse-reports", json={"phone": phone, "description": "通话中辱骂话务员", **on},
+                        headers=as_user("operator"))
+        assert r.status_code == 201, r.text
+        return int(r.json()["entry_id"])
+
+    here = abuse("13900000001", ticket_id=ticket("320102001", "13900000001"))  # 玄武区 (a street of it)
+    there = abuse("13900000002", ticket_id=ticket("320104", "13900000002"))  # 秦淮区
+    at = datetime(2026, 11, 2, 2, tzinfo=UTC)
+    call = Call(call_ref="bl-scope", status="ended", caller="13900000003", event_count=0, rejected_count=0,
+                transfer_count=0, callback_attempts=0, created_at=at, updated_at=at,
+                ticket_id=ticket("320102", "13900000003"))
+    loose = Call(call_ref="bl-loose", status="ended", caller="13900000004", event_count=0, rejected_count=0,
+                 transfer_count=0, callback_attempts=0, created_at=at, updated_at=at)
+    db.add_all([call, loose])
+    db.commit()
+    try:
+        by_call = abuse("13900000003", call_id=call.id)  # a call registered as a 玄武区 ticket
+        hall_only = abuse("13900000004", call_id=loose.id)  # a call with no ticket: no district
+        scoped = as_user("xuanwu_viewer")
+        listed = client.get(f"{BASE}/entries", params={"state": "proposed"}, headers=scoped).json()
+        assert {e["id"] for e in listed["items"]} == {here, by_call} and listed["total"] == 2
+        everyone = client.get(f"{BASE}/entries", params={"state": "proposed"}, headers=as_user("supervisor")).json()
+        assert {here, there, by_call, hall_only} <= {e["id"] for e in everyone["items"]}
+        assert client.get(f"{BASE}/entries/{here}", headers=scoped).status_code == 200
+        for other in (there, hall_only):
+            r = client.get(f"{BASE}/entries/{other}", headers=scoped)
+            assert r.status_code == 404 and "不存在" in r.json()["message"]
+            r = client.post(f"{BASE}/entries/{other}/confirm", json={"reason": "多次辱骂话务员"}, headers=scoped)
+            assert r.status_code == 404
+            r = client.post(f"{BASE}/entries/{other}/reject", json={"reason": "证据不足"}, headers=scoped)
+            assert r.status_code == 404
+        r = client.post(f"{BASE}/entries/{here}/confirm", json={"reason": "多次辱骂话务员"}, headers=scoped)
+        assert r.status_code == 200 and r.json()["status"] == "confirmed"
+        r = client.post(f"{BASE}/entries/{here}/revoke", json={"reason": "来电人已致歉"}, headers=scoped)
+        assert r.status_code == 200
+        # the rules run over the whole city: not a district's to start
+        r = client.post(f"{BASE}/propose", json={}, headers=scoped)
+        assert r.status_code == 403 and "全市范围" in r.json()["message"]
+        # a police referral on another district's abuse report reads as missing
+        report = client.get(f"{BASE}/entries/{there}", headers=as_user("supervisor")).json()["abuse_reports"][0]["id"]
+        r = client.post(f"{BASE}/abuse-reports/{report}/referrals", json={"police_unit": "秦淮分局", "reference": "J1"},
+                        headers=scoped)
+        assert r.status_code == 404
+    finally:
+        db.rollback()
+        db.delete(db.get(Call, call.id))
+        db.delete(db.get(Call, loose.id))
+        db.commit()

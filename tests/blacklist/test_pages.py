@@ -57,3 +57,11 @@ def test_pages_end_to_end(client: TestClient, as_user: Callable[..., dict[str, s
     r = client.post("/blacklist/verdict", data={"ticket": "NJ1", "verdict": "unfounded", "note": "不实",
                                                 "csrf_token": csrf_of(client, "/blacklist/verdict")})
     assert r.status_code == 404 and "工单 NJ1 不存在" in r.text
+
+
+def test_a_districts_supervisor_is_not_offered_the_city_wide_rules(client: TestClient) -> None:
+    login(client, "xuanwu_viewer")
+    page = client.get("/blacklist")
+    assert page.status_code == 200 and "按历史记录提出候选" not in page.text
+    login(client, "supervisor")
+    assert "按历史记录提出候选" in client.get("/blacklist").text

@@ -243,3 +243,32 @@ def test_an_ended_call_takes_no_transfer(client, feed, as_user, clock) -> None: 
     r = client.post(f"/api/calls/{fresh}/transfers", json={"target": "119", "reason": "来电人说楼下着火"},
                     headers=as_user("operator"))
     assert r.status_code == 201, r.text
+
+
+def test_an_unregistered_operator_is_flagged_not_lost(client, feed, db, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: an event naming a login the platform does not know was attached to nobody without a word."""
+    events = answered_call("u1", START - timedelta(minutes=2), operator="ghost01")
+    r = feed(events)
+    assert r.status_code == 200 and r.json()["accepted"] == 4  # the call is kept
+    warning = r.json()["warnings"][0]
+    assert (warning["index"], warning["code"], warning["operator"]) == (2, "operator_unregistered", "ghost01")
+    assert warning["message"].startswith("坐席未登记：ghost01")
+    # A unit's handler is no hall operator either: the call is not attached to them.
+    r = feed(answered_call("u2", START - timedelta(minutes=1), operator="housing_handler"))
+    assert r.json()["warnings"][0]["operator"] == "housing_handler"
+    # A known operator gives no warning.
+    assert feed(answered_call("u3", START, operator="operator")).json()["warnings"] == []
+    db.rollback()
+    rows = {c.call_ref: (c.user_id, c.unregistered_operator) for c in db.execute(select(Call)).scalars()}
+    db.rollback()
+    assert rows["u1"] == (None, "ghost01") and rows["u2"] == (None, "housing_handler")
+    assert rows["u3"][0] is not None and rows["u3"][1] is None
+    login(client, "supervisor")
+    page = client.get("/hall/calls", params={"day": "2026-11-02"}).text
+    assert "坐席未登记: ghost01" in page and "坐席未登记: housing_handler" in page
+    call_id = r.json()["call_ids"]["u2"]
+    assert "坐席未登记：housing_handler" in client.get(f"/hall/calls/{call_id}").text
+    listed = client.get("/api/calls", params={"day": "2026-11-02"}, headers=as_user("supervisor")).json()["items"]
+    assert {c["call_ref"]: c["unregistered_operator"] for c in listed}["u1"] == "ghost01"
+    pop = client.get(f"/api/calls/{call_id}", headers=as_user("supervisor")).json()
+    assert pop["call"]["unregistered_operator"] == "housing_handler"

@@ -40,8 +40,8 @@ def test_a_repeated_event_is_a_no_op(feed, db) -> None:  # type: ignore[no-untyp
     assert feed(events).json()["accepted"] == 4
     again = feed(events[2])
     assert again.status_code == 200
-    assert again.json() | {"call_ids": None} == {"accepted": 0, "duplicates": 1, "rejected": 0, "errors": [],
-                                                "call_ids": None}
+    assert again.json() | {"call_ids": None} == {"accepted": 0, "duplicates": 1, "rejected": 0, "conflicts": 0,
+                                                "errors": [], "warnings": [], "call_ids": None}
     both = feed([events[0], events[0], events[3]])
     assert both.json()["duplicates"] == 3 and both.json()["accepted"] == 0
     db.rollback()
@@ -181,3 +181,64 @@ def test_a_caller_with_the_country_code_is_the_same_caller(feed, db) -> None:  #
     assert _call(db, "c0086").caller == "13912345678"
     assert feed(answered_call("cint", START, caller="+85291234567")).status_code == 200
     assert _call(db, "cint").caller == "+85291234567"  # another country's number stays whole
+
+
+def test_the_same_event_id_with_the_same_content_is_a_replay(feed, db) -> None:  # type: ignore[no-untyped-def]
+    """A retry after a timeout repeats the event as it was: the answer says duplicate, nothing changes,
+    whatever the time zone the adapter writes the time in."""
+    events = answered_call("rp", START)
+    assert feed(events).json()["accepted"] == 4
+    same = dict(events[2], at=events[2]["at"].replace("+08:00", "+00:00").replace("T10", "T02"))
+    assert same["at"] != events[2]["at"]
+    r = feed(same)
+    assert r.status_code == 200 and (r.json()["accepted"], r.json()["duplicates"]) == (0, 1)
+    r = feed([events[1], events[1]])
+    assert r.status_code == 200 and r.json()["duplicates"] == 2
+
+
+def test_the_same_event_id_with_other_content_is_refused(feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: a reused event id with another kind or operator was silently counted as a duplicate."""
+    events = answered_call("cf", START, operator="operator")
+    assert feed(events).status_code == 200
+    r = feed(dict(events[2], type="ended"))
+    assert r.status_code == 409, r.text
+    body = r.json()
+    assert body["code"] == "event_id_conflict" and body["stored"] is False
+    assert "cf-3" in body["message"] and "事件类型（已收到 answered，本次 ended）" in body["message"]
+    r = feed(dict(events[2], operator="dispatcher"))
+    assert r.status_code == 409 and "话务员账号（已收到 operator，本次 dispatcher）" in r.json()["message"]
+    # in a batch: the others are applied, the conflict is reported with its index
+    r = feed([event("cf2", 1, "offered", START, dialled="12345"), dict(events[3], type="abandoned")])
+    assert r.status_code == 409
+    body = r.json()
+    assert (body["accepted"], body["conflicts"], body["rejected"]) == (1, 1, 0)
+    assert body["errors"][0]["index"] == 1 and body["errors"][0]["code"] == "event_id_conflict"
+    assert "event_id" in body["message"]
+    # twice in one batch with different content: the first is applied, the second refused
+    r = feed([event("cf3", 1, "offered", START, dialled="12345"),
+              event("cf3", 1, "offered", START, dialled="12366")])
+    assert r.status_code == 409 and (r.json()["accepted"], r.json()["conflicts"]) == (1, 1)
+    assert "被叫号码（已收到 12345，本次 12366）" in r.json()["errors"][0]["message"]
+    call = _call(db, "cf")
+    assert (call.outcome, call.user_id is not None, call.event_count) == ("answered", True, 4)
+    assert _call(db, "cf3").dialled == "12345"
+
+
+def test_the_same_event_id_on_another_call_is_another_event(feed, db) -> None:  # type: ignore[no-untyped-def]
+    """event_id is unique within its call (documented): adapters that number each call's events 1, 2, 3
+    must not see the second call refused."""
+    assert feed(event("oa", 1, "offered", START, dialled="12345") | {"event_id": "1"}).status_code == 200
+    r = feed(event("ob", 1, "offered", START, dialled="12345") | {"event_id": "1"})
+    assert r.status_code == 200 and r.json()["accepted"] == 1
+
+
+def test_a_corrected_event_takes_the_refused_ones_place(feed, db) -> None:  # type: ignore[no-untyped-def]
+    """A refused event was never applied: the adapter's corrected resend under the same id is applied."""
+    bad = event("fx", 1, "offered", START, caller="12ab", dialled="12345")
+    assert feed(bad).status_code == 422
+    r = feed(dict(bad, caller="13900000000"))
+    assert r.status_code == 200 and r.json()["accepted"] == 1
+    call = _call(db, "fx")
+    assert (call.caller, call.rejected_count, call.event_count) == ("13900000000", 0, 1)
+    db.rollback()
+    assert db.execute(select(func.count()).select_from(CallEvent).where(CallEvent.call_ref == "fx")).scalar_one() == 1

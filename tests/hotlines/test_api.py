@@ -145,7 +145,7 @@ def test_route_unknown_blacklisted_emergency_and_handover(client, as_user, impor
     d = client.post(f"{BASE}/route", json={"dialled": "025-8888 0000"}, headers=h).json()
     assert (d["queue"], d["rule"], d["line_id"]) == ("general", "unknown_number", None)
     d = client.post(f"{BASE}/route", json={"dialled": "12345", "caller": {"blacklisted": True}}, headers=h).json()
-    assert d["queue"] == "restricted" and "限制受理" in d["prompt"]
+    assert d["queue"] == "restricted" and d["prompt"].startswith("您好，您的来电正在转接，请耐心等待")
     d = client.post(f"{BASE}/route", json={"dialled": "12345", "caller": {"blacklisted": True, "emergency": True}},
                     headers=h).json()
     assert (d["queue"], d["priority"]) == ("general", True)
@@ -176,3 +176,37 @@ def test_route_reads_the_callers_standing_from_the_number(client, as_user, impor
     assert d["queue"] == "restricted"
     d = client.post(f"{BASE}/route", json={"dialled": "12345", "caller": {"phone": "13900002222"}}, headers=h).json()
     assert d["queue"] == "general"
+
+
+def test_validation_errors_name_the_registrys_fields_in_chinese(client, as_user, imported) -> None:  # type: ignore[no-untyped-def]
+    """QA: `number` was called 工单编号 and `kind` 诉求类型 here; merge_mode, city … stayed in English."""
+    r = client.post(BASE, json={"city": "南", "number": "12a", "name": "税务热线", "kind": "dept",
+                                "merge_mode": "merge", "reason": "新设"}, headers=as_user("admin"))
+    assert r.status_code == 422
+    messages = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert messages["body.city"] == "城市过短，至少 2 个字符"
+    assert messages["body.number"] == "热线号码格式不正确：应为 3 至 12 位数字（不含区号分隔符、空格）"
+    assert messages["body.kind"].startswith("热线类别取值无效，可选：main（12345主号）、department（部门热线）")
+    assert "归并方式取值无效" in messages["body.merge_mode"]
+    assert "dual_number（双号并行）" in messages["body.merge_mode"]
+    assert "工单编号" not in r.json()["message"] and "诉求类型" not in r.json()["message"]
+    line = client.get(BASE, headers=as_user("admin")).json()["items"][0]["id"]
+    r = client.post(f"{BASE}/{line}/seats", json={"seat_arrangement": "hall"}, headers=as_user("admin"))
+    assert r.json()["message"].startswith("座席安排取值无效") and "缺少必填项：变更理由" in r.json()["message"]
+    r = client.get(BASE, params={"mode": "merged"}, headers=as_user("admin"))
+    assert r.status_code == 422 and "归并方式取值无效，可选：sub_center（设分中心）" in r.json()["message"]
+    r = client.post(f"{BASE}/route", json={"dialled": "", "staffed_zones": ["12a"], "at": "2026-11-02T10:00:00"},
+                    headers=as_user("dispatcher"))
+    assert "请填写被叫号码" in r.json()["message"] and "在岗的业务专区号码格式不正确" in r.json()["message"]
+    assert "来电时间须带时区" in r.json()["message"]
+    # the same words elsewhere keep their meaning there
+    r = client.post("/api/v1/tickets", json={"kind": "x"}, headers=as_user("operator"))
+    assert "诉求类型" in r.json()["message"]
+
+
+def test_the_api_schema_describes_the_fields_in_chinese(client) -> None:  # type: ignore[no-untyped-def]
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    fields = schemas["LineCreate"]["properties"]
+    assert fields["number"]["description"].startswith("热线号码：应为 3 至 12 位数字")
+    assert "full_merge 整体并入" in fields["merge_mode"]["description"]
+    assert schemas["RouteIn"]["properties"]["dialled"]["description"].startswith("被叫号码")

@@ -159,7 +159,8 @@ def test_utility_lines_are_linked_and_a_cancelled_one_falls_back() -> None:
 def test_blacklisted_caller_is_restricted_unless_emergency_or_new_matter() -> None:
     d = route("12345", caller=Caller(blacklisted=True))
     assert (d.rule, d.queue) == ("blacklist_restricted", "restricted")
-    assert d.prompt and "限制受理" in d.prompt and "blacklisted" in d.flags
+    assert d.prompt == "您好，您的来电正在转接，请耐心等待。如遇紧急情况或有新的诉求，接通后请直接告诉话务员。"
+    assert "blacklisted" in d.flags
     emergency = route("12345", caller=Caller(blacklisted=True, emergency=True))
     assert (emergency.rule, emergency.queue, emergency.priority) == ("main_line", "general", True)
     assert "blacklisted_routed" in emergency.flags and "紧急情况" in emergency.reason
@@ -220,12 +221,30 @@ def _policy_data() -> dict[str, Any]:
     (lambda p: p["rules"].insert(0, dict(p["rules"][0])), "duplicate rule id"),
     (lambda p: p["handover"][0]["then"].update(method="fax"), "method"),
     (lambda p: p["queues"].pop("general"), "missing 'general'"),
+    (lambda p: p["prompts"].update(restricted="您的号码因恶意骚扰已被限制受理"), "neutral and polite, without '限制'"),
 ])
 def test_a_malformed_policy_is_refused_whole(damage: Any, message: str) -> None:
     data = _policy_data()
     damage(data)
     with pytest.raises(PolicyError, match=message):
         parse_policy(data)
+
+
+def test_the_prompt_a_restricted_caller_hears_is_neutral() -> None:
+    """QA: the shipped prompt told a listed caller their number was restricted for false reports, on a
+    call others may hear. The routing reason (for staff) still says why."""
+    d = route("12345", caller=Caller(blacklisted=True))
+    assert d.prompt and "请耐心等待" in d.prompt
+    assert not [w for w in ("黑名单", "限制", "恶意", "骚扰", "不实", "占用") if w in d.prompt]
+    assert "黑名单" in d.reason
+    data = _policy_data()
+    data["prompts"]["restricted"] = "您的来电因骚扰热线已被记录"
+    with pytest.raises(PolicyError, match="骚扰"):
+        parse_policy(data)
+    # another line's prompt may say what it needs (only what a listed caller hears is held to this)
+    data = _policy_data()
+    data["prompts"]["cancelled_default"] = "该号码已停止使用，不再限制拨打12345"
+    assert parse_policy(data).prompts["cancelled_default"].startswith("该号码")
 
 
 def test_every_shipped_rule_is_reachable() -> None:

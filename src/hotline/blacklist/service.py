@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.blacklist import sources
@@ -41,8 +41,8 @@ from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.masking import mask_phone
-from hotline.security.permissions import ensure_can_view
-from hotline.security.roles import UNIT_ROLES, Role
+from hotline.security.permissions import ensure_can_view, visible_condition
+from hotline.security.roles import UNIT_ROLES, DataScope, Role
 from hotline.tickets.enums import State
 from hotline.tickets.models import Ticket
 
@@ -182,6 +182,26 @@ def require_view(actor: Actor) -> None:
     _require(actor, VIEW_ROLES, "查看黑名单")
 
 
+def scope_condition(db: Session, actor: Actor) -> ColumnElement[bool] | None:
+    """The entries a scoped actor may see and decide: those with evidence from the tickets it may see
+    (a district's supervisor: its district's tickets), directly, through an abuse report on such a
+    ticket, or through a call registered as one. None: city-wide (the hall's staff, the system).
+    An entry from calls alone (line occupation) has no district: it is the city-wide staff's."""
+    if actor.data_scope == DataScope.ALL:
+        return None
+    tickets = select(Ticket.id).where(visible_condition(actor))
+    named = [BlacklistEvidence.ticket_id.in_(tickets)]
+    calls = sources.calls_on_tickets(db, tickets)
+    if calls is not None:
+        named.append(BlacklistEvidence.call_id.in_(calls))
+    return exists().where(BlacklistEvidence.entry_id == BlacklistEntry.id, or_(*named))
+
+
+def may_propose(actor: Actor) -> bool:
+    """The rules run over the whole city's calls and tickets: not for a district's supervisor."""
+    return actor.role in PROPOSE_ROLES and actor.data_scope == DataScope.ALL
+
+
 def sees_phone(actor: Actor) -> bool:
     return actor.role in PHONE_ROLES
 
@@ -229,8 +249,12 @@ def _commit(db: Session) -> None:
         raise
 
 
-def _load(db: Session, entry_id: int, *, lock: bool = False) -> BlacklistEntry:
+def _load(db: Session, entry_id: int, *, lock: bool = False, actor: Actor | None = None) -> BlacklistEntry:
+    """The entry; one outside the actor's scope reads as missing (as another district's ticket does)."""
     stmt = select(BlacklistEntry).where(BlacklistEntry.id == entry_id)
+    scope = scope_condition(db, actor) if actor is not None else None
+    if scope is not None:
+        stmt = stmt.where(scope)
     if lock:
         stmt = stmt.with_for_update()
     entry = db.execute(stmt).scalar_one_or_none()
@@ -339,6 +363,9 @@ def propose(db: Session, rt: Runtime, *, actor: Actor, rules: Rules | None = Non
     """Run the candidate rules over history; new candidates wait for a supervisor's decision.
     `call_source` is where long calls come from (the call records by default)."""
     _require(actor, PROPOSE_ROLES, "运行黑名单候选规则")
+    if not may_propose(actor):
+        raise Forbidden("scope_forbidden", "候选规则对全市的来电和工单运行，须由全市范围的督办员或系统管理员执行；"
+                                           "本辖区的候选请在黑名单列表中查看")
     rules = rules or Rules()
     now = rt.clock.now()
     result = ProposeResult()
@@ -441,6 +468,10 @@ def refer_to_police(db: Session, rt: Runtime, *, actor: Actor, abuse_report_id: 
     """警情移交: record that an abuse report was handed to the police."""
     _require(actor, REPORT_ROLES, "登记警情移交")
     report = db.get(AbuseReport, abuse_report_id)
+    scope = scope_condition(db, actor)
+    if report is not None and scope is not None and (report.entry_id is None or db.execute(
+            select(BlacklistEntry.id).where(BlacklistEntry.id == report.entry_id, scope)).first() is None):
+        report = None  # another district's report reads as missing
     if report is None:
         raise NotFound("abuse_report_not_found", f"辱骂骚扰记录 {abuse_report_id} 不存在")
     now = rt.clock.now()
@@ -479,7 +510,7 @@ def confirm(db: Session, rt: Runtime, *, actor: Actor, entry_id: int, reason: st
     days = rt.settings.blacklist_expiry_days if days is None else days
     if not 1 <= days <= 3650:
         raise DomainError("bad_expiry", "有效期须在 1—3650 天之间")
-    entry = _load(db, entry_id, lock=True)
+    entry = _load(db, entry_id, lock=True, actor=actor)
     if entry.status != EntryStatus.PROPOSED:
         raise InvalidTransition("not_proposed", "只有待审核的候选可以列入或不予列入")
     # 回避: who reported the abuse behind an entry does not also list the caller (a sanction on a citizen
@@ -499,7 +530,7 @@ def confirm(db: Session, rt: Runtime, *, actor: Actor, entry_id: int, reason: st
 def reject(db: Session, rt: Runtime, *, actor: Actor, entry_id: int, reason: str) -> BlacklistEntry:
     _require(actor, DECIDE_ROLES, "审核黑名单")
     reason = _text(reason, "不予列入的理由")
-    entry = _load(db, entry_id, lock=True)
+    entry = _load(db, entry_id, lock=True, actor=actor)
     if entry.status != EntryStatus.PROPOSED:
         raise InvalidTransition("not_proposed", "只有待审核的候选可以列入或不予列入")
     now = rt.clock.now()
@@ -519,7 +550,7 @@ def _revoke(db: Session, entry: BlacklistEntry, actor: Actor, now: datetime, rea
 def revoke(db: Session, rt: Runtime, *, actor: Actor, entry_id: int, reason: str) -> BlacklistEntry:
     _require(actor, DECIDE_ROLES, "撤销黑名单")
     reason = _text(reason, "撤销理由")
-    entry = _load(db, entry_id, lock=True)
+    entry = _load(db, entry_id, lock=True, actor=actor)
     now = rt.clock.now()
     if effective(entry, now) != Effective.ACTIVE:
         raise InvalidTransition("not_active", "只有生效中的黑名单可以撤销")
@@ -533,7 +564,7 @@ def record_appeal(db: Session, rt: Runtime, *, actor: Actor, entry_id: int, text
     """The caller's appeal, as staff took it down (by phone, letter or in person)."""
     _require(actor, APPEAL_ROLES, "登记申诉")
     text = _text(text, "申诉内容", min_len=4)
-    entry = _load(db, entry_id, lock=True)
+    entry = _load(db, entry_id, lock=True, actor=actor)
     now = rt.clock.now()
     if effective(entry, now) != Effective.ACTIVE:
         raise InvalidTransition("not_active", "只有生效中的黑名单可以申诉")
@@ -552,7 +583,7 @@ def decide_appeal(db: Session, rt: Runtime, *, actor: Actor, entry_id: int, deci
                   reason: str) -> BlacklistAppeal:
     _require(actor, DECIDE_ROLES, "处理申诉")
     reason = _text(reason, "申诉处理意见")
-    entry = _load(db, entry_id, lock=True)
+    entry = _load(db, entry_id, lock=True, actor=actor)
     appeal = db.execute(
         select(BlacklistAppeal).where(BlacklistAppeal.entry_id == entry.id, BlacklistAppeal.decision.is_(None))
         .order_by(BlacklistAppeal.id.desc())
@@ -611,6 +642,9 @@ def list_entries(db: Session, rt: Runtime, *, actor: Actor, filters: EntryFilter
                  page_size: int = 20) -> tuple[list[BlacklistEntry], int]:
     _require(actor, VIEW_ROLES, "查看黑名单")
     conds = _conditions(filters, rt.clock.now())
+    scope = scope_condition(db, actor)
+    if scope is not None:  # a district's supervisor: the entries from its district's tickets and calls
+        conds.append(scope)
     total = db.execute(select(func.count()).select_from(BlacklistEntry).where(*conds)).scalar_one()
     rows = db.execute(
         select(BlacklistEntry).where(*conds).order_by(BlacklistEntry.updated_at.desc(), BlacklistEntry.id.desc())
@@ -636,7 +670,7 @@ class EntryDetail:
 
 def get_entry(db: Session, rt: Runtime, *, actor: Actor, entry_id: int) -> EntryDetail:
     _require(actor, VIEW_ROLES, "查看黑名单")
-    entry = _load(db, entry_id)
+    entry = _load(db, entry_id, actor=actor)
     now = rt.clock.now()
     evidence = list(db.execute(select(BlacklistEvidence).where(BlacklistEvidence.entry_id == entry.id)
                                .order_by(BlacklistEvidence.occurred_at, BlacklistEvidence.id)).scalars())

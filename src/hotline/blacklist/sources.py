@@ -41,6 +41,16 @@ def _column(model: Any, *names: str) -> Any | None:
     return None
 
 
+def calls_on_tickets(db: Session, ticket_ids: Any) -> Any | None:
+    """A select of the ids of the calls registered as one of `ticket_ids` (a select of ticket ids), or
+    None without call records: a call's place is its ticket's (the line says nothing of the district)."""
+    call = _call_model()
+    if call is None or getattr(call, "ticket_id", None) is None or not inspect(db.connection()).has_table(
+            call.__tablename__):
+        return None
+    return select(call.id).where(call.ticket_id.in_(ticket_ids))
+
+
 def long_calls(db: Session, *, since: datetime, until: datetime, min_seconds: int) -> list[CallFact]:
     """Answered calls in [since, until) whose talk lasted at least `min_seconds`."""
     from hotline.blacklist.service import normalize_phone

@@ -36,7 +36,8 @@ router = APIRouter(prefix="/api/calls", tags=["calls"])
 
 
 @router.post("/events", response_model=IngestOut, summary="话务平台推送通话事件（单个或批量）",
-             responses={422: {"model": ErrorOut, "description": "事件数据不成立（原始事件仍被保存并标记）"}})
+             responses={422: {"model": ErrorOut, "description": "事件数据不成立（原始事件仍被保存并标记）"},
+                        409: {"model": ErrorOut, "description": "event_id 已用于同一通话中内容不同的事件（未处理）"}})
 async def post_events(request: Request, db: DB, rt: RT, actor: TelephonyActor) -> Response:
     ingest.ensure_feeder(actor)
     try:
@@ -50,15 +51,23 @@ async def post_events(request: Request, db: DB, rt: RT, actor: TelephonyActor) -
     if len(items) > ingest.MAX_BATCH:
         raise DomainError("batch_too_large", f"每批最多 {ingest.MAX_BATCH} 个事件", status_code=422)
     out = await run_in_threadpool(ingest.ingest, db, actor=actor, items=items, now=rt.clock.now())
-    if single and out.rejected:
+    if single and (out.rejected or out.conflicts):
         error = out.errors[0]
-        return JSONResponse({"code": error["code"], "message": error["message"], "stored": True}, status_code=422)
-    payload = IngestOut(accepted=out.accepted, duplicates=out.duplicates, rejected=out.rejected, errors=out.errors,
+        return JSONResponse({"code": error["code"], "message": error["message"], "stored": not out.conflicts},
+                            status_code=409 if out.conflicts else 422)
+    payload = IngestOut(accepted=out.accepted, duplicates=out.duplicates, rejected=out.rejected,
+                        conflicts=out.conflicts, errors=out.errors, warnings=out.warnings,
                         call_ids=out.call_ids).model_dump()
+    problems = []
+    if out.conflicts:
+        problems.append(f"{out.conflicts} 个事件的 event_id 已用于内容不同的事件，未处理")
     if out.rejected:
-        payload.update(code="events_rejected",
-                       message=f"{out.rejected} 个事件数据不成立，已原样保存并标记；其余事件已处理")
-    return JSONResponse(payload, status_code=422 if out.rejected else 200)
+        problems.append(f"{out.rejected} 个事件数据不成立，已原样保存并标记")
+    if problems:
+        payload.update(code="event_id_conflict" if out.conflicts else "events_rejected",
+                       message="；".join(problems) + "；其余事件已处理")
+    # A reused event id (409) outranks bad data (422): the adapter has a numbering fault to fix.
+    return JSONResponse(payload, status_code=409 if out.conflicts else 422 if out.rejected else 200)
 
 
 # ---- figures (static paths before /{call_id}) -----------------------------------------------

@@ -65,7 +65,7 @@ def simulate(
             out = load(db, events, now=datetime.now().astimezone(), batch=batch)
         finally:
             db.close()
-        accepted, duplicates, rejected = out.accepted, out.duplicates, out.rejected
+        accepted, duplicates, rejected = out.accepted, out.duplicates, out.rejected + out.conflicts
     elapsed = time.perf_counter() - started
     typer.echo(f"接收 {accepted}、重复 {duplicates}、拒收 {rejected}；用时 {elapsed:.1f} 秒"
                f"（{len(events) / max(elapsed, 1e-9):.0f} 事件/秒）")
@@ -80,12 +80,12 @@ def _post(url: str, token: str, events: list[dict], batch: int) -> tuple[int, in
                           timeout=60) as http:
             for i in range(0, len(events), batch):
                 r = http.post("/api/calls/events", json=events[i:i + batch])
-                if r.status_code not in (200, 422):
+                if r.status_code not in (200, 409, 422):  # 409/422: some events refused, the rest applied
                     raise _fail(f"推送失败（HTTP {r.status_code}）：{r.text[:300]}")
                 body = r.json()
                 accepted += body.get("accepted", 0)
                 duplicates += body.get("duplicates", 0)
-                rejected += body.get("rejected", 0)
+                rejected += body.get("rejected", 0) + body.get("conflicts", 0)
     except httpx.HTTPError as exc:  # a wrong address or a server not running: say so, not a traceback
         raise _fail(f"无法连接 {url}：{exc.__class__.__name__}（请检查地址，如 http://127.0.0.1:8000，"
                     "以及服务是否已启动）") from exc

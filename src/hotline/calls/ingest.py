@@ -32,6 +32,7 @@ from hotline.calls.enums import (
 from hotline.calls.models import Call, CallEvent, CallTransfer
 from hotline.calls.projection import EventFacts, project
 from hotline.calls.validation import Checked, Refused, check
+from hotline.clock import to_local
 from hotline.errors import Forbidden
 from hotline.org.models import User
 from hotline.security.actor import Actor
@@ -39,6 +40,9 @@ from hotline.security.roles import Role
 
 MAX_BATCH = 1000
 FEEDER_ROLES = frozenset({Role.TELEPHONY})
+# Who may be named as the operator of a call: the hall's people who take calls. Another login (a unit's
+# handler, an administrator, a name the platform has never heard of) links the call to nobody.
+HALL_OPERATOR_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR)
 
 
 @dataclass
@@ -46,7 +50,11 @@ class Outcomes:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    # An event id already used in the call for an event with other content (409: never silently dropped).
+    conflicts: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Accepted events with something to check, e.g. an operator who is no hall user (坐席未登记).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     call_ids: dict[str, int] = field(default_factory=dict)  # call_ref → calls.id
 
 
@@ -76,7 +84,8 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
         calls = _calls_for(db, refs, now)
         out.call_ids = {ref: call.id for ref, call in calls.items()}
         users = _users(db, {c.operator for _, c, _ in checked if isinstance(c, Checked) and c.operator})
-        rows, seen = [], set()
+        rows: list[dict[str, Any]] = []
+        seen: dict[tuple[Any, Any], Checked | None] = {}  # key → the batch's first event under it (None: refused)
         for index, c, raw in checked:
             key = (c.call_ref, c.event_id)
             if isinstance(c, Refused):
@@ -85,16 +94,25 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
                                    "message": c.message})
                 if key in seen and None not in key:
                     continue
-                seen.add(key)
+                seen[key] = None
                 rows.append(_refused_row(c, raw, calls, now))
                 continue
-            if key in seen:
-                out.duplicates += 1
+            first = seen.get(key)
+            if first is not None:
+                differences = _differences(_facts(first), _facts(c))
+                if differences:
+                    _conflict(out, index, c.call_ref, c.event_id, differences)
+                else:
+                    out.duplicates += 1
                 continue
-            seen.add(key)
-            rows.append(_event_row(c, raw, calls, users, now))
+            if c.operator and c.operator not in users:
+                out.warnings.append(unregistered_warning(index, c))
+            seen[key] = c
+            rows.append({**_event_row(c, raw, calls, users, now), "_index": index})
         inserted = _store(db, rows)
-        applied = [r for r in rows if r["status"] == EventStatus.APPLIED]
+        inserted.update(_settle_repeats(db, [r for r in rows if r["status"] == EventStatus.APPLIED
+                                             and (r["call_ref"], r["event_id"]) not in inserted], out))
+        applied = [r for r in rows if r["status"] == EventStatus.APPLIED and not r.get("_conflict")]
         new_keys = {k for k in inserted}
         out.accepted = sum(1 for r in applied if (r["call_ref"], r["event_id"]) in new_keys)
         out.duplicates += len(applied) - out.accepted
@@ -107,6 +125,9 @@ def ingest(db: Session, *, actor: Actor, items: list[Any], now: datetime) -> Out
                                            and (r["call_ref"], r["event_id"]) in new_keys], inserted, calls,
                                       projected)
             _got_through(db, projected, now)
+        out.errors.sort(key=lambda e: e["index"])
+        refused = {e["index"] for e in out.errors}
+        out.warnings = [w for w in out.warnings if w["index"] not in refused]
         db.commit()
     except Exception:
         db.rollback()
@@ -135,7 +156,15 @@ def _users(db: Session, usernames: set[str | None]) -> dict[str, int]:
     names = [u for u in usernames if u]
     if not names:
         return {}
-    return dict(db.execute(select(User.username, User.id).where(User.username.in_(names))).all())
+    return dict(db.execute(select(User.username, User.id).where(User.username.in_(names),
+                                                                User.role.in_(HALL_OPERATOR_ROLES))).all())
+
+
+def unregistered_warning(index: int, c: Checked) -> dict[str, Any]:
+    return {"index": index, "call_id": c.call_ref, "event_id": c.event_id, "code": "operator_unregistered",
+            "operator": c.operator,
+            "message": f"坐席未登记：{c.operator}（话务员账号不是本平台话务大厅的用户）。事件已接收，"
+                       "通话暂未关联到话务员；请在用户管理中登记该账号，或核对话务平台的坐席配置"}
 
 
 def _event_row(c: Checked, raw: Any, calls: dict[str, Any], users: dict[str, int], now: datetime) -> dict[str, Any]:
@@ -146,6 +175,69 @@ def _event_row(c: Checked, raw: Any, calls: dict[str, Any], users: dict[str, int
         "three_way": c.three_way, "status": EventStatus.APPLIED, "error_code": None, "error_message": None,
         "payload": raw, "_user_id": users.get(c.operator or ""),
     }
+
+
+# What makes an event the same event: an adapter's retry repeats all of it.
+FACT_LABELS = {
+    "type": "事件类型", "at": "事件时间", "sequence": "事件序号", "caller": "主叫号码", "dialled": "被叫号码",
+    "queue": "队列", "seat": "座席", "operator": "话务员账号", "recording_ref": "录音标识", "target": "转接目标号码",
+    "three_way": "三方通话",
+}
+
+
+def _facts(source: Any) -> dict[str, Any]:
+    get = source.get if isinstance(source, dict) else lambda name: getattr(source, name)
+    return {name: get(name) for name in FACT_LABELS}
+
+
+def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [f"{label}（已收到 {_shown(stored[name])}，本次 {_shown(new[name])}）"
+            for name, label in FACT_LABELS.items() if stored[name] != new[name]]
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return to_local(value).isoformat()
+    return str(value)[:40]
+
+
+def _conflict(out: Outcomes, index: int, call_ref: str, event_id: str, differences: list[str]) -> None:
+    out.conflicts += 1
+    out.errors.append({
+        "index": index, "call_id": call_ref, "event_id": event_id, "code": "event_id_conflict",
+        "message": f"通话 {call_ref} 的事件标识 event_id「{event_id}」已用于另一条内容不同的事件，本事件未处理。"
+                   f"不同之处：{'；'.join(differences)}。重发同一事件须内容完全一致；新的事件请使用新的 event_id"})
+
+
+def _settle_repeats(db: Session, rows: list[dict[str, Any]], out: Outcomes) -> dict[tuple[str, str], int]:
+    """Events whose (call_id, event_id) is already stored: the same content is a replay (a duplicate);
+    other content is a conflict, refused and marked on the row; a stored event that had been refused
+    (never applied) gives way to the corrected one, which is applied in its place. Returns those replaced."""
+    if not rows:
+        return {}
+    stored = {(e.call_ref, e.event_id): e for e in db.execute(
+        select(CallEvent).where(CallEvent.call_ref.in_({r["call_ref"] for r in rows}),
+                                CallEvent.event_id.in_({r["event_id"] for r in rows}))).scalars()}
+    replaced = {}
+    for r in rows:
+        key = (r["call_ref"], r["event_id"])
+        event = stored[key]
+        if event.status == EventStatus.REJECTED:
+            for name, value in r.items():
+                if not name.startswith("_"):
+                    setattr(event, name, value)
+            replaced[key] = event.id
+            continue
+        differences = _differences(_facts(event), _facts(r))
+        if differences:
+            r["_conflict"] = True
+            _conflict(out, r["_index"], r["call_ref"], r["event_id"], differences)
+    db.flush()
+    return replaced
 
 
 def _refused_row(c: Refused, raw: Any, calls: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -199,8 +291,9 @@ def _reproject(db: Session, call_ids: set[int], calls: dict[str, Any], now: date
     events: dict[int, list[EventFacts]] = defaultdict(list)
     rejected: dict[int, int] = defaultdict(int)
     users = dict(db.execute(select(User.username, User.id)
-                            .where(User.username.in_(select(CallEvent.operator).where(
-                                CallEvent.call_id.in_(call_ids), CallEvent.operator.is_not(None))))).all())
+                            .where(User.role.in_(HALL_OPERATOR_ROLES),
+                                   User.username.in_(select(CallEvent.operator).where(
+                                       CallEvent.call_id.in_(call_ids), CallEvent.operator.is_not(None))))).all())
     rows = db.execute(select(CallEvent.id, CallEvent.call_id, CallEvent.type, CallEvent.at, CallEvent.sequence,
                              CallEvent.caller, CallEvent.dialled, CallEvent.queue, CallEvent.seat, CallEvent.operator,
                              CallEvent.recording_ref, CallEvent.target, CallEvent.status)
@@ -211,7 +304,8 @@ def _reproject(db: Session, call_ids: set[int], calls: dict[str, Any], now: date
             continue
         events[r.call_id].append(EventFacts(
             id=r.id, type=r.type, at=r.at, sequence=r.sequence, caller=r.caller, dialled=r.dialled, queue=r.queue,
-            seat=r.seat, user_id=users.get(r.operator or ""), recording_ref=r.recording_ref, target=r.target))
+            seat=r.seat, user_id=users.get(r.operator or ""), operator=r.operator, recording_ref=r.recording_ref,
+            target=r.target))
     changes = []
     for call_id in call_ids:
         call = by_id[call_id]

@@ -32,6 +32,7 @@ def load(db: Session, events: list[dict[str, Any]], *, now: datetime, batch: int
         total.accepted += out.accepted
         total.duplicates += out.duplicates
         total.rejected += out.rejected
+        total.conflicts += out.conflicts
         total.errors += out.errors[:20]
         if progress:
             progress(len(part))

@@ -52,6 +52,9 @@ class Call(Base):
     transfer_count: Mapped[int] = mapped_column(Integer, default=0)
     # Events whose times contradict each other (e.g. answered before offered): shown, kept, counted.
     anomaly: Mapped[str | None] = mapped_column(String(200))
+    # Operator logins named by the adapter that are no hall user (坐席未登记): the call is kept, not linked
+    # to anybody, and flagged until the account exists and the call is re-derived.
+    unregistered_operator: Mapped[str | None] = mapped_column(String(200))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     # 漏接回拨: set pending when the call ends unanswered with a caller number.
     callback_status: Mapped[str | None] = mapped_column(String(16))

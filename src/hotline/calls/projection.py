@@ -25,6 +25,7 @@ class EventFacts:
     queue: str | None = None
     seat: str | None = None
     user_id: int | None = None
+    operator: str | None = None  # the login as the adapter sent it (user_id is None when it is no hall user)
     recording_ref: str | None = None
     target: str | None = None
 
@@ -84,6 +85,8 @@ def project(events: list[EventFacts]) -> dict[str, Any]:
     if not offered and ordered:
         anomalies.append("缺少来电事件")
 
+    unregistered = list(dict.fromkeys(e.operator for e in ordered if e.operator and e.user_id is None))
+
     first_line = offered.dialled if offered and offered.dialled else earliest("dialled")
     current_line = transfers[-1].target if transfers and transfers[-1].target else first_line
     wait_end = answered.at if answered else (abandoned.at if abandoned else (ends[-1].at if ends else None))
@@ -114,4 +117,5 @@ def project(events: list[EventFacts]) -> dict[str, Any]:
         "event_count": len(ordered),
         "transfer_count": len(transfers),
         "anomaly": "；".join(anomalies) or None,
+        "unregistered_operator": "、".join(unregistered)[:200] or None,
     }

@@ -28,7 +28,9 @@ class IngestOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: int
+    conflicts: int
     errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]] = []
     call_ids: dict[str, int]
 
 
@@ -57,6 +59,8 @@ class CallOut(BaseModel):
     event_count: int
     rejected_count: int
     anomaly: str | None
+    # 坐席未登记: operator logins the adapter named that are no hall user (the call is linked to nobody)
+    unregistered_operator: str | None
     ticket_id: int | None
     callback_status: str | None
     callback_attempts: int
@@ -75,7 +79,8 @@ def call_out(call: Call, *, masked: bool = False) -> CallOut:
         offered_at=call.offered_at, queued_at=call.queued_at, answered_at=call.answered_at,
         abandoned_at=call.abandoned_at, ended_at=call.ended_at, wait_seconds=call.wait_seconds,
         talk_seconds=call.talk_seconds, recording_ref=call.recording_ref, event_count=call.event_count,
-        rejected_count=call.rejected_count, anomaly=call.anomaly, ticket_id=call.ticket_id,
+        rejected_count=call.rejected_count, anomaly=call.anomaly,
+        unregistered_operator=call.unregistered_operator, ticket_id=call.ticket_id,
         callback_status=call.callback_status, callback_attempts=call.callback_attempts,
         callback_outcome=call.callback_outcome,
         callback_outcome_label=CALLBACK_OUTCOME_LABELS[CallbackOutcome(call.callback_outcome)]

@@ -11,10 +11,14 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, TelephonyActor
+from hotline.errors_http import route_labels
 from hotline.hotlines import export, present, rules, service, snapshot
 from hotline.hotlines.enums import MODE_LABELS, STATUS_LABELS, LineKind, LineStatus, MergeMode, SeatArrangement
 from hotline.hotlines.routing import Call, Caller, decide, handover, load_policy
 from hotline.hotlines.schemas import (
+    CHOICES,
+    FIELD_LABELS,
+    FORMATS,
     ChangeOut,
     CityProgress,
     Count,
@@ -30,16 +34,17 @@ from hotline.hotlines.schemas import (
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/hotlines", tags=["hotlines"])
+route_labels(router.prefix, FIELD_LABELS, choices=CHOICES, formats=FORMATS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def line_filters(
-    city: Annotated[str | None, Query(max_length=20)] = None,
-    kind: LineKind | None = None,
-    mode: MergeMode | None = None,
-    status: LineStatus | None = None,
-    seats: SeatArrangement | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    city: Annotated[str | None, Query(max_length=20, description="城市，如 南京市")] = None,
+    kind: Annotated[LineKind | None, Query(description="热线类别")] = None,
+    mode: Annotated[MergeMode | None, Query(description="归并方式")] = None,
+    status: Annotated[LineStatus | None, Query(description="号码状态")] = None,
+    seats: Annotated[SeatArrangement | None, Query(description="座席安排")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="搜索词：号码、名称或责任单位")] = None,
 ) -> service.LineFilters:
     """The query-string filters shared by the list and its Excel export."""
     return service.LineFilters(city=city or None, kind=kind, mode=mode, status=status, seats=seats,

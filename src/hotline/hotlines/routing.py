@@ -131,6 +131,21 @@ class PolicyError(ValueError):
     """The routing policy file is malformed: refused at start-up, never half-applied."""
 
 
+# What a blacklisted caller hears stays neutral and polite: the listing limits abuse, it is not announced
+# (others may hear the call; an accusation invites a dispute instead of a new, genuine request).
+ACCUSING_WORDS = ("黑名单", "限制", "恶意", "骚扰", "不实", "占用", "辱骂", "违规", "拉黑", "屏蔽", "列入")
+
+
+def _check_restricted_prompts(rules: tuple[Rule, ...], prompts: Mapping[str, str]) -> None:
+    for rule in rules:
+        key = rule.then.get("prompt")
+        if key in prompts and ("blacklisted", frozenset({True})) in rule.when:
+            word = next((w for w in ACCUSING_WORDS if w in prompts[key]), None)
+            if word:
+                raise PolicyError(f"prompts {key}: played to blacklisted callers by rule {rule.id}; it must be "
+                                  f"neutral and polite, without {word!r}")
+
+
 def _rules(items: list[dict[str, Any]], where: str, check_then: Any) -> tuple[Rule, ...]:
     rules: list[Rule] = []
     seen: set[str] = set()
@@ -180,9 +195,11 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
     for key in ("transition_default", "cancelled_default"):
         if key not in prompts:
             raise PolicyError(f"prompts: missing {key!r}")
+    rules = _rules(list(data.get("rules", [])), "rules", check_route)
+    _check_restricted_prompts(rules, prompts)
     return Policy(name=str(data.get("name", "custom")), label=str(data.get("label", "")), queues=queues,
-                  prompts=prompts, rules=_rules(list(data.get("rules", [])), "rules", check_route),
-                  handover=_rules(list(data.get("handover", [])), "handover", check_handover))
+                  prompts=prompts, rules=rules, handover=_rules(list(data.get("handover", [])), "handover",
+                                                               check_handover))
 
 
 @lru_cache(maxsize=8)

@@ -239,7 +239,8 @@ def create(db: Session, rt: Runtime, *, actor: Actor, data: LineCreate) -> Hotli
         raise Conflict("hotline_exists", f"{data.city}已登记号码 {number}")
     owner = db.get(Unit, data.owner_unit_id) if data.owner_unit_id is not None else None
     if data.owner_unit_id is not None and owner is None:
-        raise DomainError("unknown_unit", f"单位 {data.owner_unit_id} 不存在", status_code=422)
+        raise DomainError("unknown_unit", f"责任单位编号 {data.owner_unit_id} 不存在"
+                          "（请在单位管理中查看编号，或只填写责任单位名称）", status_code=422)
     jurisdiction = _jurisdiction(db, data.jurisdiction_code)
     now = rt.clock.now()
     approved = kind == LineKind.DEPARTMENT

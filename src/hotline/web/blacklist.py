@@ -83,7 +83,7 @@ def entries(request: Request, db: DB, rt: RT, viewer: BlacklistViewer) -> HTMLRe
     return render(request, "blacklist_list.html", viewer=viewer, rows=rows, total=total, tab=tab, tabs=tab_links,
                   shown=shown, grounds=grounds, errors=errors,
                   pager=pager(q, "/blacklist", total, page=page),
-                  may_propose=_may(viewer, service.PROPOSE_ROLES), may_report=_may(viewer, service.REPORT_ROLES),
+                  may_propose=service.may_propose(viewer.actor), may_report=_may(viewer, service.REPORT_ROLES),
                   may_verdict=_may(viewer, service.VERDICT_ROLES), **_labels())
 
 

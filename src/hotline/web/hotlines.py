@@ -32,7 +32,16 @@ from hotline.hotlines.enums import (
     SeatArrangement,
 )
 from hotline.hotlines.rules import SEATS_BY_MODE
-from hotline.hotlines.schemas import LineCreate, ModeChange, PromptChange, SeatsChange, StatusChange
+from hotline.hotlines.schemas import (
+    CHOICES,
+    FIELD_LABELS,
+    FORMATS,
+    LineCreate,
+    ModeChange,
+    PromptChange,
+    SeatsChange,
+    StatusChange,
+)
 from hotline.org.models import UNIT_KIND_LABELS, UnitKind
 from hotline.org.service import list_units
 from hotline.security.roles import Role
@@ -96,14 +105,6 @@ def registry(request: Request, db: DB, rt: RT, viewer: HotlinesViewer) -> HTMLRe
     return _list_page(request, db, rt, viewer)
 
 
-FIELD_LABELS = {
-    "city": "城市", "number": "热线号码", "name": "热线名称", "kind": "类别", "merge_mode": "归并方式",
-    "status": "号码状态", "seat_arrangement": "座席安排",
-    "service": "服务类别", "owner_unit_id": "责任单位", "owner_name": "责任单位名称",
-    "jurisdiction_code": "属地", "transition_prompt": "过渡期语音提示", "transition_start": "过渡期开始日期",
-    "transition_end": "过渡期结束日期", "approval_document": "批准文号", "approval_by": "批准人", "note": "备注",
-    "reason": "变更理由",
-}
 
 
 def _validated(model: type[BaseModel], data: dict[str, Any]) -> Any:
@@ -117,7 +118,7 @@ def _validated(model: type[BaseModel], data: dict[str, Any]) -> Any:
             if str(err.get("type", "")).startswith("date"):
                 message = f"{name}不是有效的日期（示例 2026-12-01）"
             else:
-                message = chinese_message({**err, "loc": (name,)})
+                message = chinese_message({**err, "loc": (field,)}, FIELD_LABELS, CHOICES, FORMATS)
             if message not in messages:
                 messages.append(message)
         raise _FormErrors(messages) from exc
