@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from hotline.org import service as org_service
-from hotline.org.models import Jurisdiction, JurisdictionLevel, Unit, UnitKind, User
+from hotline.org.models import ApiToken, Jurisdiction, JurisdictionLevel, Unit, UnitKind, User
 from hotline.security.actor import Actor
 from hotline.security.roles import DataScope, Role
 
@@ -105,3 +107,11 @@ def workbook(rows: list[list[object]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def drop_accounts(engine: Engine, prefix: str) -> None:
+    """Remove the accounts (and their API keys) a test module made, named with its prefix."""
+    with engine.begin() as conn:
+        ids = select(User.id).where(User.username.like(f"{prefix}%")).scalar_subquery()
+        conn.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
+        conn.execute(delete(User).where(User.username.like(f"{prefix}%")))

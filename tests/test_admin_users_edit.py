@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from hotline.org import machines
-from hotline.org.models import ApiToken, User
+from hotline.org.models import User
 from hotline.security.models import AuditEntry
 from tests.conftest import START
+from tests.factories import drop_accounts
 from tests.test_admin import login_as
 from tests.test_pages import login, post_page
 
@@ -23,10 +24,7 @@ PASSWORD = "secret-pass-1"
 @pytest.fixture(autouse=True)
 def _drop_test_accounts(engine: Engine) -> Iterator[None]:
     yield
-    with engine.begin() as conn:
-        ids = select(User.id).where(User.username.like(f"{PREFIX}%")).scalar_subquery()
-        conn.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
-        conn.execute(delete(User).where(User.username.like(f"{PREFIX}%")))
+    drop_accounts(engine, PREFIX)
 
 
 def create(client, as_user, username: str, **body) -> dict:  # type: ignore[no-untyped-def]

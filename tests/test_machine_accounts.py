@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, func, select
 from sqlalchemy import false as sa_false
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from hotline.security.actor import Actor
 from hotline.security.models import AuditEntry
 from hotline.security.roles import DataScope, Role
 from tests.conftest import START
+from tests.factories import drop_accounts
 from tests.test_pages import csrf_of, login, post_page
 
 PREFIX = "mt-"  # every account these tests make, removed after each test
@@ -29,10 +30,7 @@ KEY_ON_PAGE = re.compile(r'class="key-once" readonly value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def _drop_test_accounts(engine: Engine) -> Iterator[None]:
     yield
-    with engine.begin() as conn:
-        ids = select(User.id).where(User.username.like(f"{PREFIX}%")).scalar_subquery()
-        conn.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
-        conn.execute(delete(User).where(User.username.like(f"{PREFIX}%")))
+    drop_accounts(engine, PREFIX)
 
 
 def valid(db: Session, key: str) -> Role | None:
