@@ -607,13 +607,43 @@ def _tell_ended_assisting(db: Session, t: Ticket, now: datetime, why: str, p: Ac
 
 def _reassign(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     previous = t.lead_unit_id
+    previous_state = State(t.state)
+    kept_assisting = {a.unit_id for a in t.assignments if a.is_open and a.role == AssignmentRole.ASSISTING}
     ended = _tell_ended_assisting(db, t, now, "工单已改派", p)
+    # A pending extension request was the former lead's: the new round starts with its own deadline.
+    cancelled = {"extension_cancelled": t.extension_requested_days} if t.extension_pending else {}
     _end_assignments(t)
     effect = _dispatch_to(db, rt, t, now, p.lead_unit_id or 0, p.assisting_unit_ids)
-    effect.note = f"{p.reason or '退单理由成立'}；{effect.note}"
+    reason = p.reason or "退单理由成立"
+    effect.note = f"{reason}；{effect.note}"
     effect.data = {**(effect.data or {}), "previous_lead_unit_id": previous,
-                   **({"assisting_ended": ended} if ended else {})}
+                   **({"assisting_ended": ended} if ended else {}), **cancelled}
+    _tell_reassigned(db, t, now, previous, previous_state, kept_assisting, reason, cancelled)
     return effect
+
+
+def _tell_reassigned(db: Session, t: Ticket, now: datetime, previous: int | None, previous_state: State,
+                     kept_assisting: set[int], reason: str, cancelled: dict[str, Any]) -> None:
+    """The former lead unit learns that the ticket left it (its queue otherwise just loses it, even
+    while it was handling it), and why; assisting units named again learn who leads now."""
+    lead = t.lead_unit
+    assert lead is not None
+    assisting_now = {a.unit_id for a in t.assignments if a.is_open and a.role == AssignmentRole.ASSISTING}
+    if previous is not None and previous != lead.id:
+        if previous_state == State.RETURN_REVIEW:
+            what = f"退单已同意，工单改派{lead.short_name}办理"
+        elif previous in assisting_now:
+            what = f"工单已改派{lead.short_name}主办，本单位改为协办"
+        else:
+            what = f"工单已改派{lead.short_name}办理，本单位主办任务结束"
+        facts = [f"改派理由：{reason}"]
+        if cancelled:
+            facts.append(f"待审核的延期申请（{cancelled['extension_cancelled']}个工作日）随改派撤销")
+        notify_unit(db, t, now, previous, what, body="；".join(facts))
+    if previous == lead.id:
+        return
+    for unit_id in sorted(kept_assisting & assisting_now):
+        notify_unit(db, t, now, unit_id, f"工单已改派{lead.short_name}主办，请继续协办", body=f"改派理由：{reason}")
 
 
 def _refuse_return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:

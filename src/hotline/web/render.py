@@ -82,6 +82,8 @@ def event_facts(data: dict[str, Any] | None) -> str:
                      f"先行答复理由：{data.get('early_reply_reason') or '—'}")
     if isinstance(data.get("extension_withdrawn"), int):  # a reply while an extension request was pending
         facts.append(f"待审核的延期申请（{data['extension_withdrawn']} 个工作日）随答复撤回")
+    if isinstance(data.get("extension_cancelled"), int):  # a reassignment while an extension request was pending
+        facts.append(f"待审核的延期申请（{data['extension_cancelled']} 个工作日）随改派撤销")
     return " · ".join(facts)
 
 
