@@ -739,7 +739,25 @@ def _reject_reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: dateti
     lead.status = AssignmentStatus.ACKNOWLEDGED
     # The reply sent back is no answer any more: its text stays in the history (the reply event).
     t.replied_at, t.reply_content, lead.reply_content = None, None, None
-    return Effect(note=p.reason, unit_id=lead.unit_id)
+    back = _reopen_assisting(db, t, now, lead.round, p.reason)
+    return Effect(note=p.reason, unit_id=lead.unit_id, data={"assisting_reopened": back} if back else None)
+
+
+def _reopen_assisting(db: Session, t: Ticket, now: datetime, round_no: int, reason: str | None) -> list[str]:
+    """The redo of a reply sent back includes the round's assisting units: the reply closed their part
+    (those whose 协办意见 was in keep it; those the early reply ended are asked again and told). Their
+    names, for the history."""
+    back = []
+    for a in t.assignments:
+        if a.role != AssignmentRole.ASSISTING or a.round != round_no or a.is_open:
+            continue
+        a.is_open = True
+        if a.status == AssignmentStatus.ENDED:
+            a.status = AssignmentStatus.ACKNOWLEDGED if a.acknowledged_at else AssignmentStatus.PENDING
+            notify_unit(db, t, now, a.unit_id, "答复被退回，本单位协办任务恢复，请提交协办意见",
+                        body=f"退回理由：{reason}" if reason else None)
+            back.append(a.unit.short_name)
+    return back
 
 
 def _remind(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
