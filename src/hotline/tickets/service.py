@@ -791,14 +791,29 @@ def _reopen(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p:
     if not lead_id:
         raise workflow.refuse("lead_unit_required", "该工单曾直接答复、未派单，重办请选择主办单位")
     t.reopen_count += 1
+    # The redo is the last round's team: its assisting units go again with the lead unless the reopening
+    # names others (an empty list: none).
+    given = "assisting_unit_ids" in p.model_fields_set
+    assisting = p.assisting_unit_ids if given else last_round_assisting(t)
     ended = _tell_ended_assisting(db, t, now, "工单已退回重办", p)
     _end_assignments(t)
-    effect = _dispatch_to(db, rt, t, now, lead_id, p.assisting_unit_ids)
+    effect = _dispatch_to(db, rt, t, now, lead_id, assisting)
     if ended:
         effect.data = {**(effect.data or {}), "assisting_ended": ended}
     effect.note = f"{p.note or '回访不满意或未解决'}；{effect.note}"
     effect.data = {**(effect.data or {}), "solved": p.solved, "satisfaction": p.satisfaction}
+    due = f"办理期限：{to_local(t.due_at):%Y-%m-%d %H:%M}" if t.due_at else None
+    for a in t.assignments:
+        if a.is_open and a.role == AssignmentRole.ASSISTING:
+            notify_unit(db, t, now, a.unit_id, "回访未解决，工单退回重办，请继续协办",
+                        body="；".join(x for x in (due, p.note) if x) or None)
     return effect
+
+
+def last_round_assisting(t: Ticket) -> list[int]:
+    """The assisting units of the ticket's last dispatch round (whatever became of their part)."""
+    last = max((a.round for a in t.assignments), default=0)
+    return [a.unit_id for a in t.assignments if a.round == last and a.role == AssignmentRole.ASSISTING]
 
 
 def _rate(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
