@@ -29,6 +29,15 @@ def visible_condition(actor: Actor) -> ColumnElement[bool]:
 
 
 def can_view(actor: Actor, ticket: Any) -> bool:
+    """One ticket: in the actor's scope, or merged into one that is (并单: the parent's unit handles the
+    child's request with its own, so it reads it; lists and statistics keep to visible_condition)."""
+    if _in_scope(actor, ticket):
+        return True
+    parent = getattr(ticket, "parent", None) if getattr(ticket, "parent_id", None) else None
+    return parent is not None and _in_scope(actor, parent)
+
+
+def _in_scope(actor: Actor, ticket: Any) -> bool:
     if actor.data_scope == DataScope.ALL:
         return True
     if actor.data_scope == DataScope.JURISDICTION:
