@@ -73,3 +73,20 @@ def test_the_pages_link_parent_and_merged_tickets(client, as_user, org) -> None:
     assert "随主工单一并办理" in page and "主工单当前状态：办理中" in page
     assert f'href="/tickets/{parent["number"]}"' in page and "钟灵街50号餐馆排风扇" in page
     assert "13700001111" not in page
+
+
+def test_a_jurisdiction_reads_a_ticket_merged_into_its_own_without_its_requester(client, as_user, org) -> None:
+    """A supervisor of 玄武区 sees the parent (玄武) and so the ticket merged into it (秦淮), but that
+    ticket's requester is no personal data of theirs: masked."""
+    parent = client.post(API, json=intake(), headers=as_user("operator")).json()
+    other = client.post(API, json=intake(jurisdiction_code="320104", requester_phone="13700001111"),
+                        headers=as_user("operator")).json()
+    assert client.get(f"{API}/{other['id']}", headers=as_user("xuanwu_viewer")).status_code == 403
+    _act(client, as_user, other, "operator", "merge", {"parent_number": parent["number"]})
+    seen = client.get(f"{API}/{other['id']}", headers=as_user("xuanwu_viewer")).json()
+    assert seen["personal_data_masked"] is True and seen["requester_phone"] == "137****1111"
+    assert client.get(f"{API}/{parent['id']}", headers=as_user("xuanwu_viewer")).json()["requester_phone"] \
+        == "13912345678"
+    # the centre sees it as always
+    assert client.get(f"{API}/{other['id']}", headers=as_user("dispatcher")).json()["requester_phone"] \
+        == "13700001111"

@@ -52,8 +52,8 @@ def ensure_can_view(actor: Actor, ticket: Any) -> None:
 
 def sees_personal_data(actor: Actor, ticket: Any) -> bool:
     """Whether the requester's name and phone are shown unmasked to this actor on this ticket."""
-    if actor.role not in PERSONAL_DATA_ROLES:
-        return False
+    if actor.role not in PERSONAL_DATA_ROLES or not _in_scope(actor, ticket):
+        return False  # read only as merged into a ticket in scope (并单): its request, not its requester
     if actor.role in UNIT_ROLES:
         # 举报人保密 and anonymous requesters are hidden from the handling units (the phone is kept
         # for 12345's own callback); a unit no longer handling the ticket keeps only a masked view.
