@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import intake
-from tests.test_pages import login
+from tests.test_pages import login, post_page
 
 NOTES = "/api/v1/supervision/notifications"
 
@@ -20,6 +20,10 @@ def _dispatched_with_street(client, as_user, org) -> dict:  # type: ignore[no-un
 
 def _act(client, as_user, t, who, action, body):  # type: ignore[no-untyped-def]
     return client.post(f"/api/v1/tickets/{t['id']}/actions/{action}", headers=as_user(who), json=body)
+
+
+def _titles(client, as_user, who) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n["title"] for n in client.get(NOTES, headers=as_user(who)).json()["items"]]
 
 
 REPLY = {"content": "已责令餐馆加装消声设备，经复测噪音达标。"}
@@ -171,3 +175,106 @@ def test_a_reply_says_it_withdrew_a_pending_extension(client, as_user, org) -> N
     assert next(e for e in events if e["action"] == "reply")["data"]["extension_withdrawn"] == 3
     login(client, "dispatcher")
     assert "待审核的延期申请（3 个工作日）随答复撤回" in client.get(f"/tickets/{t['number']}").text
+
+
+def test_a_reply_sent_back_brings_back_the_assisting_units_it_ended(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: the lead replied before the street's 协办意见 (the street's task ended); the centre sent the reply
+    back, and the redo went on without the street — its task stayed ended, nobody told it."""
+    t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    _act(client, as_user, t, "dispatcher", "dispatch",
+         {"lead_unit_id": org.units["housing"].id,
+          "assisting_unit_ids": [org.units["street"].id, org.units["water"].id]})
+    _act(client, as_user, t, "housing_handler", "acknowledge", {})
+    _act(client, as_user, t, "street_handler", "assist_acknowledge", {})
+    r = _act(client, as_user, t, "water_handler", "assist_reply", {"content": "管网无渗漏，已排除。"})
+    assert r.status_code == 200, r.text
+    r = _act(client, as_user, t, "housing_handler", "reply", {**REPLY, "reason": "街道逾期未反馈，先行答复"})
+    assert r.status_code == 200, r.text
+    r = _act(client, as_user, t, "dispatcher", "reject_reply", {"reason": "未附街道核实情况，重新办理"})
+    assert r.status_code == 200 and r.json()["state"] == "handling"
+    parts = {a["unit"]["short_name"]: a for a in r.json()["assignments"] if a["role"] == "assisting"}
+    # the street's task is open again, as it was (acknowledged); the water company's opinion stands
+    assert (parts["孝陵卫街道"]["status"], parts["孝陵卫街道"]["is_open"]) == ("acknowledged", True)
+    assert (parts["南京水务"]["status"], parts["南京水务"]["is_open"]) == ("replied", True)
+    notes = client.get(NOTES, headers=as_user("street_handler")).json()["items"]
+    back = next(n for n in notes if "协办任务恢复" in n["title"])
+    assert t["number"] in back["title"] and "未附街道核实情况" in back["body"]
+    assert not any("协办任务恢复" in title for title in _titles(client, as_user, "water_handler"))
+    assert client.get("/api/v1/queue", headers=as_user("street_handler")).json()["total"] == 1
+    assert client.get("/api/v1/queue", headers=as_user("water_handler")).json()["total"] == 0
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
+    assert events[-1]["action"] == "reject_reply" and events[-1]["data"]["assisting_reopened"] == ["孝陵卫街道"]
+
+    # the redo waits for the street again (or says why it goes first once more)
+    r = _act(client, as_user, t, "housing_handler", "reply", REPLY)
+    assert r.status_code == 409 and r.json()["code"] == "assisting_pending" and "孝陵卫街道" in r.json()["message"]
+    r = _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
+    assert r.status_code == 200, r.text
+    r = _act(client, as_user, t, "housing_handler", "reply", REPLY)
+    assert r.status_code == 200, r.text
+    login(client, "dispatcher")
+    assert "协办单位孝陵卫街道的协办任务恢复" in client.get(f"/tickets/{t['number']}").text
+
+
+def test_a_reply_sent_back_with_every_opinion_in_tells_no_assisting_unit(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    t = _dispatched_with_street(client, as_user, org)
+    _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
+    _act(client, as_user, t, "housing_handler", "reply", REPLY)
+    r = _act(client, as_user, t, "dispatcher", "reject_reply", {"reason": "答复不完整"})
+    assert r.status_code == 200, r.text
+    street = next(a for a in r.json()["assignments"] if a["role"] == "assisting")
+    assert street["status"] == "replied"
+    assert not any("协办任务恢复" in title for title in _titles(client, as_user, "street_handler"))
+    # nothing waits on the street: the lead replies again without a reason
+    assert _act(client, as_user, t, "housing_handler", "reply", REPLY).status_code == 200
+
+
+def _closed_with_street(client, as_user, org) -> dict:  # type: ignore[no-untyped-def]
+    t = _dispatched_with_street(client, as_user, org)
+    _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道已上门核实情况属实。"})
+    assert _act(client, as_user, t, "housing_handler", "reply", REPLY).status_code == 200
+    assert _act(client, as_user, t, "dispatcher", "close", {}).status_code == 200
+    return t
+
+
+UNSOLVED = {"solved": False, "satisfaction": "unsatisfied", "note": "噪音依旧"}
+
+
+def test_a_reopened_ticket_goes_to_the_last_rounds_assisting_units_too(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: 退回重办 sent the ticket back to the lead unit only; the street that had assisted was left out."""
+    t = _closed_with_street(client, as_user, org)
+    r = _act(client, as_user, t, "callback", "reopen", UNSOLVED)
+    assert r.status_code == 200 and r.json()["state"] == "dispatched", r.text
+    new = [(a["unit"]["short_name"], a["role"], a["status"]) for a in r.json()["assignments"] if a["round"] == 2]
+    assert new == [("市房产局", "lead", "pending"), ("孝陵卫街道", "assisting", "pending")]
+    street_notes = client.get(NOTES, headers=as_user("street_handler")).json()["items"]
+    told = next(n for n in street_notes if "退回重办，请继续协办" in n["title"])
+    assert t["number"] in told["title"] and "办理期限" in told["body"] and "噪音依旧" in told["body"]
+    assert any("回访未解决" in s for s in _titles(client, as_user, "housing_handler"))
+    assert client.get("/api/v1/queue", headers=as_user("street_handler")).json()["total"] == 1
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
+    assert events[-1]["data"]["assisting_unit_ids"] == [org.units["street"].id]
+    assert "协办：孝陵卫街道" in events[-1]["note"]
+
+
+def test_a_reopening_may_name_other_assisting_units_or_none(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    t = _closed_with_street(client, as_user, org)
+    r = _act(client, as_user, t, "supervisor", "reopen", {**UNSOLVED, "assisting_unit_ids": []})
+    assert r.status_code == 200, r.text
+    assert [a["role"] for a in r.json()["assignments"] if a["round"] == 2] == ["lead"]
+    assert not any("退回重办" in s for s in _titles(client, as_user, "street_handler"))
+
+
+def test_the_reopen_form_comes_with_the_last_rounds_assisting_units(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    t = _closed_with_street(client, as_user, org)
+    login(client, "callback")
+    page = client.get(f"/tickets/{t['number']}").text
+    form = page[page.index('id="action-reopen"'):]
+    form = form[:form.index("</form>")]
+    assert f'<option value="{org.units["street"].id}" selected' in form and "随主办单位一并重办" in form
+    # a browser that keeps the choice sends it; one that clears it sends the list empty: no assisting unit
+    r = post_page(client, f"/tickets/{t['number']}", f"/tickets/{t['number']}/actions/reopen",
+                  {"solved": "no", "satisfaction": "unsatisfied", "assisting_units_shown": "1"})
+    assert r.status_code == 303, r.text
+    detail = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("dispatcher")).json()
+    assert [a["role"] for a in detail["assignments"] if a["round"] == 2] == ["lead"]

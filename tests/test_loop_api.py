@@ -65,8 +65,12 @@ def test_closed_loop_end_to_end(client, as_user, org, clock) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "dispatched" and r.json()["reopen_count"] == 1
     assert r.json()["lead_unit"] == "市房产局"
+    # …with the street office that assisted in the first round
+    assert [(a["unit"]["short_name"], a["role"]) for a in r.json()["assignments"] if a["round"] == 2] == [
+        ("市房产局", "lead"), ("孝陵卫街道", "assisting")]
     for user, action, body in [
         ("housing_handler", "acknowledge", {}),
+        ("street_handler", "assist_reply", {"content": "街道再次上门，噪音已明显减轻。"}),
         ("housing_handler", "reply", {"content": "再次上门，餐馆已停用旧排风扇，更换为低噪设备。"}),
         ("dispatcher", "close", {}),
         ("callback", "callback", {"solved": True, "satisfaction": "satisfied"}),
@@ -84,8 +88,8 @@ def test_closed_loop_end_to_end(client, as_user, org, clock) -> None:
     events = client.get(f"/api/v1/tickets/{tid}/events", headers=as_user("supervisor")).json()
     assert [e["action"] for e in events] == [
         "register", "dispatch", "acknowledge", "assist_acknowledge", "assist_reply", "request_extension",
-        "approve_extension", "remind", "reply", "close", "reopen", "acknowledge", "reply", "close", "callback",
-        "rate",
+        "approve_extension", "remind", "reply", "close", "reopen", "acknowledge", "assist_reply", "reply", "close",
+        "callback", "rate",
     ]
     assert all(e["actor_name"] for e in events)
 

@@ -125,6 +125,20 @@ def test_ticket_page_shows_the_suggestion_and_preselects_the_unit(client, as_use
     assert not re.search(rf'<option value="{street}" selected>', page)
 
 
+def test_the_reassign_form_does_not_preselect_the_unit_that_has_the_ticket(client, as_user, org) -> None:
+    """Proposed again, the unit handling the ticket would be refused as the 改派 target: not pre-selected."""
+    client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                json={"jurisdiction_code": "320102001", "lead_unit_code": "xlw"})
+    ticket = new_ticket(client, as_user, category_code="0102")
+    street = org.units["street"].id
+    for who, action, body in (("dispatcher", "dispatch", {"lead_unit_id": street}),
+                              ("street_handler", "acknowledge", {})):
+        r = client.post(f"/api/v1/tickets/{ticket['id']}/actions/{action}", headers=as_user(who), json=body)
+        assert r.status_code == 200, r.text
+    login(client, "dispatcher")
+    page = client.get(f"/tickets/{ticket['number']}").text
+    assert 'id="action-reassign"' in page and "建议主办：孝陵卫街道" in page
+    assert not re.search(rf'<option value="{street}" selected>', page)
 def test_a_place_read_from_the_text_goes_with_the_dispatch(client, as_user, org) -> None:
     client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
                 json={"category_prefix": "0102", "lead_unit_code": "fcj"})

@@ -29,6 +29,15 @@ def visible_condition(actor: Actor) -> ColumnElement[bool]:
 
 
 def can_view(actor: Actor, ticket: Any) -> bool:
+    """One ticket: in the actor's scope, or merged into one that is (并单: the parent's unit handles the
+    child's request with its own, so it reads it; lists and statistics keep to visible_condition)."""
+    if _in_scope(actor, ticket):
+        return True
+    parent = getattr(ticket, "parent", None) if getattr(ticket, "parent_id", None) else None
+    return parent is not None and _in_scope(actor, parent)
+
+
+def _in_scope(actor: Actor, ticket: Any) -> bool:
     if actor.data_scope == DataScope.ALL:
         return True
     if actor.data_scope == DataScope.JURISDICTION:
@@ -43,8 +52,8 @@ def ensure_can_view(actor: Actor, ticket: Any) -> None:
 
 def sees_personal_data(actor: Actor, ticket: Any) -> bool:
     """Whether the requester's name and phone are shown unmasked to this actor on this ticket."""
-    if actor.role not in PERSONAL_DATA_ROLES:
-        return False
+    if actor.role not in PERSONAL_DATA_ROLES or not _in_scope(actor, ticket):
+        return False  # read only as merged into a ticket in scope (并单): its request, not its requester
     if actor.role in UNIT_ROLES:
         # 举报人保密 and anonymous requesters are hidden from the handling units (the phone is kept
         # for 12345's own callback); a unit no longer handling the ticket keeps only a masked view.

@@ -102,6 +102,8 @@ class Ticket(Base):
     # Loaded when shown, not on every workflow action.
     attachments: Mapped[list[TicketAttachment]] = relationship(order_by="TicketAttachment.id", lazy="select")
     parent: Mapped[Ticket | None] = relationship(remote_side="Ticket.id")
+    # The tickets merged into this one (并单): read by the ticket's page and detail, not by lists.
+    merged: Mapped[list[Ticket]] = relationship(order_by="Ticket.id", viewonly=True, lazy="select")
 
 
 class TicketAssignment(Base):

@@ -30,6 +30,7 @@ from hotline.tickets.schemas import (
     AssignmentOut,
     AttachmentIn,
     EventOut,
+    MergedTicketOut,
     PublicTicketOut,
     TicketOut,
     TicketSummary,
@@ -85,6 +86,7 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
     (an action's answer: reading it there would be an unaudited read)."""
     masked = masked or not sees_personal_data(actor, ticket)
     fields = _summary_fields(ticket, rt, now, masked=masked)
+    parent = ticket.parent if ticket.parent_id else None
     return TicketOut(
         **fields,
         is_complex=ticket.is_complex,
@@ -117,7 +119,10 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         solved=ticket.solved,
         satisfaction=ticket.satisfaction,
         public_rating=ticket.public_rating,
-        parent_number=ticket.parent.number if ticket.parent_id and ticket.parent else None,
+        parent_number=parent.number if parent else None,
+        parent_state=parent.state if parent else None,
+        parent_state_label=STATE_LABELS[State(parent.state)] if parent else None,
+        merged_tickets=[merged_out(m) for m in ticket.merged],
         assignments=[
             AssignmentOut(
                 unit=UnitRef(id=a.unit.id, code=a.unit.code, name=a.unit.name, short_name=a.unit.short_name),
@@ -142,6 +147,15 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
             for f in ticket.attachments
         ],
         allowed_actions=[str(a) for a in workflow.allowed_actions(ticket, actor, now, rt.policy)],
+    )
+
+
+def merged_out(ticket: Ticket) -> MergedTicketOut:
+    """A merged ticket on its parent's page: masked like every list (its own page shows the rest)."""
+    return MergedTicketOut(
+        id=ticket.id, number=ticket.number, title=ticket.title, created_at=ticket.created_at,
+        requester_name="匿名" if ticket.requester_anonymous else mask_name(ticket.requester_name),
+        requester_phone=mask_phone(ticket.requester_phone),
     )
 
 

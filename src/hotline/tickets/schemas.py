@@ -165,6 +165,17 @@ class AssignmentOut(BaseModel):
     return_reason: str | None
 
 
+class MergedTicketOut(BaseModel):
+    """A ticket merged into this one (并单), as lists show tickets: the requester masked."""
+
+    id: int
+    number: str
+    title: str
+    requester_name: str | None
+    requester_phone: str | None
+    created_at: datetime
+
+
 class EventOut(BaseModel):
     at: datetime
     action: str
@@ -234,6 +245,10 @@ class TicketOut(TicketSummary):
     satisfaction: str | None
     public_rating: str | None
     parent_number: str | None
+    # A merged ticket is handled as part of its parent: the parent's state is its progress.
+    parent_state: str | None
+    parent_state_label: str | None
+    merged_tickets: list[MergedTicketOut]
     assignments: list[AssignmentOut]
     attachments: list[AttachmentIn]
     allowed_actions: list[str]

@@ -607,13 +607,43 @@ def _tell_ended_assisting(db: Session, t: Ticket, now: datetime, why: str, p: Ac
 
 def _reassign(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     previous = t.lead_unit_id
+    previous_state = State(t.state)
+    kept_assisting = {a.unit_id for a in t.assignments if a.is_open and a.role == AssignmentRole.ASSISTING}
     ended = _tell_ended_assisting(db, t, now, "工单已改派", p)
+    # A pending extension request was the former lead's: the new round starts with its own deadline.
+    cancelled = {"extension_cancelled": t.extension_requested_days} if t.extension_pending else {}
     _end_assignments(t)
     effect = _dispatch_to(db, rt, t, now, p.lead_unit_id or 0, p.assisting_unit_ids)
-    effect.note = f"{p.reason or '退单理由成立'}；{effect.note}"
+    reason = p.reason or "退单理由成立"
+    effect.note = f"{reason}；{effect.note}"
     effect.data = {**(effect.data or {}), "previous_lead_unit_id": previous,
-                   **({"assisting_ended": ended} if ended else {})}
+                   **({"assisting_ended": ended} if ended else {}), **cancelled}
+    _tell_reassigned(db, t, now, previous, previous_state, kept_assisting, reason, cancelled)
     return effect
+
+
+def _tell_reassigned(db: Session, t: Ticket, now: datetime, previous: int | None, previous_state: State,
+                     kept_assisting: set[int], reason: str, cancelled: dict[str, Any]) -> None:
+    """The former lead unit learns that the ticket left it (its queue otherwise just loses it, even
+    while it was handling it), and why; assisting units named again learn who leads now."""
+    lead = t.lead_unit
+    assert lead is not None
+    assisting_now = {a.unit_id for a in t.assignments if a.is_open and a.role == AssignmentRole.ASSISTING}
+    if previous is not None and previous != lead.id:
+        if previous_state == State.RETURN_REVIEW:
+            what = f"退单已同意，工单改派{lead.short_name}办理"
+        elif previous in assisting_now:
+            what = f"工单已改派{lead.short_name}主办，本单位改为协办"
+        else:
+            what = f"工单已改派{lead.short_name}办理，本单位主办任务结束"
+        facts = [f"改派理由：{reason}"]
+        if cancelled:
+            facts.append(f"待审核的延期申请（{cancelled['extension_cancelled']}个工作日）随改派撤销")
+        notify_unit(db, t, now, previous, what, body="；".join(facts))
+    if previous == lead.id:
+        return
+    for unit_id in sorted(kept_assisting & assisting_now):
+        notify_unit(db, t, now, unit_id, f"工单已改派{lead.short_name}主办，请继续协办", body=f"改派理由：{reason}")
 
 
 def _refuse_return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
@@ -709,7 +739,25 @@ def _reject_reply(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: dateti
     lead.status = AssignmentStatus.ACKNOWLEDGED
     # The reply sent back is no answer any more: its text stays in the history (the reply event).
     t.replied_at, t.reply_content, lead.reply_content = None, None, None
-    return Effect(note=p.reason, unit_id=lead.unit_id)
+    back = _reopen_assisting(db, t, now, lead.round, p.reason)
+    return Effect(note=p.reason, unit_id=lead.unit_id, data={"assisting_reopened": back} if back else None)
+
+
+def _reopen_assisting(db: Session, t: Ticket, now: datetime, round_no: int, reason: str | None) -> list[str]:
+    """The redo of a reply sent back includes the round's assisting units: the reply closed their part
+    (those whose 协办意见 was in keep it; those the early reply ended are asked again and told). Their
+    names, for the history."""
+    back = []
+    for a in t.assignments:
+        if a.role != AssignmentRole.ASSISTING or a.round != round_no or a.is_open:
+            continue
+        a.is_open = True
+        if a.status == AssignmentStatus.ENDED:
+            a.status = AssignmentStatus.ACKNOWLEDGED if a.acknowledged_at else AssignmentStatus.PENDING
+            notify_unit(db, t, now, a.unit_id, "答复被退回，本单位协办任务恢复，请提交协办意见",
+                        body=f"退回理由：{reason}" if reason else None)
+            back.append(a.unit.short_name)
+    return back
 
 
 def _remind(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
@@ -743,14 +791,29 @@ def _reopen(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p:
     if not lead_id:
         raise workflow.refuse("lead_unit_required", "该工单曾直接答复、未派单，重办请选择主办单位")
     t.reopen_count += 1
+    # The redo is the last round's team: its assisting units go again with the lead unless the reopening
+    # names others (an empty list: none).
+    given = "assisting_unit_ids" in p.model_fields_set
+    assisting = p.assisting_unit_ids if given else last_round_assisting(t)
     ended = _tell_ended_assisting(db, t, now, "工单已退回重办", p)
     _end_assignments(t)
-    effect = _dispatch_to(db, rt, t, now, lead_id, p.assisting_unit_ids)
+    effect = _dispatch_to(db, rt, t, now, lead_id, assisting)
     if ended:
         effect.data = {**(effect.data or {}), "assisting_ended": ended}
     effect.note = f"{p.note or '回访不满意或未解决'}；{effect.note}"
     effect.data = {**(effect.data or {}), "solved": p.solved, "satisfaction": p.satisfaction}
+    due = f"办理期限：{to_local(t.due_at):%Y-%m-%d %H:%M}" if t.due_at else None
+    for a in t.assignments:
+        if a.is_open and a.role == AssignmentRole.ASSISTING:
+            notify_unit(db, t, now, a.unit_id, "回访未解决，工单退回重办，请继续协办",
+                        body="；".join(x for x in (due, p.note) if x) or None)
     return effect
+
+
+def last_round_assisting(t: Ticket) -> list[int]:
+    """The assisting units of the ticket's last dispatch round (whatever became of their part)."""
+    last = max((a.round for a in t.assignments), default=0)
+    return [a.unit_id for a in t.assignments if a.round == last and a.role == AssignmentRole.ASSISTING]
 
 
 def _rate(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:

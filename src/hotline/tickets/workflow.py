@@ -119,6 +119,12 @@ def needs_unit(ctx: Context) -> None:
         raise refuse("lead_unit_required", "请选择主办单位")
 
 
+def lead_changes(ctx: Context) -> None:
+    """A ticket being handled goes to another lead unit: back to the same one would only restart its deadline."""
+    if ctx.params.get("lead_unit_id") == ctx.ticket.lead_unit_id:
+        raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正由该单位办理（如需督促，请催办或督办）")
+
+
 def within_return_window(ctx: Context) -> None:
     due = ctx.ticket.return_due_at
     if due is not None and ctx.now > due:
@@ -226,6 +232,10 @@ def _rows() -> Iterable[Transition]:
         yield Transition(A.WITHDRAW, s, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
     yield Transition(A.REASSIGN, S.DISPATCHED, S.DISPATCHED, CENTRE, (needs_unit, needs_text("reason", "改派理由")))
     yield Transition(A.REASSIGN, S.RETURN_REVIEW, S.DISPATCHED, CENTRE, (needs_unit,))
+    # The lead unit turns out to be the wrong one, or does not move: the centre takes the ticket back
+    # from it while it is being handled, saying why.
+    yield Transition(A.REASSIGN, S.HANDLING, S.DISPATCHED, CENTRE,
+                     (needs_unit, lead_changes, needs_text("reason", "改派理由")))
     yield Transition(A.REFUSE_RETURN, S.RETURN_REVIEW, S.HANDLING, CENTRE, (needs_text("reason", "驳回理由"),))
     yield Transition(A.REQUEST_EXTENSION, S.HANDLING, None, MANAGER,
                      (actor_is_lead_unit, no_pending_extension, not_overdue, extension_within_cap,
@@ -303,8 +313,8 @@ def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) ->
 
 
 _INPUT_GUARDS: frozenset[Guard] = frozenset(
-    {needs_unit, extension_within_cap, callback_is_acceptable, callback_is_unacceptable, needs_rating, has_parent,
-     assisting_opinions_in}
+    {needs_unit, lead_changes, extension_within_cap, callback_is_acceptable, callback_is_unacceptable, needs_rating,
+     has_parent, assisting_opinions_in}
 )
 
 

@@ -24,7 +24,8 @@ F = {
     "remind_note": Field("note", "催办意见", "textarea", True),
     "supervise_note": Field("note", "督办意见", "textarea", True, "至少5个字"),
     "reason_return": Field("reason", "退单理由", "textarea", True, "说明不属于本单位职责的依据，至少5个字"),
-    "reason_reassign": Field("reason", "改派理由", "textarea", False, "退单审核中改派可不填"),
+    "reason_reassign": Field("reason", "改派理由", "textarea", False,
+                             "待签收、办理中改派必填（将告知原主办单位）；退单审核中改派可不填"),
     "reason_refuse": Field("reason", "驳回理由", "textarea", True),
     "reason_extension": Field("reason", "延期理由", "textarea", True, "至少5个字"),
     "reason_reject": Field("reason", "退回理由", "textarea", True),
@@ -39,6 +40,8 @@ F = {
     "lead_unit": Field("lead_unit_id", "主办单位", "lead_unit", True),
     "lead_unit_optional": Field("lead_unit_id", "主办单位", "lead_unit", False, "不选则退回原主办单位"),
     "assisting_units": Field("assisting_unit_ids", "协办单位", "assisting_units"),
+    "assisting_units_reopen": Field("assisting_unit_ids", "协办单位", "assisting_units", False,
+                                    "已选上一轮的协办单位，随主办单位一并重办；可增减"),
     # the place and category the suggestion relied on, kept on a ticket that has none (ticked boxes)
     "keep": Field("keep", "同时记录", "keep"),
     "solved": Field("solved", "是否解决", "solved", True),
@@ -64,7 +67,7 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.SUPERVISE: (F["supervise_note"],),
     A.CLOSE: (F["note"],),
     A.CALLBACK: (F["solved"], F["satisfaction"], F["note"]),
-    A.REOPEN: (F["solved"], F["satisfaction"], F["lead_unit_optional"], F["assisting_units"], F["note"]),
+    A.REOPEN: (F["solved"], F["satisfaction"], F["lead_unit_optional"], F["assisting_units_reopen"], F["note"]),
     A.MERGE: (F["parent_number"], F["note"]),
     A.WITHDRAW: (F["reason_withdraw"],),
 }

@@ -122,6 +122,8 @@ def intake_data(values: dict[str, Any]) -> dict[str, Any]:
 def action_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {name: text(form, name) for name in ACTION_TEXT}
     values["assisting_unit_ids"] = id_list(form, "assisting_unit_ids")
+    # The form had the assisting units' list: what is chosen there, even nothing, is the choice.
+    values["assisting_units_shown"] = flag(form, "assisting_units_shown")
     return values
 
 
@@ -135,8 +137,8 @@ def action_data(values: dict[str, Any]) -> dict[str, Any]:
     for name in ("lead_unit_id", "days"):
         if values.get(name):
             data[name] = as_int(values[name])
-    if values.get("assisting_unit_ids"):
-        data["assisting_unit_ids"] = [as_int(v) for v in values["assisting_unit_ids"]]
+    if values.get("assisting_unit_ids") or values.get("assisting_units_shown"):
+        data["assisting_unit_ids"] = [as_int(v) for v in values.get("assisting_unit_ids", [])]
     if values.get("solved") in ("yes", "no"):
         data["solved"] = values["solved"] == "yes"
     return data

@@ -77,11 +77,15 @@ def event_facts(data: dict[str, Any] | None) -> str:
         facts.append(f"满意度：{SATISFACTION_LABELS[data['satisfaction']]}")
     if data.get("assisting_ended"):  # a reassignment or reopening ended assisting units' tasks
         facts.append(f"协办单位{'、'.join(map(str, data['assisting_ended']))}的协办任务随之结束")
+    if data.get("assisting_reopened"):  # a reply sent back: the assisting units its early reply ended
+        facts.append(f"协办单位{'、'.join(map(str, data['assisting_reopened']))}的协办任务恢复")
     if data.get("assisting_pending"):  # a lead unit's reply before every 协办意见 came in
         facts.append(f"协办单位{'、'.join(map(str, data['assisting_pending']))}尚未反馈，"
                      f"先行答复理由：{data.get('early_reply_reason') or '—'}")
     if isinstance(data.get("extension_withdrawn"), int):  # a reply while an extension request was pending
         facts.append(f"待审核的延期申请（{data['extension_withdrawn']} 个工作日）随答复撤回")
+    if isinstance(data.get("extension_cancelled"), int):  # a reassignment while an extension request was pending
+        facts.append(f"待审核的延期申请（{data['extension_cancelled']} 个工作日）随改派撤销")
     return " · ".join(facts)
 
 

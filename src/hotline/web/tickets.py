@@ -112,13 +112,18 @@ def _ticket_page(
     if any(form.action in (Action.DISPATCH, Action.REASSIGN) for form in forms):
         suggestion = dispatch_suggestion(db, rt, viewer, ticket)
         chosen = suggestion["decision"]
-        if chosen and not chosen["tentative"]:  # a tentative proposal is shown, not pre-selected
+        # A tentative proposal is shown, not pre-selected; so is the unit that has the ticket now (改派
+        # goes elsewhere: chosen again it is refused while handling).
+        if chosen and not chosen["tentative"] and chosen["lead_unit_id"] != ticket.lead_unit_id:
             suggested = {"lead_unit_id": str(chosen["lead_unit_id"]),
                          "assisting_unit_ids": [str(u) for u in chosen["assisting_unit_ids"]]}
         if chosen:  # the place and category it relied on, offered to keep with the dispatch (ticked)
             suggested["keep"] = _to_keep(suggestion)
+    # 退回重办 goes to the last round's assisting units too, unless the form drops them: shown chosen.
+    reopen_values = {"assisting_unit_ids": [str(u) for u in service.last_round_assisting(ticket)]}
     return render(
         request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
+        reopen_values=reopen_values,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,

@@ -1,0 +1,92 @@
+"""并单: the parent lists what was merged into it, a merged ticket points to its parent, and the parent's
+unit reads the merged tickets' requests (their requesters masked)."""
+
+from __future__ import annotations
+
+from tests.factories import intake
+from tests.test_pages import login
+
+API = "/api/v1/tickets"
+
+
+def _act(client, as_user, t, who, action, body):  # type: ignore[no-untyped-def]
+    r = client.post(f"{API}/{t['id']}/actions/{action}", headers=as_user(who), json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _parent_with_children(client, as_user, org) -> tuple[dict, dict, dict]:  # type: ignore[no-untyped-def]
+    parent = client.post(API, json=intake(), headers=as_user("operator")).json()
+    _act(client, as_user, parent, "dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id})
+    _act(client, as_user, parent, "housing_handler", "acknowledge", {})
+    child = client.post(API, json=intake(title="钟灵街餐馆排风扇半夜还在响", requester_name="李四光",
+                                         requester_phone="13700001111",
+                                         content="钟灵街50号餐馆排风扇每晚响到凌晨两点。"),
+                        headers=as_user("operator")).json()
+    anonymous = client.post(API, json=intake(title="餐馆噪音（匿名反映）", requester_anonymous=True,
+                                             requester_name=None, requester_phone="13600002222"),
+                            headers=as_user("operator")).json()
+    for t in (child, anonymous):
+        _act(client, as_user, t, "operator", "merge", {"parent_number": parent["number"]})
+    return parent, child, anonymous
+
+
+def test_the_parent_lists_its_merged_tickets_masked(client, as_user, org) -> None:
+    parent, child, anonymous = _parent_with_children(client, as_user, org)
+    for who in ("dispatcher", "housing_handler"):
+        out = client.get(f"{API}/{parent['id']}", headers=as_user(who)).json()
+        assert [(m["number"], m["title"], m["requester_name"], m["requester_phone"])
+                for m in out["merged_tickets"]] == [
+            (child["number"], "钟灵街餐馆排风扇半夜还在响", "李**", "137****1111"),
+            (anonymous["number"], "餐馆噪音（匿名反映）", "匿名", "136****2222"),
+        ]
+    assert client.get(f"{API}/{child['id']}", headers=as_user("dispatcher")).json()["merged_tickets"] == []
+
+
+def test_a_merged_ticket_follows_its_parent_and_the_parents_unit_reads_it(client, as_user, org) -> None:
+    parent, child, _ = _parent_with_children(client, as_user, org)
+    # the housing bureau never had the child dispatched to it: it reads it as part of its ticket
+    r = client.get(f"{API}/{child['id']}", headers=as_user("housing_handler"))
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["content"] == "钟灵街50号餐馆排风扇每晚响到凌晨两点。"
+    assert out["personal_data_masked"] is True and out["requester_phone"] == "137****1111"
+    assert (out["parent_number"], out["parent_state"], out["parent_state_label"]) == (
+        parent["number"], "handling", "办理中")
+    assert out["allowed_actions"] == []
+    # a unit with no part in the parent does not
+    assert client.get(f"{API}/{child['id']}", headers=as_user("market_handler")).status_code == 403
+    # nor does the merged ticket enter the unit's queue
+    assert [t["number"] for t in client.get("/api/v1/queue", headers=as_user("housing_handler")).json()["items"]] \
+        == [parent["number"]]
+
+
+def test_the_pages_link_parent_and_merged_tickets(client, as_user, org) -> None:
+    parent, child, anonymous = _parent_with_children(client, as_user, org)
+    login(client, "housing_handler")
+    page = client.get(f"/tickets/{parent['number']}").text
+    assert "并入本工单的诉求（2 件）" in page
+    assert f'href="/tickets/{child["number"]}"' in page and f'href="/tickets/{anonymous["number"]}"' in page
+    assert "李**" in page and "137****1111" in page and "13700001111" not in page
+    page = client.get(f"/tickets/{child['number']}").text
+    assert f'data-merged-into="{parent["number"]}"' in page
+    assert "随主工单一并办理" in page and "主工单当前状态：办理中" in page
+    assert f'href="/tickets/{parent["number"]}"' in page and "钟灵街50号餐馆排风扇" in page
+    assert "13700001111" not in page
+
+
+def test_a_jurisdiction_reads_a_ticket_merged_into_its_own_without_its_requester(client, as_user, org) -> None:
+    """A supervisor of 玄武区 sees the parent (玄武) and so the ticket merged into it (秦淮), but that
+    ticket's requester is no personal data of theirs: masked."""
+    parent = client.post(API, json=intake(), headers=as_user("operator")).json()
+    other = client.post(API, json=intake(jurisdiction_code="320104", requester_phone="13700001111"),
+                        headers=as_user("operator")).json()
+    assert client.get(f"{API}/{other['id']}", headers=as_user("xuanwu_viewer")).status_code == 403
+    _act(client, as_user, other, "operator", "merge", {"parent_number": parent["number"]})
+    seen = client.get(f"{API}/{other['id']}", headers=as_user("xuanwu_viewer")).json()
+    assert seen["personal_data_masked"] is True and seen["requester_phone"] == "137****1111"
+    assert client.get(f"{API}/{parent['id']}", headers=as_user("xuanwu_viewer")).json()["requester_phone"] \
+        == "13912345678"
+    # the centre sees it as always
+    assert client.get(f"{API}/{other['id']}", headers=as_user("dispatcher")).json()["requester_phone"] \
+        == "13700001111"
