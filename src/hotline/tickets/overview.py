@@ -4,10 +4,12 @@ deadline badges of a unit's queue. Every query is limited to what the actor may 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from hotline.clock import CHINA_TZ, to_local
 from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -21,18 +23,27 @@ from hotline.tickets.service import unit_todo
 def awaiting_callback(
     db: Session, rt: Runtime, *, actor: Actor, page: int = 1, page_size: int = 20
 ) -> tuple[list[Ticket], int]:
-    """Closed tickets waiting for their callback, the oldest callback deadline first."""
+    """Closed tickets waiting for their callback: those not yet tried first, then those whose requester
+    did not answer on an earlier day, then those already tried today (calling again within the hour
+    rarely helps); within each, the oldest callback deadline first."""
     page = max(page, 1)
     page_size = max(1, min(page_size, rt.settings.page_size_max))
     # Imported historical messages (external_key) are closed but have no one to call back.
     conds = [visible_condition(actor), Ticket.state == str(State.CLOSED), Ticket.external_key.is_(None)]
     total = db.execute(select(func.count(Ticket.id)).where(*conds)).scalar_one()
+    tried = case((Ticket.callback_attempted_at >= local_day_start(rt.clock.now()), 2),
+                 (Ticket.callback_attempts > 0, 1), else_=0)
     rows = db.execute(
         select(Ticket).where(*conds)
-        .order_by(Ticket.callback_due_at.is_(None), Ticket.callback_due_at.asc(), Ticket.id.asc())
+        .order_by(tried, Ticket.callback_due_at.is_(None), Ticket.callback_due_at.asc(), Ticket.id.asc())
         .limit(page_size).offset((page - 1) * page_size)
     )
     return list(rows.unique().scalars()), total
+
+
+def local_day_start(now: datetime) -> datetime:
+    """Midnight of `now`'s local (China) day, as an aware datetime."""
+    return datetime.combine(to_local(now).date(), time(0), tzinfo=CHINA_TZ)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,15 @@ def ticket_deadline(ticket: Ticket, rt: Runtime, now: datetime) -> DeadlineStatu
     return deadline_status(now=now, due_at=ticket.due_at, warn_at=ticket.warn_at)
 
 
+def callback_outcome(ticket: Ticket) -> str | None:
+    """How the last callback ended: a rating was recorded, or the requester could not be reached."""
+    if ticket.satisfaction:
+        return "reached"
+    if ticket.state == State.FINISHED and (ticket.callback_attempts or 0) > 0:
+        return "unreachable"
+    return None
+
+
 def summary(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketSummary:
     # Lists are always masked: only the detail page shows (and audits) personal data.
     return TicketSummary(**_summary_fields(ticket, rt, now, masked=True))
@@ -108,6 +117,10 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         reply_content=ticket.reply_content,
         closed_at=ticket.closed_at,
         callback_due_at=ticket.callback_due_at,
+        callback_attempts=ticket.callback_attempts or 0,
+        callback_attempt_days=ticket.callback_attempt_days or 0,
+        callback_attempted_at=ticket.callback_attempted_at,
+        callback_outcome=callback_outcome(ticket),
         finished_at=ticket.finished_at,
         answer_source=ticket.answer_source,
         remind_count=ticket.remind_count,

@@ -224,6 +224,12 @@ class TicketOut(TicketSummary):
     reply_content: str | None
     closed_at: datetime | None
     callback_due_at: datetime | None
+    # Unanswered callback calls (回访未接通) of the current callback round, and on how many days.
+    callback_attempts: int
+    callback_attempt_days: int
+    callback_attempted_at: datetime | None
+    # "reached" (回访已记录满意度) or "unreachable" (无法联系, no rating); None before the callback ends.
+    callback_outcome: str | None
     finished_at: datetime | None
     answer_source: str | None
     remind_count: int

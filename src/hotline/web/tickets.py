@@ -128,6 +128,7 @@ def _ticket_page(
         files_denied=attachments.denied_message(viewer.actor),
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
         may_verdict=viewer.role in VERDICT_ROLES,
+        callback_progress=workflow.unreachable_progress(ticket, rt.policy),
     )
 
 
@@ -202,6 +203,10 @@ def ticket_action(number: str, action: str, request: Request, form: CheckedForm,
                             status_code=exc.status_code)
     if issued is not None:
         flash(request, f"已生成督办单 {issued.number}，督办单位：{issued.unit.short_name}")
+    elif chosen == Action.CALLBACK_NO_ANSWER and ticket.state == State.CLOSED:
+        flash(request, f"已记录回访未接通：{workflow.unreachable_progress(ticket, rt.policy)}")
+    elif chosen == Action.CALLBACK_NO_ANSWER:
+        flash(request, f"已记录回访未接通，累计{ticket.callback_attempts}次未接通，已按无法联系结束回访")
     else:
         flash(request, f"「{ACTION_LABELS[chosen]}」已完成，工单当前状态：{STATE_LABELS[State(ticket.state)]}")
     return redirect(f"/tickets/{ticket.number}")
