@@ -64,6 +64,8 @@ class Ticket(Base):
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a ticket still waiting for its lead unit's acknowledgement turns 即将签收超时 (deadlines.warn_at).
+    ack_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the running deadline turns "about to expire" (deadlines.warn_at).

@@ -14,7 +14,7 @@ from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import visible_condition
-from hotline.tickets.enums import DeadlineStatus, State
+from hotline.tickets.enums import AssignmentRole, AssignmentStatus, DeadlineStatus, State
 from hotline.tickets.models import Ticket, TicketAssignment
 from hotline.tickets.present import RUNNING
 from hotline.tickets.service import unit_todo
@@ -90,6 +90,34 @@ def unit_deadline_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[Dead
         .select_from(TicketAssignment)
         .join(Ticket, TicketAssignment.ticket_id == Ticket.id)
         .where(TicketAssignment.unit_id == actor.unit_id, *unit_todo())
+        .group_by(status)
+    ).all()
+    for value, n in rows:
+        key = DeadlineStatus(value)
+        if key in counts:
+            counts[key] += n
+    return counts
+
+
+def unit_ack_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[DeadlineStatus, int]:
+    """签收 badges of the actor's unit: tickets it leads and has not acknowledged, about to be late
+    (ack_warn_at passed) and late (ack_due_at passed) — the rule of present.ack_deadline, in SQL."""
+    counts = {DeadlineStatus.OVERDUE: 0, DeadlineStatus.ABOUT_TO_EXPIRE: 0}
+    if actor.unit_id is None:
+        return counts
+    now = rt.clock.now()
+    status = case(
+        (Ticket.ack_due_at < now, DeadlineStatus.OVERDUE.value),
+        (Ticket.ack_warn_at <= now, DeadlineStatus.ABOUT_TO_EXPIRE.value),
+        else_=DeadlineStatus.ON_TIME.value,
+    ).label("status")
+    rows = db.execute(
+        select(status, func.count())
+        .select_from(TicketAssignment)
+        .join(Ticket, TicketAssignment.ticket_id == Ticket.id)
+        .where(TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True),
+               TicketAssignment.role == str(AssignmentRole.LEAD),
+               TicketAssignment.status == str(AssignmentStatus.PENDING), Ticket.state == str(State.DISPATCHED))
         .group_by(status)
     ).all()
     for value, n in rows:

@@ -47,6 +47,17 @@ def ticket_deadline(ticket: Ticket, rt: Runtime, now: datetime) -> DeadlineStatu
     return deadline_status(now=now, due_at=ticket.due_at, warn_at=ticket.warn_at)
 
 
+ACK_LABELS = {DeadlineStatus.ABOUT_TO_EXPIRE: "即将签收超时", DeadlineStatus.OVERDUE: "签收超时"}
+
+
+def ack_deadline(ticket: Ticket, now: datetime) -> DeadlineStatus:
+    """The lead unit's acknowledgement deadline, while the ticket waits for it (待签收): the same rule
+    as the handling deadline's badge, and as the `late` flag the acknowledgement records (assessment)."""
+    if ticket.state != State.DISPATCHED:
+        return DeadlineStatus.NONE
+    return deadline_status(now=now, due_at=ticket.ack_due_at, warn_at=ticket.ack_warn_at)
+
+
 def callback_outcome(ticket: Ticket) -> str | None:
     """How the last callback ended: a rating was recorded, or the requester could not be reached."""
     if ticket.satisfaction:
@@ -63,6 +74,7 @@ def summary(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> Tick
 
 def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool) -> dict:
     status = ticket_deadline(ticket, rt, now)
+    ack = ack_deadline(ticket, now)
     return dict(
         id=ticket.id,
         number=ticket.number,
@@ -86,6 +98,8 @@ def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool)
         deadline_label=DEADLINE_LABELS[status],
         remaining=remaining_label(now, ticket.due_at) if status not in (DeadlineStatus.NONE,) else "—",
         is_enterprise=ticket.is_enterprise,
+        ack_status=ack,
+        ack_label=ACK_LABELS.get(ack, ""),
     )
 
 
@@ -108,6 +122,7 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         circumstances=ticket.circumstances,
         dispatched_at=ticket.dispatched_at,
         ack_due_at=ticket.ack_due_at,
+        ack_warn_at=ticket.ack_warn_at,
         return_due_at=ticket.return_due_at,
         time_limit_label=ticket.time_limit_label,
         extension_pending=ticket.extension_pending,

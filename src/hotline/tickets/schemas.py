@@ -200,6 +200,11 @@ class TicketSummary(BaseModel):
     deadline_label: str
     remaining: str
     is_enterprise: bool
+    # The lead unit's acknowledgement (签收) while the ticket waits for it: on_time, about_to_expire
+    # (即将签收超时), overdue (签收超时); "none" once acknowledged or not at a unit. The label is empty
+    # unless there is something to flag.
+    ack_status: str = "none"
+    ack_label: str = ""
 
 
 class TicketOut(TicketSummary):
@@ -215,6 +220,7 @@ class TicketOut(TicketSummary):
     circumstances: str | None
     dispatched_at: datetime | None
     ack_due_at: datetime | None
+    ack_warn_at: datetime | None
     return_due_at: datetime | None
     time_limit_label: str | None
     extension_pending: bool

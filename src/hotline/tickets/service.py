@@ -490,6 +490,8 @@ def _dispatch_to(db: Session, rt: Runtime, ticket: Ticket, now: datetime, lead_i
     ticket.warn_at = warn_at(started_at=now, due_at=due, warn_before_hours=rt.policy.warn_before_hours)
     ticket.time_limit_label = limit.label
     ticket.ack_due_at = rt.policy.acknowledge_limit(_facts(ticket, lead)).apply(now)
+    ticket.ack_warn_at = warn_at(started_at=now, due_at=ticket.ack_due_at,
+                                 warn_before_hours=rt.policy.warn_before_hours)
     ticket.return_due_at = rt.policy.return_window.apply(now)
     ticket.paused_at = None
     ticket.extension_pending = False
@@ -904,6 +906,8 @@ class Filters:
     phone: str | None = None
     open_for_unit: bool = False
     extension_pending: bool | None = None
+    # 签收超时: dispatched, the lead unit has not acknowledged, past the acknowledgement deadline.
+    ack_overdue: bool | None = None
     # Work queues serve the oldest first (first come, first served); searches show the newest first.
     oldest_first: bool = False
     # Deadline lists (overdue, about to expire) are most useful by deadline.
@@ -954,6 +958,10 @@ def search(
             Ticket.due_at >= now,
             Ticket.warn_at <= now,
         ]
+    if filters.ack_overdue is True:
+        conds += [Ticket.state == str(State.DISPATCHED), Ticket.ack_due_at < now]
+        if filters.by_deadline and not filters.open_for_unit:
+            order = [Ticket.ack_due_at.asc(), Ticket.id.asc()]
     if filters.extension_pending is not None:
         conds.append(Ticket.extension_pending.is_(filters.extension_pending))
     if filters.created_from:

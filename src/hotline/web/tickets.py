@@ -41,8 +41,8 @@ TICKET_ERRORS = frozenset({"ticket_forbidden", "ticket_not_found"})
 
 def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     """Filters from the query string; unknown values are dropped rather than refused."""
-    raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "from",
-                                                        "to", "q")}
+    raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "ack_overdue",
+                                                        "from", "to", "q")}
     states = {str(s) for s in State}
     kinds = {str(k) for k in Kind}
     state = raw["state"] if raw["state"] in states else ""
@@ -55,6 +55,7 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
         category_code=category or None,
         unit_id=int(unit) if unit else None,
         overdue=True if raw["overdue"] == "1" else None,
+        ack_overdue=True if raw["ack_overdue"] == "1" else None,
         created_from=local_day_start(raw["from"]) if raw["from"] else None,
         created_to=local_day_start(raw["to"], next_day=True) if raw["to"] else None,
         text=raw["q"][:100] or None,
