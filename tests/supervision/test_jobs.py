@@ -35,6 +35,7 @@ def local(at: datetime) -> str:
 def test_reminders_then_order_then_escalation_then_auto_close(db, rt, clock, org, open_ticket, act, run) -> None:
     # A complaint dispatched Monday 2 Nov 10:00 has 15 working days: due Mon 23 Nov 23:59:59.
     t = open_ticket()
+    act(t, "housing_handler", "acknowledge")  # taken at once: no 签收超时 (tests/supervision/test_ack_overdue.py)
     assert local(t.due_at) == "2026-11-23 23:59"
     # the policy warns 24 h before; the day before is a Sunday: from the start of the Friday before it
     assert local(t.warn_at) == "2026-11-20 00:00"
@@ -90,7 +91,6 @@ def test_reminders_then_order_then_escalation_then_auto_close(db, rt, clock, org
     db.rollback()
 
     # The unit finally replies: the next pass closes the order.
-    act(t, "housing_handler", "acknowledge")
     act(t, "housing_handler", "reply", content="已到现场处理完毕，餐馆已加装消声设备。")
     assert run().counts["orders_closed"] == 1
     closed = db.get(SupervisionOrder, order.id, populate_existing=True)
@@ -139,7 +139,9 @@ def test_extension_gets_its_own_reminders(db, rt, clock, org, open_ticket, act, 
     assert run().counts["reminders"] == 0  # the new deadline is not near yet
     clock.set(t.warn_at + timedelta(minutes=1))
     assert run().counts["reminders"] == 1
-    assert count(db, Reminder, Reminder.ticket_id == t.id) == 2
+    # two for the handling deadlines, and one for the acknowledgement that came after its deadline
+    assert count(db, Reminder, Reminder.ticket_id == t.id, Reminder.step != "ack_overdue") == 2
+    assert count(db, Reminder, Reminder.ticket_id == t.id) == 3
 
 
 def test_assisting_units_are_reminded_until_they_reply(db, rt, clock, org, open_ticket, act, run) -> None:
@@ -160,10 +162,11 @@ def test_running_twice_creates_nothing_twice(db, rt, clock, org, open_ticket, ru
     clock.set(tickets[0].due_at + timedelta(hours=1))
     assert run().counts["orders"] == 12
     again = run()
-    assert again.counts == {"reminders": 0, "orders": 0, "escalations": 0, "orders_closed": 0, "findings": 0,
-                            "assessment": 0, "blacklist": 0, "kb_imports": 0, "kb_expiry": 0}
+    assert again.counts == {"reminders": 0, "ack_overdue": 0, "orders": 0, "escalations": 0, "orders_closed": 0,
+                            "findings": 0, "assessment": 0, "blacklist": 0, "kb_imports": 0, "kb_expiry": 0}
     assert set(again.job_ms) == set(again.counts)
-    assert count(db, Reminder) == 24 and count(db, SupervisionOrder) == 12
+    # 24 before the deadline, and 12 签收超时 (none was acknowledged)
+    assert count(db, Reminder) == 36 and count(db, SupervisionOrder) == 12
     assert count(db, TicketEvent, TicketEvent.action == "supervise") == 12
     assert count(db, SchedulerRun) == 3
 
@@ -186,7 +189,7 @@ def test_two_workers_at_once_create_nothing_twice(db, rt, clock, org, open_ticke
     assert sum(r.counts["orders"] for r in reports) == 20
     assert count(db, SupervisionOrder) == 20
     assert count(db, TicketEvent, TicketEvent.action == "supervise") == 20
-    assert count(db, Notification) == 20
+    assert count(db, Notification) == 40  # 20 orders, and 20 签收超时 (none was acknowledged)
     assert sum(db.execute(select(Ticket.supervise_count)).scalars()) == 20
 
 
@@ -202,7 +205,8 @@ def test_batches_are_bounded_and_the_rest_follows_next_pass(db, rt, clock, org, 
     assert second.counts["orders"] == 3 and "orders" not in second.truncated
     runs = list(db.execute(select(SchedulerRun).order_by(SchedulerRun.id)).scalars())
     db.rollback()
-    assert runs[0].counts["truncated"] == ["orders"] and runs[0].status == "ok"
+    # 7 tickets never acknowledged: the 签收超时 job met the same bound
+    assert runs[0].counts["truncated"] == ["ack_overdue", "orders"] and runs[0].status == "ok"
 
 
 def test_a_failing_job_is_logged_and_the_others_run(db, rt, clock, org, open_ticket, sf, monkeypatch) -> None:

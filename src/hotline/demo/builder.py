@@ -533,6 +533,7 @@ _HAPPY_NOTES = ["诉求人表示问题已解决，对办理结果满意", "诉�
                 "诉求人表示基本解决，认可办理结果"]
 _UNHAPPY_NOTES = ["诉求人表示问题仍未解决，要求重新办理", "诉求人对答复不认可，认为单位未实地查看",
                   "诉求人表示整改后问题反弹，要求继续处理"]
+_NO_ANSWER_NOTES = ["无人接听", "对方已关机", "无人接听，已发短信告知将再次回访"]
 _COMMENTS = {True: ["处理很及时，点赞！", "办理结果满意，谢谢12345。", "工作人员态度很好。"],
              False: ["问题没有真正解决。", "答复敷衍，希望再落实一下。"]}
 
@@ -608,6 +609,7 @@ class _Plan:
     late_ack: bool = False
     reject_reply: bool = False
     force_reopen: bool = False
+    unreachable: bool = False  # the requester never answers the callback (回访未接通 → 无法联系)
     rate: bool = False
     fast: bool = False  # forced end states: short delays, whatever the office hours
     hold: State | None = None  # stop in this state (forced end states)
@@ -629,7 +631,7 @@ class _Plan:
         """An ordinary dispatched ticket that a forced scenario may take over."""
         return not (self.direct_answer or self.parent is not None or self.withdraw or self.return_
                     or self.extension or self.slow or self.hold or self.assist or self.reject_reply
-                    or self.force_reopen)
+                    or self.force_reopen or self.unreachable)
 
 
 # A ticket already handled (办结) takes no duplicate: the service refuses it (a new call on a closed
@@ -943,7 +945,7 @@ class _Simulation:
                 p.unit = self._route(p.template, p.street)
             p.direct_answer = p.direct_dispatch = False
             p.withdraw = p.return_ = p.extension = None
-            p.slow = p.late_ack = p.reject_reply = p.force_reopen = False
+            p.slow = p.late_ack = p.reject_reply = p.force_reopen = p.unreachable = False
             p.assist = []
             p.fast = fast
             return p
@@ -975,6 +977,7 @@ class _Simulation:
             lambda p: setattr(p, "slow", True),
             lambda p: setattr(p, "late_ack", True),
             lambda p: setattr(p, "force_reopen", True),
+            lambda p: setattr(p, "unreachable", True),
             lambda p: setattr(p, "rate", True),
             lambda p: setattr(p, "withdraw", "handling"),
         ]
@@ -1232,6 +1235,8 @@ class _Simulation:
         if p.hold == State.CLOSED:
             return "held", snap, t
         at = t + _h(rng.uniform(0.5, 3)) if p.fast else self.callback_time(t, rng.uniform(2, 40))
+        if p.unreachable:
+            return (yield from self._unreachable(p, at))
         if snap.lead_unit_id is None:
             unhappy_p = 0.05
         elif snap.reopen_count:
@@ -1265,6 +1270,17 @@ class _Simulation:
                       else rng.choice([Satisfaction.UNSATISFIED, Satisfaction.VERY_UNSATISFIED]))
             comment = rng.choice(_COMMENTS[happy])
             snap = yield rate_at, lambda: self.public(p, Action.RATE, satisfaction=rating, comment=comment)
+        return "finished", snap, at
+
+    def _unreachable(self, p: _Plan, at: datetime) -> Life:
+        """Nobody answers: calls on two days until the policy's rule finishes the ticket as 无法联系."""
+        agent, snap = self.hall["callback1"], None
+        for i in range(self.rt.policy.callback_unreachable.attempts + 3):
+            note = _NO_ANSWER_NOTES[i % len(_NO_ANSWER_NOTES)]
+            snap = yield at, lambda note=note: self.act(p, Action.CALLBACK_NO_ANSWER, agent, note=note)
+            if snap.state != State.CLOSED:
+                break
+            at = self.callback_time(at, 3 if i % 2 == 0 else 20)  # later that day, then the next day
         return "finished", snap, at
 
     def _answer_directly(self, p: _Plan) -> _Snap:

@@ -143,6 +143,9 @@ class ReportBuilder:
         solved = self._events(feedback, TicketEvent.data["solved"].as_boolean().is_(True))
         overdue_open = self._count(*self._overdue_now())
         reopened = self._events((Action.REOPEN,))
+        # 无法联系: callbacks ended without reaching the requester have no rating and stay out of both rates.
+        unreachable = self._events((Action.CALLBACK_UNREACHABLE,))
+        left_out = f"；无法联系 {unreachable:,} 件不计入" if unreachable else ""
 
         cut = to_local(self.cutoff - timedelta(seconds=1))
         label = p.label + (f"（截至{cut.month}月{cut.day}日）" if running else "")
@@ -157,8 +160,8 @@ class ReportBuilder:
             count_figure("派单量", dispatched, "含改派、重办再派"),
             count_figure("办结量", closed, "含直接答复"),
             rate_figure("按时答复率", rate(replies_on_time, replies), f"承办单位答复 {replies:,} 次"),
-            rate_figure("满意率", rate(satisfied, rated), f"回访评价 {rated:,} 次"),
-            rate_figure("解决率", rate(solved, asked_solved), f"回访确认 {asked_solved:,} 次"),
+            rate_figure("满意率", rate(satisfied, rated), f"回访评价 {rated:,} 次{left_out}"),
+            rate_figure("解决率", rate(solved, asked_solved), f"回访确认 {asked_solved:,} 次{left_out}"),
             count_figure("超期未答复", overdue_open, f"截至{cut.month}月{cut.day}日仍在办且已超期"),
             count_figure("退回重办", reopened, "回访不满意或未解决"),
         ]

@@ -197,6 +197,72 @@ def _remind_many(db: Session, *, now: datetime, items: list[tuple[Any, ReminderS
     return len(events)
 
 
+# ---- late acknowledgements ---------------------------------------------------------------------
+
+ACK_STEP = "ack_overdue"  # the Reminder row's step: one per (lead assignment, acknowledgement deadline)
+
+
+def remind_late_acknowledgements(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """签收超时: a lead unit that has not acknowledged (签收) its ticket by the acknowledgement deadline
+    (tickets.ack_due_at) is told once per deadline — a `remind` event by the system, remind_count + 1 and
+    a notice in the unit's inbox. A reassignment or reopening brings a new deadline, which gets its own."""
+    now = rt.clock.now()
+    told = (
+        select(Reminder.id)
+        .where(Reminder.assignment_id == TicketAssignment.id, Reminder.step == ACK_STEP,
+               Reminder.due_at == Ticket.ack_due_at)
+        .exists()
+    )
+    cap = policy.batch_size * policy.max_batches
+    with sf() as db:
+        # Dispatched tickets are few (those waiting for a unit to take them): a short range of the
+        # tickets' (state, due_at) index.
+        rows: Sequence[Any] = db.execute(
+            select(TicketAssignment.id, TicketAssignment.unit_id, Ticket.id, Ticket.number, Ticket.state,
+                   Ticket.ack_due_at)
+            .join(Ticket, Ticket.id == TicketAssignment.ticket_id)
+            .where(Ticket.state == str(State.DISPATCHED), Ticket.ack_due_at < now,
+                   TicketAssignment.is_open.is_(True), TicketAssignment.role == str(AssignmentRole.LEAD),
+                   TicketAssignment.status == str(AssignmentStatus.PENDING), ~told)
+            .order_by(Ticket.ack_due_at, TicketAssignment.id).limit(cap)
+        ).all()
+        db.rollback()
+    result = _in_batches(sf, policy, rows, lambda db, chunk: _remind_late_ack(db, now=now, rows=chunk))
+    result.truncated = len(rows) == cap
+    return result
+
+
+def _remind_late_ack(db: Session, *, now: datetime, rows: list[Any]) -> int:
+    """One batch, as _remind_many: keyed rows first, then only tickets still waiting with that deadline."""
+    values = [dict(ticket_id=r[2], assignment_id=r[0], unit_id=r[1], step=ACK_STEP, audience=str(Audience.UNIT),
+                   due_at=r[5], created_at=now) for r in rows]
+    new = insert_many_new(db, Reminder, values, conflict=["assignment_id", "step", "due_at"],
+                          returning=[Reminder.id, Reminder.assignment_id])
+    if not new:
+        return 0
+    ids = {aid: rid for rid, aid in new}
+    fresh = [(r, ids[r[0]]) for r in rows if r[0] in ids]
+    bumped = bump_tickets(db, column="remind_count", increments={r[2]: 1 for r, _ in fresh},
+                          running_states=(str(State.DISPATCHED),), deadlines={r[2]: r[5] for r, _ in fresh},
+                          deadline_column="ack_due_at")
+    stale = [rid for r, rid in fresh if r[2] not in bumped]
+    if stale:
+        db.execute(delete(Reminder).where(Reminder.id.in_(stale)))
+    events, notes = [], []
+    for (_aid, unit_id, ticket_id, number, state, ack_due_at), rid in fresh:
+        if ticket_id not in bumped:
+            continue
+        note = f"系统自动催办（签收超时）：工单已超过签收时限（{short_time(ack_due_at)}）仍未签收，请尽快签收办理"
+        events.append(event_row(ticket_id=ticket_id, state=state, action=Action.REMIND, actor=system_actor(), at=now,
+                                unit_id=unit_id, note=note, data={"auto": True, "step": ACK_STEP,
+                                                                  "audience": str(Audience.UNIT), "reminder_id": rid}))
+        title = f"【签收超时】工单 {number} 已超过签收时限（{short_time(ack_due_at)}），请尽快签收"
+        notes.append(notification_row(unit_id=unit_id, audience=Audience.UNIT, kind=NotificationKind.REMINDER, at=now,
+                                      title=title, body=note, ticket_id=ticket_id))
+    add_rows(db, events, notes)
+    return len(events)
+
+
 # ---- supervision orders ------------------------------------------------------------------------
 
 
@@ -500,6 +566,7 @@ KB_NOTICE_JOB = "kb_expiry_notice"
 
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
+    ("ack_overdue", remind_late_acknowledgements),
     ("orders", raise_orders),
     ("escalations", escalate_overdue_orders),
     ("orders_closed", close_settled_orders),
@@ -509,13 +576,13 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("kb_imports", resume_kb_imports),
     ("kb_expiry", sweep_kb_expiry),
 )
-JOB_LABELS = {"reminders": "临期催办", "orders": "超期督办单", "escalations": "督办升级",
+JOB_LABELS = {"reminders": "临期催办", "ack_overdue": "签收超时提醒", "orders": "超期督办单", "escalations": "督办升级",
               "orders_closed": "自动办结督办单", "findings": "问题发现", "assessment": "考核数据更新",
               "blacklist": "黑名单候选（每日一次）", "kb_imports": "批量导入任务（接续）",
               "kb_expiry": "知识到期（下线与提醒）"}
 # Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
 # blacklist job new candidates and candidates given new evidence).
-SUPERVISION_JOBS = ("reminders", "orders", "escalations", "orders_closed", "findings")
+SUPERVISION_JOBS = ("reminders", "ack_overdue", "orders", "escalations", "orders_closed", "findings")
 
 
 # After a pass that created this many rows, PostgreSQL's statistics of our tables are refreshed at once:

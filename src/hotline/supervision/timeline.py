@@ -48,12 +48,14 @@ def add_rows(db: Session, events: list[dict[str, Any]], notifications: list[dict
 
 
 def bump_tickets(db: Session, *, column: str, increments: dict[int, int], running_states: tuple[str, ...],
-                 deadlines: dict[int, datetime | None] | None = None) -> set[int]:
+                 deadlines: dict[int, datetime | None] | None = None, deadline_column: str = "due_at") -> set[int]:
     """Add each ticket's increment to remind_count / supervise_count, only for tickets still in
-    `running_states` and, when `deadlines` names one for a ticket, still with that deadline; the ids
-    that were updated. One UPDATE per (increment, deadline): deadlines end a local day, so a batch
-    has few distinct ones."""
+    `running_states` and, when `deadlines` names one for a ticket, still with that deadline (in
+    `deadline_column`: the handling deadline, or the acknowledgement deadline); the ids that were
+    updated. One UPDATE per (increment, deadline): deadlines end a local day, so a batch has few
+    distinct ones."""
     col = getattr(Ticket, column)
+    deadline = getattr(Ticket, deadline_column)
     groups: dict[tuple[int, datetime | None], list[int]] = {}
     for tid, n in increments.items():
         groups.setdefault((n, (deadlines or {}).get(tid)), []).append(tid)
@@ -61,7 +63,7 @@ def bump_tickets(db: Session, *, column: str, increments: dict[int, int], runnin
     for (n, due), tids in groups.items():
         conds: list[Any] = [Ticket.id.in_(tids), Ticket.state.in_(running_states)]
         if due is not None:
-            conds.append(Ticket.due_at == due)
+            conds.append(deadline == due)
         done.update(db.execute(update(Ticket).where(*conds).values({col: col + n}).returning(Ticket.id)
                                .execution_options(synchronize_session=False)).scalars())
     return done

@@ -121,11 +121,12 @@ def ticket_filters(
     q: Annotated[str | None, Query(max_length=100)] = None,
     phone: Annotated[str | None, Query(max_length=20)] = None,
     extension_pending: bool | None = None,
+    ack_overdue: Annotated[bool | None, Query(description="签收超时：待签收且已过签收时限")] = None,
 ) -> service.Filters:
     """The query-string filters shared by the list and its Excel export."""
     return service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
                            about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
-                           text=q, phone=phone, extension_pending=extension_pending)
+                           text=q, phone=phone, extension_pending=extension_pending, ack_overdue=ack_overdue)
 
 
 TicketFilters = Annotated[service.Filters, Depends(ticket_filters)]

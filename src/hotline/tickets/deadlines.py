@@ -68,6 +68,21 @@ class Rule(BaseModel):
         return True
 
 
+class UnreachableRule(BaseModel):
+    """When a requester who never answers the callback is given up on (无法联系): after `attempts`
+    unanswered calls made on at least `days` different local days (a second call on the same day is
+    recorded but does not make another day). The defaults fit within a 2-working-day callback window."""
+
+    attempts: int = Field(default=3, ge=1, le=10)
+    days: int = Field(default=2, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _days_fit(self) -> UnreachableRule:
+        if self.days > self.attempts:
+            raise ValueError("callback_unreachable: days cannot exceed attempts")
+        return self
+
+
 class Policy(BaseModel):
     name: str
     label: str
@@ -76,6 +91,7 @@ class Policy(BaseModel):
     return_window: Limit
     extension_cap_working_days: int = Field(ge=0)
     callback_window: Limit
+    callback_unreachable: UnreachableRule = Field(default_factory=UnreachableRule)
     warn_before_hours: float = Field(gt=0)
     max_reopens: int = Field(ge=0)
 

@@ -36,6 +36,8 @@ class Action(StrEnum):
     SUPERVISE = "supervise"
     CLOSE = "close"
     CALLBACK = "callback"
+    CALLBACK_NO_ANSWER = "callback_no_answer"  # 回访未接通: one attempt, the ticket waits for the next
+    CALLBACK_UNREACHABLE = "callback_unreachable"  # 无法联系: attempts used up, callback ends without a rating
     REOPEN = "reopen"
     RATE = "rate"
     MERGE = "merge"
@@ -132,6 +134,8 @@ ACTION_LABELS = {
     Action.SUPERVISE: "督办",
     Action.CLOSE: "办结",
     Action.CALLBACK: "回访",
+    Action.CALLBACK_NO_ANSWER: "回访未接通",
+    Action.CALLBACK_UNREACHABLE: "回访无法联系",
     Action.REOPEN: "退回重办",
     Action.RATE: "评价",
     Action.MERGE: "并单",

@@ -64,6 +64,8 @@ class Ticket(Base):
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a ticket still waiting for its lead unit's acknowledgement turns 即将签收超时 (deadlines.warn_at).
+    ack_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the running deadline turns "about to expire" (deadlines.warn_at).
@@ -77,6 +79,11 @@ class Ticket(Base):
     reply_content: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Unanswered callback calls (回访未接通) since the ticket was last closed: how many, on how many
+    # different local days, and the last one (the callback list puts tickets tried today last).
+    callback_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    callback_attempt_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    callback_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_source: Mapped[str | None] = mapped_column(String(300))
 

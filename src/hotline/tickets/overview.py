@@ -4,15 +4,17 @@ deadline badges of a unit's queue. Every query is limited to what the actor may 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from hotline.clock import CHINA_TZ, to_local
 from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import visible_condition
-from hotline.tickets.enums import DeadlineStatus, State
+from hotline.tickets.enums import AssignmentRole, AssignmentStatus, DeadlineStatus, State
 from hotline.tickets.models import Ticket, TicketAssignment
 from hotline.tickets.present import RUNNING
 from hotline.tickets.service import unit_todo
@@ -21,18 +23,27 @@ from hotline.tickets.service import unit_todo
 def awaiting_callback(
     db: Session, rt: Runtime, *, actor: Actor, page: int = 1, page_size: int = 20
 ) -> tuple[list[Ticket], int]:
-    """Closed tickets waiting for their callback, the oldest callback deadline first."""
+    """Closed tickets waiting for their callback: those not yet tried first, then those whose requester
+    did not answer on an earlier day, then those already tried today (calling again within the hour
+    rarely helps); within each, the oldest callback deadline first."""
     page = max(page, 1)
     page_size = max(1, min(page_size, rt.settings.page_size_max))
     # Imported historical messages (external_key) are closed but have no one to call back.
     conds = [visible_condition(actor), Ticket.state == str(State.CLOSED), Ticket.external_key.is_(None)]
     total = db.execute(select(func.count(Ticket.id)).where(*conds)).scalar_one()
+    tried = case((Ticket.callback_attempted_at >= local_day_start(rt.clock.now()), 2),
+                 (Ticket.callback_attempts > 0, 1), else_=0)
     rows = db.execute(
         select(Ticket).where(*conds)
-        .order_by(Ticket.callback_due_at.is_(None), Ticket.callback_due_at.asc(), Ticket.id.asc())
+        .order_by(tried, Ticket.callback_due_at.is_(None), Ticket.callback_due_at.asc(), Ticket.id.asc())
         .limit(page_size).offset((page - 1) * page_size)
     )
     return list(rows.unique().scalars()), total
+
+
+def local_day_start(now: datetime) -> datetime:
+    """Midnight of `now`'s local (China) day, as an aware datetime."""
+    return datetime.combine(to_local(now).date(), time(0), tzinfo=CHINA_TZ)
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,34 @@ def unit_deadline_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[Dead
         .select_from(TicketAssignment)
         .join(Ticket, TicketAssignment.ticket_id == Ticket.id)
         .where(TicketAssignment.unit_id == actor.unit_id, *unit_todo())
+        .group_by(status)
+    ).all()
+    for value, n in rows:
+        key = DeadlineStatus(value)
+        if key in counts:
+            counts[key] += n
+    return counts
+
+
+def unit_ack_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[DeadlineStatus, int]:
+    """签收 badges of the actor's unit: tickets it leads and has not acknowledged, about to be late
+    (ack_warn_at passed) and late (ack_due_at passed) — the rule of present.ack_deadline, in SQL."""
+    counts = {DeadlineStatus.OVERDUE: 0, DeadlineStatus.ABOUT_TO_EXPIRE: 0}
+    if actor.unit_id is None:
+        return counts
+    now = rt.clock.now()
+    status = case(
+        (Ticket.ack_due_at < now, DeadlineStatus.OVERDUE.value),
+        (Ticket.ack_warn_at <= now, DeadlineStatus.ABOUT_TO_EXPIRE.value),
+        else_=DeadlineStatus.ON_TIME.value,
+    ).label("status")
+    rows = db.execute(
+        select(status, func.count())
+        .select_from(TicketAssignment)
+        .join(Ticket, TicketAssignment.ticket_id == Ticket.id)
+        .where(TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True),
+               TicketAssignment.role == str(AssignmentRole.LEAD),
+               TicketAssignment.status == str(AssignmentStatus.PENDING), Ticket.state == str(State.DISPATCHED))
         .group_by(status)
     ).all()
     for value, n in rows:

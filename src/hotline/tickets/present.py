@@ -48,6 +48,26 @@ def ticket_deadline(ticket: Ticket, rt: Runtime, now: datetime) -> DeadlineStatu
     return deadline_status(now=now, due_at=ticket.due_at, warn_at=ticket.warn_at)
 
 
+ACK_LABELS = {DeadlineStatus.ABOUT_TO_EXPIRE: "即将签收超时", DeadlineStatus.OVERDUE: "签收超时"}
+
+
+def ack_deadline(ticket: Ticket, now: datetime) -> DeadlineStatus:
+    """The lead unit's acknowledgement deadline, while the ticket waits for it (待签收): the same rule
+    as the handling deadline's badge, and as the `late` flag the acknowledgement records (assessment)."""
+    if ticket.state != State.DISPATCHED:
+        return DeadlineStatus.NONE
+    return deadline_status(now=now, due_at=ticket.ack_due_at, warn_at=ticket.ack_warn_at)
+
+
+def callback_outcome(ticket: Ticket) -> str | None:
+    """How the last callback ended: a rating was recorded, or the requester could not be reached."""
+    if ticket.satisfaction:
+        return "reached"
+    if ticket.state == State.FINISHED and (ticket.callback_attempts or 0) > 0:
+        return "unreachable"
+    return None
+
+
 def summary(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketSummary:
     # Lists are always masked: only the detail page shows (and audits) personal data.
     return TicketSummary(**_summary_fields(ticket, rt, now, masked=True))
@@ -55,6 +75,7 @@ def summary(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> Tick
 
 def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool) -> dict:
     status = ticket_deadline(ticket, rt, now)
+    ack = ack_deadline(ticket, now)
     return dict(
         id=ticket.id,
         number=ticket.number,
@@ -78,6 +99,8 @@ def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool)
         deadline_label=DEADLINE_LABELS[status],
         remaining=remaining_label(now, ticket.due_at) if status not in (DeadlineStatus.NONE,) else "—",
         is_enterprise=ticket.is_enterprise,
+        ack_status=ack,
+        ack_label=ACK_LABELS.get(ack, ""),
     )
 
 
@@ -101,6 +124,7 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         circumstances=ticket.circumstances,
         dispatched_at=ticket.dispatched_at,
         ack_due_at=ticket.ack_due_at,
+        ack_warn_at=ticket.ack_warn_at,
         return_due_at=ticket.return_due_at,
         time_limit_label=ticket.time_limit_label,
         extension_pending=ticket.extension_pending,
@@ -110,6 +134,10 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         reply_content=ticket.reply_content,
         closed_at=ticket.closed_at,
         callback_due_at=ticket.callback_due_at,
+        callback_attempts=ticket.callback_attempts or 0,
+        callback_attempt_days=ticket.callback_attempt_days or 0,
+        callback_attempted_at=ticket.callback_attempted_at,
+        callback_outcome=callback_outcome(ticket),
         finished_at=ticket.finished_at,
         answer_source=ticket.answer_source,
         remind_count=ticket.remind_count,

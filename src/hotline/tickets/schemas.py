@@ -211,6 +211,11 @@ class TicketSummary(BaseModel):
     deadline_label: str
     remaining: str
     is_enterprise: bool
+    # The lead unit's acknowledgement (签收) while the ticket waits for it: on_time, about_to_expire
+    # (即将签收超时), overdue (签收超时); "none" once acknowledged or not at a unit. The label is empty
+    # unless there is something to flag.
+    ack_status: str = "none"
+    ack_label: str = ""
 
 
 class TicketOut(TicketSummary):
@@ -226,6 +231,7 @@ class TicketOut(TicketSummary):
     circumstances: str | None
     dispatched_at: datetime | None
     ack_due_at: datetime | None
+    ack_warn_at: datetime | None
     return_due_at: datetime | None
     time_limit_label: str | None
     extension_pending: bool
@@ -235,6 +241,12 @@ class TicketOut(TicketSummary):
     reply_content: str | None
     closed_at: datetime | None
     callback_due_at: datetime | None
+    # Unanswered callback calls (回访未接通) of the current callback round, and on how many days.
+    callback_attempts: int
+    callback_attempt_days: int
+    callback_attempted_at: datetime | None
+    # "reached" (回访已记录满意度) or "unreachable" (无法联系, no rating); None before the callback ends.
+    callback_outcome: str | None
     finished_at: datetime | None
     answer_source: str | None
     remind_count: int

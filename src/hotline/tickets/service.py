@@ -369,6 +369,9 @@ def _apply(
            data=effect.data)
     if action in UNIT_NOTICES and ticket.lead_unit_id is not None:
         _notify_unit(db, ticket, now, UNIT_NOTICES[action], effect)
+    if action == Action.CALLBACK_NO_ANSWER and workflow.unreachable_rule_met(ticket, rt.policy):
+        # The attempt that uses up the policy's calls ends the callback, as its own step of the history.
+        _apply(db, rt, ticket, actor, now, Action.CALLBACK_UNREACHABLE, ActionIn())
 
 
 # What the centre decides on a unit's ticket reaches the unit's inbox (消息提醒), not only its history:
@@ -487,6 +490,8 @@ def _dispatch_to(db: Session, rt: Runtime, ticket: Ticket, now: datetime, lead_i
     ticket.warn_at = warn_at(started_at=now, due_at=due, warn_before_hours=rt.policy.warn_before_hours)
     ticket.time_limit_label = limit.label
     ticket.ack_due_at = rt.policy.acknowledge_limit(_facts(ticket, lead)).apply(now)
+    ticket.ack_warn_at = warn_at(started_at=now, due_at=ticket.ack_due_at,
+                                 warn_before_hours=rt.policy.warn_before_hours)
     ticket.return_due_at = rt.policy.return_window.apply(now)
     ticket.paused_at = None
     ticket.extension_pending = False
@@ -495,6 +500,7 @@ def _dispatch_to(db: Session, rt: Runtime, ticket: Ticket, now: datetime, lead_i
     ticket.reply_content = None
     ticket.closed_at = None
     ticket.callback_due_at = None
+    _forget_attempts(ticket)
     round_no = max((a.round for a in ticket.assignments), default=0) + 1
     for unit, role in [(lead, AssignmentRole.LEAD), *[(u, AssignmentRole.ASSISTING) for u in assisting]]:
         assignment = TicketAssignment(
@@ -540,6 +546,7 @@ def _answer_directly(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: dat
     t.replied_at = now
     t.closed_at = now
     t.callback_due_at = rt.policy.callback_window.apply(now)
+    _forget_attempts(t)
     return Effect(note=p.answer, data={"answer_source": source})
 
 
@@ -773,6 +780,7 @@ def _supervise(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime,
 def _close(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     t.closed_at = now
     t.callback_due_at = rt.policy.callback_window.apply(now)
+    _forget_attempts(t)
     return Effect(note=p.note, unit_id=t.lead_unit_id)
 
 
@@ -782,6 +790,35 @@ def _callback(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, 
     t.finished_at = now
     return Effect(note=p.note, unit_id=t.lead_unit_id,
                   data={"solved": p.solved, "satisfaction": p.satisfaction})
+
+
+def _callback_no_answer(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    last = t.callback_attempted_at
+    new_day = last is None or to_local(last).date() != to_local(now).date()
+    t.callback_attempts = (t.callback_attempts or 0) + 1
+    t.callback_attempt_days = (t.callback_attempt_days or 0) + (1 if new_day else 0)
+    t.callback_attempted_at = now
+    said = f"回访未接通（第{t.callback_attempts}次" + ("" if new_day else "，今日已拨打过，不另计日期") + "）"
+    return Effect(note=f"{said}：{p.note}" if p.note else said, unit_id=t.lead_unit_id,
+                  data={"attempt": t.callback_attempts, "days": t.callback_attempt_days, "same_day": not new_day})
+
+
+def _callback_unreachable(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    t.solved = None
+    t.satisfaction = None
+    t.finished_at = now
+    note = (f"回访{t.callback_attempts}次未接通（{t.callback_attempt_days}个不同日期），按无法联系结束回访；"
+            "无满意度评价，不计入解决率和满意率")
+    return Effect(note=f"{note}。{p.note}" if p.note else note, unit_id=t.lead_unit_id,
+                  data={"outcome": "unreachable", "attempts": t.callback_attempts,
+                        "days": t.callback_attempt_days})
+
+
+def _forget_attempts(t: Ticket) -> None:
+    """A new callback round (the ticket closed again) starts with no unanswered calls."""
+    t.callback_attempts = 0
+    t.callback_attempt_days = 0
+    t.callback_attempted_at = None
 
 
 def _reopen(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
@@ -865,6 +902,8 @@ EFFECTS: dict[Action, EffectFn] = {
     Action.SUPERVISE: _supervise,
     Action.CLOSE: _close,
     Action.CALLBACK: _callback,
+    Action.CALLBACK_NO_ANSWER: _callback_no_answer,
+    Action.CALLBACK_UNREACHABLE: _callback_unreachable,
     Action.REOPEN: _reopen,
     Action.RATE: _rate,
     Action.MERGE: _merge,
@@ -930,6 +969,8 @@ class Filters:
     phone: str | None = None
     open_for_unit: bool = False
     extension_pending: bool | None = None
+    # 签收超时: dispatched, the lead unit has not acknowledged, past the acknowledgement deadline.
+    ack_overdue: bool | None = None
     # Work queues serve the oldest first (first come, first served); searches show the newest first.
     oldest_first: bool = False
     # Deadline lists (overdue, about to expire) are most useful by deadline.
@@ -980,6 +1021,10 @@ def search(
             Ticket.due_at >= now,
             Ticket.warn_at <= now,
         ]
+    if filters.ack_overdue is True:
+        conds += [Ticket.state == str(State.DISPATCHED), Ticket.ack_due_at < now]
+        if filters.by_deadline and not filters.open_for_unit:
+            order = [Ticket.ack_due_at.asc(), Ticket.id.asc()]
     if filters.extension_pending is not None:
         conds.append(Ticket.extension_pending.is_(filters.extension_pending))
     if filters.created_from:
@@ -1077,7 +1122,8 @@ def public_act(
 def public_events(db: Session, ticket: Ticket) -> list[TicketEvent]:
     """The public timeline: what happened, without staff names or internal notes."""
     visible = {Action.REGISTER, Action.ANSWER_DIRECTLY, Action.DISPATCH, Action.ACKNOWLEDGE, Action.REASSIGN,
-               Action.REPLY, Action.CLOSE, Action.CALLBACK, Action.REOPEN, Action.RATE, Action.WITHDRAW,
+               Action.REPLY, Action.CLOSE, Action.CALLBACK, Action.CALLBACK_NO_ANSWER, Action.CALLBACK_UNREACHABLE,
+               Action.REOPEN, Action.RATE, Action.WITHDRAW,
                Action.MERGE, Action.APPROVE_EXTENSION}
     events = history(db, ticket_id=ticket.id)
     # A reply the centre sent back (答复退回) never reached the requester: it is no part of their timeline

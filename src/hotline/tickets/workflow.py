@@ -183,6 +183,32 @@ def _callback_ok(params: dict[str, Any]) -> bool:
     return bool(params.get("solved")) and params.get("satisfaction") in SATISFIED_LEVELS
 
 
+def callback_attempts_used_up(ctx: Context) -> None:
+    """无法联系 only after the policy's unanswered calls, spread over its number of different days."""
+    if not unreachable_rule_met(ctx.ticket, ctx.policy):
+        rule = ctx.policy.callback_unreachable
+        raise refuse("callback_attempts_left",
+                     f"{unreachable_progress(ctx.ticket, ctx.policy)}。须累计{rule.attempts}次未接通、"
+                     f"且分布在{rule.days}个不同日期，方可按无法联系结束回访")
+
+
+def unreachable_rule_met(ticket: Any, policy: Policy) -> bool:
+    rule = policy.callback_unreachable
+    return (ticket.callback_attempts or 0) >= rule.attempts and (ticket.callback_attempt_days or 0) >= rule.days
+
+
+def unreachable_progress(ticket: Any, policy: Policy) -> str:
+    """'未接通2次（1个日期）' and what is still needed before the callback ends as 无法联系."""
+    n, d = ticket.callback_attempts or 0, ticket.callback_attempt_days or 0
+    rule = policy.callback_unreachable
+    said = f"已未接通{n}次（{d}个日期）" if n else "尚未记录未接通"
+    calls, days = max(rule.attempts - n, 0), max(rule.days - d, 0)
+    if not calls and not days:
+        return f"{said}，已满足无法联系的条件"
+    needs = [f"再拨打{calls}次" if calls else "", f"另选{days}个日期拨打" if days else ""]
+    return f"{said}，还需{'且'.join(x for x in needs if x)}"
+
+
 def needs_rating(ctx: Context) -> None:
     if ctx.params.get("satisfaction") not in set(Satisfaction):
         raise refuse("rating_required", "请选择评价等级")
@@ -248,6 +274,11 @@ def _rows() -> Iterable[Transition]:
     yield Transition(A.REJECT_REPLY, S.REPLIED, S.HANDLING, CENTRE, (needs_text("reason", "退回理由"),))
     yield Transition(A.CLOSE, S.REPLIED, S.CLOSED, CENTRE)
     yield Transition(A.CALLBACK, S.CLOSED, S.FINISHED, frozenset({R.CALLBACK_AGENT}), (callback_is_acceptable,))
+    # The requester cannot be reached: each attempt is recorded; once the policy's attempts are used up
+    # the service finishes the ticket as 无法联系 (no rating: out of the resolution and satisfaction rates).
+    yield Transition(A.CALLBACK_NO_ANSWER, S.CLOSED, None, frozenset({R.CALLBACK_AGENT}))
+    yield Transition(A.CALLBACK_UNREACHABLE, S.CLOSED, S.FINISHED, frozenset({R.CALLBACK_AGENT}),
+                     (callback_attempts_used_up,))
     yield Transition(A.REOPEN, S.CLOSED, S.DISPATCHED, frozenset({R.CALLBACK_AGENT, R.SUPERVISOR}),
                      (callback_is_unacceptable,))
     for s in (S.CLOSED, S.FINISHED):

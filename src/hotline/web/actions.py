@@ -46,6 +46,8 @@ F = {
     "keep": Field("keep", "同时记录", "keep"),
     "solved": Field("solved", "是否解决", "solved", True),
     "satisfaction": Field("satisfaction", "满意度", "satisfaction", True),
+    "no_answer_note": Field("note", "备注", "textarea", False,
+                            "如：无人接听、关机、号码停机；按回访规则累计未接通后结束回访"),
     "parent_number": Field("parent_number", "主工单编号", "text", True, "如 NJ20261102-000001"),
 }
 
@@ -67,13 +69,16 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.SUPERVISE: (F["supervise_note"],),
     A.CLOSE: (F["note"],),
     A.CALLBACK: (F["solved"], F["satisfaction"], F["note"]),
+    A.CALLBACK_NO_ANSWER: (F["no_answer_note"],),
+    A.CALLBACK_UNREACHABLE: (F["note"],),
     A.REOPEN: (F["solved"], F["satisfaction"], F["lead_unit_optional"], F["assisting_units_reopen"], F["note"]),
     A.MERGE: (F["parent_number"], F["note"]),
     A.WITHDRAW: (F["reason_withdraw"],),
 }
 
-# Actions that undo or refuse something get a quieter button.
-SECONDARY = frozenset({A.RETURN, A.REFUSE_RETURN, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.WITHDRAW, A.MERGE,
+# Actions that undo or refuse something, or record a call nobody answered, get a quieter button.
+SECONDARY = frozenset({A.CALLBACK_NO_ANSWER, A.CALLBACK_UNREACHABLE,
+                       A.RETURN, A.REFUSE_RETURN, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.WITHDRAW, A.MERGE,
                        A.REOPEN})
 # What a page may POST to /tickets/{number}/actions/{action}: not registration, not the public's rating.
 STAFF_ACTIONS = frozenset(FORMS)
@@ -89,6 +94,7 @@ class ActionForm:
 
 # The usual next step first: its form is the one shown open on the ticket page.
 ORDER = (A.DISPATCH, A.ACKNOWLEDGE, A.ASSIST_ACKNOWLEDGE, A.REPLY, A.ASSIST_REPLY, A.CLOSE, A.CALLBACK,
+         A.CALLBACK_NO_ANSWER, A.CALLBACK_UNREACHABLE,
          A.APPROVE_EXTENSION, A.REASSIGN, A.REFUSE_RETURN, A.ANSWER_DIRECTLY, A.REQUEST_EXTENSION, A.REMIND,
          A.SUPERVISE, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.RETURN, A.REOPEN, A.MERGE, A.WITHDRAW)
 

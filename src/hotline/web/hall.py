@@ -17,9 +17,9 @@ from hotline.dispatch.auto import auto_dispatch
 from hotline.dispatch.screening import ScreeningHit, screen
 from hotline.errors import Conflict, DomainError
 from hotline.runtime import Runtime
-from hotline.tickets import overview, present, service
-from hotline.tickets.enums import State
-from hotline.tickets.schemas import TicketCreate
+from hotline.tickets import overview, present, service, workflow
+from hotline.tickets.enums import Action, State
+from hotline.tickets.schemas import ActionIn, TicketCreate
 from hotline.web import choices, kb_intake
 from hotline.web.forms import errors_of, intake_data, intake_values, text
 from hotline.web.paging import page_number, pager
@@ -162,5 +162,35 @@ def callback_list(request: Request, db: DB, rt: RT, viewer: CallbackViewer) -> H
     items = [present.summary(t, rt, viewer.actor, now=now) for t in found]
     due_text = {t.id: fmt_local(t.callback_due_at) + ("（已逾期）" if _late(t.callback_due_at, now) else "")
                 for t in found}
-    return render(request, "callbacks.html", viewer=viewer, items=items, due_text=due_text,
+    tries = {t.id: _tries(t, now) for t in found}
+    rule = rt.policy.callback_unreachable
+    return render(request, "callbacks.html", viewer=viewer, items=items, due_text=due_text, tries=tries,
+                  rule=f"未接通累计{rule.attempts}次、且分布在{rule.days}个不同日期后，按无法联系结束回访（不计满意度）",
                   pager=pager(request.query_params, "/callbacks", total, page=page))
+
+
+def _tries(ticket: Any, now: datetime) -> str:
+    if not ticket.callback_attempts:
+        return "未拨打"
+    today = fmt_local(ticket.callback_attempted_at)[:10] == fmt_local(now)[:10]
+    last = "今日已拨" if today else f"最近 {fmt_local(ticket.callback_attempted_at)[5:]}"
+    return f"未接通 {ticket.callback_attempts} 次（{last}）"
+
+
+@router.post("/callbacks/{number}/no-answer", response_model=None)
+def callback_no_answer(number: str, request: Request, form: CheckedForm, db: DB, rt: RT,
+                       viewer: CallbackViewer) -> RedirectResponse:
+    """回访未接通 straight from the list: one click per unanswered call, the list stays in view."""
+    ticket = service.get_by_number(db, actor=viewer.actor, number=number)
+    note = text(form, "note")[:200] or None
+    try:
+        ticket = service.act(db, rt, actor=viewer.actor, ticket_id=ticket.id, action=Action.CALLBACK_NO_ANSWER,
+                             params=ActionIn(note=note))
+    except DomainError as exc:
+        flash(request, f"工单 {number}：{exc.message}", "error")
+        return redirect("/callbacks")
+    if ticket.state == State.FINISHED:
+        flash(request, f"工单 {ticket.number} 已记录未接通，累计{ticket.callback_attempts}次，已按无法联系结束回访")
+    else:
+        flash(request, f"工单 {ticket.number} 已记录未接通：{workflow.unreachable_progress(ticket, rt.policy)}")
+    return redirect("/callbacks")

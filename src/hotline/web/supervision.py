@@ -50,6 +50,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABS: dict[str, tuple[str, service.Filters]] = {
     "overdue": ("已超期", service.Filters(overdue=True, by_deadline=True)),
     "about_to_expire": ("即将超期", service.Filters(about_to_expire=True, by_deadline=True)),
+    "ack_overdue": ("签收超时", service.Filters(ack_overdue=True, by_deadline=True)),
 }
 LABELS: dict[str, Any] = dict(
     source_labels={str(k): v for k, v in ORDER_SOURCE_LABELS.items()},

@@ -41,8 +41,8 @@ TICKET_ERRORS = frozenset({"ticket_forbidden", "ticket_not_found"})
 
 def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     """Filters from the query string; unknown values are dropped rather than refused."""
-    raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "from",
-                                                        "to", "q")}
+    raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "ack_overdue",
+                                                        "from", "to", "q")}
     states = {str(s) for s in State}
     kinds = {str(k) for k in Kind}
     state = raw["state"] if raw["state"] in states else ""
@@ -55,6 +55,7 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
         category_code=category or None,
         unit_id=int(unit) if unit else None,
         overdue=True if raw["overdue"] == "1" else None,
+        ack_overdue=True if raw["ack_overdue"] == "1" else None,
         created_from=local_day_start(raw["from"]) if raw["from"] else None,
         created_to=local_day_start(raw["to"], next_day=True) if raw["to"] else None,
         text=raw["q"][:100] or None,
@@ -133,6 +134,7 @@ def _ticket_page(
         files_denied=attachments.denied_message(viewer.actor),
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
         may_verdict=viewer.role in VERDICT_ROLES,
+        callback_progress=workflow.unreachable_progress(ticket, rt.policy),
     )
 
 
@@ -207,6 +209,10 @@ def ticket_action(number: str, action: str, request: Request, form: CheckedForm,
                             status_code=exc.status_code)
     if issued is not None:
         flash(request, f"已生成督办单 {issued.number}，督办单位：{issued.unit.short_name}")
+    elif chosen == Action.CALLBACK_NO_ANSWER and ticket.state == State.CLOSED:
+        flash(request, f"已记录回访未接通：{workflow.unreachable_progress(ticket, rt.policy)}")
+    elif chosen == Action.CALLBACK_NO_ANSWER:
+        flash(request, f"已记录回访未接通，累计{ticket.callback_attempts}次未接通，已按无法联系结束回访")
     else:
         flash(request, f"「{ACTION_LABELS[chosen]}」已完成，工单当前状态：{STATE_LABELS[State(ticket.state)]}")
     return redirect(f"/tickets/{ticket.number}")

@@ -34,6 +34,9 @@ def workbench(request: Request, db: DB, rt: RT, viewer: UnitViewer) -> HTMLRespo
     now = rt.clock.now()
     counts = overview.unit_deadline_counts(db, rt, actor=viewer.actor)
     badges = [{"status": str(s), "label": DEADLINE_LABELS[s], "count": n} for s, n in counts.items()]
+    # 签收超时 beside the handling deadline's badges: tickets this unit leads and has not yet taken.
+    badges += [{"status": str(s), "label": present.ACK_LABELS[s], "count": n}
+               for s, n in overview.unit_ack_counts(db, rt, actor=viewer.actor).items()]
     return render(request, "unit.html", viewer=viewer, total=total, badges=badges,
                   items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
                   roles={t.id: _our_part(t, viewer.actor.unit_id) for t in found},
