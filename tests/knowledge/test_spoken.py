@@ -15,6 +15,8 @@ from hotline.knowledge.spoken import asks, focus, is_filler
     "身份证丢了怎么补办，还有社保卡也丢了怎么挂失",
     "老年人乘公交免费吗？",
     "铁路局今年还招不招列车乘务员？对身高和学历有啥要求？",  # two questions (A不A asks): both kept
+    "请问上海地铁2号线末班车是几点",  # a lead-in alone is not set aside: a plain question searches as it did
+    "我想问下给12306发邮件都能办些啥事",
     "",
 ])
 def test_a_plain_question_is_kept_as_it_came(query: str) -> None:

@@ -62,7 +62,7 @@ def is_filler(text: str) -> bool:
     return not bare or _FILLER.fullmatch(bare) is not None
 
 
-def _strip_leading(sentence: str) -> str:
+def _strip_leading(sentence: str, *, leads: bool = True) -> str:
     """The sentence without filler clauses at its start (你好，就是那个，学生票… → 学生票…) and at its
     end (…怎么弄啊，谢谢)."""
     clauses = [c.strip(" 。！？!?；;…") for c in _CLAUSE.split(sentence)]
@@ -74,7 +74,7 @@ def _strip_leading(sentence: str) -> str:
         last = clauses[-1]
         cut = next((k for k in range(4, len(last)) if last[k - 1] in _ENDS and is_filler(last[k:])), None)
         clauses[-1] = last[:cut] if cut else last
-        lead = _LEAD.match(clauses[0])
+        lead = _LEAD.match(clauses[0]) if leads else None
         if lead and len(_bare(clauses[0])) - len(_bare(lead.group(0))) >= 4:  # a question left after it
             clauses[0] = clauses[0][lead.end():]
     return "，".join(clauses)
@@ -87,7 +87,13 @@ def asks(sentence: str) -> bool:
 def focus(query: str) -> str:
     """The question a long, spoken query asks (see the module's docstring); the query itself when
     there is nothing to take away."""
-    sentences = [_strip_leading(s) for s in _SENTENCE.findall(query or "")]
+    if _bare(_focus(query, leads=False)) == _bare(query or ""):
+        return query  # nothing to set aside but a lead-in (请问…, 我想问下…): a plain question, as it came
+    return _focus(query, leads=True)
+
+
+def _focus(query: str, *, leads: bool) -> str:
+    sentences = [_strip_leading(s, leads=leads) for s in _SENTENCE.findall(query or "")]
     sentences = [s for s in sentences if not is_filler(s)]
     if not sentences:
         return query
