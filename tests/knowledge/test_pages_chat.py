@@ -527,3 +527,17 @@ def test_an_option_number_out_of_range_is_said_not_searched(client: TestClient, 
     assert chat.handover_kind(conversation, "投诉电话是多少") == "consultation"
     for said in ("我要投诉物业", "投诉物业乱收费", "物业不给开门禁卡，我要投诉", "投诉"):
         assert chat.handover_kind(conversation, said) == "complaint", said
+
+
+def test_a_long_spoken_question_is_answered_for_the_question_it_asks(client: TestClient, db: Session,
+                                                                     publish: Callable[..., Article]) -> None:
+    """QA: greetings, context about the caller and thanks around the question made the assistant answer
+    another article or abstain; the closing 能跟我说一下吗 was taken for a second question."""
+    _publish_all(publish, db)
+    spoken = ("你好，我想问一下，我是替我家老人问的，他们不太会用手机。"
+              "就是那个，老年人乘公交免费吗？能跟我说一下吗？谢谢啊。")
+    r = client.post("/api/v1/public/kb/chat", json={"question": spoken}).json()
+    assert r["kind"] == "answer" and r["key"] == "BUS-OLD" and "分开再问" not in r["text"]
+    assert r["query"] == "老年人乘公交免费吗" and r["turn"]["question"] == spoken  # the transcript keeps the words
+    asked = client.post("/api/v1/public/kb/ask", json={"query": spoken}).json()
+    assert asked["kind"] == "answer" and asked["key"] == "BUS-OLD"

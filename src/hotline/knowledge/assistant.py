@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from hotline.dispatch.screening import screen
 from hotline.knowledge.search import Hit
+from hotline.knowledge.spoken import focus
 from hotline.knowledge.text import char_ngrams, normalize
 
 
@@ -172,6 +173,7 @@ def _broad_options(query: str, hits: list[Hit]) -> list[Option]:
 
 
 def decide(query: str, hits: list[Hit], rule: Rule | None = None) -> Reply:
+    query = focus(query)  # the question asked, as it was searched (service.search_published_many)
     if not hits:
         return Reply(kind="abstain", text=NOT_KNOWN, confidence=0.0)
     rule = rule or rule_for(hits)

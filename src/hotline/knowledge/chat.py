@@ -32,6 +32,7 @@ from hotline.knowledge.followup import (
     subject_words,
 )
 from hotline.knowledge.search import Hit, SearchFilters
+from hotline.knowledge.spoken import focus
 from hotline.knowledge.text import normalize
 from hotline.security import throttle
 from hotline.tickets.enums import Kind
@@ -248,8 +249,10 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
         conversation.add(turn)
         return Said(turn=turn, text=social, confidence=1.0)
     previous = conversation.last
-    query, base, mode = contextual(question, previous)
-    subject = subject_of(question, mode, previous)
+    # a long, spoken message is read for the question it asks (greetings, context and thanks set aside)
+    asked = focus(question)
+    query, base, mode = contextual(asked, previous)
+    subject = subject_of(asked, mode, previous)
     if mode == Context.NONE:
         kept = service.search_published(db, query=query, filters=filters, limit=5)  # as service.ask
     else:
@@ -271,7 +274,7 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
     turn = Turn(question=question, query=query, base=base, kind=reply.kind, key=hit.key if hit else None,
                 title=hit.title if hit else None, context=mode, subject=subject, options=options)
     text = reply.text
-    if reply.kind == "answer" and len(parts := questions_in(question)) > 1:
+    if reply.kind == "answer" and len(parts := questions_in(asked)) > 1:
         # one reply answers one matter: the caller is told, rather than the rest dropped unsaid
         asked = "、".join(f"“{q}”" for q in parts)
         text += f"\n（您的消息里有{asked}几个问题，上面的答复只针对其中一个，其余请分开再问一次。）"

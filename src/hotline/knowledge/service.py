@@ -37,6 +37,7 @@ from hotline.knowledge.importer import ImportRow
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion, KbCounter
 from hotline.knowledge.schemas import ArticleCreate, ArticleIn
 from hotline.knowledge.search import Hit, IndexDoc, SearchFilters
+from hotline.knowledge.spoken import focus
 from hotline.knowledge.text import negates
 from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.runtime import Runtime
@@ -848,9 +849,12 @@ def search_published_many(db: Session, *, queries: Sequence[str], filters: Searc
                           limit: int = 10) -> list[list[Hit]]:
     """Search for many queries at once: the index is brought up to date once, not per query. On
     every path, an article whose title negates what the query says comes after the others
-    (`negated_last`)."""
-    results = _search_many(db, queries=queries, filters=filters, limit=limit)
-    return [negated_last(q, hits) for q, hits in zip(queries, results, strict=True)]
+    (`negated_last`). Each query is read for the question it asks (`spoken.focus`)."""
+    # A long, spoken question is searched for the question it asks (spoken.focus: greetings, context
+    # about the caller and thanks set aside); a plain one is searched as it came.
+    focused = [focus(q) for q in queries]
+    results = _search_many(db, queries=focused, filters=filters, limit=limit)
+    return [negated_last(q, hits) for q, hits in zip(focused, results, strict=True)]
 
 
 def negated_last(query: str, hits: list[Hit]) -> list[Hit]:
