@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -85,18 +86,7 @@ def unit_deadline_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[Dead
         (running, DeadlineStatus.ON_TIME.value),
         else_=DeadlineStatus.NONE.value,
     ).label("status")
-    rows = db.execute(
-        select(status, func.count())
-        .select_from(TicketAssignment)
-        .join(Ticket, TicketAssignment.ticket_id == Ticket.id)
-        .where(TicketAssignment.unit_id == actor.unit_id, *unit_todo())
-        .group_by(status)
-    ).all()
-    for value, n in rows:
-        key = DeadlineStatus(value)
-        if key in counts:
-            counts[key] += n
-    return counts
+    return _tally(db, counts, status, TicketAssignment.unit_id == actor.unit_id, *unit_todo())
 
 
 def unit_ack_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[DeadlineStatus, int]:
@@ -111,13 +101,18 @@ def unit_ack_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[DeadlineS
         (Ticket.ack_warn_at <= now, DeadlineStatus.ABOUT_TO_EXPIRE.value),
         else_=DeadlineStatus.ON_TIME.value,
     ).label("status")
+    return _tally(db, counts, status, TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True),
+                  TicketAssignment.role == str(AssignmentRole.LEAD),
+                  TicketAssignment.status == str(AssignmentStatus.PENDING), Ticket.state == str(State.DISPATCHED))
+
+
+def _tally(db: Session, counts: dict[DeadlineStatus, int], status: Any, *where: Any) -> dict[DeadlineStatus, int]:
+    """Add a unit's assignments to the badge counts by the status expression (counts the caller asked for)."""
     rows = db.execute(
         select(status, func.count())
         .select_from(TicketAssignment)
         .join(Ticket, TicketAssignment.ticket_id == Ticket.id)
-        .where(TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True),
-               TicketAssignment.role == str(AssignmentRole.LEAD),
-               TicketAssignment.status == str(AssignmentStatus.PENDING), Ticket.state == str(State.DISPATCHED))
+        .where(*where)
         .group_by(status)
     ).all()
     for value, n in rows:
