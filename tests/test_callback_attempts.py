@@ -131,6 +131,8 @@ def test_callback_list_puts_tried_tickets_after_untried_ones(client, as_user, or
     rows = client.get("/callbacks").text.split("<table", 1)[1]
     order = sorted((first["number"], second["number"], third["number"]), key=rows.index)
     assert order == [third["number"], first["number"], second["number"]]
+    row = re.search(rf'data-number="{first["number"]}".*?</tr>', rows, re.S).group(0)  # type: ignore[union-attr]
+    assert re.search(r"未接通 1 次（最近 \d\d-\d\d \d\d:\d\d）", row), row
 
     # The ticket page: the attempts so far and the 未接通 form with what is still needed.
     page = client.get(f"/tickets/{first['number']}").text

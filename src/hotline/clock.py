@@ -143,6 +143,11 @@ def to_local(at: datetime) -> datetime:
     return at.astimezone(CHINA_TZ)
 
 
+def same_local_day(a: datetime, b: datetime) -> bool:
+    """Whether two instants fall on the same day in Beijing time."""
+    return to_local(a).date() == to_local(b).date()
+
+
 def is_workday(day: date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))

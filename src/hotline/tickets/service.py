@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline.clock import add_working_days, to_local
+from hotline.clock import add_working_days, same_local_day, to_local
 from hotline.db import autocommit_execute, no_nul
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.org.models import Jurisdiction, Unit
@@ -794,7 +794,7 @@ def _callback(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, 
 
 def _callback_no_answer(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     last = t.callback_attempted_at
-    new_day = last is None or to_local(last).date() != to_local(now).date()
+    new_day = last is None or not same_local_day(last, now)
     t.callback_attempts = (t.callback_attempts or 0) + 1
     t.callback_attempt_days = (t.callback_attempt_days or 0) + (1 if new_day else 0)
     t.callback_attempted_at = now

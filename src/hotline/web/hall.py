@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from hotline.clock import same_local_day, to_local
 from hotline.deps import DB, RT
 from hotline.dispatch.auto import auto_dispatch
 from hotline.dispatch.screening import ScreeningHit, screen
@@ -172,8 +173,8 @@ def callback_list(request: Request, db: DB, rt: RT, viewer: CallbackViewer) -> H
 def _tries(ticket: Any, now: datetime) -> str:
     if not ticket.callback_attempts:
         return "未拨打"
-    today = fmt_local(ticket.callback_attempted_at)[:10] == fmt_local(now)[:10]
-    last = "今日已拨" if today else f"最近 {fmt_local(ticket.callback_attempted_at)[5:]}"
+    at = ticket.callback_attempted_at
+    last = "今日已拨" if same_local_day(at, now) else f"最近 {to_local(at):%m-%d %H:%M}"
     return f"未接通 {ticket.callback_attempts} 次（{last}）"
 
 
