@@ -1,6 +1,6 @@
 """签收超时: a dispatched ticket the lead unit has not acknowledged within the policy's acknowledgement
 limit is flagged (即将签收超时 from its warning time, 签收超时 after the deadline) on the unit's
-workbench and the centre's lists, and the scheduler tells the unit's inbox once per deadline."""
+workbench and the centre's lists, and the scheduler tells the unit's inbox of each once per deadline."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def test_late_acknowledgement_is_flagged_then_told_once(db, clock, org, open_tic
     clock.set(t.ack_warn_at + timedelta(minutes=1))
     s = summary(client, as_user, t.id)
     assert (s["ack_status"], s["ack_label"]) == ("about_to_expire", "即将签收超时")
-    assert run().counts["ack_overdue"] == 0  # a warning is a badge; the inbox hears of the deadline passed
+    report = run()  # not late yet: the inbox hears of the warning (tests/supervision/test_ack_warning.py)
+    assert (report.counts["ack_warning"], report.counts["ack_overdue"]) == (1, 0)
     login(client, "housing_handler")
     page = client.get("/unit").text
     assert 'data-ack="about_to_expire"' in page
@@ -49,16 +50,17 @@ def test_late_acknowledgement_is_flagged_then_told_once(db, clock, org, open_tic
     assert (s["ack_status"], s["ack_label"]) == ("overdue", "签收超时")
     # The handling deadline (15 working days) is far: only the acknowledgement is late.
     assert s["deadline_status"] == "on_time"
-    assert run().counts["ack_overdue"] == 1
+    report = run()
+    assert (report.counts["ack_overdue"], report.counts["ack_warning"]) == (1, 0)
     assert run().counts["ack_overdue"] == 0
     inbox, unread = service.notifications(db, actor=org.actor("housing_handler"))
-    assert unread == 1 and inbox[0].title.startswith(f"【签收超时】工单 {number} 已超过签收时限（11月03日 23:59）")
+    assert unread == 2 and inbox[0].title.startswith(f"【签收超时】工单 {number} 已超过签收时限（11月03日 23:59）")
     assert service.notifications(db, actor=org.actor("market_handler"))[1] == 0
-    reminds = list(db.execute(select(TicketEvent).where(TicketEvent.ticket_id == t.id,
-                                                        TicketEvent.action == "remind")).scalars())
-    assert len(reminds) == 1 and reminds[0].data["step"] == "ack_overdue" and reminds[0].actor_role == "system"
-    assert "签收超时" in reminds[0].note
-    assert db.get(Ticket, t.id, populate_existing=True).remind_count == 1
+    reminds = list(db.execute(select(TicketEvent).where(TicketEvent.ticket_id == t.id, TicketEvent.action == "remind")
+                              .order_by(TicketEvent.id)).scalars())
+    assert [e.data["step"] for e in reminds] == ["ack_warning", "ack_overdue"]
+    assert reminds[1].actor_role == "system" and "签收超时" in reminds[1].note
+    assert db.get(Ticket, t.id, populate_existing=True).remind_count == 2
     db.rollback()
 
     page = client.get("/unit").text

@@ -197,9 +197,20 @@ def _remind_many(db: Session, *, now: datetime, items: list[tuple[Any, ReminderS
     return len(events)
 
 
-# ---- late acknowledgements ---------------------------------------------------------------------
+# ---- acknowledgements (签收) ------------------------------------------------------------------
 
-ACK_STEP = "ack_overdue"  # the Reminder row's step: one per (lead assignment, acknowledgement deadline)
+# The Reminder rows' steps: one of each per (lead assignment, acknowledgement deadline).
+ACK_WARN_STEP = "ack_warning"  # 即将签收超时: the deadline is near
+ACK_STEP = "ack_overdue"  # 签收超时: the deadline has passed
+
+
+def warn_acknowledgements(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """即将签收超时: a lead unit that has not acknowledged (签收) its ticket by the warning time
+    (tickets.ack_warn_at) is told once per acknowledgement deadline, while that deadline has not passed
+    (after it, remind_late_acknowledgements speaks) — as the handling deadline's 临期提醒 is."""
+    now = rt.clock.now()
+    return _ack_job(sf, policy, now=now, step=ACK_WARN_STEP,
+                    window=[Ticket.ack_warn_at <= now, Ticket.ack_due_at >= now])
 
 
 def remind_late_acknowledgements(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
@@ -207,9 +218,16 @@ def remind_late_acknowledgements(sf: SessionFactory, rt: Runtime, policy: Superv
     (tickets.ack_due_at) is told once per deadline — a `remind` event by the system, remind_count + 1 and
     a notice in the unit's inbox. A reassignment or reopening brings a new deadline, which gets its own."""
     now = rt.clock.now()
+    return _ack_job(sf, policy, now=now, step=ACK_STEP, window=[Ticket.ack_due_at < now])
+
+
+def _ack_job(sf: SessionFactory, policy: SupervisionPolicy, *, now: datetime, step: str,
+             window: list[Any]) -> JobResult:
+    """The lead assignments still waiting for acknowledgement inside `window`, not yet told of `step`
+    for the ticket's current acknowledgement deadline, each told once."""
     told = (
         select(Reminder.id)
-        .where(Reminder.assignment_id == TicketAssignment.id, Reminder.step == ACK_STEP,
+        .where(Reminder.assignment_id == TicketAssignment.id, Reminder.step == step,
                Reminder.due_at == Ticket.ack_due_at)
         .exists()
     )
@@ -221,20 +239,30 @@ def remind_late_acknowledgements(sf: SessionFactory, rt: Runtime, policy: Superv
             select(TicketAssignment.id, TicketAssignment.unit_id, Ticket.id, Ticket.number, Ticket.state,
                    Ticket.ack_due_at)
             .join(Ticket, Ticket.id == TicketAssignment.ticket_id)
-            .where(Ticket.state == str(State.DISPATCHED), Ticket.ack_due_at < now,
+            .where(Ticket.state == str(State.DISPATCHED), *window,
                    TicketAssignment.is_open.is_(True), TicketAssignment.role == str(AssignmentRole.LEAD),
                    TicketAssignment.status == str(AssignmentStatus.PENDING), ~told)
             .order_by(Ticket.ack_due_at, TicketAssignment.id).limit(cap)
         ).all()
         db.rollback()
-    result = _in_batches(sf, policy, rows, lambda db, chunk: _remind_late_ack(db, now=now, rows=chunk))
+    result = _in_batches(sf, policy, rows, lambda db, chunk: _remind_ack(db, now=now, rows=chunk, step=step))
     result.truncated = len(rows) == cap
     return result
 
 
-def _remind_late_ack(db: Session, *, now: datetime, rows: list[Any]) -> int:
+def _ack_texts(step: str, number: str, ack_due_at: datetime) -> tuple[str, str]:
+    """The history note and the inbox title of an acknowledgement notice."""
+    due = short_time(ack_due_at)
+    if step == ACK_WARN_STEP:
+        return (f"系统自动催办（即将签收超时）：工单将于{due}超过签收时限，请尽快签收",
+                f"【即将签收超时】工单 {number} 将于{due}超过签收时限，请尽快签收")
+    return (f"系统自动催办（签收超时）：工单已超过签收时限（{due}）仍未签收，请尽快签收办理",
+            f"【签收超时】工单 {number} 已超过签收时限（{due}），请尽快签收")
+
+
+def _remind_ack(db: Session, *, now: datetime, rows: list[Any], step: str) -> int:
     """One batch, as _remind_many: keyed rows first, then only tickets still waiting with that deadline."""
-    values = [dict(ticket_id=r[2], assignment_id=r[0], unit_id=r[1], step=ACK_STEP, audience=str(Audience.UNIT),
+    values = [dict(ticket_id=r[2], assignment_id=r[0], unit_id=r[1], step=step, audience=str(Audience.UNIT),
                    due_at=r[5], created_at=now) for r in rows]
     new = insert_many_new(db, Reminder, values, conflict=["assignment_id", "step", "due_at"],
                           returning=[Reminder.id, Reminder.assignment_id])
@@ -252,11 +280,10 @@ def _remind_late_ack(db: Session, *, now: datetime, rows: list[Any]) -> int:
     for (_aid, unit_id, ticket_id, number, state, ack_due_at), rid in fresh:
         if ticket_id not in bumped:
             continue
-        note = f"系统自动催办（签收超时）：工单已超过签收时限（{short_time(ack_due_at)}）仍未签收，请尽快签收办理"
+        note, title = _ack_texts(step, number, ack_due_at)
         events.append(event_row(ticket_id=ticket_id, state=state, action=Action.REMIND, actor=system_actor(), at=now,
-                                unit_id=unit_id, note=note, data={"auto": True, "step": ACK_STEP,
+                                unit_id=unit_id, note=note, data={"auto": True, "step": step,
                                                                   "audience": str(Audience.UNIT), "reminder_id": rid}))
-        title = f"【签收超时】工单 {number} 已超过签收时限（{short_time(ack_due_at)}），请尽快签收"
         notes.append(notification_row(unit_id=unit_id, audience=Audience.UNIT, kind=NotificationKind.REMINDER, at=now,
                                       title=title, body=note, ticket_id=ticket_id))
     add_rows(db, events, notes)
@@ -566,6 +593,7 @@ KB_NOTICE_JOB = "kb_expiry_notice"
 
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
+    ("ack_warning", warn_acknowledgements),
     ("ack_overdue", remind_late_acknowledgements),
     ("orders", raise_orders),
     ("escalations", escalate_overdue_orders),
@@ -576,13 +604,13 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("kb_imports", resume_kb_imports),
     ("kb_expiry", sweep_kb_expiry),
 )
-JOB_LABELS = {"reminders": "临期催办", "ack_overdue": "签收超时提醒", "orders": "超期督办单", "escalations": "督办升级",
-              "orders_closed": "自动办结督办单", "findings": "问题发现", "assessment": "考核数据更新",
-              "blacklist": "黑名单候选（每日一次）", "kb_imports": "批量导入任务（接续）",
-              "kb_expiry": "知识到期（下线与提醒）"}
+JOB_LABELS = {"reminders": "临期催办", "ack_warning": "即将签收超时提醒", "ack_overdue": "签收超时提醒",
+              "orders": "超期督办单", "escalations": "督办升级", "orders_closed": "自动办结督办单",
+              "findings": "问题发现", "assessment": "考核数据更新", "blacklist": "黑名单候选（每日一次）",
+              "kb_imports": "批量导入任务（接续）", "kb_expiry": "知识到期（下线与提醒）"}
 # Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
 # blacklist job new candidates and candidates given new evidence).
-SUPERVISION_JOBS = ("reminders", "ack_overdue", "orders", "escalations", "orders_closed", "findings")
+SUPERVISION_JOBS = ("reminders", "ack_warning", "ack_overdue", "orders", "escalations", "orders_closed", "findings")
 
 
 # After a pass that created this many rows, PostgreSQL's statistics of our tables are refreshed at once:
