@@ -18,6 +18,7 @@ from hotline.clock import to_local
 from hotline.errors import DomainError
 
 HEADER_FILL = PatternFill("solid", fgColor="1B57A6")
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def cell_value(value: object) -> object:
@@ -40,14 +41,18 @@ def csv_cell(value: object) -> object:
 
 
 def text_row(ws: Any, values: Iterable[object]) -> list[object]:
-    """A row to append whose strings are stored as text (openpyxl would keep "=…" as a formula).
-    Made as cells before the append: reading the row back (ws[ws.max_row]) scans the whole sheet,
-    which made a 10,000-row export take a minute."""
+    """A row to append whose strings are stored as text (openpyxl would keep "=…" as a formula) and
+    whose times show to the minute. Made as cells before the append: reading the row back
+    (ws[ws.max_row]) scans the whole sheet, which made a 10,000-row export take a minute."""
     row: list[object] = []
     for value in cells(values):
         if isinstance(value, str):
             cell = Cell(ws, value=value)
             cell.data_type = "s"
+            row.append(cell)
+        elif isinstance(value, datetime):
+            cell = Cell(ws, value=value)
+            cell.number_format = DATETIME_FORMAT
             row.append(cell)
         else:
             row.append(value)
@@ -111,6 +116,12 @@ def truncation_row(shown: int, total: int) -> list[object]:
 def local_minute(value: datetime | None) -> str:
     """China time to the minute, or "" for no value."""
     return to_local(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def local_datetime(value: datetime | None) -> datetime | None:
+    """China time as a date Excel sorts, filters and subtracts (a cell holds no time zone; shown to the
+    minute by text_row), or None."""
+    return to_local(value).replace(tzinfo=None, microsecond=0) if value is not None else None
 
 
 def table_workbook(*, sheet: str, title: str, columns: Sequence[tuple[str, int]],

@@ -152,8 +152,10 @@ def list_tickets(
 def export_tickets(db: DB, rt: RT, actor: ApiActor, filters: TicketFilters) -> Response:
     rows, total = service.export_rows(db, rt, actor=actor, filters=filters, limit=export.MAX_ROWS)
     now = rt.clock.now()
+    answers = service.lead_answers(db, rows)
+    late = {t.id: present.ack_late(t, answers.get(t.id), now) for t in rows}
     body = export.tickets_workbook([present.summary(t, rt, actor, now=now) for t in rows], title="工单导出",
-                                   total=total)
+                                   total=total, ack_late=late)
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="tickets-{to_local(now):%Y%m%d-%H%M}.xlsx"'})
 

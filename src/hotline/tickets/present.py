@@ -59,6 +59,24 @@ def ack_deadline(ticket: Ticket, now: datetime) -> DeadlineStatus:
     return deadline_status(now=now, due_at=ticket.ack_due_at, warn_at=ticket.ack_warn_at)
 
 
+def lead_acknowledged_at(ticket: Ticket) -> datetime | None:
+    """When the current lead unit took the ticket (its round's lead assignment: each dispatch, reassignment
+    or reopening opens a new one, with the ticket's new ack_due_at)."""
+    leads = [a for a in ticket.assignments if a.role == AssignmentRole.LEAD]
+    return leads[-1].acknowledged_at if leads else None
+
+
+def ack_late(ticket: Ticket, answered_at: datetime | None, now: datetime) -> bool | None:
+    """是否签收超时 for a supervisor's list: the lead unit answered its dispatch — acknowledged, or returned —
+    after ack_due_at (`answered_at`, service.lead_answers; for an acknowledgement, the `late` it records),
+    or the ticket still waits for it past ack_due_at (签收超时). None for a ticket never sent to a unit."""
+    if ticket.ack_due_at is None:
+        return None
+    if answered_at is not None:
+        return answered_at > ticket.ack_due_at
+    return ack_deadline(ticket, now) == DeadlineStatus.OVERDUE
+
+
 def callback_outcome(ticket: Ticket) -> str | None:
     """How the last callback ended: a rating was recorded, or the requester could not be reached."""
     if ticket.satisfaction:
@@ -101,6 +119,8 @@ def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool)
         is_enterprise=ticket.is_enterprise,
         ack_status=ack,
         ack_label=ACK_LABELS.get(ack, ""),
+        ack_due_at=ticket.ack_due_at,
+        acknowledged_at=lead_acknowledged_at(ticket),
     )
 
 
@@ -123,7 +143,6 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         content=ticket.content,
         circumstances=ticket.circumstances,
         dispatched_at=ticket.dispatched_at,
-        ack_due_at=ticket.ack_due_at,
         ack_warn_at=ticket.ack_warn_at,
         return_due_at=ticket.return_due_at,
         time_limit_label=ticket.time_limit_label,

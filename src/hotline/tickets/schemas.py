@@ -216,6 +216,10 @@ class TicketSummary(BaseModel):
     # unless there is something to flag.
     ack_status: str = "none"
     ack_label: str = ""
+    # The acknowledgement deadline and when the current lead unit acknowledged; null for a ticket never
+    # sent to a unit (and the time for one not yet acknowledged).
+    ack_due_at: datetime | None = None
+    acknowledged_at: datetime | None = None
 
 
 class TicketOut(TicketSummary):
@@ -230,7 +234,6 @@ class TicketOut(TicketSummary):
     content: str
     circumstances: str | None
     dispatched_at: datetime | None
-    ack_due_at: datetime | None
     ack_warn_at: datetime | None
     return_due_at: datetime | None
     time_limit_label: str | None

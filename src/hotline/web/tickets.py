@@ -165,8 +165,10 @@ def ticket_export(request: Request, db: DB, rt: RT, viewer: SearchViewer) -> Res
     filters, _ = _search_filters(request.query_params)
     rows, total = service.export_rows(db, rt, actor=viewer.actor, filters=filters, limit=export.MAX_ROWS)
     now = rt.clock.now()
+    answers = service.lead_answers(db, rows)
+    late = {t.id: present.ack_late(t, answers.get(t.id), now) for t in rows}
     body = export.tickets_workbook([present.summary(t, rt, viewer.actor, now=now) for t in rows], title="工单查询导出",
-                                   total=total)
+                                   total=total, ack_late=late)
     name = f"tickets-{to_local(now):%Y%m%d-%H%M}.xlsx"
     return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
