@@ -41,7 +41,9 @@ def test_the_export_says_when_tickets_were_acknowledged_and_whether_late(db, clo
     assert r.status_code == 200
     ws = load_workbook(BytesIO(r.content)).active
     header = [c.value for c in ws[1]]
-    assert header[13:17] == [*ACK_COLUMNS, "一企来"]
+    assert header[9:17] == ["受理时间", "办理时限", "时限状态", "剩余/超期", *ACK_COLUMNS, "一企来"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "签收导出：按时签收")
+    assert (row[9].value, row[10].value) == (in_excel(in_time.created_at), in_excel(in_time.due_at))  # dates too
     by_title = {row[4].value: row[13:16] for row in ws.iter_rows(min_row=2)}
     assert len(by_title) == 6
 

@@ -1,10 +1,11 @@
-"""Ticket lists as Excel workbooks for officials: the same rows and masking as the lists on screen."""
+"""Ticket lists as Excel workbooks for officials: the same rows and masking as the lists on screen; times
+as Excel dates (China time), so that a column sorts, filters and subtracts."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hotline.excel import local_datetime, local_minute, table_workbook, truncation_row
+from hotline.excel import local_datetime, table_workbook, truncation_row
 from hotline.tickets.schemas import TicketSummary
 
 MAX_ROWS = 10_000
@@ -22,8 +23,8 @@ def tickets_workbook(rows: list[TicketSummary], *, title: str, total: int | None
     `ack_late` is 是否签收超时 by ticket id (present.ack_late)."""
     late = ack_late or {}
     lines = [[t.number, t.state_label, t.kind_label, t.category_name, t.title, t.requester_name or "",
-              t.requester_phone or "", t.jurisdiction or "", t.lead_unit or "", local_minute(t.created_at),
-              local_minute(t.due_at), t.deadline_label, t.remaining, local_datetime(t.ack_due_at),
+              t.requester_phone or "", t.jurisdiction or "", t.lead_unit or "", local_datetime(t.created_at),
+              local_datetime(t.due_at), t.deadline_label, t.remaining, local_datetime(t.ack_due_at),
               local_datetime(t.acknowledged_at), YES_NO[late.get(t.id)], "是" if t.is_enterprise else ""]
              for t in rows]
     if cut := truncation_row(len(rows), total or len(rows)):
