@@ -1226,7 +1226,8 @@ class _Simulation:
                                                      reason=rng.choice(_REJECT_REASONS))
             t = self.unit_time(p, reject_at, rng.uniform(3, 14))
             supplement = rng.choice(_SUPPLEMENTS)
-            snap = yield t, lambda: self.act(p, Action.REPLY, handler, content=supplement)
+            # 答复退回 gives the assisting units their task back: the redo answers first again, saying why.
+            snap = yield t, lambda: self.act(p, Action.REPLY, handler, content=supplement, reason=early)
         if p.hold == State.REPLIED:
             return "held", snap, t
         t = t + _h(rng.uniform(0.2, 2)) if p.fast else self.hall_time(t, rng.uniform(30, 1200))
