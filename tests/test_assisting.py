@@ -257,6 +257,26 @@ def test_a_reopened_ticket_goes_to_the_last_rounds_assisting_units_too(client, a
     assert "协办：孝陵卫街道" in events[-1]["note"]
 
 
+def test_the_requester_keeps_the_reply_closed_on_when_the_ticket_is_reopened(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """The public view across 退回重办: the first round's reply was closed on and stays readable; the
+    second round's reply is a line without its text while under review, and gone once sent back."""
+    t = _closed_with_street(client, as_user, org)
+    assert _act(client, as_user, t, "callback", "reopen", UNSOLVED).status_code == 200
+    assert _act(client, as_user, t, "housing_handler", "acknowledge", {}).status_code == 200
+    _act(client, as_user, t, "street_handler", "assist_reply", {"content": "街道再次上门，噪音仍在。"})
+    second = {"content": "第二轮草稿：已再次约谈餐馆负责人。"}
+    assert _act(client, as_user, t, "housing_handler", "reply", second).status_code == 200
+
+    def replies() -> list[str | None]:
+        r = client.post("/api/v1/public/lookup", json={"number": t["number"], "phone_last4": "5678"})
+        assert r.status_code == 200, r.text
+        return [e["note"] for e in r.json()["timeline"] if e["action"] == "reply"]
+
+    assert replies() == [REPLY["content"], None]
+    assert _act(client, as_user, t, "dispatcher", "reject_reply", {"reason": "未说明复测结果"}).status_code == 200
+    assert replies() == [REPLY["content"]]
+
+
 def test_a_reopening_may_name_other_assisting_units_or_none(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
     t = _closed_with_street(client, as_user, org)
     r = _act(client, as_user, t, "supervisor", "reopen", {**UNSOLVED, "assisting_unit_ids": []})

@@ -354,3 +354,38 @@ def test_the_demo_catalogue_sends_local_matters_to_the_place(demo) -> None:  # t
         assert lead("020302", "新街口街道") == "玄武区新街口街道办事处"  # 社会生活噪声: the street
         assert lead("020202", "新街口街道") == "南京市生态环境局"  # 水污染: the department
         assert lead(None, "玄武区") == "南京市玄武区人民政府"
+
+
+def test_jiangbei_new_area_takes_its_streets_and_their_tickets(demo) -> None:  # type: ignore[no-untyped-def]
+    """江北新区 administers seven streets directly (直管区): they lie under it and under neither 浦口区 nor
+    六合区; its 管委会 and street offices handle tickets placed there, and the place reader knows them."""
+    from hotline.dispatch import catalogue
+    from hotline.dispatch.models import DispatchRule
+    from hotline.dispatch.place import guess_place
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        area = db.execute(select(Jurisdiction).where(Jurisdiction.name == "江北新区")).unique().scalar_one()
+        assert area.level == JurisdictionLevel.DISTRICT
+        streets = db.execute(select(Jurisdiction.name).where(Jurisdiction.parent_id == area.id)).scalars().all()
+        assert set(streets) == {"泰山街道", "顶山街道", "沿江街道", "盘城街道", "大厂街道", "葛塘街道", "长芦街道"}
+        named = db.execute(select(Jurisdiction.name, func.count()).where(Jurisdiction.name.in_(streets))
+                           .group_by(Jurisdiction.name)).all()
+        assert all(n == 1 for _, n in named)  # listed once: not also under 浦口区 or 六合区
+        units = db.execute(select(Unit).join(Jurisdiction, Unit.jurisdiction_id == Jurisdiction.id)
+                           .where(Jurisdiction.path.startswith(area.path))).unique().scalars().all()
+        assert "南京江北新区管理委员会" in {u.name for u in units} and len(units) == 1 + len(streets)
+        placed = db.execute(select(Ticket.lead_unit_id).where(Ticket.jurisdiction_path.startswith(area.path))).all()
+        assert placed and any(lead in {u.id for u in units} for lead, in placed)  # some handled where they are
+
+        guess = guess_place(db, address="江北新区大厂街道新华路", text=None)
+        assert guess is not None and guess.place.name == "大厂街道" and guess.place.path.startswith(area.path)
+
+        def lead(category: str | None, place: str) -> str:
+            path = db.execute(select(Jurisdiction.path).where(Jurisdiction.name == place)).scalar_one()
+            decision = catalogue.decide(db, category_code=category, jurisdiction_path=path, kind="complaint")
+            assert decision is not None, (category, place)
+            return db.get(Unit, db.get(DispatchRule, decision.chosen.rule_id).lead_unit_id).name
+
+        assert lead("020302", "泰山街道") == "江北新区泰山街道办事处"  # 社会生活噪声: the street
+        assert lead(None, "江北新区") == "南京江北新区管理委员会"

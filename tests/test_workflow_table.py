@@ -122,3 +122,16 @@ def test_allowed_actions_for_a_unit_handler_on_a_dispatched_ticket() -> None:
     assisting = _ticket(State.DISPATCHED, assignments=[_assignment(7, AssignmentRole.ASSISTING)])
     assert set(workflow.allowed_actions(assisting, handler, NOW, POLICY)) == {
         Action.ASSIST_ACKNOWLEDGE, Action.ASSIST_REPLY}
+
+
+def test_the_centre_decides_on_a_reply_by_the_first_review_after_it() -> None:
+    """workflow.reply_verdict: what the public view reads to drop a reply sent back and to show a reply
+    only once closed on."""
+    def events(*actions: Action) -> list[SimpleNamespace]:
+        return [SimpleNamespace(action=a.value) for a in actions]
+
+    assert workflow.reply_verdict([]) is None  # under review
+    assert workflow.reply_verdict(events(Action.REJECT_REPLY, Action.REPLY, Action.CLOSE)) == Action.REJECT_REPLY
+    assert workflow.reply_verdict(events(Action.CLOSE, Action.CALLBACK, Action.REOPEN, Action.ACKNOWLEDGE,
+                                         Action.REPLY, Action.REJECT_REPLY)) == Action.CLOSE  # reopened later
+    assert workflow.reply_verdict(events(Action.REPLY, Action.CLOSE)) is None  # a later reply decides for itself

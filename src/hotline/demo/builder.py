@@ -114,12 +114,13 @@ _STREET_CODES = {("320102", "孝陵卫街道"): "xlw", ("320104", "夫子庙街�
 _DISTRICT_PINYIN = {
     "320102": "xuanwu", "320104": "qinhuai", "320105": "jianye", "320106": "gulou", "320111": "pukou",
     "320113": "qixia", "320114": "yuhuatai", "320115": "jiangning", "320116": "liuhe", "320117": "lishui",
-    "320118": "gaochun",
+    "320118": "gaochun", "jbxq": "jiangbei",
 }
-# Resident population (10 000s, rounded): where the calls come from.
+# Resident population (10 000s, rounded): where the calls come from. 浦口区 and 六合区 without the
+# streets 江北新区 administers (about 41 and 64); 江北新区 the rest of the two districts' 2020 census totals.
 _DISTRICT_WEIGHTS = {
-    "320102": 54, "320104": 74, "320105": 53, "320106": 94, "320111": 117, "320113": 99, "320114": 63,
-    "320115": 197, "320116": 94, "320117": 50, "320118": 43,
+    "320102": 54, "320104": 74, "320105": 53, "320106": 94, "320111": 41, "320113": 99, "320114": 63,
+    "320115": 197, "320116": 64, "320117": 50, "320118": 43, "jbxq": 106,
 }
 
 
@@ -372,7 +373,8 @@ def _build_org(db: Session, rng: random.Random, console: Console) -> _Org:
         dcode, dname = d["code"], d["name"]
         district = add_j(db, code=dcode, name=dname, level=L.DISTRICT, parent=city)
         o.districts[dcode], o.district_names[dcode] = district, dname
-        gov = add_u(db, code=_DISTRICT_PINYIN[dcode], name=f"南京市{dname}人民政府", short_name=f"{dname}政府",
+        gov_name, gov_short = d.get("government", (f"南京市{dname}人民政府", f"{dname}政府"))
+        gov = add_u(db, code=_DISTRICT_PINYIN[dcode], name=gov_name, short_name=gov_short,
                     kind=UnitKind.DISTRICT_GOVERNMENT, jurisdiction=district)
         o.units[gov.code] = o.district_unit[dcode] = gov
         o.streets[dcode] = []
@@ -416,7 +418,8 @@ def _build_org(db: Session, rng: random.Random, console: Console) -> _Org:
             o.hall[user.username] = actor
 
     streets = sum(len(v) for v in o.streets.values())
-    console.print(f"属地：江苏省 → 南京市 → {len(o.districts)} 个区 → {streets} 个街道/镇 → {communities} 个社区/村")
+    console.print(f"属地：江苏省 → 南京市 → {len(o.districts)} 个区/新区 → {streets} 个街道/镇 → "
+                  f"{communities} 个社区/村")
     kinds = Counter(u.kind for u in o.units.values())
     console.print("单位：" + "、".join(f"{k} {n}" for k, n in kinds.items()) + f"；用户 {len(users)} 个")
     table = Table(title=f"演示账号（密码均为 {DEMO_PASSWORD}）", show_lines=False)
@@ -811,13 +814,14 @@ class _Simulation:
         matched = self.org.place_street.get(fragment)
         # A place whose name says its street is filed there, as a hall does; a few (a boundary, a
         # matter the street passed on) end elsewhere in the district.
+        # A street with no community listed (none found named in public sources) keeps the street.
         if matched and rng.random() < 0.97:
             street, community = matched
-            if community is None and rng.random() < 0.6:
+            if community is None and rng.random() < 0.6 and street.communities:
                 community = rng.choice(street.communities)
         else:
             street = rng.choice(self.org.streets[dcode])
-            community = rng.choice(street.communities) if rng.random() < 0.7 else None
+            community = rng.choice(street.communities) if rng.random() < 0.7 and street.communities else None
         return dcode, street, community, fragment
 
     def _route(self, template: dict[str, Any], street: _Street) -> Unit:
@@ -1222,7 +1226,8 @@ class _Simulation:
                                                      reason=rng.choice(_REJECT_REASONS))
             t = self.unit_time(p, reject_at, rng.uniform(3, 14))
             supplement = rng.choice(_SUPPLEMENTS)
-            snap = yield t, lambda: self.act(p, Action.REPLY, handler, content=supplement)
+            # 答复退回 gives the assisting units their task back: the redo answers first again, saying why.
+            snap = yield t, lambda: self.act(p, Action.REPLY, handler, content=supplement, reason=early)
         if p.hold == State.REPLIED:
             return "held", snap, t
         t = t + _h(rng.uniform(0.2, 2)) if p.fast else self.hall_time(t, rng.uniform(30, 1200))

@@ -1,8 +1,8 @@
 """Demo city data: Nanjing (南京市), Jiangsu.
 
 Reference data used to seed a realistic demo of the 12345 platform: the
-province and city, the 11 districts with a few streets/towns (街道/镇) and
-communities (社区/村) each, the city departments (市级部门) that handle
+province and city, the 11 districts and 江北新区 with a few streets/towns (街道/镇)
+and communities (社区/村) each, the city departments (市级部门) that handle
 dispatched tickets, the public utility companies, about 80 request templates
 that read like real 12345 work orders, address fragments to fill the
 ``{place}`` placeholder, and names for fake requesters.
@@ -11,6 +11,13 @@ Everything here is plain Python literals (standard library only).  District
 codes are the national administrative division codes.  Street and town names
 are real; community names are real where known and plausible otherwise.
 Category codes refer to ``hotline/reference/categories.json``.
+
+江北新区 (a state-level new area) is no administrative division and has no
+national code: the demo gives it ``jbxq``.  Its 管委会 administers seven streets
+directly (直管区): 泰山、顶山、沿江、盘城 of 浦口区 and 大厂、葛塘、长芦 of 六合区,
+so those streets are listed under it and under neither district.  Its
+communities are only the ones found named in public sources; a street with none
+found has none here (tickets there are placed in the street).
 
 The department list follows the hotline consolidation plan 宁政办发〔2021〕57号:
 every unit that owns a merged hotline there is present.  Only the tax line
@@ -156,6 +163,21 @@ DISTRICTS = [
             {"name": "东坝街道", "communities": ["东坝社区", "游子山村"]},
             {"name": "桠溪街道", "communities": ["桠溪社区", "大山村"]},
             {"name": "阳江镇", "communities": ["阳江社区", "永胜村"]},
+        ],
+    },
+    {
+        "code": "jbxq",
+        "name": "江北新区",
+        # A 管委会, not a district government: the unit the demo gives the area in its place.
+        "government": ("南京江北新区管理委员会", "江北新区管委会"),
+        "streets": [
+            {"name": "泰山街道", "communities": ["天景社区"]},
+            {"name": "顶山街道", "communities": ["珍珠路社区", "龙虎巷社区", "七里桥社区"]},
+            {"name": "沿江街道", "communities": []},
+            {"name": "盘城街道", "communities": ["盘城社区", "落桥社区", "渡桥社区"]},
+            {"name": "大厂街道", "communities": ["扬子第二社区", "周洼新村社区"]},
+            {"name": "葛塘街道", "communities": ["接待寺社区"]},
+            {"name": "长芦街道", "communities": []},
         ],
     },
 ]
@@ -617,6 +639,8 @@ PLACES = {
     "320116": ["雄州南路团结小区", "龙池街道龙津路", "程桥街道老街"],
     "320117": ["永阳街道秦淮大街", "天生桥大道附近", "柘塘街道商贸街"],
     "320118": ["淳溪街道宝塔路", "高淳老街附近", "固城湖北路"],
+    "jbxq": ["大桥北路弘阳广场", "泰山街道华侨绿洲小区", "顶山街道龙虎巷", "大厂街道新华路", "葛塘街道葛关路",
+             "长芦街道扬子石化附近"],
 }
 
 # ---------------------------------------------------------------------------

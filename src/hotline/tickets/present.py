@@ -244,10 +244,11 @@ PUBLIC_NOTE_ACTIONS = {"answer_directly", "reply", "withdraw", "rate"}
 
 def _public_note(e: TicketEvent, later: list[TicketEvent]) -> str | None:
     """The note the requester may read: a unit's reply only once the centre closed on it (办结) —
-    before its review the reply is the unit's draft, which the centre may still send back."""
+    before its review the reply is the unit's draft, which the centre may still send back.
+    `later`: the public events after `e` (a reply sent back is not among them: service.public_events)."""
     if e.action not in PUBLIC_NOTE_ACTIONS:
         return None
-    if e.action == Action.REPLY and not any(x.action == Action.CLOSE for x in later):
+    if e.action == Action.REPLY and workflow.reply_verdict(later) != Action.CLOSE:
         return None
     return e.note
 

@@ -1147,15 +1147,6 @@ def public_events(db: Session, ticket: Ticket) -> list[TicketEvent]:
     events = history(db, ticket_id=ticket.id)
     # A reply the centre sent back (答复退回) never reached the requester: it is no part of their timeline
     # (QA: a rejected draft was shown, then a second, different reply with no explanation).
-    rejected = {e.id for i, e in enumerate(events) if e.action == Action.REPLY and _sent_back(events[i + 1:])}
+    rejected = {e.id for i, e in enumerate(events)
+                if e.action == Action.REPLY and workflow.reply_verdict(events[i + 1:]) == Action.REJECT_REPLY}
     return [e for e in events if e.action in visible and e.id not in rejected]
-
-
-def _sent_back(later: list[TicketEvent]) -> bool:
-    """Whether the reply before `later` was sent back: a 答复退回 comes before the ticket is closed."""
-    for e in later:
-        if e.action == Action.REJECT_REPLY:
-            return True
-        if e.action in (Action.CLOSE, Action.REPLY):
-            return False
-    return False

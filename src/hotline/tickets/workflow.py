@@ -349,6 +349,25 @@ _INPUT_GUARDS: frozenset[Guard] = frozenset(
 )
 
 
+# ---- what became of a unit's reply ---------------------------------------------------------
+
+
+def reply_verdict(later: Iterable[Any]) -> Action | None:
+    """The centre's decision on a unit's reply, read from the events after it (oldest first): sent
+    back (答复退回, REJECT_REPLY) or closed on (办结, CLOSE); None while it awaits review. From 已答复待办结
+    the table allows only these two, so the first of them decides; a later reply is a new one.
+
+    The one reading of the rule the public view applies twice: a reply sent back is no part of the
+    requester's timeline (service.public_events), and a reply's text shows only once closed on
+    (present.public)."""
+    for e in later:
+        if e.action in (Action.REJECT_REPLY, Action.CLOSE):
+            return Action(e.action)
+        if e.action == Action.REPLY:
+            return None
+    return None
+
+
 def markdown_table() -> str:
     """The table as Markdown, for docs/workflow.md (a test keeps that file in step with the code)."""
     lines = ["| from state | action | to state | who may | guards |", "|---|---|---|---|---|"]
