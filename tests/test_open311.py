@@ -269,3 +269,38 @@ def test_the_frameworks_refusals_are_in_chinese_too(client) -> None:  # type: ig
     assert r.status_code == 404 and "接口不存在" in r.json()[0]["description"]
     r = client.delete("/open311/v2/requests.json")
     assert r.status_code == 405 and "请求方式" in r.json()[0]["description"] and "GET" in r.headers["allow"]
+
+
+def test_a_json_body_is_told_to_use_form_fields(client, keys, service_code, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: a client posting JSON was told 缺少 api_key although it had sent one."""
+    before = count(db)
+    r = client.post(f"{BASE}/requests.json", json=report(keys["open311_city_app"], service_code))
+    assert r.status_code == 400 and "表单字段" in r.json()[0]["description"] and "JSON" in r.json()[0]["description"]
+    assert count(db) == before
+    r = client.post(f"{BASE}/requests.json", data=report(keys["open311_city_app"], service_code),
+                    files={"media": ("p.jpg", b"x", "image/jpeg")})  # multipart is a form too
+    assert r.status_code == 201, r.text
+
+
+def test_status_lists_and_whole_day_end_dates(client, keys, service_code) -> None:  # type: ignore[no-untyped-def]
+    """QA: GeoReport allows status=open,closed (comma delimited), refused as too long; and
+    end_date=2026-11-02 (a W3C date) left out the requests of the 2nd itself."""
+    key = keys["open311_city_app"]
+    number = client.post(f"{BASE}/requests.json", data=report(key, service_code)).json()[0]["service_request_id"]
+
+    def listed(**params: str) -> list[str]:
+        r = client.get(f"{BASE}/requests.json", params={"api_key": key, **params})
+        assert r.status_code == 200, r.text
+        return [x["service_request_id"] for x in r.json()]
+
+    assert listed(status="open,closed") == [number] == listed(status="Open")
+    assert listed(status="closed") == []
+    r = client.get(f"{BASE}/requests.json", params={"api_key": key, "status": "open,pending"})
+    assert r.status_code == 400 and "open 或 closed" in r.json()[0]["description"]
+    # submitted on Monday 2 November 2026, 10:00 Beijing time
+    assert listed(end_date="2026-11-02") == [number] == listed(start_date="2026-11-02", end_date="2026-11-02")
+    assert listed(end_date="2026-11-01") == []
+    assert listed(end_date="2026-11-02T09:59:59+08:00") == [] and listed(start_date="2026-11-02T10:00:01+08:00") == []
+    assert listed(start_date="2026-11-02T02:00:00Z") == [number]
+    r = client.get(f"{BASE}/requests.json", params={"api_key": key, "end_date": "2026-13-01"})
+    assert r.status_code == 400 and "end_date" in r.json()[0]["description"]

@@ -7,7 +7,7 @@ reading requests need `api_key`: the access token of a channel account (`hotline
 from __future__ import annotations
 
 import inspect
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
@@ -32,16 +32,25 @@ CHANGESET = "2026-11-25T00:00:00+08:00"
 
 
 async def form_data(request: Request) -> FormData:
+    # A JSON body read as a form is empty: say what is wrong instead of "缺少 api_key" (QA).
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
+        raise Open311Error("open311", "GeoReport v2 的提交须为表单字段（application/x-www-form-urlencoded"
+                           " 或 multipart/form-data），不接受 JSON", status_code=400)
     return await request.form()
 
 
 Form = Annotated[FormData, Depends(form_data)]
 
 
-def _when(value: str | None, name: str) -> datetime | None:
+def _when(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """A W3C time; a bare date as an end means the whole of that day (QA: end_date=2026-11-25 left
+    out the requests of the 25th)."""
     if not value:
         return None
     try:
+        if end and len(value.strip()) == 10:
+            day = date.fromisoformat(value.strip())
+            return datetime.combine(day + timedelta(days=1), datetime.min.time(), CHINA_TZ) - timedelta(microseconds=1)
         at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         if not 1900 <= at.year <= 2200:
             raise ValueError(value)
@@ -98,12 +107,12 @@ def get_requests(
     service_code: Annotated[str | None, Query(max_length=16)] = None,
     start_date: Annotated[str | None, Query(max_length=40)] = None,
     end_date: Annotated[str | None, Query(max_length=40)] = None,
-    status: Annotated[str | None, Query(max_length=10)] = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[dict[str, Any]]:
     actor = service.authenticate(db, api_key=api_key, now=rt.clock.now(), client=client_of(request))
     ids = [x.strip() for x in service_request_id.split(",") if x.strip()] if service_request_id else None
     found = service.own_requests(db, actor=actor, ids=ids, service_code=service_code,
-                                 start=_when(start_date, "start_date"), end=_when(end_date, "end_date"),
+                                 start=_when(start_date, "start_date"), end=_when(end_date, "end_date", end=True),
                                  status=status)
     return [service.request_out(t) for t in found]
 

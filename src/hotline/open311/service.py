@@ -208,12 +208,14 @@ def own_requests(db: Session, *, actor: Actor, ids: list[str] | None = None, ser
         q = q.where(Ticket.created_at >= start)
     if end:
         q = q.where(Ticket.created_at <= end)
-    if status == "open":
+    # GeoReport: "can be declared multiple times, comma delimited" (open,closed = either)
+    wanted = {s.strip().lower() for s in (status or "").split(",") if s.strip()}
+    if wanted - {"open", "closed"}:
+        raise _error(400, "status 只能是 open 或 closed（多个以逗号分隔）")
+    if wanted == {"open"}:
         q = q.where(Ticket.state.not_in([str(s) for s in CLOSED_STATES]))
-    elif status == "closed":
+    elif wanted == {"closed"}:
         q = q.where(Ticket.state.in_([str(s) for s in CLOSED_STATES]))
-    elif status:
-        raise _error(400, "status 只能是 open 或 closed")
     return list(db.scalars(q.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_LIST)).unique())
 
 
