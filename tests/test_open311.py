@@ -98,6 +98,7 @@ def test_a_request_becomes_a_ticket_and_is_followed(client, keys, service_code, 
     assert seen["status"] == "open" and seen["status_notes"] == "待派单" and seen["service_code"] == service_code
     # the location sent comes back where GeoReport clients read it; times in Beijing time
     assert (seen["lat"], seen["long"]) == (32.04, 118.85) and seen["requested_datetime"].endswith("+08:00")
+    assert seen["media_url"] == "https://example.org/p/1.jpg"  # QA: came back null
 
     # Through the loop at 12345 and the unit; the client then sees the reply.
     assert client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
@@ -139,7 +140,10 @@ def test_anonymous_and_the_kind_attribute(client, keys, service_code, db) -> Non
     assert r.status_code == 201, r.text
     ticket = db.scalars(select(Ticket).where(Ticket.number == r.json()[0]["service_request_id"])).one()
     assert ticket.kind == "suggestion" and ticket.requester_anonymous and ticket.requester_phone is None
+    number = ticket.number
     db.rollback()
+    [seen] = client.get(f"{BASE}/requests/{number}.json", params={"api_key": keys["open311_city_app"]}).json()
+    assert seen["media_url"] is None and (seen["lat"], seen["long"]) == (None, None)
 
 
 @pytest.mark.parametrize(("change", "status", "message"), [

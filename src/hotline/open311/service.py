@@ -147,6 +147,14 @@ def _coordinates(text: str) -> dict[str, float | None]:
 
 
 _MEDIA = re.compile(r"^https?://\S{3,490}$")
+_MEDIA_NOTE = re.compile(r"^附图：(https?://\S+)$", re.M)
+
+
+def _media(content: str | None) -> str | None:
+    """The media_url a client sent (noted in the content), back where GeoReport clients read it
+    (QA: a request posted with a photo came back with media_url null)."""
+    m = _MEDIA_NOTE.search(content or "")
+    return m[1] if m else None
 
 
 def to_ticket(form: Mapping[str, Any]) -> TicketCreate:
@@ -240,5 +248,5 @@ def request_out(t: Ticket) -> dict[str, Any]:
         "address_id": None,
         "zipcode": None,
         **_coordinates(f"{t.address or ''} {t.content or ''}"),
-        "media_url": None,
+        "media_url": _media(t.content),
     }
