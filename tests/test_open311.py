@@ -308,3 +308,29 @@ def test_status_lists_and_whole_day_end_dates(client, keys, service_code) -> Non
     assert listed(start_date="2026-11-02T02:00:00Z") == [number]
     r = client.get(f"{BASE}/requests.json", params={"api_key": key, "end_date": "2026-13-01"})
     assert r.status_code == 400 and "end_date" in r.json()[0]["description"]
+
+
+def test_a_form_posted_as_curl_sends_it_keeps_its_chinese(client, keys, service_code, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: `curl -d description=小区…` (the docs' example) sends the UTF-8 bytes unescaped, which
+    were read as Latin-1 and stored as mojibake; a system declaring GBK is read as GBK."""
+    from urllib.parse import quote
+
+    form = report(keys["open311_city_app"], service_code)
+    raw = "&".join(f"{quote(k)}={v}" for k, v in form.items()).encode()  # values left unescaped, as curl -d
+    r = client.post(f"{BASE}/requests.json", content=raw,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 201, r.text
+    gbk = "&".join(f"{quote(k)}={quote(v, encoding='gbk')}" for k, v in form.items())
+    r2 = client.post(f"{BASE}/requests.json", content=gbk.encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=GBK"})
+    assert r2.status_code == 201, r2.text
+    for created in (r, r2):
+        ticket = db.scalars(select(Ticket).where(Ticket.number == created.json()[0]["service_request_id"])).one()
+        assert (ticket.content, ticket.address, ticket.requester_name) == (
+            form["description"], form["address_string"], "王芳")
+    db.rollback()
+    before = count(db)
+    r = client.post(f"{BASE}/requests.json", content=raw.replace(b"description=", b"description=\xff"),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400 and "UTF-8" in r.json()[0]["description"]
+    assert count(db) == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,11 +33,31 @@ CHANGESET = "2026-11-25T00:00:00+08:00"
 
 
 async def form_data(request: Request) -> FormData:
+    kind, _, params = request.headers.get("content-type", "").partition(";")
+    kind = kind.strip().lower()
     # A JSON body read as a form is empty: say what is wrong instead of "缺少 api_key" (QA).
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
+    if kind == "application/json":
         raise Open311Error("open311", "GeoReport v2 的提交须为表单字段（application/x-www-form-urlencoded"
                            " 或 multipart/form-data），不接受 JSON", status_code=400)
+    if kind == "application/x-www-form-urlencoded":
+        return _urlencoded(await request.body(), params)
     return await request.form()
+
+
+def _urlencoded(body: bytes, params: str) -> FormData:
+    """Starlette reads unescaped bytes of a urlencoded body as Latin-1, so `curl -d description=路灯…`
+    (the example in docs/api.md) stored 路灯 as mojibake (QA). Read them in the declared charset
+    (a Chinese system may declare GBK), UTF-8 when none is."""
+    charset = next((v.strip().strip('"') for k, _, v in (p.partition("=") for p in params.split(";"))
+                    if k.strip().lower() == "charset"), "utf-8")
+    try:
+        return FormData(parse_qsl(body.decode(charset), keep_blank_values=True, encoding=charset,
+                                  errors="strict", max_num_fields=200))
+    except (LookupError, UnicodeDecodeError):
+        raise Open311Error("open311", f"表单无法按 {charset} 编码读取：请以 UTF-8 提交"
+                           "（或在 Content-Type 中注明 charset）", status_code=400) from None
+    except ValueError:
+        raise Open311Error("open311", "表单字段过多", status_code=400) from None
 
 
 Form = Annotated[FormData, Depends(form_data)]
