@@ -158,3 +158,21 @@ def test_the_page_reads_shares_as_typed_and_only_the_fields_its_source_uses(clie
     r = client.get("/workforce", params={"source": "history", "aht": "240", "weeks": "", "demo_calls": ""})
     errors = r.text.split('class="errors"')[1].split("</div>")[0]
     assert r.status_code == 400 and "历史周数须为数字" in errors and "示例周" not in errors
+
+
+def test_a_csv_saved_by_excel_in_gbk_keeps_its_labels(client: TestClient, tmp_path: Path) -> None:
+    """QA: Excel on a Chinese Windows saves CSV in GBK; the page showed 周一 as replacement marks
+    and the CLI stopped on a UnicodeDecodeError."""
+    forecast = "时段,来电量\n周一 09:00,360\n周一 09:30,200\n"
+    login(client, "supervisor")
+    csrf = client.get("/workforce").text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post("/workforce", data={"csrf_token": csrf, "aht": "240"},
+                    files={"file": ("预测.csv", forecast.encode("gbk"), "text/csv")})
+    assert r.status_code == 200 and "周一 09:30" in r.text and "\ufffd" not in r.text
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(forecast.encode("gbk"))
+    out = tmp_path / "plan.xlsx"
+    run = CliRunner().invoke(cli_app, ["seats", "plan", "--forecast", str(path), "--aht", "240", "--xlsx", str(out)])
+    assert run.exit_code == 0, run.output
+    rows = list(load_workbook(out)["分时段测算"].iter_rows(min_row=2, max_col=1, values_only=True))
+    assert rows == [("周一 09:00",), ("周一 09:30",)]

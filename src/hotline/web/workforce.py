@@ -20,7 +20,7 @@ from hotline.web.session import CheckedForm, Viewer, viewer_for
 from hotline.workforce import service
 from hotline.workforce.chart import plan_svg
 from hotline.workforce.export import workbook
-from hotline.workforce.forecast import SLOTS_PER_DAY, read_csv
+from hotline.workforce.forecast import SLOTS_PER_DAY, decode_csv, read_csv
 from hotline.workforce.plan import Plan, Targets
 from hotline.workforce.simulate import SimConfig
 
@@ -121,7 +121,7 @@ async def page_post(request: Request, form: CheckedForm, db: DB, rt: RT, viewer:
             values["csv"] = ""
             return render(request, "workforce.html", viewer=viewer, status_code=413, values=values, plan=None,
                           errors=["预测文件过大（上限 2 MB）"])
-        values["csv"] = raw.decode("utf-8-sig", errors="replace")
+        values["csv"] = decode_csv(raw)
     values["source"] = "csv"
     return _page(request, db, rt, viewer, values, compute=True)
 
