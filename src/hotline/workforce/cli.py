@@ -56,8 +56,8 @@ def plan(
     """Seats and operators per half-hour for the targets, beside the Jilin rule."""
     from hotline.errors import DomainError
     from hotline.workforce import service
-    from hotline.workforce.forecast import demo_week as make_demo_week
     from hotline.workforce.forecast import decode_csv, read_csv
+    from hotline.workforce.forecast import demo_week as make_demo_week
     from hotline.workforce.plan import Targets
     from hotline.workforce.simulate import SimConfig
 
