@@ -158,6 +158,7 @@ def test_anonymous_and_the_kind_attribute(client, keys, service_code, db) -> Non
     ({"lat": "132.0", "long": "118.8"}, 400, "lat/long 超出范围"),
     ({"media_url": "javascript:alert(1)"}, 400, "media_url 须为 http(s) 地址"),
     ({"phone": "call-me"}, 400, "联系电话"),
+    ({"last_name": "", "first_name": " "}, 400, "缺少 last_name / first_name（诉求人姓名）"),  # not 姓名或匿名
 ])
 def test_bad_requests_answer_in_georeport_shape_and_store_nothing(client, keys, service_code, db, change, status,
                                                                   message) -> None:  # type: ignore[no-untyped-def]
