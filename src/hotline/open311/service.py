@@ -176,7 +176,8 @@ def to_ticket(form: Mapping[str, Any]) -> TicketCreate:
     name = "".join(x for x in (_text(form, "last_name", 32), _text(form, "first_name", 32)) if x) or None
     phone = _text(form, "phone", 20)
     if phone and not name:  # the elements check would ask for "诉求人（姓名或匿名）", which no field here sets (QA)
-        raise _error(400, "缺少 last_name / first_name（诉求人姓名）：留了电话的诉求须有姓名；姓名和电话都不留则为匿名诉求")
+        raise _error(400, "缺少 last_name / first_name（诉求人姓名）："
+                          "留了电话的诉求须有姓名；姓名和电话都不留则为匿名诉求")
     address, coordinates = _location(form)
     content = (description + (f"\n位置：{coordinates}" if coordinates and address else "")
                + (f"\n附图：{media}" if media else ""))
