@@ -309,6 +309,8 @@ def test_status_lists_and_whole_day_end_dates(client, keys, service_code) -> Non
     assert listed(start_date="2026-11-02T02:00:00Z") == [number]
     r = client.get(f"{BASE}/requests.json", params={"api_key": key, "end_date": "2026-13-01"})
     assert r.status_code == 400 and "end_date" in r.json()[0]["description"]
+    # GeoReport: service_request_id "overrides all other arguments"
+    assert listed(service_request_id=number, status="closed", start_date="2099-01-01") == [number]
 
 
 def test_a_form_posted_as_curl_sends_it_keeps_its_chinese(client, keys, service_code, db) -> None:  # type: ignore[no-untyped-def]

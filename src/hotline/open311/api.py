@@ -132,9 +132,11 @@ def get_requests(
 ) -> list[dict[str, Any]]:
     actor = service.authenticate(db, api_key=api_key, now=rt.clock.now(), client=client_of(request))
     ids = [x.strip() for x in service_request_id.split(",") if x.strip()] if service_request_id else None
-    found = service.own_requests(db, actor=actor, ids=ids, service_code=service_code,
-                                 start=_when(start_date, "start_date"), end=_when(end_date, "end_date", end=True),
-                                 status=status)
+    if ids:  # GeoReport: service_request_id "overrides all other arguments"
+        found = service.own_requests(db, actor=actor, ids=ids)
+    else:
+        found = service.own_requests(db, actor=actor, service_code=service_code, start=_when(start_date, "start_date"),
+                                     end=_when(end_date, "end_date", end=True), status=status)
     return [service.request_out(t) for t in found]
 
 
