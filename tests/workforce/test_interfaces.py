@@ -176,3 +176,12 @@ def test_a_csv_saved_by_excel_in_gbk_keeps_its_labels(client: TestClient, tmp_pa
     assert run.exit_code == 0, run.output
     rows = list(load_workbook(out)["分时段测算"].iter_rows(min_row=2, max_col=1, values_only=True))
     assert rows == [("周一 09:00",), ("周一 09:30",)]
+
+
+def test_a_patience_of_zero_is_no_hanging_up_in_the_simulation_too(client: TestClient) -> None:
+    """QA: patience "0.00" planned for nobody hanging up but simulated exponential patience of 120 s."""
+    login(client, "supervisor")
+    for typed in ("0", "0.00"):
+        r = client.get("/workforce", params={"source": "demo", "aht": "240", "demo_calls": "300", "simulate": "1",
+                                             "patience": typed})
+        assert r.status_code == 200 and "仿真校核（3 次重复，耐心不挂机）" in r.text, typed

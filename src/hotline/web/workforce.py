@@ -92,8 +92,9 @@ def _page(request: Request, db: Session, rt: Runtime, viewer: Viewer, values: di
     if compute:
         try:
             fc = _forecast(db, rt, values)
-            sim = SimConfig(patience="none" if values["patience"] in ("0", "0.0") else "exponential",
-                            patience_mean=_number(values, "patience", "平均耐心时长") or 120.0) \
+            # by value, as the plan reads it (QA: "0.00" planned for nobody hanging up, simulated 120 s)
+            patience = _number(values, "patience", "平均耐心时长")
+            sim = SimConfig(patience="none" if patience == 0 else "exponential", patience_mean=patience or 120.0) \
                 if values["simulate"] else None
             out = service.run(fc.intervals, _targets(values), sim=sim)
         except DomainError as exc:
