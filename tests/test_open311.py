@@ -307,6 +307,11 @@ def test_status_lists_and_whole_day_end_dates(client, keys, service_code) -> Non
     assert listed(end_date="2026-11-01") == []
     assert listed(end_date="2026-11-02T09:59:59+08:00") == [] and listed(start_date="2026-11-02T10:00:01+08:00") == []
     assert listed(start_date="2026-11-02T02:00:00Z") == [number]
+    # QA: "+08:00" typed into a URL unescaped arrives as " 08:00" and was refused
+    r = client.get(f"{BASE}/requests.json?api_key={key}&start_date=2026-11-02T10:00:01+08:00")
+    assert r.status_code == 200 and r.json() == []
+    r = client.get(f"{BASE}/requests.json?api_key={key}&start_date=2026-11-02T09:59:59+08:00")
+    assert [x["service_request_id"] for x in r.json()] == [number]
     r = client.get(f"{BASE}/requests.json", params={"api_key": key, "end_date": "2026-13-01"})
     assert r.status_code == 400 and "end_date" in r.json()[0]["description"]
     # GeoReport: service_request_id "overrides all other arguments"

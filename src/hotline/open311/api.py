@@ -7,6 +7,7 @@ reading requests need `api_key`: the access token of a channel account (`hotline
 from __future__ import annotations
 
 import inspect
+import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -63,6 +64,9 @@ def _urlencoded(body: bytes, params: str) -> FormData:
 Form = Annotated[FormData, Depends(form_data)]
 
 
+_PLUS_READ_AS_SPACE = re.compile(r"(?<=:\d\d) (\d\d(?::?\d\d)?)$")  # 09:00:00 08:00 → 09:00:00+08:00
+
+
 def _when(value: str | None, name: str, *, end: bool = False) -> datetime | None:
     """A W3C time; a bare date as an end means the whole of that day (QA: end_date=2026-11-25 left
     out the requests of the 25th)."""
@@ -72,7 +76,9 @@ def _when(value: str | None, name: str, *, end: bool = False) -> datetime | None
         if end and len(value.strip()) == 10:
             day = date.fromisoformat(value.strip())
             return datetime.combine(day + timedelta(days=1), datetime.min.time(), CHINA_TZ) - timedelta(microseconds=1)
-        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        # a "+08:00" typed into a URL arrives as " 08:00" (QA: the example in this very message was refused)
+        text = _PLUS_READ_AS_SPACE.sub(r"+\1", value.strip())
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if not 1900 <= at.year <= 2200:
             raise ValueError(value)
     except ValueError:
