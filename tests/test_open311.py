@@ -98,6 +98,7 @@ def test_a_request_becomes_a_ticket_and_is_followed(client, keys, service_code, 
     assert seen["status"] == "open" and seen["status_notes"] == "待派单" and seen["service_code"] == service_code
     # the location sent comes back where GeoReport clients read it; times in Beijing time
     assert (seen["lat"], seen["long"]) == (32.04, 118.85) and seen["requested_datetime"].endswith("+08:00")
+    assert seen["media_url"] == "https://example.org/p/1.jpg"  # QA: came back null
 
     # Through the loop at 12345 and the unit; the client then sees the reply.
     assert client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
@@ -139,7 +140,10 @@ def test_anonymous_and_the_kind_attribute(client, keys, service_code, db) -> Non
     assert r.status_code == 201, r.text
     ticket = db.scalars(select(Ticket).where(Ticket.number == r.json()[0]["service_request_id"])).one()
     assert ticket.kind == "suggestion" and ticket.requester_anonymous and ticket.requester_phone is None
+    number = ticket.number
     db.rollback()
+    [seen] = client.get(f"{BASE}/requests/{number}.json", params={"api_key": keys["open311_city_app"]}).json()
+    assert seen["media_url"] is None and (seen["lat"], seen["long"]) == (None, None)
 
 
 @pytest.mark.parametrize(("change", "status", "message"), [
@@ -154,6 +158,7 @@ def test_anonymous_and_the_kind_attribute(client, keys, service_code, db) -> Non
     ({"lat": "132.0", "long": "118.8"}, 400, "lat/long 超出范围"),
     ({"media_url": "javascript:alert(1)"}, 400, "media_url 须为 http(s) 地址"),
     ({"phone": "call-me"}, 400, "联系电话"),
+    ({"last_name": "", "first_name": " "}, 400, "缺少 last_name / first_name（诉求人姓名）"),  # not 姓名或匿名
 ])
 def test_bad_requests_answer_in_georeport_shape_and_store_nothing(client, keys, service_code, db, change, status,
                                                                   message) -> None:  # type: ignore[no-untyped-def]
@@ -269,3 +274,71 @@ def test_the_frameworks_refusals_are_in_chinese_too(client) -> None:  # type: ig
     assert r.status_code == 404 and "接口不存在" in r.json()[0]["description"]
     r = client.delete("/open311/v2/requests.json")
     assert r.status_code == 405 and "请求方式" in r.json()[0]["description"] and "GET" in r.headers["allow"]
+
+
+def test_a_json_body_is_told_to_use_form_fields(client, keys, service_code, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: a client posting JSON was told 缺少 api_key although it had sent one."""
+    before = count(db)
+    r = client.post(f"{BASE}/requests.json", json=report(keys["open311_city_app"], service_code))
+    assert r.status_code == 400 and "表单字段" in r.json()[0]["description"] and "JSON" in r.json()[0]["description"]
+    assert count(db) == before
+    r = client.post(f"{BASE}/requests.json", data=report(keys["open311_city_app"], service_code),
+                    files={"media": ("p.jpg", b"x", "image/jpeg")})  # multipart is a form too
+    assert r.status_code == 201, r.text
+
+
+def test_status_lists_and_whole_day_end_dates(client, keys, service_code) -> None:  # type: ignore[no-untyped-def]
+    """QA: GeoReport allows status=open,closed (comma delimited), refused as too long; and
+    end_date=2026-11-02 (a W3C date) left out the requests of the 2nd itself."""
+    key = keys["open311_city_app"]
+    number = client.post(f"{BASE}/requests.json", data=report(key, service_code)).json()[0]["service_request_id"]
+
+    def listed(**params: str) -> list[str]:
+        r = client.get(f"{BASE}/requests.json", params={"api_key": key, **params})
+        assert r.status_code == 200, r.text
+        return [x["service_request_id"] for x in r.json()]
+
+    assert listed(status="open,closed") == [number] == listed(status="Open")
+    assert listed(status="closed") == []
+    r = client.get(f"{BASE}/requests.json", params={"api_key": key, "status": "open,pending"})
+    assert r.status_code == 400 and "open 或 closed" in r.json()[0]["description"]
+    # submitted on Monday 2 November 2026, 10:00 Beijing time
+    assert listed(end_date="2026-11-02") == [number] == listed(start_date="2026-11-02", end_date="2026-11-02")
+    assert listed(end_date="2026-11-01") == []
+    assert listed(end_date="2026-11-02T09:59:59+08:00") == [] and listed(start_date="2026-11-02T10:00:01+08:00") == []
+    assert listed(start_date="2026-11-02T02:00:00Z") == [number]
+    # QA: "+08:00" typed into a URL unescaped arrives as " 08:00" and was refused
+    r = client.get(f"{BASE}/requests.json?api_key={key}&start_date=2026-11-02T10:00:01+08:00")
+    assert r.status_code == 200 and r.json() == []
+    r = client.get(f"{BASE}/requests.json?api_key={key}&start_date=2026-11-02T09:59:59+08:00")
+    assert [x["service_request_id"] for x in r.json()] == [number]
+    r = client.get(f"{BASE}/requests.json", params={"api_key": key, "end_date": "2026-13-01"})
+    assert r.status_code == 400 and "end_date" in r.json()[0]["description"]
+    # GeoReport: service_request_id "overrides all other arguments"
+    assert listed(service_request_id=number, status="closed", start_date="2099-01-01") == [number]
+
+
+def test_a_form_posted_as_curl_sends_it_keeps_its_chinese(client, keys, service_code, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: `curl -d description=小区…` (the docs' example) sends the UTF-8 bytes unescaped, which
+    were read as Latin-1 and stored as mojibake; a system declaring GBK is read as GBK."""
+    from urllib.parse import quote
+
+    form = report(keys["open311_city_app"], service_code)
+    raw = "&".join(f"{quote(k)}={v}" for k, v in form.items()).encode()  # values left unescaped, as curl -d
+    r = client.post(f"{BASE}/requests.json", content=raw,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 201, r.text
+    gbk = "&".join(f"{quote(k)}={quote(v, encoding='gbk')}" for k, v in form.items())
+    r2 = client.post(f"{BASE}/requests.json", content=gbk.encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=GBK"})
+    assert r2.status_code == 201, r2.text
+    for created in (r, r2):
+        ticket = db.scalars(select(Ticket).where(Ticket.number == created.json()[0]["service_request_id"])).one()
+        assert (ticket.content, ticket.address, ticket.requester_name) == (
+            form["description"], form["address_string"], "王芳")
+    db.rollback()
+    before = count(db)
+    r = client.post(f"{BASE}/requests.json", content=raw.replace(b"description=", b"description=\xff"),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400 and "UTF-8" in r.json()[0]["description"]
+    assert count(db) == before

@@ -426,6 +426,11 @@ def test_public_submit_shows_the_number(client) -> None:
 
     r = post_page(client, "/public", "/public", {**form, "requester_phone": ""})
     assert r.status_code == 422 and "请填写手机号码" in r.text and 'value="咨询居住证办理"' in r.text
+    # QA: without a name the page asked for "诉求人（姓名或匿名）", a choice it does not offer
+    r = post_page(client, "/public", "/public", {**form, "requester_name": " ", "requester_phone": ""})
+    errors = r.text.split('class="errors"')[1].split("</div>")[0]
+    assert r.status_code == 422 and "请填写姓名" in errors and "请填写手机号码" in errors and "匿名" not in errors
+    assert 'value="咨询居住证办理"' in r.text
 
 
 def test_public_submit_of_an_emergency_says_to_call_first(client) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from io import BytesIO
@@ -120,3 +122,66 @@ def test_a_simulation_too_large_is_refused_before_it_runs(client, as_user) -> No
     r = client.post("/api/v1/workforce/plan", headers=as_user("analyst"),
                     json={"source": "demo", "aht": 240, "population": 6e8})
     assert r.status_code == 422 and "500,000,000" in r.json()["message"] and "e+" not in r.json()["message"]
+
+
+def test_the_excel_of_a_csv_plan_is_that_plan(client: TestClient) -> None:
+    """QA: after a pasted CSV, 导出 Excel linked to /workforce/plan.xlsx? and exported the demo week
+    with the default handling time instead of the plan on the screen."""
+    login(client, "supervisor")
+    csrf = client.get("/workforce").text.split('name="csrf_token" value="')[1].split('"')[0]
+    forecast = "周一 09:00,100\n周一 09:30,50\n"
+    page = client.post("/workforce", data={"csrf_token": csrf, "aht": "300", "target_sl": "0.9", "csv": forecast})
+    assert page.status_code == 200 and 'action="/workforce/plan.xlsx"' in page.text
+    assert 'href="/workforce/plan.xlsx?' not in page.text
+    form = page.text.split('action="/workforce/plan.xlsx"')[1].split("</form>")[0]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    fields["csv"] = html.unescape(form.split('<textarea name="csv" hidden>')[1].split("</textarea>")[0])
+    assert fields["aht"] == "300" and fields["target_sl"] == "0.9" and fields["csv"] == forecast.strip()
+    x = client.post("/workforce/plan.xlsx", data=fields)
+    assert x.status_code == 200, x.text
+    rows = list(load_workbook(BytesIO(x.content))["分时段测算"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1]) for r in rows] == [("周一 09:00", 100), ("周一 09:30", 50)]
+    assert client.post("/workforce/plan.xlsx", data={**fields, "csrf_token": "forged"}).status_code == 403
+
+
+def test_the_page_reads_shares_as_typed_and_only_the_fields_its_source_uses(client: TestClient) -> None:
+    """QA: "80%" was 须为数字 on a page that shows its results in per cent; an emptied 历史周数
+    stopped a plan of the demo week, which does not use it."""
+    login(client, "supervisor")
+    r = client.get("/workforce", params={"source": "demo", "aht": "240", "target_sl": "80%",
+                                         "target_answer": "95 %", "shrinkage": "30％", "weeks": ""})
+    assert r.status_code == 200 and 'class="errors"' not in r.text
+    plain = client.get("/workforce", params={"source": "demo", "aht": "240"})
+    assert re.findall(r'stat-n">([^<]+)<', r.text) == re.findall(r'stat-n">([^<]+)<', plain.text)
+    r = client.get("/workforce", params={"source": "demo", "aht": "240", "target_sl": "100%"})
+    assert r.status_code == 422 and "服务水平目标（如 0.8）须大于 0 且小于 1" in r.text
+    r = client.get("/workforce", params={"source": "history", "aht": "240", "weeks": "", "demo_calls": ""})
+    errors = r.text.split('class="errors"')[1].split("</div>")[0]
+    assert r.status_code == 400 and "历史周数须为数字" in errors and "示例周" not in errors
+
+
+def test_a_csv_saved_by_excel_in_gbk_keeps_its_labels(client: TestClient, tmp_path: Path) -> None:
+    """QA: Excel on a Chinese Windows saves CSV in GBK; the page showed 周一 as replacement marks
+    and the CLI stopped on a UnicodeDecodeError."""
+    forecast = "时段,来电量\n周一 09:00,360\n周一 09:30,200\n"
+    login(client, "supervisor")
+    csrf = client.get("/workforce").text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post("/workforce", data={"csrf_token": csrf, "aht": "240"},
+                    files={"file": ("预测.csv", forecast.encode("gbk"), "text/csv")})
+    assert r.status_code == 200 and "周一 09:30" in r.text and "\ufffd" not in r.text
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(forecast.encode("gbk"))
+    out = tmp_path / "plan.xlsx"
+    run = CliRunner().invoke(cli_app, ["seats", "plan", "--forecast", str(path), "--aht", "240", "--xlsx", str(out)])
+    assert run.exit_code == 0, run.output
+    rows = list(load_workbook(out)["分时段测算"].iter_rows(min_row=2, max_col=1, values_only=True))
+    assert rows == [("周一 09:00",), ("周一 09:30",)]
+
+
+def test_a_patience_of_zero_is_no_hanging_up_in_the_simulation_too(client: TestClient) -> None:
+    """QA: patience "0.00" planned for nobody hanging up but simulated exponential patience of 120 s."""
+    login(client, "supervisor")
+    for typed in ("0", "0.00"):
+        r = client.get("/workforce", params={"source": "demo", "aht": "240", "demo_calls": "300", "simulate": "1",
+                                             "patience": typed})
+        assert r.status_code == 200 and "仿真校核（3 次重复，耐心不挂机）" in r.text, typed

@@ -7,8 +7,10 @@ reading requests need `api_key`: the access token of a channel account (`hotline
 from __future__ import annotations
 
 import inspect
-from datetime import datetime
+import re
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,17 +34,51 @@ CHANGESET = "2026-11-25T00:00:00+08:00"
 
 
 async def form_data(request: Request) -> FormData:
+    kind, _, params = request.headers.get("content-type", "").partition(";")
+    kind = kind.strip().lower()
+    # A JSON body read as a form is empty: say what is wrong instead of "缺少 api_key" (QA).
+    if kind == "application/json":
+        raise Open311Error("open311", "GeoReport v2 的提交须为表单字段（application/x-www-form-urlencoded"
+                           " 或 multipart/form-data），不接受 JSON", status_code=400)
+    if kind == "application/x-www-form-urlencoded":
+        return _urlencoded(await request.body(), params)
     return await request.form()
+
+
+def _urlencoded(body: bytes, params: str) -> FormData:
+    """Starlette reads unescaped bytes of a urlencoded body as Latin-1, so `curl -d description=路灯…`
+    (the example in docs/api.md) stored 路灯 as mojibake (QA). Read them in the declared charset
+    (a Chinese system may declare GBK), UTF-8 when none is."""
+    charset = next((v.strip().strip('"') for k, _, v in (p.partition("=") for p in params.split(";"))
+                    if k.strip().lower() == "charset"), "utf-8")
+    try:
+        return FormData(parse_qsl(body.decode(charset), keep_blank_values=True, encoding=charset,
+                                  errors="strict", max_num_fields=200))
+    except (LookupError, UnicodeDecodeError):
+        raise Open311Error("open311", f"表单无法按 {charset} 编码读取：请以 UTF-8 提交"
+                           "（或在 Content-Type 中注明 charset）", status_code=400) from None
+    except ValueError:
+        raise Open311Error("open311", "表单字段过多", status_code=400) from None
 
 
 Form = Annotated[FormData, Depends(form_data)]
 
 
-def _when(value: str | None, name: str) -> datetime | None:
+_PLUS_READ_AS_SPACE = re.compile(r"(?<=:\d\d) (\d\d(?::?\d\d)?)$")  # 09:00:00 08:00 → 09:00:00+08:00
+
+
+def _when(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """A W3C time; a bare date as an end means the whole of that day (QA: end_date=2026-11-25 left
+    out the requests of the 25th)."""
     if not value:
         return None
     try:
-        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if end and len(value.strip()) == 10:
+            day = date.fromisoformat(value.strip())
+            return datetime.combine(day + timedelta(days=1), datetime.min.time(), CHINA_TZ) - timedelta(microseconds=1)
+        # a "+08:00" typed into a URL arrives as " 08:00" (QA: the example in this very message was refused)
+        text = _PLUS_READ_AS_SPACE.sub(r"+\1", value.strip())
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if not 1900 <= at.year <= 2200:
             raise ValueError(value)
     except ValueError:
@@ -98,13 +134,15 @@ def get_requests(
     service_code: Annotated[str | None, Query(max_length=16)] = None,
     start_date: Annotated[str | None, Query(max_length=40)] = None,
     end_date: Annotated[str | None, Query(max_length=40)] = None,
-    status: Annotated[str | None, Query(max_length=10)] = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[dict[str, Any]]:
     actor = service.authenticate(db, api_key=api_key, now=rt.clock.now(), client=client_of(request))
     ids = [x.strip() for x in service_request_id.split(",") if x.strip()] if service_request_id else None
-    found = service.own_requests(db, actor=actor, ids=ids, service_code=service_code,
-                                 start=_when(start_date, "start_date"), end=_when(end_date, "end_date"),
-                                 status=status)
+    if ids:  # GeoReport: service_request_id "overrides all other arguments"
+        found = service.own_requests(db, actor=actor, ids=ids)
+    else:
+        found = service.own_requests(db, actor=actor, service_code=service_code, start=_when(start_date, "start_date"),
+                                     end=_when(end_date, "end_date", end=True), status=status)
     return [service.request_out(t) for t in found]
 
 

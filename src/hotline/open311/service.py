@@ -147,6 +147,14 @@ def _coordinates(text: str) -> dict[str, float | None]:
 
 
 _MEDIA = re.compile(r"^https?://\S{3,490}$")
+_MEDIA_NOTE = re.compile(r"^附图：(https?://\S+)$", re.M)
+
+
+def _media(content: str | None) -> str | None:
+    """The media_url a client sent (noted in the content), back where GeoReport clients read it
+    (QA: a request posted with a photo came back with media_url null)."""
+    m = _MEDIA_NOTE.search(content or "")
+    return m[1] if m else None
 
 
 def to_ticket(form: Mapping[str, Any]) -> TicketCreate:
@@ -167,6 +175,9 @@ def to_ticket(form: Mapping[str, Any]) -> TicketCreate:
         raise _error(400, "media_url 须为 http(s) 地址")
     name = "".join(x for x in (_text(form, "last_name", 32), _text(form, "first_name", 32)) if x) or None
     phone = _text(form, "phone", 20)
+    if phone and not name:  # the elements check would ask for "诉求人（姓名或匿名）", which no field here sets (QA)
+        raise _error(400, "缺少 last_name / first_name（诉求人姓名）："
+                          "留了电话的诉求须有姓名；姓名和电话都不留则为匿名诉求")
     address, coordinates = _location(form)
     content = (description + (f"\n位置：{coordinates}" if coordinates and address else "")
                + (f"\n附图：{media}" if media else ""))
@@ -208,12 +219,14 @@ def own_requests(db: Session, *, actor: Actor, ids: list[str] | None = None, ser
         q = q.where(Ticket.created_at >= start)
     if end:
         q = q.where(Ticket.created_at <= end)
-    if status == "open":
+    # GeoReport: "can be declared multiple times, comma delimited" (open,closed = either)
+    wanted = {s.strip().lower() for s in (status or "").split(",") if s.strip()}
+    if wanted - {"open", "closed"}:
+        raise _error(400, "status 只能是 open 或 closed（多个以逗号分隔）")
+    if wanted == {"open"}:
         q = q.where(Ticket.state.not_in([str(s) for s in CLOSED_STATES]))
-    elif status == "closed":
+    elif wanted == {"closed"}:
         q = q.where(Ticket.state.in_([str(s) for s in CLOSED_STATES]))
-    elif status:
-        raise _error(400, "status 只能是 open 或 closed")
     return list(db.scalars(q.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_LIST)).unique())
 
 
@@ -238,5 +251,5 @@ def request_out(t: Ticket) -> dict[str, Any]:
         "address_id": None,
         "zipcode": None,
         **_coordinates(f"{t.address or ''} {t.content or ''}"),
-        "media_url": None,
+        "media_url": _media(t.content),
     }

@@ -70,9 +70,12 @@ def _register(request: Request, db: Session, rt: Runtime,
                    if h.kind == "emergency"]
     if emergencies and values.get("emergency_ack") != "1":
         return _submit_page(request, db, values, emergencies=emergencies)
-    if not values.get("requester_phone"):
-        return _submit_page(request, db, values, errors=["请填写手机号码：查询办理进度时需要手机号后四位"],
-                            status_code=422)
+    # The form has no 匿名 choice: "请补充：诉求人（姓名或匿名）" offered one it does not have (QA).
+    missing = [message for field, message in (("requester_name", "请填写姓名"),
+                                              ("requester_phone", "请填写手机号码：查询办理进度时需要手机号后四位"))
+               if not (values.get(field) or "").strip()]
+    if missing:
+        return _submit_page(request, db, values, errors=missing, status_code=422)
     try:
         ticket_in = TicketCreate.model_validate(data)
     except ValidationError as exc:

@@ -20,7 +20,7 @@ from hotline.web.session import CheckedForm, Viewer, viewer_for
 from hotline.workforce import service
 from hotline.workforce.chart import plan_svg
 from hotline.workforce.export import workbook
-from hotline.workforce.forecast import SLOTS_PER_DAY, read_csv
+from hotline.workforce.forecast import SLOTS_PER_DAY, decode_csv, read_csv
 from hotline.workforce.plan import Plan, Targets
 from hotline.workforce.simulate import SimConfig
 
@@ -36,9 +36,15 @@ def _values(source: Mapping[str, Any]) -> dict[str, str]:
     return {k: str(source.get(k, v) if source.get(k) is not None else v).strip() for k, v in DEFAULTS.items()}
 
 
+SHARES = frozenset({"target_sl", "target_answer", "shrinkage"})  # the page shows these as 80.0%
+
+
 def _number(values: dict[str, str], key: str, label: str) -> float:
+    raw, scale = values[key], 1.0
+    if key in SHARES and raw.endswith(("%", "％")):  # QA: "80%" was refused as not a number
+        raw, scale = raw[:-1].strip(), 0.01
     try:
-        value = float(values[key])
+        value = float(raw) * scale
     except ValueError:
         raise DomainError("bad_number", f"{label}须为数字") from None
     if math.isnan(value) or math.isinf(value):
@@ -60,9 +66,12 @@ def _forecast(db: Session, rt: Runtime, v: dict[str, str]) -> service.Forecast:
         if not v["csv"]:
             raise DomainError("empty_forecast", "请粘贴或上传预测 CSV（每行：时段,来电量）")
         return service.Forecast(read_csv(v["csv"]), "given", "上传的预测")
-    weeks = int(_number(v, "weeks", "历史周数"))
-    demo_calls = _number(v, "demo_calls", "示例周来电量")
-    return service.forecast(db, rt, source=v["source"], weeks=weeks, demo_calls=demo_calls)
+    # only the field the chosen source uses (QA: an emptied 历史周数 stopped a demo-week plan)
+    if v["source"] == "history":
+        return service.forecast(db, rt, source="history", weeks=int(_number(v, "weeks", "历史周数")))
+    if v["source"] == "demo":
+        return service.forecast(db, rt, source="demo", demo_calls=_number(v, "demo_calls", "示例周来电量"))
+    return service.forecast(db, rt, source=v["source"])
 
 
 def _by_day(plan: Plan) -> list[dict[str, Any]]:
@@ -83,8 +92,9 @@ def _page(request: Request, db: Session, rt: Runtime, viewer: Viewer, values: di
     if compute:
         try:
             fc = _forecast(db, rt, values)
-            sim = SimConfig(patience="none" if values["patience"] in ("0", "0.0") else "exponential",
-                            patience_mean=_number(values, "patience", "平均耐心时长") or 120.0) \
+            # by value, as the plan reads it (QA: "0.00" planned for nobody hanging up, simulated 120 s)
+            patience = _number(values, "patience", "平均耐心时长")
+            sim = SimConfig(patience="none" if patience == 0 else "exponential", patience_mean=patience or 120.0) \
                 if values["simulate"] else None
             out = service.run(fc.intervals, _targets(values), sim=sim)
         except DomainError as exc:
@@ -112,14 +122,26 @@ async def page_post(request: Request, form: CheckedForm, db: DB, rt: RT, viewer:
             values["csv"] = ""
             return render(request, "workforce.html", viewer=viewer, status_code=413, values=values, plan=None,
                           errors=["预测文件过大（上限 2 MB）"])
-        values["csv"] = raw.decode("utf-8-sig", errors="replace")
+        values["csv"] = decode_csv(raw)
     values["source"] = "csv"
     return _page(request, db, rt, viewer, values, compute=True)
 
 
 @router.get("/workforce/plan.xlsx", response_model=None)
 def export(request: Request, db: DB, rt: RT, viewer: WorkforceViewer) -> Response:
-    values = _values(request.query_params)
+    return _export(request, db, rt, viewer, _values(request.query_params))
+
+
+@router.post("/workforce/plan.xlsx", response_model=None)
+def export_posted(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: WorkforceViewer) -> Response:
+    """The Excel of a plan from a pasted or uploaded CSV: the forecast is too long for a link (QA: the
+    link of such a plan had no query and exported the demo week with the default targets)."""
+    values = _values({k: v for k, v in form.items() if isinstance(v, str)})
+    values["source"] = "csv"
+    return _export(request, db, rt, viewer, values)
+
+
+def _export(request: Request, db: Session, rt: Runtime, viewer: Viewer, values: dict[str, str]) -> Response:
     try:
         out = service.run(_forecast(db, rt, values).intervals, _targets(values))
     except DomainError as exc:

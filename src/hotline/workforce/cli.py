@@ -56,8 +56,8 @@ def plan(
     """Seats and operators per half-hour for the targets, beside the Jilin rule."""
     from hotline.errors import DomainError
     from hotline.workforce import service
+    from hotline.workforce.forecast import decode_csv, read_csv
     from hotline.workforce.forecast import demo_week as make_demo_week
-    from hotline.workforce.forecast import read_csv
     from hotline.workforce.plan import Targets
     from hotline.workforce.simulate import SimConfig
 
@@ -67,7 +67,7 @@ def plan(
         if forecast is not None:
             if not forecast.is_file():
                 raise _fail(f"找不到预测文件：{forecast}")
-            fc = service.Forecast(read_csv(forecast.read_text(encoding="utf-8-sig")), "given", f"预测文件 {forecast}")
+            fc = service.Forecast(read_csv(decode_csv(forecast.read_bytes())), "given", f"预测文件 {forecast}")
         elif demo_week:
             if not 1 <= demo_calls <= 1_000_000:
                 raise _fail("示例周的工作日来电量须在 1—1000000 之间")

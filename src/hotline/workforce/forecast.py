@@ -45,6 +45,15 @@ def check(intervals: list[Interval]) -> list[Interval]:
     return intervals
 
 
+def decode_csv(raw: bytes) -> str:
+    """A CSV file's text: UTF-8 (with or without BOM), else GB18030 — Excel on a Chinese Windows
+    saves "CSV（逗号分隔）" in GBK, whose 周一 came out as replacement marks (QA)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", errors="replace")
+
+
 def read_csv(text: str) -> list[Interval]:
     """Columns: `interval,calls` (a header row is recognised and skipped); or one column of calls,
     labelled as a week of half-hours from Monday 00:00."""
