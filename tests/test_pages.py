@@ -433,6 +433,16 @@ def test_public_submit_shows_the_number(client) -> None:
     assert 'value="咨询居住证办理"' in r.text
 
 
+def test_public_submit_over_the_phone_quota_says_so_and_keeps_the_form(client) -> None:
+    form = {"kind": "consultation", "title": "咨询居住证办理", "content": "请问居住证办理需要哪些材料？",
+            "requester_name": "李四", "requester_phone": "13800001111"}
+    for _ in range(10):
+        assert post_page(client, "/public", "/public", form).status_code == 303
+    r = post_page(client, "/public", "/public", {**form, "title": "第十一件"})
+    assert r.status_code == 429 and "同一手机号 24 小时内最多在网上提交 10 件诉求" in r.text
+    assert "12345" in r.text and 'value="第十一件"' in r.text  # nothing typed is lost
+
+
 def test_public_submit_of_an_emergency_says_to_call_first(client) -> None:
     form = {"kind": "help", "title": "楼下着火了", "content": "楼下着火了，火势很大，有人被困在三楼",
             "requester_name": "李四", "requester_phone": "13800001111", "occurred_desc": "刚刚",

@@ -395,6 +395,48 @@ def test_password_guessing_is_throttled(client) -> None:
     assert r.status_code == 429
 
 
+def test_public_submissions_have_a_quota_per_phone(client, clock) -> None:
+    """QA: anyone could flood the centre with tickets through the portal. One phone may submit 10 in 24
+    hours; the 11th is refused with a clear message (nothing is registered), other phones go on, and
+    a replayed Idempotency-Key is no new submission."""
+    from datetime import timedelta
+
+    for i in range(10):
+        r = client.post("/api/v1/public/requests", json=intake(channel="web", title=f"第{i + 1}件诉求"),
+                        headers={"Idempotency-Key": f"quota-{i}"})
+        assert r.status_code == 201
+    replay = client.post("/api/v1/public/requests", json=intake(channel="web", title="第10件诉求"),
+                         headers={"Idempotency-Key": "quota-9"})
+    assert replay.status_code == 200  # the same submission again, not an 11th
+    r = client.post("/api/v1/public/requests", json=intake(channel="web", title="第11件诉求"))
+    assert r.status_code == 429 and r.json()["code"] == "quota_reached"
+    assert "同一手机号 24 小时内最多在网上提交 10 件诉求" in r.json()["message"]
+    # the same number typed another way is the same phone
+    r = client.post("/api/v1/public/requests", json=intake(channel="web", requester_phone="139-1234-5678"))
+    assert r.status_code == 429
+    assert client.post("/api/v1/public/requests", json=intake(channel="web", requester_phone="13800001111")
+                       ).status_code == 201
+    clock.advance(timedelta(days=1, minutes=1))
+    assert client.post("/api/v1/public/requests", json=intake(channel="web")).status_code == 201
+
+
+def test_public_submissions_have_a_quota_per_client_address(client, clock) -> None:
+    """30 submissions an hour from one address (a service hall's kiosks fit; a script does not); a
+    request refused for another reason uses none of it."""
+    from datetime import timedelta
+
+    bad = client.post("/api/v1/public/requests", json=intake(channel="web", category_code="no-such-code"))
+    assert bad.status_code == 422
+    for i in range(30):
+        r = client.post("/api/v1/public/requests", json=intake(channel="web", requester_phone=f"139000{i:05d}"))
+        assert r.status_code == 201, r.text
+    r = client.post("/api/v1/public/requests", json=intake(channel="web", requester_phone="13700000000"))
+    assert r.status_code == 429 and "本网络提交诉求过于频繁" in r.json()["message"]
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert client.post("/api/v1/public/requests", json=intake(channel="web", requester_phone="13700000000")
+                       ).status_code == 201
+
+
 def test_public_idempotency_keys_are_each_citizens_own_and_replays_say_so(client) -> None:
     """QA: every anonymous submitter shared one key space — one citizen's key refused another's request."""
     first = client.post("/api/v1/public/requests", json=intake(channel="web"), headers={"Idempotency-Key": "k-1"})

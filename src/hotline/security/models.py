@@ -27,7 +27,7 @@ class AuditEntry(Base):
 
 
 class RateLimit(Base):
-    """Failures counted under one key (a username, a ticket number, a client) in a fixed window."""
+    """Failures (or a quota's uses) counted under one key (a username, a ticket number, a client) in a window."""
 
     __tablename__ = "rate_limits"
 

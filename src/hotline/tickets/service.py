@@ -30,7 +30,7 @@ from hotline.runtime import Runtime
 from hotline.security import audit, throttle
 from hotline.security.actor import Actor
 from hotline.security.permissions import ensure_can_view, visible_condition
-from hotline.security.roles import PERSONAL_DATA_ROLES, UNIT_ROLES
+from hotline.security.roles import PERSONAL_DATA_ROLES, UNIT_ROLES, Role
 from hotline.tickets import workflow
 from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.deadlines import shift_for_pause, warn_at
@@ -68,6 +68,21 @@ def _public_owner(phone: str | None) -> str:
     return "public:" + (hashlib.sha256(digits.encode()).hexdigest()[:32] if digits else "-")
 
 
+def _count_public_submission(db: Session, actor: Actor, phone: str | None, now: datetime) -> None:
+    """A request submitted without an account counts against its phone's and its client address's
+    quotas (a replayed Idempotency-Key returned before this and counts nothing)."""
+    hall = "如有急事请拨打 12345 热线"
+    checks = []
+    if any(ch.isdigit() for ch in phone or ""):  # the phone's hash, as the idempotency keys use it
+        checks.append((f"submit-phone:{_public_owner(phone)}", throttle.SUBMIT_PER_PHONE,
+                       f"同一手机号 24 小时内最多在网上提交 {throttle.SUBMIT_PER_PHONE.limit} 件诉求，"
+                       f"请 {{minutes}} 分钟后再提交；{hall}"))
+    if actor.client:
+        checks.append((f"submit-client:{actor.client}", throttle.SUBMIT_PER_CLIENT,
+                       f"本网络提交诉求过于频繁，请 {{minutes}} 分钟后再提交；{hall}"))
+    throttle.take(db, checks=checks, now=now)
+
+
 def register(
     db: Session,
     rt: Runtime,
@@ -98,6 +113,8 @@ def register(
     if data.category_code and data.category_code not in catalogue():
         raise DomainError("unknown_category", f"诉求分类代码 {data.category_code} 不存在", status_code=422)
     jurisdiction = _jurisdiction(db, data.jurisdiction_code) if data.jurisdiction_code else None
+    if actor.role == Role.REQUESTER:
+        _count_public_submission(db, actor, data.requester_phone, now)
 
     # The new row's values (columns left out are NULL or take their default in _insert_new).
     values: dict[str, Any] = dict(
