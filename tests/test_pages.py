@@ -443,6 +443,26 @@ def test_public_submit_over_the_phone_quota_says_so_and_keeps_the_form(client) -
     assert "12345" in r.text and 'value="第十一件"' in r.text  # nothing typed is lost
 
 
+def test_a_public_lookup_is_forgotten_after_15_idle_minutes(client, clock) -> None:
+    """QA: on a service hall's kiosk the next person found the last one's ticket for 12 hours."""
+    from datetime import timedelta
+
+    form = {"kind": "consultation", "title": "咨询居住证办理", "content": "请问居住证办理需要哪些材料？",
+            "requester_name": "李四", "requester_phone": "13800001111"}
+    post_page(client, "/public", "/public", form)
+    number = re.search(r"NJ20261102-\d{6}", client.get("/public/submitted").text).group(0)  # type: ignore[union-attr]
+    post_page(client, "/public/lookup", "/public/lookup", {"number": number, "phone_last4": "1111"})
+    for _ in range(3):  # each page read restarts the idle time
+        clock.advance(timedelta(minutes=10))
+        assert "咨询居住证办理" in client.get("/public/lookup").text
+    clock.advance(timedelta(minutes=16))
+    page = client.get("/public/lookup").text
+    assert "咨询居住证办理" not in page and "15 分钟无操作后已清除" in page
+    assert "咨询居住证办理" not in client.get("/public/lookup").text  # and stays forgotten
+    r = post_page(client, "/public/lookup", "/public/withdraw", {"reason": "已解决"})
+    assert r.status_code == 400 and "请先凭工单编号和手机号后四位查询工单" in r.text
+
+
 def test_public_submit_of_an_emergency_says_to_call_first(client) -> None:
     form = {"kind": "help", "title": "楼下着火了", "content": "楼下着火了，火势很大，有人被困在三楼",
             "requester_name": "李四", "requester_phone": "13800001111", "occurred_desc": "刚刚",

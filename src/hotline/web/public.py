@@ -1,13 +1,15 @@
 """The public portal (no login): submit a request, look up its progress, rate it or withdraw it.
 
 The number and phone digits of a successful lookup stay in the browser's signed session, so that
-rating and withdrawing never put the phone digits in a URL or a hidden field.
+rating and withdrawing never put the phone digits in a URL or a hidden field — for 15 minutes from
+the last page only: on a service hall's kiosk, the next person must not find the last one's ticket.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -33,6 +35,8 @@ router = APIRouter()
 SUBMITTED_KEY = "public_submitted"
 LOOKUP_KEY = "public_lookup"
 IDEM = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+LOOKUP_IDLE = timedelta(minutes=15)
+LOOKUP_EXPIRED = "为保护您的信息，查询结果在 15 分钟无操作后已清除，请重新查询"
 
 
 def _submit_page(request: Request, db: Session, values: dict[str, Any], *, errors: list[str] | None = None,
@@ -106,10 +110,31 @@ def submitted(request: Request) -> HTMLResponse | RedirectResponse:
 # ---- lookup, rating, withdrawal -----------------------------------------------------------
 
 
+def _saved_lookup(request: Request, rt: Runtime) -> tuple[dict[str, str] | None, bool]:
+    """The lookup kept in the session and whether one was dropped for being idle (LOOKUP_IDLE);
+    reading it restarts the idle time."""
+    saved = request.session.get(LOOKUP_KEY)
+    if not saved:
+        return None, False
+    now = rt.clock.now()
+    try:
+        at: datetime | None = datetime.fromisoformat(saved.get("at", ""))
+    except (TypeError, ValueError):
+        at = None
+    if at is None or not (now - LOOKUP_IDLE <= at <= now + timedelta(minutes=1)):
+        request.session.pop(LOOKUP_KEY, None)
+        return None, True
+    saved = {**saved, "at": now.isoformat()}
+    request.session[LOOKUP_KEY] = saved
+    return saved, False
+
+
 def _lookup_page(request: Request, db: Session, rt: Runtime, *, number: str = "", error: str | None = None,
                  status_code: int = 200) -> HTMLResponse:
     result = None
-    saved = request.session.get(LOOKUP_KEY)
+    saved, expired = _saved_lookup(request, rt)
+    if expired and error is None:
+        error = LOOKUP_EXPIRED
     if saved:
         try:
             ticket = service.public_lookup(db, number=saved["number"], phone_last4=saved["last4"])
@@ -137,15 +162,16 @@ def lookup(request: Request, form: CheckedForm, db: DB, rt: RT) -> HTMLResponse 
     except DomainError as exc:
         request.session.pop(LOOKUP_KEY, None)
         return _lookup_page(request, db, rt, number=number[:32], error=exc.message, status_code=exc.status_code)
-    request.session[LOOKUP_KEY] = {"number": ticket.number, "last4": last4}
+    request.session[LOOKUP_KEY] = {"number": ticket.number, "last4": last4, "at": rt.clock.now().isoformat()}
     return redirect("/public/lookup")
 
 
 def _public_act(request: Request, form: FormData, db: Session, rt: Runtime,
                 action: Action) -> HTMLResponse | RedirectResponse:
-    saved = request.session.get(LOOKUP_KEY)
+    saved, expired = _saved_lookup(request, rt)
     if not saved:
-        return _lookup_page(request, db, rt, error="请先凭工单编号和手机号后四位查询工单", status_code=400)
+        return _lookup_page(request, db, rt, status_code=400,
+                            error=LOOKUP_EXPIRED if expired else "请先凭工单编号和手机号后四位查询工单")
     try:
         params = ActionIn.model_validate(
             {"satisfaction": text(form, "satisfaction") or None, "comment": text(form, "comment") or None}
