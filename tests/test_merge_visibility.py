@@ -90,3 +90,30 @@ def test_a_jurisdiction_reads_a_ticket_merged_into_its_own_without_its_requester
     # the centre sees it as always
     assert client.get(f"{API}/{other['id']}", headers=as_user("dispatcher")).json()["requester_phone"] \
         == "13700001111"
+
+
+def test_a_merged_requester_follows_the_matter_publicly(client, as_user, org) -> None:
+    """QA: a merged request's public lookup said 已并单 and nothing more. It shows the parent's progress
+    and, once the centre closed on it, its answer; nothing of the parent's requester."""
+    parent, child, _ = _parent_with_children(client, as_user, org)
+    look = {"number": child["number"], "phone_last4": "1111"}
+    out = client.post("/api/v1/public/lookup", json=look).json()
+    assert out["state_label"] == "已并单"
+    assert out["merged_into"] == {"number": parent["number"], "state_label": "办理中",
+                                  "lead_unit": org.units["housing"].name, "closed_at": None, "reply_content": None}
+    _act(client, as_user, parent, "housing_handler", "reply", {"content": "已责令餐馆加装消声设备，经复测噪音达标。"})
+    assert client.post("/api/v1/public/lookup", json=look).json()["merged_into"]["reply_content"] is None  # in review
+    _act(client, as_user, parent, "dispatcher", "close", {})
+    merged = client.post("/api/v1/public/lookup", json=look).json()["merged_into"]
+    assert merged["state_label"].startswith("已办结") and merged["closed_at"]
+    assert merged["reply_content"] == "已责令餐馆加装消声设备，经复测噪音达标。"
+    # the page says it too, without the parent's requester
+    from tests.test_pages import post_page
+
+    post_page(client, "/public/lookup", "/public/lookup", look)
+    page = client.get("/public/lookup").text
+    assert "已合并办理" in page and parent["number"] in page and "经复测噪音达标" in page
+    assert "张三" not in page and "13912345678" not in page
+    # a ticket of one's own has no such block
+    own = client.post("/api/v1/public/lookup", json={"number": parent["number"], "phone_last4": "5678"}).json()
+    assert own["merged_into"] is None

@@ -342,3 +342,28 @@ def test_a_form_posted_as_curl_sends_it_keeps_its_chinese(client, keys, service_
                     headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400 and "UTF-8" in r.json()[0]["description"]
     assert count(db) == before
+
+
+def test_a_merged_request_says_where_the_matter_stands(client, keys, service_code, db, as_user,
+                                                       org) -> None:  # type: ignore[no-untyped-def]
+    """QA: a request merged into another ticket (并单) read back only 已并单."""
+    key = keys["open311_city_app"]
+    [created] = client.post(f"{BASE}/requests.json", data=report(key, service_code)).json()
+    number = created["service_request_id"]
+    parent = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    pid = parent["id"]
+    tid = db.scalars(select(Ticket.id).where(Ticket.number == number)).one()
+    db.rollback()
+    assert client.post(f"/api/v1/tickets/{tid}/actions/merge", headers=as_user("operator"),
+                       json={"parent_number": parent["number"]}).status_code == 200
+    [seen] = client.get(f"{BASE}/requests/{number}.json", params={"api_key": key}).json()
+    assert seen["status"] == "closed" and seen["status_notes"] == f"已与工单 {parent['number']} 合并办理（待派单）"
+    for who, action, body in (("dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id}),
+                              ("housing_handler", "acknowledge", {}),
+                              ("housing_handler", "reply", {"content": "已更换路灯控制器，当晚恢复照明。"}),
+                              ("dispatcher", "close", {})):
+        r = client.post(f"/api/v1/tickets/{pid}/actions/{action}", headers=as_user(who), json=body)
+        assert r.status_code == 200, r.text
+    [seen] = client.get(f"{BASE}/requests/{number}.json", params={"api_key": key}).json()
+    assert seen["status_notes"] == (f"已与工单 {parent['number']} 合并办理（已办结待回访）："
+                                    "已更换路灯控制器，当晚恢复照明。")

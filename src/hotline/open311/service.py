@@ -234,6 +234,11 @@ def request_out(t: Ticket) -> dict[str, Any]:
     state = State(t.state)
     closed = state in CLOSED_STATES
     notes = t.reply_content if state in (State.CLOSED, State.FINISHED) and t.reply_content else STATE_LABELS[state]
+    if state == State.MERGED and t.parent is not None:  # the matter goes on under the parent: say where it stands
+        p = t.parent
+        done = State(p.state) in (State.CLOSED, State.FINISHED) and p.reply_content
+        notes = f"已与工单 {p.number} 合并办理（{STATE_LABELS[State(p.state)]}）"
+        notes += f"：{p.reply_content}" if done else ""
     return {
         "service_request_id": t.number,
         "status": "closed" if closed else "open",

@@ -31,6 +31,7 @@ from hotline.tickets.schemas import (
     AttachmentIn,
     EventOut,
     MergedTicketOut,
+    PublicMergedOut,
     PublicTicketOut,
     TicketOut,
     TicketSummary,
@@ -253,6 +254,22 @@ def _public_note(e: TicketEvent, later: list[TicketEvent]) -> str | None:
     return e.note
 
 
+def _closed_reply(ticket: Ticket) -> str | None:
+    """A reply the requester may read: only once the centre closed on it."""
+    return ticket.reply_content if ticket.state in (State.CLOSED, State.FINISHED) else None
+
+
+def _public_merged(ticket: Ticket) -> PublicMergedOut | None:
+    """QA: a merged request's lookup said 已并单 and nothing more — its requester never learnt how the
+    matter ended. The parent's progress and closed answer are about the same matter."""
+    parent = ticket.parent if ticket.state == State.MERGED else None
+    if parent is None:
+        return None
+    return PublicMergedOut(number=parent.number, state_label=STATE_LABELS[State(parent.state)],
+                           lead_unit=parent.lead_unit.name if parent.lead_unit else None,
+                           closed_at=parent.closed_at, reply_content=_closed_reply(parent))
+
+
 def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTicketOut:
     return PublicTicketOut(
         number=ticket.number,
@@ -263,7 +280,7 @@ def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTick
         created_at=ticket.created_at,
         due_at=ticket.due_at,
         lead_unit=ticket.lead_unit.name if ticket.lead_unit else None,
-        reply_content=ticket.reply_content if ticket.state in (State.CLOSED, State.FINISHED) else None,
+        reply_content=_closed_reply(ticket),
         closed_at=ticket.closed_at,
         public_rating=ticket.public_rating,
         can_rate=ticket.state in (State.CLOSED, State.FINISHED) and not ticket.public_rating,
@@ -278,4 +295,5 @@ def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTick
             }
             for i, e in enumerate(events)
         ],
+        merged_into=_public_merged(ticket),
     )

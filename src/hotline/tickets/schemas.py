@@ -269,6 +269,17 @@ class TicketOut(TicketSummary):
     allowed_actions: list[str]
 
 
+class PublicMergedOut(BaseModel):
+    """The ticket a request was merged into (并单), as its requester may follow it: the matter's
+    progress and, once closed, its answer — nothing of the other requester."""
+
+    number: str
+    state_label: str
+    lead_unit: str | None
+    closed_at: datetime | None
+    reply_content: str | None
+
+
 class PublicTicketOut(BaseModel):
     """What the public portal shows to whoever knows the number and the phone's last four digits."""
 
@@ -286,6 +297,7 @@ class PublicTicketOut(BaseModel):
     can_rate: bool
     can_withdraw: bool
     timeline: list[dict[str, Any]]
+    merged_into: PublicMergedOut | None = None
 
 
 class Page(BaseModel, Generic[T]):
