@@ -367,3 +367,23 @@ def test_a_merged_request_says_where_the_matter_stands(client, keys, service_cod
     [seen] = client.get(f"{BASE}/requests/{number}.json", params={"api_key": key}).json()
     assert seen["status_notes"] == (f"已与工单 {parent['number']} 合并办理（已办结待回访）："
                                     "已更换路灯控制器，当晚恢复照明。")
+
+
+def test_the_last_90_days_by_default_and_numbers_as_typed(client, keys, service_code, db) -> None:  # type: ignore[no-untyped-def]
+    """GeoReport's defaults: with no date, the last 90 days; QA: a lower-case number in the path was 404."""
+    key = keys["open311_city_app"]
+    [old] = client.post(f"{BASE}/requests.json", data=report(key, service_code)).json()
+    [new] = client.post(f"{BASE}/requests.json", data=report(key, service_code)).json()
+    # the first one submitted 91 days ago (a key lives shorter than that: the clock cannot move so far)
+    ticket = db.scalars(select(Ticket).where(Ticket.number == old["service_request_id"])).one()
+    ticket.created_at = ticket.created_at - timedelta(days=91)
+    db.commit()
+    listed = [r["service_request_id"] for r in client.get(f"{BASE}/requests.json", params={"api_key": key}).json()]
+    assert listed == [new["service_request_id"]]
+    since = (datetime.now(CHINA_TZ) - timedelta(days=400)).date().isoformat()
+    listed = [r["service_request_id"] for r in client.get(f"{BASE}/requests.json",
+                                                          params={"api_key": key, "start_date": since}).json()]
+    assert listed == [new["service_request_id"], old["service_request_id"]]
+    lower = old["service_request_id"].lower()
+    [seen] = client.get(f"{BASE}/requests/{lower}.json", params={"api_key": key}).json()
+    assert seen["service_request_id"] == old["service_request_id"]  # asked by id, old or not

@@ -142,7 +142,7 @@ def get_requests(
         found = service.own_requests(db, actor=actor, ids=ids)
     else:
         found = service.own_requests(db, actor=actor, service_code=service_code, start=_when(start_date, "start_date"),
-                                     end=_when(end_date, "end_date", end=True), status=status)
+                                     end=_when(end_date, "end_date", end=True), status=status, now=rt.clock.now())
     return [service.request_out(t) for t in found]
 
 

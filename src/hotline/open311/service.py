@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -41,7 +41,8 @@ from hotline.tickets.schemas import TicketCreate
 SERVICE_LEVEL = 2  # 城乡建设 / 市政设施: specific enough to choose, few enough to list
 CLOSED_STATES = frozenset({State.CLOSED, State.FINISHED, State.MERGED, State.WITHDRAWN})
 DEFAULT_KIND = Kind.HELP  # a 311 report asks the government to put something right
-MAX_LIST = 200
+MAX_LIST = 1000  # GeoReport: "a maximum of 1000 requests"
+DEFAULT_DAYS = 90  # GeoReport: with no date given, "the last 90 days"
 KIND_BY_NAME = {**{str(k): k for k in Kind}, **{label: k for k, label in KIND_LABELS.items()}}
 
 
@@ -206,13 +207,16 @@ def submit(db: Session, rt: Runtime, *, actor: Actor, form: Mapping[str, Any],
 
 def own_requests(db: Session, *, actor: Actor, ids: list[str] | None = None, service_code: str | None = None,
                  start: datetime | None = None, end: datetime | None = None,
-                 status: str | None = None) -> list[Ticket]:
-    """The requests this client submitted, newest first (at most MAX_LIST, GeoReport's own default)."""
+                 status: str | None = None, now: datetime | None = None) -> list[Ticket]:
+    """The requests this client submitted, newest first, at most MAX_LIST; with neither ids nor dates,
+    those of the last DEFAULT_DAYS before `now` (GeoReport's defaults)."""
     if actor.user_id is None:
         raise Forbidden("forbidden", "无权查看")
     q = select(Ticket).where(Ticket.registered_by_id == actor.user_id, Ticket.channel == str(Channel.OPEN311))
-    if ids:
-        q = q.where(Ticket.number.in_(ids[:MAX_LIST]))
+    if ids:  # as people type them: nj20261127-000009 is NJ20261127-000009
+        q = q.where(Ticket.number.in_([tickets.normal_number(x) for x in ids[:MAX_LIST]]))
+    elif start is None and end is None and now is not None:
+        start = now - timedelta(days=DEFAULT_DAYS)
     if service_code:
         q = q.where(Ticket.category_code == service_code)
     if start:
