@@ -38,18 +38,23 @@ def fit_eval(rows: list[tuple[str, str, str]], train: list[int], test: list[int]
     return m, metrics.report([rows[i][2] for i in test], proba, m.classes_, [m.threshold_for(v) for v in views])
 
 
-def main() -> None:
-    taus = [float(t) for t in sys.argv[1].split(",")] if len(sys.argv) > 1 else [0.05, 0.2]
+def training_rows() -> list[tuple[str, str, str]]:
+    """(title, content, label) of the training part: its pairs, then unpaired titles and details."""
     s = category_split(data_path())
     T, TL, D, DL, partner = s["T"], s["TL"], s["D"], s["DL"], s["partner"]
     tr_t = [i for i in range(len(T)) if not s["t_test"][i]]
     tr_d = [j for j in range(len(D)) if not s["d_test"][j]]
     paired_t = {partner[j] for j in tr_d if j in partner}
-    # rows: (title, content, label): training-part pairs, then unpaired titles and details
     train_titles = set(tr_t)
     rows = [(T[partner[j]], D[j], DL[j]) for j in tr_d if j in partner and partner[j] in train_titles]
     rows += [(T[i], "", TL[i]) for i in tr_t if i not in paired_t]
     rows += [("", D[j], DL[j]) for j in tr_d if j not in partner or partner[j] not in train_titles]
+    return rows
+
+
+def main() -> None:
+    taus = [float(t) for t in sys.argv[1].split(",")] if len(sys.argv) > 1 else [0.05, 0.2]
+    rows = training_rows()
     labels = np.array([r[2] for r in rows])
     print(len(rows), "rows;", sum(bool(r[0] and r[1]) for r in rows), "with both", flush=True)
     outer = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=7)

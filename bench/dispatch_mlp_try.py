@@ -29,26 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dispatch_clean_cv import fit_eval  # noqa: E402
-from dispatch_eval import category_split, data_path  # noqa: E402
+from dispatch_clean_cv import fit_eval, training_rows  # noqa: E402
 
 from hotline.dispatch.text import Analyzer  # noqa: E402
 
 WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.5, 1.0)
-
-
-def training_rows() -> list[tuple[str, str, str]]:
-    """(title, content, label) of the training part, as dispatch_clean_cv.py builds them."""
-    s = category_split(data_path())
-    T, TL, D, DL, partner = s["T"], s["TL"], s["D"], s["DL"], s["partner"]
-    tr_t = [i for i in range(len(T)) if not s["t_test"][i]]
-    tr_d = [j for j in range(len(D)) if not s["d_test"][j]]
-    paired_t = {partner[j] for j in tr_d if j in partner}
-    train_titles = set(tr_t)
-    rows = [(T[partner[j]], D[j], DL[j]) for j in tr_d if j in partner and partner[j] in train_titles]
-    rows += [(T[i], "", TL[i]) for i in tr_t if i not in paired_t]
-    rows += [("", D[j], DL[j]) for j in tr_d if j not in partner or partner[j] not in train_titles]
-    return rows
 
 
 def joined(row: tuple[str, str, str]) -> str:

@@ -4,6 +4,7 @@ scheduler passes on the test clock."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -63,6 +64,28 @@ def run(sf: sessionmaker[Session], rt: Runtime, db: Session) -> Callable[[], Pas
         return report
 
     return once
+
+
+@pytest.fixture()
+def two_at_once(sf: sessionmaker[Session], rt: Runtime) -> Callable[[], list[PassReport]]:
+    """Two scheduler workers starting a pass at the same moment; both must succeed."""
+    def both() -> list[PassReport]:
+        reports: list[PassReport] = []
+        barrier = threading.Barrier(2)
+
+        def worker() -> None:
+            barrier.wait()
+            reports.append(run_pass(sf, rt, mode="test"))
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert all(r.ok for r in reports), [r.errors for r in reports]
+        return reports
+
+    return both
 
 
 @pytest.fixture()

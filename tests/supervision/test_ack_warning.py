@@ -5,14 +5,12 @@ its own notice at its own warning time."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from hotline.clock import CHINA_TZ, to_local
 from hotline.supervision import service
-from hotline.supervision.jobs import run_pass
 from hotline.supervision.models import Notification, Reminder
 from hotline.tickets.models import Ticket, TicketEvent
 
@@ -126,21 +124,10 @@ def test_a_reassigned_ticket_warns_its_new_lead_unit_at_its_own_time(db, clock, 
     assert (told(db, org, "housing_handler"), told(db, org, "market_handler")) == (1, 1)
 
 
-def test_two_workers_at_once_warn_each_unit_once(db, rt, clock, open_ticket, sf) -> None:
+def test_two_workers_at_once_warn_each_unit_once(db, clock, open_ticket, two_at_once) -> None:
     tickets = [open_ticket() for _ in range(10)]
     clock.set(tickets[0].ack_warn_at + timedelta(minutes=1))
-    reports, barrier = [], threading.Barrier(2)
-
-    def worker() -> None:
-        barrier.wait()
-        reports.append(run_pass(sf, rt, mode="test"))
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert all(r.ok for r in reports), [r.errors for r in reports]
+    reports = two_at_once()
     assert sum(r.counts["ack_warning"] for r in reports) == 10
     assert len(warnings(db)) == 10
     assert db.execute(select(func.count()).select_from(Notification)).scalar_one() == 10

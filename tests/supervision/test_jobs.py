@@ -3,7 +3,6 @@ across working days and the National Day holiday; and that nothing is ever creat
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -172,21 +171,10 @@ def test_running_twice_creates_nothing_twice(db, rt, clock, org, open_ticket, ru
     assert count(db, SchedulerRun) == 3
 
 
-def test_two_workers_at_once_create_nothing_twice(db, rt, clock, org, open_ticket, sf) -> None:
+def test_two_workers_at_once_create_nothing_twice(db, clock, org, open_ticket, two_at_once) -> None:
     tickets = [open_ticket(kind="consultation") for _ in range(20)]
     clock.set(tickets[0].due_at + timedelta(hours=1))
-    reports, barrier = [], threading.Barrier(2)
-
-    def worker() -> None:
-        barrier.wait()
-        reports.append(run_pass(sf, rt, mode="test"))
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert all(r.ok for r in reports), [r.errors for r in reports]
+    reports = two_at_once()
     assert sum(r.counts["orders"] for r in reports) == 20
     assert count(db, SupervisionOrder) == 20
     assert count(db, TicketEvent, TicketEvent.action == "supervise") == 20
