@@ -38,6 +38,10 @@ def test_api_plan(client: TestClient, as_user: Callable[..., dict[str, str]]) ->
     assert r.status_code == 200, r.text
     body = r.json()
     assert [row["seats"] for row in body["rows"]][1] == 1 and body["simulation"]["rows"][0]["seats"] >= 49
+    # an hour's forecast: its head count is that load all week, and says so (QA: nothing was said)
+    assert body["operators_note"].startswith("预测仅覆盖 1 小时，不足一周")
+    r = client.post(BASE, json={"source": "demo", "aht": 240}, headers=as_user("analyst"))
+    assert r.json()["operators_note"] is None  # the demo week is a whole week
     r = client.post(BASE, json={"source": "demo", "aht": 0}, headers=as_user("analyst"))
     assert r.status_code == 422 and "平均处理时长" in r.json()["message"]
     r = client.post(BASE, json={"intervals": [{"label": "x", "calls": -1}], "aht": 240}, headers=as_user("analyst"))
@@ -87,7 +91,7 @@ def test_cli(tmp_path: Path) -> None:
     r = runner.invoke(cli_app, ["seats", "plan", "--forecast", str(csv), "--aht", "240", "--simulate",
                                 "--patience", "0", "--replications", "1"])
     assert r.exit_code == 0, r.output
-    assert "2 个时段" in r.output and "仿真（1 次" in r.output
+    assert "2 个时段" in r.output and "仿真（1 次" in r.output and "注意：预测仅覆盖 1 小时，不足一周" in r.output
     r = runner.invoke(cli_app, ["seats", "plan", "--demo-week", "--aht", "240", "--target-sl", "1.5"])
     assert r.exit_code == 2 and "服务水平目标" in r.output
     r = runner.invoke(cli_app, ["seats", "plan", "--aht", "240"])
@@ -107,6 +111,8 @@ def test_page(client: TestClient) -> None:
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     r = client.post("/workforce", data={"csrf_token": csrf, "aht": "240", "csv": "周一 09:00,100\n周一 09:30,50\n"})
     assert r.status_code == 200 and "上传的预测" in r.text
+    assert "不足一周：话务员人数按这些时段的来电持续整周折算" in r.text
+    assert "不足一周" not in client.get("/workforce").text
     r = client.post("/workforce", data={"csrf_token": csrf, "aht": "240", "csv": "周一 08:30,5\n周一 09:00,很多\n"})
     assert r.status_code == 422 and "不是数字" in r.text
     client.cookies.clear()

@@ -41,7 +41,8 @@ def plan(data: PlanIn, db: DB, rt: RT, actor: ApiActor) -> PlanOut:
     p, sim = out.plan, out.simulation
     return PlanOut(
         source=fc.source, note=fc.note, intervals=len(p.rows), total_calls=p.total_calls, peak_seats=p.peak_seats,
-        seat_hours=p.seat_hours, staff_hours=p.staff_hours, operators=p.operators, service_level=p.service_level,
+        seat_hours=p.seat_hours, staff_hours=p.staff_hours, operators=p.operators, operators_note=p.operators_note,
+        service_level=p.service_level,
         answer_rate=p.answer_rate, jilin=JilinOut(**asdict(p.jilin)) if p.jilin else None,
         rows=[RowOut(**asdict(r)) for r in p.rows],
         simulation=SimOut(offered=sim.offered, answered=sim.answered, abandoned=sim.abandoned,

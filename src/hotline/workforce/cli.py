@@ -103,6 +103,8 @@ def plan(
                f"话务员 {p.operators} 人（缺勤折算 {shrinkage:.0%}，每人每周 {hours:g} 小时）；"
                f"测算服务水平 {p.service_level:.1%}，接通率（估计）{p.answer_rate:.1%}"
                f"（计算 {erlang_s * 1000:.0f} ms）")
+    if p.operators_note:
+        typer.echo(f"注意：{p.operators_note}")
     if p.jilin:
         typer.echo(f"吉林标准（每百万人口 15 席、每席 3 人）：常住人口 {p.jilin.population:,.0f} → "
                    f"座席 {p.jilin.seats}，话务员 {p.jilin.operators} 人")

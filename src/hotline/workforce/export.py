@@ -37,6 +37,8 @@ def workbook(plan: Plan, sim: SimResult | None = None) -> bytes:
         ["话务员人数（按每周工时）", plan.operators], ["测算服务水平（按来电加权）", round(plan.service_level, 4)],
         ["测算接通率（估计）", round(plan.answer_rate, 4)],
     ]
+    if plan.operators_note:
+        summary.append(["说明", plan.operators_note])
     if plan.jilin:
         summary += [["常住人口", plan.jilin.population], ["吉林标准座席（每百万人口15席）", plan.jilin.seats],
                     ["吉林标准话务员（每席3人）", plan.jilin.operators]]

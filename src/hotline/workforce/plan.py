@@ -118,6 +118,16 @@ class Plan:
         return math.ceil(self.staff_hours / (self.targets.operator_hours_per_week * self.weeks) - 1e-9)
 
     @property
+    def operators_note(self) -> str | None:
+        """What the head count means when the forecast covers less than a week: its load as if it lasted
+        all week (QA: one busy 5-minute interval read as 1,806 operators, with nothing said)."""
+        if self.weeks >= 1 - 1e-9:
+            return None
+        hours = len(self.rows) * self.targets.interval_minutes / 60
+        return (f"预测仅覆盖 {hours:g} 小时，不足一周：话务员人数按这些时段的来电持续整周折算，仅供参考；"
+                "核定人员请按整周的预测测算")
+
+    @property
     def service_level(self) -> float:
         """Call-weighted service level over the period."""
         calls = self.total_calls

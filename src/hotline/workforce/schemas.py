@@ -94,6 +94,7 @@ class PlanOut(BaseModel):
     seat_hours: float
     staff_hours: float
     operators: int
+    operators_note: str | None = None  # the forecast is shorter than a week: how to read `operators`
     service_level: float
     answer_rate: float
     jilin: JilinOut | None
