@@ -442,3 +442,40 @@ def test_a_matrix_mostly_dead_after_a_change_is_rebuilt(engine: Engine) -> None:
     rebuilt = meanings._snapshot
     assert rebuilt is not None and rebuilt.dead_rows == 0 and rebuilt.delta is None and len(rebuilt.owners) == 18
     assert meanings.nearest(encoder.encode(["问题35"])[0], 1) == [5]
+
+
+SPOKEN = "你好。我攒的那笔买房的钱一直在账户里放着。现在想取出来还能办吗？谢谢。"  # the matter is in the context
+SPOKEN_ASKED = "现在想取出来还能办吗"  # spoken.focus: the question, its context set aside
+NOISY = "您好，我家老人不太会用手机。攒的那笔买房的钱能拿出来吗？谢谢。"  # the question names its matter
+
+
+def test_a_spoken_question_is_searched_whole_too_and_the_surer_reading_kept(
+        db: Session, rt: Runtime, publish: Callable[..., Article], monkeypatch: pytest.MonkeyPatch) -> None:
+    table = {**TABLE, SPOKEN_ASKED: (0.5, 0.5, 0.7), SPOKEN: (0.97, 0.1, 0.1), NOISY: (0.6, 0.3, 0.6)}
+    encoder = FakeEncoder(table)
+    monkeypatch.setattr(semantic, "default_reranker", lambda: semantic.Reranker(semantic.VectorStore(encoder)))
+    _article(publish, "公积金怎么提取？")
+    _article(publish, "社保卡丢了怎么补办？")
+    filters = service.search_filters(db, rt, audiences=None)
+    hits = service.search_published(db, query=SPOKEN, filters=filters, limit=5)
+    # the question alone is far from every article; the whole, which names the money, is near
+    assert hits[0].title == "公积金怎么提取？" and hits[0].similarity is not None and hits[0].similarity > 0.95
+    assert assistant.decide(SPOKEN, hits).kind == "answer"
+    # the whole reading farther than the question read out of it: the question's hits are kept
+    hits = service.search_published(db, query=NOISY, filters=filters, limit=5)
+    assert hits[0].title == "公积金怎么提取？" and hits[0].similarity is not None and hits[0].similarity > 0.95
+    # a plain question is searched once, as it came
+    encoder.calls.clear()
+    service.search_published(db, query="攒的那笔买房的钱能拿出来吗", filters=filters, limit=5)
+    assert encoder.calls == ["攒的那笔买房的钱能拿出来吗"]
+
+
+def test_surer_compares_the_similarity_the_rule_tests() -> None:
+    def ranked(question: float) -> list:  # type: ignore[type-arg]
+        h = hit("a1", 0.9, "怎么退票")
+        h.ranked, h.similarity = True, question
+        return [h]
+
+    assert assistant.surer(ranked(0.95), ranked(0.90)) and not assistant.surer(ranked(0.90), ranked(0.95))
+    assert not assistant.surer([hit("a1", 2.0, "怎么退票")], [hit("a2", 1.0, "怎么改签")])  # lexical: never
+    assert assistant.surer(ranked(0.5), []) and not assistant.surer([], ranked(0.5))
