@@ -9,7 +9,12 @@ question for the assistant to answer (bench/kb_rambling.py). `focus` keeps the q
    and so are such clauses at a sentence's start (就是那个，我想问一下，);
 2. the question is the run of asking sentences at the end (a question word, or 吗/呢/？): it is
    kept alone when it names its matter; when it points back (这种情况, 这个票) or is too short to
-   stand alone, the sentences before it are kept too.
+   stand alone, the clauses before it that share a word with it are kept too (车票本来要拿去报销的
+   before 这种情况车票还能补吗; not 我上周出差回来), or all of them when none does.
+
+With search by meaning, the search also tries the whole wording and keeps the surer reading
+(service.search_published_many): context that shares no word with the question may still carry
+its matter.
 
 A short question with none of these (学生票打几折) is returned as it came.
 """
