@@ -81,20 +81,6 @@ def similarity_of(hit: Hit, rule: Rule) -> float | None:
     return (1 - rule.passage_weight) * hit.similarity + rule.passage_weight * hit.passage_similarity
 
 
-# How much surer, in the similarity its rule tests, a spoken question's whole reading must be than
-# the question read out of it to be kept (service.search_published_many).
-SURER_BY = 0.0
-
-
-def surer(hits: list[Hit], than: list[Hit]) -> bool:
-    """The hits of one reading of a question make a surer answer than those of another: by meaning,
-    their best question (and passage) is nearer by more than SURER_BY. Lexical hits: never."""
-    if not hits or not than:
-        return bool(hits) and not than
-    a, b = similarity_of(hits[0], rule_for(hits)), similarity_of(than[0], rule_for(than))
-    return a is not None and b is not None and a > b + SURER_BY
-
-
 @dataclass
 class Option:
     key: str

@@ -254,8 +254,7 @@ def ask(db: Session, *, conversation: Conversation, question: str, filters: Sear
     query, base, mode = contextual(asked, previous)
     subject = subject_of(asked, mode, previous)
     if mode == Context.NONE:
-        # the words as said (query is their focus): search reads them itself, whole as well (as service.ask)
-        kept = service.search_published(db, query=question, filters=filters, limit=5)
+        kept = service.search_published(db, query=query, filters=filters, limit=5)  # as service.ask
     else:
         cues = cues_of(question) if mode == Context.REFINE else ()
         hits = service.search_published(db, query=query, filters=filters, limit=FOLLOW_UP_POOL)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from hotline.clock import to_local
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.knowledge import dense, rules, search, semantic
-from hotline.knowledge.assistant import Reply, decide, emergency, surer
+from hotline.knowledge.assistant import Reply, decide, emergency
 from hotline.knowledge.enums import (
     AUDIENCE_LABELS,
     ArticleAction,
@@ -853,17 +853,8 @@ def search_published_many(db: Session, *, queries: Sequence[str], filters: Searc
     # A long, spoken question is searched for the question it asks (spoken.focus: greetings, context
     # about the caller and thanks set aside); a plain one is searched as it came.
     focused = [focus(q) for q in queries]
-    # With search by meaning, a spoken question is searched whole as well, and the whole reading kept
-    # when its best answer is surer (`assistant.surer`): context the reading set aside may carry the
-    # matter (报销用的车票找不到了 … 能补吗). Lexically the whole was never surer on the benches: one search.
-    whole = [i for i, (q, f) in enumerate(zip(queries, focused, strict=True)) if f != q] \
-        if semantic.default_reranker() is not None else []
-    results = _search_many(db, queries=focused + [queries[i] for i in whole], filters=filters, limit=limit)
-    found = [negated_last(q, hits) for q, hits in zip(focused, results, strict=False)]
-    for i, hits in zip(whole, results[len(focused):], strict=True):
-        if surer(hits, found[i]):
-            found[i] = negated_last(queries[i], hits)
-    return found
+    results = _search_many(db, queries=focused, filters=filters, limit=limit)
+    return [negated_last(q, hits) for q, hits in zip(focused, results, strict=True)]
 
 
 def negated_last(query: str, hits: list[Hit]) -> list[Hit]:

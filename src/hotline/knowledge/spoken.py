@@ -12,10 +12,6 @@ question for the assistant to answer (bench/kb_rambling.py). `focus` keeps the q
    stand alone, the clauses before it that share a word with it are kept too (车票本来要拿去报销的
    before 这种情况车票还能补吗; not 我上周出差回来), or all of them when none does.
 
-With search by meaning, the search also tries the whole wording and keeps the surer reading
-(service.search_published_many): context that shares no word with the question may still carry
-its matter.
-
 A short question with none of these (学生票打几折) is returned as it came.
 """
 
