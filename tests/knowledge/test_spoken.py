@@ -41,11 +41,21 @@ def test_context_about_the_caller_before_a_question_that_names_its_matter_is_dro
 
 
 def test_a_question_that_points_back_keeps_what_was_said_before_it() -> None:
-    query = ("喂，你好。是这样的，我上周出差回来，车票本来要拿去单位报销的，结果找不到了。"
-             "这种情况车票还能重新补一张吗？")
-    assert focus(query) == "我上周出差回来，车票本来要拿去单位报销的，结果找不到了，这种情况车票还能重新补一张吗"
+    query = "喂，你好。是这样的，我昨天坐高铁回来，下车的时候把包落在车厢里了。这种情况还能找回来吗？"
+    assert focus(query) == "我昨天坐高铁回来，下车的时候把包落在车厢里了，这种情况还能找回来吗"
     # too short to stand alone
     assert "残疾证" in focus("我哥腿脚不好，有残疾证。有等级要求吗？")
+
+
+def test_of_the_context_before_a_question_that_points_back_the_clauses_naming_its_matter_are_kept() -> None:
+    # 车票 names the matter; the trip, the days of searching and the boss are the caller's own context
+    query = ("喂，你好。我上个月去外地开会，回来的车票要拿去公司报销，结果弄丢了，翻了好几天也没翻到。"
+             "领导一直在催。这种情况车票还能补打吗？")
+    assert focus(query) == "回来的车票要拿去公司报销，这种情况车票还能补打吗"
+    query = "您好。我妈腿脚不好，有残疾证。听说有给残疾人留的专用票。什么样的残疾人能买这种票？"
+    assert focus(query) == "有残疾证，听说有给残疾人留的专用票，什么样的残疾人能买这种票"
+    # no clause shares a word with the question: the matter is unnamed somewhere before, all is kept
+    assert focus("你好。我哥有残疾证，腿脚不好。有等级要求吗？") == "我哥有残疾证，腿脚不好，有等级要求吗"
 
 
 def test_the_question_runs_to_the_end_of_the_asking_sentences() -> None:
@@ -66,3 +76,9 @@ def test_filler_and_asking() -> None:
     assert not is_filler("学生票") and not is_filler("好多规矩都不懂")
     assert asks("一个身份证能买几张票") and asks("还能补吗") and asks("咋办")
     assert not asks("我问了好几个人") and not asks("我平时不怎么坐火车") and not asks("还有充电器什么的")
+    assert not asks("坐过去要十几个小时") and asks("要坐几个小时")
+
+
+def test_a_count_of_hours_before_the_question_is_context_not_a_question() -> None:
+    query = "你好，我这周末要坐一趟夜车，十几个小时呢，我怕坐不住。上车以后能不能补卧铺啊？"
+    assert focus(query) == "上车以后能不能补卧铺啊"

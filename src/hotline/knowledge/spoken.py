@@ -9,7 +9,8 @@ question for the assistant to answer (bench/kb_rambling.py). `focus` keeps the q
    and so are such clauses at a sentence's start (就是那个，我想问一下，);
 2. the question is the run of asking sentences at the end (a question word, or 吗/呢/？): it is
    kept alone when it names its matter; when it points back (这种情况, 这个票) or is too short to
-   stand alone, the sentences before it are kept too.
+   stand alone, the clauses before it that share a word with it are kept too (车票本来要拿去报销的
+   before 这种情况车票还能补吗; not 我上周出差回来), or all of them when none does.
 
 A short question with none of these (学生票打几折) is returned as it came.
 """
@@ -42,13 +43,18 @@ _BARE = re.compile(r"[\W_]+")
 _SENTENCE = re.compile(r"[^。！？!?；;…\n]+[。！？!?；;…\n]*")
 _CLAUSE = re.compile(r"[，,、：:]")
 # A sentence that asks: a question word, or 吗/呢/么 or a question mark at its end.
-# (not 好几天, 不怎么坐火车, 充电器什么的: context, not a question); A不A (招不招) asks too.
-_ASKS = re.compile(r"吗|(?<!不)怎么|怎样|如何|多少|多久|多长|哪|什么(?!的)|啥|咋|(?<!好)几"
+# (not 好几天, 十几个小时, 不怎么坐火车, 充电器什么的: context, not a question); A不A (招不招) asks too.
+_ASKS = re.compile(r"吗|(?<!不)怎么|怎样|如何|多少|多久|多长|哪|什么(?!的)|啥|咋|(?<![好十])几"
                    r"|能不能|可不可以|能否|是否|要不要|有没有|会不会|是不是|行不行|为什么|为何|干嘛|呢[啊呀]?$|么$|[？?]"
                    r"|([\u4e00-\u9fff])不\1")  # 招不招, 开不开门
 # A question that points back at what was said before it (这种情况能挂失吗, 那我这个票怎么退).
 _POINTS_BACK = re.compile(r"这种|这样|这事|这情况|那我|那这|这个票|上面|刚才说|^(我该|该|那)?怎么办")
 _ENDS = "吗呢啊吧呀么"
+# Pairs of characters too common to tell two sentences share a matter (`_words`).
+_COMMON = frozenset("我们 你们 他们 她们 咱们 这个 那个 这种 那种 这样 那样 这些 那些 什么 怎么 可以 能不 不能 "
+                    "一下 一个 一张 的话 是不 不是 没有 有没 还是 就是 现在 时候 因为 所以 如果 已经 知道 不知 "
+                    "问一 想问 我想 我是 我的 还能 能够 需要 要不 情况 这次 那次 之前 以后 以前 "
+                    "时间 的时 了一 一直 好几 几天 上了 了吗 回来 回去 出来 出去 过来 过去 起来 下来 上来".split())
 STANDS_ALONE = 8  # letters: a shorter question (有等级要求吗) needs the sentences before it
 
 
@@ -92,6 +98,23 @@ def focus(query: str) -> str:
     return _focus(query, leads=True)
 
 
+def _words(text: str) -> set[str]:
+    """The pairs of Chinese characters of a text, those any sentence may say (我们, 这种, 可以) aside."""
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    return {a + b for a, b in zip(han, han[1:], strict=False)} - _COMMON
+
+
+def _naming(context: list[str], question: str) -> list[str]:
+    """The clauses of the context that name the question's matter: those sharing a word with it
+    (车票本来要拿去单位报销的 before 这种情况车票还能补吗); the caller's other context (我上周出差回来,
+    财务那边一直催我) is set aside. All of it when no clause shares a word (有等级要求吗 after 我哥
+    有残疾证: the matter is somewhere before, unnamed)."""
+    words = _words(question)
+    clauses = [c for s in context for c in _CLAUSE.split(s) if c.strip()]
+    kept = [c for c in clauses if _words(c) & words]
+    return kept or context
+
+
 def _focus(query: str, *, leads: bool) -> str:
     sentences = [_strip_leading(s, leads=leads) for s in _SENTENCE.findall(query or "")]
     sentences = [s for s in sentences if not is_filler(s)]
@@ -105,6 +128,6 @@ def _focus(query: str, *, leads: bool) -> str:
     question = sentences[start:]
     text = "".join(question)
     if start and (_POINTS_BACK.search(text) or len(_bare(text)) < STANDS_ALONE):
-        question = sentences
+        question = _naming(sentences[:start], text) + question
     focused = "，".join(question)
     return focused if _bare(focused) != _bare(query) else query
