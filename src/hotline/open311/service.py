@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline.clock import to_local
 from hotline.errors import DomainError, Forbidden
@@ -212,7 +212,8 @@ def own_requests(db: Session, *, actor: Actor, ids: list[str] | None = None, ser
     those of the last DEFAULT_DAYS before `now` (GeoReport's defaults)."""
     if actor.user_id is None:
         raise Forbidden("forbidden", "无权查看")
-    q = select(Ticket).where(Ticket.registered_by_id == actor.user_id, Ticket.channel == str(Channel.OPEN311))
+    q = (select(Ticket).options(selectinload(Ticket.parent))  # a merged request's notes read its parent
+         .where(Ticket.registered_by_id == actor.user_id, Ticket.channel == str(Channel.OPEN311)))
     if ids:  # as people type them: nj20261127-000009 is NJ20261127-000009
         q = q.where(Ticket.number.in_([tickets.normal_number(x) for x in ids[:MAX_LIST]]))
     elif start is None and end is None and now is not None:
