@@ -109,3 +109,16 @@ def act(db: Session, rt: Runtime, org: Org) -> Callable[..., Ticket]:
                            params=ActionIn(**params))
 
     return do
+
+
+@pytest.fixture()
+def answered_tickets(open_ticket: Callable[..., Ticket], act: Callable[..., Ticket]) -> list[Ticket]:
+    """Three dispatched tickets no longer waiting for 签收: one acknowledged (housing), one returned by
+    its unit (market), one withdrawn by the requester."""
+    taken = open_ticket()
+    act(taken, "housing_handler", "acknowledge")
+    returned = open_ticket(unit="market")
+    act(returned, "market_manager", "return", reason="不属于本单位职责，应由街道处理")
+    withdrawn = open_ticket()
+    act(withdrawn, "operator", "withdraw", reason="诉求人来电撤回")
+    return [taken, returned, withdrawn]

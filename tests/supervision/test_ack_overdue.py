@@ -103,12 +103,6 @@ def test_a_new_lead_unit_gets_its_own_deadline_and_notice(db, clock, org, open_t
     assert units == {org.units["housing"].id, org.units["market"].id}
 
 
-def test_acknowledged_returned_or_withdrawn_tickets_are_not_told(db, clock, org, open_ticket, act, run) -> None:
-    taken = open_ticket()
-    act(taken, "housing_handler", "acknowledge")
-    returned = open_ticket(unit="market")
-    act(returned, "market_manager", "return", reason="不属于本单位职责，应由街道处理")
-    withdrawn = open_ticket()
-    act(withdrawn, "operator", "withdraw", reason="诉求人来电撤回")
+def test_acknowledged_returned_or_withdrawn_tickets_are_not_told(db, clock, org, answered_tickets, run) -> None:
     clock.advance(timedelta(days=3))
     assert run().counts["ack_overdue"] == 0

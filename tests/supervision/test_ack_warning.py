@@ -79,14 +79,8 @@ def test_a_deadline_after_the_weekend_warns_before_it(db, clock, org, open_ticke
     assert "将于11月09日 23:59超过签收时限" in inbox[0].title
 
 
-def test_tickets_taken_returned_or_withdrawn_meanwhile_are_not_told(db, clock, org, open_ticket, act,
-                                                                    run) -> None:
-    taken = open_ticket()
-    act(taken, "housing_handler", "acknowledge")
-    returned = open_ticket(unit="market")
-    act(returned, "market_manager", "return", reason="不属于本单位职责，应由街道处理")
-    withdrawn = open_ticket()
-    act(withdrawn, "operator", "withdraw", reason="诉求人来电撤回")
+def test_tickets_taken_returned_or_withdrawn_meanwhile_are_not_told(db, clock, org, answered_tickets, run) -> None:
+    taken = answered_tickets[0]
     clock.set(taken.ack_warn_at + timedelta(minutes=1))
     assert run().counts["ack_warning"] == 0
     assert db.execute(select(func.count()).select_from(Notification)
