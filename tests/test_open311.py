@@ -194,6 +194,25 @@ def test_filters_and_idempotency(client, keys, service_code) -> None:  # type: i
     assert r.status_code == 400 and "open 或 closed" in r.json()[0]["description"]
 
 
+def test_identical_resubmission_is_the_same_request(client, keys, service_code) -> None:  # type: ignore[no-untyped-def]
+    """An app that timed out and sends the same form again, without an Idempotency-Key, gets the first
+    ticket back; a different text, another phone or another client is a request of its own."""
+    key, other = keys["open311_city_app"], keys["open311_other_app"]
+    text = "东门外人行道井盖松动，踩上去会翻动，孩子放学经过很危险。"
+    first = client.post(f"{BASE}/requests.json", data=report(key, service_code, description=text))
+    again = client.post(f"{BASE}/requests.json", data=report(key, service_code, description=text))
+    assert first.status_code == again.status_code == 201
+    number = first.json()[0]["service_request_id"]
+    assert again.json()[0]["service_request_id"] == number
+    for form in (report(key, service_code, description=text + "请尽快处理。"),
+                 report(key, service_code, description=text, phone="13912345678"),
+                 report(other, service_code, description=text)):
+        r = client.post(f"{BASE}/requests.json", data=form)
+        assert r.status_code == 201 and r.json()[0]["service_request_id"] != number, r.text
+    mine = client.get(f"{BASE}/requests.json", params={"api_key": key}).json()
+    assert [m["service_request_id"] for m in mine].count(number) == 1
+
+
 def test_machine_keys_open_nothing_else(client, keys, engine, org) -> None:  # type: ignore[no-untyped-def]
     """An api_key travels in URLs: as a bearer token it must not reach the staff API (internal answers,
     units, registering under another channel). The telephony account keeps only its own routes."""
@@ -373,7 +392,8 @@ def test_the_last_90_days_by_default_and_numbers_as_typed(client, keys, service_
     """GeoReport's defaults: with no date, the last 90 days; QA: a lower-case number in the path was 404."""
     key = keys["open311_city_app"]
     [old] = client.post(f"{BASE}/requests.json", data=report(key, service_code)).json()
-    [new] = client.post(f"{BASE}/requests.json", data=report(key, service_code)).json()
+    [new] = client.post(f"{BASE}/requests.json",
+                        data=report(key, service_code, description="路灯又不亮了，第四晚。")).json()
     # the first one submitted 91 days ago (a key lives shorter than that: the clock cannot move so far)
     ticket = db.scalars(select(Ticket).where(Ticket.number == old["service_request_id"])).one()
     ticket.created_at = ticket.created_at - timedelta(days=91)

@@ -436,11 +436,29 @@ def test_public_submit_shows_the_number(client) -> None:
 def test_public_submit_over_the_phone_quota_says_so_and_keeps_the_form(client) -> None:
     form = {"kind": "consultation", "title": "咨询居住证办理", "content": "请问居住证办理需要哪些材料？",
             "requester_name": "李四", "requester_phone": "13800001111"}
-    for _ in range(10):
-        assert post_page(client, "/public", "/public", form).status_code == 303
+    for i in range(10):  # ten different requests (the same one sent again is not a new one)
+        r = post_page(client, "/public", "/public", {**form, "title": f"咨询居住证办理（{i + 1}）"})
+        assert r.status_code == 303
     r = post_page(client, "/public", "/public", {**form, "title": "第十一件"})
     assert r.status_code == 429 and "同一手机号 24 小时内最多在网上提交 10 件诉求" in r.text
     assert "12345" in r.text and 'value="第十一件"' in r.text  # nothing typed is lost
+
+
+def test_the_same_public_request_sent_twice_is_one_ticket(client, clock) -> None:
+    """A second tap on 提交 (or the form sent again from the browser's history) within ten minutes
+    gives the first ticket back; the same words later are a request of their own."""
+    form = {"kind": "consultation", "title": "咨询公积金提取", "content": "租房提取公积金需要哪些材料？",
+            "requester_name": "赵六", "requester_phone": "13800002222"}
+
+    def submitted_number() -> str:
+        assert post_page(client, "/public", "/public", form).status_code == 303
+        return re.search(r"NJ\d{8}-\d{6}", client.get("/public/submitted").text).group(0)  # type: ignore[union-attr]
+
+    first = submitted_number()
+    clock.advance(timedelta(minutes=9))
+    assert submitted_number() == first
+    clock.advance(timedelta(minutes=11))
+    assert submitted_number() != first
 
 
 def test_a_public_lookup_is_forgotten_after_15_idle_minutes(client, clock) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -83,6 +83,26 @@ def _count_public_submission(db: Session, actor: Actor, phone: str | None, now: 
     throttle.take(db, checks=checks, now=now)
 
 
+# An identical request sent again this soon by the same submitter without an Idempotency-Key is a
+# retry (an app that timed out, a double tap), not a second matter: it gets the first ticket back.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+_RESUBMIT_ROLES = (Role.REQUESTER, Role.CHANNEL)
+
+
+def _resubmitted(db: Session, actor: Actor, data: TicketCreate, now: datetime) -> Ticket | None:
+    """The ticket an identical submission from the same submitter made within RESUBMIT_WINDOW, if any.
+    Only for the public and channel accounts (a hall operator may mean to register twice), and only
+    when the submitter is known: by a phone, or by the channel account that sent it."""
+    if actor.role not in _RESUBMIT_ROLES or not (data.requester_phone or actor.user_id):
+        return None
+    same = [Ticket.created_at >= now - RESUBMIT_WINDOW, Ticket.channel == data.channel,
+            Ticket.title == data.title, Ticket.content == data.content, Ticket.kind == data.kind]
+    for column, value in ((Ticket.requester_phone, data.requester_phone), (Ticket.address, data.address),
+                          (Ticket.category_code, data.category_code), (Ticket.registered_by_id, actor.user_id)):
+        same.append(column.is_(None) if value is None else column == value)
+    return db.scalars(select(Ticket).where(*same).order_by(Ticket.id).limit(1)).first()
+
+
 def register(
     db: Session,
     rt: Runtime,
@@ -103,6 +123,10 @@ def register(
             return existing, False
     now = rt.clock.now()
     workflow.check(workflow.Context(ticket=None, actor=actor, now=now, policy=rt.policy), Action.REGISTER)
+    if not idempotency_key:
+        again = _resubmitted(db, actor, data, now)
+        if again is not None:
+            return again, False
     fields = data.model_dump()
     missing = missing_elements(Kind(data.kind), fields)
     if missing:
