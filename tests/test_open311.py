@@ -213,6 +213,26 @@ def test_identical_resubmission_is_the_same_request(client, keys, service_code) 
     assert [m["service_request_id"] for m in mine].count(number) == 1
 
 
+def test_jurisdiction_id_names_this_city_or_nothing(client, keys, service_code) -> None:  # type: ignore[no-untyped-def]
+    """This endpoint serves one city: its code or name is taken, another jurisdiction is a 404 (GeoReport),
+    not a request filed under this city."""
+    key = keys["open311_city_app"]
+    for ours in ("nj", "NJ", "南京市", "南京", "testserver"):
+        assert client.get(f"{BASE}/services.json", params={"jurisdiction_id": ours}).status_code == 200, ours
+    r = client.get(f"{BASE}/services.json", params={"jurisdiction_id": "sfgov.org"})
+    assert r.status_code == 404 and "jurisdiction_id sfgov.org 不是本平台的辖区" in r.json()[0]["description"]
+    r = client.get(f"{BASE}/requests.json", params={"api_key": key, "jurisdiction_id": "bj"})
+    assert r.status_code == 404
+    before = len(client.get(f"{BASE}/requests.json", params={"api_key": key}).json())
+    r = client.post(f"{BASE}/requests.json", data=report(key, service_code, jurisdiction_id="上海市",
+                                                           description="外地辖区的诉求不应登记在本市。"))
+    assert r.status_code == 404 and "南京市" in r.json()[0]["description"]
+    assert len(client.get(f"{BASE}/requests.json", params={"api_key": key}).json()) == before
+    r = client.post(f"{BASE}/requests.json", data=report(key, service_code, jurisdiction_id="nj",
+                                                           description="本市辖区的诉求照常受理。"))
+    assert r.status_code == 201, r.text
+
+
 def test_machine_keys_open_nothing_else(client, keys, engine, org) -> None:  # type: ignore[no-untyped-def]
     """An api_key travels in URLs: as a bearer token it must not reach the staff API (internal answers,
     units, registering under another channel). The telephony account keeps only its own routes."""

@@ -28,7 +28,30 @@ from hotline.open311.service import Open311Error
 from hotline.tickets.categories import catalogue
 from hotline.web.errors import allowed_methods
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+def _our_jurisdiction(request: Request, value: object) -> None:
+    """GeoReport's jurisdiction_id is needed only where one endpoint serves several jurisdictions; this one
+    serves one city. Absent, or naming this city (its code, its name, or this server's host), it is
+    fine; any other is refused with 404 as the specification says, rather than filed under this city."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return
+    settings = request.app.state.runtime.settings
+    text = value.strip().lower() if isinstance(value, str) else ""
+    ours = {settings.city_code.lower(), settings.city_name, settings.city_name.removesuffix("市"),
+            (request.url.hostname or "").lower()}
+    if text not in ours:
+        shown = text[:40] or "（非文本）"
+        raise Open311Error("open311", f"jurisdiction_id {shown} 不是本平台的辖区：本接口只受理"
+                           f"{settings.city_name}（jurisdiction_id 可不填，或填 {settings.city_code.lower()}）",
+                           status_code=404)
+
+
+def _query_jurisdiction(request: Request,
+                        jurisdiction_id: Annotated[str | None, Query(max_length=200)] = None) -> None:
+    _our_jurisdiction(request, jurisdiction_id)
+
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"], dependencies=[Depends(_query_jurisdiction)])
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-25T00:00:00+08:00"
 
@@ -117,6 +140,7 @@ def service_definition(service_code: str) -> dict[str, Any]:
 @router.post("/requests.json", status_code=201, summary="Open311 提交诉求（表单字段）")
 def post_request(request: Request, form: Form, db: DB, rt: RT,
                  idempotency_key: Annotated[str | None, Header(max_length=128)] = None) -> list[dict[str, Any]]:
+    _our_jurisdiction(request, form.get("jurisdiction_id"))
     api_key = form.get("api_key")
     actor = service.authenticate(db, api_key=api_key if isinstance(api_key, str) else None, now=rt.clock.now(),
                                  client=client_of(request))
