@@ -116,7 +116,7 @@ def test_public_reports_are_limited_per_client(client: TestClient, publish: Call
         assert r.status_code == 303, (i, r.text)
     r = client.post(f"/public/kb/{key}/report", data={"text": "再来一条反馈", "csrf_token": token},
                     follow_redirects=False)
-    assert r.status_code == 429 and "尝试次数过多" in r.text
+    assert r.status_code == 429 and "提交纠错过于频繁" in r.text
 
 
 def test_an_answer_lists_related_public_questions(client: TestClient, db: Session, rt: Runtime, org: Org,

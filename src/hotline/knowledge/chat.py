@@ -212,10 +212,13 @@ class Said:
 
 
 def count_turn(db: Session, *, client: str | None, now: datetime) -> None:
-    """Refuse (429) past PER_CLIENT turns from one address, else count this one (its own commit)."""
-    checks = [(f"kb-chat-client:{client}", PER_CLIENT)] if client else []
-    throttle.ensure_allowed(db, checks=checks, now=now)
-    throttle.record_failure(db, checks=checks, now=now)  # counts turns, not failures
+    """Refuse (429 quota_reached) past PER_CLIENT turns from one address, else count this one (its
+    own commit: a turn counts whatever the answer)."""
+    if not client:
+        return
+    throttle.take(db, checks=[(f"kb-chat-client:{client}", PER_CLIENT,
+                               "提问过于频繁，请 {minutes} 分钟后再问；如有急事请拨打 12345 热线")], now=now)
+    db.commit()
 
 
 def check_question(question: str) -> str:

@@ -22,9 +22,8 @@ def report(db: Session, rt: Runtime, *, key: str, client: str | None, text: str,
            contact: str | None) -> ArticleReport:
     now = rt.clock.now()
     article, _ = reading.public_article(db, key=key, now=now)
-    checks = [(f"kb-report-client:{client}", REPORTS_PER_CLIENT)] if client else []
-    throttle.ensure_allowed(db, checks=checks, now=now)
-    filed = service.report_error(db, rt, actor=Actor.requester(client), article_id=article.id, text=text,
-                                 contact=contact)
-    throttle.record_failure(db, checks=checks, now=now)  # counts reports, not failures
-    return filed
+    if client:  # counted in the report's own transaction (its commit)
+        throttle.take(db, checks=[(f"kb-report-client:{client}", REPORTS_PER_CLIENT,
+                                   "提交纠错过于频繁，请 {minutes} 分钟后再提交")], now=now)
+    return service.report_error(db, rt, actor=Actor.requester(client), article_id=article.id, text=text,
+                                contact=contact)

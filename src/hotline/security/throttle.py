@@ -98,7 +98,8 @@ def _locked(db: Session, key: str, now: datetime) -> RateLimit:
 
 
 def record_failure(db: Session, *, checks: list[tuple[str, Rule]], now: datetime) -> None:
-    """Count one failure under every key, in its own commit (the caller's work is being refused)."""
+    """Count one failure under every key, in its own commit (the caller's work is being refused). Uses
+    that count against a quota go through `take`, inside the work they count."""
     db.rollback()
     for key, rule in checks:
         key = key[:200]
