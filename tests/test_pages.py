@@ -458,7 +458,12 @@ def test_the_same_public_request_sent_twice_is_one_ticket(client, clock) -> None
     clock.advance(timedelta(minutes=9))
     assert submitted_number() == first
     clock.advance(timedelta(minutes=11))
-    assert submitted_number() != first
+    second = submitted_number()
+    assert second != first
+    # withdrawn, then sent again at once: meant again, a new ticket
+    post_page(client, "/public/lookup", "/public/lookup", {"number": second, "phone_last4": "2222"})
+    assert post_page(client, "/public/lookup", "/public/withdraw", {"reason": "点错了"}).status_code == 303
+    assert submitted_number() not in (first, second)
 
 
 def test_a_public_lookup_is_forgotten_after_15_idle_minutes(client, clock) -> None:

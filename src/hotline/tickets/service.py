@@ -95,7 +95,8 @@ def _resubmitted(db: Session, actor: Actor, data: TicketCreate, now: datetime) -
     when the submitter is known: by a phone, or by the channel account that sent it."""
     if actor.role not in _RESUBMIT_ROLES or not (data.requester_phone or actor.user_id):
         return None
-    same = [Ticket.created_at >= now - RESUBMIT_WINDOW, Ticket.channel == data.channel,
+    # a request withdrawn since is not handed back: sending it again means it again
+    same = [Ticket.created_at >= now - RESUBMIT_WINDOW, Ticket.state != State.WITHDRAWN, Ticket.channel == data.channel,
             Ticket.title == data.title, Ticket.content == data.content, Ticket.kind == data.kind]
     for column, value in ((Ticket.requester_phone, data.requester_phone), (Ticket.address, data.address),
                           (Ticket.category_code, data.category_code), (Ticket.registered_by_id, actor.user_id)):
