@@ -217,6 +217,12 @@ def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 303 and "96111" in client.get(f"/hall/calls/{answered}").text
     r = client.post(f"/hall/calls/{answered}/transfer", data={"reason": "业务咨询转接", "csrf_token": token})
     assert "请点选转接对象，或填写要转接的号码" in r.text
+    # a refused transfer gives back what was typed (QA: a mistyped number cost the operator the reason)
+    r = client.post(f"/hall/calls/{answered}/transfer",
+                    data={"reason": "来电人称燃气泄漏", "other_target": "96a", "three_way": "1", "csrf_token": token})
+    assert r.status_code == 422 and "格式错误" in r.text
+    assert 'value="来电人称燃气泄漏"' in r.text and 'value="96a"' in r.text
+    assert 'name="three_way" value="1" checked' in r.text and 'name="unclear" value="1" checked' not in r.text
     missed = client.get("/hall/missed")
     assert missed.status_code == 200 and "13800001111" in missed.text
     assert re.search(r'href="/hall/calls/\d+"', missed.text)  # to the call, where a reached caller becomes a ticket

@@ -54,7 +54,7 @@ def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLRes
 
 def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_id: int, *,
                values: dict[str, Any] | None = None, errors: list[str] | None = None,
-               status_code: int = 200) -> HTMLResponse:
+               transfer: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     pop = service.screen_pop(db, rt, actor=viewer.actor, call_id=call_id)
     now = rt.clock.now()
     return render(
@@ -63,7 +63,7 @@ def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_
         ticket=pop.ticket, transfers=[transfer_out(t) for t in service.transfers_of(db, call=pop.call)],
         emergency=lines.emergency_targets(), utilities=lines.utility_targets(db, rt.settings.city_name),
         values=values or {"idem": secrets.token_urlsafe(18), "channel": "phone", "urgency": "normal"},
-        errors=errors or [], kinds=choices.KINDS, urgencies=choices.URGENCIES, categories=choices.categories(),
+        errors=errors or [], transfer=transfer or {}, kinds=choices.KINDS, urgencies=choices.URGENCIES, categories=choices.categories(),
         jurisdictions=choices.jurisdictions(db), can_register=viewer.role in ("operator", "dispatcher"),
     )
 
@@ -94,16 +94,19 @@ def call_ticket(call_id: int, request: Request, form: CheckedForm, db: DB, rt: R
 @router.post("/hall/calls/{call_id}/transfer", response_model=None)
 def call_transfer(call_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
                   viewer: CallsViewer) -> HTMLResponse | RedirectResponse:
+    # A preset button sends its number as `target`; the box's own name keeps its empty value from
+    # overriding it (the same name in both sent an empty last value: 转接目标号码 '' 格式错误).
+    typed = {"reason": text(form, "reason"), "other_target": text(form, "other_target"),
+             "three_way": flag(form, "three_way"), "unclear": flag(form, "unclear")}
     try:
-        # A preset button sends its number as `target`; the box's own name keeps its empty value from
-        # overriding it (the same name in both sent an empty last value: 转接目标号码 '' 格式错误).
-        target = text(form, "target") or text(form, "other_target")
-        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id, target=target,
-                               reason=text(form, "reason"), three_way=flag(form, "three_way"),
-                               responsibility_unclear=flag(form, "unclear"))
+        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id,
+                               target=text(form, "target") or typed["other_target"], reason=typed["reason"],
+                               three_way=typed["three_way"], responsibility_unclear=typed["unclear"])
     except DomainError as exc:
         db.rollback()
-        return _call_page(request, db, rt, viewer, call_id, errors=[exc.message], status_code=exc.status_code)
+        # what was typed comes back with the reason (QA: a mistyped number cost the operator the reason)
+        return _call_page(request, db, rt, viewer, call_id, errors=[exc.message], transfer=typed,
+                          status_code=exc.status_code)
     flash(request, f"已记录转接：{row.target_label}")
     return redirect(f"/hall/calls/{call_id}")
 
