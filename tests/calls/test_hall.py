@@ -278,3 +278,20 @@ def test_an_unregistered_operator_is_flagged_not_lost(client, feed, db, as_user)
     assert {c["call_ref"]: c["unregistered_operator"] for c in listed}["u1"] == "ghost01"
     pop = client.get(f"/api/calls/{call_id}", headers=as_user("supervisor")).json()
     assert pop["call"]["unregistered_operator"] == "housing_handler"
+
+
+def test_the_missed_list_links_only_who_may_open_calls_and_keeps_the_page(client, feed) -> None:  # type: ignore[no-untyped-def]
+    """QA: a callback agent's list linked every call to a page that answered 403, and a call-back
+    marked on page 2 sent the agent back to page 1."""
+    feed([e for i in range(21) for e in abandoned_call(f"p{i:02d}", START - timedelta(minutes=30 - i),
+                                                       caller=f"1380000{i:04d}")])
+    login(client, "callback")
+    page = client.get("/hall/missed?page=2")
+    assert page.status_code == 200 and "13800000020" in page.text
+    assert 'href="/hall/calls/' not in page.text and 'name="page" value="2"' in page.text
+    call_id = re.search(r'action="/hall/missed/(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = client.post(f"/hall/missed/{call_id}", follow_redirects=False,
+                    data={"outcome": "no_answer", "page": "2", "csrf_token": csrf_of(client, "/hall/missed")})
+    assert r.status_code == 303 and r.headers["location"] == "/hall/missed?page=2"
+    login(client, "operator")
+    assert re.search(r'href="/hall/calls/\d+"', client.get("/hall/missed").text)

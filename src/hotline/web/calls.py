@@ -24,6 +24,7 @@ from hotline.tickets import present
 from hotline.tickets.schemas import TicketCreate
 from hotline.web import choices
 from hotline.web.forms import errors_of, flag, intake_data, intake_values, local_day_start, text
+from hotline.web.nav import BY_KEY
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
@@ -118,8 +119,10 @@ def call_transfer(call_id: int, request: Request, form: CheckedForm, db: DB, rt:
 def missed_page(request: Request, db: DB, viewer: MissedViewer) -> HTMLResponse:
     page = page_number(request.query_params)
     rows, total = service.callback_list(db, actor=viewer.actor, page=page)
-    return render(request, "missed.html", viewer=viewer, items=[call_out(c) for c in rows],
+    # A callback agent works the list but has no call pages: no link that answers 403 (QA).
+    return render(request, "missed.html", viewer=viewer, items=[call_out(c) for c in rows], page=page,
                   outcomes=[choices.Option(str(k), v) for k, v in CALLBACK_OUTCOME_LABELS.items()],
+                  opens_calls=viewer.role in BY_KEY["calls"].roles,
                   pager=pager(request.query_params, "/hall/missed", total, page=page))
 
 
@@ -136,7 +139,9 @@ def missed_mark(call_id: int, request: Request, form: CheckedForm, db: DB, rt: R
     except DomainError as exc:
         db.rollback()
         flash(request, exc.message, "error")
-    return redirect("/hall/missed")
+    # back to the page the agent was working on, not the first one (QA)
+    page = page_number(form)
+    return redirect("/hall/missed" + (f"?page={page}" if page > 1 else ""))
 
 
 # ---- 话务大屏 ----------------------------------------------------------------------------------
