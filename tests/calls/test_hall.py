@@ -295,3 +295,21 @@ def test_the_missed_list_links_only_who_may_open_calls_and_keeps_the_page(client
     assert r.status_code == 303 and r.headers["location"] == "/hall/missed?page=2"
     login(client, "operator")
     assert re.search(r'href="/hall/calls/\d+"', client.get("/hall/missed").text)
+
+
+def test_the_calls_api_names_its_fields_in_chinese(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: 请填写target, 缺少必填项：理由, day不是有效的日期, call_id须为数字."""
+    call_id = _id(feed, answered_call("zh1", START - timedelta(minutes=2)))
+    op = as_user("operator")
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "", "reason": "起火"}, headers=op)
+    assert r.status_code == 422 and r.json()["message"] == "请填写转接目标号码"
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "119"}, headers=op)
+    assert r.json()["message"] == "缺少必填项：转接原因"
+    r = client.post(f"/api/calls/{call_id}/callback", json={"outcome": "bogus"}, headers=op)
+    assert r.json()["message"].startswith("回拨结果取值无效，可选：reached（已联系上）")
+    assert client.get("/api/calls?day=2026-13-45", headers=op).json()["message"].startswith("日期不是有效的日期")
+    assert client.get("/api/calls/abc", headers=op).json()["message"] == "通话编号须为数字"
+    # the ticket route under the same prefix keeps the ticket's own names
+    r = client.post(f"/api/calls/{call_id}/ticket", json={**intake(), "dispatch": {"lead_unit_id": 1, "note": 5}},
+                    headers=op)
+    assert r.status_code == 422 and r.json()["message"] == "备注应为文字"

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from hotline.calls import figures as figs
 from hotline.calls import ingest, lines, service
+from hotline.calls.enums import CALLBACK_OUTCOME_LABELS
 from hotline.calls.schemas import (
     CallbackIn,
     CallOut,
@@ -28,11 +29,21 @@ from hotline.calls.schemas import (
 from hotline.clock import CHINA_TZ, to_local
 from hotline.deps import DB, RT, ApiActor, TelephonyActor
 from hotline.errors import DomainError
-from hotline.errors_http import ErrorOut
+from hotline.errors_http import ErrorOut, route_labels
 from hotline.tickets import present
 from hotline.tickets.schemas import Page, TicketCreate, TicketOut
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
+# Chinese names for the fields of these routes in validation errors (QA: 请填写target, day不是有效的日期);
+# a call's reason is the transfer's, its outcome the call-back's.
+FIELD_LABELS = {
+    "target": "转接目标号码", "reason": "转接原因", "three_way": "是否三方通话",
+    "responsibility_unclear": "是否职责不清", "outcome": "回拨结果", "day": "日期",
+    "start": "开始日期", "end": "结束日期", "line": "线路", "queue": "队列", "group_by": "分组方式",
+    "caller": "来电号码", "mine": "是否只看本人接听",
+}
+route_labels(router.prefix, FIELD_LABELS,
+             choices={"outcome": {str(k): v for k, v in CALLBACK_OUTCOME_LABELS.items()}})
 
 
 @router.post("/events", response_model=IngestOut, summary="话务平台推送通话事件（单个或批量）",
