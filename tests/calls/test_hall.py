@@ -313,3 +313,12 @@ def test_the_calls_api_names_its_fields_in_chinese(client, feed, as_user) -> Non
     r = client.post(f"/api/calls/{call_id}/ticket", json={**intake(), "dispatch": {"lead_unit_id": 1, "note": 5}},
                     headers=op)
     assert r.status_code == 422 and r.json()["message"] == "备注应为文字"
+
+
+def test_the_calls_list_finds_a_caller_however_the_number_is_typed(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: ?caller=+8613912345678 found nothing for a call the adapter sent as +86 139 1234 5678."""
+    feed(answered_call("c86", START - timedelta(minutes=5), caller="+86 139 1234 5678"))
+    for typed in ("13912345678", "+8613912345678", "+86 139-1234-5678", "0086 13912345678"):
+        found = client.get("/api/calls", params={"caller": typed}, headers=as_user("operator")).json()
+        assert [c["call_ref"] for c in found["items"]] == ["c86"], typed
+        assert found["items"][0]["caller"] == "139****5678"
