@@ -127,9 +127,9 @@ def export_figures(db: DB, rt: RT, actor: ApiActor, day: date | None = None, sta
 
 
 @router.get("/callbacks", response_model=Page[CallOut], summary="漏接回拨列表（最早的在前）")
-def get_callbacks(db: DB, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
+def get_callbacks(db: DB, rt: RT, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
                   page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[CallOut]:
-    rows, total = service.callback_list(db, actor=actor, page=page, page_size=page_size)
+    rows, total = service.callback_list(db, actor=actor, now=rt.clock.now(), page=page, page_size=page_size)
     return Page(items=[call_out(c) for c in rows], total=total, page=page, page_size=page_size)
 
 

@@ -116,9 +116,9 @@ def call_transfer(call_id: int, request: Request, form: CheckedForm, db: DB, rt:
 
 
 @router.get("/hall/missed")
-def missed_page(request: Request, db: DB, viewer: MissedViewer) -> HTMLResponse:
+def missed_page(request: Request, db: DB, rt: RT, viewer: MissedViewer) -> HTMLResponse:
     page = page_number(request.query_params)
-    rows, total = service.callback_list(db, actor=viewer.actor, page=page)
+    rows, total = service.callback_list(db, actor=viewer.actor, now=rt.clock.now(), page=page)
     # A callback agent works the list but has no call pages: no link that answers 403 (QA).
     return render(request, "missed.html", viewer=viewer, items=[call_out(c) for c in rows], page=page,
                   outcomes=[choices.Option(str(k), v) for k, v in CALLBACK_OUTCOME_LABELS.items()],
