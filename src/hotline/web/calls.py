@@ -64,7 +64,8 @@ def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_
         ticket=pop.ticket, transfers=[transfer_out(t) for t in service.transfers_of(db, call=pop.call)],
         emergency=lines.emergency_targets(), utilities=lines.utility_targets(db, rt.settings.city_name),
         values=values or {"idem": secrets.token_urlsafe(18), "channel": "phone", "urgency": "normal"},
-        errors=errors or [], transfer=transfer or {}, kinds=choices.KINDS, urgencies=choices.URGENCIES, categories=choices.categories(),
+        errors=errors or [], transfer=transfer or {}, kinds=choices.KINDS, urgencies=choices.URGENCIES,
+        categories=choices.categories(),
         jurisdictions=choices.jurisdictions(db), can_register=viewer.role in ("operator", "dispatcher"),
     )
 
