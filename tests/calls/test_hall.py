@@ -327,3 +327,24 @@ def test_the_calls_list_finds_a_caller_however_the_number_is_typed(client, feed,
         found = client.get("/api/calls", params={"caller": typed}, headers=as_user("operator")).json()
         assert [c["call_ref"] for c in found["items"]] == ["c86"], typed
         assert found["items"][0]["caller"] == "139****5678"
+
+
+def test_a_call_page_offers_only_what_the_call_can_take(client, feed, as_user, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: an unanswered call offered the whole intake form and the transfer buttons, each refused
+    only once submitted."""
+    missed = _id(feed, abandoned_call("o1", START - timedelta(minutes=5), caller="13800002222"))
+    old = _id(feed, answered_call("o2", START - timedelta(hours=2), talk=60))
+    live = _id(feed, answered_call("o3", START - timedelta(minutes=1), caller="13800003333")[:3])
+    login(client, "operator")
+    page = client.get(f"/hall/calls/{missed}").text
+    assert "请先在「漏接回拨」回拨" in page and "登记为工单</button>" not in page
+    assert "该来电未接通，不能转接" in page and 'name="target" value="110"' not in page
+    page = client.get(f"/hall/calls/{old}").text
+    assert "该通话已结束，不能再转接" in page and 'name="target" value="110"' not in page
+    assert "登记为工单</button>" in page  # answered: it may still become a ticket
+    page = client.get(f"/hall/calls/{live}").text
+    assert 'name="target" value="110"' in page and "登记为工单</button>" in page
+    # reached on call-back: the ticket form is there
+    r = client.post(f"/api/calls/{missed}/callback", json={"outcome": "reached"}, headers=as_user("callback"))
+    assert r.status_code == 200
+    assert "登记为工单</button>" in client.get(f"/hall/calls/{missed}").text

@@ -145,6 +145,17 @@ def screen_pop(db: Session, rt: Runtime, *, actor: Actor, call_id: int) -> Scree
 TRANSFER_GRACE = timedelta(minutes=10)
 
 
+def takes_ticket(call: Call) -> bool:
+    """Only an answered call, or one whose call-back reached the caller, becomes a ticket."""
+    return call.answered_at is not None or call.callback_outcome == CallbackOutcome.REACHED
+
+
+def takes_transfer(call: Call, now: datetime) -> bool:
+    """Answered and not ended more than a short grace ago (the adapter's `ended` may arrive before the
+    operator's click lands)."""
+    return call.answered_at is not None and (call.ended_at is None or now - call.ended_at <= TRANSFER_GRACE)
+
+
 def to_ticket(db: Session, rt: Runtime, *, actor: Actor, call_id: int, data: TicketCreate) -> tuple[Ticket, bool]:
     """Register a ticket from the intake elements typed during the call: channel phone, the caller's
     number as the requester's phone (unless another was given), the call linked. A retry with the
@@ -154,8 +165,7 @@ def to_ticket(db: Session, rt: Runtime, *, actor: Actor, call_id: int, data: Tic
     if call.ticket_id is not None:
         existing = db.get(Ticket, call.ticket_id)
         raise Conflict("call_has_ticket", f"该来电已登记工单 {existing.number if existing else call.ticket_id}")
-    reached = call.callback_outcome == CallbackOutcome.REACHED
-    if call.answered_at is None and not reached:
+    if not takes_ticket(call):
         raise DomainError("call_not_answered", "该来电未接通：请先回拨联系上来电人，再登记工单", status_code=409)
     update_fields: dict[str, Any] = {"channel": Channel.PHONE}
     if not data.requester_phone and call.caller:
