@@ -29,6 +29,7 @@ def test_screen_pop_shows_earlier_tickets_and_blacklist(client, feed, as_user) -
     call_id = _id(feed, answered_call("p1", START, caller="13912345678")[:3])
     current = client.get("/api/calls/current", headers=as_user("operator")).json()
     assert current["id"] == call_id and current["status"] == "talking"
+    assert current["caller"] == "139****5678"  # polled: masked; the whole number is read through the audited pop
     pop = client.get(f"/api/calls/{call_id}", headers=as_user("operator")).json()
     assert pop["call"]["caller"] == "13912345678"
     assert [t["number"] for t in pop["earlier_tickets"]] == [earlier.json()["number"]]
