@@ -340,6 +340,8 @@ def test_a_call_page_offers_only_what_the_call_can_take(client, feed, as_user, c
     page = client.get(f"/hall/calls/{missed}").text
     assert "请先在「漏接回拨」回拨" in page and "登记为工单</button>" not in page
     assert "该来电未接通，不能转接" in page and 'name="target" value="110"' not in page
+    assert "40 秒 / —</dd>" in page and "— 秒" not in page  # no talk time: a dash, not "— 秒" (QA)
+    assert "— 秒" not in client.get("/hall/calls").text
     page = client.get(f"/hall/calls/{old}").text
     assert "该通话已结束，不能再转接" in page and 'name="target" value="110"' not in page
     assert "登记为工单</button>" in page  # answered: it may still become a ticket
