@@ -351,3 +351,16 @@ def test_a_call_page_offers_only_what_the_call_can_take(client, feed, as_user, c
     r = client.post(f"/api/calls/{missed}/callback", json={"outcome": "reached"}, headers=as_user("callback"))
     assert r.status_code == 200
     assert "登记为工单</button>" in client.get(f"/hall/calls/{missed}").text
+
+
+def test_a_call_whose_end_never_came_is_not_the_current_call_for_ever(client, feed, as_user, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: a call whose `ended` was lost stayed 正在通话 on the operator's calls page for days."""
+    call_id = _id(feed, answered_call("lost", START - timedelta(minutes=1))[:3])  # no `ended`
+    assert client.get("/api/calls/current", headers=as_user("operator")).json()["id"] == call_id
+    clock.advance(timedelta(hours=5))
+    try:
+        assert client.get("/api/calls/current", headers=as_user("operator")).json() is None
+        login(client, "operator")
+        assert "正在通话" not in client.get("/hall/calls").text
+    finally:
+        clock.advance(-timedelta(hours=5))

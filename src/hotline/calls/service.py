@@ -22,6 +22,7 @@ from hotline.calls.enums import (
     TransferMode,
     TransferSource,
 )
+from hotline.calls.figures import LIVE_WITHIN
 from hotline.calls.models import Call, CallEvent, CallTransfer
 from hotline.calls.validation import NUMBER
 from hotline.errors import Conflict, DomainError, NotFound
@@ -71,13 +72,16 @@ def list_calls(db: Session, *, actor: Actor, day_start: datetime | None = None, 
     return list(rows.scalars()), total
 
 
-def current_for(db: Session, *, actor: Actor) -> Call | None:
+def current_for(db: Session, *, actor: Actor, now: datetime) -> Call | None:
     """The call this operator is talking on now (the latest answered and not ended), for the screen pop."""
     if actor.user_id is None:
         return None
     # Call.user_id is the operator of the latest `answered` (projection.py): after a hand-over inside the
-    # hall the pop follows the call to the second operator (it stayed with the first, QA).
-    return db.execute(select(Call).where(Call.user_id == actor.user_id, Call.status == CallStatus.TALKING)
+    # hall the pop follows the call to the second operator (it stayed with the first, QA). A call whose
+    # `ended` never came is nobody's current call after the hours the wall counts it live (QA: it stayed
+    # 正在通话 on the operator's page for days).
+    return db.execute(select(Call).where(Call.user_id == actor.user_id, Call.status == CallStatus.TALKING,
+                                         Call.answered_at >= now - LIVE_WITHIN)
                       .order_by(Call.answered_at.desc()).limit(1)).scalars().first()
 
 

@@ -46,7 +46,7 @@ def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLRes
         start, day_text = local_day_start(to_local(rt.clock.now()).date().isoformat()), ""
     rows, total = service.list_calls(db, actor=viewer.actor, day_start=start, day_end=start + timedelta(days=1),
                                      mine=mine, page=page)
-    current = service.current_for(db, actor=viewer.actor)
+    current = service.current_for(db, actor=viewer.actor, now=rt.clock.now())
     base = f"/hall/calls?day={day_text}" + ("&mine=1" if mine else "")
     return render(request, "calls.html", viewer=viewer, items=[call_out(c, masked=True) for c in rows],
                   current=call_out(current, masked=True) if current else None, day=day_text, mine=mine,
