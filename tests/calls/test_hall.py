@@ -295,6 +295,7 @@ def test_the_missed_list_links_only_who_may_open_calls_and_keeps_the_page(client
     page = client.get("/hall/missed?page=2")
     assert page.status_code == 200 and "13800000020" in page.text
     assert 'href="/hall/calls/' not in page.text and 'name="page" value="2"' in page.text
+    assert 'name="outcome" aria-label="回拨结果" required' in page.text  # the browser asks before the note is lost
     call_id = re.search(r'action="/hall/missed/(\d+)"', page.text).group(1)  # type: ignore[union-attr]
     r = client.post(f"/hall/missed/{call_id}", follow_redirects=False,
                     data={"outcome": "no_answer", "page": "2", "csrf_token": csrf_of(client, "/hall/missed")})
