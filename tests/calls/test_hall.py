@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
+from hotline.calls.lines import queue_label
 from hotline.calls.models import Call
 from hotline.security.models import AuditEntry
 from hotline.tickets.models import Ticket
@@ -365,3 +366,11 @@ def test_a_call_whose_end_never_came_is_not_the_current_call_for_ever(client, fe
         assert "正在通话" not in client.get("/hall/calls").text
     finally:
         clock.advance(-timedelta(hours=5))
+
+
+def test_a_line_s_own_queue_names_the_line() -> None:
+    """QA: every line's experts were 专家座席 on the wall and the call pages, whose unknown."""
+    assert queue_label("expert_seats:12333") == "专家座席（12333）"
+    assert queue_label("sub_center:12366") == "分中心座席（12366）"
+    assert queue_label("general") == "12345综合座席" and queue_label("hr_social") == "人社专席"
+    assert queue_label("pbx:queue:7") == "pbx:queue:7" and queue_label(None) == "—"  # unknown: as sent
