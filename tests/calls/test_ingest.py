@@ -130,6 +130,22 @@ def test_a_batch_applies_the_good_and_reports_the_bad(feed, db) -> None:  # type
     assert _call(db, "c9").status == "ringing"
 
 
+def test_values_beyond_what_the_tables_hold_are_refused_events_not_a_lost_batch(feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: one event with the year 1 or a sequence of 10^20 made the whole batch a 422 value_out_of_range:
+    nothing stored, the good events lost, and the adapter's retry refused the same way for ever."""
+    good = event("ok1", 1, "offered", START, caller="13800005555", dialled="12345")
+    r = feed([good, event("big1", 1, "offered", START, dialled="12345", sequence=10**20),
+              {**event("old1", 1, "offered", START, dialled="12345"), "at": "0001-01-01T00:00:00+14:00"},
+              {**event("old2", 1, "offered", START, dialled="12345"), "at": "1970-01-01T08:00:00+08:00"}])
+    assert r.status_code == 422 and (r.json()["accepted"], r.json()["rejected"]) == (1, 3), r.text
+    assert [e["code"] for e in r.json()["errors"]] == ["sequence_invalid", "at_out_of_range", "at_out_of_range"]
+    assert "早于 2000 年" in r.json()["errors"][1]["message"]
+    assert _call(db, "ok1").caller == "13800005555"
+    stored = db.execute(select(CallEvent.status).where(CallEvent.call_ref.in_(["big1", "old1", "old2"]))).scalars()
+    assert sorted(stored) == ["rejected"] * 3
+    db.rollback()
+
+
 def test_only_the_telephony_account_may_feed(client, as_user) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/api/calls/events", json=event("c10", 1, "offered", START, dialled="12345"),
                     headers=as_user("admin"))
