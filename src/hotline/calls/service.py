@@ -264,7 +264,8 @@ def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: st
     if not number:
         raise DomainError("target_required", "请点选转接对象，或填写要转接的号码", status_code=422)
     if not NUMBER.match(number):
-        raise DomainError("target_invalid", f"转接目标号码“{target}”格式错误：应为 3–20 位数字", status_code=422)
+        raise DomainError("target_invalid",
+                          f"转接目标号码“{target}”格式错误：应为 3–20 位数字（连同 + 至多 20 个字符）", status_code=422)
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise DomainError("transfer_reason_required", "请填写转接原因（至少 2 个字）", status_code=422)
