@@ -216,7 +216,7 @@ def callback_list(db: Session, *, actor: Actor, now: datetime, page: int = 1,
                            .limit(page_size).offset((max(page, 1) - 1) * page_size)).scalars())
     if rows:
         audit.record(db, actor=actor, at=now, action="view_personal_data", object_type="call_list",
-                     object_id="callbacks", detail=f"漏接回拨列表第{page}页（{len(rows)}个来电号码）")
+                     object_id="漏接回拨列表", detail=f"第{page}页（{len(rows)}个来电号码）")
         db.commit()
     return rows, total
 
