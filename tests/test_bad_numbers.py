@@ -125,3 +125,14 @@ def test_an_id_beyond_32_bits_is_the_same_422_on_both_databases(client, as_user)
     assert client.get(f"/api/v1/tickets/{big - 1}", headers=as_user("supervisor")).status_code == 404
     # the audit log's object id is text (a digest may be all digits): searched, not refused
     assert client.get(f"/api/v1/audit?object_id={big * 10}", headers=as_user("admin")).status_code == 200
+
+
+def test_an_id_in_the_address_that_is_no_number_is_said_in_chinese(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: /hotlines/abc said line_id须为数字; an id nobody named is 地址中的编号."""
+    assert client.get("/api/v1/hotlines/abc", headers=as_user("admin")).json()["message"] == "热线编号须为数字"
+    assert client.get("/api/calls/x", headers=as_user("operator")).json()["message"] == "通话编号须为数字"
+    r = client.get("/api/v1/blacklist/entries/x", headers=as_user("supervisor"))
+    assert r.status_code == 422 and r.json()["message"] == "地址中的编号须为数字"
+    login(client, "admin")
+    page = client.get("/hotlines/abc")
+    assert page.status_code == 400 and "热线编号须为数字" in page.text

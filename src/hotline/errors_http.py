@@ -42,6 +42,7 @@ FIELD_LABELS = {
     "pick": "所选答复", "subject": "主题", "history": "对话记录", "ticket_id": "工单编号", "query": "查询内容",
     "attendees": "参会人员", "ticket_numbers": "工单编号", "unit_code": "单位代码",
     "scope_jurisdiction_code": "数据范围属地代码", "rule_id": "规则编号", "parent_number": "主工单编号",
+    "call_id": "通话编号", "line_id": "热线编号", "user_id": "用户编号",
 }
 # Where a route means something else by a common name: a diff's from/to are version numbers, the
 # phrasing suggestions' days a look-back window. A package adds its own with `route_labels`.
@@ -145,7 +146,10 @@ def _field(loc: tuple[Any, ...], labels: dict[str, str] | None = None) -> str:
         label = CHAT_TURN_LABELS.get(name, name)
         return f"对话记录第{next(p for p in inner if isinstance(p, int)) + 1}轮的{label}" \
             if any(isinstance(p, int) for p in inner) else f"对话记录的{label}"
-    return (labels or {}).get(name) or FIELD_LABELS.get(name) or FIELD_LABELS.get(name.lower(), name)
+    label = (labels or {}).get(name) or FIELD_LABELS.get(name) or FIELD_LABELS.get(name.lower())
+    if label is None and loc and loc[0] == "path":  # an id in the address nobody named (QA: line_id须为数字)
+        return "地址中的编号"
+    return label or name
 
 
 def _name(loc: tuple[Any, ...]) -> str:

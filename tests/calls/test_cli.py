@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from hotline.calls.cli import base_url
 from hotline.calls.models import Call
 from hotline.cli import app
 from hotline.config import Settings
@@ -57,3 +58,11 @@ def test_simulate_writes_and_loads_a_stream(runner, db, tmp_path) -> None:  # ty
         unreachable = runner.invoke(app, ["calls", "simulate", "--days", "1", "--calls-per-day", "5",
                                           "--post", url, "--token", "t"])
         assert unreachable.exit_code == 2 and f"无法连接 {url}" in unreachable.output, unreachable.output
+
+
+def test_the_post_address_may_be_the_events_endpoint_itself() -> None:
+    """QA: --post http://host:8000/api/calls/events posted to …/api/calls/events/api/calls/events (404)."""
+    for url in ("http://127.0.0.1:8000", "http://127.0.0.1:8000/", "http://127.0.0.1:8000/api/calls/events",
+                " http://127.0.0.1:8000/api/calls/events/ "):
+        assert base_url(url) == "http://127.0.0.1:8000", url
+    assert base_url("https://pbx.example/hotline") == "https://pbx.example/hotline"  # a platform under a path

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
+from hotline.calls.lines import queue_label
 from hotline.calls.models import Call
 from hotline.security.models import AuditEntry
 from hotline.tickets.models import Ticket
@@ -29,6 +30,7 @@ def test_screen_pop_shows_earlier_tickets_and_blacklist(client, feed, as_user) -
     call_id = _id(feed, answered_call("p1", START, caller="13912345678")[:3])
     current = client.get("/api/calls/current", headers=as_user("operator")).json()
     assert current["id"] == call_id and current["status"] == "talking"
+    assert current["caller"] == "139****5678"  # polled: masked; the whole number is read through the audited pop
     pop = client.get(f"/api/calls/{call_id}", headers=as_user("operator")).json()
     assert pop["call"]["caller"] == "13912345678"
     assert [t["number"] for t in pop["earlier_tickets"]] == [earlier.json()["number"]]
@@ -130,6 +132,11 @@ def test_missed_calls_list_oldest_first_and_marking_is_audited(client, feed, as_
                          .order_by(AuditEntry.id)).scalars().all()
     db.rollback()
     assert details == ["第1次回拨：无人接听", "第2次回拨：已联系上；已了解诉求，另行登记"]
+    # the list shows whole numbers: each page read is audited, as the screen pop is
+    reads = db.execute(select(AuditEntry.object_id, AuditEntry.detail).where(
+        AuditEntry.action == "view_personal_data", AuditEntry.object_type == "call_list")).all()
+    db.rollback()
+    assert reads and tuple(reads[0]) == ("漏接回拨列表", "第1页（2个来电号码）")  # the audit page's 对象 and 说明
     assert client.get("/api/calls/callbacks", headers=as_user("housing_handler")).status_code == 403
 
 
@@ -217,6 +224,12 @@ def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 303 and "96111" in client.get(f"/hall/calls/{answered}").text
     r = client.post(f"/hall/calls/{answered}/transfer", data={"reason": "业务咨询转接", "csrf_token": token})
     assert "请点选转接对象，或填写要转接的号码" in r.text
+    # a refused transfer gives back what was typed (QA: a mistyped number cost the operator the reason)
+    r = client.post(f"/hall/calls/{answered}/transfer",
+                    data={"reason": "来电人称燃气泄漏", "other_target": "96a", "three_way": "1", "csrf_token": token})
+    assert r.status_code == 422 and "格式错误" in r.text
+    assert 'value="来电人称燃气泄漏"' in r.text and 'value="96a"' in r.text
+    assert 'name="three_way" value="1" checked' in r.text and 'name="unclear" value="1" checked' not in r.text
     missed = client.get("/hall/missed")
     assert missed.status_code == 200 and "13800001111" in missed.text
     assert re.search(r'href="/hall/calls/\d+"', missed.text)  # to the call, where a reached caller becomes a ticket
@@ -272,3 +285,92 @@ def test_an_unregistered_operator_is_flagged_not_lost(client, feed, db, as_user)
     assert {c["call_ref"]: c["unregistered_operator"] for c in listed}["u1"] == "ghost01"
     pop = client.get(f"/api/calls/{call_id}", headers=as_user("supervisor")).json()
     assert pop["call"]["unregistered_operator"] == "housing_handler"
+
+
+def test_the_missed_list_links_only_who_may_open_calls_and_keeps_the_page(client, feed) -> None:  # type: ignore[no-untyped-def]
+    """QA: a callback agent's list linked every call to a page that answered 403, and a call-back
+    marked on page 2 sent the agent back to page 1."""
+    feed([e for i in range(21) for e in abandoned_call(f"p{i:02d}", START - timedelta(minutes=30 - i),
+                                                       caller=f"1380000{i:04d}")])
+    login(client, "callback")
+    page = client.get("/hall/missed?page=2")
+    assert page.status_code == 200 and "13800000020" in page.text
+    assert 'href="/hall/calls/' not in page.text and 'name="page" value="2"' in page.text
+    assert 'name="outcome" aria-label="回拨结果" required' in page.text  # the browser asks before the note is lost
+    call_id = re.search(r'action="/hall/missed/(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = client.post(f"/hall/missed/{call_id}", follow_redirects=False,
+                    data={"outcome": "no_answer", "page": "2", "csrf_token": csrf_of(client, "/hall/missed")})
+    assert r.status_code == 303 and r.headers["location"] == "/hall/missed?page=2"
+    login(client, "operator")
+    assert re.search(r'href="/hall/calls/\d+"', client.get("/hall/missed").text)
+
+
+def test_the_calls_api_names_its_fields_in_chinese(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: 请填写target, 缺少必填项：理由, day不是有效的日期, call_id须为数字."""
+    call_id = _id(feed, answered_call("zh1", START - timedelta(minutes=2)))
+    op = as_user("operator")
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "", "reason": "起火"}, headers=op)
+    assert r.status_code == 422 and r.json()["message"] == "请填写转接目标号码"
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "119"}, headers=op)
+    assert r.json()["message"] == "缺少必填项：转接原因"
+    r = client.post(f"/api/calls/{call_id}/callback", json={"outcome": "bogus"}, headers=op)
+    assert r.json()["message"].startswith("回拨结果取值无效，可选：reached（已联系上）")
+    assert client.get("/api/calls?day=2026-13-45", headers=op).json()["message"].startswith("日期不是有效的日期")
+    assert client.get("/api/calls/abc", headers=op).json()["message"] == "通话编号须为数字"
+    # the ticket route under the same prefix keeps the ticket's own names
+    r = client.post(f"/api/calls/{call_id}/ticket", json={**intake(), "dispatch": {"lead_unit_id": 1, "note": 5}},
+                    headers=op)
+    assert r.status_code == 422 and r.json()["message"] == "备注应为文字"
+
+
+def test_the_calls_list_finds_a_caller_however_the_number_is_typed(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: ?caller=+8613912345678 found nothing for a call the adapter sent as +86 139 1234 5678."""
+    feed(answered_call("c86", START - timedelta(minutes=5), caller="+86 139 1234 5678"))
+    for typed in ("13912345678", "+8613912345678", "+86 139-1234-5678", "0086 13912345678"):
+        found = client.get("/api/calls", params={"caller": typed}, headers=as_user("operator")).json()
+        assert [c["call_ref"] for c in found["items"]] == ["c86"], typed
+        assert found["items"][0]["caller"] == "139****5678"
+
+
+def test_a_call_page_offers_only_what_the_call_can_take(client, feed, as_user, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: an unanswered call offered the whole intake form and the transfer buttons, each refused
+    only once submitted."""
+    missed = _id(feed, abandoned_call("o1", START - timedelta(minutes=5), caller="13800002222"))
+    old = _id(feed, answered_call("o2", START - timedelta(hours=2), talk=60))
+    live = _id(feed, answered_call("o3", START - timedelta(minutes=1), caller="13800003333")[:3])
+    login(client, "operator")
+    page = client.get(f"/hall/calls/{missed}").text
+    assert "请先在「漏接回拨」回拨" in page and "登记为工单</button>" not in page
+    assert "该来电未接通，不能转接" in page and 'name="target" value="110"' not in page
+    assert "40 秒 / —</dd>" in page and "— 秒" not in page  # no talk time: a dash, not "— 秒" (QA)
+    assert "— 秒" not in client.get("/hall/calls").text
+    page = client.get(f"/hall/calls/{old}").text
+    assert "该通话已结束，不能再转接" in page and 'name="target" value="110"' not in page
+    assert "登记为工单</button>" in page  # answered: it may still become a ticket
+    page = client.get(f"/hall/calls/{live}").text
+    assert 'name="target" value="110"' in page and "登记为工单</button>" in page
+    # reached on call-back: the ticket form is there
+    r = client.post(f"/api/calls/{missed}/callback", json={"outcome": "reached"}, headers=as_user("callback"))
+    assert r.status_code == 200
+    assert "登记为工单</button>" in client.get(f"/hall/calls/{missed}").text
+
+
+def test_a_call_whose_end_never_came_is_not_the_current_call_for_ever(client, feed, as_user, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: a call whose `ended` was lost stayed 正在通话 on the operator's calls page for days."""
+    call_id = _id(feed, answered_call("lost", START - timedelta(minutes=1))[:3])  # no `ended`
+    assert client.get("/api/calls/current", headers=as_user("operator")).json()["id"] == call_id
+    clock.advance(timedelta(hours=5))
+    try:
+        assert client.get("/api/calls/current", headers=as_user("operator")).json() is None
+        login(client, "operator")
+        assert "正在通话" not in client.get("/hall/calls").text
+    finally:
+        clock.advance(-timedelta(hours=5))
+
+
+def test_a_line_s_own_queue_names_the_line() -> None:
+    """QA: every line's experts were 专家座席 on the wall and the call pages, whose unknown."""
+    assert queue_label("expert_seats:12333") == "专家座席（12333）"
+    assert queue_label("sub_center:12366") == "分中心座席（12366）"
+    assert queue_label("general") == "12345综合座席" and queue_label("hr_social") == "人社专席"
+    assert queue_label("pbx:queue:7") == "pbx:queue:7" and queue_label(None) == "—"  # unknown: as sent

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from hotline.calls.models import Call, CallEvent
 from tests.calls.conftest import abandoned_call, answered_call, event
 from tests.conftest import START
+from tests.test_pages import csrf_of, login
 
 
 def _call(db, ref: str) -> Call:  # type: ignore[no-untyped-def]
@@ -128,6 +129,36 @@ def test_a_batch_applies_the_good_and_reports_the_bad(feed, db) -> None:  # type
     assert body["errors"][0]["index"] == 7 and "被叫号码" in body["errors"][0]["message"]
     assert _call(db, "c8").outcome == "abandoned" and _call(db, "c8").callback_status == "pending"
     assert _call(db, "c9").status == "ringing"
+
+
+def test_values_beyond_what_the_tables_hold_are_refused_events_not_a_lost_batch(feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: one event with the year 1 or a sequence of 10^20 made the whole batch a 422 value_out_of_range:
+    nothing stored, the good events lost, and the adapter's retry refused the same way for ever."""
+    good = event("ok1", 1, "offered", START, caller="13800005555", dialled="12345")
+    r = feed([good, event("big1", 1, "offered", START, dialled="12345", sequence=10**20),
+              {**event("old1", 1, "offered", START, dialled="12345"), "at": "0001-01-01T00:00:00+14:00"},
+              {**event("old2", 1, "offered", START, dialled="12345"), "at": "1970-01-01T08:00:00+08:00"}])
+    assert r.status_code == 422 and (r.json()["accepted"], r.json()["rejected"]) == (1, 3), r.text
+    assert [e["code"] for e in r.json()["errors"]] == ["sequence_invalid", "at_out_of_range", "at_out_of_range"]
+    assert "早于 2000 年" in r.json()["errors"][1]["message"]
+    assert _call(db, "ok1").caller == "13800005555"
+    stored = db.execute(select(CallEvent.status).where(CallEvent.call_ref.in_(["big1", "old1", "old2"]))).scalars()
+    assert sorted(stored) == ["rejected"] * 3
+    db.rollback()
+
+
+def test_a_number_wider_than_its_column_is_refused_not_a_500(feed, client) -> None:  # type: ignore[no-untyped-def]
+    """QA: a caller of + and 20 digits was a 500 on PostgreSQL (value too long for varchar(20)), batch and all;
+    so was a transfer to such a number."""
+    r = feed([event("w1", 1, "offered", START, caller="+12345678901234567890", dialled="12345"),
+              event("w2", 1, "offered", START, caller="12345678901234567890", dialled="12345")])
+    assert r.status_code == 422 and (r.json()["accepted"], r.json()["rejected"]) == (1, 1), r.text
+    assert r.json()["errors"][0]["code"] == "caller_invalid" and "至多 20 个字符" in r.json()["errors"][0]["message"]
+    call_id = feed(answered_call("w3", START - timedelta(minutes=1))[:3]).json()["call_ids"]["w3"]
+    login(client, "operator")  # the page's box: its maxlength is the browser's, not the server's
+    form = {"other_target": "+12345678901234567890", "reason": "测试转接", "csrf_token": csrf_of(client, "/hall/calls")}
+    r = client.post(f"/hall/calls/{call_id}/transfer", data=form)
+    assert r.status_code == 422 and "至多 20 个字符" in r.text
 
 
 def test_only_the_telephony_account_may_feed(client, as_user) -> None:  # type: ignore[no-untyped-def]

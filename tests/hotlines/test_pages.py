@@ -70,6 +70,28 @@ def test_admin_form_errors_are_shown_in_chinese(client, imported, line_of) -> No
     assert "2026-11-01 至 2026-11-30" in client.get(f"/hotlines/{merged.id}").text
 
 
+def test_a_refused_change_comes_back_open_with_what_was_typed(client, imported, line_of) -> None:  # type: ignore[no-untyped-def]
+    """QA: a new prompt and period refused for their dates came back as the stored ones, reason gone."""
+    merged = line_of("12312")
+    login(client, "admin")
+    r = post_page(client, f"/hotlines/{merged.id}", f"/hotlines/{merged.id}/prompt",
+                  {"transition_prompt": "原号码已并入12345，请改拨12345", "transition_start": "2026-12-10",
+                   "transition_end": "2026-12-01", "reason": "市政府通知调整过渡期"})
+    assert r.status_code == 422 and "不能早于开始日期" in r.text
+    assert "原号码已并入12345，请改拨12345</textarea>" in r.text and 'value="2026-12-10"' in r.text
+    assert 'value="2026-12-01"' in r.text and "市政府通知调整过渡期</textarea>" in r.text
+    assert '<details class="action" open><summary>过渡期语音提示' in r.text
+    assert '<details class="action" open><summary>变更号码状态' not in r.text
+    line = line_of("12333")
+    r = post_page(client, f"/hotlines/{line.id}", f"/hotlines/{line.id}/status",
+                  {"status": "cancelled", "reason": "按通知注销"})
+    assert r.status_code == 409 and '<option value="cancelled" selected>' in r.text
+    assert "按通知注销</textarea>" in r.text
+    # the other forms stay as stored, empty and closed
+    r = client.get(f"/hotlines/{merged.id}")
+    assert "原号码已并入12345" not in r.text and " open>" not in r.text
+
+
 def test_register_form_refuses_without_approval_and_keeps_values(client, imported) -> None:  # type: ignore[no-untyped-def]
     login(client, "admin")
     form = {"city": "南京市", "number": "96300", "name": "某区便民服务热线", "kind": "department",

@@ -45,6 +45,7 @@ LINES = [
     line("96510", mode="full_merge", status="cancelled", start=START, end=END),
     line("12301", mode="full_merge", status="cancelled"),
     line("96196", mode="full_merge", status="in_transition"),
+    line("12316", mode="full_merge", status="in_transition", seats="expert_seats"),
     line("12333", mode="dual_number", seats="business_zone"),
     line("12348", mode="dual_number", seats="expert_seats"),
     line("12369", mode="dual_number"),
@@ -198,6 +199,11 @@ def test_handover_of_specialist_matters() -> None:
     assert zone.method == "three_way_call"
     assert handover(SNAP, POLICY, c, "12333").method == "dispatch_ticket"
     assert handover(SNAP, POLICY, c, "12336").method == "dispatch_ticket"
+    # a merged line's experts (整体并入，设置专家座席) on duty take the matter by three-way call; QA: they were
+    # never reached, the answer said no seat could be reached while they were on duty
+    experts = handover(SNAP, POLICY, replace(c, staffed_experts=frozenset({"12316"})), "12316")
+    assert (experts.method, experts.rule) == ("three_way_call", "handover_staffed")
+    assert handover(SNAP, POLICY, c, "12316").method == "dispatch_ticket"  # none on duty: a ticket
     assert handover(SNAP, POLICY, c, "119").method == "three_way_call"
     with pytest.raises(NotFound, match="未在热线归并清单中登记"):
         handover(SNAP, POLICY, c, "99999")

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from hotline.calls import figures as figs
 from hotline.calls import ingest, lines, service
+from hotline.calls.enums import CALLBACK_OUTCOME_LABELS
 from hotline.calls.schemas import (
     CallbackIn,
     CallOut,
@@ -28,11 +29,21 @@ from hotline.calls.schemas import (
 from hotline.clock import CHINA_TZ, to_local
 from hotline.deps import DB, RT, ApiActor, TelephonyActor
 from hotline.errors import DomainError
-from hotline.errors_http import ErrorOut
+from hotline.errors_http import ErrorOut, route_labels
 from hotline.tickets import present
 from hotline.tickets.schemas import Page, TicketCreate, TicketOut
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
+# Chinese names for the fields of these routes in validation errors (QA: 请填写target, day不是有效的日期);
+# a call's reason is the transfer's, its outcome the call-back's.
+FIELD_LABELS = {
+    "target": "转接目标号码", "reason": "转接原因", "three_way": "是否三方通话",
+    "responsibility_unclear": "是否职责不清", "outcome": "回拨结果", "day": "日期",
+    "start": "开始日期", "end": "结束日期", "line": "线路", "queue": "队列", "group_by": "分组方式",
+    "caller": "来电号码", "mine": "是否只看本人接听",
+}
+route_labels(router.prefix, FIELD_LABELS,
+             choices={"outcome": {str(k): v for k, v in CALLBACK_OUTCOME_LABELS.items()}})
 
 
 @router.post("/events", response_model=IngestOut, summary="话务平台推送通话事件（单个或批量）",
@@ -116,9 +127,9 @@ def export_figures(db: DB, rt: RT, actor: ApiActor, day: date | None = None, sta
 
 
 @router.get("/callbacks", response_model=Page[CallOut], summary="漏接回拨列表（最早的在前）")
-def get_callbacks(db: DB, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
+def get_callbacks(db: DB, rt: RT, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
                   page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[CallOut]:
-    rows, total = service.callback_list(db, actor=actor, page=page, page_size=page_size)
+    rows, total = service.callback_list(db, actor=actor, now=rt.clock.now(), page=page, page_size=page_size)
     return Page(items=[call_out(c) for c in rows], total=total, page=page, page_size=page_size)
 
 
@@ -130,10 +141,12 @@ def transfer_targets(db: DB, rt: RT, actor: ApiActor) -> list[TargetOut]:
 
 
 @router.get("/current", response_model=CallOut | None, summary="本人当前通话（来电弹屏）")
-def current_call(db: DB, actor: ApiActor) -> CallOut | None:
+def current_call(db: DB, rt: RT, actor: ApiActor) -> CallOut | None:
     service.ensure_role(actor, *service.HALL_ROLES)
-    call = service.current_for(db, actor=actor)
-    return call_out(call) if call else None
+    call = service.current_for(db, actor=actor, now=rt.clock.now())
+    # polled every 3 s by the calls page, which needs only the id: masked like the list; the whole
+    # number is read through the pop, which is audited (QA: an unaudited unmasked read)
+    return call_out(call, masked=True) if call else None
 
 
 @router.get("", response_model=Page[CallOut], summary="通话记录")

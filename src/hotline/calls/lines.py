@@ -80,5 +80,9 @@ def queue_label(code: str | None) -> str:
         return "—"
     from hotline.hotlines.routing import load_policy  # the routing policy names the hotline's own queues
 
-    base = code.split(":", 1)[0]
-    return load_policy().queues.get(base) or QUEUE_LABELS.get(base) or code
+    base, _, line = code.partition(":")
+    label = load_policy().queues.get(base) or QUEUE_LABELS.get(base)
+    if label is None:
+        return code
+    # whose experts or zone: 专家座席（12333）, not 专家座席 for every line's (QA)
+    return f"{label}（{line}）" if line else label

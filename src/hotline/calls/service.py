@@ -22,9 +22,11 @@ from hotline.calls.enums import (
     TransferMode,
     TransferSource,
 )
+from hotline.calls.figures import LIVE_WITHIN
 from hotline.calls.models import Call, CallEvent, CallTransfer
 from hotline.calls.validation import NUMBER
 from hotline.errors import Conflict, DomainError, NotFound
+from hotline.phones import as_kept
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
@@ -58,8 +60,8 @@ def list_calls(db: Session, *, actor: Actor, day_start: datetime | None = None, 
         conds.append(Call.offered_at >= day_start)
     if day_end:
         conds.append(Call.offered_at < day_end)
-    if caller:
-        conds.append(Call.caller == caller)
+    if caller:  # read as the events' numbers were kept: +86 139 1234 5678 finds 13912345678 (QA)
+        conds.append(Call.caller == as_kept(caller).replace("-", ""))
     if outcome:
         conds.append(Call.outcome == outcome)
     if mine:
@@ -70,13 +72,16 @@ def list_calls(db: Session, *, actor: Actor, day_start: datetime | None = None, 
     return list(rows.scalars()), total
 
 
-def current_for(db: Session, *, actor: Actor) -> Call | None:
+def current_for(db: Session, *, actor: Actor, now: datetime) -> Call | None:
     """The call this operator is talking on now (the latest answered and not ended), for the screen pop."""
     if actor.user_id is None:
         return None
     # Call.user_id is the operator of the latest `answered` (projection.py): after a hand-over inside the
-    # hall the pop follows the call to the second operator (it stayed with the first, QA).
-    return db.execute(select(Call).where(Call.user_id == actor.user_id, Call.status == CallStatus.TALKING)
+    # hall the pop follows the call to the second operator (it stayed with the first, QA). A call whose
+    # `ended` never came is nobody's current call after the hours the wall counts it live (QA: it stayed
+    # 正在通话 on the operator's page for days).
+    return db.execute(select(Call).where(Call.user_id == actor.user_id, Call.status == CallStatus.TALKING,
+                                         Call.answered_at >= now - LIVE_WITHIN)
                       .order_by(Call.answered_at.desc()).limit(1)).scalars().first()
 
 
@@ -144,6 +149,17 @@ def screen_pop(db: Session, rt: Runtime, *, actor: Actor, call_id: int) -> Scree
 TRANSFER_GRACE = timedelta(minutes=10)
 
 
+def takes_ticket(call: Call) -> bool:
+    """Only an answered call, or one whose call-back reached the caller, becomes a ticket."""
+    return call.answered_at is not None or call.callback_outcome == CallbackOutcome.REACHED
+
+
+def takes_transfer(call: Call, now: datetime) -> bool:
+    """Answered and not ended more than a short grace ago (the adapter's `ended` may arrive before the
+    operator's click lands)."""
+    return call.answered_at is not None and (call.ended_at is None or now - call.ended_at <= TRANSFER_GRACE)
+
+
 def to_ticket(db: Session, rt: Runtime, *, actor: Actor, call_id: int, data: TicketCreate) -> tuple[Ticket, bool]:
     """Register a ticket from the intake elements typed during the call: channel phone, the caller's
     number as the requester's phone (unless another was given), the call linked. A retry with the
@@ -153,8 +169,7 @@ def to_ticket(db: Session, rt: Runtime, *, actor: Actor, call_id: int, data: Tic
     if call.ticket_id is not None:
         existing = db.get(Ticket, call.ticket_id)
         raise Conflict("call_has_ticket", f"该来电已登记工单 {existing.number if existing else call.ticket_id}")
-    reached = call.callback_outcome == CallbackOutcome.REACHED
-    if call.answered_at is None and not reached:
+    if not takes_ticket(call):
         raise DomainError("call_not_answered", "该来电未接通：请先回拨联系上来电人，再登记工单", status_code=409)
     update_fields: dict[str, Any] = {"channel": Channel.PHONE}
     if not data.requester_phone and call.caller:
@@ -189,14 +204,21 @@ def to_ticket(db: Session, rt: Runtime, *, actor: Actor, call_id: int, data: Tic
 # ---- 漏接回拨: the callback list ---------------------------------------------------------------
 
 
-def callback_list(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Call], int]:
-    """Unanswered calls waiting for a call back, oldest first."""
+def callback_list(db: Session, *, actor: Actor, now: datetime, page: int = 1,
+                  page_size: int = 20) -> tuple[list[Call], int]:
+    """Unanswered calls waiting for a call back, oldest first. The list shows whole numbers (they are
+    to be rung): each page read is audited like the screen pop (QA: it was the one unmasked read not
+    in the audit log)."""
     ensure_role(actor, *CALLBACK_ROLES)
     cond = Call.callback_status == CallbackStatus.PENDING
     total = db.execute(select(func.count()).select_from(Call).where(cond)).scalar_one()
-    rows = db.execute(select(Call).where(cond).order_by(Call.offered_at.asc().nulls_first(), Call.id)
-                      .limit(page_size).offset((max(page, 1) - 1) * page_size))
-    return list(rows.scalars()), total
+    rows = list(db.execute(select(Call).where(cond).order_by(Call.offered_at.asc().nulls_first(), Call.id)
+                           .limit(page_size).offset((max(page, 1) - 1) * page_size)).scalars())
+    if rows:
+        audit.record(db, actor=actor, at=now, action="view_personal_data", object_type="call_list",
+                     object_id="漏接回拨列表", detail=f"第{page}页（{len(rows)}个来电号码）")
+        db.commit()
+    return rows, total
 
 
 def mark_called_back(db: Session, rt: Runtime, *, actor: Actor, call_id: int, outcome: CallbackOutcome,
@@ -242,7 +264,8 @@ def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: st
     if not number:
         raise DomainError("target_required", "请点选转接对象，或填写要转接的号码", status_code=422)
     if not NUMBER.match(number):
-        raise DomainError("target_invalid", f"转接目标号码“{target}”格式错误：应为 3–20 位数字", status_code=422)
+        raise DomainError("target_invalid",
+                          f"转接目标号码“{target}”格式错误：应为 3–20 位数字（连同 + 至多 20 个字符）", status_code=422)
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise DomainError("transfer_reason_required", "请填写转接原因（至少 2 个字）", status_code=422)

@@ -24,6 +24,7 @@ from hotline.tickets import present
 from hotline.tickets.schemas import TicketCreate
 from hotline.web import choices
 from hotline.web.forms import errors_of, flag, intake_data, intake_values, local_day_start, text
+from hotline.web.nav import BY_KEY
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
@@ -45,7 +46,7 @@ def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLRes
         start, day_text = local_day_start(to_local(rt.clock.now()).date().isoformat()), ""
     rows, total = service.list_calls(db, actor=viewer.actor, day_start=start, day_end=start + timedelta(days=1),
                                      mine=mine, page=page)
-    current = service.current_for(db, actor=viewer.actor)
+    current = service.current_for(db, actor=viewer.actor, now=rt.clock.now())
     base = f"/hall/calls?day={day_text}" + ("&mine=1" if mine else "")
     return render(request, "calls.html", viewer=viewer, items=[call_out(c, masked=True) for c in rows],
                   current=call_out(current, masked=True) if current else None, day=day_text, mine=mine,
@@ -54,7 +55,7 @@ def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLRes
 
 def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_id: int, *,
                values: dict[str, Any] | None = None, errors: list[str] | None = None,
-               status_code: int = 200) -> HTMLResponse:
+               transfer: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     pop = service.screen_pop(db, rt, actor=viewer.actor, call_id=call_id)
     now = rt.clock.now()
     return render(
@@ -63,8 +64,11 @@ def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_
         ticket=pop.ticket, transfers=[transfer_out(t) for t in service.transfers_of(db, call=pop.call)],
         emergency=lines.emergency_targets(), utilities=lines.utility_targets(db, rt.settings.city_name),
         values=values or {"idem": secrets.token_urlsafe(18), "channel": "phone", "urgency": "normal"},
-        errors=errors or [], kinds=choices.KINDS, urgencies=choices.URGENCIES, categories=choices.categories(),
+        errors=errors or [], transfer=transfer or {}, kinds=choices.KINDS, urgencies=choices.URGENCIES,
+        categories=choices.categories(),
         jurisdictions=choices.jurisdictions(db), can_register=viewer.role in ("operator", "dispatcher"),
+        # the forms a call cannot take are not offered (QA: the whole intake form filled for an unanswered call)
+        takes_ticket=service.takes_ticket(pop.call), takes_transfer=service.takes_transfer(pop.call, now),
     )
 
 
@@ -94,16 +98,19 @@ def call_ticket(call_id: int, request: Request, form: CheckedForm, db: DB, rt: R
 @router.post("/hall/calls/{call_id}/transfer", response_model=None)
 def call_transfer(call_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
                   viewer: CallsViewer) -> HTMLResponse | RedirectResponse:
+    # A preset button sends its number as `target`; the box's own name keeps its empty value from
+    # overriding it (the same name in both sent an empty last value: 转接目标号码 '' 格式错误).
+    typed = {"reason": text(form, "reason"), "other_target": text(form, "other_target"),
+             "three_way": flag(form, "three_way"), "unclear": flag(form, "unclear")}
     try:
-        # A preset button sends its number as `target`; the box's own name keeps its empty value from
-        # overriding it (the same name in both sent an empty last value: 转接目标号码 '' 格式错误).
-        target = text(form, "target") or text(form, "other_target")
-        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id, target=target,
-                               reason=text(form, "reason"), three_way=flag(form, "three_way"),
-                               responsibility_unclear=flag(form, "unclear"))
+        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id,
+                               target=text(form, "target") or typed["other_target"], reason=typed["reason"],
+                               three_way=typed["three_way"], responsibility_unclear=typed["unclear"])
     except DomainError as exc:
         db.rollback()
-        return _call_page(request, db, rt, viewer, call_id, errors=[exc.message], status_code=exc.status_code)
+        # what was typed comes back with the reason (QA: a mistyped number cost the operator the reason)
+        return _call_page(request, db, rt, viewer, call_id, errors=[exc.message], transfer=typed,
+                          status_code=exc.status_code)
     flash(request, f"已记录转接：{row.target_label}")
     return redirect(f"/hall/calls/{call_id}")
 
@@ -112,11 +119,13 @@ def call_transfer(call_id: int, request: Request, form: CheckedForm, db: DB, rt:
 
 
 @router.get("/hall/missed")
-def missed_page(request: Request, db: DB, viewer: MissedViewer) -> HTMLResponse:
+def missed_page(request: Request, db: DB, rt: RT, viewer: MissedViewer) -> HTMLResponse:
     page = page_number(request.query_params)
-    rows, total = service.callback_list(db, actor=viewer.actor, page=page)
-    return render(request, "missed.html", viewer=viewer, items=[call_out(c) for c in rows],
+    rows, total = service.callback_list(db, actor=viewer.actor, now=rt.clock.now(), page=page)
+    # A callback agent works the list but has no call pages: no link that answers 403 (QA).
+    return render(request, "missed.html", viewer=viewer, items=[call_out(c) for c in rows], page=page,
                   outcomes=[choices.Option(str(k), v) for k, v in CALLBACK_OUTCOME_LABELS.items()],
+                  opens_calls=viewer.role in BY_KEY["calls"].roles,
                   pager=pager(request.query_params, "/hall/missed", total, page=page))
 
 
@@ -133,7 +142,9 @@ def missed_mark(call_id: int, request: Request, form: CheckedForm, db: DB, rt: R
     except DomainError as exc:
         db.rollback()
         flash(request, exc.message, "error")
-    return redirect("/hall/missed")
+    # back to the page the agent was working on, not the first one (QA)
+    page = page_number(form)
+    return redirect("/hall/missed" + (f"?page={page}" if page > 1 else ""))
 
 
 # ---- 话务大屏 ----------------------------------------------------------------------------------

@@ -153,7 +153,9 @@ def progress(request: Request, db: DB, viewer: HotlinesViewer) -> HTMLResponse:
 
 
 def _line_page(request: Request, db: DB, viewer: Viewer, line_id: int, *, errors: list[str] | None = None,
-               status_code: int = 200) -> HTMLResponse:
+               form: str = "", typed: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """`form` names the change form that was refused and `typed` what was typed in it: it comes back
+    open and filled (QA: a prompt with its period was lost for a missing reason)."""
     line = service.get(db, actor=viewer.actor, line_id=line_id)
     changes = [present.change_out(c) for c in service.history(db, actor=viewer.actor, line_id=line_id)]
     out = present.line_out(line)
@@ -161,7 +163,7 @@ def _line_page(request: Request, db: DB, viewer: Viewer, line_id: int, *, errors
     forward = [m for m in MODE_ORDER if mode in MODE_ORDER and MODE_ORDER.index(m) > MODE_ORDER.index(mode)]
     seat_options = [choices.Option(str(s), SEAT_LABELS[s]) for s in SEATS_BY_MODE[mode] if s != line.seat_arrangement]
     return render(request, "hotline_line.html", viewer=viewer, status_code=status_code, line=out, changes=changes,
-                  is_admin=viewer.role == Role.ADMIN, errors=errors or [],
+                  is_admin=viewer.role == Role.ADMIN, errors=errors or [], form=form, typed=typed or {},
                   forward_modes=[choices.Option(str(m), MODE_LABELS[m]) for m in forward],
                   seat_options=seat_options, cancelled=line.status == LineStatus.CANCELLED, **_labels())
 
@@ -173,14 +175,16 @@ def line_page(line_id: int, request: Request, db: DB, viewer: HotlinesViewer) ->
 
 def _change(request: Request, db: DB, viewer: Viewer, line_id: int, model: type[BaseModel], data: dict[str, Any],
             apply: Any, done: str) -> HTMLResponse | RedirectResponse:
+    form = request.url.path.rsplit("/", 1)[-1]  # mode, status, prompt, seats
     try:
         apply(_validated(model, {k: v for k, v in data.items() if v not in ("", None)}))
     except _FormErrors as exc:
         db.rollback()
-        return _line_page(request, db, viewer, line_id, errors=exc.messages, status_code=422)
+        return _line_page(request, db, viewer, line_id, errors=exc.messages, form=form, typed=data, status_code=422)
     except DomainError as exc:
         db.rollback()
-        return _line_page(request, db, viewer, line_id, errors=[exc.message], status_code=exc.status_code)
+        return _line_page(request, db, viewer, line_id, errors=[exc.message], form=form, typed=data,
+                          status_code=exc.status_code)
     flash(request, done)
     return redirect(f"/hotlines/{line_id}")
 
