@@ -166,8 +166,8 @@ COLUMNS: list[tuple[str, int]] = [
 ]
 
 
-def _pct(v: float | None) -> str:
-    return f"{v * 100:.1f}%" if v is not None else ""
+PERCENT = "0.0%"  # a rate is a number in the workbook (sums, charts), shown as 87.5%
+_RATE_COLUMNS = (9, 10)  # 接通率, 15秒接通率
 
 
 def _num(v: float | None) -> float | str:
@@ -191,8 +191,11 @@ def workbook(figures: Figures) -> bytes:
             "合计" if is_total else (f.day.isoformat() if f.day else "全部"), f.slot_label if not is_total else "",
             f.line or ("" if is_total else "全部"), queue_label(f.queue) if f.queue else "",
             f.offered, f.answered, f.abandoned, f.missed,
-            _pct(f.answer_rate), _pct(f.service_level), _num(f.avg_wait), _num(f.avg_talk),
+            "" if f.answer_rate is None else f.answer_rate, "" if f.service_level is None else f.service_level,
+            _num(f.avg_wait), _num(f.avg_talk),
         ])
+        for column in _RATE_COLUMNS:
+            ws.cell(ws.max_row, column).number_format = PERCENT
         if is_total:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)
