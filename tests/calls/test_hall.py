@@ -238,6 +238,11 @@ def test_pages_render(client, feed, db) -> None:  # type: ignore[no-untyped-def]
     # queues by name, not the PBX's code (QA: general, hr_social on every hall page)
     assert "12345综合座席" in wall.text and ">general<" not in wall.text
     assert "接通率" in wall.text and "12345" in wall.text
+    # a day that cannot be read is said, not silently replaced by today (QA)
+    for url in ("/hall/wall?day=2026-13-45", "/hall/calls?day=昨天"):
+        page = client.get(url)
+        assert page.status_code == 200 and "无法识别（示例 2026-11-23），显示的是今天" in page.text, url
+    assert "无法识别" not in client.get("/hall/calls?day=2026-11-02").text
 
 
 def test_pages_are_for_the_hall(client) -> None:  # type: ignore[no-untyped-def]

@@ -42,7 +42,9 @@ def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLRes
     mine = request.query_params.get("mine") == "1"
     day_text = request.query_params.get("day") or to_local(rt.clock.now()).date().isoformat()
     start = local_day_start(day_text)
-    if start is None:
+    day_error = None
+    if start is None:  # said on the page, not silently replaced by today (QA)
+        day_error = _day_error(day_text)
         start, day_text = local_day_start(to_local(rt.clock.now()).date().isoformat()), ""
     rows, total = service.list_calls(db, actor=viewer.actor, day_start=start, day_end=start + timedelta(days=1),
                                      mine=mine, page=page)
@@ -50,7 +52,11 @@ def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLRes
     base = f"/hall/calls?day={day_text}" + ("&mine=1" if mine else "")
     return render(request, "calls.html", viewer=viewer, items=[call_out(c, masked=True) for c in rows],
                   current=call_out(current, masked=True) if current else None, day=day_text, mine=mine,
-                  pager=pager(request.query_params, base, total, page=page))
+                  day_error=day_error, pager=pager(request.query_params, base, total, page=page))
+
+
+def _day_error(typed: str) -> str:
+    return f"日期“{typed[:20]}”无法识别（示例 2026-11-23），显示的是今天"
 
 
 def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_id: int, *,
@@ -161,15 +167,18 @@ def _secs(v: float | None) -> str:
 @router.get("/hall/wall")
 def wall_page(request: Request, db: DB, rt: RT, viewer: WallViewer) -> HTMLResponse:
     today = to_local(rt.clock.now()).date()
+    typed = request.query_params.get("day") or today.isoformat()
+    day_error = None
     try:
-        day = date.fromisoformat(request.query_params.get("day") or today.isoformat())
+        day = date.fromisoformat(typed)
     except ValueError:
-        day = today
+        day, day_error = today, _day_error(typed)
     actor = viewer.actor
     total = figs.compute(db, actor=actor, start=day, end=day, group_by=()).total
     by_line = figs.compute(db, actor=actor, start=day, end=day, group_by=("line", "queue")).rows
     by_slot = figs.compute(db, actor=actor, start=day, end=day, group_by=("slot",)).rows
-    return render(request, "wall.html", viewer=viewer, day=day, is_today=day == today, total=total, by_line=by_line,
+    return render(request, "wall.html", viewer=viewer, day=day, day_error=day_error, is_today=day == today,
+                  total=total, by_line=by_line,
                   by_slot=by_slot, live=figs.live_counts(db, rt.clock.now()) if day == today else {},
                   pct=_pct, secs=_secs,
                   refresh=WALL_REFRESH_SECONDS, peak=max((f.offered for f in by_slot), default=0))
