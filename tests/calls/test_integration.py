@@ -73,3 +73,20 @@ def test_utility_lines_come_from_the_registry(client, feed, as_user, db, rt, reg
     r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "95598", "reason": "小区大面积停电"},
                     headers=as_user("operator"))
     assert r.status_code == 201 and r.json()["target_kind"] == "utility" and "95598" in r.json()["target_label"]
+
+
+def test_another_citys_line_names_no_transfer_here(client, feed, as_user, db, rt, registry) -> None:  # type: ignore[no-untyped-def]
+    """QA: a number registered only for 宿迁市 was labelled from that city's row in a 南京市 hall."""
+    from hotline.security.actor import Actor
+
+    registry.import_reference(db, rt, actor=Actor.system(), cities=["宿迁市"])
+    db.rollback()
+    call_id = feed(answered_call("q1", START)).json()["call_ids"]["q1"]
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "96510", "reason": "不动产登记咨询"},
+                    headers=as_user("operator"))
+    assert r.status_code == 201 and (r.json()["target_kind"], r.json()["target_label"]) == ("other", "96510")
+    registry.import_reference(db, rt, actor=Actor.system(), cities=["南京市"])
+    db.rollback()
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "96510", "reason": "不动产登记咨询"},
+                    headers=as_user("operator"))
+    assert r.status_code == 201 and r.json()["target_kind"] == "line" and "不动产登记" in r.json()["target_label"]

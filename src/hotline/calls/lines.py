@@ -59,7 +59,7 @@ def describe(db: Session, number: str, city: str | None = None) -> tuple[str, st
     if model is not None:
         query = select(model).where(model.number == number)
         if city and hasattr(model, "city"):  # another city's line of the same number names nothing here
-            query = query.order_by((model.city == city).desc())
+            query = query.where(model.city == city)
         line = db.execute(query.limit(1)).scalars().first()
         if line is not None:
             kind = "utility" if getattr(line, "kind", None) in ("utility", *UTILITY_KINDS) else "line"
