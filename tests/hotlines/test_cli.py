@@ -33,6 +33,10 @@ def test_import_errors_in_chinese(runner: CliRunner, tmp_path) -> None:  # type:
     assert r.exit_code == 2 and "清单中没有北京市" in r.output
     r = runner.invoke(app, ["hotlines", "import", "--file", str(tmp_path / "none.json")])
     assert r.exit_code == 2 and "无法读取热线清单文件" in r.output
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"cities": []}', encoding="utf-8")
+    r = runner.invoke(app, ["hotlines", "import", "--file", str(empty)])
+    assert r.exit_code == 2 and "清单中没有任何城市的热线" in r.output
 
 
 def test_route_dry_run(runner: CliRunner) -> None:

@@ -365,6 +365,8 @@ def import_reference(db: Session, rt: Runtime, *, actor: Actor, path: Path | Non
     never overwritten (an administrator may have moved it on since); its owner unit is linked when it
     had none and a unit of that name now exists. Running it twice changes nothing the second time."""
     data = reference.load(path)
+    if not data.cities:  # QA: a file with no city "imported" nothing and said 城市： with nothing after it
+        raise DomainError("empty_reference", "清单中没有任何城市的热线（cities 为空）", status_code=422)
     wanted = [c for c in data.cities if not cities or c.city in cities]
     unknown = sorted(set(cities or []) - {c.city for c in data.cities})
     if unknown:
