@@ -89,3 +89,19 @@ def test_an_export_cut_at_its_limit_says_so(client, db, org, monkeypatch) -> Non
     login(client, "admin")
     rows = list(load_workbook(BytesIO(client.get("/admin/audit.xlsx").content)).active.iter_rows(values_only=True))
     assert len(rows) == 4 and rows[-1][0] == "仅导出前 2 条（共 3 条），请缩小筛选范围后分批导出"
+
+
+def test_a_district_supervisor_does_not_read_the_whole_citys_audit_log(client, db, org, as_user) -> None:
+    """QA: a supervisor scoped to 玄武区 read every district's entries (numbers read, callback notes)."""
+    seed(db, org)
+    for url in ("/api/v1/audit", "/api/v1/audit.xlsx"):
+        r = client.get(url, headers=as_user("xuanwu_viewer"))
+        assert r.status_code == 403 and "仅限数据范围为全市" in r.json()["message"], url
+        assert client.get(url, headers=as_user("supervisor")).status_code == 200, url
+    login(client, "xuanwu_viewer")
+    assert 'href="/admin/audit"' not in client.get("/supervision").text  # not offered in the menu
+    page = client.get("/admin/audit")
+    assert page.status_code == 403 and "仅限数据范围为全市的用户访问" in page.text
+    login(client, "supervisor")
+    assert 'href="/admin/audit"' in client.get("/supervision").text
+    assert client.get("/admin/audit").status_code == 200

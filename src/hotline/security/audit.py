@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from hotline.errors import DomainError, Forbidden
 from hotline.security.actor import Actor
 from hotline.security.models import AuditEntry
-from hotline.security.roles import Role
+from hotline.security.roles import DataScope, Role
 
 
 def record(
@@ -38,6 +38,12 @@ def record(
     )
 
 
+def reads_whole_city(actor: Actor) -> bool:
+    """Whether the actor's data scope is the whole city: the audit log records every district's work
+    (callback notes, numbers read, transfer reasons) and cannot be cut to one district."""
+    return actor.role == Role.ADMIN or actor.data_scope == DataScope.ALL
+
+
 def search(
     db: Session,
     *,
@@ -53,6 +59,8 @@ def search(
     """The audit log, newest first, for administrators and supervisors (谁使用、谁负责)."""
     if actor.role not in (Role.ADMIN, Role.SUPERVISOR):
         raise Forbidden("role_forbidden", "只有系统管理员和督办员可以查看审计日志")
+    if not reads_whole_city(actor):
+        raise Forbidden("scope_forbidden", "审计日志记录全市的操作，仅限数据范围为全市的督办员和系统管理员查看")
     if since is not None and until is not None and until <= since:  # an empty list would not say why
         raise DomainError("range_reversed", "结束时间早于开始时间，请检查查询的时间范围", status_code=422)
     conds = []

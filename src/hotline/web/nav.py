@@ -16,6 +16,9 @@ class NavPage:
     url: str
     label: str
     roles: frozenset[Role]
+    # Only for a viewer whose data scope is the whole city (or an administrator): the page shows the
+    # whole city's records and cannot be cut to a district (the audit log).
+    whole_city: bool = False
 
 
 PAGES: tuple[NavPage, ...] = (
@@ -52,7 +55,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("users", "/admin/users", "用户管理", frozenset({R.ADMIN})),
     NavPage("machines", "/admin/machines", "接口账号", frozenset({R.ADMIN})),
     NavPage("calendar", "/admin/calendar", "节假日安排", frozenset({R.ADMIN, R.SUPERVISOR})),
-    NavPage("audit", "/admin/audit", "审计日志", frozenset({R.ADMIN, R.SUPERVISOR})),
+    NavPage("audit", "/admin/audit", "审计日志", frozenset({R.ADMIN, R.SUPERVISOR}), whole_city=True),
 )
 BY_KEY = {p.key: p for p in PAGES}
 
@@ -68,8 +71,8 @@ HOME_BY_ROLE: dict[Role, str] = {
 }
 
 
-def nav_for(role: Role) -> list[NavPage]:
-    return [p for p in PAGES if role in p.roles]
+def nav_for(role: Role, *, whole_city: bool = True) -> list[NavPage]:
+    return [p for p in PAGES if role in p.roles and (whole_city or not p.whole_city)]
 
 
 def home_for(role: Role) -> str:

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from hotline.deps import get_db, session_is_current
 from hotline.errors import Forbidden, NotFound
 from hotline.org import service as org
+from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, Role
 from hotline.web.nav import BY_KEY, NavPage, nav_for
@@ -76,8 +77,10 @@ def optional_viewer(request: Request, db: Session) -> Viewer | None:
         request.session.pop(USER_KEY, None)
         return None
     client = request.client.host if request.client else None
-    return Viewer(actor=org.actor_for(user, client), name=user.display_name, role_label=ROLE_LABELS[role],
-                  unit_name=user.unit.name if user.unit else None, nav=nav_for(role))
+    actor = org.actor_for(user, client)
+    return Viewer(actor=actor, name=user.display_name, role_label=ROLE_LABELS[role],
+                  unit_name=user.unit.name if user.unit else None,
+                  nav=nav_for(role, whole_city=audit.reads_whole_city(actor)))
 
 
 def current_viewer(request: Request, db: Annotated[Session, Depends(get_db)]) -> Viewer:
@@ -95,6 +98,9 @@ def viewer_for(page_key: str, *also: str) -> Callable[..., Viewer]:
     def dependency(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
         if not any(viewer.role in page.roles for page in pages):
             raise Forbidden("page_forbidden", f"「{viewer.role_label}」无权访问「{pages[0].label}」页面")
+        if not any(viewer.role in p.roles and (not p.whole_city or audit.reads_whole_city(viewer.actor))
+                   for p in pages):
+            raise Forbidden("page_forbidden", f"「{pages[0].label}」记录全市的情况，仅限数据范围为全市的用户访问")
         return viewer
 
     return dependency
