@@ -113,3 +113,27 @@ def test_an_extension_past_the_known_calendar_is_refused_when_asked(client, as_u
     assert r.status_code == 422 and r.json()["code"] == "calendar_out_of_range", r.text
     ticket = client.get(f"/api/v1/tickets/{tid}", headers=as_user("housing_manager")).json()
     assert ticket["extension_pending"] is False
+
+
+def test_the_centre_is_no_handling_unit(client, as_user, org) -> None:
+    """QA: a ticket dispatched to the 12345 centre itself (as lead or assisting unit, by the API or a
+    crafted form) waited for a 签收 nobody there could give; the page's list never offered it."""
+    centre = org.units["centre"].id
+    t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    for who, action, body in (
+        ("dispatcher", "dispatch", {"lead_unit_id": centre}),
+        ("dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [centre]}),
+    ):
+        r = client.post(f"/api/v1/tickets/{t['id']}/actions/{action}", headers=as_user(who), json=body)
+        assert r.status_code == 422 and r.json()["code"] == "not_a_handling_unit", r.text
+        assert "12345中心不是承办单位" in r.json()["message"]
+    r = client.post("/api/v1/tickets", json=intake(dispatch={"lead_unit_id": centre}), headers=as_user("operator"))
+    assert r.status_code == 422 and r.json()["code"] == "not_a_handling_unit", r.text
+    assert client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("dispatcher")).json()["state"] == "registered"
+    # nor can a reassignment or a reopening send it there
+    r = client.post(f"/api/v1/tickets/{t['id']}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/tickets/{t['id']}/actions/reassign", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": centre, "reason": "改派中心"})
+    assert r.status_code == 422 and r.json()["code"] == "not_a_handling_unit", r.text

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hotline.clock import add_working_days, same_local_day, to_local
 from hotline.db import autocommit_execute, no_nul
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
-from hotline.org.models import Jurisdiction, Unit
+from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.phones import as_kept
 from hotline.runtime import Runtime
 from hotline.security import audit, throttle
@@ -490,6 +490,9 @@ def _unit(db: Session, unit_id: int) -> Unit:
     unit = db.get(Unit, unit_id)
     if unit is None or not unit.active:
         raise DomainError("unknown_unit", f"承办单位（编号 {unit_id}）不存在或已停用", status_code=422)
+    if unit.kind == UnitKind.HOTLINE_CENTER:  # it dispatches, it does not handle: no one there would ever 签收
+        raise DomainError("not_a_handling_unit", f"{unit.short_name}不是承办单位，不能作为主办或协办单位，请选择承办单位",
+                          status_code=422)
     return unit
 
 
