@@ -895,13 +895,23 @@ def _merge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
     if parent.parent_id == t.id:
         raise workflow.refuse("merge_cycle", "两张工单不能互相并入")
     t.parent_id = parent.id
+    _tell_task_ended(db, t, now, f"工单已并入 {parent.number}，随主工单一并办理，本单位在此工单的任务结束", p.note)
     _end_assignments(t)
     return Effect(note=p.note or f"并入 {parent.number}", data={"parent_id": parent.id, "parent_number": parent.number})
 
 
 def _withdraw(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    reason = p.reason or p.note
+    _tell_task_ended(db, t, now, "诉求已撤回，本单位办理任务结束", f"撤回原因：{reason}" if reason else None)
     _end_assignments(t)
-    return Effect(note=p.reason or p.note)
+    return Effect(note=reason)
+
+
+def _tell_task_ended(db: Session, t: Ticket, now: datetime, what: str, body: str | None) -> None:
+    """A merge or a withdrawal takes the ticket out of every unit's queue that has it open (lead and
+    assisting): each is told in its inbox (QA: the ticket just vanished from the 待办 list)."""
+    for unit_id in dict.fromkeys(a.unit_id for a in t.assignments if a.is_open):
+        notify_unit(db, t, now, unit_id, what, body=body)
 
 
 EFFECTS: dict[Action, EffectFn] = {
