@@ -897,7 +897,25 @@ def _merge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
     t.parent_id = parent.id
     _tell_task_ended(db, t, now, f"工单已并入 {parent.number}，随主工单一并办理，本单位在此工单的任务结束", p.note)
     _end_assignments(t)
-    return Effect(note=p.note or f"并入 {parent.number}", data={"parent_id": parent.id, "parent_number": parent.number})
+    moved = _move_merged(db, t, parent)
+    note = p.note or f"并入 {parent.number}"
+    if moved:
+        note = f"{note}；原并入本工单的 {len(moved)} 件（{'、'.join(moved)}）一并转入 {parent.number}"
+    return Effect(note=note, data={"parent_id": parent.id, "parent_number": parent.number,
+                                   **({"merged_moved": moved} if moved else {})})
+
+
+def _move_merged(db: Session, t: Ticket, parent: Ticket) -> list[str]:
+    """The tickets merged into `t` follow it into `parent`: one level of merging, so that the parent's unit
+    reads them and their requesters follow the matter (QA: left under a merged ticket, their public
+    progress stayed 已并单 for good, and the parent's page and unit knew nothing of them). Their numbers."""
+    children = list(db.execute(select(Ticket).where(Ticket.parent_id == t.id).order_by(Ticket.id)).unique().scalars())
+    for child in children:
+        child.parent_id = parent.id
+        child.parent = parent
+    if children:
+        db.expire(parent, ["merged"])
+    return [c.number for c in children]
 
 
 def _withdraw(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
