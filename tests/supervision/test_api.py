@@ -177,7 +177,8 @@ def test_a_merge_or_a_withdrawal_tells_the_units_that_had_the_ticket(client, as_
                     json={"number": withdrawn["number"], "phone_last4": "5678", "reason": "已与店家协商解决"})
     assert r.status_code == 200 and r.json()["state"] == "withdrawn", r.text
     for who in ("housing_handler", "street_handler"):
-        inbox = {n["title"]: n["body"] for n in client.get(f"{API}/notifications", headers=as_user(who)).json()["items"]}
+        items = client.get(f"{API}/notifications", headers=as_user(who)).json()["items"]
+        inbox = {n["title"]: n["body"] for n in items}
         merged_title = (f"工单已并入 {parent['number']}，随主工单一并办理，本单位在此工单的任务结束："
                         f"{merged['number']} {merged['title']}")
         assert inbox[merged_title] == "同一餐馆噪音", inbox

@@ -491,8 +491,8 @@ def _unit(db: Session, unit_id: int) -> Unit:
     if unit is None or not unit.active:
         raise DomainError("unknown_unit", f"承办单位（编号 {unit_id}）不存在或已停用", status_code=422)
     if unit.kind == UnitKind.HOTLINE_CENTER:  # it dispatches, it does not handle: no one there would ever 签收
-        raise DomainError("not_a_handling_unit", f"{unit.short_name}不是承办单位，不能作为主办或协办单位，请选择承办单位",
-                          status_code=422)
+        raise DomainError("not_a_handling_unit",
+                          f"{unit.short_name}不是承办单位，不能作为主办或协办单位，请选择承办单位", status_code=422)
     return unit
 
 
