@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Coroutine
 from functools import partial
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, QueryTime, api_actor, client_of
 from hotline.errors import DomainError
+from hotline.errors_http import ROUTE_LABELS
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import sees_personal_data
@@ -37,6 +39,24 @@ from hotline.tickets.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What each action calls its free-text fields, in validation errors (a reply's `content` is its 答复内容,
+# not the 诉求内容 it is at registration; QA: "诉求内容过长" answered an over-long reply).
+ACTION_FIELD_LABELS: dict[Action, dict[str, str]] = {
+    Action.REPLY: {"content": "答复内容", "reason": "先行答复理由"},
+    Action.ASSIST_REPLY: {"content": "协办意见"},
+    Action.RETURN: {"reason": "退单理由"},
+    Action.REASSIGN: {"reason": "改派理由"},
+    Action.REFUSE_RETURN: {"reason": "驳回理由"},
+    Action.REFUSE_EXTENSION: {"reason": "驳回理由"},
+    Action.REQUEST_EXTENSION: {"reason": "延期理由"},
+    Action.REJECT_REPLY: {"reason": "退回理由"},
+    Action.WITHDRAW: {"reason": "撤回原因"},
+    Action.REMIND: {"note": "催办意见"},
+    Action.SUPERVISE: {"note": "督办意见"},
+}
+ROUTE_LABELS.extend((re.compile(rf"^/api/v1/tickets/[^/]+/actions/{action}$"), labels)
+                    for action, labels in ACTION_FIELD_LABELS.items())
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 

@@ -23,7 +23,7 @@ from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Kind, Sta
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
 from hotline.web import choices
-from hotline.web.actions import STAFF_ACTIONS, forms_for
+from hotline.web.actions import STAFF_ACTIONS, field_labels, forms_for
 from hotline.web.forms import action_data, action_values, errors_of, is_id, local_day_start
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
@@ -194,7 +194,7 @@ def ticket_action(number: str, action: str, request: Request, form: CheckedForm,
     try:
         params = ActionIn.model_validate(action_data(values))
     except ValidationError as exc:
-        return _ticket_page(request, db, rt, viewer, ticket, errors=errors_of(exc), failed=chosen,
+        return _ticket_page(request, db, rt, viewer, ticket, errors=errors_of(exc, field_labels(chosen)), failed=chosen,
                             values=values, status_code=422)
     issued = None
     try:
