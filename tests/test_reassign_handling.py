@@ -148,3 +148,16 @@ def test_a_reply_typed_before_a_reassignment_is_kept_to_copy(client, as_user, or
     assert _act(client, as_user, t, "market_handler", "acknowledge", {}).status_code == 200
     r = post_page(client, page, f"{page}/actions/reply", {"content": "已处理"})
     assert r.status_code == 422 and ">已处理</textarea>" in r.text and "data-unsent" not in r.text
+
+
+def test_after_a_return_reassigning_to_the_same_unit_is_refused(client, as_user, org) -> None:
+    """QA: 改派 back to the unit that had just returned the ticket was accepted: its history said
+    「退单理由成立」, the unit was not told, and the improper return went uncounted (驳回退单 is for that)."""
+    t = _handling(client, as_user, org, assisting=())
+    r = _act(client, as_user, t, "housing_manager", "return", {"reason": "该事项属市场监管职责"})
+    assert r.status_code == 200 and r.json()["state"] == "return_review", r.text
+    r = _act(client, as_user, t, "dispatcher", "reassign", {"lead_unit_id": org.units["housing"].id})
+    assert r.status_code == 409 and r.json()["code"] == "reassign_same_lead", r.text
+    assert "工单正是该单位退回的" in r.json()["message"] and "请驳回退单" in r.json()["message"]
+    r = _act(client, as_user, t, "dispatcher", "reassign", {"lead_unit_id": org.units["market"].id})
+    assert r.status_code == 200 and r.json()["state"] == "dispatched", r.text

@@ -120,9 +120,15 @@ def needs_unit(ctx: Context) -> None:
 
 
 def lead_changes(ctx: Context) -> None:
-    """A ticket being handled goes to another lead unit: back to the same one would only restart its deadline."""
-    if ctx.params.get("lead_unit_id") == ctx.ticket.lead_unit_id:
-        raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正由该单位办理（如需督促，请催办或督办）")
+    """A ticket being handled goes to another lead unit: back to the same one would only restart its deadline.
+    After a return, back to the unit that returned it is a refused return (驳回退单, with its reason, and an
+    improper return for the assessment), not a reassignment said to find the return justified."""
+    if ctx.params.get("lead_unit_id") != ctx.ticket.lead_unit_id:
+        return
+    if ctx.ticket.state == State.RETURN_REVIEW:
+        raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正是该单位退回的；"
+                                           "如退单理由不成立，请驳回退单，由该单位继续办理")
+    raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正由该单位办理（如需督促，请催办或督办）")
 
 
 def within_return_window(ctx: Context) -> None:
@@ -257,7 +263,7 @@ def _rows() -> Iterable[Transition]:
         yield Transition(A.MERGE, s, S.MERGED, HALL, (has_parent,))
         yield Transition(A.WITHDRAW, s, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
     yield Transition(A.REASSIGN, S.DISPATCHED, S.DISPATCHED, CENTRE, (needs_unit, needs_text("reason", "改派理由")))
-    yield Transition(A.REASSIGN, S.RETURN_REVIEW, S.DISPATCHED, CENTRE, (needs_unit,))
+    yield Transition(A.REASSIGN, S.RETURN_REVIEW, S.DISPATCHED, CENTRE, (needs_unit, lead_changes))
     # The lead unit turns out to be the wrong one, or does not move: the centre takes the ticket back
     # from it while it is being handled, saying why.
     yield Transition(A.REASSIGN, S.HANDLING, S.DISPATCHED, CENTRE,
