@@ -3,6 +3,8 @@ unit reads the merged tickets' requests (their requesters masked)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import intake
 from tests.test_pages import login
 
@@ -136,3 +138,30 @@ def test_a_ticket_merged_elsewhere_takes_its_merged_tickets_along(client, as_use
     assert r.status_code == 200 and r.json()["parent_number"] == top["number"], r.text
     look = client.post("/api/v1/public/lookup", json={"number": b["number"], "phone_last4": "1111"}).json()
     assert look["merged_into"]["number"] == top["number"] and look["merged_into"]["state_label"] == "待签收"
+
+
+def test_a_dispatcher_merges_only_into_a_ticket_it_may_see(db, rt, client, as_user, org) -> None:
+    """QA: a dispatcher authorised for one district merged into another district's ticket (whose unit then
+    read its request), and the refusals told the state of tickets it may not see."""
+    from hotline.errors import NotFound
+    from hotline.security.actor import Actor
+    from hotline.security.roles import DataScope, Role
+    from hotline.tickets import service
+    from hotline.tickets.enums import Action
+    from hotline.tickets.schemas import ActionIn
+
+    xuanwu = org.jurisdictions["xuanwu"]
+    scoped = Actor(role=Role.DISPATCHER, name="玄武派单员", unit_id=org.units["centre"].id,
+                   data_scope=DataScope.JURISDICTION, scope_path=xuanwu.path)
+    child = client.post(API, json=intake(), headers=as_user("operator")).json()  # 孝陵卫街道, 玄武区
+    other = client.post(API, json=intake(jurisdiction_code="320104", address="秦淮区某路1号"),
+                        headers=as_user("operator")).json()
+    with pytest.raises(NotFound) as refused:
+        service.act(db, rt, actor=scoped, ticket_id=child["id"], action=Action.MERGE,
+                    params=ActionIn(parent_number=other["number"]))
+    assert refused.value.message == f"工单 {other['number']} 不存在"
+    assert client.get(f"{API}/{child['id']}", headers=as_user("dispatcher")).json()["state"] == "registered"
+    own = client.post(API, json=intake(title="同一餐馆（玄武）"), headers=as_user("operator")).json()
+    merged = service.act(db, rt, actor=scoped, ticket_id=child["id"], action=Action.MERGE,
+                         params=ActionIn(parent_number=own["number"]))
+    assert merged.state == "merged"

@@ -29,7 +29,7 @@ from hotline.phones import as_kept
 from hotline.runtime import Runtime
 from hotline.security import audit, throttle
 from hotline.security.actor import Actor
-from hotline.security.permissions import ensure_can_view, visible_condition
+from hotline.security.permissions import can_view, ensure_can_view, visible_condition
 from hotline.security.roles import PERSONAL_DATA_ROLES, UNIT_ROLES, Role
 from hotline.tickets import workflow
 from hotline.tickets.categories import catalogue, full_name
@@ -881,8 +881,9 @@ def _rate(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: A
 
 def _merge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     parent = db.get(Ticket, p.parent_id)
-    if parent is None:
-        raise NotFound("parent_not_found", "要并入的主工单不存在")
+    if parent is None or not can_view(actor, parent):  # out of the actor's scope reads as missing, as it is to them
+        raise NotFound("parent_not_found", f"工单 {p.parent_number} 不存在" if p.parent_number
+                       else "要并入的主工单不存在")
     if parent.state == State.MERGED and parent.parent_id is not None:  # name where it went
         into = db.get(Ticket, parent.parent_id)
         where = into.number if into else "其他工单"
