@@ -391,6 +391,20 @@ def test_unit_workbench_badges_and_supervision_overview(client, as_user, org, cl
     assert page.index(second["number"]) < page.index(first["number"])  # nearest deadline first
     assert "超期" in page and "剩余" in page
 
+    # each badge lists its tickets (QA: the counts were not links, the list had no filter); the page and the
+    # API's queue agree
+    page = client.get("/unit?dl=overdue").text
+    assert second["number"] in page and first["number"] not in page and "只看「已超期」的工单（1 件）" in page
+    assert re.search(r'href="/unit\?dl=overdue" aria-current="page"><span class="stat-n">1</span>', page)
+    assert re.search(r'stat-n">2</span><span class="stat-l">待办合计', page)  # the whole queue, still
+    assert "没有「即将超期」的工单" in client.get("/unit?dl=about_to_expire").text
+    assert first["number"] in client.get("/unit?dl=nonsense").text  # an unknown filter is dropped
+    page = client.get("/unit?ack=overdue").text  # neither was taken (签收) in time
+    assert first["number"] in page and second["number"] in page and "只看「签收超时」的工单（2 件）" in page
+    queue = client.get("/api/v1/queue?deadline_status=overdue", headers=as_user("housing_handler")).json()
+    assert [t["number"] for t in queue["items"]] == [second["number"]] and queue["total"] == 1
+    assert client.get("/api/v1/queue?deadline_status=soon", headers=as_user("housing_handler")).status_code == 422
+
     client.cookies.clear()
     login(client, "supervisor")
     page = client.get("/supervision").text

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 import anyio.to_thread
@@ -180,13 +180,21 @@ def export_tickets(db: DB, rt: RT, actor: ApiActor, filters: TicketFilters) -> R
                     headers={"Content-Disposition": f'attachment; filename="tickets-{to_local(now):%Y%m%d-%H%M}.xlsx"'})
 
 
+QueueDeadline = Literal["on_time", "about_to_expire", "overdue", "paused"]
+QueueAck = Literal["about_to_expire", "overdue"]
+DEADLINE_HELP = "只看该办理时限状态的工单（本单位待办页的数字）"
+ACK_HELP = "只看本单位主办、尚未签收且处于该签收状态的工单"
+
+
 @router.get("/queue", response_model=Page[TicketSummary], summary="本单位待办队列（按时限排序）")
 def unit_queue(db: DB, rt: RT, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
-               page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[TicketSummary]:
+               page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+               deadline_status: Annotated[QueueDeadline | None, Query(description=DEADLINE_HELP)] = None,
+               ack_status: Annotated[QueueAck | None, Query(description=ACK_HELP)] = None) -> Page[TicketSummary]:
     if actor.unit_id is None:
         raise DomainError("no_unit", "当前用户不属于任何承办单位", status_code=403)
-    items, total = service.search(db, rt, actor=actor, filters=service.Filters(open_for_unit=True), page=page,
-                                  page_size=page_size)
+    filters = service.Filters(open_for_unit=True, queue_deadline=deadline_status, queue_ack=ack_status)
+    items, total = service.search(db, rt, actor=actor, filters=filters, page=page, page_size=page_size)
     now = rt.clock.now()
     return Page(items=[present.summary(t, rt, actor, now=now) for t in items], total=total, page=page,
                 page_size=page_size)

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, inspect, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,7 @@ from hotline.tickets.enums import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    DeadlineStatus,
     Kind,
     State,
 )
@@ -1024,6 +1025,43 @@ class Filters:
     oldest_first: bool = False
     # Deadline lists (overdue, about to expire) are most useful by deadline.
     by_deadline: bool = False
+    # The unit workbench's badges as filters (with open_for_unit): the handling deadline's status of the
+    # unit's open tickets, or the 签收 status of those it leads and has not taken.
+    queue_deadline: str | None = None
+    queue_ack: str | None = None
+
+
+RUNNING_AT_UNIT = (State.DISPATCHED, State.HANDLING)
+
+
+def queue_deadline_status(now: datetime) -> Any:
+    """The handling deadline's badge of a ticket, in SQL (the rule of present.summary, by tickets.warn_at):
+    the unit workbench's counts and its filter by badge read the same expression."""
+    running = Ticket.state.in_([str(s) for s in RUNNING_AT_UNIT])
+    return case(
+        (Ticket.state == str(State.RETURN_REVIEW), DeadlineStatus.PAUSED.value),
+        (running & Ticket.due_at.is_(None), DeadlineStatus.NONE.value),
+        (running & (Ticket.due_at < now), DeadlineStatus.OVERDUE.value),
+        (running & (Ticket.warn_at <= now), DeadlineStatus.ABOUT_TO_EXPIRE.value),
+        (running, DeadlineStatus.ON_TIME.value),
+        else_=DeadlineStatus.NONE.value,
+    )
+
+
+def queue_ack_status(now: datetime) -> Any:
+    """The acknowledgement badge (签收超时 / 即将签收超时) of a ticket the unit leads and has not taken, in
+    SQL (the rule of present.ack_deadline); with queue_ack_waiting() for "leads and has not taken"."""
+    return case(
+        (Ticket.ack_due_at < now, DeadlineStatus.OVERDUE.value),
+        (Ticket.ack_warn_at <= now, DeadlineStatus.ABOUT_TO_EXPIRE.value),
+        else_=DeadlineStatus.ON_TIME.value,
+    )
+
+
+def queue_ack_waiting() -> list[Any]:
+    """The unit's assignment is the lead's, still waiting for its 签收, on a ticket waiting for it."""
+    return [TicketAssignment.role == str(AssignmentRole.LEAD),
+            TicketAssignment.status == str(AssignmentStatus.PENDING), Ticket.state == str(State.DISPATCHED)]
 
 
 def unit_todo() -> list[Any]:
@@ -1052,6 +1090,10 @@ def search(
         query = query.join(TicketAssignment, TicketAssignment.ticket_id == Ticket.id)
         conds = [TicketAssignment.unit_id == actor.unit_id, *unit_todo()]
         order = [TicketAssignment.due_at.asc().nulls_last(), Ticket.id.asc()]
+        if filters.queue_deadline:
+            conds.append(queue_deadline_status(now) == filters.queue_deadline)
+        if filters.queue_ack:
+            conds += [*queue_ack_waiting(), queue_ack_status(now) == filters.queue_ack]
     if filters.state:
         conds.append(Ticket.state.in_([str(s) for s in filters.state]))
     if filters.unit_id:
