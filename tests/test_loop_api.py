@@ -137,3 +137,28 @@ def test_the_centre_is_no_handling_unit(client, as_user, org) -> None:
     r = client.post(f"/api/v1/tickets/{t['id']}/actions/reassign", headers=as_user("dispatcher"),
                     json={"lead_unit_id": centre, "reason": "改派中心"})
     assert r.status_code == 422 and r.json()["code"] == "not_a_handling_unit", r.text
+
+
+def test_no_extension_form_once_the_cap_is_used_up(client, as_user, org) -> None:
+    """QA: with the 10 working days used, the page still offered 申请延期 (「还可延期 0 个工作日」, a box
+    nobody could fill in) and the API listed it among the allowed actions."""
+    from tests.test_pages import login
+
+    t = client.post("/api/v1/tickets", json=intake(dispatch={"lead_unit_id": org.units["housing"].id}),
+                    headers=as_user("operator")).json()
+    act = f"/api/v1/tickets/{t['id']}/actions"
+    assert client.post(f"{act}/acknowledge", headers=as_user("housing_handler"), json={}).status_code == 200
+    r = client.post(f"{act}/request_extension", headers=as_user("housing_manager"),
+                    json={"days": 10, "reason": "需协调多部门联合处置"})
+    assert r.status_code == 200, r.text
+    assert "request_extension" not in r.json()["allowed_actions"]  # one is pending
+    r = client.post(f"{act}/approve_extension", headers=as_user("dispatcher"), json={})
+    assert r.status_code == 200, r.text
+    out = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("housing_manager")).json()
+    assert out["extension_days_used"] == 10 and "request_extension" not in out["allowed_actions"]
+    r = client.post(f"{act}/request_extension", headers=as_user("housing_manager"),
+                    json={"days": 1, "reason": "需协调多部门联合处置"})
+    assert r.status_code == 409 and r.json()["code"] == "extension_cap", r.text
+    assert r.json()["message"] == "本工单已延期10个工作日，达到累计上限，不能再申请延期"
+    login(client, "housing_manager")
+    assert "/actions/request_extension" not in client.get(f"/tickets/{t['number']}").text

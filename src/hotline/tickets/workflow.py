@@ -152,6 +152,13 @@ def not_overdue(ctx: Context) -> None:
         raise refuse("already_overdue", "工单已超期，不能再申请延期")
 
 
+def extension_left(ctx: Context) -> None:
+    """Nothing left of the cap: no form to fill in (QA: the page offered 申请延期 with 「还可延期 0 个工作日」)."""
+    cap = ctx.policy.extension_cap_working_days
+    if (ctx.ticket.extension_days_used or 0) >= cap:
+        raise refuse("extension_cap", f"本工单已延期{cap}个工作日，达到累计上限，不能再申请延期")
+
+
 def extension_within_cap(ctx: Context) -> None:
     days = ctx.params.get("days")
     if not isinstance(days, int) or days < 1:
@@ -270,7 +277,7 @@ def _rows() -> Iterable[Transition]:
                      (needs_unit, lead_changes, needs_text("reason", "改派理由")))
     yield Transition(A.REFUSE_RETURN, S.RETURN_REVIEW, S.HANDLING, CENTRE, (needs_text("reason", "驳回理由"),))
     yield Transition(A.REQUEST_EXTENSION, S.HANDLING, None, MANAGER,
-                     (actor_is_lead_unit, no_pending_extension, not_overdue, extension_within_cap,
+                     (actor_is_lead_unit, no_pending_extension, not_overdue, extension_left, extension_within_cap,
                       needs_text("reason", "延期理由", 5)))
     yield Transition(A.APPROVE_EXTENSION, S.HANDLING, None, CENTRE, (extension_pending,))
     yield Transition(A.REFUSE_EXTENSION, S.HANDLING, None, CENTRE,
