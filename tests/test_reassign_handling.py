@@ -141,7 +141,7 @@ def test_a_reply_typed_before_a_reassignment_is_kept_to_copy(client, as_user, or
     assert r.status_code == 200, r.text
     typed = "经现场核查，已责令餐馆加装消声设备并限定营业时间，复测达标。"
     r = client.post(f"{page}/actions/reply", data={"content": typed, "csrf_token": token}, follow_redirects=False)
-    assert r.status_code == 409 and "不能执行「答复」" in r.text
+    assert r.status_code == 409 and "不能执行「答复」：该工单已不由本单位承办（如已改派）" in r.text
     assert 'data-unsent="reply"' in r.text and f"答复内容<textarea rows=\"3\" readonly>{typed}</textarea>" in r.text
     # a refusal whose form is still there keeps the text in the form itself, not twice
     login(client, "market_handler")

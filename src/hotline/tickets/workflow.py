@@ -14,7 +14,7 @@ from typing import Any
 
 from hotline.errors import InvalidTransition
 from hotline.security.actor import Actor
-from hotline.security.roles import ROLE_LABELS, Role
+from hotline.security.roles import ROLE_LABELS, UNIT_ROLES, Role
 from hotline.tickets.deadlines import Policy
 from hotline.tickets.enums import (
     ACTION_LABELS,
@@ -326,7 +326,14 @@ def lookup(state: State | None, action: Action) -> Transition:
 def check(ctx: Context, action: Action) -> Transition:
     """Raise unless the actor may perform the action on the ticket now; return the transition."""
     state = State(ctx.ticket.state) if ctx.ticket is not None and ctx.ticket.state else None
-    transition = lookup(state, action)
+    try:
+        transition = lookup(state, action)
+    except InvalidTransition as exc:
+        if _at_another_unit(ctx, state):
+            # Reassigned from this unit: the state alone reads as if this unit should act (QA: the former
+            # lead was told 「工单当前状态为「待签收」，不能执行「答复」」, and could not 签收 either).
+            raise refuse(exc.code, f"{exc.message}：该工单已不由本单位承办（如已改派），请以流转记录为准") from None
+        raise
     if ctx.actor.role not in transition.roles:
         raise refuse(
             "role_not_allowed",
@@ -335,6 +342,12 @@ def check(ctx: Context, action: Action) -> Transition:
     for guard in transition.guards:
         guard(ctx)
     return transition
+
+
+def _at_another_unit(ctx: Context, state: State | None) -> bool:
+    """A unit's user on a ticket at a unit, with no open task of its own unit on it."""
+    return (state in (State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW) and ctx.actor.role in UNIT_ROLES
+            and getattr(ctx.ticket, "assignments", None) is not None and not _open_assignments(ctx))
 
 
 def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) -> list[Action]:
