@@ -97,6 +97,30 @@ def test_units_see_files_only_while_they_handle_the_ticket(client, as_user, org,
     assert client.get(url, headers=as_user("market_handler")).status_code == 200
 
 
+def test_the_parents_unit_reads_the_files_of_a_ticket_merged_into_it(client, as_user, org, files_dir) -> None:
+    """QA: the unit handling a parent read the merged tickets' requests but not their photos (不在办理)."""
+    parent, child = _ticket(client, as_user), _ticket(client, as_user)
+    url = _upload(client, as_user, "operator", child, "现场.jpg", JPEG).json()["url"]
+    for tid, unit in ((parent, "housing"), (child, "market")):
+        r = client.post(f"/api/v1/tickets/{tid}/actions/dispatch", headers=as_user("dispatcher"),
+                        json={"lead_unit_id": org.units[unit].id})
+        assert r.status_code == 200, r.text
+    number = client.get(f"/api/v1/tickets/{parent}", headers=as_user("dispatcher")).json()["number"]
+    r = client.post(f"/api/v1/tickets/{child}/actions/merge", headers=as_user("dispatcher"),
+                    json={"parent_number": number})
+    assert r.status_code == 200, r.text
+    assert client.get(url, headers=as_user("housing_handler")).status_code == 200
+    # the merged ticket's own former unit, and a unit with no part, do not
+    assert client.get(url, headers=as_user("market_handler")).status_code == 403
+    assert client.get(url, headers=as_user("street_handler")).status_code == 403
+    # nor once the parent's unit has replied (its task closed)
+    client.post(f"/api/v1/tickets/{parent}/actions/acknowledge", headers=as_user("housing_handler"), json={})
+    r = client.post(f"/api/v1/tickets/{parent}/actions/reply", headers=as_user("housing_handler"),
+                    json={"content": "已责令餐馆加装消声设备，经复测达标。"})
+    assert r.status_code == 200, r.text
+    assert client.get(url, headers=as_user("housing_handler")).status_code == 403
+
+
 def test_ticket_page_lists_files_and_uploads_with_csrf(client, as_user, files_dir) -> None:
     from tests.test_pages import csrf_of, login
 

@@ -113,3 +113,52 @@ def test_an_extension_past_the_known_calendar_is_refused_when_asked(client, as_u
     assert r.status_code == 422 and r.json()["code"] == "calendar_out_of_range", r.text
     ticket = client.get(f"/api/v1/tickets/{tid}", headers=as_user("housing_manager")).json()
     assert ticket["extension_pending"] is False
+
+
+def test_the_centre_is_no_handling_unit(client, as_user, org) -> None:
+    """QA: a ticket dispatched to the 12345 centre itself (as lead or assisting unit, by the API or a
+    crafted form) waited for a 签收 nobody there could give; the page's list never offered it."""
+    centre = org.units["centre"].id
+    t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    for who, action, body in (
+        ("dispatcher", "dispatch", {"lead_unit_id": centre}),
+        ("dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [centre]}),
+    ):
+        r = client.post(f"/api/v1/tickets/{t['id']}/actions/{action}", headers=as_user(who), json=body)
+        assert r.status_code == 422 and r.json()["code"] == "not_a_handling_unit", r.text
+        assert "12345中心不是承办单位" in r.json()["message"]
+    r = client.post("/api/v1/tickets", json=intake(dispatch={"lead_unit_id": centre}), headers=as_user("operator"))
+    assert r.status_code == 422 and r.json()["code"] == "not_a_handling_unit", r.text
+    assert client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("dispatcher")).json()["state"] == "registered"
+    # nor can a reassignment or a reopening send it there
+    r = client.post(f"/api/v1/tickets/{t['id']}/actions/dispatch", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": org.units["housing"].id})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/tickets/{t['id']}/actions/reassign", headers=as_user("dispatcher"),
+                    json={"lead_unit_id": centre, "reason": "改派中心"})
+    assert r.status_code == 422 and r.json()["code"] == "not_a_handling_unit", r.text
+
+
+def test_no_extension_form_once_the_cap_is_used_up(client, as_user, org) -> None:
+    """QA: with the 10 working days used, the page still offered 申请延期 (「还可延期 0 个工作日」, a box
+    nobody could fill in) and the API listed it among the allowed actions."""
+    from tests.test_pages import login
+
+    t = client.post("/api/v1/tickets", json=intake(dispatch={"lead_unit_id": org.units["housing"].id}),
+                    headers=as_user("operator")).json()
+    act = f"/api/v1/tickets/{t['id']}/actions"
+    assert client.post(f"{act}/acknowledge", headers=as_user("housing_handler"), json={}).status_code == 200
+    r = client.post(f"{act}/request_extension", headers=as_user("housing_manager"),
+                    json={"days": 10, "reason": "需协调多部门联合处置"})
+    assert r.status_code == 200, r.text
+    assert "request_extension" not in r.json()["allowed_actions"]  # one is pending
+    r = client.post(f"{act}/approve_extension", headers=as_user("dispatcher"), json={})
+    assert r.status_code == 200, r.text
+    out = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("housing_manager")).json()
+    assert out["extension_days_used"] == 10 and "request_extension" not in out["allowed_actions"]
+    r = client.post(f"{act}/request_extension", headers=as_user("housing_manager"),
+                    json={"days": 1, "reason": "需协调多部门联合处置"})
+    assert r.status_code == 409 and r.json()["code"] == "extension_cap", r.text
+    assert r.json()["message"] == "本工单已延期10个工作日，达到累计上限，不能再申请延期"
+    login(client, "housing_manager")
+    assert "/actions/request_extension" not in client.get(f"/tickets/{t['number']}").text

@@ -3,6 +3,8 @@ unit reads the merged tickets' requests (their requesters masked)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import intake
 from tests.test_pages import login
 
@@ -117,3 +119,49 @@ def test_a_merged_requester_follows_the_matter_publicly(client, as_user, org) ->
     # a ticket of one's own has no such block
     own = client.post("/api/v1/public/lookup", json={"number": parent["number"], "phone_last4": "5678"}).json()
     assert own["merged_into"] is None
+
+
+def test_a_ticket_merged_elsewhere_takes_its_merged_tickets_along(client, as_user, org) -> None:
+    """QA: B had C merged into it, then B was merged into A: C stayed under B — its requester's lookup
+    said 已并单 (B's state) for good, A's page did not list it and A's unit could not open it."""
+    a, b, anonymous = _parent_with_children(client, as_user, org)  # b and anonymous merged into a
+    top = client.post(API, json=intake(title="钟灵街餐馆噪音（另一件）"), headers=as_user("operator")).json()
+    _act(client, as_user, top, "dispatcher", "dispatch", {"lead_unit_id": org.units["market"].id})
+    out = _act(client, as_user, a, "dispatcher", "merge", {"parent_number": top["number"]})
+    assert out["state"] == "merged"
+    events = client.get(f"{API}/{a['id']}/events", headers=as_user("dispatcher")).json()
+    assert events[-1]["data"]["merged_moved"] == [b["number"], anonymous["number"]]
+    assert f"一并转入 {top['number']}" in events[-1]["note"]
+    listed = client.get(f"{API}/{top['id']}", headers=as_user("market_handler")).json()["merged_tickets"]
+    assert [m["number"] for m in listed] == [a["number"], b["number"], anonymous["number"]]
+    r = client.get(f"{API}/{b['id']}", headers=as_user("market_handler"))
+    assert r.status_code == 200 and r.json()["parent_number"] == top["number"], r.text
+    look = client.post("/api/v1/public/lookup", json={"number": b["number"], "phone_last4": "1111"}).json()
+    assert look["merged_into"]["number"] == top["number"] and look["merged_into"]["state_label"] == "待签收"
+
+
+def test_a_dispatcher_merges_only_into_a_ticket_it_may_see(db, rt, client, as_user, org) -> None:
+    """QA: a dispatcher authorised for one district merged into another district's ticket (whose unit then
+    read its request), and the refusals told the state of tickets it may not see."""
+    from hotline.errors import NotFound
+    from hotline.security.actor import Actor
+    from hotline.security.roles import DataScope, Role
+    from hotline.tickets import service
+    from hotline.tickets.enums import Action
+    from hotline.tickets.schemas import ActionIn
+
+    xuanwu = org.jurisdictions["xuanwu"]
+    scoped = Actor(role=Role.DISPATCHER, name="玄武派单员", unit_id=org.units["centre"].id,
+                   data_scope=DataScope.JURISDICTION, scope_path=xuanwu.path)
+    child = client.post(API, json=intake(), headers=as_user("operator")).json()  # 孝陵卫街道, 玄武区
+    other = client.post(API, json=intake(jurisdiction_code="320104", address="秦淮区某路1号"),
+                        headers=as_user("operator")).json()
+    with pytest.raises(NotFound) as refused:
+        service.act(db, rt, actor=scoped, ticket_id=child["id"], action=Action.MERGE,
+                    params=ActionIn(parent_number=other["number"]))
+    assert refused.value.message == f"工单 {other['number']} 不存在"
+    assert client.get(f"{API}/{child['id']}", headers=as_user("dispatcher")).json()["state"] == "registered"
+    own = client.post(API, json=intake(title="同一餐馆（玄武）"), headers=as_user("operator")).json()
+    merged = service.act(db, rt, actor=scoped, ticket_id=child["id"], action=Action.MERGE,
+                         params=ActionIn(parent_number=own["number"]))
+    assert merged.state == "merged"

@@ -325,6 +325,32 @@ def test_action_forms_follow_the_role_and_a_refused_action_shows_why(client, as_
     assert "已答复待办结" in page and "已责令餐馆加装消声设备" in page
 
 
+def test_an_action_forms_errors_name_its_own_fields_and_its_limits(client, as_user, org) -> None:
+    """QA: an over-long reply was refused as 「诉求内容过长」 (the intake's name for `content`), and a
+    reason's box let 5,000 characters be typed where 2,000 are taken."""
+    ticket = new_ticket(client, as_user)
+    number = ticket["number"]
+    dispatch_to(client, as_user, ticket, org.units["housing"].id)
+    login(client, "housing_manager")
+    page = client.get(f"/tickets/{number}").text
+    assert re.search(r'<textarea name="reason" rows="3" required maxlength="2000">', page)
+    r = post_page(client, f"/tickets/{number}", f"/tickets/{number}/actions/return", {"reason": "职" * 2001})
+    assert r.status_code == 422 and "退单理由过长，最多 2000 个字符" in r.text
+    r = post_page(client, f"/tickets/{number}", f"/tickets/{number}/actions/acknowledge", {})
+    assert r.status_code == 303
+    page = client.get(f"/tickets/{number}").text
+    assert re.search(r'<textarea name="content" rows="3" required maxlength="5000">', page)
+    r = post_page(client, f"/tickets/{number}", f"/tickets/{number}/actions/reply", {"content": "答" * 5001})
+    assert r.status_code == 422 and "答复内容过长，最多 5000 个字符" in r.text and "诉求内容过长" not in r.text
+    # the API names them the same way
+    r = client.post(f"/api/v1/tickets/{ticket['id']}/actions/reply", headers=as_user("housing_handler"),
+                    json={"content": "答" * 5001})
+    assert r.status_code == 422 and r.json()["message"] == "答复内容过长，最多 5000 个字符", r.text
+    r = client.post(f"/api/v1/tickets/{ticket['id']}/actions/request_extension", headers=as_user("housing_manager"),
+                    json={"days": 2, "reason": "延" * 2001})
+    assert r.status_code == 422 and r.json()["message"] == "延期理由过长，最多 2000 个字符", r.text
+
+
 def test_merge_by_parent_number(client, as_user) -> None:
     parent = new_ticket(client, as_user)
     child = new_ticket(client, as_user, title="同一餐馆噪音重复反映")
@@ -364,6 +390,20 @@ def test_unit_workbench_badges_and_supervision_overview(client, as_user, org, cl
     assert re.search(r'stat-n">1</span><span class="stat-l">正常', page)
     assert page.index(second["number"]) < page.index(first["number"])  # nearest deadline first
     assert "超期" in page and "剩余" in page
+
+    # each badge lists its tickets (QA: the counts were not links, the list had no filter); the page and the
+    # API's queue agree
+    page = client.get("/unit?dl=overdue").text
+    assert second["number"] in page and first["number"] not in page and "只看「已超期」的工单（1 件）" in page
+    assert re.search(r'href="/unit\?dl=overdue" aria-current="page"><span class="stat-n">1</span>', page)
+    assert re.search(r'stat-n">2</span><span class="stat-l">待办合计', page)  # the whole queue, still
+    assert "没有「即将超期」的工单" in client.get("/unit?dl=about_to_expire").text
+    assert first["number"] in client.get("/unit?dl=nonsense").text  # an unknown filter is dropped
+    page = client.get("/unit?ack=overdue").text  # neither was taken (签收) in time
+    assert first["number"] in page and second["number"] in page and "只看「签收超时」的工单（2 件）" in page
+    queue = client.get("/api/v1/queue?deadline_status=overdue", headers=as_user("housing_handler")).json()
+    assert [t["number"] for t in queue["items"]] == [second["number"]] and queue["total"] == 1
+    assert client.get("/api/v1/queue?deadline_status=soon", headers=as_user("housing_handler")).status_code == 422
 
     client.cookies.clear()
     login(client, "supervisor")

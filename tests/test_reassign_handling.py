@@ -125,3 +125,39 @@ def test_units_see_no_reassign_form_while_handling(client, as_user, org) -> None
     assert "reassign" not in r["allowed_actions"]
     r = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("supervisor")).json()
     assert "reassign" in r["allowed_actions"]
+
+
+def test_a_reply_typed_before_a_reassignment_is_kept_to_copy(client, as_user, org) -> None:
+    """QA: the handler typed a long reply while the centre reassigned the ticket: the refusal's page had
+    no reply form any more, and the text was gone."""
+    t = _handling(client, as_user, org, assisting=())
+    login(client, "housing_handler")
+    page = f"/tickets/{t['number']}"
+    from tests.test_pages import csrf_of
+
+    token = csrf_of(client, page)  # the page as it was opened, before the reassignment
+    r = _act(client, as_user, t, "dispatcher", "reassign", {"lead_unit_id": org.units["market"].id,
+                                                            "reason": "属市场监管职责"})
+    assert r.status_code == 200, r.text
+    typed = "经现场核查，已责令餐馆加装消声设备并限定营业时间，复测达标。"
+    r = client.post(f"{page}/actions/reply", data={"content": typed, "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 409 and "不能执行「答复」：该工单已不由本单位承办（如已改派）" in r.text
+    assert 'data-unsent="reply"' in r.text and f"答复内容<textarea rows=\"3\" readonly>{typed}</textarea>" in r.text
+    # a refusal whose form is still there keeps the text in the form itself, not twice
+    login(client, "market_handler")
+    assert _act(client, as_user, t, "market_handler", "acknowledge", {}).status_code == 200
+    r = post_page(client, page, f"{page}/actions/reply", {"content": "已处理"})
+    assert r.status_code == 422 and ">已处理</textarea>" in r.text and "data-unsent" not in r.text
+
+
+def test_after_a_return_reassigning_to_the_same_unit_is_refused(client, as_user, org) -> None:
+    """QA: 改派 back to the unit that had just returned the ticket was accepted: its history said
+    「退单理由成立」, the unit was not told, and the improper return went uncounted (驳回退单 is for that)."""
+    t = _handling(client, as_user, org, assisting=())
+    r = _act(client, as_user, t, "housing_manager", "return", {"reason": "该事项属市场监管职责"})
+    assert r.status_code == 200 and r.json()["state"] == "return_review", r.text
+    r = _act(client, as_user, t, "dispatcher", "reassign", {"lead_unit_id": org.units["housing"].id})
+    assert r.status_code == 409 and r.json()["code"] == "reassign_same_lead", r.text
+    assert "工单正是该单位退回的" in r.json()["message"] and "请驳回退单" in r.json()["message"]
+    r = _act(client, as_user, t, "dispatcher", "reassign", {"lead_unit_id": org.units["market"].id})
+    assert r.status_code == 200 and r.json()["state"] == "dispatched", r.text

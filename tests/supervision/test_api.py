@@ -157,6 +157,37 @@ def test_the_centres_decisions_on_a_units_ticket_reach_its_inbox(client, as_user
     assert client.get(f"{API}/notifications", headers=as_user("market_handler")).json()["total"] == 0
 
 
+def test_a_merge_or_a_withdrawal_tells_the_units_that_had_the_ticket(client, as_user, org) -> None:
+    """QA: a ticket merged into another, or withdrawn by its requester, vanished from the lead and
+    assisting units' 待办 list without a word in their inbox."""
+    parent = dispatched(client, as_user, org.units["market"].id)
+    merged = dispatched(client, as_user, org.units["housing"].id, title="钟灵街餐馆噪音（重复）")
+    withdrawn = dispatched(client, as_user, org.units["housing"].id, title="钟灵街餐馆噪音（撤回）")
+    for t in (merged, withdrawn):  # an assisting unit too, named on a reassignment
+        r = client.post(f"/api/v1/tickets/{t['id']}/actions/reassign", headers=as_user("dispatcher"),
+                        json={"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [org.units["street"].id],
+                              "reason": "增加协办单位"})
+        assert r.status_code == 200, r.text
+    assert client.post(f"/api/v1/tickets/{merged['id']}/actions/acknowledge", headers=as_user("housing_handler"),
+                       json={}).status_code == 200
+    r = client.post(f"/api/v1/tickets/{merged['id']}/actions/merge", headers=as_user("dispatcher"),
+                    json={"parent_number": parent["number"], "note": "同一餐馆噪音"})
+    assert r.status_code == 200, r.text
+    r = client.post("/api/v1/public/withdraw",
+                    json={"number": withdrawn["number"], "phone_last4": "5678", "reason": "已与店家协商解决"})
+    assert r.status_code == 200 and r.json()["state"] == "withdrawn", r.text
+    for who in ("housing_handler", "street_handler"):
+        items = client.get(f"{API}/notifications", headers=as_user(who)).json()["items"]
+        inbox = {n["title"]: n["body"] for n in items}
+        merged_title = (f"工单已并入 {parent['number']}，随主工单一并办理，本单位在此工单的任务结束："
+                        f"{merged['number']} {merged['title']}")
+        assert inbox[merged_title] == "同一餐馆噪音", inbox
+        assert inbox[f"诉求已撤回，本单位办理任务结束：{withdrawn['number']} {withdrawn['title']}"] == \
+            "撤回原因：已与店家协商解决", inbox
+    # the unit of the parent keeps its ticket: nothing for it
+    assert client.get(f"{API}/notifications", headers=as_user("market_handler")).json()["total"] == 0
+
+
 def test_orders_found_by_their_own_number_or_part_of_the_tickets(client, as_user, org) -> None:
     """QA: the search box matched only a whole ticket number; DB-000019 (shown in the list) found nothing."""
     t = dispatched(client, as_user, org.units["housing"].id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 import anyio.to_thread
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, QueryTime, api_actor, client_of
 from hotline.errors import DomainError
+from hotline.errors_http import ROUTE_LABELS
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import sees_personal_data
@@ -37,6 +39,24 @@ from hotline.tickets.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What each action calls its free-text fields, in validation errors (a reply's `content` is its 答复内容,
+# not the 诉求内容 it is at registration; QA: "诉求内容过长" answered an over-long reply).
+ACTION_FIELD_LABELS: dict[Action, dict[str, str]] = {
+    Action.REPLY: {"content": "答复内容", "reason": "先行答复理由"},
+    Action.ASSIST_REPLY: {"content": "协办意见"},
+    Action.RETURN: {"reason": "退单理由"},
+    Action.REASSIGN: {"reason": "改派理由"},
+    Action.REFUSE_RETURN: {"reason": "驳回理由"},
+    Action.REFUSE_EXTENSION: {"reason": "驳回理由"},
+    Action.REQUEST_EXTENSION: {"reason": "延期理由"},
+    Action.REJECT_REPLY: {"reason": "退回理由"},
+    Action.WITHDRAW: {"reason": "撤回原因"},
+    Action.REMIND: {"note": "催办意见"},
+    Action.SUPERVISE: {"note": "督办意见"},
+}
+ROUTE_LABELS.extend((re.compile(rf"^/api/v1/tickets/[^/]+/actions/{action}$"), labels)
+                    for action, labels in ACTION_FIELD_LABELS.items())
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
@@ -160,13 +180,21 @@ def export_tickets(db: DB, rt: RT, actor: ApiActor, filters: TicketFilters) -> R
                     headers={"Content-Disposition": f'attachment; filename="tickets-{to_local(now):%Y%m%d-%H%M}.xlsx"'})
 
 
+QueueDeadline = Literal["on_time", "about_to_expire", "overdue", "paused"]
+QueueAck = Literal["about_to_expire", "overdue"]
+DEADLINE_HELP = "只看该办理时限状态的工单（本单位待办页的数字）"
+ACK_HELP = "只看本单位主办、尚未签收且处于该签收状态的工单"
+
+
 @router.get("/queue", response_model=Page[TicketSummary], summary="本单位待办队列（按时限排序）")
 def unit_queue(db: DB, rt: RT, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
-               page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[TicketSummary]:
+               page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+               deadline_status: Annotated[QueueDeadline | None, Query(description=DEADLINE_HELP)] = None,
+               ack_status: Annotated[QueueAck | None, Query(description=ACK_HELP)] = None) -> Page[TicketSummary]:
     if actor.unit_id is None:
         raise DomainError("no_unit", "当前用户不属于任何承办单位", status_code=403)
-    items, total = service.search(db, rt, actor=actor, filters=service.Filters(open_for_unit=True), page=page,
-                                  page_size=page_size)
+    filters = service.Filters(open_for_unit=True, queue_deadline=deadline_status, queue_ack=ack_status)
+    items, total = service.search(db, rt, actor=actor, filters=filters, page=page, page_size=page_size)
     now = rt.clock.now()
     return Page(items=[present.summary(t, rt, actor, now=now) for t in items], total=total, page=page,
                 page_size=page_size)

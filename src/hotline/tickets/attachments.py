@@ -192,8 +192,11 @@ def denied_message(actor: Actor) -> str:
 
 
 def may_download(db: Session, actor: Actor, ticket: Ticket) -> bool:
-    """A unit reads a ticket's files only while it handles it (files often show people)."""
+    """A unit reads a ticket's files only while it handles it (files often show people) — or handles the
+    ticket it was merged into (并单: the photos of a repeated request are part of the matter it answers)."""
     if actor.role in UNIT_ROLES:
+        if ticket.state == State.MERGED and ticket.parent_id is not None:
+            return _open_assignment(db, ticket.parent_id, actor.unit_id)
         return _open_assignment(db, ticket.id, actor.unit_id)
     # Files show people and papers: roles that see no personal data (analysts, editors) read none.
     return actor.role in CENTRE_ROLES

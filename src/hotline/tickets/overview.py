@@ -15,10 +15,10 @@ from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import visible_condition
-from hotline.tickets.enums import AssignmentRole, AssignmentStatus, DeadlineStatus, State
+from hotline.tickets.enums import DeadlineStatus, State
 from hotline.tickets.models import Ticket, TicketAssignment
 from hotline.tickets.present import RUNNING
-from hotline.tickets.service import unit_todo
+from hotline.tickets.service import queue_ack_status, queue_ack_waiting, queue_deadline_status, unit_todo
 
 
 def awaiting_callback(
@@ -76,16 +76,7 @@ def unit_deadline_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[Dead
     counts: dict[DeadlineStatus, int] = {s: 0 for s in DeadlineStatus if s != DeadlineStatus.NONE}
     if actor.unit_id is None:
         return counts
-    now = rt.clock.now()
-    running = Ticket.state.in_([str(s) for s in RUNNING])
-    status = case(
-        (Ticket.state == str(State.RETURN_REVIEW), DeadlineStatus.PAUSED.value),
-        (running & Ticket.due_at.is_(None), DeadlineStatus.NONE.value),
-        (running & (Ticket.due_at < now), DeadlineStatus.OVERDUE.value),
-        (running & (Ticket.warn_at <= now), DeadlineStatus.ABOUT_TO_EXPIRE.value),
-        (running, DeadlineStatus.ON_TIME.value),
-        else_=DeadlineStatus.NONE.value,
-    ).label("status")
+    status = queue_deadline_status(rt.clock.now()).label("status")
     return _tally(db, counts, status, TicketAssignment.unit_id == actor.unit_id, *unit_todo())
 
 
@@ -95,15 +86,9 @@ def unit_ack_counts(db: Session, rt: Runtime, *, actor: Actor) -> dict[DeadlineS
     counts = {DeadlineStatus.OVERDUE: 0, DeadlineStatus.ABOUT_TO_EXPIRE: 0}
     if actor.unit_id is None:
         return counts
-    now = rt.clock.now()
-    status = case(
-        (Ticket.ack_due_at < now, DeadlineStatus.OVERDUE.value),
-        (Ticket.ack_warn_at <= now, DeadlineStatus.ABOUT_TO_EXPIRE.value),
-        else_=DeadlineStatus.ON_TIME.value,
-    ).label("status")
+    status = queue_ack_status(rt.clock.now()).label("status")
     return _tally(db, counts, status, TicketAssignment.unit_id == actor.unit_id, TicketAssignment.is_open.is_(True),
-                  TicketAssignment.role == str(AssignmentRole.LEAD),
-                  TicketAssignment.status == str(AssignmentStatus.PENDING), Ticket.state == str(State.DISPATCHED))
+                  *queue_ack_waiting())
 
 
 def _tally(db: Session, counts: dict[DeadlineStatus, int], status: Any, *where: Any) -> dict[DeadlineStatus, int]:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, inspect, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -24,12 +24,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hotline.clock import add_working_days, same_local_day, to_local
 from hotline.db import autocommit_execute, no_nul
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
-from hotline.org.models import Jurisdiction, Unit
+from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.phones import as_kept
 from hotline.runtime import Runtime
 from hotline.security import audit, throttle
 from hotline.security.actor import Actor
-from hotline.security.permissions import ensure_can_view, visible_condition
+from hotline.security.permissions import can_view, ensure_can_view, visible_condition
 from hotline.security.roles import PERSONAL_DATA_ROLES, UNIT_ROLES, Role
 from hotline.tickets import workflow
 from hotline.tickets.categories import catalogue, full_name
@@ -40,6 +40,7 @@ from hotline.tickets.enums import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    DeadlineStatus,
     Kind,
     State,
 )
@@ -515,6 +516,9 @@ def _unit(db: Session, unit_id: int) -> Unit:
     unit = db.get(Unit, unit_id)
     if unit is None or not unit.active:
         raise DomainError("unknown_unit", f"承办单位（编号 {unit_id}）不存在或已停用", status_code=422)
+    if unit.kind == UnitKind.HOTLINE_CENTER:  # it dispatches, it does not handle: no one there would ever 签收
+        raise DomainError("not_a_handling_unit",
+                          f"{unit.short_name}不是承办单位，不能作为主办或协办单位，请选择承办单位", status_code=422)
     return unit
 
 
@@ -903,8 +907,9 @@ def _rate(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: A
 
 def _merge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     parent = db.get(Ticket, p.parent_id)
-    if parent is None:
-        raise NotFound("parent_not_found", "要并入的主工单不存在")
+    if parent is None or not can_view(actor, parent):  # out of the actor's scope reads as missing, as it is to them
+        raise NotFound("parent_not_found", f"工单 {p.parent_number} 不存在" if p.parent_number
+                       else "要并入的主工单不存在")
     if parent.state == State.MERGED and parent.parent_id is not None:  # name where it went
         into = db.get(Ticket, parent.parent_id)
         where = into.number if into else "其他工单"
@@ -917,13 +922,41 @@ def _merge(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: 
     if parent.parent_id == t.id:
         raise workflow.refuse("merge_cycle", "两张工单不能互相并入")
     t.parent_id = parent.id
+    _tell_task_ended(db, t, now, f"工单已并入 {parent.number}，随主工单一并办理，本单位在此工单的任务结束", p.note)
     _end_assignments(t)
-    return Effect(note=p.note or f"并入 {parent.number}", data={"parent_id": parent.id, "parent_number": parent.number})
+    moved = _move_merged(db, t, parent)
+    note = p.note or f"并入 {parent.number}"
+    if moved:
+        note = f"{note}；原并入本工单的 {len(moved)} 件（{'、'.join(moved)}）一并转入 {parent.number}"
+    return Effect(note=note, data={"parent_id": parent.id, "parent_number": parent.number,
+                                   **({"merged_moved": moved} if moved else {})})
+
+
+def _move_merged(db: Session, t: Ticket, parent: Ticket) -> list[str]:
+    """The tickets merged into `t` follow it into `parent`: one level of merging, so that the parent's unit
+    reads them and their requesters follow the matter (QA: left under a merged ticket, their public
+    progress stayed 已并单 for good, and the parent's page and unit knew nothing of them). Their numbers."""
+    children = list(db.execute(select(Ticket).where(Ticket.parent_id == t.id).order_by(Ticket.id)).unique().scalars())
+    for child in children:
+        child.parent_id = parent.id
+        child.parent = parent
+    if children:
+        db.expire(parent, ["merged"])
+    return [c.number for c in children]
 
 
 def _withdraw(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    reason = p.reason or p.note
+    _tell_task_ended(db, t, now, "诉求已撤回，本单位办理任务结束", f"撤回原因：{reason}" if reason else None)
     _end_assignments(t)
-    return Effect(note=p.reason or p.note)
+    return Effect(note=reason)
+
+
+def _tell_task_ended(db: Session, t: Ticket, now: datetime, what: str, body: str | None) -> None:
+    """A merge or a withdrawal takes the ticket out of every unit's queue that has it open (lead and
+    assisting): each is told in its inbox (QA: the ticket just vanished from the 待办 list)."""
+    for unit_id in dict.fromkeys(a.unit_id for a in t.assignments if a.is_open):
+        notify_unit(db, t, now, unit_id, what, body=body)
 
 
 EFFECTS: dict[Action, EffectFn] = {
@@ -1017,6 +1050,43 @@ class Filters:
     oldest_first: bool = False
     # Deadline lists (overdue, about to expire) are most useful by deadline.
     by_deadline: bool = False
+    # The unit workbench's badges as filters (with open_for_unit): the handling deadline's status of the
+    # unit's open tickets, or the 签收 status of those it leads and has not taken.
+    queue_deadline: str | None = None
+    queue_ack: str | None = None
+
+
+RUNNING_AT_UNIT = (State.DISPATCHED, State.HANDLING)
+
+
+def queue_deadline_status(now: datetime) -> Any:
+    """The handling deadline's badge of a ticket, in SQL (the rule of present.summary, by tickets.warn_at):
+    the unit workbench's counts and its filter by badge read the same expression."""
+    running = Ticket.state.in_([str(s) for s in RUNNING_AT_UNIT])
+    return case(
+        (Ticket.state == str(State.RETURN_REVIEW), DeadlineStatus.PAUSED.value),
+        (running & Ticket.due_at.is_(None), DeadlineStatus.NONE.value),
+        (running & (Ticket.due_at < now), DeadlineStatus.OVERDUE.value),
+        (running & (Ticket.warn_at <= now), DeadlineStatus.ABOUT_TO_EXPIRE.value),
+        (running, DeadlineStatus.ON_TIME.value),
+        else_=DeadlineStatus.NONE.value,
+    )
+
+
+def queue_ack_status(now: datetime) -> Any:
+    """The acknowledgement badge (签收超时 / 即将签收超时) of a ticket the unit leads and has not taken, in
+    SQL (the rule of present.ack_deadline); with queue_ack_waiting() for "leads and has not taken"."""
+    return case(
+        (Ticket.ack_due_at < now, DeadlineStatus.OVERDUE.value),
+        (Ticket.ack_warn_at <= now, DeadlineStatus.ABOUT_TO_EXPIRE.value),
+        else_=DeadlineStatus.ON_TIME.value,
+    )
+
+
+def queue_ack_waiting() -> list[Any]:
+    """The unit's assignment is the lead's, still waiting for its 签收, on a ticket waiting for it."""
+    return [TicketAssignment.role == str(AssignmentRole.LEAD),
+            TicketAssignment.status == str(AssignmentStatus.PENDING), Ticket.state == str(State.DISPATCHED)]
 
 
 def unit_todo() -> list[Any]:
@@ -1045,6 +1115,10 @@ def search(
         query = query.join(TicketAssignment, TicketAssignment.ticket_id == Ticket.id)
         conds = [TicketAssignment.unit_id == actor.unit_id, *unit_todo()]
         order = [TicketAssignment.due_at.asc().nulls_last(), Ticket.id.asc()]
+        if filters.queue_deadline:
+            conds.append(queue_deadline_status(now) == filters.queue_deadline)
+        if filters.queue_ack:
+            conds += [*queue_ack_waiting(), queue_ack_status(now) == filters.queue_ack]
     if filters.state:
         conds.append(Ticket.state.in_([str(s) for s in filters.state]))
     if filters.unit_id:

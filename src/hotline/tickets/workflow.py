@@ -14,7 +14,7 @@ from typing import Any
 
 from hotline.errors import InvalidTransition
 from hotline.security.actor import Actor
-from hotline.security.roles import ROLE_LABELS, Role
+from hotline.security.roles import ROLE_LABELS, UNIT_ROLES, Role
 from hotline.tickets.deadlines import Policy
 from hotline.tickets.enums import (
     ACTION_LABELS,
@@ -120,9 +120,15 @@ def needs_unit(ctx: Context) -> None:
 
 
 def lead_changes(ctx: Context) -> None:
-    """A ticket being handled goes to another lead unit: back to the same one would only restart its deadline."""
-    if ctx.params.get("lead_unit_id") == ctx.ticket.lead_unit_id:
-        raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正由该单位办理（如需督促，请催办或督办）")
+    """A ticket being handled goes to another lead unit: back to the same one would only restart its deadline.
+    After a return, back to the unit that returned it is a refused return (驳回退单, with its reason, and an
+    improper return for the assessment), not a reassignment said to find the return justified."""
+    if ctx.params.get("lead_unit_id") != ctx.ticket.lead_unit_id:
+        return
+    if ctx.ticket.state == State.RETURN_REVIEW:
+        raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正是该单位退回的；"
+                                           "如退单理由不成立，请驳回退单，由该单位继续办理")
+    raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正由该单位办理（如需督促，请催办或督办）")
 
 
 def within_return_window(ctx: Context) -> None:
@@ -144,6 +150,13 @@ def extension_pending(ctx: Context) -> None:
 def not_overdue(ctx: Context) -> None:
     if ctx.ticket.due_at is not None and ctx.now > ctx.ticket.due_at:
         raise refuse("already_overdue", "工单已超期，不能再申请延期")
+
+
+def extension_left(ctx: Context) -> None:
+    """Nothing left of the cap: no form to fill in (QA: the page offered 申请延期 with 「还可延期 0 个工作日」)."""
+    cap = ctx.policy.extension_cap_working_days
+    if (ctx.ticket.extension_days_used or 0) >= cap:
+        raise refuse("extension_cap", f"本工单已延期{cap}个工作日，达到累计上限，不能再申请延期")
 
 
 def extension_within_cap(ctx: Context) -> None:
@@ -257,14 +270,14 @@ def _rows() -> Iterable[Transition]:
         yield Transition(A.MERGE, s, S.MERGED, HALL, (has_parent,))
         yield Transition(A.WITHDRAW, s, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
     yield Transition(A.REASSIGN, S.DISPATCHED, S.DISPATCHED, CENTRE, (needs_unit, needs_text("reason", "改派理由")))
-    yield Transition(A.REASSIGN, S.RETURN_REVIEW, S.DISPATCHED, CENTRE, (needs_unit,))
+    yield Transition(A.REASSIGN, S.RETURN_REVIEW, S.DISPATCHED, CENTRE, (needs_unit, lead_changes))
     # The lead unit turns out to be the wrong one, or does not move: the centre takes the ticket back
     # from it while it is being handled, saying why.
     yield Transition(A.REASSIGN, S.HANDLING, S.DISPATCHED, CENTRE,
                      (needs_unit, lead_changes, needs_text("reason", "改派理由")))
     yield Transition(A.REFUSE_RETURN, S.RETURN_REVIEW, S.HANDLING, CENTRE, (needs_text("reason", "驳回理由"),))
     yield Transition(A.REQUEST_EXTENSION, S.HANDLING, None, MANAGER,
-                     (actor_is_lead_unit, no_pending_extension, not_overdue, extension_within_cap,
+                     (actor_is_lead_unit, no_pending_extension, not_overdue, extension_left, extension_within_cap,
                       needs_text("reason", "延期理由", 5)))
     yield Transition(A.APPROVE_EXTENSION, S.HANDLING, None, CENTRE, (extension_pending,))
     yield Transition(A.REFUSE_EXTENSION, S.HANDLING, None, CENTRE,
@@ -313,7 +326,14 @@ def lookup(state: State | None, action: Action) -> Transition:
 def check(ctx: Context, action: Action) -> Transition:
     """Raise unless the actor may perform the action on the ticket now; return the transition."""
     state = State(ctx.ticket.state) if ctx.ticket is not None and ctx.ticket.state else None
-    transition = lookup(state, action)
+    try:
+        transition = lookup(state, action)
+    except InvalidTransition as exc:
+        if _at_another_unit(ctx, state):
+            # Reassigned from this unit: the state alone reads as if this unit should act (QA: the former
+            # lead was told 「工单当前状态为「待签收」，不能执行「答复」」, and could not 签收 either).
+            raise refuse(exc.code, f"{exc.message}：该工单已不由本单位承办（如已改派），请以流转记录为准") from None
+        raise
     if ctx.actor.role not in transition.roles:
         raise refuse(
             "role_not_allowed",
@@ -322,6 +342,12 @@ def check(ctx: Context, action: Action) -> Transition:
     for guard in transition.guards:
         guard(ctx)
     return transition
+
+
+def _at_another_unit(ctx: Context, state: State | None) -> bool:
+    """A unit's user on a ticket at a unit, with no open task of its own unit on it."""
+    return (state in (State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW) and ctx.actor.role in UNIT_ROLES
+            and getattr(ctx.ticket, "assignments", None) is not None and not _open_assignments(ctx))
 
 
 def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) -> list[Action]:

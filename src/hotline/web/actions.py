@@ -16,6 +16,7 @@ class Field:
     widget: str  # textarea | text | number | lead_unit | assisting_units | solved | satisfaction | keep
     required: bool = False
     hint: str = ""
+    max_len: int = 2000  # ActionIn's limit for the field (note and reason 2000; a reply or an answer 5000)
 
 
 NOTE = Field("note", "备注", "textarea")
@@ -31,12 +32,12 @@ F = {
     "reason_reject": Field("reason", "退回理由", "textarea", True),
     "reason_withdraw": Field("reason", "撤回原因", "textarea"),
     "days": Field("days", "延期天数（工作日）", "number", True),
-    "content_reply": Field("content", "答复内容", "textarea", True, "至少10个字，将告知诉求人"),
+    "content_reply": Field("content", "答复内容", "textarea", True, "至少10个字，将告知诉求人", 5000),
     "reason_early_reply": Field("reason", "先行答复理由", "textarea", False,
                                 "协办单位尚未全部提交协办意见时必填，至少5个字；协办任务随答复结束"),
-    "content_assist": Field("content", "协办意见", "textarea", True, "至少5个字"),
-    "answer": Field("answer", "答复内容", "textarea", True, "至少5个字"),
-    "answer_source": Field("answer_source", "答复依据", "text", True, "知识库条目或政策文件"),
+    "content_assist": Field("content", "协办意见", "textarea", True, "至少5个字", 5000),
+    "answer": Field("answer", "答复内容", "textarea", True, "至少5个字", 5000),
+    "answer_source": Field("answer_source", "答复依据", "text", True, "知识库条目或政策文件", 300),
     "lead_unit": Field("lead_unit_id", "主办单位", "lead_unit", True),
     "lead_unit_optional": Field("lead_unit_id", "主办单位", "lead_unit", False, "不选则退回原主办单位"),
     "assisting_units": Field("assisting_unit_ids", "协办单位", "assisting_units"),
@@ -48,7 +49,7 @@ F = {
     "satisfaction": Field("satisfaction", "满意度", "satisfaction", True),
     "no_answer_note": Field("note", "备注", "textarea", False,
                             "如：无人接听、关机、号码停机；按回访规则累计未接通后结束回访"),
-    "parent_number": Field("parent_number", "主工单编号", "text", True, "如 NJ20261102-000001"),
+    "parent_number": Field("parent_number", "主工单编号", "text", True, "如 NJ20261102-000001", 32),
 }
 
 FORMS: dict[Action, tuple[Field, ...]] = {
@@ -103,6 +104,12 @@ def forms_for(allowed: list[str], *, assisting_pending: bool = False) -> list[Ac
     """The forms for the allowed actions; the reply asks why it goes first only while opinions are missing."""
     actions = sorted((Action(code) for code in allowed if Action(code) in FORMS), key=ORDER.index)
     return [ActionForm(a, ACTION_LABELS[a], _fields(a, assisting_pending), a in SECONDARY) for a in actions]
+
+
+def field_labels(action: Action) -> dict[str, str]:
+    """What the action's form calls its text fields, for their validation errors (a reply's `content` is
+    its 答复内容, not the 诉求内容 it is at intake)."""
+    return {f.name: f.label for f in FORMS.get(action, ()) if f.widget in ("textarea", "text")}
 
 
 def _fields(action: Action, assisting_pending: bool) -> tuple[Field, ...]:

@@ -23,7 +23,7 @@ from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Kind, Sta
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
 from hotline.web import choices
-from hotline.web.actions import STAFF_ACTIONS, forms_for
+from hotline.web.actions import FORMS, STAFF_ACTIONS, field_labels, forms_for
 from hotline.web.forms import action_data, action_values, errors_of, is_id, local_day_start
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
@@ -120,11 +120,17 @@ def _ticket_page(
                          "assisting_unit_ids": [str(u) for u in chosen["assisting_unit_ids"]]}
         if chosen:  # the place and category it relied on, offered to keep with the dispatch (ticked)
             suggested["keep"] = _to_keep(suggestion)
+    # The action failed and its form is gone (the ticket moved on meanwhile: reassigned, answered by a
+    # colleague): what was typed is shown to copy, not lost with the form (QA: a long reply vanished).
+    unsent = []
+    if failed is not None and values and failed not in {form.action for form in forms}:
+        unsent = [(f.label, values[f.name]) for f in FORMS.get(failed, ())
+                  if f.widget in ("textarea", "text") and values.get(f.name)]
     # 退回重办 goes to the last round's assisting units too, unless the form drops them: shown chosen.
     reopen_values = {"assisting_unit_ids": [str(u) for u in service.last_round_assisting(ticket)]}
     return render(
         request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
-        reopen_values=reopen_values,
+        reopen_values=reopen_values, unsent=unsent,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
@@ -194,7 +200,7 @@ def ticket_action(number: str, action: str, request: Request, form: CheckedForm,
     try:
         params = ActionIn.model_validate(action_data(values))
     except ValidationError as exc:
-        return _ticket_page(request, db, rt, viewer, ticket, errors=errors_of(exc), failed=chosen,
+        return _ticket_page(request, db, rt, viewer, ticket, errors=errors_of(exc, field_labels(chosen)), failed=chosen,
                             values=values, status_code=422)
     issued = None
     try:
