@@ -38,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from hotline.dispatch import metrics, store  # noqa: E402
+from hotline.dispatch import category_names, metrics, store  # noqa: E402
 from hotline.dispatch.linking import link  # noqa: E402
 from hotline.dispatch.model import ClassifierConfig, TextClassifier  # noqa: E402
 from hotline.dispatch.text import normalise  # noqa: E402
@@ -140,7 +140,13 @@ def evaluate(model: TextClassifier, titles: list[str], contents: list[str], labe
     return metrics.report(labels, proba, model.classes_, [model.threshold_for(v) for v in views])
 
 
-def category(data: Path, config: ClassifierConfig, out: dict) -> TextClassifier:
+def tree_names(data: Path, use: bool) -> list[tuple[str, str]]:
+    """The contest's own category tree (label_taxonomy.csv: 一级分类 › 二级分类 › 三级分类), as
+    `hotline dispatch train --category-tree` reads it; none with --no-category-tree."""
+    return category_names.from_csv(data / "tipdm2020c" / "label_taxonomy.csv") if use else []
+
+
+def category(data: Path, config: ClassifierConfig, out: dict, names: list[tuple[str, str]]) -> TextClassifier:
     s = category_split(data)
     T, TL, D, DL, partner = s["T"], s["TL"], s["D"], s["DL"], s["partner"]
     tr_t = [i for i in range(len(T)) if not s["t_test"][i]]
@@ -155,9 +161,10 @@ def category(data: Path, config: ClassifierConfig, out: dict) -> TextClassifier:
     contents = [""] * len(tr_t) + [D[j] for j in tr_d]
     labels = [TL[i] for i in tr_t] + [DL[j] for j in tr_d]
     started = time.perf_counter()
-    model, pairing = train_rows(titles, contents, labels, config=config)
+    model, pairing = train_rows(titles, contents, labels, config=config, names=names)
     seconds = time.perf_counter() - started
-    print(f"  trained in {seconds:.1f} s (pairing {pairing['paired_title_content']} train rows)", flush=True)
+    print(f"  trained in {seconds:.1f} s (pairing {pairing['paired_title_content']} train rows; "
+          f"{model.cv.get('category_names', 0)} category-tree names)", flush=True)
     out["category"] = {
         "data": {"titles": len(T), "details": len(D), "pairs": s["pairs"], "train_titles": len(tr_t),
                  "train_details": len(tr_d), "test_titles": len(te_t), "test_details": len(te_d),
@@ -265,7 +272,8 @@ def memory(model_path: Path, title: str, content: str) -> dict:
     return {**json.loads(res.stdout.strip().splitlines()[-1]), "file_mb": round(model_path.stat().st_size / 2**20, 1)}
 
 
-def training_time_15k(data: Path, config: ClassifierConfig, keep: dict | None = None) -> dict:
+def training_time_15k(data: Path, config: ClassifierConfig, names: list[tuple[str, str]],
+                      keep: dict | None = None) -> dict:
     """Timing only: the 7,266 tipdm messages twice (14,532 rows), pairs already joined as one
     title+content row, as a CSV with both columns would give them. `keep` receives the model and
     the title+content pairs (for --perf-only)."""
@@ -278,7 +286,7 @@ def training_time_15k(data: Path, config: ClassifierConfig, keep: dict | None = 
         labels.append(s["TL"][i])
     titles, contents, labels = titles * 2, contents * 2, labels * 2
     started, cpu = time.perf_counter(), time.process_time()
-    model = TextClassifier(config).fit(titles, contents, labels)
+    model = TextClassifier(config).fit(titles, contents, labels, names=names)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu  # the main process only: tokenising workers are not counted
     both = sum(1 for c in contents if c)
@@ -355,16 +363,19 @@ def main() -> None:
     ap.add_argument("--perf-only", action="store_true",
                     help="only the 15k training time, then latency and memory of that model (no accuracy figures)")
     ap.add_argument("--out", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--no-category-tree", action="store_true",
+                    help="train the category model without the names of label_taxonomy.csv (as before round 12)")
     args = ap.parse_args()
     data = data_path()
     if not (data / "tipdm2020c").is_dir():
         raise SystemExit(f"real data not found at {data} (set HOTLINE_DATA_PATH)")
     config = ClassifierConfig()
-    out: dict = {"machine": machine(), "config": config.to_dict(), "seed": SEED}
+    names = tree_names(data, not args.no_category_tree)
+    out: dict = {"machine": machine(), "config": config.to_dict(), "seed": SEED, "category_tree_names": len(names)}
     print(json.dumps(out["machine"], ensure_ascii=False), flush=True)
     if args.perf_only:
         keep: dict = {}
-        out["training_15k"] = training_time_15k(data, config, keep)
+        out["training_15k"] = training_time_15k(data, config, names, keep)
         print(f"training time, 15k messages: {json.dumps(out['training_15k'])}", flush=True)
         out["latency"] = latency(keep["model"], *keep["pairs"])
         print(f"latency (one ticket, in-process): {json.dumps(out['latency'])}", flush=True)
@@ -382,7 +393,7 @@ def main() -> None:
         tune(data, config, out)
         if args.tune_only:
             return
-    model = category(data, config, out)
+    model = category(data, config, out, names)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "category.joblib"
         store.save(model, path, store.describe(model, training_data={"bench": "tipdm2020c train part"}))
@@ -395,7 +406,7 @@ def main() -> None:
         print(f"memory: {json.dumps(out['memory'])}", flush=True)
     kind(data, config, out)
     if not args.skip_15k:
-        out["training_15k"] = training_time_15k(data, config)
+        out["training_15k"] = training_time_15k(data, config, names)
         print(f"training time, 15k messages: {json.dumps(out['training_15k'])}", flush=True)
     out["machine"]["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     if args.out:

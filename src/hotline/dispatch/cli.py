@@ -72,6 +72,9 @@ def train(
     seed: Annotated[int, typer.Option(help="random seed")] = 12345,
     link: Annotated[bool, typer.Option("--link/--no-link",
                                        help="pair title-only rows with content-only rows of the same label")] = True,
+    category_tree: Annotated[Path | None, typer.Option(
+        help="category tree CSV: first column the label, then the names beneath it (used as training knowledge)",
+    )] = None,
 ) -> None:
     """Train a classifier from labelled CSV and save it with its cross-validated figures."""
     from rich.console import Console
@@ -94,7 +97,7 @@ def train(
                       console=console, transient=False) as bar:
             meta, notes = train_csv(input, title_col=title_col, content_col=content_col, label_col=label_col,
                                     model_path=model, config=config, progress=_RichProgress(bar),
-                                    link=link)
+                                    link=link, category_tree=category_tree)
     except (DatasetError, TrainingError, ModelError) as exc:
         raise _fail(getattr(exc, "message", str(exc))) from exc
     except OSError as exc:

@@ -58,6 +58,7 @@ class ClassifierConfig:
     # target (Wilson, at this confidence level), not only the point estimate: 0 turns it off.
     precision_confidence: float = 0.99
     n_jobs: int = 2
+    name_copies: int = 5  # each category-tree name given to `fit` counts as this many training rows
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -176,17 +177,22 @@ class TextClassifier:
     # ---- training ------------------------------------------------------------------------------
 
     def fit(self, titles: Sequence[object], contents: Sequence[object], labels: Sequence[object],
-            *, progress: Progress | None = None) -> TextClassifier:
+            *, progress: Progress | None = None, names: Sequence[tuple[str, str]] = ()) -> TextClassifier:
         """Learn from rows of (title, content, label); either text may be empty, not both.
-        Records cross-validated figures in `self.cv` and the per-view thresholds."""
+        Records cross-validated figures in `self.cv` and the per-view thresholds.
+
+        `names`: (name, label) pairs from the city's category tree (公共汽车 → 城乡建设): each is a
+        title-only training row in every fold and in the final model, NAME_COPIES times, but never
+        scored — it is no ticket, so no calibration, threshold or figure rests on it. A name whose
+        label is not among the labels trained on is left out."""
         from sklearn.exceptions import ConvergenceWarning
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return self._fit(titles, contents, labels, progress=progress)
+            return self._fit(titles, contents, labels, progress=progress, names=names)
 
     def _fit(self, titles: Sequence[object], contents: Sequence[object], labels: Sequence[object],
-             *, progress: Progress | None) -> TextClassifier:
+             *, progress: Progress | None, names: Sequence[tuple[str, str]] = ()) -> TextClassifier:
         from joblib import Parallel, delayed
         from sklearn.model_selection import StratifiedGroupKFold
 
@@ -226,6 +232,15 @@ class TextClassifier:
         group = np.concatenate([t_row, c_row, b_row])
         view = np.array([TITLE] * len(t_row) + [CONTENT] * len(c_row) + [BOTH] * len(b_row))
         y = y_rows[group]
+        known = set(self.classes_)
+        named = [(str(n).strip(), str(c).strip()) for n, c in names if str(n).strip() and str(c).strip() in known]
+        cn = self.featurizer.counts([n for n, _c in named] * cfg.name_copies)
+        yn = np.array([c for _n, c in named] * cfg.name_copies, dtype=y.dtype)
+
+        def with_names(part: sp.csr_matrix, labels_part: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+            if not named:
+                return part, labels_part
+            return sp.vstack([part, cn]).tocsr(), np.concatenate([labels_part, yn])
 
         # Out-of-fold scores: the views of one row always fall in the same fold.
         min_count = min(int((y_rows == c).sum()) for c in self.classes_)
@@ -240,11 +255,12 @@ class TextClassifier:
 
         def run_fold(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             fz = self.featurizer
-            idf = Featurizer(analyzer=fz.analyzer, n_features=fz.n_features).fit_idf(counts[train]).idf
-            x_train, x_test = fz.tfidf(counts[train], idf), fz.tfidf(counts[test], idf)
+            c_train, y_train = with_names(counts[train], y[train])
+            idf = Featurizer(analyzer=fz.analyzer, n_features=fz.n_features).fit_idf(c_train).idf
+            x_train, x_test = fz.tfidf(c_train, idf), fz.tfidf(counts[test], idf)
             parts = []
             for name in cfg.learners:
-                w, b = learners.fit(name, cfg, x_train, y[train], self.classes_, n_jobs=1)
+                w, b = learners.fit(name, cfg, x_train, y_train, self.classes_, n_jobs=1)
                 parts.append(np.asarray(x_test @ w.T) + b)  # summed in float32, as models before learners.py were
             return test, np.hstack(parts)
 
@@ -308,9 +324,11 @@ class TextClassifier:
 
         # The final model on every row.
         progress.stage("训练最终模型", 1)
-        self.featurizer.fit_idf(counts)
-        x = self.featurizer.tfidf(counts)
-        fitted = [learners.fit(name, cfg, x, y, self.classes_, n_jobs=cfg.n_jobs) for name in cfg.learners]
+        c_all, y_all = with_names(counts, y)
+        self.featurizer.fit_idf(c_all)
+        x = self.featurizer.tfidf(c_all)
+        fitted = [learners.fit(name, cfg, x, y_all, self.classes_, n_jobs=cfg.n_jobs) for name in cfg.learners]
+        self.cv["category_names"] = len(named)
         # features × (k · learners): one gather per ticket serves every learner at prediction
         self.weights_ = np.ascontiguousarray(np.vstack([w for w, _b in fitted]).T)
         self.intercept_ = np.concatenate([b for _w, b in fitted])

@@ -4,10 +4,11 @@ files. The functions behind `hotline dispatch train | evaluate`, usable from Pyt
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hotline.dispatch import metrics, store
+from hotline.dispatch import category_names, metrics, store
 from hotline.dispatch.dataset import read_csv, select
 from hotline.dispatch.features import present, view_of
 from hotline.dispatch.model import ClassifierConfig, Progress, TextClassifier
@@ -39,26 +40,35 @@ def pair_unlinked(titles: list[str], contents: list[str],
 
 
 def train_rows(titles: list[str], contents: list[str], labels: list[str], *, config: ClassifierConfig | None = None,
-               progress: Progress | None = None, link: bool = True) -> tuple[TextClassifier, dict[str, Any]]:
-    """Pair unlinked titles and contents (when asked), then fit. Returns the model and what the
-    pairing did."""
+               progress: Progress | None = None, link: bool = True,
+               names: Sequence[tuple[str, str]] = ()) -> tuple[TextClassifier, dict[str, Any]]:
+    """Pair unlinked titles and contents (when asked), then fit (with the category tree's `names`,
+    see category_names). Returns the model and what the pairing did."""
     n_pairs = 0
     if link:
         titles, contents, labels, n_pairs = pair_unlinked(titles, contents, labels)
-    model = TextClassifier(config).fit(titles, contents, labels, progress=progress)
+    model = TextClassifier(config).fit(titles, contents, labels, progress=progress, names=names)
     return model, {"paired_title_content": n_pairs}
 
 
 def train_csv(inputs: list[Path], *, title_col: str | None, content_col: str | None, label_col: str,
               model_path: Path, config: ClassifierConfig | None = None,
-              progress: Progress | None = None, link: bool = True) -> tuple[dict[str, Any], list[str]]:
-    """Train on every row of the files and save the model; returns its metadata and notes."""
+              progress: Progress | None = None, link: bool = True,
+              category_tree: Path | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Train on every row of the files (and the names of `category_tree`, a CSV whose first column
+    is the label) and save the model; returns its metadata and notes."""
     tables = [read_csv(p) for p in inputs]
     cols = select(tables, title_col=title_col, content_col=content_col, label_col=label_col)
+    names = category_names.from_csv(category_tree) if category_tree else []
     started = time.perf_counter()
-    model, pairing = train_rows(cols.titles, cols.contents, cols.labels, config=config, progress=progress, link=link)
+    model, pairing = train_rows(cols.titles, cols.contents, cols.labels, config=config, progress=progress, link=link,
+                                names=names)
     seconds = time.perf_counter() - started
     notes = list(cols.notes)
+    if category_tree:
+        used = model.cv.get("category_names", 0)
+        notes.append(f"提示：分类树 {category_tree.name} 的 {used} 个下级分类名称用作训练知识"
+                     + (f"（另有 {len(names) - used} 个所属类别不在训练标签中，未用）" if used < len(names) else ""))
     usable = sum(1 for i in range(len(cols.labels))
                  if present(cols.labels[i]) and view_of(cols.titles[i], cols.contents[i]))
     if usable < len(cols.labels):
@@ -77,6 +87,8 @@ def train_csv(inputs: list[Path], *, title_col: str | None, content_col: str | N
         "content_col": content_col,
         "label_col": label_col,
         "label_counts": {c: sum(1 for y in cols.labels if y == c) for c in model.classes_},
+        "category_tree": {"file": category_tree.name, "names": model.cv.get("category_names", 0)}
+        if category_tree else None,
     }
     meta = store.describe(model, training_data=training_data, seconds=seconds)
     store.save(model, model_path, meta)
