@@ -77,7 +77,8 @@ def test_the_outbox_gives_queued_texts_oldest_first_until_reported(client, gatew
     items = client.get("/api/sms/outbox?limit=2", headers=gateway).json()["items"]
     assert [i["to"] for i in items] == ["13912340001", "13912340002"]
     first, second = items[0]["id"], items[1]["id"]
-    sent = client.post(f"/api/sms/outbox/{first}/result", json={"status": "sent", "gateway_id": "gw-9"}, headers=gateway)
+    sent = client.post(f"/api/sms/outbox/{first}/result", json={"status": "sent", "gateway_id": "gw-9"},
+                       headers=gateway)
     assert sent.status_code == 200 and sent.json()["status"] == "sent" and sent.json()["sent_at"]
     # The same report again is a retry; a contrary one is a conflict.
     assert client.post(f"/api/sms/outbox/{first}/result", json={"status": "sent", "gateway_id": "gw-9"},
