@@ -97,6 +97,7 @@ def test_register_opens_the_intake_form_and_the_texts_become_registered(client, 
     r = client.post("/hall/intake", data=fields, follow_redirects=False)
     assert r.status_code == 303, r.text
     number = r.headers["location"].rsplit("/", 1)[1]
+    assert "已自动回复受理短信" in client.get(r.headers["location"]).text
     [ticket] = _read(db, select(Ticket).where(Ticket.number == number))
     assert (ticket.channel, ticket.requester_phone) == ("sms", ALICE)
     rows = _rows(db)
