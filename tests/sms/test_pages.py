@@ -114,6 +114,12 @@ def test_register_opens_the_intake_form_and_the_texts_become_registered(client, 
     assert again.status_code == 303 and again.headers["location"].endswith(number)
     assert len(_outbound(db)) == 1
     assert [e.detail for e in _audit(db, "sms_register")] == [f"2 条短信登记为工单 {number}"]
+    # Another operator's form for the same texts registers nothing: it names the ticket.
+    client.cookies.clear()
+    login(client, "dispatcher")
+    other = client.post("/hall/intake", data={**fields, "csrf_token": csrf_of(client, "/hall/intake")})
+    assert other.status_code == 409 and f"已由他人登记为工单 {number}" in other.text
+    assert len(_outbound(db)) == 1 and len(_read(db, select(Ticket))) == 1
     listing = client.get("/sms?tab=registered").text
     assert f'href="/tickets/{number}"' in listing
     # Handled texts cannot be opened for registration again.

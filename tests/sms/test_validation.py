@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from hotline.errors import DomainError
+from hotline.sms.service import acknowledgement, reply_text
 from hotline.sms.validation import Checked, Refused, check
 from tests.conftest import START
 
@@ -53,3 +55,20 @@ def test_differences_name_the_fields() -> None:
     assert found.differences("13912345678", "路灯不亮", START - timedelta(minutes=30)) == []
     diffs = found.differences("13800000000", "别的内容", START)
     assert len(diffs) == 3 and diffs[0].startswith("发送号码（已收到 13800000000")
+
+
+def test_the_automatic_text_names_only_the_number_and_how_to_follow_it() -> None:
+    own = acknowledgement("NJ20261102-000001", phone="13912345678", sender="13912345678")
+    assert own == "您反映的诉求已受理，工单编号NJ20261102-000001，可凭编号和手机号后四位在网上查询办理进度。【12345】"
+    other = acknowledgement("NJ20261102-000001", phone="02552345678", sender="13912345678")
+    assert "登记的联系电话后四位" in other and "0255" not in other and "5678" not in other
+    assert acknowledgement("NJ20261102-000001", phone=None, sender="13912345678") == \
+        "您反映的诉求已受理，工单编号NJ20261102-000001。【12345】"
+
+
+def test_a_reply_is_signed_once_and_length_checked() -> None:
+    assert reply_text("  请补充 地址 ") == "请补充 地址【12345】"
+    assert reply_text("好的【12345】") == "好的【12345】"
+    assert reply_text("长" * 200).endswith("【12345】")
+    with pytest.raises(DomainError, match="最多 200 个字"):
+        reply_text("长" * 201)

@@ -301,7 +301,7 @@ def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int
     ticket_id, number, phone = ticket.id, ticket.number, ticket.requester_phone
     _mark(db, [r.id for r in rows], status=InboundStatus.REGISTERED, ticket_id=ticket_id,
           handled_by_id=actor.user_id, handled_at=now)
-    db.add(SmsOutbound(phone=sender, text=acknowledgement(number, same_phone=phone in (None, sender)),
+    db.add(SmsOutbound(phone=sender, text=acknowledgement(number, phone=phone, sender=sender),
                        purpose=Purpose.ACKNOWLEDGEMENT, status=OutboundStatus.QUEUED, ticket_id=ticket_id,
                        inbound_id=first, created_by_id=actor.user_id, created_at=now))
     audit.record(db, actor=actor, at=now, action="sms_register", object_type="sms", object_id=first,
@@ -310,10 +310,14 @@ def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int
     return ticket, created
 
 
-def acknowledgement(number: str, *, same_phone: bool = True) -> str:
-    """The automatic text to the sender: the number, how to follow it, nothing about anybody else."""
-    phone = "手机号" if same_phone else "登记的联系电话"
-    return f"您反映的诉求已受理，工单编号{number}，可凭编号和{phone}后四位在网上查询办理进度。{SIGNATURE}"
+def acknowledgement(number: str, *, phone: str | None, sender: str) -> str:
+    """The automatic text to the sender: the number, how to follow it, nothing about anybody else.
+    The public lookup asks for the last four digits of the ticket's phone: named as the sender's own
+    number, or as the number registered when the operator took another; none without a phone."""
+    if not phone:
+        return f"您反映的诉求已受理，工单编号{number}。{SIGNATURE}"
+    which = "手机号" if phone == sender else "登记的联系电话"
+    return f"您反映的诉求已受理，工单编号{number}，可凭编号和{which}后四位在网上查询办理进度。{SIGNATURE}"
 
 
 def ignore(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int], reason: str, note: str = "") -> int:
