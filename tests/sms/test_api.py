@@ -102,3 +102,36 @@ def test_the_api_is_published_with_chinese_summaries(client) -> None:  # type: i
     assert paths["/api/sms/inbound"]["post"]["summary"].startswith("短信网关推送")
     assert paths["/api/sms/outbox"]["get"]["summary"].startswith("短信网关领取")
     assert paths["/api/sms/outbox/{outbound_id}/result"]["post"]["summary"].startswith("短信网关报告")
+
+
+def test_two_pushes_of_the_same_batch_at_once_store_it_once(engine, gateway_token, clock) -> None:  # type: ignore[no-untyped-def]
+    """A gateway retrying while its first push is still running: the unique key decides, the loser
+    reads the texts back as duplicates (on PostgreSQL it meets the key at commit and tries again)."""
+    import threading
+
+    from hotline.db import make_session_factory
+    from hotline.org import service as org_service
+    from hotline.org.models import User
+    from hotline.sms import service
+
+    factory = make_session_factory(engine)
+    with factory() as db:
+        actor = org_service.actor_for(db.execute(select(User).where(User.username == "sms-gateway")).scalar_one())
+    batch = [text(f"race-{i}", sender=f"139000000{i:02d}") for i in range(40)]
+    results: list[service.IngestResult] = []
+    start = threading.Barrier(2)
+
+    def push_once() -> None:
+        with factory() as db:
+            start.wait()
+            results.append(service.ingest(db, actor=actor, items=batch, now=clock.now()))
+
+    threads = [threading.Thread(target=push_once) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted((r.accepted, r.duplicates, r.conflicts) for r in results) == [(0, 40, 0), (40, 0, 0)]
+    assert results[0].ids == results[1].ids and len(results[0].ids) == 40
+    with factory() as db:
+        assert db.execute(select(func.count()).select_from(SmsInbound)).scalar_one() == 40
