@@ -299,8 +299,12 @@ def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int
         raise Conflict("sms_already_handled", f"该短信已登记为工单 {number}，如需修改请在工单页补充") from None
     now = rt.clock.now()
     ticket_id, number, phone = ticket.id, ticket.number, ticket.requester_phone
-    _mark(db, [r.id for r in rows], status=InboundStatus.REGISTERED, ticket_id=ticket_id,
-          handled_by_id=actor.user_id, handled_at=now)
+    try:
+        _mark(db, [r.id for r in rows], status=InboundStatus.REGISTERED, ticket_id=ticket_id,
+              handled_by_id=actor.user_id, handled_at=now)
+    except Conflict:  # another operator took some of these texts between the check and now (as calls say it)
+        raise Conflict("sms_already_handled",
+                       f"所选短信刚由他人处理（本次登记的工单 {number} 未关联），请刷新后查看") from None
     db.add(SmsOutbound(phone=sender, text=acknowledgement(number, phone=phone, sender=sender),
                        purpose=Purpose.ACKNOWLEDGEMENT, status=OutboundStatus.QUEUED, ticket_id=ticket_id,
                        inbound_id=first, created_by_id=actor.user_id, created_at=now))
