@@ -175,6 +175,11 @@ def test_reply_is_length_checked_signed_and_keeps_the_text_waiting(client, push,
                                                               "queued", "reply")
     assert _rows(db)[a2].status == "pending"
     assert "人工回复（待发送" in client.get("/sms").text
+    for missing in ("999999999", "99999999999999", "１２"):
+        _post(client, f"/sms/{missing}/reply", {"text": "你好", "csrf_token": csrf})
+        assert "短信不存在" in _flash(client)
+    _post(client, "/sms/ignore", {"ids": "99999999999999", "reason": "invalid", "csrf_token": csrf})
+    assert "请选择要处理的短信" in _flash(client)
     assert [e.object_id for e in _audit(db, "sms_reply")] == [str(a2)]
 
 

@@ -31,11 +31,13 @@ def test_a_good_text_is_normalised_like_ticket_phones() -> None:
     ({"id": "有空格 的编号"}, "id_invalid"),
     ({"from": None}, "from_missing"),
     ({"from": "abc"}, "from_invalid"),
+    ({"from": "+" + "1" * 20}, "from_invalid"),  # 21 characters: more than the column holds
     ({"text": "   "}, "text_missing"),
     ({"text": "长" * 1001}, "text_too_long"),
     ({"received_at": None}, "received_at_missing"),
     ({"received_at": "昨天"}, "received_at_invalid"),
     ({"received_at": "2026-11-02T09:30:00"}, "received_at_no_timezone"),
+    ({"received_at": "0001-01-01T00:00:00+08:00"}, "received_at_invalid"),
     ({"received_at": "2026-11-02T10:11:00+08:00"}, "received_in_future"),
 ])
 def test_each_fault_is_named_in_chinese(over: dict[str, object], code: str) -> None:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hotline.phones import as_kept
 
 ID = re.compile(r"^[A-Za-z0-9_.:@#\-]{1,64}$")
-NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
+# As call events': 3 digits at least, at most 20 characters with the + (what the columns hold).
+NUMBER = re.compile(r"^(?=.{3,20}$)\+?[0-9]{3,}$")
 TEXT_MAX = 1000
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no text is older; earlier years overflow in UTC
 # How far ahead of our clock a gateway's timestamp may be before it is refused.
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -60,7 +62,8 @@ def check(raw: Any, now: datetime) -> Checked | Refused:
     if not kept:
         return Refused("from_missing", "缺少发送号码 from", gid)
     if not NUMBER.match(kept):
-        return Refused("from_invalid", f"发送号码 from“{str(sender)[:30]}”格式错误：应为 3–20 位数字", gid)
+        return Refused("from_invalid", f"发送号码 from“{str(sender)[:30]}”格式错误：应为 3–20 位数字，"
+                                       "可带国际区号 +（连同 + 至多 20 个字符）", gid)
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
         return Refused("text_missing", "缺少短信内容 text，或内容为空", gid)
@@ -76,6 +79,8 @@ def check(raw: Any, now: datetime) -> Checked | Refused:
         return Refused("received_at_invalid", f"接收时间 received_at“{at[:40]}”不是 ISO 8601 时间", gid)
     if received.tzinfo is None:
         return Refused("received_at_no_timezone", "接收时间 received_at 须带时区，如 2026-11-02T10:00:00+08:00", gid)
+    if received < EARLIEST:
+        return Refused("received_at_invalid", f"接收时间 received_at“{at[:40]}”早于 2000 年，不是短信的接收时间", gid)
     if received - now > CLOCK_SKEW:
         return Refused("received_in_future", "接收时间 received_at 晚于平台当前时间 10 分钟以上，请检查网关时钟", gid)
     return Checked(gateway_id=gid, sender=kept, text=text, received_at=received)

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hotline.deps import DB, RT
-from hotline.errors import DomainError
+from hotline.errors import DomainError, NotFound
 from hotline.security.masking import mask_phone
 from hotline.sms import service
 from hotline.sms.enums import IGNORE_LABELS, INBOUND_LABELS, OUTBOUND_LABELS, PURPOSE_LABELS, InboundStatus
 from hotline.web import choices
-from hotline.web.forms import text
+from hotline.web.forms import is_id, text
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
@@ -59,10 +59,12 @@ def sms_ignore(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: SmsV
 
 
 @router.post("/sms/{inbound_id}/reply", response_model=None)
-def sms_reply(inbound_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+def sms_reply(inbound_id: str, request: Request, form: CheckedForm, db: DB, rt: RT,
               viewer: SmsViewer) -> RedirectResponse:
     try:
-        service.reply(db, rt, actor=viewer.actor, inbound_id=inbound_id, text=text(form, "text"))
+        if not is_id(inbound_id):  # beyond the id column (PostgreSQL would refuse to compare it)
+            raise NotFound("sms_not_found", "短信不存在")
+        service.reply(db, rt, actor=viewer.actor, inbound_id=int(inbound_id), text=text(form, "text"))
         flash(request, "回复短信已提交，等待短信网关发送")
     except DomainError as exc:
         db.rollback()
