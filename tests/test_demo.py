@@ -106,6 +106,18 @@ def test_machine_accounts_of_the_demo(demo) -> None:  # type: ignore[no-untyped-
     assert by_name["pbx-adapter"].last_used_at is not None and by_name["city-app"].last_used_at is None
 
 
+def test_texts_wait_on_the_sms_page_of_the_demo(demo) -> None:  # type: ignore[no-untyped-def]
+    """短信受理 has something to show: a run of three texts from one number, a single one, an advertisement."""
+    from hotline.sms import service as sms
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        operator = db.execute(select(User).where(User.username == "operator1")).unique().scalar_one()
+        groups, senders = sms.waiting(db, actor=org_service.actor_for(operator))
+        assert sms.counts(db) == (5, 3) and senders == 3
+        assert [len(g.texts) for g in groups] == [3, 1, 1]
+
+
 def test_history_is_consistent(demo) -> None:  # type: ignore[no-untyped-def]
     _, _, demo_engine = demo
     with make_session_factory(demo_engine)() as db:

@@ -73,7 +73,7 @@ def session_user_id(request: Request) -> int | None:
 # api_key in the query string), so it must open nothing else.
 MACHINE_REFUSALS = {
     Role.CHANNEL: "渠道接入账号只能调用 Open311 接口（/open311/v2）",
-    Role.TELEPHONY: "话务系统接口账号只能推送话务事件和查询来电路由",
+    Role.TELEPHONY: "话务系统接口账号只能推送话务事件、收发短信和查询来电路由",
 }
 
 
@@ -90,7 +90,7 @@ def api_actor(
 def telephony_actor(
     request: Request, db: Annotated[Session, Depends(get_db)], rt: Annotated[Runtime, Depends(get_rt)]
 ) -> Actor:
-    """As api_actor, and the telephony adapter's machine account too (call events, routing)."""
+    """As api_actor, and the telephony adapter's machine account too (call events, routing, the SMS gateway)."""
     actor = _actor(request, db, rt)
     if actor.role in MACHINE_ROLES and actor.role != Role.TELEPHONY:
         raise Forbidden("machine_account", MACHINE_REFUSALS[actor.role])

@@ -24,6 +24,7 @@ from hotline.knowledge.models import (
 )
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.security.models import AuditEntry
+from hotline.sms.models import SmsInbound, SmsOutbound
 from hotline.supervision.models import (
     Finding,
     Meeting,
@@ -82,6 +83,8 @@ __all__ = [
     "Reminder",
     "SchedulerRun",
     "SchedulerState",
+    "SmsInbound",
+    "SmsOutbound",
     "SupervisionOrder",
     "IdempotencyKey",
     "Jurisdiction",

@@ -244,6 +244,10 @@ def build_demo(
 
             accounts = demo_machines.build(db, start=end - timedelta(days=20), end=end)
             console.print(f"接口账号已开通（{accounts} 个：话务平台、市民App；密钥请在“接口账号”页轮换获取）")
+            from hotline.demo import sms as demo_sms  # 短信受理: texts waiting for an operator
+
+            texts = demo_sms.build(db, end=end)
+            console.print(f"已收到 {texts} 条待处理短信（短信受理）")
             embedded = _embed_knowledge(db, engine)  # the first searches of the demo need not compute them
             if embedded is not None:
                 console.print(f"知识库语义向量已计算（{embedded} 条问法）")

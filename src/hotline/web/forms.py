@@ -16,6 +16,7 @@ INTAKE_TEXT = (
     "jurisdiction_code", "title", "content", "circumstances", "category_code", "channel", "kind", "urgency",
     "next_step", "lead_unit_id", "dispatch_note", "answer", "answer_source", "idem", "kb_key",
     "screening_seen",  # the screening hits the operator was shown, to confirm those and no others
+    "sms_ids",  # the texts (短信受理) this form registers, when it was opened from them
 )
 INTAKE_FLAGS = ("requester_anonymous", "is_enterprise", "confidential", "is_complex", "screening_confirmed")
 ACTION_TEXT = ("note", "reason", "content", "answer", "answer_source", "lead_unit_id", "days", "solved",

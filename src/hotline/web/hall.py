@@ -18,6 +18,7 @@ from hotline.dispatch.auto import auto_dispatch
 from hotline.dispatch.screening import ScreeningHit, screen
 from hotline.errors import Conflict, DomainError
 from hotline.runtime import Runtime
+from hotline.sms import service as sms
 from hotline.tickets import overview, present, service, workflow
 from hotline.tickets.enums import Action, State
 from hotline.tickets.schemas import ActionIn, TicketCreate
@@ -56,9 +57,19 @@ def _intake_page(request: Request, db: Session, viewer: Viewer, values: dict[str
     )
 
 
-@router.get("/hall/intake")
-def intake_form(request: Request, db: DB, rt: RT, viewer: IntakeViewer) -> HTMLResponse:
-    return _intake_page(request, db, viewer, _new_values())
+@router.get("/hall/intake", response_model=None)
+def intake_form(request: Request, db: DB, rt: RT, viewer: IntakeViewer) -> HTMLResponse | RedirectResponse:
+    values = _new_values()
+    if request.query_params.get("sms"):
+        # 短信受理 → 登记工单: the same form, pre-filled from the texts (channel 短信, the sender, the texts).
+        try:
+            values.update(sms.prefill(db, rt, actor=viewer.actor, ids=sms.parse_ids(request.query_params["sms"])))
+        except DomainError as exc:
+            db.rollback()
+            flash(request, exc.message, "error")
+            return redirect("/sms")
+        return _intake_page(request, db, viewer, values, history=_history(db, rt, viewer, values))
+    return _intake_page(request, db, viewer, values)
 
 
 @router.post("/hall/intake", response_model=None)
@@ -89,14 +100,19 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         return _intake_page(request, db, viewer, values, screening=hits, history=_history(db, rt, viewer, values))
     key = values["idem"] if IDEM.match(values.get("idem", "")) else None
     try:
-        try:
-            ticket, created = service.register(db, rt, actor=viewer.actor, data=data, idempotency_key=key)
-        except Conflict as exc:
-            if exc.code != "idempotency_key_reused":
-                raise
-            # The same form page sent again with other content: a new request, not a replay.
-            ticket, created = service.register(db, rt, actor=viewer.actor, data=data)
+        if values.get("sms_ids"):  # the texts become 已登记 with the ticket; the sender is told its number
+            ticket, created = sms.register_ticket(db, rt, actor=viewer.actor, ids=sms.parse_ids(values["sms_ids"]),
+                                                  data=data)
+        else:
+            try:
+                ticket, created = service.register(db, rt, actor=viewer.actor, data=data, idempotency_key=key)
+            except Conflict as exc:
+                if exc.code != "idempotency_key_reused":
+                    raise
+                # The same form page sent again with other content: a new request, not a replay.
+                ticket, created = service.register(db, rt, actor=viewer.actor, data=data)
     except DomainError as exc:
+        db.rollback()
         return _intake_page(request, db, viewer, values, errors=[exc.message], status_code=exc.status_code,
                             history=_history(db, rt, viewer, values))
     if created:
@@ -104,6 +120,8 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         step = {State.DISPATCHED: "并已派单", State.CLOSED: "并已直接答复办结"}.get(State(ticket.state), "")
         if auto_dispatch(db, rt, ticket):
             step = "并已按派单目录自动派单"
+        if values.get("sms_ids"):
+            step += "，已自动回复受理短信"
         flash(request, f"受理成功{step}，工单编号 {ticket.number}")
     else:
         flash(request, f"该诉求已受理（重复提交未重复登记），工单编号 {ticket.number}", "info")

@@ -26,6 +26,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("dispatch", "/hall/dispatch", "派单队列", frozenset({R.DISPATCHER, R.SUPERVISOR})),
     NavPage("unit", "/unit", "本单位待办", UNIT_ROLES),
     NavPage("callbacks", "/callbacks", "待回访", frozenset({R.CALLBACK_AGENT, R.SUPERVISOR})),
+    NavPage("sms", "/sms", "短信受理", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR})),
     NavPage("calls", "/hall/calls", "来电", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR})),
     NavPage("missed", "/hall/missed", "漏接回拨",
             frozenset({R.OPERATOR, R.DISPATCHER, R.CALLBACK_AGENT, R.SUPERVISOR})),

@@ -14,6 +14,7 @@ PAGE_MODULES = (
     "auth",
     "hall",
     "calls",
+    "sms",
     "unit",
     "supervision",
     "tickets",

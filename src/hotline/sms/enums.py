@@ -1,0 +1,43 @@
+"""Codes stored in the SMS tables and their Chinese labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class InboundStatus(StrEnum):
+    PENDING = "pending"  # 待处理: waiting for an operator
+    REGISTERED = "registered"  # 已登记: became (part of) a ticket
+    IGNORED = "ignored"  # 已忽略: with a reason
+
+
+INBOUND_LABELS = {InboundStatus.PENDING: "待处理", InboundStatus.REGISTERED: "已登记",
+                  InboundStatus.IGNORED: "已忽略"}
+
+
+class IgnoreReason(StrEnum):
+    ADVERTISING = "advertising"
+    INVALID = "invalid"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+IGNORE_LABELS = {IgnoreReason.ADVERTISING: "广告推销", IgnoreReason.INVALID: "无效内容（乱码、空白、误发）",
+                 IgnoreReason.DUPLICATE: "重复（已登记或已答复）", IgnoreReason.OTHER: "其他"}
+
+
+class OutboundStatus(StrEnum):
+    QUEUED = "queued"  # 待发送: waiting for the gateway to take it
+    SENT = "sent"  # 已发送: the gateway reported it sent
+    FAILED = "failed"  # 发送失败: the gateway reported a failure (with its reason)
+
+
+OUTBOUND_LABELS = {OutboundStatus.QUEUED: "待发送", OutboundStatus.SENT: "已发送", OutboundStatus.FAILED: "发送失败"}
+
+
+class Purpose(StrEnum):
+    REPLY = "reply"  # an operator's reply to a citizen's text
+    ACKNOWLEDGEMENT = "ack"  # the automatic 已受理 text with the ticket number
+
+
+PURPOSE_LABELS = {Purpose.REPLY: "人工回复", Purpose.ACKNOWLEDGEMENT: "受理告知"}

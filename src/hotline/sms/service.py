@@ -1,0 +1,374 @@
+"""The SMS channel's use cases: the gateway's pushes and its outbox, the operators' waiting list, and
+each handling step (register as a ticket, ignore, reply). Each writing function owns its commit.
+
+The gateway is the telephony platform's machine account (Role.TELEPHONY, docs/sms.md says why):
+texts arrive by push, replies wait in `sms_outbound` until the gateway takes them (GET outbox) and
+reports each one sent or failed — an SMS outage never rolls back a ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
+from hotline.runtime import Runtime
+from hotline.security import audit
+from hotline.security.actor import Actor
+from hotline.security.permissions import ensure_role
+from hotline.security.roles import Role
+from hotline.sms import validation
+from hotline.sms.enums import (
+    IGNORE_LABELS,
+    OUTBOUND_LABELS,
+    IgnoreReason,
+    InboundStatus,
+    OutboundStatus,
+    Purpose,
+)
+from hotline.sms.models import SmsInbound, SmsOutbound
+from hotline.tickets import service as tickets
+from hotline.tickets.enums import Channel
+from hotline.tickets.models import IdempotencyKey, Ticket
+from hotline.tickets.schemas import TicketCreate
+
+GATEWAY_ROLES = frozenset({Role.TELEPHONY})
+HANDLER_ROLES = (Role.OPERATOR, Role.DISPATCHER)  # those who register tickets
+VIEW_ROLES = (*HANDLER_ROLES, Role.SUPERVISOR)
+MAX_BATCH = 500
+OUTBOX_MAX = 500
+GROUP_MAX = 20  # texts handled together: one sender's run of texts
+SIGNATURE = "【12345】"
+REPLY_MAX = 200  # characters typed, before the signature: three concatenated segments at most
+
+
+def ensure_gateway(actor: Actor) -> None:
+    if actor.role not in GATEWAY_ROLES:
+        raise Forbidden("sms_gateway_only", "只有短信网关接口账号（角色：话务系统接口）可以推送短信和领取待发短信")
+
+
+# ---- the gateway pushes texts ---------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def ingest(db: Session, *, actor: Actor, items: Sequence[Any], now: datetime) -> IngestResult:
+    """Store the texts of one push. A text already stored under its id with the same content is a
+    duplicate (a retry after a timeout); other content under the same id is a conflict, never
+    stored. Refused texts are reported, not stored: the gateway must correct and push them again."""
+    ensure_gateway(actor)
+    try:
+        return _ingest(db, actor, items, now)
+    except IntegrityError:
+        # A concurrent push stored one of these ids first: read again, it is now a duplicate or a conflict.
+        db.rollback()
+        return _ingest(db, actor, items, now)
+
+
+def _ingest(db: Session, actor: Actor, items: Sequence[Any], now: datetime) -> IngestResult:
+    out = IngestResult()
+    checks = [validation.check(raw, now) for raw in items]
+    wanted = {c.gateway_id for c in checks if isinstance(c, validation.Checked)}
+    stored = {row.gateway_id: row for row in db.scalars(
+        select(SmsInbound).where(SmsInbound.account_id == actor.user_id, SmsInbound.gateway_id.in_(wanted)))
+    } if wanted else {}
+    new: dict[str, tuple[validation.Checked, SmsInbound]] = {}
+    for index, c in enumerate(checks):
+        if isinstance(c, validation.Refused):
+            out.rejected += 1
+            out.errors.append({"index": index, "id": c.gateway_id, "code": c.code, "message": c.message})
+            continue
+        if c.gateway_id in stored:
+            prior = stored[c.gateway_id]
+            diffs = c.differences(prior.sender, prior.text, prior.received_at)
+        elif c.gateway_id in new:
+            first = new[c.gateway_id][0]
+            diffs = c.differences(first.sender, first.text, first.received_at)
+        else:
+            row = SmsInbound(account_id=actor.user_id, gateway_id=c.gateway_id, sender=c.sender, text=c.text,
+                             received_at=c.received_at, created_at=now, status=InboundStatus.PENDING)
+            db.add(row)
+            new[c.gateway_id] = (c, row)
+            out.accepted += 1
+            continue
+        if diffs:
+            out.conflicts += 1
+            out.errors.append({"index": index, "id": c.gateway_id, "code": "id_conflict",
+                               "message": f"短信编号 {c.gateway_id} 已用于内容不同的短信，未处理：" + "；".join(diffs)})
+        else:
+            out.duplicates += 1
+    db.commit()
+    out.ids = {gid: row.id for gid, row in stored.items()} | {gid: row.id for gid, (_, row) in new.items()}
+    return out
+
+
+# ---- the gateway's outbox --------------------------------------------------------------------
+
+
+def outbox(db: Session, *, actor: Actor, limit: int) -> list[SmsOutbound]:
+    """Queued texts, oldest first. Reading takes nothing away: a text stays queued until its result
+    is reported, so a gateway that crashed after reading sends it on its next poll."""
+    ensure_gateway(actor)
+    return list(db.scalars(select(SmsOutbound).where(SmsOutbound.status == OutboundStatus.QUEUED)
+                           .order_by(SmsOutbound.created_at, SmsOutbound.id).limit(limit)))
+
+
+def report_result(db: Session, *, actor: Actor, outbound_id: int, sent: bool, gateway_id: str | None,
+                  reason: str | None, now: datetime) -> SmsOutbound:
+    """The gateway says a queued text was sent or failed. The same report again is accepted (a retry);
+    a different one for a text already reported is a conflict."""
+    ensure_gateway(actor)
+    row = db.get(SmsOutbound, outbound_id)
+    if row is None:
+        raise NotFound("sms_not_found", "待发短信不存在")
+    status = OutboundStatus.SENT if sent else OutboundStatus.FAILED
+    reason = (reason or "").strip()[:200] or None
+    if not sent and not reason:
+        raise DomainError("reason_required", "发送失败须说明原因 reason", status_code=422)
+    if row.status == OutboundStatus.QUEUED:
+        done = db.execute(update(SmsOutbound).where(SmsOutbound.id == row.id,
+                                                    SmsOutbound.status == OutboundStatus.QUEUED)
+                          .values(status=status, gateway_id=gateway_id, sent_at=now if sent else None,
+                                  failed_reason=None if sent else reason, result_at=now))
+        if done.rowcount == 1:
+            db.commit()
+            db.refresh(row)
+            return row
+        db.rollback()
+        db.refresh(row)
+    if row.status == status and (gateway_id is None or row.gateway_id in (None, gateway_id)):
+        return row
+    raise Conflict("result_conflict", f"该短信已报告为“{OUTBOUND_LABELS[OutboundStatus(row.status)]}”，"
+                                      f"不能再报告为“{OUTBOUND_LABELS[status]}”")
+
+
+# ---- the operators' list ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """One sender's waiting texts, oldest first, and the texts sent to that number lately."""
+
+    sender: str
+    texts: list[SmsInbound]
+    sent: list[SmsOutbound]
+
+    @property
+    def ids(self) -> str:
+        return ",".join(str(t.id) for t in self.texts)
+
+
+def counts(db: Session) -> tuple[int, int]:
+    """Waiting texts and the numbers they came from."""
+    cond = SmsInbound.status == InboundStatus.PENDING
+    texts, senders = db.execute(select(func.count(), func.count(SmsInbound.sender.distinct())).where(cond)).one()
+    return int(texts), int(senders)
+
+
+def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
+    """Waiting texts grouped by sender (a citizen often sends two or three in a row), the group whose
+    first text is oldest first; paginated by sender. Returns the groups and the number of senders."""
+    ensure_role(actor, *VIEW_ROLES)
+    cond = SmsInbound.status == InboundStatus.PENDING
+    first = func.min(SmsInbound.received_at)
+    total = db.execute(select(func.count(SmsInbound.sender.distinct())).where(cond)).scalar_one()
+    senders = [s for s, _ in db.execute(select(SmsInbound.sender, first).where(cond).group_by(SmsInbound.sender)
+                                        .order_by(first, SmsInbound.sender)
+                                        .limit(page_size).offset((max(page, 1) - 1) * page_size))]
+    if not senders:
+        return [], total
+    texts: dict[str, list[SmsInbound]] = {s: [] for s in senders}
+    for row in db.scalars(select(SmsInbound).where(cond, SmsInbound.sender.in_(senders))
+                          .order_by(SmsInbound.received_at, SmsInbound.id)):
+        texts[row.sender].append(row)
+    sent: dict[str, list[SmsOutbound]] = {s: [] for s in senders}
+    for out in db.scalars(select(SmsOutbound).where(SmsOutbound.phone.in_(senders))
+                          .order_by(SmsOutbound.created_at.desc(), SmsOutbound.id.desc())):
+        if len(sent[out.phone]) < 5:
+            sent[out.phone].append(out)
+    return [Group(sender=s, texts=texts[s][:GROUP_MAX], sent=sent[s]) for s in senders], total
+
+
+def handled(db: Session, *, actor: Actor, status: InboundStatus, page: int = 1,
+            page_size: int = 20) -> tuple[list[tuple[SmsInbound, str | None]], int]:
+    """Texts already registered or ignored, the latest handled first, with the ticket number."""
+    ensure_role(actor, *VIEW_ROLES)
+    cond = SmsInbound.status == status
+    total = db.execute(select(func.count()).select_from(SmsInbound).where(cond)).scalar_one()
+    rows = db.execute(select(SmsInbound, Ticket.number).outerjoin(Ticket, Ticket.id == SmsInbound.ticket_id)
+                      .where(cond).order_by(SmsInbound.handled_at.desc(), SmsInbound.id.desc())
+                      .limit(page_size).offset((max(page, 1) - 1) * page_size)).all()
+    return [(row, number) for row, number in rows], total
+
+
+def parse_ids(value: str) -> list[int]:
+    """The texts a form or link names ("12,13,14"), at most one group's worth."""
+    parts = [p.strip() for p in (value or "").split(",") if p.strip()]
+    if not parts or not all(p.isdecimal() and len(p) <= 9 for p in parts) or len(parts) > GROUP_MAX:
+        raise DomainError("sms_ids_invalid", "请选择要处理的短信", status_code=422)
+    return sorted({int(p) for p in parts})
+
+
+def texts_of(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[SmsInbound]:
+    """The named texts, oldest first; all from one sender."""
+    ensure_role(actor, *VIEW_ROLES)
+    rows = list(db.scalars(select(SmsInbound).where(SmsInbound.id.in_(list(ids)))
+                           .order_by(SmsInbound.received_at, SmsInbound.id)))
+    if len(rows) != len(set(ids)):
+        raise NotFound("sms_not_found", "短信不存在")
+    if len({r.sender for r in rows}) > 1:
+        raise DomainError("sms_mixed_senders", "一次只能处理同一号码发来的短信", status_code=422)
+    return rows
+
+
+def _pending(db: Session, actor: Actor, ids: Sequence[int]) -> list[SmsInbound]:
+    rows = texts_of(db, actor=actor, ids=ids)
+    done = [r for r in rows if r.status != InboundStatus.PENDING]
+    if done:
+        raise Conflict("sms_already_handled", "所选短信已由他人处理（已登记或已忽略），请刷新后查看")
+    return rows
+
+
+def _mark(db: Session, ids: Sequence[int], **values: Any) -> None:
+    """Compare-and-swap from 待处理: two operators cannot both handle the same text."""
+    result = db.execute(update(SmsInbound).where(SmsInbound.id.in_(list(ids)),
+                                                 SmsInbound.status == InboundStatus.PENDING).values(**values))
+    if result.rowcount != len(ids):
+        db.rollback()
+        raise Conflict("sms_already_handled", "所选短信刚由他人处理，请刷新后查看")
+
+
+# ---- handling ---------------------------------------------------------------------------------
+
+
+def prefill(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int]) -> dict[str, Any]:
+    """The intake form's values for these texts: channel 短信, the sender as the phone, the texts as
+    the content. Showing the number in full is a view of personal data: audited."""
+    ensure_role(actor, *HANDLER_ROLES)
+    rows = _pending(db, actor, ids)
+    content = "\n".join(r.text for r in rows)
+    audit.record(db, actor=actor, at=rt.clock.now(), action="view_personal_data", object_type="sms",
+                 object_id=rows[0].id, detail=f"短信登记工单：{len(rows)} 条短信")
+    db.commit()
+    return {"channel": str(Channel.SMS), "requester_phone": rows[0].sender, "content": content[:5000],
+            "title": rows[0].text.replace("\n", " ")[:30], "sms_ids": ",".join(str(r.id) for r in rows)}
+
+
+def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int],
+                    data: TicketCreate) -> tuple[Ticket, bool]:
+    """Register the texts as one ticket (channel 短信, the sender as the phone unless another was
+    typed); the texts become 已登记 with the ticket, and the requester gets one text saying so.
+    The idempotency key belongs to the texts: two operators registering them make one ticket."""
+    ensure_role(actor, *HANDLER_ROLES)
+    rows = texts_of(db, actor=actor, ids=ids)
+    sender, first = rows[0].sender, rows[0].id
+    if any(r.status != InboundStatus.PENDING for r in rows):
+        numbers = {r.ticket_id for r in rows}
+        if len(numbers) == 1 and rows[0].ticket_id is not None:
+            ticket = db.get(Ticket, rows[0].ticket_id)
+            if ticket is not None and ticket.registered_by_id == actor.user_id:
+                return ticket, False  # the same form sent again
+            raise Conflict("sms_already_handled", f"该短信已由他人登记为工单 {ticket.number if ticket else ''}")
+        raise Conflict("sms_already_handled", "所选短信已由他人处理（已登记或已忽略），请刷新后查看")
+    fields: dict[str, Any] = {"channel": Channel.SMS}
+    if not data.requester_phone and not data.requester_anonymous:
+        fields["requester_phone"] = sender
+    owner = f"sms:{first}"
+    try:
+        ticket, created = tickets.register(db, rt, actor=actor, data=data.model_copy(update=fields),
+                                           idempotency_key="ticket", idempotency_owner=owner)
+    except Conflict as exc:
+        if exc.code != "idempotency_key_reused":
+            raise
+        db.rollback()
+        number = db.execute(select(Ticket.number).join(IdempotencyKey, IdempotencyKey.ticket_id == Ticket.id)
+                            .where(IdempotencyKey.owner == owner)).scalar_one()
+        raise Conflict("sms_already_handled", f"该短信已登记为工单 {number}，如需修改请在工单页补充") from None
+    now = rt.clock.now()
+    ticket_id, number, phone = ticket.id, ticket.number, ticket.requester_phone
+    try:
+        _mark(db, [r.id for r in rows], status=InboundStatus.REGISTERED, ticket_id=ticket_id,
+              handled_by_id=actor.user_id, handled_at=now)
+    except Conflict:  # another operator took some of these texts between the check and now (as calls say it)
+        raise Conflict("sms_already_handled",
+                       f"所选短信刚由他人处理（本次登记的工单 {number} 未关联），请刷新后查看") from None
+    db.add(SmsOutbound(phone=sender, text=acknowledgement(number, phone=phone, sender=sender),
+                       purpose=Purpose.ACKNOWLEDGEMENT, status=OutboundStatus.QUEUED, ticket_id=ticket_id,
+                       inbound_id=first, created_by_id=actor.user_id, created_at=now))
+    audit.record(db, actor=actor, at=now, action="sms_register", object_type="sms", object_id=first,
+                 detail=f"{len(rows)} 条短信登记为工单 {number}")
+    db.commit()
+    return ticket, created
+
+
+def acknowledgement(number: str, *, phone: str | None, sender: str) -> str:
+    """The automatic text to the sender: the number, how to follow it, nothing about anybody else.
+    The public lookup asks for the last four digits of the ticket's phone: named as the sender's own
+    number, or as the number registered when the operator took another; none without a phone."""
+    if not phone:
+        return f"您反映的诉求已受理，工单编号{number}。{SIGNATURE}"
+    which = "手机号" if phone == sender else "登记的联系电话"
+    return f"您反映的诉求已受理，工单编号{number}，可凭编号和{which}后四位在网上查询办理进度。{SIGNATURE}"
+
+
+def ignore(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int], reason: str, note: str = "") -> int:
+    """Set texts aside (广告, 无效, 重复, 其他 with a note). Returns how many."""
+    ensure_role(actor, *HANDLER_ROLES)
+    try:
+        why = IgnoreReason(reason)
+    except ValueError:
+        raise DomainError("ignore_reason_required", "请选择忽略原因", status_code=422) from None
+    note = (note or "").strip()[:200]
+    if why == IgnoreReason.OTHER and len(note) < 2:
+        raise DomainError("ignore_note_required", "忽略原因为“其他”时请填写说明（至少 2 个字）", status_code=422)
+    rows = _pending(db, actor, ids)
+    now = rt.clock.now()
+    _mark(db, [r.id for r in rows], status=InboundStatus.IGNORED, ignore_reason=why, ignore_note=note or None,
+          handled_by_id=actor.user_id, handled_at=now)
+    audit.record(db, actor=actor, at=now, action="sms_ignore", object_type="sms", object_id=rows[0].id,
+                 detail=f"忽略 {len(rows)} 条短信（{IGNORE_LABELS[why]}）" + (f"：{note}" if note else ""))
+    db.commit()
+    return len(rows)
+
+
+def reply_text(typed: str) -> str:
+    """The text as it will be sent: checked for length, signed."""
+    body = " ".join((typed or "").split())
+    if not body:
+        raise DomainError("reply_empty", "请填写回复内容", status_code=422)
+    if body.endswith(SIGNATURE):
+        body = body[: -len(SIGNATURE)].rstrip()
+    if len(body) > REPLY_MAX:
+        raise DomainError("reply_too_long", f"回复内容最多 {REPLY_MAX} 个字（不含签名{SIGNATURE}），"
+                                            f"当前 {len(body)} 个字", status_code=422)
+    return body + SIGNATURE
+
+
+def reply(db: Session, rt: Runtime, *, actor: Actor, inbound_id: int, text: str) -> SmsOutbound:
+    """Queue a reply to the number a text came from. The text keeps its status: a reply asking for
+    the address leaves it waiting for the answer."""
+    ensure_role(actor, *HANDLER_ROLES)
+    body = reply_text(text)
+    inbound = texts_of(db, actor=actor, ids=[inbound_id])[0]
+    now = rt.clock.now()
+    row = SmsOutbound(phone=inbound.sender, text=body, purpose=Purpose.REPLY, status=OutboundStatus.QUEUED,
+                      ticket_id=inbound.ticket_id, inbound_id=inbound.id, created_by_id=actor.user_id,
+                      created_at=now)
+    db.add(row)
+    audit.record(db, actor=actor, at=now, action="sms_reply", object_type="sms", object_id=inbound.id,
+                 detail=f"回复短信：{body}")
+    db.commit()
+    return row
