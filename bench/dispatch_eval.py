@@ -142,7 +142,7 @@ def evaluate(model: TextClassifier, titles: list[str], contents: list[str], labe
 
 def tree_names(data: Path, use: bool) -> list[tuple[str, str]]:
     """The contest's own category tree (label_taxonomy.csv: 一级分类 › 二级分类 › 三级分类), as
-    `hotline dispatch train --category-tree` reads it; none with --no-category-tree."""
+    `hotline dispatch train --category-tree` reads it; none unless asked (--category-tree)."""
     return category_names.from_csv(data / "tipdm2020c" / "label_taxonomy.csv") if use else []
 
 
@@ -363,14 +363,14 @@ def main() -> None:
     ap.add_argument("--perf-only", action="store_true",
                     help="only the 15k training time, then latency and memory of that model (no accuracy figures)")
     ap.add_argument("--out", type=Path, help="write the figures as JSON here")
-    ap.add_argument("--no-category-tree", action="store_true",
-                    help="train the category model without the names of label_taxonomy.csv (as before round 12)")
+    ap.add_argument("--category-tree", action="store_true",
+                    help="train the category model with the names of label_taxonomy.csv (round 12: no reliable gain)")
     args = ap.parse_args()
     data = data_path()
     if not (data / "tipdm2020c").is_dir():
         raise SystemExit(f"real data not found at {data} (set HOTLINE_DATA_PATH)")
     config = ClassifierConfig()
-    names = tree_names(data, not args.no_category_tree)
+    names = tree_names(data, args.category_tree)
     out: dict = {"machine": machine(), "config": config.to_dict(), "seed": SEED, "category_tree_names": len(names)}
     print(json.dumps(out["machine"], ensure_ascii=False), flush=True)
     if args.perf_only:

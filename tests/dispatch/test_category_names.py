@@ -38,12 +38,6 @@ def test_a_tree_file_reads_every_column_beneath_the_first(tmp_path: Path) -> Non
         category_names.from_csv(vague)
 
 
-def test_the_citys_catalogue_names_its_top_categories_contents() -> None:
-    names = category_names.from_catalogue(1)
-    assert names and all(len(code) == 2 for _n, code in names)
-    assert len({n for n, _c in names}) == len(names)  # each name once
-
-
 def test_names_teach_the_model_without_being_scored() -> None:
     """A word only the tree knows (桑拿房, filed under 环境保护) moves a ticket naming it towards that
     label; the names are no ticket: the cross-validated rows and figures are the tickets' alone."""

@@ -3,7 +3,9 @@
 A city's category hierarchy names what each top category holds (城乡建设 › 城市建设和市政管理 › 公共汽车;
 劳动和社会保障 › 工资福利 › 住房公积金). Requests about buses then belong to 城乡建设 even where their
 words would suggest 交通运输. `TextClassifier.fit(names=…)` takes these (name, label) pairs as extra
-training rows that are never scored (docs/dispatch.md, round 12).
+training rows that are never scored — when asked (`hotline dispatch train --category-tree`): on the
+tipdm2020c data, with hundreds of messages per label, they gave no reliable gain (docs/dispatch.md,
+round 12); they are meant for a label with few examples yet, whose tree names say what it holds.
 
 Only names that say something are kept: "其他" says nothing, and a name filed under two labels
 (住房公积金 under both 城乡建设 and 劳动和社会保障 in one tree) would teach both at once."""
@@ -43,11 +45,3 @@ def from_csv(path: Path) -> list[tuple[str, str]]:
         raise DatasetError("category_tree_empty", f"{path.name}：分类树中没有可用的下级分类名称")
     return names
 
-
-def from_catalogue(level: int) -> list[tuple[str, str]]:
-    """The city's configured categories below `level`, each with the code of its level-`level`
-    ancestor: the labels `retrain.closed_examples` gives the category model."""
-    from hotline.tickets.categories import catalogue
-
-    nodes = catalogue().values()
-    return unambiguous((n.name, n.code[: 2 * level]) for n in nodes if len(n.code) > 2 * level)

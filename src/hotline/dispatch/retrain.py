@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.dispatch import category_names, store
+from hotline.dispatch import store
 from hotline.dispatch.model import ClassifierConfig, Progress, TrainingError
 from hotline.dispatch.training import train_rows
 from hotline.org.models import Unit
@@ -69,15 +69,12 @@ def retrain(db: Session, *, model_path: Path, label: str = "category", level: in
                             f"（已办结工单 {len(ex.labels) + ex.dropped_rare} 件、{ex.classes_seen} 类，"
                             f"达到每类件数的 {len(set(ex.labels))} 类）")
     started = time.perf_counter()
-    # the city's own category tree: the names beneath each label say what it holds
-    names = category_names.from_catalogue(level) if label == "category" else []
-    model, _linking = train_rows(ex.titles, ex.contents, ex.labels, config=config, progress=progress, link=False,
-                                 names=names)
+    model, _linking = train_rows(ex.titles, ex.contents, ex.labels, config=config, progress=progress, link=False)
     seconds = time.perf_counter() - started
     meta = store.describe(model, seconds=seconds, training_data={
         "source": "closed tickets", "label_kind": label, "level": level if label == "category" else None,
         "rows_used": len(ex.labels), "dropped_rare": ex.dropped_rare, "reassigned_examples": ex.reassigned,
-        "min_per_class": min_per_class, "category_names": model.cv.get("category_names", 0),
+        "min_per_class": min_per_class,
         "label_counts": {lab: ex.labels.count(lab) for lab in sorted(set(ex.labels))},
     })
     meta["label_kind"] = label
