@@ -115,3 +115,17 @@ def drop_accounts(engine: Engine, prefix: str) -> None:
         ids = select(User.id).where(User.username.like(f"{prefix}%")).scalar_subquery()
         conn.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
         conn.execute(delete(User).where(User.username.like(f"{prefix}%")))
+
+
+def telephony_token(engine: Engine, *, username: str, display_name: str, now: Any) -> str:
+    """A machine account of the telephony role (the PBX adapter, the SMS gateway) and its API token."""
+    from hotline.db import make_session_factory
+
+    db = make_session_factory(engine)()
+    try:
+        user = org_service.add_user(db, username=username, password="machine-pass-123", display_name=display_name,
+                                    role=Role.TELEPHONY, data_scope=DataScope.OWN_UNIT)
+        db.commit()
+        return org_service.issue_token(db, user=user, now=now)
+    finally:
+        db.close()

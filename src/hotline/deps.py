@@ -181,3 +181,20 @@ async def ids_in_range(request: Request) -> None:
         if (name == "id" or name.endswith("_id")) and name not in TEXT_IDS and isinstance(value, str) \
                 and value.isascii() and value.isdecimal() and len(value) < 40 and int(value) > ID_MAX:
             raise DomainError("value_out_of_range", "参数数值超出范围，请检查编号、页码或日期", status_code=422)
+
+
+async def json_batch(request: Request, *, limit: int, item: str, measure: str,
+                     empty_code: str) -> tuple[list[Any], bool]:
+    """A pushed body of one object or a non-empty array of at most `limit` of them (call events, texts):
+    (the items, whether it was one object). `item` and its measure word name them: 事件 / 个, 短信 / 条."""
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise DomainError("json_invalid", "请求体不是合法的 JSON", status_code=422) from None
+    single = isinstance(body, dict)
+    items: list[Any] = [body] if single else body if isinstance(body, list) else []
+    if not items:
+        raise DomainError(empty_code, f"请求体应为一{measure}{item}对象，或非空的{item}数组", status_code=422)
+    if len(items) > limit:
+        raise DomainError("batch_too_large", f"每批最多 {limit} {measure}{item}", status_code=422)
+    return items, single

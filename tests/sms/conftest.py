@@ -11,12 +11,9 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
-from hotline.db import make_session_factory
-from hotline.org import service as org_service
-from hotline.security.roles import DataScope, Role
 from hotline.sms.models import SmsInbound, SmsOutbound
 from tests.conftest import START
-from tests.factories import Org
+from tests.factories import Org, telephony_token
 
 
 @pytest.fixture(autouse=True)
@@ -32,14 +29,7 @@ def _clean_sms(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def gateway_token(engine: Engine, org: Org) -> str:
-    db = make_session_factory(engine)()
-    try:
-        user = org_service.add_user(db, username="sms-gateway", password="machine-pass-123", display_name="短信网关",
-                                    role=Role.TELEPHONY, data_scope=DataScope.OWN_UNIT)
-        db.commit()
-        return org_service.issue_token(db, user=user, now=START + timedelta(days=60))
-    finally:
-        db.close()
+    return telephony_token(engine, username="sms-gateway", display_name="短信网关", now=START + timedelta(days=60))
 
 
 @pytest.fixture()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -27,8 +26,7 @@ from hotline.calls.schemas import (
     transfer_out,
 )
 from hotline.clock import CHINA_TZ, to_local
-from hotline.deps import DB, RT, ApiActor, TelephonyActor
-from hotline.errors import DomainError
+from hotline.deps import DB, RT, ApiActor, TelephonyActor, json_batch
 from hotline.errors_http import ErrorOut, route_labels
 from hotline.tickets import present
 from hotline.tickets.schemas import Page, TicketCreate, TicketOut
@@ -51,16 +49,8 @@ route_labels(router.prefix, FIELD_LABELS,
                         409: {"model": ErrorOut, "description": "event_id 已用于同一通话中内容不同的事件（未处理）"}})
 async def post_events(request: Request, db: DB, rt: RT, actor: TelephonyActor) -> Response:
     ingest.ensure_feeder(actor)
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise DomainError("json_invalid", "请求体不是合法的 JSON", status_code=422) from None
-    single = isinstance(body, dict)
-    items: list[Any] = [body] if single else body if isinstance(body, list) else []
-    if not items:
-        raise DomainError("events_empty", "请求体应为一个事件对象，或非空的事件数组", status_code=422)
-    if len(items) > ingest.MAX_BATCH:
-        raise DomainError("batch_too_large", f"每批最多 {ingest.MAX_BATCH} 个事件", status_code=422)
+    items, single = await json_batch(request, limit=ingest.MAX_BATCH, item="事件", measure="个",
+                                     empty_code="events_empty")
     out = await run_in_threadpool(ingest.ingest, db, actor=actor, items=items, now=rt.clock.now())
     if single and (out.rejected or out.conflicts):
         error = out.errors[0]

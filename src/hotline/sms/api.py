@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from hotline.deps import DB, RT, TelephonyActor
-from hotline.errors import DomainError
+from hotline.deps import DB, RT, TelephonyActor, json_batch
 from hotline.errors_http import ErrorOut
 from hotline.sms import service
 from hotline.sms.schemas import InboundOut, OutboxOut, ResultIn, ResultOut, outbox_item, result_out
@@ -23,16 +21,8 @@ router = APIRouter(prefix="/api/sms", tags=["sms"])
                         409: {"model": ErrorOut, "description": "短信编号已用于内容不同的短信（未处理）"}})
 async def post_inbound(request: Request, db: DB, rt: RT, actor: TelephonyActor) -> Response:
     service.ensure_gateway(actor)
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise DomainError("json_invalid", "请求体不是合法的 JSON", status_code=422) from None
-    single = isinstance(body, dict)
-    items: list[Any] = [body] if single else body if isinstance(body, list) else []
-    if not items:
-        raise DomainError("messages_empty", "请求体应为一条短信对象，或非空的短信数组", status_code=422)
-    if len(items) > service.MAX_BATCH:
-        raise DomainError("batch_too_large", f"每批最多 {service.MAX_BATCH} 条短信", status_code=422)
+    items, single = await json_batch(request, limit=service.MAX_BATCH, item="短信", measure="条",
+                                     empty_code="messages_empty")
     out = await run_in_threadpool(service.ingest, db, actor=actor, items=items, now=rt.clock.now())
     if single and (out.rejected or out.conflicts):
         error = out.errors[0]
