@@ -193,3 +193,22 @@ def test_a_supervisor_reads_but_does_not_handle(client, push, db) -> None:  # ty
     assert "无权" in _flash(client) and _rows(db)[b1].status == "pending"
     _post(client, f"/sms/{b1}/reply", {"text": "你好", "csrf_token": csrf})
     assert _outbound(db) == []
+
+
+def test_a_group_shows_the_last_five_texts_sent_to_its_number(client, push, db, org) -> None:  # type: ignore[no-untyped-def]
+    from hotline.sms import service
+    from hotline.sms.enums import OutboundStatus
+
+    a1, a2, _b1 = _three_texts(push)
+    for i in range(7):  # seven replies to Alice over the days before, one to Bob
+        db.add(SmsOutbound(phone=ALICE, text=f"第{i}条答复", purpose="reply", status=OutboundStatus.SENT,
+                           created_at=START - timedelta(days=7 - i)))
+    db.add(SmsOutbound(phone=BOB, text="给另一号码的答复", purpose="reply", status=OutboundStatus.SENT,
+                       created_at=START - timedelta(days=1)))
+    db.commit()
+    groups, total = service.waiting(db, actor=org.actor("operator"))
+    db.rollback()
+    assert total == 2 and [t.id for t in groups[0].texts] == [a1, a2]
+    assert [o.text for o in groups[0].sent] == [f"第{i}条答复" for i in (6, 5, 4, 3, 2)]  # newest first
+    assert [o.text for o in groups[1].sent] == ["给另一号码的答复"]
+

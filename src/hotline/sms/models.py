@@ -41,7 +41,10 @@ class SmsOutbound(Base):
     """A text for the gateway to send (a reply, or the automatic 已受理 text), and what became of it."""
 
     __tablename__ = "sms_outbound"
-    __table_args__ = (Index("ix_sms_outbound_status_created_at", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_sms_outbound_status_created_at", "status", "created_at"),
+        Index("ix_sms_outbound_phone_created_at", "phone", "created_at"),  # the texts sent to one number
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20))

@@ -178,6 +178,9 @@ def counts(db: Session) -> tuple[int, int]:
     return int(texts), int(senders)
 
 
+SENT_SHOWN = 5  # texts sent to a number shown beside its waiting ones
+
+
 def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
     """Waiting texts grouped by sender (a citizen often sends two or three in a row), the group whose
     first text is oldest first; paginated by sender. Returns the groups and the number of senders."""
@@ -195,10 +198,15 @@ def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) ->
                           .order_by(SmsInbound.received_at, SmsInbound.id)):
         texts[row.sender].append(row)
     sent: dict[str, list[SmsOutbound]] = {s: [] for s in senders}
-    for out in db.scalars(select(SmsOutbound).where(SmsOutbound.phone.in_(senders))
+    # the last SENT_SHOWN texts to each number: a window over the (phone, created_at) index, not every
+    # text ever sent to a citizen who writes often
+    recent = select(SmsOutbound.id, func.row_number().over(
+        partition_by=SmsOutbound.phone, order_by=(SmsOutbound.created_at.desc(), SmsOutbound.id.desc())).label("n")
+                    ).where(SmsOutbound.phone.in_(senders)).subquery()
+    for out in db.scalars(select(SmsOutbound).join(recent, recent.c.id == SmsOutbound.id)
+                          .where(recent.c.n <= SENT_SHOWN)
                           .order_by(SmsOutbound.created_at.desc(), SmsOutbound.id.desc())):
-        if len(sent[out.phone]) < 5:
-            sent[out.phone].append(out)
+        sent[out.phone].append(out)
     return [Group(sender=s, texts=texts[s][:GROUP_MAX], sent=sent[s]) for s in senders], total
 
 

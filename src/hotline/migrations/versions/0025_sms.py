@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sms_outbound")),
     )
     op.create_index("ix_sms_outbound_status_created_at", "sms_outbound", ["status", "created_at"])
+    op.create_index("ix_sms_outbound_phone_created_at", "sms_outbound", ["phone", "created_at"])
     op.create_index(op.f("ix_sms_outbound_ticket_id"), "sms_outbound", ["ticket_id"])
     op.create_index(op.f("ix_sms_outbound_inbound_id"), "sms_outbound", ["inbound_id"])
 
