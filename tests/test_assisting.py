@@ -298,3 +298,16 @@ def test_the_reopen_form_comes_with_the_last_rounds_assisting_units(client, as_u
     assert r.status_code == 303, r.text
     detail = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("dispatcher")).json()
     assert [a["role"] for a in detail["assignments"] if a["round"] == 2] == ["lead"]
+
+
+def test_the_queue_api_says_the_units_part(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: /api/v1/queue did not say 主办 or 协办 (the page did): a client had to fetch every ticket."""
+    t = _dispatched_with_street(client, as_user, org)
+    lead = client.get("/api/v1/queue", headers=as_user("housing_handler")).json()["items"]
+    street = client.get("/api/v1/queue", headers=as_user("street_handler")).json()["items"]
+    [ours] = [x for x in lead if x["id"] == t["id"]]
+    [theirs] = [x for x in street if x["id"] == t["id"]]
+    assert ours["unit_roles"] == ["lead"] and ours["unit_part"].startswith("主办·")
+    assert theirs["unit_roles"] == ["assisting"] and theirs["unit_part"].startswith("协办·")
+    login(client, "street_handler")
+    assert theirs["unit_part"] in client.get("/unit").text  # the page reads the same words

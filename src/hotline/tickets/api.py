@@ -32,6 +32,7 @@ from hotline.tickets.schemas import (
     Page,
     PublicCreate,
     PublicTicketOut,
+    QueueItem,
     TicketCreate,
     TicketOut,
     TicketSummary,
@@ -186,17 +187,17 @@ DEADLINE_HELP = "只看该办理时限状态的工单（本单位待办页的数
 ACK_HELP = "只看本单位主办、尚未签收且处于该签收状态的工单"
 
 
-@router.get("/queue", response_model=Page[TicketSummary], summary="本单位待办队列（按时限排序）")
+@router.get("/queue", response_model=Page[QueueItem], summary="本单位待办队列（按时限排序，含本单位主办/协办）")
 def unit_queue(db: DB, rt: RT, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
                page_size: Annotated[int, Query(ge=1, le=200)] = 20,
                deadline_status: Annotated[QueueDeadline | None, Query(description=DEADLINE_HELP)] = None,
-               ack_status: Annotated[QueueAck | None, Query(description=ACK_HELP)] = None) -> Page[TicketSummary]:
+               ack_status: Annotated[QueueAck | None, Query(description=ACK_HELP)] = None) -> Page[QueueItem]:
     if actor.unit_id is None:
         raise DomainError("no_unit", "当前用户不属于任何承办单位", status_code=403)
     filters = service.Filters(open_for_unit=True, queue_deadline=deadline_status, queue_ack=ack_status)
     items, total = service.search(db, rt, actor=actor, filters=filters, page=page, page_size=page_size)
     now = rt.clock.now()
-    return Page(items=[present.summary(t, rt, actor, now=now) for t in items], total=total, page=page,
+    return Page(items=[present.queue_item(t, rt, actor, now=now) for t in items], total=total, page=page,
                 page_size=page_size)
 
 

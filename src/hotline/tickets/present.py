@@ -33,6 +33,7 @@ from hotline.tickets.schemas import (
     MergedTicketOut,
     PublicMergedOut,
     PublicTicketOut,
+    QueueItem,
     TicketOut,
     TicketSummary,
     UnitRef,
@@ -90,6 +91,20 @@ def callback_outcome(ticket: Ticket) -> str | None:
 def summary(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketSummary:
     # Lists are always masked: only the detail page shows (and audits) personal data.
     return TicketSummary(**_summary_fields(ticket, rt, now, masked=True))
+
+
+def unit_part(ticket: Ticket, unit_id: int | None) -> tuple[list[str], str]:
+    """This unit's open part in the ticket: its roles (lead / assisting) and 主办·待签收-style words — an
+    assisting unit's row otherwise reads like the lead's (the unit workbench and GET /queue)."""
+    ours = [a for a in ticket.assignments if a.is_open and a.unit_id == unit_id]
+    words = [f"{ASSIGNMENT_ROLE_LABELS[AssignmentRole(a.role)]}·{ASSIGNMENT_STATUS_LABELS[AssignmentStatus(a.status)]}"
+             for a in ours]
+    return [str(a.role) for a in ours], "；".join(words) or "—"
+
+
+def queue_item(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> QueueItem:
+    roles, words = unit_part(ticket, actor.unit_id)
+    return QueueItem(**_summary_fields(ticket, rt, now, masked=True), unit_roles=roles, unit_part=words)
 
 
 def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool) -> dict:

@@ -222,6 +222,14 @@ class TicketSummary(BaseModel):
     acknowledged_at: datetime | None = None
 
 
+class QueueItem(TicketSummary):
+    """A ticket in a unit's queue, with the unit's own part in it."""
+
+    unit_roles: list[str] = Field(default_factory=list,
+                                  description="本单位在该工单中的角色：lead（主办）、assisting（协办）")
+    unit_part: str = Field("", description="本单位的角色与进度，如“协办·待办理”")
+
+
 class TicketOut(TicketSummary):
     is_complex: bool
     confidential: bool

@@ -11,14 +11,9 @@ from hotline.deps import DB, RT
 from hotline.supervision.service import unread_count
 from hotline.tickets import overview, present, service
 from hotline.tickets.enums import (
-    ASSIGNMENT_ROLE_LABELS,
-    ASSIGNMENT_STATUS_LABELS,
     DEADLINE_LABELS,
-    AssignmentRole,
-    AssignmentStatus,
     DeadlineStatus,
 )
-from hotline.tickets.models import Ticket
 from hotline.web.paging import page_number, pager
 from hotline.web.render import render
 from hotline.web.session import Viewer, viewer_for
@@ -52,7 +47,7 @@ def workbench(request: Request, db: DB, rt: RT, viewer: UnitViewer) -> HTMLRespo
     return render(request, "unit.html", viewer=viewer, total=total, queue_total=queue_total, badges=badges,
                   shown=shown,
                   items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
-                  roles={t.id: _our_part(t, viewer.actor.unit_id) for t in found},
+                  roles={t.id: present.unit_part(t, viewer.actor.unit_id)[1] for t in found},
                   pager=pager(request.query_params, "/unit", total, page=page),
                   unread=unread_count(db, actor=viewer.actor))
 
@@ -60,10 +55,3 @@ def workbench(request: Request, db: DB, rt: RT, viewer: UnitViewer) -> HTMLRespo
 DEADLINE_FILTERS = frozenset(str(s) for s in DeadlineStatus if s != DeadlineStatus.NONE)
 ACK_FILTERS = frozenset(str(s) for s in present.ACK_LABELS)
 
-
-def _our_part(ticket: Ticket, unit_id: int | None) -> str:
-    """主办/协办 and how far this unit has got — an assisting unit's row otherwise reads like the lead's."""
-    ours = [a for a in ticket.assignments if a.is_open and a.unit_id == unit_id]
-    parts = [(ASSIGNMENT_ROLE_LABELS[AssignmentRole(a.role)], ASSIGNMENT_STATUS_LABELS[AssignmentStatus(a.status)])
-             for a in ours]
-    return "；".join(f"{role}·{status}" for role, status in parts) or "—"
