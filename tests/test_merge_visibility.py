@@ -165,3 +165,15 @@ def test_a_dispatcher_merges_only_into_a_ticket_it_may_see(db, rt, client, as_us
     merged = service.act(db, rt, actor=scoped, ticket_id=child["id"], action=Action.MERGE,
                          params=ActionIn(parent_number=own["number"]))
     assert merged.state == "merged"
+
+
+def test_a_dispatched_ticket_merged_shows_its_clocks_stopped(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: a merged ticket's page still listed 签收时限 and 退单时限 as if a unit were to meet them."""
+    parent = client.post(API, json=intake(), headers=as_user("operator")).json()
+    t = client.post(API, json=intake(title="同一餐馆油烟问题再次反映"), headers=as_user("operator")).json()
+    _act(client, as_user, t, "dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id})
+    login(client, "dispatcher")
+    assert "签收时限" in client.get(f"/tickets/{t['number']}").text
+    _act(client, as_user, t, "dispatcher", "merge", {"parent_number": parent["number"]})
+    page = client.get(f"/tickets/{t['number']}").text
+    assert "（已并单，不再计时）" in page and "签收时限" not in page and "退单时限" not in page
