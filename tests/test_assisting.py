@@ -311,3 +311,20 @@ def test_the_queue_api_says_the_units_part(client, as_user, org) -> None:  # typ
     assert theirs["unit_roles"] == ["assisting"] and theirs["unit_part"].startswith("协办·")
     login(client, "street_handler")
     assert theirs["unit_part"] in client.get("/unit").text  # the page reads the same words
+
+
+def test_a_reply_sent_back_is_offered_to_mend(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: after 答复退回 the unit's reply form was empty; the text was only in the history."""
+    t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    assert _act(client, as_user, t, "dispatcher", "dispatch",
+                {"lead_unit_id": org.units["housing"].id}).status_code == 200
+    assert _act(client, as_user, t, "housing_handler", "acknowledge", {}).status_code == 200
+    login(client, "housing_handler")
+    page = client.get(f"/tickets/{t['number']}").text
+    assert "已填入被退回的答复" not in page
+    reply = {"content": "已约谈餐馆负责人，要求整改。"}
+    assert _act(client, as_user, t, "housing_handler", "reply", reply).status_code == 200
+    assert _act(client, as_user, t, "dispatcher", "reject_reply", {"reason": "未说明整改结果"}).status_code == 200
+    page = client.get(f"/tickets/{t['number']}").text
+    form = page.split('data-action="reply"')[1].split("</form>")[0]
+    assert "已约谈餐馆负责人，要求整改。</textarea>" in form and "已填入被退回的答复" in form

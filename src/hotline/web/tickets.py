@@ -96,6 +96,17 @@ def ticket_search(request: Request, db: DB, rt: RT, viewer: SearchViewer) -> HTM
 # ---- the ticket page ----------------------------------------------------------------------
 
 
+def _reply_sent_back(history: list[Any]) -> str | None:
+    """The text of the last reply, when the centre sent it back (答复退回) and no reply followed."""
+    last, sent_back = None, False
+    for e in history:
+        if e.action == Action.REPLY:
+            last, sent_back = e.note, False
+        elif e.action == Action.REJECT_REPLY:
+            sent_back = True
+    return last if sent_back else None
+
+
 def _ticket_page(
     request: Request, db: Session, rt: Runtime, viewer: Viewer, ticket: Ticket, *,
     errors: list[str] | None = None, failed: Action | None = None, values: dict[str, Any] | None = None,
@@ -106,7 +117,8 @@ def _ticket_page(
     if not out.personal_data_masked and (ticket.requester_name or ticket.requester_phone):
         service.record_personal_data_read(db, rt, actor=viewer.actor, ticket=ticket)
     files = attachments.listing(db, actor=viewer.actor, ticket_id=ticket.id)
-    events = present.timeline(ticket, service.history(db, ticket_id=ticket.id), files)
+    history = service.history(db, ticket_id=ticket.id)
+    events = present.timeline(ticket, history, files)
     forms = forms_for(out.allowed_actions, assisting_pending=bool(workflow.pending_assisting(ticket)))
     needs_units = any(f.widget in ("lead_unit", "assisting_units") for form in forms for f in form.fields)
     suggestion, suggested = None, {}
@@ -128,9 +140,12 @@ def _ticket_page(
                   if f.widget in ("textarea", "text") and values.get(f.name)]
     # 退回重办 goes to the last round's assisting units too, unless the form drops them: shown chosen.
     reopen_values = {"assisting_unit_ids": [str(u) for u in service.last_round_assisting(ticket)]}
+    # After 答复退回 the unit mends its reply rather than typing it again from the history (QA).
+    sent_back = _reply_sent_back(history)
+    reply_values = {"content": sent_back} if sent_back else {}
     return render(
         request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
-        reopen_values=reopen_values, unsent=unsent,
+        reopen_values=reopen_values, reply_values=reply_values, unsent=unsent,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
