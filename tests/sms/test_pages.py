@@ -122,6 +122,10 @@ def test_register_opens_the_intake_form_and_the_texts_become_registered(client, 
     assert len(_outbound(db)) == 1 and len(_read(db, select(Ticket))) == 1
     listing = client.get("/sms?tab=registered").text
     assert f'href="/tickets/{number}"' in listing
+    # The ticket's page shows the texts it came from and the one sent back (no number in either).
+    shown = client.get(f"/tickets/{number}").text.split('data-section="sms"')[1].split("</section>")[0]
+    assert shown.index("小区楼下餐馆每晚营业到凌晨") < shown.index("排风扇噪音很大") and "地铁站出口" not in shown
+    assert "受理告知 · 待发送" in shown and f"工单编号{number}" in shown and ALICE not in shown
     # Handled texts cannot be opened for registration again.
     assert client.get(f"/hall/intake?sms={a1}", follow_redirects=False).status_code == 303
     assert "已由他人处理" in _flash(client)

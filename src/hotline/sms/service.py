@@ -222,6 +222,15 @@ def handled(db: Session, *, actor: Actor, status: InboundStatus, page: int = 1,
     return [(row, number) for row, number in rows], total
 
 
+def for_ticket(db: Session, ticket_id: int) -> tuple[list[SmsInbound], list[SmsOutbound]]:
+    """The texts a ticket was registered from and those sent about it, oldest first (its page shows them)."""
+    received = list(db.scalars(select(SmsInbound).where(SmsInbound.ticket_id == ticket_id)
+                               .order_by(SmsInbound.received_at, SmsInbound.id)))
+    sent = list(db.scalars(select(SmsOutbound).where(SmsOutbound.ticket_id == ticket_id)
+                           .order_by(SmsOutbound.created_at, SmsOutbound.id)))
+    return received, sent
+
+
 def parse_ids(value: str) -> list[int]:
     """The texts a form or link names ("12,13,14"), at most one group's worth."""
     parts = [p.strip() for p in (value or "").split(",") if p.strip()]

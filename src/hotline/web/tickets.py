@@ -17,9 +17,11 @@ from hotline.deps import DB, RT
 from hotline.dispatch import suggest
 from hotline.errors import DomainError, NotFound
 from hotline.runtime import Runtime
+from hotline.sms import service as sms
+from hotline.sms.enums import OUTBOUND_LABELS, PURPOSE_LABELS
 from hotline.supervision.service import supervise_ticket
 from hotline.tickets import attachments, export, present, service, workflow
-from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Kind, State
+from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Channel, Kind, State
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
 from hotline.web import choices
@@ -140,12 +142,15 @@ def _ticket_page(
                   if f.widget in ("textarea", "text") and values.get(f.name)]
     # 退回重办 goes to the last round's assisting units too, unless the form drops them: shown chosen.
     reopen_values = {"assisting_unit_ids": [str(u) for u in service.last_round_assisting(ticket)]}
+    # A ticket registered from texts shows them (and what was texted back): its content was typed from them.
+    sms_in, sms_out = sms.for_ticket(db, ticket.id) if ticket.channel == Channel.SMS else ([], [])
     # After 答复退回 the unit mends its reply rather than typing it again from the history (QA).
     sent_back = _reply_sent_back(history)
     reply_values = {"content": sent_back} if sent_back else {}
     return render(
         request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
-        reopen_values=reopen_values, reply_values=reply_values, unsent=unsent,
+        reopen_values=reopen_values, reply_values=reply_values, unsent=unsent, sms_in=sms_in, sms_out=sms_out,
+        sms_labels={**OUTBOUND_LABELS, **PURPOSE_LABELS},
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
