@@ -379,3 +379,27 @@ def test_a_line_s_own_queue_names_the_line() -> None:
     assert queue_label("sub_center:12366") == "分中心座席（12366）"
     assert queue_label("general") == "12345综合座席" and queue_label("hr_social") == "人社专席"
     assert queue_label("pbx:queue:7") == "pbx:queue:7" and queue_label(None) == "—"  # unknown: as sent
+
+
+def test_a_district_supervisor_does_not_read_the_whole_citys_calls(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: a supervisor scoped to 玄武区 read every caller's number on the hall pages; calls carry no
+    place to cut them by, so the records are for whole-city staff. The wall's counts stay open."""
+    call_id = _id(feed, answered_call("scope", START, caller="13912345678"))
+    _id(feed, abandoned_call("scope-missed", START, caller="13912340002"))
+    for url in ("/api/calls", f"/api/calls/{call_id}", "/api/calls/callbacks"):
+        r = client.get(url, headers=as_user("xuanwu_viewer"))
+        assert r.status_code == 403 and "仅限数据范围为全市" in r.json()["message"], url
+        assert client.get(url, headers=as_user("supervisor")).status_code == 200, url
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "12315", "reason": "市场监管事项"},
+                    headers=as_user("xuanwu_viewer"))
+    assert r.status_code == 403 and "仅限数据范围为全市" in r.json()["message"]
+    login(client, "xuanwu_viewer")
+    menu = client.get("/supervision").text
+    assert 'href="/hall/calls"' not in menu and 'href="/hall/missed"' not in menu and 'href="/hall/wall"' in menu
+    for url in ("/hall/calls", f"/hall/calls/{call_id}", "/hall/missed"):
+        page = client.get(url)
+        assert page.status_code == 403 and "仅限数据范围为全市的用户访问" in page.text, url
+    assert client.get("/hall/wall").status_code == 200
+    login(client, "supervisor")
+    assert 'href="/hall/calls"' in client.get("/supervision").text
+    assert client.get(f"/hall/calls/{call_id}").status_code == 200

@@ -25,7 +25,7 @@ from hotline.calls.enums import (
 from hotline.calls.figures import LIVE_WITHIN
 from hotline.calls.models import Call, CallEvent, CallTransfer
 from hotline.calls.validation import NUMBER
-from hotline.errors import Conflict, DomainError, NotFound
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.phones import as_kept
 from hotline.runtime import Runtime
 from hotline.security import audit
@@ -43,8 +43,17 @@ CALLBACK_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPE
 BLACKLIST_MODULE = "hotline.blacklist.service"
 
 
+def ensure_hall_reader(actor: Actor, *roles: Role) -> None:
+    """Calls carry no place (a caller's district is known only once a ticket says it), so the call
+    records cannot be cut to a district: only staff whose data scope is the whole city read them (QA:
+    a district's supervisor saw every caller's number). The wall's counts stay open to the hall."""
+    ensure_role(actor, *roles)
+    if not audit.reads_whole_city(actor):
+        raise Forbidden("scope_forbidden", "来电记录不分辖区，仅限数据范围为全市的人员查看")
+
+
 def get(db: Session, *, actor: Actor, call_id: int) -> Call:
-    ensure_role(actor, *HALL_ROLES, Role.CALLBACK_AGENT)
+    ensure_hall_reader(actor, *HALL_ROLES, Role.CALLBACK_AGENT)
     call = db.get(Call, call_id)
     if call is None:
         raise NotFound("call_not_found", "通话记录不存在")
@@ -54,7 +63,7 @@ def get(db: Session, *, actor: Actor, call_id: int) -> Call:
 def list_calls(db: Session, *, actor: Actor, day_start: datetime | None = None, day_end: datetime | None = None,
                caller: str | None = None, outcome: str | None = None, mine: bool = False, page: int = 1,
                page_size: int = 20) -> tuple[list[Call], int]:
-    ensure_role(actor, *HALL_ROLES, Role.CALLBACK_AGENT)
+    ensure_hall_reader(actor, *HALL_ROLES, Role.CALLBACK_AGENT)
     conds: list[Any] = []
     if day_start:
         conds.append(Call.offered_at >= day_start)
@@ -209,7 +218,7 @@ def callback_list(db: Session, *, actor: Actor, now: datetime, page: int = 1,
     """Unanswered calls waiting for a call back, oldest first. The list shows whole numbers (they are
     to be rung): each page read is audited like the screen pop (QA: it was the one unmasked read not
     in the audit log)."""
-    ensure_role(actor, *CALLBACK_ROLES)
+    ensure_hall_reader(actor, *CALLBACK_ROLES)
     cond = Call.callback_status == CallbackStatus.PENDING
     total = db.execute(select(func.count()).select_from(Call).where(cond)).scalar_one()
     rows = list(db.execute(select(Call).where(cond).order_by(Call.offered_at.asc().nulls_first(), Call.id)
@@ -224,7 +233,7 @@ def callback_list(db: Session, *, actor: Actor, now: datetime, page: int = 1,
 def mark_called_back(db: Session, rt: Runtime, *, actor: Actor, call_id: int, outcome: CallbackOutcome,
                      note: str | None = None) -> Call:
     """Record one call-back attempt. No answer keeps the call on the list until the third attempt."""
-    ensure_role(actor, *CALLBACK_ROLES)
+    ensure_hall_reader(actor, *CALLBACK_ROLES)
     call = db.get(Call, call_id)
     if call is None:
         raise NotFound("call_not_found", "通话记录不存在")
