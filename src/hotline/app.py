@@ -32,6 +32,7 @@ from hotline.org.api import router as org_router
 from hotline.org.machines_api import router as machines_router
 from hotline.reports.api import router as reports_router
 from hotline.runtime import Runtime
+from hotline.sharing.api import router as sharing_router
 from hotline.sms.api import router as sms_router
 from hotline.supervision import scheduler as supervision_scheduler
 from hotline.supervision.api import router as supervision_router
@@ -116,7 +117,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     for api_router in (org_router, machines_router, tickets_router, attachments_router, public_router, kb_router,
                        kb_import_router, kb_public_router, reports_router, dispatch_router, places_router,
                        blacklist_router, workforce_router, calls_router, hotlines_router, supervision_router,
-                       assessment_router, analytics_router, calendar_router, sms_router):
+                       assessment_router, analytics_router, calendar_router, sms_router, sharing_router):
         app.include_router(api_router, responses=errors_http.API_ERRORS,  # {code, message}, documented
                            dependencies=[Depends(ids_in_range), Depends(text_is_unicode)])
     app.include_router(open311.router)

@@ -74,6 +74,7 @@ def session_user_id(request: Request) -> int | None:
 MACHINE_REFUSALS = {
     Role.CHANNEL: "渠道接入账号只能调用 Open311 接口（/open311/v2）",
     Role.TELEPHONY: "话务系统接口账号只能推送话务事件、收发短信和查询来电路由",
+    Role.DATA_SHARING: "数据共享接口账号只能读取工单数据共享接口（/api/share）",
 }
 
 
@@ -94,6 +95,19 @@ def telephony_actor(
     actor = _actor(request, db, rt)
     if actor.role in MACHINE_ROLES and actor.role != Role.TELEPHONY:
         raise Forbidden("machine_account", MACHINE_REFUSALS[actor.role])
+    return actor
+
+
+def sharing_actor(
+    request: Request, db: Annotated[Session, Depends(get_db)], rt: Annotated[Runtime, Depends(get_rt)]
+) -> Actor:
+    """A data-sharing machine account (信息共享): the ticket feed is read by other systems only, with
+    their own keys, so that every read is theirs in the audit log."""
+    actor = _actor(request, db, rt)
+    if actor.role in MACHINE_ROLES and actor.role != Role.DATA_SHARING:
+        raise Forbidden("machine_account", MACHINE_REFUSALS[actor.role])
+    if actor.role != Role.DATA_SHARING:
+        raise Forbidden("role_forbidden", "工单数据共享接口仅供数据共享接口账号调用：请系统管理员在「接口账号」中创建")
     return actor
 
 
@@ -118,6 +132,7 @@ DB = Annotated[Session, Depends(get_db)]
 RT = Annotated[Runtime, Depends(get_rt)]
 ApiActor = Annotated[Actor, Depends(api_actor)]
 TelephonyActor = Annotated[Actor, Depends(telephony_actor)]
+SharingActor = Annotated[Actor, Depends(sharing_actor)]
 
 
 def _beijing(value: datetime) -> datetime:

@@ -19,16 +19,18 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.org import service
-from hotline.org.models import ApiToken, User
+from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, DataScope, Role
 
 # What the command line always used: the display name when none is given, and the key's note.
-DEFAULT_DISPLAY_NAMES = {Role.CHANNEL: "Open311 接入系统", Role.TELEPHONY: "话务平台接口"}
-DEFAULT_KEY_NAMES = {Role.CHANNEL: "open311", Role.TELEPHONY: "telephony adapter"}
+DEFAULT_DISPLAY_NAMES = {Role.CHANNEL: "Open311 接入系统", Role.TELEPHONY: "话务平台接口",
+                         Role.DATA_SHARING: "数据共享接入系统"}
+DEFAULT_KEY_NAMES = {Role.CHANNEL: "open311", Role.TELEPHONY: "telephony adapter", Role.DATA_SHARING: "data feed"}
 # How the CLI names a role in its refusal ("用户 x 已存在且不是…").
-ACCOUNT_NOUNS = {Role.CHANNEL: "渠道接入账号", Role.TELEPHONY: "话务平台接口账号"}
+ACCOUNT_NOUNS = {Role.CHANNEL: "渠道接入账号", Role.TELEPHONY: "话务平台接口账号",
+                 Role.DATA_SHARING: "数据共享接口账号"}
 KEY_NOTICE = "密钥只显示这一次，本系统只保存其摘要，无法再次查看；请立即复制并妥善保存，遗失后只能重新签发。"
 STATE_LABELS = {"active": "启用", "no_key": "无有效密钥", "disabled": "停用"}
 USERNAME_MAX, DISPLAY_NAME_MAX, KEY_NAME_MAX = 64, 64, 100
@@ -68,7 +70,8 @@ def ensure_manager(actor: Actor) -> None:
 
 def machine_role(value: str) -> Role:
     if value not in {str(r) for r in MACHINE_ROLES}:
-        raise DomainError("machine_role_invalid", "请选择接口账号类型：渠道接入接口（Open311）或话务系统接口")
+        raise DomainError("machine_role_invalid",
+                          "请选择接口账号类型：渠道接入接口（Open311）、话务系统接口或数据共享接口")
     return Role(value)
 
 
@@ -112,12 +115,14 @@ def keys_of(db: Session, *, actor: Actor, account_id: int) -> list[ApiToken]:
 
 def create_account(
     db: Session, *, actor: Actor, now: datetime, role: Role, username: str, display_name: str = "",
-    key_name: str = "",
+    key_name: str = "", unit_code: str = "", jurisdiction_code: str = "",
 ) -> tuple[User, IssuedKey]:
-    """A new account and its first key (an account without a key can do nothing)."""
+    """A new account and its first key (an account without a key can do nothing). A data-sharing
+    account's scope is a unit (its code), a jurisdiction (its code) or, with neither, the whole city."""
     ensure_manager(actor)
     try:
-        user = _add(db, actor=actor, now=now, role=role, username=username, display_name=display_name)
+        user = _add(db, actor=actor, now=now, role=role, username=username, display_name=display_name,
+                    unit_code=unit_code, jurisdiction_code=jurisdiction_code)
         return user, _issue(db, actor=actor, now=now, user=user, name=key_name, rotate=False)
     except IntegrityError:  # another administrator took the name between the check and the insert
         db.rollback()
@@ -151,7 +156,7 @@ def issue_key(
 
 def provision(
     db: Session, *, actor: Actor, now: datetime, role: Role, username: str, display_name: str = "",
-    rotate: bool = False,
+    rotate: bool = False, unit_code: str = "", jurisdiction_code: str = "",
 ) -> tuple[User, IssuedKey, bool]:
     """The command line's step: the account (created if missing) and a new key; (user, key, created)."""
     ensure_manager(actor)
@@ -159,10 +164,14 @@ def provision(
     existing = db.execute(select(User).where(User.username == username.strip())).unique().scalar_one_or_none()
     if existing is None:
         user, issued = create_account(db, actor=actor, now=now, role=role, username=username,
-                                      display_name=display_name)
+                                      display_name=display_name, unit_code=unit_code,
+                                      jurisdiction_code=jurisdiction_code)
         return user, issued, True
     if existing.role != role:
         raise Conflict("not_machine_account", f"用户 {existing.username} 已存在且不是{ACCOUNT_NOUNS[role]}")
+    if (unit_code or jurisdiction_code) and scope_of(existing) != _scope_words(db, unit_code, jurisdiction_code):
+        raise Conflict("machine_scope_fixed", f"接口账号 {existing.username} 已存在，数据范围为"
+                                              f"「{scope_of(existing)}」，不能改变；如需其他范围，请另建账号")
     return existing, issue_key(db, actor=actor, now=now, account_id=existing.id, rotate=rotate), False
 
 
@@ -194,7 +203,46 @@ def set_active(db: Session, *, actor: Actor, now: datetime, account_id: int, act
     return user
 
 
-def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str, display_name: str) -> User:
+def scope_of(user: User) -> str:
+    """An account's data scope in words, as the pages and the audit log say it."""
+    if user.role != Role.DATA_SHARING:
+        return "—"
+    if user.data_scope == DataScope.OWN_UNIT and user.unit is not None:
+        return f"本单位：{user.unit.name}"
+    if user.data_scope == DataScope.JURISDICTION and user.scope_jurisdiction is not None:
+        return f"本辖区：{user.scope_jurisdiction.name}"
+    return "全市"
+
+
+def _scope_words(db: Session, unit_code: str, jurisdiction_code: str) -> str:
+    unit, jurisdiction = _scope(db, Role.DATA_SHARING, unit_code, jurisdiction_code)
+    return f"本单位：{unit.name}" if unit else f"本辖区：{jurisdiction.name}" if jurisdiction else "全市"
+
+
+def _scope(db: Session, role: Role, unit_code: str, jurisdiction_code: str) -> tuple[Unit | None, Jurisdiction | None]:
+    """The unit or jurisdiction a data-sharing account reads (neither: the whole city)."""
+    unit_code, jurisdiction_code = (unit_code or "").strip(), (jurisdiction_code or "").strip()
+    if not unit_code and not jurisdiction_code:
+        return None, None
+    if role != Role.DATA_SHARING:
+        raise DomainError("machine_scope_not_applicable", "只有数据共享接口账号可以指定单位或辖区")
+    if unit_code and jurisdiction_code:
+        raise DomainError("machine_scope_both", "数据共享范围请在单位和辖区中选其一（都不填则为全市）")
+    if unit_code:
+        unit = db.execute(select(Unit).where(Unit.code == unit_code)).unique().scalar_one_or_none()
+        if unit is None:
+            raise DomainError("unit_not_found", f"没有代码为 {unit_code} 的单位")
+        if not unit.active:
+            raise DomainError("unit_inactive", f"单位 {unit.name} 已停用，不能为其开通数据共享")
+        return unit, None
+    jurisdiction = db.execute(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).scalar_one_or_none()
+    if jurisdiction is None:
+        raise DomainError("jurisdiction_not_found", f"没有代码为 {jurisdiction_code} 的辖区")
+    return None, jurisdiction
+
+
+def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str, display_name: str,
+         unit_code: str = "", jurisdiction_code: str = "") -> User:
     role = machine_role(str(role))
     username, display_name = username.strip(), display_name.strip() or DEFAULT_DISPLAY_NAMES[role]
     if not username:
@@ -207,11 +255,17 @@ def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str,
         raise DomainError("display_name_too_long", f"接入系统名称最多 {DISPLAY_NAME_MAX} 个字符")
     if db.execute(select(User.id).where(User.username == username)).first():
         raise Conflict("user_exists", f"用户名 {username} 已存在，请换一个")
+    unit, jurisdiction = _scope(db, role, unit_code, jurisdiction_code)
+    # Other machine accounts read no tickets: no unit and the own-unit scope. A data-sharing account
+    # reads its unit's, its jurisdiction's or (neither) the whole city's.
+    scope = (DataScope.OWN_UNIT if unit or role != Role.DATA_SHARING
+             else DataScope.JURISDICTION if jurisdiction else DataScope.ALL)
     user = service.add_user(db, username=username, password=secrets.token_urlsafe(24), display_name=display_name,
-                            role=role, data_scope=DataScope.OWN_UNIT)
+                            role=role, unit=unit, data_scope=scope, scope_jurisdiction=jurisdiction)
     user.created_at = now
     audit.record(db, actor=actor, at=now, action="machine_account_create", object_type="machine_account",
-                 object_id=username, detail=f"{ROLE_LABELS[role]}：{display_name}")
+                 object_id=username, detail=f"{ROLE_LABELS[role]}：{display_name}"
+                 + (f"；数据范围：{scope_of(user)}" if role == Role.DATA_SHARING else ""))
     return user
 
 

@@ -18,7 +18,7 @@ from hotline.security.roles import ROLE_LABELS, Role
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/machine-accounts", tags=["admin"])
-MachineRole = Literal["channel", "telephony"]
+MachineRole = Literal["channel", "telephony", "data_sharing"]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -29,6 +29,7 @@ class MachineAccountOut(BaseModel):
     role: str
     role_label: str
     unit: str | None
+    data_scope: str = Field(description="数据共享接口账号读取的范围：本单位：… / 本辖区：… / 全市；其他账号为 —")
     created_at: datetime
     active: bool
     state: str = Field(description="active 启用 / no_key 无有效密钥 / disabled 停用")
@@ -55,10 +56,15 @@ class MachineAccountDetail(MachineAccountOut):
 class MachineAccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: Annotated[str, StringConstraints(strip_whitespace=True, max_length=machines.USERNAME_MAX)]
-    role: MachineRole = Field(description="channel 渠道接入接口（Open311）/ telephony 话务系统接口")
+    role: MachineRole = Field(description="channel 渠道接入接口（Open311）/ telephony 话务系统接口 / "
+                                          "data_sharing 数据共享接口")
     display_name: Annotated[str, StringConstraints(strip_whitespace=True,
                                                    max_length=machines.DISPLAY_NAME_MAX)] = ""
     key_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=machines.KEY_NAME_MAX)] = ""
+    unit_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = Field(
+        "", description="数据共享接口账号：读取该单位的工单（与 jurisdiction_code 二选一，都不填为全市）")
+    jurisdiction_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = Field(
+        "", description="数据共享接口账号：读取该辖区的工单")
 
 
 class KeyIn(BaseModel):
@@ -83,7 +89,8 @@ def _account_out(row: machines.AccountRow) -> MachineAccountOut:
     u = row.user
     return MachineAccountOut(
         id=u.id, username=u.username, display_name=u.display_name, role=u.role, role_label=ROLE_LABELS[Role(u.role)],
-        unit=u.unit.short_name if u.unit else None, created_at=u.created_at, active=u.active, state=row.state,
+        unit=u.unit.short_name if u.unit else None, data_scope=machines.scope_of(u), created_at=u.created_at,
+        active=u.active, state=row.state,
         state_label=row.state_label, active_keys=row.active_keys, last_issued_at=row.last_issued_at,
         last_used_at=row.last_used_at,
         keys_expire_at=row.keys_expire_at)
@@ -114,7 +121,8 @@ def list_accounts(db: DB, rt: RT, actor: ApiActor, q: Annotated[str | None, Quer
 def create_account(data: MachineAccountCreate, db: DB, rt: RT, actor: ApiActor, response: Response) -> IssuedKeyOut:
     now = rt.clock.now()
     _, issued = machines.create_account(db, actor=actor, now=now, role=Role(data.role), username=data.username,
-                                        display_name=data.display_name, key_name=data.key_name)
+                                        display_name=data.display_name, key_name=data.key_name,
+                                        unit_code=data.unit_code, jurisdiction_code=data.jurisdiction_code)
     return _issued_out(db, issued, now, response)
 
 

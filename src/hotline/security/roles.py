@@ -24,6 +24,9 @@ class Role(StrEnum):
     # A machine account: another system's channel (Open311 clients, a city app) registers requests
     # and reads back only those it registered; no pages.
     CHANNEL = "channel"
+    # A machine account: a department's or a district's system reads the ticket feed of its data
+    # scope (信息共享, hotline.sharing); it changes nothing.
+    DATA_SHARING = "data_sharing"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -40,10 +43,11 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SYSTEM: "系统",
     Role.TELEPHONY: "话务系统接口",
     Role.CHANNEL: "渠道接入接口",
+    Role.DATA_SHARING: "数据共享接口",
 }
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_MANAGER})
-MACHINE_ROLES = frozenset({Role.TELEPHONY, Role.CHANNEL})
+MACHINE_ROLES = frozenset({Role.TELEPHONY, Role.CHANNEL, Role.DATA_SHARING})
 LOGIN_ROLES = frozenset(r for r in Role if r not in (Role.REQUESTER, Role.SYSTEM) and r not in MACHINE_ROLES)
 
 

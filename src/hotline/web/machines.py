@@ -38,6 +38,7 @@ def _list_page(request: Request, db: DB, rt: RT, viewer: Viewer, *, errors: list
                                          page=page)
     return render(request, "admin_machines.html", viewer=viewer, status_code=status_code, rows=rows, q=q,
                   role=role_value, roles=ROLE_OPTIONS, role_labels=ROLE_LABELS, errors=errors or [],
+                  scope_of=machines.scope_of,
                   values=values or {}, pager=pager(request.query_params, LIST_URL, total, page=page))
 
 
@@ -48,7 +49,8 @@ def _account_page(request: Request, db: DB, rt: RT, viewer: Viewer, account_id: 
     return render(request, "admin_machine.html", viewer=viewer, status_code=status_code,
                   row=machines.account_row(db, user, now), keys=machines.keys_of(db, actor=viewer.actor,
                                                                                  account_id=account_id),
-                  now=now, issued=issued, notice=machines.KEY_NOTICE, role_labels=ROLE_LABELS)
+                  now=now, issued=issued, notice=machines.KEY_NOTICE, role_labels=ROLE_LABELS,
+                  scope_of=machines.scope_of)
 
 
 @router.get(LIST_URL)
@@ -58,11 +60,13 @@ def list_page(request: Request, db: DB, rt: RT, viewer: MachinesViewer) -> HTMLR
 
 @router.post(LIST_URL)
 def create_account(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: MachinesViewer) -> HTMLResponse:
-    values = {k: text(form, k) for k in ("username", "display_name", "role", "key_name")}
+    values = {k: text(form, k) for k in ("username", "display_name", "role", "key_name", "unit_code",
+                                         "jurisdiction_code")}
     try:
         user, issued = machines.create_account(
             db, actor=viewer.actor, now=rt.clock.now(), role=machines.machine_role(values["role"]),
-            username=values["username"], display_name=values["display_name"], key_name=values["key_name"])
+            username=values["username"], display_name=values["display_name"], key_name=values["key_name"],
+            unit_code=values["unit_code"], jurisdiction_code=values["jurisdiction_code"])
     except DomainError as exc:
         return _list_page(request, db, rt, viewer, errors=[exc.message], values=values, status_code=exc.status_code)
     flash(request, f"已创建接口账号 {user.username}（{ROLE_LABELS[Role(user.role)]}）并签发密钥")

@@ -1,0 +1,81 @@
+"""The ticket feed: every ticket event (受理, 派单, 签收, 答复, 办结, 回访 …) in the reader's data scope,
+in the order the events were written, after a cursor the reader keeps (the last event id it took).
+
+Events are numbered by the database as they are written, and a transaction may commit after a later
+one: a reader that moved its cursor past a number still being written would never see that event.
+The feed therefore serves only events written at least FEED_LAG ago, and stops before the first
+newer one — whether or not it is in the reader's scope — so that the cursor never passes an event
+that may still be arriving. Transactions here last milliseconds; the lag is the feed's delay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from hotline.errors import DomainError
+from hotline.runtime import Runtime
+from hotline.security import audit
+from hotline.security.actor import Actor
+from hotline.security.permissions import ensure_role, visible_condition
+from hotline.security.roles import Role
+from hotline.tickets import present
+from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.schemas import EventOut, TicketOut
+
+FEED_LAG = timedelta(seconds=5)
+DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    id: int
+    ticket_number: str
+    event: EventOut
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[FeedEvent]
+    tickets: dict[str, TicketOut]  # the current state of each ticket the events are about
+    next_after: int  # the cursor to send next time
+    has_more: bool  # more events are ready now: ask again at once
+    complete_until: datetime  # every event written before this time is at or before next_after
+
+
+def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int = DEFAULT_LIMIT) -> FeedPage:
+    """Up to `limit` events after event id `after`, oldest first, with the tickets they are about.
+    Personal data is masked (the requester's name and phone); the units read them on the ticket itself."""
+    ensure_role(actor, Role.DATA_SHARING)
+    if after < 0:
+        raise DomainError("cursor_invalid", "after 须为不小于 0 的事件编号（首次读取用 0）", status_code=422)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise DomainError("limit_invalid", f"limit 须在 1 到 {MAX_LIMIT} 之间", status_code=422)
+    now = rt.clock.now()
+    cutoff = now - FEED_LAG
+    # Bounds first, read once: the newest event now, and the first event (in any scope) too recent to
+    # be served — nothing at or beyond it is, and nothing written after this moment is either.
+    recent = and_(TicketEvent.id > after, TicketEvent.at > cutoff)
+    top, barrier = db.execute(select(func.max(TicketEvent.id), func.min(case((recent, TicketEvent.id))))).one()
+    upper = (barrier - 1) if barrier is not None else (top or 0)
+    rows = list(db.execute(select(TicketEvent, Ticket).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                           .where(TicketEvent.id > after, TicketEvent.id <= upper, visible_condition(actor))
+                           .order_by(TicketEvent.id).limit(limit + 1)).unique().all())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    events = [FeedEvent(id=e.id, ticket_number=t.number, event=present.event_out(e)) for e, t in rows]
+    tickets: dict[str, TicketOut] = {}
+    for _, t in rows:
+        if t.number not in tickets:
+            tickets[t.number] = present.detail(t, rt, actor, now=now, masked=True)
+    # Without more to read, the cursor moves up to the bound: past the events of other scopes too.
+    next_after = events[-1].id if has_more else max(upper, after)
+    if events:
+        audit.record(db, actor=actor, at=now, action="share_read", object_type="data_feed",
+                     object_id=actor.username or str(actor.user_id),
+                     detail=f"事件 #{events[0].id}–#{events[-1].id}（{len(events)} 条），工单 {len(tickets)} 件")
+        db.commit()
+    return FeedPage(events=events, tickets=tickets, next_after=next_after, has_more=has_more,
+                    complete_until=cutoff if barrier is not None else now)

@@ -1,0 +1,172 @@
+"""信息共享: data-sharing accounts and the ticket feed they read (hotline.sharing)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.security.models import AuditEntry
+from hotline.sharing.feed import FEED_LAG
+from tests.test_pages import dispatch_to, login, new_ticket, post_page
+
+
+def _account(client: Any, as_user: Any, username: str, **scope: str) -> str:
+    r = client.post("/api/v1/machine-accounts", headers=as_user("admin"),
+                    json={"username": username, "role": "data_sharing", **scope})
+    assert r.status_code == 201, r.text
+    return r.json()["key"]
+
+
+def _feed(client: Any, key: str, after: int = 0, **params: Any) -> dict[str, Any]:
+    r = client.get("/api/share/v1/events", params={"after": after, **params},
+                   headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _two_tickets(client: Any, as_user: Any, org: Any) -> tuple[dict, dict]:
+    """One in 玄武区 for 市房产局, one in 秦淮区 for 市市场监管局."""
+    xuanwu = new_ticket(client, as_user, requester_phone="13912345678")
+    qinhuai = new_ticket(client, as_user, address="秦淮区夫子庙贡院街1号", jurisdiction_code="320104")
+    dispatch_to(client, as_user, xuanwu, org.units["housing"].id)
+    dispatch_to(client, as_user, qinhuai, org.units["market"].id)
+    return xuanwu, qinhuai
+
+
+def test_each_account_reads_the_steps_of_the_tickets_in_its_scope_in_order(client, as_user, org, clock) -> None:  # type: ignore[no-untyped-def]
+    city = _account(client, as_user, "bigdata-feed")
+    housing = _account(client, as_user, "fcj-feed", unit_code="fcj")
+    district = _account(client, as_user, "xuanwu-feed", jurisdiction_code="320102")
+    xuanwu, qinhuai = _two_tickets(client, as_user, org)
+
+    # Just written: not served yet (a transaction may still be writing an earlier event number).
+    fresh = _feed(client, city)
+    assert fresh["events"] == [] and fresh["next_after"] == 0 and fresh["has_more"] is False
+    clock.advance(FEED_LAG + timedelta(seconds=1))
+
+    page = _feed(client, city)
+    numbers = [e["ticket_number"] for e in page["events"]]
+    ids = [e["id"] for e in page["events"]]
+    assert ids == sorted(ids) and set(numbers) == {xuanwu["number"], qinhuai["number"]}
+    assert [e["action"] for e in page["events"] if e["ticket_number"] == xuanwu["number"]] == ["register", "dispatch"]
+    assert page["next_after"] == ids[-1] and page["has_more"] is False
+    shared = page["tickets"][xuanwu["number"]]
+    assert shared["requester_phone"] == "139****5678" and shared["personal_data_masked"] is True
+    assert shared["lead_unit"] == "市房产局" and shared["content"] == xuanwu["content"]
+
+    assert {e["ticket_number"] for e in _feed(client, housing)["events"]} == {xuanwu["number"]}
+    assert {e["ticket_number"] for e in _feed(client, district)["events"]} == {xuanwu["number"]}
+
+    # Reading on from the cursor gives only what happened since.
+    assert _feed(client, city, after=page["next_after"])["events"] == []
+    r = client.post(f"/api/v1/tickets/{xuanwu['id']}/actions/acknowledge", headers=as_user("housing_handler"),
+                    json={})
+    assert r.status_code == 200, r.text
+    clock.advance(FEED_LAG + timedelta(seconds=1))
+    later = _feed(client, housing, after=page["next_after"])
+    assert [(e["ticket_number"], e["action"]) for e in later["events"]] == [(xuanwu["number"], "acknowledge")]
+    assert later["tickets"][xuanwu["number"]]["acknowledged_at"] is not None
+
+
+def test_pages_follow_the_cursor_and_skip_other_scopes(client, as_user, org, clock) -> None:  # type: ignore[no-untyped-def]
+    housing = _account(client, as_user, "fcj-pages", unit_code="fcj")
+    xuanwu, _ = _two_tickets(client, as_user, org)
+    clock.advance(FEED_LAG + timedelta(seconds=1))
+    first = _feed(client, housing, limit=1)
+    assert len(first["events"]) == 1 and first["has_more"] is True
+    second = _feed(client, housing, after=first["next_after"], limit=1)
+    assert len(second["events"]) == 1 and second["has_more"] is False
+    assert second["events"][0]["id"] > first["events"][0]["id"]
+    # The cursor moved past the other ticket's events too: the next read starts after all of them.
+    city = _account(client, as_user, "city-pages")
+    assert second["next_after"] == _feed(client, city)["next_after"]
+    assert _feed(client, housing, after=second["next_after"])["events"] == []
+    assert xuanwu["number"] in second["tickets"]
+
+
+def test_the_cursor_stops_before_an_event_still_within_the_lag(client, as_user, org, clock) -> None:  # type: ignore[no-untyped-def]
+    city = _account(client, as_user, "city-lag")
+    first = new_ticket(client, as_user)
+    clock.advance(FEED_LAG + timedelta(seconds=1))
+    dispatch_to(client, as_user, first, org.units["housing"].id)  # written now: within the lag
+    page = _feed(client, city)
+    assert [e["action"] for e in page["events"]] == ["register"]
+    assert page["next_after"] == page["events"][0]["id"]  # not past the dispatch still within the lag
+    clock.advance(FEED_LAG + timedelta(seconds=1))
+    assert [e["action"] for e in _feed(client, city, after=page["next_after"])["events"]] == ["dispatch"]
+
+
+def test_only_data_sharing_accounts_read_the_feed_and_they_read_nothing_else(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    key = _account(client, as_user, "feed-only")
+    r = client.get("/api/share/v1/events", headers=as_user("supervisor"))
+    assert r.status_code == 403 and "数据共享接口账号" in r.json()["message"]
+    assert client.get("/api/share/v1/events").status_code == 401
+    bearer = {"Authorization": f"Bearer {key}"}
+    r = client.get("/api/v1/tickets", headers=bearer)
+    assert r.status_code == 403 and r.json()["code"] == "machine_account" and "/api/share" in r.json()["message"]
+    channel = client.post("/api/v1/machine-accounts", headers=as_user("admin"),
+                          json={"username": "an-app", "role": "channel"}).json()["key"]
+    r = client.get("/api/share/v1/events", headers={"Authorization": f"Bearer {channel}"})
+    assert r.status_code == 403 and r.json()["code"] == "machine_account"
+    for params in ({"after": -1}, {"limit": 0}, {"limit": 501}):
+        assert client.get("/api/share/v1/events", params=params, headers=bearer).status_code == 422, params
+
+
+def test_every_read_that_returns_events_is_audited(client, as_user, org, clock, db) -> None:  # type: ignore[no-untyped-def]
+    key = _account(client, as_user, "audited-feed")
+    new_ticket(client, as_user)
+    _feed(client, key)  # nothing ready yet: nothing to record
+    clock.advance(FEED_LAG + timedelta(seconds=1))
+    page = _feed(client, key)
+    db.rollback()
+    entries = db.execute(select(AuditEntry).where(AuditEntry.action == "share_read")).scalars().all()
+    assert len(entries) == 1 and entries[0].username == "audited-feed"
+    assert f"#{page['events'][0]['id']}" in entries[0].detail and "工单 1 件" in entries[0].detail
+    db.rollback()
+
+
+def test_an_accounts_scope_is_checked_when_it_is_created(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    def create(**body: str) -> Any:
+        return client.post("/api/v1/machine-accounts", headers=as_user("admin"),
+                           json={"username": "scope-check", **body})
+
+    r = create(role="data_sharing", unit_code="fcj", jurisdiction_code="320102")
+    assert r.status_code == 400 and "选其一" in r.json()["message"]
+    r = create(role="data_sharing", unit_code="nope")
+    assert r.status_code == 400 and "没有代码为 nope 的单位" in r.json()["message"]
+    r = create(role="data_sharing", jurisdiction_code="999999")
+    assert r.status_code == 400 and "没有代码为 999999 的辖区" in r.json()["message"]
+    r = create(role="channel", unit_code="fcj")
+    assert r.status_code == 400 and "只有数据共享接口账号" in r.json()["message"]
+    ok = create(role="data_sharing", jurisdiction_code="320102")
+    assert ok.status_code == 201 and ok.json()["account"]["data_scope"] == "本辖区：玄武区"
+
+
+def test_the_admin_page_creates_a_unit_feed_and_shows_its_scope(client, org) -> None:  # type: ignore[no-untyped-def]
+    login(client, "admin")
+    r = post_page(client, "/admin/machines", "/admin/machines",
+                  {"role": "data_sharing", "username": "fcj-system", "display_name": "房产局业务系统",
+                   "unit_code": "fcj"})
+    assert r.status_code == 200 and "本单位：南京市住房保障和房产局" in r.text and "Authorization: Bearer" in r.text
+    listing = client.get("/admin/machines").text
+    assert "fcj-system" in listing and "本单位：南京市住房保障和房产局" in listing
+    bad = post_page(client, "/admin/machines", "/admin/machines",
+                    {"role": "data_sharing", "username": "bad-scope", "unit_code": "nope"})
+    assert bad.status_code == 400 and "没有代码为 nope 的单位" in bad.text and 'value="bad-scope"' in bad.text
+
+
+def test_the_command_line_creates_a_scoped_account_and_keeps_its_scope(tmp_path, monkeypatch, org) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from hotline.cli import app as cli_app
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'share.db'}")
+    runner = CliRunner()
+    first = runner.invoke(cli_app, ["share", "account", "bigdata", "--name", "市大数据局"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(cli_app, ["share", "account", "bigdata"])  # rotates; the scope stays the city
+    assert again.exit_code == 0 and again.output.strip() != first.output.strip()
+    changed = runner.invoke(cli_app, ["share", "account", "bigdata", "--jurisdiction", "320102"])
+    assert changed.exit_code != 0
