@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -150,8 +150,8 @@ def report_result(db: Session, *, actor: Actor, outbound_id: int, sent: bool, ga
     the text back in the outbox after a delay (RETRY_DELAYS) until MAX_ATTEMPTS; any other failure —
     `temporary` false or absent, as before retries existed — is final. Idempotent: the same report
     again is accepted and changes nothing (a temporary failure is counted once per hand-out: until the
-    retry is due, or when `attempt` names an attempt already counted); a different one for a text
-    already final is a conflict."""
+    retry is due, or when `attempt` names an attempt already counted), and so is a report of an earlier
+    attempt than the last counted; a different one for a text already final is a conflict."""
     ensure_gateway(actor)
     row = db.get(SmsOutbound, outbound_id)
     if row is None:
@@ -163,6 +163,8 @@ def report_result(db: Session, *, actor: Actor, outbound_id: int, sent: bool, ga
     if sent and temporary:
         raise DomainError("temporary_not_failed", "temporary（暂时性失败）只能用于发送失败（status 为 failed）",
                           status_code=422)
+    if attempt is not None and attempt < (row.attempts or 0):
+        return row  # an earlier attempt's report arriving late: a later one has been counted since
     for _ in range(2):  # a concurrent report moved it: read it again, once
         if row.status != OutboundStatus.QUEUED:
             break
@@ -498,9 +500,10 @@ def get_text(db: Session, *, actor: Actor, inbound_id: int) -> tuple[TextRow, li
     return found[0], sent
 
 
-def _resent() -> Any:
-    """The resend of each text, as an outer-joinable alias."""
-    return aliased(SmsOutbound)
+def _not_resent() -> ColumnElement[bool]:
+    """No operator has sent this text again (重发)."""
+    child = aliased(SmsOutbound)
+    return ~select(child.id).where(child.resend_of_id == SmsOutbound.id).correlate(SmsOutbound).exists()
 
 
 def search_sent(db: Session, *, actor: Actor, phone: str | None = None, status: OutboundStatus | None = None,
@@ -510,13 +513,13 @@ def search_sent(db: Session, *, actor: Actor, phone: str | None = None, status: 
     each with the id of its resend (重发) if an operator sent it again. `awaiting_resend`: only the
     texts failed for good that nobody has sent again (the page's tab 发送失败)."""
     ensure_role(actor, *VIEW_ROLES)
-    again = _resent()
+    again = aliased(SmsOutbound)
     conds: list[ColumnElement[bool]] = []
     if phone:
         conds.append(SmsOutbound.phone == kept_phone(phone))
     if awaiting_resend:
         status = OutboundStatus.FAILED
-        conds.append(~exists().where(again.resend_of_id == SmsOutbound.id))
+        conds.append(_not_resent())
     if status is not None:
         conds.append(SmsOutbound.status == status)
     total = db.execute(select(func.count()).select_from(SmsOutbound).where(*conds)).scalar_one()
@@ -529,10 +532,8 @@ def search_sent(db: Session, *, actor: Actor, phone: str | None = None, status: 
 
 def failed_count(db: Session) -> int:
     """Texts failed for good that nobody has sent again (the tab 发送失败's count)."""
-    again = _resent()
     return int(db.execute(select(func.count()).select_from(SmsOutbound).where(
-        SmsOutbound.status == OutboundStatus.FAILED, ~exists().where(again.resend_of_id == SmsOutbound.id))
-    ).scalar_one())
+        SmsOutbound.status == OutboundStatus.FAILED, _not_resent())).scalar_one())
 
 
 def ticket_texts(db: Session, *, actor: Actor, ticket_id: int) -> tuple[list[SmsInbound], list[SmsOutbound]]:
