@@ -181,9 +181,46 @@ def test_the_staff_api_is_published(client) -> None:  # type: ignore[no-untyped-
     paths = client.get("/api/openapi.json").json()["paths"]
     for path, method in [("/api/sms/texts", "get"), ("/api/sms/texts/{inbound_id}", "get"),
                          ("/api/sms/texts/ignore", "post"), ("/api/sms/texts/{inbound_id}/reply", "post"),
+                         ("/api/sms/texts/register", "post"),
                          ("/api/sms/outbound", "get"), ("/api/sms/outbound/{outbound_id}/resend", "post"),
                          ("/api/sms/tickets/{ticket_id}", "get")]:
         op = paths[path][method]
-        ok = op["responses"]["201" if method == "post" and path.endswith(("reply", "resend")) else "200"]
+        ok = op["responses"]["201" if path.endswith(("reply", "resend", "register")) else "200"]
         assert "$ref" in str(ok["content"]["application/json"]["schema"]), path
         assert op["summary"] and not op["summary"].isascii(), path
+
+
+def test_register_texts_as_a_ticket(client, push, as_user, db, gateway) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import intake
+
+    a1, a2, b1 = _three(push)
+    ticket = intake(requester_phone=None, title="餐馆夜间噪音", content="小区楼下餐馆每晚营业到凌晨")
+    denied = client.post("/api/sms/texts/register", json={"ids": [a1, a2], "ticket": ticket},
+                         headers=as_user("supervisor"))
+    assert denied.status_code == 403
+    mixed = client.post("/api/sms/texts/register", json={"ids": [a1, b1], "ticket": ticket},
+                        headers=as_user("operator"))
+    assert mixed.status_code == 422 and "同一号码" in mixed.json()["message"]
+    r = client.post("/api/sms/texts/register", json={"ids": [a1, a2], "ticket": ticket}, headers=as_user("operator"))
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert (out["channel"], out["requester_phone"], out["personal_data_masked"]) == ("sms", "139****5678", True)
+    rows = list(db.scalars(select(SmsInbound).order_by(SmsInbound.id)))
+    db.expunge_all()
+    db.rollback()
+    assert {r.id: r.status for r in rows} == {a1: "registered", a2: "registered", b1: "pending"}
+    [ack] = client.get("/api/sms/outbox", headers=gateway).json()["items"]
+    assert ack["to"] == ALICE and out["number"] in ack["text"]
+    assert [e.detail for e in _audit(db, "sms_register")] == [f"2 条短信登记为工单 {out['number']}"]
+    again = client.post("/api/sms/texts/register", json={"ids": [a1, a2], "ticket": ticket},
+                        headers=as_user("operator"))
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["number"] == out["number"]
+    other = client.post("/api/sms/texts/register", json={"ids": [a1, a2], "ticket": ticket},
+                        headers=as_user("dispatcher"))
+    assert other.status_code == 409 and out["number"] in other.json()["message"]
+    lacking = {**ticket, "circumstances": None, "occurred_desc": None}
+    incomplete = client.post("/api/sms/texts/register", json={"ids": [b1], "ticket": lacking},
+                             headers=as_user("operator"))
+    assert incomplete.status_code == 422 and "受理要素不全" in incomplete.json()["message"], incomplete.text
+    assert client.get(f"/api/sms/texts/{b1}", headers=as_user("operator")).json()["status"] == "pending"

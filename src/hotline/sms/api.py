@@ -20,6 +20,7 @@ from hotline.sms.schemas import (
     InboundOut,
     OutboundOut,
     OutboxOut,
+    RegisterIn,
     ReplyIn,
     ResultIn,
     ResultOut,
@@ -33,7 +34,9 @@ from hotline.sms.schemas import (
     text_out,
     ticket_texts_out,
 )
-from hotline.tickets.schemas import Page
+from hotline.tickets import present
+from hotline.tickets import service as tickets
+from hotline.tickets.schemas import Page, TicketOut
 
 router = APIRouter(prefix="/api/sms", tags=["sms"])
 # Chinese names for these routes' fields in validation errors: a text's reason is why it was ignored,
@@ -108,6 +111,25 @@ def list_texts(db: DB, actor: ApiActor,
                                        received_to=received_to, page=page, page_size=page_size)
     return Page(items=[text_out(r.text, ticket_number=r.ticket_number, handled_by=r.handled_by) for r in rows],
                 total=total, page=page, page_size=page_size)
+
+
+@router.post("/texts/register", response_model=TicketOut, status_code=201,
+             summary="短信登记工单（同一号码的待处理短信；自动回复受理短信）",
+             responses={200: {"model": TicketOut, "description": "本人已将这些短信登记为工单：返回该工单"
+                                                               "（响应头 Idempotent-Replayed: true）"}})
+def register_texts(data: RegisterIn, response: Response, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+    ticket, created = service.register_ticket(db, rt, actor=actor, ids=data.ids, data=data.ticket)
+    if created and rt.settings.auto_dispatch:
+        from hotline.dispatch.auto import auto_dispatch  # dispatch imports tickets: import at call time
+
+        if auto_dispatch(db, rt, ticket):
+            db.expire_all()
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    ticket = tickets.get(db, actor=actor, ticket_id=ticket.id)
+    # Masked, as an action's answer: the requester is read (and audited) through GET /api/v1/tickets/{id}.
+    return present.detail(ticket, rt, actor, now=rt.clock.now(), masked=True)
 
 
 @router.post("/texts/ignore", response_model=IgnoreOut, summary="忽略短信（同一号码的待处理短信，须选原因）")

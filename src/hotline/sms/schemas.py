@@ -19,6 +19,7 @@ from hotline.sms.enums import (
     outbound_label,
 )
 from hotline.sms.models import SmsInbound, SmsOutbound
+from hotline.tickets.schemas import TicketCreate
 
 
 class InboundOut(BaseModel):
@@ -131,6 +132,13 @@ class IgnoreIn(BaseModel):
     reason: IgnoreReason = Field(description="advertising 广告推销 / invalid 无效内容 / duplicate 重复 / other 其他")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
         default=None, description="说明（原因为 other 时必填，至少 2 个字）")
+
+
+class RegisterIn(BaseModel):
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        min_length=1, max_length=20, description="同一号码的待处理短信编号，一次至多 20 条")
+    ticket: TicketCreate = Field(description="受理要素（同 POST /api/v1/tickets；受理渠道自动为短信，"
+                                             "未填联系电话时取发送号码）")
 
 
 class IgnoreOut(BaseModel):
