@@ -167,3 +167,50 @@ def test_a_supervisor_sees_failed_texts_without_the_button(client, gateway, db) 
     login(client, "supervisor")
     page = client.get("/sms?tab=failed").text
     assert f'data-sms-failed="{oid}"' in page and f"/sms/outbound/{oid}/resend" not in page
+
+
+def test_a_text_waiting_for_its_retry_shows_as_such_beside_the_waiting_texts(client, gateway, push, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.sms.conftest import text
+
+    r = push(text("w1"))
+    inbound = r.json()["ids"]["w1"]
+    login(client, "operator")
+    csrf = csrf_of(client, "/sms")
+    client.post(f"/sms/{inbound}/reply", data={"text": "请补充地址", "csrf_token": csrf}, follow_redirects=False)
+    [item] = _outbox(client, gateway)
+    _report(client, gateway, item["id"], status="failed", reason="网络超时", temporary=True)
+    assert "人工回复（待重发" in client.get("/sms").text
+    assert "暂无发送失败的短信" in client.get("/sms?tab=failed").text  # not failed for good: no 重发 yet
+
+
+def test_two_reports_of_one_attempt_at_once_count_it_once(engine, db, clock, gateway_token) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from hotline.db import make_session_factory
+    from hotline.org import service as org_service
+    from hotline.org.models import User
+
+    oid = _queue(db)
+    factory = make_session_factory(engine)
+    with factory() as s:
+        actor = org_service.actor_for(s.execute(select(User).where(User.username == "sms-gateway")).scalar_one())
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def report() -> None:
+        with factory() as s:
+            start.wait()
+            try:
+                service.report_result(s, actor=actor, outbound_id=oid, sent=False, gateway_id=None, reason="网络超时",
+                                      now=clock.now(), temporary=True)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=report) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    row = _row(db, oid)
+    assert (row.status, row.attempts) == ("queued", 1)
