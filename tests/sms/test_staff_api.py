@@ -41,6 +41,11 @@ def test_the_roles_of_the_page_and_no_machine_account(client, push, as_user, gat
         r = client.get("/api/sms/texts", headers=as_user(who))
         assert r.status_code == 403 and r.json() == {"code": "role_forbidden", "message": "当前角色无权执行此操作"}, who
         assert client.get("/api/sms/outbound", headers=as_user(who)).status_code == 403, who
+    # Texts carry no district: a district's supervisor reads none of them (as the call records).
+    district = client.get("/api/sms/texts", headers=as_user("xuanwu_viewer"))
+    assert district.status_code == 403 and district.json()["code"] == "scope_forbidden"
+    assert client.get(f"/api/sms/texts/{a1}", headers=as_user("xuanwu_viewer")).status_code == 403
+    assert client.get("/api/sms/outbound", headers=as_user("xuanwu_viewer")).status_code == 403
     machine = client.get("/api/sms/texts", headers=gateway)
     assert machine.status_code == 403 and machine.json()["code"] == "machine_account"
     assert client.get("/api/sms/texts").status_code == 401

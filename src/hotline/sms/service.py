@@ -51,6 +51,15 @@ SIGNATURE = "【12345】"
 REPLY_MAX = 200  # characters typed, before the signature: three concatenated segments at most
 
 
+def ensure_staff(actor: Actor, *roles: Role) -> None:
+    """Texts carry no place (a sender's district is known only once a ticket says it), so they cannot
+    be cut to a district: only staff whose data scope is the whole city read and handle them, as the
+    call records (a district's supervisor would read every district's texts)."""
+    ensure_role(actor, *roles)
+    if not audit.reads_whole_city(actor):
+        raise Forbidden("scope_forbidden", "短信不分辖区，仅限数据范围为全市的人员查看和处理")
+
+
 def ensure_gateway(actor: Actor) -> None:
     if actor.role not in GATEWAY_ROLES:
         raise Forbidden("sms_gateway_only", "只有短信网关接口账号（角色：话务系统接口）可以推送短信和领取待发短信")
@@ -235,7 +244,7 @@ SENT_SHOWN = 5  # texts sent to a number shown beside its waiting ones
 def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
     """Waiting texts grouped by sender (a citizen often sends two or three in a row), the group whose
     first text is oldest first; paginated by sender. Returns the groups and the number of senders."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     cond = SmsInbound.status == InboundStatus.PENDING
     first = func.min(SmsInbound.received_at)
     total = db.execute(select(func.count(SmsInbound.sender.distinct())).where(cond)).scalar_one()
@@ -264,7 +273,7 @@ def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) ->
 def handled(db: Session, *, actor: Actor, status: InboundStatus, page: int = 1,
             page_size: int = 20) -> tuple[list[tuple[SmsInbound, str | None]], int]:
     """Texts already registered or ignored, the latest handled first, with the ticket number."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     cond = SmsInbound.status == status
     total = db.execute(select(func.count()).select_from(SmsInbound).where(cond)).scalar_one()
     rows = db.execute(select(SmsInbound, Ticket.number).outerjoin(Ticket, Ticket.id == SmsInbound.ticket_id)
@@ -292,7 +301,7 @@ def parse_ids(value: str) -> list[int]:
 
 def texts_of(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[SmsInbound]:
     """The named texts, oldest first; all from one sender."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     rows = list(db.scalars(select(SmsInbound).where(SmsInbound.id.in_(list(ids)))
                            .order_by(SmsInbound.received_at, SmsInbound.id)))
     if len(rows) != len(set(ids)):
@@ -325,7 +334,7 @@ def _mark(db: Session, ids: Sequence[int], **values: Any) -> None:
 def prefill(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int]) -> dict[str, Any]:
     """The intake form's values for these texts: channel 短信, the sender as the phone, the texts as
     the content. Showing the number in full is a view of personal data: audited."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     rows = _pending(db, actor, ids)
     content = "\n".join(r.text for r in rows)
     audit.record(db, actor=actor, at=rt.clock.now(), action="view_personal_data", object_type="sms",
@@ -340,7 +349,7 @@ def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int
     """Register the texts as one ticket (channel 短信, the sender as the phone unless another was
     typed); the texts become 已登记 with the ticket, and the requester gets one text saying so.
     The idempotency key belongs to the texts: two operators registering them make one ticket."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     rows = texts_of(db, actor=actor, ids=ids)
     sender, first = rows[0].sender, rows[0].id
     if any(r.status != InboundStatus.PENDING for r in rows):
@@ -394,7 +403,7 @@ def acknowledgement(number: str, *, phone: str | None, sender: str) -> str:
 
 def ignore(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int], reason: str, note: str = "") -> int:
     """Set texts aside (广告, 无效, 重复, 其他 with a note). Returns how many."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     try:
         why = IgnoreReason(reason)
     except ValueError:
@@ -428,7 +437,7 @@ def reply_text(typed: str) -> str:
 def reply(db: Session, rt: Runtime, *, actor: Actor, inbound_id: int, text: str) -> SmsOutbound:
     """Queue a reply to the number a text came from. The text keeps its status: a reply asking for
     the address leaves it waiting for the answer."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     body = reply_text(text)
     inbound = texts_of(db, actor=actor, ids=[inbound_id])[0]
     now = rt.clock.now()
@@ -467,7 +476,7 @@ def search_texts(db: Session, *, actor: Actor, status: InboundStatus | None = No
                  page_size: int = 20) -> tuple[list[TextRow], int]:
     """Received texts, filtered in the database. Waiting texts (status pending) oldest first, as the
     operators work through them; any other list the latest received first."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     conds: list[ColumnElement[bool]] = []
     if status is not None:
         conds.append(SmsInbound.status == status)
@@ -491,7 +500,7 @@ def kept_phone(typed: str) -> str:
 
 def get_text(db: Session, *, actor: Actor, inbound_id: int) -> tuple[TextRow, list[SmsOutbound]]:
     """One received text, and the texts sent to its number lately (newest first, as a group shows them)."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     found = _text_rows(db, select(SmsInbound).where(SmsInbound.id == inbound_id))
     if not found:
         raise NotFound("sms_not_found", "短信不存在")
@@ -512,7 +521,7 @@ def search_sent(db: Session, *, actor: Actor, phone: str | None = None, status: 
     """Texts for the gateway to send (the outbox of a number when `phone` is given), the latest first,
     each with the id of its resend (重发) if an operator sent it again. `awaiting_resend`: only the
     texts failed for good that nobody has sent again (the page's tab 发送失败)."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     again = aliased(SmsOutbound)
     conds: list[ColumnElement[bool]] = []
     if phone:
@@ -545,7 +554,7 @@ def ticket_texts(db: Session, *, actor: Actor, ticket_id: int) -> tuple[list[Sms
 def resend(db: Session, rt: Runtime, *, actor: Actor, outbound_id: int) -> SmsOutbound:
     """重发: queue a text that failed for good once more, as a new text pointing at it (the failed one
     keeps its history). Once per failed text: two operators clicking at once make one."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     row = db.get(SmsOutbound, outbound_id)
     if row is None:
         raise NotFound("sms_not_found", "短信不存在")
@@ -572,6 +581,6 @@ def resend(db: Session, rt: Runtime, *, actor: Actor, outbound_id: int) -> SmsOu
 
 def texts_by_ids(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[TextRow]:
     """The named texts as the list shows them, oldest first (an action's answer)."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     return _text_rows(db, select(SmsInbound).where(SmsInbound.id.in_(list(ids)))
                       .order_by(SmsInbound.received_at, SmsInbound.id))
