@@ -70,6 +70,17 @@ def test_the_empty_list_and_who_sees_it(client) -> None:  # type: ignore[no-unty
         assert client.get("/sms", follow_redirects=False).status_code == 403, who
 
 
+def test_a_district_supervisor_has_no_sms_page(client) -> None:  # type: ignore[no-untyped-def]
+    """Texts carry no district (as the call records): for whole-city staff only."""
+    login(client, "xuanwu_viewer")
+    assert 'href="/sms"' not in client.get("/supervision").text
+    page = client.get("/sms")
+    assert page.status_code == 403 and "仅限数据范围为全市的用户访问" in page.text
+    client.cookies.clear()
+    login(client, "supervisor")
+    assert 'href="/sms"' in client.get("/supervision").text
+
+
 def test_waiting_texts_are_grouped_by_number_oldest_first_and_masked(client, push) -> None:  # type: ignore[no-untyped-def]
     a1, a2, b1 = _three_texts(push)
     login(client, "operator")

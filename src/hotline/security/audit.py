@@ -158,6 +158,7 @@ ACTION_LABELS = {
     "sms_register": "短信登记工单",
     "sms_ignore": "忽略短信",
     "sms_reply": "回复短信",
+    "sms_resend": "重发短信",
     "share_read": "读取工单数据共享",
     "create_dispatch_rule": "新增派单规则",
     "update_dispatch_rule": "修改派单规则",

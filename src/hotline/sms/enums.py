@@ -29,10 +29,17 @@ IGNORE_LABELS = {IgnoreReason.ADVERTISING: "广告推销", IgnoreReason.INVALID:
 class OutboundStatus(StrEnum):
     QUEUED = "queued"  # 待发送: waiting for the gateway to take it
     SENT = "sent"  # 已发送: the gateway reported it sent
-    FAILED = "failed"  # 发送失败: the gateway reported a failure (with its reason)
+    FAILED = "failed"  # 发送失败: failed for good (a permanent failure, or the last attempt), with its reason
 
 
 OUTBOUND_LABELS = {OutboundStatus.QUEUED: "待发送", OutboundStatus.SENT: "已发送", OutboundStatus.FAILED: "发送失败"}
+
+
+def outbound_label(status: str, attempts: int = 0) -> str:
+    """A text's status as people read it: a queued text that failed before waits to be retried (待重发)."""
+    if status == OutboundStatus.QUEUED and attempts:
+        return "待重发"
+    return OUTBOUND_LABELS.get(OutboundStatus(status), status) if status in OUTBOUND_LABELS else status
 
 
 class Purpose(StrEnum):

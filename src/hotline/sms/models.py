@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, UTCDateTime
@@ -58,5 +58,12 @@ class SmsOutbound(Base):
     # Reported by the gateway: its own message id, when it was sent, why it failed.
     gateway_id: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    failed_reason: Mapped[str | None] = mapped_column(String(200))
+    failed_reason: Mapped[str | None] = mapped_column(String(200))  # why it failed for good
     result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Retries (docs/sms.md, "Retries"): the attempts the gateway reported, the last error it gave, and
+    # when the outbox may hand the text out again after a temporary failure (None: at once).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A failed text sent again by an operator (重发) is a new text pointing at it; unique: resent once.
+    resend_of_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbound.id"), unique=True)

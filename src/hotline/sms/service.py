@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
+from hotline.org.models import User
+from hotline.phones import as_kept
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
@@ -26,10 +28,12 @@ from hotline.sms import validation
 from hotline.sms.enums import (
     IGNORE_LABELS,
     OUTBOUND_LABELS,
+    PURPOSE_LABELS,
     IgnoreReason,
     InboundStatus,
     OutboundStatus,
     Purpose,
+    outbound_label,
 )
 from hotline.sms.models import SmsInbound, SmsOutbound
 from hotline.tickets import service as tickets
@@ -45,6 +49,15 @@ OUTBOX_MAX = 500
 GROUP_MAX = 20  # texts handled together: one sender's run of texts
 SIGNATURE = "【12345】"
 REPLY_MAX = 200  # characters typed, before the signature: three concatenated segments at most
+
+
+def ensure_staff(actor: Actor, *roles: Role) -> None:
+    """Texts carry no place (a sender's district is known only once a ticket says it), so they cannot
+    be cut to a district: only staff whose data scope is the whole city read and handle them, as the
+    call records (a district's supervisor would read every district's texts)."""
+    ensure_role(actor, *roles)
+    if not audit.reads_whole_city(actor):
+        raise Forbidden("scope_forbidden", "短信不分辖区，仅限数据范围为全市的人员查看和处理")
 
 
 def ensure_gateway(actor: Actor) -> None:
@@ -117,19 +130,37 @@ def _ingest(db: Session, actor: Actor, items: Sequence[Any], now: datetime) -> I
 
 # ---- the gateway's outbox --------------------------------------------------------------------
 
+# A temporary failure (the gateway says so: network, carrier congestion, flow control) is retried after
+# these delays, one per retry; the text is 发送失败 for good at the MAX_ATTEMPTS-th failure, or at once
+# when the failure is permanent (空号, 停机, refused by the carrier) or not said to be temporary.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1  # the first try and three retries
 
-def outbox(db: Session, *, actor: Actor, limit: int) -> list[SmsOutbound]:
-    """Queued texts, oldest first. Reading takes nothing away: a text stays queued until its result
-    is reported, so a gateway that crashed after reading sends it on its next poll."""
+
+def due_condition(now: datetime) -> ColumnElement[bool]:
+    """Queued and due: never tried, or its retry's time has come."""
+    return and_(SmsOutbound.status == OutboundStatus.QUEUED,
+                or_(SmsOutbound.next_attempt_at.is_(None), SmsOutbound.next_attempt_at <= now))
+
+
+def outbox(db: Session, *, actor: Actor, limit: int, now: datetime) -> list[SmsOutbound]:
+    """Queued texts that are due, oldest first. Reading takes nothing away: a text stays queued until
+    its result is reported, so a gateway that crashed after reading sends it on its next poll. A text
+    waiting for its retry is handed out again only once its next attempt is due."""
     ensure_gateway(actor)
-    return list(db.scalars(select(SmsOutbound).where(SmsOutbound.status == OutboundStatus.QUEUED)
+    return list(db.scalars(select(SmsOutbound).where(due_condition(now))
                            .order_by(SmsOutbound.created_at, SmsOutbound.id).limit(limit)))
 
 
 def report_result(db: Session, *, actor: Actor, outbound_id: int, sent: bool, gateway_id: str | None,
-                  reason: str | None, now: datetime) -> SmsOutbound:
-    """The gateway says a queued text was sent or failed. The same report again is accepted (a retry);
-    a different one for a text already reported is a conflict."""
+                  reason: str | None, now: datetime, temporary: bool | None = None,
+                  attempt: int | None = None) -> SmsOutbound:
+    """The gateway says an attempt to send a queued text succeeded or failed. A temporary failure puts
+    the text back in the outbox after a delay (RETRY_DELAYS) until MAX_ATTEMPTS; any other failure —
+    `temporary` false or absent, as before retries existed — is final. Idempotent: the same report
+    again is accepted and changes nothing (a temporary failure is counted once per hand-out: until the
+    retry is due, or when `attempt` names an attempt already counted), and so is a report of an earlier
+    attempt than the last counted; a different one for a text already final is a conflict."""
     ensure_gateway(actor)
     row = db.get(SmsOutbound, outbound_id)
     if row is None:
@@ -138,11 +169,30 @@ def report_result(db: Session, *, actor: Actor, outbound_id: int, sent: bool, ga
     reason = (reason or "").strip()[:200] or None
     if not sent and not reason:
         raise DomainError("reason_required", "发送失败须说明原因 reason", status_code=422)
-    if row.status == OutboundStatus.QUEUED:
+    if sent and temporary:
+        raise DomainError("temporary_not_failed", "temporary（暂时性失败）只能用于发送失败（status 为 failed）",
+                          status_code=422)
+    if attempt is not None and attempt < (row.attempts or 0):
+        return row  # an earlier attempt's report arriving late: a later one has been counted since
+    for _ in range(2):  # a concurrent report moved it: read it again, once
+        if row.status != OutboundStatus.QUEUED:
+            break
+        if _reported_already(row, sent=sent, temporary=bool(temporary), attempt=attempt, now=now):
+            return row
+        tried = row.attempts or 0
+        values: dict[str, Any] = {"attempts": tried + 1, "result_at": now, "next_attempt_at": None}
+        if gateway_id:
+            values["gateway_id"] = gateway_id
+        if sent:
+            values.update(status=OutboundStatus.SENT, sent_at=now)
+        elif temporary and tried + 1 < MAX_ATTEMPTS:
+            values.update(last_error=reason, next_attempt_at=now + RETRY_DELAYS[tried])
+        else:
+            values.update(status=OutboundStatus.FAILED, last_error=reason, failed_reason=reason)
+        # compare-and-swap on the status and the count: two reports of one attempt count it once
         done = db.execute(update(SmsOutbound).where(SmsOutbound.id == row.id,
-                                                    SmsOutbound.status == OutboundStatus.QUEUED)
-                          .values(status=status, gateway_id=gateway_id, sent_at=now if sent else None,
-                                  failed_reason=None if sent else reason, result_at=now))
+                                                    SmsOutbound.status == OutboundStatus.QUEUED,
+                                                    SmsOutbound.attempts == tried).values(**values))
         if done.rowcount == 1:
             db.commit()
             db.refresh(row)
@@ -151,8 +201,18 @@ def report_result(db: Session, *, actor: Actor, outbound_id: int, sent: bool, ga
         db.refresh(row)
     if row.status == status and (gateway_id is None or row.gateway_id in (None, gateway_id)):
         return row
-    raise Conflict("result_conflict", f"该短信已报告为“{OUTBOUND_LABELS[OutboundStatus(row.status)]}”，"
-                                      f"不能再报告为“{OUTBOUND_LABELS[status]}”")
+    shown = OUTBOUND_LABELS[OutboundStatus(row.status)] if row.status != OutboundStatus.QUEUED else "待重发"
+    raise Conflict("result_conflict", f"该短信已报告为“{shown}”，不能再报告为“{OUTBOUND_LABELS[status]}”")
+
+
+def _reported_already(row: SmsOutbound, *, sent: bool, temporary: bool, attempt: int | None,
+                      now: datetime) -> bool:
+    """A queued text's report that repeats one already counted: it names an earlier attempt, or it is a
+    temporary failure while the text waits for its retry (not handed out since the last one)."""
+    if attempt is not None and attempt <= (row.attempts or 0):
+        return True
+    waiting = row.next_attempt_at is not None and row.next_attempt_at > now
+    return waiting and not sent and temporary and attempt is None
 
 
 # ---- the operators' list ---------------------------------------------------------------------
@@ -184,7 +244,7 @@ SENT_SHOWN = 5  # texts sent to a number shown beside its waiting ones
 def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
     """Waiting texts grouped by sender (a citizen often sends two or three in a row), the group whose
     first text is oldest first; paginated by sender. Returns the groups and the number of senders."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     cond = SmsInbound.status == InboundStatus.PENDING
     first = func.min(SmsInbound.received_at)
     total = db.execute(select(func.count(SmsInbound.sender.distinct())).where(cond)).scalar_one()
@@ -213,7 +273,7 @@ def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) ->
 def handled(db: Session, *, actor: Actor, status: InboundStatus, page: int = 1,
             page_size: int = 20) -> tuple[list[tuple[SmsInbound, str | None]], int]:
     """Texts already registered or ignored, the latest handled first, with the ticket number."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     cond = SmsInbound.status == status
     total = db.execute(select(func.count()).select_from(SmsInbound).where(cond)).scalar_one()
     rows = db.execute(select(SmsInbound, Ticket.number).outerjoin(Ticket, Ticket.id == SmsInbound.ticket_id)
@@ -241,7 +301,7 @@ def parse_ids(value: str) -> list[int]:
 
 def texts_of(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[SmsInbound]:
     """The named texts, oldest first; all from one sender."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     rows = list(db.scalars(select(SmsInbound).where(SmsInbound.id.in_(list(ids)))
                            .order_by(SmsInbound.received_at, SmsInbound.id)))
     if len(rows) != len(set(ids)):
@@ -274,7 +334,7 @@ def _mark(db: Session, ids: Sequence[int], **values: Any) -> None:
 def prefill(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int]) -> dict[str, Any]:
     """The intake form's values for these texts: channel 短信, the sender as the phone, the texts as
     the content. Showing the number in full is a view of personal data: audited."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     rows = _pending(db, actor, ids)
     content = "\n".join(r.text for r in rows)
     audit.record(db, actor=actor, at=rt.clock.now(), action="view_personal_data", object_type="sms",
@@ -289,7 +349,7 @@ def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int
     """Register the texts as one ticket (channel 短信, the sender as the phone unless another was
     typed); the texts become 已登记 with the ticket, and the requester gets one text saying so.
     The idempotency key belongs to the texts: two operators registering them make one ticket."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     rows = texts_of(db, actor=actor, ids=ids)
     sender, first = rows[0].sender, rows[0].id
     if any(r.status != InboundStatus.PENDING for r in rows):
@@ -343,7 +403,7 @@ def acknowledgement(number: str, *, phone: str | None, sender: str) -> str:
 
 def ignore(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int], reason: str, note: str = "") -> int:
     """Set texts aside (广告, 无效, 重复, 其他 with a note). Returns how many."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     try:
         why = IgnoreReason(reason)
     except ValueError:
@@ -377,7 +437,7 @@ def reply_text(typed: str) -> str:
 def reply(db: Session, rt: Runtime, *, actor: Actor, inbound_id: int, text: str) -> SmsOutbound:
     """Queue a reply to the number a text came from. The text keeps its status: a reply asking for
     the address leaves it waiting for the answer."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     body = reply_text(text)
     inbound = texts_of(db, actor=actor, ids=[inbound_id])[0]
     now = rt.clock.now()
@@ -389,3 +449,138 @@ def reply(db: Session, rt: Runtime, *, actor: Actor, inbound_id: int, text: str)
                  detail=f"回复短信：{body}")
     db.commit()
     return row
+
+
+# ---- staff lookups (the JSON API; the page uses waiting/handled above) -------------------------
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """A received text with the number of the ticket it became and who handled it."""
+
+    text: SmsInbound
+    ticket_number: str | None
+    handled_by: str | None
+
+
+def _text_rows(db: Session, query: Any) -> list[TextRow]:
+    handler = aliased(User)
+    rows = db.execute(query.add_columns(Ticket.number, handler.display_name)
+                      .outerjoin(Ticket, Ticket.id == SmsInbound.ticket_id)
+                      .outerjoin(handler, handler.id == SmsInbound.handled_by_id)).all()
+    return [TextRow(text=row, ticket_number=number, handled_by=name) for row, number, name in rows]
+
+
+def search_texts(db: Session, *, actor: Actor, status: InboundStatus | None = None, phone: str | None = None,
+                 received_from: datetime | None = None, received_to: datetime | None = None, page: int = 1,
+                 page_size: int = 20) -> tuple[list[TextRow], int]:
+    """Received texts, filtered in the database. Waiting texts (status pending) oldest first, as the
+    operators work through them; any other list the latest received first."""
+    ensure_staff(actor, *VIEW_ROLES)
+    conds: list[ColumnElement[bool]] = []
+    if status is not None:
+        conds.append(SmsInbound.status == status)
+    if phone:
+        conds.append(SmsInbound.sender == kept_phone(phone))
+    if received_from is not None:
+        conds.append(SmsInbound.received_at >= received_from)
+    if received_to is not None:
+        conds.append(SmsInbound.received_at < received_to)
+    total = db.execute(select(func.count()).select_from(SmsInbound).where(*conds)).scalar_one()
+    order = (SmsInbound.received_at, SmsInbound.id) if status == InboundStatus.PENDING \
+        else (SmsInbound.received_at.desc(), SmsInbound.id.desc())
+    query = select(SmsInbound).where(*conds).order_by(*order).limit(page_size).offset((max(page, 1) - 1) * page_size)
+    return _text_rows(db, query), int(total)
+
+
+def kept_phone(typed: str) -> str:
+    """A number typed to search by, read as the gateway's numbers are kept (+86 139-1234-5678 → 139…)."""
+    return as_kept(typed).replace("-", "")
+
+
+def get_text(db: Session, *, actor: Actor, inbound_id: int) -> tuple[TextRow, list[SmsOutbound]]:
+    """One received text, and the texts sent to its number lately (newest first, as a group shows them)."""
+    ensure_staff(actor, *VIEW_ROLES)
+    found = _text_rows(db, select(SmsInbound).where(SmsInbound.id == inbound_id))
+    if not found:
+        raise NotFound("sms_not_found", "短信不存在")
+    sent = list(db.scalars(select(SmsOutbound).where(SmsOutbound.phone == found[0].text.sender)
+                           .order_by(SmsOutbound.created_at.desc(), SmsOutbound.id.desc()).limit(SENT_SHOWN)))
+    return found[0], sent
+
+
+def _not_resent() -> ColumnElement[bool]:
+    """No operator has sent this text again (重发)."""
+    child = aliased(SmsOutbound)
+    return ~select(child.id).where(child.resend_of_id == SmsOutbound.id).correlate(SmsOutbound).exists()
+
+
+def search_sent(db: Session, *, actor: Actor, phone: str | None = None, status: OutboundStatus | None = None,
+                awaiting_resend: bool = False, page: int = 1,
+                page_size: int = 20) -> tuple[list[tuple[SmsOutbound, int | None]], int]:
+    """Texts for the gateway to send (the outbox of a number when `phone` is given), the latest first,
+    each with the id of its resend (重发) if an operator sent it again. `awaiting_resend`: only the
+    texts failed for good that nobody has sent again (the page's tab 发送失败)."""
+    ensure_staff(actor, *VIEW_ROLES)
+    again = aliased(SmsOutbound)
+    conds: list[ColumnElement[bool]] = []
+    if phone:
+        conds.append(SmsOutbound.phone == kept_phone(phone))
+    if awaiting_resend:
+        status = OutboundStatus.FAILED
+        conds.append(_not_resent())
+    if status is not None:
+        conds.append(SmsOutbound.status == status)
+    total = db.execute(select(func.count()).select_from(SmsOutbound).where(*conds)).scalar_one()
+    order = (SmsOutbound.result_at.desc(), SmsOutbound.id.desc()) if awaiting_resend \
+        else (SmsOutbound.created_at.desc(), SmsOutbound.id.desc())
+    rows = db.execute(select(SmsOutbound, again.id).outerjoin(again, again.resend_of_id == SmsOutbound.id)
+                      .where(*conds).order_by(*order).limit(page_size).offset((max(page, 1) - 1) * page_size)).all()
+    return [(row, resent) for row, resent in rows], int(total)
+
+
+def failed_count(db: Session) -> int:
+    """Texts failed for good that nobody has sent again (the tab 发送失败's count)."""
+    return int(db.execute(select(func.count()).select_from(SmsOutbound).where(
+        SmsOutbound.status == OutboundStatus.FAILED, _not_resent())).scalar_one())
+
+
+def ticket_texts(db: Session, *, actor: Actor, ticket_id: int) -> tuple[list[SmsInbound], list[SmsOutbound]]:
+    """A ticket's texts as its page shows them, for everyone who may read the ticket."""
+    tickets.get(db, actor=actor, ticket_id=ticket_id)
+    return for_ticket(db, ticket_id)
+
+
+def resend(db: Session, rt: Runtime, *, actor: Actor, outbound_id: int) -> SmsOutbound:
+    """重发: queue a text that failed for good once more, as a new text pointing at it (the failed one
+    keeps its history). Once per failed text: two operators clicking at once make one."""
+    ensure_staff(actor, *HANDLER_ROLES)
+    row = db.get(SmsOutbound, outbound_id)
+    if row is None:
+        raise NotFound("sms_not_found", "短信不存在")
+    if row.status != OutboundStatus.FAILED:
+        shown = outbound_label(row.status, row.attempts)
+        raise Conflict("sms_not_failed", f"只有发送失败的短信可以重发（该短信：{shown}）")
+    if db.execute(select(SmsOutbound.id).where(SmsOutbound.resend_of_id == row.id)).first() is not None:
+        raise Conflict("sms_already_resent", "该短信已重发过，请查看重发的短信")
+    now = rt.clock.now()
+    again = SmsOutbound(phone=row.phone, text=row.text, purpose=row.purpose, status=OutboundStatus.QUEUED,
+                        ticket_id=row.ticket_id, inbound_id=row.inbound_id, created_by_id=actor.user_id,
+                        created_at=now, resend_of_id=row.id)
+    db.add(again)
+    audit.record(db, actor=actor, at=now, action="sms_resend", object_type="sms_outbound", object_id=row.id,
+                 detail=f"重发短信（{PURPOSE_LABELS[Purpose(row.purpose)]}，原发送失败：{row.failed_reason or '—'}）："
+                        f"{row.text}")
+    try:
+        db.commit()
+    except IntegrityError:  # another operator's resend committed first (the unique resend_of_id)
+        db.rollback()
+        raise Conflict("sms_already_resent", "该短信刚由他人重发，请刷新后查看") from None
+    return again
+
+
+def texts_by_ids(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[TextRow]:
+    """The named texts as the list shows them, oldest first (an action's answer)."""
+    ensure_staff(actor, *VIEW_ROLES)
+    return _text_rows(db, select(SmsInbound).where(SmsInbound.id.in_(list(ids)))
+                      .order_by(SmsInbound.received_at, SmsInbound.id))

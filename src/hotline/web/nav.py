@@ -17,7 +17,7 @@ class NavPage:
     label: str
     roles: frozenset[Role]
     # Only for a viewer whose data scope is the whole city (or an administrator): the page shows the
-    # whole city's records and cannot be cut to a district (the audit log, the call records).
+    # whole city's records and cannot be cut to a district (the audit log, the call records, the texts).
     whole_city: bool = False
 
 
@@ -26,7 +26,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("dispatch", "/hall/dispatch", "派单队列", frozenset({R.DISPATCHER, R.SUPERVISOR})),
     NavPage("unit", "/unit", "本单位待办", UNIT_ROLES),
     NavPage("callbacks", "/callbacks", "待回访", frozenset({R.CALLBACK_AGENT, R.SUPERVISOR})),
-    NavPage("sms", "/sms", "短信受理", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR})),
+    NavPage("sms", "/sms", "短信受理", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR}), whole_city=True),
     NavPage("calls", "/hall/calls", "来电", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR}), whole_city=True),
     NavPage("missed", "/hall/missed", "漏接回拨",
             frozenset({R.OPERATOR, R.DISPATCHER, R.CALLBACK_AGENT, R.SUPERVISOR}), whole_city=True),

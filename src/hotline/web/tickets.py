@@ -18,7 +18,7 @@ from hotline.dispatch import suggest
 from hotline.errors import DomainError, NotFound
 from hotline.runtime import Runtime
 from hotline.sms import service as sms
-from hotline.sms.enums import OUTBOUND_LABELS, PURPOSE_LABELS
+from hotline.sms.enums import OUTBOUND_LABELS, PURPOSE_LABELS, outbound_label
 from hotline.supervision.service import supervise_ticket
 from hotline.tickets import attachments, export, present, service, workflow
 from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Channel, Kind, State
@@ -150,7 +150,7 @@ def _ticket_page(
     return render(
         request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
         reopen_values=reopen_values, reply_values=reply_values, unsent=unsent, sms_in=sms_in, sms_out=sms_out,
-        sms_labels={**OUTBOUND_LABELS, **PURPOSE_LABELS},
+        sms_labels={**OUTBOUND_LABELS, **PURPOSE_LABELS}, sms_status=outbound_label,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
