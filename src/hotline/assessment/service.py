@@ -31,7 +31,7 @@ from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
-from hotline.security.permissions import visible_condition
+from hotline.security.permissions import can_view, visible_condition
 from hotline.security.roles import UNIT_ROLES, DataScope, Role
 from hotline.tickets.enums import State
 from hotline.tickets.models import Ticket, TicketAssignment, TicketEvent
@@ -359,6 +359,8 @@ def request_exemption(db: Session, rt: Runtime, *, actor: Actor, kind: Exemption
     try:
         ticket = _ticket(db, ticket_id=ticket_id, number=number)
         unit_id = ticket.lead_unit_id
+        if actor.role not in UNIT_ROLES and not can_view(actor, ticket):  # another district's: as missing
+            raise NotFound("ticket_not_found", f"工单 {number or ticket_id} 不存在")
         if actor.role in UNIT_ROLES:
             if not any(a.unit_id == actor.unit_id for a in ticket.assignments):
                 raise Forbidden("exemption_forbidden", "只能为派至本单位的工单申请考核豁免")
@@ -385,6 +387,17 @@ def request_exemption(db: Session, rt: Runtime, *, actor: Actor, kind: Exemption
     return row
 
 
+def _ensure_in_scope(db: Session, actor: Actor, ticket_id: int) -> None:
+    """A district's supervisor works on its district's tickets only: an exemption (or a ticket) of
+    another district reads as missing, as the ticket itself does (QA: it listed, showed and approved
+    them, ticket numbers and titles included)."""
+    if actor.role in UNIT_ROLES or actor.data_scope == DataScope.ALL:
+        return
+    ticket = db.get(Ticket, ticket_id)
+    if ticket is None or not can_view(actor, ticket):
+        raise NotFound("exemption_not_found", "豁免申请不存在")
+
+
 def _locked(db: Session, exemption_id: int) -> tuple[AssessmentState, Exemption]:
     """The refresh lock (so the facts cannot move under a correction), then the exemption row locked."""
     state = facts.lock_state(db)
@@ -406,6 +419,7 @@ def decide_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: in
         raise DomainError("reason_required", "请填写审核意见（至少2个字）", status_code=422)
     try:
         state, row = _locked(db, exemption_id)
+        _ensure_in_scope(db, actor, row.ticket_id)
         if row.status != ExemptionStatus.PENDING:
             raise Conflict("exemption_decided", "该豁免申请已审核，不能重复审核")
         if row.requested_by_id is not None and row.requested_by_id == actor.user_id:
@@ -444,6 +458,7 @@ def revoke_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: in
         raise DomainError("reason_required", "请填写撤销理由（至少5个字）", status_code=422)
     try:
         state, row = _locked(db, exemption_id)
+        _ensure_in_scope(db, actor, row.ticket_id)
         if row.status == ExemptionStatus.REVOKED:
             raise Conflict("exemption_revoked", "该豁免已撤销，不能重复撤销")
         if row.status != ExemptionStatus.APPROVED:
@@ -480,10 +495,13 @@ def list_exemptions(db: Session, *, actor: Actor, status: ExemptionStatus | None
         conds.append(Exemption.unit_id == actor.unit_id)
     elif actor.role not in SEE_ALL | {Role.DISPATCHER, Role.CALLBACK_AGENT}:
         raise Forbidden("exemption_forbidden", "当前角色无权查看考核豁免")
+    elif actor.data_scope != DataScope.ALL:  # a district's supervisor: its district's tickets only
+        conds.append(visible_condition(actor))
     if status:
         conds.append(Exemption.status == str(status))
     page, page_size = max(page, 1), max(1, min(page_size, 200))
-    total = db.execute(select(func.count(Exemption.id)).where(*conds)).scalar_one()
+    total = db.execute(select(func.count(Exemption.id)).join(Ticket, Ticket.id == Exemption.ticket_id)
+                       .where(*conds)).scalar_one()
     rows = db.execute(
         select(Exemption, Ticket.number, Ticket.title, Unit.short_name)
         .join(Ticket, Ticket.id == Exemption.ticket_id).outerjoin(Unit, Unit.id == Exemption.unit_id)
@@ -552,6 +570,7 @@ def get_exemption(db: Session, *, actor: Actor, exemption_id: int) -> ExemptionV
         raise Forbidden("exemption_forbidden", "只能查看本单位的豁免申请")
     if actor.role not in UNIT_ROLES | SEE_ALL | {Role.DISPATCHER, Role.CALLBACK_AGENT}:
         raise Forbidden("exemption_forbidden", "当前角色无权查看考核豁免")
+    _ensure_in_scope(db, actor, row.ticket_id)
     ticket = db.get(Ticket, row.ticket_id)
     unit = db.get(Unit, row.unit_id) if row.unit_id else None
     return ExemptionView(row, ticket.number if ticket else "", ticket.title if ticket else "",
