@@ -9,6 +9,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 
 from tests.factories import intake
+from tests.test_pages import login
 
 API = "/api/v1/supervision"
 
@@ -106,6 +107,27 @@ def test_meetings_and_interviews(client, as_user, org) -> None:
     assert client.get(f"{API}/meetings?kind=coordination", headers=as_user("analyst")).json()["total"] == 0
     inbox = client.get(f"{API}/notifications", headers=as_user("market_manager")).json()
     assert inbox["items"][0]["kind"] == "meeting"
+
+
+
+def test_a_district_supervisor_reads_a_meeting_without_another_districts_tickets(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: a city-wide meeting linking a 秦淮区 ticket showed its number and title to 玄武区's supervisor."""
+    here = dispatched(client, as_user, org.units["market"].id)
+    away = dispatched(client, as_user, org.units["market"].id, jurisdiction_code="320104",
+                      address="秦淮区中华路1号", title="秦淮区某商铺占道经营")
+    r = client.post(f"{API}/meetings", headers=as_user("supervisor"), json={
+        "kind": "coordination", "title": "占道经营专题协调会", "topic": "两区占道经营问题",
+        "held_at": "2026-11-05T09:00:00+08:00", "host": "中心主任", "unit_ids": [org.units["market"].id],
+        "ticket_numbers": [here["number"], away["number"]]})
+    assert r.status_code == 201 and len(r.json()["tickets"]) == 2
+    mid = r.json()["id"]
+    seen = client.get(f"{API}/meetings/{mid}", headers=as_user("xuanwu_viewer")).json()
+    assert [t["number"] for t in seen["tickets"]] == [here["number"]]
+    listed = client.get(f"{API}/meetings", headers=as_user("xuanwu_viewer")).json()
+    assert [t["number"] for t in listed["items"][0]["tickets"]] == [here["number"]]
+    login(client, "xuanwu_viewer")
+    page = client.get(f"/supervision/meetings/{mid}").text
+    assert here["number"] in page and away["number"] not in page and away["title"] not in page
 
 
 def test_scheduler_run_findings_and_inbox(client, as_user, org, clock) -> None:

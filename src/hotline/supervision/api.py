@@ -86,24 +86,24 @@ def close_order(order_id: int, data: CloseIn, db: DB, rt: RT, actor: ApiActor) -
 def list_meetings(db: DB, actor: ApiActor, kind: MeetingKind | None = None, page: PageNo = 1,
                   page_size: PageSize = 20) -> Page[MeetingOut]:
     rows, total = service.list_meetings(db, actor=actor, kind=kind, page=page, page_size=page_size)
-    return Page(items=[present.meeting_out(m) for m in rows], total=total, page=page, page_size=page_size)
+    return Page(items=[present.meeting_out(m, actor=actor) for m in rows], total=total, page=page, page_size=page_size)
 
 
 @router.post("/meetings", status_code=201, response_model=MeetingOut, summary="召集协调会或约谈")
 def create_meeting(data: MeetingCreate, db: DB, rt: RT, actor: ApiActor) -> MeetingOut:
-    return present.meeting_out(service.create_meeting(db, rt, actor=actor, data=data))
+    return present.meeting_out(service.create_meeting(db, rt, actor=actor, data=data), actor=actor)
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingOut, summary="会议或约谈详情")
 def get_meeting(meeting_id: int, db: DB, actor: ApiActor) -> MeetingOut:
-    return present.meeting_out(service.get_meeting(db, actor=actor, meeting_id=meeting_id))
+    return present.meeting_out(service.get_meeting(db, actor=actor, meeting_id=meeting_id), actor=actor)
 
 
 @router.post("/meetings/{meeting_id}/outcome", response_model=MeetingOut, summary="记录会议或约谈结果")
 def record_outcome(meeting_id: int, data: OutcomeIn, db: DB, rt: RT, actor: ApiActor) -> MeetingOut:
     meeting = service.record_outcome(db, rt, actor=actor, meeting_id=meeting_id, outcome=data.outcome,
                                      follow_up=data.follow_up)
-    return present.meeting_out(meeting)
+    return present.meeting_out(meeting, actor=actor)
 
 
 @router.get("/findings", response_model=Page[FindingOut], summary="问题发现（不当退单、推诿扯皮、虚假答复）")
