@@ -249,3 +249,30 @@ def test_supervise_from_the_ticket_issues_an_order(client, as_user, org) -> None
     r = client.post(f"/api/v1/tickets/{t['id']}/actions/supervise", headers=as_user("supervisor"),
                     json={"note": "再次督办，请立即办理"})
     assert r.status_code == 409 and r.json()["code"] == "order_already_open" and order["number"] in r.json()["message"]
+
+
+def test_validation_errors_name_the_fields_in_chinese(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: a meeting's or an exemption's kind was called 诉求类型, and the analysis, assessment and seat
+    planning parameters came back in English (from_month格式不正确, aht须为数字, by取值无效)."""
+    h = as_user("supervisor")
+
+    def message(r) -> str:  # type: ignore[no-untyped-def]
+        assert r.status_code == 422, r.text
+        return r.json()["message"]
+
+    assert "会议类型取值无效" in message(client.get(f"{API}/meetings", headers=h, params={"kind": "x"}))
+    assert "问题类型取值无效" in message(client.get(f"{API}/findings", headers=h, params={"kind": "x"}))
+    assert "督办来源取值无效" in message(client.get(f"{API}/orders", headers=h, params={"source": "x"}))
+    assert "manual（人工督办）" in message(client.get(f"{API}/orders", headers=h, params={"source": "x"}))
+    msg = message(client.post("/api/v1/assessment/exemptions", headers=h, json={"kind": "x", "reason": "理由理由理由"}))
+    assert "豁免类型取值无效" in msg and "诉求类型" not in msg
+    msg = message(client.get("/api/v1/assessment/exemptions", headers=h, params={"status": "x"}))
+    assert msg.startswith("审核状态取值无效") and "pending（待审核）" in msg and "enum" not in msg
+    assert client.get("/api/v1/assessment/exemptions", headers=h, params={"status": "all"}).status_code == 200
+    assert "起始月份格式不正确" in message(client.get("/api/v1/assessment/ranking", headers=h,
+                                                    params={"from_month": "10/2026"}))
+    assert "统计维度取值无效" in message(client.get("/api/analytics/volume", headers=h, params={"by": "x"}))
+    assert "文件格式取值无效" in message(client.get("/api/v1/reports/2026-10/file", headers=h,
+                                                    params={"format": "doc"}))
+    msg = message(client.post("/api/v1/workforce/plan", headers=h, json={"aht": "x"}))
+    assert msg == "平均处理时长（秒）须为数字"

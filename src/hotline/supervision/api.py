@@ -7,9 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from hotline.deps import DB, RT, ApiActor, QueryTime
+from hotline.errors_http import route_labels
 from hotline.security.roles import Role
 from hotline.supervision import detection, jobs, present, service
-from hotline.supervision.enums import FindingKind, MeetingKind, OrderSource, OrderStatus
+from hotline.supervision.enums import (
+    FINDING_LABELS,
+    MEETING_KIND_LABELS,
+    ORDER_SOURCE_LABELS,
+    ORDER_STATUS_LABELS,
+    FindingKind,
+    MeetingKind,
+    OrderSource,
+    OrderStatus,
+)
 from hotline.supervision.export import orders_workbook
 from hotline.supervision.schemas import (
     CloseIn,
@@ -27,6 +37,19 @@ from hotline.supervision.schemas import (
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
+# Validation errors name the fields in Chinese (QA: a meeting's kind was "诉求类型", others English).
+route_labels(router.prefix + "/findings", {"kind": "问题类型", "unit_id": "承办单位"},
+             choices={"kind": {str(k): v for k, v in FINDING_LABELS.items()}})
+route_labels(router.prefix + "/meetings", {
+    "kind": "会议类型", "title": "会议名称", "topic": "议题", "held_at": "召开时间", "location": "地点",
+    "host": "主持人", "unit_ids": "涉及单位", "outcome": "会议结果", "follow_up": "后续跟踪事项"},
+    choices={"kind": {str(k): v for k, v in MEETING_KIND_LABELS.items()}})
+route_labels(router.prefix, {
+    "status": "督办状态", "source": "督办来源", "unit_id": "承办单位", "overdue": "仅看超期", "unread": "仅看未读",
+    "ticket_number": "工单编号", "ticket_id": "工单编号", "reason": "督办事由", "days": "督办时限（工作日）",
+    "note": "升级说明", "outcome": "办结情况"},
+    choices={"status": {str(k): v for k, v in ORDER_STATUS_LABELS.items()},
+             "source": {str(k): v for k, v in ORDER_SOURCE_LABELS.items()}})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PageNo = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
