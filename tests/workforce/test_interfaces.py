@@ -191,3 +191,15 @@ def test_a_patience_of_zero_is_no_hanging_up_in_the_simulation_too(client: TestC
         r = client.get("/workforce", params={"source": "demo", "aht": "240", "demo_calls": "300", "simulate": "1",
                                              "patience": typed})
         assert r.status_code == 200 and "仿真校核（3 次重复，耐心不挂机）" in r.text, typed
+
+
+def test_the_demo_week_is_not_read_as_intervals_of_another_length(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: interval_minutes 7 with the demo week read its half-hours as 7 minutes: 361 seats, not 90."""
+    h = as_user("analyst")
+    for minutes in (7, 60):
+        r = client.post("/api/v1/workforce/plan", headers=h,
+                        json={"source": "demo", "aht": 240, "interval_minutes": minutes})
+        assert r.status_code == 422 and "须为 30" in r.json()["message"], r.text
+    given = [{"label": f"周一 {h:02d}:00", "calls": 200.0} for h in range(24)]
+    r = client.post("/api/v1/workforce/plan", headers=h, json={"intervals": given, "aht": 240, "interval_minutes": 60})
+    assert r.status_code == 200 and r.json()["intervals"] == 24

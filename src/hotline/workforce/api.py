@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors_http import route_labels
 from hotline.workforce import service
+from hotline.workforce.errors import PlanInputError
 from hotline.workforce.forecast import Interval
 from hotline.workforce.plan import Targets
 from hotline.workforce.schemas import CompareOut, JilinOut, PlanIn, PlanOut, RowOut, SimOut
@@ -36,6 +37,9 @@ def plan(data: PlanIn, db: DB, rt: RT, actor: ApiActor) -> PlanOut:
     if data.intervals is not None:
         fc = service.Forecast([Interval(i.label, i.calls) for i in data.intervals], "given", "上传的预测")
     else:
+        if data.interval_minutes != 30:  # QA: 7 read the demo week's half-hours as 7 minutes: 4× the seats
+            raise PlanInputError("示例周和历史记录按半小时给出来电量：时段长度（分钟）须为 30；"
+                                 "其他时段长度请在 intervals 中给出该长度的预测", "interval_mismatch")
         fc = service.forecast(db, rt, source=data.source or "demo", weeks=data.history_weeks,
                               demo_calls=data.demo_calls)
     patience = math.inf if data.patience is None else data.patience
