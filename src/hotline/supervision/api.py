@@ -134,6 +134,7 @@ def list_findings(db: DB, actor: ApiActor, unit_id: int | None = None, kind: Fin
                   since: QueryTime | None = None, until: QueryTime | None = None, page: PageNo = 1,
                   page_size: PageSize = 50) -> Page[FindingOut]:
     service.require(actor, service.READERS, "查看问题发现")
+    detection.check_range(since, until)
     rows, total = detection.findings_list(db, unit_id=unit_id, kind=kind, since=since, until=until, page=page,
                                           page_size=page_size, actor=actor)
     return Page(items=[present.finding_out(f) for f in rows], total=total, page=page, page_size=page_size)
@@ -143,6 +144,7 @@ def list_findings(db: DB, actor: ApiActor, unit_id: int | None = None, kind: Fin
 def findings_by_unit(db: DB, actor: ApiActor, since: QueryTime | None = None,
                      until: QueryTime | None = None) -> list[UnitFindingsOut]:
     service.require(actor, service.READERS, "查看问题发现")
+    detection.check_range(since, until)
     return [UnitFindingsOut(unit_id=u.unit_id, unit_name=u.unit_name, counts=u.counts, total=u.total)
             for u in detection.findings_by_unit(db, since=since, until=until, actor=actor)]
 
