@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from hotline.deps import DB, RT, ApiActor, QueryTime
 from hotline.errors_http import route_labels
+from hotline.security import audit
 from hotline.security.roles import Role
 from hotline.supervision import detection, jobs, present, service
 from hotline.supervision.enums import (
@@ -73,11 +74,16 @@ def list_orders(db: DB, rt: RT, actor: ApiActor, status: OrderStatus | None = No
 
 @router.get("/orders.xlsx", summary="导出督办单（Excel）", response_class=Response)
 def export_orders(db: DB, rt: RT, actor: ApiActor, status: OrderStatus | None = None,
-                  source: OrderSource | None = None, unit_id: int | None = None, overdue: bool = False) -> Response:
-    rows, _ = service.list_orders(db, rt, actor=actor, filters=_filters(status, source, unit_id, overdue, None),
-                                  page=1, page_size=10_000)
+                  source: OrderSource | None = None, unit_id: int | None = None, overdue: bool = False,
+                  q: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+    # As the page's export (QA: the API's was not audited, dropped the search and cut at 10,000 silently).
+    rows, total = service.list_orders(db, rt, actor=actor, filters=_filters(status, source, unit_id, overdue, q),
+                                      page=1, page_size=10_000)
     now = rt.clock.now()
-    body = orders_workbook([present.order_out(o, now=now) for o in rows])
+    audit.record(db, actor=actor, at=now, action="export_orders", object_type="supervision_order",
+                 object_id=str(len(rows)), detail=f"共{total}张，导出{len(rows)}张")
+    db.commit()
+    body = orders_workbook([present.order_out(o, now=now) for o in rows], total=total)
     return Response(body, media_type=XLSX, headers={"Content-Disposition": "attachment; filename=orders.xlsx"})
 
 
