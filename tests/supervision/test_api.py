@@ -276,3 +276,26 @@ def test_validation_errors_name_the_fields_in_chinese(client, as_user) -> None: 
                                                     params={"format": "doc"}))
     msg = message(client.post("/api/v1/workforce/plan", headers=h, json={"aht": "x"}))
     assert msg == "平均处理时长（秒）须为数字"
+
+
+def test_a_district_supervisor_inbox_holds_its_districts_messages_only(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: an order on a 秦淮区 ticket escalated to the centre's leadership showed in 玄武区's supervisor's
+    inbox (ticket and order numbers), and 全部已读 there marked it read for the whole centre."""
+    away = dispatched(client, as_user, org.units["market"].id, jurisdiction_code="320104",
+                      address="秦淮区中华路1号")
+    here = dispatched(client, as_user, org.units["market"].id)
+    for t in (away, here):
+        oid = client.post(f"{API}/orders", headers=as_user("supervisor"),
+                          json={"ticket_number": t["number"], "reason": "请尽快办理并反馈"}).json()["id"]
+        for _ in range(2):  # to level 3: the market bureau has no parent unit, so the centre's inbox
+            assert client.post(f"{API}/orders/{oid}/escalate", headers=as_user("supervisor"),
+                               json={"note": "单位未反馈"}).status_code == 200
+    everyone = client.get(f"{API}/notifications", headers=as_user("supervisor")).json()
+    assert {n["ticket_number"] for n in everyone["items"]} == {away["number"], here["number"]}
+    mine = client.get(f"{API}/notifications", headers=as_user("xuanwu_viewer")).json()
+    assert mine["total"] == 1 and mine["items"][0]["ticket_number"] == here["number"]
+    assert client.post(f"{API}/notifications/read-all", headers=as_user("xuanwu_viewer")).json() == {"marked": 1}
+    unread = client.get(f"{API}/notifications", headers=as_user("supervisor"), params={"unread": True}).json()
+    assert [n["ticket_number"] for n in unread["items"]] == [away["number"]]
+    login(client, "xuanwu_viewer")
+    assert away["number"] not in client.get("/notifications").text
