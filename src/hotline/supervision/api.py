@@ -42,8 +42,8 @@ router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 route_labels(router.prefix + "/findings", {"kind": "问题类型", "unit_id": "承办单位"},
              choices={"kind": {str(k): v for k, v in FINDING_LABELS.items()}})
 route_labels(router.prefix + "/meetings", {
-    "kind": "会议类型", "title": "会议名称", "topic": "议题", "held_at": "召开时间", "location": "地点",
-    "host": "主持人", "unit_ids": "涉及单位", "outcome": "会议结果", "follow_up": "后续跟踪事项"},
+    "kind": "会议类型", "title": "会议标题", "topic": "议题", "held_at": "召开时间", "location": "地点",
+    "host": "主持人", "unit_ids": "参会单位", "outcome": "会议结果", "follow_up": "后续跟踪事项"},
     choices={"kind": {str(k): v for k, v in MEETING_KIND_LABELS.items()}})
 route_labels(router.prefix, {
     "status": "督办状态", "source": "督办来源", "unit_id": "承办单位", "overdue": "仅看超期", "unread": "仅看未读",
