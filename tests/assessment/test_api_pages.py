@@ -54,6 +54,22 @@ def test_roles_see_what_they_should(client, as_user, flow: Flow, db) -> None:  #
             assert r.status_code == 422 and "2000-01 至 2999-12" in r.json()["message"], (path, month)
 
 
+
+def test_a_unit_manager_reads_its_rank_among_all_units(client, as_user, flow: Flow, db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """QA: ranked among the units it may see (itself), the market bureau's manager read 第1名 in the API
+    and the Excel while it was second of two."""
+    monkeypatch.setattr(settings, "assessment_min_rounds", 1)
+    _history(flow, db)
+    market = flow.unit("market")
+    everyone = client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user("supervisor")).json()["units"]
+    assert [(u["unit_id"], u["rank"]) for u in everyone] == [(flow.unit("housing"), 1), (market, 2)]
+    mine = client.get(f"/api/v1/assessment/ranking?{Q}&trend_months=2", headers=as_user("market_manager")).json()
+    assert [(u["unit_id"], u["rank"]) for u in mine["units"]] == [(market, 2)]
+    assert mine["units"][0]["figures"] == everyone[1]["figures"]
+    x = client.get(f"/api/v1/assessment/ranking.xlsx?{Q}", headers=as_user("market_manager"))
+    rows = list(load_workbook(BytesIO(x.content)).active.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1]) for r in rows] == [(2, "市市场监管局")]
+
 def test_ranking_trend_drill_and_export(client, as_user, flow: Flow, db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(settings, "assessment_min_rounds", 1)  # one round each: ranked here
     t = _history(flow, db)

@@ -175,7 +175,8 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
     """Every visible unit with data in the period: the ranked units best score first, then those with
     fewer than `min_volume` dispatch rounds (too_few, no rank: one round answered well made a unit
     "first" with 100.00, one justified return made another last with 0.00), units without a score last.
-    Equal scores share a rank."""
+    Equal scores share a rank. A unit manager gets their own unit's row with its rank among all units
+    (QA: ranked among the units it may see — itself — every unit manager read 第1名)."""
     allowed = visible_units(actor)
     by_month: dict[tuple[int, str], dict[str, tuple[int, int]]] = {}
     months: list[str] = []
@@ -183,7 +184,7 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
         last = period.end.replace(day=1)
         first = add_months(last, -(trend_months - 1))
         months = [f"{add_months(first, k):%Y-%m}" for k in range(trend_months)]
-        by_month = facts.monthly(db, start=min(first, period.start), end=period.end, unit_ids=allowed)
+        by_month = facts.monthly(db, start=min(first, period.start), end=period.end)
     if by_month and period.start.day == 1 and period.end == month_end(period.end.replace(day=1)):
         # Whole months: the period's totals are the sums of the months already read (one scan, not two).
         wanted = set(months_in(period))
@@ -195,7 +196,7 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
                     n0, d0 = unit.get(ind, (0, 0))
                     unit[ind] = (n0 + num, d0 + den)
     else:
-        raw = facts.totals(db, start=period.start, end=period.end, unit_ids=allowed)
+        raw = facts.totals(db, start=period.start, end=period.end)
     raw.pop(CENTRE_KEY, None)
     names = unit_names(db, list(raw))
     rows = [
@@ -214,6 +215,8 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
         if r.score != previous:
             rank, previous = i, r.score
         r.rank = rank
+    if allowed is not None:
+        rows = [r for r in rows if r.unit_id in allowed]
     if trend_months:
         for r in rows:
             r.trend = [score(preset, by_month.get((r.unit_id, m), {})) for m in months]
