@@ -284,3 +284,22 @@ def test_revoke_through_the_api_and_the_page(client, as_user, flow: Flow, db, rt
     revoked = client.get("/assessment/exemptions?status=revoked")
     assert "调解已失败，属于普通投诉" in revoked.text and "已撤销" in revoked.text
     assert f"/assessment/exemptions/{second.id}/revoke" not in revoked.text
+
+
+
+def test_a_units_figures_say_its_rank_and_too_few_rounds_as_the_ranking_does(  # type: ignore[no-untyped-def]
+        client, as_user, flow: Flow, db, settings, monkeypatch) -> None:
+    """QA: GET /units/{id} (and the unit's page, where a unit manager lands) gave a unit of one round a
+    score of 100.00 with too_few false and no rank, while the ranking said 样本不足."""
+    _history(flow, db)
+    housing, market = flow.unit("housing"), flow.unit("market")
+    r = client.get(f"/api/v1/assessment/units/{housing}?{Q}", headers=as_user("housing_manager")).json()
+    assert r["too_few"] is True and r["rank"] is None and r["volume"] == 1 and r["score"] == 100.0
+    ranked = client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user("supervisor")).json()["units"]
+    assert r == next(u for u in ranked if u["unit_id"] == housing)
+    _login(client, "housing_manager")
+    assert "样本不足：本期派单 1 轮，少于 5 轮，不参与排名" in client.get(f"/assessment/units/{housing}?{Q}").text
+    monkeypatch.setattr(settings, "assessment_min_rounds", 1)
+    r = client.get(f"/api/v1/assessment/units/{market}?{Q}", headers=as_user("supervisor")).json()
+    assert r["too_few"] is False and r["rank"] == 2
+    assert "排名第 1 位" in client.get(f"/assessment/units/{housing}?{Q}").text

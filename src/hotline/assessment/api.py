@@ -107,7 +107,8 @@ def unit_scores(
 ) -> UnitScoreOut:
     period = _period(rt, from_month, to_month, start, end)
     return present.unit_out(service.unit_figures(db, actor=actor, unit_id=unit_id, period=period,
-                                                 preset=get_preset(preset)))
+                                                 preset=get_preset(preset),
+                                                 min_volume=rt.settings.assessment_min_rounds))
 
 
 @router.get("/trend", response_model=TrendOut, summary="按月趋势（一个单位或全部单位合计）")

@@ -223,14 +223,19 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
     return rows
 
 
-def unit_figures(db: Session, *, actor: Actor, unit_id: int, period: Period, preset: Preset) -> UnitScore:
+def unit_figures(db: Session, *, actor: Actor, unit_id: int, period: Period, preset: Preset,
+                 min_volume: int = 0) -> UnitScore:
+    """The unit's row of the ranking: its figures, score, rank and 样本不足 as the ranking says them (QA:
+    one round answered well read 100.00 with too_few false and no rank, where the ranking said 样本不足)."""
     ensure_can_assess(actor, unit_id)
     unit = db.get(Unit, unit_id)
     if unit is None:
         raise NotFound("unit_not_found", "承办单位不存在")
-    figs = facts.totals(db, start=period.start, end=period.end, unit_ids=[unit_id]).get(unit_id, {})
-    return UnitScore(unit_id=unit_id, unit_name=unit.short_name, score=score(preset, figs),
-                     figures=figures_of(figs), volume=figs.get(str(Indicator.RESPONSE), (0, 0))[1])
+    rows = ranking(db, actor=actor, period=period, preset=preset, min_volume=min_volume)
+    row = next((r for r in rows if r.unit_id == unit_id), None)
+    if row is not None:
+        return row
+    return UnitScore(unit_id=unit_id, unit_name=unit.short_name, score=None, figures=figures_of({}), volume=0)
 
 
 @dataclass(frozen=True)
