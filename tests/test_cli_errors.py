@@ -75,6 +75,9 @@ def test_a_close_command_is_suggested_in_chinese(capsys: pytest.CaptureFixture[s
     (["serve", "--port", "99999"], "--port 应在 1 到 65535 之间"),
     (["worker", "--interval", "0", "--once"], "--interval 至少为 0.1 秒"),
     (["users", "create", " ", "--role", "admin", "--password", "a-long-password-1"], "用户名不能为空"),
+    # QA: 0 said 暂无运行记录 where there were runs; -1 listed them all on SQLite and failed on PostgreSQL
+    (["supervision", "runs", "--limit", "0"], "--limit 的值无效：不能小于 1"),
+    (["supervision", "runs", "--limit", "-1"], "--limit 的值无效：不能小于 1"),
 ])
 def test_values_no_command_could_use_are_refused_before_anything_runs(
         capsys: pytest.CaptureFixture[str], args: list[str], said: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from hotline.analytics.importer import Columns, import_messages
+from tests.factories import intake
 from tests.test_pages import login
 
 COLS = Columns(id="留言编号", title="留言主题", content="留言详情", time="留言时间", votes="点赞数")
@@ -120,3 +121,17 @@ def test_pages_refused_and_empty(client) -> None:  # type: ignore[no-untyped-def
     page = client.get("/analytics")
     assert page.status_code == 200 and "没有诉求" in page.text
     assert "没有热点" in client.get("/analytics/hotspots").text
+
+
+def test_the_volume_of_a_running_month_stops_at_today(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: this month's trend fell to 0 after today, and its downloads listed the coming days as 0."""
+    assert client.post("/api/v1/tickets", headers=as_user("operator"), json=intake()).status_code == 201
+    r = client.get("/api/analytics/volume", headers=as_user("analyst"),
+                   params={"by": "time", "since": "2026-11-01", "until": "2026-11-30"})
+    assert [(i["key"], i["count"]) for i in r.json()["items"]] == [("2026-11-01", 0), ("2026-11-02", 1)]
+    r = client.get("/api/analytics/volume", headers=as_user("analyst"),
+                   params={"by": "time", "since": "2026-10-25", "until": "2026-10-31"})
+    assert r.json()["items"] == []  # no ticket in the period: no trend
+    r = client.get("/api/analytics/volume", headers=as_user("analyst"),
+                   params={"by": "time", "since": "2026-10-30", "until": "2026-11-02"})
+    assert [i["key"] for i in r.json()["items"]] == ["2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02"]

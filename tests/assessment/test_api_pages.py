@@ -54,6 +54,22 @@ def test_roles_see_what_they_should(client, as_user, flow: Flow, db) -> None:  #
             assert r.status_code == 422 and "2000-01 至 2999-12" in r.json()["message"], (path, month)
 
 
+
+def test_a_unit_manager_reads_its_rank_among_all_units(client, as_user, flow: Flow, db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """QA: ranked among the units it may see (itself), the market bureau's manager read 第1名 in the API
+    and the Excel while it was second of two."""
+    monkeypatch.setattr(settings, "assessment_min_rounds", 1)
+    _history(flow, db)
+    market = flow.unit("market")
+    everyone = client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user("supervisor")).json()["units"]
+    assert [(u["unit_id"], u["rank"]) for u in everyone] == [(flow.unit("housing"), 1), (market, 2)]
+    mine = client.get(f"/api/v1/assessment/ranking?{Q}&trend_months=2", headers=as_user("market_manager")).json()
+    assert [(u["unit_id"], u["rank"]) for u in mine["units"]] == [(market, 2)]
+    assert mine["units"][0]["figures"] == everyone[1]["figures"]
+    x = client.get(f"/api/v1/assessment/ranking.xlsx?{Q}", headers=as_user("market_manager"))
+    rows = list(load_workbook(BytesIO(x.content)).active.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1]) for r in rows] == [(2, "市市场监管局")]
+
 def test_ranking_trend_drill_and_export(client, as_user, flow: Flow, db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(settings, "assessment_min_rounds", 1)  # one round each: ranked here
     t = _history(flow, db)
@@ -268,3 +284,22 @@ def test_revoke_through_the_api_and_the_page(client, as_user, flow: Flow, db, rt
     revoked = client.get("/assessment/exemptions?status=revoked")
     assert "调解已失败，属于普通投诉" in revoked.text and "已撤销" in revoked.text
     assert f"/assessment/exemptions/{second.id}/revoke" not in revoked.text
+
+
+
+def test_a_units_figures_say_its_rank_and_too_few_rounds_as_the_ranking_does(  # type: ignore[no-untyped-def]
+        client, as_user, flow: Flow, db, settings, monkeypatch) -> None:
+    """QA: GET /units/{id} (and the unit's page, where a unit manager lands) gave a unit of one round a
+    score of 100.00 with too_few false and no rank, while the ranking said 样本不足."""
+    _history(flow, db)
+    housing, market = flow.unit("housing"), flow.unit("market")
+    r = client.get(f"/api/v1/assessment/units/{housing}?{Q}", headers=as_user("housing_manager")).json()
+    assert r["too_few"] is True and r["rank"] is None and r["volume"] == 1 and r["score"] == 100.0
+    ranked = client.get(f"/api/v1/assessment/ranking?{Q}", headers=as_user("supervisor")).json()["units"]
+    assert r == next(u for u in ranked if u["unit_id"] == housing)
+    _login(client, "housing_manager")
+    assert "样本不足：本期派单 1 轮，少于 5 轮，不参与排名" in client.get(f"/assessment/units/{housing}?{Q}").text
+    monkeypatch.setattr(settings, "assessment_min_rounds", 1)
+    r = client.get(f"/api/v1/assessment/units/{market}?{Q}", headers=as_user("supervisor")).json()
+    assert r["too_few"] is False and r["rank"] == 2
+    assert "排名第 1 位" in client.get(f"/assessment/units/{housing}?{Q}").text

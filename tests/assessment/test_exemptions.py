@@ -111,6 +111,30 @@ def test_who_may_request_and_decide(flow: Flow, db, rt, org) -> None:  # type: i
     assert total == 1 and items[0].number
 
 
+
+def test_a_district_supervisor_sees_and_decides_its_district_only(flow: Flow, db, rt, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: the 玄武区 supervisor listed a 秦淮区 ticket's exemption (number and title) and approved it."""
+    qinhuai = flow.new(unit="market", jurisdiction_code="320104", address="秦淮区中华路1号", title="秦淮区的诉求")
+    xuanwu = flow.new(unit="market")
+    other = service.request_exemption(db, rt, actor=org.actor("market_handler"), ticket_id=qinhuai,
+                                      kind=ExemptionKind.UNREASONABLE, reason="要求超出政策规定范围")
+    own = service.request_exemption(db, rt, actor=org.actor("market_handler"), ticket_id=xuanwu,
+                                    kind=ExemptionKind.UNREASONABLE, reason="要求超出政策规定范围")
+    viewer = org.actor("xuanwu_viewer")
+    items, total = service.list_exemptions(db, actor=viewer)
+    assert total == 1 and [v.row.id for v in items] == [own.id]
+    with pytest.raises(NotFound):
+        service.get_exemption(db, actor=viewer, exemption_id=other.id)
+    with pytest.raises(NotFound):
+        service.decide_exemption(db, rt, actor=viewer, exemption_id=other.id, approve=True, reason="同意")
+    with pytest.raises(NotFound, match="不存在"):
+        service.request_exemption(db, rt, actor=viewer, ticket_id=qinhuai, kind=ExemptionKind.MEDIATION_ENFORCEMENT,
+                                  reason="已调解结案，不应计入")
+    assert db.get(type(other), other.id).status == ExemptionStatus.PENDING
+    service.decide_exemption(db, rt, actor=viewer, exemption_id=own.id, approve=True, reason="同意")
+    # the city-wide supervisor still sees both
+    assert service.list_exemptions(db, actor=org.actor("supervisor"))[1] == 2
+
 # ---- revoking an approval ------------------------------------------------------------------------
 
 

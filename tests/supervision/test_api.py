@@ -9,6 +9,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 
 from tests.factories import intake
+from tests.test_pages import login
 
 API = "/api/v1/supervision"
 
@@ -106,6 +107,27 @@ def test_meetings_and_interviews(client, as_user, org) -> None:
     assert client.get(f"{API}/meetings?kind=coordination", headers=as_user("analyst")).json()["total"] == 0
     inbox = client.get(f"{API}/notifications", headers=as_user("market_manager")).json()
     assert inbox["items"][0]["kind"] == "meeting"
+
+
+
+def test_a_district_supervisor_reads_a_meeting_without_another_districts_tickets(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: a city-wide meeting linking a 秦淮区 ticket showed its number and title to 玄武区's supervisor."""
+    here = dispatched(client, as_user, org.units["market"].id)
+    away = dispatched(client, as_user, org.units["market"].id, jurisdiction_code="320104",
+                      address="秦淮区中华路1号", title="秦淮区某商铺占道经营")
+    r = client.post(f"{API}/meetings", headers=as_user("supervisor"), json={
+        "kind": "coordination", "title": "占道经营专题协调会", "topic": "两区占道经营问题",
+        "held_at": "2026-11-05T09:00:00+08:00", "host": "中心主任", "unit_ids": [org.units["market"].id],
+        "ticket_numbers": [here["number"], away["number"]]})
+    assert r.status_code == 201 and len(r.json()["tickets"]) == 2
+    mid = r.json()["id"]
+    seen = client.get(f"{API}/meetings/{mid}", headers=as_user("xuanwu_viewer")).json()
+    assert [t["number"] for t in seen["tickets"]] == [here["number"]]
+    listed = client.get(f"{API}/meetings", headers=as_user("xuanwu_viewer")).json()
+    assert [t["number"] for t in listed["items"][0]["tickets"]] == [here["number"]]
+    login(client, "xuanwu_viewer")
+    page = client.get(f"/supervision/meetings/{mid}").text
+    assert here["number"] in page and away["number"] not in page and away["title"] not in page
 
 
 def test_scheduler_run_findings_and_inbox(client, as_user, org, clock) -> None:
@@ -227,3 +249,53 @@ def test_supervise_from_the_ticket_issues_an_order(client, as_user, org) -> None
     r = client.post(f"/api/v1/tickets/{t['id']}/actions/supervise", headers=as_user("supervisor"),
                     json={"note": "再次督办，请立即办理"})
     assert r.status_code == 409 and r.json()["code"] == "order_already_open" and order["number"] in r.json()["message"]
+
+
+def test_validation_errors_name_the_fields_in_chinese(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: a meeting's or an exemption's kind was called 诉求类型, and the analysis, assessment and seat
+    planning parameters came back in English (from_month格式不正确, aht须为数字, by取值无效)."""
+    h = as_user("supervisor")
+
+    def message(r) -> str:  # type: ignore[no-untyped-def]
+        assert r.status_code == 422, r.text
+        return r.json()["message"]
+
+    assert "会议类型取值无效" in message(client.get(f"{API}/meetings", headers=h, params={"kind": "x"}))
+    assert "问题类型取值无效" in message(client.get(f"{API}/findings", headers=h, params={"kind": "x"}))
+    assert "督办来源取值无效" in message(client.get(f"{API}/orders", headers=h, params={"source": "x"}))
+    assert "manual（人工督办）" in message(client.get(f"{API}/orders", headers=h, params={"source": "x"}))
+    msg = message(client.post("/api/v1/assessment/exemptions", headers=h, json={"kind": "x", "reason": "理由理由理由"}))
+    assert "豁免类型取值无效" in msg and "诉求类型" not in msg
+    msg = message(client.get("/api/v1/assessment/exemptions", headers=h, params={"status": "x"}))
+    assert msg.startswith("审核状态取值无效") and "pending（待审核）" in msg and "enum" not in msg
+    assert client.get("/api/v1/assessment/exemptions", headers=h, params={"status": "all"}).status_code == 200
+    assert "起始月份格式不正确" in message(client.get("/api/v1/assessment/ranking", headers=h,
+                                                    params={"from_month": "10/2026"}))
+    assert "统计维度取值无效" in message(client.get("/api/analytics/volume", headers=h, params={"by": "x"}))
+    assert "文件格式取值无效" in message(client.get("/api/v1/reports/2026-10/file", headers=h,
+                                                    params={"format": "doc"}))
+    msg = message(client.post("/api/v1/workforce/plan", headers=h, json={"aht": "x"}))
+    assert msg == "平均处理时长（秒）须为数字"
+
+
+def test_a_district_supervisor_inbox_holds_its_districts_messages_only(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: an order on a 秦淮区 ticket escalated to the centre's leadership showed in 玄武区's supervisor's
+    inbox (ticket and order numbers), and 全部已读 there marked it read for the whole centre."""
+    away = dispatched(client, as_user, org.units["market"].id, jurisdiction_code="320104",
+                      address="秦淮区中华路1号")
+    here = dispatched(client, as_user, org.units["market"].id)
+    for t in (away, here):
+        oid = client.post(f"{API}/orders", headers=as_user("supervisor"),
+                          json={"ticket_number": t["number"], "reason": "请尽快办理并反馈"}).json()["id"]
+        for _ in range(2):  # to level 3: the market bureau has no parent unit, so the centre's inbox
+            assert client.post(f"{API}/orders/{oid}/escalate", headers=as_user("supervisor"),
+                               json={"note": "单位未反馈"}).status_code == 200
+    everyone = client.get(f"{API}/notifications", headers=as_user("supervisor")).json()
+    assert {n["ticket_number"] for n in everyone["items"]} == {away["number"], here["number"]}
+    mine = client.get(f"{API}/notifications", headers=as_user("xuanwu_viewer")).json()
+    assert mine["total"] == 1 and mine["items"][0]["ticket_number"] == here["number"]
+    assert client.post(f"{API}/notifications/read-all", headers=as_user("xuanwu_viewer")).json() == {"marked": 1}
+    unread = client.get(f"{API}/notifications", headers=as_user("supervisor"), params={"unread": True}).json()
+    assert [n["ticket_number"] for n in unread["items"]] == [away["number"]]
+    login(client, "xuanwu_viewer")
+    assert away["number"] not in client.get("/notifications").text

@@ -4,6 +4,9 @@ as the act: a refused attempt leaves none. Read back through the audit API and t
 
 from __future__ import annotations
 
+from io import BytesIO
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -84,3 +87,18 @@ def test_audit_log_page_lists_supervision_actions(client, as_user, org, db) -> N
     client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
     page = client.get("/admin/audit?action=supervision_order_create")
     assert page.status_code == 200 and "人工督办" in page.text and t["number"] in page.text
+
+
+def test_the_api_export_of_orders_is_audited_and_keeps_the_search(client, as_user, org, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: the page's export was audited, the API's (the same ticket titles) was not; it also dropped q."""
+    first = dispatched(client, as_user, org.units["housing"].id)
+    second = dispatched(client, as_user, org.units["housing"].id)
+    for t in (first, second):
+        assert client.post(f"{API}/orders", headers=as_user("supervisor"),
+                           json={"ticket_number": t["number"], "reason": "请加快办理并反馈"}).status_code == 201
+    r = client.get(f"{API}/orders.xlsx", headers=as_user("supervisor"), params={"q": second["number"]})
+    assert r.status_code == 200
+    ws = load_workbook(BytesIO(r.content)).active
+    assert [row[1] for row in ws.iter_rows(min_row=2, values_only=True) if row[1]] == [second["number"]]
+    assert [(a, u, d) for a, u, _o, d in _entries(db, "supervision_order") if a == "export_orders"] == [
+        ("export_orders", "supervisor", "共1张，导出1张")]

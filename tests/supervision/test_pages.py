@@ -123,3 +123,19 @@ def test_findings_scheduler_and_inbox_pages(client, as_user, org, clock) -> None
     # A unit user has no supervision pages but its own orders (read only).
     assert client.get("/supervision").status_code == 403
     assert client.get("/supervision/orders").status_code == 200
+
+
+def test_findings_with_a_period_ending_before_it_starts_say_so(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: 自 11-10 至 11-01 (or a mistyped date) listed nothing — or everything — without a word."""
+    login(client, "supervisor")
+    r = client.get("/supervision/findings", params={"from": "2026-11-10", "to": "2026-11-01"})
+    assert r.status_code == 422 and "结束日期不能早于开始日期" in r.text
+    r = client.get("/supervision/findings", params={"from": "2026-11-10", "to": "2026-11-09"})
+    assert r.status_code == 422
+    r = client.get("/supervision/findings", params={"from": "2026-13-01"})
+    assert r.status_code == 422 and "日期格式应为 YYYY-MM-DD" in r.text
+    assert client.get("/supervision/findings", params={"from": "2026-11-01", "to": "2026-11-01"}).status_code == 200
+    for path in ("/api/v1/supervision/findings", "/api/v1/supervision/findings/by-unit"):
+        r = client.get(path, headers=as_user("supervisor"),
+                       params={"since": "2026-11-10T00:00:00+08:00", "until": "2026-11-01T00:00:00+08:00"})
+        assert r.status_code == 422 and r.json()["message"] == "结束日期不能早于开始日期", path

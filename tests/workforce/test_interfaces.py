@@ -19,7 +19,11 @@ from hotline.clock import FixedClock
 from hotline.runtime import Runtime
 from hotline.tickets import service as tickets
 from hotline.tickets.schemas import TicketCreate
-from hotline.workforce import history
+from hotline.workforce import history, service
+from hotline.workforce.export import workbook
+from hotline.workforce.forecast import demo_week
+from hotline.workforce.plan import Targets
+from hotline.workforce.simulate import SimConfig
 from tests.factories import Org, intake
 from tests.test_pages import login
 
@@ -191,3 +195,39 @@ def test_a_patience_of_zero_is_no_hanging_up_in_the_simulation_too(client: TestC
         r = client.get("/workforce", params={"source": "demo", "aht": "240", "demo_calls": "300", "simulate": "1",
                                              "patience": typed})
         assert r.status_code == 200 and "仿真校核（3 次重复，耐心不挂机）" in r.text, typed
+
+
+def test_the_demo_week_is_not_read_as_intervals_of_another_length(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: interval_minutes 7 with the demo week read its half-hours as 7 minutes: 361 seats, not 90."""
+    h = as_user("analyst")
+    for minutes in (7, 60):
+        r = client.post("/api/v1/workforce/plan", headers=h,
+                        json={"source": "demo", "aht": 240, "interval_minutes": minutes})
+        assert r.status_code == 422 and "须为 30" in r.json()["message"], r.text
+    given = [{"label": f"周一 {h:02d}:00", "calls": 200.0} for h in range(24)]
+    r = client.post("/api/v1/workforce/plan", headers=h, json={"intervals": given, "aht": 240, "interval_minutes": 60})
+    assert r.status_code == 200 and r.json()["intervals"] == 24
+
+
+def test_the_excel_keeps_a_csv_label_as_text_and_says_who_hangs_up(client: TestClient) -> None:
+    """QA: a forecast label "=HYPERLINK(…)" became a live formula in the Excel; patience 0 (nobody hangs
+    up) was an empty cell; the summary said 仿真15秒接通率 for a 20-second limit."""
+    login(client, "supervisor")
+    csrf = client.get("/workforce").text.split('name="csrf_token" value="')[1].split('"')[0]
+    label = '=HYPERLINK("http://example.com","点我")'
+    x = client.post("/workforce/plan.xlsx", data={
+        "csrf_token": csrf, "aht": "240", "within": "20", "patience": "0", "simulate": "1",
+        "csv": f'"{label.replace(chr(34), chr(34) * 2)}",100\n周一 09:30,50\n'})
+    assert x.status_code == 200, x.text
+    wb = load_workbook(BytesIO(x.content))
+    first = wb["分时段测算"]["A2"]
+    assert first.value == label and first.data_type == "s"
+    summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(min_row=2, values_only=True)}
+    assert summary["平均耐心时长（秒）"] == "不挂机"
+    out = service.run(demo_week(300.0)[:48], Targets(aht=240, within=20), sim=SimConfig(replications=1))
+    summary = {row[0]: row[1] for row in load_workbook(BytesIO(workbook(out.plan, out.simulation)))["汇总"]
+               .iter_rows(min_row=2, values_only=True)}
+    assert "仿真20秒接通率（占已接通）" in summary and "仿真15秒接通率（占已接通）" not in summary
+    page = client.get("/workforce", params={"source": "demo", "aht": "240", "demo_calls": "300", "within": "20",
+                                            "simulate": "1"})
+    assert "20 秒接通率（占已接通）" in page.text

@@ -14,10 +14,16 @@ from hotline.analytics.hotspots import Params
 from hotline.clock import CHINA_TZ
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors import DomainError
+from hotline.errors_http import route_labels
 from hotline.security import audit
 from hotline.security.actor import Actor
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+# Validation errors name the parameters in Chinese (QA: "by取值无效", "window须为数字").
+route_labels(router.prefix, {
+    "by": "统计维度", "since": "开始日期", "until": "结束日期", "format": "下载格式", "top": "热点条数",
+    "window": "近期窗口（天）", "tickets": "是否列出工单", "min_months": "最少出现月数"},
+    choices={"by": dict(service.DIMENSION_LABELS), "format": {"json": "JSON", "csv": "CSV", "xlsx": "Excel"}})
 Format = Literal["json", "csv", "xlsx"]
 
 

@@ -13,7 +13,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 
 from hotline.assessment import export, facts, present, service
-from hotline.assessment.indicators import INDICATORS, ExemptionStatus, Indicator
+from hotline.assessment.indicators import (
+    EXEMPTION_LABELS,
+    EXEMPTION_STATUS_LABELS,
+    INDICATORS,
+    ExemptionStatus,
+    Indicator,
+)
 from hotline.assessment.schemas import (
     DashboardOut,
     DecisionIn,
@@ -30,10 +36,22 @@ from hotline.assessment.schemas import (
 from hotline.assessment.scoring import get_preset, presets
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors import Forbidden
+from hotline.errors_http import route_labels
 from hotline.security.roles import Role
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
+# Validation errors name the fields in Chinese (QA: "from_month格式不正确", an exemption's kind "诉求类型").
+route_labels(router.prefix, {
+    "preset": "考核方案", "from_month": "起始月份", "to_month": "截止月份", "start": "开始日期", "end": "结束日期",
+    "trend_months": "趋势月数", "unit_id": "承办单位", "indicator": "考核指标", "part": "分子或分母",
+    "kind": "豁免类型", "status": "审核状态", "reason": "理由", "ticket_id": "工单编号", "number": "工单编号"},
+    choices={"indicator": {str(k): v.label for k, v in INDICATORS.items()},
+             "kind": {str(k): v for k, v in EXEMPTION_LABELS.items()},
+             "status": {**{str(k): v for k, v in EXEMPTION_STATUS_LABELS.items()}, "all": "全部"}},
+    formats={"from_month": "应为 YYYY-MM，例如 2026-10", "to_month": "应为 YYYY-MM，例如 2026-10",
+             "part": "应为 num（分子）或 den（分母）"})
+StatusFilter = Literal["pending", "approved", "refused", "revoked", "all"]
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{1,2}$", description="YYYY-MM")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -89,7 +107,8 @@ def unit_scores(
 ) -> UnitScoreOut:
     period = _period(rt, from_month, to_month, start, end)
     return present.unit_out(service.unit_figures(db, actor=actor, unit_id=unit_id, period=period,
-                                                 preset=get_preset(preset)))
+                                                 preset=get_preset(preset),
+                                                 min_volume=rt.settings.assessment_min_rounds))
 
 
 @router.get("/trend", response_model=TrendOut, summary="按月趋势（一个单位或全部单位合计）")
@@ -135,10 +154,11 @@ def drill_xlsx(
 
 @router.get("/exemptions", response_model=Page[ExemptionOut], summary="考核豁免申请列表")
 def list_exemptions(
-    db: DB, actor: ApiActor, status: ExemptionStatus | Literal["all"] | None = None,
+    db: DB, actor: ApiActor, status: StatusFilter | None = None,
     page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Page[ExemptionOut]:
-    chosen = None if status == "all" else status  # "all", as the page's 全部 tab says it, or none given
+    # "all", as the page's 全部 tab says it, or none given: every status
+    chosen = None if status in (None, "all") else ExemptionStatus(status)
     rows, total = service.list_exemptions(db, actor=actor, status=chosen, page=page, page_size=page_size)
     return Page(items=[present.exemption_out(v) for v in rows], total=total, page=page, page_size=page_size)
 

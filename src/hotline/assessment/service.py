@@ -31,7 +31,7 @@ from hotline.org.models import Unit
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
-from hotline.security.permissions import visible_condition
+from hotline.security.permissions import can_view, visible_condition
 from hotline.security.roles import UNIT_ROLES, DataScope, Role
 from hotline.tickets.enums import State
 from hotline.tickets.models import Ticket, TicketAssignment, TicketEvent
@@ -175,7 +175,8 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
     """Every visible unit with data in the period: the ranked units best score first, then those with
     fewer than `min_volume` dispatch rounds (too_few, no rank: one round answered well made a unit
     "first" with 100.00, one justified return made another last with 0.00), units without a score last.
-    Equal scores share a rank."""
+    Equal scores share a rank. A unit manager gets their own unit's row with its rank among all units
+    (QA: ranked among the units it may see — itself — every unit manager read 第1名)."""
     allowed = visible_units(actor)
     by_month: dict[tuple[int, str], dict[str, tuple[int, int]]] = {}
     months: list[str] = []
@@ -183,7 +184,7 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
         last = period.end.replace(day=1)
         first = add_months(last, -(trend_months - 1))
         months = [f"{add_months(first, k):%Y-%m}" for k in range(trend_months)]
-        by_month = facts.monthly(db, start=min(first, period.start), end=period.end, unit_ids=allowed)
+        by_month = facts.monthly(db, start=min(first, period.start), end=period.end)
     if by_month and period.start.day == 1 and period.end == month_end(period.end.replace(day=1)):
         # Whole months: the period's totals are the sums of the months already read (one scan, not two).
         wanted = set(months_in(period))
@@ -195,7 +196,7 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
                     n0, d0 = unit.get(ind, (0, 0))
                     unit[ind] = (n0 + num, d0 + den)
     else:
-        raw = facts.totals(db, start=period.start, end=period.end, unit_ids=allowed)
+        raw = facts.totals(db, start=period.start, end=period.end)
     raw.pop(CENTRE_KEY, None)
     names = unit_names(db, list(raw))
     rows = [
@@ -214,20 +215,27 @@ def ranking(db: Session, *, actor: Actor, period: Period, preset: Preset, min_vo
         if r.score != previous:
             rank, previous = i, r.score
         r.rank = rank
+    if allowed is not None:
+        rows = [r for r in rows if r.unit_id in allowed]
     if trend_months:
         for r in rows:
             r.trend = [score(preset, by_month.get((r.unit_id, m), {})) for m in months]
     return rows
 
 
-def unit_figures(db: Session, *, actor: Actor, unit_id: int, period: Period, preset: Preset) -> UnitScore:
+def unit_figures(db: Session, *, actor: Actor, unit_id: int, period: Period, preset: Preset,
+                 min_volume: int = 0) -> UnitScore:
+    """The unit's row of the ranking: its figures, score, rank and 样本不足 as the ranking says them (QA:
+    one round answered well read 100.00 with too_few false and no rank, where the ranking said 样本不足)."""
     ensure_can_assess(actor, unit_id)
     unit = db.get(Unit, unit_id)
     if unit is None:
         raise NotFound("unit_not_found", "承办单位不存在")
-    figs = facts.totals(db, start=period.start, end=period.end, unit_ids=[unit_id]).get(unit_id, {})
-    return UnitScore(unit_id=unit_id, unit_name=unit.short_name, score=score(preset, figs),
-                     figures=figures_of(figs), volume=figs.get(str(Indicator.RESPONSE), (0, 0))[1])
+    rows = ranking(db, actor=actor, period=period, preset=preset, min_volume=min_volume)
+    row = next((r for r in rows if r.unit_id == unit_id), None)
+    if row is not None:
+        return row
+    return UnitScore(unit_id=unit_id, unit_name=unit.short_name, score=None, figures=figures_of({}), volume=0)
 
 
 @dataclass(frozen=True)
@@ -359,6 +367,8 @@ def request_exemption(db: Session, rt: Runtime, *, actor: Actor, kind: Exemption
     try:
         ticket = _ticket(db, ticket_id=ticket_id, number=number)
         unit_id = ticket.lead_unit_id
+        if actor.role not in UNIT_ROLES and not can_view(actor, ticket):  # another district's: as missing
+            raise NotFound("ticket_not_found", f"工单 {number or ticket_id} 不存在")
         if actor.role in UNIT_ROLES:
             if not any(a.unit_id == actor.unit_id for a in ticket.assignments):
                 raise Forbidden("exemption_forbidden", "只能为派至本单位的工单申请考核豁免")
@@ -385,6 +395,17 @@ def request_exemption(db: Session, rt: Runtime, *, actor: Actor, kind: Exemption
     return row
 
 
+def _ensure_in_scope(db: Session, actor: Actor, ticket_id: int) -> None:
+    """A district's supervisor works on its district's tickets only: an exemption (or a ticket) of
+    another district reads as missing, as the ticket itself does (QA: it listed, showed and approved
+    them, ticket numbers and titles included)."""
+    if actor.role in UNIT_ROLES or actor.data_scope == DataScope.ALL:
+        return
+    ticket = db.get(Ticket, ticket_id)
+    if ticket is None or not can_view(actor, ticket):
+        raise NotFound("exemption_not_found", "豁免申请不存在")
+
+
 def _locked(db: Session, exemption_id: int) -> tuple[AssessmentState, Exemption]:
     """The refresh lock (so the facts cannot move under a correction), then the exemption row locked."""
     state = facts.lock_state(db)
@@ -406,6 +427,7 @@ def decide_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: in
         raise DomainError("reason_required", "请填写审核意见（至少2个字）", status_code=422)
     try:
         state, row = _locked(db, exemption_id)
+        _ensure_in_scope(db, actor, row.ticket_id)
         if row.status != ExemptionStatus.PENDING:
             raise Conflict("exemption_decided", "该豁免申请已审核，不能重复审核")
         if row.requested_by_id is not None and row.requested_by_id == actor.user_id:
@@ -444,6 +466,7 @@ def revoke_exemption(db: Session, rt: Runtime, *, actor: Actor, exemption_id: in
         raise DomainError("reason_required", "请填写撤销理由（至少5个字）", status_code=422)
     try:
         state, row = _locked(db, exemption_id)
+        _ensure_in_scope(db, actor, row.ticket_id)
         if row.status == ExemptionStatus.REVOKED:
             raise Conflict("exemption_revoked", "该豁免已撤销，不能重复撤销")
         if row.status != ExemptionStatus.APPROVED:
@@ -480,10 +503,13 @@ def list_exemptions(db: Session, *, actor: Actor, status: ExemptionStatus | None
         conds.append(Exemption.unit_id == actor.unit_id)
     elif actor.role not in SEE_ALL | {Role.DISPATCHER, Role.CALLBACK_AGENT}:
         raise Forbidden("exemption_forbidden", "当前角色无权查看考核豁免")
+    elif actor.data_scope != DataScope.ALL:  # a district's supervisor: its district's tickets only
+        conds.append(visible_condition(actor))
     if status:
         conds.append(Exemption.status == str(status))
     page, page_size = max(page, 1), max(1, min(page_size, 200))
-    total = db.execute(select(func.count(Exemption.id)).where(*conds)).scalar_one()
+    total = db.execute(select(func.count(Exemption.id)).join(Ticket, Ticket.id == Exemption.ticket_id)
+                       .where(*conds)).scalar_one()
     rows = db.execute(
         select(Exemption, Ticket.number, Ticket.title, Unit.short_name)
         .join(Ticket, Ticket.id == Exemption.ticket_id).outerjoin(Unit, Unit.id == Exemption.unit_id)
@@ -552,6 +578,7 @@ def get_exemption(db: Session, *, actor: Actor, exemption_id: int) -> ExemptionV
         raise Forbidden("exemption_forbidden", "只能查看本单位的豁免申请")
     if actor.role not in UNIT_ROLES | SEE_ALL | {Role.DISPATCHER, Role.CALLBACK_AGENT}:
         raise Forbidden("exemption_forbidden", "当前角色无权查看考核豁免")
+    _ensure_in_scope(db, actor, row.ticket_id)
     ticket = db.get(Ticket, row.ticket_id)
     unit = db.get(Unit, row.unit_id) if row.unit_id else None
     return ExemptionView(row, ticket.number if ticket else "", ticket.title if ticket else "",

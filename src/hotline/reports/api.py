@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query, Response
 
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors import NotFound
+from hotline.errors_http import route_labels
 from hotline.reports import service
 from hotline.reports.build import generated_label
 from hotline.reports.content import Percent, cell_text
 from hotline.reports.xlsx import table_csv
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+route_labels(router.prefix, {"format": "文件格式"}, choices={"format": {"xlsx": "Excel", "pdf": "PDF"}})
 
 
 def _number(value: int | Percent | None) -> int | float | None:

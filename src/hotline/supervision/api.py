@@ -7,9 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from hotline.deps import DB, RT, ApiActor, QueryTime
+from hotline.errors_http import route_labels
+from hotline.security import audit
 from hotline.security.roles import Role
 from hotline.supervision import detection, jobs, present, service
-from hotline.supervision.enums import FindingKind, MeetingKind, OrderSource, OrderStatus
+from hotline.supervision.enums import (
+    FINDING_LABELS,
+    MEETING_KIND_LABELS,
+    ORDER_SOURCE_LABELS,
+    ORDER_STATUS_LABELS,
+    FindingKind,
+    MeetingKind,
+    OrderSource,
+    OrderStatus,
+)
 from hotline.supervision.export import orders_workbook
 from hotline.supervision.schemas import (
     CloseIn,
@@ -27,6 +38,19 @@ from hotline.supervision.schemas import (
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
+# Validation errors name the fields in Chinese (QA: a meeting's kind was "诉求类型", others English).
+route_labels(router.prefix + "/findings", {"kind": "问题类型", "unit_id": "承办单位"},
+             choices={"kind": {str(k): v for k, v in FINDING_LABELS.items()}})
+route_labels(router.prefix + "/meetings", {
+    "kind": "会议类型", "title": "会议标题", "topic": "议题", "held_at": "召开时间", "location": "地点",
+    "host": "主持人", "unit_ids": "参会单位", "outcome": "会议结果", "follow_up": "后续跟踪事项"},
+    choices={"kind": {str(k): v for k, v in MEETING_KIND_LABELS.items()}})
+route_labels(router.prefix, {
+    "status": "督办状态", "source": "督办来源", "unit_id": "承办单位", "overdue": "仅看超期", "unread": "仅看未读",
+    "ticket_number": "工单编号", "ticket_id": "工单编号", "reason": "督办事由", "days": "督办时限（工作日）",
+    "note": "升级说明", "outcome": "办结情况"},
+    choices={"status": {str(k): v for k, v in ORDER_STATUS_LABELS.items()},
+             "source": {str(k): v for k, v in ORDER_SOURCE_LABELS.items()}})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PageNo = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
@@ -50,11 +74,16 @@ def list_orders(db: DB, rt: RT, actor: ApiActor, status: OrderStatus | None = No
 
 @router.get("/orders.xlsx", summary="导出督办单（Excel）", response_class=Response)
 def export_orders(db: DB, rt: RT, actor: ApiActor, status: OrderStatus | None = None,
-                  source: OrderSource | None = None, unit_id: int | None = None, overdue: bool = False) -> Response:
-    rows, _ = service.list_orders(db, rt, actor=actor, filters=_filters(status, source, unit_id, overdue, None),
-                                  page=1, page_size=10_000)
+                  source: OrderSource | None = None, unit_id: int | None = None, overdue: bool = False,
+                  q: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+    # As the page's export (QA: the API's was not audited, dropped the search and cut at 10,000 silently).
+    rows, total = service.list_orders(db, rt, actor=actor, filters=_filters(status, source, unit_id, overdue, q),
+                                      page=1, page_size=10_000)
     now = rt.clock.now()
-    body = orders_workbook([present.order_out(o, now=now) for o in rows])
+    audit.record(db, actor=actor, at=now, action="export_orders", object_type="supervision_order",
+                 object_id=str(len(rows)), detail=f"共{total}张，导出{len(rows)}张")
+    db.commit()
+    body = orders_workbook([present.order_out(o, now=now) for o in rows], total=total)
     return Response(body, media_type=XLSX, headers={"Content-Disposition": "attachment; filename=orders.xlsx"})
 
 
@@ -86,24 +115,24 @@ def close_order(order_id: int, data: CloseIn, db: DB, rt: RT, actor: ApiActor) -
 def list_meetings(db: DB, actor: ApiActor, kind: MeetingKind | None = None, page: PageNo = 1,
                   page_size: PageSize = 20) -> Page[MeetingOut]:
     rows, total = service.list_meetings(db, actor=actor, kind=kind, page=page, page_size=page_size)
-    return Page(items=[present.meeting_out(m) for m in rows], total=total, page=page, page_size=page_size)
+    return Page(items=[present.meeting_out(m, actor=actor) for m in rows], total=total, page=page, page_size=page_size)
 
 
 @router.post("/meetings", status_code=201, response_model=MeetingOut, summary="召集协调会或约谈")
 def create_meeting(data: MeetingCreate, db: DB, rt: RT, actor: ApiActor) -> MeetingOut:
-    return present.meeting_out(service.create_meeting(db, rt, actor=actor, data=data))
+    return present.meeting_out(service.create_meeting(db, rt, actor=actor, data=data), actor=actor)
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingOut, summary="会议或约谈详情")
 def get_meeting(meeting_id: int, db: DB, actor: ApiActor) -> MeetingOut:
-    return present.meeting_out(service.get_meeting(db, actor=actor, meeting_id=meeting_id))
+    return present.meeting_out(service.get_meeting(db, actor=actor, meeting_id=meeting_id), actor=actor)
 
 
 @router.post("/meetings/{meeting_id}/outcome", response_model=MeetingOut, summary="记录会议或约谈结果")
 def record_outcome(meeting_id: int, data: OutcomeIn, db: DB, rt: RT, actor: ApiActor) -> MeetingOut:
     meeting = service.record_outcome(db, rt, actor=actor, meeting_id=meeting_id, outcome=data.outcome,
                                      follow_up=data.follow_up)
-    return present.meeting_out(meeting)
+    return present.meeting_out(meeting, actor=actor)
 
 
 @router.get("/findings", response_model=Page[FindingOut], summary="问题发现（不当退单、推诿扯皮、虚假答复）")
@@ -111,6 +140,7 @@ def list_findings(db: DB, actor: ApiActor, unit_id: int | None = None, kind: Fin
                   since: QueryTime | None = None, until: QueryTime | None = None, page: PageNo = 1,
                   page_size: PageSize = 50) -> Page[FindingOut]:
     service.require(actor, service.READERS, "查看问题发现")
+    detection.check_range(since, until)
     rows, total = detection.findings_list(db, unit_id=unit_id, kind=kind, since=since, until=until, page=page,
                                           page_size=page_size, actor=actor)
     return Page(items=[present.finding_out(f) for f in rows], total=total, page=page, page_size=page_size)
@@ -120,6 +150,7 @@ def list_findings(db: DB, actor: ApiActor, unit_id: int | None = None, kind: Fin
 def findings_by_unit(db: DB, actor: ApiActor, since: QueryTime | None = None,
                      until: QueryTime | None = None) -> list[UnitFindingsOut]:
     service.require(actor, service.READERS, "查看问题发现")
+    detection.check_range(since, until)
     return [UnitFindingsOut(unit_id=u.unit_id, unit_name=u.unit_name, counts=u.counts, total=u.total)
             for u in detection.findings_by_unit(db, since=since, until=until, actor=actor)]
 

@@ -84,7 +84,8 @@ def run_once() -> None:
 
 
 @supervision_app.command("runs")
-def runs(limit: int = 10, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def runs(limit: Annotated[int, typer.Option(min=1, max=1000, help="显示最近几次运行（1—1000）")] = 10,
+         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The scheduler's most recent runs."""
     from sqlalchemy import select
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from hotline.errors import DomainError
 from hotline.org.models import Unit
 from hotline.security.actor import Actor
 from hotline.security.permissions import visible_condition
@@ -145,6 +146,12 @@ def _conds(since: datetime | None, until: datetime | None, unit_ids: list[int] |
     if kind is not None:
         conds.append(Finding.kind == str(kind))
     return conds
+
+
+def check_range(since: datetime | None, until: datetime | None) -> None:
+    """A period ending before it starts is the user's slip, said so (QA: it listed nothing, silently)."""
+    if since is not None and until is not None and until < since:
+        raise DomainError("bad_period", "结束日期不能早于开始日期", status_code=422)
 
 
 def findings_by_unit(db: Session, *, since: datetime | None = None, until: datetime | None = None,

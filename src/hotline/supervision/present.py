@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hotline.security.actor import Actor
+from hotline.security.permissions import can_view
 from hotline.supervision.enums import FINDING_LABELS, MEETING_KIND_LABELS, FindingKind, MeetingKind, OrderStatus
 from hotline.supervision.models import Finding, Meeting, Notification, SchedulerRun, SupervisionOrder
 from hotline.supervision.schemas import (
@@ -28,12 +30,14 @@ def order_out(o: SupervisionOrder, *, now: datetime, with_escalations: bool = Fa
     )
 
 
-def meeting_out(m: Meeting) -> MeetingOut:
+def meeting_out(m: Meeting, *, actor: Actor) -> MeetingOut:
+    """The linked tickets the actor may see: a district's supervisor reading a city-wide meeting does not
+    learn another district's ticket numbers and titles (QA: they were listed)."""
     return MeetingOut(
         id=m.id, kind=m.kind, kind_label=MEETING_KIND_LABELS[MeetingKind(m.kind)], status=m.status, title=m.title,
         topic=m.topic, held_at=m.held_at, location=m.location, host=m.host, attendees=list(m.attendees or []),
         units=[{"id": u.id, "name": u.short_name} for u in m.units],
-        tickets=[{"id": t.id, "number": t.number, "title": t.title} for t in m.tickets],
+        tickets=[{"id": t.id, "number": t.number, "title": t.title} for t in m.tickets if can_view(actor, t)],
         outcome=m.outcome, follow_up=m.follow_up, concluded_at=m.concluded_at, created_by_name=m.created_by_name,
     )
 

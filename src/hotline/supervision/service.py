@@ -18,7 +18,7 @@ from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.permissions import can_view, ensure_can_view, visible_condition
-from hotline.security.roles import UNIT_ROLES, Role
+from hotline.security.roles import UNIT_ROLES, DataScope, Role
 from hotline.supervision import jobs
 from hotline.supervision.enums import (
     MEETING_KIND_LABELS,
@@ -331,7 +331,11 @@ def _inbox(actor: Actor) -> list[Any]:
     if actor.role == Role.KNOWLEDGE_EDITOR:  # its unit's (an article about to expire, an error report)
         return [Notification.unit_id == actor.unit_id]
     if actor.role in READERS:
-        return [or_(Notification.unit_id.is_(None), Notification.unit_id == actor.unit_id)]
+        conds = [or_(Notification.unit_id.is_(None), Notification.unit_id == actor.unit_id)]
+        if actor.data_scope != DataScope.ALL:  # a district's supervisor: the centre's messages about its tickets
+            conds.append(or_(Notification.ticket_id.is_(None),
+                             Notification.ticket_id.in_(select(Ticket.id).where(visible_condition(actor)))))
+        return conds
     raise Forbidden("role_forbidden", "当前角色没有消息提醒")
 
 

@@ -105,7 +105,9 @@ def ranking_export(request: Request, db: DB, rt: RT, viewer: RankingViewer) -> R
 def unit_page(unit_id: int, request: Request, db: DB, viewer: RankingViewer) -> HTMLResponse:
     period, preset_code, keep = _params(request)
     preset = get_preset(preset_code)
-    figures = service.unit_figures(db, actor=viewer.actor, unit_id=unit_id, period=period, preset=preset)
+    min_rounds = request.app.state.runtime.settings.assessment_min_rounds
+    figures = service.unit_figures(db, actor=viewer.actor, unit_id=unit_id, period=period, preset=preset,
+                                   min_volume=min_rounds)
     last = period.end.replace(day=1)
     trend_period = service.Period(service.add_months(last, -(TREND_MONTHS - 1)), period.end)
     points = service.trend(db, actor=viewer.actor, period=trend_period, preset=preset, unit_id=unit_id)
@@ -113,7 +115,8 @@ def unit_page(unit_id: int, request: Request, db: DB, viewer: RankingViewer) -> 
     points = points[first:]  # months before the unit's first figures say nothing (QA: nine empty rows)
     return render(request, "assessment_unit.html", viewer=viewer, period=period, preset=preset, unit=figures,
                   points=points, spark=sparkline([p.score for p in points], width=240, height=40),
-                  weights={str(w.indicator): w.weight for w in preset.weights}, infos=INDICATORS, **_common(keep))
+                  min_rounds=min_rounds, weights={str(w.indicator): w.weight for w in preset.weights},
+                  infos=INDICATORS, **_common(keep))
 
 
 def _drill_args(request: Request) -> tuple[Indicator, str]:

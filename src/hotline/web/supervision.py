@@ -181,7 +181,8 @@ def _meetings_page(request: Request, db: DB, viewer: Viewer, *, errors: list[str
     page = page_number(request.query_params)
     rows, total = sv.list_meetings(db, actor=viewer.actor, kind=kind, page=page)
     return _page(request, "supervision_meetings.html", viewer, status_code=status_code,
-                 meetings=[present.meeting_out(m) for m in rows], kind=kind_value, units=choices.handling_units(db),
+                 meetings=[present.meeting_out(m, actor=viewer.actor) for m in rows], kind=kind_value,
+                 units=choices.handling_units(db),
                  pager=pager(request.query_params, "/supervision/meetings", total, page=page), errors=errors or [],
                  values=values or {}, can_create=viewer.role in sv.SUPERVISORS)
 
@@ -222,7 +223,7 @@ def meetings_create(request: Request, form: CheckedForm, db: DB, rt: RT,
 @router.get("/supervision/meetings/{meeting_id}")
 def meeting_page(meeting_id: int, request: Request, db: DB, viewer: SupervisionViewer) -> HTMLResponse:
     meeting = sv.get_meeting(db, actor=viewer.actor, meeting_id=meeting_id)
-    return _page(request, "supervision_meeting.html", viewer, m=present.meeting_out(meeting),
+    return _page(request, "supervision_meeting.html", viewer, m=present.meeting_out(meeting, actor=viewer.actor),
                  can_record=viewer.role in sv.SUPERVISORS)
 
 
@@ -245,8 +246,12 @@ def meeting_outcome(meeting_id: int, request: Request, form: CheckedForm, db: DB
 def findings_page(request: Request, db: DB, viewer: SupervisionViewer) -> HTMLResponse:
     qp = request.query_params
     shown = {k: (qp.get(k) or "").strip()[:16] for k in ("unit", "kind", "from", "to")}
+    for key in ("from", "to"):  # a date typed wrong was ignored: every finding listed as if for it (QA)
+        if shown[key] and local_day_start(shown[key]) is None:
+            raise DomainError("bad_date", f"日期格式应为 YYYY-MM-DD：{shown[key]}", status_code=422)
     since = local_day_start(shown["from"]) if shown["from"] else None
     until = local_day_start(shown["to"], next_day=True) if shown["to"] else None
+    detection.check_range(since, local_day_start(shown["to"]) if shown["to"] else None)
     kind = FindingKind(shown["kind"]) if shown["kind"] in {str(k) for k in FindingKind} else None
     unit_id = int(shown["unit"]) if is_id(shown["unit"]) else None
     page = page_number(qp)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from hotline.excel import text_row
 from hotline.workforce.plan import Plan
 from hotline.workforce.simulate import SimResult
 
@@ -18,8 +20,8 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[object]]
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
+    for row in rows:  # as text: a label from an uploaded CSV ("=HYPERLINK(…)") must not become a formula (QA)
+        ws.append(text_row(ws, row))
     ws.freeze_panes = "A2"
     for col in ws.columns:
         widest = max(len(str(c.value or "")) for c in col)
@@ -31,7 +33,8 @@ def workbook(plan: Plan, sim: SimResult | None = None) -> bytes:
     wb = Workbook()
     summary: list[list[object]] = [
         ["平均处理时长（秒）", t.aht], ["服务水平目标", t.target_sl], ["接通时限（秒）", t.within],
-        ["接通率目标", t.target_answer], ["平均耐心时长（秒）", t.patience], ["缺勤折算率", t.shrinkage],
+        ["接通率目标", t.target_answer],
+        ["平均耐心时长（秒）", "不挂机" if math.isinf(t.patience) else t.patience], ["缺勤折算率", t.shrinkage],
         ["时段数", len(plan.rows)], ["来电总量", round(plan.total_calls, 1)], ["峰值座席", plan.peak_seats],
         ["座席小时", round(plan.seat_hours, 1)], ["排班人时", round(plan.staff_hours, 1)],
         ["话务员人数（按每周工时）", plan.operators], ["测算服务水平（按来电加权）", round(plan.service_level, 4)],
@@ -44,7 +47,7 @@ def workbook(plan: Plan, sim: SimResult | None = None) -> bytes:
                     ["吉林标准话务员（每席3人）", plan.jilin.operators]]
     if sim:
         summary += [["仿真接通率", round(sim.answer_rate, 4)],
-                    ["仿真15秒接通率（占已接通）", round(sim.service_level, 4)],
+                    [f"仿真{t.within:g}秒接通率（占已接通）", round(sim.service_level, 4)],
                     ["Erlang C 偏乐观的时段数", len(sim.optimistic_rows)]]
     _sheet(wb, "汇总", ["项目", "数值"], summary, first=True)
     _sheet(wb, "分时段测算", ["时段", "来电量", "话务负荷（爱尔兰）", "座席", "排班人数", "等待概率", "服务水平",
