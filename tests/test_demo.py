@@ -92,7 +92,8 @@ def test_every_role_has_a_login_that_works(demo) -> None:  # type: ignore[no-unt
 
 
 def test_machine_accounts_of_the_demo(demo) -> None:  # type: ignore[no-untyped-def]
-    """The PBX adapter and the city app, created by the administrator; the adapter's key has been used."""
+    """The PBX adapter, the city app and the big-data bureau's feed, created by the administrator; the
+    adapter's key has been used; the feed reads the whole city."""
     from hotline.org import machines
 
     _, _, demo_engine = demo
@@ -101,8 +102,9 @@ def test_machine_accounts_of_the_demo(demo) -> None:  # type: ignore[no-untyped-
         end = db.execute(select(func.max(Ticket.created_at))).scalar_one()
         rows, total = machines.list_accounts(db, actor=org_service.actor_for(admin), now=end)
     by_name = {r.user.username: r for r in rows}
-    assert total == 2 and set(by_name) == {"pbx-adapter", "city-app"}
+    assert total == 3 and set(by_name) == {"pbx-adapter", "city-app", "bigdata-feed"}
     assert all(r.active_keys == 1 and r.state == "active" for r in rows)
+    assert machines.scope_of(by_name["bigdata-feed"].user) == "全市"
     assert by_name["pbx-adapter"].last_used_at is not None and by_name["city-app"].last_used_at is None
 
 

@@ -1,5 +1,5 @@
-"""The demo city's machine accounts (接口账号): the PBX adapter that feeds call events and the city
-app that files requests through Open311, created by the demo's administrator as a real one would
+"""The demo city's machine accounts (接口账号): the PBX adapter that feeds call events, the city
+app that files requests through Open311 and the big-data bureau's data-sharing feed, created by the demo's administrator as a real one would
 (`hotline.org.machines`). Their keys are not printed: an administrator rotates one on /admin/machines
 to get a usable key. The PBX adapter's key has called the API (its use is recorded through the real
 token check); the app's never has, as the list then shows."""
@@ -19,6 +19,8 @@ from hotline.security.roles import Role
 ACCOUNTS = [
     ("pbx-adapter", Role.TELEPHONY, "呼叫中心话务平台", "生产环境"),
     ("city-app", Role.CHANNEL, "“我的南京”App", "生产环境"),
+    # 信息共享: the city's big-data bureau reads every ticket's steps (docs/sharing.md).
+    ("bigdata-feed", Role.DATA_SHARING, "市大数据局数据共享平台", "生产环境"),
 ]
 
 
