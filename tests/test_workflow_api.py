@@ -50,6 +50,9 @@ def _attempts(org: Any) -> dict[Action, tuple[str, dict[str, Any], list[tuple[st
         Action.ASSIST_ACKNOWLEDGE: ("street_handler", {}, []),
         Action.RETURN: ("housing_manager", {"reason": "该事项属市场监管职责"}, []),
         Action.REASSIGN: ("dispatcher", {"lead_unit_id": org.units["market"].id, "reason": "职责调整"}, []),
+        # the street assists from the dispatch: the water company joins it
+        Action.ADJUST_ASSISTING: ("dispatcher", {"assisting_unit_ids": [org.units["street"].id, org.units["water"].id],
+                                                 "reason": "需供水部门配合核查"}, []),
         Action.REFUSE_RETURN: ("dispatcher", {"reason": "属本单位职责"}, []),
         Action.REQUEST_EXTENSION: ext[0:1] + (ext[2], []),  # type: ignore[dict-item]
         Action.APPROVE_EXTENSION: ("dispatcher", {}, [ext]),

@@ -135,3 +135,55 @@ def test_the_centre_decides_on_a_reply_by_the_first_review_after_it() -> None:
     assert workflow.reply_verdict(events(Action.CLOSE, Action.CALLBACK, Action.REOPEN, Action.ACKNOWLEDGE,
                                          Action.REPLY, Action.REJECT_REPLY)) == Action.CLOSE  # reopened later
     assert workflow.reply_verdict(events(Action.REPLY, Action.CLOSE)) is None  # a later reply decides for itself
+
+
+DISPATCHER = Actor(role=Role.DISPATCHER, name="d")
+
+
+def test_adjusting_the_assisting_units_needs_a_new_list_and_a_reason() -> None:
+    """调整协办单位: while a unit has the ticket, a full new list (without the lead unit, without a unit twice,
+    different from the units assisting now) and a reason."""
+    parts = [_assignment(7, AssignmentRole.LEAD), _assignment(8, AssignmentRole.ASSISTING),
+             SimpleNamespace(unit_id=9, role=AssignmentRole.ASSISTING, status=AssignmentStatus.ENDED, is_open=False)]
+    ticket = _ticket(State.HANDLING, assignments=parts, lead_unit_id=7,
+                     lead_unit=SimpleNamespace(short_name="市房产局"))
+
+    def check(**params: Any) -> workflow.Transition:
+        ctx = workflow.Context(ticket=ticket, actor=DISPATCHER, now=NOW, policy=POLICY, params=params)
+        return workflow.check(ctx, Action.ADJUST_ASSISTING)
+
+    assert check(assisting_unit_ids=[8, 9], reason="增加协办").target is None  # the state does not change
+    assert check(assisting_unit_ids=[], reason="无需协办")
+    refusals = [({"assisting_unit_ids": None, "reason": "增加协办"}, "assisting_units_required", 422),
+                ({"assisting_unit_ids": [8, 7], "reason": "增加协办"}, "assisting_is_lead", 422),
+                ({"assisting_unit_ids": [9, 9], "reason": "增加协办"}, "assisting_duplicate", 422),
+                ({"assisting_unit_ids": [8], "reason": "增加协办"}, "assisting_unchanged", 409),
+                ({"assisting_unit_ids": [9]}, "reason_required", 422)]
+    for params, code, status in refusals:
+        with pytest.raises(InvalidTransition) as err:
+            check(**params)
+        assert (err.value.code, err.value.status_code) == (code, status), params
+    with pytest.raises(InvalidTransition, match="协办单位没有变化"):
+        check(assisting_unit_ids=[8], reason="增加协办")
+    with pytest.raises(InvalidTransition, match="主办单位（市房产局）不能同时作为协办单位"):
+        check(assisting_unit_ids=[7], reason="增加协办")
+    # offered to the centre while a unit has the ticket, not once it is back with the centre or answered
+    for state, offered in ((State.DISPATCHED, True), (State.HANDLING, True), (State.RETURN_REVIEW, False),
+                           (State.REPLIED, False), (State.CLOSED, False)):
+        ticket.state = state
+        assert (Action.ADJUST_ASSISTING in workflow.allowed_actions(ticket, DISPATCHER, NOW, POLICY)) is offered
+
+
+@pytest.mark.parametrize("state", [State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW])
+def test_reassign_must_change_the_lead_unit(state: State) -> None:
+    ticket = _ticket(state, assignments=[_assignment(7, AssignmentRole.LEAD)], lead_unit_id=7)
+    ctx = lambda lead: workflow.Context(ticket=ticket, actor=DISPATCHER, now=NOW, policy=POLICY,  # noqa: E731
+                                        params={"lead_unit_id": lead, "reason": "职责调整"})
+    assert workflow.check(ctx(8), Action.REASSIGN).target == State.DISPATCHED
+    with pytest.raises(InvalidTransition) as err:
+        workflow.check(ctx(7), Action.REASSIGN)
+    assert err.value.code == "reassign_same_lead"
+    if state == State.RETURN_REVIEW:  # back to the unit that returned it: 驳回退单
+        assert "驳回退单" in err.value.message
+    else:
+        assert "只调整协办单位请用「调整协办单位」" in err.value.message

@@ -52,7 +52,9 @@ def generate(flow: Flow, rng: random.Random, n: int, on_step=None) -> list[int]:
         if roll < 0.08:
             continue  # left waiting
         if roll < 0.14:
-            flow.act("dispatcher", tid, "reassign", lead_unit_id=flow.unit(rng.choice(UNITS)), reason="重新派单")
+            # 改派 goes to another lead unit (back to the same one is refused: it would restart its clocks)
+            other = rng.choice([u for u in UNITS if u != unit])
+            flow.act("dispatcher", tid, "reassign", lead_unit_id=flow.unit(other), reason="重新派单")
             continue
         if roll < 0.18 and len(made) > 1:
             flow.act("operator", tid, "withdraw", reason="诉求人撤回")

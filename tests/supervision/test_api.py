@@ -185,10 +185,9 @@ def test_a_merge_or_a_withdrawal_tells_the_units_that_had_the_ticket(client, as_
     parent = dispatched(client, as_user, org.units["market"].id)
     merged = dispatched(client, as_user, org.units["housing"].id, title="钟灵街餐馆噪音（重复）")
     withdrawn = dispatched(client, as_user, org.units["housing"].id, title="钟灵街餐馆噪音（撤回）")
-    for t in (merged, withdrawn):  # an assisting unit too, named on a reassignment
-        r = client.post(f"/api/v1/tickets/{t['id']}/actions/reassign", headers=as_user("dispatcher"),
-                        json={"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [org.units["street"].id],
-                              "reason": "增加协办单位"})
+    for t in (merged, withdrawn):  # an assisting unit too, added after the dispatch
+        r = client.post(f"/api/v1/tickets/{t['id']}/actions/adjust_assisting", headers=as_user("dispatcher"),
+                        json={"assisting_unit_ids": [org.units["street"].id], "reason": "增加协办单位"})
         assert r.status_code == 200, r.text
     assert client.post(f"/api/v1/tickets/{merged['id']}/actions/acknowledge", headers=as_user("housing_handler"),
                        json={}).status_code == 200

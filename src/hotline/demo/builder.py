@@ -606,6 +606,8 @@ class _Plan:
     org_name: str | None = None
     unit: Unit | None = None
     assist: list[Unit] = field(default_factory=list)
+    # the assisting units join once the lead unit handles it (调整协办单位), not named at dispatch
+    assist_later: bool = False
     direct_answer: bool = False
     direct_dispatch: bool = False
     parent: int | None = None  # index of the plan this duplicates (并单)
@@ -916,12 +918,17 @@ class _Simulation:
             p.return_ = "accepted" if rng.random() < 0.55 else "refused"
         elif p.kind in (Kind.COMPLAINT, Kind.HELP, Kind.REPORT) and rng.random() < 0.09:
             p.assist = [self._assisting(p)]
+            p.assist_later = rng.random() < 0.25
         if p.kind in (Kind.COMPLAINT, Kind.HELP, Kind.REPORT) and rng.random() < 0.07:
             p.extension = "approved" if rng.random() < 0.7 else "refused"
         p.slow = not p.extension and rng.random() < 0.08
         p.late_ack = rng.random() < 0.08
         p.reject_reply = rng.random() < 0.04
         p.rate = rng.random() < 0.07
+
+    @staticmethod
+    def _named_at_dispatch(p: _Plan) -> list[int]:
+        return [] if p.assist_later else [u.id for u in p.assist]
 
     def _assisting(self, p: _Plan) -> Unit:
         assert p.unit is not None
@@ -954,7 +961,7 @@ class _Simulation:
             p.direct_answer = p.direct_dispatch = False
             p.withdraw = p.return_ = p.extension = None
             p.slow = p.late_ack = p.reject_reply = p.force_reopen = p.unreachable = False
-            p.assist = []
+            p.assist, p.assist_later = [], False
             p.fast = fast
             return p
 
@@ -981,6 +988,7 @@ class _Simulation:
             lambda p: setattr(p, "extension", "approved"),
             lambda p: setattr(p, "extension", "refused"),
             lambda p: setattr(p, "assist", [self._assisting(p)]),
+            lambda p: (setattr(p, "assist", [self._assisting(p)]), setattr(p, "assist_later", True)),
             lambda p: setattr(p, "reject_reply", True),
             lambda p: setattr(p, "slow", True),
             lambda p: setattr(p, "late_ack", True),
@@ -1036,7 +1044,7 @@ class _Simulation:
         dispatch = direct = None
         if p.direct_dispatch and not p.hold:
             assert p.unit is not None
-            dispatch = DispatchIn(lead_unit_id=p.unit.id, assisting_unit_ids=[u.id for u in p.assist])
+            dispatch = DispatchIn(lead_unit_id=p.unit.id, assisting_unit_ids=self._named_at_dispatch(p))
         if p.direct_answer and p.channel == Channel.PHONE:
             answer, source = self._direct(p)
             direct = DirectAnswerIn(answer=answer, answer_source=source)
@@ -1085,7 +1093,7 @@ class _Simulation:
                 assert p.unit is not None
                 note = "紧急件，请立即处置" if p.urgency != Urgency.NORMAL else None
                 snap = yield t, lambda: self.act(p, Action.DISPATCH, self.dispatcher(), lead_unit_id=p.unit.id,
-                                                 assisting_unit_ids=[u.id for u in p.assist], note=note)
+                                                 assisting_unit_ids=self._named_at_dispatch(p), note=note)
         round_no = 0
         while True:
             if snap.state == State.CLOSED:
@@ -1203,8 +1211,17 @@ class _Simulation:
                 steps.append((at, lambda: self.act(p, Action.SUPERVISE, supervisor,
                                                    note="工单已超期未办结，现予督办，请于2个工作日内办结并报送情况说明")))
         if p.assist and first:
+            joined = t
+            if p.assist_later:  # the lead unit finds it needs help: the centre adds the assisting unit
+                joined = max(self.hall_time(t, rng.uniform(20, 300)), t + _m(10))
+                if joined >= reply_at - _m(30):
+                    joined = t + (reply_at - t) / 3
+                names = "、".join(u.short_name for u in p.assist)
+                steps.append((joined, lambda: self.act(
+                    p, Action.ADJUST_ASSISTING, self.dispatcher(), assisting_unit_ids=[u.id for u in p.assist],
+                    reason=f"主办单位反映该事项涉及{names}职责，增加{names}协办")))
             for unit in p.assist:
-                a_ack = max(self.unit_time(p, start, rng.uniform(0.3, 6)), t + _m(5))
+                a_ack = max(self.unit_time(p, start, rng.uniform(0.3, 6)), joined + _m(5))
                 if a_ack >= reply_at - _m(15):
                     continue
                 a_handler = self.org.handler[unit.id]

@@ -1,8 +1,8 @@
 """The demo city's machine accounts (接口账号): the PBX adapter that feeds call events, the city
-app that files requests through Open311 and the big-data bureau's data-sharing feed, created by the demo's administrator as a real one would
-(`hotline.org.machines`). Their keys are not printed: an administrator rotates one on /admin/machines
-to get a usable key. The PBX adapter's key has called the API (its use is recorded through the real
-token check); the app's never has, as the list then shows."""
+app that files requests through Open311 and the big-data bureau's data-sharing feed, created by
+the demo's administrator as a real one would (`hotline.org.machines`). Their keys are not printed:
+an administrator rotates one on /admin/machines to get a usable key. The PBX adapter's key has called
+the API (its use is recorded through the real token check); the others' never have, as the list shows."""
 
 from __future__ import annotations
 

@@ -48,6 +48,7 @@ ACTION_FIELD_LABELS: dict[Action, dict[str, str]] = {
     Action.ASSIST_REPLY: {"content": "协办意见"},
     Action.RETURN: {"reason": "退单理由"},
     Action.REASSIGN: {"reason": "改派理由"},
+    Action.ADJUST_ASSISTING: {"reason": "调整理由"},
     Action.REFUSE_RETURN: {"reason": "驳回理由"},
     Action.REFUSE_EXTENSION: {"reason": "驳回理由"},
     Action.REQUEST_EXTENSION: {"reason": "延期理由"},

@@ -25,6 +25,7 @@ class Action(StrEnum):
     ASSIST_ACKNOWLEDGE = "assist_acknowledge"
     RETURN = "return"
     REASSIGN = "reassign"
+    ADJUST_ASSISTING = "adjust_assisting"  # the centre changes the assisting units; the lead unit's part stays
     REFUSE_RETURN = "refuse_return"
     REQUEST_EXTENSION = "request_extension"
     APPROVE_EXTENSION = "approve_extension"
@@ -94,6 +95,7 @@ class AssignmentStatus(StrEnum):
     REPLIED = "replied"  # 已答复
     RETURNED = "returned"  # 已退单
     ENDED = "ended"  # 改派或工单结束，不再由本单位办理
+    REMOVED = "removed"  # 调整协办单位时移出：本轮不再由本单位协办（答复退回、退回重办不再恢复）
 
 
 class DeadlineStatus(StrEnum):
@@ -123,6 +125,7 @@ ACTION_LABELS = {
     Action.ASSIST_ACKNOWLEDGE: "协办签收",
     Action.RETURN: "退单",
     Action.REASSIGN: "改派",
+    Action.ADJUST_ASSISTING: "调整协办单位",
     Action.REFUSE_RETURN: "驳回退单",
     Action.REQUEST_EXTENSION: "申请延期",
     Action.APPROVE_EXTENSION: "批准延期",
@@ -174,6 +177,7 @@ ASSIGNMENT_STATUS_LABELS = {
     AssignmentStatus.REPLIED: "已答复",
     AssignmentStatus.RETURNED: "已退单",
     AssignmentStatus.ENDED: "已结束",
+    AssignmentStatus.REMOVED: "已移出",
 }
 DEADLINE_LABELS = {
     DeadlineStatus.ON_TIME: "正常",

@@ -401,6 +401,8 @@ def _apply(
     raw = params.model_dump()
     if action == Action.MERGE and not raw.get("parent_id") and raw.get("parent_number"):
         raw["parent_id"] = _id_for_number(db, raw["parent_number"])
+    if action == Action.ADJUST_ASSISTING and "assisting_unit_ids" not in params.model_fields_set:
+        raw["assisting_unit_ids"] = None  # left out is not an empty list (no assisting unit): the guard asks for it
     ctx = workflow.Context(ticket=ticket, actor=actor, now=now, policy=rt.policy, params=raw)
     transition = workflow.check(ctx, action)
     before = State(ticket.state)
@@ -699,6 +701,51 @@ def _tell_reassigned(db: Session, t: Ticket, now: datetime, previous: int | None
         notify_unit(db, t, now, unit_id, f"工单已改派{lead.short_name}主办，请继续协办", body=f"改派理由：{reason}")
 
 
+def _adjust_assisting(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    """调整协办单位: the assisting units become those given. A unit added gets an assisting assignment of the
+    current round (待签收 from now, the ticket's handling deadline); a unit left out has its open assisting
+    assignment ended (REMOVED: a reply sent back or a reopening does not bring it back); a unit kept is not
+    touched, nor is the lead unit's assignment (its 签收 and deadlines). Each unit concerned is told in its
+    inbox: those added, those removed, and the lead unit, whose reply waits for the new team's opinions."""
+    wanted = list(p.assisting_unit_ids)
+    current = [a for a in t.assignments if a.is_open and a.role == AssignmentRole.ASSISTING]
+    current_ids = {a.unit_id for a in current}
+    added = [_unit(db, uid) for uid in wanted if uid not in current_ids]
+    removed = [a for a in current if a.unit_id not in set(wanted)]
+    lead = _lead(t)
+    round_no = lead.round if lead is not None else max((a.round for a in t.assignments), default=1)
+    for unit in added:
+        assignment = TicketAssignment(
+            ticket_id=t.id, unit_id=unit.id, role=AssignmentRole.ASSISTING, status=AssignmentStatus.PENDING,
+            is_open=True, round=round_no, dispatched_at=now, due_at=t.due_at,
+        )
+        assignment.unit = unit
+        t.assignments.append(assignment)
+        db.add(assignment)
+    for a in removed:
+        a.is_open = False
+        a.status = AssignmentStatus.REMOVED
+    reason = p.reason or ""
+    added_names = [u.short_name for u in added]
+    removed_names = [a.unit.short_name for a in removed]
+    due = f"办理期限：{to_local(t.due_at):%Y-%m-%d %H:%M}" if t.due_at else None
+    lead_name = t.lead_unit.short_name if t.lead_unit is not None else "主办单位"
+    for unit in added:
+        notify_unit(db, t, now, unit.id, f"工单增派本单位协办（{lead_name}主办），请签收并提交协办意见",
+                    body="；".join(x for x in (due, f"调整理由：{reason}") if x))
+    for a in removed:
+        notify_unit(db, t, now, a.unit_id, "协办单位调整，本单位协办任务结束", body=f"调整理由：{reason}")
+    changes = [*([f"增加协办：{'、'.join(added_names)}"] if added_names else []),
+               *([f"移出协办：{'、'.join(removed_names)}"] if removed_names else [])]
+    if t.lead_unit_id is not None:
+        notify_unit(db, t, now, t.lead_unit_id, "协办单位已调整", body="；".join([*changes, f"调整理由：{reason}"]))
+    final = [a.unit_id for a in t.assignments if a.is_open and a.role == AssignmentRole.ASSISTING]
+    return Effect(note="；".join([reason, *changes]), unit_id=t.lead_unit_id,
+                  data={"assisting_unit_ids": final, "added_unit_ids": [u.id for u in added],
+                        "removed_unit_ids": [a.unit_id for a in removed],
+                        "assisting_added": added_names, "assisting_removed": removed_names})
+
+
 def _refuse_return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     lead = _lead(t)
     assert lead is not None
@@ -804,6 +851,8 @@ def _reopen_assisting(db: Session, t: Ticket, now: datetime, round_no: int, reas
     for a in t.assignments:
         if a.role != AssignmentRole.ASSISTING or a.round != round_no or a.is_open:
             continue
+        if a.status == AssignmentStatus.REMOVED:  # taken off the team by 调整协办单位: it stays off
+            continue
         a.is_open = True
         if a.status == AssignmentStatus.ENDED:
             a.status = AssignmentStatus.ACKNOWLEDGED if a.acknowledged_at else AssignmentStatus.PENDING
@@ -894,9 +943,11 @@ def _reopen(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p:
 
 
 def last_round_assisting(t: Ticket) -> list[int]:
-    """The assisting units of the ticket's last dispatch round (whatever became of their part)."""
+    """The assisting units of the ticket's last dispatch round (whatever became of their part), but those
+    调整协办单位 removed from it; a unit added by it is one of them."""
     last = max((a.round for a in t.assignments), default=0)
-    return [a.unit_id for a in t.assignments if a.round == last and a.role == AssignmentRole.ASSISTING]
+    return list(dict.fromkeys(a.unit_id for a in t.assignments if a.round == last and a.role == AssignmentRole.ASSISTING
+                              and a.status != AssignmentStatus.REMOVED))
 
 
 def _rate(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
@@ -966,6 +1017,7 @@ EFFECTS: dict[Action, EffectFn] = {
     Action.ASSIST_ACKNOWLEDGE: _assist_acknowledge,
     Action.RETURN: _return,
     Action.REASSIGN: _reassign,
+    Action.ADJUST_ASSISTING: _adjust_assisting,
     Action.REFUSE_RETURN: _refuse_return,
     Action.REQUEST_EXTENSION: _request_extension,
     Action.APPROVE_EXTENSION: _approve_extension,

@@ -119,16 +119,50 @@ def needs_unit(ctx: Context) -> None:
         raise refuse("lead_unit_required", "请选择主办单位")
 
 
+ADJUST_HINT = "只调整协办单位请用「调整协办单位」（主办单位的签收和时限不变）"
+
+
 def lead_changes(ctx: Context) -> None:
-    """A ticket being handled goes to another lead unit: back to the same one would only restart its deadline.
-    After a return, back to the unit that returned it is a refused return (驳回退单, with its reason, and an
-    improper return for the assessment), not a reassignment said to find the return justified."""
+    """改派 goes to another lead unit: back to the same one would only restart its clocks (签收、退单、办理时限)
+    and, waiting for its 签收, wipe a late acknowledgement from the record. The assisting units alone are
+    changed by 调整协办单位 (adjust_assisting), which leaves the lead's part as it is. After a return, back to
+    the unit that returned it is a refused return (驳回退单, with its reason, and an improper return for the
+    assessment), not a reassignment said to find the return justified."""
     if ctx.params.get("lead_unit_id") != ctx.ticket.lead_unit_id:
         return
     if ctx.ticket.state == State.RETURN_REVIEW:
         raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正是该单位退回的；"
                                            "如退单理由不成立，请驳回退单，由该单位继续办理")
-    raise refuse("reassign_same_lead", "改派须选择另一个主办单位：工单正由该单位办理（如需督促，请催办或督办）")
+    if ctx.ticket.state == State.DISPATCHED:
+        raise refuse("reassign_same_lead", f"改派须更换主办单位：工单已派该单位主办、正待其签收；{ADJUST_HINT}，"
+                                           "如需督促签收请催办")
+    raise refuse("reassign_same_lead", f"改派须更换主办单位：工单正由该单位办理；{ADJUST_HINT}，如需督促请催办或督办")
+
+
+def open_assisting_units(ticket: Any) -> list[int]:
+    """The units assisting now: those with an open assisting assignment, in the order they were given it."""
+    return list(dict.fromkeys(a.unit_id for a in ticket.assignments
+                              if a.is_open and a.role == AssignmentRole.ASSISTING))
+
+
+def assisting_units_change(ctx: Context) -> None:
+    """调整协办单位: the new list of assisting units, given in full (an empty list: none), without the lead unit,
+    without a unit twice, and different from the units assisting now."""
+    ids = ctx.params.get("assisting_unit_ids")
+    if ids is None:  # missing input, not a refused transition: 422
+        raise InvalidTransition("assisting_units_required",
+                                "请给出调整后的全部协办单位（assisting_unit_ids；不再需要协办单位时给出空列表）",
+                                status_code=422)
+    lead_id = ctx.ticket.lead_unit_id
+    if lead_id is not None and lead_id in ids:
+        lead = getattr(ctx.ticket, "lead_unit", None)
+        name = f"（{lead.short_name}）" if lead is not None else ""
+        raise InvalidTransition("assisting_is_lead", f"主办单位{name}不能同时作为协办单位，请从协办单位中去掉；"
+                                                     "更换主办单位请用「改派」", status_code=422)
+    if len(set(ids)) != len(ids):
+        raise InvalidTransition("assisting_duplicate", "协办单位重复：同一单位只能选择一次", status_code=422)
+    if set(ids) == set(open_assisting_units(ctx.ticket)):
+        raise refuse("assisting_unchanged", "协办单位没有变化")
 
 
 def within_return_window(ctx: Context) -> None:
@@ -269,12 +303,18 @@ def _rows() -> Iterable[Transition]:
         yield Transition(A.SUPERVISE, s, None, frozenset({R.SUPERVISOR}), (needs_text("note", "督办意见", 5),))
         yield Transition(A.MERGE, s, S.MERGED, HALL, (has_parent,))
         yield Transition(A.WITHDRAW, s, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
-    yield Transition(A.REASSIGN, S.DISPATCHED, S.DISPATCHED, CENTRE, (needs_unit, needs_text("reason", "改派理由")))
+    yield Transition(A.REASSIGN, S.DISPATCHED, S.DISPATCHED, CENTRE,
+                     (needs_unit, lead_changes, needs_text("reason", "改派理由")))
     yield Transition(A.REASSIGN, S.RETURN_REVIEW, S.DISPATCHED, CENTRE, (needs_unit, lead_changes))
     # The lead unit turns out to be the wrong one, or does not move: the centre takes the ticket back
     # from it while it is being handled, saying why.
     yield Transition(A.REASSIGN, S.HANDLING, S.DISPATCHED, CENTRE,
                      (needs_unit, lead_changes, needs_text("reason", "改派理由")))
+    # The assisting units change while a unit has the ticket; the lead unit's assignment, its 签收 and its
+    # deadlines stay as they are (改派 to the same lead unit is refused: it would restart them).
+    for s in OPEN_AT_UNIT:
+        yield Transition(A.ADJUST_ASSISTING, s, None, CENTRE,
+                         (assisting_units_change, needs_text("reason", "调整理由")))
     yield Transition(A.REFUSE_RETURN, S.RETURN_REVIEW, S.HANDLING, CENTRE, (needs_text("reason", "驳回理由"),))
     yield Transition(A.REQUEST_EXTENSION, S.HANDLING, None, MANAGER,
                      (actor_is_lead_unit, no_pending_extension, not_overdue, extension_left, extension_within_cap,
@@ -370,8 +410,8 @@ def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) ->
 
 
 _INPUT_GUARDS: frozenset[Guard] = frozenset(
-    {needs_unit, lead_changes, extension_within_cap, callback_is_acceptable, callback_is_unacceptable, needs_rating,
-     has_parent, assisting_opinions_in}
+    {needs_unit, lead_changes, assisting_units_change, extension_within_cap, callback_is_acceptable,
+     callback_is_unacceptable, needs_rating, has_parent, assisting_opinions_in}
 )
 
 

@@ -39,10 +39,16 @@ F = {
     "answer": Field("answer", "答复内容", "textarea", True, "至少5个字", 5000),
     "answer_source": Field("answer_source", "答复依据", "text", True, "知识库条目或政策文件", 300),
     "lead_unit": Field("lead_unit_id", "主办单位", "lead_unit", True),
+    "lead_unit_reassign": Field("lead_unit_id", "主办单位", "lead_unit", True,
+                                "须更换主办单位；只调整协办单位请用「调整协办单位」（主办单位的签收和时限不变）"),
     "lead_unit_optional": Field("lead_unit_id", "主办单位", "lead_unit", False, "不选则退回原主办单位"),
     "assisting_units": Field("assisting_unit_ids", "协办单位", "assisting_units"),
     "assisting_units_reopen": Field("assisting_unit_ids", "协办单位", "assisting_units", False,
                                     "已选上一轮的协办单位，随主办单位一并重办；可增减"),
+    "assisting_units_adjust": Field("assisting_unit_ids", "协办单位", "assisting_units", False,
+                                    "已选当前的协办单位，可增减；新增的单位收到协办任务（待签收），去掉的单位协办任务结束，"
+                                    "均收到通知；主办单位的签收和办理时限不变"),
+    "reason_adjust": Field("reason", "调整理由", "textarea", True),
     # the place and category the suggestion relied on, kept on a ticket that has none (ticked boxes)
     "keep": Field("keep", "同时记录", "keep"),
     "solved": Field("solved", "是否解决", "solved", True),
@@ -58,7 +64,8 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.ACKNOWLEDGE: (F["note"],),
     A.ASSIST_ACKNOWLEDGE: (F["note"],),
     A.RETURN: (F["reason_return"],),
-    A.REASSIGN: (F["lead_unit"], F["assisting_units"], F["reason_reassign"]),
+    A.REASSIGN: (F["lead_unit_reassign"], F["assisting_units"], F["reason_reassign"]),
+    A.ADJUST_ASSISTING: (F["assisting_units_adjust"], F["reason_adjust"]),
     A.REFUSE_RETURN: (F["reason_refuse"],),
     A.REQUEST_EXTENSION: (F["days"], F["reason_extension"]),
     A.APPROVE_EXTENSION: (F["note"],),
@@ -96,8 +103,9 @@ class ActionForm:
 # The usual next step first: its form is the one shown open on the ticket page.
 ORDER = (A.DISPATCH, A.ACKNOWLEDGE, A.ASSIST_ACKNOWLEDGE, A.REPLY, A.ASSIST_REPLY, A.CLOSE, A.CALLBACK,
          A.CALLBACK_NO_ANSWER, A.CALLBACK_UNREACHABLE,
-         A.APPROVE_EXTENSION, A.REASSIGN, A.REFUSE_RETURN, A.ANSWER_DIRECTLY, A.REQUEST_EXTENSION, A.REMIND,
-         A.SUPERVISE, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.RETURN, A.REOPEN, A.MERGE, A.WITHDRAW)
+         A.APPROVE_EXTENSION, A.REASSIGN, A.ADJUST_ASSISTING, A.REFUSE_RETURN, A.ANSWER_DIRECTLY,
+         A.REQUEST_EXTENSION, A.REMIND, A.SUPERVISE, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.RETURN, A.REOPEN,
+         A.MERGE, A.WITHDRAW)
 
 
 def forms_for(allowed: list[str], *, assisting_pending: bool = False) -> list[ActionForm]:

@@ -142,6 +142,8 @@ def _ticket_page(
                   if f.widget in ("textarea", "text") and values.get(f.name)]
     # 退回重办 goes to the last round's assisting units too, unless the form drops them: shown chosen.
     reopen_values = {"assisting_unit_ids": [str(u) for u in service.last_round_assisting(ticket)]}
+    # 调整协办单位 starts from the units assisting now: the dispatcher adds and removes.
+    adjust_values = {"assisting_unit_ids": [str(u) for u in workflow.open_assisting_units(ticket)]}
     # A ticket registered from texts shows them (and what was texted back): its content was typed from them.
     sms_in, sms_out = sms.for_ticket(db, ticket.id) if ticket.channel == Channel.SMS else ([], [])
     # After 答复退回 the unit mends its reply rather than typing it again from the history (QA).
@@ -149,7 +151,9 @@ def _ticket_page(
     reply_values = {"content": sent_back} if sent_back else {}
     return render(
         request, "ticket.html", viewer=viewer, status_code=status_code, t=out, events=events, forms=forms,
-        reopen_values=reopen_values, reply_values=reply_values, unsent=unsent, sms_in=sms_in, sms_out=sms_out,
+        reply_values=reply_values, unsent=unsent, sms_in=sms_in, sms_out=sms_out,
+        # what a form starts with (unless it failed: then what was sent; dispatch and 改派: the suggestion)
+        preset={"reopen": reopen_values, "reply": reply_values, "adjust_assisting": adjust_values},
         sms_labels={**OUTBOUND_LABELS, **PURPOSE_LABELS}, sms_status=outbound_label,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
