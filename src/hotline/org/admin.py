@@ -118,7 +118,7 @@ def create_user(
     scope_jurisdiction_code: str | None = None,
     phone: str | None = None,
 ) -> User:
-    ensure_role(actor, Role.ADMIN)
+    ensure_role(actor, Role.ADMIN, Role.SYSTEM)  # the system: `hotline users create` (the first administrator)
     # ASCII only: 张三 or ｕｓｅｒ１ as a login name could not be typed reliably at every hall terminal
     if not _USERNAME.fullmatch(username or ""):
         raise DomainError("username_invalid", "用户名须为 2–64 位英文字母、数字、下划线、点或连字符", status_code=422)
