@@ -123,6 +123,23 @@ def test_new_accounts_are_checked_before_they_reach_the_database(client, as_user
     assert r.status_code == 422 and "最多 64 个字" in r.text
 
 
+def test_a_password_of_spaces_is_refused_on_reset_too(client, as_user, db) -> None:
+    """QA: creating refused a password of spaces, resetting one to eight spaces was accepted."""
+    try:
+        body = {"username": "pw_reset", "display_name": "重置", "password": "secret-123", "role": "analyst"}
+        uid = client.post("/api/v1/users", json=body, headers=as_user("admin")).json()["id"]
+        r = client.post(f"/api/v1/users/{uid}/password", json={"password": " " * 8}, headers=as_user("admin"))
+        assert r.status_code == 422 and "空格" in r.json()["message"]
+        assert client.post("/api/v1/auth/token", json={"username": "pw_reset", "password": "secret-123"}
+                           ).status_code == 200
+        login(client, "admin")
+        r = post_page(client, "/admin/users", f"/admin/users/{uid}/password", {"password": " " * 10})
+        assert r.status_code == 303
+        assert "空格" in client.get("/admin/users").text
+    finally:
+        _drop_user(db, "pw_reset")
+
+
 def test_every_audited_action_has_a_chinese_label() -> None:
     """QA: blacklist_confirm, export_assessment … showed as codes in the audit log, and its filter lacked them."""
     import re

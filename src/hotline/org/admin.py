@@ -252,6 +252,8 @@ def reset_password(db: Session, *, actor: Actor, now: datetime, user_id: int, pa
     user = _managed_user(db, actor, user_id)
     if user.role in MACHINE_ROLES:
         raise DomainError("machine_account", "接口账号没有登录密码，请在「接口账号」页面管理其密钥")
+    if not password.strip():  # refused on creating; a reset to eight spaces went through (QA)
+        raise DomainError("password_blank", "密码不能全是空格", status_code=422)
     if len(password) < service.MIN_PASSWORD_LENGTH:
         raise DomainError("password_too_short", f"密码至少{service.MIN_PASSWORD_LENGTH}位")
     user.password_hash = hash_password(password)
