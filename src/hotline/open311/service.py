@@ -138,7 +138,8 @@ def _location(form: Mapping[str, Any]) -> tuple[str | None, str | None]:
         # QA: 0,0 — what an app without a location fix sends — was taken as the place (发生地点)
         if not (CHINA_LAT[0] <= la <= CHINA_LAT[1] and CHINA_LONG[0] <= lo <= CHINA_LONG[1]):
             raise _error(400, f"lat/long（{la:g},{lo:g}）不在中国境内：lat 为纬度、long 为经度"
-                              "（WGS-84 十进制度数，如 lat=32.04&long=118.79）；没有定位时请不传 lat/long，只填 address_string")
+                              "（WGS-84 十进制度数，如 lat=32.04&long=118.79）；"
+                              "没有定位时请不传 lat/long，只填 address_string")
         return address, f"经纬度 {la:.6f},{lo:.6f}"
     return address, None
 
