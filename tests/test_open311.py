@@ -152,6 +152,8 @@ def test_anonymous_and_the_kind_attribute(client, keys, service_code, db) -> Non
     ({"service_code": ""}, 400, "缺少 service_code"),
     ({"service_code": "98"}, 404, "service_code 98 不存在"),
     ({"description": " "}, 400, "缺少 description"),
+    # QA: 诉求标题过短 too, of a title the client never sent
+    ({"description": "路灯"}, 400, "description（诉求内容）过短，至少 5 个字符"),
     ({"attribute[kind]": "闲聊"}, 400, "attribute[kind] 取值“闲聊”无效"),
     ({"attribute[circumstances]": ""}, 400, "受理要素不全，请补充：事情经过"),
     ({"lat": "32.0"}, 400, "lat 和 long 须同时提供"),
