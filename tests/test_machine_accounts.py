@@ -109,6 +109,11 @@ def test_validation_and_permissions(db, org) -> None:  # type: ignore[no-untyped
         create("mt-pbx", Role.CHANNEL)
     with pytest.raises(Conflict, match="已存在"):
         create("operator")
+    # QA: ADMIN was created beside admin, and signed the audit log like it (login names ignore case)
+    with pytest.raises(Conflict, match="用户名 ADMIN 已存在（不区分大小写）"):
+        create("ADMIN")
+    with pytest.raises(Conflict, match="已存在"):
+        create("MT-PBX", Role.CHANNEL)
     with pytest.raises(DomainError, match="请填写接口账号的用户名"):
         create("   ")
     with pytest.raises(DomainError, match="只能包含"):
@@ -182,6 +187,8 @@ def test_the_command_line_uses_the_same_service(db, org) -> None:  # type: ignor
     _, third, _ = machines.provision(db, actor=system, now=START, role=Role.TELEPHONY, username="mt-cli",
                                      rotate=True)
     assert third.revoked == 2 and not valid(db, first.key) and valid(db, third.key)
+    same, _, created = machines.provision(db, actor=system, now=START, role=Role.TELEPHONY, username="MT-CLI")
+    assert not created and same.username == "mt-cli"  # the account of that name, however it is typed
     with pytest.raises(Conflict, match="不是渠道接入账号"):
         machines.provision(db, actor=system, now=START, role=Role.CHANNEL, username="mt-cli")
     with pytest.raises(Forbidden):

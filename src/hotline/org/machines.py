@@ -156,7 +156,8 @@ def provision(
     """The command line's step: the account (created if missing) and a new key; (user, key, created)."""
     ensure_manager(actor)
     role = machine_role(str(role))
-    existing = db.execute(select(User).where(User.username == username.strip())).unique().scalar_one_or_none()
+    existing = db.execute(select(User).where(func.lower(User.username) == username.strip().lower())
+                          ).unique().scalar_one_or_none()
     if existing is None:
         user, issued = create_account(db, actor=actor, now=now, role=role, username=username,
                                       display_name=display_name)
@@ -205,8 +206,9 @@ def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str,
         raise DomainError("username_invalid", "用户名只能包含英文字母、数字、下划线、点和连字符")
     if len(display_name) > DISPLAY_NAME_MAX:
         raise DomainError("display_name_too_long", f"接入系统名称最多 {DISPLAY_NAME_MAX} 个字符")
-    if db.execute(select(User.id).where(User.username == username)).first():
-        raise Conflict("user_exists", f"用户名 {username} 已存在，请换一个")
+    # in any case, as for login accounts (QA: a machine account ADMIN beside admin signed the audit log alike)
+    if db.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
+        raise Conflict("user_exists", f"用户名 {username} 已存在（不区分大小写），请换一个")
     user = service.add_user(db, username=username, password=secrets.token_urlsafe(24), display_name=display_name,
                             role=role, data_scope=DataScope.OWN_UNIT)
     user.created_at = now
