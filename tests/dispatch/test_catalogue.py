@@ -97,6 +97,10 @@ def test_disable_edit_and_audit(client, as_user, db, org) -> None:
     r = client.put(f"/api/v1/dispatch/rules/{rid}", headers=as_user("admin"),
                    json={"category_prefix": "02", "lead_unit_code": "scjgj"})
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["lead_unit_code"] == "scjgj"
+    # QA: saving a rule unchanged made version 3 and a 修改 in its history
+    r = client.put(f"/api/v1/dispatch/rules/{rid}", headers=as_user("admin"),
+                   json={"category_prefix": "02", "lead_unit_code": "scjgj", "note": " "})
+    assert r.status_code == 200 and r.json()["version"] == 2
     assert client.post(f"/api/v1/dispatch/rules/{rid}/disable", headers=as_user("dispatcher")).json()["active"] is False
     s = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
                     json={"title": "油烟", "content": "餐馆油烟", "category_code": "020102"}).json()

@@ -122,6 +122,9 @@ def save_rule(db: Session, rt: Runtime, *, actor: Actor, data: RuleIn, rule_id: 
         action = "create_dispatch_rule"
     else:
         rule = get_rule(db, rule_id)
+        if (rule.rule_key, rule.lead_unit_id, list(rule.assisting_unit_ids), rule.note) == (
+                key, lead.id, [u.id for u in assisting], (data.note or "").strip() or None):
+            return rule  # saved as it was: no new version, no 修改 in its history (QA)
         rule.version += 1
         action = "update_dispatch_rule"
     rule.rule_key = key
