@@ -49,6 +49,8 @@ def test_admin_creates_disables_and_resets_users(client, as_user, org, db) -> No
         r = client.post("/api/v1/auth/token", json={"username": "new_operator", "password": "secret-123"})
         assert r.status_code == 401 and "停用" in r.json()["message"]
         client.post(f"/api/v1/users/{uid}/active", json={"active": True}, headers=as_user("admin"))
+        # sent twice (a second tab): audited once (QA: each repeat logged another 启用用户)
+        client.post(f"/api/v1/users/{uid}/active", json={"active": True}, headers=as_user("admin"))
         token = client.post("/api/v1/auth/token", json={"username": "new_operator", "password": "secret-123"})
         bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
         login_as(client, "new_operator", "secret-123")

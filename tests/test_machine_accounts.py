@@ -77,6 +77,7 @@ def test_create_issue_rotate_revoke_disable(db, org) -> None:  # type: ignore[no
 
     fourth = machines.issue_key(db, actor=boss, now=START, account_id=user.id)
     machines.set_active(db, actor=boss, now=START, account_id=user.id, active=False)
+    machines.set_active(db, actor=boss, now=START, account_id=user.id, active=False)  # twice: audited once (QA)
     assert not valid(db, fourth.key) and machines.account_row(db, user, START).state == "disabled"
     with pytest.raises(DomainError, match="已停用"):
         machines.issue_key(db, actor=boss, now=START, account_id=user.id)

@@ -184,6 +184,8 @@ def revoke_key(db: Session, *, actor: Actor, now: datetime, account_id: int, key
 def set_active(db: Session, *, actor: Actor, now: datetime, account_id: int, active: bool) -> User:
     """Disable (every key revoked at once) or enable again (a new key must then be issued)."""
     user = get_account(db, actor=actor, account_id=account_id)
+    if user.active == active:  # sent twice: nothing to do, nothing to audit (QA)
+        return user
     revoked = 0
     if not active:
         revoked = _revoke_all(db, user)
