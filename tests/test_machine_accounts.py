@@ -179,6 +179,17 @@ def test_machine_accounts_never_log_in_nor_come_from_the_user_admin(db, org) -> 
                           display_name="x", role=Role.TELEPHONY)
 
 
+def test_the_user_list_api_lists_login_accounts_as_the_page_does(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: GET /users listed machine accounts, which every /users call then refused (接口账号请在…)."""
+    org_service.add_user(db, username="mt-listed", password="known-pass-123", display_name="x",
+                         role=Role.CHANNEL, data_scope=DataScope.OWN_UNIT)
+    db.commit()
+    for params in ({"q": "mt-listed"}, {"role": "channel"}):
+        assert client.get("/api/v1/users", params=params, headers=as_user("admin")).json()["total"] == 0, params
+    assert client.get("/api/v1/machine-accounts", params={"q": "mt-listed"},
+                      headers=as_user("admin")).json()["total"] == 1
+
+
 def test_the_command_line_uses_the_same_service(db, org) -> None:  # type: ignore[no-untyped-def]
     system = Actor.system()
     user, first, created = machines.provision(db, actor=system, now=START, role=Role.TELEPHONY, username="mt-cli")

@@ -193,11 +193,15 @@ def _user_out(u: User) -> UserOut:
                    scope_jurisdiction_code=scoped.code if scoped else None, phone=u.phone, active=u.active)
 
 
-@router.get("/users", response_model=Page[UserOut], tags=["admin"], summary="用户列表（系统管理员）")
+@router.get("/users", response_model=Page[UserOut], tags=["admin"],
+            summary="登录用户列表（系统管理员；接口账号见 /machine-accounts）")
 def users(db: DB, actor: ApiActor, q: Annotated[str | None, Query(max_length=64)] = None, role: Role | None = None,
           page: Annotated[int, Query(ge=1)] = 1,
           page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[UserOut]:
-    found, total = admin.list_users(db, actor=actor, q=q, role=role, page=page, page_size=page_size)
+    # login accounts, as the page lists them: machine accounts are /machine-accounts' (QA: listed here,
+    # then refused by every call on them — 接口账号请在「接口账号」页面管理)
+    found, total = admin.list_users(db, actor=actor, q=q, role=role, page=page, page_size=page_size,
+                                    login_only=True)
     return Page(items=[_user_out(u) for u in found], total=total, page=page, page_size=page_size)
 
 
