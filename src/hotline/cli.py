@@ -121,6 +121,9 @@ def users_create(
     from hotline.security.actor import Actor
     from hotline.security.roles import ROLE_LABELS, Role
 
+    if not username.strip():  # refused before the database is opened
+        typer.secho("用户名不能为空", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     if role not in {str(r) for r in Role}:
         typer.secho(f"未知角色 {role}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
