@@ -49,6 +49,8 @@ def test_admin_creates_disables_and_resets_users(client, as_user, org, db) -> No
         r = client.post("/api/v1/auth/token", json={"username": "new_operator", "password": "secret-123"})
         assert r.status_code == 401 and "停用" in r.json()["message"]
         client.post(f"/api/v1/users/{uid}/active", json={"active": True}, headers=as_user("admin"))
+        # sent twice (a second tab): audited once (QA: each repeat logged another 启用用户)
+        client.post(f"/api/v1/users/{uid}/active", json={"active": True}, headers=as_user("admin"))
         token = client.post("/api/v1/auth/token", json={"username": "new_operator", "password": "secret-123"})
         bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
         login_as(client, "new_operator", "secret-123")
@@ -121,6 +123,23 @@ def test_new_accounts_are_checked_before_they_reach_the_database(client, as_user
     r = post_page(client, "/admin/users", "/admin/users",
                   {"username": "new_op", "display_name": "名" * 80, "password": "secret-123", "role": "operator"})
     assert r.status_code == 422 and "最多 64 个字" in r.text
+
+
+def test_a_password_of_spaces_is_refused_on_reset_too(client, as_user, db) -> None:
+    """QA: creating refused a password of spaces, resetting one to eight spaces was accepted."""
+    try:
+        body = {"username": "pw_reset", "display_name": "重置", "password": "secret-123", "role": "analyst"}
+        uid = client.post("/api/v1/users", json=body, headers=as_user("admin")).json()["id"]
+        r = client.post(f"/api/v1/users/{uid}/password", json={"password": " " * 8}, headers=as_user("admin"))
+        assert r.status_code == 422 and "空格" in r.json()["message"]
+        assert client.post("/api/v1/auth/token", json={"username": "pw_reset", "password": "secret-123"}
+                           ).status_code == 200
+        login(client, "admin")
+        r = post_page(client, "/admin/users", f"/admin/users/{uid}/password", {"password": " " * 10})
+        assert r.status_code == 303
+        assert "空格" in client.get("/admin/users").text
+    finally:
+        _drop_user(db, "pw_reset")
 
 
 def test_every_audited_action_has_a_chinese_label() -> None:

@@ -157,7 +157,14 @@ def test_only_administrators_edit_and_only_login_accounts(client, as_user, org, 
     r = client.patch(url, json={"username": "renamed"}, headers=as_user("admin"))  # the login name is fixed
     assert r.status_code == 422
     r = client.patch(url, json={"phone": "abc"}, headers=as_user("admin"))
-    assert r.status_code == 422
+    assert r.status_code == 422 and "手机号" in r.json()["message"]
+    # QA: the API refused what the page takes (spaces, full-width digits), in English ("phone格式不正确")
+    r = client.patch(url, json={"phone": "１３９ 1234 5678"}, headers=as_user("admin"))
+    assert r.status_code == 200 and r.json()["phone"] == "13912345678"
+    r = client.patch(url, json={"data_scope": "everything"}, headers=as_user("admin"))
+    assert r.status_code == 422 and "数据范围取值无效" in r.json()["message"] and "全部" in r.json()["message"]
+    r = client.patch(url, json={"role": "boss"}, headers=as_user("admin"))
+    assert r.status_code == 422 and "operator（话务员）" in r.json()["message"]
     machine, _ = machines.create_account(db, actor=org.actor("admin"), now=START, role=machines.Role.CHANNEL,
                                          username="ed-app")
     machine_id = machine.id

@@ -105,3 +105,11 @@ def test_a_district_supervisor_does_not_read_the_whole_citys_audit_log(client, d
     login(client, "supervisor")
     assert 'href="/admin/audit"' in client.get("/supervision").text
     assert client.get("/admin/audit").status_code == 200
+
+
+def test_user_names_and_objects_are_found_in_any_case(client, db, org, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: the administrator searched for ADMIN (or AL-ONE) and found nothing."""
+    seed(db, org)
+    found = client.get("/api/v1/audit", params={"username": " ADMIN ", "object_id": "AL-One"},
+                       headers=as_user("admin")).json()
+    assert found["total"] == 2 and {e["action"] for e in found["items"]} == {"create_user", "reset_password"}

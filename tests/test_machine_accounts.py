@@ -77,6 +77,7 @@ def test_create_issue_rotate_revoke_disable(db, org) -> None:  # type: ignore[no
 
     fourth = machines.issue_key(db, actor=boss, now=START, account_id=user.id)
     machines.set_active(db, actor=boss, now=START, account_id=user.id, active=False)
+    machines.set_active(db, actor=boss, now=START, account_id=user.id, active=False)  # twice: audited once (QA)
     assert not valid(db, fourth.key) and machines.account_row(db, user, START).state == "disabled"
     with pytest.raises(DomainError, match="已停用"):
         machines.issue_key(db, actor=boss, now=START, account_id=user.id)
@@ -109,6 +110,11 @@ def test_validation_and_permissions(db, org) -> None:  # type: ignore[no-untyped
         create("mt-pbx", Role.CHANNEL)
     with pytest.raises(Conflict, match="已存在"):
         create("operator")
+    # QA: ADMIN was created beside admin, and signed the audit log like it (login names ignore case)
+    with pytest.raises(Conflict, match="用户名 ADMIN 已存在（不区分大小写）"):
+        create("ADMIN")
+    with pytest.raises(Conflict, match="已存在"):
+        create("MT-PBX", Role.CHANNEL)
     with pytest.raises(DomainError, match="请填写接口账号的用户名"):
         create("   ")
     with pytest.raises(DomainError, match="只能包含"):
@@ -173,6 +179,17 @@ def test_machine_accounts_never_log_in_nor_come_from_the_user_admin(db, org) -> 
                           display_name="x", role=Role.TELEPHONY)
 
 
+def test_the_user_list_api_lists_login_accounts_as_the_page_does(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: GET /users listed machine accounts, which every /users call then refused (接口账号请在…)."""
+    org_service.add_user(db, username="mt-listed", password="known-pass-123", display_name="x",
+                         role=Role.CHANNEL, data_scope=DataScope.OWN_UNIT)
+    db.commit()
+    for params in ({"q": "mt-listed"}, {"role": "channel"}):
+        assert client.get("/api/v1/users", params=params, headers=as_user("admin")).json()["total"] == 0, params
+    assert client.get("/api/v1/machine-accounts", params={"q": "mt-listed"},
+                      headers=as_user("admin")).json()["total"] == 1
+
+
 def test_the_command_line_uses_the_same_service(db, org) -> None:  # type: ignore[no-untyped-def]
     system = Actor.system()
     user, first, created = machines.provision(db, actor=system, now=START, role=Role.TELEPHONY, username="mt-cli")
@@ -182,6 +199,8 @@ def test_the_command_line_uses_the_same_service(db, org) -> None:  # type: ignor
     _, third, _ = machines.provision(db, actor=system, now=START, role=Role.TELEPHONY, username="mt-cli",
                                      rotate=True)
     assert third.revoked == 2 and not valid(db, first.key) and valid(db, third.key)
+    same, _, created = machines.provision(db, actor=system, now=START, role=Role.TELEPHONY, username="MT-CLI")
+    assert not created and same.username == "mt-cli"  # the account of that name, however it is typed
     with pytest.raises(Conflict, match="不是渠道接入账号"):
         machines.provision(db, actor=system, now=START, role=Role.CHANNEL, username="mt-cli")
     with pytest.raises(Forbidden):

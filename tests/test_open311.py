@@ -152,10 +152,15 @@ def test_anonymous_and_the_kind_attribute(client, keys, service_code, db) -> Non
     ({"service_code": ""}, 400, "缺少 service_code"),
     ({"service_code": "98"}, 404, "service_code 98 不存在"),
     ({"description": " "}, 400, "缺少 description"),
+    # QA: 诉求标题过短 too, of a title the client never sent
+    ({"description": "路灯"}, 400, "description（诉求内容）过短，至少 5 个字符"),
     ({"attribute[kind]": "闲聊"}, 400, "attribute[kind] 取值“闲聊”无效"),
     ({"attribute[circumstances]": ""}, 400, "受理要素不全，请补充：事情经过"),
     ({"lat": "32.0"}, 400, "lat 和 long 须同时提供"),
     ({"lat": "132.0", "long": "118.8"}, 400, "lat/long 超出范围"),
+    # QA: 0,0 (an app with no location fix) and lat/long swapped were taken as the place
+    ({"lat": "0", "long": "0", "address_string": ""}, 400, "lat/long（0,0）不在中国境内"),
+    ({"lat": "-32.04", "long": "-118.85"}, 400, "不在中国境内"),
     ({"media_url": "javascript:alert(1)"}, 400, "media_url 须为 http(s) 地址"),
     ({"phone": "call-me"}, 400, "联系电话"),
     ({"last_name": "", "first_name": " "}, 400, "缺少 last_name / first_name（诉求人姓名）"),  # not 姓名或匿名

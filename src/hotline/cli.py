@@ -112,38 +112,31 @@ def users_create(
     unit: Annotated[str | None, typer.Option(help="unit code (for unit roles)")] = None,
     password: Annotated[str | None, typer.Option(help="password (asked when omitted)")] = None,
 ) -> None:
-    """Create a user."""
-    from sqlalchemy import select
-
-    if not username.strip():
-        typer.secho("用户名不能为空", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+    """Create a login account, with the same checks as the admin page (user name, unique in any case,
+    login roles only, password, unit) and an audit entry, made by the system (命令行)."""
+    from dataclasses import replace
+    from datetime import datetime
 
     from hotline.db import make_engine, make_session_factory
     from hotline.errors import DomainError
-    from hotline.org import service
-    from hotline.org.models import Unit
-    from hotline.security.roles import Role
+    from hotline.org import admin
+    from hotline.security.actor import Actor
+    from hotline.security.roles import ROLE_LABELS, Role
 
+    if not username.strip():  # refused before the database is opened
+        typer.secho("用户名不能为空", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    if role not in {str(r) for r in Role}:
+        typer.secho(f"未知角色 {role}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     settings = _settings()
     db = make_session_factory(make_engine(settings))()
     try:
-        unit_row = None
-        if unit:
-            unit_row = db.execute(select(Unit).where(Unit.code == unit)).unique().scalar_one_or_none()
-            if unit_row is None:
-                typer.secho(f"单位代码 {unit} 不存在", fg=typer.colors.RED, err=True)
-                raise typer.Exit(2)
-        try:
-            role_value = Role(role)
-        except ValueError:
-            typer.secho(f"未知角色 {role}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from None
         secret = password or getpass.getpass("密码：")
-        user = service.add_user(db, username=username, password=secret, display_name=name or username,
-                                role=role_value, unit=unit_row)
-        db.commit()
-        typer.echo(f"已创建用户 {user.username}（{role_value}）")
+        user = admin.create_user(db, actor=replace(Actor.system(), client="命令行"), now=datetime.now().astimezone(),
+                                 username=username.strip(), password=secret, display_name=name or username,
+                                 role=role, unit_code=unit or None)
+        typer.echo(f"已创建用户 {user.username}（{ROLE_LABELS[Role(user.role)]}）")
     except DomainError as exc:
         typer.secho(exc.message, fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc

@@ -101,6 +101,9 @@ def sheet_rows(content: bytes, *, columns: Sequence[str], required: Sequence[str
         values = {name: cell_text(row[i]) if i < len(row) else "" for name, i in col.items()}
         if any(values.values()):
             out.append((n, values))
+    if not out:  # QA: a header with nothing under it "imported" with 新增 0, 修改 0 — as if it had worked
+        raise DomainError("empty_sheet", f"表中没有数据：表头下面没有任何{what}的行（请在第一个工作表的表头下逐行填写，"
+                          f"可先导出{template}作为模板）", status_code=422)
     return out, len(raw) > max_rows + 1
 
 

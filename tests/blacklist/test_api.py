@@ -145,6 +145,12 @@ def test_a_districts_supervisor_sees_and_decides_its_districts_entries_only(
     try:
         by_call = abuse("13900000003", call_id=call.id)  # a call registered as a 玄武区 ticket
         hall_only = abuse("13900000004", call_id=loose.id)  # a call with no ticket: no district
+        # QA: an unknown call, or another caller's, was filed as evidence
+        for phone, call_id, said in (("13900000004", 999999, "通话 999999 不存在"),
+                                     ("13900000005", loose.id, f"通话 {loose.id} 的来电号码不是")):
+            r = client.post(f"{BASE}/abuse-reports", headers=as_user("operator"),
+                            json={"phone": phone, "description": "辱骂话务员", "call_id": call_id})
+            assert r.status_code in (404, 422) and said in r.json()["message"], r.text
         scoped = as_user("xuanwu_viewer")
         listed = client.get(f"{BASE}/entries", params={"state": "proposed"}, headers=scoped).json()
         assert {e["id"] for e in listed["items"]} == {here, by_call} and listed["total"] == 2

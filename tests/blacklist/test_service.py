@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.blacklist import service
@@ -181,9 +181,15 @@ def test_bad_rules_are_refused() -> None:
 
 
 def test_abuse_report_referral_and_decision(db: Session, rt: Runtime, org: Org, clock: FixedClock) -> None:
+    from hotline.calls.models import Call
+
     op = org.actor("operator")
+    at = clock.now()
+    call = Call(call_ref="bl-abuse-call", caller="13800000009", status="ended", created_at=at, updated_at=at)
+    db.add(call)
+    db.commit()
     report = service.report_abuse(db, rt, actor=op, phone="138 0000 0009", description="来电人多次辱骂话务员并威胁",
-                                  call_id=555)
+                                  call_id=call.id)
     assert report.entry_id is not None
     entry_id = report.entry_id
     second = service.report_abuse(db, rt, actor=op, phone="13800000009", description="再次来电辱骂威胁")
@@ -219,6 +225,9 @@ def test_abuse_report_referral_and_decision(db: Session, rt: Runtime, org: Org, 
     # A new abuse report while listed starts a new candidate? No: it waits for the live listing.
     third = service.report_abuse(db, rt, actor=op, phone="13800000009", description="列入后再次辱骂")
     assert third.entry_id != entry_id
+    db.rollback()
+    db.execute(delete(Call).where(Call.call_ref == "bl-abuse-call"))
+    db.commit()
 
 
 def test_reject_and_revoke(db: Session, rt: Runtime, org: Org, clock: FixedClock) -> None:

@@ -97,6 +97,10 @@ def test_disable_edit_and_audit(client, as_user, db, org) -> None:
     r = client.put(f"/api/v1/dispatch/rules/{rid}", headers=as_user("admin"),
                    json={"category_prefix": "02", "lead_unit_code": "scjgj"})
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["lead_unit_code"] == "scjgj"
+    # QA: saving a rule unchanged made version 3 and a 修改 in its history
+    r = client.put(f"/api/v1/dispatch/rules/{rid}", headers=as_user("admin"),
+                   json={"category_prefix": "02", "lead_unit_code": "scjgj", "note": " "})
+    assert r.status_code == 200 and r.json()["version"] == 2
     assert client.post(f"/api/v1/dispatch/rules/{rid}/disable", headers=as_user("dispatcher")).json()["active"] is False
     s = client.post("/api/v1/dispatch/suggest", headers=as_user("dispatcher"),
                     json={"title": "油烟", "content": "餐馆油烟", "category_code": "020102"}).json()
@@ -241,3 +245,20 @@ def test_a_switched_off_unit_is_no_longer_proposed(client, as_user, db, org) -> 
     finally:
         unit.active = True
         db.commit()
+
+
+def test_a_sheet_with_a_header_and_no_rows_is_said_to_be_empty(client, as_user) -> None:
+    """QA: the template with nothing under its header 'imported' — 新增 0、修改 0 — as if it had worked."""
+    from tests.test_pages import login
+
+    header_only = workbook([["分类代码", "属地代码", "诉求类型", "主办单位代码", "协办单位代码"], [None, "", None]])
+    for url in ("/api/v1/dispatch/rules/import", "/api/v1/dispatch/places/import"):
+        r = client.post(url, headers=as_user("dispatcher"), files={"file": ("c.xlsx", header_only if "rules" in url
+                        else workbook([["地名", "属地代码"]]), "application/octet-stream")})
+        assert r.status_code == 422 and r.json()["message"].startswith("表中没有数据"), r.text
+    login(client, "dispatcher")
+    from tests.test_pages import csrf_of
+
+    r = client.post("/dispatch/catalogue/import", data={"csrf_token": csrf_of(client, "/dispatch/catalogue")},
+                    files={"file": ("c.xlsx", header_only, "application/octet-stream")})
+    assert r.status_code == 422 and "表中没有数据" in r.text

@@ -154,3 +154,24 @@ def test_a_place_read_from_the_text_goes_with_the_dispatch(client, as_user, org)
     assert r.status_code == 303
     body = client.get(f"/api/v1/tickets/{ticket['id']}", headers=as_user("dispatcher")).json()
     assert body["state"] == "dispatched" and body["jurisdiction"] == "孝陵卫街道"
+
+
+def test_a_rule_changed_since_the_form_was_opened_is_not_overwritten(client, as_user) -> None:
+    """QA: two dispatchers edited one rule; the second's save silently undid the first's change."""
+    rid = client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                      json={"category_prefix": "0103", "lead_unit_code": "fcj"}).json()["id"]
+    login(client, "dispatcher")
+    opened = client.get(f"/dispatch/catalogue/{rid}").text
+    assert 'name="version" value="1"' in opened
+    token = csrf_of(client, f"/dispatch/catalogue/{rid}")
+    r = client.put(f"/api/v1/dispatch/rules/{rid}", headers=as_user("admin"),
+                   json={"category_prefix": "0103", "lead_unit_code": "scjgj"})  # meanwhile, another editor
+    assert r.json()["version"] == 2
+    form = {"csrf_token": token, "category_prefix": "0103", "lead_unit_code": "water", "version": "1"}
+    r = client.post(f"/dispatch/catalogue/{rid}", data=form, follow_redirects=False)
+    assert r.status_code == 409 and "已被他人修改（现为第 2 版：市市场监管局" in r.text
+    assert 'name="version" value="2"' in r.text  # what is typed is kept, on the version now shown
+    r = client.post(f"/dispatch/catalogue/{rid}", data={**form, "version": "2"}, follow_redirects=False)
+    assert r.status_code == 303
+    saved = client.get("/api/v1/dispatch/rules", params={"q": "0103"}, headers=as_user("admin")).json()["items"]
+    assert [(r["lead_unit_code"], r["version"]) for r in saved] == [("water", 3)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from hotline.cli import app as cli_app
@@ -154,6 +154,12 @@ def test_the_registry_validates_names_in_chinese(db, rt, org) -> None:
     rows, total = list_names(db, q="玄武")  # by the place's name too
     assert total == 1 and rows[0].name == "锁金村"
     assert list_names(db, q="锁金 村")[1] == list_names(db, q="锁")[1] == 1  # typed as names are kept
+    # QA: saving a name unchanged made a new version and an audit entry 修改地名
+    audited = db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.object_type == "place_name"))
+    same = save_name(db, rt, actor=admin, name_id=entry.id, data=PlaceNameIn(name="锁金村", jurisdiction_code="320102",
+                                                                              note=" "))
+    assert same.version == 1 and db.scalar(select(func.count()).select_from(AuditEntry)
+                                           .where(AuditEntry.object_type == "place_name")) == audited
     # A learned name moved to another place no longer carries the tickets counted for the first
     db.execute(update(PlaceName).values(source="learned", support=9, total=9))
     moved = save_name(db, rt, actor=admin, name_id=entry.id,

@@ -210,3 +210,21 @@ def test_the_api_schema_describes_the_fields_in_chinese(client) -> None:  # type
     assert fields["number"]["description"].startswith("热线号码：应为 3 至 12 位数字")
     assert "full_merge 整体并入" in fields["merge_mode"]["description"]
     assert schemas["RouteIn"]["properties"]["dialled"]["description"].startswith("被叫号码")
+
+
+def test_a_city_is_filed_as_the_registry_spells_it(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: 南京 typed on the form registered 12399 a second time, as a city of its own beside 南京市, and
+    the progress page counted it apart; 12 was taken as a city."""
+    body = {"city": "南京市", "number": "12399", "name": "某区便民服务热线", "kind": "department",
+            "merge_mode": "dual_number", "reason": "区政府申请", "approval_document": "宁政复〔2026〕8号",
+            "approval_by": "王某"}
+    assert client.post(BASE, json=body, headers=as_user("admin")).status_code == 201
+    r = client.post(BASE, json={**body, "city": "南京"}, headers=as_user("admin"))
+    assert r.status_code == 409 and r.json()["message"] == "南京市已登记号码 12399"
+    r = client.post(BASE, json={**body, "city": "南 京", "number": "12398"}, headers=as_user("admin"))
+    assert r.status_code == 201 and r.json()["city"] == "南京市"
+    r = client.post(BASE, json={**body, "city": "12", "number": "12397"}, headers=as_user("admin"))
+    assert r.status_code == 422 and "城市的中文名称" in r.json()["message"]
+    r = client.post(BASE, json={**body, "city": "宿迁", "number": "12397"}, headers=as_user("admin"))
+    assert r.status_code == 201 and r.json()["city"] == "宿迁"
+    assert [p["city"] for p in client.get(f"{BASE}/progress", headers=as_user("admin")).json()] == ["南京市", "宿迁"]

@@ -437,6 +437,8 @@ def report_abuse(db: Session, rt: Runtime, *, actor: Actor, phone: str, descript
         raise DomainError("future_time", "发生时间不能晚于当前时间")
     if ticket_id is not None and db.get(Ticket, ticket_id) is None:
         raise NotFound("ticket_not_found", f"工单 {ticket_id} 不存在")
+    if call_id is not None:
+        _check_call(db, call_id, number)
     report = AbuseReport(phone=number, call_id=call_id, ticket_id=ticket_id, description=description,
                          occurred_at=when, reported_at=now, reported_by_id=actor.user_id, reported_by_name=actor.name)
     db.add(report)
@@ -461,6 +463,20 @@ def report_abuse(db: Session, rt: Runtime, *, actor: Actor, phone: str, descript
            f"辱骂骚扰报告 {report.id}")
     _commit(db)
     return report
+
+
+def _check_call(db: Session, call_id: int, number: str) -> None:
+    """A call given as evidence is one on record, and the caller's own (QA: any number was taken, and a
+    call from someone else was filed as evidence against this caller)."""
+    model = sources._call_model()
+    if model is None:
+        return
+    call = db.get(model, call_id)
+    if call is None:
+        raise NotFound("call_not_found", f"通话 {call_id} 不存在")
+    if call.caller and normalize_phone(call.caller) != number:
+        raise DomainError("call_of_another_number", f"通话 {call_id} 的来电号码不是 {mask_phone(number)}："
+                          "只能附上该号码本人的通话", status_code=422)
 
 
 def refer_to_police(db: Session, rt: Runtime, *, actor: Actor, abuse_report_id: int, referred_at: datetime | None,

@@ -105,8 +105,11 @@ def resolve(db: Session, data: RuleIn) -> tuple[str | None, Jurisdiction | None,
     return prefix, place, lead, assisting
 
 
-def save_rule(db: Session, rt: Runtime, *, actor: Actor, data: RuleIn, rule_id: int | None = None) -> DispatchRule:
-    """Create a rule, or change one (its version goes up). One rule per (category, place, kind)."""
+def save_rule(db: Session, rt: Runtime, *, actor: Actor, data: RuleIn, rule_id: int | None = None,
+              expected_version: int | None = None) -> DispatchRule:
+    """Create a rule, or change one (its version goes up). One rule per (category, place, kind).
+    `expected_version`: the version the editor's form was opened on; a rule changed since is refused
+    rather than overwritten (QA: two dispatchers editing one rule, the second silently undid the first)."""
     ensure_may_edit(actor)
     if rule_id is not None:
         get_rule(db, rule_id)  # a rule that does not exist is a 404, whatever the data
@@ -122,6 +125,12 @@ def save_rule(db: Session, rt: Runtime, *, actor: Actor, data: RuleIn, rule_id: 
         action = "create_dispatch_rule"
     else:
         rule = get_rule(db, rule_id)
+        if (rule.rule_key, rule.lead_unit_id, list(rule.assisting_unit_ids), rule.note) == (
+                key, lead.id, [u.id for u in assisting], (data.note or "").strip() or None):
+            return rule  # saved as it was: no new version, no 修改 in its history (QA)
+        if expected_version is not None and rule.version != expected_version:
+            raise Conflict("rule_changed", f"此规则在您打开后已被他人修改（现为第 {rule.version} 版："
+                                           f"{describe(db, rule)}），页面已显示最新内容，请核对后再保存")
         rule.version += 1
         action = "update_dispatch_rule"
     rule.rule_key = key

@@ -89,6 +89,9 @@ def save_name(db: Session, rt: Runtime, *, actor: Actor, data: PlaceNameIn, name
         action = "create_place_name"
     else:
         entry = existing
+        if (entry.name, entry.jurisdiction_id, entry.kind, entry.note) == (
+                name, place.id, kind, (data.note or "").strip() or None):
+            return entry  # saved as it was: no new version, no audit entry (QA)
         entry.version += 1
         action = "update_place_name"
         if entry.source == "learned" and (entry.name, entry.jurisdiction_id) != (name, place.id):

@@ -9,6 +9,7 @@ change appends a HotlineChange (who, when, what from → to, why) and an audit e
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -98,6 +99,25 @@ def _strip_city(name: str, city: str) -> str:
         if prefix and name.startswith(prefix):
             return name[len(prefix):]
     return name
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _city(db: Session, typed: str, own: str) -> str:
+    """The city as the registry already spells it: 南京 typed beside 南京市 is that city (QA: it was
+    registered as a second city, with the same number again, and its progress counted apart); a name
+    without a Chinese character (12) is no city."""
+    typed = "".join(typed.split())
+    known = {own, *cities(db)}
+    if typed in known:
+        return typed
+    same = [c for c in known if c.removesuffix("市") == typed.removesuffix("市")]
+    if same:
+        return same[0]
+    if not _CJK.search(typed):
+        raise DomainError("bad_city", f"城市“{typed}”无效：请填写城市的中文名称，如 {own}", status_code=422)
+    return typed
 
 
 def match_unit(units: list[Unit], owner: str | None, city: str) -> Unit | None:
@@ -235,8 +255,9 @@ def create(db: Session, rt: Runtime, *, actor: Actor, data: LineCreate) -> Hotli
     rules.check_new_status(kind, mode, data.status)
     rules.check_period(data.transition_start, data.transition_end)
     rules.check_approval(kind, data.approval_document, data.approval_by)
-    if db.execute(select(HotlineLine.id).where(HotlineLine.city == data.city, HotlineLine.number == number)).first():
-        raise Conflict("hotline_exists", f"{data.city}已登记号码 {number}")
+    city = _city(db, data.city, rt.settings.city_name)
+    if db.execute(select(HotlineLine.id).where(HotlineLine.city == city, HotlineLine.number == number)).first():
+        raise Conflict("hotline_exists", f"{city}已登记号码 {number}")
     owner = db.get(Unit, data.owner_unit_id) if data.owner_unit_id is not None else None
     if data.owner_unit_id is not None and owner is None:
         raise DomainError("unknown_unit", f"责任单位编号 {data.owner_unit_id} 不存在"
@@ -245,7 +266,7 @@ def create(db: Session, rt: Runtime, *, actor: Actor, data: LineCreate) -> Hotli
     now = rt.clock.now()
     approved = kind == LineKind.DEPARTMENT
     line = HotlineLine(
-        city=data.city, number=number, name=data.name, kind=kind, merge_mode=mode, status=data.status,
+        city=city, number=number, name=data.name, kind=kind, merge_mode=mode, status=data.status,
         seat_arrangement=seats, service=data.service if kind == LineKind.UTILITY else None,
         owner_unit_id=owner.id if owner else None, owner_name=data.owner_name or (owner.name if owner else None),
         jurisdiction_id=jurisdiction.id if jurisdiction else None, transition_prompt=data.transition_prompt or None,

@@ -118,7 +118,7 @@ def create_user(
     scope_jurisdiction_code: str | None = None,
     phone: str | None = None,
 ) -> User:
-    ensure_role(actor, Role.ADMIN)
+    ensure_role(actor, Role.ADMIN, Role.SYSTEM)  # the system: `hotline users create` (the first administrator)
     # ASCII only: 张三 or ｕｓｅｒ１ as a login name could not be typed reliably at every hall terminal
     if not _USERNAME.fullmatch(username or ""):
         raise DomainError("username_invalid", "用户名须为 2–64 位英文字母、数字、下划线、点或连字符", status_code=422)
@@ -237,7 +237,9 @@ def set_active(db: Session, *, actor: Actor, now: datetime, user_id: int, active
                           status_code=422)
     if user.id == actor.user_id and not active:
         raise DomainError("disable_self", "不能停用自己的账号")
-    if not active and user.role == Role.ADMIN and user.active:
+    if user.active == active:  # a second tab, a form sent twice: nothing to do, nothing to audit (QA)
+        return user
+    if not active and user.role == Role.ADMIN:
         _keep_an_admin(db, user)
     user.active = active
     if not active:
@@ -252,6 +254,8 @@ def reset_password(db: Session, *, actor: Actor, now: datetime, user_id: int, pa
     user = _managed_user(db, actor, user_id)
     if user.role in MACHINE_ROLES:
         raise DomainError("machine_account", "接口账号没有登录密码，请在「接口账号」页面管理其密钥")
+    if not password.strip():  # refused on creating; a reset to eight spaces went through (QA)
+        raise DomainError("password_blank", "密码不能全是空格", status_code=422)
     if len(password) < service.MIN_PASSWORD_LENGTH:
         raise DomainError("password_too_short", f"密码至少{service.MIN_PASSWORD_LENGTH}位")
     user.password_hash = hash_password(password)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, QueryTime, client_of
+from hotline.errors_http import route_labels
 from hotline.org import admin, service
 from hotline.org.models import LEVEL_LABELS, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind, User
 from hotline.security import audit, audit_export
@@ -18,6 +19,12 @@ from hotline.tickets.categories import catalogue
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
+# The account fields in Chinese, with the Chinese names of the roles and scopes (QA: "phone格式不正确",
+# "role取值无效，可选：operator…")
+route_labels("/api/v1/users", {"phone": "手机号", "display_name": "姓名", "data_scope": "数据范围",
+                               "scope_jurisdiction_code": "辖区代码", "active": "是否启用"},
+             choices={"role": {str(r): ROLE_LABELS[r] for r in Role},
+                      "data_scope": {str(s): SCOPE_LABELS[s] for s in DataScope}})
 
 
 class TokenIn(BaseModel):
@@ -142,7 +149,8 @@ class UserCreate(BaseModel):
     unit_code: str | None = None
     data_scope: DataScope | None = None
     scope_jurisdiction_code: str | None = None
-    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-]{3,20}$")] | None = None
+    # checked and normalised by the service, as on the page (139 1234 5678, full-width digits: QA)
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
 class UserUpdate(BaseModel):
@@ -150,7 +158,7 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
-    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-]{3,20}$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
     role: Role | None = Field(None, description="改变角色、单位或数据范围会结束该用户的页面会话并吊销其访问令牌")
     unit_code: Annotated[str, StringConstraints(max_length=64)] | None = None
     data_scope: DataScope | None = Field(None, description="不传而角色在承办单位与中心之间改变时，取新角色的默认范围")
@@ -185,11 +193,15 @@ def _user_out(u: User) -> UserOut:
                    scope_jurisdiction_code=scoped.code if scoped else None, phone=u.phone, active=u.active)
 
 
-@router.get("/users", response_model=Page[UserOut], tags=["admin"], summary="用户列表（系统管理员）")
+@router.get("/users", response_model=Page[UserOut], tags=["admin"],
+            summary="登录用户列表（系统管理员；接口账号见 /machine-accounts）")
 def users(db: DB, actor: ApiActor, q: Annotated[str | None, Query(max_length=64)] = None, role: Role | None = None,
           page: Annotated[int, Query(ge=1)] = 1,
           page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[UserOut]:
-    found, total = admin.list_users(db, actor=actor, q=q, role=role, page=page, page_size=page_size)
+    # login accounts, as the page lists them: machine accounts are /machine-accounts' (QA: listed here,
+    # then refused by every call on them — 接口账号请在「接口账号」页面管理)
+    found, total = admin.list_users(db, actor=actor, q=q, role=role, page=page, page_size=page_size,
+                                    login_only=True)
     return Page(items=[_user_out(u) for u in found], total=total, page=page, page_size=page_size)
 
 

@@ -161,7 +161,8 @@ def provision(
     """The command line's step: the account (created if missing) and a new key; (user, key, created)."""
     ensure_manager(actor)
     role = machine_role(str(role))
-    existing = db.execute(select(User).where(User.username == username.strip())).unique().scalar_one_or_none()
+    existing = db.execute(select(User).where(func.lower(User.username) == username.strip().lower())
+                          ).unique().scalar_one_or_none()
     if existing is None:
         user, issued = create_account(db, actor=actor, now=now, role=role, username=username,
                                       display_name=display_name, unit_code=unit_code,
@@ -192,6 +193,8 @@ def revoke_key(db: Session, *, actor: Actor, now: datetime, account_id: int, key
 def set_active(db: Session, *, actor: Actor, now: datetime, account_id: int, active: bool) -> User:
     """Disable (every key revoked at once) or enable again (a new key must then be issued)."""
     user = get_account(db, actor=actor, account_id=account_id)
+    if user.active == active:  # sent twice: nothing to do, nothing to audit (QA)
+        return user
     revoked = 0
     if not active:
         revoked = _revoke_all(db, user)
@@ -253,8 +256,9 @@ def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str,
         raise DomainError("username_invalid", "用户名只能包含英文字母、数字、下划线、点和连字符")
     if len(display_name) > DISPLAY_NAME_MAX:
         raise DomainError("display_name_too_long", f"接入系统名称最多 {DISPLAY_NAME_MAX} 个字符")
-    if db.execute(select(User.id).where(User.username == username)).first():
-        raise Conflict("user_exists", f"用户名 {username} 已存在，请换一个")
+    # in any case, as for login accounts (QA: a machine account ADMIN beside admin signed the audit log alike)
+    if db.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
+        raise Conflict("user_exists", f"用户名 {username} 已存在（不区分大小写），请换一个")
     unit, jurisdiction = _scope(db, role, unit_code, jurisdiction_code)
     # Other machine accounts read no tickets: no unit and the own-unit scope. A data-sharing account
     # reads its unit's, its jurisdiction's or (neither) the whole city's.

@@ -64,12 +64,13 @@ def search(
     if since is not None and until is not None and until <= since:  # an empty list would not say why
         raise DomainError("range_reversed", "结束时间早于开始时间，请检查查询的时间范围", status_code=422)
     conds = []
+    # in any case, as user names are unique (QA: "Admin" or a ticket number typed nj… found nothing)
     if username:
-        conds.append(AuditEntry.username == username.strip())
+        conds.append(func.lower(AuditEntry.username) == username.strip().lower())
     if action:
         conds.append(AuditEntry.action == action)
     if object_id:
-        conds.append(AuditEntry.object_id == object_id.strip())
+        conds.append(func.lower(AuditEntry.object_id) == object_id.strip().lower())
     if since:
         conds.append(AuditEntry.at >= since)
     if until:

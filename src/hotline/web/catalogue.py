@@ -127,7 +127,9 @@ def _save(request: Request, form: CheckedForm, db: Session, rt: RT, viewer: View
                               lead_unit_code=str(values["lead_unit_code"]),
                               assisting_unit_codes=list(values["assisting_unit_codes"]),  # type: ignore[call-overload]
                               note=str(values["note"]) or None)
-            rule = cat.save_rule(db, rt, actor=viewer.actor, data=data, rule_id=rule_id)
+            version = text(form, "version")
+            rule = cat.save_rule(db, rt, actor=viewer.actor, data=data, rule_id=rule_id,
+                                 expected_version=int(version) if version.isdecimal() else None)
         except ValidationError:
             problems = ["规则内容无效，请检查后重试"]
         except DomainError as exc:
