@@ -22,13 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import machine, make_bench_engine, percentile, print_machine, recreate_database  # noqa: E402
-from bench.supervision_scan import NOW, build_org, load  # noqa: E402
+from bench._common import percentile  # noqa: E402
+from bench.supervision_scan import NOW, fresh_database  # noqa: E402
 
 from hotline.clock import FixedClock  # noqa: E402
 from hotline.config import Settings  # noqa: E402
-from hotline.db import make_session_factory  # noqa: E402
-from hotline.migrate import upgrade  # noqa: E402
 from hotline.runtime import Runtime  # noqa: E402
 from hotline.security.actor import Actor  # noqa: E402
 from hotline.security.roles import DataScope, Role  # noqa: E402
@@ -69,16 +67,8 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=100_000)
     ap.add_argument("--limit", type=int, default=500)
     args = ap.parse_args()
-    print("machine:")
-    print_machine(machine())
-    recreate_database(DB)
-    engine = make_bench_engine(DB)
-    upgrade(engine)
-    sf = make_session_factory(engine)
-    units = build_org(sf)
-    t0 = time.perf_counter()
-    load(engine, units, args.tickets, 0.1, 0.1)
-    print(f"data: {args.tickets} tickets, {len(units)} units; loaded in {time.perf_counter() - t0:.1f} s")
+    engine, sf, units, seconds = fresh_database(DB, args.tickets, 0.1, 0.1)
+    print(f"data: {args.tickets} tickets, {len(units)} units; loaded in {seconds:.1f} s")
     after_all = FixedClock(NOW + timedelta(days=60))  # the loader dates some dispatches weeks after NOW
     rt = Runtime.from_settings(Settings(environment="production", secret_key="x" * 40,
                                         database_url=str(engine.url)), after_all)

@@ -110,6 +110,21 @@ def load(engine, unit_ids: list[int], n: int, p_warn: float, p_overdue: float, s
         conn.execute(text("VACUUM ANALYZE"))
 
 
+def fresh_database(name: str, tickets: int, p_warn: float, p_overdue: float):  # type: ignore[no-untyped-def]
+    """Print the machine, recreate database `name`, migrate it and load the org and `tickets` tickets;
+    (engine, session factory, unit ids, seconds the load took)."""
+    print("machine:")
+    print_machine(machine())
+    recreate_database(name)
+    engine = make_bench_engine(name)
+    upgrade(engine)
+    sf = make_session_factory(engine)
+    units = build_org(sf)
+    t0 = time.perf_counter()
+    load(engine, units, tickets, p_warn, p_overdue)
+    return engine, sf, units, time.perf_counter() - t0
+
+
 def measure(label: str, sf, rt) -> None:  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     report = run_pass(sf, rt, mode="bench")
@@ -126,17 +141,9 @@ def main() -> None:
     ap.add_argument("--about-to-expire", type=float, default=0.1)
     ap.add_argument("--overdue", type=float, default=0.1)
     args = ap.parse_args()
-    print("machine:")
-    print_machine(machine())
-    recreate_database(DB)
-    engine = make_bench_engine(DB)
-    upgrade(engine)
-    sf = make_session_factory(engine)
-    units = build_org(sf)
-    t0 = time.perf_counter()
-    load(engine, units, args.tickets, args.about_to_expire, args.overdue)
+    engine, sf, units, seconds = fresh_database(DB, args.tickets, args.about_to_expire, args.overdue)
     print(f"data: {args.tickets} running tickets ({args.about_to_expire:.0%} about to expire, {args.overdue:.0%} "
-          f"overdue), {len(units)} units; loaded in {time.perf_counter() - t0:.1f} s")
+          f"overdue), {len(units)} units; loaded in {seconds:.1f} s")
     clock = FixedClock(NOW)
     rt = Runtime.from_settings(Settings(environment="production", secret_key="x" * 40,
                                         database_url=str(engine.url)), clock)
