@@ -102,6 +102,10 @@ def test_register_through_the_intake_form_queues_the_notice_and_lookup_is_the_fo
     assert [a.detail for a in _read(db, select(AuditEntry).where(AuditEntry.action == "wechat_register"))] == [
         f"3 条微信消息登记为工单 {number}"]
     assert f'href="/tickets/{number}"' in wx.get("/wechat?tab=registered").text
+    # the ticket's page shows the messages it came from and the notice (no openid in either)
+    shown = wx.get(f"/tickets/{number}").text.split('data-section="wechat"')[1].split("</section>")[0]
+    assert shown.index("餐馆每晚营业") < shown.index("钟灵街50号") and "无抵押" not in shown
+    assert "受理告知 · 待发送" in shown and f"工单编号{number}" in shown and ALICE not in shown
     assert wx.get(f"/hall/intake?wechat={alice}", follow_redirects=False).status_code == 303
     # 查询: Alice sees her ticket's public status; Bob, who knows the number, learns nothing
     status = say(f"查询 {number}")

@@ -339,6 +339,15 @@ def handled(db: Session, *, actor: Actor, status: MessageStatus, page: int = 1,
     return [(row, number) for row, number in rows], total
 
 
+def for_ticket(db: Session, ticket_id: int) -> tuple[list[WechatMessage], list[WechatOutbound]]:
+    """The messages a ticket was registered from and the notices sent about it, oldest first."""
+    received = list(db.scalars(select(WechatMessage).where(WechatMessage.ticket_id == ticket_id)
+                               .order_by(WechatMessage.sent_at, WechatMessage.id)))
+    sent = list(db.scalars(select(WechatOutbound).where(WechatOutbound.ticket_id == ticket_id)
+                           .order_by(WechatOutbound.created_at, WechatOutbound.id)))
+    return received, sent
+
+
 def parse_ids(value: str) -> list[int]:
     """The messages a form or link names ("12,13,14"), at most one conversation's worth."""
     parts = [p.strip() for p in (value or "").split(",") if p.strip()]
