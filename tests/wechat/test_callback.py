@@ -87,6 +87,15 @@ def test_the_knowledge_base_answers_with_its_source_or_says_plainly_it_does_not_
     assert {r.status for r in _rows(db)} == {"auto"}
 
 
+def test_a_long_answer_is_cut_to_what_wechat_takes_and_stored_so(say, db, publish) -> None:  # type: ignore[no-untyped-def]
+    publish(key="GJJ-LONG", answer="职工提取住房公积金的条件和材料如下。" + "具体情形请咨询公积金中心。" * 400)
+    db.rollback()
+    reply = say("住房公积金怎么提取？")
+    assert len(reply) == 600 and reply.endswith("…")
+    [row] = _rows(db)
+    assert row.reply == reply
+
+
 def test_a_clarifying_question_is_answered_by_its_number(say, db, publish) -> None:  # type: ignore[no-untyped-def]
     publish(key="SB-CITY", questions=["社保卡丢了怎么补办？"], phrasings=[], category_code="0302",
             answer="市民卡公司各服务网点均可补办社保卡，携带身份证，工本费20元，7个工作日内领卡。",

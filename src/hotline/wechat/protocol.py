@@ -152,10 +152,14 @@ def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+def clip(text: str) -> str:
+    """A reply as WeChat will take it: at most REPLY_MAX characters, cut with an ellipsis."""
+    return text if len(text) <= REPLY_MAX else text[: REPLY_MAX - 1] + "…"
+
+
 def text_reply(*, to: str, account: str, text: str, now: datetime) -> str:
     """The passive reply XML: a text to the follower, from the account."""
-    if len(text) > REPLY_MAX:
-        text = text[: REPLY_MAX - 1] + "…"
+    text = clip(text)
     return (f"<xml><ToUserName>{_cdata(to)}</ToUserName><FromUserName>{_cdata(account)}</FromUserName>"
             f"<CreateTime>{int(now.timestamp())}</CreateTime><MsgType>{_cdata('text')}</MsgType>"
             f"<Content>{_cdata(text)}</Content></xml>")

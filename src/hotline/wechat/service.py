@@ -35,6 +35,7 @@ from hotline.tickets import service as tickets
 from hotline.tickets.enums import STATE_LABELS, Channel, State
 from hotline.tickets.models import IdempotencyKey, Ticket
 from hotline.tickets.schemas import TicketCreate
+from hotline.wechat import protocol
 from hotline.wechat.enums import (
     IGNORE_LABELS,
     OUTBOUND_LABELS,
@@ -101,6 +102,7 @@ def receive(db: Session, rt: Runtime, *, msg: Message) -> str:
     if row.reply is not None:
         return row.reply  # a retry: the reply already given
     reply, turn = _answer(db, rt, row, msg)
+    reply = protocol.clip(reply)  # as sent, and as a retry will get it
     done = db.execute(update(WechatMessage).where(WechatMessage.id == row.id, WechatMessage.reply.is_(None))
                       .values(reply=reply, turn=turn))
     db.commit()
