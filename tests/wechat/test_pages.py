@@ -177,3 +177,15 @@ def test_the_relay_api_is_for_the_telephony_role_only(wx, as_user) -> None:  # t
 def test_failed_needs_a_reason_and_unknown_ids_are_404(wx, relay) -> None:  # type: ignore[no-untyped-def]
     assert wx.post("/api/wechat/outbox/999999/result", json={"status": "sent"}, headers=relay).status_code == 404
     assert service.OUTBOX_MAX == 500
+
+
+def test_a_refused_intake_keeps_the_conversation_waiting(wx, say, db) -> None:  # type: ignore[no-untyped-def]
+    _waiting(say)
+    alice = _ids(db, ALICE)
+    login(wx, "operator")
+    fields = intake_form(channel="wechat", wechat_ids=alice, csrf_token=csrf_of(wx, "/hall/intake"))
+    del fields["circumstances"], fields["occurred_desc"]
+    r = wx.post("/hall/intake", data=fields)
+    assert r.status_code == 422 and "受理要素不全" in r.text and f'name="wechat_ids" value="{alice}"' in r.text
+    assert {m.status for m in _read(db, select(WechatMessage))} == {"pending"}
+    assert _read(db, select(WechatOutbound)) == [] and _read(db, select(Ticket)) == []
