@@ -61,6 +61,22 @@ def test_the_list_is_for_operators_dispatchers_and_supervisors(wx, say, db) -> N
         assert wx.get("/wechat", follow_redirects=False).status_code == 403, who
 
 
+def test_a_district_supervisor_has_no_wechat_page_nor_its_service(wx, say, db, org) -> None:  # type: ignore[no-untyped-def]
+    """Messages carry no district (as texts): for whole-city staff only."""
+    from hotline.errors import Forbidden
+
+    _waiting(say)
+    login(wx, "xuanwu_viewer")
+    assert 'href="/wechat"' not in wx.get("/supervision").text
+    page = wx.get("/wechat")
+    assert page.status_code == 403 and "仅限数据范围为全市的用户访问" in page.text
+    try:
+        service.waiting(db, actor=org.actor("xuanwu_viewer"))
+        raise AssertionError("a district's supervisor read the waiting list")
+    except Forbidden as exc:
+        assert exc.code == "scope_forbidden"
+
+
 def test_register_through_the_intake_form_queues_the_notice_and_lookup_is_the_followers_own(  # type: ignore[no-untyped-def]
         wx, say, db, relay) -> None:
     _waiting(say)

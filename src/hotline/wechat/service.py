@@ -74,6 +74,13 @@ _PERSON = re.compile(r"(人工|登记|转人工|人工服务|人工客服|登记
 _LOOKUP = re.compile(r"^(查询|查|查进度|查询进度)\s*(工单(编号|号)?)?\s*[:：]?\s*([A-Za-z0-9\-]{0,32})$")
 
 
+def ensure_staff(actor: Actor, *roles: Role) -> None:
+    """The role, and the whole city as data scope: WeChat messages carry no district (as texts)."""
+    ensure_role(actor, *roles)
+    if not audit.reads_whole_city(actor):
+        raise Forbidden("scope_forbidden", "微信留言不分辖区，仅限数据范围为全市的人员查看和处理")
+
+
 def ensure_relay(actor: Actor) -> None:
     if actor.role not in RELAY_ROLES:
         raise Forbidden("wechat_relay_only", "只有微信消息中继接口账号（角色：话务系统接口）可以领取待发消息")
@@ -313,7 +320,7 @@ def counts(db: Session) -> tuple[int, int]:
 
 def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
     """Waiting conversations, the one whose first message is oldest first; paginated by follower."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     cond = WechatMessage.status == MessageStatus.PENDING
     first = func.min(WechatMessage.sent_at)
     total = db.execute(select(func.count(WechatMessage.openid.distinct())).where(cond)).scalar_one()
@@ -332,7 +339,7 @@ def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) ->
 def handled(db: Session, *, actor: Actor, status: MessageStatus, page: int = 1,
             page_size: int = 20) -> tuple[list[tuple[WechatMessage, str | None]], int]:
     """Messages already registered or ignored, the latest handled first, with the ticket number."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     cond = WechatMessage.status == status
     total = db.execute(select(func.count()).select_from(WechatMessage).where(cond)).scalar_one()
     rows = db.execute(select(WechatMessage, Ticket.number).outerjoin(Ticket, Ticket.id == WechatMessage.ticket_id)
@@ -360,7 +367,7 @@ def parse_ids(value: str) -> list[int]:
 
 def messages_of(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[WechatMessage]:
     """The named messages, oldest first; all from one follower, all part of a conversation handed over."""
-    ensure_role(actor, *VIEW_ROLES)
+    ensure_staff(actor, *VIEW_ROLES)
     rows = list(db.scalars(select(WechatMessage).where(WechatMessage.id.in_(list(ids)))
                            .order_by(WechatMessage.sent_at, WechatMessage.id)))
     if len(rows) != len(set(ids)) or any(r.status == MessageStatus.AUTO for r in rows):
@@ -397,7 +404,7 @@ def describe(row: WechatMessage) -> str:
 def prefill(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int]) -> dict[str, Any]:
     """The intake form's values for a conversation: channel 微信, the messages as the content (the
     follower's words in full: audited as a view of personal data, as the SMS form is)."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     rows = _pending(db, actor, ids)
     said = [r for r in rows if _PERSON.fullmatch(bare(r.content)) is None] or rows
     content = "\n".join(describe(r) for r in said)
@@ -413,7 +420,7 @@ def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int
     """Register the conversation as one ticket (channel 微信); its messages become 已登记 with the
     ticket, and one 已受理 notice is queued for the relay. The idempotency key belongs to the
     messages: two operators registering them make one ticket."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     rows = messages_of(db, actor=actor, ids=ids)
     first = rows[0]
     if any(r.status != MessageStatus.PENDING for r in rows):
@@ -459,7 +466,7 @@ def acknowledgement(number: str) -> str:
 
 def ignore(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int], reason: str, note: str = "") -> int:
     """Set a conversation aside (广告, 无效, 重复, 其他 with a note). Returns how many messages."""
-    ensure_role(actor, *HANDLER_ROLES)
+    ensure_staff(actor, *HANDLER_ROLES)
     try:
         why = IgnoreReason(reason)
     except ValueError:
