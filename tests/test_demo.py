@@ -120,6 +120,18 @@ def test_texts_wait_on_the_sms_page_of_the_demo(demo) -> None:  # type: ignore[n
         assert [len(g.texts) for g in groups] == [3, 1, 1]
 
 
+def test_conversations_wait_on_the_wechat_page_of_the_demo(demo) -> None:  # type: ignore[no-untyped-def]
+    """微信受理 has something to show: two followers who asked for a person, one greeting answered alone."""
+    from hotline.wechat import service as wechat
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        operator = db.execute(select(User).where(User.username == "operator1")).unique().scalar_one()
+        groups, followers = wechat.waiting(db, actor=org_service.actor_for(operator))
+        assert wechat.counts(db) == (5, 2) and followers == 2
+        assert [len(g.messages) for g in groups] == [3, 2]
+
+
 def test_history_is_consistent(demo) -> None:  # type: ignore[no-untyped-def]
     _, _, demo_engine = demo
     with make_session_factory(demo_engine)() as db:

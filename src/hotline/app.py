@@ -41,6 +41,8 @@ from hotline.tickets.api import router as tickets_router
 from hotline.tickets.attachments_api import router as attachments_router
 from hotline.tickets.categories import catalogue
 from hotline.web import pages
+from hotline.wechat.api import callback_router as wechat_callback_router
+from hotline.wechat.api import router as wechat_router
 from hotline.workdays.api import router as calendar_router
 from hotline.workforce.api import router as workforce_router
 
@@ -117,10 +119,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     for api_router in (org_router, machines_router, tickets_router, attachments_router, public_router, kb_router,
                        kb_import_router, kb_public_router, reports_router, dispatch_router, places_router,
                        blacklist_router, workforce_router, calls_router, hotlines_router, supervision_router,
-                       assessment_router, analytics_router, calendar_router, sms_router, sharing_router):
+                       assessment_router, analytics_router, calendar_router, sms_router, sharing_router,
+                       wechat_router):
         app.include_router(api_router, responses=errors_http.API_ERRORS,  # {code, message}, documented
                            dependencies=[Depends(ids_in_range), Depends(text_is_unicode)])
     app.include_router(open311.router)
+    app.include_router(wechat_callback_router)  # WeChat's server URL: its own answers (XML, success)
     app.include_router(pages.router)
     supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

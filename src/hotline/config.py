@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # left out of the ranks and the top/bottom lists (one round answered well is not "the best unit");
     # 0 ranks every unit with a score. See docs/assessment.md.
     assessment_min_rounds: int = Field(default=5, ge=0, le=1000)
+    # The WeChat official account's server Token (公众号 基本配置 → 服务器配置 → 令牌): the callback
+    # /wechat/callback checks WeChat's signature with it. Empty: the WeChat channel is off (404).
+    wechat_token: str = ""
 
     @field_validator("city_code")
     @classmethod
@@ -58,6 +61,14 @@ class Settings(BaseSettings):
         if not (v.isascii() and v.isalpha() and 1 <= len(v) <= 6):
             raise ValueError("HOTLINE_CITY_CODE must be 1-6 ASCII letters")
         return v.upper()
+
+    @field_validator("wechat_token")
+    @classmethod
+    def _wechat_token_as_wechat_takes_it(cls, v: str) -> str:
+        v = v.strip()
+        if v and not (v.isascii() and v.isalnum() and 3 <= len(v) <= 32):
+            raise ValueError("HOTLINE_WECHAT_TOKEN must be 3-32 ASCII letters or digits, as WeChat requires")
+        return v
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

@@ -45,6 +45,7 @@ from hotline.tickets.models import (
     TicketCounter,
     TicketEvent,
 )
+from hotline.wechat.models import WechatMessage, WechatOutbound
 from hotline.workdays.models import CalendarDay
 
 __all__ = [
@@ -85,6 +86,8 @@ __all__ = [
     "SchedulerState",
     "SmsInbound",
     "SmsOutbound",
+    "WechatMessage",
+    "WechatOutbound",
     "SupervisionOrder",
     "IdempotencyKey",
     "Jurisdiction",

@@ -248,6 +248,10 @@ def build_demo(
 
             texts = demo_sms.build(db, end=end)
             console.print(f"已收到 {texts} 条待处理短信（短信受理）")
+            from hotline.demo import wechat as demo_wechat  # 微信受理: conversations handed over (人工)
+
+            messages = demo_wechat.build(db, rt, end=end)
+            console.print(f"已收到 {messages} 条待处理微信留言（微信受理）")
             embedded = _embed_knowledge(db, engine)  # the first searches of the demo need not compute them
             if embedded is not None:
                 console.print(f"知识库语义向量已计算（{embedded} 条问法）")

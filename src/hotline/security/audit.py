@@ -161,6 +161,8 @@ ACTION_LABELS = {
     "sms_reply": "回复短信",
     "sms_resend": "重发短信",
     "share_read": "读取工单数据共享",
+    "wechat_register": "微信登记工单",
+    "wechat_ignore": "忽略微信消息",
     "create_dispatch_rule": "新增派单规则",
     "update_dispatch_rule": "修改派单规则",
     "enable_dispatch_rule": "启用派单规则",

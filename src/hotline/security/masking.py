@@ -16,3 +16,13 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def mask_openid(openid: str | None) -> str | None:
+    """A WeChat follower's openid (28 characters, personal: it names one person to the account) as
+    lists show it: enough to tell two followers apart on a page, not to address either."""
+    if not openid:
+        return openid
+    if len(openid) <= 8:
+        return "*" * len(openid)
+    return openid[:4] + "****" + openid[-4:]

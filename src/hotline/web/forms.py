@@ -17,6 +17,7 @@ INTAKE_TEXT = (
     "next_step", "lead_unit_id", "dispatch_note", "answer", "answer_source", "idem", "kb_key",
     "screening_seen",  # the screening hits the operator was shown, to confirm those and no others
     "sms_ids",  # the texts (短信受理) this form registers, when it was opened from them
+    "wechat_ids",  # the WeChat messages (微信受理) this form registers, likewise
 )
 INTAKE_FLAGS = ("requester_anonymous", "is_enterprise", "confidential", "is_complex", "screening_confirmed")
 ACTION_TEXT = ("note", "reason", "content", "answer", "answer_source", "lead_unit_id", "days", "solved",

@@ -28,6 +28,7 @@ from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, fmt_local, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
 from hotline.web.tabs import tabbed_queue
+from hotline.wechat import service as wechat
 
 router = APIRouter()
 IntakeViewer = Annotated[Viewer, Depends(viewer_for("intake"))]
@@ -69,6 +70,15 @@ def intake_form(request: Request, db: DB, rt: RT, viewer: IntakeViewer) -> HTMLR
             flash(request, exc.message, "error")
             return redirect("/sms")
         return _intake_page(request, db, viewer, values, history=_history(db, rt, viewer, values))
+    if request.query_params.get("wechat"):
+        # 微信受理 → 登记工单: the same form, pre-filled from the conversation (channel 微信, the messages).
+        try:
+            values.update(wechat.prefill(db, rt, actor=viewer.actor,
+                                         ids=wechat.parse_ids(request.query_params["wechat"])))
+        except DomainError as exc:
+            db.rollback()
+            flash(request, exc.message, "error")
+            return redirect("/wechat")
     return _intake_page(request, db, viewer, values)
 
 
@@ -103,6 +113,9 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         if values.get("sms_ids"):  # the texts become 已登记 with the ticket; the sender is told its number
             ticket, created = sms.register_ticket(db, rt, actor=viewer.actor, ids=sms.parse_ids(values["sms_ids"]),
                                                   data=data)
+        elif values.get("wechat_ids"):  # the messages become 已登记; the follower is told its number
+            ticket, created = wechat.register_ticket(db, rt, actor=viewer.actor,
+                                                     ids=wechat.parse_ids(values["wechat_ids"]), data=data)
         else:
             try:
                 ticket, created = service.register(db, rt, actor=viewer.actor, data=data, idempotency_key=key)
@@ -122,6 +135,8 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
             step = "并已按派单目录自动派单"
         if values.get("sms_ids"):
             step += "，已自动回复受理短信"
+        if values.get("wechat_ids"):
+            step += "，已排队通过公众号告知受理"
         flash(request, f"受理成功{step}，工单编号 {ticket.number}")
     else:
         flash(request, f"该诉求已受理（重复提交未重复登记），工单编号 {ticket.number}", "info")

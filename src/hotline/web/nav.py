@@ -27,6 +27,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("unit", "/unit", "本单位待办", UNIT_ROLES),
     NavPage("callbacks", "/callbacks", "待回访", frozenset({R.CALLBACK_AGENT, R.SUPERVISOR})),
     NavPage("sms", "/sms", "短信受理", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR}), whole_city=True),
+    NavPage("wechat", "/wechat", "微信受理", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR}), whole_city=True),
     NavPage("calls", "/hall/calls", "来电", frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR}), whole_city=True),
     NavPage("missed", "/hall/missed", "漏接回拨",
             frozenset({R.OPERATOR, R.DISPATCHER, R.CALLBACK_AGENT, R.SUPERVISOR}), whole_city=True),

@@ -15,6 +15,7 @@ PAGE_MODULES = (
     "hall",
     "calls",
     "sms",
+    "wechat",
     "unit",
     "supervision",
     "tickets",

@@ -30,6 +30,9 @@ from hotline.web.forms import action_data, action_values, errors_of, is_id, loca
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, PageViewer, Viewer, viewer_for
+from hotline.wechat import service as wechat
+from hotline.wechat.enums import OUTBOUND_LABELS as WECHAT_OUTBOUND
+from hotline.wechat.enums import PURPOSE_LABELS as WECHAT_PURPOSE
 
 router = APIRouter()
 SearchViewer = Annotated[Viewer, Depends(viewer_for("search"))]
@@ -146,6 +149,7 @@ def _ticket_page(
     adjust_values = {"assisting_unit_ids": [str(u) for u in workflow.open_assisting_units(ticket)]}
     # A ticket registered from texts shows them (and what was texted back): its content was typed from them.
     sms_in, sms_out = sms.for_ticket(db, ticket.id) if ticket.channel == Channel.SMS else ([], [])
+    wx_in, wx_out = wechat.for_ticket(db, ticket.id) if ticket.channel == Channel.WECHAT else ([], [])
     # After 答复退回 the unit mends its reply rather than typing it again from the history (QA).
     sent_back = _reply_sent_back(history)
     reply_values = {"content": sent_back} if sent_back else {}
@@ -155,6 +159,7 @@ def _ticket_page(
         # what a form starts with (unless it failed: then what was sent; dispatch and 改派: the suggestion)
         preset={"reopen": reopen_values, "reply": reply_values, "adjust_assisting": adjust_values},
         sms_labels={**OUTBOUND_LABELS, **PURPOSE_LABELS}, sms_status=outbound_label,
+        wx_in=wx_in, wx_out=wx_out, wx_labels={**WECHAT_OUTBOUND, **WECHAT_PURPOSE}, wx_describe=wechat.describe,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,

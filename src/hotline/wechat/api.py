@@ -1,0 +1,134 @@
+"""The WeChat official account's server URL (/wechat/callback: WeChat's verification and its forwarded
+messages, plaintext mode) and the relay's API (/api/wechat: the 已受理 notices to send, their results)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field, StringConstraints
+
+from hotline.deps import DB, RT, TelephonyActor
+from hotline.wechat import protocol, service
+from hotline.wechat.models import WechatOutbound
+
+log = logging.getLogger(__name__)
+callback_router = APIRouter(tags=["wechat"])
+router = APIRouter(prefix="/api/wechat", tags=["wechat"])
+SUCCESS = "success"  # WeChat's "received, nothing to reply"
+
+
+def _off() -> Response:
+    return PlainTextResponse("微信公众号渠道未开通", status_code=404)
+
+
+def _signed(request: Request, rt: RT, *, fresh: bool) -> bool:
+    q = request.query_params
+    return protocol.signed(rt.settings.wechat_token, signature_=q.get("signature", ""),
+                           timestamp=q.get("timestamp", ""), nonce=q.get("nonce", ""),
+                           now=rt.clock.now() if fresh else None)
+
+
+@callback_router.get("/wechat/callback", include_in_schema=False)
+def verify(request: Request, rt: RT) -> Response:
+    """WeChat's server verification (公众号后台 → 服务器配置 → 提交): echo `echostr` when signed."""
+    if not rt.settings.wechat_token:
+        return _off()
+    if not _signed(request, rt, fresh=False):
+        return PlainTextResponse("签名错误", status_code=403)
+    return PlainTextResponse(request.query_params.get("echostr", "")[:128])
+
+
+async def _body(request: Request) -> bytes | None:
+    """The body, or None past protocol.BODY_MAX (declared or counted)."""
+    length = request.headers.get("content-length", "")
+    if length.isdecimal() and int(length) > protocol.BODY_MAX:
+        return None
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > protocol.BODY_MAX:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+@callback_router.post("/wechat/callback", include_in_schema=False)
+async def callback(request: Request, db: DB, rt: RT) -> Response:
+    """A message WeChat forwards: stored, answered by a passive text reply within WeChat's 5 seconds,
+    or `success` when there is nothing to say. A retry gets the reply already given."""
+    if not rt.settings.wechat_token:
+        return _off()
+    if not _signed(request, rt, fresh=True):
+        return PlainTextResponse("签名错误或已过期", status_code=403)
+    if request.query_params.get("encrypt_type", "raw") not in ("", "raw"):
+        log.warning("WeChat message in safe mode (AES) refused: only plaintext mode is supported")
+        return PlainTextResponse("暂不支持安全模式（AES 加密），请在公众号后台选择明文模式", status_code=400)
+    body = await _body(request)
+    if body is None:
+        return PlainTextResponse(f"消息过大：超过 {protocol.BODY_MAX} 字节", status_code=413)
+    try:
+        msg = protocol.message(protocol.parse(body))
+    except protocol.BadMessage as exc:
+        log.warning("WeChat message refused: %s", exc)
+        return PlainTextResponse(str(exc), status_code=400)
+    reply = await run_in_threadpool(service.receive, db, rt, msg=msg)
+    if not reply:
+        return PlainTextResponse(SUCCESS)
+    return Response(protocol.text_reply(to=msg.openid, account=msg.account, text=reply, now=rt.clock.now()),
+                    media_type="application/xml")
+
+
+# ---- the relay: the customer-service messages to send ---------------------------------------------
+
+
+class OutboxItem(BaseModel):
+    id: int = Field(description="平台的待发消息编号，报告结果时使用")
+    account: str = Field(description="公众号原始 ID（ToUserName）")
+    openid: str = Field(description="接收者的 openid")
+    text: str = Field(description="客服消息全文（文本）")
+    created_at: datetime
+
+
+class OutboxOut(BaseModel):
+    items: list[OutboxItem]
+
+
+class ResultIn(BaseModel):
+    status: Literal["sent", "failed"] = Field(description="sent 已发送 / failed 发送失败")
+    relay_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = Field(
+        default=None, description="中继自己的记录编号（可选）")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        default=None, description="失败原因（status 为 failed 时必填），如微信返回的 errcode/errmsg")
+
+
+class ResultOut(BaseModel):
+    id: int
+    status: str
+    relay_id: str | None
+    sent_at: datetime | None
+    failed_reason: str | None
+
+
+def _item(row: WechatOutbound) -> OutboxItem:
+    return OutboxItem(id=row.id, account=row.account, openid=row.openid, text=row.text, created_at=row.created_at)
+
+
+@router.get("/outbox", response_model=OutboxOut, summary="微信消息中继领取待发客服消息（最早的在前）")
+def get_outbox(db: DB, actor: TelephonyActor,
+               limit: Annotated[int, Query(ge=1, le=service.OUTBOX_MAX, description="最多领取条数")] = 100,
+               ) -> OutboxOut:
+    return OutboxOut(items=[_item(r) for r in service.outbox(db, actor=actor, limit=limit)])
+
+
+@router.post("/outbox/{outbound_id}/result", response_model=ResultOut,
+             summary="微信消息中继报告发送结果（已发送或发送失败）")
+def post_result(outbound_id: int, data: ResultIn, db: DB, rt: RT, actor: TelephonyActor) -> ResultOut:
+    row = service.report_result(db, actor=actor, outbound_id=outbound_id, sent=data.status == "sent",
+                                relay_id=data.relay_id, reason=data.reason, now=rt.clock.now())
+    return ResultOut(id=row.id, status=row.status, relay_id=row.relay_id, sent_at=row.sent_at,
+                     failed_reason=row.failed_reason)

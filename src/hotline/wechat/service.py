@@ -1,0 +1,484 @@
+"""The WeChat channel's use cases: a message WeChat forwards (stored once, answered once), the
+follower's conversation with the account (the knowledge-base assistant, 人工 to the operators'
+waiting list, 查询 a ticket of their own), the operators' list and its handling (register, ignore),
+and the relay's outbox of 已受理 notices. Each writing function owns its commit.
+
+The reply to a message is stored with it: WeChat retries a message it got no answer to within five
+seconds (up to three times), and a retry is answered with the stored reply, never a second one."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.clock import CHINA_TZ
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
+from hotline.knowledge import chat
+from hotline.knowledge import service as knowledge
+from hotline.knowledge.assistant import bare
+from hotline.knowledge.enums import PUBLIC_AUDIENCES
+from hotline.runtime import Runtime
+from hotline.security import audit, throttle
+from hotline.security.actor import Actor
+from hotline.security.permissions import ensure_role
+from hotline.security.roles import Role
+from hotline.tickets import present
+from hotline.tickets import service as tickets
+from hotline.tickets.enums import STATE_LABELS, Channel, State
+from hotline.tickets.models import IdempotencyKey, Ticket
+from hotline.tickets.schemas import TicketCreate
+from hotline.wechat import protocol
+from hotline.wechat.enums import (
+    IGNORE_LABELS,
+    OUTBOUND_LABELS,
+    TYPE_LABELS,
+    IgnoreReason,
+    MessageStatus,
+    OutboundStatus,
+    Purpose,
+)
+from hotline.wechat.models import WechatMessage, WechatOutbound
+from hotline.wechat.protocol import Message
+
+RELAY_ROLES = frozenset({Role.TELEPHONY})
+HANDLER_ROLES = (Role.OPERATOR, Role.DISPATCHER)
+VIEW_ROLES = (*HANDLER_ROLES, Role.SUPERVISOR)
+OUTBOX_MAX = 500
+GROUP_MAX = 20  # messages handled together: one follower's conversation
+CONTEXT = timedelta(minutes=30)  # earlier answers a follow-up is read against (那儿童呢？)
+HANDOVER_BACK = timedelta(hours=24)  # the messages before 人工 that join the waiting conversation
+LOOKUP_TICKETS = 5  # 查询 alone lists this many of the follower's own tickets
+
+HOW_TO = "如需人工登记诉求，请回复「人工」；查询办理进度请回复「查询 工单编号」。"
+WELCOME = ("您好，欢迎关注12345政务服务便民热线！\n"
+           "在这里您可以：\n1. 直接发文字咨询政策、办事问题，智能客服依据已公开的知识库答复；\n"
+           "2. 回复「人工」，留言反映诉求（投诉、求助、建议等），话务员登记工单后会告知您工单编号；\n"
+           "3. 回复「查询 工单编号」，查询您在本公众号提交的工单的办理进度。\n"
+           "遇到火警、治安、医疗等紧急情况，请直接拨打 119、110、120。")
+HANDOVER = ("已为您转人工：请把诉求的时间、地点和具体情况用文字发在这里（可以分几条发），"
+            "话务员登记工单后会通过本公众号告知您工单编号。")
+JOINED = "已收到，已补充到您的留言中。话务员登记工单后会通过本公众号告知您工单编号。"
+WRITE_PLEASE = "抱歉，暂时只能处理文字消息。请用文字描述您的问题或诉求（如时间、地点、具体情况）。"
+WRITE_PLEASE_WAITING = "已收到。图片、语音等暂时无法转给话务员查看，请用文字补充说明（如时间、地点、具体情况）。"
+LOCATION_WAITING = "已收到您发送的位置，已补充到您的留言中。如有具体门牌号，请再用文字补充。"
+
+_PERSON = re.compile(r"(人工|登记|转人工|人工服务|人工客服|登记诉求|我要登记|留言)")
+_LOOKUP = re.compile(r"^(查询|查|查进度|查询进度)\s*(工单(编号|号)?)?\s*[:：]?\s*([A-Za-z0-9\-]{0,32})$")
+
+
+def ensure_staff(actor: Actor, *roles: Role) -> None:
+    """The role, and the whole city as data scope: WeChat messages carry no district (as texts)."""
+    ensure_role(actor, *roles)
+    if not audit.reads_whole_city(actor):
+        raise Forbidden("scope_forbidden", "微信留言不分辖区，仅限数据范围为全市的人员查看和处理")
+
+
+def ensure_relay(actor: Actor) -> None:
+    if actor.role not in RELAY_ROLES:
+        raise Forbidden("wechat_relay_only", "只有微信消息中继接口账号（角色：话务系统接口）可以领取待发消息")
+
+
+# ---- WeChat forwards a message ----------------------------------------------------------------
+
+
+def receive(db: Session, rt: Runtime, *, msg: Message) -> str:
+    """Store the message (once: its key is unique) and answer it; the answer is stored with it so that
+    WeChat's retry gets the same one. Returns the reply text, "" when there is nothing to say."""
+    now = rt.clock.now()
+    row = db.execute(select(WechatMessage).where(WechatMessage.account == msg.account,
+                                                 WechatMessage.msg_key == msg.key)).scalar_one_or_none()
+    if row is None:
+        row = WechatMessage(account=msg.account, msg_key=msg.key, openid=msg.openid, msg_type=msg.msg_type,
+                            event=msg.event, content=msg.content, sent_at=msg.sent_at, received_at=now,
+                            status=MessageStatus.AUTO)
+        db.add(row)
+        try:
+            db.commit()  # durable before anything is answered
+        except IntegrityError:  # the same message, received at the same moment by another worker
+            db.rollback()
+            row = db.execute(select(WechatMessage).where(WechatMessage.account == msg.account,
+                                                         WechatMessage.msg_key == msg.key)).scalar_one()
+    if row.reply is not None:
+        return row.reply  # a retry: the reply already given
+    reply, turn = _answer(db, rt, row, msg)
+    reply = protocol.clip(reply)  # as sent, and as a retry will get it
+    done = db.execute(update(WechatMessage).where(WechatMessage.id == row.id, WechatMessage.reply.is_(None))
+                      .values(reply=reply, turn=turn))
+    db.commit()
+    if done.rowcount != 1:  # a concurrent attempt answered first: its reply is the one
+        db.refresh(row)
+        return row.reply or ""
+    return reply
+
+
+def _waiting(db: Session, openid: str) -> bool:
+    return db.execute(select(WechatMessage.id).where(WechatMessage.openid == openid,
+                                                     WechatMessage.status == MessageStatus.PENDING)
+                      .limit(1)).first() is not None
+
+
+def _join(db: Session, row: WechatMessage) -> None:
+    db.execute(update(WechatMessage).where(WechatMessage.id == row.id).values(status=MessageStatus.PENDING))
+
+
+def _answer(db: Session, rt: Runtime, row: WechatMessage, msg: Message) -> tuple[str, dict[str, Any] | None]:
+    if msg.msg_type == "event":
+        event = (msg.event or "").lower()
+        return (WELCOME if event == "subscribe" else ""), None  # unsubscribe, menu clicks …: nothing to say
+    waiting = _waiting(db, msg.openid)
+    if msg.msg_type == "location":
+        if waiting:
+            _join(db, row)
+            return LOCATION_WAITING, None
+        return WRITE_PLEASE, None
+    if msg.msg_type != "text" and not msg.recognized:
+        if waiting:
+            _join(db, row)
+            return WRITE_PLEASE_WAITING, None
+        return WRITE_PLEASE, None
+    text = " ".join(unicodedata.normalize("NFKC", msg.content).split())
+    if not text:
+        return WRITE_PLEASE, None
+    asked = _LOOKUP.fullmatch(text)
+    if asked:
+        return lookup_text(db, rt, openid=msg.openid, number=asked[4]), None
+    if _PERSON.fullmatch(bare(text)) or chat.wants_a_person(text):
+        return handover(db, rt, row=row), None
+    if waiting:
+        _join(db, row)
+        return JOINED, None
+    return _assistant(db, rt, row, text)
+
+
+def handover(db: Session, rt: Runtime, *, row: WechatMessage) -> str:
+    """人工/登记: this message and the follower's recent ones not yet handled become one waiting
+    conversation on the operators' page."""
+    since = row.sent_at - HANDOVER_BACK
+    earlier = select(WechatMessage.id).where(
+        WechatMessage.openid == row.openid, WechatMessage.status == MessageStatus.AUTO,
+        WechatMessage.msg_type != "event", WechatMessage.sent_at >= since, WechatMessage.id != row.id,
+        WechatMessage.ticket_id.is_(None)).order_by(WechatMessage.sent_at.desc(), WechatMessage.id.desc())
+    ids = [row.id, *db.scalars(earlier.limit(GROUP_MAX - 1))]
+    db.execute(update(WechatMessage).where(WechatMessage.id.in_(ids),
+                                           WechatMessage.status == MessageStatus.AUTO)
+               .values(status=MessageStatus.PENDING))
+    return HANDOVER
+
+
+def _conversation(db: Session, openid: str, before: WechatMessage) -> chat.Conversation:
+    """The assistant's recent turns with this follower: a follow-up (那儿童呢？, 2) reads against them."""
+    rows = db.scalars(select(WechatMessage.turn).where(
+        WechatMessage.openid == openid, WechatMessage.turn.is_not(None), WechatMessage.id != before.id,
+        WechatMessage.sent_at >= before.sent_at - CONTEXT)
+        .order_by(WechatMessage.sent_at.desc(), WechatMessage.id.desc()).limit(chat.MAX_TURNS))
+    return chat.Conversation(turns=[chat.Turn.from_dict(t) for t in reversed(list(rows)) if t])
+
+
+def _assistant(db: Session, rt: Runtime, row: WechatMessage, text: str) -> tuple[str, dict[str, Any] | None]:
+    """The public chat's assistant, with its quota per follower (as per client address on the portal)."""
+    now = rt.clock.now()
+    try:
+        chat.count_turn(db, client=f"wechat:{row.openid}", now=now)
+        conversation = _conversation(db, row.openid, row)
+        picked = chat.chosen_option(conversation, text)
+        if picked is not None:
+            said = chat.pick(db, conversation=conversation, key=picked, now=now)
+        else:
+            filters = knowledge.search_filters(db, rt, audiences=frozenset(str(a) for a in PUBLIC_AUDIENCES))
+            said = chat.ask(db, conversation=conversation, question=text, filters=filters)
+        chat.record(db, said, now=now)
+    except DomainError as exc:  # too long, quota reached, an option gone: said to the follower
+        db.rollback()
+        return f"{exc.message}\n{HOW_TO}", None
+    return _said_text(said), said.turn.to_dict()
+
+
+def _said_text(said: chat.Said) -> str:
+    lines = [said.text]
+    turn = said.turn
+    if turn.options:
+        lead = "请回复序号选择：" if turn.kind == "clarify" else "您是不是想问（回复序号查看）："
+        lines.append(lead + "".join(f"\n{i}. {o.question}" for i, o in enumerate(turn.options, 1)))
+    if turn.kind not in ("courtesy", "emergency"):
+        lines.append(HOW_TO)
+    return "\n".join(lines)
+
+
+def owned_ticket(db: Session, *, openid: str, number: str) -> Ticket | None:
+    """The ticket of this number when it was registered from this follower's messages; else None.
+    (The portal's lookup asks for the phone's last four digits, which only the requester knows; here
+    WeChat vouches for the follower, and only tickets registered from their own messages are theirs.)"""
+    return db.execute(select(Ticket).join(WechatMessage, WechatMessage.ticket_id == Ticket.id)
+                      .where(Ticket.number == tickets.normal_number(number), WechatMessage.openid == openid)
+                      .limit(1)).unique().scalar_one_or_none()
+
+
+def lookup_text(db: Session, rt: Runtime, *, openid: str, number: str) -> str:
+    """查询 工单号: the public status of one of the follower's own tickets; one answer for every miss,
+    failures throttled per follower as the portal's per client (a number is guessable)."""
+    now = rt.clock.now()
+    if not number:
+        rows = db.execute(select(Ticket.number, Ticket.state).join(WechatMessage, WechatMessage.ticket_id == Ticket.id)
+                          .where(WechatMessage.openid == openid).group_by(Ticket.id, Ticket.number, Ticket.state)
+                          .order_by(Ticket.id.desc()).limit(LOOKUP_TICKETS)).all()
+        if not rows:
+            return "您还没有通过本公众号登记的工单。" + HOW_TO
+        listed = "\n".join(f"{n}：{STATE_LABELS[State(s)]}" for n, s in rows)
+        return f"您通过本公众号登记的工单（最近 {len(rows)} 件）：\n{listed}\n回复「查询 工单编号」查看详情。"
+    checks = [(f"wechat-lookup:{openid}", throttle.LOOKUP_PER_CLIENT)]
+    try:
+        throttle.ensure_allowed(db, checks=checks, now=now)
+    except DomainError as exc:
+        return exc.message
+    ticket = owned_ticket(db, openid=openid, number=number)
+    if ticket is None:
+        throttle.record_failure(db, checks=checks, now=now)
+        db.commit()
+        return (f"未找到您通过本公众号登记的工单 {number[:32]}：请核对工单编号。"
+                "通过电话、网站等其他渠道提交的工单，请凭工单编号和手机号后四位在网上查询。")
+    out = present.public(ticket, tickets.public_events(db, ticket), rt)
+    lines = [f"工单 {out.number}（{out.kind_label}）", f"标题：{out.title}", f"状态：{out.state_label}"]
+    if out.lead_unit:
+        lines.append(f"承办单位：{out.lead_unit}")
+    if out.due_at and out.state not in (State.CLOSED, State.FINISHED, State.WITHDRAWN):
+        lines.append(f"办理时限：{out.due_at.astimezone(CHINA_TZ).strftime('%Y-%m-%d %H:%M')}")
+    if out.reply_content:
+        lines.append(f"答复：{out.reply_content}")
+    if out.merged_into:
+        lines.append(f"已并入工单 {out.merged_into}")
+    return "\n".join(lines)
+
+
+# ---- the relay's outbox ------------------------------------------------------------------------
+
+
+def outbox(db: Session, *, actor: Actor, limit: int) -> list[WechatOutbound]:
+    """Queued messages, oldest first; a message stays queued until its result is reported."""
+    ensure_relay(actor)
+    return list(db.scalars(select(WechatOutbound).where(WechatOutbound.status == OutboundStatus.QUEUED)
+                           .order_by(WechatOutbound.created_at, WechatOutbound.id).limit(limit)))
+
+
+def report_result(db: Session, *, actor: Actor, outbound_id: int, sent: bool, relay_id: str | None,
+                  reason: str | None, now: datetime) -> WechatOutbound:
+    """The relay says a queued message was sent or failed; the same report again is accepted (a retry),
+    another one for a message already reported is a conflict."""
+    ensure_relay(actor)
+    row = db.get(WechatOutbound, outbound_id)
+    if row is None:
+        raise NotFound("wechat_outbound_not_found", "待发消息不存在")
+    status = OutboundStatus.SENT if sent else OutboundStatus.FAILED
+    reason = (reason or "").strip()[:200] or None
+    if not sent and not reason:
+        raise DomainError("reason_required", "发送失败须说明原因 reason", status_code=422)
+    if row.status == OutboundStatus.QUEUED:
+        done = db.execute(update(WechatOutbound).where(WechatOutbound.id == row.id,
+                                                       WechatOutbound.status == OutboundStatus.QUEUED)
+                          .values(status=status, relay_id=relay_id, sent_at=now if sent else None,
+                                  failed_reason=None if sent else reason, result_at=now))
+        if done.rowcount == 1:
+            db.commit()
+            db.refresh(row)
+            return row
+        db.rollback()
+        db.refresh(row)
+    if row.status == status and (relay_id is None or row.relay_id in (None, relay_id)):
+        return row
+    raise Conflict("result_conflict", f"该消息已报告为“{OUTBOUND_LABELS[OutboundStatus(row.status)]}”，"
+                                      f"不能再报告为“{OUTBOUND_LABELS[status]}”")
+
+
+# ---- the operators' list -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """One follower's waiting messages, oldest first, with the replies the account gave them."""
+
+    openid: str
+    messages: list[WechatMessage]
+
+    @property
+    def ids(self) -> str:
+        return ",".join(str(m.id) for m in self.messages)
+
+
+def counts(db: Session) -> tuple[int, int]:
+    """Waiting messages and the followers they came from."""
+    cond = WechatMessage.status == MessageStatus.PENDING
+    n, who = db.execute(select(func.count(), func.count(WechatMessage.openid.distinct())).where(cond)).one()
+    return int(n), int(who)
+
+
+def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
+    """Waiting conversations, the one whose first message is oldest first; paginated by follower."""
+    ensure_staff(actor, *VIEW_ROLES)
+    cond = WechatMessage.status == MessageStatus.PENDING
+    first = func.min(WechatMessage.sent_at)
+    total = db.execute(select(func.count(WechatMessage.openid.distinct())).where(cond)).scalar_one()
+    who = [o for o, _ in db.execute(select(WechatMessage.openid, first).where(cond).group_by(WechatMessage.openid)
+                                    .order_by(first, WechatMessage.openid)
+                                    .limit(page_size).offset((max(page, 1) - 1) * page_size))]
+    if not who:
+        return [], total
+    found: dict[str, list[WechatMessage]] = {o: [] for o in who}
+    for row in db.scalars(select(WechatMessage).where(cond, WechatMessage.openid.in_(who))
+                          .order_by(WechatMessage.sent_at, WechatMessage.id)):
+        found[row.openid].append(row)
+    return [Group(openid=o, messages=found[o][:GROUP_MAX]) for o in who], total
+
+
+def handled(db: Session, *, actor: Actor, status: MessageStatus, page: int = 1,
+            page_size: int = 20) -> tuple[list[tuple[WechatMessage, str | None]], int]:
+    """Messages already registered or ignored, the latest handled first, with the ticket number."""
+    ensure_staff(actor, *VIEW_ROLES)
+    cond = WechatMessage.status == status
+    total = db.execute(select(func.count()).select_from(WechatMessage).where(cond)).scalar_one()
+    rows = db.execute(select(WechatMessage, Ticket.number).outerjoin(Ticket, Ticket.id == WechatMessage.ticket_id)
+                      .where(cond).order_by(WechatMessage.handled_at.desc(), WechatMessage.id.desc())
+                      .limit(page_size).offset((max(page, 1) - 1) * page_size)).all()
+    return [(row, number) for row, number in rows], total
+
+
+def for_ticket(db: Session, ticket_id: int) -> tuple[list[WechatMessage], list[WechatOutbound]]:
+    """The messages a ticket was registered from and the notices sent about it, oldest first."""
+    received = list(db.scalars(select(WechatMessage).where(WechatMessage.ticket_id == ticket_id)
+                               .order_by(WechatMessage.sent_at, WechatMessage.id)))
+    sent = list(db.scalars(select(WechatOutbound).where(WechatOutbound.ticket_id == ticket_id)
+                           .order_by(WechatOutbound.created_at, WechatOutbound.id)))
+    return received, sent
+
+
+def parse_ids(value: str) -> list[int]:
+    """The messages a form or link names ("12,13,14"), at most one conversation's worth."""
+    parts = [p.strip() for p in (value or "").split(",") if p.strip()]
+    if not parts or not all(p.isdecimal() and len(p) <= 9 for p in parts) or len(parts) > GROUP_MAX:
+        raise DomainError("wechat_ids_invalid", "请选择要处理的微信消息", status_code=422)
+    return sorted({int(p) for p in parts})
+
+
+def messages_of(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[WechatMessage]:
+    """The named messages, oldest first; all from one follower, all part of a conversation handed over."""
+    ensure_staff(actor, *VIEW_ROLES)
+    rows = list(db.scalars(select(WechatMessage).where(WechatMessage.id.in_(list(ids)))
+                           .order_by(WechatMessage.sent_at, WechatMessage.id)))
+    if len(rows) != len(set(ids)) or any(r.status == MessageStatus.AUTO for r in rows):
+        raise NotFound("wechat_not_found", "微信消息不存在或未转人工")
+    if len({r.openid for r in rows}) > 1:
+        raise DomainError("wechat_mixed_senders", "一次只能处理同一微信用户的消息", status_code=422)
+    return rows
+
+
+def _pending(db: Session, actor: Actor, ids: Sequence[int]) -> list[WechatMessage]:
+    rows = messages_of(db, actor=actor, ids=ids)
+    if any(r.status != MessageStatus.PENDING for r in rows):
+        raise Conflict("wechat_already_handled", "所选消息已由他人处理（已登记或已忽略），请刷新后查看")
+    return rows
+
+
+def _mark(db: Session, ids: Sequence[int], **values: Any) -> None:
+    """Compare-and-swap from 待处理: two operators cannot both handle the same message."""
+    result = db.execute(update(WechatMessage).where(WechatMessage.id.in_(list(ids)),
+                                                    WechatMessage.status == MessageStatus.PENDING).values(**values))
+    if result.rowcount != len(ids):
+        db.rollback()
+        raise Conflict("wechat_already_handled", "所选消息刚由他人处理，请刷新后查看")
+
+
+def describe(row: WechatMessage) -> str:
+    """A message as an operator reads it (and as it goes into a ticket's content)."""
+    if row.msg_type == "text":
+        return row.content
+    label = TYPE_LABELS.get(row.msg_type, row.msg_type)
+    return f"[{label}] {row.content}".strip() if row.content else f"[{label}]（内容留在微信服务器，未转来）"
+
+
+def prefill(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int]) -> dict[str, Any]:
+    """The intake form's values for a conversation: channel 微信, the messages as the content (the
+    follower's words in full: audited as a view of personal data, as the SMS form is)."""
+    ensure_staff(actor, *HANDLER_ROLES)
+    rows = _pending(db, actor, ids)
+    said = [r for r in rows if _PERSON.fullmatch(bare(r.content)) is None] or rows
+    content = "\n".join(describe(r) for r in said)
+    audit.record(db, actor=actor, at=rt.clock.now(), action="view_personal_data", object_type="wechat",
+                 object_id=rows[0].id, detail=f"微信登记工单：{len(rows)} 条消息")
+    db.commit()
+    return {"channel": str(Channel.WECHAT), "content": content[:5000],
+            "title": describe(said[0]).replace("\n", " ")[:30], "wechat_ids": ",".join(str(r.id) for r in rows)}
+
+
+def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int],
+                    data: TicketCreate) -> tuple[Ticket, bool]:
+    """Register the conversation as one ticket (channel 微信); its messages become 已登记 with the
+    ticket, and one 已受理 notice is queued for the relay. The idempotency key belongs to the
+    messages: two operators registering them make one ticket."""
+    ensure_staff(actor, *HANDLER_ROLES)
+    rows = messages_of(db, actor=actor, ids=ids)
+    first = rows[0]
+    if any(r.status != MessageStatus.PENDING for r in rows):
+        if len({r.ticket_id for r in rows}) == 1 and first.ticket_id is not None:
+            ticket = db.get(Ticket, first.ticket_id)
+            if ticket is not None and ticket.registered_by_id == actor.user_id:
+                return ticket, False  # the same form sent again
+            raise Conflict("wechat_already_handled", f"该消息已由他人登记为工单 {ticket.number if ticket else ''}")
+        raise Conflict("wechat_already_handled", "所选消息已由他人处理（已登记或已忽略），请刷新后查看")
+    owner = f"wechat:{first.id}"
+    try:
+        ticket, created = tickets.register(db, rt, actor=actor,
+                                           data=data.model_copy(update={"channel": Channel.WECHAT}),
+                                           idempotency_key="ticket", idempotency_owner=owner)
+    except Conflict as exc:
+        if exc.code != "idempotency_key_reused":
+            raise
+        db.rollback()
+        number = db.execute(select(Ticket.number).join(IdempotencyKey, IdempotencyKey.ticket_id == Ticket.id)
+                            .where(IdempotencyKey.owner == owner)).scalar_one()
+        raise Conflict("wechat_already_handled", f"该消息已登记为工单 {number}，如需修改请在工单页补充") from None
+    now = rt.clock.now()
+    ticket_id, number = ticket.id, ticket.number
+    try:
+        _mark(db, [r.id for r in rows], status=MessageStatus.REGISTERED, ticket_id=ticket_id,
+              handled_by_id=actor.user_id, handled_at=now)
+    except Conflict:
+        raise Conflict("wechat_already_handled",
+                       f"所选消息刚由他人处理（本次登记的工单 {number} 未关联），请刷新后查看") from None
+    db.add(WechatOutbound(account=first.account, openid=first.openid, text=acknowledgement(number),
+                          purpose=Purpose.ACKNOWLEDGEMENT, status=OutboundStatus.QUEUED, ticket_id=ticket_id,
+                          message_id=first.id, created_by_id=actor.user_id, created_at=now))
+    audit.record(db, actor=actor, at=now, action="wechat_register", object_type="wechat", object_id=first.id,
+                 detail=f"{len(rows)} 条微信消息登记为工单 {number}")
+    db.commit()
+    return ticket, created
+
+
+def acknowledgement(number: str) -> str:
+    """The notice to the follower: the number and how to follow it here, nothing else of the ticket."""
+    return f"您反映的诉求已受理，工单编号{number}。回复「查询 {number}」可查询办理进度。"
+
+
+def ignore(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int], reason: str, note: str = "") -> int:
+    """Set a conversation aside (广告, 无效, 重复, 其他 with a note). Returns how many messages."""
+    ensure_staff(actor, *HANDLER_ROLES)
+    try:
+        why = IgnoreReason(reason)
+    except ValueError:
+        raise DomainError("ignore_reason_required", "请选择忽略原因", status_code=422) from None
+    note = (note or "").strip()[:200]
+    if why == IgnoreReason.OTHER and len(note) < 2:
+        raise DomainError("ignore_note_required", "忽略原因为“其他”时请填写说明（至少 2 个字）", status_code=422)
+    rows = _pending(db, actor, ids)
+    now = rt.clock.now()
+    _mark(db, [r.id for r in rows], status=MessageStatus.IGNORED, ignore_reason=why, ignore_note=note or None,
+          handled_by_id=actor.user_id, handled_at=now)
+    audit.record(db, actor=actor, at=now, action="wechat_ignore", object_type="wechat", object_id=rows[0].id,
+                 detail=f"忽略 {len(rows)} 条微信消息（{IGNORE_LABELS[why]}）" + (f"：{note}" if note else ""))
+    db.commit()
+    return len(rows)

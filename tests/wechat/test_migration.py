@@ -1,0 +1,39 @@
+"""Migration 0027 adds the WeChat tables and takes them away again, leaving the SMS tables alone
+(the test database itself, SQLite or PostgreSQL, is migrated to head by the root conftest; the
+models-match-migrations check covers it there)."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, inspect
+
+from hotline.migrate import current, upgrade
+
+
+def test_0027_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from hotline.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'wx.db'}"
+    engine = create_engine(url)
+    upgrade(engine, "0026_sms_retry")
+    assert "wechat_message" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"wechat_message", "wechat_outbound", "sms_inbound"} <= tables
+    uniques = inspect(engine).get_unique_constraints("wechat_message")
+    assert [u["column_names"] for u in uniques] == [["account", "msg_key"]]
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0026_sms_retry")
+    assert current(engine) == "0026_sms_retry"
+    assert not {"wechat_message", "wechat_outbound"} & set(inspect(engine).get_table_names())
+    upgrade(engine)
+    assert "wechat_message" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_the_test_database_has_the_tables(engine) -> None:  # type: ignore[no-untyped-def]
+    names = set(inspect(engine).get_table_names())
+    assert {"wechat_message", "wechat_outbound"} <= names
