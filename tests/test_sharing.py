@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -95,6 +95,7 @@ def test_the_cursor_stops_before_an_event_still_within_the_lag(client, as_user, 
     page = _feed(client, city)
     assert [e["action"] for e in page["events"]] == ["register"]
     assert page["next_after"] == page["events"][0]["id"]  # not past the dispatch still within the lag
+    assert datetime.fromisoformat(page["complete_until"]) == clock.now() - FEED_LAG
     clock.advance(FEED_LAG + timedelta(seconds=1))
     assert [e["action"] for e in _feed(client, city, after=page["next_after"])["events"]] == ["dispatch"]
 

@@ -55,10 +55,9 @@ def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int =
         raise DomainError("limit_invalid", f"limit 须在 1 到 {MAX_LIMIT} 之间", status_code=422)
     now = rt.clock.now()
     cutoff = now - FEED_LAG
-    # Bounds first, read once: the newest event now, and the first event (in any scope) too recent to
-    # be served — nothing at or beyond it is, and nothing written after this moment is either.
-    # Two index lookups: the newest number (primary key), and the lowest number among the few events
-    # written within the lag (the index on `at`), not a scan of the history.
+    # Bounds first, by two index lookups rather than a scan of the history: the newest event number
+    # (primary key) and the first event, in any scope, written within the lag (the index on `at`) —
+    # nothing at or beyond that one is served, nor anything written after this moment.
     top = db.execute(select(func.max(TicketEvent.id))).scalar_one_or_none()
     barrier = db.execute(select(func.min(TicketEvent.id)).where(TicketEvent.at > cutoff, TicketEvent.id > after)
                          ).scalar_one_or_none()
@@ -84,4 +83,4 @@ def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int =
                      detail=f"事件 #{events[0].id}–#{events[-1].id}（{len(events)} 条），工单 {len(tickets)} 件")
         db.commit()
     return FeedPage(events=events, tickets=tickets, next_after=next_after, has_more=has_more,
-                    complete_until=cutoff if barrier is not None else now)
+                    complete_until=cutoff)
