@@ -27,11 +27,11 @@ def reports_page(request: Request, db: DB, rt: RT, viewer: ReportsViewer, period
     today = to_local(rt.clock.now()).date()
     this_month = period_containing(today, "month")
     choice = period.strip() or this_month.previous().key
-    report, error = None, None
+    report, error, status = None, None, 200
     try:
         report = service.make_report(db, rt, actor=viewer.actor, period=choice)
-    except DomainError as exc:
-        error = exc.message
+    except DomainError as exc:  # said on the page, with the status the API gives (QA: it was a 200)
+        error, status = exc.message, exc.status_code
     charts = {}
     if report:
         for t in report.tables:
@@ -43,6 +43,7 @@ def reports_page(request: Request, db: DB, rt: RT, viewer: ReportsViewer, period
     weeks = [period_containing(today, "week")]
     for _ in range(7):
         weeks.append(weeks[-1].previous())
-    return render(request, "reports.html", viewer=viewer, report=report, error=error, choice=choice,
+    return render(request, "reports.html", viewer=viewer, status_code=status, report=report, error=error,
+                  choice=choice,
                   charts=charts, months=months, weeks=weeks,
                   generated=generated_label(report.generated_at) if report else "")
