@@ -18,6 +18,7 @@ from hotline.hotlines.cli import hotlines_app
 from hotline.knowledge.cli import kb_app
 from hotline.open311.cli import open311_app
 from hotline.reports.cli import report_command
+from hotline.security.cli import audit_app
 from hotline.sharing.cli import share_app
 from hotline.supervision.cli import supervision_app, worker
 from hotline.workdays.cli import calendar_app
@@ -42,6 +43,7 @@ app.add_typer(assessment_app, name="assessment")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(open311_app, name="open311")
 app.add_typer(share_app, name="share")
+app.add_typer(audit_app, name="audit")
 app.command("report")(report_command)
 
 

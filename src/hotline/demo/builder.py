@@ -252,6 +252,10 @@ def build_demo(
 
             messages = demo_wechat.build(db, rt, end=end)
             console.print(f"已收到 {messages} 条待处理微信留言（微信受理）")
+            from hotline.demo import access as demo_access  # 个人信息访问审查: a week of reads to review
+
+            reads = demo_access.build(db, end=end)
+            console.print(f"已生成近 {demo_access.DAYS} 天的个人信息查看记录（{reads} 条，供访问审查）")
             embedded = _embed_knowledge(db, engine)  # the first searches of the demo need not compute them
             if embedded is not None:
                 console.print(f"知识库语义向量已计算（{embedded} 条问法）")

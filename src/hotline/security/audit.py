@@ -126,6 +126,7 @@ ACTION_LABELS = {
     "export_analytics": "导出分析数据",
     "export_orders": "导出督办单",
     "export_audit": "导出审计日志",
+    "export_access_review": "导出个人信息访问审查",
     "upload_attachment": "上传附件",
     "kb_import": "批量导入知识",
     "kb_import_job": "批量导入转为后台任务",

@@ -58,6 +58,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("machines", "/admin/machines", "接口账号", frozenset({R.ADMIN})),
     NavPage("calendar", "/admin/calendar", "节假日安排", frozenset({R.ADMIN, R.SUPERVISOR})),
     NavPage("audit", "/admin/audit", "审计日志", frozenset({R.ADMIN, R.SUPERVISOR}), whole_city=True),
+    NavPage("access_review", "/admin/access-review", "访问审查", frozenset({R.ADMIN, R.SUPERVISOR}), whole_city=True),
 )
 BY_KEY = {p.key: p for p in PAGES}
 

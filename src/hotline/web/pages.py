@@ -21,6 +21,7 @@ PAGE_MODULES = (
     "tickets",
     "public",
     "admin",
+    "access_review",
     "machines",
     "kb",
     "kb_maintenance",

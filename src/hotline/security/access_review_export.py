@@ -1,0 +1,24 @@
+"""The access review (个人信息访问审查) as an Excel sheet: the page's rows, with the rules that flagged them."""
+
+from __future__ import annotations
+
+from hotline.clock import to_local
+from hotline.excel import table_workbook
+from hotline.security.access_review import RULES_TEXT, Review
+
+COLUMNS: list[tuple[str, int]] = [
+    ("用户", 16), ("角色", 14), ("查看次数", 10), ("查看记录数", 12), ("同岗位中位数", 13), ("非工作时间查看", 15),
+    ("导出次数", 10), ("来源地址数", 11), ("首次", 18), ("末次", 18), ("提示", 70),
+]
+
+
+def review_workbook(review: Review) -> bytes:
+    rows: list[list[object]] = [
+        [a.username, a.role_label, a.reads, a.objects, a.peer_median if a.peer_median is not None else "—",
+         "轮班岗位" if a.works_shifts else a.off_hours, a.exports, a.clients,
+         to_local(a.first_at).replace(tzinfo=None), to_local(a.last_at).replace(tzinfo=None), "；".join(a.flags)]
+        for a in review.accounts]
+    # what the sheet covers and how a row is flagged, below the rows (a reader of the file has no page)
+    rows += [[], [f"审查期间：{review.period.label}；共 {len(review.accounts)} 个账号，{review.flagged} 个有提示"]]
+    rows += [[f"提示规则：{rule}"] for rule in RULES_TEXT] + [[note] for note in review.notes]
+    return table_workbook(sheet="访问审查", title="个人信息访问审查", columns=COLUMNS, rows=rows)

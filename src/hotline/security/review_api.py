@@ -1,0 +1,99 @@
+"""API of the access review (个人信息访问审查): `GET /api/v1/audit/access-review` and its Excel export."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from hotline.clock import to_local
+from hotline.deps import DB, RT, ApiActor
+from hotline.security import access_review, audit
+from hotline.security.access_review import AccountAccess, Review
+from hotline.security.access_review_export import review_workbook
+from hotline.security.audit_export import XLSX
+from hotline.security.roles import Role
+
+router = APIRouter(prefix="/api/v1", tags=["admin"])
+
+From = Annotated[date | None, Query(alias="from", description="起始日期（含，北京时间），默认结束日期前 6 天")]
+To = Annotated[date | None, Query(alias="to", description="结束日期（含），默认今天")]
+
+
+class AccountAccessOut(BaseModel):
+    user_id: int
+    username: str
+    role: str
+    role_label: str
+    reads: int = Field(description="查看个人信息（含下载附件）的次数")
+    objects: int = Field(description="查看的记录数（同一工单多次查看计一条）")
+    peer_median: float | None = Field(description="同岗位查看记录数的中位数；同岗位有查看的账号不足 3 个时为空")
+    off_hours: int = Field(description="非工作时间查看次数（工作日 07:00 前、21:00 后及休息日、节假日）")
+    works_shifts: bool = Field(description="轮班岗位（话务员、派单员）：非工作时间查看不提示")
+    exports: int
+    clients: int = Field(description="不同来源地址数")
+    first_at: datetime
+    last_at: datetime
+    flags: list[str] = Field(description="提示：需要审查人员核实的情况，不是结论")
+
+
+class ReviewOut(BaseModel):
+    period_from: date
+    period_to: date
+    accounts: int
+    flagged: int
+    rules: list[str]
+    notes: list[str]
+    items: list[AccountAccessOut]
+    page: int
+    page_size: int
+
+
+def _out(a: AccountAccess) -> AccountAccessOut:
+    return AccountAccessOut(**{k: getattr(a, k) for k in AccountAccessOut.model_fields})
+
+
+def _review(db: DB, rt: RT, actor: ApiActor, start: date | None, end: date | None) -> Review:
+    access_review.ensure_reviewer(actor)  # before reading the dates: a 403 says more than a 422
+    return access_review.review(db, actor=actor, period=access_review.make_period(now=rt.clock.now(), start=start,
+                                                                                   end=end))
+
+
+@router.get("/audit/access-review", response_model=ReviewOut,
+            summary="个人信息访问审查：按账号汇总查看与导出（系统管理员、全市督办员）",
+            description="按账号汇总期间内查看个人信息、下载附件和导出数据的次数，并按公开的规则给出需核实的提示；"
+                        "最长 92 天，日期颠倒或超长返回 422。")
+def access_review_api(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None,
+                      role: Role | None = None, flagged: bool = False,
+                      page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                      page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> ReviewOut:
+    result = _review(db, rt, actor, start, end)
+    rows = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged)
+    return ReviewOut(period_from=result.period.start, period_to=result.period.end, accounts=len(rows),
+                     flagged=sum(1 for a in rows if a.flags), rules=list(access_review.RULES_TEXT), notes=result.notes,
+                     items=[_out(a) for a in rows[(page - 1) * page_size:page * page_size]], page=page,
+                     page_size=page_size)
+
+
+@router.get("/audit/access-review.xlsx", summary="导出个人信息访问审查（Excel）", response_class=Response,
+            responses={200: {"content": {XLSX: {}}}},
+            description="条件与 GET /audit/access-review 相同；导出记入审计日志。")
+def access_review_export(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None,
+                         role: Role | None = None, flagged: bool = False) -> Response:
+    result = _review(db, rt, actor, start, end)
+    result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged)
+    return excel_response(db, rt, actor, result)
+
+
+def excel_response(db: DB, rt: RT, actor: ApiActor, result: Review) -> Response:
+    """The sheet, audited as an export (the page's button and the API both come here)."""
+    now = rt.clock.now()
+    audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",
+                 object_id=f"{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}",
+                 detail=f"{result.period.label}，{len(result.accounts)} 个账号，{result.flagged} 个有提示")
+    db.commit()
+    name = f"access-review-{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}-{to_local(now):%H%M}.xlsx"
+    return Response(review_workbook(result), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

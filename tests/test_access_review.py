@@ -1,0 +1,244 @@
+"""个人信息访问审查: the audit log summed per account, and the rows it flags (volume far above the post's
+median, reads outside working hours by staff who do not work shifts, many exports)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from io import BytesIO
+
+import chinese_calendar
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from hotline.clock import CHINA_TZ
+from hotline.errors import DomainError
+from hotline.security import access_review, audit
+from hotline.security.models import AuditEntry
+from tests.conftest import START
+from tests.test_pages import login
+
+MONDAY = START.date()  # 2026-11-02, a working day; the default period is 2026-10-27 to 2026-11-02
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA_TZ)
+
+
+def reads(db, org, name: str, tickets: range, when: datetime, *, action: str = "view_personal_data",
+          client: str | None = "10.0.0.1") -> None:  # type: ignore[no-untyped-def]
+    actor = replace(org.actor(name), client=client)
+    for n in tickets:
+        audit.record(db, actor=actor, at=when, action=action, object_type="ticket", object_id=f"NJ{n:08d}")
+
+
+def seed(db, org) -> None:  # type: ignore[no-untyped-def]
+    """Four unit handlers: three read 10 requesters' records in office hours, housing_handler 80, 12 of
+    them at 23:00 and 3 on a Sunday; the operator reads at 02:00 (a shift); the analyst exports 20 times."""
+    for name in ("market_handler", "street_handler", "water_handler"):
+        reads(db, org, name, range(10), at(MONDAY, 10))
+        reads(db, org, name, range(3), at(MONDAY, 11))  # read again: reads grow, records do not
+    reads(db, org, "housing_handler", range(65), at(MONDAY, 9))
+    reads(db, org, "housing_handler", range(65, 77), at(MONDAY, 23), client="203.0.113.9")
+    reads(db, org, "housing_handler", range(77, 80), at(date(2026, 11, 1), 10))  # Sunday
+    reads(db, org, "operator", range(15), at(MONDAY, 2))
+    analyst = org.actor("analyst")
+    for i in range(20):
+        audit.record(db, actor=analyst, at=at(MONDAY, 14), action="export_tickets", object_type="ticket_list",
+                     object_id=str(i))
+    reads(db, org, "market_handler", range(500, 600), at(MONDAY - timedelta(days=8), 10))  # before the period
+    audit.record(db, actor=org.actor("admin"), at=at(MONDAY, 9), action="create_user", object_type="user",
+                 object_id="x")  # not a read: not counted
+    db.commit()
+
+
+def by_name(review: access_review.Review) -> dict[str, access_review.AccountAccess]:
+    return {a.username: a for a in review.accounts}
+
+
+def test_figures_and_flags(db, org) -> None:
+    seed(db, org)
+    period = access_review.make_period(now=START)
+    assert (period.start, period.end) == (date(2026, 10, 27), MONDAY)
+    result = access_review.review(db, actor=org.actor("admin"), period=period)
+    rows = by_name(result)
+    assert set(rows) == {"market_handler", "street_handler", "water_handler", "housing_handler", "operator",
+                         "analyst"}
+    housing = rows["housing_handler"]
+    assert (housing.reads, housing.objects, housing.off_hours, housing.clients) == (80, 80, 15, 2)
+    assert housing.peer_median == 10  # median of 80, 10, 10, 10
+    assert housing.flags == ["查看 80 条记录的个人信息，为同岗位中位数 10 的 8.0 倍", "非工作时间查看个人信息 15 次"]
+    market = rows["market_handler"]
+    assert (market.reads, market.objects, market.off_hours, market.flags) == (13, 10, 0, [])
+    operator = rows["operator"]
+    assert operator.off_hours == 15 and operator.works_shifts and operator.flags == []
+    assert operator.peer_median is None  # one operator reads: no norm to compare with
+    assert rows["analyst"].exports == 20 and rows["analyst"].flags == ["导出数据 20 次"]
+    assert result.flagged == 2
+    assert [a.username for a in result.accounts][:2] == ["housing_handler", "analyst"]  # flagged first
+
+
+def test_holidays_and_make_up_workdays_follow_the_official_calendar(db, org) -> None:
+    national_day, make_up = date(2026, 10, 1), date(2026, 10, 10)
+    assert not chinese_calendar.is_workday(national_day) and chinese_calendar.is_workday(make_up)  # a Saturday
+    reads(db, org, "market_handler", range(4), at(national_day, 10))
+    reads(db, org, "market_handler", range(4, 10), at(make_up, 10))
+    reads(db, org, "market_handler", range(10, 12), at(make_up, 6, 59))
+    db.commit()
+    period = access_review.make_period(now=START, start=date(2026, 9, 28), end=date(2026, 10, 12))
+    market = by_name(access_review.review(db, actor=org.actor("admin"), period=period))["market_handler"]
+    assert (market.reads, market.off_hours) == (12, 6)
+
+
+def test_a_year_the_calendar_does_not_know_is_counted_monday_to_friday_and_said() -> None:
+    period = access_review.make_period(now=START, start=date(2099, 1, 1), end=date(2099, 1, 7))
+    spans, notes = access_review.working_hours(period)
+    assert len(spans) == 5  # 2099-01-01 is a Thursday: Thu, Fri, Mon, Tue, Wed
+    assert notes == ["2099 年的节假日安排不在日历中，该年按周一至周五为工作日计算非工作时间"]
+
+
+def test_periods_that_cannot_be_reviewed() -> None:
+    with pytest.raises(DomainError, match="日期范围颠倒了"):
+        access_review.make_period(now=START, start=date(2026, 11, 2), end=date(2026, 11, 1))
+    with pytest.raises(DomainError, match="审查周期最长 92 天"):
+        access_review.make_period(now=START, start=date(2026, 8, 1), end=date(2026, 11, 1))
+    assert access_review.make_period(now=START, start=date(2026, 8, 3), end=date(2026, 11, 2)).days == 92
+
+
+def test_page_lists_filters_and_links_to_the_entries(client, db, org) -> None:
+    seed(db, org)
+    login(client, "admin")
+    page = client.get("/admin/access-review")
+    assert page.status_code == 200
+    assert "2026-10-27 至 2026-11-02（7 天）：6 个账号有查看或导出记录，其中 <strong>2</strong> 个有提示" in page.text
+    assert page.text.count('class="review-row flagged"') == 2 and page.text.count('class="review-row"') == 4
+    assert "为同岗位中位数 10 的 8.0 倍" in page.text and "15（轮班）" in page.text
+    assert "/admin/audit?from=2026-10-27&amp;to=2026-11-02&amp;username=housing_handler" in page.text
+    flagged = client.get("/admin/access-review", params={"flagged": "1", "role": "unit_handler"})
+    assert flagged.text.count("review-row") == 1 and "housing_handler" in flagged.text
+    one = client.get("/admin/access-review", params={"username": "Operator"})
+    assert one.text.count("review-row") == 1
+    empty = client.get("/admin/access-review", params={"from": "2026-01-05", "to": "2026-01-09"})
+    assert empty.status_code == 200 and "该期间没有查看个人信息或导出数据的记录" in empty.text
+    assert "导出 Excel" not in empty.text
+
+
+def test_page_says_what_it_cannot_read(client, db, org) -> None:
+    login(client, "admin")
+    bad = client.get("/admin/access-review", params={"from": "garbage"})
+    assert bad.status_code == 422 and "「日期从」“garbage”不是有效日期" in bad.text and 'value="garbage"' in bad.text
+    reversed_ = client.get("/admin/access-review", params={"from": "2026-11-02", "to": "2026-11-01"})
+    assert reversed_.status_code == 422 and "日期范围颠倒了" in reversed_.text and "未列出账号" in reversed_.text
+    long = client.get("/admin/access-review", params={"from": "2026-01-01", "to": "2026-11-01"})
+    assert long.status_code == 422 and "审查周期最长 92 天" in long.text
+    assert client.get("/admin/access-review.xlsx", params={"from": "garbage"}).status_code == 422
+
+
+def test_only_whole_city_reviewers(client, as_user) -> None:
+    for name in ("operator", "housing_manager", "analyst"):
+        assert client.get("/api/v1/audit/access-review", headers=as_user(name)).status_code == 403, name
+    r = client.get("/api/v1/audit/access-review", headers=as_user("xuanwu_viewer"))
+    assert r.status_code == 403 and "仅限数据范围为全市" in r.json()["message"]
+    assert client.get("/api/v1/audit/access-review", headers=as_user("supervisor")).status_code == 200
+    login(client, "xuanwu_viewer")
+    assert client.get("/admin/access-review").status_code == 403
+    assert "/admin/access-review" not in client.get("/supervision").text
+
+
+def test_api_pages_and_filters(client, db, org, as_user) -> None:
+    seed(db, org)
+    r = client.get("/api/v1/audit/access-review", params={"page_size": 2}, headers=as_user("supervisor"))
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["period_from"], body["period_to"], body["accounts"], body["flagged"]) == (
+        "2026-10-27", "2026-11-02", 6, 2)
+    assert [i["username"] for i in body["items"]] == ["housing_handler", "analyst"] and len(body["rules"]) == 3
+    assert body["items"][0]["role_label"] == "承办单位经办人" and body["items"][0]["off_hours"] == 15
+    r = client.get("/api/v1/audit/access-review", params={"role": "operator"}, headers=as_user("admin"))
+    assert [i["username"] for i in r.json()["items"]] == ["operator"] and r.json()["items"][0]["works_shifts"]
+    bad = client.get("/api/v1/audit/access-review", params={"from": "2026-11-03", "to": "2026-11-01"},
+                     headers=as_user("admin"))
+    assert bad.status_code == 422 and "日期范围颠倒了" in bad.json()["message"]
+
+
+def test_excel_export_holds_the_rows_and_rules_and_is_audited(client, db, org, as_user) -> None:
+    seed(db, org)
+    r = client.get("/api/v1/audit/access-review.xlsx", params={"flagged": "true"}, headers=as_user("admin"))
+    assert r.status_code == 200 and r.headers["content-disposition"].startswith(
+        'attachment; filename="access-review-20261027-20261102-')
+    ws = load_workbook(BytesIO(r.content)).active
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows[0][:4] == ["用户", "角色", "查看次数", "查看记录数"]
+    assert rows[1][:8] == ["housing_handler", "承办单位经办人", 80, 80, 10, 15, 0, 2]
+    assert rows[2][0] == "analyst" and rows[2][10] == "导出数据 20 次"
+    assert any(str(row[0]).startswith("审查期间：2026-10-27 至 2026-11-02（7 天）；共 2 个账号") for row in rows)
+    assert sum(1 for row in rows if str(row[0]).startswith("提示规则：")) == 3
+    entry = db.execute(select(AuditEntry).where(AuditEntry.action == "export_access_review")).scalar_one()
+    assert entry.username == "admin" and entry.object_id == "20261027-20261102"
+    db.rollback()  # end the read: SQLite's writer (the login below) waits for no reader
+    # the page's button exports the same rows
+    login(client, "admin")
+    page_export = client.get("/admin/access-review.xlsx", params={"role": "operator"})
+    ws = load_workbook(BytesIO(page_export.content)).active
+    assert ws.cell(2, 1).value == "operator" and ws.cell(2, 6).value == "轮班岗位"
+    # the exports are exports: the review counts them under the admin
+    result = access_review.review(db, actor=org.actor("admin"), period=access_review.make_period(now=START))
+    assert by_name(result)["admin"].exports == 2
+
+
+def test_cli_prints_json_and_exports_excel(db, org, settings, monkeypatch, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from hotline.cli import app as cli_app
+
+    seed(db, org)
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    period = ["--from", "2026-10-27", "--to", "2026-11-02"]
+    r = runner.invoke(cli_app, ["audit", "review", *period, "--flagged", "--json"])
+    assert r.exit_code == 0, r.output
+    body = json.loads(r.output)
+    assert body["flagged"] == 2 and [a["username"] for a in body["accounts"]] == ["housing_handler", "analyst"]
+    text_out = runner.invoke(cli_app, ["audit", "review", *period])
+    assert text_out.exit_code == 0 and "2026-10-27 至 2026-11-02（7 天）：6 个账号，2 个有提示" in text_out.output
+    target = tmp_path / "review.xlsx"
+    saved = runner.invoke(cli_app, ["audit", "review", *period, "--output", str(target)])
+    assert saved.exit_code == 0 and load_workbook(target).active.cell(2, 1).value == "housing_handler"
+    entry = db.execute(select(AuditEntry).where(AuditEntry.action == "export_access_review")).scalar_one()
+    assert entry.username == "命令行" and "review.xlsx" in (entry.detail or "")
+    bad = runner.invoke(cli_app, ["audit", "review", "--from", "2026-11-31"])
+    assert bad.exit_code != 0 and "--from“2026-11-31”不是有效日期" in bad.output
+    assert runner.invoke(cli_app, ["audit", "review", "--output", str(tmp_path / "x.csv")]).exit_code != 0
+
+
+def test_night_reads_are_flagged_against_the_post_not_alone(db, org) -> None:
+    """A post whose every account reads at night (a night duty) flags none of them; one far above it is."""
+    for name in ("market_handler", "street_handler", "water_handler"):
+        reads(db, org, name, range(12), at(MONDAY, 22))
+    reads(db, org, "housing_handler", range(12), at(MONDAY, 22))
+    db.commit()
+    period = access_review.make_period(now=START)
+    assert all(not a.flags for a in access_review.review(db, actor=org.actor("admin"), period=period).accounts)
+    reads(db, org, "housing_handler", range(12, 49), at(MONDAY, 23))
+    db.commit()
+    housing = by_name(access_review.review(db, actor=org.actor("admin"), period=period))["housing_handler"]
+    assert housing.flags == ["非工作时间查看个人信息 49 次"]  # 49 records: under the volume floor
+
+
+def test_within_counts_the_spans_as_the_or_would(db, org) -> None:
+    """The CASE tree gives, row by row, what `a <= at < b for some span` gives (odd and even span counts)."""
+    from sqlalchemy import func
+
+    times = [at(MONDAY - timedelta(days=d), h, m) for d in range(9) for h in (6, 7, 20, 21) for m in (0, 59)]
+    for i, when in enumerate(times):
+        audit.record(db, actor=org.actor("operator"), at=when, action="view_personal_data", object_type="t",
+                     object_id=str(i))
+    db.commit()
+    for days in (1, 2, 5, 9):
+        period = access_review.make_period(now=START, start=MONDAY - timedelta(days=days - 1), end=MONDAY)
+        spans, _ = access_review.working_hours(period)
+        counted = db.execute(select(func.sum(access_review.within(AuditEntry.at, spans)))).scalar_one() or 0
+        expected = sum(1 for t in times if any(a <= t < b for a, b in spans))
+        assert counted == expected, days
