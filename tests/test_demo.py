@@ -415,3 +415,22 @@ def test_jiangbei_new_area_takes_its_streets_and_their_tickets(demo) -> None:  #
 
         assert lead("020302", "泰山街道") == "江北新区泰山街道办事处"  # 社会生活噪声: the street
         assert lead(None, "江北新区") == "南京江北新区管理委员会"
+
+
+def test_the_access_review_has_a_week_of_reads(demo) -> None:  # type: ignore[no-untyped-def]
+    """个人信息访问审查 has something to review: the staff who acted on tickets read them, and one unit
+    handler read their unit's tickets late one night."""
+    from hotline.security import access_review
+    from hotline.security.actor import Actor
+    from hotline.security.roles import DataScope, Role
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        now = db.execute(select(func.max(TicketEvent.at))).scalar_one()
+        result = access_review.review(db, actor=Actor(role=Role.ADMIN, name="t", data_scope=DataScope.ALL),
+                                      period=access_review.make_period(now=now))
+    roles = {a.role for a in result.accounts}
+    assert {"operator", "dispatcher", "unit_handler"} <= roles and len(result.accounts) >= 10
+    night = max((a for a in result.accounts if a.role == "unit_handler"), key=lambda a: a.off_hours)
+    assert night.off_hours >= 5 and night.off_hours > 2 * sorted(
+        a.off_hours for a in result.accounts if a.role == "unit_handler")[-2]

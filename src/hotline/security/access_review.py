@@ -33,8 +33,9 @@ from hotline.security.roles import LOGIN_ROLES, ROLE_LABELS, Role
 READ_ACTIONS = ("view_personal_data", "download_attachment")
 # Every export is named export_* (a list of tickets, orders, figures, the audit log itself).
 EXPORT_ACTIONS = tuple(a for a in ACTION_LABELS if a.startswith("export_"))
-# The call hall answers day and night in shifts: its reads at 3 a.m. are the job, not a sign.
-SHIFT_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER})
+# The hall works a rota every day of the year, nights included (operators, dispatchers, and the
+# callback staff who call back on rest days): its reads at 3 a.m. or on a Sunday are the job, not a sign.
+SHIFT_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.CALLBACK_AGENT})
 WORK_START, WORK_END = time(7, 0), time(21, 0)  # Beijing time, on a working day
 
 # The rules. A volume is compared only against a post with enough accounts reading to have a norm.
@@ -217,7 +218,7 @@ RULES_TEXT = (
     f"查看记录数不少于 {VOLUME_FLOOR} 条，且超过同岗位中位数的 {PEER_MULTIPLE:g} 倍"
     f"（同岗位有查看的账号不足 {MIN_PEERS} 个时不比较）",
     f"非工作时间（工作日 {WORK_START:%H:%M} 前、{WORK_END:%H:%M} 后，以及休息日、节假日）查看个人信息不少于 "
-    f"{OFF_HOURS_FLAG} 次，且超过同岗位中位数的 {PEER_MULTIPLE:g} 倍；话务员、派单员轮班值守，不计此项",
+    f"{OFF_HOURS_FLAG} 次，且超过同岗位中位数的 {PEER_MULTIPLE:g} 倍；话务员、派单员、回访员按排班值守，不计此项",
     f"导出数据不少于 {EXPORT_FLAG} 次，且超过同岗位中位数的 {PEER_MULTIPLE:g} 倍",
 )
 

@@ -31,7 +31,7 @@ class AccountAccessOut(BaseModel):
     objects: int = Field(description="查看的记录数（同一工单多次查看计一条）")
     peer_median: float | None = Field(description="同岗位查看记录数的中位数；同岗位有查看的账号不足 3 个时为空")
     off_hours: int = Field(description="非工作时间查看次数（工作日 07:00 前、21:00 后及休息日、节假日）")
-    works_shifts: bool = Field(description="轮班岗位（话务员、派单员）：非工作时间查看不提示")
+    works_shifts: bool = Field(description="轮班岗位（话务员、派单员、回访员）：非工作时间查看不提示")
     exports: int
     clients: int = Field(description="不同来源地址数")
     first_at: datetime
