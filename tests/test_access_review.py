@@ -11,7 +11,7 @@ from io import BytesIO
 import chinese_calendar
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from hotline.clock import CHINA_TZ
 from hotline.errors import DomainError
@@ -154,7 +154,7 @@ def test_api_pages_and_filters(client, db, org, as_user) -> None:
     body = r.json()
     assert (body["period_from"], body["period_to"], body["accounts"], body["flagged"]) == (
         "2026-10-27", "2026-11-02", 6, 2)
-    assert [i["username"] for i in body["items"]] == ["housing_handler", "analyst"] and len(body["rules"]) == 3
+    assert [i["username"] for i in body["items"]] == ["housing_handler", "analyst"] and len(body["rules"]) == 4
     assert body["items"][0]["role_label"] == "承办单位经办人" and body["items"][0]["off_hours"] == 15
     r = client.get("/api/v1/audit/access-review", params={"role": "operator"}, headers=as_user("admin"))
     assert [i["username"] for i in r.json()["items"]] == ["operator"] and r.json()["items"][0]["works_shifts"]
@@ -174,7 +174,7 @@ def test_excel_export_holds_the_rows_and_rules_and_is_audited(client, db, org, a
     assert rows[1][:8] == ["housing_handler", "承办单位经办人", 80, 80, 10, 15, 0, 2]
     assert rows[2][0] == "analyst" and rows[2][10] == "导出数据 20 次"
     assert any(str(row[0]).startswith("审查期间：2026-10-27 至 2026-11-02（7 天）；共 2 个账号") for row in rows)
-    assert sum(1 for row in rows if str(row[0]).startswith("提示规则：")) == 3
+    assert sum(1 for row in rows if str(row[0]).startswith("提示规则：")) == 4
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "export_access_review")).scalar_one()
     assert entry.username == "admin" and entry.object_id == "20261027-20261102"
     db.rollback()  # end the read: SQLite's writer (the login below) waits for no reader
@@ -242,3 +242,46 @@ def test_within_counts_the_spans_as_the_or_would(db, org) -> None:
         counted = db.execute(select(func.sum(access_review.within(AuditEntry.at, spans)))).scalar_one() or 0
         expected = sum(1 for t in times if any(a <= t < b for a, b in spans))
         assert counted == expected, days
+
+
+def test_a_feed_account_reading_from_an_address_it_never_used_is_flagged(client, db, org, engine,
+                                                                        as_user) -> None:  # type: ignore[no-untyped-def]
+    from hotline.org import service as org_service
+    from hotline.security.roles import DataScope, Role
+    from tests.factories import drop_accounts
+
+    try:
+        actors = {}
+        for name in ("ar-feed-old", "ar-feed-new"):
+            user = org_service.add_user(db, username=name, password="machine-pass-123", display_name=name,
+                                        role=Role.DATA_SHARING, data_scope=DataScope.ALL)
+            db.flush()
+            actors[name] = org_service.actor_for(user)
+
+        def feed_read(name: str, when: datetime, address: str) -> None:
+            audit.record(db, actor=replace(actors[name], client=address), at=when, action="share_read",
+                         object_type="data_feed", object_id=name)
+
+        feed_read("ar-feed-old", at(date(2026, 10, 10), 3), "10.1.1.1")  # before the period: its usual address
+        for hour in (1, 2, 3):
+            feed_read("ar-feed-old", at(MONDAY, hour), "10.1.1.1")
+        feed_read("ar-feed-old", at(MONDAY, 4), "198.51.100.7")
+        feed_read("ar-feed-new", at(MONDAY, 5), "10.2.2.2")  # a new account: every address is new, none flagged
+        db.commit()
+        result = access_review.review(db, actor=org.actor("admin"), period=access_review.make_period(now=START))
+        assert [(f.username, f.pages, f.clients, f.new_clients) for f in result.feeds] == [
+            ("ar-feed-old", 4, ["10.1.1.1", "198.51.100.7"], ["198.51.100.7"]),
+            ("ar-feed-new", 1, ["10.2.2.2"], [])]
+        assert result.feeds[0].flags == ["使用了此前 90 天未用过的来源地址：198.51.100.7"]
+        assert not result.accounts  # machine accounts are not among the login accounts' rows
+        db.rollback()  # end the read: SQLite's writers below wait for no reader
+        body = client.get("/api/v1/audit/access-review", headers=as_user("admin")).json()
+        assert [f["username"] for f in body["feeds"]] == ["ar-feed-old", "ar-feed-new"]
+        login(client, "admin")
+        page = client.get("/admin/access-review")
+        assert page.text.count("feed-row") == 2 and "此前 90 天未用过的来源地址：198.51.100.7" in page.text
+    finally:
+        db.rollback()
+        db.execute(delete(AuditEntry).where(AuditEntry.username.like("ar-feed-%")))  # they point at the accounts
+        db.commit()
+        drop_accounts(engine, "ar-feed-")

@@ -5,7 +5,8 @@ audit log records every unmasked read and every export, entry by entry; a review
 month of it. This turns it into one row per account with the figures that matter and plain rules
 that point at the rows worth a look: far more requesters read than peers in the same post, reads
 at night or on a rest day by staff who do not work shifts, many exports. A flag is a question for
-the reviewer, not a verdict: the row links to the entries themselves.
+the reviewer, not a verdict: the row links to the entries themselves. The data-sharing accounts'
+reads of the feed are reviewed apart (feed_review).
 
 Every figure is counted by the database in one grouped query over the period (the working hours
 are passed in as intervals, so the same SQL runs on SQLite and PostgreSQL).
@@ -25,6 +26,7 @@ from hotline.clock import CHINA_TZ, CalendarRangeError, is_workday, to_local
 from hotline.errors import DomainError, Forbidden
 from hotline.security.actor import Actor
 from hotline.security.audit import ACTION_LABELS, reads_whole_city
+from hotline.security.feed_review import LOOKBACK_DAYS, FeedReads, feed_reads
 from hotline.security.models import AuditEntry
 from hotline.security.roles import LOGIN_ROLES, ROLE_LABELS, Role
 
@@ -102,9 +104,11 @@ class Review:
     period: Period
     accounts: list[AccountAccess]  # flagged first, then by records read
     notes: list[str]
+    feeds: list[FeedReads] = field(default_factory=list)  # the data-sharing accounts' reads of the feed
 
     @property
     def flagged(self) -> int:
+        """Login accounts with a flag (the data-sharing accounts' flags are counted apart)."""
         return sum(1 for a in self.accounts if a.flags)
 
 
@@ -184,7 +188,8 @@ def review(db: Session, *, actor: Actor, period: Period) -> Review:
                               first_at=r[8], last_at=r[9]) for r in rows]
     _flag(accounts)
     accounts.sort(key=lambda a: (-len(a.flags), -a.objects, -a.exports, a.username))
-    return Review(period=period, accounts=accounts, notes=notes)
+    return Review(period=period, accounts=accounts, notes=notes,
+                  feeds=feed_reads(db, since=period.since, until=period.until))
 
 
 def _flag(accounts: list[AccountAccess]) -> None:
@@ -220,6 +225,7 @@ RULES_TEXT = (
     f"非工作时间（工作日 {WORK_START:%H:%M} 前、{WORK_END:%H:%M} 后，以及休息日、节假日）查看个人信息不少于 "
     f"{OFF_HOURS_FLAG} 次，且超过同岗位中位数的 {PEER_MULTIPLE:g} 倍；话务员、派单员、回访员按排班值守，不计此项",
     f"导出数据不少于 {EXPORT_FLAG} 次，且超过同岗位中位数的 {PEER_MULTIPLE:g} 倍",
+    f"数据共享接口账号：使用了此前 {LOOKBACK_DAYS} 天未用过的来源地址（此前没有读取的新账号不计）",
 )
 
 

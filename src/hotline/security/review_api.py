@@ -39,6 +39,17 @@ class AccountAccessOut(BaseModel):
     flags: list[str] = Field(description="提示：需要审查人员核实的情况，不是结论")
 
 
+class FeedReadsOut(BaseModel):
+    user_id: int
+    username: str
+    pages: int = Field(description="读取到事件的次数（每次一页）")
+    clients: list[str] = Field(description="期间内使用的来源地址")
+    new_clients: list[str] = Field(description="此前 90 天未用过的来源地址（新开通、此前没有读取的账号不计）")
+    first_at: datetime
+    last_at: datetime
+    flags: list[str]
+
+
 class ReviewOut(BaseModel):
     period_from: date
     period_to: date
@@ -49,6 +60,7 @@ class ReviewOut(BaseModel):
     items: list[AccountAccessOut]
     page: int
     page_size: int
+    feeds: list[FeedReadsOut] = Field(description="数据共享接口账号读取工单数据共享接口的情况（不分页、不受角色筛选）")
 
 
 def _out(a: AccountAccess) -> AccountAccessOut:
@@ -74,7 +86,7 @@ def access_review_api(db: DB, rt: RT, actor: ApiActor, start: From = None, end: 
     return ReviewOut(period_from=result.period.start, period_to=result.period.end, accounts=len(rows),
                      flagged=sum(1 for a in rows if a.flags), rules=list(access_review.RULES_TEXT), notes=result.notes,
                      items=[_out(a) for a in rows[(page - 1) * page_size:page * page_size]], page=page,
-                     page_size=page_size)
+                     page_size=page_size, feeds=[FeedReadsOut(**vars(f)) for f in result.feeds])
 
 
 @router.get("/audit/access-review.xlsx", summary="导出个人信息访问审查（Excel）", response_class=Response,
@@ -92,7 +104,8 @@ def excel_response(db: DB, rt: RT, actor: ApiActor, result: Review) -> Response:
     now = rt.clock.now()
     audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",
                  object_id=f"{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}",
-                 detail=f"{result.period.label}，{len(result.accounts)} 个账号，{result.flagged} 个有提示")
+                 detail=f"{result.period.label}，{len(result.accounts)} 个账号，{result.flagged} 个有提示；"
+                        f"数据共享接口账号 {len(result.feeds)} 个")
     db.commit()
     name = f"access-review-{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}-{to_local(now):%H%M}.xlsx"
     return Response(review_workbook(result), media_type=XLSX,
