@@ -126,7 +126,7 @@ def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscrip
                 if sub is None or user is None or sub.status != PushStatus.ACTIVE or not user.active:
                     return delivered
                 actor = actor_for(user)
-                after, url, secret = sub.cursor, sub.url, sub.secret
+                after, url, secret, username = sub.cursor, sub.url, sub.secret, user.username
                 page = feed.read(db, rt, actor=actor, after=after, limit=limit, audited=False)
                 db.rollback()  # no transaction held open while the receiver answers
             if not page.events:
@@ -149,7 +149,7 @@ def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscrip
                 if outcome.ok:
                     _succeeded(db, sub, actor=actor, now=now, after=after, page=page)
                 else:
-                    _failed(db, sub, account=user.username, now=now, error=outcome.error or "")
+                    _failed(db, sub, account=username, now=now, error=outcome.error or "")
                 db.commit()
             if not outcome.ok:
                 return delivered

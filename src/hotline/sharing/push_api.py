@@ -46,7 +46,8 @@ class SecretOut(BaseModel):
 
 class SubscribeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=push.URL_MAX)]
+    # push.check_url says what is wrong in words; the bound here only caps the request
+    url: Annotated[str, StringConstraints(max_length=4 * push.URL_MAX)] = Field(description="推送地址（http 或 https）")
     from_now: bool = Field(False, description="true：只推送此后的事件；默认新订阅从头推送，已有订阅从原游标继续")
 
 
