@@ -12,7 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import delete, select
 
+from hotline.org.models import ApiToken, User
 from hotline.security.models import AuditEntry
+from hotline.security.roles import MACHINE_ROLES
 from hotline.sharing import delivery, signing
 from hotline.sharing.feed import FEED_LAG
 from hotline.sharing.models import PushDelivery, PushSubscription
@@ -50,11 +52,16 @@ def receiver(app) -> Receiver:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _no_subscriptions_left(engine) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    # A subscription left behind would be delivered by other tests' scheduler passes, to the network.
+    # A subscription left behind would be delivered by other tests' scheduler passes, to the network;
+    # the accounts (all named *-push) would crowd the first page of other tests' account lists.
     yield
     with engine.begin() as conn:
         conn.execute(delete(PushDelivery))
         conn.execute(delete(PushSubscription))
+        ours = select(User.id).where(User.username.like("%-push"), User.role.in_([str(r) for r in MACHINE_ROLES]))
+        conn.execute(delete(AuditEntry).where(AuditEntry.user_id.in_(ours)))
+        conn.execute(delete(ApiToken).where(ApiToken.user_id.in_(ours)))
+        conn.execute(delete(User).where(User.id.in_(ours.scalar_subquery())))
 
 
 def _account(client: Any, as_user: Any, username: str, **scope: str) -> int:
@@ -134,7 +141,7 @@ def test_a_delivery_is_signed_scoped_masked_and_moves_the_cursor(client, as_user
 
 
 def test_pages_are_sent_in_order_each_after_the_one_before(client, as_user, org, clock, app, receiver) -> None:  # type: ignore[no-untyped-def]
-    account = _account(client, as_user, "city-push-pages")
+    account = _account(client, as_user, "pages-push")
     _subscribe(client, as_user, account)
     _two_tickets(client, as_user, org)
     clock.advance(READY)
@@ -288,7 +295,7 @@ def test_only_administrators_manage_subscriptions_of_data_sharing_accounts(clien
         assert client.get(f"/api/v1/machine-accounts/{account}/push/deliveries",
                           headers=as_user(persona)).status_code == 403
     channel = client.post("/api/v1/machine-accounts", headers=as_user("admin"),
-                          json={"username": "perm-channel", "role": "channel"}).json()
+                          json={"username": "perm-channel-push", "role": "channel"}).json()
     key = channel["key"]
     r = client.put(f"/api/v1/machine-accounts/{account}/push", headers={"Authorization": f"Bearer {key}"},
                    json={"url": URL})
@@ -316,3 +323,62 @@ def test_the_url_is_checked_in_chinese(client, as_user, org) -> None:  # type: i
         r = client.put(f"/api/v1/machine-accounts/{account}/push", headers=as_user("admin"), json={"url": url})
         assert r.status_code in (400, 422) and message in r.json()["message"], (url, r.text)
     assert _subscribe(client, as_user, account, url="http://10.1.2.3:8080/hook")["created"] is True
+
+
+def test_the_admin_page_sets_a_subscription_shows_the_secret_once_and_the_deliveries(client, as_user, org, clock, app,
+                                                                                      receiver) -> None:  # type: ignore[no-untyped-def]
+    account = _account(client, as_user, "page-push", unit_code="fcj")
+    login(client, "admin")
+    page = f"/admin/machines/{account}"
+    assert "订阅推送" in client.get(page).text and "开通订阅推送" in client.get(page).text
+    bad = post_page(client, page, f"{page}/push", {"url": "ftp://x.test/"})
+    assert bad.status_code == 400 and "须以 https:// 或 http:// 开头" in bad.text
+    assert 'value="ftp://x.test/"' in bad.text
+    r = post_page(client, page, f"{page}/push", {"url": URL})
+    assert r.status_code == 200 and "签名密钥只显示这一次" in r.text and "whsec_" in r.text
+    again = client.get(page).text
+    assert "whsec_" not in again and URL in again and "启用" in again and "暂停推送" in again
+
+    new_ticket(client, as_user, requester_phone="13912345678")
+    dispatch_to(client, as_user, new_ticket(client, as_user), org.units["housing"].id)
+    clock.advance(READY)
+    assert _run(app) == 2
+    shown = client.get(page).text
+    assert "最近推送记录" in shown and "（2 条）" in shown and "成功" in shown
+
+    r = post_page(client, page, f"{page}/push/pause", {})
+    assert r.status_code == 303 and "恢复推送" in client.get(page).text
+    r = post_page(client, page, f"{page}/push/test", {})
+    assert r.status_code == 303 and "测试推送成功" in client.get(page).text
+    r = post_page(client, page, f"{page}/push/secret", {})
+    assert r.status_code == 200 and "whsec_" in r.text and "已更换签名密钥" in r.text
+
+
+def test_a_channel_accounts_page_has_no_push_and_others_cannot_open_it(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    channel = client.post("/api/v1/machine-accounts", headers=as_user("admin"),
+                          json={"username": "page-channel-push", "role": "channel"}).json()["account"]["id"]
+    login(client, "admin")
+    assert "订阅推送" not in client.get(f"/admin/machines/{channel}").text
+    login(client, "supervisor")
+    assert client.get(f"/admin/machines/{channel}").status_code == 403
+
+
+def test_the_command_line_subscribes_pauses_and_resumes(tmp_path, monkeypatch, org) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from hotline.cli import app as cli_app
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'push.db'}")
+    runner = CliRunner()
+    assert runner.invoke(cli_app, ["share", "account", "bigdata-push"]).exit_code == 0
+    first = runner.invoke(cli_app, ["share", "push", "bigdata-push", "--url", URL])
+    assert first.exit_code == 0 and first.output.strip().startswith("whsec_"), first.output
+    bad = runner.invoke(cli_app, ["share", "push", "bigdata-push", "--url", "ftp://x.test/"])
+    assert bad.exit_code == 2 and "须以 https:// 或 http:// 开头" in bad.output
+    missing = runner.invoke(cli_app, ["share", "push", "nobody", "--url", URL])
+    assert missing.exit_code == 2 and "接口账号 nobody 不存在" in missing.output
+    paused = runner.invoke(cli_app, ["share", "pause", "bigdata-push"])
+    assert paused.exit_code == 0 and "订阅推送暂停" in paused.output
+    resumed = runner.invoke(cli_app, ["share", "resume", "bigdata-push"])
+    assert resumed.exit_code == 0 and "订阅推送启用" in resumed.output
+    assert runner.invoke(cli_app, ["share", "pause", "nobody"]).exit_code == 2
