@@ -140,6 +140,17 @@ def test_a_delivery_is_signed_scoped_masked_and_moves_the_cursor(client, as_user
     db.rollback()
 
 
+def test_the_scheduler_pass_delivers(client, as_user, org, clock, app, receiver) -> None:  # type: ignore[no-untyped-def]
+    from hotline.supervision.jobs import JOB_LABELS, run_pass
+
+    _subscribe(client, as_user, _account(client, as_user, "pass-push"))
+    new_ticket(client, as_user)
+    clock.advance(READY)
+    report = run_pass(app.state.session_factory, app.state.runtime, mode="manual")
+    assert report.ok and report.counts["share_push"] == 1 and JOB_LABELS["share_push"] == "信息共享推送"
+    assert len(receiver.requests) == 1
+
+
 def test_pages_are_sent_in_order_each_after_the_one_before(client, as_user, org, clock, app, receiver) -> None:  # type: ignore[no-untyped-def]
     account = _account(client, as_user, "pages-push")
     _subscribe(client, as_user, account)
