@@ -4,6 +4,7 @@ admin API, page and command line (hotline.sharing.push, delivery)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -393,3 +394,24 @@ def test_the_command_line_subscribes_pauses_and_resumes(tmp_path, monkeypatch, o
     resumed = runner.invoke(cli_app, ["share", "resume", "bigdata-push"])
     assert resumed.exit_code == 0 and "订阅推送启用" in resumed.output
     assert runner.invoke(cli_app, ["share", "pause", "nobody"]).exit_code == 2
+
+
+def test_the_receiver_example_in_the_docs_verifies_a_real_delivery(client, as_user, org, clock, app,
+                                                                   receiver) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "sharing.md").read_text(encoding="utf-8")
+    example = doc.split("**Verifying the signature**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(compile(example, "docs/sharing.md", "exec"), scope)  # noqa: S102 — our own documentation
+    secret = _subscribe(client, as_user, _account(client, as_user, "doc-push"))["secret"]
+    new_ticket(client, as_user)
+    clock.advance(READY)
+    _run(app)
+    [request] = receiver.requests
+    headers = {"X-Hotline-Timestamp": request.headers[signing.TIMESTAMP_HEADER],
+               "X-Hotline-Signature": request.headers[signing.SIGNATURE_HEADER]}
+    tolerance = abs(time.time() - clock.now().timestamp()) + 60  # the test clock is not the wall clock
+    assert scope["verify"](secret, headers, request.content, tolerance)["events"][0]["action"] == "register"
+    with pytest.raises(ValueError, match="bad signature"):
+        scope["verify"](secret, headers, request.content + b" ", tolerance)
