@@ -261,6 +261,22 @@ def test_paused_subscriptions_and_disabled_accounts_receive_nothing(client, as_u
     assert _run(app) == 0 and len(receiver.requests) == 1
 
 
+def test_a_subscription_another_worker_holds_is_left_to_it(client, as_user, org, clock, app, receiver,
+                                                           engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    account = _account(client, as_user, "lease-push")
+    _subscribe(client, as_user, account)
+    new_ticket(client, as_user)
+    clock.advance(READY)
+    with engine.begin() as conn:  # another worker is sending this subscription's page right now
+        conn.execute(update(PushSubscription).values(lease_until=clock.now() + delivery.LEASE))
+    assert _run(app) == 0 and receiver.requests == []
+    clock.advance(delivery.LEASE + timedelta(seconds=1))  # a worker that died: its lease lapses
+    assert _run(app) == 1
+    assert _state(client, as_user, account)["cursor"] > 0
+
+
 def test_a_subscription_from_now_skips_the_history(client, as_user, org, clock, app, receiver) -> None:  # type: ignore[no-untyped-def]
     new_ticket(client, as_user)
     clock.advance(READY)

@@ -11,6 +11,7 @@ sending, so two workers never send one subscription's pages side by side."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from hotline.sharing.enums import PushStatus
 from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.sharing.schemas import feed_out
 
+log = logging.getLogger(__name__)
 # After the n-th consecutive failure the next try waits RETRY_DELAYS[n - 1], the last one from then on.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=1))
 STOP_AFTER, STOP_MIN_FAILURES = timedelta(hours=24), 5
@@ -108,7 +110,10 @@ def deliver_due(sf: sessionmaker[Session], rt: Runtime, *, limit: int = PAGE_LIM
     delivered = 0
     with client(rt) as http:
         for sid in ids:
-            delivered += deliver(sf, rt, http, sid, limit=limit, max_pages=max_pages)
+            try:
+                delivered += deliver(sf, rt, http, sid, limit=limit, max_pages=max_pages)
+            except Exception:  # one subscription's fault (a bug, the database) must not starve the others
+                log.exception("share push: subscription %s failed", sid)
     return delivered
 
 
