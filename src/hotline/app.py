@@ -34,6 +34,7 @@ from hotline.reports.api import router as reports_router
 from hotline.runtime import Runtime
 from hotline.security.review_api import router as access_review_router
 from hotline.sharing.api import router as sharing_router
+from hotline.sharing.push_api import router as share_push_router
 from hotline.sms.api import router as sms_router
 from hotline.supervision import scheduler as supervision_scheduler
 from hotline.supervision.api import router as supervision_router
@@ -121,7 +122,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
                        kb_import_router, kb_public_router, reports_router, dispatch_router, places_router,
                        blacklist_router, workforce_router, calls_router, hotlines_router, supervision_router,
                        assessment_router, analytics_router, calendar_router, sms_router, sharing_router,
-                       wechat_router, access_review_router):
+                       share_push_router, wechat_router, access_review_router):
         app.include_router(api_router, responses=errors_http.API_ERRORS,  # {code, message}, documented
                            dependencies=[Depends(ids_in_range), Depends(text_is_unicode)])
     app.include_router(open311.router)

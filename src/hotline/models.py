@@ -24,6 +24,7 @@ from hotline.knowledge.models import (
 )
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.security.models import AuditEntry
+from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.sms.models import SmsInbound, SmsOutbound
 from hotline.supervision.models import (
     Finding,
@@ -84,6 +85,8 @@ __all__ = [
     "Reminder",
     "SchedulerRun",
     "SchedulerState",
+    "PushDelivery",
+    "PushSubscription",
     "SmsInbound",
     "SmsOutbound",
     "WechatMessage",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hotline.clock import Clock, SystemClock
 from hotline.config import Settings
 from hotline.tickets.deadlines import Policy, load_policy
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass
@@ -14,6 +18,9 @@ class Runtime:
     settings: Settings
     clock: Clock
     policy: Policy
+    # Where outgoing HTTP calls (信息共享 push) go: None is the network; tests put an httpx.MockTransport
+    # here, as they put a FixedClock in `clock`.
+    transport: httpx.BaseTransport | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:

@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 
 from hotline.deps import DB, RT, SharingActor
 from hotline.sharing import feed
-from hotline.tickets.schemas import EventOut, TicketOut
+from hotline.sharing.schemas import FeedOut, feed_out
 
 router = APIRouter(prefix="/api/share/v1", tags=["sharing"])
-
-
-class FeedEventOut(EventOut):
-    id: int = Field(description="事件编号：按写入顺序递增，作为下次读取的 after")
-    ticket_number: str
-
-
-class FeedOut(BaseModel):
-    events: list[FeedEventOut]
-    tickets: dict[str, TicketOut] = Field(description="本页事件涉及的工单（当前状态），以工单编号为键；个人信息已脱敏")
-    next_after: int = Field(description="下次读取时作为 after 传入")
-    has_more: bool = Field(description="为 true 时还有已就绪的事件，应立即再次读取")
-    complete_until: datetime = Field(description="此时间之前写入的事件都已在 next_after 之内")
 
 
 @router.get("/events", response_model=FeedOut, summary="工单事件流（信息共享）：按顺序读取数据范围内工单的每一步")
 def events(db: DB, rt: RT, actor: SharingActor, after: Annotated[int, Query(ge=0)] = 0,
            limit: Annotated[int, Query(ge=1, le=feed.MAX_LIMIT)] = feed.DEFAULT_LIMIT) -> FeedOut:
-    page = feed.read(db, rt, actor=actor, after=after, limit=limit)
-    return FeedOut(
-        events=[FeedEventOut(id=e.id, ticket_number=e.ticket_number, **e.event.model_dump()) for e in page.events],
-        tickets=page.tickets, next_after=page.next_after, has_more=page.has_more,
-        complete_until=page.complete_until)
+    return feed_out(feed.read(db, rt, actor=actor, after=after, limit=limit))

@@ -45,9 +45,23 @@ class FeedPage:
     complete_until: datetime  # every event written before this time is at or before next_after
 
 
-def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int = DEFAULT_LIMIT) -> FeedPage:
+def ready_until(db: Session, *, now: datetime, after: int = 0) -> int:
+    """The last event number that may be served now: nothing at or beyond the first event, in any
+    scope, written within the lag. Two index lookups rather than a scan of the history: the newest
+    event number (primary key) and the first event after `after` written within the lag (the index on `at`)."""
+    top = db.execute(select(func.max(TicketEvent.id))).scalar_one_or_none()
+    barrier = db.execute(select(func.min(TicketEvent.id)).where(TicketEvent.at > now - FEED_LAG,
+                                                                 TicketEvent.id > after)).scalar_one_or_none()
+    return (barrier - 1) if barrier is not None else (top or 0)
+
+
+def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int = DEFAULT_LIMIT,
+         audited: bool = True) -> FeedPage:
     """Up to `limit` events after event id `after`, oldest first, with the tickets they are about.
-    Personal data is masked (the requester's name and phone); the units read them on the ticket itself."""
+    Personal data is masked (the requester's name and phone); the units read them on the ticket itself.
+
+    A pull read that returns events is audited here (and committed); push (push.py) passes
+    `audited=False` and audits the page once it is delivered, not at each attempt."""
     ensure_role(actor, Role.DATA_SHARING)
     if after < 0:
         raise DomainError("cursor_invalid", "after 须为不小于 0 的事件编号（首次读取用 0）", status_code=422)
@@ -55,13 +69,7 @@ def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int =
         raise DomainError("limit_invalid", f"limit 须在 1 到 {MAX_LIMIT} 之间", status_code=422)
     now = rt.clock.now()
     cutoff = now - FEED_LAG
-    # Bounds first, by two index lookups rather than a scan of the history: the newest event number
-    # (primary key) and the first event, in any scope, written within the lag (the index on `at`) —
-    # nothing at or beyond that one is served, nor anything written after this moment.
-    top = db.execute(select(func.max(TicketEvent.id))).scalar_one_or_none()
-    barrier = db.execute(select(func.min(TicketEvent.id)).where(TicketEvent.at > cutoff, TicketEvent.id > after)
-                         ).scalar_one_or_none()
-    upper = (barrier - 1) if barrier is not None else (top or 0)
+    upper = ready_until(db, now=now, after=after)
     rows = list(db.execute(select(TicketEvent, Ticket).join(Ticket, Ticket.id == TicketEvent.ticket_id)
                            .where(TicketEvent.id > after, TicketEvent.id <= upper, visible_condition(actor))
                            .order_by(TicketEvent.id).limit(limit + 1)).unique().all())
@@ -77,10 +85,18 @@ def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int =
     tickets = {loaded[i].number: present.detail(loaded[i], rt, actor, now=now, masked=True) for i in ids}
     # Without more to read, the cursor moves up to the bound: past the events of other scopes too.
     next_after = events[-1].id if has_more else max(upper, after)
-    if events:
-        audit.record(db, actor=actor, at=now, action="share_read", object_type="data_feed",
-                     object_id=actor.username or str(actor.user_id),
-                     detail=f"事件 #{events[0].id}–#{events[-1].id}（{len(events)} 条），工单 {len(tickets)} 件")
-        db.commit()
-    return FeedPage(events=events, tickets=tickets, next_after=next_after, has_more=has_more,
+    page = FeedPage(events=events, tickets=tickets, next_after=next_after, has_more=has_more,
                     complete_until=cutoff)
+    if events and audited:
+        record_read(db, actor=actor, at=now, page=page, action="share_read")
+        db.commit()
+    return page
+
+
+def record_read(db: Session, *, actor: Actor, at: datetime, page: FeedPage, action: str) -> None:
+    """The audit entry of a page taken by a reader (share_read) or delivered to it (share_push)."""
+    audit.record(db, actor=actor, at=at, action=action, object_type="data_feed",
+                 object_id=actor.username or str(actor.user_id),
+                 detail=f"事件 #{page.events[0].id}–#{page.events[-1].id}（{len(page.events)} 条），"
+                        f"工单 {len(page.tickets)} 件")
+

@@ -591,6 +591,14 @@ def sweep_kb_expiry(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) 
 KB_NOTICE_JOB = "kb_expiry_notice"
 
 
+def push_shared_events(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """信息共享 push: each due subscription's next pages of the feed, POSTed to its receiver
+    (sharing/delivery.py); counts the events delivered."""
+    from hotline.sharing import delivery
+
+    return JobResult(created=delivery.deliver_due(sf, rt))
+
+
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
     ("ack_warning", warn_acknowledgements),
@@ -603,11 +611,13 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("blacklist", propose_blacklist),
     ("kb_imports", resume_kb_imports),
     ("kb_expiry", sweep_kb_expiry),
+    ("share_push", push_shared_events),
 )
 JOB_LABELS = {"reminders": "临期催办", "ack_warning": "即将签收超时提醒", "ack_overdue": "签收超时提醒",
               "orders": "超期督办单", "escalations": "督办升级", "orders_closed": "自动办结督办单",
               "findings": "问题发现", "assessment": "考核数据更新", "blacklist": "黑名单候选（每日一次）",
-              "kb_imports": "批量导入任务（接续）", "kb_expiry": "知识到期（下线与提醒）"}
+              "kb_imports": "批量导入任务（接续）", "kb_expiry": "知识到期（下线与提醒）",
+              "share_push": "信息共享推送"}
 # Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
 # blacklist job new candidates and candidates given new evidence).
 SUPERVISION_JOBS = ("reminders", "ack_warning", "ack_overdue", "orders", "escalations", "orders_closed", "findings")

@@ -16,6 +16,8 @@ from hotline.deps import DB, RT
 from hotline.errors import DomainError
 from hotline.org import machines
 from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, Role
+from hotline.sharing import push, signing
+from hotline.sharing.enums import PUSH_STATUS_LABELS
 from hotline.web import choices
 from hotline.web.forms import is_id, text
 from hotline.web.paging import page_number, pager
@@ -43,10 +45,19 @@ def _list_page(request: Request, db: DB, rt: RT, viewer: Viewer, *, errors: list
 
 
 def _account_page(request: Request, db: DB, rt: RT, viewer: Viewer, account_id: int, *,
-                  issued: machines.IssuedKey | None = None, status_code: int = 200) -> HTMLResponse:
+                  issued: machines.IssuedKey | None = None, secret: str | None = None,
+                  push_errors: list[str] | None = None, push_url: str | None = None,
+                  status_code: int = 200) -> HTMLResponse:
     user = machines.get_account(db, actor=viewer.actor, account_id=account_id)
     now = rt.clock.now()
+    # 订阅推送 (data-sharing accounts): the subscription, its ten latest deliveries, a new secret once.
+    sub = push.get(db, actor=viewer.actor, account_id=account_id) if user.role == Role.DATA_SHARING else None
+    recent = push.deliveries(db, actor=viewer.actor, account_id=account_id, page_size=10)[0] if sub else []
     return render(request, "admin_machine.html", viewer=viewer, status_code=status_code,
+                  sub=sub, deliveries=recent, secret=secret, secret_notice=push.SECRET_NOTICE,
+                  push_errors=push_errors or [],
+                  push_url=push_url if push_url is not None else (sub.url if sub else ""),
+                  push_labels=PUSH_STATUS_LABELS, signing=signing,
                   row=machines.account_row(db, user, now), keys=machines.keys_of(db, actor=viewer.actor,
                                                                                  account_id=account_id),
                   now=now, issued=issued, notice=machines.KEY_NOTICE, role_labels=ROLE_LABELS,
@@ -118,4 +129,52 @@ def toggle_account(account_id: int, request: Request, form: CheckedForm, db: DB,
     else:
         flash(request, f"已启用接口账号 {user.username}，请签发新密钥" if active
               else f"已停用接口账号 {user.username}，其全部密钥已吊销")
+    return redirect(f"{LIST_URL}/{account_id}")
+
+
+# ---- 订阅推送 (data-sharing accounts) -----------------------------------------------------------------
+
+
+@router.post(LIST_URL + "/{account_id}/push")
+def subscribe(account_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+              viewer: MachinesViewer) -> HTMLResponse:
+    url = text(form, "url")
+    try:
+        _, secret, created = push.subscribe(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id,
+                                            url=url, from_now=text(form, "from_now") == "1")
+    except DomainError as exc:
+        return _account_page(request, db, rt, viewer, account_id, push_errors=[exc.message], push_url=url,
+                             status_code=exc.status_code)
+    flash(request, "已设置订阅推送，请将下方签名密钥配置到接收方" if created
+          else "已更改订阅推送，旧签名密钥已失效，请将下方新密钥配置到接收方")
+    return _account_page(request, db, rt, viewer, account_id, secret=secret)
+
+
+@router.post(LIST_URL + "/{account_id}/push/secret")
+def rotate_push_secret(account_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+                       viewer: MachinesViewer) -> HTMLResponse:
+    try:
+        _, secret = push.rotate_secret(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id)
+    except DomainError as exc:
+        flash(request, exc.message, "error")
+        return _account_page(request, db, rt, viewer, account_id, status_code=exc.status_code)
+    flash(request, "已更换签名密钥，旧密钥立即失效")
+    return _account_page(request, db, rt, viewer, account_id, secret=secret)
+
+
+@router.post(LIST_URL + "/{account_id}/push/{step}")
+def push_step(account_id: int, step: str, request: Request, form: CheckedForm, db: DB, rt: RT,
+              viewer: MachinesViewer) -> RedirectResponse:
+    try:
+        if step in ("pause", "resume"):
+            push.set_paused(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id, paused=step == "pause")
+            flash(request, "已暂停订阅推送，恢复后从暂停处继续推送" if step == "pause" else "已恢复订阅推送")
+        elif step == "test":
+            row = push.send_test(db, rt, actor=viewer.actor, account_id=account_id)
+            flash(request, f"测试推送成功（HTTP {row.http_status}，{row.duration_ms} 毫秒）" if row.ok
+                  else f"测试推送失败：{row.error}", "ok" if row.ok else "error")
+        else:
+            flash(request, "未知的操作", "error")
+    except DomainError as exc:
+        flash(request, exc.message, "error")
     return redirect(f"{LIST_URL}/{account_id}")

@@ -1,0 +1,217 @@
+"""Push delivery (订阅推送): the scheduler job that POSTs each active subscription's next pages of the
+feed to its URL, signed (signing.py), in order, at least once.
+
+A page is read exactly as the pull API reads it for the same account (feed.read: its scope, masking,
+lag and barrier), from the subscription's cursor. The cursor moves to the page's next_after only when
+the receiver answered 2xx, so a failed or lost answer sends the same events again, never skips one;
+the next page is read only after that. A failure waits RETRY_DELAYS before the next try; a
+subscription failing for STOP_AFTER (and at least STOP_MIN_FAILURES times) is stopped (已停用) and
+audited, until an administrator resumes it. A worker takes a lease on the subscription before
+sending, so two workers never send one subscription's pages side by side."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.clock import to_local
+from hotline.org.models import User
+from hotline.org.service import actor_for
+from hotline.runtime import Runtime
+from hotline.security import audit
+from hotline.security.actor import Actor
+from hotline.sharing import feed, signing
+from hotline.sharing.enums import PushStatus
+from hotline.sharing.models import PushDelivery, PushSubscription
+from hotline.sharing.schemas import feed_out
+
+log = logging.getLogger(__name__)
+# After the n-th consecutive failure the next try waits RETRY_DELAYS[n - 1], the last one from then on.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=1))
+STOP_AFTER, STOP_MIN_FAILURES = timedelta(hours=24), 5
+PAGE_LIMIT = 100  # events per POST
+MAX_PAGES = 20  # per subscription per pass: one receiver far behind does not hold the others back
+LEASE = timedelta(minutes=5)  # > MAX_PAGES POSTs at TIMEOUT (20 × 10 s): never lapses while a worker sends
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+USER_AGENT = "hotline12345-share-push/1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    http_status: int | None
+    error: str | None
+    duration_ms: int
+
+
+def retry_delay(failures: int) -> timedelta:
+    return RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
+
+
+def client(rt: Runtime) -> httpx.Client:
+    # Redirects are not followed: a receiver that moved is told to us as a failure, not silently obeyed.
+    return httpx.Client(transport=rt.transport, timeout=TIMEOUT, follow_redirects=False,
+                        headers={"User-Agent": USER_AGENT})
+
+
+def post(http: httpx.Client, *, url: str, secret: str, body: bytes, now: datetime, delivery_id: str, kind: str,
+         event_range: str) -> Outcome:
+    timestamp = int(now.timestamp())
+    headers = {"Content-Type": "application/json", signing.TIMESTAMP_HEADER: str(timestamp),
+               signing.SIGNATURE_HEADER: signing.sign(secret, timestamp, body),
+               signing.DELIVERY_HEADER: delivery_id, signing.EVENT_HEADER: kind, signing.RANGE_HEADER: event_range}
+    t0 = time.perf_counter()
+    status: int | None = None
+    try:
+        status = http.post(url, content=body, headers=headers).status_code
+        error = None if 200 <= status < 300 else f"接收方返回 HTTP {status}"
+    except httpx.TimeoutException:
+        error = f"接收方未在 {TIMEOUT.read:.0f} 秒内响应（超时）"
+    except httpx.HTTPError as exc:
+        error = f"无法连接接收方：{type(exc).__name__}: {exc}"[:200]
+    return Outcome(ok=error is None, http_status=status, error=error,
+                   duration_ms=int((time.perf_counter() - t0) * 1000))
+
+
+def log_delivery(db: Session, *, sub: PushSubscription, at: datetime, kind: str, after: int, page: feed.FeedPage | None,
+                 outcome: Outcome, delivery_id: str) -> PushDelivery:
+    row = PushDelivery(subscription_id=sub.id, delivery_id=delivery_id, kind=kind, at=at, after=after,
+                       first_event_id=page.events[0].id if page and page.events else None,
+                       last_event_id=page.events[-1].id if page and page.events else None,
+                       events=len(page.events) if page else 0, ok=outcome.ok, http_status=outcome.http_status,
+                       duration_ms=outcome.duration_ms, error=outcome.error)
+    db.add(row)
+    return row
+
+
+def due(db: Session, now: datetime) -> list[int]:
+    """Active subscriptions of enabled accounts whose next try has come and that no worker holds."""
+    return list(db.execute(
+        select(PushSubscription.id).join(User, User.id == PushSubscription.account_id)
+        .where(PushSubscription.status == PushStatus.ACTIVE, User.active.is_(True),
+               or_(PushSubscription.next_attempt_at.is_(None), PushSubscription.next_attempt_at <= now),
+               or_(PushSubscription.lease_until.is_(None), PushSubscription.lease_until < now))
+        .order_by(PushSubscription.id)).scalars())
+
+
+def deliver_due(sf: sessionmaker[Session], rt: Runtime, *, limit: int = PAGE_LIMIT, max_pages: int = MAX_PAGES) -> int:
+    """The job: every due subscription gets its next pages; the number of events delivered (2xx)."""
+    with sf() as db:
+        ids = due(db, rt.clock.now())
+    if not ids:
+        return 0
+    delivered = 0
+    with client(rt) as http:
+        for sid in ids:
+            try:
+                delivered += deliver(sf, rt, http, sid, limit=limit, max_pages=max_pages)
+            except Exception:  # one subscription's fault (a bug, the database) must not starve the others
+                log.exception("share push: subscription %s failed", sid)
+    return delivered
+
+
+def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscription_id: int, *,
+            limit: int = PAGE_LIMIT, max_pages: int = MAX_PAGES) -> int:
+    """Up to `max_pages` pages for one subscription, each only after the one before it was accepted."""
+    if not _claim(sf, subscription_id, rt.clock.now()):
+        return 0  # another worker holds it, or it was paused meanwhile
+    delivered = 0
+    try:
+        for _ in range(max_pages):
+            with sf() as db:
+                sub = db.get(PushSubscription, subscription_id)
+                user = db.get(User, sub.account_id) if sub else None
+                if sub is None or user is None or sub.status != PushStatus.ACTIVE or not user.active:
+                    return delivered
+                actor = actor_for(user)
+                after, url, secret, username = sub.cursor, sub.url, sub.secret, user.username
+                page = feed.read(db, rt, actor=actor, after=after, limit=limit, audited=False)
+                db.rollback()  # no transaction held open while the receiver answers
+            if not page.events:
+                # Nothing of its scope ready: the cursor moves past other scopes' events, nothing is sent.
+                if page.next_after > after:
+                    _move_cursor(sf, subscription_id, after, page.next_after)
+                return delivered
+            now = rt.clock.now()
+            delivery_id = str(uuid.uuid4())
+            outcome = post(http, url=url, secret=secret, body=feed_out(page).model_dump_json().encode(), now=now,
+                           delivery_id=delivery_id, kind="events",
+                           event_range=f"{page.events[0].id}-{page.events[-1].id}")
+            with sf() as db:
+                sub = db.get(PushSubscription, subscription_id)
+                if sub is None:
+                    return delivered
+                log_delivery(db, sub=sub, at=now, kind="events", after=after, page=page, outcome=outcome,
+                             delivery_id=delivery_id)
+                sub.last_attempt_at = now
+                if outcome.ok:
+                    _succeeded(db, sub, actor=actor, now=now, after=after, page=page)
+                else:
+                    _failed(db, sub, account=username, now=now, error=outcome.error or "")
+                db.commit()
+            if not outcome.ok:
+                return delivered
+            delivered += len(page.events)
+            if not page.has_more:
+                return delivered
+        return delivered
+    finally:
+        _release(sf, subscription_id)
+
+
+def _claim(sf: sessionmaker[Session], sid: int, now: datetime) -> bool:
+    with sf() as db:
+        claimed = db.execute(
+            update(PushSubscription)
+            .where(PushSubscription.id == sid, PushSubscription.status == PushStatus.ACTIVE,
+                   or_(PushSubscription.lease_until.is_(None), PushSubscription.lease_until < now))
+            .values(lease_until=now + LEASE).execution_options(synchronize_session=False)).rowcount
+        db.commit()
+    return claimed == 1
+
+
+def _release(sf: sessionmaker[Session], sid: int) -> None:
+    with sf() as db:
+        db.execute(update(PushSubscription).where(PushSubscription.id == sid).values(lease_until=None)
+                   .execution_options(synchronize_session=False))
+        db.commit()
+
+
+def _move_cursor(sf: sessionmaker[Session], sid: int, old: int, new: int) -> None:
+    # Compare-and-swap: an administrator who reset the cursor meanwhile (a new subscription) wins.
+    with sf() as db:
+        db.execute(update(PushSubscription).where(PushSubscription.id == sid, PushSubscription.cursor == old)
+                   .values(cursor=new).execution_options(synchronize_session=False))
+        db.commit()
+
+
+def _succeeded(db: Session, sub: PushSubscription, *, actor: Actor, now: datetime, after: int,
+               page: feed.FeedPage) -> None:
+    if sub.cursor == after:  # not reset by an administrator while the POST was on its way
+        sub.cursor = page.next_after
+    sub.failures, sub.failing_since, sub.next_attempt_at = 0, None, None
+    sub.last_success_at = now
+    sub.deliveries_ok += 1
+    sub.delivered_events += len(page.events)
+    feed.record_read(db, actor=actor, at=now, page=page, action="share_push")
+
+
+def _failed(db: Session, sub: PushSubscription, *, account: str, now: datetime, error: str) -> None:
+    sub.failures += 1
+    sub.deliveries_failed += 1
+    sub.failing_since = sub.failing_since or now
+    sub.last_error = error[:200]
+    if sub.failures >= STOP_MIN_FAILURES and now - sub.failing_since >= STOP_AFTER:
+        sub.status, sub.next_attempt_at = PushStatus.STOPPED, None
+        since = to_local(sub.failing_since).strftime("%m月%d日 %H:%M")
+        audit.record(db, actor=Actor.system(), at=now, action="share_push_stop", object_type="machine_account",
+                     object_id=account, detail=f"连续失败 {sub.failures} 次（自 {since} 起），最近一次：{error}"[:500])
+    else:
+        sub.next_attempt_at = now + retry_delay(sub.failures)
