@@ -267,11 +267,14 @@ def test_a_feed_account_reading_from_an_address_it_never_used_is_flagged(client,
             feed_read("ar-feed-old", at(MONDAY, hour), "10.1.1.1")
         feed_read("ar-feed-old", at(MONDAY, 4), "198.51.100.7")
         feed_read("ar-feed-new", at(MONDAY, 5), "10.2.2.2")  # a new account: every address is new, none flagged
+        for hour in (6, 7):  # pushed to its receiver: counted, no address (the platform sends them)
+            audit.record(db, actor=actors["ar-feed-new"], at=at(MONDAY, hour), action="share_push",
+                         object_type="data_feed", object_id="ar-feed-new")
         db.commit()
         result = access_review.review(db, actor=org.actor("admin"), period=access_review.make_period(now=START))
-        assert [(f.username, f.pages, f.clients, f.new_clients) for f in result.feeds] == [
-            ("ar-feed-old", 4, ["10.1.1.1", "198.51.100.7"], ["198.51.100.7"]),
-            ("ar-feed-new", 1, ["10.2.2.2"], [])]
+        assert [(f.username, f.pages, f.pushed, f.clients, f.new_clients) for f in result.feeds] == [
+            ("ar-feed-old", 4, 0, ["10.1.1.1", "198.51.100.7"], ["198.51.100.7"]),
+            ("ar-feed-new", 1, 2, ["10.2.2.2"], [])]
         assert result.feeds[0].flags == ["使用了此前 90 天未用过的来源地址：198.51.100.7"]
         assert not result.accounts  # machine accounts are not among the login accounts' rows
         db.rollback()  # end the read: SQLite's writers below wait for no reader

@@ -19,8 +19,8 @@ def review_workbook(review: Review) -> bytes:
          to_local(a.first_at).replace(tzinfo=None), to_local(a.last_at).replace(tzinfo=None), "；".join(a.flags)]
         for a in review.accounts]
     if review.feeds:  # the data-sharing accounts, under their own header
-        rows += [[], ["数据共享接口账号", "读取次数", "来源地址", "新来源地址", "首次", "末次", "提示"]]
-        rows += [[f.username, f.pages, "、".join(f.clients), "、".join(f.new_clients) or "—",
+        rows += [[], ["数据共享接口账号", "拉取次数", "推送页数", "来源地址", "新来源地址", "首次", "末次", "提示"]]
+        rows += [[f.username, f.pages, f.pushed, "、".join(f.clients), "、".join(f.new_clients) or "—",
                   to_local(f.first_at).replace(tzinfo=None), to_local(f.last_at).replace(tzinfo=None),
                   "；".join(f.flags)] for f in review.feeds]
     # what the sheet covers and how a row is flagged, below the rows (a reader of the file has no page)

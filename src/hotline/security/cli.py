@@ -73,8 +73,8 @@ def review(
         typer.echo(f"{a.username:<20} {a.role_label:<8} 查看 {a.reads:>6} 次 / {a.objects:>6} 条  "
                    f"非工作时间 {a.off_hours:>5}  导出 {a.exports:>4}  {'；'.join(a.flags) or '—'}")
     for f in result.feeds:
-        typer.echo(f"{f.username:<20} 数据共享接口 读取 {f.pages:>6} 次  来源 {'、'.join(f.clients) or '—'}  "
-                   f"{'；'.join(f.flags) or '—'}")
+        typer.echo(f"{f.username:<20} 数据共享接口 拉取 {f.pages:>6} 次 推送 {f.pushed:>6} 页  "
+                   f"来源 {'、'.join(f.clients) or '—'}  {'；'.join(f.flags) or '—'}")
     if output is not None:
         typer.echo(f"已导出到 {output}")
 
@@ -86,6 +86,7 @@ def _json(result: Any) -> dict[str, Any]:
                           "peer_median": a.peer_median, "off_hours": a.off_hours, "exports": a.exports,
                           "clients": a.clients, "first_at": a.first_at.isoformat(), "last_at": a.last_at.isoformat(),
                           "flags": a.flags} for a in result.accounts],
-            "feeds": [{"username": f.username, "pages": f.pages, "clients": f.clients, "new_clients": f.new_clients,
+            "feeds": [{"username": f.username, "pages": f.pages, "pushed": f.pushed, "clients": f.clients,
+                       "new_clients": f.new_clients,
                        "first_at": f.first_at.isoformat(), "last_at": f.last_at.isoformat(), "flags": f.flags}
                       for f in result.feeds]}

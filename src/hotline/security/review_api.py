@@ -42,7 +42,8 @@ class AccountAccessOut(BaseModel):
 class FeedReadsOut(BaseModel):
     user_id: int
     username: str
-    pages: int = Field(description="读取到事件的次数（每次一页）")
+    pages: int = Field(description="拉取到事件的次数（每次一页）")
+    pushed: int = Field(description="推送到接收地址的页数（订阅推送）")
     clients: list[str] = Field(description="期间内使用的来源地址")
     new_clients: list[str] = Field(description="此前 90 天未用过的来源地址（新开通、此前没有读取的账号不计）")
     first_at: datetime
