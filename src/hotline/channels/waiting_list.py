@@ -84,7 +84,7 @@ class WaitingList(Generic[M]):
     leave_out: Callable[[M], bool] = _nothing_left_out  # no part of what the citizen asks (WeChat's 人工)
 
     @property
-    def field(self) -> str:
+    def form_field(self) -> str:
         """The intake form's hidden field naming the messages it registers."""
         return f"{self.code}_ids"
 
@@ -194,7 +194,7 @@ class WaitingList(Generic[M]):
         said = [r for r in rows if not self.leave_out(r)] or rows
         values = {"channel": str(self.channel), "content": "\n".join(self.describe(r) for r in said)[:5000],
                   "title": self.describe(said[0]).replace("\n", " ")[:30],
-                  self.field: ",".join(str(r.id) for r in rows)}
+                  self.form_field: ",".join(str(r.id) for r in rows)}
         if self.sender_is_phone:
             values["requester_phone"] = self.sender_of(rows[0])
         audit.record(db, actor=actor, at=rt.clock.now(), action="view_personal_data", object_type=self.code,

@@ -202,7 +202,7 @@ def _reported_already(row: SmsOutbound, *, sent: bool, temporary: bool, attempt:
     return waiting and not sent and temporary and attempt is None
 
 
-# ---- the operators' list: the channels' waiting list (hotline.channels.waiting_list) on sms_inbound
+# ---- the operators' waiting list (hotline.channels.waiting_list) on sms_inbound ------------------
 
 
 def _acknowledge(first: SmsInbound, ticket: Ticket, actor: Actor, now: datetime) -> SmsOutbound:
@@ -219,8 +219,9 @@ TEXTS = WaitingList(
     out_of_scope="短信不分辖区，仅限数据范围为全市的人员查看和处理", not_found="短信不存在",
     mixed="一次只能处理同一号码发来的短信", describe=lambda row: row.text, notice=_acknowledge,
     sender_is_phone=True)
-# the list's steps under the names the staff API (and the rest of this module) call them
-ensure_staff, counts, register_ticket, ignore = TEXTS.ensure_staff, TEXTS.counts, TEXTS.register_ticket, TEXTS.ignore
+# the list's checks and steps under the names this module, the staff API and the demo call them
+ensure_staff, counts = TEXTS.ensure_staff, TEXTS.counts
+register_ticket, ignore = TEXTS.register_ticket, TEXTS.ignore
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) ->
     return [Group(sender=g.sender, messages=g.messages, sent=sent[g.sender]) for g in groups], total
 
 
-# ---- handling: 登记工单 and 忽略 are the waiting list's (TEXTS); the texts sent are the channel's ----
+# ---- the texts sent: the automatic 已受理 text, 回复短信 -------------------------------------------
 
 
 def acknowledgement(number: str, *, phone: str | None, sender: str) -> str:
@@ -295,7 +296,7 @@ def reply(db: Session, rt: Runtime, *, actor: Actor, inbound_id: int, text: str)
     return row
 
 
-# ---- staff lookups (the JSON API; the page uses waiting/handled above) -------------------------
+# ---- staff lookups (the JSON API; the page uses the waiting list's) -----------------------------
 
 
 @dataclass(frozen=True)

@@ -106,11 +106,11 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         values["screening_seen"] = ",".join(h.code for h in hits)
         return _intake_page(request, db, viewer, values, screening=hits, history=_history(db, rt, viewer, values))
     key = values["idem"] if IDEM.match(values.get("idem", "")) else None
-    box = next((b for b in WAITING_LISTS if values.get(b.field)), None)
+    box = next((b for b in WAITING_LISTS if values.get(b.form_field)), None)
     try:
         if box is not None:  # the messages become 已登记 with the ticket; the sender is told its number
-            ticket, created = box.register_ticket(db, rt, actor=viewer.actor, ids=box.parse_ids(values[box.field]),
-                                                  data=data)
+            ids = box.parse_ids(values[box.form_field])
+            ticket, created = box.register_ticket(db, rt, actor=viewer.actor, ids=ids, data=data)
         else:
             try:
                 ticket, created = service.register(db, rt, actor=viewer.actor, data=data, idempotency_key=key)

@@ -300,7 +300,7 @@ MESSAGES = WaitingList(
     out_of_scope="微信留言不分辖区，仅限数据范围为全市的人员查看和处理", not_found="微信消息不存在或未转人工",
     mixed="一次只能处理同一微信用户的消息", describe=describe, notice=_acknowledge,
     leave_out=lambda row: _PERSON.fullmatch(bare(row.content)) is not None)  # 人工 is no part of the request
-waiting, counts = MESSAGES.waiting, MESSAGES.counts
+waiting, counts = MESSAGES.waiting, MESSAGES.counts  # as the demo reads the list
 
 
 def acknowledgement(number: str) -> str:
