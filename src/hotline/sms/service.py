@@ -229,7 +229,7 @@ class Group(waiting_list.Group[SmsInbound]):
     """One sender's waiting texts, oldest first, and the texts sent to that number lately."""
 
     @property
-    def texts(self) -> list[SmsInbound]:
+    def texts(self) -> list[SmsInbound]:  # the group's messages, as this channel names them
         return self.messages
 
 
