@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from hotline.channels.enums import IGNORE_LABELS
 from hotline.deps import DB, RT, ApiActor, QueryTime, TelephonyActor, json_batch
 from hotline.errors_http import ErrorOut, route_labels
 from hotline.sms import service
-from hotline.sms.enums import IGNORE_LABELS, INBOUND_LABELS, OUTBOUND_LABELS, InboundStatus, OutboundStatus
+from hotline.sms.enums import INBOUND_LABELS, OUTBOUND_LABELS, InboundStatus, OutboundStatus
 from hotline.sms.schemas import (
     IgnoreIn,
     IgnoreOut,

@@ -1,4 +1,5 @@
-"""Codes stored in the SMS tables and their Chinese labels."""
+"""Codes stored in the SMS tables and their Chinese labels (the reasons to ignore a text are the waiting
+list's: hotline.channels.enums)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,6 @@ class InboundStatus(StrEnum):
 
 INBOUND_LABELS = {InboundStatus.PENDING: "待处理", InboundStatus.REGISTERED: "已登记",
                   InboundStatus.IGNORED: "已忽略"}
-
-
-class IgnoreReason(StrEnum):
-    ADVERTISING = "advertising"
-    INVALID = "invalid"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
-
-
-IGNORE_LABELS = {IgnoreReason.ADVERTISING: "广告推销", IgnoreReason.INVALID: "无效内容（乱码、空白、误发）",
-                 IgnoreReason.DUPLICATE: "重复（已登记或已答复）", IgnoreReason.OTHER: "其他"}
 
 
 class OutboundStatus(StrEnum):

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.channels.models import Handled
 from hotline.db import Base, UTCDateTime
 
 
-class SmsInbound(Base):
+class SmsInbound(Handled, Base):
     """One text a citizen sent to 12345, as the gateway pushed it; handled once (registered or ignored)."""
 
     __tablename__ = "sms_inbound"
@@ -29,12 +30,6 @@ class SmsInbound(Base):
     text: Mapped[str] = mapped_column(String(1000))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the gateway received it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it reached the platform
-    status: Mapped[str] = mapped_column(String(16))
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    ignore_reason: Mapped[str | None] = mapped_column(String(16))
-    ignore_note: Mapped[str | None] = mapped_column(String(200))
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SmsOutbound(Base):

@@ -8,16 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from hotline.channels.enums import IGNORE_LABELS, IgnoreReason
 from hotline.security.masking import mask_phone
-from hotline.sms.enums import (
-    IGNORE_LABELS,
-    INBOUND_LABELS,
-    PURPOSE_LABELS,
-    IgnoreReason,
-    InboundStatus,
-    Purpose,
-    outbound_label,
-)
+from hotline.sms.enums import INBOUND_LABELS, PURPOSE_LABELS, InboundStatus, Purpose, outbound_label
 from hotline.sms.models import SmsInbound, SmsOutbound
 from hotline.tickets.schemas import TicketCreate
 

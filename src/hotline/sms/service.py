@@ -1,5 +1,6 @@
-"""The SMS channel's use cases: the gateway's pushes and its outbox, the operators' waiting list, and
-each handling step (register as a ticket, ignore, reply). Each writing function owns its commit.
+"""The SMS channel's use cases: the gateway's pushes and its outbox with retries, the operators'
+waiting list (the channels' shared one on `sms_inbound`, TEXTS: 登记工单 and 忽略 are its steps), 回复短信
+and 重发, and the staff API's reads. Each writing function owns its commit.
 
 The gateway is the telephony platform's machine account (Role.TELEPHONY, docs/sms.md says why):
 texts arrive by push, replies wait in `sms_outbound` until the gateway takes them (GET outbox) and
@@ -16,20 +17,19 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from hotline.channels import waiting_list
+from hotline.channels.waiting_list import HANDLER_ROLES, VIEW_ROLES, WaitingList
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.org.models import User
 from hotline.phones import as_kept
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
-from hotline.security.permissions import ensure_role
 from hotline.security.roles import Role
 from hotline.sms import validation
 from hotline.sms.enums import (
-    IGNORE_LABELS,
     OUTBOUND_LABELS,
     PURPOSE_LABELS,
-    IgnoreReason,
     InboundStatus,
     OutboundStatus,
     Purpose,
@@ -38,26 +38,13 @@ from hotline.sms.enums import (
 from hotline.sms.models import SmsInbound, SmsOutbound
 from hotline.tickets import service as tickets
 from hotline.tickets.enums import Channel
-from hotline.tickets.models import IdempotencyKey, Ticket
-from hotline.tickets.schemas import TicketCreate
+from hotline.tickets.models import Ticket
 
 GATEWAY_ROLES = frozenset({Role.TELEPHONY})
-HANDLER_ROLES = (Role.OPERATOR, Role.DISPATCHER)  # those who register tickets
-VIEW_ROLES = (*HANDLER_ROLES, Role.SUPERVISOR)
 MAX_BATCH = 500
 OUTBOX_MAX = 500
-GROUP_MAX = 20  # texts handled together: one sender's run of texts
 SIGNATURE = "【12345】"
 REPLY_MAX = 200  # characters typed, before the signature: three concatenated segments at most
-
-
-def ensure_staff(actor: Actor, *roles: Role) -> None:
-    """Texts carry no place (a sender's district is known only once a ticket says it), so they cannot
-    be cut to a district: only staff whose data scope is the whole city read and handle them, as the
-    call records (a district's supervisor would read every district's texts)."""
-    ensure_role(actor, *roles)
-    if not audit.reads_whole_city(actor):
-        raise Forbidden("scope_forbidden", "短信不分辖区，仅限数据范围为全市的人员查看和处理")
 
 
 def ensure_gateway(actor: Actor) -> None:
@@ -215,180 +202,58 @@ def _reported_already(row: SmsOutbound, *, sent: bool, temporary: bool, attempt:
     return waiting and not sent and temporary and attempt is None
 
 
-# ---- the operators' list ---------------------------------------------------------------------
+# ---- the operators' waiting list (hotline.channels.waiting_list) on sms_inbound ------------------
+
+
+def _acknowledge(first: SmsInbound, ticket: Ticket, actor: Actor, now: datetime) -> SmsOutbound:
+    """The one automatic text to the sender when their texts become a ticket."""
+    return SmsOutbound(phone=first.sender, text=acknowledgement(ticket.number, phone=ticket.requester_phone,
+                                                                sender=first.sender),
+                       purpose=Purpose.ACKNOWLEDGEMENT, status=OutboundStatus.QUEUED, ticket_id=ticket.id,
+                       inbound_id=first.id, created_by_id=actor.user_id, created_at=now)
+
+
+TEXTS = WaitingList(
+    table=SmsInbound, sender=SmsInbound.sender, at=SmsInbound.received_at, outbound=SmsOutbound,
+    channel=Channel.SMS, code="sms", page="/sms", noun="短信", counted="短信",
+    out_of_scope="短信不分辖区，仅限数据范围为全市的人员查看和处理", not_found="短信不存在",
+    mixed="一次只能处理同一号码发来的短信", describe=lambda row: row.text, notice=_acknowledge,
+    sender_is_phone=True)
+# the list's checks and steps under the names this module, the staff API and the demo call them
+ensure_staff, counts = TEXTS.ensure_staff, TEXTS.counts
+register_ticket, ignore = TEXTS.register_ticket, TEXTS.ignore
 
 
 @dataclass(frozen=True)
-class Group:
+class Group(waiting_list.Group[SmsInbound]):
     """One sender's waiting texts, oldest first, and the texts sent to that number lately."""
 
-    sender: str
-    texts: list[SmsInbound]
-    sent: list[SmsOutbound]
-
     @property
-    def ids(self) -> str:
-        return ",".join(str(t.id) for t in self.texts)
-
-
-def counts(db: Session) -> tuple[int, int]:
-    """Waiting texts and the numbers they came from."""
-    cond = SmsInbound.status == InboundStatus.PENDING
-    texts, senders = db.execute(select(func.count(), func.count(SmsInbound.sender.distinct())).where(cond)).one()
-    return int(texts), int(senders)
+    def texts(self) -> list[SmsInbound]:  # the group's messages, as this channel names them
+        return self.messages
 
 
 SENT_SHOWN = 5  # texts sent to a number shown beside its waiting ones
 
 
 def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
-    """Waiting texts grouped by sender (a citizen often sends two or three in a row), the group whose
-    first text is oldest first; paginated by sender. Returns the groups and the number of senders."""
-    ensure_staff(actor, *VIEW_ROLES)
-    cond = SmsInbound.status == InboundStatus.PENDING
-    first = func.min(SmsInbound.received_at)
-    total = db.execute(select(func.count(SmsInbound.sender.distinct())).where(cond)).scalar_one()
-    senders = [s for s, _ in db.execute(select(SmsInbound.sender, first).where(cond).group_by(SmsInbound.sender)
-                                        .order_by(first, SmsInbound.sender)
-                                        .limit(page_size).offset((max(page, 1) - 1) * page_size))]
-    if not senders:
-        return [], total
-    texts: dict[str, list[SmsInbound]] = {s: [] for s in senders}
-    for row in db.scalars(select(SmsInbound).where(cond, SmsInbound.sender.in_(senders))
-                          .order_by(SmsInbound.received_at, SmsInbound.id)):
-        texts[row.sender].append(row)
-    sent: dict[str, list[SmsOutbound]] = {s: [] for s in senders}
-    # the last SENT_SHOWN texts to each number: a window over the (phone, created_at) index, not every
-    # text ever sent to a citizen who writes often
-    recent = select(SmsOutbound.id, func.row_number().over(
-        partition_by=SmsOutbound.phone, order_by=(SmsOutbound.created_at.desc(), SmsOutbound.id.desc())).label("n")
-                    ).where(SmsOutbound.phone.in_(senders)).subquery()
-    for out in db.scalars(select(SmsOutbound).join(recent, recent.c.id == SmsOutbound.id)
-                          .where(recent.c.n <= SENT_SHOWN)
-                          .order_by(SmsOutbound.created_at.desc(), SmsOutbound.id.desc())):
-        sent[out.phone].append(out)
-    return [Group(sender=s, texts=texts[s][:GROUP_MAX], sent=sent[s]) for s in senders], total
+    """The waiting list's groups (a citizen often sends two or three texts in a row), each with the last
+    SENT_SHOWN texts sent to its number, newest first. Returns the groups and the number of senders."""
+    groups, total = TEXTS.waiting(db, actor=actor, page=page, page_size=page_size)
+    sent: dict[str, list[SmsOutbound]] = {g.sender: [] for g in groups}
+    if sent:
+        # a window over the (phone, created_at) index, not every text ever sent to a citizen who writes often
+        recent = select(SmsOutbound.id, func.row_number().over(
+            partition_by=SmsOutbound.phone, order_by=(SmsOutbound.created_at.desc(), SmsOutbound.id.desc())
+        ).label("n")).where(SmsOutbound.phone.in_(list(sent))).subquery()
+        for out in db.scalars(select(SmsOutbound).join(recent, recent.c.id == SmsOutbound.id)
+                              .where(recent.c.n <= SENT_SHOWN)
+                              .order_by(SmsOutbound.created_at.desc(), SmsOutbound.id.desc())):
+            sent[out.phone].append(out)
+    return [Group(sender=g.sender, messages=g.messages, sent=sent[g.sender]) for g in groups], total
 
 
-def handled(db: Session, *, actor: Actor, status: InboundStatus, page: int = 1,
-            page_size: int = 20) -> tuple[list[tuple[SmsInbound, str | None]], int]:
-    """Texts already registered or ignored, the latest handled first, with the ticket number."""
-    ensure_staff(actor, *VIEW_ROLES)
-    cond = SmsInbound.status == status
-    total = db.execute(select(func.count()).select_from(SmsInbound).where(cond)).scalar_one()
-    rows = db.execute(select(SmsInbound, Ticket.number).outerjoin(Ticket, Ticket.id == SmsInbound.ticket_id)
-                      .where(cond).order_by(SmsInbound.handled_at.desc(), SmsInbound.id.desc())
-                      .limit(page_size).offset((max(page, 1) - 1) * page_size)).all()
-    return [(row, number) for row, number in rows], total
-
-
-def for_ticket(db: Session, ticket_id: int) -> tuple[list[SmsInbound], list[SmsOutbound]]:
-    """The texts a ticket was registered from and those sent about it, oldest first (its page shows them)."""
-    received = list(db.scalars(select(SmsInbound).where(SmsInbound.ticket_id == ticket_id)
-                               .order_by(SmsInbound.received_at, SmsInbound.id)))
-    sent = list(db.scalars(select(SmsOutbound).where(SmsOutbound.ticket_id == ticket_id)
-                           .order_by(SmsOutbound.created_at, SmsOutbound.id)))
-    return received, sent
-
-
-def parse_ids(value: str) -> list[int]:
-    """The texts a form or link names ("12,13,14"), at most one group's worth."""
-    parts = [p.strip() for p in (value or "").split(",") if p.strip()]
-    if not parts or not all(p.isdecimal() and len(p) <= 9 for p in parts) or len(parts) > GROUP_MAX:
-        raise DomainError("sms_ids_invalid", "请选择要处理的短信", status_code=422)
-    return sorted({int(p) for p in parts})
-
-
-def texts_of(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[SmsInbound]:
-    """The named texts, oldest first; all from one sender."""
-    ensure_staff(actor, *VIEW_ROLES)
-    rows = list(db.scalars(select(SmsInbound).where(SmsInbound.id.in_(list(ids)))
-                           .order_by(SmsInbound.received_at, SmsInbound.id)))
-    if len(rows) != len(set(ids)):
-        raise NotFound("sms_not_found", "短信不存在")
-    if len({r.sender for r in rows}) > 1:
-        raise DomainError("sms_mixed_senders", "一次只能处理同一号码发来的短信", status_code=422)
-    return rows
-
-
-def _pending(db: Session, actor: Actor, ids: Sequence[int]) -> list[SmsInbound]:
-    rows = texts_of(db, actor=actor, ids=ids)
-    done = [r for r in rows if r.status != InboundStatus.PENDING]
-    if done:
-        raise Conflict("sms_already_handled", "所选短信已由他人处理（已登记或已忽略），请刷新后查看")
-    return rows
-
-
-def _mark(db: Session, ids: Sequence[int], **values: Any) -> None:
-    """Compare-and-swap from 待处理: two operators cannot both handle the same text."""
-    result = db.execute(update(SmsInbound).where(SmsInbound.id.in_(list(ids)),
-                                                 SmsInbound.status == InboundStatus.PENDING).values(**values))
-    if result.rowcount != len(ids):
-        db.rollback()
-        raise Conflict("sms_already_handled", "所选短信刚由他人处理，请刷新后查看")
-
-
-# ---- handling ---------------------------------------------------------------------------------
-
-
-def prefill(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int]) -> dict[str, Any]:
-    """The intake form's values for these texts: channel 短信, the sender as the phone, the texts as
-    the content. Showing the number in full is a view of personal data: audited."""
-    ensure_staff(actor, *HANDLER_ROLES)
-    rows = _pending(db, actor, ids)
-    content = "\n".join(r.text for r in rows)
-    audit.record(db, actor=actor, at=rt.clock.now(), action="view_personal_data", object_type="sms",
-                 object_id=rows[0].id, detail=f"短信登记工单：{len(rows)} 条短信")
-    db.commit()
-    return {"channel": str(Channel.SMS), "requester_phone": rows[0].sender, "content": content[:5000],
-            "title": rows[0].text.replace("\n", " ")[:30], "sms_ids": ",".join(str(r.id) for r in rows)}
-
-
-def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int],
-                    data: TicketCreate) -> tuple[Ticket, bool]:
-    """Register the texts as one ticket (channel 短信, the sender as the phone unless another was
-    typed); the texts become 已登记 with the ticket, and the requester gets one text saying so.
-    The idempotency key belongs to the texts: two operators registering them make one ticket."""
-    ensure_staff(actor, *HANDLER_ROLES)
-    rows = texts_of(db, actor=actor, ids=ids)
-    sender, first = rows[0].sender, rows[0].id
-    if any(r.status != InboundStatus.PENDING for r in rows):
-        numbers = {r.ticket_id for r in rows}
-        if len(numbers) == 1 and rows[0].ticket_id is not None:
-            ticket = db.get(Ticket, rows[0].ticket_id)
-            if ticket is not None and ticket.registered_by_id == actor.user_id:
-                return ticket, False  # the same form sent again
-            raise Conflict("sms_already_handled", f"该短信已由他人登记为工单 {ticket.number if ticket else ''}")
-        raise Conflict("sms_already_handled", "所选短信已由他人处理（已登记或已忽略），请刷新后查看")
-    fields: dict[str, Any] = {"channel": Channel.SMS}
-    if not data.requester_phone and not data.requester_anonymous:
-        fields["requester_phone"] = sender
-    owner = f"sms:{first}"
-    try:
-        ticket, created = tickets.register(db, rt, actor=actor, data=data.model_copy(update=fields),
-                                           idempotency_key="ticket", idempotency_owner=owner)
-    except Conflict as exc:
-        if exc.code != "idempotency_key_reused":
-            raise
-        db.rollback()
-        number = db.execute(select(Ticket.number).join(IdempotencyKey, IdempotencyKey.ticket_id == Ticket.id)
-                            .where(IdempotencyKey.owner == owner)).scalar_one()
-        raise Conflict("sms_already_handled", f"该短信已登记为工单 {number}，如需修改请在工单页补充") from None
-    now = rt.clock.now()
-    ticket_id, number, phone = ticket.id, ticket.number, ticket.requester_phone
-    try:
-        _mark(db, [r.id for r in rows], status=InboundStatus.REGISTERED, ticket_id=ticket_id,
-              handled_by_id=actor.user_id, handled_at=now)
-    except Conflict:  # another operator took some of these texts between the check and now (as calls say it)
-        raise Conflict("sms_already_handled",
-                       f"所选短信刚由他人处理（本次登记的工单 {number} 未关联），请刷新后查看") from None
-    db.add(SmsOutbound(phone=sender, text=acknowledgement(number, phone=phone, sender=sender),
-                       purpose=Purpose.ACKNOWLEDGEMENT, status=OutboundStatus.QUEUED, ticket_id=ticket_id,
-                       inbound_id=first, created_by_id=actor.user_id, created_at=now))
-    audit.record(db, actor=actor, at=now, action="sms_register", object_type="sms", object_id=first,
-                 detail=f"{len(rows)} 条短信登记为工单 {number}")
-    db.commit()
-    return ticket, created
+# ---- the texts sent: the automatic 已受理 text, 回复短信 -------------------------------------------
 
 
 def acknowledgement(number: str, *, phone: str | None, sender: str) -> str:
@@ -399,26 +264,6 @@ def acknowledgement(number: str, *, phone: str | None, sender: str) -> str:
         return f"您反映的诉求已受理，工单编号{number}。{SIGNATURE}"
     which = "手机号" if phone == sender else "登记的联系电话"
     return f"您反映的诉求已受理，工单编号{number}，可凭编号和{which}后四位在网上查询办理进度。{SIGNATURE}"
-
-
-def ignore(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int], reason: str, note: str = "") -> int:
-    """Set texts aside (广告, 无效, 重复, 其他 with a note). Returns how many."""
-    ensure_staff(actor, *HANDLER_ROLES)
-    try:
-        why = IgnoreReason(reason)
-    except ValueError:
-        raise DomainError("ignore_reason_required", "请选择忽略原因", status_code=422) from None
-    note = (note or "").strip()[:200]
-    if why == IgnoreReason.OTHER and len(note) < 2:
-        raise DomainError("ignore_note_required", "忽略原因为“其他”时请填写说明（至少 2 个字）", status_code=422)
-    rows = _pending(db, actor, ids)
-    now = rt.clock.now()
-    _mark(db, [r.id for r in rows], status=InboundStatus.IGNORED, ignore_reason=why, ignore_note=note or None,
-          handled_by_id=actor.user_id, handled_at=now)
-    audit.record(db, actor=actor, at=now, action="sms_ignore", object_type="sms", object_id=rows[0].id,
-                 detail=f"忽略 {len(rows)} 条短信（{IGNORE_LABELS[why]}）" + (f"：{note}" if note else ""))
-    db.commit()
-    return len(rows)
 
 
 def reply_text(typed: str) -> str:
@@ -439,7 +284,7 @@ def reply(db: Session, rt: Runtime, *, actor: Actor, inbound_id: int, text: str)
     the address leaves it waiting for the answer."""
     ensure_staff(actor, *HANDLER_ROLES)
     body = reply_text(text)
-    inbound = texts_of(db, actor=actor, ids=[inbound_id])[0]
+    inbound = TEXTS.rows(db, actor=actor, ids=[inbound_id])[0]
     now = rt.clock.now()
     row = SmsOutbound(phone=inbound.sender, text=body, purpose=Purpose.REPLY, status=OutboundStatus.QUEUED,
                       ticket_id=inbound.ticket_id, inbound_id=inbound.id, created_by_id=actor.user_id,
@@ -451,7 +296,7 @@ def reply(db: Session, rt: Runtime, *, actor: Actor, inbound_id: int, text: str)
     return row
 
 
-# ---- staff lookups (the JSON API; the page uses waiting/handled above) -------------------------
+# ---- staff lookups (the JSON API; the page uses the waiting list's) -----------------------------
 
 
 @dataclass(frozen=True)
@@ -548,7 +393,7 @@ def failed_count(db: Session) -> int:
 def ticket_texts(db: Session, *, actor: Actor, ticket_id: int) -> tuple[list[SmsInbound], list[SmsOutbound]]:
     """A ticket's texts as its page shows them, for everyone who may read the ticket."""
     tickets.get(db, actor=actor, ticket_id=ticket_id)
-    return for_ticket(db, ticket_id)
+    return TEXTS.for_ticket(db, ticket_id)
 
 
 def resend(db: Session, rt: Runtime, *, actor: Actor, outbound_id: int) -> SmsOutbound:

@@ -35,6 +35,10 @@ IntakeViewer = Annotated[Viewer, Depends(viewer_for("intake"))]
 DispatchViewer = Annotated[Viewer, Depends(viewer_for("dispatch"))]
 CallbackViewer = Annotated[Viewer, Depends(viewer_for("callbacks"))]
 IDEM = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# The waiting lists whose messages the intake form registers: opened with ?sms=<ids> (?wechat=…), it
+# carries them in its field sms_ids (wechat_ids); and how the sender is told, said when it is done.
+WAITING_LISTS = (sms.TEXTS, wechat.MESSAGES)
+TOLD = {"sms": "，已自动回复受理短信", "wechat": "，已排队通过公众号告知受理"}
 
 
 # ---- intake -------------------------------------------------------------------------------
@@ -61,24 +65,17 @@ def _intake_page(request: Request, db: Session, viewer: Viewer, values: dict[str
 @router.get("/hall/intake", response_model=None)
 def intake_form(request: Request, db: DB, rt: RT, viewer: IntakeViewer) -> HTMLResponse | RedirectResponse:
     values = _new_values()
-    if request.query_params.get("sms"):
-        # 短信受理 → 登记工单: the same form, pre-filled from the texts (channel 短信, the sender, the texts).
+    box = next((b for b in WAITING_LISTS if request.query_params.get(b.code)), None)
+    if box is not None:
+        # 短信受理 / 微信受理 → 登记工单: the same form, pre-filled from the messages (the channel, their
+        # words; an SMS sender's number, and then the earlier tickets of that number).
         try:
-            values.update(sms.prefill(db, rt, actor=viewer.actor, ids=sms.parse_ids(request.query_params["sms"])))
+            values.update(box.prefill(db, rt, actor=viewer.actor, ids=box.parse_ids(request.query_params[box.code])))
         except DomainError as exc:
             db.rollback()
             flash(request, exc.message, "error")
-            return redirect("/sms")
+            return redirect(box.page)
         return _intake_page(request, db, viewer, values, history=_history(db, rt, viewer, values))
-    if request.query_params.get("wechat"):
-        # 微信受理 → 登记工单: the same form, pre-filled from the conversation (channel 微信, the messages).
-        try:
-            values.update(wechat.prefill(db, rt, actor=viewer.actor,
-                                         ids=wechat.parse_ids(request.query_params["wechat"])))
-        except DomainError as exc:
-            db.rollback()
-            flash(request, exc.message, "error")
-            return redirect("/wechat")
     return _intake_page(request, db, viewer, values)
 
 
@@ -109,13 +106,11 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         values["screening_seen"] = ",".join(h.code for h in hits)
         return _intake_page(request, db, viewer, values, screening=hits, history=_history(db, rt, viewer, values))
     key = values["idem"] if IDEM.match(values.get("idem", "")) else None
+    box = next((b for b in WAITING_LISTS if values.get(b.form_field)), None)
     try:
-        if values.get("sms_ids"):  # the texts become 已登记 with the ticket; the sender is told its number
-            ticket, created = sms.register_ticket(db, rt, actor=viewer.actor, ids=sms.parse_ids(values["sms_ids"]),
-                                                  data=data)
-        elif values.get("wechat_ids"):  # the messages become 已登记; the follower is told its number
-            ticket, created = wechat.register_ticket(db, rt, actor=viewer.actor,
-                                                     ids=wechat.parse_ids(values["wechat_ids"]), data=data)
+        if box is not None:  # the messages become 已登记 with the ticket; the sender is told its number
+            ids = box.parse_ids(values[box.form_field])
+            ticket, created = box.register_ticket(db, rt, actor=viewer.actor, ids=ids, data=data)
         else:
             try:
                 ticket, created = service.register(db, rt, actor=viewer.actor, data=data, idempotency_key=key)
@@ -133,10 +128,8 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
         step = {State.DISPATCHED: "并已派单", State.CLOSED: "并已直接答复办结"}.get(State(ticket.state), "")
         if auto_dispatch(db, rt, ticket):
             step = "并已按派单目录自动派单"
-        if values.get("sms_ids"):
-            step += "，已自动回复受理短信"
-        if values.get("wechat_ids"):
-            step += "，已排队通过公众号告知受理"
+        if box is not None:
+            step += TOLD[box.code]
         flash(request, f"受理成功{step}，工单编号 {ticket.number}")
     else:
         flash(request, f"该诉求已受理（重复提交未重复登记），工单编号 {ticket.number}", "info")

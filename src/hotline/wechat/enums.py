@@ -1,4 +1,5 @@
-"""Codes stored in the WeChat tables and their Chinese labels."""
+"""Codes stored in the WeChat tables and their Chinese labels (the reasons to ignore a message are the
+waiting list's: hotline.channels.enums)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,6 @@ class MessageStatus(StrEnum):
 
 STATUS_LABELS = {MessageStatus.AUTO: "自动答复", MessageStatus.PENDING: "待处理",
                  MessageStatus.REGISTERED: "已登记", MessageStatus.IGNORED: "已忽略"}
-
-
-class IgnoreReason(StrEnum):
-    ADVERTISING = "advertising"
-    INVALID = "invalid"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
-
-
-IGNORE_LABELS = {IgnoreReason.ADVERTISING: "广告推销", IgnoreReason.INVALID: "无效内容（乱码、空白、误发）",
-                 IgnoreReason.DUPLICATE: "重复（已登记或已答复）", IgnoreReason.OTHER: "其他"}
 
 
 class OutboundStatus(StrEnum):

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.channels.models import Handled
 from hotline.db import Base, UTCDateTime
 
 
-class WechatMessage(Base):
+class WechatMessage(Handled, Base):
     """One message (or event) a follower sent the official account, as WeChat forwarded it."""
 
     __tablename__ = "wechat_message"
@@ -37,12 +38,6 @@ class WechatMessage(Base):
     reply: Mapped[str | None] = mapped_column(String(2000))
     # the assistant's turn (hotline.knowledge.chat.Turn): a follow-up is read against the recent ones
     turn: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-    status: Mapped[str] = mapped_column(String(16))
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    ignore_reason: Mapped[str | None] = mapped_column(String(16))
-    ignore_note: Mapped[str | None] = mapped_column(String(200))
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WechatOutbound(Base):

@@ -1,7 +1,8 @@
 """The WeChat channel's use cases: a message WeChat forwards (stored once, answered once), the
 follower's conversation with the account (the knowledge-base assistant, 人工 to the operators'
-waiting list, 查询 a ticket of their own), the operators' list and its handling (register, ignore),
-and the relay's outbox of 已受理 notices. Each writing function owns its commit.
+waiting list, 查询 a ticket of their own), the operators' waiting list (the channels' shared one on
+`wechat_message`, MESSAGES: 登记工单 and 忽略 are its steps), and the relay's outbox of 已受理 notices.
+Each writing function owns its commit.
 
 The reply to a message is stored with it: WeChat retries a message it got no answer to within five
 seconds (up to three times), and a retry is answered with the stored reply, never a second one."""
@@ -10,15 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.channels.waiting_list import GROUP_MAX, WaitingList
 from hotline.clock import CHINA_TZ
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.knowledge import chat
@@ -26,33 +26,20 @@ from hotline.knowledge import service as knowledge
 from hotline.knowledge.assistant import bare
 from hotline.knowledge.enums import PUBLIC_AUDIENCES
 from hotline.runtime import Runtime
-from hotline.security import audit, throttle
+from hotline.security import throttle
 from hotline.security.actor import Actor
-from hotline.security.permissions import ensure_role
 from hotline.security.roles import Role
 from hotline.tickets import present
 from hotline.tickets import service as tickets
 from hotline.tickets.enums import STATE_LABELS, Channel, State
-from hotline.tickets.models import IdempotencyKey, Ticket
-from hotline.tickets.schemas import TicketCreate
+from hotline.tickets.models import Ticket
 from hotline.wechat import protocol
-from hotline.wechat.enums import (
-    IGNORE_LABELS,
-    OUTBOUND_LABELS,
-    TYPE_LABELS,
-    IgnoreReason,
-    MessageStatus,
-    OutboundStatus,
-    Purpose,
-)
+from hotline.wechat.enums import OUTBOUND_LABELS, TYPE_LABELS, MessageStatus, OutboundStatus, Purpose
 from hotline.wechat.models import WechatMessage, WechatOutbound
 from hotline.wechat.protocol import Message
 
 RELAY_ROLES = frozenset({Role.TELEPHONY})
-HANDLER_ROLES = (Role.OPERATOR, Role.DISPATCHER)
-VIEW_ROLES = (*HANDLER_ROLES, Role.SUPERVISOR)
 OUTBOX_MAX = 500
-GROUP_MAX = 20  # messages handled together: one follower's conversation
 CONTEXT = timedelta(minutes=30)  # earlier answers a follow-up is read against (那儿童呢？)
 HANDOVER_BACK = timedelta(hours=24)  # the messages before 人工 that join the waiting conversation
 LOOKUP_TICKETS = 5  # 查询 alone lists this many of the follower's own tickets
@@ -72,13 +59,6 @@ LOCATION_WAITING = "已收到您发送的位置，已补充到您的留言中。
 
 _PERSON = re.compile(r"(人工|登记|转人工|人工服务|人工客服|登记诉求|我要登记|留言)")
 _LOOKUP = re.compile(r"^(查询|查|查进度|查询进度)\s*(工单(编号|号)?)?\s*[:：]?\s*([A-Za-z0-9\-]{0,32})$")
-
-
-def ensure_staff(actor: Actor, *roles: Role) -> None:
-    """The role, and the whole city as data scope: WeChat messages carry no district (as texts)."""
-    ensure_role(actor, *roles)
-    if not audit.reads_whole_city(actor):
-        raise Forbidden("scope_forbidden", "微信留言不分辖区，仅限数据范围为全市的人员查看和处理")
 
 
 def ensure_relay(actor: Actor) -> None:
@@ -296,101 +276,7 @@ def report_result(db: Session, *, actor: Actor, outbound_id: int, sent: bool, re
                                       f"不能再报告为“{OUTBOUND_LABELS[status]}”")
 
 
-# ---- the operators' list -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Group:
-    """One follower's waiting messages, oldest first, with the replies the account gave them."""
-
-    openid: str
-    messages: list[WechatMessage]
-
-    @property
-    def ids(self) -> str:
-        return ",".join(str(m.id) for m in self.messages)
-
-
-def counts(db: Session) -> tuple[int, int]:
-    """Waiting messages and the followers they came from."""
-    cond = WechatMessage.status == MessageStatus.PENDING
-    n, who = db.execute(select(func.count(), func.count(WechatMessage.openid.distinct())).where(cond)).one()
-    return int(n), int(who)
-
-
-def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
-    """Waiting conversations, the one whose first message is oldest first; paginated by follower."""
-    ensure_staff(actor, *VIEW_ROLES)
-    cond = WechatMessage.status == MessageStatus.PENDING
-    first = func.min(WechatMessage.sent_at)
-    total = db.execute(select(func.count(WechatMessage.openid.distinct())).where(cond)).scalar_one()
-    who = [o for o, _ in db.execute(select(WechatMessage.openid, first).where(cond).group_by(WechatMessage.openid)
-                                    .order_by(first, WechatMessage.openid)
-                                    .limit(page_size).offset((max(page, 1) - 1) * page_size))]
-    if not who:
-        return [], total
-    found: dict[str, list[WechatMessage]] = {o: [] for o in who}
-    for row in db.scalars(select(WechatMessage).where(cond, WechatMessage.openid.in_(who))
-                          .order_by(WechatMessage.sent_at, WechatMessage.id)):
-        found[row.openid].append(row)
-    return [Group(openid=o, messages=found[o][:GROUP_MAX]) for o in who], total
-
-
-def handled(db: Session, *, actor: Actor, status: MessageStatus, page: int = 1,
-            page_size: int = 20) -> tuple[list[tuple[WechatMessage, str | None]], int]:
-    """Messages already registered or ignored, the latest handled first, with the ticket number."""
-    ensure_staff(actor, *VIEW_ROLES)
-    cond = WechatMessage.status == status
-    total = db.execute(select(func.count()).select_from(WechatMessage).where(cond)).scalar_one()
-    rows = db.execute(select(WechatMessage, Ticket.number).outerjoin(Ticket, Ticket.id == WechatMessage.ticket_id)
-                      .where(cond).order_by(WechatMessage.handled_at.desc(), WechatMessage.id.desc())
-                      .limit(page_size).offset((max(page, 1) - 1) * page_size)).all()
-    return [(row, number) for row, number in rows], total
-
-
-def for_ticket(db: Session, ticket_id: int) -> tuple[list[WechatMessage], list[WechatOutbound]]:
-    """The messages a ticket was registered from and the notices sent about it, oldest first."""
-    received = list(db.scalars(select(WechatMessage).where(WechatMessage.ticket_id == ticket_id)
-                               .order_by(WechatMessage.sent_at, WechatMessage.id)))
-    sent = list(db.scalars(select(WechatOutbound).where(WechatOutbound.ticket_id == ticket_id)
-                           .order_by(WechatOutbound.created_at, WechatOutbound.id)))
-    return received, sent
-
-
-def parse_ids(value: str) -> list[int]:
-    """The messages a form or link names ("12,13,14"), at most one conversation's worth."""
-    parts = [p.strip() for p in (value or "").split(",") if p.strip()]
-    if not parts or not all(p.isdecimal() and len(p) <= 9 for p in parts) or len(parts) > GROUP_MAX:
-        raise DomainError("wechat_ids_invalid", "请选择要处理的微信消息", status_code=422)
-    return sorted({int(p) for p in parts})
-
-
-def messages_of(db: Session, *, actor: Actor, ids: Sequence[int]) -> list[WechatMessage]:
-    """The named messages, oldest first; all from one follower, all part of a conversation handed over."""
-    ensure_staff(actor, *VIEW_ROLES)
-    rows = list(db.scalars(select(WechatMessage).where(WechatMessage.id.in_(list(ids)))
-                           .order_by(WechatMessage.sent_at, WechatMessage.id)))
-    if len(rows) != len(set(ids)) or any(r.status == MessageStatus.AUTO for r in rows):
-        raise NotFound("wechat_not_found", "微信消息不存在或未转人工")
-    if len({r.openid for r in rows}) > 1:
-        raise DomainError("wechat_mixed_senders", "一次只能处理同一微信用户的消息", status_code=422)
-    return rows
-
-
-def _pending(db: Session, actor: Actor, ids: Sequence[int]) -> list[WechatMessage]:
-    rows = messages_of(db, actor=actor, ids=ids)
-    if any(r.status != MessageStatus.PENDING for r in rows):
-        raise Conflict("wechat_already_handled", "所选消息已由他人处理（已登记或已忽略），请刷新后查看")
-    return rows
-
-
-def _mark(db: Session, ids: Sequence[int], **values: Any) -> None:
-    """Compare-and-swap from 待处理: two operators cannot both handle the same message."""
-    result = db.execute(update(WechatMessage).where(WechatMessage.id.in_(list(ids)),
-                                                    WechatMessage.status == MessageStatus.PENDING).values(**values))
-    if result.rowcount != len(ids):
-        db.rollback()
-        raise Conflict("wechat_already_handled", "所选消息刚由他人处理，请刷新后查看")
+# ---- the operators' waiting list (hotline.channels.waiting_list) on wechat_message --------------------
 
 
 def describe(row: WechatMessage) -> str:
@@ -401,84 +287,22 @@ def describe(row: WechatMessage) -> str:
     return f"[{label}] {row.content}".strip() if row.content else f"[{label}]（内容留在微信服务器，未转来）"
 
 
-def prefill(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int]) -> dict[str, Any]:
-    """The intake form's values for a conversation: channel 微信, the messages as the content (the
-    follower's words in full: audited as a view of personal data, as the SMS form is)."""
-    ensure_staff(actor, *HANDLER_ROLES)
-    rows = _pending(db, actor, ids)
-    said = [r for r in rows if _PERSON.fullmatch(bare(r.content)) is None] or rows
-    content = "\n".join(describe(r) for r in said)
-    audit.record(db, actor=actor, at=rt.clock.now(), action="view_personal_data", object_type="wechat",
-                 object_id=rows[0].id, detail=f"微信登记工单：{len(rows)} 条消息")
-    db.commit()
-    return {"channel": str(Channel.WECHAT), "content": content[:5000],
-            "title": describe(said[0]).replace("\n", " ")[:30], "wechat_ids": ",".join(str(r.id) for r in rows)}
+def _acknowledge(first: WechatMessage, ticket: Ticket, actor: Actor, now: datetime) -> WechatOutbound:
+    """The one 已受理 notice, queued for the relay, when a conversation becomes a ticket."""
+    return WechatOutbound(account=first.account, openid=first.openid, text=acknowledgement(ticket.number),
+                          purpose=Purpose.ACKNOWLEDGEMENT, status=OutboundStatus.QUEUED, ticket_id=ticket.id,
+                          message_id=first.id, created_by_id=actor.user_id, created_at=now)
 
 
-def register_ticket(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int],
-                    data: TicketCreate) -> tuple[Ticket, bool]:
-    """Register the conversation as one ticket (channel 微信); its messages become 已登记 with the
-    ticket, and one 已受理 notice is queued for the relay. The idempotency key belongs to the
-    messages: two operators registering them make one ticket."""
-    ensure_staff(actor, *HANDLER_ROLES)
-    rows = messages_of(db, actor=actor, ids=ids)
-    first = rows[0]
-    if any(r.status != MessageStatus.PENDING for r in rows):
-        if len({r.ticket_id for r in rows}) == 1 and first.ticket_id is not None:
-            ticket = db.get(Ticket, first.ticket_id)
-            if ticket is not None and ticket.registered_by_id == actor.user_id:
-                return ticket, False  # the same form sent again
-            raise Conflict("wechat_already_handled", f"该消息已由他人登记为工单 {ticket.number if ticket else ''}")
-        raise Conflict("wechat_already_handled", "所选消息已由他人处理（已登记或已忽略），请刷新后查看")
-    owner = f"wechat:{first.id}"
-    try:
-        ticket, created = tickets.register(db, rt, actor=actor,
-                                           data=data.model_copy(update={"channel": Channel.WECHAT}),
-                                           idempotency_key="ticket", idempotency_owner=owner)
-    except Conflict as exc:
-        if exc.code != "idempotency_key_reused":
-            raise
-        db.rollback()
-        number = db.execute(select(Ticket.number).join(IdempotencyKey, IdempotencyKey.ticket_id == Ticket.id)
-                            .where(IdempotencyKey.owner == owner)).scalar_one()
-        raise Conflict("wechat_already_handled", f"该消息已登记为工单 {number}，如需修改请在工单页补充") from None
-    now = rt.clock.now()
-    ticket_id, number = ticket.id, ticket.number
-    try:
-        _mark(db, [r.id for r in rows], status=MessageStatus.REGISTERED, ticket_id=ticket_id,
-              handled_by_id=actor.user_id, handled_at=now)
-    except Conflict:
-        raise Conflict("wechat_already_handled",
-                       f"所选消息刚由他人处理（本次登记的工单 {number} 未关联），请刷新后查看") from None
-    db.add(WechatOutbound(account=first.account, openid=first.openid, text=acknowledgement(number),
-                          purpose=Purpose.ACKNOWLEDGEMENT, status=OutboundStatus.QUEUED, ticket_id=ticket_id,
-                          message_id=first.id, created_by_id=actor.user_id, created_at=now))
-    audit.record(db, actor=actor, at=now, action="wechat_register", object_type="wechat", object_id=first.id,
-                 detail=f"{len(rows)} 条微信消息登记为工单 {number}")
-    db.commit()
-    return ticket, created
+MESSAGES = WaitingList(
+    table=WechatMessage, sender=WechatMessage.openid, at=WechatMessage.sent_at, outbound=WechatOutbound,
+    channel=Channel.WECHAT, code="wechat", page="/wechat", noun="消息", counted="微信消息",
+    out_of_scope="微信留言不分辖区，仅限数据范围为全市的人员查看和处理", not_found="微信消息不存在或未转人工",
+    mixed="一次只能处理同一微信用户的消息", describe=describe, notice=_acknowledge,
+    leave_out=lambda row: _PERSON.fullmatch(bare(row.content)) is not None)  # 人工 is no part of the request
+waiting, counts = MESSAGES.waiting, MESSAGES.counts  # as the demo reads the list
 
 
 def acknowledgement(number: str) -> str:
     """The notice to the follower: the number and how to follow it here, nothing else of the ticket."""
     return f"您反映的诉求已受理，工单编号{number}。回复「查询 {number}」可查询办理进度。"
-
-
-def ignore(db: Session, rt: Runtime, *, actor: Actor, ids: Sequence[int], reason: str, note: str = "") -> int:
-    """Set a conversation aside (广告, 无效, 重复, 其他 with a note). Returns how many messages."""
-    ensure_staff(actor, *HANDLER_ROLES)
-    try:
-        why = IgnoreReason(reason)
-    except ValueError:
-        raise DomainError("ignore_reason_required", "请选择忽略原因", status_code=422) from None
-    note = (note or "").strip()[:200]
-    if why == IgnoreReason.OTHER and len(note) < 2:
-        raise DomainError("ignore_note_required", "忽略原因为“其他”时请填写说明（至少 2 个字）", status_code=422)
-    rows = _pending(db, actor, ids)
-    now = rt.clock.now()
-    _mark(db, [r.id for r in rows], status=MessageStatus.IGNORED, ignore_reason=why, ignore_note=note or None,
-          handled_by_id=actor.user_id, handled_at=now)
-    audit.record(db, actor=actor, at=now, action="wechat_ignore", object_type="wechat", object_id=rows[0].id,
-                 detail=f"忽略 {len(rows)} 条微信消息（{IGNORE_LABELS[why]}）" + (f"：{note}" if note else ""))
-    db.commit()
-    return len(rows)
