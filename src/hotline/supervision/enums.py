@@ -9,6 +9,9 @@ class Audience(StrEnum):
     UNIT = "unit"  # everyone in the handling unit (经办人 and 负责人)
     MANAGER = "manager"  # the unit's manager (承办单位负责人)
     LEADERSHIP = "leadership"  # the leadership above the unit (区/部门领导), or the centre's leaders
+    # The centre's supervisors whose data scope is the whole city, who read the audit log: 个人信息访问预警
+    # names staff accounts, not for a district's supervisor or the dispatchers who share the centre's inbox.
+    REVIEWERS = "reviewers"
 
 
 class OrderSource(StrEnum):
@@ -45,9 +48,11 @@ class NotificationKind(StrEnum):
     KB_EXPIRING = "kb_expiring"  # an article of the unit's is about to expire (knowledge/expiry.py)
     KB_REPORT = "kb_report"  # an error reported on an article of the unit's, or one still unanswered
     DECISION = "decision"  # the centre decided on the unit's ticket: a return refused, an extension, a reopen …
+    ACCESS_ALERT = "access_alert"  # an account the access review flags (security/access_alerts.py)
 
 
-AUDIENCE_LABELS = {Audience.UNIT: "承办单位", Audience.MANAGER: "单位负责人", Audience.LEADERSHIP: "上级领导"}
+AUDIENCE_LABELS = {Audience.UNIT: "承办单位", Audience.MANAGER: "单位负责人", Audience.LEADERSHIP: "上级领导",
+                   Audience.REVIEWERS: "审计审查人员"}
 ORDER_SOURCE_LABELS = {OrderSource.AUTO_OVERDUE: "超期自动督办", OrderSource.MANUAL: "人工督办"}
 ORDER_STATUS_LABELS = {OrderStatus.OPEN: "督办中", OrderStatus.CLOSED: "已办结"}
 FINDING_LABELS = {
@@ -65,4 +70,5 @@ NOTIFICATION_LABELS = {
     NotificationKind.KB_EXPIRING: "知识到期提醒",
     NotificationKind.KB_REPORT: "知识纠错",
     NotificationKind.DECISION: "工单处理意见",
+    NotificationKind.ACCESS_ALERT: "个人信息访问预警",
 }

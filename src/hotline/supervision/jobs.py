@@ -599,6 +599,33 @@ def push_shared_events(sf: SessionFactory, rt: Runtime, policy: SupervisionPolic
     return JobResult(created=delivery.deliver_due(sf, rt))
 
 
+def alert_access(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """个人信息访问预警: the accounts the access review flags over the week that ended yesterday, told to
+    the whole-city supervisors' inbox, at most once per local day (the (job, day) key, as 黑名单候选)."""
+    from hotline.security import access_alerts
+
+    now = rt.clock.now()
+    day = to_local(now).date()
+    with sf() as db:
+        try:
+            claimed = insert_new(db, DailyJob, {"job": ACCESS_JOB, "day": day, "ran_at": now,
+                                                "worker": worker_name(), "result": {}}, conflict=["job", "day"])
+            if claimed is None:
+                db.rollback()
+                return JobResult()
+            written = access_alerts.raise_alerts(db, now=now, today=day)
+            db.execute(update(DailyJob).where(DailyJob.job == ACCESS_JOB, DailyJob.day == day)
+                       .values(result={"created": written}))
+            db.commit()
+        except Exception:
+            db.rollback()
+            raise
+    return JobResult(created=written, batches=1)
+
+
+ACCESS_JOB = "access_review"
+
+
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
     ("ack_warning", warn_acknowledgements),
@@ -612,12 +639,13 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("kb_imports", resume_kb_imports),
     ("kb_expiry", sweep_kb_expiry),
     ("share_push", push_shared_events),
+    ("access_review", alert_access),
 )
 JOB_LABELS = {"reminders": "临期催办", "ack_warning": "即将签收超时提醒", "ack_overdue": "签收超时提醒",
               "orders": "超期督办单", "escalations": "督办升级", "orders_closed": "自动办结督办单",
               "findings": "问题发现", "assessment": "考核数据更新", "blacklist": "黑名单候选（每日一次）",
               "kb_imports": "批量导入任务（接续）", "kb_expiry": "知识到期（下线与提醒）",
-              "share_push": "信息共享推送"}
+              "share_push": "信息共享推送", "access_review": "个人信息访问预警（每日一次）"}
 # Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
 # blacklist job new candidates and candidates given new evidence).
 SUPERVISION_JOBS = ("reminders", "ack_warning", "ack_overdue", "orders", "escalations", "orders_closed", "findings")
