@@ -414,6 +414,28 @@ def test_unit_workbench_badges_and_supervision_overview(client, as_user, org, cl
     assert "暂无工单" in client.get("/supervision?tab=about_to_expire").text
 
 
+def test_a_unit_waiting_for_the_centre_is_told_what_it_waits_for(client, as_user, org) -> None:
+    """QA: a returned ticket stays in the units' queues (时限暂停) and a replied one on the lead's page, which
+    said only 当前状态下您没有可执行的操作 — a handler on a phone could not tell why nor what comes next."""
+    ticket = new_ticket(client, as_user)
+    api = f"/api/v1/tickets/{ticket['id']}/actions"
+    client.post(f"{api}/dispatch", headers=as_user("dispatcher"),
+                json={"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [org.units["market"].id]})
+    assert client.post(f"{api}/return", headers=as_user("housing_manager"),
+                       json={"reason": "该事项属市场监管职责"}).status_code == 200
+    login(client, "market_handler")
+    page = client.get(f"/tickets/{ticket['number']}").text
+    assert "退单正待12345中心审核，审核期间办理时限暂停" in page and "/actions/assist_acknowledge" not in page
+    client.post(f"{api}/refuse_return", headers=as_user("dispatcher"), json={"reason": "属于本单位职责"})
+    assert "退单正待12345中心审核" not in client.get(f"/tickets/{ticket['number']}").text
+    client.post(f"{api}/acknowledge", headers=as_user("housing_handler"), json={})
+    client.post(f"{api}/reply", headers=as_user("housing_handler"),
+                json={"content": "已责令餐馆加装消声设备并限定营业时间。", "reason": "协办意见另行补充"})
+    client.cookies.clear()
+    login(client, "housing_handler")
+    assert "答复正待12345中心审核，办结后回访诉求人" in client.get(f"/tickets/{ticket['number']}").text
+
+
 def test_ticket_search_filters(client, as_user, org) -> None:
     a = new_ticket(client, as_user, title="钟灵街路灯不亮", kind="help", category_code="010201")
     b = new_ticket(client, as_user, title="咨询公积金提取", kind="consultation")
