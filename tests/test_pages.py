@@ -589,7 +589,7 @@ def test_public_rate_and_withdraw(client, as_user) -> None:
     page = client.get("/public/lookup").text
     assert "已按政策口径答复诉求人。" in page and "对办理结果评价" in page
     r = post_page(client, "/public/lookup", "/public/rate", {})
-    assert r.status_code == 409 and "请选择评价等级" in r.text
+    assert r.status_code == 422 and "请选择评价等级" in r.text  # missing input (QA: it was 409)
     r = post_page(client, "/public/lookup", "/public/rate", {"satisfaction": "very_satisfied", "comment": "很快"})
     assert r.status_code == 303
     page = client.get("/public/lookup").text
