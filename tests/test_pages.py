@@ -272,7 +272,7 @@ def test_analyst_sees_masked_personal_data_and_nothing_is_audited(client, as_use
     ticket = new_ticket(client, as_user)
     login(client, "analyst")
     page = client.get(f"/tickets/{ticket['number']}").text
-    assert "139****5678" in page and "13912345678" not in page
+    assert "139****5678" in page and "13912345678" not in page and 'href="tel:' not in page
     assert "张*" in page and "已脱敏" in page
     assert db.execute(select(func.count(AuditEntry.id))).scalar_one() == 0
 
@@ -282,6 +282,8 @@ def test_operator_sees_personal_data_and_the_read_is_audited(client, as_user, db
     login(client, "operator")
     page = client.get(f"/tickets/{ticket['number']}").text
     assert "13912345678" in page and "张三" in page and "已脱敏" not in page
+    # QA: a unit's handler or a callback agent on a phone had to copy the number to call it back
+    assert '<a href="tel:13912345678">13912345678</a>' in page
     entries = db.execute(select(AuditEntry)).scalars().all()
     assert [(e.username, e.action, e.object_id) for e in entries] == [
         ("operator", "view_personal_data", ticket["number"])
