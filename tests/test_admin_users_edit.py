@@ -171,6 +171,13 @@ def test_only_administrators_edit_and_only_login_accounts(client, as_user, org, 
     db.rollback()  # SQLite: the test's read transaction would hold off the request's write
     r = client.patch(f"/api/v1/users/{machine_id}", json={"display_name": "改名"}, headers=as_user("admin"))
     assert r.status_code == 422 and "接口账号" in r.json()["message"]
+    # QA: read as a login account (no sign it was a machine one) though the list leaves it out
+    r = client.get(f"/api/v1/users/{machine_id}", headers=as_user("admin"))
+    assert r.status_code == 422 and r.json()["code"] == "machine_account", r.text
+    assert f"/api/v1/machine-accounts/{machine_id}" in r.json()["message"]
+    assert client.get(f"/api/v1/machine-accounts/{machine_id}", headers=as_user("admin")).status_code == 200
+    assert machine_id not in [u["id"] for u in client.get("/api/v1/users", params={"page_size": 200},
+                                                           headers=as_user("admin")).json()["items"]]
 
 
 def test_machine_accounts_are_enabled_and_disabled_on_their_own_page(client, as_user, org, db) -> None:

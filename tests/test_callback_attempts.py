@@ -148,3 +148,21 @@ def test_callback_list_puts_tried_tickets_after_untried_ones(client, as_user, or
     assert "已按无法联系结束回访" in page
     assert "无法联系（3 次未接通，2 个日期），不计满意度" in page
     assert first["number"] not in client.get("/callbacks").text
+
+
+def test_the_same_unanswered_call_sent_twice_counts_once(client, as_user, org, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: a double tap on 未接通 (the list's one-click button, on a phone) or a form resent over a slow
+    network counted two calls — three end the callback as 无法联系, with no satisfaction asked."""
+    t = closed_ticket(client, as_user, org)
+    login(client, "callback")
+    for _ in range(2):
+        r = post_page(client, "/callbacks", f"/callbacks/{t['number']}/no-answer", {})
+        assert r.status_code == 303
+    body = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("callback")).json()
+    assert body["callback_attempts"] == 1
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("callback")).json()
+    assert [e["action"] for e in events].count("callback_no_answer") == 1
+    assert no_answer(client, as_user, t["id"], "关机").json()["callback_attempts"] == 2  # another note: another call
+    assert no_answer(client, as_user, t["id"], "关机").json()["callback_attempts"] == 2
+    clock.advance(timedelta(seconds=61))  # a redial a minute later is a call of its own
+    assert no_answer(client, as_user, t["id"], "关机").json()["callback_attempts"] == 3

@@ -162,3 +162,27 @@ def test_no_extension_form_once_the_cap_is_used_up(client, as_user, org) -> None
     assert r.json()["message"] == "本工单已延期10个工作日，达到累计上限，不能再申请延期"
     login(client, "housing_manager")
     assert "/actions/request_extension" not in client.get(f"/tickets/{t['number']}").text
+
+
+def test_input_an_action_needs_and_was_not_given_is_a_422(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: a dispatch without a unit, an extension without days, a callback without its outcome and a merge
+    without a parent answered 409 (a refused transition) where a reply without content answers 422."""
+    def act(who, action, body):  # type: ignore[no-untyped-def]
+        return client.post(f"/api/v1/tickets/{tid}/actions/{action}", headers=as_user(who), json=body)
+
+    tid = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()["id"]
+    for who, action, body, said in [("dispatcher", "dispatch", {}, "请选择主办单位"),
+                                    ("operator", "merge", {}, "请指定并入的主工单")]:
+        r = act(who, action, body)
+        assert r.status_code == 422 and said in r.json()["message"], r.text
+    assert act("dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id}).status_code == 200
+    assert act("housing_manager", "acknowledge", {}).status_code == 200
+    r = act("housing_manager", "request_extension", {"reason": "需要协调多部门"})
+    assert r.status_code == 422 and "请填写延期天数" in r.json()["message"], r.text
+    assert act("housing_manager", "reply", {"content": "已责令餐馆加装消声设备并限定营业时间。"}).status_code == 200
+    assert act("dispatcher", "close", {}).status_code == 200
+    for action, body in [("callback", {"solved": True}), ("reopen", {"satisfaction": "unsatisfied"})]:
+        r = act("callback", action, body)
+        assert r.status_code == 422 and r.json()["code"] == "callback_outcome_required", r.text
+    # a transition refused for the ticket's state stays a 409
+    assert act("callback", "callback", {"solved": False, "satisfaction": "unsatisfied"}).status_code == 409

@@ -177,3 +177,17 @@ def test_a_dispatched_ticket_merged_shows_its_clocks_stopped(client, as_user, or
     _act(client, as_user, t, "dispatcher", "merge", {"parent_number": parent["number"]})
     page = client.get(f"/tickets/{t['number']}").text
     assert "（已并单，不再计时）" in page and "签收时限" not in page and "退单时限" not in page
+
+
+def test_the_answer_a_merged_requester_reads_masks_the_other_requester(client, as_user, org) -> None:
+    """QA: the parent's answer is written to its own requester ("张三您好", a number to call back) and
+    was shown as it is to everyone merged into it: their name and phone are masked there."""
+    parent, child, _ = _parent_with_children(client, as_user, org)
+    _act(client, as_user, parent, "housing_handler", "reply",
+         {"content": "张三您好：已责令餐馆加装消声设备，如仍有噪音请拨打 13912345678 联系我们回访。"})
+    _act(client, as_user, parent, "dispatcher", "close", {})
+    merged = client.post("/api/v1/public/lookup", json={"number": child["number"], "phone_last4": "1111"}).json()
+    assert merged["merged_into"]["reply_content"] == ("张*您好：已责令餐馆加装消声设备，"
+                                                      "如仍有噪音请拨打 139****5678 联系我们回访。")
+    own = client.post("/api/v1/public/lookup", json={"number": parent["number"], "phone_last4": "5678"}).json()
+    assert own["reply_content"].startswith("张三您好")  # its own requester reads it as written

@@ -272,7 +272,7 @@ def test_analyst_sees_masked_personal_data_and_nothing_is_audited(client, as_use
     ticket = new_ticket(client, as_user)
     login(client, "analyst")
     page = client.get(f"/tickets/{ticket['number']}").text
-    assert "139****5678" in page and "13912345678" not in page
+    assert "139****5678" in page and "13912345678" not in page and 'href="tel:' not in page
     assert "张*" in page and "已脱敏" in page
     assert db.execute(select(func.count(AuditEntry.id))).scalar_one() == 0
 
@@ -282,6 +282,8 @@ def test_operator_sees_personal_data_and_the_read_is_audited(client, as_user, db
     login(client, "operator")
     page = client.get(f"/tickets/{ticket['number']}").text
     assert "13912345678" in page and "张三" in page and "已脱敏" not in page
+    # QA: a unit's handler or a callback agent on a phone had to copy the number to call it back
+    assert '<a href="tel:13912345678">13912345678</a>' in page
     entries = db.execute(select(AuditEntry)).scalars().all()
     assert [(e.username, e.action, e.object_id) for e in entries] == [
         ("operator", "view_personal_data", ticket["number"])
@@ -412,6 +414,28 @@ def test_unit_workbench_badges_and_supervision_overview(client, as_user, org, cl
     assert re.search(r'stat-n">1</span><span class="stat-l">已超期', page)
     assert f'href="/tickets?unit={org.units["housing"].id}&amp;overdue=1">市房产局</a>' in page
     assert "暂无工单" in client.get("/supervision?tab=about_to_expire").text
+
+
+def test_a_unit_waiting_for_the_centre_is_told_what_it_waits_for(client, as_user, org) -> None:
+    """QA: a returned ticket stays in the units' queues (时限暂停) and a replied one on the lead's page, which
+    said only 当前状态下您没有可执行的操作 — a handler on a phone could not tell why nor what comes next."""
+    ticket = new_ticket(client, as_user)
+    api = f"/api/v1/tickets/{ticket['id']}/actions"
+    client.post(f"{api}/dispatch", headers=as_user("dispatcher"),
+                json={"lead_unit_id": org.units["housing"].id, "assisting_unit_ids": [org.units["market"].id]})
+    assert client.post(f"{api}/return", headers=as_user("housing_manager"),
+                       json={"reason": "该事项属市场监管职责"}).status_code == 200
+    login(client, "market_handler")
+    page = client.get(f"/tickets/{ticket['number']}").text
+    assert "退单正待12345中心审核，审核期间办理时限暂停" in page and "/actions/assist_acknowledge" not in page
+    client.post(f"{api}/refuse_return", headers=as_user("dispatcher"), json={"reason": "属于本单位职责"})
+    assert "退单正待12345中心审核" not in client.get(f"/tickets/{ticket['number']}").text
+    client.post(f"{api}/acknowledge", headers=as_user("housing_handler"), json={})
+    client.post(f"{api}/reply", headers=as_user("housing_handler"),
+                json={"content": "已责令餐馆加装消声设备并限定营业时间。", "reason": "协办意见另行补充"})
+    client.cookies.clear()
+    login(client, "housing_handler")
+    assert "答复正待12345中心审核，办结后回访诉求人" in client.get(f"/tickets/{ticket['number']}").text
 
 
 def test_ticket_search_filters(client, as_user, org) -> None:
@@ -567,7 +591,7 @@ def test_public_rate_and_withdraw(client, as_user) -> None:
     page = client.get("/public/lookup").text
     assert "已按政策口径答复诉求人。" in page and "对办理结果评价" in page
     r = post_page(client, "/public/lookup", "/public/rate", {})
-    assert r.status_code == 409 and "请选择评价等级" in r.text
+    assert r.status_code == 422 and "请选择评价等级" in r.text  # missing input (QA: it was 409)
     r = post_page(client, "/public/lookup", "/public/rate", {"satisfaction": "very_satisfied", "comment": "很快"})
     assert r.status_code == 303
     page = client.get("/public/lookup").text

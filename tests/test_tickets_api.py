@@ -473,6 +473,20 @@ def test_a_phone_no_one_could_be_called_back_on_is_refused(client, typed) -> Non
     assert r.status_code == 422 and "联系电话格式不正确" in r.json()["message"], r.text
 
 
+@pytest.mark.parametrize("typed", ["0000000", "000-0000-0000", "11111111111", "+86 000 0000", "1234567",
+                                   "9876543210"])
+def test_a_junk_phone_is_refused(client, as_user, typed) -> None:  # type: ignore[no-untyped-def]
+    """QA: 0000000 (typed when a caller would not give a number) was taken as the requester's phone,
+    so every such ticket was one caller's: the screen pop's history, the lookup by 0000."""
+    for url, who in (("/api/v1/public/requests", None), (API, "operator")):
+        body = intake(channel="web" if who is None else "phone", requester_phone=typed)
+        r = client.post(url, json=body, headers=as_user(who) if who else {})
+        assert r.status_code == 422 and "联系电话无效" in r.json()["message"], r.text
+    # real numbers that merely look plain are still taken
+    for real in ("13900000000", "13333333333", "025-52345678"):
+        assert client.post(API, json=intake(requester_phone=real), headers=as_user("operator")).status_code == 201
+
+
 def test_the_public_cannot_set_what_the_centre_decides(client) -> None:
     """QA: a citizen's own 特急/复杂 set the time limit; fake attachment rows showed on the ticket page."""
     for extra, said in [({"urgency": "urgent"}, "紧急程度"), ({"is_complex": True}, "复杂事项"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -19,6 +20,16 @@ from hotline.errors import DomainError
 
 HEADER_FILL = PatternFill("solid", fgColor="1B57A6")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# A rate is a number in the workbook (sums, charts, sorting), shown in per cent: 0.875 as 87.5%, as
+# the reports and the call figures write it.
+PERCENT_FORMAT = "0.0%"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share (0.875) that text_row writes as a number shown in per cent (87.5%)."""
+
+    value: float
 
 
 def cell_value(value: object) -> object:
@@ -42,7 +53,7 @@ def csv_cell(value: object) -> object:
 
 def text_row(ws: Any, values: Iterable[object]) -> list[object]:
     """A row to append whose strings are stored as text (openpyxl would keep "=…" as a formula) and
-    whose times show to the minute. Made as cells before the append: reading the row back
+    whose times show to the minute, rates (Rate) in per cent. Made as cells before the append: reading the row back
     (ws[ws.max_row]) scans the whole sheet, which made a 10,000-row export take a minute."""
     row: list[object] = []
     for value in cells(values):
@@ -53,6 +64,10 @@ def text_row(ws: Any, values: Iterable[object]) -> list[object]:
         elif isinstance(value, datetime):
             cell = Cell(ws, value=value)
             cell.number_format = DATETIME_FORMAT
+            row.append(cell)
+        elif isinstance(value, Rate):
+            cell = Cell(ws, value=value.value)
+            cell.number_format = PERCENT_FORMAT
             row.append(cell)
         else:
             row.append(value)

@@ -131,7 +131,15 @@ def test_the_volume_of_a_running_month_stops_at_today(client, as_user) -> None: 
     assert [(i["key"], i["count"]) for i in r.json()["items"]] == [("2026-11-01", 0), ("2026-11-02", 1)]
     r = client.get("/api/analytics/volume", headers=as_user("analyst"),
                    params={"by": "time", "since": "2026-10-25", "until": "2026-10-31"})
-    assert r.json()["items"] == []  # no ticket in the period: no trend
+    # QA: no ticket in the period was an empty list (no line, a download without rows); its days are 0
+    assert [(i["key"], i["count"]) for i in r.json()["items"]] == [(f"2026-10-{d}", 0) for d in range(25, 32)]
+    assert r.json()["total"] == 0
+    r = client.get("/api/analytics/volume", headers=as_user("analyst"),
+                   params={"by": "time", "since": "2026-11-10", "until": "2026-11-20"})
+    assert r.json()["items"] == []  # a period still to come has no days yet
+    r = client.get("/api/analytics/volume", headers=as_user("analyst"), params={"by": "time", "since": "2026-10-31"})
+    assert [(i["key"], i["count"]) for i in r.json()["items"]] == [("2026-10-31", 0), ("2026-11-01", 0),
+                                                                  ("2026-11-02", 1)]
     r = client.get("/api/analytics/volume", headers=as_user("analyst"),
                    params={"by": "time", "since": "2026-10-30", "until": "2026-11-02"})
     assert [i["key"] for i in r.json()["items"]] == ["2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02"]

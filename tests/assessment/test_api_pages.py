@@ -97,8 +97,13 @@ def test_ranking_trend_drill_and_export(client, as_user, flow: Flow, db, setting
     ws = load_workbook(BytesIO(r.content)).active
     assert ws.max_row == 2 and ws.cell(2, 8).value == 1
     r = client.get(f"/api/v1/assessment/ranking.xlsx?{Q}", headers=as_user("supervisor"))
-    rows = list(load_workbook(BytesIO(r.content))["考核排名"].values)
+    sheet = load_workbook(BytesIO(r.content))["考核排名"]
+    rows = list(sheet.values)
     assert rows[0][:3] == ("排名", "承办单位", "综合得分") and len(rows) == 3
+    # QA: rates were 87.5 (a plain number) here and 0.875 shown as 87.5% in every other export
+    column = rows[0].index("满意率") + 1
+    rates = [sheet.cell(row, column) for row in (2, 3)]
+    assert sorted(c.value for c in rates) == [0, 1] and {c.number_format for c in rates} == {"0.0%"}
 
 
 def test_exemption_through_the_api(client, as_user, flow: Flow, db) -> None:  # type: ignore[no-untyped-def]

@@ -326,3 +326,22 @@ def test_line_occupation_from_the_call_records(db: Session, rt: Runtime, org: Or
         db.rollback()
         db.execute(delete(Call).where(Call.call_ref.like("bl-test-%")))
         db.commit()
+
+
+def test_a_withheld_number_is_nobodys_on_the_blacklist(db: Session, rt: Runtime, org: Org,
+                                                       clock: FixedClock) -> None:
+    """QA: 0000000 (what a switch sends for a withheld caller ID) could be proposed from the long calls of
+    many callers, reported for abuse and listed — and every withheld caller was then restricted."""
+    now = clock.now()
+    calls = [CallFact(call_id=300 + i, phone="0000000", answered_at=now - timedelta(days=i + 1), talk_seconds=2000)
+             for i in range(5)]
+    result = service.propose(db, rt, actor=org.actor("supervisor"), call_source=lambda db, **kw: calls)
+    assert result.created == [] and result.extended == []
+    with pytest.raises(DomainError, match="各位数字相同或依次连续"):
+        service.report_abuse(db, rt, actor=org.actor("operator"), phone="000-0000", description="辱骂并威胁话务员")
+    # one listed before this rule (an entry of old) restricts no withheld caller
+    old = service._new_entry(db, phone="0000000", ground=Ground.LINE_OCCUPATION, summary="旧数据", source="rule",
+                             actor=org.actor("supervisor"), now=now)
+    service.confirm(db, rt, actor=org.actor("supervisor"), entry_id=old.id, reason="历史数据中已列入")
+    assert service.standing(db, "0000000", now).listed is False
+    assert service.standing(db, "+86 000-0000", now).listed is False

@@ -178,6 +178,19 @@ def test_route_reads_the_callers_standing_from_the_number(client, as_user, impor
     assert d["queue"] == "general"
 
 
+def test_route_refuses_what_is_no_number(client, as_user, imported) -> None:  # type: ignore[no-untyped-def]
+    """QA: a dialled "abc" was routed as an unknown number to the general queue, a caller "call me" was
+    looked up on the blacklist (a withheld caller ID, 0000000, is never a listed one: test_service)."""
+    h = as_user("dispatcher")
+    for body, said in [({"dialled": "abc"}, "被叫号码格式不正确"), ({"dialled": "12345转8"}, "被叫号码格式不正确"),
+                       ({"dialled": "12345", "caller": {"phone": "call me"}}, "来电号码格式不正确")]:
+        r = client.post(f"{BASE}/route", json=body, headers=h)
+        assert r.status_code == 422 and said in r.json()["message"], r.text
+    typed = {"dialled": "(025) 8888-0000", "caller": {"phone": "０２５－８８８８ ００００"}}  # as written: taken
+    d = client.post(f"{BASE}/route", json=typed, headers=h).json()
+    assert (d["rule"], d["queue"]) == ("unknown_number", "general")
+
+
 def test_validation_errors_name_the_registrys_fields_in_chinese(client, as_user, imported) -> None:  # type: ignore[no-untyped-def]
     """QA: `number` was called 工单编号 and `kind` 诉求类型 here; merge_mode, city … stayed in English."""
     r = client.post(BASE, json={"city": "南", "number": "12a", "name": "税务热线", "kind": "dept",

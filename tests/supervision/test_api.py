@@ -298,3 +298,21 @@ def test_a_district_supervisor_inbox_holds_its_districts_messages_only(client, a
     assert [n["ticket_number"] for n in unread["items"]] == [away["number"]]
     login(client, "xuanwu_viewer")
     assert away["number"] not in client.get("/notifications").text
+
+
+def test_a_district_supervisor_does_not_run_the_city_wide_scheduler(client, as_user, org, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: xuanwu_viewer ran a pass (API and page) that reminds, orders and escalates in every district."""
+    from tests.test_pages import login, post_page
+
+    dispatched(client, as_user, org.units["market"].id, kind="consultation")
+    clock.advance(timedelta(days=5))
+    r = client.post(f"{API}/scheduler/run", headers=as_user("xuanwu_viewer"))
+    assert r.status_code == 403 and "全市范围的督办员" in r.json()["message"], r.text
+    assert client.get(f"{API}/scheduler/runs", headers=as_user("supervisor")).json() == []
+    login(client, "xuanwu_viewer")
+    page = client.get("/supervision/scheduler").text
+    assert 'action="/supervision/scheduler/run"' not in page
+    r = post_page(client, "/supervision/scheduler", "/supervision/scheduler/run", {})
+    assert r.status_code == 303 and "全市范围的督办员" in client.get("/supervision/scheduler").text
+    assert client.get(f"{API}/scheduler/runs", headers=as_user("supervisor")).json() == []
+    assert client.post(f"{API}/scheduler/run", headers=as_user("admin")).status_code == 200

@@ -205,3 +205,32 @@ def test_a_refused_intake_keeps_the_conversation_waiting(wx, say, db) -> None:  
     assert r.status_code == 422 and "受理要素不全" in r.text and f'name="wechat_ids" value="{alice}"' in r.text
     assert {m.status for m in _read(db, select(WechatMessage))} == {"pending"}
     assert _read(db, select(WechatOutbound)) == [] and _read(db, select(Ticket)) == []
+
+
+def test_a_merged_tickets_lookup_names_the_ticket_it_joined(wx, say, db, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: 查询 of a merged ticket printed the object (已并入工单 number='NJ…' state_label=… reply_content=…);
+    now the ticket it joined, its state and, once closed, its answer — without that requester's name."""
+    from tests.factories import intake
+
+    api = "/api/v1/tickets"
+
+    def act(t, who, action, body):  # type: ignore[no-untyped-def]
+        r = wx.post(f"{api}/{t['id']}/actions/{action}", headers=as_user(who), json=body)
+        assert r.status_code == 200, r.text
+
+    parent = wx.post(api, json=intake(), headers=as_user("operator")).json()
+    act(parent, "dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id})
+    act(parent, "housing_handler", "acknowledge", {})
+    child = wx.post(api, json=intake(channel="wechat", requester_phone="13700001111", requester_name="李四光"),
+                    headers=as_user("operator")).json()
+    say("小区楼下餐馆每晚营业到凌晨")
+    [message] = _read(db, select(WechatMessage))
+    message.status, message.ticket_id = "registered", child["id"]
+    db.add(message)
+    db.commit()
+    act(child, "operator", "merge", {"parent_number": parent["number"]})
+    act(parent, "housing_handler", "reply", {"content": "张三您好：已责令餐馆加装消声设备，经复测噪音达标。"})
+    act(parent, "dispatcher", "close", {})
+    status = say(f"查询 {child['number']}")
+    assert f"已与工单 {parent['number']} 合并办理" in status and "state_label" not in status, status
+    assert "办理结果：张*您好：已责令餐馆加装消声设备" in status and "张三" not in status

@@ -112,6 +112,12 @@ def test_page(client: TestClient) -> None:
     assert r.status_code == 200 and "仿真校核" in r.text
     x = client.get("/workforce/plan.xlsx", params={"source": "demo", "aht": "240"})
     assert x.status_code == 200 and load_workbook(BytesIO(x.content))["分时段测算"].max_row == 337
+    # QA: rates were plain 0.8 here, shown in per cent in the reports and call figures
+    summary = {row[0].value: row[1] for row in load_workbook(BytesIO(x.content))["汇总"].iter_rows(min_row=2)}
+    assert summary["服务水平目标"].value == 0.8 and summary["服务水平目标"].number_format == "0.0%"
+    assert summary["平均处理时长（秒）"].number_format == "General"
+    rows = load_workbook(BytesIO(x.content))["分时段测算"]
+    assert [rows.cell(2, c).number_format for c in range(6, 11)] == ["0.0%", "0.0%", "General", "0.0%", "0.0%"]
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     r = client.post("/workforce", data={"csrf_token": csrf, "aht": "240", "csv": "周一 09:00,100\n周一 09:30,50\n"})
     assert r.status_code == 200 and "上传的预测" in r.text

@@ -118,12 +118,15 @@ def _by_time(db: Session, conds: list[Any], since: datetime | None, until: datet
              now: datetime) -> list[Bucket]:
     """Per day when the range is at most 62 days, else per month (local time), gaps filled with 0 — up
     to today: the days still to come are not zeros (QA: this month's line fell to 0 after today, and
-    the downloads listed the coming days as 0 requests)."""
+    the downloads listed the coming days as 0 requests). A chosen period without a request is its days
+    at 0, as a quiet day within a busy week is (QA: it was an empty list — no line at all, and a
+    download with no rows, where a week with one request showed six zeros)."""
     times = [to_local(t) for t in db.execute(select(Ticket.created_at).where(*conds)).scalars()]
-    if not times:
+    if not times and since is None:
         return []
     lo = to_local(since) if since else min(times)
-    hi = min(to_local(until) - timedelta(seconds=1), max(to_local(now), max(times))) if until else max(times)
+    latest = max([to_local(now), *times])
+    hi = min(to_local(until) - timedelta(seconds=1), latest) if until else (max(times) if times else to_local(now))
     daily = (hi - lo) <= timedelta(days=62)
     fmt = "%Y-%m-%d" if daily else "%Y-%m"
     counts = Counter(t.strftime(fmt) for t in times)

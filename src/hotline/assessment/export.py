@@ -13,7 +13,7 @@ from hotline.assessment.indicators import INDICATORS, UNIT_INDICATORS
 from hotline.assessment.scoring import Preset
 from hotline.assessment.service import DrillRow, Period, UnitScore
 from hotline.clock import to_local
-from hotline.excel import cells, text_row, truncation_row
+from hotline.excel import Rate, text_row, truncation_row
 from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS
 
 HEADER_FILL = PatternFill("solid", fgColor="1B57A6")
@@ -51,15 +51,16 @@ def ranking_workbook(rows: list[UnitScore], *, period: Period, preset: Preset, m
         line: list[Any] = [rank, r.unit_name, r.score if r.score is not None else "", r.volume]
         for ind in UNIT_INDICATORS:
             f = r.figures[str(ind)]
-            line += [round(f.rate * 100, 2) if f.rate is not None else "", f.num, f.den]
-        ws.append(cells(line))
+            # a number shown in per cent, as every export writes rates (QA: 87.5 here, 0.875 elsewhere)
+            line += [Rate(f.rate) if f.rate is not None else "", f.num, f.den]
+        ws.append(text_row(ws, line))
     ws.auto_filter.ref = ws.dimensions
     info = wb.create_sheet("说明")
     info.append(["统计周期", period.label])
     info.append(["考核方案", preset.name])
     info.append(["说明", preset.description])
     info.append(["权重", "；".join(f"{INDICATORS[w.indicator].label} {w.weight:g}" for w in preset.weights)])
-    info.append(["比率单位", "百分比（%）；回退率、重办率越低越好"])
+    info.append(["比率", "以百分比显示（单元格为数值，可计算）；回退率、重办率越低越好"])
     if min_volume:
         info.append(["样本不足", f"本期派单轮次少于 {min_volume} 轮的单位列出指标，但不参与排名"])
     info.column_dimensions["A"].width = 12

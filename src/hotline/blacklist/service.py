@@ -37,6 +37,7 @@ from hotline.blacklist.models import (
     TicketVerdict,
 )
 from hotline.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound
+from hotline.phones import junk
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
@@ -80,7 +81,7 @@ def standing(db: Session, phone: str | None, at: datetime) -> Standing:
     """The caller's standing at `at`: listed while a confirmed entry has not run out or been revoked.
     With several live entries, the one lasting longest is reported (an entry without end first)."""
     number = normalize_phone(phone)
-    if not number:
+    if not number or junk(number):  # a withheld caller ID (0000000) is many callers, never one listed caller
         return NOT_LISTED
     rows = db.execute(
         select(BlacklistEntry).where(
@@ -223,6 +224,9 @@ def _phone(value: str | None) -> str:
     number = normalize_phone(value)
     if not 5 <= len(number) <= 20:
         raise DomainError("bad_phone", "电话号码格式不正确：请填写 5—20 位数字")
+    if junk(number):
+        raise DomainError("junk_phone", f"号码 {number} 各位数字相同或依次连续，常为不显示号码的来电，"
+                                        "不是某一个人的号码，不能作为黑名单依据")
     return number
 
 
@@ -334,7 +338,7 @@ def _open_entries(db: Session, phones: Sequence[str], ground: Ground, now: datet
 
 def _propose_ground(db: Session, *, ground: Ground, facts: dict[str, list[Fact]], minimum: int, describe: str,
                     actor: Actor, now: datetime, result: ProposeResult) -> None:
-    phones = sorted(facts)
+    phones = sorted(p for p in facts if not junk(p))  # calls from withheld numbers are many callers'
     used = _used_refs(db, phones, ground)
     open_ = _open_entries(db, phones, ground, now)
     for phone in phones:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from hotline.hotlines.enums import (
     KIND_LABELS,
@@ -19,6 +21,7 @@ from hotline.hotlines.enums import (
     SeatArrangement,
     UtilityService,
 )
+from hotline.phones import domestic
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000),
                    Field(description="变更理由（2–1000 字），记入变更记录")]
@@ -190,6 +193,15 @@ class CityProgress(BaseModel):
     percent_done: float
 
 
+def _telephone(value: str, label: str) -> str:
+    """A number as a switch or a person writes it (025-8888 0000, +86 25 …): its digits, without the
+    country code; anything else (letters, a word for a withheld number) is refused by name."""
+    compact = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", value))
+    if not re.fullmatch(r"\+?[0-9]{3,20}", compact):
+        raise ValueError(f"{label}格式不正确：应为 3 至 20 位数字（可含空格、- 和国际区号 +）")
+    return domestic(compact).lstrip("+")
+
+
 class CallerIn(BaseModel):
     """The caller as the telephony adapter and the blacklist know them (the standing is an input)."""
 
@@ -197,10 +209,15 @@ class CallerIn(BaseModel):
     # The caller's number: the platform looks the blacklist standing up itself (an adapter cannot read
     # the blacklist, so `blacklisted` alone never held for a real call).
     phone: Annotated[Text24 | None,
-                     _d("phone", "平台据此查询黑名单状态")] = None
+                     _d("phone", "平台据此查询黑名单状态；号码不显示（隐藏号码）时不填")] = None
     blacklisted: Annotated[bool, _d("blacklisted", "话务平台已知时填写；平台另按来电号码查询")] = False
     emergency: Annotated[bool, _d("emergency", "紧急求助照常受理")] = False
     new_matter: Annotated[bool, _d("new_matter", "新的诉求照常受理")] = False
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        return _telephone(v, "来电号码") if v else None
 
 
 class RouteIn(BaseModel):
@@ -227,10 +244,11 @@ class RouteIn(BaseModel):
             raise ValueError("来电时间须带时区（示例 2026-11-02T10:00:00+08:00）")
         return v
 
-    @model_validator(mode="after")
-    def _dialled_digits(self) -> RouteIn:
-        self.dialled = "".join(ch for ch in self.dialled if ch.isdecimal()) or self.dialled
-        return self
+    @field_validator("dialled")
+    @classmethod
+    def _dialled_digits(cls, v: str) -> str:
+        # QA: letters ("abc", "12345转8") were routed as an unknown number to the general queue
+        return _telephone(v, "被叫号码")
 
 
 class HandoverOut(BaseModel):

@@ -202,7 +202,13 @@ def update_user(
 
 
 def get_user(db: Session, *, actor: Actor, user_id: int) -> User:
-    return _managed_user(db, actor, user_id)
+    """A login account. A machine account is read where it is managed (QA: GET /users/{id} answered one
+    as a user — no key, no sign it was one — though the list and every change refuse them)."""
+    user = _managed_user(db, actor, user_id)
+    if user.role in {str(r) for r in MACHINE_ROLES}:
+        raise DomainError("machine_account", f"该账号是接口账号，请在「接口账号」页面（/admin/machines）或 "
+                                             f"/api/v1/machine-accounts/{user.id} 查看和管理", status_code=422)
+    return user
 
 
 def editable(user: User) -> dict[str, str | None]:

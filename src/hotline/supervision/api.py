@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, Response
 from hotline.deps import DB, RT, ApiActor, QueryTime
 from hotline.errors_http import route_labels
 from hotline.security import audit
-from hotline.security.roles import Role
 from hotline.supervision import detection, jobs, present, service
 from hotline.supervision.enums import (
     FINDING_LABELS,
@@ -179,7 +178,7 @@ def scheduler_runs(db: DB, actor: ApiActor, limit: Annotated[int, Query(ge=1, le
 
 @router.post("/scheduler/run", response_model=RunOut, summary="立即运行一次督办调度")
 def run_now(request: Request, db: DB, rt: RT, actor: ApiActor) -> RunOut:
-    service.require(actor, service.SUPERVISORS | {Role.ADMIN}, "手动运行督办调度")
+    service.require_scheduler_run(actor)
     db.rollback()  # end this request's transaction first: on SQLite it holds the write lock
     report = jobs.run_pass(request.app.state.session_factory, rt, mode="manual")
     run = db.get(jobs.SchedulerRun, report.run_id)

@@ -57,6 +57,18 @@ def require(actor: Actor, roles: frozenset[Role], what: str) -> None:
         raise Forbidden("role_forbidden", f"当前角色无权{what}")
 
 
+def may_run_scheduler(actor: Actor) -> bool:
+    """A pass reminds, orders and escalates across the whole city: whole-city supervisors and
+    administrators run one by hand (QA: a district's supervisor could, acting on every district)."""
+    return actor.role == Role.ADMIN or (actor.role in SUPERVISORS and actor.data_scope == DataScope.ALL)
+
+
+def require_scheduler_run(actor: Actor) -> None:
+    require(actor, SUPERVISORS | {Role.ADMIN}, "手动运行督办调度")
+    if not may_run_scheduler(actor):
+        raise Forbidden("scope_forbidden", "督办调度对全市的工单运行，须由全市范围的督办员或系统管理员手动运行")
+
+
 def _ticket(db: Session, *, ticket_id: int | None = None, number: str | None = None) -> Ticket:
     if ticket_id is None and number:
         ticket_id = db.execute(select(Ticket.id).where(Ticket.number == number.strip().upper())).scalar_one_or_none()

@@ -274,15 +274,29 @@ def _closed_reply(ticket: Ticket) -> str | None:
     return ticket.reply_content if ticket.state in (State.CLOSED, State.FINISHED) else None
 
 
+def _for_another_requester(text: str | None, ticket: Ticket) -> str | None:
+    """A ticket's answer as someone else's requester may read it: the answer is written to its own
+    requester and often names them ("张三您好", a number to call back), which are masked."""
+    if not text:
+        return text
+    for own, masked in ((ticket.requester_name, mask_name(ticket.requester_name)),
+                        (ticket.requester_phone, mask_phone(ticket.requester_phone))):
+        if own and len(own) >= 2 and masked:
+            text = text.replace(own, masked)
+    return text
+
+
 def _public_merged(ticket: Ticket) -> PublicMergedOut | None:
     """QA: a merged request's lookup said 已并单 and nothing more — its requester never learnt how the
-    matter ended. The parent's progress and closed answer are about the same matter."""
+    matter ended. The parent's progress and closed answer are about the same matter; the answer was
+    written to the parent's requester, whose name and phone in it are masked (QA)."""
     parent = ticket.parent if ticket.state == State.MERGED else None
     if parent is None:
         return None
     return PublicMergedOut(number=parent.number, state_label=STATE_LABELS[State(parent.state)],
                            lead_unit=parent.lead_unit.name if parent.lead_unit else None,
-                           closed_at=parent.closed_at, reply_content=_closed_reply(parent))
+                           closed_at=parent.closed_at,
+                           reply_content=_for_another_requester(_closed_reply(parent), parent))
 
 
 def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTicketOut:

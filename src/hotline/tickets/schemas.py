@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from hotline.phones import as_kept
+from hotline.phones import as_kept, junk
 from hotline.tickets.enums import CHANNEL_LABELS, Channel, Kind, Satisfaction, Urgency
 
 
@@ -23,6 +23,8 @@ def _phone(value: object) -> object:
     digits = sum(ch.isdigit() for ch in phone)
     if not re.fullmatch(r"\+?[0-9()\-]+", phone) or not 7 <= digits <= 20:
         raise ValueError("联系电话格式不正确：请填写 7 到 20 位数字的手机或座机号码，如 13912345678、025-52345678")
+    if junk(as_kept(phone)):  # QA: 0000000 was taken, and every ticket typed so became one caller's history
+        raise ValueError("联系电话无效（各位数字相同或依次连续）：请填写诉求人真实的手机或座机号码")
     return as_kept(phone)
 
 

@@ -367,12 +367,30 @@ def act(
     try:
         ticket = _load_for_update(db, ticket_id)
         ensure_can_view(actor, ticket)
+        if action == Action.CALLBACK_NO_ANSWER and _the_same_unanswered_call(db, ticket, actor, rt.clock.now(), params):
+            db.rollback()
+            return ticket
         _apply(db, rt, ticket, actor, rt.clock.now(), action, params)
         db.commit()
     except Exception:
         db.rollback()
         raise
     return ticket
+
+
+# 未接通 sent again this soon by the same person with the same note is the same call: a double tap on a
+# phone, a form resent over a slow network (QA: each counted a call, and three make the callback end as
+# 无法联系 with no satisfaction asked). A redial a minute later is a call of its own.
+REPEATED_CALL_WINDOW = timedelta(seconds=60)
+
+
+def _the_same_unanswered_call(db: Session, ticket: Ticket, actor: Actor, now: datetime, params: ActionIn) -> bool:
+    if ticket.callback_attempted_at is None or now - ticket.callback_attempted_at >= REPEATED_CALL_WINDOW:
+        return False
+    last = db.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                      .order_by(TicketEvent.id.desc()).limit(1)).unique().scalar_one_or_none()
+    return (last is not None and last.action == Action.CALLBACK_NO_ANSWER and last.actor_user_id == actor.user_id
+            and (last.data or {}).get("note") == params.note)
 
 
 def _load_for_update(db: Session, ticket_id: int) -> Ticket:
@@ -895,7 +913,8 @@ def _callback_no_answer(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: 
     t.callback_attempted_at = now
     said = f"回访未接通（第{t.callback_attempts}次" + ("" if new_day else "，今日已拨打过，不另计日期") + "）"
     return Effect(note=f"{said}：{p.note}" if p.note else said, unit_id=t.lead_unit_id,
-                  data={"attempt": t.callback_attempts, "days": t.callback_attempt_days, "same_day": not new_day})
+                  data={"attempt": t.callback_attempts, "days": t.callback_attempt_days, "same_day": not new_day,
+                        "note": p.note})
 
 
 def _callback_unreachable(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:

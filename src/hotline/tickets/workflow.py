@@ -56,6 +56,12 @@ def refuse(code: str, message: str) -> InvalidTransition:
     return InvalidTransition(code, message)
 
 
+def missing(code: str, message: str) -> InvalidTransition:
+    """Input the action needs was not given: 422 as for a form's missing field, not the 409 of a refused
+    transition (QA: a callback without its satisfaction, a dispatch without a unit answered 409 Conflict)."""
+    return InvalidTransition(code, message, status_code=422)
+
+
 # ---- guards -------------------------------------------------------------------------------
 
 
@@ -116,7 +122,7 @@ def needs_text(param: str, label: str, min_len: int = 2) -> Guard:
 
 def needs_unit(ctx: Context) -> None:
     if not ctx.params.get("lead_unit_id"):
-        raise refuse("lead_unit_required", "请选择主办单位")
+        raise missing("lead_unit_required", "请选择主办单位")
 
 
 ADJUST_HINT = "只调整协办单位请用「调整协办单位」（主办单位的签收和时限不变）"
@@ -196,7 +202,7 @@ def extension_left(ctx: Context) -> None:
 def extension_within_cap(ctx: Context) -> None:
     days = ctx.params.get("days")
     if not isinstance(days, int) or days < 1:
-        raise refuse("extension_days_invalid", "延期天数须为正整数（工作日）")
+        raise missing("extension_days_invalid", "请填写延期天数：正整数（工作日）")
     cap = ctx.policy.extension_cap_working_days
     used = ctx.ticket.extension_days_used or 0
     if used + days > cap:
@@ -223,7 +229,7 @@ def callback_is_unacceptable(ctx: Context) -> None:
 
 def _needs_callback_outcome(ctx: Context) -> None:
     if ctx.params.get("solved") is None or ctx.params.get("satisfaction") not in set(Satisfaction):
-        raise refuse("callback_outcome_required", "请记录回访结果：是否解决及满意度")
+        raise missing("callback_outcome_required", "请记录回访结果：是否解决及满意度")
 
 
 def _callback_ok(params: dict[str, Any]) -> bool:
@@ -258,7 +264,7 @@ def unreachable_progress(ticket: Any, policy: Policy) -> str:
 
 def needs_rating(ctx: Context) -> None:
     if ctx.params.get("satisfaction") not in set(Satisfaction):
-        raise refuse("rating_required", "请选择评价等级")
+        raise missing("rating_required", "请选择评价等级")
 
 
 def not_rated(ctx: Context) -> None:
@@ -269,7 +275,7 @@ def not_rated(ctx: Context) -> None:
 def has_parent(ctx: Context) -> None:
     parent_id = ctx.params.get("parent_id")
     if not parent_id:
-        raise refuse("parent_required", "请指定并入的主工单")
+        raise missing("parent_required", "请指定并入的主工单")
     if parent_id == ctx.ticket.id:
         raise refuse("merge_self", "工单不能并入自身")
 

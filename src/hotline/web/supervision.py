@@ -12,9 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from hotline.deps import DB, RT
-from hotline.errors import DomainError
+from hotline.errors import DomainError, Forbidden
 from hotline.security import audit
-from hotline.security.roles import Role
 from hotline.supervision import detection, jobs, present
 from hotline.supervision import service as sv
 from hotline.supervision.enums import (
@@ -271,13 +270,15 @@ def scheduler_page(request: Request, db: DB, rt: RT, viewer: SupervisionViewer) 
     return _page(request, "supervision_scheduler.html", viewer, runs=sv.recent_runs(db, actor=viewer.actor),
                  embedded=embedded_enabled(settings), running=bool(scheduler and scheduler.running),
                  interval=settings.scheduler_interval_seconds, policy=sv.policy_of(rt),
-                 can_run=viewer.role in sv.SUPERVISORS | {Role.ADMIN})
+                 can_run=sv.may_run_scheduler(viewer.actor))
 
 
 @router.post("/supervision/scheduler/run")
 def scheduler_run(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: SupervisionViewer) -> RedirectResponse:
-    if viewer.role not in sv.SUPERVISORS | {Role.ADMIN}:
-        flash(request, "当前角色无权手动运行督办调度", "error")
+    try:
+        sv.require_scheduler_run(viewer.actor)
+    except Forbidden as exc:
+        flash(request, exc.message, "error")
         return redirect("/supervision/scheduler")
     db.rollback()  # end this request's transaction first: on SQLite it holds the write lock
     report = jobs.run_pass(request.app.state.session_factory, rt, mode="manual")

@@ -232,8 +232,10 @@ def lookup_text(db: Session, rt: Runtime, *, openid: str, number: str) -> str:
         lines.append(f"办理时限：{out.due_at.astimezone(CHINA_TZ).strftime('%Y-%m-%d %H:%M')}")
     if out.reply_content:
         lines.append(f"答复：{out.reply_content}")
-    if out.merged_into:
-        lines.append(f"已并入工单 {out.merged_into}")
+    if m := out.merged_into:  # QA: the whole object was printed (number='…' state_label='…' …)
+        lines.append(f"已与工单 {m.number} 合并办理，该工单状态：{m.state_label}")
+        if m.reply_content:
+            lines.append(f"办理结果：{m.reply_content}")
     return "\n".join(lines)
 
 
