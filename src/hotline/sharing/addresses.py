@@ -33,7 +33,10 @@ Resolver = Callable[[str, int], list[str]]
 # 阿里云 (100.100.100.200: in 100.64/10, otherwise allowed as private), AWS over IPv6 (in fc00::/7).
 METADATA = frozenset(ipaddress.ip_address(a) for a in (
     "169.254.169.254", "169.254.170.2", "169.254.0.23", "100.100.100.200", "fd00:ec2::254"))
-SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: an intranet like 10/8
+# The intranet: what `public` refuses besides the rest (named, not ipaddress's is_private, which also
+# holds the documentation and benchmarking ranges).
+INTRANET = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -49,16 +52,13 @@ def refusal(ip: IP, networks: Networks) -> str | None:
         return "未指定地址"
     if ip.is_multicast or ip == ipaddress.IPv4Address("255.255.255.255"):
         return "组播或广播地址"
-    if networks != "any":
-        if ip in METADATA:
-            return "云平台元数据服务地址"
-        if ip.is_loopback:
-            return "本机回环地址"
-        if ip.is_link_local:
-            return "链路本地地址"
+    if ip in METADATA or ip.is_loopback or ip.is_link_local:
+        if networks == "any":
+            return None  # ::1 sits in a reserved IPv6 range: allowed here before that test
+        return "云平台元数据服务地址" if ip in METADATA else "本机回环地址" if ip.is_loopback else "链路本地地址"
     if ip.is_reserved:
         return "保留地址"
-    if networks == "public" and (ip.is_private or ip in SHARED or ip.is_link_local or ip.is_loopback):
+    if networks == "public" and any(ip in net for net in INTRANET):
         return "内网地址（HOTLINE_SHARE_PUSH_NETWORKS=public 只允许公网地址）"
     return None
 
