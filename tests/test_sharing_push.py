@@ -44,10 +44,23 @@ class Receiver:
         return [json.loads(r.content) for r in self.requests]
 
 
+# The receivers' names, as the runtime's resolver gives them (no DNS in tests): the push guard
+# (sharing/addresses.py) resolves every host before saving and before sending.
+NAMES = {"fcj.receiver.test": ["203.0.113.10"], "intranet.gov.test": ["10.20.30.40"],
+         "sneaky.receiver.test": ["203.0.113.11", "127.0.0.1"], "meta.receiver.test": ["169.254.169.254"]}
+
+
+def resolve(host: str, port: int) -> list[str]:
+    if host not in NAMES:
+        raise OSError("no such name")
+    return NAMES[host]
+
+
 @pytest.fixture()
 def receiver(app) -> Receiver:  # type: ignore[no-untyped-def]
     r = Receiver()
     app.state.runtime.transport = httpx.MockTransport(r)
+    app.state.runtime.resolve = resolve
     return r
 
 
@@ -399,11 +412,13 @@ def test_the_command_line_subscribes_pauses_and_resumes(tmp_path, monkeypatch, o
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'push.db'}")
     runner = CliRunner()
     assert runner.invoke(cli_app, ["share", "account", "bigdata-push"]).exit_code == 0
-    first = runner.invoke(cli_app, ["share", "push", "bigdata-push", "--url", URL])
+    first = runner.invoke(cli_app, ["share", "push", "bigdata-push", "--url", "https://203.0.113.10/hook"])
     assert first.exit_code == 0 and first.output.strip().startswith("whsec_"), first.output
     bad = runner.invoke(cli_app, ["share", "push", "bigdata-push", "--url", "ftp://x.test/"])
     assert bad.exit_code == 2 and "须以 https:// 或 http:// 开头" in bad.output
-    missing = runner.invoke(cli_app, ["share", "push", "nobody", "--url", URL])
+    missing = runner.invoke(cli_app, ["share", "push", "nobody", "--url", "https://203.0.113.10/hook"])
+    local = runner.invoke(cli_app, ["share", "push", "bigdata-push", "--url", "http://127.0.0.1:8080/hook"])
+    assert local.exit_code == 2 and "本机回环地址" in local.output
     assert missing.exit_code == 2 and "接口账号 nobody 不存在" in missing.output
     paused = runner.invoke(cli_app, ["share", "pause", "bigdata-push"])
     assert paused.exit_code == 0 and "订阅推送暂停" in paused.output

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # The WeChat official account's server Token (公众号 基本配置 → 服务器配置 → 令牌): the callback
     # /wechat/callback checks WeChat's signature with it. Empty: the WeChat channel is off (404).
     wechat_token: str = ""
+    # 信息共享 push: where receivers may be (see sharing/addresses.py): private = the internet and the
+    # government intranet's private ranges; public = the internet only; any = also loopback, link-local
+    # and the cloud metadata address (a receiver on this machine, development).
+    share_push_networks: Literal["public", "private", "any"] = "private"
+    # Days of the push delivery log kept; older rows are deleted by the scheduler's share_push job.
+    share_push_log_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("city_code")
     @classmethod

@@ -12,6 +12,8 @@ from hotline.tickets.deadlines import Policy, load_policy
 if TYPE_CHECKING:
     import httpx
 
+    from hotline.sharing.addresses import Resolver
+
 
 @dataclass
 class Runtime:
@@ -21,6 +23,9 @@ class Runtime:
     # Where outgoing HTTP calls (信息共享 push) go: None is the network; tests put an httpx.MockTransport
     # here, as they put a FixedClock in `clock`.
     transport: httpx.BaseTransport | None = None
+    # How a push receiver's host name is resolved before it is called (sharing/addresses.py): None is
+    # the system's DNS; tests put a table here.
+    resolve: Resolver | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hotline.cli_support import fail, open_session
+from hotline.cli_support import fail, open_session, runtime
 
 share_app = typer.Typer(help="信息共享：为部门或区级系统开通工单数据共享接口账号", no_args_is_help=True)
 
@@ -54,9 +54,9 @@ def push_subscribe(
     Same service as the admin page (/admin/machines) and the API."""
     from hotline.sharing import push
 
-    def step(db: Any, actor: Any, now: Any) -> str:
+    def step(db: Any, actor: Any, rt: Any) -> str:
         user = push.account_by_username(db, actor=actor, username=username)
-        _, secret, _ = push.subscribe(db, actor=actor, now=now, account_id=user.id, url=url, from_now=from_now)
+        _, secret, _ = push.subscribe(db, rt, actor=actor, account_id=user.id, url=url, from_now=from_now)
         return secret
 
     typer.echo(_run(step))
@@ -78,24 +78,22 @@ def _set_paused(username: str, *, paused: bool) -> str:
     from hotline.sharing import push
     from hotline.sharing.enums import PUSH_STATUS_LABELS, PushStatus
 
-    def step(db: Any, actor: Any, now: Any) -> str:
+    def step(db: Any, actor: Any, rt: Any) -> str:
         user = push.account_by_username(db, actor=actor, username=username)
-        sub = push.set_paused(db, actor=actor, now=now, account_id=user.id, paused=paused)
+        sub = push.set_paused(db, actor=actor, now=rt.clock.now(), account_id=user.id, paused=paused)
         return f"{user.username}：订阅推送{PUSH_STATUS_LABELS[PushStatus(sub.status)]}（已送达至事件 #{sub.cursor}）"
 
     return str(_run(step))
 
 
 def _run(step: Callable[[Any, Any, Any], Any]) -> Any:
-    """One service call as the system (session, actor, now), its domain error said in Chinese (exit code 2)."""
-    from datetime import datetime
-
+    """One service call as the system (session, actor, runtime), its domain error said in Chinese (exit code 2)."""
     from hotline.errors import DomainError
     from hotline.security.actor import Actor
 
-    _, db = open_session()
+    settings, db = open_session()
     try:
-        return step(db, Actor.system(), datetime.now().astimezone())
+        return step(db, Actor.system(), runtime(settings))
     except DomainError as exc:
         raise fail(exc.message) from None
     finally:

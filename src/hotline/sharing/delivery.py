@@ -18,16 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.clock import to_local
+from hotline.errors import DomainError
 from hotline.org.models import User
 from hotline.org.service import actor_for
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
-from hotline.sharing import feed, signing
+from hotline.sharing import addresses, feed, sealing, signing
 from hotline.sharing.enums import PushStatus
 from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.sharing.schemas import feed_out
@@ -61,13 +62,22 @@ def client(rt: Runtime) -> httpx.Client:
                         headers={"User-Agent": USER_AGENT})
 
 
-def post(http: httpx.Client, *, url: str, secret: str, body: bytes, now: datetime, delivery_id: str, kind: str,
-         event_range: str) -> Outcome:
+def post(http: httpx.Client, rt: Runtime, *, url: str, sealed_secret: str, body: bytes, now: datetime,
+         delivery_id: str, kind: str, event_range: str) -> Outcome:
+    """One signed POST. The receiver's host is checked again first (addresses.py: its name may resolve
+    elsewhere since the URL was saved), and the secret unsealed; either failing is a failed delivery."""
+    t0 = time.perf_counter()
+    try:
+        addresses.check(url, networks=rt.settings.share_push_networks, resolve=rt.resolve)
+        secret = sealing.unseal(rt.settings.secret_key, sealed_secret)
+    except (DomainError, sealing.SealError) as exc:
+        error = exc.message if isinstance(exc, DomainError) else sealing.UNREADABLE
+        return Outcome(ok=False, http_status=None, error=error[:200],
+                       duration_ms=int((time.perf_counter() - t0) * 1000))
     timestamp = int(now.timestamp())
     headers = {"Content-Type": "application/json", signing.TIMESTAMP_HEADER: str(timestamp),
                signing.SIGNATURE_HEADER: signing.sign(secret, timestamp, body),
                signing.DELIVERY_HEADER: delivery_id, signing.EVENT_HEADER: kind, signing.RANGE_HEADER: event_range}
-    t0 = time.perf_counter()
     status: int | None = None
     try:
         status = http.post(url, content=body, headers=headers).status_code
@@ -131,7 +141,7 @@ def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscrip
                 if sub is None or user is None or sub.status != PushStatus.ACTIVE or not user.active:
                     return delivered
                 actor = actor_for(user)
-                after, url, secret, username = sub.cursor, sub.url, sub.secret, user.username
+                after, url, sealed, username = sub.cursor, sub.url, sub.sealed_secret, user.username
                 page = feed.read(db, rt, actor=actor, after=after, limit=limit, audited=False)
                 db.rollback()  # no transaction held open while the receiver answers
             if not page.events:
@@ -141,8 +151,8 @@ def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscrip
                 return delivered
             now = rt.clock.now()
             delivery_id = str(uuid.uuid4())
-            outcome = post(http, url=url, secret=secret, body=feed_out(page).model_dump_json().encode(), now=now,
-                           delivery_id=delivery_id, kind="events",
+            outcome = post(http, rt, url=url, sealed_secret=sealed, body=feed_out(page).model_dump_json().encode(),
+                           now=now, delivery_id=delivery_id, kind="events",
                            event_range=f"{page.events[0].id}-{page.events[-1].id}")
             with sf() as db:
                 sub = db.get(PushSubscription, subscription_id)
@@ -164,6 +174,18 @@ def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscrip
         return delivered
     finally:
         _release(sf, subscription_id)
+
+
+def prune_log(sf: sessionmaker[Session], rt: Runtime) -> int:
+    """Delete delivery log rows older than `share_push_log_days` (the scheduler job's, each pass, as the
+    run log is pruned): a page a minute per subscription is half a million rows a year. The totals stay
+    on the subscription (delivered_events, deliveries_ok/failed); the rows deleted."""
+    cutoff = rt.clock.now() - timedelta(days=rt.settings.share_push_log_days)
+    with sf() as db:
+        gone = db.execute(delete(PushDelivery).where(PushDelivery.at < cutoff)
+                          .execution_options(synchronize_session=False)).rowcount
+        db.commit()
+    return gone
 
 
 def _claim(sf: sessionmaker[Session], sid: int, now: datetime) -> bool:

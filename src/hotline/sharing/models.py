@@ -23,8 +23,9 @@ class PushSubscription(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     url: Mapped[str] = mapped_column(String(500))
-    # The signing key: the receiver holds the same (shown once); kept to sign, never shown again.
-    secret: Mapped[str] = mapped_column(String(64))
+    # The signing key: the receiver holds the same (shown once); kept to sign, never shown again, and
+    # stored sealed (sealing.py: encrypted with a key derived from the app's secret_key).
+    sealed_secret: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))  # PushStatus
     cursor: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: due now
@@ -45,7 +46,8 @@ class PushDelivery(Base):
     """One POST to a subscriber (a page of events, or a test), whatever its outcome."""
 
     __tablename__ = "share_push_deliveries"
-    __table_args__ = (Index("ix_share_push_deliveries_subscription_id_id", "subscription_id", "id"),)
+    __table_args__ = (Index("ix_share_push_deliveries_subscription_id_id", "subscription_id", "id"),
+                      Index("ix_share_push_deliveries_at", "at"))  # the log's pruning (delivery.prune_log)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("share_push_subscriptions.id"))

@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.errors import DomainError, NotFound
+from hotline.errors import Conflict, DomainError, NotFound
 from hotline.org import machines
 from hotline.org.models import User
 from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.roles import Role
-from hotline.sharing import delivery, feed, signing
+from hotline.sharing import addresses, delivery, feed, sealing, signing
 from hotline.sharing.enums import PUSH_STATUS_LABELS, PushStatus
 from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.sharing.schemas import feed_out
@@ -29,8 +29,10 @@ SECRET_NOTICE = ("签名密钥只显示这一次：请立即配置到接收方�
                  "遗失后只能重新生成。")
 
 
-def check_url(url: str) -> str:
-    """The receiver's address: http(s), a host, no credentials (the signature proves the sender)."""
+def check_url(url: str, rt: Runtime | None = None) -> str:
+    """The receiver's address: http(s), a host, no credentials (the signature proves the sender); with
+    `rt`, also a host that resolves to allowed addresses only (addresses.py: no loopback, link-local or
+    metadata service by default)."""
     url = (url or "").strip()
     if not url:
         raise DomainError("push_url_required", "请填写推送地址")
@@ -51,6 +53,8 @@ def check_url(url: str) -> str:
         raise DomainError("push_url_credentials", "推送地址不能包含用户名或密码：接收方请以签名校验请求来源")
     if parts.fragment:
         raise DomainError("push_url_fragment", "推送地址不能包含 # 片段")
+    if rt is not None:
+        addresses.check(url, networks=rt.settings.share_push_networks, resolve=rt.resolve)
     return url
 
 
@@ -83,17 +87,21 @@ def subscription(db: Session, *, actor: Actor, account_id: int) -> tuple[User, P
     return user, sub
 
 
-def subscribe(db: Session, *, actor: Actor, now: datetime, account_id: int, url: str,
-              from_now: bool = False) -> tuple[PushSubscription, str, bool]:
+def subscribe(db: Session, rt: Runtime, *, actor: Actor, account_id: int, url: str, from_now: bool = False,
+              seen: str | None = None) -> tuple[PushSubscription, str, bool]:
     """Create the subscription, or replace its URL: (subscription, new secret, created). A new one starts
     at the beginning of the account's history (as a reader's first `after=0`), or with `from_now` at the
-    events ready now; a replaced one keeps its cursor unless `from_now`. Either way a new secret, active."""
+    events ready now; a replaced one keeps its cursor unless `from_now`. Either way a new secret, active.
+
+    `seen` is the form's: the fingerprint of the secret it was shown with ("" for none) — see _not_stale."""
+    now = rt.clock.now()
     user = sharing_account(db, actor=actor, account_id=account_id)
     if not user.active:
         raise DomainError("machine_account_disabled", f"接口账号 {user.username} 已停用，请先启用再设置订阅推送")
-    url = check_url(url)
-    secret = signing.new_secret()
     sub = _of(db, user)
+    _not_stale(sub, seen)
+    url = check_url(url, rt)
+    secret = signing.new_secret()
     created = sub is None
     if sub is None:
         sub = PushSubscription(account_id=user.id, cursor=0, failures=0, delivered_events=0, deliveries_ok=0,
@@ -101,7 +109,8 @@ def subscribe(db: Session, *, actor: Actor, now: datetime, account_id: int, url:
         db.add(sub)
     if from_now:
         sub.cursor = feed.ready_until(db, now=now)
-    sub.url, sub.secret, sub.status, sub.updated_at = url, secret, PushStatus.ACTIVE, now
+    sub.url, sub.status, sub.updated_at = url, PushStatus.ACTIVE, now
+    sub.sealed_secret = sealing.seal(rt.settings.secret_key, secret)
     _clear_failures(sub)
     start = "从当前已就绪的事件之后开始" if from_now else f"从事件 #{sub.cursor} 之后开始"
     audit.record(db, actor=actor, at=now, action="share_push_subscribe" if created else "share_push_replace",
@@ -130,14 +139,19 @@ def set_paused(db: Session, *, actor: Actor, now: datetime, account_id: int, pau
     return sub
 
 
-def rotate_secret(db: Session, *, actor: Actor, now: datetime, account_id: int) -> tuple[PushSubscription, str]:
-    """A new signing secret, used from the next delivery on (the old one stops at once)."""
+def rotate_secret(db: Session, rt: Runtime, *, actor: Actor, account_id: int,
+                  seen: str | None = None) -> tuple[PushSubscription, str]:
+    """A new signing secret, used from the next delivery on (the old one stops at once). `seen`: as in
+    subscribe."""
+    now = rt.clock.now()
     user, sub = subscription(db, actor=actor, account_id=account_id)
-    sub.secret, sub.updated_at = signing.new_secret(), now
+    _not_stale(sub, seen)
+    secret = signing.new_secret()
+    sub.sealed_secret, sub.updated_at = sealing.seal(rt.settings.secret_key, secret), now
     audit.record(db, actor=actor, at=now, action="share_push_rotate_secret", object_type="machine_account",
                  object_id=user.username, detail="签名密钥已更换，旧密钥立即失效")
     db.commit()
-    return sub, sub.secret
+    return sub, secret
 
 
 def deliveries(db: Session, *, actor: Actor, account_id: int, page: int = 1,
@@ -161,11 +175,12 @@ def send_test(db: Session, rt: Runtime, *, actor: Actor, account_id: int) -> Pus
     empty = feed.FeedPage(events=[], tickets={}, next_after=sub.cursor, has_more=False,
                           complete_until=now - feed.FEED_LAG)
     delivery_id = str(uuid.uuid4())
-    url, secret, cursor = sub.url, sub.secret, sub.cursor
+    url, sealed, cursor = sub.url, sub.sealed_secret, sub.cursor
     db.rollback()  # no transaction held open while the receiver answers
     with delivery.client(rt) as http:
-        outcome = delivery.post(http, url=url, secret=secret, body=feed_out(empty).model_dump_json().encode(),
-                                now=now, delivery_id=delivery_id, kind="test", event_range="")
+        outcome = delivery.post(http, rt, url=url, sealed_secret=sealed,
+                                body=feed_out(empty).model_dump_json().encode(), now=now, delivery_id=delivery_id,
+                                kind="test", event_range="")
     sub = db.get(PushSubscription, sub.id)
     assert sub is not None
     row = delivery.log_delivery(db, sub=sub, at=now, kind="test", after=cursor, page=None, outcome=outcome,
@@ -179,6 +194,19 @@ def send_test(db: Session, rt: Runtime, *, actor: Actor, account_id: int) -> Pus
 
 def _of(db: Session, user: User) -> PushSubscription | None:
     return db.execute(select(PushSubscription).where(PushSubscription.account_id == user.id)).scalar_one_or_none()
+
+
+def fingerprint(sub: PushSubscription | None) -> str:
+    """What a page's push forms carry: the current secret's fingerprint, "" when there is no subscription."""
+    return sealing.fingerprint(sub.sealed_secret) if sub is not None else ""
+
+
+def _not_stale(sub: PushSubscription | None, seen: str | None) -> None:
+    # A form re-posted (a refreshed answer page) was shown with the secret its first post replaced: it
+    # makes and rotates nothing, so the secret just shown is not silently rotated away.
+    if seen is not None and seen != fingerprint(sub):
+        raise Conflict("stale_push_form", "此页面打开后签名密钥已更换过（可能是刷新页面重复提交了表单），本次未作更改。"
+                                          "如仍需更改，请在下方重新提交。")
 
 
 def _clear_failures(sub: PushSubscription) -> None:

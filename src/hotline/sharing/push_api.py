@@ -86,7 +86,7 @@ def get_subscription(account_id: int, db: DB, actor: ApiActor) -> SubscriptionOu
 
 @router.put("/{account_id}/push", response_model=SecretOut, summary="设置或更改订阅推送地址（同时生成新的签名密钥）")
 def subscribe(account_id: int, data: SubscribeIn, db: DB, rt: RT, actor: ApiActor, response: Response) -> SecretOut:
-    sub, secret, created = push.subscribe(db, actor=actor, now=rt.clock.now(), account_id=account_id, url=data.url,
+    sub, secret, created = push.subscribe(db, rt, actor=actor, account_id=account_id, url=data.url,
                                           from_now=data.from_now)
     response.headers.update(NO_STORE)
     response.status_code = 201 if created else 200
@@ -106,7 +106,7 @@ def resume(account_id: int, db: DB, rt: RT, actor: ApiActor) -> SubscriptionOut:
 
 @router.post("/{account_id}/push/secret", response_model=SecretOut, summary="更换签名密钥（旧密钥立即失效）")
 def rotate_secret(account_id: int, db: DB, rt: RT, actor: ApiActor, response: Response) -> SecretOut:
-    sub, secret = push.rotate_secret(db, actor=actor, now=rt.clock.now(), account_id=account_id)
+    sub, secret = push.rotate_secret(db, rt, actor=actor, account_id=account_id)
     response.headers.update(NO_STORE)
     return SecretOut(secret=secret, created=False, subscription=subscription_out(sub))
 

@@ -593,10 +593,12 @@ KB_NOTICE_JOB = "kb_expiry_notice"
 
 def push_shared_events(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
     """信息共享 push: each due subscription's next pages of the feed, POSTed to its receiver
-    (sharing/delivery.py); counts the events delivered."""
+    (sharing/delivery.py); counts the events delivered. Then the delivery log's old rows go."""
     from hotline.sharing import delivery
 
-    return JobResult(created=delivery.deliver_due(sf, rt))
+    delivered = delivery.deliver_due(sf, rt)
+    delivery.prune_log(sf, rt)
+    return JobResult(created=delivered)
 
 
 def alert_access(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:

@@ -3,7 +3,8 @@
 A newly issued key is rendered in the answer to the POST that issued it (no redirect: it is never put
 in the session cookie nor shown by a later GET); the page is sent with no-store like every page.
 The form carries the newest key id it was shown with, so re-posting it (refreshing that answer)
-issues and rotates nothing."""
+issues and rotates nothing. The push forms (set the URL, 更换签名密钥) answer the same way, with the
+secret once, and carry the fingerprint of the secret they were shown with for the same reason."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
 
 from hotline.deps import DB, RT
-from hotline.errors import DomainError
+from hotline.errors import Conflict, DomainError
 from hotline.org import machines
 from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, Role
 from hotline.sharing import push, signing
@@ -57,7 +59,7 @@ def _account_page(request: Request, db: DB, rt: RT, viewer: Viewer, account_id: 
                   sub=sub, deliveries=recent, secret=secret, secret_notice=push.SECRET_NOTICE,
                   push_errors=push_errors or [],
                   push_url=push_url if push_url is not None else (sub.url if sub else ""),
-                  push_labels=PUSH_STATUS_LABELS, signing=signing,
+                  push_labels=PUSH_STATUS_LABELS, signing=signing, seen_secret=push.fingerprint(sub),
                   row=machines.account_row(db, user, now), keys=machines.keys_of(db, actor=viewer.actor,
                                                                                  account_id=account_id),
                   now=now, issued=issued, notice=machines.KEY_NOTICE, role_labels=ROLE_LABELS,
@@ -140,8 +142,11 @@ def subscribe(account_id: int, request: Request, form: CheckedForm, db: DB, rt: 
               viewer: MachinesViewer) -> HTMLResponse:
     url = text(form, "url")
     try:
-        _, secret, created = push.subscribe(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id,
-                                            url=url, from_now=text(form, "from_now") == "1")
+        _, secret, created = push.subscribe(db, rt, actor=viewer.actor, account_id=account_id, url=url,
+                                            from_now=text(form, "from_now") == "1", seen=_seen(form))
+    except Conflict as exc:  # a re-posted form: nothing changed, the page as it stands now
+        flash(request, exc.message, "error")
+        return redirect(f"{LIST_URL}/{account_id}#push")
     except DomainError as exc:
         return _account_page(request, db, rt, viewer, account_id, push_errors=[exc.message], push_url=url,
                              status_code=exc.status_code)
@@ -154,12 +159,23 @@ def subscribe(account_id: int, request: Request, form: CheckedForm, db: DB, rt: 
 def rotate_push_secret(account_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
                        viewer: MachinesViewer) -> HTMLResponse:
     try:
-        _, secret = push.rotate_secret(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id)
+        _, secret = push.rotate_secret(db, rt, actor=viewer.actor, account_id=account_id,
+                                       seen=_seen(form))
+    except Conflict as exc:
+        flash(request, exc.message, "error")
+        return redirect(f"{LIST_URL}/{account_id}#push")
     except DomainError as exc:
         flash(request, exc.message, "error")
         return _account_page(request, db, rt, viewer, account_id, status_code=exc.status_code)
     flash(request, "已更换签名密钥，旧密钥立即失效")
     return _account_page(request, db, rt, viewer, account_id, secret=secret)
+
+
+def _seen(form: FormData) -> str | None:
+    # The fingerprint of the secret the form was shown with ("" for none yet); absent, as from a client
+    # that is not our page, no check (as the key form's latest_key).
+    value = form.get("seen_secret")
+    return value.strip() if isinstance(value, str) else None
 
 
 @router.post(LIST_URL + "/{account_id}/push/{step}")
