@@ -283,8 +283,22 @@ def test_a_feed_account_reading_from_an_address_it_never_used_is_flagged(client,
         login(client, "admin")
         page = client.get("/admin/access-review")
         assert page.text.count("feed-row") == 2 and "此前 90 天未用过的来源地址：198.51.100.7" in page.text
+        one = client.get("/admin/access-review", params={"username": "AR-Feed-Old"})  # the alert's link names it
+        assert one.text.count("feed-row") == 1 and "没有符合筛选条件的账号" in one.text
     finally:
         db.rollback()
         db.execute(delete(AuditEntry).where(AuditEntry.username.like("ar-feed-%")))  # they point at the accounts
         db.commit()
         drop_accounts(engine, "ar-feed-")
+
+
+def test_filters_that_match_nothing_say_so_not_that_the_period_is_empty(client, db, org) -> None:
+    seed(db, org)
+    login(client, "admin")
+    page = client.get("/admin/access-review", params={"role": "knowledge_editor"})
+    assert "没有符合筛选条件的账号" in page.text and "该期间没有查看个人信息" not in page.text
+    assert "6 个账号有查看或导出记录，符合筛选条件的 0 个，其中 <strong>0</strong> 个有提示" in page.text
+    narrowed = client.get("/admin/access-review", params={"flagged": "1"})
+    assert "6 个账号有查看或导出记录，符合筛选条件的 2 个，其中 <strong>2</strong> 个有提示" in narrowed.text
+    beyond = client.get("/admin/access-review", params={"page": "9"})  # past the end: the way back, not "nothing"
+    assert "本页没有更多" in beyond.text and "没有符合筛选条件" not in beyond.text
