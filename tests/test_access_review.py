@@ -302,3 +302,16 @@ def test_filters_that_match_nothing_say_so_not_that_the_period_is_empty(client, 
     assert "6 个账号有查看或导出记录，符合筛选条件的 2 个，其中 <strong>2</strong> 个有提示" in narrowed.text
     beyond = client.get("/admin/access-review", params={"page": "9"})  # past the end: the way back, not "nothing"
     assert "本页没有更多" in beyond.text and "没有符合筛选条件" not in beyond.text
+
+
+def test_api_says_what_it_cannot_read_in_chinese_and_narrows_to_one_account(client, db, org, as_user) -> None:
+    seed(db, org)
+    h = as_user("supervisor")
+    bad = client.get("/api/v1/audit/access-review", params={"flagged": "maybe"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["message"] == "只看有提示须为是/否"
+    bad = client.get("/api/v1/audit/access-review.xlsx", params={"role": "nobody"}, headers=h)
+    assert bad.status_code == 422 and "unit_handler（承办单位经办人）" in bad.json()["message"]
+    bad = client.get("/api/v1/audit/access-review", params={"to": "2026-13-01"}, headers=h)
+    assert bad.json()["message"] == "结束日期不是有效的日期（示例 2026-11-23）"
+    one = client.get("/api/v1/audit/access-review", params={"username": "Housing_Handler"}, headers=h).json()
+    assert [i["username"] for i in one["items"]] == ["housing_handler"] and one["accounts"] == 1
