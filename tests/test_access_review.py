@@ -173,7 +173,10 @@ def test_excel_export_holds_the_rows_and_rules_and_is_audited(client, db, org, a
     assert rows[0][:4] == ["用户", "角色", "查看次数", "查看记录数"]
     assert rows[1][:8] == ["housing_handler", "承办单位经办人", 80, 80, 10, 15, 0, 2]
     assert rows[2][0] == "analyst" and rows[2][10] == "导出数据 20 次"
-    assert any(str(row[0]).startswith("审查期间：2026-10-27 至 2026-11-02（7 天）；共 2 个账号") for row in rows)
+    assert "审查期间：2026-10-27 至 2026-11-02（7 天）；筛选：只看有提示的账号；共 2 个账号，2 个有提示" in [
+        row[0] for row in rows]  # a reader of the file is told the rows were chosen
+    assert ws.auto_filter.ref == "A1:K3"  # sorting the rows leaves the rules below them where they are
+    assert isinstance(rows[1][8], datetime) and ws.cell(2, 9).number_format == "yyyy-mm-dd hh:mm"
     assert sum(1 for row in rows if str(row[0]).startswith("提示规则：")) == 4
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "export_access_review")).scalar_one()
     assert entry.username == "admin" and entry.object_id == "20261027-20261102"
@@ -182,7 +185,9 @@ def test_excel_export_holds_the_rows_and_rules_and_is_audited(client, db, org, a
     login(client, "admin")
     page_export = client.get("/admin/access-review.xlsx", params={"role": "operator"})
     ws = load_workbook(BytesIO(page_export.content)).active
-    assert ws.cell(2, 1).value == "operator" and ws.cell(2, 6).value == "轮班岗位"
+    assert ws.cell(2, 1).value == "operator" and ws.cell(2, 6).value == 15  # a number, shift post or not
+    assert any(str(c.value).startswith("审查期间：2026-10-27 至 2026-11-02（7 天）；筛选：角色 话务员；")
+               for c in ws["A"])
     # the exports are exports: the review counts them under the admin
     result = access_review.review(db, actor=org.actor("admin"), period=access_review.make_period(now=START))
     assert by_name(result)["admin"].exports == 2

@@ -229,6 +229,14 @@ RULES_TEXT = (
 )
 
 
+def filters_text(*, role: str | None = None, flagged_only: bool = False, username: str | None = None) -> str:
+    """The filters in words, for a sheet or a log line ("" when none)."""
+    name = (username or "").strip()
+    said = [f"角色 {ROLE_LABELS.get(role, role)}" if role else "",  # type: ignore[call-overload]
+            "只看有提示的账号" if flagged_only else "", f"用户名 {name}" if name else ""]
+    return "、".join(s for s in said if s)
+
+
 def select_accounts(accounts: list[AccountAccess], *, role: str | None = None, flagged_only: bool = False,
                     username: str | None = None) -> list[AccountAccess]:
     """The rows a reviewer narrowed to: one post, only flagged rows, one account (any case)."""

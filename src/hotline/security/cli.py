@@ -52,7 +52,7 @@ def review(
         result.accounts = access_review.select_accounts(result.accounts, flagged_only=flagged)
         if output is not None:
             try:
-                output.write_bytes(review_workbook(result))
+                output.write_bytes(review_workbook(result, narrowed=access_review.filters_text(flagged_only=flagged)))
             except OSError as exc:
                 raise fail(f"无法写入 {output}：{exc.strerror or exc}") from None
             audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",

@@ -104,17 +104,20 @@ def access_review_export(db: DB, rt: RT, actor: ApiActor, start: From = None, en
     result = _review(db, rt, actor, start, end)
     result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged,
                                                     username=username)
-    return excel_response(db, rt, actor, result)
+    return excel_response(db, rt, actor, result,
+                          narrowed=access_review.filters_text(role=role, flagged_only=flagged, username=username))
 
 
-def excel_response(db: DB, rt: RT, actor: ApiActor, result: Review) -> Response:
-    """The sheet, audited as an export (the page's button and the API both come here)."""
+def excel_response(db: DB, rt: RT, actor: ApiActor, result: Review, *, narrowed: str = "") -> Response:
+    """The sheet, audited as an export (the page's button and the API both come here); `narrowed`: the
+    filters, said on the sheet and in the log."""
     now = rt.clock.now()
     audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",
                  object_id=f"{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}",
-                 detail=f"{result.period.label}，{len(result.accounts)} 个账号，{result.flagged} 个有提示；"
+                 detail=f"{result.period.label}，{f'筛选：{narrowed}，' if narrowed else ''}"
+                        f"{len(result.accounts)} 个账号，{result.flagged} 个有提示；"
                         f"数据共享接口账号 {len(result.feeds)} 个")
     db.commit()
     name = f"access-review-{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}-{to_local(now):%H%M}.xlsx"
-    return Response(review_workbook(result), media_type=XLSX,
+    return Response(review_workbook(result, narrowed=narrowed), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -80,7 +80,8 @@ def review_page(request: Request, db: DB, rt: RT, viewer: ReviewViewer) -> HTMLR
 
 @router.get("/admin/access-review.xlsx")
 def review_export(request: Request, db: DB, rt: RT, viewer: ReviewViewer) -> Response:
-    _, result, errors, _ = _reviewed(db, rt, viewer, request.query_params)
+    shown, result, errors, _ = _reviewed(db, rt, viewer, request.query_params)
     if result is None:
         raise DomainError("invalid_filter", "；".join(errors), status_code=422)
-    return excel_response(db, rt, viewer.actor, result)
+    return excel_response(db, rt, viewer.actor, result, narrowed=access_review.filters_text(
+        role=shown["role"] or None, flagged_only=bool(shown["flagged"]), username=shown["username"]))
