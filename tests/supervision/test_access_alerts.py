@@ -118,3 +118,38 @@ def test_the_alert_links_to_the_week_and_the_account_it_was_written_from(client,
     assert review.text.count('class="review-row flagged"') == 1 and "housing_handler" in review.text
     api = client.get("/api/v1/supervision/notifications")
     assert api.json()["items"][0]["link"] == link.replace("&amp;", "&")
+
+
+def test_a_data_sharing_account_reading_from_a_new_address_is_told(client, db, org, engine, run) -> None:
+    from dataclasses import replace
+
+    from hotline.org import service as org_service
+    from hotline.security import audit
+    from hotline.security.models import AuditEntry
+    from hotline.security.roles import DataScope, Role
+    from tests.factories import drop_accounts
+    from tests.test_pages import login
+
+    try:
+        user = org_service.add_user(db, username="aa-feed", password="machine-pass-123", display_name="aa-feed",
+                                    role=Role.DATA_SHARING, data_scope=DataScope.ALL)
+        db.flush()
+        actor = org_service.actor_for(user)
+        for when, address in ((at(FRIDAY - timedelta(days=20), 3), "10.1.1.1"), (at(FRIDAY, 3), "198.51.100.7")):
+            audit.record(db, actor=replace(actor, client=address), at=when, action="share_read",
+                         object_type="data_feed", object_id="aa-feed")
+        db.commit()
+        assert run().counts["access_review"] == 1
+        (alert,) = alerts(db)
+        assert alert.body == ("数据共享接口 aa-feed，2026-10-26 至 2026-11-01（7 天）："
+                              "使用了此前 90 天未用过的来源地址：198.51.100.7。请在“访问审查”页核实。")
+        db.rollback()  # end the read the body's reload began: SQLite's writer (the login) waits for no reader
+        login(client, "supervisor")
+        review = client.get("/admin/access-review?from=2026-10-26&to=2026-11-01&username=aa-feed")
+        assert review.text.count('class="feed-row flagged"') == 1
+    finally:
+        db.rollback()
+        db.execute(delete(AuditEntry).where(AuditEntry.username == "aa-feed"))
+        db.execute(delete(Notification).where(Notification.kind == "access_alert"))
+        db.commit()
+        drop_accounts(engine, "aa-feed")
