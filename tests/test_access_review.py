@@ -331,3 +331,26 @@ def test_phone_labels_fit_their_column(client, db, org) -> None:
     login(client, "admin")
     labels = set(re.findall(r'data-label="([^"]*)"', client.get("/admin/access-review").text))
     assert "非工作时间" in labels and all(len(label.replace(" ", "")) <= 5 for label in labels), labels
+
+
+def test_an_account_whose_role_changed_is_one_account_in_two_rows(client, db, org, as_user) -> None:
+    """Its reads are told apart by the role it held (each against its own post), but it is one account:
+    the counts of accounts and of flagged accounts do not take it twice."""
+    seed(db, org)
+    promoted = replace(org.actor("housing_handler"), role="unit_manager", client="10.0.0.1")
+    for n in range(3):
+        audit.record(db, actor=promoted, at=at(MONDAY, 15), action="view_personal_data", object_type="ticket",
+                     object_id=f"NJ{n:08d}")
+    db.commit()
+    result = access_review.review(db, actor=org.actor("admin"), period=access_review.make_period(now=START))
+    rows = [(a.username, a.role, a.reads) for a in result.accounts if a.username == "housing_handler"]
+    assert rows == [("housing_handler", "unit_handler", 80), ("housing_handler", "unit_manager", 3)]
+    assert (result.people, result.flagged, len(result.accounts)) == (6, 2, 7)
+    assert result.summary == "6 个账号（期间内换过角色的账号按角色分行，共 7 行），2 个有提示"
+    db.rollback()
+    login(client, "admin")
+    page = client.get("/admin/access-review")
+    assert ("6 个账号有查看或导出记录（期间内换过角色的账号按角色分行，共 7 行），其中 <strong>2</strong> 个有提示"
+            in page.text)
+    one = client.get("/api/v1/audit/access-review", params={"username": "housing_handler"}, headers=as_user("admin"))
+    assert [i["role"] for i in one.json()["items"]] == ["unit_handler", "unit_manager"]

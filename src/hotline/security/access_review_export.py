@@ -28,6 +28,6 @@ def review_workbook(review: Review, *, narrowed: str = "") -> bytes:
                   "；".join(f.flags)] for f in review.feeds]
     # what the sheet covers and how a row is flagged, below the rows (a reader of the file has no page)
     rows += [[], [f"审查期间：{review.period.label}；{f'筛选：{narrowed}；' if narrowed else ''}"
-                  f"共 {len(review.accounts)} 个账号，{review.flagged} 个有提示"]]
+                  f"共 {review.summary}"]]
     rows += [[f"提示规则：{rule}"] for rule in RULES_TEXT] + [[note] for note in review.notes]
     return table_workbook(sheet="访问审查", title="个人信息访问审查", columns=COLUMNS, rows=rows, filter_rows=accounts)

@@ -57,7 +57,7 @@ def review(
                 raise fail(f"无法写入 {output}：{exc.strerror or exc}") from None
             audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",
                          object_id=f"{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}",
-                         detail=f"命令行导出到 {output.name}；{len(result.accounts)} 个账号，{result.flagged} 个有提示")
+                         detail=f"命令行导出到 {output.name}；{result.summary}")
             db.commit()
     except DomainError as exc:
         raise fail(exc.message) from None
@@ -66,7 +66,7 @@ def review(
     if as_json:
         typer.echo(json.dumps(_json(result), ensure_ascii=False, indent=1, default=str))
         return
-    typer.echo(f"{result.period.label}：{len(result.accounts)} 个账号，{result.flagged} 个有提示")
+    typer.echo(f"{result.period.label}：{result.summary}")
     for note in result.notes:
         typer.echo(note)
     for a in result.accounts:

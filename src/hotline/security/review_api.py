@@ -60,14 +60,15 @@ class FeedReadsOut(BaseModel):
 class ReviewOut(BaseModel):
     period_from: date
     period_to: date
-    accounts: int
-    flagged: int
+    accounts: int = Field(description="符合条件的行数（分页按此计）：每个账号一行，期间内换过角色的账号按角色各一行")
+    flagged: int = Field(description="其中有提示的行数")
     rules: list[str]
     notes: list[str]
     items: list[AccountAccessOut]
     page: int
     page_size: int
-    feeds: list[FeedReadsOut] = Field(description="数据共享接口账号读取工单数据共享接口的情况（不分页、不受角色筛选）")
+    feeds: list[FeedReadsOut] = Field(description="数据共享接口账号读取工单数据共享接口的情况"
+                                                  "（不分页、不受角色筛选；指定 username 时只列该账号）")
 
 
 def _out(a: AccountAccess) -> AccountAccessOut:
@@ -90,10 +91,11 @@ def access_review_api(db: DB, rt: RT, actor: ApiActor, start: From = None, end: 
                       page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> ReviewOut:
     result = _review(db, rt, actor, start, end)
     rows = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged, username=username)
+    feeds = access_review.select_feeds(result.feeds, username=username)
     return ReviewOut(period_from=result.period.start, period_to=result.period.end, accounts=len(rows),
                      flagged=sum(1 for a in rows if a.flags), rules=list(access_review.RULES_TEXT), notes=result.notes,
                      items=[_out(a) for a in rows[(page - 1) * page_size:page * page_size]], page=page,
-                     page_size=page_size, feeds=[FeedReadsOut(**vars(f)) for f in result.feeds])
+                     page_size=page_size, feeds=[FeedReadsOut(**vars(f)) for f in feeds])
 
 
 @router.get("/audit/access-review.xlsx", summary="导出个人信息访问审查（Excel）", response_class=Response,
@@ -104,6 +106,7 @@ def access_review_export(db: DB, rt: RT, actor: ApiActor, start: From = None, en
     result = _review(db, rt, actor, start, end)
     result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged,
                                                     username=username)
+    result.feeds = access_review.select_feeds(result.feeds, username=username)
     return excel_response(db, rt, actor, result,
                           narrowed=access_review.filters_text(role=role, flagged_only=flagged, username=username))
 
@@ -115,7 +118,7 @@ def excel_response(db: DB, rt: RT, actor: ApiActor, result: Review, *, narrowed:
     audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",
                  object_id=f"{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}",
                  detail=f"{result.period.label}，{f'筛选：{narrowed}，' if narrowed else ''}"
-                        f"{len(result.accounts)} 个账号，{result.flagged} 个有提示；"
+                        f"{result.summary}；"
                         f"数据共享接口账号 {len(result.feeds)} 个")
     db.commit()
     name = f"access-review-{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}-{to_local(now):%H%M}.xlsx"

@@ -53,12 +53,10 @@ def _reviewed(db: DB, rt: RT, viewer: Viewer, qp: Any) -> tuple[dict[str, str], 
     except DomainError as exc:
         return shown, None, [exc.message], 0
     result = access_review.review(db, actor=viewer.actor, period=period)
-    everyone = len(result.accounts)
+    everyone = result.people
     result.accounts = access_review.select_accounts(result.accounts, role=shown["role"] or None,
                                                     flagged_only=bool(shown["flagged"]), username=shown["username"])
-    if shown["username"]:  # one account asked for (the alert's link names a data-sharing one as well)
-        name = shown["username"].lower()
-        result.feeds = [f for f in result.feeds if f.username.lower() == name]
+    result.feeds = access_review.select_feeds(result.feeds, username=shown["username"])
     shown["from"], shown["to"] = f"{period.start:%Y-%m-%d}", f"{period.end:%Y-%m-%d}"  # the defaults, shown
     return shown, result, [], everyone
 
