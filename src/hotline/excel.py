@@ -143,7 +143,9 @@ def local_datetime(value: datetime | None) -> datetime | None:
 
 
 def table_workbook(*, sheet: str, title: str, columns: Sequence[tuple[str, int]],
-                   rows: Iterable[Sequence[object]]) -> bytes:
+                   rows: Iterable[Sequence[object]], filter_rows: int | None = None) -> bytes:
+    """One sheet: a header and the rows. `filter_rows`: how many rows the header's filter and sort cover,
+    when notes follow the table (sorted with it, they would land among the rows)."""
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
@@ -157,7 +159,8 @@ def table_workbook(*, sheet: str, title: str, columns: Sequence[tuple[str, int]]
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+    ws.auto_filter.ref = ws.dimensions if filter_rows is None else (
+        f"A1:{get_column_letter(len(columns))}{filter_rows + 1}")
     wb.properties.title = title
     buffer = BytesIO()
     wb.save(buffer)

@@ -71,3 +71,85 @@ def test_only_whole_city_supervisors_read_the_alert(client, db, org, as_user, ru
     assert titles("supervisor") == ["个人信息访问预警：housing_handler"]
     assert titles("xuanwu_viewer") == [] and titles("dispatcher") == [] and titles("analyst") == []
     assert titles("housing_manager") == []
+
+
+def test_a_week_is_counted_in_days_not_hours(db, org, clock, run) -> None:
+    """Told at 10:00 on day 1, the account is due again on day 8 even if that day's first pass comes earlier."""
+    flag_housing(db, org, FRIDAY)
+    assert run().counts["access_review"] == 1
+    clock.advance(timedelta(days=6, hours=-9))  # day 7, 01:00: still within the week
+    flag_housing(db, org, START.date() + timedelta(days=5))
+    assert run().counts["access_review"] == 0
+    clock.advance(timedelta(days=1))  # day 8, 01:00: less than 7 × 24 hours after the first message
+    assert run().counts["access_review"] == 1 and len(alerts(db)) == 2
+
+
+def test_an_account_whose_role_changed_in_the_week_is_told_once(db, org, run) -> None:
+    from dataclasses import replace
+
+    from hotline.security import audit
+
+    flag_housing(db, org, FRIDAY)  # flagged as a handler
+    for name in ("market_manager", "housing_manager"):  # with the promoted handler, three managers read
+        reads(db, org, name, range(10), at(FRIDAY, 10))
+    manager = replace(org.actor("housing_handler"), role="unit_manager")  # … and, promoted, as a manager
+    for n in range(200, 280):
+        audit.record(db, actor=manager, at=at(FRIDAY + timedelta(days=1), 10), action="view_personal_data",
+                     object_type="ticket", object_id=f"NJ{n:08d}")
+    db.commit()
+    assert run().counts["access_review"] == 1
+    (alert,) = alerts(db)
+    assert alert.body.startswith("承办单位经办人、承办单位负责人 housing_handler，")
+    assert "作为承办单位经办人非工作时间查看个人信息 80 次" in alert.body
+    assert "作为承办单位负责人查看 80 条记录的个人信息" in alert.body
+
+
+def test_the_alert_links_to_the_week_and_the_account_it_was_written_from(client, db, org, clock, run) -> None:
+    from tests.test_pages import login
+
+    flag_housing(db, org, FRIDAY)
+    run()
+    clock.advance(timedelta(days=3))  # read days later: the page's default week no longer holds the reads
+    login(client, "supervisor")
+    page = client.get("/notifications")
+    link = "/admin/access-review?from=2026-10-26&amp;to=2026-11-01&amp;username=housing_handler"
+    assert f'<a href="{link}">访问审查</a>' in page.text
+    review = client.get(link.replace("&amp;", "&"))
+    assert review.text.count('class="review-row flagged"') == 1 and "housing_handler" in review.text
+    api = client.get("/api/v1/supervision/notifications")
+    assert api.json()["items"][0]["link"] == link.replace("&amp;", "&")
+
+
+def test_a_data_sharing_account_reading_from_a_new_address_is_told(client, db, org, engine, run) -> None:
+    from dataclasses import replace
+
+    from hotline.org import service as org_service
+    from hotline.security import audit
+    from hotline.security.models import AuditEntry
+    from hotline.security.roles import DataScope, Role
+    from tests.factories import drop_accounts
+    from tests.test_pages import login
+
+    try:
+        user = org_service.add_user(db, username="aa-feed", password="machine-pass-123", display_name="aa-feed",
+                                    role=Role.DATA_SHARING, data_scope=DataScope.ALL)
+        db.flush()
+        actor = org_service.actor_for(user)
+        for when, address in ((at(FRIDAY - timedelta(days=20), 3), "10.1.1.1"), (at(FRIDAY, 3), "198.51.100.7")):
+            audit.record(db, actor=replace(actor, client=address), at=when, action="share_read",
+                         object_type="data_feed", object_id="aa-feed")
+        db.commit()
+        assert run().counts["access_review"] == 1
+        (alert,) = alerts(db)
+        assert alert.body == ("数据共享接口 aa-feed，2026-10-26 至 2026-11-01（7 天）："
+                              "使用了此前 90 天未用过的来源地址：198.51.100.7。请在“访问审查”页核实。")
+        db.rollback()  # end the read the body's reload began: SQLite's writer (the login) waits for no reader
+        login(client, "supervisor")
+        review = client.get("/admin/access-review?from=2026-10-26&to=2026-11-01&username=aa-feed")
+        assert review.text.count('class="feed-row flagged"') == 1
+    finally:
+        db.rollback()
+        db.execute(delete(AuditEntry).where(AuditEntry.username == "aa-feed"))
+        db.execute(delete(Notification).where(Notification.kind == "access_alert"))
+        db.commit()
+        drop_accounts(engine, "aa-feed")

@@ -107,9 +107,21 @@ class Review:
     feeds: list[FeedReads] = field(default_factory=list)  # the data-sharing accounts' reads of the feed
 
     @property
+    def people(self) -> int:
+        """Login accounts among the rows: an account whose role changed in the period has a row per role."""
+        return len({a.user_id for a in self.accounts})
+
+    @property
     def flagged(self) -> int:
-        """Login accounts with a flag (the data-sharing accounts' flags are counted apart)."""
-        return sum(1 for a in self.accounts if a.flags)
+        """Login accounts with a flag, in any of their rows (the data-sharing accounts' are counted apart)."""
+        return len({a.user_id for a in self.accounts if a.flags})
+
+    @property
+    def summary(self) -> str:
+        """"N 个账号，M 个有提示", and the rows when a role change split an account."""
+        split = len(self.accounts) > self.people
+        rows = f"（期间内换过角色的账号按角色分行，共 {len(self.accounts)} 行）" if split else ""
+        return f"{self.people} 个账号{rows}，{self.flagged} 个有提示"
 
 
 def ensure_reviewer(actor: Actor) -> None:
@@ -229,9 +241,23 @@ RULES_TEXT = (
 )
 
 
+def filters_text(*, role: str | None = None, flagged_only: bool = False, username: str | None = None) -> str:
+    """The filters in words, for a sheet or a log line ("" when none)."""
+    name = (username or "").strip()
+    said = [f"角色 {ROLE_LABELS.get(role, role)}" if role else "",  # type: ignore[call-overload]
+            "只看有提示的账号" if flagged_only else "", f"用户名 {name}" if name else ""]
+    return "、".join(s for s in said if s)
+
+
 def select_accounts(accounts: list[AccountAccess], *, role: str | None = None, flagged_only: bool = False,
                     username: str | None = None) -> list[AccountAccess]:
     """The rows a reviewer narrowed to: one post, only flagged rows, one account (any case)."""
     name = (username or "").strip().lower()
     return [a for a in accounts if (not role or a.role == role) and (not flagged_only or a.flags)
             and (not name or a.username.lower() == name)]
+
+
+def select_feeds(feeds: list[FeedReads], *, username: str | None = None) -> list[FeedReads]:
+    """The data-sharing accounts' rows, narrowed to one account when one is asked for (an alert names one)."""
+    name = (username or "").strip().lower()
+    return [f for f in feeds if not name or f.username.lower() == name]

@@ -52,12 +52,12 @@ def review(
         result.accounts = access_review.select_accounts(result.accounts, flagged_only=flagged)
         if output is not None:
             try:
-                output.write_bytes(review_workbook(result))
+                output.write_bytes(review_workbook(result, narrowed=access_review.filters_text(flagged_only=flagged)))
             except OSError as exc:
                 raise fail(f"无法写入 {output}：{exc.strerror or exc}") from None
             audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",
                          object_id=f"{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}",
-                         detail=f"命令行导出到 {output.name}；{len(result.accounts)} 个账号，{result.flagged} 个有提示")
+                         detail=f"命令行导出到 {output.name}；{result.summary}")
             db.commit()
     except DomainError as exc:
         raise fail(exc.message) from None
@@ -66,7 +66,7 @@ def review(
     if as_json:
         typer.echo(json.dumps(_json(result), ensure_ascii=False, indent=1, default=str))
         return
-    typer.echo(f"{result.period.label}：{len(result.accounts)} 个账号，{result.flagged} 个有提示")
+    typer.echo(f"{result.period.label}：{result.summary}")
     for note in result.notes:
         typer.echo(note)
     for a in result.accounts:

@@ -10,16 +10,22 @@ from pydantic import BaseModel, Field
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor
+from hotline.errors_http import route_labels
 from hotline.security import access_review, audit
 from hotline.security.access_review import AccountAccess, Review
 from hotline.security.access_review_export import review_workbook
 from hotline.security.audit_export import XLSX
-from hotline.security.roles import Role
+from hotline.security.roles import ROLE_LABELS, Role
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
+# Validation errors in Chinese: "flagged须为是/否" named the field in English, a bad role listed bare codes.
+for _path in ("/api/v1/audit/access-review", "/api/v1/audit/access-review.xlsx"):
+    route_labels(_path, {"flagged": "只看有提示", "from": "起始日期", "to": "结束日期", "username": "用户名"},
+                 choices={"role": {str(r): label for r, label in ROLE_LABELS.items()}})
 
 From = Annotated[date | None, Query(alias="from", description="起始日期（含，北京时间），默认结束日期前 6 天")]
 To = Annotated[date | None, Query(alias="to", description="结束日期（含），默认今天")]
+Username = Annotated[str | None, Query(max_length=64, description="只看这个账号（不区分大小写）")]
 
 
 class AccountAccessOut(BaseModel):
@@ -54,14 +60,15 @@ class FeedReadsOut(BaseModel):
 class ReviewOut(BaseModel):
     period_from: date
     period_to: date
-    accounts: int
-    flagged: int
+    accounts: int = Field(description="符合条件的行数（分页按此计）：每个账号一行，期间内换过角色的账号按角色各一行")
+    flagged: int = Field(description="其中有提示的行数")
     rules: list[str]
     notes: list[str]
     items: list[AccountAccessOut]
     page: int
     page_size: int
-    feeds: list[FeedReadsOut] = Field(description="数据共享接口账号读取工单数据共享接口的情况（不分页、不受角色筛选）")
+    feeds: list[FeedReadsOut] = Field(description="数据共享接口账号读取工单数据共享接口的情况"
+                                                  "（不分页、不受角色筛选；指定 username 时只列该账号）")
 
 
 def _out(a: AccountAccess) -> AccountAccessOut:
@@ -79,35 +86,41 @@ def _review(db: DB, rt: RT, actor: ApiActor, start: date | None, end: date | Non
             description="按账号汇总期间内查看个人信息、下载附件和导出数据的次数，并按公开的规则给出需核实的提示；"
                         "最长 92 天，日期颠倒或超长返回 422。")
 def access_review_api(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None,
-                      role: Role | None = None, flagged: bool = False,
+                      role: Role | None = None, flagged: bool = False, username: Username = None,
                       page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                       page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> ReviewOut:
     result = _review(db, rt, actor, start, end)
-    rows = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged)
+    rows = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged, username=username)
+    feeds = access_review.select_feeds(result.feeds, username=username)
     return ReviewOut(period_from=result.period.start, period_to=result.period.end, accounts=len(rows),
                      flagged=sum(1 for a in rows if a.flags), rules=list(access_review.RULES_TEXT), notes=result.notes,
                      items=[_out(a) for a in rows[(page - 1) * page_size:page * page_size]], page=page,
-                     page_size=page_size, feeds=[FeedReadsOut(**vars(f)) for f in result.feeds])
+                     page_size=page_size, feeds=[FeedReadsOut(**vars(f)) for f in feeds])
 
 
 @router.get("/audit/access-review.xlsx", summary="导出个人信息访问审查（Excel）", response_class=Response,
             responses={200: {"content": {XLSX: {}}}},
             description="条件与 GET /audit/access-review 相同；导出记入审计日志。")
 def access_review_export(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None,
-                         role: Role | None = None, flagged: bool = False) -> Response:
+                         role: Role | None = None, flagged: bool = False, username: Username = None) -> Response:
     result = _review(db, rt, actor, start, end)
-    result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged)
-    return excel_response(db, rt, actor, result)
+    result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged,
+                                                    username=username)
+    result.feeds = access_review.select_feeds(result.feeds, username=username)
+    return excel_response(db, rt, actor, result,
+                          narrowed=access_review.filters_text(role=role, flagged_only=flagged, username=username))
 
 
-def excel_response(db: DB, rt: RT, actor: ApiActor, result: Review) -> Response:
-    """The sheet, audited as an export (the page's button and the API both come here)."""
+def excel_response(db: DB, rt: RT, actor: ApiActor, result: Review, *, narrowed: str = "") -> Response:
+    """The sheet, audited as an export (the page's button and the API both come here); `narrowed`: the
+    filters, said on the sheet and in the log."""
     now = rt.clock.now()
     audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",
                  object_id=f"{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}",
-                 detail=f"{result.period.label}，{len(result.accounts)} 个账号，{result.flagged} 个有提示；"
+                 detail=f"{result.period.label}，{f'筛选：{narrowed}，' if narrowed else ''}"
+                        f"{result.summary}；"
                         f"数据共享接口账号 {len(result.feeds)} 个")
     db.commit()
     name = f"access-review-{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}-{to_local(now):%H%M}.xlsx"
-    return Response(review_workbook(result), media_type=XLSX,
+    return Response(review_workbook(result, narrowed=narrowed), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -6,7 +6,14 @@ from datetime import datetime
 
 from hotline.security.actor import Actor
 from hotline.security.permissions import can_view
-from hotline.supervision.enums import FINDING_LABELS, MEETING_KIND_LABELS, FindingKind, MeetingKind, OrderStatus
+from hotline.supervision.enums import (
+    FINDING_LABELS,
+    MEETING_KIND_LABELS,
+    FindingKind,
+    MeetingKind,
+    NotificationKind,
+    OrderStatus,
+)
 from hotline.supervision.models import Finding, Meeting, Notification, SchedulerRun, SupervisionOrder
 from hotline.supervision.schemas import (
     EscalationOut,
@@ -49,9 +56,12 @@ def finding_out(f: Finding) -> FindingOut:
 
 
 def notification_out(n: Notification) -> NotificationOut:
+    from hotline.security.access_alerts import review_link
+
     return NotificationOut(id=n.id, kind=n.kind, audience=n.audience, title=n.title, body=n.body,
                            ticket_number=n.ticket.number if n.ticket else None, order_id=n.order_id,
-                           meeting_id=n.meeting_id, created_at=n.created_at, read_at=n.read_at)
+                           meeting_id=n.meeting_id, created_at=n.created_at, read_at=n.read_at,
+                           link=review_link(n) if n.kind == NotificationKind.ACCESS_ALERT else None)
 
 
 def run_out(r: SchedulerRun) -> RunOut:

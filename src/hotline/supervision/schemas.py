@@ -131,6 +131,8 @@ class NotificationOut(BaseModel):
     meeting_id: int | None
     created_at: datetime
     read_at: datetime | None
+    link: str | None = Field(None, description="相关页面：个人信息访问预警链接到访问审查页，"
+                                               "限定该账号与预警所审查的期间")
 
 
 class RunOut(BaseModel):

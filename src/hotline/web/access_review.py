@@ -42,31 +42,35 @@ def _filters(qp: Any) -> tuple[dict[str, str], dict[str, date | None], list[str]
 
 
 def _reviewed(db: DB, rt: RT, viewer: Viewer, qp: Any) -> tuple[dict[str, str], access_review.Review | None,
-                                                                   list[str]]:
+                                                                   list[str], int]:
+    """The filters shown, the narrowed review (None when the filters cannot be read), what could not be
+    read, and how many rows the period had before role, name and 只看有提示 narrowed them."""
     shown, days, errors = _filters(qp)
     if errors:
-        return shown, None, errors
+        return shown, None, errors, 0
     try:
         period = access_review.make_period(now=rt.clock.now(), start=days["from"], end=days["to"])
     except DomainError as exc:
-        return shown, None, [exc.message]
+        return shown, None, [exc.message], 0
     result = access_review.review(db, actor=viewer.actor, period=period)
+    everyone = result.people
     result.accounts = access_review.select_accounts(result.accounts, role=shown["role"] or None,
                                                     flagged_only=bool(shown["flagged"]), username=shown["username"])
+    result.feeds = access_review.select_feeds(result.feeds, username=shown["username"])
     shown["from"], shown["to"] = f"{period.start:%Y-%m-%d}", f"{period.end:%Y-%m-%d}"  # the defaults, shown
-    return shown, result, []
+    return shown, result, [], everyone
 
 
 @router.get("/admin/access-review")
 def review_page(request: Request, db: DB, rt: RT, viewer: ReviewViewer) -> HTMLResponse:
     qp = request.query_params
-    shown, result, errors = _reviewed(db, rt, viewer, qp)
+    shown, result, errors, everyone = _reviewed(db, rt, viewer, qp)
     page = page_number(qp)
     accounts = result.accounts if result else []
     query = {k: v for k, v in shown.items() if v}
     return render(request, "admin_access_review.html", viewer=viewer, f=shown, errors=errors, result=result,
                   rows=accounts[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], roles=ROLE_OPTIONS,
-                  rules=access_review.RULES_TEXT, status_code=422 if errors else 200,
+                  rules=access_review.RULES_TEXT, status_code=422 if errors else 200, everyone=everyone,
                   export_url="/admin/access-review.xlsx?" + urlencode(query),
                   audit_base={k: query[k] for k in ("from", "to") if k in query},
                   pager=pager(qp, "/admin/access-review", len(accounts), page=page, page_size=PAGE_SIZE))
@@ -74,7 +78,8 @@ def review_page(request: Request, db: DB, rt: RT, viewer: ReviewViewer) -> HTMLR
 
 @router.get("/admin/access-review.xlsx")
 def review_export(request: Request, db: DB, rt: RT, viewer: ReviewViewer) -> Response:
-    _, result, errors = _reviewed(db, rt, viewer, request.query_params)
+    shown, result, errors, _ = _reviewed(db, rt, viewer, request.query_params)
     if result is None:
         raise DomainError("invalid_filter", "；".join(errors), status_code=422)
-    return excel_response(db, rt, viewer.actor, result)
+    return excel_response(db, rt, viewer.actor, result, narrowed=access_review.filters_text(
+        role=shown["role"] or None, flagged_only=bool(shown["flagged"]), username=shown["username"]))
