@@ -354,3 +354,10 @@ def test_an_account_whose_role_changed_is_one_account_in_two_rows(client, db, or
             in page.text)
     one = client.get("/api/v1/audit/access-review", params={"username": "housing_handler"}, headers=as_user("admin"))
     assert [i["role"] for i in one.json()["items"]] == ["unit_handler", "unit_manager"]
+
+
+def test_a_machine_role_is_refused_by_the_api_not_answered_with_nothing(client, as_user) -> None:
+    r = client.get("/api/v1/audit/access-review", params={"role": "data_sharing"}, headers=as_user("admin"))
+    assert r.status_code == 422 and "话务员" in r.json()["message"] and "数据共享接口" not in r.json()["message"]
+    ok = client.get("/api/v1/audit/access-review", params={"role": "callback_agent"}, headers=as_user("admin"))
+    assert ok.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -15,13 +16,15 @@ from hotline.security import access_review, audit
 from hotline.security.access_review import AccountAccess, Review
 from hotline.security.access_review_export import review_workbook
 from hotline.security.audit_export import XLSX
-from hotline.security.roles import ROLE_LABELS, Role
+from hotline.security.roles import LOGIN_ROLES, ROLE_LABELS, Role
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
+# The review's rows are login accounts: a machine role (data_sharing …) is refused, not an empty list.
+ReviewRole = StrEnum("ReviewRole", {r.name: r.value for r in Role if r in LOGIN_ROLES})  # type: ignore[misc]
 # Validation errors in Chinese: "flagged须为是/否" named the field in English, a bad role listed bare codes.
 for _path in ("/api/v1/audit/access-review", "/api/v1/audit/access-review.xlsx"):
     route_labels(_path, {"flagged": "只看有提示", "from": "起始日期", "to": "结束日期", "username": "用户名"},
-                 choices={"role": {str(r): label for r, label in ROLE_LABELS.items()}})
+                 choices={"role": {str(r): label for r, label in ROLE_LABELS.items() if r in LOGIN_ROLES}})
 
 From = Annotated[date | None, Query(alias="from", description="起始日期（含，北京时间），默认结束日期前 6 天")]
 To = Annotated[date | None, Query(alias="to", description="结束日期（含），默认今天")]
@@ -86,7 +89,7 @@ def _review(db: DB, rt: RT, actor: ApiActor, start: date | None, end: date | Non
             description="按账号汇总期间内查看个人信息、下载附件和导出数据的次数，并按公开的规则给出需核实的提示；"
                         "最长 92 天，日期颠倒或超长返回 422。")
 def access_review_api(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None,
-                      role: Role | None = None, flagged: bool = False, username: Username = None,
+                      role: ReviewRole | None = None, flagged: bool = False, username: Username = None,
                       page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                       page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> ReviewOut:
     result = _review(db, rt, actor, start, end)
@@ -102,7 +105,7 @@ def access_review_api(db: DB, rt: RT, actor: ApiActor, start: From = None, end: 
             responses={200: {"content": {XLSX: {}}}},
             description="条件与 GET /audit/access-review 相同；导出记入审计日志。")
 def access_review_export(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None,
-                         role: Role | None = None, flagged: bool = False, username: Username = None) -> Response:
+                         role: ReviewRole | None = None, flagged: bool = False, username: Username = None) -> Response:
     result = _review(db, rt, actor, start, end)
     result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged,
                                                     username=username)
