@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from threading import Lock
@@ -219,3 +220,28 @@ def horizon_notice(today: date) -> str | None:
         return None
     return (f"节假日安排只录入到 {last} 年底（还有 {left} 天）：期限落在 {last + 1} 年的派单、延期和重启将被拒绝。"
             f"国务院办公厅公布 {last + 1} 年节假日安排后，请系统管理员在「节假日」页录入。")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local (China) days, both included: a report's or a review's period."""
+
+    start: date
+    end: date
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(0), tzinfo=CHINA_TZ).astimezone(UTC)
+
+    @property
+    def until(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=CHINA_TZ).astimezone(UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}（{self.days} 天）"

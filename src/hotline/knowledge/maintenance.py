@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.assessment.sqlfuncs import position_of
-from hotline.clock import CHINA_TZ, to_local
+from hotline.clock import Period, to_local
 from hotline.errors import DomainError, Forbidden, NotFound
 from hotline.knowledge import rules
 from hotline.knowledge.enums import ArticleStatus, Flag, ReportStatus
@@ -45,31 +45,6 @@ NO_UNIT = 0  # the unit id that stands for articles without an owning unit
 
 
 # ---- the period --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local (China) days, both included."""
-
-    start: date
-    end: date
-
-    @property
-    def since(self) -> datetime:
-        return datetime.combine(self.start, time(0), tzinfo=CHINA_TZ).astimezone(UTC)
-
-    @property
-    def until(self) -> datetime:
-        """The first instant after the period."""
-        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=CHINA_TZ).astimezone(UTC)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def label(self) -> str:
-        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}（{self.days} 天）"
 
 
 def make_period(*, now: datetime, start: date | None = None, end: date | None = None) -> Period:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from hotline.clock import CHINA_TZ, CalendarRangeError, is_workday, to_local
+from hotline.clock import CHINA_TZ, CalendarRangeError, Period, is_workday, to_local
 from hotline.errors import DomainError, Forbidden
 from hotline.security.actor import Actor
 from hotline.security.audit import ACTION_LABELS, reads_whole_city
@@ -49,28 +49,6 @@ EXPORT_FLAG = 20  # exports in the period
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 92
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # inclusive
-
-    @property
-    def since(self) -> datetime:
-        return datetime.combine(self.start, time(0), tzinfo=CHINA_TZ)
-
-    @property
-    def until(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=CHINA_TZ)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def label(self) -> str:
-        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}（{self.days} 天）"
 
 
 @dataclass
