@@ -13,7 +13,7 @@ from hotline.security.audit import ACTION_LABELS
 from hotline.security.models import AuditEntry
 from hotline.wechat import service
 from hotline.wechat.models import WechatMessage, WechatOutbound
-from tests.test_pages import csrf_of, login
+from tests.test_pages import csrf_of, intake_form, login
 from tests.wechat.conftest import ALICE, BOB, sign, xml
 from tests.wechat.test_pages import _ids, _read, _waiting
 
@@ -174,3 +174,17 @@ def test_the_staff_api_replies_with_the_pages_checks(wx, say, db, as_user) -> No
     assert [e.object_id for e in _read(db, select(AuditEntry).where(AuditEntry.action == "wechat_reply"))] == [
         str(alice)]
     assert "/api/wechat/messages/{message_id}/reply" in wx.get("/api/openapi.json").json()["paths"]
+
+
+def test_the_ticket_shows_the_replies_written_before_it_was_registered(wx, say, db) -> None:  # type: ignore[no-untyped-def]
+    _waiting(say)
+    alice = _ids(db, ALICE)
+    login(wx, "operator")
+    _post(wx, alice.rsplit(",", 1)[1], "请问是钟灵街50号哪一栋？", csrf_of(wx, "/wechat"))
+    fields = intake_form(channel="wechat", wechat_ids=alice, idem="wx-form-reply-000001",
+                         csrf_token=csrf_of(wx, "/hall/intake"))
+    r = wx.post("/hall/intake", data=fields, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    shown = html.unescape(wx.get(r.headers["location"]).text).split('data-section="wechat"')[1].split("</section>")[0]
+    assert shown.index("人工回复 · 待发送") < shown.index("受理告知 · 待发送")
+    assert "哪一栋" in shown and ALICE not in shown

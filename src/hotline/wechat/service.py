@@ -353,6 +353,17 @@ def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) ->
                   reply_until=last[g.sender] + REPLY_WINDOW if last.get(g.sender) else None) for g in groups], total
 
 
+def for_ticket(db: Session, ticket_id: int) -> tuple[list[WechatMessage], list[WechatOutbound]]:
+    """What a ticket's page shows of WeChat: the messages it was registered from, and what was sent —
+    the 已受理 notice and the replies written to those messages before they were registered."""
+    received, sent = MESSAGES.for_ticket(db, ticket_id)
+    if received:
+        earlier = db.scalars(select(WechatOutbound).where(WechatOutbound.message_id.in_([m.id for m in received]),
+                                                          WechatOutbound.ticket_id.is_(None)))
+        sent = sorted([*sent, *earlier], key=lambda o: (o.created_at, o.id))
+    return received, sent
+
+
 # ---- 回复微信留言: an operator's own words, sent by the relay as a customer-service message ----------
 
 
