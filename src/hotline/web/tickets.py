@@ -149,7 +149,7 @@ def _ticket_page(
     adjust_values = {"assisting_unit_ids": [str(u) for u in workflow.open_assisting_units(ticket)]}
     # A ticket registered from texts shows them (and what was texted back): its content was typed from them.
     sms_in, sms_out = sms.TEXTS.for_ticket(db, ticket.id) if ticket.channel == Channel.SMS else ([], [])
-    wx_in, wx_out = wechat.MESSAGES.for_ticket(db, ticket.id) if ticket.channel == Channel.WECHAT else ([], [])
+    wx_in, wx_out = wechat.for_ticket(db, ticket.id) if ticket.channel == Channel.WECHAT else ([], [])
     # After 答复退回 the unit mends its reply rather than typing it again from the history (QA).
     sent_back = _reply_sent_back(history)
     reply_values = {"content": sent_back} if sent_back else {}

@@ -1,5 +1,7 @@
 """微信受理: the waiting list's page (web/waiting_list.py) on the WeChat conversations handed over
-(人工/登记), grouped by follower — 登记工单 opens the intake form pre-filled, 忽略 with a reason."""
+(人工/登记), grouped by follower — 登记工单 opens the intake form pre-filled, 忽略 with a reason — and
+what is WeChat's own: 回复微信留言 (an operator's words, within WeChat's 48 hours), the replies shown in
+the conversation."""
 
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hotline.deps import DB, RT
+from hotline.errors import NotFound
 from hotline.security.masking import mask_openid
 from hotline.web import waiting_list as lists
-from hotline.web.render import render
+from hotline.web.forms import is_id, text
+from hotline.web.render import flash, redirect, render
 from hotline.web.session import CheckedForm, Viewer, viewer_for
 from hotline.wechat import service
+from hotline.wechat.enums import OUTBOUND_LABELS
 
 router = APIRouter()
 WechatViewer = Annotated[Viewer, Depends(viewer_for("wechat"))]
@@ -21,10 +26,23 @@ WechatViewer = Annotated[Viewer, Depends(viewer_for("wechat"))]
 
 @router.get("/wechat")
 def wechat_page(request: Request, db: DB, rt: RT, viewer: WechatViewer) -> HTMLResponse:
-    context = lists.page_context(request, db, viewer, service.MESSAGES, tab=lists.tab_of(request))
-    return render(request, "wechat.html", mask=mask_openid, **context)
+    context = lists.page_context(request, db, viewer, service.MESSAGES, tab=lists.tab_of(request),
+                                 waiting=service.waiting)
+    return render(request, "wechat.html", mask=mask_openid, now=rt.clock.now(), reply_max=service.REPLY_MAX,
+                  outbound_labels=OUTBOUND_LABELS, **context)
 
 
 @router.post("/wechat/ignore", response_model=None)
 def wechat_ignore(request: Request, form: CheckedForm, db: DB, rt: RT, viewer: WechatViewer) -> RedirectResponse:
     return lists.ignore(request, form, db, rt, viewer, service.MESSAGES)
+
+
+@router.post("/wechat/{message_id}/reply", response_model=None)
+def wechat_reply(message_id: str, request: Request, form: CheckedForm, db: DB, rt: RT,
+                 viewer: WechatViewer) -> RedirectResponse:
+    with lists.refusal_flashed(request, db):
+        if not is_id(message_id):  # beyond the id column (PostgreSQL would refuse to compare it)
+            raise NotFound("wechat_not_found", service.MESSAGES.not_found)
+        service.reply(db, rt, actor=viewer.actor, message_id=int(message_id), text=text(form, "text"))
+        flash(request, "回复已提交，等待微信消息中继以客服消息发送")
+    return redirect("/wechat")

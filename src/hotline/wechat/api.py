@@ -1,5 +1,6 @@
 """The WeChat official account's server URL (/wechat/callback: WeChat's verification and its forwarded
-messages, plaintext mode) and the relay's API (/api/wechat: the 已受理 notices to send, their results)."""
+messages, plaintext mode), the relay's API (/api/wechat/outbox: the customer-service messages to send,
+their results) and the staff's 回复微信留言 (the page 微信受理's reply, same roles and checks)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field, StringConstraints
 
-from hotline.deps import DB, RT, TelephonyActor
+from hotline.deps import DB, RT, ApiActor, TelephonyActor
+from hotline.errors_http import ErrorOut, route_labels
+from hotline.security.masking import mask_openid
 from hotline.wechat import protocol, service
+from hotline.wechat.enums import OUTBOUND_LABELS, PURPOSE_LABELS, OutboundStatus, Purpose
 from hotline.wechat.models import WechatOutbound
 
 log = logging.getLogger(__name__)
 callback_router = APIRouter(tags=["wechat"])
 router = APIRouter(prefix="/api/wechat", tags=["wechat"])
 SUCCESS = "success"  # WeChat's "received, nothing to reply"
+route_labels("/api/wechat/messages", {"text": "回复内容", "message_id": "微信消息编号"})
 
 
 def _off() -> Response:
@@ -132,3 +137,43 @@ def post_result(outbound_id: int, data: ResultIn, db: DB, rt: RT, actor: Telepho
                                 relay_id=data.relay_id, reason=data.reason, now=rt.clock.now())
     return ResultOut(id=row.id, status=row.status, relay_id=row.relay_id, sent_at=row.sent_at,
                      failed_reason=row.failed_reason)
+
+
+# ---- the staff: 回复微信留言 ---------------------------------------------------------------------------
+
+
+class ReplyIn(BaseModel):
+    text: Annotated[str, StringConstraints(max_length=4000)] = Field(
+        description=f"回复内容，至多 {service.REPLY_MAX} 字（可分行）")
+
+
+class SentOut(BaseModel):
+    """A message for the relay to send (人工回复 or 受理告知) and what became of it; the openid masked."""
+
+    id: int
+    openid: str = Field(description="接收者 openid（脱敏）")
+    text: str
+    purpose: Purpose = Field(description="reply 人工回复 / ack 受理告知")
+    purpose_label: str
+    status: str = Field(description="queued 待发送 / sent 已发送 / failed 发送失败")
+    status_label: str
+    message_id: int | None = Field(description="所回复的微信消息编号")
+    created_at: datetime
+    sent_at: datetime | None
+    failed_reason: str | None
+
+
+def sent_out(row: WechatOutbound) -> SentOut:
+    return SentOut(id=row.id, openid=mask_openid(row.openid) or "", text=row.text, purpose=Purpose(row.purpose),
+                   purpose_label=PURPOSE_LABELS[Purpose(row.purpose)], status=row.status,
+                   status_label=OUTBOUND_LABELS[OutboundStatus(row.status)], message_id=row.message_id,
+                   created_at=row.created_at, sent_at=row.sent_at, failed_reason=row.failed_reason)
+
+
+@router.post("/messages/{message_id}/reply", response_model=SentOut, status_code=201,
+             summary=f"回复微信留言（至多 {service.REPLY_MAX} 字，用户最后一次发消息后 48 小时内，中继以客服消息发送）",
+             responses={409: {"model": ErrorOut, "description": "已超过微信客服消息的 48 小时"},
+                        404: {"model": ErrorOut, "description": "微信消息不存在或未转人工"}})
+def reply(message_id: Annotated[int, Path(ge=1, le=2**31 - 1)], data: ReplyIn, db: DB, rt: RT,
+          actor: ApiActor) -> SentOut:
+    return sent_out(service.reply(db, rt, actor=actor, message_id=message_id, text=data.text))

@@ -1,7 +1,8 @@
 """The WeChat channel's use cases: a message WeChat forwards (stored once, answered once), the
 follower's conversation with the account (the knowledge-base assistant, 人工 to the operators'
 waiting list, 查询 a ticket of their own), the operators' waiting list (the channels' shared one on
-`wechat_message`, MESSAGES: 登记工单 and 忽略 are its steps), and the relay's outbox of 已受理 notices.
+`wechat_message`, MESSAGES: 登记工单 and 忽略 are its steps, and 回复微信留言, an operator's own words
+within WeChat's 48 hours), and the relay's outbox of what is sent as customer-service messages.
 Each writing function owns its commit.
 
 The reply to a message is stored with it: WeChat retries a message it got no answer to within five
@@ -11,14 +12,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.channels.waiting_list import GROUP_MAX, WaitingList
+from hotline.channels import waiting_list
+from hotline.channels.waiting_list import GROUP_MAX, HANDLER_ROLES, WaitingList
 from hotline.clock import CHINA_TZ
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.knowledge import chat
@@ -26,7 +29,7 @@ from hotline.knowledge import service as knowledge
 from hotline.knowledge.assistant import bare
 from hotline.knowledge.enums import PUBLIC_AUDIENCES
 from hotline.runtime import Runtime
-from hotline.security import throttle
+from hotline.security import audit, throttle
 from hotline.security.actor import Actor
 from hotline.security.roles import Role
 from hotline.tickets import present
@@ -42,6 +45,15 @@ RELAY_ROLES = frozenset({Role.TELEPHONY})
 OUTBOX_MAX = 500
 CONTEXT = timedelta(minutes=30)  # earlier answers a follow-up is read against (那儿童呢？)
 HANDOVER_BACK = timedelta(hours=24)  # the messages before 人工 that join the waiting conversation
+# WeChat accepts a customer-service message only within 48 hours of the follower's last interaction:
+# a message, or one of these events (关注, 扫码, 点击菜单 of the kinds that push an event). Location
+# reports, VIEW (a menu link) and unsubscribe open nothing.
+REPLY_WINDOW = timedelta(hours=48)
+OPENING_EVENTS = ("subscribe", "scan", "click", "scancode_push", "scancode_waitmsg")
+# An operator's reply, in characters: WeChat does not state the customer-service text's limit; its passive
+# reply takes 2,048 bytes of UTF-8, and 600 characters (3 bytes each for Chinese) stay below it — the
+# passive replies' limit here too (protocol.REPLY_MAX) and the outbox's column.
+REPLY_MAX = protocol.REPLY_MAX
 LOOKUP_TICKETS = 5  # 查询 alone lists this many of the follower's own tickets
 
 HOW_TO = "如需人工登记诉求，请回复「人工」；查询办理进度请回复「查询 工单编号」。"
@@ -302,7 +314,107 @@ MESSAGES = WaitingList(
     out_of_scope="微信留言不分辖区，仅限数据范围为全市的人员查看和处理", not_found="微信消息不存在或未转人工",
     mixed="一次只能处理同一微信用户的消息", describe=describe, notice=_acknowledge,
     leave_out=lambda row: _PERSON.fullmatch(bare(row.content)) is not None)  # 人工 is no part of the request
-waiting, counts = MESSAGES.waiting, MESSAGES.counts  # as the demo reads the list
+counts = MESSAGES.counts  # as the demo reads the list
+
+
+@dataclass(frozen=True)
+class Group(waiting_list.Group[WechatMessage]):
+    """A follower's waiting conversation: their messages, the operators' replies to them (`sent`), and
+    until when WeChat accepts a reply (None: nothing the follower did opens the 48 hours)."""
+
+    reply_until: datetime | None = None
+
+    @property
+    def conversation(self) -> list[tuple[str, Any]]:
+        """The follower's messages ("in") and the replies ("out") in the order they were written."""
+        said = [(m.sent_at, 0, m.id, "in", m) for m in self.messages]
+        said += [(o.created_at, 1, o.id, "out", o) for o in self.sent]
+        return [(kind, row) for *_, kind, row in sorted(said, key=lambda t: t[:3])]
+
+
+def _opening() -> Any:
+    return or_(WechatMessage.msg_type != "event", func.lower(WechatMessage.event).in_(OPENING_EVENTS))
+
+
+def waiting(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[Group], int]:
+    """The waiting list's conversations, each with the replies written to its messages and the end of
+    its 48 hours. Returns the groups and the number of followers."""
+    groups, total = MESSAGES.waiting(db, actor=actor, page=page, page_size=page_size)
+    if not groups:
+        return [], total
+    ids = [m.id for g in groups for m in g.messages]
+    sent: dict[str, list[WechatOutbound]] = {g.sender: [] for g in groups}
+    for out in db.scalars(select(WechatOutbound).where(WechatOutbound.message_id.in_(ids),
+                                                       WechatOutbound.purpose == Purpose.REPLY)
+                          .order_by(WechatOutbound.created_at, WechatOutbound.id)):
+        sent[out.openid].append(out)
+    last = dict(db.execute(select(WechatMessage.openid, func.max(WechatMessage.sent_at))
+                           .where(WechatMessage.openid.in_(list(sent)), _opening())
+                           .group_by(WechatMessage.openid)).all())
+    return [Group(sender=g.sender, messages=g.messages, sent=sent[g.sender],
+                  reply_until=last[g.sender] + REPLY_WINDOW if last.get(g.sender) else None) for g in groups], total
+
+
+def for_ticket(db: Session, ticket_id: int) -> tuple[list[WechatMessage], list[WechatOutbound]]:
+    """What a ticket's page shows of WeChat: the messages it was registered from, and what was sent —
+    the 已受理 notice and the replies written to those messages before they were registered."""
+    received, sent = MESSAGES.for_ticket(db, ticket_id)
+    if received:
+        earlier = db.scalars(select(WechatOutbound).where(WechatOutbound.message_id.in_([m.id for m in received]),
+                                                          WechatOutbound.ticket_id.is_(None)))
+        sent = sorted([*sent, *earlier], key=lambda o: (o.created_at, o.id))
+    return received, sent
+
+
+# ---- 回复微信留言: an operator's own words, sent by the relay as a customer-service message ----------
+
+
+def reply_text(typed: str) -> str:
+    """The reply as it will be sent: lines kept (an operator may list what to add), each trimmed, at most
+    one blank line in a row; checked for length."""
+    lines = [" ".join(line.split()) for line in (typed or "").strip().splitlines()]
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if not body:
+        raise DomainError("reply_empty", "请填写回复内容", status_code=422)
+    if len(body) > REPLY_MAX:
+        raise DomainError("reply_too_long", f"回复内容最多 {REPLY_MAX} 个字，当前 {len(body)} 个字", status_code=422)
+    return body
+
+
+def reply_window(db: Session, *, openid: str) -> datetime | None:
+    """Until when WeChat accepts a customer-service message to this follower: 48 hours after their
+    last message or opening event (None: none). An unsubscribe after it closes it."""
+    last = db.execute(select(WechatMessage).where(WechatMessage.openid == openid)
+                      .order_by(WechatMessage.sent_at.desc(), WechatMessage.id.desc()).limit(1)).scalar_one_or_none()
+    if last is None or (last.msg_type == "event" and (last.event or "").lower() == "unsubscribe"):
+        return None
+    opened = db.execute(select(WechatMessage.sent_at).where(WechatMessage.openid == openid, _opening())
+                        .order_by(WechatMessage.sent_at.desc()).limit(1)).scalar_one_or_none()
+    return opened + REPLY_WINDOW if opened is not None else None
+
+
+def reply(db: Session, rt: Runtime, *, actor: Actor, message_id: int, text: str) -> WechatOutbound:
+    """Queue an operator's reply to the follower who sent a message on the list (to ask for the address
+    before registering, say), for the relay to send as a customer-service message. Refused once WeChat's
+    48 hours since the follower's last message have passed. The message keeps its status: the answer
+    joins the waiting conversation."""
+    MESSAGES.ensure_staff(actor, *HANDLER_ROLES)
+    body = reply_text(text)
+    row = MESSAGES.rows(db, actor=actor, ids=[message_id])[0]
+    now = rt.clock.now()
+    until = reply_window(db, openid=row.openid)
+    if until is None or now > until:
+        raise Conflict("wechat_reply_window_closed",
+                       "该微信用户最后一次发消息已超过 48 小时（或已取消关注），微信不允许再发送客服消息，"
+                       "无法通过公众号回复：请等用户再次发来消息后回复，或通过其他方式联系")
+    out = WechatOutbound(account=row.account, openid=row.openid, text=body, purpose=Purpose.REPLY,
+                         status=OutboundStatus.QUEUED, ticket_id=row.ticket_id, message_id=row.id,
+                         created_by_id=actor.user_id, created_at=now)
+    db.add(out)
+    audit.record(db, actor=actor, at=now, action="wechat_reply", object_type="wechat", object_id=row.id,
+                 detail=f"回复微信留言：{body}")
+    db.commit()
+    return out
 
 
 def acknowledgement(number: str) -> str:
