@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # The WeChat official account's server Token (公众号 基本配置 → 服务器配置 → 令牌): the callback
     # /wechat/callback checks WeChat's signature with it. Empty: the WeChat channel is off (404).
     wechat_token: str = ""
+    # Seconds the callback waits for the assistant's answer: WeChat gives up at 5 s and retries, so past
+    # this the callback says `success` and the answer, when ready, goes out through the relay instead.
+    wechat_answer_seconds: float = Field(default=4.0, gt=0, le=4.5)
     # 信息共享 push: where receivers may be (see sharing/addresses.py): private = the internet and the
     # government intranet's private ranges; public = the internet only; any = also loopback, link-local
     # and the cloud metadata address (a receiver on this machine, development).

@@ -4,9 +4,12 @@ their results) and the staff's 回复微信留言 (the page 微信受理's reply
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -15,6 +18,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from hotline.deps import DB, RT, ApiActor, TelephonyActor
 from hotline.errors_http import ErrorOut, route_labels
+from hotline.runtime import Runtime
 from hotline.security.masking import mask_openid
 from hotline.wechat import protocol, service
 from hotline.wechat.enums import OUTBOUND_LABELS, PURPOSE_LABELS, OutboundStatus, Purpose
@@ -62,10 +66,42 @@ async def _body(request: Request) -> bytes | None:
     return b"".join(parts)
 
 
+@dataclass
+class _Handoff:
+    """Who delivers the answer: the callback (in time) or the relay (late). Settled under the lock, so an
+    answer finished just as the callback gave up is sent one way, never neither, never both."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    gave_up: bool = False
+    done: bool = False
+
+
+def _receive(sf: Any, rt: Runtime, msg: protocol.Message, handoff: _Handoff) -> str:
+    """Store and answer `msg` in a session of its own (the request's may be closed before a late answer
+    is ready); when the callback has given up meanwhile, queue the answer for the relay."""
+    with sf() as db:
+        reply = service.receive(db, rt, msg=msg)
+        with handoff.lock:
+            handoff.done = True
+            late = handoff.gave_up
+        if late and reply:
+            service.send_late(db, rt, msg=msg, text=reply)
+            log.info("WeChat answer past the %.1f s budget queued for the relay", rt.settings.wechat_answer_seconds)
+        return reply
+
+
+def _log_failure(task: asyncio.Future[str]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("WeChat message could not be answered", exc_info=task.exception())
+
+
 @callback_router.post("/wechat/callback", include_in_schema=False)
-async def callback(request: Request, db: DB, rt: RT) -> Response:
+async def callback(request: Request, rt: RT) -> Response:
     """A message WeChat forwards: stored, answered by a passive text reply within WeChat's 5 seconds,
-    or `success` when there is nothing to say. A retry gets the reply already given."""
+    or `success` when there is nothing to say. A retry gets the reply already given. An answer not ready
+    within `wechat_answer_seconds` (a cold index, a busy machine) is not waited for: the callback says
+    `success` — WeChat neither retries nor tells the follower the account failed — and the answer goes
+    out through the relay as a customer-service message when it is ready."""
     if not rt.settings.wechat_token:
         return _off()
     if not _signed(request, rt, fresh=True):
@@ -81,7 +117,17 @@ async def callback(request: Request, db: DB, rt: RT) -> Response:
     except protocol.BadMessage as exc:
         log.warning("WeChat message refused: %s", exc)
         return PlainTextResponse(str(exc), status_code=400)
-    reply = await run_in_threadpool(service.receive, db, rt, msg=msg)
+    handoff = _Handoff()
+    work = asyncio.ensure_future(run_in_threadpool(_receive, request.app.state.session_factory, rt, msg, handoff))
+    work.add_done_callback(_log_failure)
+    try:
+        reply = await asyncio.wait_for(asyncio.shield(work), timeout=rt.settings.wechat_answer_seconds)
+    except TimeoutError:
+        with handoff.lock:
+            handoff.gave_up = not handoff.done
+        if handoff.gave_up:
+            return PlainTextResponse(SUCCESS)
+        reply = await work  # finished as the budget ran out: answered here, not by the relay
     if not reply:
         return PlainTextResponse(SUCCESS)
     return Response(protocol.text_reply(to=msg.openid, account=msg.account, text=reply, now=rt.clock.now()),

@@ -29,9 +29,10 @@ OUTBOUND_LABELS = {OutboundStatus.QUEUED: "待发送", OutboundStatus.SENT: "已
 class Purpose(StrEnum):
     ACKNOWLEDGEMENT = "ack"  # the automatic 已受理 message with the ticket number
     REPLY = "reply"  # an operator's own words to a waiting follower (回复微信留言)
+    LATE = "late"  # the assistant's answer that took longer than WeChat's 5 seconds (sent when ready)
 
 
-PURPOSE_LABELS = {Purpose.ACKNOWLEDGEMENT: "受理告知", Purpose.REPLY: "人工回复"}
+PURPOSE_LABELS = {Purpose.ACKNOWLEDGEMENT: "受理告知", Purpose.REPLY: "人工回复", Purpose.LATE: "延迟答复"}
 
 # WeChat's MsgType values (plaintext mode) and how the operators' page names them.
 TYPE_LABELS = {"text": "文字", "image": "图片", "voice": "语音", "video": "视频", "shortvideo": "小视频",

@@ -111,6 +111,16 @@ def receive(db: Session, rt: Runtime, *, msg: Message) -> str:
     return reply
 
 
+def send_late(db: Session, rt: Runtime, *, msg: Message, text: str) -> None:
+    """The answer to `msg` that came after the callback had already said `success` (past the answer
+    budget): queued for the relay as a customer-service message, so the follower still gets it."""
+    row = db.execute(select(WechatMessage).where(WechatMessage.account == msg.account,
+                                                 WechatMessage.msg_key == msg.key)).scalar_one()
+    db.add(WechatOutbound(account=row.account, openid=row.openid, text=text, purpose=Purpose.LATE,
+                          status=OutboundStatus.QUEUED, message_id=row.id, created_at=rt.clock.now()))
+    db.commit()
+
+
 def _waiting(db: Session, openid: str) -> bool:
     return db.execute(select(WechatMessage.id).where(WechatMessage.openid == openid,
                                                      WechatMessage.status == MessageStatus.PENDING)
