@@ -213,9 +213,16 @@ def test_cli_prints_json_and_exports_excel(db, org, settings, monkeypatch, tmp_p
     assert saved.exit_code == 0 and load_workbook(target).active.cell(2, 1).value == "housing_handler"
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "export_access_review")).scalar_one()
     assert entry.username == "命令行" and "review.xlsx" in (entry.detail or "")
+    db.rollback()  # SQLite: the commands below open the database while this test's read would hold it
     bad = runner.invoke(cli_app, ["audit", "review", "--from", "2026-11-31"])
     assert bad.exit_code != 0 and "--from“2026-11-31”不是有效日期" in bad.output
     assert runner.invoke(cli_app, ["audit", "review", "--output", str(tmp_path / "x.csv")]).exit_code != 0
+    one = runner.invoke(cli_app, ["audit", "review", *period, "--role", "operator", "--json"])
+    assert one.exit_code == 0 and [a["username"] for a in json.loads(one.output)["accounts"]] == ["operator"]
+    named = runner.invoke(cli_app, ["audit", "review", *period, "--username", "Housing_Handler", "--json"])
+    assert [a["username"] for a in json.loads(named.output)["accounts"]] == ["housing_handler"]
+    machine = runner.invoke(cli_app, ["audit", "review", "--role", "data_sharing"])
+    assert machine.exit_code == 2 and "不是登录账号的角色" in machine.output and "operator（话务员）" in machine.output
 
 
 def test_night_reads_are_flagged_against_the_post_not_alone(db, org) -> None:

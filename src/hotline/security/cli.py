@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from hotline.cli_support import fail, open_session, runtime
 
@@ -28,6 +29,8 @@ def review(
     start: Annotated[str | None, typer.Option("--from", help="起始日期 YYYY-MM-DD（默认结束日期前 6 天）")] = None,
     end: Annotated[str | None, typer.Option("--to", help="结束日期 YYYY-MM-DD（默认今天）")] = None,
     flagged: Annotated[bool, typer.Option("--flagged", help="只列有提示的账号")] = False,
+    role: Annotated[str | None, typer.Option("--role", help="只列该角色的账号，如 unit_handler")] = None,
+    username: Annotated[str | None, typer.Option("--username", help="只列该账号（不区分大小写）")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     output: Annotated[Path | None,
                       typer.Option("--output", help="导出为 Excel 文件（.xlsx）；导出记入审计日志")] = None,
@@ -38,8 +41,11 @@ def review(
     from hotline.security import access_review, audit
     from hotline.security.access_review_export import review_workbook
     from hotline.security.actor import Actor
-    from hotline.security.roles import DataScope, Role
+    from hotline.security.roles import LOGIN_ROLES, ROLE_LABELS, DataScope, Role
 
+    if role is not None and role not in {str(r) for r in LOGIN_ROLES}:
+        raise fail(f"--role “{role}”不是登录账号的角色，可选：" + "、".join(
+            f"{r}（{ROLE_LABELS[r]}）" for r in Role if r in LOGIN_ROLES))
     if output is not None and output.suffix.lower() != ".xlsx":
         raise fail(f"导出文件须以 .xlsx 结尾：{output}")
     first, last = _day(start, "--from"), _day(end, "--to")
@@ -47,12 +53,16 @@ def review(
     actor = Actor(role=Role.ADMIN, name="命令行", data_scope=DataScope.ALL)
     try:
         now = runtime(settings).clock.now()
-        result = access_review.review(db, actor=actor, period=access_review.make_period(now=now, start=first,
-                                                                                         end=last))
-        result.accounts = access_review.select_accounts(result.accounts, flagged_only=flagged)
+        period = access_review.make_period(now=now, start=first, end=last)
+        with Console(stderr=True).status(f"正在汇总 {period.label} 的审计日志…"):  # seconds on a large log
+            result = access_review.review(db, actor=actor, period=period)
+        result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged,
+                                                        username=username)
+        result.feeds = access_review.select_feeds(result.feeds, username=username)
+        narrowed = access_review.filters_text(role=role, flagged_only=flagged, username=username)
         if output is not None:
             try:
-                output.write_bytes(review_workbook(result, narrowed=access_review.filters_text(flagged_only=flagged)))
+                output.write_bytes(review_workbook(result, narrowed=narrowed))
             except OSError as exc:
                 raise fail(f"无法写入 {output}：{exc.strerror or exc}") from None
             audit.record(db, actor=actor, at=now, action="export_access_review", object_type="audit_log",
