@@ -13,10 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
-from hotline.clock import CHINA_TZ
+from hotline.clock import CHINA_TZ, to_local
 from hotline.errors import DomainError
 from hotline.security import access_review, audit
+from hotline.security.actor import Actor
 from hotline.security.models import AuditEntry
+from hotline.security.roles import DataScope, Role
 from tests.conftest import START
 from tests.test_pages import login
 
@@ -212,7 +214,8 @@ def test_cli_prints_json_and_exports_excel(db, org, settings, monkeypatch, tmp_p
     saved = runner.invoke(cli_app, ["audit", "review", *period, "--output", str(target)])
     assert saved.exit_code == 0 and load_workbook(target).active.cell(2, 1).value == "housing_handler"
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "export_access_review")).scalar_one()
-    assert entry.username == "命令行" and "review.xlsx" in (entry.detail or "")
+    # under the operating-system account that ran it, marked as the command line
+    assert entry.username.startswith("命令行（") and entry.client == "命令行" and "review.xlsx" in (entry.detail or "")
     db.rollback()  # SQLite: the commands below open the database while this test's read would hold it
     bad = runner.invoke(cli_app, ["audit", "review", "--from", "2026-11-31"])
     assert bad.exit_code != 0 and "--from“2026-11-31”不是有效日期" in bad.output
@@ -368,3 +371,53 @@ def test_a_machine_role_is_refused_by_the_api_not_answered_with_nothing(client, 
     assert r.status_code == 422 and "话务员" in r.json()["message"] and "数据共享接口" not in r.json()["message"]
     ok = client.get("/api/v1/audit/access-review", params={"role": "callback_agent"}, headers=as_user("admin"))
     assert ok.status_code == 200
+
+
+def test_exports_at_the_command_line_are_listed_under_the_shell_account(client, db, org, settings, monkeypatch,
+                                                                        tmp_path, as_user) -> None:
+    """A command has no login, so its exports never reached the login accounts' rows: the review lists them
+    under the operating-system account that ran them (older entries say only 命令行), and a filter by
+    that name finds them."""
+    from typer.testing import CliRunner
+
+    from hotline.cli import app as cli_app
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LOGNAME", "ops-zhang")  # getpass reads it first
+    period = ["--from", "2026-10-27", "--to", "2026-11-02"]
+    for name in ("a.xlsx", "b.xlsx"):
+        saved = CliRunner().invoke(cli_app, ["audit", "review", *period, "--output", str(tmp_path / name)])
+        assert saved.exit_code == 0, saved.output
+    shell = "命令行（ops-zhang）"
+    entries = list(db.execute(select(AuditEntry.at).where(AuditEntry.username == shell)).scalars())
+    assert len(entries) == 2
+    legacy = Actor(role=Role.ADMIN, name="命令行", data_scope=DataScope.ALL)  # as recorded before
+    audit.record(db, actor=legacy, at=at(MONDAY, 9), action="export_report", object_type="report", object_id="1")
+    audit.record(db, actor=Actor.system(), at=at(MONDAY, 9), action="export_report", object_type="report",
+                 object_id="2")  # the system is not the command line
+    db.commit()
+    period_of_entries = access_review.make_period(now=START, start=to_local(entries[0]).date() - timedelta(days=1),
+                                                  end=to_local(entries[0]).date())
+    result = access_review.review(db, actor=org.actor("admin"), period=period_of_entries)
+    shells = {c.username: c for c in result.command_line}
+    assert shells[shell].exports == 2 and shells[shell].actions == ["导出个人信息访问审查 ×2"]
+    assert shell not in {a.username for a in result.accounts}
+    wide = access_review.review(db, actor=org.actor("admin"), period=access_review.make_period(now=START))
+    assert [(c.username, c.exports, c.actions) for c in wide.command_line if c.username == "命令行"] == [
+        ("命令行", 1, ["导出分析报告 ×1"])]
+    assert "系统" not in {c.username for c in wide.command_line}
+    db.rollback()
+    days = {"from": f"{period_of_entries.start:%Y-%m-%d}", "to": f"{period_of_entries.end:%Y-%m-%d}"}
+    login(client, "supervisor")
+    page = client.get("/admin/access-review", params=days)
+    assert page.status_code == 200 and "<h2>命令行</h2>" in page.text and shell in page.text
+    assert "导出个人信息访问审查 ×2" in page.text
+    narrowed = client.get("/admin/access-review", params={**days, "username": "housing_handler"})
+    assert "<h2>命令行</h2>" not in narrowed.text
+    as_user("supervisor")
+    body = client.get("/api/v1/audit/access-review", params={**days, "username": shell}).json()
+    assert [(c["username"], c["exports"]) for c in body["command_line"]] == [(shell, 2)]
+    sheet = load_workbook(BytesIO(client.get("/api/v1/audit/access-review.xlsx", params=days).content)).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = cells.index(["命令行账号", "查看次数", "导出次数", "操作", "首次", "末次"] + [None] * 5)
+    assert cells[header + 1][:4] == [shell, 0, 2, "导出个人信息访问审查 ×2"]

@@ -3,11 +3,12 @@ review flags over the week that ended yesterday — once a day, and once a week 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
+from hotline.security import access_alerts
 from hotline.supervision import jobs
 from hotline.supervision.models import DailyJob, Notification
 from tests.conftest import START
@@ -153,3 +154,18 @@ def test_a_data_sharing_account_reading_from_a_new_address_is_told(client, db, o
         db.execute(delete(Notification).where(Notification.kind == "access_alert"))
         db.commit()
         drop_accounts(engine, "aa-feed")
+
+
+def test_an_alert_over_a_year_the_calendar_does_not_know_says_so(db, org) -> None:
+    """The review counts such a year's night reads Monday to Friday and says so; the message read in the
+    inbox, without the page, says it too."""
+    day = date(2099, 1, 6)  # a Tuesday in a year chinese-calendar does not cover
+    for name in ("market_handler", "street_handler", "water_handler"):
+        reads(db, org, name, range(10), at(day, 10))
+    reads(db, org, "housing_handler", range(80), at(day, 23))
+    db.commit()
+    now = at(date(2099, 1, 8), 6)
+    assert access_alerts.raise_alerts(db, now=now, today=date(2099, 1, 8)) == 1
+    db.commit()
+    (alert,) = alerts(db)
+    assert alert.body.endswith("（2099 年的节假日安排不在日历中，该年按周一至周五为工作日计算非工作时间）")

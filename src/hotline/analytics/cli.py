@@ -27,10 +27,8 @@ def _session() -> Any:
 
 def _cli_actor() -> Any:
     from hotline.security.actor import Actor
-    from hotline.security.roles import DataScope, Role
 
-    # Whoever runs the command has the database itself: the whole city is in scope.
-    return Actor(role=Role.ADMIN, name="命令行", data_scope=DataScope.ALL)
+    return Actor.command_line()
 
 
 class _Bar:

@@ -84,9 +84,9 @@ def ranking(
 
 def _analyst() -> Any:
     from hotline.security.actor import Actor
-    from hotline.security.roles import DataScope, Role
+    from hotline.security.roles import Role
 
-    return Actor(role=Role.ANALYST, name="命令行", data_scope=DataScope.ALL)
+    return Actor.command_line(Role.ANALYST)
 
 
 @assessment_app.command("verify")

@@ -21,7 +21,6 @@ def report_command(
     from hotline.reports import service
     from hotline.runtime import Runtime
     from hotline.security.actor import Actor
-    from hotline.security.roles import DataScope, Role
 
     settings = Settings()
     engine = make_engine(settings)
@@ -33,7 +32,7 @@ def report_command(
         rt = Runtime.from_settings(settings)
         # whoever runs the command has the database itself: the whole city, as an administrator reads it
         # (as the system it got no hotspot table, which the analysis refuses the system)
-        actor = Actor(role=Role.ADMIN, name="命令行", data_scope=DataScope.ALL)
+        actor = Actor.command_line()
         report = service.make_report(db, rt, actor=actor, period=period)
         body, _media, name = service.render(report, format)
         target = out or Path(name)

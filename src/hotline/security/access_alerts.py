@@ -78,6 +78,7 @@ def raise_alerts(db: Session, *, now: datetime, today: date) -> int:
             said = "；".join(f"作为{label}{flag}" for label, flags in held for flag in flags)
         posts = "、".join(label for label, _ in held)
         notify(db, unit_id=None, audience=Audience.REVIEWERS, kind=NotificationKind.ACCESS_ALERT, at=now,
-               title=title_for(username), body=f"{posts} {username}，{period.label}：{said}。请在“访问审查”页核实。")
+               title=title_for(username), body=f"{posts} {username}，{period.label}：{said}。请在“访问审查”页核实。"
+               + "".join(f"（{note}）" for note in review.notes))
         written += 1
     return written

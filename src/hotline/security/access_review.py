@@ -26,6 +26,7 @@ from hotline.clock import CHINA_TZ, CalendarRangeError, Period, is_workday, to_l
 from hotline.errors import DomainError, Forbidden
 from hotline.security.actor import Actor
 from hotline.security.audit import ACTION_LABELS, reads_whole_city
+from hotline.security.command_line_review import CommandLineUse, command_line_uses, select_command_line
 from hotline.security.feed_review import LOOKBACK_DAYS, FeedReads, feed_reads
 from hotline.security.models import AuditEntry
 from hotline.security.roles import LOGIN_ROLES, ROLE_LABELS, Role
@@ -83,6 +84,7 @@ class Review:
     accounts: list[AccountAccess]  # flagged first, then by records read
     notes: list[str]
     feeds: list[FeedReads] = field(default_factory=list)  # the data-sharing accounts' reads of the feed
+    command_line: list[CommandLineUse] = field(default_factory=list)  # exports made at the server's shell
 
     @property
     def people(self) -> int:
@@ -179,7 +181,9 @@ def review(db: Session, *, actor: Actor, period: Period) -> Review:
     _flag(accounts)
     accounts.sort(key=lambda a: (-len(a.flags), -a.objects, -a.exports, a.username))
     return Review(period=period, accounts=accounts, notes=notes,
-                  feeds=feed_reads(db, since=period.since, until=period.until))
+                  feeds=feed_reads(db, since=period.since, until=period.until),
+                  command_line=command_line_uses(db, since=period.since, until=period.until, reads=READ_ACTIONS,
+                                                 exports=EXPORT_ACTIONS))
 
 
 def _flag(accounts: list[AccountAccess]) -> None:
@@ -239,3 +243,14 @@ def select_feeds(feeds: list[FeedReads], *, username: str | None = None) -> list
     """The data-sharing accounts' rows, narrowed to one account when one is asked for (an alert names one)."""
     name = (username or "").strip().lower()
     return [f for f in feeds if not name or f.username.lower() == name]
+
+
+def narrow(result: Review, *, role: str | None = None, flagged_only: bool = False,
+           username: str | None = None) -> Review:
+    """The review cut to what the reviewer asked for, in place (the page, the API, the sheet and the
+    command alike). Role and 只看有提示 choose among the login accounts; the data-sharing and
+    command-line tables are narrowed by the account's name only."""
+    result.accounts = select_accounts(result.accounts, role=role, flagged_only=flagged_only, username=username)
+    result.feeds = select_feeds(result.feeds, username=username)
+    result.command_line = select_command_line(result.command_line, username=username)
+    return result

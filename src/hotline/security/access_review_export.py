@@ -26,6 +26,10 @@ def review_workbook(review: Review, *, narrowed: str = "") -> bytes:
         rows += [[f.username, f.pages, f.pushed, "、".join(f.clients), "、".join(f.new_clients) or "—",
                   to_local(f.first_at).replace(tzinfo=None), to_local(f.last_at).replace(tzinfo=None),
                   "；".join(f.flags)] for f in review.feeds]
+    if review.command_line:  # exports at the server's shell, with no login account
+        rows += [[], ["命令行账号", "查看次数", "导出次数", "操作", "首次", "末次"]]
+        rows += [[c.username, c.reads, c.exports, "、".join(c.actions), to_local(c.first_at).replace(tzinfo=None),
+                  to_local(c.last_at).replace(tzinfo=None)] for c in review.command_line]
     # what the sheet covers and how a row is flagged, below the rows (a reader of the file has no page)
     rows += [[], [f"审查期间：{review.period.label}；{f'筛选：{narrowed}；' if narrowed else ''}"
                   f"共 {review.summary}"]]

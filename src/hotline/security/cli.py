@@ -41,7 +41,7 @@ def review(
     from hotline.security import access_review, audit
     from hotline.security.access_review_export import review_workbook
     from hotline.security.actor import Actor
-    from hotline.security.roles import LOGIN_ROLES, ROLE_LABELS, DataScope, Role
+    from hotline.security.roles import LOGIN_ROLES, ROLE_LABELS, Role
 
     if role is not None and role not in {str(r) for r in LOGIN_ROLES}:
         raise fail(f"--role “{role}”不是登录账号的角色，可选：" + "、".join(
@@ -50,15 +50,13 @@ def review(
         raise fail(f"导出文件须以 .xlsx 结尾：{output}")
     first, last = _day(start, "--from"), _day(end, "--to")
     settings, db = open_session()
-    actor = Actor(role=Role.ADMIN, name="命令行", data_scope=DataScope.ALL)
+    actor = Actor.command_line()
     try:
         now = runtime(settings).clock.now()
         period = access_review.make_period(now=now, start=first, end=last)
         with Console(stderr=True).status(f"正在汇总 {period.label} 的审计日志…"):  # seconds on a large log
             result = access_review.review(db, actor=actor, period=period)
-        result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged,
-                                                        username=username)
-        result.feeds = access_review.select_feeds(result.feeds, username=username)
+        access_review.narrow(result, role=role, flagged_only=flagged, username=username)
         narrowed = access_review.filters_text(role=role, flagged_only=flagged, username=username)
         if output is not None:
             try:
@@ -85,6 +83,8 @@ def review(
     for f in result.feeds:
         typer.echo(f"{f.username:<20} 数据共享接口 拉取 {f.pages:>6} 次 推送 {f.pushed:>6} 页  "
                    f"来源 {'、'.join(f.clients) or '—'}  {'；'.join(f.flags) or '—'}")
+    for c in result.command_line:
+        typer.echo(f"{c.username:<20} 命令行 查看 {c.reads:>6} 次 导出 {c.exports:>4} 次  {'、'.join(c.actions)}")
     if output is not None:
         typer.echo(f"已导出到 {output}")
 
@@ -99,4 +99,7 @@ def _json(result: Any) -> dict[str, Any]:
             "feeds": [{"username": f.username, "pages": f.pages, "pushed": f.pushed, "clients": f.clients,
                        "new_clients": f.new_clients,
                        "first_at": f.first_at.isoformat(), "last_at": f.last_at.isoformat(), "flags": f.flags}
-                      for f in result.feeds]}
+                      for f in result.feeds],
+            "command_line": [{"username": c.username, "reads": c.reads, "exports": c.exports, "actions": c.actions,
+                              "first_at": c.first_at.isoformat(), "last_at": c.last_at.isoformat()}
+                             for c in result.command_line]}

@@ -60,6 +60,15 @@ class FeedReadsOut(BaseModel):
     flags: list[str]
 
 
+class CommandLineOut(BaseModel):
+    username: str = Field(description="命令行（运行命令的操作系统账号）")
+    reads: int
+    exports: int
+    actions: list[str] = Field(description="做了什么，按次数从多到少，如“导出报告 ×3”")
+    first_at: datetime
+    last_at: datetime
+
+
 class ReviewOut(BaseModel):
     period_from: date
     period_to: date
@@ -72,6 +81,9 @@ class ReviewOut(BaseModel):
     page_size: int
     feeds: list[FeedReadsOut] = Field(description="数据共享接口账号读取工单数据共享接口的情况"
                                                   "（不分页、不受角色筛选；指定 username 时只列该账号）")
+    command_line: list[CommandLineOut] = Field(
+        default_factory=list, description="在服务器命令行上的导出与查看（无登录账号，按操作系统账号列出；"
+                                          "不分页、不受角色筛选；指定 username 时只列该账号）")
 
 
 def _out(a: AccountAccess) -> AccountAccessOut:
@@ -92,13 +104,14 @@ def access_review_api(db: DB, rt: RT, actor: ApiActor, start: From = None, end: 
                       role: ReviewRole | None = None, flagged: bool = False, username: Username = None,
                       page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                       page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> ReviewOut:
-    result = _review(db, rt, actor, start, end)
-    rows = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged, username=username)
-    feeds = access_review.select_feeds(result.feeds, username=username)
+    result = access_review.narrow(_review(db, rt, actor, start, end), role=role, flagged_only=flagged,
+                                  username=username)
+    rows = result.accounts
     return ReviewOut(period_from=result.period.start, period_to=result.period.end, accounts=len(rows),
                      flagged=sum(1 for a in rows if a.flags), rules=list(access_review.RULES_TEXT), notes=result.notes,
                      items=[_out(a) for a in rows[(page - 1) * page_size:page * page_size]], page=page,
-                     page_size=page_size, feeds=[FeedReadsOut(**vars(f)) for f in feeds])
+                     page_size=page_size, feeds=[FeedReadsOut(**vars(f)) for f in result.feeds],
+                     command_line=[CommandLineOut(**vars(c)) for c in result.command_line])
 
 
 @router.get("/audit/access-review.xlsx", summary="导出个人信息访问审查（Excel）", response_class=Response,
@@ -106,10 +119,8 @@ def access_review_api(db: DB, rt: RT, actor: ApiActor, start: From = None, end: 
             description="条件与 GET /audit/access-review 相同；导出记入审计日志。")
 def access_review_export(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None,
                          role: ReviewRole | None = None, flagged: bool = False, username: Username = None) -> Response:
-    result = _review(db, rt, actor, start, end)
-    result.accounts = access_review.select_accounts(result.accounts, role=role, flagged_only=flagged,
-                                                    username=username)
-    result.feeds = access_review.select_feeds(result.feeds, username=username)
+    result = access_review.narrow(_review(db, rt, actor, start, end), role=role, flagged_only=flagged,
+                                  username=username)
     return excel_response(db, rt, actor, result,
                           narrowed=access_review.filters_text(role=role, flagged_only=flagged, username=username))
 
@@ -122,7 +133,7 @@ def excel_response(db: DB, rt: RT, actor: ApiActor, result: Review, *, narrowed:
                  object_id=f"{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}",
                  detail=f"{result.period.label}，{f'筛选：{narrowed}，' if narrowed else ''}"
                         f"{result.summary}；"
-                        f"数据共享接口账号 {len(result.feeds)} 个")
+                        f"数据共享接口账号 {len(result.feeds)} 个，命令行账号 {len(result.command_line)} 个")
     db.commit()
     name = f"access-review-{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}-{to_local(now):%H%M}.xlsx"
     return Response(review_workbook(result, narrowed=narrowed), media_type=XLSX,

@@ -54,9 +54,8 @@ def _reviewed(db: DB, rt: RT, viewer: Viewer, qp: Any) -> tuple[dict[str, str], 
         return shown, None, [exc.message], 0
     result = access_review.review(db, actor=viewer.actor, period=period)
     everyone = result.people
-    result.accounts = access_review.select_accounts(result.accounts, role=shown["role"] or None,
-                                                    flagged_only=bool(shown["flagged"]), username=shown["username"])
-    result.feeds = access_review.select_feeds(result.feeds, username=shown["username"])
+    access_review.narrow(result, role=shown["role"] or None, flagged_only=bool(shown["flagged"]),
+                         username=shown["username"])
     shown["from"], shown["to"] = f"{period.start:%Y-%m-%d}", f"{period.end:%Y-%m-%d}"  # the defaults, shown
     return shown, result, [], everyone
 
