@@ -57,18 +57,23 @@ def retry_delay(failures: int) -> timedelta:
 
 
 def client(rt: Runtime) -> httpx.Client:
-    # Redirects are not followed: a receiver that moved is told to us as a failure, not silently obeyed.
-    return httpx.Client(transport=rt.transport, timeout=TIMEOUT, follow_redirects=False,
+    """A client for one receiver's host (its pooled connections were opened, and their certificates
+    verified, for that host name only: one client per subscription). Redirects are not followed: a
+    receiver that moved is told to us as a failure, not silently obeyed. No proxy from the environment
+    (trust_env off): a proxy would resolve the name itself, past the address check."""
+    return httpx.Client(transport=rt.transport, timeout=TIMEOUT, follow_redirects=False, trust_env=False,
                         headers={"User-Agent": USER_AGENT})
 
 
 def post(http: httpx.Client, rt: Runtime, *, url: str, sealed_secret: str, body: bytes, now: datetime,
          delivery_id: str, kind: str, event_range: str) -> Outcome:
     """One signed POST. The receiver's host is checked again first (addresses.py: its name may resolve
-    elsewhere since the URL was saved), and the secret unsealed; either failing is a failed delivery."""
+    elsewhere since the URL was saved), and the secret unsealed; either failing is a failed delivery.
+    The connection goes to an address that check allowed, never to the name resolved again (DNS
+    rebinding): the first, or the next ones when it cannot be connected to."""
     t0 = time.perf_counter()
     try:
-        addresses.check(url, networks=rt.settings.share_push_networks, resolve=rt.resolve)
+        checked = addresses.check(url, networks=rt.settings.share_push_networks, resolve=rt.resolve)
         secret = sealing.unseal(rt.settings.secret_key, sealed_secret)
     except (DomainError, sealing.SealError) as exc:
         error = exc.message if isinstance(exc, DomainError) else sealing.UNREADABLE
@@ -80,7 +85,7 @@ def post(http: httpx.Client, rt: Runtime, *, url: str, sealed_secret: str, body:
                signing.DELIVERY_HEADER: delivery_id, signing.EVENT_HEADER: kind, signing.RANGE_HEADER: event_range}
     status: int | None = None
     try:
-        status = http.post(url, content=body, headers=headers).status_code
+        status = _post_pinned(http, url, checked, body=body, headers=headers)
         error = None if 200 <= status < 300 else f"接收方返回 HTTP {status}"
     except httpx.TimeoutException:
         error = f"接收方未在 {TIMEOUT.read:.0f} 秒内响应（超时）"
@@ -88,6 +93,18 @@ def post(http: httpx.Client, rt: Runtime, *, url: str, sealed_secret: str, body:
         error = f"无法连接接收方：{type(exc).__name__}: {exc}"[:200]
     return Outcome(ok=error is None, http_status=status, error=error,
                    duration_ms=int((time.perf_counter() - t0) * 1000))
+
+
+def _post_pinned(http: httpx.Client, url: str, checked: list[str], *, body: bytes, headers: dict[str, str]) -> int:
+    for i, address in enumerate(checked):
+        target = addresses.pinned(url, address)
+        try:
+            return http.post(target.url, content=body, headers={**headers, "Host": target.host},
+                             extensions=target.extensions).status_code
+        except httpx.ConnectError:
+            if i == len(checked) - 1:
+                raise
+    raise AssertionError("check() returns at least one address")
 
 
 def log_delivery(db: Session, *, sub: PushSubscription, at: datetime, kind: str, after: int, page: feed.FeedPage | None,
@@ -118,12 +135,12 @@ def deliver_due(sf: sessionmaker[Session], rt: Runtime, *, limit: int = PAGE_LIM
     if not ids:
         return 0
     delivered = 0
-    with client(rt) as http:
-        for sid in ids:
-            try:
+    for sid in ids:
+        try:
+            with client(rt) as http:
                 delivered += deliver(sf, rt, http, sid, limit=limit, max_pages=max_pages)
-            except Exception:  # one subscription's fault (a bug, the database) must not starve the others
-                log.exception("share push: subscription %s failed", sid)
+        except Exception:  # one subscription's fault (a bug, the database) must not starve the others
+            log.exception("share push: subscription %s failed", sid)
     return delivered
 
 
