@@ -593,12 +593,13 @@ KB_NOTICE_JOB = "kb_expiry_notice"
 
 def push_shared_events(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
     """信息共享 push: each due subscription's next pages of the feed, POSTed to its receiver
-    (sharing/delivery.py); counts the events delivered. Then the delivery log's old rows go."""
+    (sharing/delivery.py), within the pass's time budget (share_push_budget_seconds: truncated when it ran
+    out, the rest delivered next pass); counts the events delivered. Then the delivery log's old rows go."""
     from hotline.sharing import delivery
 
-    delivered = delivery.deliver_due(sf, rt)
+    result = delivery.deliver_pass(sf, rt)
     delivery.prune_log(sf, rt)
-    return JobResult(created=delivered)
+    return JobResult(created=result.delivered, truncated=result.out_of_time)
 
 
 def alert_access(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
