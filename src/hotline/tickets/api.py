@@ -25,7 +25,7 @@ from hotline.security.actor import Actor
 from hotline.security.permissions import sees_personal_data
 from hotline.security.roles import ROLE_LABELS
 from hotline.tickets import export, present, service, workflow
-from hotline.tickets.enums import ACTION_LABELS, Action, Kind, Satisfaction, State
+from hotline.tickets.enums import ACTION_LABELS, Action, Channel, Kind, Satisfaction, State, Urgency
 from hotline.tickets.schemas import (
     ActionIn,
     EventOut,
@@ -136,6 +136,9 @@ def ticket_filters(
     unit_id: int | None = None,
     kind: Kind | None = None,
     category: Annotated[str | None, Query(max_length=16)] = None,
+    channel: Channel | None = None,
+    urgency: Urgency | None = None,
+    enterprise: Annotated[bool | None, Query(description="一企来：true 只看企业诉求，false 只看非企业诉求")] = None,
     overdue: bool | None = None,
     about_to_expire: bool | None = None,
     created_from: QueryTime | None = None,
@@ -151,7 +154,8 @@ def ticket_filters(
     return service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
                            about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
                            text=q, phone=phone, extension_pending=extension_pending, ack_overdue=ack_overdue,
-                           dispatch_overdue=dispatch_overdue, by_dispatch_deadline=bool(dispatch_overdue))
+                           dispatch_overdue=dispatch_overdue, by_dispatch_deadline=bool(dispatch_overdue),
+                           channel=channel, urgency=urgency, enterprise=enterprise)
 
 
 TicketFilters = Annotated[service.Filters, Depends(ticket_filters)]
