@@ -39,6 +39,7 @@ def registry(engine: Engine) -> Iterator[object]:
     models = _module("hotline.hotlines.models")
     yield service
     with engine.begin() as conn:
+        conn.execute(delete(models.HotlineExpert))
         conn.execute(delete(models.HotlineChange))
         conn.execute(delete(models.HotlineLine))
 
