@@ -297,8 +297,8 @@ def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: st
     if expert_id is not None:
         expert = next((e for e in found.experts if e.id == expert_id), None) if found else None
         if expert is None:
-            raise DomainError("expert_not_on_duty", f"所选值班人员当前不在 {number} 的值班名册中（可能已下班或停止值班），"
-                                                    "请刷新后重选", status_code=422)
+            raise DomainError("expert_not_on_duty", f"所选值班人员当前不在 {number} 的在岗名单中"
+                                                    "（可能已下班或停止值班），请刷新后重选", status_code=422)
         label = f"{label} · {expert.name}（{expert.phone}）"
     if three_way is None:
         three_way = found is not None and found.staffed

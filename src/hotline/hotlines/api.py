@@ -5,22 +5,23 @@ adapter asks POST /api/v1/hotlines/route for each call (any hall role or a syste
 
 from __future__ import annotations
 
-from typing import Annotated
-
+import re
 from datetime import datetime
 from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 
 from hotline.clock import CHINA_TZ, to_local
 from hotline.deps import DB, RT, ApiActor, TelephonyActor
-from hotline.errors_http import route_labels
 from hotline.dispatch.api import ImportOut, import_excel
+from hotline.errors_http import ROUTE_LABELS, route_labels
 from hotline.hotlines import export, present, roster, rules, service, snapshot, targets
 from hotline.hotlines.enums import MODE_LABELS, STATUS_LABELS, LineKind, LineStatus, MergeMode, SeatArrangement
 from hotline.hotlines.routing import Call, Caller, decide, handover, load_policy
 from hotline.hotlines.schemas import (
     CHOICES,
+    EXPERT_LABELS,
     FIELD_LABELS,
     FORMATS,
     ActiveChange,
@@ -42,6 +43,8 @@ from hotline.hotlines.schemas import (
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/hotlines", tags=["hotlines"])
+# the rota's routes first (the first pattern that matches names the fields): a name is a person's there
+ROUTE_LABELS.insert(0, (re.compile(r"^/api/v1/hotlines/(\d+/)?experts(/|$)"), EXPERT_LABELS))
 route_labels(router.prefix, FIELD_LABELS, choices=CHOICES, formats=FORMATS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -22,7 +22,9 @@ _DAY = {c: i for i, c in enumerate(DAYS)} | {"天": 6, "七": 6}
 _SEGMENTS = re.compile(r"[；;\n]+")
 _RANGES = re.compile(r"[,，、]+")
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})$")
-_DAYSPEC = re.compile(r"^(?:每天|每日|(?:周|星期)?([一二三四五六日天七])(?:\s*(至|到|-|~|—|－)\s*(?:周|星期)?([一二三四五六日天七]))?)$")
+_DAY_CHARS = "[一二三四五六日天七]"
+_DAYSPEC = re.compile(rf"^(?:每天|每日|(?:周|星期)?({_DAY_CHARS})"
+                      rf"(?:\s*(?:至|到|-|~|—|－)\s*(?:周|星期)?({_DAY_CHARS}))?)$")
 
 
 class DutyError(ValueError):
@@ -64,12 +66,13 @@ def _days(spec: str, whole: str) -> list[int]:
     for part in parts:
         m = _DAYSPEC.match(part.strip())
         if not m:
-            raise DutyError(f"值班时间“{whole}”中“{part.strip()}”不是星期（应为 周一、周一至周五 或 每天）；示例：{EXAMPLE}")
+            raise DutyError(f"值班时间“{whole}”中“{part.strip()}”不是星期（应为 周一、周一至周五 或 每天）；"
+                            f"示例：{EXAMPLE}")
         if m.group(1) is None:
             out.extend(range(7))
             continue
         first = _DAY[m.group(1)]
-        last = _DAY[m.group(3)] if m.group(3) else first
+        last = _DAY[m.group(2)] if m.group(2) else first
         if last < first:
             raise DutyError(f"值班时间“{whole}”中“{part.strip()}”的星期范围颠倒（周一在前，周日在后）")
         out.extend(range(first, last + 1))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from hotline.hotlines import duty
 from hotline.hotlines.enums import (
     FIELD_LABELS,
     KIND_LABELS,
@@ -10,9 +13,6 @@ from hotline.hotlines.enums import (
     STATUS_LABELS,
     label,
 )
-from datetime import datetime
-
-from hotline.hotlines import duty
 from hotline.hotlines.models import HotlineChange, HotlineExpert, HotlineLine
 from hotline.hotlines.routing import Decision, Expert, Handover
 from hotline.hotlines.schemas import (

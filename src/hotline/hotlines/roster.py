@@ -23,7 +23,7 @@ from hotline.excel import sheet_rows, table_workbook
 from hotline.hotlines import duty, rules, snapshot
 from hotline.hotlines.enums import ROSTER_SEATS, ChangeField, LineKind, LineStatus
 from hotline.hotlines.models import HotlineExpert, HotlineLine
-from hotline.hotlines.schemas import CHOICES, FIELD_LABELS, ExpertIn
+from hotline.hotlines.schemas import CHOICES, EXPERT_LABELS, ExpertIn
 from hotline.hotlines.service import _change, _commit, _load
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
@@ -60,6 +60,21 @@ def experts_of(db: Session, *, actor: Actor, line_id: int, include_inactive: boo
         conds.append(HotlineExpert.active.is_(True))
     return list(db.execute(select(HotlineExpert).where(*conds)
                            .order_by(HotlineExpert.active.desc(), HotlineExpert.name, HotlineExpert.id)).scalars())
+
+
+def city_roster(db: Session, *, actor: Actor, city: str) -> list[tuple[HotlineLine, list[HotlineExpert]]]:
+    """Every line of the city that takes a rota, with its people (active first); lines by number."""
+    rules.ensure_reader(actor)
+    lines = list(db.execute(select(HotlineLine).where(
+        HotlineLine.city == city, HotlineLine.kind == LineKind.DEPARTMENT,
+        HotlineLine.seat_arrangement.in_([str(x) for x in ROSTER_SEATS]),
+        HotlineLine.status != LineStatus.CANCELLED).order_by(HotlineLine.number)).unique().scalars())
+    people: dict[int, list[HotlineExpert]] = {x.id: [] for x in lines}
+    if lines:
+        for e in db.execute(select(HotlineExpert).where(HotlineExpert.line_id.in_(list(people)))
+                            .order_by(HotlineExpert.active.desc(), HotlineExpert.name, HotlineExpert.id)).scalars():
+            people[e.line_id].append(e)
+    return [(x, people[x.id]) for x in lines]
 
 
 def get(db: Session, *, actor: Actor, expert_id: int) -> HotlineExpert:
@@ -150,8 +165,7 @@ def export_workbook(db: Session, *, actor: Actor, city: str) -> bytes:
 def _row_error(n: int, exc: ValidationError) -> str:
     first = exc.errors()[0]
     field = str(first["loc"][-1]) if first.get("loc") else ""
-    labels = {**FIELD_LABELS, "name": "姓名", "phone": "联系电话或分机"}
-    return f"第 {n} 行：{chinese_message({**first, 'loc': (field,)}, labels, CHOICES, {})}"
+    return f"第 {n} 行：{chinese_message({**first, 'loc': (field,)}, EXPERT_LABELS, CHOICES, {})}"
 
 
 def import_workbook(db: Session, rt: Runtime, *, actor: Actor, content: bytes, city: str,

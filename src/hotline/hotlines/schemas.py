@@ -53,6 +53,8 @@ FIELD_LABELS = {
     "department": "所属部门", "duty": "值班时间", "active": "是否在值班名册中", "expert_name": "姓名",
     "expert_phone": "联系电话或分机",
 }
+# On the rota's routes a `name` is a person's and a `phone` where to ring them.
+EXPERT_LABELS = {**FIELD_LABELS, "name": "姓名", "phone": "联系电话或分机"}
 _MODES = {str(k): v for k, v in MODE_LABELS.items()} | {str(MergeMode.NONE): "联动，不归并"}
 CHOICES = {
     "kind": {str(k): v for k, v in KIND_LABELS.items()},
