@@ -87,7 +87,9 @@ def parse(text: str) -> tuple[Slot, ...]:
         if not segment:
             continue
         m = re.match(r"^(.*?)\s*(\d{1,2}[:：]\d{2}.*)$", segment)
-        if not m or not m.group(1).strip():
+        if not m:
+            raise DutyError(f"值班时间“{segment}”中没有时段（应为 开始-结束，如 09:00-12:00）；示例：{EXAMPLE}")
+        if not m.group(1).strip():
             raise DutyError(f"值班时间“{segment}”须先写星期、再写时段；示例：{EXAMPLE}")
         days = _days(m.group(1).strip(), segment)
         for rng in _RANGES.split(m.group(2)):
