@@ -18,6 +18,7 @@ from hotline.clock import CHINA_TZ
 DAYS = "一二三四五六日"
 EXAMPLE = "周一至周五 09:00-12:00,14:00-17:30；周六 09:00-12:00"
 MAX_SLOTS = 50
+END_OF_DAY = time(23, 59, 59)  # 24:00, as typed and shown
 _DAY = {c: i for i, c in enumerate(DAYS)} | {"天": 6, "七": 6}
 _SEGMENTS = re.compile(r"[；;\n]+")
 _RANGES = re.compile(r"[,，、]+")
@@ -35,17 +36,18 @@ class DutyError(ValueError):
 class Slot:
     weekday: int  # Monday = 0
     start: time
-    end: time  # time(23, 59, 59) stands for 24:00
+    end: time  # END_OF_DAY stands for 24:00
 
     def covers(self, local: datetime) -> bool:
-        return local.weekday() == self.weekday and self.start <= local.time() < self.end
+        t = local.time()
+        return local.weekday() == self.weekday and self.start <= t and (t < self.end or self.end == END_OF_DAY)
 
     def as_json(self) -> list[Any]:
         return [self.weekday, _hhmm(self.start), _hhmm(self.end)]
 
 
 def _hhmm(t: time) -> str:
-    return "24:00" if t == time(23, 59, 59) else f"{t:%H:%M}"
+    return "24:00" if t == END_OF_DAY else f"{t:%H:%M}"
 
 
 def _time(text: str, whole: str) -> time:
@@ -54,7 +56,7 @@ def _time(text: str, whole: str) -> time:
         raise DutyError(f"值班时间“{whole}”中“{text.strip()}”不是时刻（应为 时:分，如 09:00）；示例：{EXAMPLE}")
     hour, minute = int(m.group(1)), int(m.group(2))
     if (hour, minute) == (24, 0):
-        return time(23, 59, 59)
+        return END_OF_DAY
     if hour > 23 or minute > 59:
         raise DutyError(f"值班时间“{whole}”中“{text.strip()}”不是有效的时刻")
     return time(hour, minute)
@@ -113,7 +115,7 @@ def from_json(raw: Any) -> tuple[Slot, ...]:
     for item in raw or ():
         try:
             weekday, start, end = item
-            s, e = (time(23, 59, 59) if v == "24:00" else time.fromisoformat(v) for v in (start, end))
+            s, e = (END_OF_DAY if v == "24:00" else time.fromisoformat(v) for v in (start, end))
             out.append(Slot(int(weekday), s, e))
         except (TypeError, ValueError):
             continue
