@@ -403,3 +403,29 @@ def test_a_district_supervisor_does_not_read_the_whole_citys_calls(client, feed,
     login(client, "supervisor")
     assert 'href="/hall/calls"' in client.get("/supervision").text
     assert client.get(f"/hall/calls/{call_id}").status_code == 200
+
+
+def test_a_call_page_ticket_is_screened_like_the_intake_form(client, feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: 楼下着火了，有人被困 was registered from the call page with no prompt to transfer to 119 (and
+    recorded 登记时未经确认); the call page is where a phone request is usually taken."""
+    answered = _id(feed, answered_call("sc1", START, caller="13912340001")[:3])
+    login(client, "operator")
+    form = {k: v for k, v in intake(title="楼下着火了", content="我家楼下着火了，火很大，有人被困").items()
+            if isinstance(v, str)}
+    form.pop("requester_phone")
+    url = f"/hall/calls/{answered}/ticket"
+    r = client.post(url, data={**form, "csrf_token": csrf_of(client, "/hall/calls")}, follow_redirects=False)
+    assert r.status_code == 200 and "受理范围提示：请先确认" in r.text and "转 119" in r.text
+    assert "已告知诉求人，仍予登记" in r.text and 'value="楼下着火了"' in r.text  # nothing typed is lost
+    assert 'name="screening_seen" value="fire,rescue" form="call-ticket"' in r.text
+    assert 'id="call-ticket"' in r.text and 'name="target" value="119"' in r.text  # the transfer is at hand
+    db.rollback()
+    assert db.execute(select(Ticket.id).where(Ticket.requester_phone == "13912340001")).first() is None
+    db.rollback()
+    r = client.post(url, follow_redirects=False, data={**form, "screening_confirmed": "1",
+                                                       "screening_seen": "fire,rescue",
+                                                       "csrf_token": csrf_of(client, "/hall/calls")})
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"]).text
+    assert "受理范围提示：火警：文中出现“着火了”" in page and "话务员已确认仍予登记" in page
+    assert "登记时未经确认" not in page

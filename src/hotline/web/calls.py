@@ -24,6 +24,7 @@ from hotline.tickets import present
 from hotline.tickets.schemas import TicketCreate
 from hotline.web import choices
 from hotline.web.forms import errors_of, flag, intake_data, intake_values, local_day_start, text
+from hotline.web.hall import unconfirmed_screening
 from hotline.web.nav import BY_KEY
 from hotline.web.paging import page_number, pager
 from hotline.web.render import flash, redirect, render
@@ -61,7 +62,8 @@ def _day_error(typed: str) -> str:
 
 def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_id: int, *,
                values: dict[str, Any] | None = None, errors: list[str] | None = None,
-               transfer: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+               transfer: dict[str, Any] | None = None, screening: list[Any] | None = None,
+               status_code: int = 200) -> HTMLResponse:
     pop = service.screen_pop(db, rt, actor=viewer.actor, call_id=call_id)
     now = rt.clock.now()
     return render(
@@ -70,7 +72,8 @@ def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_
         ticket=pop.ticket, transfers=[transfer_out(t) for t in service.transfers_of(db, call=pop.call)],
         emergency=lines.emergency_targets(), utilities=lines.utility_targets(db, rt.settings.city_name),
         values=values or {"idem": secrets.token_urlsafe(18), "channel": "phone", "urgency": "normal"},
-        errors=errors or [], transfer=transfer or {}, kinds=choices.KINDS, urgencies=choices.URGENCIES,
+        errors=errors or [], transfer=transfer or {}, screening=screening or [], kinds=choices.KINDS,
+        urgencies=choices.URGENCIES,
         categories=choices.categories(),
         jurisdictions=choices.jurisdictions(db), can_register=viewer.role in ("operator", "dispatcher"),
         # the forms a call cannot take are not offered (QA: the whole intake form filled for an unanswered call)
@@ -91,6 +94,11 @@ def call_ticket(call_id: int, request: Request, form: CheckedForm, db: DB, rt: R
         data = TicketCreate.model_validate(intake_data(values))
     except ValidationError as exc:
         return _call_page(request, db, rt, viewer, call_id, values=values, errors=errors_of(exc), status_code=422)
+    # screened as on the intake form (QA: 楼下着火了，有人被困 was registered from the call page with no
+    # prompt to transfer to 119, and recorded 登记时未经确认)
+    hits = unconfirmed_screening(data, values)
+    if hits:
+        return _call_page(request, db, rt, viewer, call_id, values=values, screening=hits)
     try:
         ticket, _ = service.to_ticket(db, rt, actor=viewer.actor, call_id=call_id, data=data)
     except DomainError as exc:

@@ -98,12 +98,8 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
     except ValidationError as exc:
         return _intake_page(request, db, viewer, values, errors=errors_of(exc), status_code=422,
                             history=_history(db, rt, viewer, values))
-    hits = screen(data.title, data.content, data.circumstances)
-    seen = set(values.get("screening_seen", "").split(","))
-    # Never refused silently, never registered unseen: a confirmation holds for the hits shown, and
-    # a hit that came with later typing is shown before anything is registered.
-    if hits and (not data.screening_confirmed or not {h.code for h in hits} <= seen):
-        values["screening_seen"] = ",".join(h.code for h in hits)
+    hits = unconfirmed_screening(data, values)
+    if hits:
         return _intake_page(request, db, viewer, values, screening=hits, history=_history(db, rt, viewer, values))
     key = values["idem"] if IDEM.match(values.get("idem", "")) else None
     box = next((b for b in WAITING_LISTS if values.get(b.form_field)), None)
@@ -134,6 +130,18 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
     else:
         flash(request, f"该诉求已受理（重复提交未重复登记），工单编号 {ticket.number}", "info")
     return redirect(f"/tickets/{ticket.number}")
+
+
+def unconfirmed_screening(data: TicketCreate, values: dict[str, Any]) -> list[ScreeningHit]:
+    """The screening hits to show before registering, none once the operator confirmed them. Never
+    refused silently, never registered unseen: a confirmation holds for the hits shown, and a hit that
+    came with later typing is shown before anything is registered (the form carries `screening_seen`)."""
+    hits = screen(data.title, data.content, data.circumstances)
+    seen = set(values.get("screening_seen", "").split(","))
+    if hits and (not data.screening_confirmed or not {h.code for h in hits} <= seen):
+        values["screening_seen"] = ",".join(h.code for h in hits)
+        return hits
+    return []
 
 
 def _knowledge(request: Request, db: Session, rt: Runtime, viewer: Viewer, values: dict[str, Any],
