@@ -429,3 +429,22 @@ def test_a_call_page_ticket_is_screened_like_the_intake_form(client, feed, db) -
     page = client.get(r.headers["location"]).text
     assert "受理范围提示：火警：文中出现“着火了”" in page and "话务员已确认仍予登记" in page
     assert "登记时未经确认" not in page
+
+
+def test_the_calls_page_finds_a_caller_and_a_result(client, feed) -> None:  # type: ignore[no-untyped-def]
+    """QA: the API filtered the calls by caller and result, the page could not (a day of 1,500 calls)."""
+    _id(feed, answered_call("f1", START, caller="13912340011"))
+    _id(feed, answered_call("f2", START + timedelta(minutes=1), caller="13912340022"))
+    _id(feed, abandoned_call("f3", START + timedelta(minutes=2), caller="13912340022"))
+    login(client, "operator")
+    page = client.get("/hall/calls", params={"day": "2026-11-02", "caller": "+86 139-1234-0022"}).text
+    assert page.count('href="/hall/calls/') == 2 and "139****0011" not in page
+    assert 'name="caller" value="+86 139-1234-0022"' in page
+    page = client.get("/hall/calls?day=2026-11-02&caller=13912340022&outcome=abandoned").text
+    assert page.count('href="/hall/calls/') == 1 and "放弃" in page
+    assert '<option value="abandoned" selected>放弃</option>' in page
+    page = client.get("/hall/calls?day=2026-11-02&caller=13800000000").text
+    assert "当天没有符合条件的来电" in page
+    assert "当天暂无来电记录" in client.get("/hall/calls?day=2026-11-03").text
+    page = client.get("/hall/calls?day=2026-11-02&outcome=bogus").text  # an unknown result filters nothing
+    assert page.count('href="/hall/calls/') == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.calls import figures as figs
 from hotline.calls import lines, service
-from hotline.calls.enums import CALLBACK_OUTCOME_LABELS, CallbackOutcome
+from hotline.calls.enums import CALLBACK_OUTCOME_LABELS, OUTCOME_LABELS, CallbackOutcome
 from hotline.calls.schemas import call_out, transfer_out
 from hotline.clock import to_local
 from hotline.deps import DB, RT
@@ -47,12 +48,19 @@ def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLRes
     if start is None:  # said on the page, not silently replaced by today (QA)
         day_error = _day_error(day_text)
         start, day_text = local_day_start(to_local(rt.clock.now()).date().isoformat()), ""
+    # the caller and the result, as the API filters them (QA: the page could not find a caller's calls)
+    caller = (request.query_params.get("caller") or "").strip()[:32]
+    outcome = request.query_params.get("outcome") or ""
+    outcome = outcome if outcome in OUTCOME_LABELS else ""
     rows, total = service.list_calls(db, actor=viewer.actor, day_start=start, day_end=start + timedelta(days=1),
-                                     mine=mine, page=page)
+                                     caller=caller or None, outcome=outcome or None, mine=mine, page=page)
     current = service.current_for(db, actor=viewer.actor, now=rt.clock.now())
-    base = f"/hall/calls?day={day_text}" + ("&mine=1" if mine else "")
+    kept = {"day": day_text, "caller": caller, "outcome": outcome, "mine": "1" if mine else ""}
+    base = "/hall/calls?" + urlencode({k: v for k, v in kept.items() if v or k == "day"})
     return render(request, "calls.html", viewer=viewer, items=[call_out(c, masked=True) for c in rows],
                   current=call_out(current, masked=True) if current else None, day=day_text, mine=mine,
+                  caller=caller, outcome=outcome, filtered=bool(caller or outcome or mine),
+                  outcomes=[choices.Option(str(k), v) for k, v in OUTCOME_LABELS.items()],
                   day_error=day_error, pager=pager(request.query_params, base, total, page=page))
 
 
