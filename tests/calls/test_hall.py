@@ -448,3 +448,30 @@ def test_the_calls_page_finds_a_caller_and_a_result(client, feed) -> None:  # ty
     assert "当天暂无来电记录" in client.get("/hall/calls?day=2026-11-03").text
     page = client.get("/hall/calls?day=2026-11-02&outcome=bogus").text  # an unknown result filters nothing
     assert page.count('href="/hall/calls/') == 3
+
+
+def test_a_report_taken_on_a_call_can_protect_the_reporter(client, feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: the call page had no 举报人保密 (nor 一企来, 企业名称): a report registered from the call left
+    the reporter unprotected, or had to be typed again on the intake form, unlinked from the call."""
+    answered = _id(feed, answered_call("cf1", START, caller="13912340033")[:3])
+    login(client, "operator")
+    page = client.get(f"/hall/calls/{answered}").text
+    assert 'name="confidential"' in page and 'name="is_enterprise"' in page and 'name="requester_org"' in page
+    form = {k: v for k, v in intake(kind="report", title="举报某公司偷排污水",
+                                     content="某化工公司夜间向河道偷排污水，气味刺鼻。").items() if isinstance(v, str)}
+    form.pop("requester_phone")
+    r = client.post(f"/hall/calls/{answered}/ticket", follow_redirects=False,
+                    data={**form, "title": "", "confidential": "1", "is_enterprise": "1", "requester_org": "某某商行",
+                          "csrf_token": csrf_of(client, "/hall/calls")})
+    assert r.status_code == 422  # refused for the title: the boxes stay ticked
+    assert 'name="confidential" value="1" checked' in r.text and 'name="is_enterprise" value="1" checked' in r.text
+    assert 'value="某某商行"' in r.text
+    r = client.post(f"/hall/calls/{answered}/ticket", follow_redirects=False,
+                    data={**form, "confidential": "1", "is_enterprise": "1", "requester_org": "某某商行",
+                          "csrf_token": csrf_of(client, "/hall/calls")})
+    assert r.status_code == 303, r.text
+    db.rollback()
+    found = db.execute(select(Ticket.confidential, Ticket.is_enterprise, Ticket.requester_org)
+                       .where(Ticket.requester_phone == "13912340033")).one()
+    db.rollback()
+    assert tuple(found) == (True, True, "某某商行")
