@@ -475,3 +475,16 @@ def test_a_report_taken_on_a_call_can_protect_the_reporter(client, feed, db) -> 
                        .where(Ticket.requester_phone == "13912340033")).one()
     db.rollback()
     assert tuple(found) == (True, True, "某某商行")
+
+
+def test_the_calls_page_s_page_links_keep_the_day_and_filters(client, feed) -> None:  # type: ignore[no-untyped-def]
+    """QA: the page links were /hall/calls?day=…?day=…&page=2 — a day that could not be read, so page 2
+    said 日期无法识别 and showed today's calls."""
+    for i in range(21):
+        _id(feed, abandoned_call(f"pg{i}", START - timedelta(minutes=30 - i), caller=f"139123400{i:02d}"))
+    login(client, "operator")
+    page = client.get("/hall/calls", params={"day": "2026-11-02", "outcome": "abandoned"}).text
+    link = re.search(r'<a href="([^"]+)" rel="next">', page).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    assert link == "/hall/calls?day=2026-11-02&outcome=abandoned&page=2"
+    second = client.get(link).text
+    assert "无法识别" not in second and "139****0000" in second and second.count('href="/hall/calls/') == 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -55,13 +54,13 @@ def calls_page(request: Request, db: DB, rt: RT, viewer: CallsViewer) -> HTMLRes
     rows, total = service.list_calls(db, actor=viewer.actor, day_start=start, day_end=start + timedelta(days=1),
                                      caller=caller or None, outcome=outcome or None, mine=mine, page=page)
     current = service.current_for(db, actor=viewer.actor, now=rt.clock.now())
-    kept = {"day": day_text, "caller": caller, "outcome": outcome, "mine": "1" if mine else ""}
-    base = "/hall/calls?" + urlencode({k: v for k, v in kept.items() if v or k == "day"})
     return render(request, "calls.html", viewer=viewer, items=[call_out(c, masked=True) for c in rows],
                   current=call_out(current, masked=True) if current else None, day=day_text, mine=mine,
                   caller=caller, outcome=outcome, filtered=bool(caller or outcome or mine),
                   outcomes=[choices.Option(str(k), v) for k, v in OUTCOME_LABELS.items()],
-                  day_error=day_error, pager=pager(request.query_params, base, total, page=page))
+                  # the pager carries the query itself (QA: a base with ?day= made page 2 "?day=…?day=…&page=2",
+                  # a day that could not be read, so every page link showed today's first page)
+                  day_error=day_error, pager=pager(request.query_params, "/hall/calls", total, page=page))
 
 
 def _day_error(typed: str) -> str:
