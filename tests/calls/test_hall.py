@@ -419,6 +419,7 @@ def test_a_call_page_ticket_is_screened_like_the_intake_form(client, feed, db) -
     assert "已告知诉求人，仍予登记" in r.text and 'value="楼下着火了"' in r.text  # nothing typed is lost
     assert 'name="screening_seen" value="fire,rescue" form="call-ticket"' in r.text
     assert 'id="call-ticket"' in r.text and 'name="target" value="119"' in r.text  # the transfer is at hand
+    assert "紧急情况请先用下方“一键转接”转接对应热线" in r.text
     db.rollback()
     assert db.execute(select(Ticket.id).where(Ticket.requester_phone == "13912340001")).first() is None
     db.rollback()
