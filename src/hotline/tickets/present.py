@@ -137,6 +137,7 @@ def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool)
         ack_label=ACK_LABELS.get(ack, ""),
         ack_due_at=ticket.ack_due_at,
         acknowledged_at=lead_acknowledged_at(ticket),
+        public_rating=ticket.public_rating,
     )
 
 
@@ -181,7 +182,7 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         return_count=ticket.return_count,
         solved=ticket.solved,
         satisfaction=ticket.satisfaction,
-        public_rating=ticket.public_rating,
+        public_comment=ticket.public_comment,
         parent_number=parent.number if parent else None,
         parent_state=parent.state if parent else None,
         parent_state_label=STATE_LABELS[State(parent.state)] if parent else None,
