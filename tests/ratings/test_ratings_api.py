@@ -55,7 +55,8 @@ def test_bad_ratings_listed_followed_up_and_exported(client, as_user, org, rated
     r = client.post(url, json=note, headers=as_user("supervisor"))
     assert r.status_code == 201 and r.json()["conclusion_label"] == "已联系诉求人"
     assert r.json()["by_name"] == "supervisor（12345中心）"
-    r = client.post(url, json={"conclusion": "fixed", "note": "单位已更换设备，复测达标"}, headers=as_user("supervisor"))
+    fixed = {"conclusion": "fixed", "note": "单位已更换设备，复测达标"}
+    r = client.post(url, json=fixed, headers=as_user("supervisor"))
     assert r.status_code == 201
 
     followed = client.get("/api/v1/ratings/bad", params={"followed_up": True}, headers=as_user("analyst")).json()
