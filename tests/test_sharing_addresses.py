@@ -4,13 +4,18 @@ save time (API, page, command line) and again at send time."""
 from __future__ import annotations
 
 import ipaddress
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from hotline.errors import DomainError
-from hotline.sharing import addresses
+from hotline.sharing import addresses, delivery
 from hotline.sharing.models import PushDelivery
 from tests import test_sharing_push as push_tests
 from tests.test_pages import login, new_ticket, post_page
@@ -130,3 +135,92 @@ def test_a_name_that_moves_inside_after_saving_is_refused_at_send_time(client, a
     monkeypatch.setitem(NAMES, "fcj.receiver.test", ["203.0.113.10"])  # back outside: the retry goes through
     clock.advance(timedelta(minutes=2))
     assert _run(app) == 1 and len(receiver.requests) == 1
+
+
+def test_a_request_is_pinned_to_the_checked_address_and_keeps_the_name() -> None:
+    assert addresses.check("https://fcj.receiver.test/x", networks="private", resolve=resolve) == ["203.0.113.10"]
+    target = addresses.pinned("https://fcj.receiver.test:8443/hotline/events?k=1", "203.0.113.10")
+    assert str(target.url) == "https://203.0.113.10:8443/hotline/events?k=1"
+    # Host as typed; for https the TLS server name (SNI), which the certificate is verified against
+    assert target.host == "fcj.receiver.test:8443" and target.extensions == {"sni_hostname": "fcj.receiver.test"}
+    target = addresses.pinned("http://intranet.gov.test/in", "2001:db8::7")
+    assert str(target.url) == "http://[2001:db8::7]/in" and target.host == "intranet.gov.test"
+    assert target.extensions == {}  # plain http: no TLS
+
+
+class Rebinding:
+    """A hostile DNS server: `first` for the first `honest` lookups, then `then` for every later one."""
+
+    def __init__(self, first: list[str], then: list[str], honest: int) -> None:
+        self.first, self.then, self.honest, self.calls = first, then, honest, 0
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls += 1
+        return self.first if self.calls <= self.honest else self.then
+
+
+def test_a_name_answering_otherwise_at_connect_time_cannot_reach_a_refused_address(client, as_user, org, clock, app,
+                                                                                    receiver, db) -> None:  # type: ignore[no-untyped-def]
+    account = _account(client, as_user, "rebind2-push")
+    # public for the check at save time and the one before the POST; 127.0.0.1 for any lookup after it
+    app.state.runtime.resolve = Rebinding(["203.0.113.10"], ["127.0.0.1"], honest=2)
+    _subscribe(client, as_user, account)
+    new_ticket(client, as_user)
+    clock.advance(READY)
+    assert _run(app) == 1
+    [request] = receiver.requests
+    assert request.url.host == "203.0.113.10" and request.headers["host"] == "fcj.receiver.test"
+    assert app.state.runtime.resolve.calls == 2  # the name was looked up by the check only
+
+
+@pytest.fixture()
+def internal_service() -> Iterator[tuple[int, list[str]]]:
+    """A service on this machine's loopback that nobody outside may call: records the paths it is sent."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 — http.server's name
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_over_real_sockets_a_rebound_name_does_not_reach_this_machine(client, as_user, org, clock, app, db,
+                                                                      internal_service, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # `localhost` is 127.0.0.1 to the system's resolver; the platform's resolver (the hostile DNS of the
+    # check) says 192.0.2.1. Unpinned, the HTTP client would look the name up again and reach the
+    # service on 127.0.0.1; pinned, it connects to 192.0.2.1 (TEST-NET-1: nothing answers) and fails.
+    port, hits = internal_service
+    rt = app.state.runtime
+    rt.transport, rt.resolve = None, lambda host, p: ["192.0.2.1"]
+    monkeypatch.setattr(delivery, "TIMEOUT", httpx.Timeout(1.0, connect=0.5))
+    account = _account(client, as_user, "loop-push")
+    _subscribe(client, as_user, account, url=f"http://localhost:{port}/steal")
+    new_ticket(client, as_user)
+    clock.advance(READY)
+    assert _run(app) == 0
+    assert hits == []
+    [row] = db.execute(select(PushDelivery.ok, PushDelivery.error)).all()
+    db.rollback()
+    assert row.ok is False and ("无法连接接收方" in row.error or "超时" in row.error)
+    # the control: the same service is reachable when the check is told the truth (`any` lets loopback in)
+    rt.resolve = lambda host, p: ["127.0.0.1"]
+    original = rt.settings
+    rt.settings = original.model_copy(update={"share_push_networks": "any"})
+    try:
+        r = client.post(f"/api/v1/machine-accounts/{account}/push/test", headers=as_user("admin"))
+    finally:
+        rt.settings = original
+    assert r.json()["ok"] is True and hits == ["/steal"]

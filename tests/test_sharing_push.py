@@ -123,7 +123,10 @@ def test_a_delivery_is_signed_scoped_masked_and_moves_the_cursor(client, as_user
     assert _run(app) == 2
 
     [request] = receiver.requests
-    assert str(request.url) == URL and request.method == "POST"
+    # sent to the address the check allowed, the name kept for the receiver (sharing/addresses.py: pinned)
+    assert str(request.url) == "https://203.0.113.10/hotline/events" and request.method == "POST"
+    assert request.headers["host"] == "fcj.receiver.test"
+    assert request.extensions["sni_hostname"] == "fcj.receiver.test"
     timestamp = int(request.headers[signing.TIMESTAMP_HEADER])
     assert timestamp == int(clock.now().timestamp())
     assert signing.verify(created["secret"], timestamp, request.content, request.headers[signing.SIGNATURE_HEADER])

@@ -1,20 +1,25 @@
-"""Push upkeep: a refreshed admin page never rotates the signing secret (the forms' seen_secret), and
-the delivery log is pruned by the scheduler's share_push job after share_push_log_days."""
+"""Push upkeep: a refreshed admin page never rotates the signing secret (the forms' seen_secret), the
+delivery log is pruned by the scheduler's share_push job after share_push_log_days, and slow receivers
+hold a pass no longer than its budget (share_push_budget_seconds)."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from hotline.security.models import AuditEntry
+from hotline.sharing import delivery
 from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.supervision.jobs import run_pass
 from tests import test_sharing_push as push_tests
-from tests.test_pages import csrf_of, login
-from tests.test_sharing_push import URL, _account, _subscribe
+from tests.test_pages import csrf_of, login, new_ticket
+from tests.test_sharing_push import READY, URL, Receiver, _account, _subscribe, _two_tickets
 
 receiver, _no_subscriptions_left = push_tests.receiver, push_tests._no_subscriptions_left
 SEEN = re.compile(r'name="seen_secret" value="([0-9a-f]*)"')
@@ -104,3 +109,80 @@ def test_the_scheduler_prunes_the_delivery_log_after_the_days_set(client, as_use
     assert kinds() == {"week", "new"}
     state = client.get(f"/api/v1/machine-accounts/{account}/push", headers=as_user("admin"))
     assert state.status_code == 200 and state.json()["status"] == "active"  # the subscription stays
+
+
+SLOW = 0.15  # seconds the slow receiver takes to answer each POST
+
+
+def _slow(app: Any, receiver: Receiver) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        time.sleep(SLOW)
+        return receiver(request)
+
+    app.state.runtime.transport = httpx.MockTransport(answer)
+
+
+def _by_path(receiver: Receiver) -> dict[str, list[int]]:
+    ids: dict[str, list[int]] = {}
+    for request, body in zip(receiver.requests, receiver.bodies(), strict=True):
+        ids.setdefault(request.url.path, []).extend(e["id"] for e in body["events"])
+    return ids
+
+
+def test_a_slow_receiver_stops_the_pass_at_its_budget_and_the_next_pass_goes_on(client, as_user, org, clock, app,
+                                                                                 receiver) -> None:  # type: ignore[no-untyped-def]
+    for name in ("a", "b", "c"):
+        _subscribe(client, as_user, _account(client, as_user, f"slow{name}-push"), url=f"{URL}/{name}")
+    _two_tickets(client, as_user, org)  # four events: four pages of one event for each subscription
+    clock.advance(READY)
+    _slow(app, receiver)
+    sf, rt = app.state.session_factory, app.state.runtime
+
+    first = delivery.deliver_pass(sf, rt, limit=1, budget=0.4)
+    # no POST begun once the budget was spent: each takes SLOW, so at most 3 begin within 0.4 s (a busy
+    # machine's database work may leave fewer), and a's 4th page waits
+    assert first.out_of_time
+    assert {r.url.path for r in receiver.requests} == {"/hotline/events/a"} and 1 <= len(receiver.requests) <= 3
+    sent = len(receiver.requests)
+
+    passes = 1
+    while len(receiver.requests) < 12:
+        clock.advance(timedelta(seconds=30))
+        delivery.deliver_pass(sf, rt, limit=1, budget=0.4)
+        passes += 1
+        if passes == 2:  # those never tried go first, before a's remaining pages
+            assert receiver.requests[sent].url.path == "/hotline/events/b"
+        assert passes < 12
+    # every subscription got every event once, in order: none lost, none twice
+    ids = _by_path(receiver)
+    assert set(ids) == {f"/hotline/events/{n}" for n in "abc"}
+    assert all(got == sorted(set(got)) and len(got) == 4 for got in ids.values())
+    assert ids["/hotline/events/a"] == ids["/hotline/events/b"] == ids["/hotline/events/c"]
+    assert delivery.deliver_pass(sf, rt, limit=1, budget=0.4).delivered == 0 and len(receiver.requests) == 12
+
+
+def test_the_scheduler_pass_marks_share_push_truncated_and_delivers_the_rest_next(client, as_user, org, clock, app,
+                                                                                    receiver) -> None:  # type: ignore[no-untyped-def]
+    for name in ("a", "b", "c"):
+        _subscribe(client, as_user, _account(client, as_user, f"pass{name}-push"), url=f"{URL}/{name}")
+    new_ticket(client, as_user)
+    clock.advance(READY)
+    _slow(app, receiver)
+    rt = app.state.runtime
+    original = rt.settings
+    rt.settings = original.model_copy(update={"share_push_budget_seconds": 2 * SLOW})
+    try:
+        report = run_pass(app.state.session_factory, rt, mode="manual")
+        # at most two POSTs begin within 2 × SLOW: c waits for the next pass, the job marked truncated
+        assert "share_push" in report.truncated
+        assert [r.url.path for r in receiver.requests] in (["/hotline/events/a"],
+                                                           ["/hotline/events/a", "/hotline/events/b"])
+        for _ in range(3):
+            clock.advance(timedelta(seconds=30))
+            report = run_pass(app.state.session_factory, rt, mode="manual")
+            if len(receiver.requests) == 3:
+                break
+    finally:
+        rt.settings = original
+    assert "share_push" not in report.truncated  # the pass that sent the last one left nothing behind
+    assert [r.url.path for r in receiver.requests] == [f"/hotline/events/{n}" for n in "abc"]

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     share_push_networks: Literal["public", "private", "any"] = "private"
     # Days of the push delivery log kept; older rows are deleted by the scheduler's share_push job.
     share_push_log_days: int = Field(default=30, ge=1, le=3650)
+    # Seconds of a scheduler pass the share_push job may spend POSTing: past them it stops before its next
+    # POST and the rest waits for the next pass (sharing/delivery.py), so slow receivers do not hold up the
+    # other jobs. A POST under way finishes (its own timeout: 5 s to connect, 10 s per read).
+    share_push_budget_seconds: float = Field(default=20.0, gt=0, le=600)
 
     @field_validator("city_code")
     @classmethod

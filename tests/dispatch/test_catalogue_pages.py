@@ -175,3 +175,22 @@ def test_a_rule_changed_since_the_form_was_opened_is_not_overwritten(client, as_
     assert r.status_code == 303
     saved = client.get("/api/v1/dispatch/rules", params={"q": "0103"}, headers=as_user("admin")).json()["items"]
     assert [(r["lead_unit_code"], r["version"]) for r in saved] == [("water", 3)]
+
+
+def test_a_save_refused_for_its_content_keeps_the_version_the_form_was_opened_on(client, as_user) -> None:
+    """QA: a save refused for its content (the lead also chosen as assisting) came back on the rule's
+    newest version, so the corrected save then silently undid a change made meanwhile."""
+    rid = client.post("/api/v1/dispatch/rules", headers=as_user("dispatcher"),
+                      json={"category_prefix": "0103", "lead_unit_code": "fcj"}).json()["id"]
+    login(client, "dispatcher")
+    token = csrf_of(client, f"/dispatch/catalogue/{rid}")  # opened on version 1
+    client.put(f"/api/v1/dispatch/rules/{rid}", headers=as_user("admin"),
+               json={"category_prefix": "0103", "lead_unit_code": "scjgj"})  # meanwhile, version 2
+    form = {"csrf_token": token, "category_prefix": "0103", "lead_unit_code": "water", "version": "1"}
+    r = client.post(f"/dispatch/catalogue/{rid}", data={**form, "assisting_unit_codes": ["water"]})
+    assert r.status_code == 422 and "已是主办单位，不能同时作为协办单位" in r.text
+    assert 'name="version" value="1"' in r.text  # still the version it was opened on
+    r = client.post(f"/dispatch/catalogue/{rid}", data=form, follow_redirects=False)
+    assert r.status_code == 409 and "已被他人修改（现为第 2 版：市市场监管局" in r.text
+    r = client.post(f"/dispatch/catalogue/{rid}", data={**form, "note": "x" * 301})  # the form's own check
+    assert r.status_code == 422 and 'name="version" value="1"' in r.text

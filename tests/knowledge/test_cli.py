@@ -108,6 +108,11 @@ def test_errors_exit_2_in_chinese(runner: CliRunner, kb_csv: Path, tmp_path: Pat
     r = runner.invoke(app, ["kb", "import", "--input", str(kb_csv), "--question-col", "问题", "--answer-col", "答案",
                             "--audience", "everyone"])
     assert r.exit_code == 2 and "受众" in r.output
+    # A header with no rows under it (or only blank ones) is refused, as the import page refuses it.
+    blank = tmp_path / "blank.csv"
+    blank.write_text("问题,答案\n,\n", encoding="utf-8")
+    r = runner.invoke(app, ["kb", "import", "--input", str(blank), "--question-col", "问题", "--answer-col", "答案"])
+    assert r.exit_code == 2 and "文件中没有可导入的行" in r.output and "导入完成" not in r.output
     # Queries are checked as the API and the chat check them.
     r = runner.invoke(app, ["kb", "ask", "  ", "--json"])
     assert r.exit_code == 2 and "请输入您的问题" in r.output

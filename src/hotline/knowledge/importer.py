@@ -239,6 +239,9 @@ def read_rows(path: Path, spec: ImportSpec) -> list[ImportRow]:
     skipped by the service. A key repeated within the file is an error."""
     header, rows = read_table(path)
     out = parse_rows(header, rows, spec, stem=path.stem)
+    if not out:  # QA: a header alone "imported" with 新增 0 条 and exit 0, as if it had worked
+        raise _fail("kb_import_no_rows", f"文件中没有可导入的行：{path.name} 的表头下面没有任何问题或答复口径"
+                                         "（问题和答复口径都为空的行已忽略）")
     for row in sorted((r for r in out if r.problem_code in KEY_PROBLEMS), key=lambda r: r.line)[:1]:
         message = row.problem or ""
         if row.problem_code == "kb_import_key_duplicate":

@@ -171,8 +171,10 @@ def provision(
     if existing.role != role:
         raise Conflict("not_machine_account", f"用户 {existing.username} 已存在且不是{ACCOUNT_NOUNS[role]}")
     if (unit_code or jurisdiction_code) and scope_of(existing) != _scope_words(db, unit_code, jurisdiction_code):
+        # Issuing a key never changes what the account reads: a scope is changed on purpose (change_scope).
         raise Conflict("machine_scope_fixed", f"接口账号 {existing.username} 已存在，数据范围为"
-                                              f"「{scope_of(existing)}」，不能改变；如需其他范围，请另建账号")
+                                              f"「{scope_of(existing)}」，签发密钥时不能改变；如需更改数据范围，"
+                                              f"请使用 hotline share scope 或接口账号页面")
     return existing, issue_key(db, actor=actor, now=now, account_id=existing.id, rotate=rotate), False
 
 
@@ -202,6 +204,39 @@ def set_active(db: Session, *, actor: Actor, now: datetime, account_id: int, act
     audit.record(db, actor=actor, at=now, action="machine_account_enable" if active else "machine_account_disable",
                  object_type="machine_account", object_id=user.username,
                  detail=None if active else f"吊销密钥 {revoked} 个")
+    db.commit()
+    return user
+
+
+def change_scope(db: Session, *, actor: Actor, now: datetime, account_id: int, unit_code: str = "",
+                 jurisdiction_code: str = "", whole_city: bool = False) -> User:
+    """A data-sharing account reads another unit's, jurisdiction's or the whole city's tickets from now on.
+    Exactly one of the three is given (the whole city is never chosen by leaving both codes empty: a
+    mistake there would open every ticket). Audited with the scope before and after.
+
+    The feed position is the reader's (pull) or the subscription's cursor (push) and is not touched:
+    events at or before it stay delivered, whatever the new scope; every event after it is read with
+    the new scope — a widened scope does not go back before the cursor, a narrowed one sends nothing
+    more of what it no longer covers, even events written before the change but not yet delivered."""
+    user = get_account(db, actor=actor, account_id=account_id)
+    if user.role != Role.DATA_SHARING:
+        raise DomainError("machine_scope_not_applicable", "只有数据共享接口账号有数据范围")
+    unit_code, jurisdiction_code = (unit_code or "").strip(), (jurisdiction_code or "").strip()
+    if whole_city and (unit_code or jurisdiction_code):
+        raise DomainError("machine_scope_both", "数据共享范围请在单位、辖区和全市中选其一")
+    if not (whole_city or unit_code or jurisdiction_code):
+        raise DomainError("machine_scope_required", "请选择新的数据范围：填写单位代码或辖区代码，或选择全市")
+    unit, jurisdiction = _scope(db, Role.DATA_SHARING, unit_code, jurisdiction_code)
+    before = scope_of(user)
+    user.unit, user.scope_jurisdiction = unit, jurisdiction
+    user.data_scope = DataScope.OWN_UNIT if unit else DataScope.JURISDICTION if jurisdiction else DataScope.ALL
+    after = scope_of(user)
+    if after == before:  # sent twice, or the scope it has: nothing to do, nothing to audit
+        db.rollback()
+        return user
+    audit.record(db, actor=actor, at=now, action="machine_scope_change", object_type="machine_account",
+                 object_id=user.username,
+                 detail=f"数据范围：{before} → {after}（已送达的事件不变，此后的事件按新范围读取）")
     db.commit()
     return user
 

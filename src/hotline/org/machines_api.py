@@ -72,6 +72,15 @@ class KeyIn(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=machines.KEY_NAME_MAX)] = ""
 
 
+class ScopeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unit_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = Field(
+        "", description="读取该单位的工单")
+    jurisdiction_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = Field(
+        "", description="读取该辖区的工单")
+    whole_city: bool = Field(False, description="true：读取全市工单（三者选其一，全市须明确指定）")
+
+
 class ActiveIn(BaseModel):
     active: bool
 
@@ -160,4 +169,13 @@ def revoke_key(account_id: int, key_id: int, db: DB, rt: RT, actor: ApiActor) ->
 def set_active(account_id: int, data: ActiveIn, db: DB, rt: RT, actor: ApiActor) -> MachineAccountOut:
     now = rt.clock.now()
     user = machines.set_active(db, actor=actor, now=now, account_id=account_id, active=data.active)
+    return _account_out(machines.account_row(db, user, now))
+
+
+@router.put("/{account_id}/scope", response_model=MachineAccountOut,
+            summary="更改数据共享接口账号的数据范围（已送达的事件不变，此后按新范围读取）")
+def change_scope(account_id: int, data: ScopeIn, db: DB, rt: RT, actor: ApiActor) -> MachineAccountOut:
+    now = rt.clock.now()
+    user = machines.change_scope(db, actor=actor, now=now, account_id=account_id, unit_code=data.unit_code,
+                                 jurisdiction_code=data.jurisdiction_code, whole_city=data.whole_city)
     return _account_out(machines.account_row(db, user, now))

@@ -121,6 +121,7 @@ ACTION_LABELS = {
     "machine_key_revoke": "吊销接口密钥",
     "machine_account_disable": "停用接口账号",
     "machine_account_enable": "启用接口账号",
+    "machine_scope_change": "更改接口账号数据范围",
     "export_tickets": "导出工单",
     "export_report": "导出分析报告",
     "export_analytics": "导出分析数据",

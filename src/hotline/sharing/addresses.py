@@ -5,7 +5,9 @@ the cloud's metadata service, which hands out the server's credentials.
 
 The host is resolved and *every* address it gives must be allowed — a DNS name that resolves to 127.0.0.1
 is refused like the literal. Checked when the URL is saved and again before each POST (a name's records
-can change after it was saved).
+can change after it was saved). The POST then connects to an address that check returned (`pinned`), not
+to the name: resolving it again at connect time would let a DNS server answer a public address to the
+check and 127.0.0.1 to the connection (DNS rebinding).
 
 `HOTLINE_SHARE_PUSH_NETWORKS` says what is allowed:
 * `private` (default): the internet and the private ranges (10/8, 172.16/12, 192.168/16, 100.64/10,
@@ -19,8 +21,11 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
+
+import httpx
 
 from hotline.errors import DomainError
 
@@ -63,8 +68,9 @@ def refusal(ip: IP, networks: Networks) -> str | None:
     return None
 
 
-def check(url: str, *, networks: Networks, resolve: Resolver | None = None) -> None:
-    """Raise a DomainError (Chinese) unless every address the URL's host resolves to is allowed."""
+def check(url: str, *, networks: Networks, resolve: Resolver | None = None) -> list[str]:
+    """Raise a DomainError (Chinese) unless every address the URL's host resolves to is allowed; the
+    addresses (in the resolver's order of preference), to connect to with `pinned`."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
@@ -82,3 +88,21 @@ def check(url: str, *, networks: Networks, resolve: Resolver | None = None) -> N
         if reason:
             via = "" if str(ip) == host else f"（{host} 解析为 {ip}）"
             raise DomainError("push_url_internal", f"推送地址不能指向{reason}{via}：为防止请求平台内部服务，已拒绝")
+    return [str(ip) for ip in ips]
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A request to `url` that connects to one checked address: the URL's host replaced by the address,
+    the name kept where the receiver reads it — the Host header, and for https the TLS server name
+    (SNI), against which the certificate is verified (httpcore's `sni_hostname`)."""
+
+    url: httpx.URL
+    host: str  # the Host header: the URL's host[:port] as typed
+    extensions: dict[str, str]
+
+
+def pinned(url: str, address: str) -> Pinned:
+    parts = httpx.URL(url)
+    extensions = {"sni_hostname": parts.host} if parts.scheme == "https" else {}
+    return Pinned(url=parts.copy_with(host=address), host=parts.netloc.decode("ascii"), extensions=extensions)

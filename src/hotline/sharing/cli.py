@@ -1,4 +1,5 @@
 """`hotline share account NAME [--unit CODE | --jurisdiction CODE]`: a data-sharing account and its key;
+`hotline share scope NAME --unit CODE | --jurisdiction CODE | --city`: a new scope for it;
 `hotline share push NAME --url URL`, `share pause NAME`, `share resume NAME`: its push subscription."""
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ def account(
 ) -> None:
     """Create the account if needed (role data_sharing: it reads the ticket feed of its scope — a unit,
     a jurisdiction or, with neither option, the whole city — and nothing else) and print a new key for
-    `Authorization: Bearer`. Run it again to rotate: the account's earlier keys stop at once. The scope
-    of an existing account cannot change. Same service as the admin page (/admin/machines)."""
+    `Authorization: Bearer`. Run it again to rotate: the account's earlier keys stop at once. A different
+    scope for an existing account is refused here (`hotline share scope` changes it). Same service as the
+    admin page (/admin/machines)."""
     from datetime import datetime
 
     from hotline.errors import DomainError
@@ -41,6 +43,31 @@ def account(
         raise fail(exc.message) from None
     finally:
         db.close()
+
+
+@share_app.command("scope")
+def change_scope(
+    username: Annotated[str, typer.Argument(help="数据共享接口账号用户名")],
+    unit: Annotated[str, typer.Option("--unit", help="单位代码：改为读取该单位承办的工单")] = "",
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="辖区代码：改为读取该辖区的工单")] = "",
+    city: Annotated[bool, typer.Option("--city", help="改为读取全市工单")] = False,
+) -> None:
+    """Change what the account reads: one of --unit, --jurisdiction, --city. Audited (before and after).
+    Events already read or pushed stay; every later one (after the reader's or the push cursor) is read
+    with the new scope. Same service as the admin page and `PUT /api/v1/machine-accounts/{id}/scope`."""
+    from hotline.org import machines
+    from hotline.sharing import push
+
+    def step(db: Any, actor: Any, rt: Any) -> str:
+        user = push.account_by_username(db, actor=actor, username=username)
+        before = machines.scope_of(user)
+        user = machines.change_scope(db, actor=actor, now=rt.clock.now(), account_id=user.id, unit_code=unit,
+                                     jurisdiction_code=jurisdiction, whole_city=city)
+        after = machines.scope_of(user)
+        return f"{user.username}：数据范围 {before} → {after}" if after != before else \
+            f"{user.username}：数据范围已是 {after}，未作更改"
+
+    typer.echo(_run(step))
 
 
 @share_app.command("push")

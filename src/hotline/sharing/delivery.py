@@ -7,7 +7,13 @@ the receiver answered 2xx, so a failed or lost answer sends the same events agai
 the next page is read only after that. A failure waits RETRY_DELAYS before the next try; a
 subscription failing for STOP_AFTER (and at least STOP_MIN_FAILURES times) is stopped (已停用) and
 audited, until an administrator resumes it. A worker takes a lease on the subscription before
-sending, so two workers never send one subscription's pages side by side."""
+sending, so two workers never send one subscription's pages side by side.
+
+A pass has a time budget (`share_push_budget_seconds`): spent, it stops before its next POST — between
+two pages of one subscription as well — and releases the subscription; the cursor is where the last
+accepted page left it, so the next pass goes on from there (nothing skipped, nothing sent twice). The
+subscriptions not tried longest go first (`due`), so receivers reached late in one pass are not the ones
+left out again."""
 
 from __future__ import annotations
 
@@ -57,18 +63,23 @@ def retry_delay(failures: int) -> timedelta:
 
 
 def client(rt: Runtime) -> httpx.Client:
-    # Redirects are not followed: a receiver that moved is told to us as a failure, not silently obeyed.
-    return httpx.Client(transport=rt.transport, timeout=TIMEOUT, follow_redirects=False,
+    """A client for one receiver's host (its pooled connections were opened, and their certificates
+    verified, for that host name only: one client per subscription). Redirects are not followed: a
+    receiver that moved is told to us as a failure, not silently obeyed. No proxy from the environment
+    (trust_env off): a proxy would resolve the name itself, past the address check."""
+    return httpx.Client(transport=rt.transport, timeout=TIMEOUT, follow_redirects=False, trust_env=False,
                         headers={"User-Agent": USER_AGENT})
 
 
 def post(http: httpx.Client, rt: Runtime, *, url: str, sealed_secret: str, body: bytes, now: datetime,
          delivery_id: str, kind: str, event_range: str) -> Outcome:
     """One signed POST. The receiver's host is checked again first (addresses.py: its name may resolve
-    elsewhere since the URL was saved), and the secret unsealed; either failing is a failed delivery."""
+    elsewhere since the URL was saved), and the secret unsealed; either failing is a failed delivery.
+    The connection goes to an address that check allowed, never to the name resolved again (DNS
+    rebinding): the first, or the next ones when it cannot be connected to."""
     t0 = time.perf_counter()
     try:
-        addresses.check(url, networks=rt.settings.share_push_networks, resolve=rt.resolve)
+        checked = addresses.check(url, networks=rt.settings.share_push_networks, resolve=rt.resolve)
         secret = sealing.unseal(rt.settings.secret_key, sealed_secret)
     except (DomainError, sealing.SealError) as exc:
         error = exc.message if isinstance(exc, DomainError) else sealing.UNREADABLE
@@ -80,7 +91,7 @@ def post(http: httpx.Client, rt: Runtime, *, url: str, sealed_secret: str, body:
                signing.DELIVERY_HEADER: delivery_id, signing.EVENT_HEADER: kind, signing.RANGE_HEADER: event_range}
     status: int | None = None
     try:
-        status = http.post(url, content=body, headers=headers).status_code
+        status = _post_pinned(http, url, checked, body=body, headers=headers)
         error = None if 200 <= status < 300 else f"接收方返回 HTTP {status}"
     except httpx.TimeoutException:
         error = f"接收方未在 {TIMEOUT.read:.0f} 秒内响应（超时）"
@@ -88,6 +99,18 @@ def post(http: httpx.Client, rt: Runtime, *, url: str, sealed_secret: str, body:
         error = f"无法连接接收方：{type(exc).__name__}: {exc}"[:200]
     return Outcome(ok=error is None, http_status=status, error=error,
                    duration_ms=int((time.perf_counter() - t0) * 1000))
+
+
+def _post_pinned(http: httpx.Client, url: str, checked: list[str], *, body: bytes, headers: dict[str, str]) -> int:
+    for i, address in enumerate(checked):
+        target = addresses.pinned(url, address)
+        try:
+            return http.post(target.url, content=body, headers={**headers, "Host": target.host},
+                             extensions=target.extensions).status_code
+        except httpx.ConnectError:
+            if i == len(checked) - 1:
+                raise
+    raise AssertionError("check() returns at least one address")
 
 
 def log_delivery(db: Session, *, sub: PushSubscription, at: datetime, kind: str, after: int, page: feed.FeedPage | None,
@@ -101,45 +124,75 @@ def log_delivery(db: Session, *, sub: PushSubscription, at: datetime, kind: str,
     return row
 
 
+@dataclass(frozen=True)
+class PassResult:
+    delivered: int  # events delivered (2xx)
+    out_of_time: bool  # the budget ran out: some due subscriptions wait for the next pass
+
+
 def due(db: Session, now: datetime) -> list[int]:
-    """Active subscriptions of enabled accounts whose next try has come and that no worker holds."""
+    """Active subscriptions of enabled accounts whose next try has come and that no worker holds, the
+    ones not tried longest first (never tried before any)."""
     return list(db.execute(
         select(PushSubscription.id).join(User, User.id == PushSubscription.account_id)
         .where(PushSubscription.status == PushStatus.ACTIVE, User.active.is_(True),
                or_(PushSubscription.next_attempt_at.is_(None), PushSubscription.next_attempt_at <= now),
                or_(PushSubscription.lease_until.is_(None), PushSubscription.lease_until < now))
-        .order_by(PushSubscription.id)).scalars())
+        # `is not None` sorts false (never tried) first on both databases, without NULLS FIRST
+        .order_by(PushSubscription.last_attempt_at.is_not(None), PushSubscription.last_attempt_at,
+                  PushSubscription.id)).scalars())
 
 
-def deliver_due(sf: sessionmaker[Session], rt: Runtime, *, limit: int = PAGE_LIMIT, max_pages: int = MAX_PAGES) -> int:
-    """The job: every due subscription gets its next pages; the number of events delivered (2xx)."""
+def deliver_due(sf: sessionmaker[Session], rt: Runtime, *, limit: int = PAGE_LIMIT, max_pages: int = MAX_PAGES,
+                budget: float | None = None) -> int:
+    """Every due subscription's next pages; the number of events delivered (2xx)."""
+    return deliver_pass(sf, rt, limit=limit, max_pages=max_pages, budget=budget).delivered
+
+
+def deliver_pass(sf: sessionmaker[Session], rt: Runtime, *, limit: int = PAGE_LIMIT, max_pages: int = MAX_PAGES,
+                 budget: float | None = None) -> PassResult:
+    """The job: due subscriptions get their next pages until `budget` seconds (the setting's by default)
+    are spent. Measured on the monotonic clock, not rt.clock: it bounds real time the pass takes."""
     with sf() as db:
         ids = due(db, rt.clock.now())
-    if not ids:
-        return 0
+    deadline = time.monotonic() + (rt.settings.share_push_budget_seconds if budget is None else budget)
     delivered = 0
-    with client(rt) as http:
-        for sid in ids:
-            try:
-                delivered += deliver(sf, rt, http, sid, limit=limit, max_pages=max_pages)
-            except Exception:  # one subscription's fault (a bug, the database) must not starve the others
-                log.exception("share push: subscription %s failed", sid)
-    return delivered
+    for sid in ids:
+        if time.monotonic() >= deadline:
+            return PassResult(delivered, out_of_time=True)
+        try:
+            with client(rt) as http:
+                sent, stopped = _deliver(sf, rt, http, sid, limit=limit, max_pages=max_pages, deadline=deadline)
+            delivered += sent
+            if stopped:
+                return PassResult(delivered, out_of_time=True)
+        except Exception:  # one subscription's fault (a bug, the database) must not starve the others
+            log.exception("share push: subscription %s failed", sid)
+    return PassResult(delivered, out_of_time=False)
 
 
 def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscription_id: int, *,
             limit: int = PAGE_LIMIT, max_pages: int = MAX_PAGES) -> int:
     """Up to `max_pages` pages for one subscription, each only after the one before it was accepted."""
+    return _deliver(sf, rt, http, subscription_id, limit=limit, max_pages=max_pages, deadline=None)[0]
+
+
+def _deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscription_id: int, *,
+             limit: int, max_pages: int, deadline: float | None) -> tuple[int, bool]:
+    """deliver's, and none begun once `deadline` (time.monotonic) has passed: (events delivered,
+    stopped by the deadline with pages perhaps left)."""
     if not _claim(sf, subscription_id, rt.clock.now()):
-        return 0  # another worker holds it, or it was paused meanwhile
+        return 0, False  # another worker holds it, or it was paused meanwhile
     delivered = 0
     try:
         for _ in range(max_pages):
+            if deadline is not None and time.monotonic() >= deadline:
+                return delivered, True  # the pass's time is spent: the cursor waits for the next pass
             with sf() as db:
                 sub = db.get(PushSubscription, subscription_id)
                 user = db.get(User, sub.account_id) if sub else None
                 if sub is None or user is None or sub.status != PushStatus.ACTIVE or not user.active:
-                    return delivered
+                    return delivered, False
                 actor = actor_for(user)
                 after, url, sealed, username = sub.cursor, sub.url, sub.sealed_secret, user.username
                 page = feed.read(db, rt, actor=actor, after=after, limit=limit, audited=False)
@@ -148,7 +201,7 @@ def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscrip
                 # Nothing of its scope ready: the cursor moves past other scopes' events, nothing is sent.
                 if page.next_after > after:
                     _move_cursor(sf, subscription_id, after, page.next_after)
-                return delivered
+                return delivered, False
             now = rt.clock.now()
             delivery_id = str(uuid.uuid4())
             outcome = post(http, rt, url=url, sealed_secret=sealed, body=feed_out(page).model_dump_json().encode(),
@@ -157,7 +210,7 @@ def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscrip
             with sf() as db:
                 sub = db.get(PushSubscription, subscription_id)
                 if sub is None:
-                    return delivered
+                    return delivered, False
                 log_delivery(db, sub=sub, at=now, kind="events", after=after, page=page, outcome=outcome,
                              delivery_id=delivery_id)
                 sub.last_attempt_at = now
@@ -167,11 +220,11 @@ def deliver(sf: sessionmaker[Session], rt: Runtime, http: httpx.Client, subscrip
                     _failed(db, sub, account=username, now=now, error=outcome.error or "")
                 db.commit()
             if not outcome.ok:
-                return delivered
+                return delivered, False
             delivered += len(page.events)
             if not page.has_more:
-                return delivered
-        return delivered
+                return delivered, False
+        return delivered, False  # MAX_PAGES sent: the rest next pass, by design rather than for time
     finally:
         _release(sf, subscription_id)
 

@@ -12,6 +12,8 @@ class Audience(StrEnum):
     # The centre's supervisors whose data scope is the whole city, who read the audit log: 个人信息访问预警
     # names staff accounts, not for a district's supervisor or the dispatchers who share the centre's inbox.
     REVIEWERS = "reviewers"
+    # The centre's own staff on duty (dispatchers, and the supervisors who share the centre's inbox).
+    CENTRE = "centre"
 
 
 class OrderSource(StrEnum):
@@ -49,10 +51,11 @@ class NotificationKind(StrEnum):
     KB_REPORT = "kb_report"  # an error reported on an article of the unit's, or one still unanswered
     DECISION = "decision"  # the centre decided on the unit's ticket: a return refused, an extension, a reopen …
     ACCESS_ALERT = "access_alert"  # an account the access review flags (security/access_alerts.py)
+    DISPATCH_LATE = "dispatch_late"  # a ticket still in 待派单 past its 派单时限 (supervision/dispatch_watch.py)
 
 
 AUDIENCE_LABELS = {Audience.UNIT: "承办单位", Audience.MANAGER: "单位负责人", Audience.LEADERSHIP: "上级领导",
-                   Audience.REVIEWERS: "审计审查人员"}
+                   Audience.REVIEWERS: "审计审查人员", Audience.CENTRE: "热线中心"}
 ORDER_SOURCE_LABELS = {OrderSource.AUTO_OVERDUE: "超期自动督办", OrderSource.MANUAL: "人工督办"}
 ORDER_STATUS_LABELS = {OrderStatus.OPEN: "督办中", OrderStatus.CLOSED: "已办结"}
 FINDING_LABELS = {

@@ -593,12 +593,13 @@ KB_NOTICE_JOB = "kb_expiry_notice"
 
 def push_shared_events(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
     """信息共享 push: each due subscription's next pages of the feed, POSTed to its receiver
-    (sharing/delivery.py); counts the events delivered. Then the delivery log's old rows go."""
+    (sharing/delivery.py), within the pass's time budget (share_push_budget_seconds: truncated when it ran
+    out, the rest delivered next pass); counts the events delivered. Then the delivery log's old rows go."""
     from hotline.sharing import delivery
 
-    delivered = delivery.deliver_due(sf, rt)
+    result = delivery.deliver_pass(sf, rt)
     delivery.prune_log(sf, rt)
-    return JobResult(created=delivered)
+    return JobResult(created=result.delivered, truncated=result.out_of_time)
 
 
 def alert_access(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
@@ -628,6 +629,13 @@ def alert_access(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> 
 ACCESS_JOB = "access_review"
 
 
+def watch_dispatch(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """派单超时 (supervision/dispatch_watch.py): imported here, as it reads the tickets' service."""
+    from hotline.supervision import dispatch_watch
+
+    return dispatch_watch.watch_dispatch(sf, rt, policy)
+
+
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
     ("ack_warning", warn_acknowledgements),
@@ -642,12 +650,14 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("kb_expiry", sweep_kb_expiry),
     ("share_push", push_shared_events),
     ("access_review", alert_access),
+    ("dispatch_overdue", watch_dispatch),
 )
 JOB_LABELS = {"reminders": "临期催办", "ack_warning": "即将签收超时提醒", "ack_overdue": "签收超时提醒",
               "orders": "超期督办单", "escalations": "督办升级", "orders_closed": "自动办结督办单",
               "findings": "问题发现", "assessment": "考核数据更新", "blacklist": "黑名单候选（每日一次）",
               "kb_imports": "批量导入任务（接续）", "kb_expiry": "知识到期（下线与提醒）",
-              "share_push": "信息共享推送", "access_review": "个人信息访问预警（每日一次）"}
+              "share_push": "信息共享推送", "access_review": "个人信息访问预警（每日一次）",
+              "dispatch_overdue": "派单超时提醒"}
 # Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
 # blacklist job new candidates and candidates given new evidence).
 SUPERVISION_JOBS = ("reminders", "ack_warning", "ack_overdue", "orders", "escalations", "orders_closed", "findings")

@@ -152,11 +152,14 @@ def ticket_filters(
     extension_pending: bool | None = None,
     ack_overdue: Annotated[bool | None, Query(description="签收超时：待签收且已过签收时限")] = None,
     rating: Annotated[RatingFilter | None, Query(description=RATING_HELP)] = None,
+    dispatch_overdue: Annotated[bool | None,
+                                Query(description="派单超时：待派单且已过派单时限（按派单时限排序）")] = None,
 ) -> service.Filters:
     """The query-string filters shared by the list and its Excel export."""
     return service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
                            about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
                            text=q, phone=phone, extension_pending=extension_pending, ack_overdue=ack_overdue,
+                           dispatch_overdue=dispatch_overdue, by_dispatch_deadline=bool(dispatch_overdue),
                            rating=rating)
 
 

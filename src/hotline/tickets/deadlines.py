@@ -83,11 +83,22 @@ class UnreachableRule(BaseModel):
         return self
 
 
+def _default_dispatch() -> list[Rule]:
+    """派单时限 for a policy file that names none: 53号 asks for 即时转办, and complaints and reports on law
+    enforcement to be passed on 第一时间; it gives no figure, so these are ours (a city sets its own)."""
+    return [Rule(when={"urgency": ["critical"]}, limit=Limit(value=0.5, unit="hours")),
+            Rule(when={"urgency": ["urgent"]}, limit=Limit(value=1, unit="hours")),
+            Rule(when={"kind": ["complaint", "report"]}, limit=Limit(value=2, unit="hours")),
+            Rule(limit=Limit(value=4, unit="hours"))]
+
+
 class Policy(BaseModel):
     name: str
     label: str
     handling: list[Rule]
     acknowledge: list[Rule]
+    # How long a registered ticket may wait in the centre's 待派单 queue (派单时限), from registration.
+    dispatch: list[Rule] = Field(default_factory=_default_dispatch)
     return_window: Limit
     extension_cap_working_days: int = Field(ge=0)
     callback_window: Limit
@@ -97,7 +108,7 @@ class Policy(BaseModel):
 
     @model_validator(mode="after")
     def _has_defaults(self) -> Policy:
-        for name in ("handling", "acknowledge"):
+        for name in ("handling", "acknowledge", "dispatch"):
             rules: list[Rule] = getattr(self, name)
             if not rules or rules[-1].when:
                 raise ValueError(f"{name}: the last rule must have an empty 'when' (the default)")
@@ -108,6 +119,9 @@ class Policy(BaseModel):
 
     def acknowledge_limit(self, facts: dict[str, Any]) -> Limit:
         return _first_match(self.acknowledge, facts)
+
+    def dispatch_limit(self, facts: dict[str, Any]) -> Limit:
+        return _first_match(self.dispatch, facts)
 
 
 def _first_match(rules: list[Rule], facts: dict[str, Any]) -> Limit:

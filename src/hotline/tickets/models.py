@@ -60,6 +60,11 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    # 派单时限: how long the ticket may wait in the centre's 待派单 queue (policy.dispatch, from registration),
+    # when that turns 即将派单超时, and when the centre was told it had passed (once: the scheduler's guard).
+    dispatch_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The current lead unit, copied from its assignment for fast lists.
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -61,6 +61,17 @@ def ack_deadline(ticket: Ticket, now: datetime) -> DeadlineStatus:
     return deadline_status(now=now, due_at=ticket.ack_due_at, warn_at=ticket.ack_warn_at)
 
 
+DISPATCH_LABELS = {DeadlineStatus.ON_TIME: "派单时限", DeadlineStatus.ABOUT_TO_EXPIRE: "即将派单超时",
+                   DeadlineStatus.OVERDUE: "派单超时"}
+
+
+def dispatch_deadline(ticket: Ticket, now: datetime) -> DeadlineStatus:
+    """The centre's own time limit while the ticket waits in 待派单 (派单时限), as the units' are read."""
+    if ticket.state != State.REGISTERED:
+        return DeadlineStatus.NONE
+    return deadline_status(now=now, due_at=ticket.dispatch_due_at, warn_at=ticket.dispatch_warn_at)
+
+
 def lead_acknowledged_at(ticket: Ticket) -> datetime | None:
     """When the current lead unit took the ticket (its round's lead assignment: each dispatch, reassignment
     or reopening opens a new one, with the ticket's new ack_due_at)."""
@@ -110,6 +121,7 @@ def queue_item(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> Q
 def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool) -> dict:
     status = ticket_deadline(ticket, rt, now)
     ack = ack_deadline(ticket, now)
+    waiting = dispatch_deadline(ticket, now)
     return dict(
         id=ticket.id,
         number=ticket.number,
@@ -138,6 +150,10 @@ def _summary_fields(ticket: Ticket, rt: Runtime, now: datetime, *, masked: bool)
         ack_due_at=ticket.ack_due_at,
         acknowledged_at=lead_acknowledged_at(ticket),
         public_rating=ticket.public_rating,
+        dispatch_due_at=ticket.dispatch_due_at,
+        dispatch_status=waiting,
+        dispatch_label=DISPATCH_LABELS.get(waiting, ""),
+        dispatch_remaining=remaining_label(now, ticket.dispatch_due_at) if waiting != DeadlineStatus.NONE else "",
     )
 
 

@@ -224,6 +224,12 @@ class TicketSummary(BaseModel):
     acknowledged_at: datetime | None = None
     # The public's own rating (好差评) of the finished ticket: one of the five satisfaction levels.
     public_rating: str | None = None
+    # 派单时限 while the ticket waits in the centre's 待派单 queue: its deadline (kept after dispatch, for the
+    # record), and while it waits on_time / about_to_expire (即将派单超时) / overdue (派单超时), else "none".
+    dispatch_due_at: datetime | None = None
+    dispatch_status: str = "none"
+    dispatch_label: str = ""
+    dispatch_remaining: str = ""
 
 
 class QueueItem(TicketSummary):

@@ -171,6 +171,7 @@ def register(
         updated_at=now,
         registered_by_id=actor.user_id,
     )
+    values["dispatch_due_at"], values["dispatch_warn_at"] = dispatch_deadline(rt, values, now)
     ticket: Ticket | None = None
     try:
         values["number"] = _next_number(db, rt, now)
@@ -524,6 +525,13 @@ def _event_values(
     }
 
 
+def dispatch_deadline(rt: Runtime, ticket: dict[str, Any], since: datetime) -> tuple[datetime, datetime]:
+    """派单时限 of a registered ticket (its column values), counted from `since`, and when it warns."""
+    facts = {k: ticket.get(k) for k in ("kind", "urgency", "is_complex", "is_enterprise", "channel")}
+    due = rt.policy.dispatch_limit(facts).apply(since)
+    return due, warn_at(started_at=since, due_at=due, warn_before_hours=rt.policy.warn_before_hours)
+
+
 def _facts(ticket: Ticket, unit: Unit) -> dict[str, Any]:
     return {
         "kind": ticket.kind,
@@ -621,6 +629,8 @@ def _answer_directly(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: dat
 
 def _dispatch(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     effect = _dispatch_to(db, rt, t, now, p.lead_unit_id or 0, p.assisting_unit_ids)
+    if t.dispatch_due_at is not None and effect.data is not None:  # 派单及时率 counts these
+        effect.data["dispatch_on_time"] = now <= t.dispatch_due_at
     kept = _keep_classification(db, t, p)
     if kept:
         effect.note = f"{effect.note}；{'，'.join(kept)}"
@@ -1124,6 +1134,11 @@ class Filters:
     oldest_first: bool = False
     # Deadline lists (overdue, about to expire) are most useful by deadline.
     by_deadline: bool = False
+    # The 待派单 queue: the nearest 派单时限 first, so a 特急 ticket registered a minute ago is not behind
+    # ordinary ones waiting since the morning (tickets older than the limits have none: last, oldest first).
+    by_dispatch_deadline: bool = False
+    # 派单超时: still waiting for dispatch past the centre's own limit.
+    dispatch_overdue: bool | None = None
     # The unit workbench's badges as filters (with open_for_unit): the handling deadline's status of the
     # unit's open tickets, or the 签收 status of those it leads and has not taken.
     queue_deadline: str | None = None
@@ -1183,6 +1198,8 @@ def search(
     conds: list[Any] = [visible_condition(actor)]
     if filters.by_deadline:
         order: list[Any] = [Ticket.due_at.asc().nulls_last(), Ticket.id.asc()]
+    elif filters.by_dispatch_deadline:
+        order = [Ticket.dispatch_due_at.asc().nulls_last(), Ticket.id.asc()]
     else:
         order = [Ticket.id.asc() if filters.oldest_first else Ticket.id.desc()]
     query = select(Ticket)
@@ -1217,6 +1234,8 @@ def search(
         conds += [Ticket.state == str(State.DISPATCHED), Ticket.ack_due_at < now]
         if filters.by_deadline and not filters.open_for_unit:
             order = [Ticket.ack_due_at.asc(), Ticket.id.asc()]
+    if filters.dispatch_overdue is True:
+        conds += [Ticket.state == str(State.REGISTERED), Ticket.dispatch_due_at < now]
     if filters.extension_pending is not None:
         conds.append(Ticket.extension_pending.is_(filters.extension_pending))
     if filters.rating:

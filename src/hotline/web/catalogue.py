@@ -135,12 +135,17 @@ def _save(request: Request, form: CheckedForm, db: Session, rt: RT, viewer: View
         except DomainError as exc:
             db.rollback()
             if rule_id is not None:
+                # Refused for its content, the form keeps the version it was opened on, so that a change
+                # made meanwhile is still caught when it is saved again; refused for that change, it
+                # moves to the version now shown (saving again is then a deliberate overwrite).
                 return _edit_page(request, db, viewer, rule_id, errors=[exc.message], values=values,
-                                  status_code=exc.status_code)
+                                  status_code=exc.status_code,
+                                  version=None if exc.code == "rule_changed" else text(form, "version"))
             return _page(request, db, viewer, errors=[exc.message], values=values, status_code=exc.status_code)
     if problems:  # the form again, with what was typed and why it was refused
         if rule_id is not None:
-            return _edit_page(request, db, viewer, rule_id, errors=problems, values=values, status_code=422)
+            return _edit_page(request, db, viewer, rule_id, errors=problems, values=values, status_code=422,
+                              version=text(form, "version"))
         return _page(request, db, viewer, errors=problems, values=values, status_code=422)
     db.commit()
     flash(request, f"已{'保存' if rule_id else '新增'}规则：{cat.describe(db, rule)}")
@@ -162,7 +167,9 @@ async def import_rules(request: Request, form: CheckedForm, db: DB, rt: RT,
 
 
 def _edit_page(request: Request, db: Session, viewer: Viewer, rule_id: int, *, errors: list[str] | None = None,
-               values: dict[str, object] | None = None, status_code: int = 200) -> HTMLResponse:
+               values: dict[str, object] | None = None, status_code: int = 200,
+               version: str | None = None) -> HTMLResponse:
+    """`version`: the version the form was opened on, kept when a save is refused (else the rule's own)."""
     rule = cat.get_rule(db, rule_id)
     codes = {u.id: u.code for u in org.list_units(db)}
     current = values or {
@@ -172,7 +179,8 @@ def _edit_page(request: Request, db: Session, viewer: Viewer, rule_id: int, *, e
         "assisting_unit_codes": [codes[u] for u in rule.assisting_unit_ids if u in codes],
     }
     return render(request, "catalogue_rule.html", viewer=viewer, status_code=status_code, rule=rule,
-                  values=current, errors=errors or [], can_edit=viewer.role in cat.EDIT_ROLES,
+                  form_version=int(version) if version and version.isdecimal() else rule.version, values=current,
+                  errors=errors or [], can_edit=viewer.role in cat.EDIT_ROLES,
                   categories=_categories(), units=_units(db), jurisdictions=choices.jurisdictions(db),
                   kinds=choices.KINDS, explanation=cat.describe(db, rule), history=cat.history(db, rule_id),
                   history_labels=cat.HISTORY_LABELS)

@@ -134,6 +134,21 @@ def toggle_account(account_id: int, request: Request, form: CheckedForm, db: DB,
     return redirect(f"{LIST_URL}/{account_id}")
 
 
+@router.post(LIST_URL + "/{account_id}/scope")
+def change_scope(account_id: int, request: Request, form: CheckedForm, db: DB, rt: RT,
+                 viewer: MachinesViewer) -> RedirectResponse:
+    try:
+        user = machines.change_scope(db, actor=viewer.actor, now=rt.clock.now(), account_id=account_id,
+                                     unit_code=text(form, "unit_code"),
+                                     jurisdiction_code=text(form, "jurisdiction_code"),
+                                     whole_city=text(form, "whole_city") == "1")
+    except DomainError as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"数据范围现为「{machines.scope_of(user)}」：已送达的事件不变，此后的事件按新范围读取和推送")
+    return redirect(f"{LIST_URL}/{account_id}")
+
+
 # ---- 订阅推送 (data-sharing accounts) -----------------------------------------------------------------
 
 
