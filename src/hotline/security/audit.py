@@ -145,6 +145,7 @@ ACTION_LABELS = {
     "hotline_prompt": "设置过渡期语音提示",
     "hotline_seats": "调整热线座席安排",
     "hotline_details": "关联热线责任单位",
+    "hotline_experts": "调整专家座席值班人员",
     "calendar_set_year": "录入节假日安排",
     "calendar_clear_year": "删除节假日安排",
     "request_exemption": "申请考核豁免",

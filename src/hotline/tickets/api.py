@@ -26,7 +26,7 @@ from hotline.security.actor import Actor
 from hotline.security.permissions import sees_personal_data
 from hotline.security.roles import ROLE_LABELS
 from hotline.tickets import export, present, service, workflow
-from hotline.tickets.enums import ACTION_LABELS, Action, Kind, Satisfaction, State
+from hotline.tickets.enums import ACTION_LABELS, Action, Channel, Kind, Satisfaction, State, Urgency
 from hotline.tickets.schemas import (
     ActionIn,
     EventOut,
@@ -143,6 +143,9 @@ def ticket_filters(
     unit_id: int | None = None,
     kind: Kind | None = None,
     category: Annotated[str | None, Query(max_length=16)] = None,
+    channel: Channel | None = None,
+    urgency: Urgency | None = None,
+    enterprise: Annotated[bool | None, Query(description="一企来：true 只看企业诉求，false 只看非企业诉求")] = None,
     overdue: bool | None = None,
     about_to_expire: bool | None = None,
     created_from: QueryTime | None = None,
@@ -160,7 +163,7 @@ def ticket_filters(
                            about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
                            text=q, phone=phone, extension_pending=extension_pending, ack_overdue=ack_overdue,
                            dispatch_overdue=dispatch_overdue, by_dispatch_deadline=bool(dispatch_overdue),
-                           rating=rating)
+                           channel=channel, urgency=urgency, enterprise=enterprise, rating=rating)
 
 
 TicketFilters = Annotated[service.Filters, Depends(ticket_filters)]

@@ -43,9 +43,11 @@ from hotline.tickets.enums import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     DeadlineStatus,
     Kind,
     State,
+    Urgency,
 )
 from hotline.tickets.models import (
     IdempotencyKey,
@@ -1120,6 +1122,10 @@ class Filters:
     unit_id: int | None = None
     kind: Kind | None = None
     category_code: str | None = None
+    channel: Channel | None = None
+    urgency: Urgency | None = None
+    # 一企来: the requests of enterprises (True), or of everyone else (False).
+    enterprise: bool | None = None
     overdue: bool | None = None
     about_to_expire: bool | None = None
     created_from: datetime | None = None
@@ -1220,6 +1226,12 @@ def search(
         )
     if filters.kind:
         conds.append(Ticket.kind == filters.kind)
+    if filters.channel:
+        conds.append(Ticket.channel == filters.channel)
+    if filters.urgency:
+        conds.append(Ticket.urgency == filters.urgency)
+    if filters.enterprise is not None:
+        conds.append(Ticket.is_enterprise.is_(filters.enterprise))
     if filters.category_code:
         conds.append(Ticket.category_code.startswith(filters.category_code, autoescape=True))
     if filters.overdue is True:

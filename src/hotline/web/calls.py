@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.calls import figures as figs
 from hotline.calls import lines, service
-from hotline.calls.enums import CALLBACK_OUTCOME_LABELS, CallbackOutcome
+from hotline.calls.enums import CALLBACK_OUTCOME_LABELS, TRANSFER_MODE_LABELS, CallbackOutcome, TransferMode
 from hotline.calls.schemas import call_out, transfer_out
 from hotline.clock import to_local
 from hotline.deps import DB, RT
@@ -69,6 +69,7 @@ def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_
         earlier=[present.summary(t, rt, viewer.actor, now=now) for t in pop.earlier], standing=pop.standing,
         ticket=pop.ticket, transfers=[transfer_out(t) for t in service.transfers_of(db, call=pop.call)],
         emergency=lines.emergency_targets(), utilities=lines.utility_targets(db, rt.settings.city_name),
+        specialists=_grouped(lines.line_targets(db, rt.settings.city_name, now)),
         values=values or {"idem": secrets.token_urlsafe(18), "channel": "phone", "urgency": "normal"},
         errors=errors or [], transfer=transfer or {}, kinds=choices.KINDS, urgencies=choices.URGENCIES,
         categories=choices.categories(),
@@ -76,6 +77,20 @@ def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_
         # the forms a call cannot take are not offered (QA: the whole intake form filled for an unanswered call)
         takes_ticket=service.takes_ticket(pop.call), takes_transfer=service.takes_transfer(pop.call, now),
     )
+
+
+def _grouped(targets: list[lines.Target]) -> list[tuple[str, list[lines.Target]]]:
+    """Specialist targets by group (分中心, 专家座席, 业务专区), in the order given."""
+    groups: dict[str, list[lines.Target]] = {}
+    for t in targets:
+        groups.setdefault(t.group_label or "其他", []).append(t)
+    return list(groups.items())
+
+
+def _target(value: str) -> tuple[str, int | None]:
+    """A button's value: the number, or number#expert id for one person on a line's rota."""
+    number, _, expert = value.partition("#")
+    return number, int(expert) if expert.isdigit() else None
 
 
 @router.get("/hall/calls/{call_id}")
@@ -107,17 +122,20 @@ def call_transfer(call_id: int, request: Request, form: CheckedForm, db: DB, rt:
     # A preset button sends its number as `target`; the box's own name keeps its empty value from
     # overriding it (the same name in both sent an empty last value: 转接目标号码 '' 格式错误).
     typed = {"reason": text(form, "reason"), "other_target": text(form, "other_target"),
-             "three_way": flag(form, "three_way"), "unclear": flag(form, "unclear")}
+             "three_way": flag(form, "three_way"), "blind": flag(form, "blind"), "unclear": flag(form, "unclear")}
+    number, expert_id = _target(text(form, "target"))
+    # neither box ticked: as routing hands the line over (三方通话 to a staffed specialist line)
+    three_way = True if typed["three_way"] else False if typed["blind"] else None
     try:
-        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id,
-                               target=text(form, "target") or typed["other_target"], reason=typed["reason"],
-                               three_way=typed["three_way"], responsibility_unclear=typed["unclear"])
+        row = service.transfer(db, rt, actor=viewer.actor, call_id=call_id, target=number or typed["other_target"],
+                               reason=typed["reason"], three_way=three_way, responsibility_unclear=typed["unclear"],
+                               expert_id=expert_id)
     except DomainError as exc:
         db.rollback()
         # what was typed comes back with the reason (QA: a mistyped number cost the operator the reason)
         return _call_page(request, db, rt, viewer, call_id, errors=[exc.message], transfer=typed,
                           status_code=exc.status_code)
-    flash(request, f"已记录转接：{row.target_label}")
+    flash(request, f"已记录转接：{row.target_label}（{TRANSFER_MODE_LABELS[TransferMode(row.mode)]}）")
     return redirect(f"/hall/calls/{call_id}")
 
 

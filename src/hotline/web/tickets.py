@@ -24,7 +24,7 @@ from hotline.sms import service as sms
 from hotline.sms.enums import OUTBOUND_LABELS, PURPOSE_LABELS, outbound_label
 from hotline.supervision.service import supervise_ticket
 from hotline.tickets import attachments, export, present, service, workflow
-from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Channel, Kind, State
+from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Channel, Kind, State, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
 from hotline.web import choices
@@ -46,21 +46,30 @@ TICKET_ERRORS = frozenset({"ticket_forbidden", "ticket_not_found"})
 
 # ---- search -------------------------------------------------------------------------------
 
+ENTERPRISE_OPTIONS = [choices.Option("1", "企业诉求（一企来）"), choices.Option("0", "非企业诉求")]
+
 
 def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     """Filters from the query string; unknown values are dropped rather than refused."""
     raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "ack_overdue",
-                                                        "from", "to", "q", "rating")}
+                                                        "channel", "urgency", "enterprise", "from", "to", "q",
+                                                        "rating")}
     states = {str(s) for s in State}
     kinds = {str(k) for k in Kind}
     state = raw["state"] if raw["state"] in states else ""
     kind = raw["kind"] if raw["kind"] in kinds else ""
+    channel = raw["channel"] if raw["channel"] in {str(c) for c in Channel} else ""
+    urgency = raw["urgency"] if raw["urgency"] in {str(u) for u in Urgency} else ""
+    enterprise = raw["enterprise"] if raw["enterprise"] in ("1", "0") else ""
     category = raw["category"] if raw["category"].isdecimal() and len(raw["category"]) <= 16 else ""
     unit = raw["unit"] if is_id(raw["unit"]) else ""
     rating = raw["rating"] if raw["rating"] in {str(r) for r in RatingFilter} else ""
     filters = service.Filters(
         state=[State(state)] if state else None,
         kind=Kind(kind) if kind else None,
+        channel=Channel(channel) if channel else None,
+        urgency=Urgency(urgency) if urgency else None,
+        enterprise={"1": True, "0": False}.get(enterprise),
         category_code=category or None,
         unit_id=int(unit) if unit else None,
         overdue=True if raw["overdue"] == "1" else None,
@@ -70,7 +79,8 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
         text=raw["q"][:100] or None,
         rating=RatingFilter(rating) if rating else None,
     )
-    shown = {**raw, "state": state, "kind": kind, "category": category, "unit": unit, "rating": rating}
+    shown = {**raw, "state": state, "kind": kind, "category": category, "unit": unit, "channel": channel,
+             "urgency": urgency, "enterprise": enterprise, "rating": rating}
     return filters, shown
 
 
@@ -98,7 +108,8 @@ def ticket_search(request: Request, db: DB, rt: RT, viewer: SearchViewer) -> HTM
         date_note=_date_note(shown, filters),
         items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
         pager=pager(request.query_params, "/tickets", total, page=page),
-        states=choices.STATES, kinds=choices.KINDS, categories=choices.categories(),
+        states=choices.STATES, kinds=choices.KINDS, categories=choices.categories(), channels=choices.CHANNELS,
+        urgencies=choices.URGENCIES, enterprise_options=ENTERPRISE_OPTIONS,
         units=choices.handling_units(db), ratings=choices.RATING_FILTERS,
     )
 

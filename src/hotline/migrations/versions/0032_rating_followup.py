@@ -1,7 +1,7 @@
 """rating_followups (核实 of a 差评, ratings/models.py); an index on tickets.public_rating
 
-Revision ID: 0031_rating_followup
-Revises: 0030_dispatch_due
+Revision ID: 0032_rating_followup
+Revises: 0031_expert_roster
 Create Date: 2026-11-27 21:40:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0031_rating_followup"
-down_revision = "0030_dispatch_due"
+revision = "0032_rating_followup"
+down_revision = "0031_expert_roster"
 branch_labels = None
 depends_on = None
 
