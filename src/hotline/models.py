@@ -23,6 +23,7 @@ from hotline.knowledge.models import (
     UnansweredQuestion,
 )
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
+from hotline.ratings.models import RatingFollowup
 from hotline.security.models import AuditEntry
 from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.sms.models import SmsInbound, SmsOutbound
@@ -72,6 +73,7 @@ __all__ = [
     "ArticleVersion",
     "KbCounter",
     "AuditEntry",
+    "RatingFollowup",
     "Base",
     "DispatchRule",
     "HotlineChange",

@@ -150,6 +150,9 @@ class ReportBuilder:
         reopened = self._events((Action.REOPEN,))
         # 无法联系: callbacks ended without reaching the requester have no rating and stay out of both rates.
         unreachable = self._events((Action.CALLBACK_UNREACHABLE,))
+        from hotline.reports import ratings  # the 好差评 section builds on this module's helpers
+
+        rated_by_public = ratings.counts(self)
         left_out = f"；无法联系 {unreachable:,} 件不计入" if unreachable else ""
 
         cut = to_local(self.cutoff - timedelta(seconds=1))
@@ -170,14 +173,18 @@ class ReportBuilder:
             rate_figure("解决率", rate(solved, asked_solved), f"回访确认 {asked_solved:,} 次{left_out}"),
             count_figure("超期未答复", overdue_open, f"截至{cut.month}月{cut.day}日仍在办且已超期"),
             count_figure("退回重办", reopened, "回访不满意或未解决"),
+            *ratings.figures(rated_by_public),
         ]
         report.tables = [
             self._by_kind(), self._by_channel(), self._daily(), self._categories(prev),
             self._districts(), self._units(), self._satisfaction(), self._enterprise(),
+            *ratings.tables(self, rated_by_public),
         ]
         if (hot := self._hotspots()) is not None:
             report.tables.append(hot)
         report.summary = self._summary(intake, intake_prev, report)
+        if intake and (line := ratings.summary_line(rated_by_public)):
+            report.summary.append(line)
         return report
 
     def _overdue_now(self) -> list[ColumnElement[bool]]:

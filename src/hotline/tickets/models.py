@@ -98,7 +98,8 @@ class Ticket(Base):
     return_count: Mapped[int] = mapped_column(Integer, default=0)
     solved: Mapped[bool | None] = mapped_column(Boolean)
     satisfaction: Mapped[str | None] = mapped_column(String(24))
-    public_rating: Mapped[str | None] = mapped_column(String(24))
+    # Indexed: 差评 are few, and the 好差评 list and the search by rating look for them (ratings/).
+    public_rating: Mapped[str | None] = mapped_column(String(24), index=True)
     public_comment: Mapped[str | None] = mapped_column(String(500))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     # Historical messages imported from another system (hotline import messages): their id there.

@@ -26,6 +26,9 @@ from hotline.db import autocommit_execute, no_nul
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.phones import as_kept
+from hotline.ratings.enums import BAD as BAD_RATINGS
+from hotline.ratings.enums import GOOD as GOOD_RATINGS
+from hotline.ratings.enums import RatingFilter
 from hotline.runtime import Runtime
 from hotline.security import audit, throttle
 from hotline.security.actor import Actor
@@ -1146,6 +1149,8 @@ class Filters:
     # unit's open tickets, or the 签收 status of those it leads and has not taken.
     queue_deadline: str | None = None
     queue_ack: str | None = None
+    # The public's rating (好差评): a grade, rated or not, or one level.
+    rating: RatingFilter | None = None
 
 
 RUNNING_AT_UNIT = (State.DISPATCHED, State.HANDLING)
@@ -1245,6 +1250,8 @@ def search(
         conds += [Ticket.state == str(State.REGISTERED), Ticket.dispatch_due_at < now]
     if filters.extension_pending is not None:
         conds.append(Ticket.extension_pending.is_(filters.extension_pending))
+    if filters.rating:
+        conds.append(rating_condition(filters.rating))
     if filters.created_from:
         conds.append(Ticket.created_at >= filters.created_from)
     if filters.created_to:
@@ -1261,6 +1268,13 @@ def search(
     total = db.execute(select(func.count()).select_from(query.where(*conds).subquery())).scalar_one()
     rows = db.execute(query.where(*conds).order_by(*order).limit(page_size).offset((page - 1) * page_size))
     return list(rows.unique().scalars()), total
+
+
+def rating_condition(choice: RatingFilter) -> Any:
+    rating = Ticket.public_rating
+    grades = {RatingFilter.RATED: rating.is_not(None), RatingFilter.UNRATED: rating.is_(None),
+              RatingFilter.GOOD: rating.in_(GOOD_RATINGS), RatingFilter.BAD: rating.in_(BAD_RATINGS)}
+    return grades.get(choice, rating == str(choice))
 
 
 def _phone_match(actor: Actor, phone: str) -> list[Any]:

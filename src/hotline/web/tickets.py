@@ -16,6 +16,9 @@ from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.dispatch import suggest
 from hotline.errors import DomainError, NotFound
+from hotline.ratings import service as ratings
+from hotline.ratings.enums import BAD as BAD_RATINGS
+from hotline.ratings.enums import RatingFilter
 from hotline.runtime import Runtime
 from hotline.sms import service as sms
 from hotline.sms.enums import OUTBOUND_LABELS, PURPOSE_LABELS, outbound_label
@@ -49,7 +52,8 @@ ENTERPRISE_OPTIONS = [choices.Option("1", "企业诉求（一企来）"), choice
 def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     """Filters from the query string; unknown values are dropped rather than refused."""
     raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "ack_overdue",
-                                                        "channel", "urgency", "enterprise", "from", "to", "q")}
+                                                        "channel", "urgency", "enterprise", "from", "to", "q",
+                                                        "rating")}
     states = {str(s) for s in State}
     kinds = {str(k) for k in Kind}
     state = raw["state"] if raw["state"] in states else ""
@@ -59,6 +63,7 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     enterprise = raw["enterprise"] if raw["enterprise"] in ("1", "0") else ""
     category = raw["category"] if raw["category"].isdecimal() and len(raw["category"]) <= 16 else ""
     unit = raw["unit"] if is_id(raw["unit"]) else ""
+    rating = raw["rating"] if raw["rating"] in {str(r) for r in RatingFilter} else ""
     filters = service.Filters(
         state=[State(state)] if state else None,
         kind=Kind(kind) if kind else None,
@@ -72,9 +77,10 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
         created_from=local_day_start(raw["from"]) if raw["from"] else None,
         created_to=local_day_start(raw["to"], next_day=True) if raw["to"] else None,
         text=raw["q"][:100] or None,
+        rating=RatingFilter(rating) if rating else None,
     )
     shown = {**raw, "state": state, "kind": kind, "category": category, "unit": unit, "channel": channel,
-             "urgency": urgency, "enterprise": enterprise}
+             "urgency": urgency, "enterprise": enterprise, "rating": rating}
     return filters, shown
 
 
@@ -104,7 +110,7 @@ def ticket_search(request: Request, db: DB, rt: RT, viewer: SearchViewer) -> HTM
         pager=pager(request.query_params, "/tickets", total, page=page),
         states=choices.STATES, kinds=choices.KINDS, categories=choices.categories(), channels=choices.CHANNELS,
         urgencies=choices.URGENCIES, enterprise_options=ENTERPRISE_OPTIONS,
-        units=choices.handling_units(db),
+        units=choices.handling_units(db), ratings=choices.RATING_FILTERS,
     )
 
 
@@ -174,7 +180,8 @@ def _ticket_page(
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
         extension_left=max(rt.policy.extension_cap_working_days - out.extension_days_used, 0),
-        files=files,
+        files=files, rating_followups=ratings.followups_of(db, [ticket.id]).get(ticket.id, [])
+        if ticket.public_rating in BAD_RATINGS else [],
         files_readable=attachments.may_download(db, viewer.actor, ticket),
         files_denied=attachments.denied_message(viewer.actor),
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,
