@@ -23,6 +23,7 @@ from hotline.knowledge.models import (
     UnansweredQuestion,
 )
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
+from hotline.reports.models import PublishedFigures
 from hotline.security.models import AuditEntry
 from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.sms.models import SmsInbound, SmsOutbound
@@ -58,6 +59,7 @@ __all__ = [
     "CallEvent",
     "CallTransfer",
     "AbuseReport",
+    "PublishedFigures",
     "BlacklistAppeal",
     "BlacklistEntry",
     "BlacklistEvent",
