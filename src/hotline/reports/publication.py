@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
-from hotline.errors import DomainError, Forbidden, NotFound
+from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.reports.build import ReportBuilder, fmt_rate, rate
 from hotline.reports.content import Percent, Report, cell_text
 from hotline.reports.models import PublishedFigures
@@ -106,7 +107,11 @@ def publish(db: Session, rt: Runtime, *, actor: Actor, period: str, with_units: 
     detail = ("重新公开" if again else "公开") + ("，含承办单位数据" if with_units else "")
     audit.record(db, actor=actor, at=now, action="publish_figures", object_type="published_figures",
                  object_id=month.key, detail=detail)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # two first publications of one month at once: the other one won
+        db.rollback()
+        raise Conflict("publication_conflict", f"{month.label}的数据刚由他人公开，请刷新后查看") from None
     return row
 
 
