@@ -24,6 +24,7 @@ from hotline.knowledge.models import (
 )
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.ratings.models import RatingFollowup
+from hotline.reports.models import PublishedFigures
 from hotline.security.models import AuditEntry
 from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.sms.models import SmsInbound, SmsOutbound
@@ -59,6 +60,7 @@ __all__ = [
     "CallEvent",
     "CallTransfer",
     "AbuseReport",
+    "PublishedFigures",
     "BlacklistAppeal",
     "BlacklistEntry",
     "BlacklistEvent",

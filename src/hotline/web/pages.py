@@ -31,6 +31,7 @@ PAGE_MODULES = (
     "kb_public",
     "kb_chat",
     "reports",
+    "public_figures",
     "catalogue",
     "places",
     "blacklist",
