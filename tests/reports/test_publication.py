@@ -43,7 +43,9 @@ def test_a_published_month_is_public_with_its_figures_and_no_ticket_text(client,
     assert figures["受理总量"] == "4" and figures["直接答复"] == "1" and figures["直接答复率"] == "25.0%"
     assert figures["按时答复率"] == "100.0%" and figures["满意率"] == "100.0%" and figures["解决率"] == "100.0%"
     assert "超期未答复" not in figures and body["scope"] == "南京市全市"
-    assert [t["key"] for t in body["tables"]] == ["channel", "kind", "category", "satisfaction", "unit"]
+    assert [t["key"] for t in body["tables"]] == ["channel", "kind", "category", "satisfaction", "rating",
+                                                  "enterprise", "unit"]
+    assert "好评率" in figures and "派单及时率" in figures  # 好差评 and the centre's own limit, published too
     units = next(t for t in body["tables"] if t["key"] == "unit")["rows"]
     assert [r[:3] for r in units] == [["市房产局", 1, 1], ["市市场监管局", 1, 0]]
     # No ticket text, no requester, no hotspot analysis, no summary that quotes them.
@@ -57,7 +59,7 @@ def test_the_published_snapshot_stays_until_republished(client, as_user, org, cl
     clock.advance(DECEMBER)
     r = client.put("/api/v1/reports/2026-11/publication", json={"with_units": False}, headers=as_user("supervisor"))
     assert r.status_code == 200 and [t["key"] for t in r.json()["tables"]] == ["channel", "kind", "category",
-                                                                              "satisfaction"]
+                                                                              "satisfaction", "rating", "enterprise"]
     # A November ticket found late (its time set back as an import would): the published month keeps its figures.
     r = client.post("/api/v1/tickets", json=intake(title="补录的十一月诉求"), headers=as_user("operator"))
     assert r.status_code == 201, r.text
@@ -128,7 +130,7 @@ def test_the_portal_page_and_the_staff_page(client, as_user, org, clock) -> None
     client.cookies.clear()
     r = client.get("/public/figures")  # no login: the newest published month
     assert r.status_code == 200 and "南京市12345热线2026年11月运行数据" in r.text and "直接答复率" in r.text
-    assert r.text.count('<svg class="chart"') == 5 and "噪音扰民" not in r.text
+    assert r.text.count('<svg class="chart"') == 6 and "噪音扰民" not in r.text  # 涉企诉求 is not drawn
     assert client.get("/public/figures/2026-11").status_code == 200
     r = client.get("/public/figures/2026-10")
     assert r.status_code == 404 and "尚未公开" in r.text

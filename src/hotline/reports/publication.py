@@ -29,8 +29,8 @@ from hotline.security.roles import Role
 
 SNAPSHOT_VERSION = 1
 # The report's headline figures the public sees (by label), in this order; 直接答复率 is added after 直接答复.
-PUBLIC_FIGURES = ("受理总量", "直接答复", "派单量", "办结量", "按时答复率", "满意率", "解决率")
-PUBLIC_TABLES = ("channel", "kind", "category", "satisfaction")
+PUBLIC_FIGURES = ("受理总量", "直接答复", "派单量", "派单及时率", "办结量", "按时答复率", "满意率", "解决率", "好评率")
+PUBLIC_TABLES = ("channel", "kind", "category", "satisfaction", "rating", "enterprise")
 UNIT_TABLE = "unit"
 
 
@@ -78,7 +78,7 @@ def snapshot(report: Report, *, with_units: bool) -> dict[str, Any]:
                             "number": _number(share), "percent": True})
     keys = PUBLIC_TABLES + ((UNIT_TABLE,) if with_units else ())
     tables = [{"key": t.key, "title": t.title, "columns": t.columns,
-               "rows": [[cell_text(v) for v in r] for r in t.rows], "note": t.note}
+               "rows": [[cell_text(v) for v in r] for r in t.rows], "note": t.note, "chart": t.chart is not None}
               for key in keys if (t := report.table(key)) is not None]
     return {"version": SNAPSHOT_VERSION, "period": report.period_key, "period_label": report.period_label,
             "title": report.title.replace("运行分析报告", "运行数据"), "scope": report.scope,

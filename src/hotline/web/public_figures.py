@@ -28,6 +28,8 @@ def _charts(figures: dict[str, Any]) -> dict[str, Markup]:
     """Each published table drawn by its count column (the second), from the snapshot's numbers."""
     charts = {}
     for t in figures.get("tables", []):
+        if not t.get("chart", True):  # a table of mixed figures (涉企诉求) is read, not drawn
+            continue
         values = [float(r[1]) if isinstance(r[1], int | float) else 0.0 for r in t["rows"]]
         charts[t["key"]] = chart_svg("bar", [str(r[0]) for r in t["rows"]], [(t["columns"][1], values)],
                                      title=t["title"])
