@@ -1,5 +1,6 @@
 """Warming the knowledge search at start-up: the index (BM25 over every published article), the
-encoder of search by meaning and the index of meanings are otherwise made by the first search —
+encoder of search by meaning (loaded, and its first pass run) and the index of meanings are
+otherwise made by the first search —
 the first WeChat answer after a start took 1.8–5.6 s of WeChat's 5 (docs/benchmarks.md). Built
 on a daemon thread beside the app's start, so the server answers at once (a search meanwhile waits
 for the index's lock, as it would have built it itself); a failure is logged and the first search
@@ -18,7 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import Settings
-from hotline.knowledge import search, service
+from hotline.knowledge import search, semantic, service
 from hotline.knowledge.enums import PUBLIC_AUDIENCES
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,17 @@ def enabled(settings: Settings) -> bool:
 
 
 def warm(sf: SessionFactory) -> None:
-    """Build the index and the index of meanings and run one public search; raises what they raise."""
+    """Build the index and the index of meanings, run one public search and encode one query; raises
+    what they raise."""
     started = time.monotonic()
     with sf() as db:
         service.prepare_search(db)
         service.search_published(db, query=SAMPLE, filters=search.SearchFilters(
             audiences=frozenset(str(a) for a in PUBLIC_AUDIENCES)), limit=1)
         db.rollback()
+    reranker = semantic.default_reranker()
+    if reranker is not None:  # the engine's first pass takes seconds (2–5 s measured): not a citizen's
+        reranker.query_vectors([SAMPLE])  # (the search above skips it while no article is published)
     log.info("knowledge search warmed at start-up in %.1f s", time.monotonic() - started)
 
 
