@@ -24,6 +24,7 @@ from hotline.deps import ids_in_range, text_is_unicode
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.places_api import router as places_router
 from hotline.hotlines.api import router as hotlines_router
+from hotline.knowledge import warmup as kb_warmup
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
 from hotline.knowledge.import_api import router as kb_import_router
@@ -131,6 +132,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     app.include_router(wechat_callback_router)  # WeChat's server URL: its own answers (XML, success)
     app.include_router(pages.router)
     supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so
+    kb_warmup.install(app)  # the knowledge search built beside the start (settings.kb_warm_at_start)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/healthz", include_in_schema=False)
