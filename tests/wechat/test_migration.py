@@ -39,14 +39,14 @@ def test_the_test_database_has_the_tables(engine) -> None:  # type: ignore[no-un
     assert {"wechat_message", "wechat_outbound"} <= names
 
 
-def test_0030_adds_answering_at_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_0034_adds_answering_at_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
     from sqlalchemy import text
 
     from hotline.migrate import alembic_config
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'wx30.db'}")
-    upgrade(engine, "0029_share_push_sealed")
+    engine = create_engine(f"sqlite:///{tmp_path / 'wx34.db'}")
+    upgrade(engine, "0033_public_figures")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO wechat_message (account, msg_key, openid, msg_type, content, sent_at, "
                           "received_at, reply, status) VALUES ('gh_a', '1', 'o1', 'text', '你好', "
@@ -59,7 +59,7 @@ def test_0030_adds_answering_at_and_round_trips(tmp_path) -> None:  # type: igno
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0029_share_push_sealed")
+        command.downgrade(config, "0033_public_figures")
     assert "answering_at" not in {c["name"] for c in inspect(engine).get_columns("wechat_message")}
     upgrade(engine)
     engine.dispose()
