@@ -45,6 +45,7 @@ from hotline.tickets.models import (
     TicketAttachment,
     TicketCounter,
     TicketEvent,
+    TicketReview,
 )
 from hotline.wechat.models import WechatMessage, WechatOutbound
 from hotline.workdays.models import CalendarDay
@@ -99,6 +100,7 @@ __all__ = [
     "TicketAttachment",
     "TicketCounter",
     "TicketEvent",
+    "TicketReview",
     "Unit",
     "User",
 ]

@@ -146,12 +146,15 @@ def ticket_filters(
     ack_overdue: Annotated[bool | None, Query(description="签收超时：待签收且已过签收时限")] = None,
     dispatch_overdue: Annotated[bool | None,
                                 Query(description="派单超时：待派单且已过派单时限（按派单时限排序）")] = None,
+    solved: Annotated[bool | None, Query(description="最近一次回访：是否解决")] = None,
+    satisfaction: Annotated[list[Satisfaction] | None, Query(description="最近一次回访的满意度（可多选）")] = None,
 ) -> service.Filters:
     """The query-string filters shared by the list and its Excel export."""
     return service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
                            about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
                            text=q, phone=phone, extension_pending=extension_pending, ack_overdue=ack_overdue,
-                           dispatch_overdue=dispatch_overdue, by_dispatch_deadline=bool(dispatch_overdue))
+                           dispatch_overdue=dispatch_overdue, by_dispatch_deadline=bool(dispatch_overdue),
+                           solved=solved, satisfaction=[str(s) for s in satisfaction] if satisfaction else None)
 
 
 TicketFilters = Annotated[service.Filters, Depends(ticket_filters)]

@@ -12,6 +12,7 @@ from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import (
     CHANNEL_LABELS,
     KIND_LABELS,
+    REVIEW_CONCLUSION_LABELS,
     SATISFACTION_LABELS,
     STATE_LABELS,
     URGENCY_LABELS,
@@ -36,6 +37,7 @@ CHANNELS = _enum_options(CHANNEL_LABELS)
 PUBLIC_CHANNELS = [Option(str(Channel.WEB), CHANNEL_LABELS[Channel.WEB])]
 STATES = _enum_options(STATE_LABELS)
 SATISFACTIONS = _enum_options(SATISFACTION_LABELS)
+CONCLUSIONS = _enum_options(REVIEW_CONCLUSION_LABELS)
 
 
 def categories() -> list[Option]:

@@ -18,6 +18,7 @@ PAGE_MODULES = (
     "wechat",
     "unit",
     "supervision",
+    "revisit",
     "tickets",
     "public",
     "admin",
