@@ -56,6 +56,8 @@ ACTION_FIELD_LABELS: dict[Action, dict[str, str]] = {
     Action.WITHDRAW: {"reason": "撤回原因"},
     Action.REMIND: {"note": "催办意见"},
     Action.SUPERVISE: {"note": "督办意见"},
+    Action.REVIEW: {"note": "研判意见"},
+    Action.REHANDLE: {"note": "再办理要求"},
 }
 ROUTE_LABELS.extend((re.compile(rf"^/api/v1/tickets/[^/]+/actions/{action}$"), labels)
                     for action, labels in ACTION_FIELD_LABELS.items())
