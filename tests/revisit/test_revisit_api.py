@@ -143,3 +143,15 @@ def test_export_is_audited_and_says_the_review(client, as_user, org, db) -> None
     assert db.execute(select(AuditEntry.action, AuditEntry.detail).where(AuditEntry.action == "export_revisit")
                       ).all() == [("export_revisit", "回头看：共1张，导出1张")]
     db.rollback()
+
+
+def test_the_requester_sees_the_rehandling_not_the_review(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    t = finished(client, as_user, org)
+    act(client, as_user, t, "supervisor", "review", **REHANDLE)
+    act(client, as_user, t, "supervisor", "rehandle", lead_unit_id=org.units["market"].id)
+    r = client.post("/api/v1/public/lookup", json={"number": t["number"], "phone_last4": "5678"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["state"] == "dispatched" and out["lead_unit"] == "南京市市场监督管理局"
+    assert "再办理" in str(out["timeline"][-1]) and "审核研判" not in str(out["timeline"])
+    assert REHANDLE["note"] not in str(out["timeline"])  # the legal adviser's opinion is the staff's
