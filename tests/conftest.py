@@ -20,6 +20,7 @@ from hotline.clock import CHINA_TZ, FixedClock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
+from hotline.ratings.models import RatingFollowup
 from hotline.runtime import Runtime
 from hotline.security.models import AuditEntry, RateLimit
 from hotline.supervision.models import Notification, OrderEscalation, SupervisionOrder
@@ -106,6 +107,7 @@ def _clean_tickets(request: pytest.FixtureRequest) -> Iterator[None]:
         # and 督办 from a ticket is issued as a supervision order (supervision.service.supervise_ticket)
         conn.execute(delete(OrderEscalation))
         conn.execute(delete(SupervisionOrder))
+        conn.execute(delete(RatingFollowup))  # 差评核实 (ratings/)
         for table in TICKET_TABLES:
             conn.execute(delete(table))
         conn.execute(Ticket.__table__.update().values(parent_id=None))

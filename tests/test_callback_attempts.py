@@ -166,3 +166,22 @@ def test_the_same_unanswered_call_sent_twice_counts_once(client, as_user, org, c
     assert no_answer(client, as_user, t["id"], "关机").json()["callback_attempts"] == 2
     clock.advance(timedelta(seconds=61))  # a redial a minute later is a call of its own
     assert no_answer(client, as_user, t["id"], "关机").json()["callback_attempts"] == 3
+
+
+def test_unanswered_from_the_list_returns_to_the_page_the_agent_was_on(client, as_user, org) -> None:  # type: ignore[no-untyped-def]
+    """QA: 未接通 on page 2 of 待回访 went back to page 1 (漏接回拨 already returned to its page)."""
+    tickets = [closed_ticket(client, as_user, org, title=f"第{i}件待回访的诉求") for i in range(21)]
+    login(client, "callback")
+    page = client.get("/callbacks?page=2").text
+    last = tickets[-1]["number"]
+    assert last in page and '<input type="hidden" name="page" value="2">' in page
+    r = post_page(client, "/callbacks?page=2", f"/callbacks/{last}/no-answer", {"page": "2"})
+    assert r.status_code == 303 and r.headers["location"] == "/callbacks?page=2"
+    assert f"工单 {last} 已记录未接通" in client.get(r.headers["location"]).text
+    # a refusal (another agent reached the requester meanwhile) goes back there too
+    done = client.post(f"/api/v1/tickets/{tickets[0]['id']}/actions/callback", headers=as_user("callback"),
+                       json={"solved": True, "satisfaction": "satisfied"})
+    assert done.status_code == 200
+    r = post_page(client, "/callbacks?page=2", f"/callbacks/{tickets[0]['number']}/no-answer", {"page": "2"})
+    assert r.status_code == 303 and r.headers["location"] == "/callbacks?page=2"
+    assert f"工单 {tickets[0]['number']}：" in client.get(r.headers["location"]).text

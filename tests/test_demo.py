@@ -120,6 +120,20 @@ def test_texts_wait_on_the_sms_page_of_the_demo(demo) -> None:  # type: ignore[n
         assert [len(g.texts) for g in groups] == [3, 1, 1]
 
 
+def test_the_demo_city_has_an_expert_rota(demo) -> None:  # type: ignore[no-untyped-def]
+    """专家座席值班: Nanjing's expert lines and the tobacco business zone have people on the rota, so the
+    hall's specialist transfer targets show staffed and unstaffed lines."""
+    from hotline.hotlines import roster
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        admin = db.execute(select(User).where(User.username == "admin")).unique().scalar_one()
+        rota = {line.number: [e.name for e in people]
+                for line, people in roster.city_roster(db, actor=org_service.actor_for(admin), city="南京市")}
+    assert set(rota) == {"12316", "12320", "12329", "12333", "12348", "12393", "12313"}
+    assert all(rota.values()) and sum(len(v) for v in rota.values()) == 10
+
+
 def test_conversations_wait_on_the_wechat_page_of_the_demo(demo) -> None:  # type: ignore[no-untyped-def]
     """微信受理 has something to show: two followers who asked for a person, one greeting answered alone."""
     from hotline.wechat import service as wechat

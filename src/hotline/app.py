@@ -24,13 +24,16 @@ from hotline.deps import ids_in_range, text_is_unicode
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.places_api import router as places_router
 from hotline.hotlines.api import router as hotlines_router
+from hotline.knowledge import warmup as kb_warmup
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
 from hotline.knowledge.import_api import router as kb_import_router
 from hotline.open311 import api as open311
 from hotline.org.api import router as org_router
 from hotline.org.machines_api import router as machines_router
+from hotline.ratings.api import router as ratings_router
 from hotline.reports.api import router as reports_router
+from hotline.reports.public_api import router as figures_public_router
 from hotline.revisit.api import router as revisit_router
 from hotline.runtime import Runtime
 from hotline.security.review_api import router as access_review_router
@@ -120,16 +123,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
     pages.install(app)  # HTML error pages and the login redirect for non-/api paths
     open311.install(app)  # GeoReport's own error shape on its routes (wraps the two above)
     for api_router in (org_router, machines_router, tickets_router, attachments_router, public_router, kb_router,
-                       kb_import_router, kb_public_router, reports_router, dispatch_router, places_router,
-                       blacklist_router, workforce_router, calls_router, hotlines_router, supervision_router,
-                       assessment_router, analytics_router, calendar_router, sms_router, sharing_router,
-                       share_push_router, wechat_router, access_review_router, revisit_router):
+                       kb_import_router, kb_public_router, reports_router, figures_public_router, dispatch_router,
+                       places_router, blacklist_router, workforce_router, calls_router, hotlines_router,
+                       supervision_router, assessment_router, analytics_router, calendar_router, sms_router,
+                       sharing_router, share_push_router, wechat_router, access_review_router, ratings_router,
+                       revisit_router):
         app.include_router(api_router, responses=errors_http.API_ERRORS,  # {code, message}, documented
                            dependencies=[Depends(ids_in_range), Depends(text_is_unicode)])
     app.include_router(open311.router)
     app.include_router(wechat_callback_router)  # WeChat's server URL: its own answers (XML, success)
     app.include_router(pages.router)
     supervision_scheduler.install(app)  # the in-process scheduler, when settings.scheduler says so
+    kb_warmup.install(app)  # the knowledge search built beside the start (settings.kb_warm_at_start)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Seconds the callback waits for the assistant's answer: WeChat gives up at 5 s and retries, so past
     # this the callback says `success` and the answer, when ready, goes out through the relay instead.
     wechat_answer_seconds: float = Field(default=4.0, gt=0, le=4.5)
+    # Build the knowledge search index (and search by meaning) on a thread when the app starts, so the
+    # first question after a start is not the one that waits for it: auto = on except in tests.
+    kb_warm_at_start: Literal["auto", "on", "off"] = "auto"
     # 信息共享 push: where receivers may be (see sharing/addresses.py): private = the internet and the
     # government intranet's private ranges; public = the internet only; any = also loopback, link-local
     # and the cloud metadata address (a receiver on this machine, development).

@@ -43,7 +43,7 @@ FIELD_LABELS = {
     "pick": "所选答复", "subject": "主题", "history": "对话记录", "ticket_id": "工单编号", "query": "查询内容",
     "attendees": "参会人员", "ticket_numbers": "工单编号", "unit_code": "单位代码",
     "scope_jurisdiction_code": "数据范围属地代码", "rule_id": "规则编号", "parent_number": "主工单编号",
-    "call_id": "通话编号", "line_id": "热线编号", "user_id": "用户编号",
+    "call_id": "通话编号", "line_id": "热线编号", "user_id": "用户编号", "rating": "公众评价",
 }
 # Where a route means something else by a common name: a diff's from/to are version numbers, the
 # phrasing suggestions' days a look-back window. A package adds its own with `route_labels`.

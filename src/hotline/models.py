@@ -23,6 +23,8 @@ from hotline.knowledge.models import (
     UnansweredQuestion,
 )
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
+from hotline.ratings.models import RatingFollowup
+from hotline.reports.models import PublishedFigures
 from hotline.security.models import AuditEntry
 from hotline.sharing.models import PushDelivery, PushSubscription
 from hotline.sms.models import SmsInbound, SmsOutbound
@@ -59,6 +61,7 @@ __all__ = [
     "CallEvent",
     "CallTransfer",
     "AbuseReport",
+    "PublishedFigures",
     "BlacklistAppeal",
     "BlacklistEntry",
     "BlacklistEvent",
@@ -73,6 +76,7 @@ __all__ = [
     "ArticleVersion",
     "KbCounter",
     "AuditEntry",
+    "RatingFollowup",
     "Base",
     "DispatchRule",
     "HotlineChange",

@@ -38,3 +38,15 @@ def test_cli_propose_list_standing(db: Session, rt: Runtime, org: Org, settings:
     assert r.exit_code == 0 and "未列入黑名单" in r.output
     r = runner.invoke(cli_app, ["blacklist", "propose", "--false-min", "0"])
     assert r.exit_code == 2 and "正整数" in r.output
+
+
+def test_cli_standing_refuses_what_is_no_number(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: `standing abc` answered 未列入黑名单, as if a number had been looked up."""
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    for typed in ("abc", "1370000111a", "", "123"):
+        r = runner.invoke(cli_app, ["blacklist", "standing", typed])
+        assert r.exit_code == 2 and "格式不正确：请填写 5—20 位数字" in r.output, (typed, r.output)
+        assert "未列入黑名单" not in r.output
+    r = runner.invoke(cli_app, ["blacklist", "standing", "+86 137-0000-1111"])
+    assert r.exit_code == 0 and "未列入黑名单" in r.output

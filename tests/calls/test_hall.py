@@ -403,3 +403,89 @@ def test_a_district_supervisor_does_not_read_the_whole_citys_calls(client, feed,
     login(client, "supervisor")
     assert 'href="/hall/calls"' in client.get("/supervision").text
     assert client.get(f"/hall/calls/{call_id}").status_code == 200
+
+
+def test_a_call_page_ticket_is_screened_like_the_intake_form(client, feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: 楼下着火了，有人被困 was registered from the call page with no prompt to transfer to 119 (and
+    recorded 登记时未经确认); the call page is where a phone request is usually taken."""
+    answered = _id(feed, answered_call("sc1", START, caller="13912340001")[:3])
+    login(client, "operator")
+    form = {k: v for k, v in intake(title="楼下着火了", content="我家楼下着火了，火很大，有人被困").items()
+            if isinstance(v, str)}
+    form.pop("requester_phone")
+    url = f"/hall/calls/{answered}/ticket"
+    r = client.post(url, data={**form, "csrf_token": csrf_of(client, "/hall/calls")}, follow_redirects=False)
+    assert r.status_code == 200 and "受理范围提示：请先确认" in r.text and "转 119" in r.text
+    assert "已告知诉求人，仍予登记" in r.text and 'value="楼下着火了"' in r.text  # nothing typed is lost
+    assert 'name="screening_seen" value="fire,rescue" form="call-ticket"' in r.text
+    assert 'id="call-ticket"' in r.text and 'name="target" value="119"' in r.text  # the transfer is at hand
+    assert "紧急情况请先用下方“一键转接”转接对应热线" in r.text
+    db.rollback()
+    assert db.execute(select(Ticket.id).where(Ticket.requester_phone == "13912340001")).first() is None
+    db.rollback()
+    r = client.post(url, follow_redirects=False, data={**form, "screening_confirmed": "1",
+                                                       "screening_seen": "fire,rescue",
+                                                       "csrf_token": csrf_of(client, "/hall/calls")})
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"]).text
+    assert "受理范围提示：火警：文中出现“着火了”" in page and "话务员已确认仍予登记" in page
+    assert "登记时未经确认" not in page
+
+
+def test_the_calls_page_finds_a_caller_and_a_result(client, feed) -> None:  # type: ignore[no-untyped-def]
+    """QA: the API filtered the calls by caller and result, the page could not (a day of 1,500 calls)."""
+    _id(feed, answered_call("f1", START, caller="13912340011"))
+    _id(feed, answered_call("f2", START + timedelta(minutes=1), caller="13912340022"))
+    _id(feed, abandoned_call("f3", START + timedelta(minutes=2), caller="13912340022"))
+    login(client, "operator")
+    page = client.get("/hall/calls", params={"day": "2026-11-02", "caller": "+86 139-1234-0022"}).text
+    assert page.count('href="/hall/calls/') == 2 and "139****0011" not in page
+    assert 'name="caller" value="+86 139-1234-0022"' in page
+    page = client.get("/hall/calls?day=2026-11-02&caller=13912340022&outcome=abandoned").text
+    assert page.count('href="/hall/calls/') == 1 and "放弃" in page
+    assert '<option value="abandoned" selected>放弃</option>' in page
+    page = client.get("/hall/calls?day=2026-11-02&caller=13800000000").text
+    assert "当天没有符合条件的来电" in page
+    assert "当天暂无来电记录" in client.get("/hall/calls?day=2026-11-03").text
+    page = client.get("/hall/calls?day=2026-11-02&outcome=bogus").text  # an unknown result filters nothing
+    assert page.count('href="/hall/calls/') == 3
+
+
+def test_a_report_taken_on_a_call_can_protect_the_reporter(client, feed, db) -> None:  # type: ignore[no-untyped-def]
+    """QA: the call page had no 举报人保密 (nor 一企来, 企业名称): a report registered from the call left
+    the reporter unprotected, or had to be typed again on the intake form, unlinked from the call."""
+    answered = _id(feed, answered_call("cf1", START, caller="13912340033")[:3])
+    login(client, "operator")
+    page = client.get(f"/hall/calls/{answered}").text
+    assert 'name="confidential"' in page and 'name="is_enterprise"' in page and 'name="requester_org"' in page
+    form = {k: v for k, v in intake(kind="report", title="举报某公司偷排污水",
+                                     content="某化工公司夜间向河道偷排污水，气味刺鼻。").items() if isinstance(v, str)}
+    form.pop("requester_phone")
+    r = client.post(f"/hall/calls/{answered}/ticket", follow_redirects=False,
+                    data={**form, "title": "", "confidential": "1", "is_enterprise": "1", "requester_org": "某某商行",
+                          "csrf_token": csrf_of(client, "/hall/calls")})
+    assert r.status_code == 422  # refused for the title: the boxes stay ticked
+    assert 'name="confidential" value="1" checked' in r.text and 'name="is_enterprise" value="1" checked' in r.text
+    assert 'value="某某商行"' in r.text
+    r = client.post(f"/hall/calls/{answered}/ticket", follow_redirects=False,
+                    data={**form, "confidential": "1", "is_enterprise": "1", "requester_org": "某某商行",
+                          "csrf_token": csrf_of(client, "/hall/calls")})
+    assert r.status_code == 303, r.text
+    db.rollback()
+    found = db.execute(select(Ticket.confidential, Ticket.is_enterprise, Ticket.requester_org)
+                       .where(Ticket.requester_phone == "13912340033")).one()
+    db.rollback()
+    assert tuple(found) == (True, True, "某某商行")
+
+
+def test_the_calls_page_s_page_links_keep_the_day_and_filters(client, feed) -> None:  # type: ignore[no-untyped-def]
+    """QA: the page links were /hall/calls?day=…?day=…&page=2 — a day that could not be read, so page 2
+    said 日期无法识别 and showed today's calls."""
+    for i in range(21):
+        _id(feed, abandoned_call(f"pg{i}", START - timedelta(minutes=30 - i), caller=f"139123400{i:02d}"))
+    login(client, "operator")
+    page = client.get("/hall/calls", params={"day": "2026-11-02", "outcome": "abandoned"}).text
+    link = re.search(r'<a href="([^"]+)" rel="next">', page).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    assert link == "/hall/calls?day=2026-11-02&outcome=abandoned&page=2"
+    second = client.get(link).text
+    assert "无法识别" not in second and "139****0000" in second and second.count('href="/hall/calls/') == 1

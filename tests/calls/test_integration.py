@@ -39,6 +39,7 @@ def registry(engine: Engine) -> Iterator[object]:
     models = _module("hotline.hotlines.models")
     yield service
     with engine.begin() as conn:
+        conn.execute(delete(models.HotlineExpert))
         conn.execute(delete(models.HotlineChange))
         conn.execute(delete(models.HotlineLine))
 
@@ -90,3 +91,81 @@ def test_another_citys_line_names_no_transfer_here(client, feed, as_user, db, rt
     r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "96510", "reason": "不动产登记咨询"},
                     headers=as_user("operator"))
     assert r.status_code == 201 and r.json()["target_kind"] == "line" and "不动产登记" in r.json()["target_label"]
+
+
+def _rota(client, as_user, db, rt, registry) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Nanjing's registry, and one expert on 12348's rota (Monday to Friday office hours; START is Monday 10:00)
+    and one on 12333's who is off duty now. Returns their ids by line number."""
+    from hotline.security.actor import Actor
+
+    registry.import_reference(db, rt, actor=Actor.system(), cities=["南京市"])
+    db.rollback()
+    ids = {x["number"]: x["id"] for x in client.get("/api/v1/hotlines", params={"city": "南京市", "page_size": 200},
+                                                    headers=as_user("admin")).json()["items"]}
+    people = {"12348": {"name": "陈立新", "department": "市法律援助中心", "phone": "8101",
+                        "duty": "周一至周五 09:00-12:00,14:00-17:30"},
+              "12333": {"name": "刘建华", "phone": "8201", "duty": "周六 09:00-12:00"}}
+    out = {}
+    for number, body in people.items():
+        r = client.post(f"/api/v1/hotlines/{ids[number]}/experts", json=body, headers=as_user("admin"))
+        assert r.status_code == 201, r.text
+        out[number] = r.json()["id"]
+    return out
+
+
+def test_specialist_lines_are_transfer_targets_three_way_as_routing_hands_over(  # type: ignore[no-untyped-def]
+        client, feed, as_user, db, rt, registry) -> None:
+    """国办发〔2020〕53号: 相对专业的问题通过三方转接转至分中心; staffed expert seats by the rota."""
+    rota = _rota(client, as_user, db, rt, registry)
+    targets = client.get("/api/calls/transfer-targets", headers=as_user("operator")).json()
+    assert [t["number"] for t in targets[:4]] == ["110", "119", "120", "122"]  # the emergency lines stay first
+    lines = [t for t in targets if t["kind"] == "line"]
+    assert [t["group_label"] for t in lines][0] == "分中心" and lines[0]["number"] == "12366"
+    assert {t["group"] for t in lines} == {"sub_center", "expert_seats", "business_zone"}
+    by = {t["number"]: t for t in lines}
+    assert by["12348"]["staffed"] is True and by["12348"]["method_label"] == "三方通话转接"
+    assert [(e["id"], e["name"], e["phone"]) for e in by["12348"]["experts"]] == [(rota["12348"], "陈立新", "8101")]
+    assert by["12333"]["staffed"] is False and by["12333"]["method"] == "dispatch_ticket"  # off duty on Monday
+    assert by["12329"]["experts"] == [] and by["12366"]["staffed"] is True
+    assert "12345" not in by and "12369" not in by  # 12345 itself, a merged line without seats: none
+
+    call_id = feed(answered_call("s1", START)).json()["call_ids"]["s1"]
+
+    def transfer(**body):  # type: ignore[no-untyped-def]
+        return client.post(f"/api/calls/{call_id}/transfers", json={"reason": "专业问题转接", **body},
+                           headers=as_user("operator"))
+
+    r = transfer(target="12366")  # no say: three-way, as routing hands a sub-centre over
+    assert r.status_code == 201, r.text
+    assert (r.json()["mode"], r.json()["target_kind"], r.json()["responsible_line"]) == ("three_way", "line", "12345")
+    r = transfer(target="12348", expert_id=rota["12348"])
+    assert r.json()["mode"] == "three_way" and r.json()["target_label"].endswith("陈立新（8101）")
+    assert transfer(target="12333").json()["mode"] == "blind"  # nobody on duty: a plain transfer, as before
+    r = transfer(target="12333", expert_id=rota["12333"])
+    assert r.status_code == 422 and "不在 12333 的在岗名单中" in r.json()["message"]
+    assert transfer(target="12348", expert_id=rota["12333"]).status_code == 422  # another line's expert
+    assert transfer(target="12366", three_way=False).json()["mode"] == "blind"  # the operator's say wins
+    assert transfer(target="120").json()["mode"] == "blind"  # emergency lines: blind unless asked, as before
+
+
+def test_the_call_page_offers_the_specialist_lines_grouped(client, feed, as_user, db, rt, registry) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_pages import csrf_of, login
+
+    rota = _rota(client, as_user, db, rt, registry)
+    call_id = feed(answered_call("s2", START)).json()["call_ids"]["s2"]
+    login(client, "operator")
+    page = client.get(f"/hall/calls/{call_id}").text
+    assert "专业转接（分中心、专家座席、业务专区）" in page and "<legend>分中心</legend>" in page
+    assert "<legend>专家座席</legend>" in page and "<legend>业务专区</legend>" in page
+    assert f'name="target" value="12348#{rota["12348"]}"' in page and "陈立新（市法律援助中心 8101）" in page
+    assert "data-target-filter" in page and "/static/calls.js" in page  # 8 targets: the search box
+    assert "当前无人值班：建议登记工单派发" in page  # 12329 and others
+    token = csrf_of(client, f"/hall/calls/{call_id}")
+    r = client.post(f"/hall/calls/{call_id}/transfer", follow_redirects=False,
+                    data={"reason": "劳动仲裁咨询", "target": f"12348#{rota['12348']}", "csrf_token": token})
+    assert r.status_code == 303
+    page = client.get(f"/hall/calls/{call_id}").text
+    assert "已记录转接：12348 全国公共法律服务专用电话 · 陈立新（8101）（三方通话）" in page
+    r = client.post(f"/hall/calls/{call_id}/transfer", follow_redirects=False,
+                    data={"reason": "纳税咨询", "target": "12366", "blind": "1", "csrf_token": token})
+    assert r.status_code == 303 and "（直接转接）" in client.get(f"/hall/calls/{call_id}").text

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from hotline.hotlines import service, snapshot
-from hotline.hotlines.models import HotlineChange, HotlineLine
+from hotline.hotlines.models import HotlineChange, HotlineExpert, HotlineLine
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.models import AuditEntry
@@ -26,6 +26,7 @@ def _clean_hotlines(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     engine: Engine = request.getfixturevalue("engine")
     with engine.begin() as conn:
+        conn.execute(delete(HotlineExpert))
         conn.execute(delete(HotlineChange))
         conn.execute(delete(HotlineLine))
 

@@ -46,3 +46,33 @@ def test_route_dry_run(runner: CliRunner) -> None:
     assert "business_zone:12333" in r.output and "业务专区有人值守" in r.output
     r = runner.invoke(app, ["hotlines", "route", "12345", "--blacklisted", "--new-matter"])
     assert "12345综合座席" in r.output and "新诉求" in r.output
+
+
+def test_route_dry_run_reads_the_rota(runner: CliRunner, db, rt) -> None:  # type: ignore[no-untyped-def]
+    """Without --expert the rota says who is on duty (the dry run's time is the real now: every day, all day)."""
+    from hotline.hotlines import roster, service
+    from hotline.security.actor import Actor
+
+    service.import_reference(db, rt, actor=Actor.system(), cities=["南京市"])
+    roster.seed(db, rt, actor=Actor.system(), city="南京市",
+                people=[("12348", "陈立新", "市法律援助中心", "8101", "每天 00:00-24:00")])
+    db.rollback()
+    r = runner.invoke(app, ["hotlines", "route", "12348", "--city", "南京市"])
+    assert r.exit_code == 0, r.output
+    assert "dual_expert_seats" in r.output and "在岗：陈立新（市法律援助中心 8101）" in r.output
+    r = runner.invoke(app, ["hotlines", "route", "12348", "--city", "南京市", "--zone", "12313"])
+    assert "dual_expert_seats" in r.output  # --zone overrides only the business zones
+
+
+def test_route_reads_numbers_as_the_api_does(runner: CliRunner) -> None:
+    """QA: `route abc` was routed as an unknown number, and a full-width 12333 was not found, while
+    POST /api/v1/hotlines/route refuses the one and finds the other."""
+    runner.invoke(app, ["hotlines", "import", "--city", "南京市"])
+    r = runner.invoke(app, ["hotlines", "route", "abc"])
+    assert r.exit_code == 2 and "被叫号码格式不正确" in r.output and "去向" not in r.output
+    r = runner.invoke(app, ["hotlines", "route", ""])
+    assert r.exit_code == 2 and "请填写被叫号码" in r.output
+    r = runner.invoke(app, ["hotlines", "route", "12333", "--zone", "业务专区"])
+    assert r.exit_code == 2 and "在岗的业务专区号码格式不正确" in r.output
+    r = runner.invoke(app, ["hotlines", "route", "１２３３３"])  # typed on a Chinese keyboard
+    assert r.exit_code == 0 and "12333" in r.output and "unknown_number" not in r.output

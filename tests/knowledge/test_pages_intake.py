@@ -163,3 +163,13 @@ def test_editor_home_shows_direct_answer_figures_and_gaps(client: TestClient, db
     client.cookies.clear()
     login(client, "housing_handler")
     assert 'id="direct-answers"' not in client.get("/kb").text
+
+
+def test_find_with_nothing_typed_asks_for_the_request_first(client: TestClient, org: Org) -> None:
+    """QA: 查找知识 on an empty form said 没有找到相关知识, as if the knowledge base had been searched."""
+    login(client, "operator")
+    r = post_page(client, "/hall/intake", "/hall/intake", {"intent": "kb", "title": "", "content": ""})
+    assert r.status_code == 200 and "请先填写诉求标题或诉求内容，再查找知识" in r.text
+    assert "没有找到相关知识" not in r.text
+    r = post_page(client, "/hall/intake", "/hall/intake", {"intent": "kb", "title": "火星移民补贴申请"})
+    assert "没有找到相关知识" in r.text and "请先填写诉求标题" not in r.text

@@ -227,3 +227,17 @@ def test_a_group_shows_the_last_five_texts_sent_to_its_number(client, push, db, 
     assert [o.text for o in groups[0].sent] == [f"第{i}条答复" for i in (6, 5, 4, 3, 2)]  # newest first
     assert [o.text for o in groups[1].sent] == ["给另一号码的答复"]
 
+
+
+def test_the_list_s_page_links_keep_the_tab(client, push) -> None:  # type: ignore[no-untyped-def]
+    """QA: the links were /sms?tab=pending?tab=pending&page=2 (no such tab): page 2 was never reached."""
+    r = push([text(f"pg{i}", sender=f"139000011{i:02d}", at=START - timedelta(minutes=60 - i)) for i in range(21)])
+    assert r.status_code == 200, r.text
+    login(client, "operator")
+    for url in ("/sms", "/sms?tab=pending"):
+        page = client.get(url).text
+        link = re.search(r'<a href="([^"]+)" rel="next">', page).group(1)  # type: ignore[union-attr]
+        link = html.unescape(link)
+        assert link in ("/sms?page=2", "/sms?tab=pending&page=2"), link
+        second = client.get(link).text
+        assert len(re.findall(r'data-sms-group="', second)) == 1 and "139****1120" in second

@@ -37,3 +37,29 @@ def test_0027_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
 def test_the_test_database_has_the_tables(engine) -> None:  # type: ignore[no-untyped-def]
     names = set(inspect(engine).get_table_names())
     assert {"wechat_message", "wechat_outbound"} <= names
+
+
+def test_0030_adds_answering_at_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from sqlalchemy import text
+
+    from hotline.migrate import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'wx30.db'}")
+    upgrade(engine, "0029_share_push_sealed")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO wechat_message (account, msg_key, openid, msg_type, content, sent_at, "
+                          "received_at, reply, status) VALUES ('gh_a', '1', 'o1', 'text', '你好', "
+                          "'2026-11-02 02:00:00', '2026-11-02 02:00:01', '您好', 'auto')"))
+    upgrade(engine)
+    columns = {c["name"] for c in inspect(engine).get_columns("wechat_message")}
+    assert "answering_at" in columns
+    with engine.connect() as conn:  # a message stored before: answered, held by nobody
+        assert tuple(conn.execute(text("SELECT reply, answering_at FROM wechat_message")).one()) == ("您好", None)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0029_share_push_sealed")
+    assert "answering_at" not in {c["name"] for c in inspect(engine).get_columns("wechat_message")}
+    upgrade(engine)
+    engine.dispose()

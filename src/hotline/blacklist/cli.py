@@ -89,8 +89,13 @@ def list_(
 @blacklist_app.command("standing")
 def standing(phone: Annotated[str, typer.Argument(help="来电号码")]) -> None:
     """Whether a number is blacklisted now."""
+    import re
+
     from hotline.blacklist import service
 
+    # QA: "abc" (or a number mistyped with a letter) was answered 未列入黑名单, as if it had been looked up
+    if not re.fullmatch(r"[\d\s()+\-]+", phone.strip()) or not 5 <= len(service.normalize_phone(phone)) <= 20:
+        raise _fail(f"电话号码“{phone[:32]}”格式不正确：请填写 5—20 位数字")
     settings, db = _session()
     try:
         s = service.standing(db, phone, _runtime(settings).clock.now())

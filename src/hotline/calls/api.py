@@ -23,6 +23,7 @@ from hotline.calls.schemas import (
     TransferOut,
     call_out,
     event_out,
+    target_out,
     transfer_out,
 )
 from hotline.clock import CHINA_TZ, to_local
@@ -38,7 +39,7 @@ FIELD_LABELS = {
     "target": "转接目标号码", "reason": "转接原因", "three_way": "是否三方通话",
     "responsibility_unclear": "是否职责不清", "outcome": "回拨结果", "day": "日期",
     "start": "开始日期", "end": "结束日期", "line": "线路", "queue": "队列", "group_by": "分组方式",
-    "caller": "来电号码", "mine": "是否只看本人接听",
+    "caller": "来电号码", "mine": "是否只看本人接听", "expert_id": "值班人员编号",
 }
 route_labels(router.prefix, FIELD_LABELS,
              choices={"outcome": {str(k): v for k, v in CALLBACK_OUTCOME_LABELS.items()}})
@@ -123,11 +124,14 @@ def get_callbacks(db: DB, rt: RT, actor: ApiActor, page: Annotated[int, Query(ge
     return Page(items=[call_out(c) for c in rows], total=total, page=page, page_size=page_size)
 
 
-@router.get("/transfer-targets", response_model=list[TargetOut], summary="一键转接目标：110/119/120/122 与水电气热")
+@router.get("/transfer-targets", response_model=list[TargetOut],
+            summary="一键转接目标：110/119/120/122、水电气热，及分中心、专家座席、业务专区（含当前值班人员和转接方式）")
 def transfer_targets(db: DB, rt: RT, actor: ApiActor) -> list[TargetOut]:
     service.ensure_role(actor, *service.HALL_ROLES)
-    return [TargetOut(number=t.number, kind=t.kind, label=t.label)
-            for t in [*lines.emergency_targets(), *lines.utility_targets(db, rt.settings.city_name)]]
+    city = rt.settings.city_name
+    linked = [TargetOut(number=t.number, kind=t.kind, label=t.label)
+              for t in [*lines.emergency_targets(), *lines.utility_targets(db, city)]]
+    return linked + [target_out(t) for t in lines.line_targets(db, city, rt.clock.now())]
 
 
 @router.get("/current", response_model=CallOut | None, summary="本人当前通话（来电弹屏）")
@@ -181,5 +185,5 @@ def call_back(call_id: int, data: CallbackIn, db: DB, rt: RT, actor: ApiActor) -
 @router.post("/{call_id}/transfers", response_model=TransferOut, status_code=201, summary="一键转接（记录原因）")
 def transfer(call_id: int, data: TransferIn, db: DB, rt: RT, actor: ApiActor) -> TransferOut:
     return transfer_out(service.transfer(db, rt, actor=actor, call_id=call_id, target=data.target, reason=data.reason,
-                                         three_way=data.three_way,
+                                         three_way=data.three_way, expert_id=data.expert_id,
                                          responsibility_unclear=data.responsibility_unclear))

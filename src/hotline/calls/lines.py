@@ -1,10 +1,13 @@
-"""Where a call may be transferred: the national emergency lines (a constant), the utility lines
-(from the hotline registry, hotline.hotlines, when that package is installed), any other number."""
+"""Where a call may be transferred: the national emergency lines (a constant), the utility lines and
+the specialist lines — sub-centres, expert seats, business zones, with who is on duty and whether
+routing hands over by three-way call — (from the hotline registry, hotline.hotlines, when that package
+is installed), any other number."""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,10 +17,29 @@ from hotline.calls.enums import EMERGENCY_LINES, UTILITY_KINDS
 
 
 @dataclass(frozen=True)
+class ExpertTarget:
+    id: int
+    name: str
+    department: str | None
+    phone: str
+
+
+@dataclass(frozen=True)
 class Target:
     number: str
     kind: str  # emergency, utility, line
     label: str
+    # a specialist line (kind line): its group, how routing hands over now, and who is on duty
+    group: str | None = None  # sub_center, expert_seats, business_zone
+    group_label: str | None = None
+    method: str | None = None  # three_way_call, dispatch_ticket
+    method_label: str | None = None
+    reason: str | None = None
+    experts: tuple[ExpertTarget, ...] = ()
+
+    @property
+    def staffed(self) -> bool:
+        return self.method == "three_way_call"
 
 
 def _registry() -> Any | None:
@@ -49,6 +71,35 @@ def utility_targets(db: Session, city: str | None = None) -> list[Target]:
         name = getattr(line, "name", None) or UTILITY_KINDS.get(line.kind, line.kind)
         targets.append(Target(str(line.number), "utility", f"{line.number} {name}"))
     return sorted(targets, key=lambda t: t.number)
+
+
+def _hotlines(name: str) -> Any | None:
+    try:
+        return importlib.import_module(f"hotline.hotlines.{name}")
+    except ImportError:
+        return None
+
+
+def _specialist(db: Session, city: str, at: datetime) -> list[Any]:
+    targets, snapshot, routing = _hotlines("targets"), _hotlines("snapshot"), _hotlines("routing")
+    if targets is None or snapshot is None or routing is None:
+        return []
+    snap = snapshot.current(db, default_city=city)
+    return list(targets.line_targets(snap, routing.load_policy(), city=city, at=at))
+
+
+def line_targets(db: Session, city: str, at: datetime) -> list[Target]:
+    """The city's sub-centres and lines with expert seats / a business zone, grouped (sub-centres first):
+    three-way call when routing says so now (the seats staffed by the rota), else a ticket."""
+    return [Target(number=t.line.number, kind="line", label=f"{t.line.number} {t.line.name}", group=t.group,
+                   group_label=t.group_label, method=t.method, method_label=t.method_label, reason=t.reason,
+                   experts=tuple(ExpertTarget(e.id, e.name, e.department, e.phone) for e in t.on_duty))
+            for t in _specialist(db, city, at)]
+
+
+def specialist(db: Session, number: str, city: str, at: datetime) -> Target | None:
+    """The specialist target of that number in the city now, or None when the number is none."""
+    return next((t for t in line_targets(db, city, at) if t.number == number), None)
 
 
 def describe(db: Session, number: str, city: str | None = None) -> tuple[str, str]:

@@ -151,11 +151,35 @@ class CallbackIn(BaseModel):
 class TransferIn(BaseModel):
     target: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-    three_way: bool = False
+    # absent: a specialist line as routing hands it over (三方通话 when staffed), anything else blind
+    three_way: bool | None = None
     responsibility_unclear: bool = False
+    expert_id: int | None = None  # the person on the line's rota who was rung (GET transfer-targets)
+
+
+class TargetExpertOut(BaseModel):
+    id: int
+    name: str
+    department: str | None
+    phone: str
 
 
 class TargetOut(BaseModel):
     number: str
     kind: str
     label: str
+    group: str | None = None
+    group_label: str | None = None
+    method: str | None = None
+    method_label: str | None = None
+    reason: str | None = None
+    staffed: bool | None = None
+    experts: list[TargetExpertOut] = []
+
+
+def target_out(t: Any) -> TargetOut:
+    """A specialist line target (calls/lines.py Target of kind line)."""
+    return TargetOut(number=t.number, kind=t.kind, label=t.label, group=t.group, group_label=t.group_label,
+                     method=t.method, method_label=t.method_label, reason=t.reason, staffed=t.staffed,
+                     experts=[TargetExpertOut(id=e.id, name=e.name, department=e.department, phone=e.phone)
+                              for e in t.experts])

@@ -264,9 +264,13 @@ def mark_called_back(db: Session, rt: Runtime, *, actor: Actor, call_id: int, ou
 
 
 def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: str, reason: str,
-             three_way: bool = False, responsibility_unclear: bool = False) -> CallTransfer:
+             three_way: bool | None = None, responsibility_unclear: bool = False,
+             expert_id: int | None = None) -> CallTransfer:
     """Record a one-click transfer. When responsibility is unclear the transfer is a three-way call
-    and the line that took the call first keeps it (首接负责)."""
+    and the line that took the call first keeps it (首接负责). Without a say (`three_way` None) a
+    specialist line (sub-centre, staffed expert seats / business zone) is a three-way call as routing
+    hands it over (国办发〔2020〕53号: 三方转接); anything else a blind transfer, as before. `expert_id`
+    names the person on the line's rota who was rung."""
     ensure_role(actor, *HALL_ROLES)
     call = get(db, actor=actor, call_id=call_id)
     number = "".join((target or "").split()).replace("-", "")  # 138 0013 8000 as typed
@@ -282,13 +286,23 @@ def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: st
         raise DomainError("call_not_answered", "未接通的来电不能转接", status_code=409)
     # An ended call is no one's to transfer — past a short grace for the adapter's `ended` arriving
     # before the operator's click lands (QA: a call of two days before took a transfer to 119).
-    if call.ended_at is not None and rt.clock.now() - call.ended_at > TRANSFER_GRACE:
+    now = rt.clock.now()
+    if call.ended_at is not None and now - call.ended_at > TRANSFER_GRACE:
         raise DomainError("call_ended", "该通话已结束，不能再转接：如需联系来电人，请回拨", status_code=409)
     if number == call.first_line:
         raise DomainError("transfer_to_self", "不能转接到来电所在的本线路", status_code=422)
+    city = rt.settings.city_name
+    kind, label = lines.describe(db, number, city)
+    found = lines.specialist(db, number, city, now) if kind == "line" else None
+    if expert_id is not None:
+        expert = next((e for e in found.experts if e.id == expert_id), None) if found else None
+        if expert is None:
+            raise DomainError("expert_not_on_duty", f"所选值班人员当前不在 {number} 的在岗名单中"
+                                                    "（可能已下班或停止值班），请刷新后重选", status_code=422)
+        label = f"{label} · {expert.name}（{expert.phone}）"
+    if three_way is None:
+        three_way = found is not None and found.staffed
     mode = TransferMode.THREE_WAY if (three_way or responsibility_unclear) else TransferMode.BLIND
-    kind, label = lines.describe(db, number, rt.settings.city_name)
-    now = rt.clock.now()
     row = CallTransfer(call_id=call.id, at=now, target_number=number, target_kind=kind, target_label=label[:100],
                        mode=mode, reason=reason[:500], source=TransferSource.OPERATOR, by_user_id=actor.user_id,
                        responsible_line=call.first_line if mode == TransferMode.THREE_WAY else number)

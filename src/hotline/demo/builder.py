@@ -210,6 +210,9 @@ def build_demo(
             # The hotline registry (热线归并) of the demo city; owners matched to the demo's units by name.
             registry = import_reference(db, rt, actor=Actor.system(), cities=[nanjing.CITY[1]])
             console.print(f"热线归并清单已导入（{len(registry.created)} 条）")
+            from hotline.demo import experts as demo_experts  # 专家座席值班: who the hall can three-way to
+
+            console.print(f"专家座席值班表已登记（{demo_experts.build(db, rt)} 人）")
             from hotline.dispatch.catalogue import seed as seed_catalogue  # 派单目录 of the demo city
 
             rules = seed_catalogue(db, rt, actor=Actor.system(), by_category=org.owners,

@@ -56,25 +56,42 @@ def route(
     blacklisted: Annotated[bool, typer.Option("--blacklisted", help="来电人在黑名单内")] = False,
     emergency: Annotated[bool, typer.Option("--emergency", help="紧急情况")] = False,
     new_matter: Annotated[bool, typer.Option("--new-matter", help="新诉求")] = False,
-    zone: Annotated[list[str] | None, typer.Option("--zone", help="有人值守的业务专区（号码，可重复）")] = None,
-    expert: Annotated[list[str] | None, typer.Option("--expert", help="在岗的专家座席（号码，可重复）")] = None,
+    zone: Annotated[list[str] | None,
+                    typer.Option("--zone", help="有人值守的业务专区（号码，可重复；不填按值班表）")] = None,
+    expert: Annotated[list[str] | None,
+                      typer.Option("--expert", help="在岗的专家座席（号码，可重复；不填按值班表）")] = None,
 ) -> None:
     """Show the routing decision for a call now (a dry run; nothing is recorded)."""
+    from pydantic import ValidationError
+
     from hotline.db import utcnow
+    from hotline.errors_http import chinese_message
     from hotline.hotlines import snapshot
     from hotline.hotlines.routing import Call, Caller, decide, load_policy
+    from hotline.hotlines.schemas import CHOICES, FIELD_LABELS, FORMATS, RouteIn
 
+    # The numbers read as the API reads them (QA: "abc" or 025-1 2333 was routed as an unknown number
+    # here while POST /api/v1/hotlines/route refuses the one and finds the other).
+    try:
+        asked = RouteIn(dialled=dialled, city=city, staffed_zones=zone or None, staffed_experts=expert or None)
+    except ValidationError as exc:
+        raise _fail("；".join(chinese_message(e, FIELD_LABELS, CHOICES, FORMATS)  # type: ignore[arg-type]
+                             for e in exc.errors())) from exc
     settings, db = _session()
     try:
         snap = snapshot.load(db, default_city=settings.city_name)
     finally:
         db.close()
-    call = Call(dialled=dialled.strip(), at=utcnow(), city=city,
+    call = Call(dialled=asked.dialled, at=utcnow(), city=asked.city,
                 caller=Caller(blacklisted=blacklisted, emergency=emergency, new_matter=new_matter),
-                staffed_zones=frozenset(zone or ()), staffed_experts=frozenset(expert or ()))
+                # not given: the rota says who is on duty now (专家座席值班)
+                staffed_zones=frozenset(asked.staffed_zones) if asked.staffed_zones is not None else None,
+                staffed_experts=frozenset(asked.staffed_experts) if asked.staffed_experts is not None else None)
     d = decide(snap, load_policy(), call)
     action = "联动转接" if d.action == "linked_transfer" else "进入队列"
     typer.echo(f"去向：{d.queue_label}（{d.queue}）  动作：{action}")
     typer.echo(f"提示音：{d.prompt or '无'}")
     typer.echo(f"规则：{d.rule}  标记：{', '.join(d.flags) or '无'}")
     typer.echo(f"理由：{d.reason}")
+    if d.line is not None and d.line.on_duty(call.at):
+        typer.echo("在岗：" + "、".join(e.label for e in d.line.on_duty(call.at)))

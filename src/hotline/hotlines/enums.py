@@ -47,6 +47,7 @@ class ChangeField(StrEnum):
     PROMPT = "prompt"
     SEATS = "seats"
     DETAILS = "details"
+    EXPERTS = "experts"  # the expert seats' / business zone's rota (hotlines/roster.py)
 
 
 # A line only moves forward along this order (设分中心 → 双号并行 → 整体并入).
@@ -91,6 +92,7 @@ FIELD_LABELS = {
     ChangeField.PROMPT: "过渡期语音提示",
     ChangeField.SEATS: "座席安排",
     ChangeField.DETAILS: "基本信息",
+    ChangeField.EXPERTS: "值班人员",
 }
 
 
@@ -99,3 +101,7 @@ def label(mapping: dict[StrEnum, str], code: str | None) -> str:
     if not code:
         return "—"
     return next((text for key, text in mapping.items() if str(key) == code), code)
+
+
+# Lines whose seats are staffed by a rota (hotlines/roster.py): who is on duty says whether they are staffed.
+ROSTER_SEATS = frozenset({SeatArrangement.EXPERT_SEATS, SeatArrangement.BUSINESS_ZONE})

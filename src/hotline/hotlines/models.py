@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime
@@ -69,3 +70,23 @@ class HotlineChange(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(100))
     actor_role: Mapped[str] = mapped_column(String(32))
+
+
+class HotlineExpert(Base):
+    """One person on a line's expert seats (专家座席) or business zone (业务专区) rota: who, from which
+    department, where to ring them, and their weekly duty slots (hotlines/duty.py). Never deleted: an
+    expert who leaves the rota is marked inactive, so that transfers made to them still name them."""
+
+    __tablename__ = "hotline_experts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("hotline_lines.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(100))
+    # a direct number or an extension of the line's switch, digits only
+    phone: Mapped[str] = mapped_column(String(20))
+    duty: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from hotline.hotlines import duty
 from hotline.hotlines.enums import (
     FIELD_LABELS,
     KIND_LABELS,
@@ -10,9 +13,18 @@ from hotline.hotlines.enums import (
     STATUS_LABELS,
     label,
 )
-from hotline.hotlines.models import HotlineChange, HotlineLine
-from hotline.hotlines.routing import Decision, Handover
-from hotline.hotlines.schemas import ChangeOut, HandoverOut, LineOut, RouteOut
+from hotline.hotlines.models import HotlineChange, HotlineExpert, HotlineLine
+from hotline.hotlines.routing import Decision, Expert, Handover
+from hotline.hotlines.schemas import (
+    ChangeOut,
+    ExpertOut,
+    HandoverOut,
+    LineOut,
+    OnDutyExpert,
+    OnDutyLine,
+    RouteOut,
+)
+from hotline.hotlines.targets import LineTarget
 
 # Stored codes inside history values (mode / status / seats) read back in Chinese.
 _VALUE_LABELS = {**{str(k): v for k, v in MODE_LABELS.items()}, **{str(k): v for k, v in STATUS_LABELS.items()},
@@ -44,7 +56,25 @@ def change_out(c: HotlineChange) -> ChangeOut:
                      actor_name=c.actor_name, actor_role=c.actor_role)
 
 
-def route_out(d: Decision, h: Handover | None = None) -> RouteOut:
+def expert_out(e: HotlineExpert, line: HotlineLine, now: datetime) -> ExpertOut:
+    slots = duty.from_json(e.duty)
+    return ExpertOut(id=e.id, line_id=line.id, line_number=line.number, line_name=line.name, name=e.name,
+                     department=e.department, phone=e.phone, duty=duty.describe(slots), slots=duty.to_json(slots),
+                     active=e.active, on_duty=e.active and duty.on_duty(slots, now), note=e.note,
+                     updated_at=e.updated_at)
+
+
+def on_duty_expert(e: Expert) -> OnDutyExpert:
+    return OnDutyExpert(id=e.id, name=e.name, department=e.department, phone=e.phone, duty=duty.describe(e.slots))
+
+
+def target_out(t: LineTarget) -> OnDutyLine:
+    return OnDutyLine(line_id=t.line.id, number=t.line.number, name=t.line.name, group=t.group,
+                      group_label=t.group_label, method=t.method, method_label=t.method_label, reason=t.reason,
+                      on_duty=[on_duty_expert(e) for e in t.on_duty])
+
+
+def route_out(d: Decision, h: Handover | None = None, at: datetime | None = None) -> RouteOut:
     line = d.line
     handover = None
     if h is not None:
@@ -55,4 +85,5 @@ def route_out(d: Decision, h: Handover | None = None) -> RouteOut:
                     priority=d.priority, rule=d.rule, reason=d.reason, flags=list(d.flags),
                     line_id=line.id if line else None, line_number=line.number if line else None,
                     line_name=line.name if line else None, city=line.city if line else None,
-                    transfer_to=d.transfer_to, handover=handover)
+                    transfer_to=d.transfer_to, handover=handover,
+                    experts_on_duty=[on_duty_expert(e) for e in line.on_duty(at)] if line and at else [])

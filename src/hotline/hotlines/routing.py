@@ -20,6 +20,7 @@ from typing import Any
 
 from hotline.clock import CHINA_TZ
 from hotline.errors import DomainError, NotFound
+from hotline.hotlines import duty
 from hotline.hotlines.enums import LineKind, LineStatus, MergeMode, SeatArrangement
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
@@ -45,6 +46,24 @@ FACT_VALUES: dict[str, frozenset[Any]] = {
 
 
 @dataclass(frozen=True)
+class Expert:
+    """One person on a line's rota (专家座席值班), as routing and the transfer targets see them."""
+
+    id: int
+    name: str
+    department: str | None
+    phone: str
+    slots: tuple[duty.Slot, ...] = ()
+
+    def on_duty(self, at: datetime) -> bool:
+        return duty.on_duty(self.slots, at)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.department + ' ' if self.department else ''}{self.phone}）"
+
+
+@dataclass(frozen=True)
 class LineView:
     id: int
     city: str
@@ -59,6 +78,10 @@ class LineView:
     end: date | None
     owner_unit_id: int | None
     owner_name: str | None
+    experts: tuple[Expert, ...] = ()  # the active rota of expert seats / a business zone
+
+    def on_duty(self, at: datetime) -> tuple[Expert, ...]:
+        return tuple(e for e in self.experts if e.on_duty(at))
 
     def period(self, day: date) -> str:
         if self.start is None:
@@ -229,8 +252,10 @@ class Call:
     at: datetime
     caller: Caller = Caller()
     city: str | None = None
-    staffed_zones: frozenset[str] = frozenset()
-    staffed_experts: frozenset[str] = frozenset()
+    # Numbers whose business zone / expert seats the caller of `decide` says are staffed; None (the
+    # default) asks the rota instead (LineView.experts), a set given overrides it for that kind of seat.
+    staffed_zones: frozenset[str] | None = None
+    staffed_experts: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -273,10 +298,14 @@ def _fmt(template: str, values: dict[str, str]) -> str:
 
 def _staffed(line: LineView, call: Call) -> bool:
     if line.seats == "business_zone":
-        return line.number in call.staffed_zones
-    if line.seats == "expert_seats":
-        return line.number in call.staffed_experts
-    return line.seats == "own_seats"
+        told = call.staffed_zones
+    elif line.seats == "expert_seats":
+        told = call.staffed_experts
+    else:
+        return line.seats == "own_seats"
+    if told is not None:
+        return line.number in told
+    return bool(line.on_duty(call.at))
 
 
 def facts_of(line: LineView | None, call: Call) -> dict[str, Any]:

@@ -49,7 +49,12 @@ FIELD_LABELS = {
     "dialled": "被叫号码", "caller": "来电人", "phone": "来电号码", "blacklisted": "是否在黑名单中",
     "emergency": "是否紧急求助", "new_matter": "是否新的诉求", "at": "来电时间",
     "staffed_zones": "在岗的业务专区号码", "staffed_experts": "在岗的专家座席号码", "handover_to": "转交的热线号码",
+    # the rota (专家座席值班)
+    "department": "所属部门", "duty": "值班时间", "active": "是否在值班名册中", "expert_name": "姓名",
+    "expert_phone": "联系电话或分机",
 }
+# On the rota's routes a `name` is a person's and a `phone` where to ring them.
+EXPERT_LABELS = {**FIELD_LABELS, "name": "姓名", "phone": "联系电话或分机"}
 _MODES = {str(k): v for k, v in MODE_LABELS.items()} | {str(MergeMode.NONE): "联动，不归并"}
 CHOICES = {
     "kind": {str(k): v for k, v in KIND_LABELS.items()},
@@ -228,10 +233,11 @@ class RouteIn(BaseModel):
     city: Annotated[City | None, _d("city", "不填为平台所在城市")] = None
     caller: Annotated[CallerIn, _d("caller")] = Field(default_factory=CallerIn)
     at: Annotated[datetime | None, _d("at", "带时区，如 2026-11-02T10:00:00+08:00；不填为当前时间")] = None
-    staffed_zones: Annotated[list[Number], _d("staffed_zones", "当前有人值守的业务专区热线号码")] = Field(
-        default_factory=list, max_length=200)
-    staffed_experts: Annotated[list[Number], _d("staffed_experts", "当前有人值守的专家座席热线号码")] = Field(
-        default_factory=list, max_length=200)
+    # Absent: the rota (专家座席值班) says who is on duty at `at`; a list given overrides it.
+    staffed_zones: Annotated[list[Number] | None, _d(
+        "staffed_zones", "当前有人值守的业务专区热线号码；不填则按值班表判断")] = Field(default=None, max_length=200)
+    staffed_experts: Annotated[list[Number] | None, _d(
+        "staffed_experts", "当前有人值守的专家座席热线号码；不填则按值班表判断")] = Field(default=None, max_length=200)
     # A specialist matter taken on 12345 that belongs to this line (a sub-center or a dual number):
     # ask how to hand it over (three-way call or ticket).
     handover_to: Annotated[Number | None, _d("handover_to",
@@ -277,3 +283,85 @@ class RouteOut(BaseModel):
     city: str | None
     transfer_to: str | None
     handover: HandoverOut | None = None
+    # the decision's line's experts on duty at the call's time (whom a queue expert_seats:… reaches)
+    experts_on_duty: list[OnDutyExpert] = Field(default_factory=list)
+
+
+# ---- the rota (专家座席值班) ------------------------------------------------------------------------
+
+
+class ExpertIn(BaseModel):
+    """One person on a line's expert seats / business zone rota, as an administrator enters them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=64),
+                    Field(description="姓名（2–64 字）")]
+    department: Annotated[Text100 | None, _d("department", "如 市司法局法律援助中心")] = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+                     Field(description="联系电话或分机：3 至 20 位数字，转接时拨打")]
+    duty: Annotated[Text1000, _d("duty", "每周值班时段，如 周一至周五 09:00-12:00,14:00-17:30；周六 09:00-12:00")] = ""
+    active: Annotated[bool, _d("active", "停止值班的人员保留记录但不再在岗")] = True
+    note: Annotated[Text500 | None, _d("note")] = None
+    reason: Annotated[Text1000 | None, Field(description="变更理由（可不填），记入变更记录")] = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        return _telephone(v, "联系电话或分机")
+
+    @field_validator("duty")
+    @classmethod
+    def _duty(cls, v: str) -> str:
+        from hotline.hotlines import duty  # the rota's own text rules
+
+        try:
+            return duty.describe(duty.parse(v))
+        except duty.DutyError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class ExpertOut(BaseModel):
+    id: int
+    line_id: int
+    line_number: str
+    line_name: str
+    name: str
+    department: str | None
+    phone: str
+    duty: str
+    slots: list[list[Any]]
+    active: bool
+    on_duty: bool
+    note: str | None
+    updated_at: datetime
+
+
+class OnDutyExpert(BaseModel):
+    """Who is on duty now and where to ring them (the three-way call's third party)."""
+
+    id: int
+    name: str
+    department: str | None
+    phone: str
+    duty: str
+
+
+class OnDutyLine(BaseModel):
+    """A specialist line as a transfer target now: how to hand over and who is on duty."""
+
+    line_id: int
+    number: str
+    name: str
+    group: str
+    group_label: str
+    method: str
+    method_label: str
+    reason: str
+    on_duty: list[OnDutyExpert]
+
+
+class ActiveChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    active: Annotated[bool, _d("active", "false 停止值班 / true 恢复值班")]
+    reason: Annotated[Text1000 | None, Field(description="变更理由（可不填），记入变更记录")] = None

@@ -14,11 +14,22 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from hotline.deps import DB, RT, ApiActor, client_of
-from hotline.knowledge import chat, gaps, harvest, maintenance, public_reports, reading, service, similar
+from hotline.knowledge import (
+    answer_rates,
+    chat,
+    gaps,
+    harvest,
+    maintenance,
+    public_reports,
+    reading,
+    service,
+    similar,
+)
 from hotline.knowledge.assistant import Reply
 from hotline.knowledge.enums import PUBLIC_AUDIENCES, STATUS_LABELS, ArticleStatus, Audience, ReportStatus
 from hotline.knowledge.models import Article, ArticleEvent, ArticleReport, ArticleVersion
 from hotline.knowledge.schemas import (
+    AnswerRatesOut,
     ArticleCreate,
     ArticleIn,
     ArticleMaintenanceOut,
@@ -44,6 +55,7 @@ from hotline.knowledge.schemas import (
     ReportIn,
     ReportOut,
     SimilarOut,
+    UnitAnswerRateOut,
     UnitMaintenanceOut,
     VersionOut,
 )
@@ -271,6 +283,16 @@ def maintenance_report(db: DB, rt: RT, actor: ApiActor, start: From = None, end:
     return MaintenanceOut(period_from=period.start, period_to=period.end, all_units=report.all_units,
                           units=[UnitMaintenanceOut.model_validate(u, from_attributes=True) for u in report.units],
                           totals=UnitMaintenanceOut.model_validate(report.totals, from_attributes=True))
+
+
+@router.get("/answer-rates", response_model=AnswerRatesOut,
+            summary="各部门接诉即答率：咨询类诉求中依托本单位知识直接答复的比率，由低到高排名")
+def answer_rates_report(db: DB, rt: RT, actor: ApiActor, start: From = None, end: To = None) -> AnswerRatesOut:
+    period = maintenance.make_period(now=rt.clock.now(), start=start, end=end)
+    result = answer_rates.answer_rates(db, who=service.who(db, actor), period=period)
+    return AnswerRatesOut(period_from=period.start, period_to=period.end, ranked=result.ranked,
+                          rule=answer_rates.RULE_TEXT,
+                          units=[UnitAnswerRateOut.model_validate(u, from_attributes=True) for u in result.units])
 
 
 @router.get("/maintenance/units/{unit_id}", response_model=Page[ArticleMaintenanceOut],

@@ -455,6 +455,25 @@ class MaintenanceOut(BaseModel):
     totals: UnitMaintenanceOut
 
 
+class UnitAnswerRateOut(BaseModel):
+    unit_id: int
+    unit_name: str
+    answered: int = Field(description="本期直接答复引用本单位知识条目的次数")
+    dispatched: int = Field(description="本期派给本单位主办的咨询类工单数")
+    consultations: int
+    percent: float | None = Field(description="接诉即答率（%）")
+    rank: int | None = Field(description="排名（1 为最低）；咨询不足时为空")
+    bottom: bool = Field(description="排名靠后（最低的 3 个）")
+
+
+class AnswerRatesOut(BaseModel):
+    period_from: date
+    period_to: date
+    ranked: int = Field(description="参与排名的单位数")
+    rule: str
+    units: list[UnitAnswerRateOut]
+
+
 class ArticleMaintenanceOut(BaseModel):
     id: int
     key: str

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors import NotFound
 from hotline.errors_http import route_labels
-from hotline.reports import service
+from hotline.reports import publication, service
 from hotline.reports.build import generated_label
 from hotline.reports.content import Percent, cell_text
 from hotline.reports.xlsx import table_csv
@@ -59,3 +60,19 @@ def report_table_csv(period: str, key: str, db: DB, rt: RT, actor: ApiActor) -> 
     body = "\ufeff" + table_csv(table)  # BOM: Excel then reads the file as UTF-8
     return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="report-{report.period_key}-{key}.csv"'})
+
+
+class PublicationIn(BaseModel):
+    with_units: bool = True  # publish the per-unit table (承办单位办理情况) as well
+
+
+@router.put("/{period}/publication", summary="向社会公开某月运行数据（已公开则以当前数据重新公开）")
+def publish(period: str, data: PublicationIn, db: DB, rt: RT, actor: ApiActor) -> dict[str, Any]:
+    row = publication.publish(db, rt, actor=actor, period=period, with_units=data.with_units)
+    return publication.published(db, row.period)
+
+
+@router.delete("/{period}/publication", status_code=204, response_class=Response, summary="撤回某月的公开数据")
+def unpublish(period: str, db: DB, rt: RT, actor: ApiActor) -> Response:
+    publication.unpublish(db, rt, actor=actor, period=period)
+    return Response(status_code=204)

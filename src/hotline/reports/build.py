@@ -150,6 +150,9 @@ class ReportBuilder:
         reopened = self._events((Action.REOPEN,))
         # 无法联系: callbacks ended without reaching the requester have no rating and stay out of both rates.
         unreachable = self._events((Action.CALLBACK_UNREACHABLE,))
+        from hotline.reports import ratings  # the 好差评 section builds on this module's helpers
+
+        rated_by_public = ratings.counts(self)
         left_out = f"；无法联系 {unreachable:,} 件不计入" if unreachable else ""
 
         cut = to_local(self.cutoff - timedelta(seconds=1))
@@ -170,14 +173,18 @@ class ReportBuilder:
             rate_figure("解决率", rate(solved, asked_solved), f"回访确认 {asked_solved:,} 次{left_out}"),
             count_figure("超期未答复", overdue_open, f"截至{cut.month}月{cut.day}日仍在办且已超期"),
             count_figure("退回重办", reopened, "回访不满意或未解决"),
+            *ratings.figures(rated_by_public),
         ]
         report.tables = [
             self._by_kind(), self._by_channel(), self._daily(), self._categories(prev),
-            self._districts(), self._units(), self._satisfaction(),
+            self._districts(), self._units(), self._satisfaction(), self._enterprise(),
+            *ratings.tables(self, rated_by_public),
         ]
         if (hot := self._hotspots()) is not None:
             report.tables.append(hot)
         report.summary = self._summary(intake, intake_prev, report)
+        if intake and (line := ratings.summary_line(rated_by_public)):
+            report.summary.append(line)
         return report
 
     def _overdue_now(self) -> list[ColumnElement[bool]]:
@@ -313,6 +320,34 @@ class ReportBuilder:
                      Chart("bar", 0, (1, 2)),
                      note="派单、答复和回访按本期发生的次数统计；超期未答复为截至统计时仍在办且已超期的工单。")
 
+    def _enterprise(self) -> Table:
+        """一企来: the enterprises' requests beside all (the Jiangsu plans ask for 涉企诉求 to be recognised,
+        handled fast and answered online): the same figures as the headline, for each side."""
+        def figures(*only: ColumnElement[bool]) -> list[Cell]:
+            intake = self._count(self._in(Ticket.created_at), *only)
+            direct = self._events((Action.ANSWER_DIRECTLY,), *only)
+            timed = TicketEvent.data["dispatch_on_time"].as_boolean()
+            on_time = TicketEvent.data["on_time"].as_boolean()
+            level, solved = TicketEvent.data["satisfaction"].as_string(), TicketEvent.data["solved"].as_boolean()
+            feedback = (Action.CALLBACK, Action.REOPEN)
+            return [intake, fmt_rate(rate(direct, intake)),
+                    fmt_rate(rate(self._events((Action.DISPATCH,), timed.is_(True), *only),
+                                  self._events((Action.DISPATCH,), timed.is_not(None), *only))),
+                    fmt_rate(rate(self._events((Action.REPLY,), on_time.is_(True), *only),
+                                  self._events((Action.REPLY,), *only))),
+                    fmt_rate(rate(self._events(feedback, level.in_(SATISFIED), *only),
+                                  self._events(feedback, level.is_not(None), *only))),
+                    fmt_rate(rate(self._events(feedback, solved.is_(True), *only),
+                                  self._events(feedback, solved.is_not(None), *only)))]
+
+        labels = ["受理量", "直接答复率", "派单及时率", "按时答复率", "满意率", "解决率"]
+        ours, everyone = figures(Ticket.is_enterprise.is_(True)), figures()
+        rows: list[list[Cell]] = [[label, a, b] for label, a, b in zip(labels, ours, everyone, strict=True)]
+        total = int(everyone[0] or 0)
+        rows.insert(1, ["占受理总量", fmt_rate(rate(int(ours[0] or 0), total)), fmt_rate(rate(total, total))])
+        return Table("enterprise", "涉企诉求（一企来）", ["指标", "涉企诉求", "全部诉求"], rows,
+                     note="受理时标记为企业诉求的工单；比率的口径与本报告开头的指标相同。")
+
     def _satisfaction(self) -> Table:
         level = TicketEvent.data["satisfaction"].as_string()
         counts = self._events((Action.CALLBACK, Action.REOPEN), level.is_not(None), key=level)
@@ -360,6 +395,10 @@ class ReportBuilder:
         if hot and hot.rows:
             named = "、".join(f"{r[1]}（{r[2]}件）" for r in hot.rows[:3])
             lines.append(f"主要热点：{named}。")
+        ent = report.table("enterprise")
+        if ent and isinstance(ent.rows[0][1], int) and ent.rows[0][1]:
+            lines.append(f"涉企诉求（一企来）{ent.rows[0][1]:,} 件，占受理总量 {ent.rows[1][1]}，"
+                         f"满意率 {ent.rows[5][1]}。")
         unit = report.table("unit")
         late = sorted((r for r in unit.rows if int(r[4] or 0) > 0), key=lambda r: -int(r[4] or 0)) if unit else []
         if late:

@@ -35,6 +35,10 @@ class FindingKind(StrEnum):
 class MeetingKind(StrEnum):
     COORDINATION = "coordination"  # 专题协调会
     INTERVIEW = "interview"  # 约谈
+    # 53号 三(六): poor quality, buck-passing, false reports and improper returns are 通报 (a circular naming
+    # the units) and 问责 — referred to the discipline bodies (纪委监委、作风办), which decide.
+    CIRCULAR = "circular"  # 通报
+    REFERRAL = "referral"  # 问责移送
 
 
 class MeetingStatus(StrEnum):
@@ -63,7 +67,24 @@ FINDING_LABELS = {
     FindingKind.BUCK_PASSING: "推诿扯皮",
     FindingKind.FALSE_REPLY: "虚假答复",
 }
-MEETING_KIND_LABELS = {MeetingKind.COORDINATION: "专题协调会", MeetingKind.INTERVIEW: "约谈"}
+MEETING_KIND_LABELS = {MeetingKind.COORDINATION: "专题协调会", MeetingKind.INTERVIEW: "约谈",
+                       MeetingKind.CIRCULAR: "通报", MeetingKind.REFERRAL: "问责移送"}
+# What each of a record's fields means for its kind (the same columns serve all four).
+MEETING_FIELDS: dict[MeetingKind, dict[str, str]] = {
+    MeetingKind.COORDINATION: {"held_at": "召开时间", "location": "地点", "host": "主持人", "topic": "议题",
+                               "attendees": "参会人员", "units": "涉及单位", "outcome": "会议结果",
+                               "pending": "待召开"},
+    MeetingKind.INTERVIEW: {"held_at": "约谈时间", "location": "地点", "host": "主持人", "topic": "约谈事由",
+                            "attendees": "参加人员", "units": "被约谈单位", "outcome": "约谈结果", "pending": "待约谈"},
+    MeetingKind.CIRCULAR: {"held_at": "通报日期", "location": "文号", "host": "发布机关", "topic": "通报内容",
+                           "attendees": "抄送", "units": "被通报单位", "outcome": "整改情况", "pending": "待整改反馈"},
+    MeetingKind.REFERRAL: {"held_at": "移送时间", "location": "移送机关及文号", "host": "经办人", "topic": "移送事由",
+                           "attendees": "抄送", "units": "被移送问责单位", "outcome": "处理结果",
+                           "pending": "待反馈处理结果"},
+}
+# Kinds that name the units they are about: without a unit the record says nothing.
+MEETING_NEEDS_UNITS = {MeetingKind.INTERVIEW: "约谈须选择被约谈单位", MeetingKind.CIRCULAR: "通报须选择被通报单位",
+                       MeetingKind.REFERRAL: "问责移送须选择被移送问责的单位"}
 MEETING_STATUS_LABELS = {MeetingStatus.SCHEDULED: "待召开", MeetingStatus.CONCLUDED: "已记录结果"}
 NOTIFICATION_LABELS = {
     NotificationKind.REMINDER: "临期催办",

@@ -21,7 +21,9 @@ from hotline.security.permissions import can_view, ensure_can_view, visible_cond
 from hotline.security.roles import UNIT_ROLES, DataScope, Role
 from hotline.supervision import jobs
 from hotline.supervision.enums import (
+    MEETING_FIELDS,
     MEETING_KIND_LABELS,
+    MEETING_NEEDS_UNITS,
     Audience,
     MeetingKind,
     MeetingStatus,
@@ -261,8 +263,9 @@ def create_meeting(db: Session, rt: Runtime, *, actor: Actor, data: MeetingCreat
         units = [db.get(Unit, uid) for uid in dict.fromkeys(data.unit_ids)]
         if any(u is None for u in units):
             raise DomainError("unknown_unit", "所选单位不存在", status_code=422)
-        if data.kind == MeetingKind.INTERVIEW and not units:
-            raise DomainError("interview_unit_required", "约谈须选择被约谈单位", status_code=422)
+        if data.kind in MEETING_NEEDS_UNITS and not units:
+            code = "interview_unit_required" if data.kind == MeetingKind.INTERVIEW else "meeting_unit_required"
+            raise DomainError(code, MEETING_NEEDS_UNITS[data.kind], status_code=422)
         numbers = dict.fromkeys(n.strip().upper() for n in data.ticket_numbers if n.strip())
         tickets = [_visible_ticket(db, actor, n) for n in numbers]
         meeting = Meeting(kind=str(data.kind), status=str(MeetingStatus.SCHEDULED), title=data.title.strip(),
@@ -276,9 +279,7 @@ def create_meeting(db: Session, rt: Runtime, *, actor: Actor, data: MeetingCreat
             assert u is not None
             db.add(MeetingUnit(meeting_id=meeting.id, unit_id=u.id))
             notify(db, unit_id=u.id, audience=Audience.MANAGER, kind=NotificationKind.MEETING, at=now,
-                   title=f"【{MEETING_KIND_LABELS[data.kind]}】{meeting.title}",
-                   body=f"时间：{jobs.short_time(data.held_at)}；地点：{data.location or '另行通知'}；"
-                        f"主持：{meeting.host}",
+                   title=f"【{MEETING_KIND_LABELS[data.kind]}】{meeting.title}", body=_meeting_notice(meeting),
                    meeting_id=meeting.id)
         for t in tickets:
             db.add(MeetingTicket(meeting_id=meeting.id, ticket_id=t.id))
@@ -292,11 +293,25 @@ def create_meeting(db: Session, rt: Runtime, *, actor: Actor, data: MeetingCreat
     return get_meeting(db, actor=actor, meeting_id=meeting.id)
 
 
+def _meeting_notice(meeting: Meeting) -> str:
+    """What a unit named in the record is told, in the words of its kind."""
+    kind = MeetingKind(meeting.kind)
+    words = MEETING_FIELDS[kind]
+    when = jobs.short_time(meeting.held_at)
+    if kind in (MeetingKind.COORDINATION, MeetingKind.INTERVIEW):
+        return f"时间：{when}；地点：{meeting.location or '另行通知'}；主持：{meeting.host}"
+    ask = "请按通报要求整改并反馈整改情况" if kind == MeetingKind.CIRCULAR else "处理结果由移送机关反馈"
+    reference = f"；{words['location']}：{meeting.location}" if meeting.location else ""
+    return f"{words['held_at']}：{when}{reference}；{words['host']}：{meeting.host}。{ask}"
+
+
 def record_outcome(db: Session, rt: Runtime, *, actor: Actor, meeting_id: int, outcome: str,
                    follow_up: str | None) -> Meeting:
     require(actor, SUPERVISORS, "记录会议结果")
     if len(outcome.strip()) < 5:
-        raise DomainError("outcome_required", "请填写会议或约谈结果（至少5个字）", status_code=422)
+        kind = db.execute(select(Meeting.kind).where(Meeting.id == meeting_id)).scalar()
+        what = MEETING_FIELDS[MeetingKind(kind)]["outcome"] if kind else "会议或约谈结果"
+        raise DomainError("outcome_required", f"请填写{what}（至少5个字）", status_code=422)
     try:
         meeting = get_meeting(db, actor=actor, meeting_id=meeting_id)
         meeting.outcome = outcome.strip()

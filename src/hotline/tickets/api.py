@@ -19,13 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, QueryTime, api_actor, client_of
 from hotline.errors import DomainError
-from hotline.errors_http import ROUTE_LABELS
+from hotline.errors_http import ROUTE_CHOICES, ROUTE_LABELS
+from hotline.ratings.enums import RATING_FILTER_LABELS, RatingFilter
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import sees_personal_data
 from hotline.security.roles import ROLE_LABELS
 from hotline.tickets import export, present, service, workflow
-from hotline.tickets.enums import ACTION_LABELS, Action, Kind, Satisfaction, State
+from hotline.tickets.enums import ACTION_LABELS, Action, Channel, Kind, Satisfaction, State, Urgency
 from hotline.tickets.schemas import (
     ActionIn,
     EventOut,
@@ -61,6 +62,8 @@ ACTION_FIELD_LABELS: dict[Action, dict[str, str]] = {
 }
 ROUTE_LABELS.extend((re.compile(rf"^/api/v1/tickets/[^/]+/actions/{action}$"), labels)
                     for action, labels in ACTION_FIELD_LABELS.items())
+ROUTE_CHOICES.append((re.compile(r"^/api/v1/(tickets|exports/tickets\.xlsx)$"),
+                      {"rating": {str(k): v for k, v in RATING_FILTER_LABELS.items()}}))
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
@@ -133,11 +136,18 @@ router.add_api_route("/tickets", create_ticket, methods=["POST"], status_code=20
                      summary="受理登记一张工单", route_class_override=_AuthFirst, responses={200: REPLAYED})
 
 
+RATING_HELP = ("公众评价（好差评）：rated 已评价、unrated 未评价、good 好评（非常满意、满意、基本满意）、"
+               "bad 差评（不满意、非常不满意），或某一评价等级")
+
+
 def ticket_filters(
     state: Annotated[list[State] | None, Query()] = None,
     unit_id: int | None = None,
     kind: Kind | None = None,
     category: Annotated[str | None, Query(max_length=16)] = None,
+    channel: Channel | None = None,
+    urgency: Urgency | None = None,
+    enterprise: Annotated[bool | None, Query(description="一企来：true 只看企业诉求，false 只看非企业诉求")] = None,
     overdue: bool | None = None,
     about_to_expire: bool | None = None,
     created_from: QueryTime | None = None,
@@ -146,6 +156,7 @@ def ticket_filters(
     phone: Annotated[str | None, Query(max_length=20)] = None,
     extension_pending: bool | None = None,
     ack_overdue: Annotated[bool | None, Query(description="签收超时：待签收且已过签收时限")] = None,
+    rating: Annotated[RatingFilter | None, Query(description=RATING_HELP)] = None,
     dispatch_overdue: Annotated[bool | None,
                                 Query(description="派单超时：待派单且已过派单时限（按派单时限排序）")] = None,
     solved: Annotated[bool | None, Query(description="最近一次回访：是否解决")] = None,
@@ -156,6 +167,7 @@ def ticket_filters(
                            about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
                            text=q, phone=phone, extension_pending=extension_pending, ack_overdue=ack_overdue,
                            dispatch_overdue=dispatch_overdue, by_dispatch_deadline=bool(dispatch_overdue),
+                           channel=channel, urgency=urgency, enterprise=enterprise, rating=rating,
                            solved=solved, satisfaction=[str(s) for s in satisfaction] if satisfaction else None)
 
 

@@ -85,9 +85,11 @@ class UnreachableRule(BaseModel):
 
 def _default_dispatch() -> list[Rule]:
     """派单时限 for a policy file that names none: 53号 asks for 即时转办, and complaints and reports on law
-    enforcement to be passed on 第一时间; it gives no figure, so these are ours (a city sets its own)."""
+    enforcement to be passed on 第一时间; the Jiangsu plans for enterprises' requests (一企来) to be
+    handled fast. None gives a figure, so these are ours (a city sets its own)."""
     return [Rule(when={"urgency": ["critical"]}, limit=Limit(value=0.5, unit="hours")),
             Rule(when={"urgency": ["urgent"]}, limit=Limit(value=1, unit="hours")),
+            Rule(when={"is_enterprise": True}, limit=Limit(value=1, unit="hours")),
             Rule(when={"kind": ["complaint", "report"]}, limit=Limit(value=2, unit="hours")),
             Rule(limit=Limit(value=4, unit="hours"))]
 

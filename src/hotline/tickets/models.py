@@ -101,7 +101,8 @@ class Ticket(Base):
     # The conclusion of the latest 审核研判 (回头看) since the ticket last finished: NULL while not reviewed;
     # cleared when 再办理 sends it back (the reviews themselves stay in ticket_reviews and the history).
     review_conclusion: Mapped[str | None] = mapped_column(String(24))
-    public_rating: Mapped[str | None] = mapped_column(String(24))
+    # Indexed: 差评 are few, and the 好差评 list and the search by rating look for them (ratings/).
+    public_rating: Mapped[str | None] = mapped_column(String(24), index=True)
     public_comment: Mapped[str | None] = mapped_column(String(500))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     # Historical messages imported from another system (hotline import messages): their id there.

@@ -223,6 +223,8 @@ class TicketSummary(BaseModel):
     # sent to a unit (and the time for one not yet acknowledged).
     ack_due_at: datetime | None = None
     acknowledged_at: datetime | None = None
+    # The public's own rating (好差评) of the finished ticket: one of the five satisfaction levels.
+    public_rating: str | None = None
     # 派单时限 while the ticket waits in the centre's 待派单 queue: its deadline (kept after dispatch, for the
     # record), and while it waits on_time / about_to_expire (即将派单超时) / overdue (派单超时), else "none".
     dispatch_due_at: datetime | None = None
@@ -277,7 +279,7 @@ class TicketOut(TicketSummary):
     satisfaction: str | None
     # 回头看: the latest 审核研判's conclusion since the ticket finished (None: not reviewed)
     review_conclusion: str | None = None
-    public_rating: str | None
+    public_comment: str | None
     parent_number: str | None
     # A merged ticket is handled as part of its parent: the parent's state is its progress.
     parent_state: str | None

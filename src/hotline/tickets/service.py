@@ -26,6 +26,9 @@ from hotline.db import autocommit_execute, no_nul
 from hotline.errors import Conflict, DomainError, Forbidden, NotFound
 from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.phones import as_kept
+from hotline.ratings.enums import BAD as BAD_RATINGS
+from hotline.ratings.enums import GOOD as GOOD_RATINGS
+from hotline.ratings.enums import RatingFilter
 from hotline.runtime import Runtime
 from hotline.security import audit, throttle
 from hotline.security.actor import Actor
@@ -41,10 +44,12 @@ from hotline.tickets.enums import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     DeadlineStatus,
     Kind,
     ReviewConclusion,
     State,
+    Urgency,
 )
 from hotline.tickets.models import (
     IdempotencyKey,
@@ -1157,6 +1162,10 @@ class Filters:
     unit_id: int | None = None
     kind: Kind | None = None
     category_code: str | None = None
+    channel: Channel | None = None
+    urgency: Urgency | None = None
+    # 一企来: the requests of enterprises (True), or of everyone else (False).
+    enterprise: bool | None = None
     overdue: bool | None = None
     about_to_expire: bool | None = None
     created_from: datetime | None = None
@@ -1180,6 +1189,8 @@ class Filters:
     # unit's open tickets, or the 签收 status of those it leads and has not taken.
     queue_deadline: str | None = None
     queue_ack: str | None = None
+    # The public's rating (好差评): a grade, rated or not, or one level.
+    rating: RatingFilter | None = None
     # The last callback's outcome as the ticket keeps it (是否解决, 满意度: any of these levels).
     solved: bool | None = None
     satisfaction: list[str] | None = None
@@ -1258,6 +1269,12 @@ def search(
         )
     if filters.kind:
         conds.append(Ticket.kind == filters.kind)
+    if filters.channel:
+        conds.append(Ticket.channel == filters.channel)
+    if filters.urgency:
+        conds.append(Ticket.urgency == filters.urgency)
+    if filters.enterprise is not None:
+        conds.append(Ticket.is_enterprise.is_(filters.enterprise))
     if filters.category_code:
         conds.append(Ticket.category_code.startswith(filters.category_code, autoescape=True))
     if filters.overdue is True:
@@ -1276,6 +1293,8 @@ def search(
         conds += [Ticket.state == str(State.REGISTERED), Ticket.dispatch_due_at < now]
     if filters.extension_pending is not None:
         conds.append(Ticket.extension_pending.is_(filters.extension_pending))
+    if filters.rating:
+        conds.append(rating_condition(filters.rating))
     if filters.solved is not None:
         conds.append(Ticket.solved.is_(filters.solved))
     if filters.satisfaction:
@@ -1296,6 +1315,13 @@ def search(
     total = db.execute(select(func.count()).select_from(query.where(*conds).subquery())).scalar_one()
     rows = db.execute(query.where(*conds).order_by(*order).limit(page_size).offset((page - 1) * page_size))
     return list(rows.unique().scalars()), total
+
+
+def rating_condition(choice: RatingFilter) -> Any:
+    rating = Ticket.public_rating
+    grades = {RatingFilter.RATED: rating.is_not(None), RatingFilter.UNRATED: rating.is_(None),
+              RatingFilter.GOOD: rating.in_(GOOD_RATINGS), RatingFilter.BAD: rating.in_(BAD_RATINGS)}
+    return grades.get(choice, rating == str(choice))
 
 
 def _phone_match(actor: Actor, phone: str) -> list[Any]:

@@ -25,6 +25,8 @@ from hotline.assessment.scoring import get_preset, presets
 from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.errors import DomainError
+from hotline.ratings import service as ratings
+from hotline.reports.period import period_containing
 from hotline.security.roles import Role
 from hotline.tickets.enums import ACTION_LABELS
 from hotline.web.forms import text
@@ -235,6 +237,10 @@ def revoke(exemption_id: int, request: Request, form: CheckedForm, db: DB, rt: R
 def dashboard_page(request: Request, db: DB, rt: RT, viewer: DashboardViewer) -> HTMLResponse:
     preset = get_preset(request.query_params.get("preset") or None)
     d = service.dashboard(db, rt, actor=viewer.actor, preset=preset)
+    # 好差评 beside the assessed rates, not among them: the public's own ratings of this month, in scope.
+    month = period_containing(to_local(rt.clock.now()).date(), "month")
+    rated = ratings.summary(db, actor=viewer.actor, start=month.start, end=month.end)
     return render(request, "dashboard.html", viewer=viewer, d=d, preset=preset, presets=list(presets().values()),
+                  ratings=rated, ratings_url=f"/supervision/ratings?period={month.key}",
                   qs=urlencode({"from": f"{d.month.start:%Y-%m}", "to": f"{d.month.start:%Y-%m}",
                                 "preset": preset.code}))

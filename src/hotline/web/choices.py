@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from hotline.org import service as org
 from hotline.org.models import LEVEL_ORDER, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind
+from hotline.ratings.enums import CONCLUSION_LABELS, RATING_FILTER_LABELS
 from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import (
     CHANNEL_LABELS,
@@ -37,7 +38,9 @@ CHANNELS = _enum_options(CHANNEL_LABELS)
 PUBLIC_CHANNELS = [Option(str(Channel.WEB), CHANNEL_LABELS[Channel.WEB])]
 STATES = _enum_options(STATE_LABELS)
 SATISFACTIONS = _enum_options(SATISFACTION_LABELS)
-CONCLUSIONS = _enum_options(REVIEW_CONCLUSION_LABELS)
+RATING_FILTERS = _enum_options(RATING_FILTER_LABELS)
+CONCLUSIONS = _enum_options(CONCLUSION_LABELS)
+REVIEW_CONCLUSIONS = _enum_options(REVIEW_CONCLUSION_LABELS)
 
 
 def categories() -> list[Option]:

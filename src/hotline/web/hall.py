@@ -98,12 +98,8 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
     except ValidationError as exc:
         return _intake_page(request, db, viewer, values, errors=errors_of(exc), status_code=422,
                             history=_history(db, rt, viewer, values))
-    hits = screen(data.title, data.content, data.circumstances)
-    seen = set(values.get("screening_seen", "").split(","))
-    # Never refused silently, never registered unseen: a confirmation holds for the hits shown, and
-    # a hit that came with later typing is shown before anything is registered.
-    if hits and (not data.screening_confirmed or not {h.code for h in hits} <= seen):
-        values["screening_seen"] = ",".join(h.code for h in hits)
+    hits = unconfirmed_screening(data, values)
+    if hits:
         return _intake_page(request, db, viewer, values, screening=hits, history=_history(db, rt, viewer, values))
     key = values["idem"] if IDEM.match(values.get("idem", "")) else None
     box = next((b for b in WAITING_LISTS if values.get(b.form_field)), None)
@@ -136,6 +132,18 @@ def intake_submit(request: Request, form: CheckedForm, db: DB, rt: RT,
     return redirect(f"/tickets/{ticket.number}")
 
 
+def unconfirmed_screening(data: TicketCreate, values: dict[str, Any]) -> list[ScreeningHit]:
+    """The screening hits to show before registering, none once the operator confirmed them. Never
+    refused silently, never registered unseen: a confirmation holds for the hits shown, and a hit that
+    came with later typing is shown before anything is registered (the form carries `screening_seen`)."""
+    hits = screen(data.title, data.content, data.circumstances)
+    seen = set(values.get("screening_seen", "").split(","))
+    if hits and (not data.screening_confirmed or not {h.code for h in hits} <= seen):
+        values["screening_seen"] = ",".join(h.code for h in hits)
+        return hits
+    return []
+
+
 def _knowledge(request: Request, db: Session, rt: Runtime, viewer: Viewer, values: dict[str, Any],
                pick: str) -> HTMLResponse:
     """查找知识 (suggestions for what is typed) and 采用此答复 (answer directly, citing it)."""
@@ -162,6 +170,8 @@ DISPATCH_TABS: dict[str, tuple[str, service.Filters]] = {
     "registered": ("待派单", service.Filters(state=[State.REGISTERED], by_dispatch_deadline=True)),
     "dispatch_overdue": ("派单超时", service.Filters(state=[State.REGISTERED], dispatch_overdue=True,
                                                   by_dispatch_deadline=True)),
+    # 一企来: enterprises' requests, recognised at intake, have their own queue for 快速办理.
+    "enterprise": ("一企来", service.Filters(state=[State.REGISTERED], enterprise=True, by_dispatch_deadline=True)),
     "return_review": ("退单审核", service.Filters(state=[State.RETURN_REVIEW], oldest_first=True)),
     "extension_pending": ("延期审核",
                           service.Filters(state=[State.HANDLING], extension_pending=True, oldest_first=True)),
@@ -193,7 +203,7 @@ def callback_list(request: Request, db: DB, rt: RT, viewer: CallbackViewer) -> H
                 for t in found}
     tries = {t.id: _tries(t, now) for t in found}
     rule = rt.policy.callback_unreachable
-    return render(request, "callbacks.html", viewer=viewer, items=items, due_text=due_text, tries=tries,
+    return render(request, "callbacks.html", viewer=viewer, items=items, due_text=due_text, tries=tries, page=page,
                   rule=f"未接通累计{rule.attempts}次、且分布在{rule.days}个不同日期后，按无法联系结束回访（不计满意度）",
                   pager=pager(request.query_params, "/callbacks", total, page=page))
 
@@ -212,14 +222,17 @@ def callback_no_answer(number: str, request: Request, form: CheckedForm, db: DB,
     """回访未接通 straight from the list: one click per unanswered call, the list stays in view."""
     ticket = service.get_by_number(db, actor=viewer.actor, number=number)
     note = text(form, "note")[:200] or None
+    # back to the page the agent was working on, not the first one (QA, as on 漏接回拨)
+    page = page_number(form)
+    back = "/callbacks" + (f"?page={page}" if page > 1 else "")
     try:
         ticket = service.act(db, rt, actor=viewer.actor, ticket_id=ticket.id, action=Action.CALLBACK_NO_ANSWER,
                              params=ActionIn(note=note))
     except DomainError as exc:
         flash(request, f"工单 {number}：{exc.message}", "error")
-        return redirect("/callbacks")
+        return redirect(back)
     if ticket.state == State.FINISHED:
         flash(request, f"工单 {ticket.number} 已记录未接通，累计{ticket.callback_attempts}次，已按无法联系结束回访")
     else:
         flash(request, f"工单 {ticket.number} 已记录未接通：{workflow.unreachable_progress(ticket, rt.policy)}")
-    return redirect("/callbacks")
+    return redirect(back)

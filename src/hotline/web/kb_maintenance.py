@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import DB, RT
 from hotline.errors import DomainError
-from hotline.knowledge import maintenance, maintenance_export, service
+from hotline.excel import table_workbook
+from hotline.knowledge import answer_rates, maintenance, maintenance_export, service
 from hotline.knowledge.enums import FLAG_LABELS, STATUS_LABELS, ArticleStatus
 from hotline.web import choices
 from hotline.web.paging import page_number, pager
@@ -27,6 +28,8 @@ KbViewer = Annotated[Viewer, Depends(viewer_for("kb"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 STATUS_OPTIONS = [choices.Option(str(k), v) for k, v in STATUS_LABELS.items()]
+RATE_COLUMNS = [("排名（由低到高）", 16), ("单位", 22), ("引用本单位知识直接答复", 22), ("派单咨询", 12),
+                ("咨询合计", 12), ("接诉即答率（%）", 16), ("提示", 12)]
 
 
 def _day(value: str | None) -> date | None:
@@ -58,10 +61,25 @@ def _xlsx(body: bytes, name: str) -> Response:
 def report_page(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLResponse:
     now = rt.clock.now()
     period, errors = _period(request, now)
-    report = maintenance.unit_report(db, who=service.who(db, viewer.actor), period=period, now=now)
+    who = service.who(db, viewer.actor)
+    report = maintenance.unit_report(db, who=who, period=period, now=now)
     keep = _keep(period)
     return render(request, "kb_maintenance.html", viewer=viewer, status_code=422 if errors else 200, report=report,
-                  period=period, keep=keep, qs=urlencode(keep), errors=errors, expiring_days=maintenance.EXPIRING_DAYS)
+                  period=period, keep=keep, qs=urlencode(keep), errors=errors, expiring_days=maintenance.EXPIRING_DAYS,
+                  rates=answer_rates.answer_rates(db, who=who, period=period), rates_rule=answer_rates.RULE_TEXT)
+
+
+@router.get("/kb/maintenance/answer-rates.xlsx")
+def answer_rates_export(request: Request, db: DB, rt: RT, viewer: KbViewer) -> Response:
+    period, _errors = _period(request, rt.clock.now())
+    result = answer_rates.answer_rates(db, who=service.who(db, viewer.actor), period=period)
+    rows: list[list[object]] = [[u.rank if u.rank is not None else "不排名", u.unit_name, u.answered, u.dispatched,
+                                 u.consultations, u.percent if u.percent is not None else "—",
+                                 "排名靠后" if u.bottom else ""] for u in result.units]
+    rows += [[], [f"统计期间：{period.label}"], [answer_rates.RULE_TEXT]]
+    body = table_workbook(sheet="接诉即答率", title="各部门接诉即答率", columns=RATE_COLUMNS, rows=rows,
+                          filter_rows=len(result.units))
+    return _xlsx(body, f"各部门接诉即答率-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
 
 
 @router.get("/kb/maintenance/export.xlsx")

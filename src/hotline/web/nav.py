@@ -44,6 +44,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("places", "/dispatch/places", "地名库", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})),
     NavPage("reports", "/reports", "分析报告",
             frozenset({R.ANALYST, R.SUPERVISOR, R.ADMIN, R.UNIT_MANAGER})),
+    NavPage("publication", "/reports/publication", "数据公开", frozenset({R.SUPERVISOR, R.ADMIN}), whole_city=True),
     NavPage("kb", "/kb", "知识库", frozenset({R.KNOWLEDGE_EDITOR, R.SUPERVISOR, R.ADMIN}) | UNIT_ROLES),
     NavPage("knowledge", "/knowledge", "知识查询", CENTRE_ALL),
     NavPage("blacklist", "/blacklist", "黑名单",

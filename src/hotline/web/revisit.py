@@ -60,7 +60,7 @@ def revisit_page(request: Request, db: DB, rt: RT, viewer: RevisitViewer) -> HTM
     # the count links keep the period and unit, and change only the review filter
     period = {k: v for k, v in kept.items() if k in ("from", "to", "unit")}
     return render(request, "revisit.html", viewer=viewer, f=shown, items=[item(r) for r in rows], counts=counts,
-                  note=_note(shown, filters), units=choices.handling_units(db), conclusions=choices.CONCLUSIONS,
+                  note=_note(shown, filters), units=choices.handling_units(db), conclusions=choices.REVIEW_CONCLUSIONS,
                   pager=pager(request.query_params, BASE, total, page=page),
                   link_all=f"{BASE}?{urlencode(period)}",
                   link_reviewed=f"{BASE}?{urlencode({**period, 'reviewed': 'yes'})}",

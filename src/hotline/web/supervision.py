@@ -19,6 +19,7 @@ from hotline.supervision import service as sv
 from hotline.supervision.enums import (
     AUDIENCE_LABELS,
     FINDING_LABELS,
+    MEETING_FIELDS,
     MEETING_KIND_LABELS,
     MEETING_STATUS_LABELS,
     NOTIFICATION_LABELS,
@@ -58,6 +59,7 @@ LABELS: dict[str, Any] = dict(
     finding_labels={str(k): v for k, v in FINDING_LABELS.items()},
     meeting_labels={str(k): v for k, v in MEETING_KIND_LABELS.items()},
     meeting_status_labels={str(k): v for k, v in MEETING_STATUS_LABELS.items()},
+    meeting_fields={str(k): v for k, v in MEETING_FIELDS.items()},
     notification_labels={str(k): v for k, v in NOTIFICATION_LABELS.items()},
     job_labels=jobs.JOB_LABELS,
 )

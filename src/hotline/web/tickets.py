@@ -16,12 +16,15 @@ from hotline.clock import to_local
 from hotline.deps import DB, RT
 from hotline.dispatch import suggest
 from hotline.errors import DomainError, NotFound
+from hotline.ratings import service as ratings
+from hotline.ratings.enums import BAD as BAD_RATINGS
+from hotline.ratings.enums import RatingFilter
 from hotline.runtime import Runtime
 from hotline.sms import service as sms
 from hotline.sms.enums import OUTBOUND_LABELS, PURPOSE_LABELS, outbound_label
 from hotline.supervision.service import supervise_ticket
 from hotline.tickets import attachments, export, present, service, workflow
-from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Channel, Kind, Satisfaction, State
+from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Channel, Kind, Satisfaction, State, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
 from hotline.web import choices
@@ -43,20 +46,30 @@ TICKET_ERRORS = frozenset({"ticket_forbidden", "ticket_not_found"})
 
 # ---- search -------------------------------------------------------------------------------
 
+ENTERPRISE_OPTIONS = [choices.Option("1", "企业诉求（一企来）"), choices.Option("0", "非企业诉求")]
+
 
 def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     """Filters from the query string; unknown values are dropped rather than refused."""
     raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "ack_overdue",
-                                                        "from", "to", "q", "solved", "satisfaction")}
+                                                        "channel", "urgency", "enterprise", "from", "to", "q",
+                                                        "rating", "solved", "satisfaction")}
     states = {str(s) for s in State}
     kinds = {str(k) for k in Kind}
     state = raw["state"] if raw["state"] in states else ""
     kind = raw["kind"] if raw["kind"] in kinds else ""
+    channel = raw["channel"] if raw["channel"] in {str(c) for c in Channel} else ""
+    urgency = raw["urgency"] if raw["urgency"] in {str(u) for u in Urgency} else ""
+    enterprise = raw["enterprise"] if raw["enterprise"] in ("1", "0") else ""
     category = raw["category"] if raw["category"].isdecimal() and len(raw["category"]) <= 16 else ""
     unit = raw["unit"] if is_id(raw["unit"]) else ""
+    rating = raw["rating"] if raw["rating"] in {str(r) for r in RatingFilter} else ""
     filters = service.Filters(
         state=[State(state)] if state else None,
         kind=Kind(kind) if kind else None,
+        channel=Channel(channel) if channel else None,
+        urgency=Urgency(urgency) if urgency else None,
+        enterprise={"1": True, "0": False}.get(enterprise),
         category_code=category or None,
         unit_id=int(unit) if unit else None,
         overdue=True if raw["overdue"] == "1" else None,
@@ -64,10 +77,12 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
         created_from=local_day_start(raw["from"]) if raw["from"] else None,
         created_to=local_day_start(raw["to"], next_day=True) if raw["to"] else None,
         text=raw["q"][:100] or None,
+        rating=RatingFilter(rating) if rating else None,
         solved={"yes": True, "no": False}.get(raw["solved"]),
         satisfaction=_satisfaction_levels(raw["satisfaction"]),
     )
-    shown = {**raw, "state": state, "kind": kind, "category": category, "unit": unit,
+    shown = {**raw, "state": state, "kind": kind, "category": category, "unit": unit, "channel": channel,
+             "urgency": urgency, "enterprise": enterprise, "rating": rating,
              "solved": raw["solved"] if raw["solved"] in ("yes", "no") else "",
              "satisfaction": raw["satisfaction"] if _satisfaction_levels(raw["satisfaction"]) else ""}
     return filters, shown
@@ -107,8 +122,9 @@ def ticket_search(request: Request, db: DB, rt: RT, viewer: SearchViewer) -> HTM
         date_note=_date_note(shown, filters),
         items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
         pager=pager(request.query_params, "/tickets", total, page=page),
-        states=choices.STATES, kinds=choices.KINDS, categories=choices.categories(),
-        units=choices.handling_units(db), satisfactions=choices.SATISFACTIONS,
+        states=choices.STATES, kinds=choices.KINDS, categories=choices.categories(), channels=choices.CHANNELS,
+        urgencies=choices.URGENCIES, enterprise_options=ENTERPRISE_OPTIONS,
+        units=choices.handling_units(db), ratings=choices.RATING_FILTERS, satisfactions=choices.SATISFACTIONS,
     )
 
 
@@ -175,11 +191,12 @@ def _ticket_page(
         sms_labels={**OUTBOUND_LABELS, **PURPOSE_LABELS}, sms_status=outbound_label,
         wx_in=wx_in, wx_out=wx_out, wx_labels={**WECHAT_OUTBOUND, **WECHAT_PURPOSE}, wx_describe=wechat.describe,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
-        conclusions=choices.CONCLUSIONS,
+        conclusions=choices.REVIEW_CONCLUSIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
         extension_left=max(rt.policy.extension_cap_working_days - out.extension_days_used, 0),
-        files=files,
+        files=files, rating_followups=ratings.followups_of(db, [ticket.id]).get(ticket.id, [])
+        if ticket.public_rating in BAD_RATINGS else [],
         files_readable=attachments.may_download(db, viewer.actor, ticket),
         files_denied=attachments.denied_message(viewer.actor),
         files_accept=",".join(attachments.TYPES), files_allowed=attachments.ALLOWED_LABEL,

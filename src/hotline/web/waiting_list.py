@@ -56,7 +56,9 @@ def page_context(request: Request, db: Session, viewer: Viewer, box: WaitingList
             "waiting": count, "senders": senders, "code": box.code, "page": box.page, "noun": box.noun,
             "sender": box.sender.key, "at": box.at.key, "describe": box.describe,
             "can_handle": viewer.role in HANDLER_ROLES, "reasons": REASONS, "ignore_labels": IGNORE_LABELS,
-            "pager": pager(request.query_params, f"{box.page}?tab={tab}", total, page=page)}
+            # the pager carries the query (tab included) itself: a base with ?tab= made page 2
+            # "?tab=…?tab=…&page=2", a tab that is none, so its links led to 待处理's first page (QA)
+            "pager": pager(request.query_params, box.page, total, page=page)}
 
 
 @contextmanager

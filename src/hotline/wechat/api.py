@@ -78,16 +78,19 @@ class _Handoff:
 
 def _receive(sf: Any, rt: Runtime, msg: protocol.Message, handoff: _Handoff) -> str:
     """Store and answer `msg` in a session of its own (the request's may be closed before a late answer
-    is ready); when the callback has given up meanwhile, queue the answer for the relay."""
+    is ready); when the callback has given up meanwhile, queue the answer for the relay — only when this
+    attempt answered (WeChat's retry of a message being answered waits for that answer, at most as long
+    as the callback does)."""
+    budget = rt.settings.wechat_answer_seconds
     with sf() as db:
-        reply = service.receive(db, rt, msg=msg)
+        got = service.receive(db, rt, msg=msg, wait=budget)  # a retry waits for the first attempt's answer
         with handoff.lock:
             handoff.done = True
             late = handoff.gave_up
-        if late and reply:
-            service.send_late(db, rt, msg=msg, text=reply)
-            log.info("WeChat answer past the %.1f s budget queued for the relay", rt.settings.wechat_answer_seconds)
-        return reply
+        if late and got.reply and got.answered:  # a retry's copy is not queued: the answering attempt sends it
+            service.send_late(db, rt, msg=msg, text=got.reply)
+            log.info("WeChat answer past the %.1f s budget queued for the relay", budget)
+        return got.reply
 
 
 def _log_failure(task: asyncio.Future[str]) -> None:

@@ -38,6 +38,9 @@ class WechatMessage(Handled, Base):
     reply: Mapped[str | None] = mapped_column(String(2000))
     # the assistant's turn (hotline.knowledge.chat.Turn): a follow-up is read against the recent ones
     turn: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # When the attempt that answers this message took it on (a compare-and-swap): WeChat's retry of a
+    # message still being answered waits for that answer instead of answering (and counting) it again.
+    answering_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WechatOutbound(Base):

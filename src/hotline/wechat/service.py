@@ -11,6 +11,7 @@ seconds (up to three times), and a retry is answered with the stored reply, neve
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +55,11 @@ OPENING_EVENTS = ("subscribe", "scan", "click", "scancode_push", "scancode_waitm
 # reply takes 2,048 bytes of UTF-8, and 600 characters (3 bytes each for Chinese) stay below it — the
 # passive replies' limit here too (protocol.REPLY_MAX) and the outbox's column.
 REPLY_MAX = protocol.REPLY_MAX
+# An attempt still answering a message after this long is taken to have died (its process stopped):
+# a retry may then answer in its stead. Far above the answer's own time (seconds; WeChat's three
+# retries come within about 15 s, so while the first attempt lives they wait for it).
+ANSWER_STALE = timedelta(seconds=60)
+AWAIT_POLL = 0.05  # seconds between looks for the answer another attempt is giving
 LOOKUP_TICKETS = 5  # 查询 alone lists this many of the follower's own tickets
 
 HOW_TO = "如需人工登记诉求，请回复「人工」；查询办理进度请回复「查询 工单编号」。"
@@ -81,34 +87,90 @@ def ensure_relay(actor: Actor) -> None:
 # ---- WeChat forwards a message ----------------------------------------------------------------
 
 
-def receive(db: Session, rt: Runtime, *, msg: Message) -> str:
-    """Store the message (once: its key is unique) and answer it; the answer is stored with it so that
-    WeChat's retry gets the same one. Returns the reply text, "" when there is nothing to say."""
+@dataclass(frozen=True)
+class Received:
+    """What the callback answers with, and whether this attempt is the one that answered the message
+    (only that one may queue its answer for the relay when it comes late)."""
+
+    reply: str  # "" when there is nothing to say (or a retry found no answer ready in time)
+    answered: bool
+
+
+def receive(db: Session, rt: Runtime, *, msg: Message, wait: float = 0.0) -> Received:
+    """Store the message (once: its key is unique) and answer it once: the attempt that stores it (or
+    takes over a dead one's claim, `answering_at`) answers; WeChat's retry of a message still being
+    answered waits up to `wait` seconds for that answer and gives it, without answering again — the
+    chat turn, the quota, the article's use and a handover happen once per message."""
     now = rt.clock.now()
-    row = db.execute(select(WechatMessage).where(WechatMessage.account == msg.account,
-                                                 WechatMessage.msg_key == msg.key)).scalar_one_or_none()
-    if row is None:
-        row = WechatMessage(account=msg.account, msg_key=msg.key, openid=msg.openid, msg_type=msg.msg_type,
-                            event=msg.event, content=msg.content, sent_at=msg.sent_at, received_at=now,
-                            status=MessageStatus.AUTO)
-        db.add(row)
-        try:
-            db.commit()  # durable before anything is answered
-        except IntegrityError:  # the same message, received at the same moment by another worker
-            db.rollback()
-            row = db.execute(select(WechatMessage).where(WechatMessage.account == msg.account,
-                                                         WechatMessage.msg_key == msg.key)).scalar_one()
+    row, claimed = _stored(db, msg, now)
     if row.reply is not None:
-        return row.reply  # a retry: the reply already given
-    reply, turn = _answer(db, rt, row, msg)
+        return Received(row.reply, answered=False)  # a retry: the reply already given
+    if not claimed and not _claim(db, row.id, now):
+        return Received(_awaited(db, row.id, wait), answered=False)
+    try:
+        reply, turn = _answer(db, rt, row, msg)
+    except BaseException:
+        _release(db, row.id)  # a retry answers instead
+        raise
     reply = protocol.clip(reply)  # as sent, and as a retry will get it
     done = db.execute(update(WechatMessage).where(WechatMessage.id == row.id, WechatMessage.reply.is_(None))
-                      .values(reply=reply, turn=turn))
+                      .values(reply=reply, turn=turn, answering_at=None))
     db.commit()
-    if done.rowcount != 1:  # a concurrent attempt answered first: its reply is the one
+    if done.rowcount != 1:  # a taken-over claim: the attempt thought dead answered first, its reply is the one
         db.refresh(row)
-        return row.reply or ""
-    return reply
+        return Received(row.reply or "", answered=False)
+    return Received(reply, answered=True)
+
+
+def _stored(db: Session, msg: Message, now: datetime) -> tuple[WechatMessage, bool]:
+    """The message's row, and whether this attempt stored it (and so answers it)."""
+    by_key = select(WechatMessage).where(WechatMessage.account == msg.account, WechatMessage.msg_key == msg.key)
+    row = db.execute(by_key).scalar_one_or_none()
+    if row is not None:
+        return row, False
+    row = WechatMessage(account=msg.account, msg_key=msg.key, openid=msg.openid, msg_type=msg.msg_type,
+                        event=msg.event, content=msg.content, sent_at=msg.sent_at, received_at=now,
+                        status=MessageStatus.AUTO, answering_at=now)
+    db.add(row)
+    try:
+        db.commit()  # durable before anything is answered
+        return row, True
+    except IntegrityError:  # the same message, received at the same moment by another worker
+        db.rollback()
+        return db.execute(by_key).scalar_one(), False
+
+
+def _claim(db: Session, message_id: int, now: datetime) -> bool:
+    """Take on answering a stored message nobody answers: its attempt failed (released) or has held it
+    past ANSWER_STALE (its process ended)."""
+    done = db.execute(update(WechatMessage).where(
+        WechatMessage.id == message_id, WechatMessage.reply.is_(None),
+        or_(WechatMessage.answering_at.is_(None), WechatMessage.answering_at < now - ANSWER_STALE))
+        .values(answering_at=now))
+    db.commit()
+    return done.rowcount == 1
+
+
+def _release(db: Session, message_id: int) -> None:
+    try:
+        db.rollback()
+        db.execute(update(WechatMessage).where(WechatMessage.id == message_id, WechatMessage.reply.is_(None))
+                   .values(answering_at=None))
+        db.commit()
+    except Exception:  # noqa: BLE001  (the database itself failed: the claim goes stale instead)
+        db.rollback()
+
+
+def _awaited(db: Session, message_id: int, wait: float) -> str:
+    """The answer another attempt is giving, if it is stored within `wait` seconds; else "" (that attempt
+    delivers it: passively, or through the relay when late)."""
+    deadline = time.monotonic() + wait
+    while True:
+        reply = db.execute(select(WechatMessage.reply).where(WechatMessage.id == message_id)).scalar_one()
+        db.rollback()  # a fresh read next time (and SQLite's lock released)
+        if reply is not None or time.monotonic() >= deadline:
+            return reply or ""
+        time.sleep(AWAIT_POLL)
 
 
 def send_late(db: Session, rt: Runtime, *, msg: Message, text: str) -> None:

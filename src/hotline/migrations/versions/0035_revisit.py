@@ -1,7 +1,7 @@
 """ticket_reviews and tickets.review_conclusion: 回头看 of unsatisfied tickets (审核研判, 再办理)
 
-Revision ID: 0031_revisit
-Revises: 0030_dispatch_due
+Revision ID: 0035_revisit
+Revises: 0034_wechat_answering
 Create Date: 2026-11-27 23:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from hotline.db import UTCDateTime
 
-revision = "0031_revisit"
-down_revision = "0030_dispatch_due"
+revision = "0035_revisit"
+down_revision = "0034_wechat_answering"
 branch_labels = None
 depends_on = None
 
