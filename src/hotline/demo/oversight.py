@@ -1,8 +1,9 @@
 """The demo's oversight records: what the centre did with the simulated months, so that the pages of
-差评核实, 通报 / 问责移送 and 数据公开 are not empty on a fresh demo.
+差评核实, 回头看, 通报 / 问责移送 and 数据公开 are not empty on a fresh demo.
 
 Everything goes through the services a supervisor would use (audited as they are), on the simulated clock:
 - a few of the 差评 are followed up (核实), the rest wait;
+- three unsatisfied finished tickets get a 审核研判 (回头看), one of them 需再办理;
 - a 通报 names the unit with most returns (退单) in the window, with its 整改情况 recorded, and a
   问责移送 names the unit with most overdue tickets now, waiting for the referral body's answer;
 - the last ended month is published on the portal (数据公开), with the units' figures.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.clock import to_local
@@ -23,12 +24,15 @@ from hotline.ratings import service as ratings
 from hotline.ratings.enums import BAD, Conclusion
 from hotline.ratings.schemas import FollowupIn
 from hotline.reports import publication
+from hotline.revisit.service import UNSATISFIED
 from hotline.runtime import Runtime
 from hotline.supervision import service as supervision
 from hotline.supervision.enums import MeetingKind
 from hotline.supervision.schemas import MeetingCreate
-from hotline.tickets.enums import Action, State
+from hotline.tickets import service as tickets
+from hotline.tickets.enums import Action, ReviewConclusion, State
 from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.schemas import ActionIn
 
 FOLLOWED_UP = 6  # 差评 followed up; the others are the list's work
 NOTES = {
@@ -49,11 +53,42 @@ def build(db: Session, rt: Runtime, *, end: datetime, seed: int = 20261127) -> s
         conclusion = rng.choice(list(NOTES))
         ratings.record_followup(db, rt, actor=actor, ticket_id=ticket_id,
                                 data=FollowupIn(conclusion=conclusion, note=NOTES[conclusion]))
+    reviewed = _revisit(db, rt, actor, rng)
     records = _circular(db, rt, actor, end) + _referral(db, rt, actor, end)
     month = to_local(end).replace(day=1) - timedelta(days=1)  # a day of the last ended month
     publication.publish(db, rt, actor=actor, period=f"{month:%Y-%m}", with_units=True)
-    return (f"差评核实 {min(FOLLOWED_UP, len(bad))} 件（共 {len(bad)} 件差评），通报与问责移送 {records} 件，"
+    return (f"差评核实 {min(FOLLOWED_UP, len(bad))} 件（共 {len(bad)} 件差评），回头看审核研判 {reviewed} 件，"
+            f"通报与问责移送 {records} 件，"
             f"{month:%Y年%m月}数据已公开")
+
+
+REVIEWS = {
+    ReviewConclusion.HANDLED: "经法律顾问审核，承办单位已依法依规处置，诉求人要求超出政策规定，向其做好解释。",
+    ReviewConclusion.UNREASONABLE: "诉求人要求赔偿的依据不足，经研判诉求不合理，不予支持，已告知诉求人救济途径。",
+    ReviewConclusion.REHANDLE: "诉求合理但问题未解决，需协调承办单位再次现场处置。",
+}
+
+
+def _revisit(db: Session, rt: Runtime, actor, rng: random.Random) -> int:  # type: ignore[no-untyped-def]
+    """回头看: a few finished tickets reviewed (审核研判) — the unsatisfied first, others where a small demo has
+    too few — and the one found reasonable and unsolved sent to its unit again (再办理)."""
+    finished = [str(State.FINISHED)]
+    unsatisfied = list(db.execute(select(Ticket.id).where(
+        Ticket.state.in_(finished), or_(Ticket.solved.is_(False), Ticket.satisfaction.in_(UNSATISFIED)))
+        .order_by(Ticket.id)).scalars())
+    chosen = rng.sample(unsatisfied, min(len(REVIEWS), len(unsatisfied)))
+    if len(chosen) < len(REVIEWS):
+        others = list(db.execute(select(Ticket.id).where(Ticket.state.in_(finished), Ticket.id.not_in(chosen),
+                                                         Ticket.lead_unit_id.is_not(None))
+                                 .order_by(Ticket.id).limit(len(REVIEWS) - len(chosen))).scalars())
+        chosen += others
+    for ticket_id, (conclusion, opinion) in zip(chosen, REVIEWS.items(), strict=False):
+        ticket = tickets.act(db, rt, actor=actor, ticket_id=ticket_id, action=Action.REVIEW,
+                             params=ActionIn(conclusion=conclusion, note=opinion))
+        if conclusion == ReviewConclusion.REHANDLE and ticket.lead_unit_id is not None:
+            tickets.act(db, rt, actor=actor, ticket_id=ticket_id, action=Action.REHANDLE,
+                        params=ActionIn(lead_unit_id=ticket.lead_unit_id, note="回头看：再次现场处置并答复诉求人"))
+    return len(chosen)
 
 
 def _unit_with_most(db: Session, stmt) -> Unit | None:  # type: ignore[no-untyped-def]
