@@ -64,3 +64,15 @@ def test_the_report_sets_enterprises_beside_all_requests(client, as_user, clock)
     assert rows["派单及时率"] == ["100.0%", "100.0%"]
     assert rows["满意率"] == ["—", "—"]
     assert any("涉企诉求（一企来）1 件，占受理总量 33.3%" in line for line in report["summary"])
+
+
+def test_the_list_filters_are_named_in_chinese_when_refused(client, as_user) -> None:
+    """A filter that cannot be read is named as the page names it (QA: "enterprise须为是/否",
+    "dispatch_overdue须为是/否", "unit_id须为数字")."""
+    staff = as_user("supervisor")
+    for url in ("/api/v1/tickets", "/api/v1/exports/tickets.xlsx"):
+        r = client.get(url, params={"enterprise": "maybe", "dispatch_overdue": "x", "unit_id": "x"}, headers=staff)
+        assert r.status_code == 422
+        message = r.json()["message"]
+        assert "一企来（企业诉求）须为是/否" in message and "派单超时须为是/否" in message
+        assert "承办单位须为数字" in message and "enterprise" not in message

@@ -110,3 +110,14 @@ def test_ticket_search_by_rating(client, as_user, rated) -> None:
     assert rows[0][-1] == "公众评价" and [(row[0], row[-1]) for row in rows[1:]] == [(bad["number"], "不满意")]
     detail = client.get(f"/api/v1/tickets/{bad['id']}", headers=as_user("supervisor")).json()
     assert (detail["public_rating"], detail["public_comment"]) == ("unsatisfied", "没解决")
+
+
+def test_a_followup_note_is_counted_without_its_spaces(client, as_user, rated) -> None:
+    """核实说明 needs 5 characters: spaces around one character passed the check and were stripped when
+    stored, leaving a one-character note (QA)."""
+    noisy = rated("housing", "very_unsatisfied", "噪音仍然存在")
+    url = f"/api/v1/ratings/bad/{noisy['id']}/followups"
+    padded = client.post(url, json={"conclusion": "fixed", "note": "     好"}, headers=as_user("supervisor"))
+    assert padded.status_code == 422 and "核实说明" in padded.json()["message"]
+    kept = client.post(url, json={"conclusion": "fixed", "note": "  单位已整改完毕  "}, headers=as_user("supervisor"))
+    assert kept.status_code == 201 and kept.json()["note"] == "单位已整改完毕"

@@ -27,3 +27,15 @@ def test_report_page_is_not_for_operators(client) -> None:
     login(client, "operator")
     r = client.get("/reports")
     assert r.status_code == 403 and "分析报告" in r.text
+
+
+def test_a_table_without_a_chart_is_not_said_to_have_no_data(client, as_user, org, clock) -> None:
+    """涉企诉求 is a table of mixed figures with no chart: the page drew an empty chart above its rows
+    (暂无数据 over a table full of figures) (QA)."""
+    _history(client, as_user, org, clock)
+    login(client, "analyst")
+    page = client.get("/reports?period=2026-11").text
+    start = page.index("<h2>涉企诉求（一企来）</h2>")
+    section = page[start:page.index("</section>", start)]
+    assert "<td>受理量</td>" in section
+    assert "暂无数据" not in section and "<svg" not in section

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.ratings.enums import Conclusion
 
 
 class FollowupIn(BaseModel):
+    # the 5 characters are counted without the spaces around them, as stored (QA: "     a" was kept as "a")
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     conclusion: Conclusion
     note: str = Field(min_length=5, max_length=1000)
 

@@ -64,6 +64,11 @@ ROUTE_LABELS.extend((re.compile(rf"^/api/v1/tickets/[^/]+/actions/{action}$"), l
                     for action, labels in ACTION_FIELD_LABELS.items())
 ROUTE_CHOICES.append((re.compile(r"^/api/v1/(tickets|exports/tickets\.xlsx)$"),
                       {"rating": {str(k): v for k, v in RATING_FILTER_LABELS.items()}}))
+# The list's own filters in Chinese (QA: "enterprise须为是/否", "dispatch_overdue须为是/否").
+ROUTE_LABELS.append((re.compile(r"^/api/v1/(tickets|exports/tickets\.xlsx)$"), {
+    "state": "状态", "unit_id": "承办单位", "enterprise": "一企来（企业诉求）", "overdue": "已超期",
+    "about_to_expire": "即将超期", "extension_pending": "延期待审", "ack_overdue": "签收超时",
+    "dispatch_overdue": "派单超时", "phone": "联系电话"}))
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 

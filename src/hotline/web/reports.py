@@ -35,8 +35,10 @@ def reports_page(request: Request, db: DB, rt: RT, viewer: ReportsViewer, period
     charts = {}
     if report:
         for t in report.tables:
+            if t.chart is None:  # a table of mixed figures (涉企诉求) is read, not drawn: no "暂无数据" above it
+                continue
             cats, series = t.series()
-            charts[t.key] = chart_svg(t.chart.kind if t.chart else "bar", cats, series, title=t.title)
+            charts[t.key] = chart_svg(t.chart.kind, cats, series, title=t.title)
     months = [this_month]
     for _ in range(11):
         months.append(months[-1].previous())
