@@ -4,8 +4,8 @@ adapter, data-sharing readers, a unit's own business system), and their keys (AP
 One module for the command line (`hotline open311 account`, `hotline calls feeder`), the admin page and
 the API, so that creating an account, issuing, rotating and revoking a key cannot differ between them.
 A machine account has a random password nobody knows and never logs in (service.authenticate refuses
-its role), no unit (a unit's business system: its unit) and the own-unit scope; it acts only with a key. Every change is audited and is
-one transaction."""
+its role), no unit (a unit's business system: its unit) and the own-unit scope; it acts only with a key.
+Every change is audited and is one transaction."""
 
 from __future__ import annotations
 
