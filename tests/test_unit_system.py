@@ -184,3 +184,37 @@ def test_the_centres_actions_and_other_routes_are_refused(client, as_user, org, 
         assert r.status_code == 403 and r.json()["code"] == "machine_account", path
         assert "部门业务系统接口账号只能" in r.json()["message"]
     assert client.get("/api/share/v1/events", headers=housing).status_code == 403
+
+
+def test_the_admin_page_creates_one(client, db, org) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_pages import login, post_page
+
+    login(client, "admin")
+    page = client.get("/admin/machines")
+    assert '<option value="unit_system">部门业务系统</option>' in page.text
+    form = {"username": f"{PREFIX}page", "role": "unit_system", "display_name": ""}
+    r = post_page(client, "/admin/machines", "/admin/machines", form)
+    assert r.status_code == 400 and "请填写部门业务系统所属承办单位的单位代码" in r.text
+    r = post_page(client, "/admin/machines", "/admin/machines", {**form, "unit_code": "fcj"})
+    assert r.status_code == 200 and "只显示这一次" in r.text and "市房产局业务系统" in r.text
+    listed = client.get("/admin/machines", params={"q": f"{PREFIX}page"})
+    assert "部门业务系统" in listed.text and "市房产局" in listed.text
+
+
+def test_the_command_line_creates_one_and_rotates_its_key(settings, monkeypatch, db, org) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from hotline.cli import app as cli_app
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    first = runner.invoke(cli_app, ["unit-system", "account", f"{PREFIX}cli", "--unit", "fcj"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(cli_app, ["unit-system", "account", f"{PREFIX}cli", "--unit", "fcj"])
+    assert second.exit_code == 0 and second.output != first.output
+    assert org_service.actor_for_token(db, token=second.output.strip(), now=START).role == Role.UNIT_SYSTEM
+    db.rollback()
+    for args, message in [([], "请填写部门业务系统所属承办单位的单位代码"), (["--unit", "scjgj"], "不能改变")]:
+        name = f"{PREFIX}cli2" if not args else f"{PREFIX}cli"
+        result = runner.invoke(cli_app, ["unit-system", "account", name, *args])
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
