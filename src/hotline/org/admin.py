@@ -301,7 +301,8 @@ def _login_role(value: Role | str) -> Role:
     except ValueError:
         raise DomainError("role_invalid", "请从列表中选择角色", status_code=422) from None
     if role in MACHINE_ROLES:
-        raise DomainError("machine_role", "渠道接入、话务系统接口账号请在「接口账号」页面（/admin/machines）创建")
+        raise DomainError("machine_role", "接口账号（渠道接入、话务系统、数据共享、部门业务系统）"
+                                          "请在「接口账号」页面（/admin/machines）创建")
     if role not in LOGIN_ROLES:
         raise DomainError("role_invalid", f"「{ROLE_LABELS[role]}」不是登录账号的角色，请从列表中选择角色",
                           status_code=422)

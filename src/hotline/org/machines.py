@@ -1,11 +1,11 @@
 """Machine accounts: the accounts other systems act through (Open311 channel clients, the telephony
-adapter), and their keys (API tokens).
+adapter, data-sharing readers, a unit's own business system), and their keys (API tokens).
 
 One module for the command line (`hotline open311 account`, `hotline calls feeder`), the admin page and
 the API, so that creating an account, issuing, rotating and revoking a key cannot differ between them.
 A machine account has a random password nobody knows and never logs in (service.authenticate refuses
-its role), no unit and the own-unit scope; it acts only with a key. Every change is audited and is
-one transaction."""
+its role), no unit (a unit's business system: its unit) and the own-unit scope; it acts only with a key.
+Every change is audited and is one transaction."""
 
 from __future__ import annotations
 
@@ -26,11 +26,12 @@ from hotline.security.roles import MACHINE_ROLES, ROLE_LABELS, DataScope, Role
 
 # What the command line always used: the display name when none is given, and the key's note.
 DEFAULT_DISPLAY_NAMES = {Role.CHANNEL: "Open311 接入系统", Role.TELEPHONY: "话务平台接口",
-                         Role.DATA_SHARING: "数据共享接入系统"}
-DEFAULT_KEY_NAMES = {Role.CHANNEL: "open311", Role.TELEPHONY: "telephony adapter", Role.DATA_SHARING: "data feed"}
+                         Role.DATA_SHARING: "数据共享接入系统", Role.UNIT_SYSTEM: "业务系统"}
+DEFAULT_KEY_NAMES = {Role.CHANNEL: "open311", Role.TELEPHONY: "telephony adapter", Role.DATA_SHARING: "data feed",
+                     Role.UNIT_SYSTEM: "unit system"}
 # How the CLI names a role in its refusal ("用户 x 已存在且不是…").
 ACCOUNT_NOUNS = {Role.CHANNEL: "渠道接入账号", Role.TELEPHONY: "话务平台接口账号",
-                 Role.DATA_SHARING: "数据共享接口账号"}
+                 Role.DATA_SHARING: "数据共享接口账号", Role.UNIT_SYSTEM: "部门业务系统接口账号"}
 KEY_NOTICE = "密钥只显示这一次，本系统只保存其摘要，无法再次查看；请立即复制并妥善保存，遗失后只能重新签发。"
 STATE_LABELS = {"active": "启用", "no_key": "无有效密钥", "disabled": "停用"}
 USERNAME_MAX, DISPLAY_NAME_MAX, KEY_NAME_MAX = 64, 64, 100
@@ -71,7 +72,7 @@ def ensure_manager(actor: Actor) -> None:
 def machine_role(value: str) -> Role:
     if value not in {str(r) for r in MACHINE_ROLES}:
         raise DomainError("machine_role_invalid",
-                          "请选择接口账号类型：渠道接入接口（Open311）、话务系统接口或数据共享接口")
+                          "请选择接口账号类型：渠道接入接口（Open311）、话务系统接口、数据共享接口或部门业务系统")
     return Role(value)
 
 
@@ -170,6 +171,9 @@ def provision(
         return user, issued, True
     if existing.role != role:
         raise Conflict("not_machine_account", f"用户 {existing.username} 已存在且不是{ACCOUNT_NOUNS[role]}")
+    if role == Role.UNIT_SYSTEM and unit_code and scope_of(existing) != _scope_words(db, unit_code, ""):
+        raise Conflict("machine_scope_fixed", f"接口账号 {existing.username} 已存在，所属单位为"
+                                              f"「{scope_of(existing)[4:]}」，不能改变；其他单位的业务系统请另建账号")
     if (unit_code or jurisdiction_code) and scope_of(existing) != _scope_words(db, unit_code, jurisdiction_code):
         # Issuing a key never changes what the account reads: a scope is changed on purpose (change_scope).
         raise Conflict("machine_scope_fixed", f"接口账号 {existing.username} 已存在，数据范围为"
@@ -243,6 +247,8 @@ def change_scope(db: Session, *, actor: Actor, now: datetime, account_id: int, u
 
 def scope_of(user: User) -> str:
     """An account's data scope in words, as the pages and the audit log say it."""
+    if user.role == Role.UNIT_SYSTEM:
+        return f"本单位：{user.unit.name}" if user.unit is not None else "—"
     if user.role != Role.DATA_SHARING:
         return "—"
     if user.data_scope == DataScope.OWN_UNIT and user.unit is not None:
@@ -258,11 +264,17 @@ def _scope_words(db: Session, unit_code: str, jurisdiction_code: str) -> str:
 
 
 def _scope(db: Session, role: Role, unit_code: str, jurisdiction_code: str) -> tuple[Unit | None, Jurisdiction | None]:
-    """The unit or jurisdiction a data-sharing account reads (neither: the whole city)."""
+    """The unit or jurisdiction a data-sharing account reads (neither: the whole city); the one unit a
+    unit's business system works for (required: it acts for no one else)."""
     unit_code, jurisdiction_code = (unit_code or "").strip(), (jurisdiction_code or "").strip()
-    if not unit_code and not jurisdiction_code:
+    if role == Role.UNIT_SYSTEM:
+        if jurisdiction_code:
+            raise DomainError("machine_scope_not_applicable", "部门业务系统只能绑定一个承办单位，不能指定辖区")
+        if not unit_code:
+            raise DomainError("unit_required", "请填写部门业务系统所属承办单位的单位代码")
+    elif not unit_code and not jurisdiction_code:
         return None, None
-    if role != Role.DATA_SHARING:
+    elif role != Role.DATA_SHARING:
         raise DomainError("machine_scope_not_applicable", "只有数据共享接口账号可以指定单位或辖区")
     if unit_code and jurisdiction_code:
         raise DomainError("machine_scope_both", "数据共享范围请在单位和辖区中选其一（都不填则为全市）")
@@ -271,7 +283,8 @@ def _scope(db: Session, role: Role, unit_code: str, jurisdiction_code: str) -> t
         if unit is None:
             raise DomainError("unit_not_found", f"没有代码为 {unit_code} 的单位")
         if not unit.active:
-            raise DomainError("unit_inactive", f"单位 {unit.name} 已停用，不能为其开通数据共享")
+            raise DomainError("unit_inactive", f"单位 {unit.name} 已停用，不能为其开通"
+                                               + ("业务系统接口" if role == Role.UNIT_SYSTEM else "数据共享"))
         return unit, None
     jurisdiction = db.execute(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).scalar_one_or_none()
     if jurisdiction is None:
@@ -282,7 +295,12 @@ def _scope(db: Session, role: Role, unit_code: str, jurisdiction_code: str) -> t
 def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str, display_name: str,
          unit_code: str = "", jurisdiction_code: str = "") -> User:
     role = machine_role(str(role))
-    username, display_name = username.strip(), display_name.strip() or DEFAULT_DISPLAY_NAMES[role]
+    unit, jurisdiction = _scope(db, role, unit_code, jurisdiction_code)
+    # A unit's business system is named after its unit unless told otherwise: its acts in the ticket
+    # history read as that system's (市房产局业务系统), not a person's.
+    default_name = f"{unit.short_name}{DEFAULT_DISPLAY_NAMES[role]}" if role == Role.UNIT_SYSTEM and unit \
+        else DEFAULT_DISPLAY_NAMES[role]
+    username, display_name = username.strip(), display_name.strip() or default_name
     if not username:
         raise DomainError("username_required", "请填写接口账号的用户名")
     if len(username) > USERNAME_MAX:
@@ -294,7 +312,6 @@ def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str,
     # in any case, as for login accounts (QA: a machine account ADMIN beside admin signed the audit log alike)
     if db.execute(select(User.id).where(func.lower(User.username) == username.lower())).first():
         raise Conflict("user_exists", f"用户名 {username} 已存在（不区分大小写），请换一个")
-    unit, jurisdiction = _scope(db, role, unit_code, jurisdiction_code)
     # Other machine accounts read no tickets: no unit and the own-unit scope. A data-sharing account
     # reads its unit's, its jurisdiction's or (neither) the whole city's.
     scope = (DataScope.OWN_UNIT if unit or role != Role.DATA_SHARING
@@ -304,7 +321,8 @@ def _add(db: Session, *, actor: Actor, now: datetime, role: Role, username: str,
     user.created_at = now
     audit.record(db, actor=actor, at=now, action="machine_account_create", object_type="machine_account",
                  object_id=username, detail=f"{ROLE_LABELS[role]}：{display_name}"
-                 + (f"；数据范围：{scope_of(user)}" if role == Role.DATA_SHARING else ""))
+                 + (f"；数据范围：{scope_of(user)}" if role == Role.DATA_SHARING else "")
+                 + (f"；所属单位：{unit.name}" if role == Role.UNIT_SYSTEM and unit else ""))
     return user
 
 

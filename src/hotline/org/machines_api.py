@@ -18,7 +18,7 @@ from hotline.security.roles import ROLE_LABELS, Role
 from hotline.tickets.schemas import Page
 
 router = APIRouter(prefix="/api/v1/machine-accounts", tags=["admin"])
-MachineRole = Literal["channel", "telephony", "data_sharing"]
+MachineRole = Literal["channel", "telephony", "data_sharing", "unit_system"]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -29,7 +29,8 @@ class MachineAccountOut(BaseModel):
     role: str
     role_label: str
     unit: str | None
-    data_scope: str = Field(description="数据共享接口账号读取的范围：本单位：… / 本辖区：… / 全市；其他账号为 —")
+    data_scope: str = Field(description="数据共享接口账号读取的范围：本单位：… / 本辖区：… / 全市；"
+                                        "部门业务系统为本单位：…；其他账号为 —")
     created_at: datetime
     active: bool
     state: str = Field(description="active 启用 / no_key 无有效密钥 / disabled 停用")
@@ -57,12 +58,13 @@ class MachineAccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: Annotated[str, StringConstraints(strip_whitespace=True, max_length=machines.USERNAME_MAX)]
     role: MachineRole = Field(description="channel 渠道接入接口（Open311）/ telephony 话务系统接口 / "
-                                          "data_sharing 数据共享接口")
+                                          "data_sharing 数据共享接口 / unit_system 部门业务系统")
     display_name: Annotated[str, StringConstraints(strip_whitespace=True,
                                                    max_length=machines.DISPLAY_NAME_MAX)] = ""
     key_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=machines.KEY_NAME_MAX)] = ""
     unit_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = Field(
-        "", description="数据共享接口账号：读取该单位的工单（与 jurisdiction_code 二选一，都不填为全市）")
+        "", description="数据共享接口账号：读取该单位的工单（与 jurisdiction_code 二选一，都不填为全市）；"
+                        "部门业务系统：所属承办单位（必填）")
     jurisdiction_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = Field(
         "", description="数据共享接口账号：读取该辖区的工单")
 

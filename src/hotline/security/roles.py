@@ -27,6 +27,11 @@ class Role(StrEnum):
     # A machine account: a department's or a district's system reads the ticket feed of its data
     # scope (信息共享, hotline.sharing); it changes nothing.
     DATA_SHARING = "data_sharing"
+    # A machine account: a department's own business system (部门业务系统), bound to one handling unit,
+    # where hotlines merged as 双号并行 / 分中心 handle 12345 tickets (苏政办发〔2021〕81号). It does what the
+    # unit's staff do on the unit's tickets (签收、退单、申请延期、答复、协办), under its own name; 12345 still
+    # closes and calls back. It reads its unit's queue only, masked; no pages.
+    UNIT_SYSTEM = "unit_system"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -44,10 +49,13 @@ ROLE_LABELS: dict[Role, str] = {
     Role.TELEPHONY: "话务系统接口",
     Role.CHANNEL: "渠道接入接口",
     Role.DATA_SHARING: "数据共享接口",
+    Role.UNIT_SYSTEM: "部门业务系统",
 }
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_MANAGER})
-MACHINE_ROLES = frozenset({Role.TELEPHONY, Role.CHANNEL, Role.DATA_SHARING})
+MACHINE_ROLES = frozenset({Role.TELEPHONY, Role.CHANNEL, Role.DATA_SHARING, Role.UNIT_SYSTEM})
+# Who works a unit's tickets: its staff and its own business system (a machine account, not a login).
+UNIT_WORK_ROLES = UNIT_ROLES | {Role.UNIT_SYSTEM}
 LOGIN_ROLES = frozenset(r for r in Role if r not in (Role.REQUESTER, Role.SYSTEM) and r not in MACHINE_ROLES)
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from hotline.clock import to_local
-from hotline.deps import DB, RT, ApiActor, QueryTime, api_actor, client_of
+from hotline.deps import DB, RT, ApiActor, QueryTime, UnitWorkActor, api_actor, client_of
 from hotline.errors import DomainError
 from hotline.errors_http import ROUTE_CHOICES, ROUTE_LABELS
 from hotline.ratings.enums import RATING_FILTER_LABELS, RatingFilter
@@ -214,7 +214,7 @@ ACK_HELP = "只看本单位主办、尚未签收且处于该签收状态的工�
 
 
 @router.get("/queue", response_model=Page[QueueItem], summary="本单位待办队列（按时限排序，含本单位主办/协办）")
-def unit_queue(db: DB, rt: RT, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
+def unit_queue(db: DB, rt: RT, actor: UnitWorkActor, page: Annotated[int, Query(ge=1)] = 1,
                page_size: Annotated[int, Query(ge=1, le=200)] = 20,
                deadline_status: Annotated[QueueDeadline | None, Query(description=DEADLINE_HELP)] = None,
                ack_status: Annotated[QueueAck | None, Query(description=ACK_HELP)] = None) -> Page[QueueItem]:
@@ -251,7 +251,8 @@ def ticket_events(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> list[Event
 
 
 @router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketOut, summary="执行流转操作")
-def ticket_action(ticket_id: int, action: Action, params: ActionIn, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+def ticket_action(ticket_id: int, action: Action, params: ActionIn, db: DB, rt: RT,
+                  actor: UnitWorkActor) -> TicketOut:
     if action == Action.REGISTER:
         raise DomainError("use_create", "受理登记请使用 POST /api/v1/tickets", status_code=400)
     if action == Action.SUPERVISE:  # 督办 is issued as a 督办单 (supervision reads tickets: import here)

@@ -14,7 +14,7 @@ from typing import Any
 
 from hotline.errors import InvalidTransition
 from hotline.security.actor import Actor
-from hotline.security.roles import ROLE_LABELS, UNIT_ROLES, Role
+from hotline.security.roles import ROLE_LABELS, UNIT_WORK_ROLES, Role
 from hotline.tickets.deadlines import Policy
 from hotline.tickets.enums import (
     ACTION_LABELS,
@@ -298,8 +298,10 @@ def has_parent(ctx: Context) -> None:
 S, A, R = State, Action, Role
 HALL = frozenset({R.OPERATOR, R.DISPATCHER})
 CENTRE = frozenset({R.DISPATCHER, R.SUPERVISOR})
-UNIT = frozenset({R.UNIT_HANDLER, R.UNIT_MANAGER})
-MANAGER = frozenset({R.UNIT_MANAGER})
+# A unit's business system (部门业务系统) acts for the unit as its manager would: it carries the unit's
+# decisions (签收、退单、延期、答复) made in the unit's own system, never the centre's.
+UNIT = frozenset({R.UNIT_HANDLER, R.UNIT_MANAGER, R.UNIT_SYSTEM})
+MANAGER = frozenset({R.UNIT_MANAGER, R.UNIT_SYSTEM})
 OPEN_AT_UNIT = (S.DISPATCHED, S.HANDLING)
 
 
@@ -412,7 +414,7 @@ def check(ctx: Context, action: Action) -> Transition:
 
 def _at_another_unit(ctx: Context, state: State | None) -> bool:
     """A unit's user on a ticket at a unit, with no open task of its own unit on it."""
-    return (state in (State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW) and ctx.actor.role in UNIT_ROLES
+    return (state in (State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW) and ctx.actor.role in UNIT_WORK_ROLES
             and getattr(ctx.ticket, "assignments", None) is not None and not _open_assignments(ctx))
 
 

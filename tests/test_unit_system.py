@@ -1,0 +1,220 @@
+"""A unit's business system (部门业务系统, Role.UNIT_SYSTEM): a machine account bound to one handling unit
+that does on the unit's tickets what its staff do (签收、退单、申请延期、答复、协办), under its own name, and
+reads the unit's queue; nothing else. 12345 still closes and calls back (苏政办发〔2021〕81号)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from hotline.clock import CHINA_TZ
+from hotline.db import make_session_factory
+from hotline.errors import Conflict, DomainError
+from hotline.org import machines
+from hotline.org import service as org_service
+from hotline.security.actor import Actor
+from hotline.security.models import AuditEntry
+from hotline.security.roles import Role
+from tests.conftest import START
+from tests.factories import drop_accounts, intake
+
+PREFIX = "us-"  # every account this module makes, removed after the module (its events go with the tickets)
+ISSUED = datetime(2026, 12, 31, tzinfo=CHINA_TZ)  # as the personas' tokens: valid wherever a test travels
+
+
+@pytest.fixture(scope="module")
+def systems(engine: Engine, org) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The housing bureau's and the street's business systems, and their keys."""
+    db = make_session_factory(engine)()
+    try:
+        keys = {}
+        for name, unit in (("housing", "housing"), ("street", "street")):
+            _, issued = machines.create_account(db, actor=Actor.system(), now=ISSUED, role=Role.UNIT_SYSTEM,
+                                                username=f"{PREFIX}{name}", unit_code=org.units[unit].code)
+            keys[name] = issued.key
+    finally:
+        db.close()
+    yield keys
+    drop_accounts(engine, PREFIX)
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def act(client, ticket: dict, action: str, headers: dict[str, str], body: dict | None = None):  # type: ignore[no-untyped-def]
+    return client.post(f"/api/v1/tickets/{ticket['id']}/actions/{action}", headers=headers, json=body or {})
+
+
+def dispatched(client, as_user, org, *, lead: str = "housing", assisting: tuple[str, ...] = ()) -> dict:  # type: ignore[no-untyped-def]
+    t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    r = act(client, t, "dispatch", as_user("dispatcher"),
+            {"lead_unit_id": org.units[lead].id, "assisting_unit_ids": [org.units[u].id for u in assisting]})
+    assert r.status_code == 200, r.text
+    return t
+
+
+# ---- the account --------------------------------------------------------------------------------
+
+
+def test_an_account_is_bound_to_one_unit(db, org, systems) -> None:  # type: ignore[no-untyped-def]
+    user = db.execute(select(machines.User).where(machines.User.username == f"{PREFIX}housing")).unique().scalar_one()
+    assert (user.role, user.unit_id, user.data_scope) == ("unit_system", org.units["housing"].id, "own_unit")
+    assert user.display_name == "市房产局业务系统"  # named after its unit unless told otherwise
+    assert machines.scope_of(user) == "本单位：南京市住房保障和房产局"
+    db.rollback()
+    system = Actor.system()
+    with pytest.raises(DomainError, match="请填写部门业务系统所属承办单位的单位代码"):
+        machines.create_account(db, actor=system, now=START, role=Role.UNIT_SYSTEM, username=f"{PREFIX}none")
+    with pytest.raises(DomainError, match="不能指定辖区"):
+        machines.create_account(db, actor=system, now=START, role=Role.UNIT_SYSTEM, username=f"{PREFIX}area",
+                                unit_code="fcj", jurisdiction_code="320102")
+    with pytest.raises(DomainError, match="没有代码为 nope 的单位"):
+        machines.create_account(db, actor=system, now=START, role=Role.UNIT_SYSTEM, username=f"{PREFIX}x",
+                                unit_code="nope")
+    # The command line's step issues a new key for the same unit, and never moves it to another unit.
+    _, again, created = machines.provision(db, actor=system, now=START, role=Role.UNIT_SYSTEM,
+                                           username=f"{PREFIX}housing", unit_code="fcj")
+    assert not created and again.key
+    with pytest.raises(Conflict, match="所属单位为「南京市住房保障和房产局」，不能改变"):
+        machines.provision(db, actor=system, now=START, role=Role.UNIT_SYSTEM, username=f"{PREFIX}housing",
+                           unit_code=org.units["market"].code)
+    with pytest.raises(DomainError):  # never a login, like every machine account
+        org_service.authenticate(db, username=f"{PREFIX}housing", password="whatever-123", now=START)
+    db.rollback()
+
+
+def test_the_admin_api_creates_one_and_audits_it(client, as_user, db, org) -> None:  # type: ignore[no-untyped-def]
+    url = "/api/v1/machine-accounts"
+    r = client.post(url, json={"username": f"{PREFIX}api", "role": "unit_system", "unit_code": "scjgj"},
+                    headers=as_user("admin"))
+    assert r.status_code == 201, r.text
+    account = r.json()["account"]
+    assert (account["role_label"], account["display_name"], account["unit"]) == (
+        "部门业务系统", "市市场监管局业务系统", "市市场监管局")
+    r = client.post(url, json={"username": f"{PREFIX}api2", "role": "unit_system"}, headers=as_user("admin"))
+    assert r.status_code == 400 and "所属承办单位" in r.json()["message"]
+    detail = db.scalar(select(AuditEntry.detail).where(AuditEntry.action == "machine_account_create",
+                                                       AuditEntry.object_id == f"{PREFIX}api"))
+    assert detail == "部门业务系统：市市场监管局业务系统；所属单位：南京市市场监督管理局"
+    db.rollback()
+
+
+# ---- what it does -------------------------------------------------------------------------------
+
+
+def test_it_handles_its_units_tickets_as_the_unit_does(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    housing, street = bearer(systems["housing"]), bearer(systems["street"])
+    t = dispatched(client, as_user, org, assisting=("street",))
+
+    queue = client.get("/api/v1/queue", headers=housing)
+    assert queue.status_code == 200 and [i["id"] for i in queue.json()["items"]] == [t["id"]]
+    item = queue.json()["items"][0]
+    assert item["requester_phone"] != intake()["requester_phone"]  # masked, as a unit's queue always is
+
+    r = act(client, t, "acknowledge", housing)
+    assert r.status_code == 200 and r.json()["state"] == "handling", r.text
+    assert act(client, t, "assist_acknowledge", street).status_code == 200
+    r = act(client, t, "assist_reply", street, {"content": "街道已上门核实，餐馆排风设备确有噪音。"})
+    assert r.status_code == 200, r.text
+    r = act(client, t, "request_extension", housing, {"days": 3, "reason": "需协调环保部门联合检测噪音"})
+    assert r.status_code == 200 and r.json()["extension_pending"] is True
+    assert r.json()["requester_phone"] != intake()["requester_phone"]  # the action's answer is masked
+    assert act(client, t, "approve_extension", as_user("dispatcher")).status_code == 200
+    r = act(client, t, "reply", housing, {"content": "已责令餐馆加装消声设备并限定营业时间，经复测噪音达标。"})
+    assert r.status_code == 200 and r.json()["state"] == "replied"
+
+    # 12345 closes and calls back; the system may do neither.
+    r = act(client, t, "close", housing)
+    assert r.status_code == 409 and r.json()["message"] == "「部门业务系统」无权执行「办结」"
+    assert act(client, t, "close", as_user("dispatcher")).status_code == 200
+    r = act(client, t, "callback", housing, {"solved": True, "satisfaction": "satisfied"})
+    assert r.status_code == 409 and "无权" in r.json()["message"]
+    r = act(client, t, "callback", as_user("callback"), {"solved": True, "satisfaction": "satisfied"})
+    assert r.status_code == 200 and r.json()["state"] == "finished"
+
+    # The history names the systems, not a person.
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("dispatcher")).json()
+    by_system = [(e["action"], e["actor_name"]) for e in events if e["actor_role"] == "unit_system"]
+    assert by_system == [("acknowledge", "市房产局业务系统（市房产局）"),
+                         ("assist_acknowledge", "孝陵卫街道业务系统（孝陵卫街道）"),
+                         ("assist_reply", "孝陵卫街道业务系统（孝陵卫街道）"),
+                         ("request_extension", "市房产局业务系统（市房产局）"),
+                         ("reply", "市房产局业务系统（市房产局）")]
+
+
+def test_it_returns_a_ticket_that_is_not_its_units(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    t = dispatched(client, as_user, org)
+    r = act(client, t, "return", bearer(systems["housing"]), {"reason": "该事项属市场监管部门职责"})
+    assert r.status_code == 200 and r.json()["state"] == "return_review", r.text
+
+
+def test_another_units_ticket_is_out_of_reach(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    housing = bearer(systems["housing"])
+    t = dispatched(client, as_user, org, lead="market")
+    assert client.get("/api/v1/queue", headers=housing).json()["total"] == 0
+    for action, body in (("acknowledge", {}), ("return", {"reason": "该事项不属本单位职责"})):
+        r = act(client, t, action, housing, body)
+        assert r.status_code == 403 and r.json()["code"] == "ticket_forbidden"
+    assert act(client, {"id": 999999}, "acknowledge", housing).status_code == 404
+    # Assisting on its ticket, it may not act as the lead.
+    t2 = dispatched(client, as_user, org, lead="market", assisting=("housing",))
+    r = act(client, t2, "acknowledge", housing)
+    assert r.status_code == 409 and r.json()["message"] == "只有本工单的主办单位可以执行此操作"
+
+
+def test_the_centres_actions_and_other_routes_are_refused(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    housing = bearer(systems["housing"])
+    t = dispatched(client, as_user, org)
+    for action, body, label in (("reassign", {"lead_unit_id": org.units["market"].id, "reason": "改派"}, "改派"),
+                                ("remind", {"note": "请加快办理"}, "催办"),
+                                ("supervise", {"note": "请加快办理进度"}, "督办"),
+                                ("withdraw", {"reason": "诉求人撤回"}, "撤回")):
+        r = act(client, t, action, housing, body)
+        assert r.status_code == 409 and r.json()["message"] == f"「部门业务系统」无权执行「{label}」", (action, r.text)
+    # Nothing else of the API: not the ticket's details (the requester's name and phone), not registration,
+    # not the data-sharing feed, not the pages.
+    for method, path in (("get", f"/api/v1/tickets/{t['id']}"), ("get", f"/api/v1/tickets/{t['id']}/events"),
+                         ("get", "/api/v1/tickets"), ("post", "/api/v1/tickets")):
+        r = client.request(method.upper(), path, headers=housing, json=intake() if method == "post" else None)
+        assert r.status_code == 403 and r.json()["code"] == "machine_account", path
+        assert "部门业务系统接口账号只能" in r.json()["message"]
+    assert client.get("/api/share/v1/events", headers=housing).status_code == 403
+
+
+def test_the_admin_page_creates_one(client, db, org) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_pages import login, post_page
+
+    login(client, "admin")
+    page = client.get("/admin/machines")
+    assert '<option value="unit_system">部门业务系统</option>' in page.text
+    form = {"username": f"{PREFIX}page", "role": "unit_system", "display_name": ""}
+    r = post_page(client, "/admin/machines", "/admin/machines", form)
+    assert r.status_code == 400 and "请填写部门业务系统所属承办单位的单位代码" in r.text
+    r = post_page(client, "/admin/machines", "/admin/machines", {**form, "unit_code": "fcj"})
+    assert r.status_code == 200 and "只显示这一次" in r.text and "市房产局业务系统" in r.text
+    listed = client.get("/admin/machines", params={"q": f"{PREFIX}page"})
+    assert "部门业务系统" in listed.text and "市房产局" in listed.text
+
+
+def test_the_command_line_creates_one_and_rotates_its_key(settings, monkeypatch, db, org) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from hotline.cli import app as cli_app
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    first = runner.invoke(cli_app, ["unit-system", "account", f"{PREFIX}cli", "--unit", "fcj"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(cli_app, ["unit-system", "account", f"{PREFIX}cli", "--unit", "fcj"])
+    assert second.exit_code == 0 and second.output != first.output
+    assert org_service.actor_for_token(db, token=second.output.strip(), now=START).role == Role.UNIT_SYSTEM
+    db.rollback()
+    for args, message in [([], "请填写部门业务系统所属承办单位的单位代码"), (["--unit", "scjgj"], "不能改变")]:
+        name = f"{PREFIX}cli2" if not args else f"{PREFIX}cli"
+        result = runner.invoke(cli_app, ["unit-system", "account", name, *args])
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
