@@ -31,6 +31,7 @@ from hotline.tickets.models import (
     TicketAttachment,
     TicketCounter,
     TicketEvent,
+    TicketReview,
 )
 from tests.factories import Org, build_org
 
@@ -90,7 +91,8 @@ def db(engine: Engine, org: Org) -> Iterator[Session]:
     session.close()
 
 
-TICKET_TABLES = (IdempotencyKey, TicketEvent, TicketAttachment, TicketAssignment, AuditEntry, TicketCounter, RateLimit)
+TICKET_TABLES = (TicketReview, IdempotencyKey, TicketEvent, TicketAttachment, TicketAssignment, AuditEntry,
+                 TicketCounter, RateLimit)
 
 
 @pytest.fixture(autouse=True)

@@ -134,6 +134,25 @@ def test_the_demo_city_has_an_expert_rota(demo) -> None:  # type: ignore[no-unty
     assert all(rota.values()) and sum(len(v) for v in rota.values()) == 10
 
 
+def test_the_demo_has_oversight_records_and_a_published_month(demo) -> None:  # type: ignore[no-untyped-def]
+    """差评核实, 通报 / 问责移送 and 数据公开 show records on a fresh demo, made through the services."""
+    from hotline.ratings.enums import BAD
+    from hotline.ratings.models import RatingFollowup
+    from hotline.reports.models import PublishedFigures
+    from hotline.supervision.models import Meeting
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        kinds = set(db.execute(select(Meeting.kind)).scalars())
+        followups = db.execute(select(func.count()).select_from(RatingFollowup)).scalar_one()
+        bad = db.execute(select(func.count()).where(Ticket.public_rating.in_(BAD))).scalar_one()
+        months = list(db.execute(select(PublishedFigures.period).where(PublishedFigures.unpublished_at.is_(None)))
+                      .scalars())
+    assert {"circular", "referral"} <= kinds
+    assert followups == min(6, bad)  # some of the 差评 followed up (a 150-ticket demo may have none)
+    assert len(months) == 1 and re.fullmatch(r"\d{4}-\d{2}", months[0])
+
+
 def test_conversations_wait_on_the_wechat_page_of_the_demo(demo) -> None:  # type: ignore[no-untyped-def]
     """微信受理 has something to show: two followers who asked for a person, one greeting answered alone."""
     from hotline.wechat import service as wechat

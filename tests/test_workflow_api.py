@@ -68,6 +68,9 @@ def _attempts(org: Any) -> dict[Action, tuple[str, dict[str, Any], list[tuple[st
         Action.CALLBACK_UNREACHABLE: ("callback", {}, []),
         Action.REOPEN: ("callback", {"solved": False, "satisfaction": "unsatisfied"}, []),
         Action.RATE: ("PUBLIC", {"satisfaction": "satisfied"}, []),
+        Action.REVIEW: ("supervisor", {"conclusion": "handled", "note": "经法律顾问审核，已依法依规处置到位"}, []),
+        Action.REHANDLE: ("supervisor", {"lead_unit_id": org.units["market"].id},
+                          [("supervisor", "review", {"conclusion": "rehandle", "note": "诉求合理，尚未解决"})]),
         Action.MERGE: ("operator", {"parent_number": "PARENT"}, []),
         Action.WITHDRAW: ("operator", {"reason": "诉求人撤回"}, []),
     }

@@ -34,6 +34,7 @@ from hotline.org.machines_api import router as machines_router
 from hotline.ratings.api import router as ratings_router
 from hotline.reports.api import router as reports_router
 from hotline.reports.public_api import router as figures_public_router
+from hotline.revisit.api import router as revisit_router
 from hotline.runtime import Runtime
 from hotline.security.review_api import router as access_review_router
 from hotline.sharing.api import router as sharing_router
@@ -125,7 +126,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
                        kb_import_router, kb_public_router, reports_router, figures_public_router, dispatch_router,
                        places_router, blacklist_router, workforce_router, calls_router, hotlines_router,
                        supervision_router, assessment_router, analytics_router, calendar_router, sms_router,
-                       sharing_router, share_push_router, wechat_router, access_review_router, ratings_router):
+                       sharing_router, share_push_router, wechat_router, access_review_router, ratings_router,
+                       revisit_router):
         app.include_router(api_router, responses=errors_http.API_ERRORS,  # {code, message}, documented
                            dependencies=[Depends(ids_in_range), Depends(text_is_unicode)])
     app.include_router(open311.router)

@@ -22,6 +22,7 @@ FIELD_LABELS = {
     "attachments": "附件", "dispatch": "派单", "lead_unit_id": "主办单位", "assisting_unit_ids": "协办单位",
     "answer": "答复内容", "answer_source": "答复依据", "note": "备注", "reason": "理由", "days": "延期天数",
     "solved": "是否解决", "satisfaction": "满意度", "parent_id": "主工单", "comment": "评价意见",
+    "conclusion": "研判结论",
     "number": "工单编号", "phone_last4": "手机号后四位", "username": "用户名", "password": "密码",
     "page": "页码", "page_size": "每页条数", "filename": "文件名", "size_bytes": "文件大小",
     "display_name": "名称", "key_name": "密钥备注", "role": "角色",

@@ -47,6 +47,7 @@ from hotline.tickets.models import (
     TicketAttachment,
     TicketCounter,
     TicketEvent,
+    TicketReview,
 )
 from hotline.wechat.models import WechatMessage, WechatOutbound
 from hotline.workdays.models import CalendarDay
@@ -103,6 +104,7 @@ __all__ = [
     "TicketAttachment",
     "TicketCounter",
     "TicketEvent",
+    "TicketReview",
     "Unit",
     "User",
 ]

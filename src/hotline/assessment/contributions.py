@@ -23,7 +23,8 @@ from hotline.tickets.enums import SATISFIED_LEVELS, Action, State
 from hotline.tickets.models import TicketEvent
 
 I = Indicator  # noqa: E741
-ROUND_START = (str(Action.DISPATCH), str(Action.REASSIGN), str(Action.REOPEN))
+# 再办理 (回头看) sends a finished ticket to a unit as a round of its own, like a reopening.
+ROUND_START = (str(Action.DISPATCH), str(Action.REASSIGN), str(Action.REOPEN), str(Action.REHANDLE))
 # Endings of a round that was still waiting for the unit and that are not the unit's doing:
 # the centre reassigned it, merged it into another ticket, or the requester withdrew it.
 NO_FAULT_END = (str(Action.REASSIGN), str(Action.MERGE), str(Action.WITHDRAW))
@@ -131,7 +132,7 @@ def branches(event_filter: Any, *, few_tickets: bool = False) -> list[Select[Any
         )
 
     e, r, c = ev.c, ev_round.c, ev_close.c
-    # Round starts: a dispatch, reassignment or reopen puts a round in the lead unit's denominator.
+    # Round starts: a dispatch, reassignment, reopen or 再办理 puts a round in the lead unit's denominator.
     for ind in (I.RESPONSE, I.RETURN):
         emit(ev, ind, e.unit_id, e.day, 0, 1, e.action.in_(ROUND_START))
     # Acknowledgement: the round responded (response) and, when not late, acknowledged in time.

@@ -259,6 +259,9 @@ def build_demo(
 
             reads = demo_access.build(db, end=end)
             console.print(f"已生成近 {demo_access.DAYS} 天的个人信息查看记录（{reads} 条，供访问审查）")
+            from hotline.demo import oversight as demo_oversight  # 差评核实, 通报, 数据公开 not empty
+
+            console.print(demo_oversight.build(db, rt, end=end))
             embedded = _embed_knowledge(db, engine)  # the first searches of the demo need not compute them
             if embedded is not None:
                 console.print(f"知识库语义向量已计算（{embedded} 条问法）")

@@ -45,10 +45,10 @@ SATISFACTION_LABELS = {
 }
 # With a unit and not yet answered: what supervision counts as overdue when past the deadline.
 HANDLING_STATES = [str(State.DISPATCHED), str(State.HANDLING)]
-DISPATCHES = (Action.DISPATCH, Action.REASSIGN, Action.REOPEN)  # a round sent to a lead unit
+DISPATCHES = (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.REHANDLE)  # a round sent to a lead unit
 # The actions that set the deadline in force (a requested extension's date is not in force until approved).
-DEADLINE_ACTIONS = [str(a) for a in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.APPROVE_EXTENSION,
-                                     Action.REFUSE_RETURN)]
+DEADLINE_ACTIONS = [str(a) for a in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.REHANDLE,
+                                     Action.APPROVE_EXTENSION, Action.REFUSE_RETURN)]
 SATISFIED = [str(s) for s in SATISFIED_LEVELS]
 TOP_CATEGORIES = 10
 TOP_UNITS = 20

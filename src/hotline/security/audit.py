@@ -126,6 +126,8 @@ ACTION_LABELS = {
     "export_report": "导出分析报告",
     "export_analytics": "导出分析数据",
     "export_orders": "导出督办单",
+    "export_revisit": "导出回头看清单",
+    "revisit_review": "回头看审核研判",
     "export_bad_ratings": "导出差评",
     "export_audit": "导出审计日志",
     "export_access_review": "导出个人信息访问审查",

@@ -57,6 +57,8 @@ ACTION_FIELD_LABELS: dict[Action, dict[str, str]] = {
     Action.WITHDRAW: {"reason": "撤回原因"},
     Action.REMIND: {"note": "催办意见"},
     Action.SUPERVISE: {"note": "督办意见"},
+    Action.REVIEW: {"note": "研判意见"},
+    Action.REHANDLE: {"note": "再办理要求"},
 }
 ROUTE_LABELS.extend((re.compile(rf"^/api/v1/tickets/[^/]+/actions/{action}$"), labels)
                     for action, labels in ACTION_FIELD_LABELS.items())
@@ -157,13 +159,16 @@ def ticket_filters(
     rating: Annotated[RatingFilter | None, Query(description=RATING_HELP)] = None,
     dispatch_overdue: Annotated[bool | None,
                                 Query(description="派单超时：待派单且已过派单时限（按派单时限排序）")] = None,
+    solved: Annotated[bool | None, Query(description="最近一次回访：是否解决")] = None,
+    satisfaction: Annotated[list[Satisfaction] | None, Query(description="最近一次回访的满意度（可多选）")] = None,
 ) -> service.Filters:
     """The query-string filters shared by the list and its Excel export."""
     return service.Filters(state=state, unit_id=unit_id, kind=kind, category_code=category, overdue=overdue,
                            about_to_expire=about_to_expire, created_from=created_from, created_to=created_to,
                            text=q, phone=phone, extension_pending=extension_pending, ack_overdue=ack_overdue,
                            dispatch_overdue=dispatch_overdue, by_dispatch_deadline=bool(dispatch_overdue),
-                           channel=channel, urgency=urgency, enterprise=enterprise, rating=rating)
+                           channel=channel, urgency=urgency, enterprise=enterprise, rating=rating,
+                           solved=solved, satisfaction=[str(s) for s in satisfaction] if satisfaction else None)
 
 
 TicketFilters = Annotated[service.Filters, Depends(ticket_filters)]

@@ -41,6 +41,9 @@ class Action(StrEnum):
     CALLBACK_UNREACHABLE = "callback_unreachable"  # 无法联系: attempts used up, callback ends without a rating
     REOPEN = "reopen"
     RATE = "rate"
+    # 回头看: a supervisor's 审核研判 of a finished ticket, and its 再办理 (back to a unit) when the review says so
+    REVIEW = "review"
+    REHANDLE = "rehandle"
     MERGE = "merge"
     WITHDRAW = "withdraw"
 
@@ -82,6 +85,15 @@ class Satisfaction(StrEnum):
 SATISFIED_LEVELS = frozenset(
     {Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED}
 )
+
+
+class ReviewConclusion(StrEnum):
+    """What a supervisor's 审核研判 of a finished ticket concludes (回头看); only REHANDLE sends it back."""
+
+    REHANDLE = "rehandle"  # 诉求合理、未解决，需再办理
+    HANDLED = "handled"  # 已依法依规处置到位
+    UNREASONABLE = "unreasonable"  # 诉求不合理（不予支持）
+    NOT_SOLVABLE = "not_solvable"  # 无法解决（政策不允许）
 
 
 class AssignmentRole(StrEnum):
@@ -141,6 +153,8 @@ ACTION_LABELS = {
     Action.CALLBACK_UNREACHABLE: "回访无法联系",
     Action.REOPEN: "退回重办",
     Action.RATE: "评价",
+    Action.REVIEW: "审核研判",
+    Action.REHANDLE: "再办理",
     Action.MERGE: "并单",
     Action.WITHDRAW: "撤回",
 }
@@ -169,6 +183,12 @@ SATISFACTION_LABELS = {
     Satisfaction.BASICALLY_SATISFIED: "基本满意",
     Satisfaction.UNSATISFIED: "不满意",
     Satisfaction.VERY_UNSATISFIED: "非常不满意",
+}
+REVIEW_CONCLUSION_LABELS = {
+    ReviewConclusion.REHANDLE: "诉求合理、未解决，需再办理",
+    ReviewConclusion.HANDLED: "已依法依规处置到位",
+    ReviewConclusion.UNREASONABLE: "诉求不合理（不予支持）",
+    ReviewConclusion.NOT_SOLVABLE: "无法解决（政策不允许）",
 }
 ASSIGNMENT_ROLE_LABELS = {AssignmentRole.LEAD: "主办", AssignmentRole.ASSISTING: "协办"}
 ASSIGNMENT_STATUS_LABELS = {

@@ -98,6 +98,9 @@ class Ticket(Base):
     return_count: Mapped[int] = mapped_column(Integer, default=0)
     solved: Mapped[bool | None] = mapped_column(Boolean)
     satisfaction: Mapped[str | None] = mapped_column(String(24))
+    # The conclusion of the latest 审核研判 (回头看) since the ticket last finished: NULL while not reviewed;
+    # cleared when 再办理 sends it back (the reviews themselves stay in ticket_reviews and the history).
+    review_conclusion: Mapped[str | None] = mapped_column(String(24))
     # Indexed: 差评 are few, and the 好差评 list and the search by rating look for them (ratings/).
     public_rating: Mapped[str | None] = mapped_column(String(24), index=True)
     public_comment: Mapped[str | None] = mapped_column(String(500))
@@ -165,6 +168,23 @@ class TicketEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class TicketReview(Base):
+    """One 审核研判 of a finished ticket (回头看 of unsatisfied tickets): the conclusion, the opinion (a legal
+    adviser's, say), who and when, and the finish it reviewed (a ticket re-handled and finished again is
+    reviewed again)."""
+
+    __tablename__ = "ticket_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    conclusion: Mapped[str] = mapped_column(String(24))
+    opinion: Mapped[str] = mapped_column(Text)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reviewer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewer_name: Mapped[str] = mapped_column(String(100))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TicketAttachment(Base):

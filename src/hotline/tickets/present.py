@@ -198,6 +198,7 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         return_count=ticket.return_count,
         solved=ticket.solved,
         satisfaction=ticket.satisfaction,
+        review_conclusion=ticket.review_conclusion,
         public_comment=ticket.public_comment,
         parent_number=parent.number if parent else None,
         parent_state=parent.state if parent else None,

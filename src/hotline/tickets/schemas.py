@@ -10,7 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from hotline.phones import as_kept, junk
-from hotline.tickets.enums import CHANNEL_LABELS, Channel, Kind, Satisfaction, Urgency
+from hotline.tickets.enums import CHANNEL_LABELS, Channel, Kind, ReviewConclusion, Satisfaction, Urgency
 
 
 def _phone(value: object) -> object:
@@ -135,6 +135,7 @@ class ActionIn(BaseModel):
     days: int | None = Field(default=None, ge=1, le=60)
     solved: bool | None = None
     satisfaction: Satisfaction | None = None
+    conclusion: ReviewConclusion | None = None  # 审核研判 only
     parent_id: int | None = None
     parent_number: Annotated[str, StringConstraints(max_length=32)] | None = None
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
@@ -276,6 +277,8 @@ class TicketOut(TicketSummary):
     return_count: int
     solved: bool | None
     satisfaction: str | None
+    # 回头看: the latest 审核研判's conclusion since the ticket finished (None: not reviewed)
+    review_conclusion: str | None = None
     public_comment: str | None
     parent_number: str | None
     # A merged ticket is handled as part of its parent: the parent's state is its progress.

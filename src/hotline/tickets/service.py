@@ -39,6 +39,7 @@ from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.deadlines import shift_for_pause, warn_at
 from hotline.tickets.elements import ELEMENT_LABELS, missing_elements
 from hotline.tickets.enums import (
+    REVIEW_CONCLUSION_LABELS,
     STATE_LABELS,
     Action,
     AssignmentRole,
@@ -46,6 +47,7 @@ from hotline.tickets.enums import (
     Channel,
     DeadlineStatus,
     Kind,
+    ReviewConclusion,
     State,
     Urgency,
 )
@@ -56,6 +58,7 @@ from hotline.tickets.models import (
     TicketAttachment,
     TicketCounter,
     TicketEvent,
+    TicketReview,
 )
 from hotline.tickets.schemas import ActionIn, TicketCreate
 
@@ -449,6 +452,7 @@ UNIT_NOTICES = {
     Action.REFUSE_RETURN: "退单未获批准，请继续办理", Action.APPROVE_EXTENSION: "延期申请已批准",
     Action.REFUSE_EXTENSION: "延期申请未获批准", Action.REJECT_REPLY: "答复被退回，请重新办理",
     Action.REOPEN: "回访未解决，工单退回重办", Action.REMIND: "催办", Action.SUPERVISE: "督办",
+    Action.REHANDLE: "回头看审核研判认为诉求合理、未解决，工单再办理",
 }
 
 
@@ -984,6 +988,40 @@ def last_round_assisting(t: Ticket) -> list[int]:
                               and a.status != AssignmentStatus.REMOVED))
 
 
+def _review(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    """审核研判 (回头看): the structured record for the list and its counts, the event for the history; the
+    ticket keeps the latest conclusion (the guard of 再办理 reads it). Audited as the supervisor's own act."""
+    assert p.conclusion is not None and p.note is not None  # the guards asked for both
+    db.add(TicketReview(ticket_id=t.id, conclusion=p.conclusion, opinion=p.note, reviewed_at=now,
+                        reviewer_user_id=actor.user_id, reviewer_name=actor.name, finished_at=t.finished_at))
+    t.review_conclusion = p.conclusion
+    label = REVIEW_CONCLUSION_LABELS[ReviewConclusion(p.conclusion)]
+    audit.record(db, actor=actor, at=now, action="revisit_review", object_type="ticket", object_id=t.number,
+                 detail=label)
+    return Effect(note=p.note, unit_id=t.lead_unit_id, data={"conclusion": str(p.conclusion)})
+
+
+def _rehandle(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    """再办理 after a review: a new dispatch round to the unit the supervisor chose, with its own deadlines.
+    The last callback's outcome stays on the ticket (the 回头看 list and the history read it); the review's
+    conclusion is spent, so a ticket finished again is reviewed again."""
+    opinion = db.execute(select(TicketReview.opinion).where(TicketReview.ticket_id == t.id)
+                         .order_by(TicketReview.id.desc()).limit(1)).scalar_one_or_none()
+    _end_assignments(t)
+    effect = _dispatch_to(db, rt, t, now, p.lead_unit_id or 0, p.assisting_unit_ids)
+    t.review_conclusion = None
+    t.finished_at = None
+    said = p.note or (f"研判意见：{opinion}" if opinion else None)
+    effect.note = "；".join(x for x in ("回头看再办理", said, effect.note) if x)
+    effect.data = {**(effect.data or {}), "rehandle": True}
+    due = f"办理期限：{to_local(t.due_at):%Y-%m-%d %H:%M}" if t.due_at else None
+    for a in t.assignments:
+        if a.is_open and a.role == AssignmentRole.ASSISTING:
+            notify_unit(db, t, now, a.unit_id, "回头看再办理，请协办",
+                        body="；".join(x for x in (due, said) if x) or None)
+    return effect
+
+
 def _rate(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
     t.public_rating = p.satisfaction
     t.public_comment = p.comment
@@ -1067,6 +1105,8 @@ EFFECTS: dict[Action, EffectFn] = {
     Action.CALLBACK_UNREACHABLE: _callback_unreachable,
     Action.REOPEN: _reopen,
     Action.RATE: _rate,
+    Action.REVIEW: _review,
+    Action.REHANDLE: _rehandle,
     Action.MERGE: _merge,
     Action.WITHDRAW: _withdraw,
 }
@@ -1151,6 +1191,9 @@ class Filters:
     queue_ack: str | None = None
     # The public's rating (好差评): a grade, rated or not, or one level.
     rating: RatingFilter | None = None
+    # The last callback's outcome as the ticket keeps it (是否解决, 满意度: any of these levels).
+    solved: bool | None = None
+    satisfaction: list[str] | None = None
 
 
 RUNNING_AT_UNIT = (State.DISPATCHED, State.HANDLING)
@@ -1252,6 +1295,10 @@ def search(
         conds.append(Ticket.extension_pending.is_(filters.extension_pending))
     if filters.rating:
         conds.append(rating_condition(filters.rating))
+    if filters.solved is not None:
+        conds.append(Ticket.solved.is_(filters.solved))
+    if filters.satisfaction:
+        conds.append(Ticket.satisfaction.in_([str(s) for s in filters.satisfaction]))
     if filters.created_from:
         conds.append(Ticket.created_at >= filters.created_from)
     if filters.created_to:
@@ -1374,7 +1421,7 @@ def public_events(db: Session, ticket: Ticket) -> list[TicketEvent]:
     """The public timeline: what happened, without staff names or internal notes."""
     visible = {Action.REGISTER, Action.ANSWER_DIRECTLY, Action.DISPATCH, Action.ACKNOWLEDGE, Action.REASSIGN,
                Action.REPLY, Action.CLOSE, Action.CALLBACK, Action.CALLBACK_NO_ANSWER, Action.CALLBACK_UNREACHABLE,
-               Action.REOPEN, Action.RATE, Action.WITHDRAW,
+               Action.REOPEN, Action.REHANDLE, Action.RATE, Action.WITHDRAW,
                Action.MERGE, Action.APPROVE_EXTENSION}
     events = history(db, ticket_id=ticket.id)
     # A reply the centre sent back (答复退回) never reached the requester: it is no part of their timeline

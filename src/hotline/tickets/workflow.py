@@ -23,6 +23,7 @@ from hotline.tickets.enums import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    ReviewConclusion,
     Satisfaction,
     State,
 )
@@ -272,6 +273,18 @@ def not_rated(ctx: Context) -> None:
         raise refuse("already_rated", "该工单已评价，不能重复评价")
 
 
+def needs_conclusion(ctx: Context) -> None:
+    if ctx.params.get("conclusion") not in set(ReviewConclusion):
+        raise missing("conclusion_required", "请选择审核研判结论")
+
+
+def review_calls_for_rehandling(ctx: Context) -> None:
+    """再办理 follows a 审核研判 that found the request reasonable and unsolved, not a supervisor's whim:
+    the ticket's latest review since it finished says so."""
+    if ctx.ticket.review_conclusion != ReviewConclusion.REHANDLE:
+        raise refuse("review_required", "须先审核研判，结论为「诉求合理、未解决，需再办理」的工单方可再办理")
+
+
 def has_parent(ctx: Context) -> None:
     parent_id = ctx.params.get("parent_id")
     if not parent_id:
@@ -340,6 +353,13 @@ def _rows() -> Iterable[Transition]:
                      (callback_attempts_used_up,))
     yield Transition(A.REOPEN, S.CLOSED, S.DISPATCHED, frozenset({R.CALLBACK_AGENT, R.SUPERVISOR}),
                      (callback_is_unacceptable,))
+    # 回头看: a supervisor reviews a finished ticket (审核研判, with the opinion: a legal adviser's, say) and,
+    # when the review finds the request reasonable and unsolved, sends it to a unit again (再办理): a new
+    # dispatch round with its own deadlines. reopen_count and the callback's max_reopens rule are untouched.
+    yield Transition(A.REVIEW, S.FINISHED, None, frozenset({R.SUPERVISOR}),
+                     (needs_conclusion, needs_text("note", "研判意见", 5)))
+    yield Transition(A.REHANDLE, S.FINISHED, S.DISPATCHED, frozenset({R.SUPERVISOR}),
+                     (review_calls_for_rehandling, needs_unit))
     for s in (S.CLOSED, S.FINISHED):
         yield Transition(A.RATE, s, None, frozenset({R.REQUESTER}), (needs_rating, not_rated))
     yield Transition(A.REMIND, S.RETURN_REVIEW, None, CENTRE, (needs_text("note", "催办意见"),))
@@ -417,7 +437,7 @@ def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) ->
 
 _INPUT_GUARDS: frozenset[Guard] = frozenset(
     {needs_unit, lead_changes, assisting_units_change, extension_within_cap, callback_is_acceptable,
-     callback_is_unacceptable, needs_rating, has_parent, assisting_opinions_in}
+     callback_is_unacceptable, needs_rating, has_parent, assisting_opinions_in, needs_conclusion}
 )
 
 

@@ -13,7 +13,7 @@ A = Action
 class Field:
     name: str
     label: str
-    widget: str  # textarea | text | number | lead_unit | assisting_units | solved | satisfaction | keep
+    widget: str  # textarea | text | number | lead_unit | assisting_units | solved | satisfaction | conclusion | keep
     required: bool = False
     hint: str = ""
     max_len: int = 2000  # ActionIn's limit for the field (note and reason 2000; a reply or an answer 5000)
@@ -55,6 +55,10 @@ F = {
     "satisfaction": Field("satisfaction", "满意度", "satisfaction", True),
     "no_answer_note": Field("note", "备注", "textarea", False,
                             "如：无人接听、关机、号码停机；按回访规则累计未接通后结束回访"),
+    "conclusion": Field("conclusion", "研判结论", "conclusion", True),
+    "review_note": Field("note", "研判意见", "textarea", True, "审核研判的依据，如法律顾问意见；至少5个字"),
+    "lead_unit_rehandle": Field("lead_unit_id", "主办单位", "lead_unit", True, "再办理的承办单位，时限重新计算"),
+    "rehandle_note": Field("note", "再办理要求", "textarea", False, "告知承办单位；不填则附上研判意见"),
     "parent_number": Field("parent_number", "主工单编号", "text", True, "如 NJ20261102-000001", 32),
 }
 
@@ -80,6 +84,8 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.CALLBACK_NO_ANSWER: (F["no_answer_note"],),
     A.CALLBACK_UNREACHABLE: (F["note"],),
     A.REOPEN: (F["solved"], F["satisfaction"], F["lead_unit_optional"], F["assisting_units_reopen"], F["note"]),
+    A.REVIEW: (F["conclusion"], F["review_note"]),
+    A.REHANDLE: (F["lead_unit_rehandle"], F["assisting_units"], F["rehandle_note"]),
     A.MERGE: (F["parent_number"], F["note"]),
     A.WITHDRAW: (F["reason_withdraw"],),
 }
@@ -105,7 +111,7 @@ ORDER = (A.DISPATCH, A.ACKNOWLEDGE, A.ASSIST_ACKNOWLEDGE, A.REPLY, A.ASSIST_REPL
          A.CALLBACK_NO_ANSWER, A.CALLBACK_UNREACHABLE,
          A.APPROVE_EXTENSION, A.REASSIGN, A.ADJUST_ASSISTING, A.REFUSE_RETURN, A.ANSWER_DIRECTLY,
          A.REQUEST_EXTENSION, A.REMIND, A.SUPERVISE, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.RETURN, A.REOPEN,
-         A.MERGE, A.WITHDRAW)
+         A.REVIEW, A.REHANDLE, A.MERGE, A.WITHDRAW)
 
 
 def forms_for(allowed: list[str], *, assisting_pending: bool = False) -> list[ActionForm]:

@@ -13,6 +13,7 @@ from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.enums import (
     CHANNEL_LABELS,
     KIND_LABELS,
+    REVIEW_CONCLUSION_LABELS,
     SATISFACTION_LABELS,
     STATE_LABELS,
     URGENCY_LABELS,
@@ -39,6 +40,7 @@ STATES = _enum_options(STATE_LABELS)
 SATISFACTIONS = _enum_options(SATISFACTION_LABELS)
 RATING_FILTERS = _enum_options(RATING_FILTER_LABELS)
 CONCLUSIONS = _enum_options(CONCLUSION_LABELS)
+REVIEW_CONCLUSIONS = _enum_options(REVIEW_CONCLUSION_LABELS)
 
 
 def categories() -> list[Option]:

@@ -21,7 +21,7 @@ INTAKE_TEXT = (
 )
 INTAKE_FLAGS = ("requester_anonymous", "is_enterprise", "confidential", "is_complex", "screening_confirmed")
 ACTION_TEXT = ("note", "reason", "content", "answer", "answer_source", "lead_unit_id", "days", "solved",
-               "satisfaction", "parent_number", "comment", "category_code", "jurisdiction_code")
+               "satisfaction", "conclusion", "parent_number", "comment", "category_code", "jurisdiction_code")
 
 
 def text(form: FormData, name: str) -> str:
@@ -132,7 +132,7 @@ def action_values(form: FormData) -> dict[str, Any]:
 def action_data(values: dict[str, Any]) -> dict[str, Any]:
     """The ActionIn payload from an action form."""
     data: dict[str, Any] = {}
-    for name in ("note", "reason", "content", "answer", "answer_source", "satisfaction", "parent_number",
+    for name in ("note", "reason", "content", "answer", "answer_source", "satisfaction", "conclusion", "parent_number",
                  "comment", "category_code", "jurisdiction_code"):
         if values.get(name):
             data[name] = values[name]

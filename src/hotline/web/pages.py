@@ -19,6 +19,7 @@ PAGE_MODULES = (
     "unit",
     "supervision",
     "ratings",
+    "revisit",
     "tickets",
     "public",
     "admin",

@@ -20,6 +20,7 @@ from hotline.tickets.enums import (
     CHANNEL_LABELS,
     DEADLINE_LABELS,
     KIND_LABELS,
+    REVIEW_CONCLUSION_LABELS,
     SATISFACTION_LABELS,
     STATE_LABELS,
     URGENCY_LABELS,
@@ -75,6 +76,8 @@ def event_facts(data: dict[str, Any] | None) -> str:
         facts.append("已解决" if data["solved"] else "未解决")
     if data.get("satisfaction") in SATISFACTION_LABELS:
         facts.append(f"满意度：{SATISFACTION_LABELS[data['satisfaction']]}")
+    if data.get("conclusion") in REVIEW_CONCLUSION_LABELS:  # 审核研判 (回头看)
+        facts.append(f"研判结论：{REVIEW_CONCLUSION_LABELS[data['conclusion']]}")
     if data.get("assisting_ended"):  # a reassignment or reopening ended assisting units' tasks
         facts.append(f"协办单位{'、'.join(map(str, data['assisting_ended']))}的协办任务随之结束")
     if data.get("assisting_reopened"):  # a reply sent back: the assisting units its early reply ended

@@ -24,7 +24,7 @@ from hotline.sms import service as sms
 from hotline.sms.enums import OUTBOUND_LABELS, PURPOSE_LABELS, outbound_label
 from hotline.supervision.service import supervise_ticket
 from hotline.tickets import attachments, export, present, service, workflow
-from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Channel, Kind, State, Urgency
+from hotline.tickets.enums import ACTION_LABELS, STATE_LABELS, Action, Channel, Kind, Satisfaction, State, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import ActionIn
 from hotline.web import choices
@@ -53,7 +53,7 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
     """Filters from the query string; unknown values are dropped rather than refused."""
     raw = {k: (query.get(k) or "").strip() for k in ("state", "kind", "category", "unit", "overdue", "ack_overdue",
                                                         "channel", "urgency", "enterprise", "from", "to", "q",
-                                                        "rating")}
+                                                        "rating", "solved", "satisfaction")}
     states = {str(s) for s in State}
     kinds = {str(k) for k in Kind}
     state = raw["state"] if raw["state"] in states else ""
@@ -78,10 +78,24 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
         created_to=local_day_start(raw["to"], next_day=True) if raw["to"] else None,
         text=raw["q"][:100] or None,
         rating=RatingFilter(rating) if rating else None,
+        solved={"yes": True, "no": False}.get(raw["solved"]),
+        satisfaction=_satisfaction_levels(raw["satisfaction"]),
     )
     shown = {**raw, "state": state, "kind": kind, "category": category, "unit": unit, "channel": channel,
-             "urgency": urgency, "enterprise": enterprise, "rating": rating}
+             "urgency": urgency, "enterprise": enterprise, "rating": rating,
+             "solved": raw["solved"] if raw["solved"] in ("yes", "no") else "",
+             "satisfaction": raw["satisfaction"] if _satisfaction_levels(raw["satisfaction"]) else ""}
     return filters, shown
+
+
+# 不满意 in a search means either unsatisfied level, as the 回头看 list counts it.
+SATISFACTION_GROUPS = {"unsatisfied_any": [str(Satisfaction.UNSATISFIED), str(Satisfaction.VERY_UNSATISFIED)]}
+
+
+def _satisfaction_levels(value: str) -> list[str] | None:
+    if value in SATISFACTION_GROUPS:
+        return SATISFACTION_GROUPS[value]
+    return [value] if value in {str(s) for s in Satisfaction} else None
 
 
 def _date_note(shown: dict[str, str], filters: service.Filters) -> str | None:
@@ -110,7 +124,7 @@ def ticket_search(request: Request, db: DB, rt: RT, viewer: SearchViewer) -> HTM
         pager=pager(request.query_params, "/tickets", total, page=page),
         states=choices.STATES, kinds=choices.KINDS, categories=choices.categories(), channels=choices.CHANNELS,
         urgencies=choices.URGENCIES, enterprise_options=ENTERPRISE_OPTIONS,
-        units=choices.handling_units(db), ratings=choices.RATING_FILTERS,
+        units=choices.handling_units(db), ratings=choices.RATING_FILTERS, satisfactions=choices.SATISFACTIONS,
     )
 
 
@@ -177,6 +191,7 @@ def _ticket_page(
         sms_labels={**OUTBOUND_LABELS, **PURPOSE_LABELS}, sms_status=outbound_label,
         wx_in=wx_in, wx_out=wx_out, wx_labels={**WECHAT_OUTBOUND, **WECHAT_PURPOSE}, wx_describe=wechat.describe,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
+        conclusions=choices.REVIEW_CONCLUSIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
         extension_left=max(rt.policy.extension_cap_working_days - out.extension_days_used, 0),
