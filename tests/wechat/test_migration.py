@@ -66,21 +66,21 @@ def test_0034_adds_answering_at_and_round_trips(tmp_path) -> None:  # type: igno
     engine.dispose()
 
 
-def test_0035_adds_resend_of_id_unique_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_0036_adds_resend_of_id_unique_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
     from hotline.migrate import alembic_config
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'wx35.db'}")
-    upgrade(engine, "0034_wechat_answering")
+    engine = create_engine(f"sqlite:///{tmp_path / 'wx36.db'}")
+    upgrade(engine, "0035_revisit")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO wechat_outbound (account, openid, text, purpose, status, created_at, "
                           "failed_reason) VALUES ('gh_a', 'o1', '您好', 'reply', 'failed', '2026-11-02 02:00:00', "
                           "'45015')"))
     upgrade(engine)
-    assert current(engine) == "0035_wechat_resend"
+    assert current(engine) == "0036_wechat_resend"
     uniques = inspect(engine).get_unique_constraints("wechat_outbound")
     assert [u["column_names"] for u in uniques] == [["resend_of_id"]]
     insert = ("INSERT INTO wechat_outbound (account, openid, text, purpose, status, created_at, resend_of_id) "
@@ -93,7 +93,7 @@ def test_0035_adds_resend_of_id_unique_and_round_trips(tmp_path) -> None:  # typ
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0034_wechat_answering")
+        command.downgrade(config, "0035_revisit")
     assert "resend_of_id" not in {c["name"] for c in inspect(engine).get_columns("wechat_outbound")}
     upgrade(engine)
     engine.dispose()

@@ -3,8 +3,8 @@ more as a new message pointing at it; unique, so a failed message is resent at m
 
 Messages already stored were never resent: the column starts empty.
 
-Revision ID: 0035_wechat_resend
-Revises: 0034_wechat_answering
+Revision ID: 0036_wechat_resend
+Revises: 0035_revisit
 Create Date: 2026-11-27 23:00:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0035_wechat_resend"
-down_revision = "0034_wechat_answering"
+revision = "0036_wechat_resend"
+down_revision = "0035_revisit"
 branch_labels = None
 depends_on = None
 
