@@ -4,6 +4,7 @@ models-match-migrations check covers it there)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, inspect
 
 from hotline.migrate import current, upgrade
@@ -61,5 +62,38 @@ def test_0034_adds_answering_at_and_round_trips(tmp_path) -> None:  # type: igno
         config.attributes["connection"] = conn
         command.downgrade(config, "0033_public_figures")
     assert "answering_at" not in {c["name"] for c in inspect(engine).get_columns("wechat_message")}
+    upgrade(engine)
+    engine.dispose()
+
+
+def test_0036_adds_resend_of_id_unique_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from hotline.migrate import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'wx36.db'}")
+    upgrade(engine, "0035_revisit")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO wechat_outbound (account, openid, text, purpose, status, created_at, "
+                          "failed_reason) VALUES ('gh_a', 'o1', '您好', 'reply', 'failed', '2026-11-02 02:00:00', "
+                          "'45015')"))
+    upgrade(engine)
+    assert current(engine) == "0036_wechat_resend"
+    uniques = inspect(engine).get_unique_constraints("wechat_outbound")
+    assert [u["column_names"] for u in uniques] == [["resend_of_id"]]
+    insert = ("INSERT INTO wechat_outbound (account, openid, text, purpose, status, created_at, resend_of_id) "
+              "VALUES ('gh_a', 'o1', '您好', 'reply', 'queued', '2026-11-02 03:00:00', 1)")
+    with engine.begin() as conn:  # a message stored before: not resent; resent once, not twice
+        assert conn.execute(text("SELECT resend_of_id FROM wechat_outbound")).scalar_one() is None
+        conn.execute(text(insert))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text(insert))
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0035_revisit")
+    assert "resend_of_id" not in {c["name"] for c in inspect(engine).get_columns("wechat_outbound")}
     upgrade(engine)
     engine.dispose()

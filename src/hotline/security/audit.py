@@ -182,6 +182,7 @@ ACTION_LABELS = {
     "wechat_register": "微信登记工单",
     "wechat_ignore": "忽略微信消息",
     "wechat_reply": "回复微信留言",
+    "wechat_resend": "重发微信消息",
     "create_dispatch_rule": "新增派单规则",
     "update_dispatch_rule": "修改派单规则",
     "enable_dispatch_rule": "启用派单规则",

@@ -1,6 +1,7 @@
 """The WeChat official account's server URL (/wechat/callback: WeChat's verification and its forwarded
 messages, plaintext mode), the relay's API (/api/wechat/outbox: the customer-service messages to send,
-their results) and the staff's 回复微信留言 (the page 微信受理's reply, same roles and checks)."""
+their results) and the staff's 回复微信留言 and 重发 of a failed message (the page 微信受理's, same roles
+and checks)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from hotline.deps import DB, RT, ApiActor, TelephonyActor
 from hotline.errors_http import ErrorOut, route_labels
 from hotline.runtime import Runtime
 from hotline.security.masking import mask_openid
+from hotline.tickets.schemas import Page
 from hotline.wechat import protocol, service
 from hotline.wechat.enums import OUTBOUND_LABELS, PURPOSE_LABELS, OutboundStatus, Purpose
 from hotline.wechat.models import WechatOutbound
@@ -202,7 +204,7 @@ class SentOut(BaseModel):
     id: int
     openid: str = Field(description="接收者 openid（脱敏）")
     text: str
-    purpose: Purpose = Field(description="reply 人工回复 / ack 受理告知")
+    purpose: Purpose = Field(description="reply 人工回复 / ack 受理告知 / late 延迟答复")
     purpose_label: str
     status: str = Field(description="queued 待发送 / sent 已发送 / failed 发送失败")
     status_label: str
@@ -210,13 +212,15 @@ class SentOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     failed_reason: str | None
+    resend_of_id: int | None = Field(description="本条是对哪条发送失败消息的重发")
 
 
 def sent_out(row: WechatOutbound) -> SentOut:
     return SentOut(id=row.id, openid=mask_openid(row.openid) or "", text=row.text, purpose=Purpose(row.purpose),
                    purpose_label=PURPOSE_LABELS[Purpose(row.purpose)], status=row.status,
                    status_label=OUTBOUND_LABELS[OutboundStatus(row.status)], message_id=row.message_id,
-                   created_at=row.created_at, sent_at=row.sent_at, failed_reason=row.failed_reason)
+                   created_at=row.created_at, sent_at=row.sent_at, failed_reason=row.failed_reason,
+                   resend_of_id=row.resend_of_id)
 
 
 @router.post("/messages/{message_id}/reply", response_model=SentOut, status_code=201,
@@ -226,3 +230,20 @@ def sent_out(row: WechatOutbound) -> SentOut:
 def reply(message_id: Annotated[int, Path(ge=1, le=2**31 - 1)], data: ReplyIn, db: DB, rt: RT,
           actor: ApiActor) -> SentOut:
     return sent_out(service.reply(db, rt, actor=actor, message_id=message_id, text=data.text))
+
+
+@router.get("/outbound/failed", response_model=Page[SentOut],
+            summary="发送失败且尚未重发的微信客服消息（最近失败的在前）")
+def list_failed(db: DB, actor: ApiActor, page: Annotated[int, Query(ge=1)] = 1,
+                page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[SentOut]:
+    rows, total = service.failed(db, actor=actor, page=page, page_size=page_size)
+    return Page(items=[sent_out(r) for r in rows], total=total, page=page, page_size=page_size)
+
+
+@router.post("/outbound/{outbound_id}/resend", response_model=SentOut, status_code=201,
+             summary="重发发送失败的微信客服消息（生成一条新的待发消息，须在用户最后一次发消息后 48 小时内）",
+             responses={409: {"model": ErrorOut,
+                              "description": "消息未发送失败、已重发过，或已超过微信客服消息的 48 小时"},
+                        404: {"model": ErrorOut, "description": "微信待发消息不存在"}})
+def resend(outbound_id: Annotated[int, Path(ge=1, le=2**31 - 1)], db: DB, rt: RT, actor: ApiActor) -> SentOut:
+    return sent_out(service.resend(db, rt, actor=actor, outbound_id=outbound_id))

@@ -44,7 +44,8 @@ class WechatMessage(Handled, Base):
 
 
 class WechatOutbound(Base):
-    """A customer-service message for the relay to send (the automatic 已受理 notice), and its fate."""
+    """A customer-service message for the relay to send (the 已受理 notice, an operator's reply, a late
+answer), and its fate."""
 
     __tablename__ = "wechat_outbound"
     __table_args__ = (Index("ix_wechat_outbound_status_created_at", "status", "created_at"),)
@@ -63,3 +64,5 @@ class WechatOutbound(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_reason: Mapped[str | None] = mapped_column(String(200))
     result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 重发: the failed message this one sends again; unique, so two operators at once resend it once
+    resend_of_id: Mapped[int | None] = mapped_column(ForeignKey("wechat_outbound.id"), unique=True)

@@ -2,7 +2,8 @@
 follower's conversation with the account (the knowledge-base assistant, 人工 to the operators'
 waiting list, 查询 a ticket of their own), the operators' waiting list (the channels' shared one on
 `wechat_message`, MESSAGES: 登记工单 and 忽略 are its steps, and 回复微信留言, an operator's own words
-within WeChat's 48 hours), and the relay's outbox of what is sent as customer-service messages.
+within WeChat's 48 hours), the relay's outbox of what is sent as customer-service messages, and 重发
+of one that failed.
 Each writing function owns its commit.
 
 The reply to a message is stored with it: WeChat retries a message it got no answer to within five
@@ -19,7 +20,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.channels import waiting_list
 from hotline.channels.waiting_list import GROUP_MAX, HANDLER_ROLES, WaitingList
@@ -38,7 +40,7 @@ from hotline.tickets import service as tickets
 from hotline.tickets.enums import STATE_LABELS, Channel, State
 from hotline.tickets.models import Ticket
 from hotline.wechat import protocol
-from hotline.wechat.enums import OUTBOUND_LABELS, TYPE_LABELS, MessageStatus, OutboundStatus, Purpose
+from hotline.wechat.enums import OUTBOUND_LABELS, PURPOSE_LABELS, TYPE_LABELS, MessageStatus, OutboundStatus, Purpose
 from hotline.wechat.models import WechatMessage, WechatOutbound
 from hotline.wechat.protocol import Message
 
@@ -61,6 +63,8 @@ REPLY_MAX = protocol.REPLY_MAX
 ANSWER_STALE = timedelta(seconds=60)
 AWAIT_POLL = 0.05  # seconds between looks for the answer another attempt is giving
 LOOKUP_TICKETS = 5  # 查询 alone lists this many of the follower's own tickets
+WINDOW_CLOSED = ("该微信用户最后一次发消息已超过 48 小时（或已取消关注），微信不允许再发送客服消息，"
+                 "无法{what}：请等用户再次发来消息后{again}，或通过其他方式联系")
 
 HOW_TO = "如需人工登记诉求，请回复「人工」；查询办理进度请回复「查询 工单编号」。"
 WELCOME = ("您好，欢迎关注12345政务服务便民热线！\n"
@@ -476,9 +480,7 @@ def reply(db: Session, rt: Runtime, *, actor: Actor, message_id: int, text: str)
     now = rt.clock.now()
     until = reply_window(db, openid=row.openid)
     if until is None or now > until:
-        raise Conflict("wechat_reply_window_closed",
-                       "该微信用户最后一次发消息已超过 48 小时（或已取消关注），微信不允许再发送客服消息，"
-                       "无法通过公众号回复：请等用户再次发来消息后回复，或通过其他方式联系")
+        raise Conflict("wechat_reply_window_closed", WINDOW_CLOSED.format(what="通过公众号回复", again="回复"))
     out = WechatOutbound(account=row.account, openid=row.openid, text=body, purpose=Purpose.REPLY,
                          status=OutboundStatus.QUEUED, ticket_id=row.ticket_id, message_id=row.id,
                          created_by_id=actor.user_id, created_at=now)
@@ -492,3 +494,64 @@ def reply(db: Session, rt: Runtime, *, actor: Actor, message_id: int, text: str)
 def acknowledgement(number: str) -> str:
     """The notice to the follower: the number and how to follow it here, nothing else of the ticket."""
     return f"您反映的诉求已受理，工单编号{number}。回复「查询 {number}」可查询办理进度。"
+
+
+# ---- 重发: a customer-service message the relay reported failed, queued once more ---------------------
+
+
+def _not_resent() -> ColumnElement[bool]:
+    """No operator has sent this message again (重发)."""
+    child = aliased(WechatOutbound)
+    return ~select(child.id).where(child.resend_of_id == WechatOutbound.id).correlate(WechatOutbound).exists()
+
+
+def failed(db: Session, *, actor: Actor, page: int = 1, page_size: int = 20) -> tuple[list[WechatOutbound], int]:
+    """Messages the relay reported failed that nobody has sent again (the page's tab 发送失败), the
+    latest failure first, and how many there are."""
+    MESSAGES.ensure_staff(actor, *waiting_list.VIEW_ROLES)
+    conds = (WechatOutbound.status == OutboundStatus.FAILED, _not_resent())
+    total = failed_count(db)
+    rows = db.scalars(select(WechatOutbound).where(*conds)
+                      .order_by(WechatOutbound.result_at.desc(), WechatOutbound.id.desc())
+                      .limit(page_size).offset((max(page, 1) - 1) * page_size))
+    return list(rows), total
+
+
+def failed_count(db: Session) -> int:
+    """Failed messages nobody has sent again (the tab 发送失败's count)."""
+    return int(db.execute(select(func.count()).select_from(WechatOutbound).where(
+        WechatOutbound.status == OutboundStatus.FAILED, _not_resent())).scalar_one())
+
+
+def resend(db: Session, rt: Runtime, *, actor: Actor, outbound_id: int) -> WechatOutbound:
+    """重发: queue a message the relay reported failed (a notice, a reply, a late answer) once more, as a
+    new message pointing at it (the failed one keeps its history). Refused when it did not fail, when it
+    was resent already — once per failed message: two operators at once make one (the unique
+    resend_of_id decides) — and when WeChat's 48 hours with the follower have closed (as for a reply:
+    the relay would only fail again, 45015)."""
+    MESSAGES.ensure_staff(actor, *HANDLER_ROLES)
+    row = db.get(WechatOutbound, outbound_id)
+    if row is None:
+        raise NotFound("wechat_outbound_not_found", "微信待发消息不存在")
+    if row.status != OutboundStatus.FAILED:
+        shown = OUTBOUND_LABELS[OutboundStatus(row.status)]
+        raise Conflict("wechat_not_failed", f"只有发送失败的微信消息可以重发（该消息：{shown}）")
+    if db.execute(select(WechatOutbound.id).where(WechatOutbound.resend_of_id == row.id)).first() is not None:
+        raise Conflict("wechat_already_resent", "该微信消息已重发过，请查看重发的消息")
+    now = rt.clock.now()
+    until = reply_window(db, openid=row.openid)
+    if until is None or now > until:
+        raise Conflict("wechat_reply_window_closed", WINDOW_CLOSED.format(what="重发", again="重发"))
+    again = WechatOutbound(account=row.account, openid=row.openid, text=row.text, purpose=row.purpose,
+                           status=OutboundStatus.QUEUED, ticket_id=row.ticket_id, message_id=row.message_id,
+                           created_by_id=actor.user_id, created_at=now, resend_of_id=row.id)
+    db.add(again)
+    why = row.failed_reason or "—"
+    audit.record(db, actor=actor, at=now, action="wechat_resend", object_type="wechat_outbound", object_id=row.id,
+                 detail=f"重发微信消息（{PURPOSE_LABELS[Purpose(row.purpose)]}，原发送失败：{why}）：{row.text}")
+    try:
+        db.commit()
+    except IntegrityError:  # another operator's resend committed first (the unique resend_of_id)
+        db.rollback()
+        raise Conflict("wechat_already_resent", "该微信消息刚由他人重发，请刷新后查看") from None
+    return again
