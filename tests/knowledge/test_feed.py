@@ -69,7 +69,8 @@ def test_public_answers_come_in_change_order_and_leave_as_tombstones(client, as_
     # Every page taken is in the audit log under the account.
     db.rollback()
     details = db.scalars(select(AuditEntry.detail).where(AuditEntry.action == "kb_feed_read",
-                                                         AuditEntry.username == "zwfw-kb-sync")).all()
+                                                         AuditEntry.username == "zwfw-kb-sync")
+                         .order_by(AuditEntry.id)).all()  # in the order they were read (PostgreSQL has no default)
     assert len(details) == 3 and details[0].startswith("知识条目 1 条（更新 1，删除 0）")
 
 

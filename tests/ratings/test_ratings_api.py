@@ -65,7 +65,8 @@ def test_bad_ratings_listed_followed_up_and_exported(client, as_user, org, rated
     assert _numbers(client.get("/api/v1/ratings/bad", params={"followed_up": False},
                                headers=as_user("analyst")).json()) == [shop["number"]]
     db.rollback()
-    trail = db.execute(select(AuditEntry).where(AuditEntry.action == "rating_followup")).scalars().all()
+    trail = db.execute(select(AuditEntry).where(AuditEntry.action == "rating_followup")
+                       .order_by(AuditEntry.id)).scalars().all()
     assert [(a.username, a.object_id) for a in trail] == [("supervisor", noisy["number"])] * 2
     assert "已核实整改" in trail[1].detail
     db.rollback()  # SQLite: the read ends before the app writes
