@@ -19,6 +19,7 @@ from hotline.app import create_app
 from hotline.clock import CHINA_TZ, FixedClock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
+from hotline.linkage.models import TicketLinkage
 from hotline.migrate import upgrade
 from hotline.ratings.models import RatingFollowup
 from hotline.runtime import Runtime
@@ -91,8 +92,8 @@ def db(engine: Engine, org: Org) -> Iterator[Session]:
     session.close()
 
 
-TICKET_TABLES = (TicketReview, IdempotencyKey, TicketEvent, TicketAttachment, TicketAssignment, AuditEntry,
-                 TicketCounter, RateLimit)
+TICKET_TABLES = (TicketLinkage, TicketReview, IdempotencyKey, TicketEvent, TicketAttachment, TicketAssignment,
+                 AuditEntry, TicketCounter, RateLimit)
 
 
 @pytest.fixture(autouse=True)

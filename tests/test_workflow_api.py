@@ -12,6 +12,7 @@ from hotline.tickets import workflow
 from hotline.tickets.enums import Action, State
 from hotline.tickets.models import Ticket, TicketEvent
 from tests.factories import intake
+from tests.linkage.conftest import add_lines, remove_lines
 
 # How to bring a fresh ticket to each state: (persona, action, params) steps.
 # The street's 协办意见 is still out when the housing bureau replies: it says why it goes first.
@@ -19,7 +20,17 @@ REPLY = {"content": "已现场处理完毕，问题已解决。", "reason": "街
 PATHS: dict[State, list[tuple[str, str, dict[str, Any]]]] = {}
 
 
-def _steps(org: Any) -> dict[State, list[tuple[str, str, dict[str, Any]]]]:
+@pytest.fixture()
+def linked(engine: Any, db: Any) -> Any:
+    """Two linked platforms (联动转办): the ticket came in from 110 (反馈转入方 needs a request passed in; nothing
+    else reads it) and may be passed out to the water company."""
+    ids = add_lines(engine, "police", "water")
+    yield ids
+    db.rollback()  # the test's last read: on SQLite an open transaction would hold the write lock
+    remove_lines(engine, ids)
+
+
+def _steps(org: Any, linked: dict[str, int]) -> dict[State, list[tuple[str, str, dict[str, Any]]]]:
     dispatch = ("dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id,
                                            "assisting_unit_ids": [org.units["street"].id]})
     ack = ("housing_handler", "acknowledge", {})
@@ -36,10 +47,14 @@ def _steps(org: Any) -> dict[State, list[tuple[str, str, dict[str, Any]]]]:
                          ("callback", "callback", {"solved": True, "satisfaction": "satisfied"})],
         State.MERGED: [("operator", "merge", {"parent_number": "PARENT"})],
         State.WITHDRAWN: [("operator", "withdraw", {"reason": "诉求人来电撤回"})],
+        State.TRANSFERRED: [("dispatcher", "transfer_out", {"line_id": linked["water"], "reason": "供水管网抢修事项"})],
     }
 
 
-def _attempts(org: Any) -> dict[Action, tuple[str, dict[str, Any], list[tuple[str, str, dict[str, Any]]]]]:
+Step = tuple[str, str, dict[str, Any]]
+
+
+def _attempts(org: Any, linked: dict[str, int]) -> dict[Action, tuple[str, dict[str, Any], list[Step]]]:
     """For each action: who performs it, with what, after which preparatory steps."""
     ext = ("housing_manager", "request_extension", {"days": 2, "reason": "需协调多部门联合处置"})
     return {
@@ -73,6 +88,10 @@ def _attempts(org: Any) -> dict[Action, tuple[str, dict[str, Any], list[tuple[st
                           [("supervisor", "review", {"conclusion": "rehandle", "note": "诉求合理，尚未解决"})]),
         Action.MERGE: ("operator", {"parent_number": "PARENT"}, []),
         Action.WITHDRAW: ("operator", {"reason": "诉求人撤回"}, []),
+        Action.TRANSFER_OUT: ("dispatcher", {"line_id": linked["water"], "reason": "供水管网抢修事项"}, []),
+        Action.LINKED_ANSWER: ("dispatcher", {"content": "供水公司已抢修完毕，恢复供水"}, []),
+        Action.LINKED_RETURN: ("dispatcher", {"reason": "非供水管网问题，属物业管理"}, []),
+        Action.REPORT_BACK: ("dispatcher", {"content": "已办结，办理结果已告知来电人"}, []),
     }
 
 
@@ -89,14 +108,15 @@ PAIRS = [(s, a) for s in State for a in Action if a != Action.REGISTER]
 
 
 @pytest.mark.parametrize(("state", "action"), PAIRS, ids=[f"{s}-{a}" for s, a in PAIRS])
-def test_pair(state: State, action: Action, client: Any, as_user: Any, org: Any, db: Any) -> None:
+def test_pair(state: State, action: Action, client: Any, as_user: Any, org: Any, db: Any, linked: Any) -> None:
     parent = client.post("/api/v1/tickets", json=intake(title="同一事项的首次诉求"), headers=as_user("operator"))
     parent_number = parent.json()["number"]
-    ticket = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
-    for persona, step, params in _steps(org)[state]:
+    ticket = client.post("/api/v1/tickets", json=intake(linked_from_line_id=linked["police"]),
+                         headers=as_user("operator")).json()
+    for persona, step, params in _steps(org, linked)[state]:
         r = _do(client, as_user, ticket, persona, step, params, parent_number)
         assert r.status_code == 200, (step, r.text)
-    persona, params, prep = _attempts(org)[action]
+    persona, params, prep = _attempts(org, linked)[action]
     allowed = (state, action) in workflow.TABLE
     if allowed:
         for p_persona, p_step, p_params in prep:
@@ -123,7 +143,7 @@ def test_pair(state: State, action: Action, client: Any, as_user: Any, org: Any,
         assert (r.status_code, r.json()["code"]) in {(409, "transition_not_allowed"), (403, "ticket_forbidden")}
         if r.status_code == 403:
             assert persona.endswith(("handler", "manager")) and state in (State.REGISTERED, State.MERGED,
-                                                                           State.WITHDRAWN)
+                                                                           State.WITHDRAWN, State.TRANSFERRED)
         else:
             assert "不能执行" in r.json()["message"]
         assert row.state == state

@@ -28,6 +28,7 @@ from hotline.knowledge import warmup as kb_warmup
 from hotline.knowledge.api import public_router as kb_public_router
 from hotline.knowledge.api import router as kb_router
 from hotline.knowledge.import_api import router as kb_import_router
+from hotline.linkage.api import router as linkage_router
 from hotline.open311 import api as open311
 from hotline.org.api import router as org_router
 from hotline.org.machines_api import router as machines_router
@@ -127,7 +128,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
                        places_router, blacklist_router, workforce_router, calls_router, hotlines_router,
                        supervision_router, assessment_router, analytics_router, calendar_router, sms_router,
                        sharing_router, share_push_router, wechat_router, access_review_router, ratings_router,
-                       revisit_router):
+                       revisit_router, linkage_router):
         app.include_router(api_router, responses=errors_http.API_ERRORS,  # {code, message}, documented
                            dependencies=[Depends(ids_in_range), Depends(text_is_unicode)])
     app.include_router(open311.router)

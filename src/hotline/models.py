@@ -22,6 +22,7 @@ from hotline.knowledge.models import (
     KbCounter,
     UnansweredQuestion,
 )
+from hotline.linkage.models import TicketLinkage
 from hotline.org.models import ApiToken, Jurisdiction, Unit, User
 from hotline.ratings.models import RatingFollowup
 from hotline.reports.models import PublishedFigures
@@ -53,6 +54,7 @@ from hotline.wechat.models import WechatMessage, WechatOutbound
 from hotline.workdays.models import CalendarDay
 
 __all__ = [
+    "TicketLinkage",
     "AssessmentFact",
     "AssessmentState",
     "Exemption",

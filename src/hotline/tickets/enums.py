@@ -10,6 +10,7 @@ class State(StrEnum):
     DISPATCHED = "dispatched"  # 已派单，待签收
     HANDLING = "handling"  # 办理中
     RETURN_REVIEW = "return_review"  # 退单审核中
+    TRANSFERRED = "transferred"  # 已转出联动平台（另一地12345、110等），待对方反馈
     REPLIED = "replied"  # 已答复，待办结
     CLOSED = "closed"  # 已办结，待回访
     FINISHED = "finished"  # 已回访，归档
@@ -46,6 +47,12 @@ class Action(StrEnum):
     REHANDLE = "rehandle"
     MERGE = "merge"
     WITHDRAW = "withdraw"
+    # 联动转办 (linkage/): a request that is another platform's (110, a utility, another region's 12345) is
+    # passed to it, and its answer comes back; a request passed in by one is answered back to it.
+    TRANSFER_OUT = "transfer_out"
+    LINKED_ANSWER = "linked_answer"
+    LINKED_RETURN = "linked_return"
+    REPORT_BACK = "report_back"
 
 
 class Kind(StrEnum):
@@ -123,6 +130,7 @@ STATE_LABELS = {
     State.DISPATCHED: "待签收",
     State.HANDLING: "办理中",
     State.RETURN_REVIEW: "退单审核中",
+    State.TRANSFERRED: "已转出待反馈",
     State.REPLIED: "已答复待办结",
     State.CLOSED: "已办结待回访",
     State.FINISHED: "已回访归档",
@@ -157,6 +165,10 @@ ACTION_LABELS = {
     Action.REHANDLE: "再办理",
     Action.MERGE: "并单",
     Action.WITHDRAW: "撤回",
+    Action.TRANSFER_OUT: "联动转出",
+    Action.LINKED_ANSWER: "联动反馈",
+    Action.LINKED_RETURN: "联动退回",
+    Action.REPORT_BACK: "反馈转入方",
 }
 KIND_LABELS = {
     Kind.CONSULTATION: "咨询",

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime
+from hotline.linkage.models import TicketLinkage
 from hotline.org.models import Jurisdiction, Unit
 
 
@@ -120,6 +121,14 @@ class Ticket(Base):
     parent: Mapped[Ticket | None] = relationship(remote_side="Ticket.id")
     # The tickets merged into this one (并单): read by the ticket's page and detail, not by lists.
     merged: Mapped[list[Ticket]] = relationship(order_by="Ticket.id", viewonly=True, lazy="select")
+    # 联动转办 (linkage/models.py): passed out to a linked platform or in from one; read by the ticket's page
+    # and the linkage actions' guards, not by lists.
+    linkages: Mapped[list[TicketLinkage]] = relationship(order_by="TicketLinkage.id", viewonly=True, lazy="select")
+
+    def linkage(self, direction: str, *statuses: str) -> TicketLinkage | None:
+        """The latest linkage in that direction, in one of those statuses (any, when none are given)."""
+        found = [x for x in self.linkages if x.direction == direction and (not statuses or x.status in statuses)]
+        return found[-1] if found else None
 
 
 class TicketAssignment(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hotline.linkage.schemas import linkage_out
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.masking import mask_name, mask_phone
@@ -204,6 +205,7 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         parent_state=parent.state if parent else None,
         parent_state_label=STATE_LABELS[State(parent.state)] if parent else None,
         merged_tickets=[merged_out(m) for m in ticket.merged],
+        linkages=[linkage_out(x) for x in ticket.linkages],
         assignments=[
             AssignmentOut(
                 unit=UnitRef(id=a.unit.id, code=a.unit.code, name=a.unit.name, short_name=a.unit.short_name),

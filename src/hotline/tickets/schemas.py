@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from hotline.linkage.schemas import LinkageOut
 from hotline.phones import as_kept, junk
 from hotline.tickets.enums import CHANNEL_LABELS, Channel, Kind, ReviewConclusion, Satisfaction, Urgency
 
@@ -81,11 +82,17 @@ class TicketCreate(BaseModel):
     # Set when the operator saw the scope screening's hits (an emergency, another channel) and
     # registers the request anyway; the hits and this confirmation go into the ticket's history.
     screening_confirmed: bool = False
+    # 联动转入: a request passed in by a linked platform (110, a utility, another region's 12345: the registry's
+    # line), with that platform's own number for it; its result is reported back to it (反馈转入方).
+    linked_from_line_id: int | None = None
+    linked_from_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
 
     @model_validator(mode="after")
     def _one_next_step(self) -> TicketCreate:
         if self.dispatch and self.direct_answer:
             raise ValueError("不能同时派单和直接答复")
+        if self.linked_from_ref and not self.linked_from_line_id:
+            raise ValueError("填写了转入方工单编号，请同时选择转入的联动平台")
         if self.occurred_at is not None and self.occurred_at.tzinfo is None:
             raise ValueError("发生时间须带时区，例如 2026-11-23T09:30:00+08:00")
         return self
@@ -95,7 +102,8 @@ class TicketCreate(BaseModel):
 # API leave them at their defaults (a citizen marking their own request 特急 would set its time limit).
 CENTRE_ONLY_FIELDS = {"category_code": "诉求分类", "urgency": "紧急程度", "is_complex": "复杂事项",
                       "screening_confirmed": "受理范围确认", "attachments": "附件登记信息（请在受理后上传附件）",
-                      "dispatch": "派单", "direct_answer": "直接答复"}
+                      "dispatch": "派单", "direct_answer": "直接答复", "linked_from_line_id": "联动转入平台",
+                      "linked_from_ref": "转入方工单编号"}
 
 
 PUBLIC_CHANNELS = (Channel.WEB, Channel.APP, Channel.WECHAT)
@@ -143,6 +151,9 @@ class ActionIn(BaseModel):
     # (an automatic dispatch from a predicted category and a place read from the text).
     category_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,16}$")] | None = None
     jurisdiction_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    # 联动转办: the platform passed to (联动转出) and its own number for the request (转出, 反馈, 退回, 反馈转入方).
+    line_id: int | None = None
+    external_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
 
 
 class UnitRef(BaseModel):
@@ -285,6 +296,8 @@ class TicketOut(TicketSummary):
     parent_state: str | None
     parent_state_label: str | None
     merged_tickets: list[MergedTicketOut]
+    # 联动转办: passed out to a linked platform, or in from one (linkage/)
+    linkages: list[LinkageOut] = []
     assignments: list[AssignmentOut]
     attachments: list[AttachmentIn]
     allowed_actions: list[str]

@@ -147,6 +147,7 @@ def register(
     if data.category_code and data.category_code not in catalogue():
         raise DomainError("unknown_category", f"诉求分类代码 {data.category_code} 不存在", status_code=422)
     jurisdiction = _jurisdiction(db, data.jurisdiction_code) if data.jurisdiction_code else None
+    linked_from = _linked_from(db, rt, data)
     if actor.role == Role.REQUESTER:
         _count_public_submission(db, actor, data.requester_phone, now)
 
@@ -183,8 +184,19 @@ def register(
         # With its `register` event; the jurisdiction row loaded above: present.detail() reads it after the
         # commit without a lazy SELECT.
         note, screened = _screening_note(data)
+        if linked_from is not None:
+            said = f"联动转入：{linked_from.name}（{linked_from.number}）" + (
+                f"，对方工单编号 {data.linked_from_ref}" if data.linked_from_ref else "")
+            note = f"{said}。{note}" if note else said
+            screened = {**(screened or {}), "linked_from": {"line_id": linked_from.id, "line_name": linked_from.name,
+                                                            "external_ref": data.linked_from_ref}}
         ticket = _insert_new(db, values, _event_values(None, actor, now, Action.REGISTER, None, State.REGISTERED,
                                                        note=note, data=screened), jurisdiction=jurisdiction)
+        if linked_from is not None:
+            from hotline.linkage import service as linkage  # linkage reads tickets: import at call time
+
+            inbound = linkage.received(db, ticket, linked_from, actor=actor, now=now, external_ref=data.linked_from_ref)
+            set_committed_value(ticket, "linkages", [inbound])
         attachments = [TicketAttachment(ticket_id=ticket.id, created_at=now, **a.model_dump())
                        for a in data.attachments]
         db.add_all(attachments)
@@ -209,6 +221,15 @@ def register(
         _forget(db, ticket)
         raise
     return ticket, True
+
+
+def _linked_from(db: Session, rt: Runtime, data: TicketCreate) -> Any:
+    """The linked platform a request was passed in by (checked before anything is stored), or None."""
+    if not data.linked_from_line_id:
+        return None
+    from hotline.linkage import service as linkage  # linkage reads tickets: import at call time
+
+    return linkage.checked_line(db, data.linked_from_line_id, home_city=rt.settings.city_name)
 
 
 def _insert_new(db: Session, values: dict[str, Any], event: dict[str, Any], **related: Any) -> Ticket:
@@ -1072,7 +1093,50 @@ def _withdraw(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, 
     reason = p.reason or p.note
     _tell_task_ended(db, t, now, "诉求已撤回，本单位办理任务结束", f"撤回原因：{reason}" if reason else None)
     _end_assignments(t)
+    if t.state == State.TRANSFERRED:
+        from hotline.linkage import service as linkage  # linkage reads tickets: import at call time
+
+        linkage.withdrawn(t, actor=actor, now=now)
     return Effect(note=reason)
+
+
+def _transfer_out(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    from hotline.linkage import service as linkage  # linkage reads tickets: import at call time
+
+    note, data = linkage.passed_out(db, t, actor=actor, now=now, line_id=p.line_id, reason=p.reason,
+                                    external_ref=p.external_ref, home_city=rt.settings.city_name)
+    return Effect(note=note, data=data)
+
+
+def _linked_answer(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    """The platform's answer is the ticket's reply: 12345 calls the requester back on it, as on a unit's."""
+    from hotline.linkage import service as linkage  # linkage reads tickets: import at call time
+
+    note, data = linkage.answered(t, actor=actor, now=now, content=p.content, external_ref=p.external_ref)
+    t.reply_content = p.content
+    t.replied_at = now
+    t.closed_at = now
+    t.callback_due_at = rt.policy.callback_window.apply(now)
+    _forget_attempts(t)
+    return Effect(note=note, data=data)
+
+
+def _linked_return(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    """Back in the 待派单 queue with a fresh 派单时限 from now: the time spent at the platform is not the centre's."""
+    from hotline.linkage import service as linkage  # linkage reads tickets: import at call time
+
+    note, data = linkage.returned(t, actor=actor, now=now, reason=p.reason, external_ref=p.external_ref)
+    facts = {k: getattr(t, k) for k in ("kind", "urgency", "is_complex", "is_enterprise", "channel")}
+    t.dispatch_due_at, t.dispatch_warn_at = dispatch_deadline(rt, facts, now)
+    t.dispatch_alerted_at = None
+    return Effect(note=note, data=data)
+
+
+def _report_back(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p: ActionIn) -> Effect:
+    from hotline.linkage import service as linkage  # linkage reads tickets: import at call time
+
+    note, data = linkage.reported(t, actor=actor, now=now, content=p.content, external_ref=p.external_ref)
+    return Effect(note=note, unit_id=t.lead_unit_id, data=data)
 
 
 def _tell_task_ended(db: Session, t: Ticket, now: datetime, what: str, body: str | None) -> None:
@@ -1109,6 +1173,10 @@ EFFECTS: dict[Action, EffectFn] = {
     Action.REHANDLE: _rehandle,
     Action.MERGE: _merge,
     Action.WITHDRAW: _withdraw,
+    Action.TRANSFER_OUT: _transfer_out,
+    Action.LINKED_ANSWER: _linked_answer,
+    Action.LINKED_RETURN: _linked_return,
+    Action.REPORT_BACK: _report_back,
 }
 
 

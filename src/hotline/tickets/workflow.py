@@ -293,6 +293,21 @@ def has_parent(ctx: Context) -> None:
         raise refuse("merge_self", "工单不能并入自身")
 
 
+def needs_line(ctx: Context) -> None:
+    if not ctx.params.get("line_id"):
+        raise missing("line_required", "请选择联动平台（转往哪个热线或平台）")
+
+
+def came_by_linkage(ctx: Context) -> None:
+    """反馈转入方: only for a request another platform passed in, and once."""
+    linkage = getattr(ctx.ticket, "linkage", None)
+    inbound = linkage("in") if linkage is not None else None
+    if inbound is None:
+        raise refuse("not_linked_in", "该工单不是联动平台转入的，无需反馈转入方")
+    if inbound.status != "open":
+        raise refuse("already_reported_back", f"已向{inbound.line_name}反馈办理结果，不能重复反馈")
+
+
 # ---- the table ----------------------------------------------------------------------------
 
 S, A, R = State, Action, Role
@@ -368,6 +383,17 @@ def _rows() -> Iterable[Transition]:
     yield Transition(A.MERGE, S.REGISTERED, S.MERGED, HALL, (has_parent,))
     yield Transition(A.WITHDRAW, S.REGISTERED, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
     yield Transition(A.WITHDRAW, S.RETURN_REVIEW, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
+    # 联动转办: the request is another platform's (110 for a police matter, a utility's repair line, another
+    # region's 12345): the centre passes it on and waits for the answer, which closes the ticket for the
+    # callback as a unit's reply would; or the platform sends it back and it waits for dispatch again.
+    yield Transition(A.TRANSFER_OUT, S.REGISTERED, S.TRANSFERRED, HALL,
+                     (needs_line, needs_text("reason", "转出理由", 5)))
+    yield Transition(A.LINKED_ANSWER, S.TRANSFERRED, S.CLOSED, HALL, (needs_text("content", "对方办理结果", 5),))
+    yield Transition(A.LINKED_RETURN, S.TRANSFERRED, S.REGISTERED, HALL, (needs_text("reason", "退回原因", 5),))
+    yield Transition(A.WITHDRAW, S.TRANSFERRED, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
+    # A request passed in by a linked platform: once handled, its result is reported back to it.
+    for s in (S.CLOSED, S.FINISHED):
+        yield Transition(A.REPORT_BACK, s, None, HALL | CENTRE, (came_by_linkage, needs_text("content", "反馈内容", 5)))
 
 
 TABLE: dict[tuple[State | None, Action], Transition] = {}
@@ -439,7 +465,7 @@ def allowed_actions(ticket: Any, actor: Actor, now: datetime, policy: Policy) ->
 
 _INPUT_GUARDS: frozenset[Guard] = frozenset(
     {needs_unit, lead_changes, assisting_units_change, extension_within_cap, callback_is_acceptable,
-     callback_is_unacceptable, needs_rating, has_parent, assisting_opinions_in, needs_conclusion}
+     callback_is_unacceptable, needs_rating, has_parent, assisting_opinions_in, needs_conclusion, needs_line}
 )
 
 

@@ -13,7 +13,8 @@ A = Action
 class Field:
     name: str
     label: str
-    widget: str  # textarea | text | number | lead_unit | assisting_units | solved | satisfaction | conclusion | keep
+    # textarea | text | number | lead_unit | linked_line | assisting_units | solved | satisfaction | conclusion | keep
+    widget: str
     required: bool = False
     hint: str = ""
     max_len: int = 2000  # ActionIn's limit for the field (note and reason 2000; a reply or an answer 5000)
@@ -60,6 +61,15 @@ F = {
     "lead_unit_rehandle": Field("lead_unit_id", "主办单位", "lead_unit", True, "再办理的承办单位，时限重新计算"),
     "rehandle_note": Field("note", "再办理要求", "textarea", False, "告知承办单位；不填则附上研判意见"),
     "parent_number": Field("parent_number", "主工单编号", "text", True, "如 NJ20261102-000001", 32),
+    # 联动转办 (linkage/)
+    "line": Field("line_id", "联动平台", "linked_line", True, "本市紧急热线、公共事业热线，或外地（含省级）12345"),
+    "reason_transfer_out": Field("reason", "转出理由", "textarea", True, "说明为何属该平台办理，至少5个字"),
+    "external_ref": Field("external_ref", "对方工单编号", "text", False, "对方平台给出的编号，可稍后在反馈时补填", 64),
+    "content_linked": Field("content", "对方办理结果", "textarea", True,
+                            "对方平台反馈的办理结果，将作为答复回访诉求人；至少5个字", 5000),
+    "reason_linked_return": Field("reason", "退回原因", "textarea", True, "对方平台不予受理的原因；工单回到待派单，"
+                                  "派单时限重新计算；至少5个字"),
+    "content_report_back": Field("content", "反馈内容", "textarea", True, "向转入方反馈的办理结果，至少5个字", 5000),
 }
 
 FORMS: dict[Action, tuple[Field, ...]] = {
@@ -88,12 +98,16 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.REHANDLE: (F["lead_unit_rehandle"], F["assisting_units"], F["rehandle_note"]),
     A.MERGE: (F["parent_number"], F["note"]),
     A.WITHDRAW: (F["reason_withdraw"],),
+    A.TRANSFER_OUT: (F["line"], F["external_ref"], F["reason_transfer_out"]),
+    A.LINKED_ANSWER: (F["content_linked"], F["external_ref"]),
+    A.LINKED_RETURN: (F["reason_linked_return"],),
+    A.REPORT_BACK: (F["content_report_back"],),
 }
 
 # Actions that undo or refuse something, or record a call nobody answered, get a quieter button.
 SECONDARY = frozenset({A.CALLBACK_NO_ANSWER, A.CALLBACK_UNREACHABLE,
                        A.RETURN, A.REFUSE_RETURN, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.WITHDRAW, A.MERGE,
-                       A.REOPEN})
+                       A.REOPEN, A.TRANSFER_OUT, A.LINKED_RETURN})
 # What a page may POST to /tickets/{number}/actions/{action}: not registration, not the public's rating.
 STAFF_ACTIONS = frozenset(FORMS)
 
@@ -111,7 +125,7 @@ ORDER = (A.DISPATCH, A.ACKNOWLEDGE, A.ASSIST_ACKNOWLEDGE, A.REPLY, A.ASSIST_REPL
          A.CALLBACK_NO_ANSWER, A.CALLBACK_UNREACHABLE,
          A.APPROVE_EXTENSION, A.REASSIGN, A.ADJUST_ASSISTING, A.REFUSE_RETURN, A.ANSWER_DIRECTLY,
          A.REQUEST_EXTENSION, A.REMIND, A.SUPERVISE, A.REFUSE_EXTENSION, A.REJECT_REPLY, A.RETURN, A.REOPEN,
-         A.REVIEW, A.REHANDLE, A.MERGE, A.WITHDRAW)
+         A.REVIEW, A.REHANDLE, A.MERGE, A.LINKED_ANSWER, A.REPORT_BACK, A.TRANSFER_OUT, A.LINKED_RETURN, A.WITHDRAW)
 
 
 def forms_for(allowed: list[str], *, assisting_pending: bool = False) -> list[ActionForm]:

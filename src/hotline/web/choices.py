@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from hotline.linkage import service as linkage
 from hotline.org import service as org
 from hotline.org.models import LEVEL_ORDER, UNIT_KIND_LABELS, JurisdictionLevel, UnitKind
 from hotline.ratings.enums import CONCLUSION_LABELS, RATING_FILTER_LABELS
@@ -58,6 +59,16 @@ def jurisdictions(db: Session, *, below_city: bool = False) -> list[Option]:
         depth = max(LEVEL_ORDER.index(JurisdictionLevel(j.level)) - top, 0)
         options.append(Option(j.code, "\u3000" * depth + j.name))
     return options
+
+
+LINKED_GROUPS = {"main": "外地及省级12345", "emergency": "紧急热线", "utility": "公共事业热线"}
+
+
+def linked_lines(db: Session, home_city: str) -> list[Option]:
+    """The platforms a request may be passed to or come from (联动转办), grouped: another place's 12345, the
+    emergency lines, the utilities."""
+    return [Option(str(x.id), linkage.platform_label(x), LINKED_GROUPS.get(x.kind, "其他"))
+            for x in linkage.linked_lines(db, home_city=home_city)]
 
 
 def handling_units(db: Session) -> list[Option]:

@@ -15,13 +15,15 @@ INTAKE_TEXT = (
     "requester_name", "requester_phone", "requester_org", "occurred_at", "occurred_desc", "address",
     "jurisdiction_code", "title", "content", "circumstances", "category_code", "channel", "kind", "urgency",
     "next_step", "lead_unit_id", "dispatch_note", "answer", "answer_source", "idem", "kb_key",
+    "linked_from_line_id", "linked_from_ref",  # 联动转入: the platform that passed the request in, its number
     "screening_seen",  # the screening hits the operator was shown, to confirm those and no others
     "sms_ids",  # the texts (短信受理) this form registers, when it was opened from them
     "wechat_ids",  # the WeChat messages (微信受理) this form registers, likewise
 )
 INTAKE_FLAGS = ("requester_anonymous", "is_enterprise", "confidential", "is_complex", "screening_confirmed")
 ACTION_TEXT = ("note", "reason", "content", "answer", "answer_source", "lead_unit_id", "days", "solved",
-               "satisfaction", "conclusion", "parent_number", "comment", "category_code", "jurisdiction_code")
+               "satisfaction", "conclusion", "parent_number", "comment", "category_code", "jurisdiction_code",
+               "line_id", "external_ref")
 
 
 def text(form: FormData, name: str) -> str:
@@ -98,9 +100,11 @@ def intake_data(values: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in ("requester_name", "requester_phone", "requester_org", "occurred_desc", "address",
                  "jurisdiction_code", "title", "content", "circumstances", "category_code", "channel", "kind",
-                 "urgency"):
+                 "urgency", "linked_from_ref"):
         if values.get(name):
             data[name] = values[name]
+    if values.get("linked_from_line_id"):
+        data["linked_from_line_id"] = as_int(values["linked_from_line_id"])
     for name in INTAKE_FLAGS:
         data[name] = bool(values.get(name))
     if values.get("occurred_at"):
@@ -133,10 +137,10 @@ def action_data(values: dict[str, Any]) -> dict[str, Any]:
     """The ActionIn payload from an action form."""
     data: dict[str, Any] = {}
     for name in ("note", "reason", "content", "answer", "answer_source", "satisfaction", "conclusion", "parent_number",
-                 "comment", "category_code", "jurisdiction_code"):
+                 "comment", "category_code", "jurisdiction_code", "external_ref"):
         if values.get(name):
             data[name] = values[name]
-    for name in ("lead_unit_id", "days"):
+    for name in ("lead_unit_id", "days", "line_id"):
         if values.get(name):
             data[name] = as_int(values[name])
     if values.get("assisting_unit_ids") or values.get("assisting_units_shown"):

@@ -59,6 +59,7 @@ def _intake_page(request: Request, db: Session, viewer: Viewer, values: dict[str
         channels=choices.CHANNELS, urgencies=choices.URGENCIES,
         categories=choices.categories(), jurisdictions=choices.jurisdictions(db),
         units=choices.handling_units(db),
+        linked_lines=choices.linked_lines(db, request.app.state.runtime.settings.city_name),
     )
 
 

@@ -20,6 +20,7 @@ PAGE_MODULES = (
     "supervision",
     "ratings",
     "revisit",
+    "linkage",
     "tickets",
     "public",
     "admin",

@@ -191,6 +191,8 @@ def _ticket_page(
         sms_labels={**OUTBOUND_LABELS, **PURPOSE_LABELS}, sms_status=outbound_label,
         wx_in=wx_in, wx_out=wx_out, wx_labels={**WECHAT_OUTBOUND, **WECHAT_PURPOSE}, wx_describe=wechat.describe,
         units=choices.handling_units(db) if needs_units else [], satisfactions=choices.SATISFACTIONS,
+        linked_lines=choices.linked_lines(db, rt.settings.city_name)
+        if any(f.widget == "linked_line" for form in forms for f in form.fields) else [],
         conclusions=choices.REVIEW_CONCLUSIONS,
         errors=errors or [], failed=str(failed) if failed else None, values=values or {},
         extension_requested=out.extension_requested_days, suggestion=suggestion, suggested=suggested,
