@@ -163,3 +163,21 @@ def test_the_list_refuses_what_it_cannot_use(client, as_user, lines) -> None:
     assert client.get(LIST, headers=as_user("housing_manager")).status_code == 403
     r = client.get(f"{LIST}.xlsx", params={"view": "all"}, headers=as_user("supervisor"))
     assert r.status_code == 200 and r.content[:2] == b"PK"
+
+
+def test_the_requester_sees_where_it_went_not_why(client, as_user, lines) -> None:
+    t = _new(client, as_user)
+    _act(client, as_user, t["id"], "dispatcher", "transfer_out",
+         {"line_id": lines["shanghai"], "reason": "内部备注：来电人情绪激动，属上海事项"})
+    r = client.post("/api/v1/public/lookup", json={"number": t["number"], "phone_last4": "5678"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["state_label"] == "已转出待反馈" and out["can_withdraw"] is True
+    notes = [(e["label"], e["note"]) for e in out["timeline"]]
+    assert ("联动转出", "已转至上海市12345市民服务热线办理") in notes
+    assert "内部备注" not in r.text
+    _act(client, as_user, t["id"], "dispatcher", "linked_answer", {"content": "已由浦东新区处置完毕"})
+    out = client.post("/api/v1/public/lookup", json={"number": t["number"], "phone_last4": "5678"}).json()
+    assert out["reply_content"] == "已由浦东新区处置完毕"
+    notes = [(e["label"], e["note"]) for e in out["timeline"]]
+    assert ("联动反馈", "上海市12345市民服务热线反馈：已由浦东新区处置完毕") in notes

@@ -520,7 +520,8 @@ def list_exemptions(db: Session, *, actor: Actor, status: ExemptionStatus | None
 
 # ---- the leaders' dashboard ----------------------------------------------------------------------
 
-OPEN_STATES = (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW, State.REPLIED)
+OPEN_STATES = (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW, State.REPLIED,
+               State.TRANSFERRED)
 
 
 @dataclass

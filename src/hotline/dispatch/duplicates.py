@@ -32,7 +32,8 @@ MAX_CANDIDATES = 500
 THRESHOLD = 0.45  # similarity from which a ticket is offered as a duplicate
 BURST_WINDOW = timedelta(hours=24)
 BURST_SIZE = 3  # this many similar requests within the window (the new one included) is a burst
-RUNNING = [str(s) for s in (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW, State.REPLIED)]
+RUNNING = [str(s) for s in (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW, State.REPLIED,
+                             State.TRANSFERRED)]
 _NOISE = re.compile(r"[\s\d\W_]+")
 
 

@@ -275,13 +275,19 @@ def timeline(ticket: Ticket, events: list[TicketEvent], uploads: list[TicketAtta
     return sorted(lines, key=lambda e: e.at)
 
 
-PUBLIC_NOTE_ACTIONS = {"answer_directly", "reply", "withdraw", "rate"}
+# 联动反馈: the other platform's answer is the reply the requester is called back on.
+PUBLIC_NOTE_ACTIONS = {"answer_directly", "reply", "withdraw", "rate", "linked_answer"}
 
 
 def _public_note(e: TicketEvent, later: list[TicketEvent]) -> str | None:
     """The note the requester may read: a unit's reply only once the centre closed on it (办结) —
     before its review the reply is the unit's draft, which the centre may still send back.
     `later`: the public events after `e` (a reply sent back is not among them: service.public_events)."""
+    if e.action in (Action.TRANSFER_OUT, Action.LINKED_RETURN):  # where it went, not the centre's reasons
+        line = ((e.data or {}).get("linkage") or {}).get("line_name")
+        if not line:
+            return None
+        return f"已转至{line}办理" if e.action == Action.TRANSFER_OUT else f"{line}退回，由12345重新派单"
     if e.action not in PUBLIC_NOTE_ACTIONS:
         return None
     if e.action == Action.REPLY and workflow.reply_verdict(later) != Action.CLOSE:
@@ -333,7 +339,8 @@ def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTick
         closed_at=ticket.closed_at,
         public_rating=ticket.public_rating,
         can_rate=ticket.state in (State.CLOSED, State.FINISHED) and not ticket.public_rating,
-        can_withdraw=ticket.state in (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW),
+        can_withdraw=ticket.state in (State.REGISTERED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW,
+                                      State.TRANSFERRED),
         timeline=[
             {
                 "at": e.at,

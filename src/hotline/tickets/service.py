@@ -1490,7 +1490,9 @@ def public_events(db: Session, ticket: Ticket) -> list[TicketEvent]:
     visible = {Action.REGISTER, Action.ANSWER_DIRECTLY, Action.DISPATCH, Action.ACKNOWLEDGE, Action.REASSIGN,
                Action.REPLY, Action.CLOSE, Action.CALLBACK, Action.CALLBACK_NO_ANSWER, Action.CALLBACK_UNREACHABLE,
                Action.REOPEN, Action.REHANDLE, Action.RATE, Action.WITHDRAW,
-               Action.MERGE, Action.APPROVE_EXTENSION}
+               Action.MERGE, Action.APPROVE_EXTENSION,
+               # 联动转办: where the request went (the platform, not the centre's reasons) and what came back
+               Action.TRANSFER_OUT, Action.LINKED_ANSWER, Action.LINKED_RETURN}
     events = history(db, ticket_id=ticket.id)
     # A reply the centre sent back (答复退回) never reached the requester: it is no part of their timeline
     # (QA: a rejected draft was shown, then a second, different reply with no explanation).
