@@ -262,6 +262,9 @@ def build_demo(
             from hotline.demo import oversight as demo_oversight  # 差评核实, 通报, 数据公开 not empty
 
             console.print(demo_oversight.build(db, rt, end=end))
+            from hotline.demo import linkage as demo_linkage  # 联动转办: passed out and in, not empty
+
+            console.print(demo_linkage.build(db, rt, end=end))
             embedded = _embed_knowledge(db, engine)  # the first searches of the demo need not compute them
             if embedded is not None:
                 console.print(f"知识库语义向量已计算（{embedded} 条问法）")
