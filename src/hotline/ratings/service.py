@@ -54,6 +54,8 @@ class BadFilters:
     unit_id: int | None = None  # the unit the rating judged
     followed_up: bool | None = None
     q: str | None = None  # a ticket number, whole or in part
+    rated_from: datetime | None = None  # when rated, as any range [rated_from, rated_to) (the CLI's days)
+    rated_to: datetime | None = None
 
 
 def own_unit(actor: Actor) -> Any:
@@ -69,6 +71,10 @@ def _bad_conditions(actor: Actor, f: BadFilters) -> list[Any]:
         conds.append(mine)
     if f.period:
         conds += [TicketEvent.at >= f.period.start, TicketEvent.at < f.period.end]
+    if f.rated_from is not None:
+        conds.append(TicketEvent.at >= f.rated_from)
+    if f.rated_to is not None:
+        conds.append(TicketEvent.at < f.rated_to)
     if f.unit_id:
         conds.append(TicketEvent.unit_id == f.unit_id)
     if f.followed_up is not None:
