@@ -40,6 +40,9 @@ def test_ratings_by_unit_and_month(client, as_user, org, rated, clock) -> None: 
     # December: one 差评 each, the unit with more ratings first
     assert [i["label"] for i in _ratings(client, as_user, since="2026-12-01")["items"]] == ["市市场监管局", "市房产局"]
     assert _ratings(client, as_user, since="2027-01-01")["total"]["rated"] == 0
+    # a period reaching past today ends with this month: the months to come are not months without a rating
+    ahead = _ratings(client, as_user, by="month", since="2026-11-01", until="2027-03-31")
+    assert [i["key"] for i in ahead["items"]] == ["2026-11", "2026-12"]
 
     # a district's supervisor: its district's ratings only (玄武区: the housing bureau's tickets)
     mine = _ratings(client, as_user, "xuanwu_viewer")

@@ -275,7 +275,9 @@ def ratings_by_month(db: Session, rt: Runtime, *, actor: Actor, since: datetime 
         if first is None:
             return []
     lo = to_local(first).date().replace(day=1)
-    hi = to_local((until - timedelta(seconds=1)) if until else rt.clock.now()).date().replace(day=1)
+    # up to this month: the months still to come are not months without a rating (as the volume trend)
+    now = rt.clock.now()
+    hi = to_local(min(until - timedelta(seconds=1), now) if until else now).date().replace(day=1)
     months: list[date] = []
     while lo <= hi:
         months.append(lo)
