@@ -18,6 +18,7 @@ from hotline.hotlines.cli import hotlines_app
 from hotline.knowledge.cli import kb_app
 from hotline.open311.cli import open311_app
 from hotline.org.unit_system_cli import unit_system_app
+from hotline.ratings.cli import ratings_app
 from hotline.reports.cli import report_command
 from hotline.security.cli import audit_app
 from hotline.sharing.cli import share_app
@@ -46,6 +47,7 @@ app.add_typer(open311_app, name="open311")
 app.add_typer(share_app, name="share")
 app.add_typer(unit_system_app, name="unit-system")
 app.add_typer(audit_app, name="audit")
+app.add_typer(ratings_app, name="ratings")
 app.command("report")(report_command)
 
 

@@ -19,7 +19,12 @@ from hotline.security import audit
 from hotline.security.actor import Actor
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
-# Validation errors name the parameters in Chinese (QA: "by取值无效", "window须为数字").
+# Validation errors name the parameters in Chinese (QA: "by取值无效", "window须为数字"); the first
+# registered prefix that matches answers, so the 好差评 route's own choices come first.
+route_labels(router.prefix + "/ratings",
+             {"by": "统计维度", "since": "开始日期", "until": "结束日期", "format": "下载格式"},
+             choices={"by": {"unit": "承办单位", "month": "月份"},
+                      "format": {"json": "JSON", "csv": "CSV", "xlsx": "Excel"}})
 route_labels(router.prefix, {
     "by": "统计维度", "since": "开始日期", "until": "结束日期", "format": "下载格式", "top": "热点条数",
     "window": "近期窗口（天）", "tickets": "是否列出工单", "min_months": "最少出现月数"},
@@ -97,3 +102,34 @@ def monthly_issues(db: DB, rt: RT, actor: ApiActor, since: date | None = None, u
                    min_months: Annotated[int, Query(ge=2, le=24)] = 3, format: Format = "json") -> Any:
     result = _hotspots(db, rt, actor, since, until, 30, min_months)
     return _answer(db, rt, actor, "monthly-issues", result, result.monthly, format, False)
+
+
+RATING_HEADER = ["评价", "好评", "差评", "好评率", "差评待核实"]
+
+
+def _rating_cells(s: Any) -> list[Any]:
+    return [s.rated, s.good, s.bad, s.good_rate, s.bad_open]
+
+
+def _rating_json(s: Any) -> dict[str, Any]:
+    return {"rated": s.rated, "good": s.good, "bad": s.bad, "good_rate": s.good_rate, "bad_open": s.bad_open}
+
+
+@router.get("/ratings", summary="好差评：按承办单位或按月统计评价数、好评率、差评及待核实")
+def rating_figures(db: DB, rt: RT, actor: ApiActor, by: Annotated[Literal["unit", "month"], Query()] = "unit",
+                   since: date | None = None, until: date | None = None, format: Format = "json") -> Any:
+    start, end = period(since, until)
+    if by == "unit":
+        units = service.ratings_by_unit(db, actor=actor, since=start, until=end)
+        if format != "json":
+            return download(db, rt, actor, "ratings-unit", ["承办单位", *RATING_HEADER],
+                            [[u.unit_name, *_rating_cells(u.figures)] for u in units], format)
+        items = [{"key": str(u.unit_id), "label": u.unit_name, **_rating_json(u.figures)} for u in units]
+    else:
+        months = service.ratings_by_month(db, rt, actor=actor, since=start, until=end)
+        if format != "json":
+            return download(db, rt, actor, "ratings-month", ["月份", *RATING_HEADER],
+                            [[m.month, *_rating_cells(m.figures)] for m in months], format)
+        items = [{"key": m.month, "label": m.month, **_rating_json(m.figures)} for m in months]
+    total = service.ratings_total(db, actor=actor, since=start, until=end)
+    return {"by": by, "items": items, "total": _rating_json(total)}

@@ -1,5 +1,6 @@
 """Analysis reads: request volume by kind, category, channel, district and time; hotspots, early
-warnings and monthly-issue candidates. Read-only; every query is limited to what the actor may see
+warnings and monthly-issue candidates; 好差评 by unit and by month (the ratings package's queries).
+Read-only; every query is limited to what the actor may see
 (security.permissions.visible_condition) and open to analysts, supervisors and administrators."""
 
 from __future__ import annotations
@@ -8,22 +9,24 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.analytics.hotspots import Cluster, Doc, Params, cluster, recurring
-from hotline.clock import to_local
+from hotline.clock import CHINA_TZ, to_local
 from hotline.org.models import Jurisdiction, JurisdictionLevel
+from hotline.ratings import service as ratings
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.permissions import ensure_role, visible_condition
 from hotline.security.roles import Role
 from hotline.tickets.categories import catalogue
 from hotline.tickets.enums import CHANNEL_LABELS, KIND_LABELS, Kind, State
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Ticket, TicketEvent
 
 ANALYSIS_ROLES = (Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)
 DIMENSIONS = ("kind", "category", "channel", "district", "time")
@@ -233,4 +236,56 @@ def district_map(db: Session, rt: Runtime, *, actor: Actor, since: datetime | No
     out = [Bucket(p, n, counts[p].count if p in counts else 0) for p, n in rows]
     if "none" in counts:
         out.append(counts["none"])
+    return out
+
+
+# ---- 好差评 (the public's ratings): the ratings package's own queries, by unit and by month --------------
+
+MAX_RATING_MONTHS = 36
+
+
+@dataclass(frozen=True)
+class MonthRatings:
+    month: str  # 2026-11 (local time)
+    figures: ratings.Summary
+
+
+def ratings_by_unit(db: Session, *, actor: Actor, since: datetime | None = None,
+                    until: datetime | None = None) -> list[ratings.UnitSummary]:
+    """好评率 and 差评 per unit the ratings of the period judged, those with most 差评 first."""
+    ensure_analyst(actor)
+    return ratings.summary_by_unit(db, actor=actor, start=since, end=until)
+
+
+def ratings_total(db: Session, *, actor: Actor, since: datetime | None = None,
+                  until: datetime | None = None) -> ratings.Summary:
+    ensure_analyst(actor)
+    return ratings.summary(db, actor=actor, start=since, end=until)
+
+
+def ratings_by_month(db: Session, rt: Runtime, *, actor: Actor, since: datetime | None = None,
+                     until: datetime | None = None) -> list[MonthRatings]:
+    """Each local month of the period (its first rating's month when open, up to this month) with its
+    figures, months without a rating at 0; the last MAX_RATING_MONTHS when longer."""
+    ensure_analyst(actor)
+    first = since
+    if first is None:
+        first = db.execute(select(func.min(TicketEvent.at)).join(Ticket, ratings.rate_event())
+                           .where(visible_condition(actor))).scalar_one_or_none()
+        if first is None:
+            return []
+    lo = to_local(first).date().replace(day=1)
+    # up to this month: the months still to come are not months without a rating (as the volume trend)
+    now = rt.clock.now()
+    hi = to_local(min(until - timedelta(seconds=1), now) if until else now).date().replace(day=1)
+    months: list[date] = []
+    while lo <= hi:
+        months.append(lo)
+        lo = (lo.replace(day=28) + timedelta(days=4)).replace(day=1)
+    out = []
+    for m in months[-MAX_RATING_MONTHS:]:
+        start = datetime.combine(m, dtime(), tzinfo=CHINA_TZ)
+        end = datetime.combine((m.replace(day=28) + timedelta(days=4)).replace(day=1), dtime(), tzinfo=CHINA_TZ)
+        out.append(MonthRatings(f"{m:%Y-%m}", ratings.summary(
+            db, actor=actor, start=max(start, since) if since else start, end=min(end, until) if until else end)))
     return out

@@ -65,7 +65,7 @@ class SummaryOut(BaseModel):
 
 @router.get("/summary", response_model=SummaryOut, summary="好差评汇总（评价数、好评率、差评、待核实）")
 def summary(db: DB, actor: ApiActor, period: Annotated[str, Query(max_length=10)]) -> SummaryOut:
-    service.require(actor, service.READERS, "查看好差评")
+    service.require(actor, service.LIST_READERS, "查看好差评")  # a unit's staff: their unit's ratings
     p = parse_period(period)
     s = service.summary(db, actor=actor, start=p.start, end=p.end)
     return SummaryOut(period=p.key, rated=s.rated, good=s.good, bad=s.bad, bad_open=s.bad_open,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, false, func, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import DomainError, Forbidden, NotFound
@@ -23,12 +23,14 @@ from hotline.runtime import Runtime
 from hotline.security import audit
 from hotline.security.actor import Actor
 from hotline.security.permissions import can_view, visible_condition
-from hotline.security.roles import Role
+from hotline.security.roles import UNIT_ROLES, Role
 from hotline.tickets.enums import SATISFACTION_LABELS, Action, Satisfaction
 from hotline.tickets.models import Ticket, TicketEvent
 
 READERS = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ANALYST, Role.ADMIN})  # as the supervision lists
 WRITERS = frozenset({Role.SUPERVISOR})
+# A handling unit's staff read the 差评 of the tickets their unit led (the unit the rating judged), not another's.
+LIST_READERS = READERS | UNIT_ROLES
 MAX_EXPORT = 10_000
 
 
@@ -52,12 +54,27 @@ class BadFilters:
     unit_id: int | None = None  # the unit the rating judged
     followed_up: bool | None = None
     q: str | None = None  # a ticket number, whole or in part
+    rated_from: datetime | None = None  # when rated, as any range [rated_from, rated_to) (the CLI's days)
+    rated_to: datetime | None = None
+
+
+def own_unit(actor: Actor) -> Any:
+    """A unit's staff: the ratings that judged their own unit (none without a unit). Others: no limit."""
+    if actor.role not in UNIT_ROLES:
+        return None
+    return TicketEvent.unit_id == actor.unit_id if actor.unit_id is not None else false()
 
 
 def _bad_conditions(actor: Actor, f: BadFilters) -> list[Any]:
     conds: list[Any] = [visible_condition(actor), Ticket.public_rating.in_(BAD)]
+    if (mine := own_unit(actor)) is not None:  # another unit's id as a filter then finds nothing
+        conds.append(mine)
     if f.period:
         conds += [TicketEvent.at >= f.period.start, TicketEvent.at < f.period.end]
+    if f.rated_from is not None:
+        conds.append(TicketEvent.at >= f.rated_from)
+    if f.rated_to is not None:
+        conds.append(TicketEvent.at < f.rated_to)
     if f.unit_id:
         conds.append(TicketEvent.unit_id == f.unit_id)
     if f.followed_up is not None:
@@ -69,8 +86,9 @@ def _bad_conditions(actor: Actor, f: BadFilters) -> list[Any]:
 
 def list_bad(db: Session, *, actor: Actor, filters: BadFilters, page: int = 1,
              page_size: int = 20) -> tuple[list[BadRatingOut], int]:
-    """The 差评 the actor may see, the newest rating first, each with its follow-ups."""
-    require(actor, READERS, "查看差评")
+    """The 差评 the actor may see, the newest rating first, each with its follow-ups (a unit's staff:
+    those of the tickets their unit led)."""
+    require(actor, LIST_READERS, "查看差评")
     conds = _bad_conditions(actor, filters)
     base = select(Ticket.id).join(TicketEvent, rate_event()).where(*conds)
     total = db.execute(select(func.count()).select_from(base.subquery())).scalar_one()
@@ -151,15 +169,59 @@ class Summary:
         return round(100.0 * self.good / self.rated, 1) if self.rated else None
 
 
-def summary(db: Session, *, actor: Actor, start: datetime, end: datetime) -> Summary:
+def _rated_in(actor: Actor, start: datetime | None, end: datetime | None, unit_id: int | None) -> list[Any]:
+    """The ratings given in [start, end) that the actor may see, of one unit's tickets when `unit_id`."""
+    conds: list[Any] = [visible_condition(actor)]
+    if start is not None:
+        conds.append(TicketEvent.at >= start)
+    if end is not None:
+        conds.append(TicketEvent.at < end)
+    if unit_id is not None:
+        conds.append(TicketEvent.unit_id == unit_id)
+    if (mine := own_unit(actor)) is not None:
+        conds.append(mine)
+    return conds
+
+
+def _summaries(db: Session, conds: list[Any], key: Any = None) -> dict[Any, Summary]:
+    """One Summary per value of `key` (a column of the rating's event or ticket) among the ratings of
+    `conds`; without a key, one under None."""
     level = Ticket.public_rating
-    rows = db.execute(
-        select(level, func.count(Ticket.id)).join(TicketEvent, rate_event())
-        .where(visible_condition(actor), TicketEvent.at >= start, TicketEvent.at < end).group_by(level)).all()
-    counts = {k: int(n) for k, n in rows}
-    bad_open = db.execute(
-        select(func.count(Ticket.id)).join(TicketEvent, rate_event())
-        .where(visible_condition(actor), level.in_(BAD), TicketEvent.at >= start, TicketEvent.at < end,
-               ~followed_up())).scalar_one()
-    return Summary(rated=sum(counts.values()), good=sum(counts.get(k, 0) for k in GOOD),
-                   bad=sum(counts.get(k, 0) for k in BAD), bad_open=int(bad_open))
+    keys = [key] if key is not None else []
+    counts: dict[Any, dict[str, int]] = {}
+    for *k, lv, n in db.execute(select(*keys, level, func.count(Ticket.id)).join(TicketEvent, rate_event())
+                                .where(*conds).group_by(*keys, level)).all():
+        counts.setdefault(k[0] if k else None, {})[lv] = int(n)
+    opened: dict[Any, int] = {}
+    for *k, n in db.execute(select(*keys, func.count(Ticket.id)).join(TicketEvent, rate_event())
+                            .where(*conds, level.in_(BAD), ~followed_up()).group_by(*keys)).all():
+        opened[k[0] if k else None] = int(n)
+    return {k: Summary(rated=sum(c.values()), good=sum(c.get(g, 0) for g in GOOD),
+                       bad=sum(c.get(b, 0) for b in BAD), bad_open=opened.get(k, 0))
+            for k, c in counts.items()}
+
+
+def summary(db: Session, *, actor: Actor, start: datetime | None, end: datetime | None,
+            unit_id: int | None = None) -> Summary:
+    """The ratings given in [start, end) in the actor's scope (of one unit's tickets when `unit_id`)."""
+    found = _summaries(db, _rated_in(actor, start, end, unit_id))
+    return found.get(None, Summary(rated=0, good=0, bad=0, bad_open=0))
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    unit_id: int
+    unit_name: str
+    figures: Summary
+
+
+def summary_by_unit(db: Session, *, actor: Actor, start: datetime | None, end: datetime | None,
+                    unit_id: int | None = None) -> list[UnitSummary]:
+    """Per unit the ratings judged (the lead unit when rated; direct answers judge none): those with most
+    差评 first, then most ratings — as the report's table."""
+    require(actor, LIST_READERS, "查看好差评")
+    per = _summaries(db, [*_rated_in(actor, start, end, unit_id), TicketEvent.unit_id.is_not(None)],
+                     TicketEvent.unit_id)
+    names = dict(db.execute(select(Unit.id, Unit.short_name).where(Unit.id.in_(per))).all()) if per else {}
+    rows = [UnitSummary(u, names.get(u, str(u)), s) for u, s in per.items()]
+    return sorted(rows, key=lambda r: (-r.figures.bad, -r.figures.rated, r.unit_id))

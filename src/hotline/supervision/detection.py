@@ -3,7 +3,10 @@
 - improper return (不当退单): a unit's return refused in return review (event refuse_return);
 - buck-passing (推诿扯皮): a ticket returned by units more than N times (policy buck_passing_max_returns):
   every unit that returned it gets a finding;
-- false reply (虚假答复): a ticket reopened after callback as not solved: the unit whose reply claimed it.
+- false reply (虚假答复): a ticket reopened after callback as not solved: the unit whose reply claimed it;
+  and a finished ticket whose 审核研判 (回头看) concluded 诉求合理、未解决，需再办理 (`rehandle`): the unit of
+  its last reply, once per reply reviewed — withdrawn when a later review of the same finish concludes
+  otherwise (the review in force decides, as it decides whether 再办理 may follow).
 
 The job reads new ticket events after a watermark (re-reading a margin, since ids can commit out of
 order) and writes findings keyed by dedupe_key, so re-reading is harmless."""
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.errors import DomainError
@@ -25,7 +28,7 @@ from hotline.security.roles import DataScope
 from hotline.supervision.enums import FINDING_LABELS, FindingKind
 from hotline.supervision.models import Finding, SchedulerState
 from hotline.supervision.upsert import insert_new
-from hotline.tickets.enums import Action
+from hotline.tickets.enums import REVIEW_CONCLUSION_LABELS, Action, ReviewConclusion
 from hotline.tickets.models import Ticket, TicketEvent
 
 if TYPE_CHECKING:
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 WATERMARK = "findings_event_id"
 # Events re-read behind the watermark: a transaction that took an id earlier may commit later.
 MARGIN = 1000
-WATCHED = (str(Action.REFUSE_RETURN), str(Action.RETURN), str(Action.REOPEN))
+WATCHED = (str(Action.REFUSE_RETURN), str(Action.RETURN), str(Action.REOPEN), str(Action.REVIEW))
 
 
 def detect_findings(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
@@ -115,7 +118,31 @@ def _findings_for(db: Session, e: TicketEvent, policy: SupervisionPolicy, now: d
         ).scalar_one_or_none()
         return _add(db, kind=FindingKind.FALSE_REPLY, unit_id=replied_by, event=e, key=f"false_reply:{e.id}",
                     detail=f"回访未解决被退回重办：{e.note or ''}", now=now)
+    if e.action == Action.REVIEW:
+        return _reviewed_reply(db, e, now)
     return 0
+
+
+def _reviewed_reply(db: Session, e: TicketEvent, now: datetime) -> int:
+    """回头看: a review concluding `rehandle` finds the request reasonable and not solved, so the last reply
+    before it (which claimed it handled) is a false reply, as a callback's 未解决 makes it. Keyed by the reply:
+    the reviews of one finish count it once, and a later review of that finish concluding otherwise (the
+    conclusion in force) takes it back. Events are read in id order, so re-reading leaves the last word."""
+    reply = db.execute(
+        select(TicketEvent.id, TicketEvent.unit_id).where(TicketEvent.ticket_id == e.ticket_id,
+                                                          TicketEvent.action == str(Action.REPLY),
+                                                          TicketEvent.id < e.id)
+        .order_by(TicketEvent.id.desc()).limit(1)
+    ).one_or_none()
+    if reply is None or reply.unit_id is None:  # answered directly by the centre: no unit replied
+        return 0
+    key = f"false_reply:review:{reply.id}"
+    if (e.data or {}).get("conclusion") != str(ReviewConclusion.REHANDLE):
+        db.execute(delete(Finding).where(Finding.dedupe_key == key))
+        return 0
+    label = REVIEW_CONCLUSION_LABELS[ReviewConclusion.REHANDLE]
+    return _add(db, kind=FindingKind.FALSE_REPLY, unit_id=reply.unit_id, event=e, key=key,
+                detail=f"回头看研判：{label}；{e.note or ''}", now=now)
 
 
 # ---- queries for pages and for the assessment ----------------------------------------------------

@@ -14,6 +14,9 @@ class Audience(StrEnum):
     REVIEWERS = "reviewers"
     # The centre's own staff on duty (dispatchers, and the supervisors who share the centre's inbox).
     CENTRE = "centre"
+    # The centre's supervisors whose data scope is the whole city: the 回头看 reminder counts the whole city's
+    # tickets waiting for review (revisit/reminder.py), not for a district's supervisor or the dispatchers.
+    SUPERVISORS = "supervisors"
 
 
 class OrderSource(StrEnum):
@@ -29,7 +32,7 @@ class OrderStatus(StrEnum):
 class FindingKind(StrEnum):
     IMPROPER_RETURN = "improper_return"  # 不当退单: a return refused in return review
     BUCK_PASSING = "buck_passing"  # 推诿扯皮: a ticket returned by units more than N times
-    FALSE_REPLY = "false_reply"  # 虚假答复: reopened after callback as not solved
+    FALSE_REPLY = "false_reply"  # 虚假答复: reopened after callback as not solved, or reviewed as 需再办理
 
 
 class MeetingKind(StrEnum):
@@ -56,10 +59,11 @@ class NotificationKind(StrEnum):
     DECISION = "decision"  # the centre decided on the unit's ticket: a return refused, an extension, a reopen …
     ACCESS_ALERT = "access_alert"  # an account the access review flags (security/access_alerts.py)
     DISPATCH_LATE = "dispatch_late"  # a ticket still in 待派单 past its 派单时限 (supervision/dispatch_watch.py)
+    REVISIT_DUE = "revisit_due"  # tickets waiting for 审核研判, once a period (revisit/reminder.py)
 
 
 AUDIENCE_LABELS = {Audience.UNIT: "承办单位", Audience.MANAGER: "单位负责人", Audience.LEADERSHIP: "上级领导",
-                   Audience.REVIEWERS: "审计审查人员", Audience.CENTRE: "热线中心"}
+                   Audience.REVIEWERS: "审计审查人员", Audience.CENTRE: "热线中心", Audience.SUPERVISORS: "督办人员"}
 ORDER_SOURCE_LABELS = {OrderSource.AUTO_OVERDUE: "超期自动督办", OrderSource.MANUAL: "人工督办"}
 ORDER_STATUS_LABELS = {OrderStatus.OPEN: "督办中", OrderStatus.CLOSED: "已办结"}
 FINDING_LABELS = {
@@ -95,4 +99,6 @@ NOTIFICATION_LABELS = {
     NotificationKind.KB_REPORT: "知识纠错",
     NotificationKind.DECISION: "工单处理意见",
     NotificationKind.ACCESS_ALERT: "个人信息访问预警",
+    NotificationKind.DISPATCH_LATE: "派单超时",
+    NotificationKind.REVISIT_DUE: "回头看提醒",
 }

@@ -59,6 +59,8 @@ class SupervisionPolicy(BaseModel):
     reminders: list[ReminderStep]
     levels: list[Level] = Field(min_length=1)
     buck_passing_max_returns: int = Field(ge=1)
+    # 回头看提醒: how often the supervisors are told how many unsatisfied finished tickets await review.
+    revisit_reminder: Literal["weekly", "monthly", "off"] = "weekly"
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_batches: int = Field(default=200, ge=1)
 

@@ -56,12 +56,14 @@ def finding_out(f: Finding) -> FindingOut:
 
 
 def notification_out(n: Notification) -> NotificationOut:
+    from hotline.revisit.reminder import LINK as REVISIT_LINK
     from hotline.security.access_alerts import review_link
 
     return NotificationOut(id=n.id, kind=n.kind, audience=n.audience, title=n.title, body=n.body,
                            ticket_number=n.ticket.number if n.ticket else None, order_id=n.order_id,
                            meeting_id=n.meeting_id, created_at=n.created_at, read_at=n.read_at,
-                           link=review_link(n) if n.kind == NotificationKind.ACCESS_ALERT else None)
+                           link=review_link(n) if n.kind == NotificationKind.ACCESS_ALERT
+                           else REVISIT_LINK if n.kind == NotificationKind.REVISIT_DUE else None)
 
 
 def run_out(r: SchedulerRun) -> RunOut:

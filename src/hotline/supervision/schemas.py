@@ -132,7 +132,7 @@ class NotificationOut(BaseModel):
     created_at: datetime
     read_at: datetime | None
     link: str | None = Field(None, description="相关页面：个人信息访问预警链接到访问审查页，"
-                                               "限定该账号与预警所审查的期间")
+                                               "限定该账号与预警所审查的期间；回头看提醒链接到未研判的回头看清单")
 
 
 class RunOut(BaseModel):

@@ -359,8 +359,9 @@ def _inbox(actor: Actor) -> list[Any]:
         return [Notification.unit_id == actor.unit_id]
     if actor.role in READERS:
         conds = [or_(Notification.unit_id.is_(None), Notification.unit_id == actor.unit_id)]
-        if not (actor.role == Role.SUPERVISOR and actor.data_scope == DataScope.ALL):  # who read the audit log
-            conds.append(Notification.audience != str(Audience.REVIEWERS))
+        if not (actor.role == Role.SUPERVISOR and actor.data_scope == DataScope.ALL):  # who read the audit log,
+            # and who review the whole city's 回头看 list
+            conds.append(Notification.audience.not_in([str(Audience.REVIEWERS), str(Audience.SUPERVISORS)]))
         if actor.data_scope != DataScope.ALL:  # a district's supervisor: the centre's messages about its tickets
             conds.append(or_(Notification.ticket_id.is_(None),
                              Notification.ticket_id.in_(select(Ticket.id).where(visible_condition(actor)))))

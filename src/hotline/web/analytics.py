@@ -79,3 +79,19 @@ def map_page(request: Request, db: DB, rt: RT, viewer: AnalyticsViewer) -> HTMLR
     grid = charts.tiles([charts.Point(b.label, b.count) for b in districts], title="各区县诉求量")
     return render(request, "analytics_map.html", viewer=viewer, grid=grid, rows=rows, since=since, until=until,
                   qs=qs)
+
+
+@router.get("/analytics/ratings", response_class=HTMLResponse)
+def ratings_page(request: Request, db: DB, rt: RT, viewer: AnalyticsViewer) -> HTMLResponse:
+    """好差评: the period's 好评率 and 差评, by unit (most 差评 first) and by month."""
+    since, until, qs = _query(request)
+    start, end = period(since, until)
+    total = service.ratings_total(db, actor=viewer.actor, since=start, until=end)
+    units = service.ratings_by_unit(db, actor=viewer.actor, since=start, until=end)
+    months = service.ratings_by_month(db, rt, actor=viewer.actor, since=start, until=end)
+    by_unit = charts.bars([charts.Point(u.unit_name, u.figures.bad) for u in units[:15] if u.figures.bad],
+                          title="差评（按承办单位）")
+    trend = charts.line([charts.Point(m.month, m.figures.bad) for m in months], title="差评走势（按月）")
+    return render(request, "analytics_ratings.html", viewer=viewer, total=total, units=units, months=months,
+                  by_unit=by_unit, trend=trend, since=since, until=until, qs=qs,
+                  any_bad=any(u.figures.bad for u in units))

@@ -37,6 +37,7 @@ PAGES: tuple[NavPage, ...] = (
     NavPage("supervision", "/supervision", "督办总览",
             frozenset({R.SUPERVISOR, R.DISPATCHER, R.ANALYST, R.ADMIN})),
     NavPage("orders", "/supervision/orders", "督办单", UNIT_ROLES),  # a unit's own orders, read only
+    NavPage("unit_ratings", "/unit/ratings", "本单位差评", UNIT_ROLES),  # its tickets' 差评 and their 核实, read only
     NavPage("notifications", "/notifications", "消息提醒",
             UNIT_ROLES | frozenset({R.SUPERVISOR, R.DISPATCHER, R.KNOWLEDGE_EDITOR})),
     NavPage("search", "/tickets", "工单查询", CENTRE_ALL),

@@ -1,5 +1,6 @@
 """差评核实 (督办 › 差评核实): the public's bad ratings with their comments, filtered by period, unit and
-whether followed up, exported to Excel; a supervisor records each follow-up's conclusion."""
+whether followed up, exported to Excel; a supervisor records each follow-up's conclusion. And 本单位差评
+(/unit/ratings): the same list, read only, of the tickets a handling unit led, for its own staff."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from hotline.web.session import CheckedForm, Viewer, viewer_for
 
 router = APIRouter()
 RatingsViewer = Annotated[Viewer, Depends(viewer_for("supervision"))]
+UnitRatingsViewer = Annotated[Viewer, Depends(viewer_for("unit_ratings"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BASE = "/supervision/ratings"
+UNIT_BASE = "/unit/ratings"
 FOLLOWUP_LABELS = {"conclusion": "核实结论", "note": "核实说明"}
 FOLLOWED = [choices.Option("0", "待核实"), choices.Option("1", "已核实")]
 
@@ -47,18 +50,32 @@ def _filters(query: Any) -> tuple[service.BadFilters, dict[str, str], str | None
 
 
 def _page(request: Request, db: DB, viewer: Viewer, *, errors: list[str] | None = None,
-          values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+          values: dict[str, str] | None = None, status_code: int = 200, base: str = BASE) -> HTMLResponse:
     filters, shown, period_note = _filters(request.query_params)
+    unit_view = base == UNIT_BASE
+    if unit_view:  # the unit's own list has no unit filter: its own unit is the list
+        filters.unit_id, shown["unit"] = None, ""
     page = page_number(request.query_params)
     rows, total = service.list_bad(db, actor=viewer.actor, filters=filters, page=page)
     qs = urlencode({k: v for k, v in shown.items() if v})
     return render(request, "supervision_ratings.html", viewer=viewer, status_code=status_code, items=rows, f=shown,
                   period_label=filters.period.label if filters.period else None, period_note=period_note,
-                  units=choices.handling_units(db), followed_choices=FOLLOWED, conclusions=choices.CONCLUSIONS,
-                  pager=pager(request.query_params, BASE, total, page=page), errors=errors or [],
+                  units=[] if unit_view else choices.handling_units(db), followed_choices=FOLLOWED,
+                  conclusions=choices.CONCLUSIONS, base=base, unit_view=unit_view,
+                  pager=pager(request.query_params, base, total, page=page), errors=errors or [],
                   values=values or {}, query=f"?{request.url.query}" if request.url.query else "",
-                  export_url=f"{BASE}.xlsx" + (f"?{qs}" if qs else ""),
+                  export_url=f"{base}.xlsx" + (f"?{qs}" if qs else ""),
                   can_follow_up=viewer.role in service.WRITERS)
+
+
+def _export(request: Request, db: DB, rt: RT, viewer: Viewer, *, unit_view: bool) -> Response:
+    filters, _, _ = _filters(request.query_params)
+    if unit_view:
+        filters.unit_id = None
+    rows, total = service.list_bad(db, actor=viewer.actor, filters=filters, page=1, page_size=service.MAX_EXPORT)
+    service.record_export(db, rt, actor=viewer.actor, shown=len(rows), total=total)
+    return Response(bad_ratings_workbook(rows, total=total), media_type=XLSX,
+                    headers={"Content-Disposition": "attachment; filename=bad-ratings.xlsx"})
 
 
 @router.get(BASE)
@@ -68,11 +85,18 @@ def ratings_page(request: Request, db: DB, viewer: RatingsViewer) -> HTMLRespons
 
 @router.get(f"{BASE}.xlsx")
 def ratings_export(request: Request, db: DB, rt: RT, viewer: RatingsViewer) -> Response:
-    filters, _, _ = _filters(request.query_params)
-    rows, total = service.list_bad(db, actor=viewer.actor, filters=filters, page=1, page_size=service.MAX_EXPORT)
-    service.record_export(db, rt, actor=viewer.actor, shown=len(rows), total=total)
-    return Response(bad_ratings_workbook(rows, total=total), media_type=XLSX,
-                    headers={"Content-Disposition": "attachment; filename=bad-ratings.xlsx"})
+    return _export(request, db, rt, viewer, unit_view=False)
+
+
+@router.get(UNIT_BASE)
+def unit_ratings_page(request: Request, db: DB, viewer: UnitRatingsViewer) -> HTMLResponse:
+    """本单位差评: the 差评 of the tickets the viewer's unit led, with the centre's follow-ups (read only)."""
+    return _page(request, db, viewer, base=UNIT_BASE)
+
+
+@router.get(f"{UNIT_BASE}.xlsx")
+def unit_ratings_export(request: Request, db: DB, rt: RT, viewer: UnitRatingsViewer) -> Response:
+    return _export(request, db, rt, viewer, unit_view=True)
 
 
 @router.post(BASE + "/{ticket_id}/followups", response_model=None)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from hotline.deps import DB, RT
+from hotline.ratings import service as ratings
 from hotline.supervision.service import unread_count
 from hotline.tickets import overview, present, service
 from hotline.tickets.enums import (
@@ -49,7 +50,12 @@ def workbench(request: Request, db: DB, rt: RT, viewer: UnitViewer) -> HTMLRespo
                   items=[present.summary(t, rt, viewer.actor, now=now) for t in found],
                   roles={t.id: present.unit_part(t, viewer.actor.unit_id)[1] for t in found},
                   pager=pager(request.query_params, "/unit", total, page=page),
-                  unread=unread_count(db, actor=viewer.actor))
+                  unread=unread_count(db, actor=viewer.actor), bad_ratings=_bad_ratings(db, viewer))
+
+
+def _bad_ratings(db: DB, viewer: Viewer) -> int:
+    """How many 差评 the unit's tickets received (the tile links to 本单位差评)."""
+    return ratings.list_bad(db, actor=viewer.actor, filters=ratings.BadFilters(), page_size=1)[1]
 
 
 DEADLINE_FILTERS = frozenset(str(s) for s in DeadlineStatus if s != DeadlineStatus.NONE)
