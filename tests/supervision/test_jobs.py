@@ -164,7 +164,7 @@ def test_running_twice_creates_nothing_twice(db, rt, clock, org, open_ticket, ru
     assert again.counts == {"reminders": 0, "ack_warning": 0, "ack_overdue": 0, "orders": 0, "escalations": 0,
                             "orders_closed": 0, "findings": 0, "assessment": 0, "blacklist": 0, "kb_imports": 0,
                             "kb_expiry": 0, "share_push": 0, "access_review": 0,
-                            "dispatch_overdue": 0, "revisit_reminder": 0}
+                            "dispatch_overdue": 0, "linkage_overdue": 0, "revisit_reminder": 0}
     assert set(again.job_ms) == set(again.counts)
     # 24 before the deadline, and 12 签收超时 (none was acknowledged)
     assert count(db, Reminder) == 36 and count(db, SupervisionOrder) == 12

@@ -12,9 +12,9 @@ from hotline.clock import to_local
 from hotline.deps import DB, RT, ApiActor, QueryTime
 from hotline.errors_http import route_labels
 from hotline.hotlines.enums import KIND_LABELS, label
-from hotline.linkage import service
+from hotline.linkage import service, watch
 from hotline.linkage.export import linkage_workbook
-from hotline.linkage.schemas import LinkagePage, LinkedLineOut, item
+from hotline.linkage.schemas import LinkagePage, LinkedLineOut
 
 router = APIRouter(prefix="/api/v1", tags=["linkage"])
 route_labels("/api/v1/linkage", {"view": "列表", "line_id": "联动平台", "sent_from": "转办时间（起）",
@@ -44,11 +44,12 @@ def linked_lines(db: DB, rt: RT, actor: ApiActor) -> list[LinkedLineOut]:
 
 @router.get("/linkage", response_model=LinkagePage,
             summary="联动转办记录（转出待反馈、转入待反馈、转入办理中、全部），等待中的最早的在前")
-def linkage_list(db: DB, actor: ApiActor, filters: Filters, page: Annotated[int, Query(ge=1)] = 1,
+def linkage_list(db: DB, rt: RT, actor: ApiActor, filters: Filters, page: Annotated[int, Query(ge=1)] = 1,
                  page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> LinkagePage:
     rows, total = service.linkage_list(db, actor=actor, filters=filters, page=page, page_size=page_size)
+    now = rt.clock.now()
     counts = service.view_counts(db, actor=actor, filters=filters)
-    return LinkagePage(items=[item(x, t) for x, t in rows], total=total, page=page, page_size=page_size,
+    return LinkagePage(items=watch.items(rows, rt.policy, now), total=total, page=page, page_size=page_size,
                        counts={str(k): v for k, v in counts.items()})
 
 
@@ -57,6 +58,6 @@ def linkage_list(db: DB, actor: ApiActor, filters: Filters, page: Annotated[int,
 def linkage_export(db: DB, rt: RT, actor: ApiActor, filters: Filters) -> Response:
     now = rt.clock.now()
     rows, total = service.linkage_list(db, actor=actor, filters=filters, page=1, page_size=service.MAX_EXPORT_ROWS)
-    body = linkage_workbook([item(x, t) for x, t in rows], total=total)
+    body = linkage_workbook(watch.items(rows, rt.policy, now), total=total)
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="linkage-{to_local(now):%Y%m%d-%H%M}.xlsx"'})

@@ -36,5 +36,7 @@ class TicketLinkage(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the centre was told the answer is late (out) or still owed back (in): once (linkage/watch.py).
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     line: Mapped[HotlineLine] = relationship(lazy="joined")

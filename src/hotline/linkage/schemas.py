@@ -42,6 +42,10 @@ class LinkageItem(LinkageOut):
     ticket_title: str
     ticket_state: str
     ticket_state_label: str
+    # When the platform's answer (out) or the report back (in) is late (policy linkage_answer / linkage_report);
+    # None when nothing is awaited.
+    due_at: datetime | None = None
+    overdue: bool = False
 
 
 class LinkagePage(BaseModel):
@@ -62,9 +66,10 @@ def linkage_out(x: Any) -> LinkageOut:
                       answered_at=x.answered_at)
 
 
-def item(x: Any, ticket: Any) -> LinkageItem:
+def item(x: Any, ticket: Any, *, due_at: datetime | None = None, now: datetime | None = None) -> LinkageItem:
     from hotline.tickets.enums import STATE_LABELS, State  # tickets import us: import at call time
 
     return LinkageItem(**linkage_out(x).model_dump(), ticket_id=ticket.id, ticket_number=ticket.number,
                        ticket_title=ticket.title, ticket_state=ticket.state,
-                       ticket_state_label=STATE_LABELS.get(State(ticket.state), ticket.state))
+                       ticket_state_label=STATE_LABELS.get(State(ticket.state), ticket.state), due_at=due_at,
+                       overdue=due_at is not None and now is not None and now > due_at)

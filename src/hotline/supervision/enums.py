@@ -59,6 +59,7 @@ class NotificationKind(StrEnum):
     DECISION = "decision"  # the centre decided on the unit's ticket: a return refused, an extension, a reopen …
     ACCESS_ALERT = "access_alert"  # an account the access review flags (security/access_alerts.py)
     DISPATCH_LATE = "dispatch_late"  # a ticket still in 待派单 past its 派单时限 (supervision/dispatch_watch.py)
+    LINKAGE_LATE = "linkage_late"  # a linked platform's answer late, or a request passed in not reported back
     REVISIT_DUE = "revisit_due"  # tickets waiting for 审核研判, once a period (revisit/reminder.py)
 
 
@@ -100,5 +101,6 @@ NOTIFICATION_LABELS = {
     NotificationKind.DECISION: "工单处理意见",
     NotificationKind.ACCESS_ALERT: "个人信息访问预警",
     NotificationKind.DISPATCH_LATE: "派单超时",
+    NotificationKind.LINKAGE_LATE: "联动转办",
     NotificationKind.REVISIT_DUE: "回头看提醒",
 }

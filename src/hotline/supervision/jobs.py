@@ -643,6 +643,13 @@ def remind_revisit(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -
     return reminder.remind(sf, rt, policy)
 
 
+def watch_linkage(sf: SessionFactory, rt: Runtime, policy: SupervisionPolicy) -> JobResult:
+    """联动转办 late (linkage/watch.py): imported here, as it reads the tickets' service."""
+    from hotline.linkage import watch
+
+    return watch.watch_linkage(sf, rt, policy)
+
+
 JOBS: tuple[tuple[str, Job], ...] = (
     ("reminders", send_reminders),
     ("ack_warning", warn_acknowledgements),
@@ -658,6 +665,7 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("share_push", push_shared_events),
     ("access_review", alert_access),
     ("dispatch_overdue", watch_dispatch),
+    ("linkage_overdue", watch_linkage),
     ("revisit_reminder", remind_revisit),
 )
 JOB_LABELS = {"reminders": "临期催办", "ack_warning": "即将签收超时提醒", "ack_overdue": "签收超时提醒",
@@ -665,7 +673,8 @@ JOB_LABELS = {"reminders": "临期催办", "ack_warning": "即将签收超时提
               "findings": "问题发现", "assessment": "考核数据更新", "blacklist": "黑名单候选（每日一次）",
               "kb_imports": "批量导入任务（接续）", "kb_expiry": "知识到期（下线与提醒）",
               "share_push": "信息共享推送", "access_review": "个人信息访问预警（每日一次）",
-              "dispatch_overdue": "派单超时提醒", "revisit_reminder": "回头看提醒（每周期一次）"}
+              "dispatch_overdue": "派单超时提醒", "linkage_overdue": "联动转办超时提醒",
+              "revisit_reminder": "回头看提醒（每周期一次）"}
 # Jobs whose counts are rows of the supervision tables (the assessment job counts ticket events, the
 # blacklist job new candidates and candidates given new evidence).
 SUPERVISION_JOBS = ("reminders", "ack_warning", "ack_overdue", "orders", "escalations", "orders_closed", "findings")

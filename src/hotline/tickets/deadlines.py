@@ -107,6 +107,11 @@ class Policy(BaseModel):
     callback_unreachable: UnreachableRule = Field(default_factory=UnreachableRule)
     warn_before_hours: float = Field(gt=0)
     max_reopens: int = Field(ge=0)
+    # 联动转办 (linkage/): how long the centre waits for a linked platform's answer before it is told to chase
+    # it, and how soon after 12345 has the answer a request passed in is reported back. No policy text gives a
+    # figure: these are ours (a city sets its own).
+    linkage_answer: Limit = Field(default_factory=lambda: Limit(value=5, unit="working_days"))
+    linkage_report: Limit = Field(default_factory=lambda: Limit(value=1, unit="working_days"))
 
     @model_validator(mode="after")
     def _has_defaults(self) -> Policy:

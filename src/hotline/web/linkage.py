@@ -12,9 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from hotline.clock import to_local
 from hotline.deps import DB, RT
-from hotline.linkage import service
+from hotline.linkage import service, watch
 from hotline.linkage.export import linkage_workbook
-from hotline.linkage.schemas import item
 from hotline.web import choices
 from hotline.web.forms import is_id, local_day_start
 from hotline.web.paging import page_number, pager
@@ -66,7 +65,7 @@ def linkage_page(request: Request, db: DB, rt: RT, viewer: LinkageViewer) -> HTM
     tab_list = [{"key": str(v), "label": label, "count": counts[v],
                  "url": f"{BASE}?{urlencode({**others, 'view': str(v)})}"} for v, label in service.VIEW_LABELS.items()]
     now = rt.clock.now()
-    return render(request, "linkage.html", viewer=viewer, f=shown, items=[item(x, t) for x, t in rows],
+    return render(request, "linkage.html", viewer=viewer, f=shown, items=watch.items(rows, rt.policy, now),
                   tab_list=tab_list,
                   note=_note(shown, filters), lines=choices.linked_lines(db, rt.settings.city_name),
                   empty=EMPTY[filters.view], now=now, pager=pager(request.query_params, BASE, total, page=page),
@@ -79,6 +78,6 @@ def linkage_export(request: Request, db: DB, rt: RT, viewer: LinkageViewer) -> R
     now = rt.clock.now()
     rows, total = service.linkage_list(db, actor=viewer.actor, filters=filters, page=1,
                                        page_size=service.MAX_EXPORT_ROWS)
-    body = linkage_workbook([item(x, t) for x, t in rows], total=total)
+    body = linkage_workbook(watch.items(rows, rt.policy, now), total=total)
     name = f"linkage-{to_local(now):%Y%m%d-%H%M}.xlsx"
     return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("answer", sa.Text(), nullable=True),
         sa.Column("answered_at", UTCDateTime(), nullable=True),
         sa.Column("answered_by_id", sa.Integer(), nullable=True),
+        sa.Column("alerted_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_linkages_ticket_id_tickets")),
         sa.ForeignKeyConstraint(["line_id"], ["hotline_lines.id"],
                                 name=op.f("fk_ticket_linkages_line_id_hotline_lines")),
