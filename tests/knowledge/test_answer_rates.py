@@ -83,8 +83,11 @@ def test_page_api_and_excel(client, db, rt, org, publish, as_user) -> None:
     page = client.get("/kb/maintenance").text
     assert "各部门接诉即答率" in page and "1 / 4" in page and "排名靠后" in page
     sheet = load_workbook(BytesIO(client.get("/kb/maintenance/answer-rates.xlsx").content)).active
+    assert sheet["F1"].value == "接诉即答率"
     assert [c.value for c in sheet[2]] == [1, "市市场监管局", 0, 10, 10, 0.0, "排名靠后"]
-    assert [c.value for c in sheet[5]][:6] == [4, "市房产局", 9, 3, 12, 75.0]
+    # the rate a number in per cent, as every export writes rates (it wrote 75.0 under 接诉即答率（%）)
+    assert [c.value for c in sheet[5]][:6] == [4, "市房产局", 9, 3, 12, 0.75]
+    assert sheet["F5"].number_format == "0.0%" and sheet["F5"].data_type == "n"
 
 
 def test_empty_period_says_so(client, as_user) -> None:
