@@ -12,7 +12,7 @@ import pytest
 from hotline.clock import CHINA_TZ
 from hotline.hotlines import duty
 from hotline.hotlines.routing import Call, Expert, Snapshot, decide, handover, load_policy
-from hotline.hotlines.targets import group_of, line_targets
+from hotline.hotlines.targets import group_of, line_targets, unreachable
 from tests.hotlines.test_routing import LINES, line
 
 MON_10 = datetime(2026, 11, 2, 10, 0, tzinfo=CHINA_TZ)  # a Monday
@@ -79,14 +79,14 @@ def test_targets_are_the_specialist_lines_grouped_with_who_is_on_duty() -> None:
     chen = Expert(1, "陈立新", "市法律援助中心", "8101", OFFICE)
     off = Expert(2, "周晓岚", None, "8102", duty.parse("周六 09:00-12:00"))
     found = line_targets(_snapshot(chen, off), load_policy(), city="南京市", at=MON_10)
+    # 12316 is fully merged with expert seats and nobody on its rota: no target (it would ring 12345 again)
     assert [(t.group, t.line.number) for t in found] == [
-        ("sub_center", "12366"), ("expert_seats", "12316"), ("expert_seats", "12348"), ("business_zone", "12333")]
+        ("sub_center", "12366"), ("expert_seats", "12348"), ("business_zone", "12333")]
     by = {t.line.number: t for t in found}
     assert by["12366"].method == "three_way_call" and by["12366"].group_label == "分中心"
     assert by["12348"].staffed and [e.name for e in by["12348"].on_duty] == ["陈立新"]
     assert by["12348"].on_duty[0].label == "陈立新（市法律援助中心 8101）"
-    assert not by["12316"].staffed and by["12316"].method == "dispatch_ticket"  # nobody on its rota
-    assert not by["12333"].staffed  # a business zone without a rota is unstaffed
+    assert not by["12333"].staffed and by["12333"].method == "dispatch_ticket"  # a zone without a rota: a ticket
     sat = {t.line.number: t for t in line_targets(_snapshot(chen, off), load_policy(), city="南京市",
                                                   at=datetime(2026, 11, 7, 10, 0, tzinfo=CHINA_TZ))}
     assert [e.name for e in sat["12348"].on_duty] == ["周晓岚"]
@@ -94,3 +94,23 @@ def test_targets_are_the_specialist_lines_grouped_with_who_is_on_duty() -> None:
     assert [t.line.number for t in line_targets(_snapshot(), load_policy(), city="宿迁市", at=MON_10)] == ["12333"]
     assert group_of(line("12999", mode="sub_center", status="cancelled")) is None
     assert group_of(line("12369", mode="dual_number")) is None and group_of(line("110", kind="emergency")) is None
+
+
+def test_a_fully_merged_line_is_a_target_only_while_its_expert_seats_are_staffed() -> None:
+    """QA: a transfer to a line merged whole into 12345 was accepted and rang the hall again. Such a line
+    is reached only through its expert seats (整体并入，设置专家座席) while someone on the rota is on duty."""
+    merged = {x.number: x for x in LINES if x.city == "南京市"}
+    assert "没有自己的座席" in (unreachable(merged["96196"], MON_10) or "")  # merged without seats
+    assert "已注销" in (unreachable(merged["96510"], MON_10) or "")
+    assert "其专家座席当前无人值班" in (unreachable(merged["12316"], MON_10) or "")
+    for number in ("12348", "12369", "12366", "12345", "110"):  # lines with seats of their own, and others
+        assert unreachable(merged[number], MON_10) is None, number
+    chen = Expert(1, "陈立新", "市农业农村局", "8301", OFFICE)
+    staffed = replace(merged["12316"], experts=(chen,))
+    assert unreachable(staffed, MON_10) is None
+    assert unreachable(staffed, MON_10.replace(hour=19)) is not None  # after hours: unreachable again
+    snap = Snapshot.build([staffed if x is merged["12316"] else x for x in LINES], default_city="南京市")
+    found = {t.line.number: t for t in line_targets(snap, load_policy(), city="南京市", at=MON_10)}
+    assert found["12316"].staffed and [e.name for e in found["12316"].on_duty] == ["陈立新"]
+    evening = line_targets(snap, load_policy(), city="南京市", at=MON_10.replace(hour=19))
+    assert "12316" not in {t.line.number for t in evening}
