@@ -204,7 +204,7 @@ def test_the_call_page_offers_the_specialist_lines_grouped(client, feed, as_user
     assert "专业转接（分中心、专家座席、业务专区）" in page and "<legend>分中心</legend>" in page
     assert "<legend>专家座席</legend>" in page and "<legend>业务专区</legend>" in page
     assert f'name="target" value="12348#{rota["12348"]}"' in page and "陈立新（市法律援助中心 8101）" in page
-    assert "data-target-filter" in page and "/static/calls.js" in page  # 8 targets: the search box
+    assert "data-target-filter" in page and "/static/calls.js" in page  # 7 targets: the search box
     assert "当前无人值班：建议登记工单派发" in page  # 12329 and others
     token = csrf_of(client, f"/hall/calls/{call_id}")
     r = client.post(f"/hall/calls/{call_id}/transfer", follow_redirects=False,
