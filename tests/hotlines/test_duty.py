@@ -114,3 +114,40 @@ def test_a_fully_merged_line_is_a_target_only_while_its_expert_seats_are_staffed
     assert found["12316"].staffed and [e.name for e in found["12316"].on_duty] == ["陈立新"]
     evening = line_targets(snap, load_policy(), city="南京市", at=MON_10.replace(hour=19))
     assert "12316" not in {t.line.number for t in evening}
+
+
+def test_the_rota_follows_the_official_calendar() -> None:
+    """QA: weekday slots held on 国庆 (the experts were shown on duty and rung on a public holiday). On an
+    official holiday only 节假日 slots hold — the weekend days of the holiday included, an ordinary weekend
+    not; a make-up working day (调休上班) takes the hours kept every Monday to Friday."""
+    at = lambda m, d, h=10: datetime(2026, m, d, h, 0, tzinfo=CHINA_TZ)  # noqa: E731
+    daily = duty.parse("每天 08:00-20:00")
+    weekend = duty.parse("周六至周日 09:00-17:00")
+    assert [duty.day_kind(at(10, d).date()) for d in (1, 3, 8, 10, 11)] == [
+        "holiday", "holiday", "workday", "makeup", "weekend"]  # Thu, Sat of 国庆, Thu, Sat 调休上班, Sun
+    assert duty.day_kind(at(11, 7).date()) == "weekend" and duty.day_kind(at(9, 20).date()) == "makeup"
+    assert not duty.on_duty(OFFICE, at(10, 1)) and not duty.on_duty(daily, at(10, 5))  # Thursday, Monday off
+    assert not duty.on_duty(weekend, at(10, 3))  # a Saturday inside the holiday is the holiday
+    assert duty.on_duty(weekend, at(11, 7)) and duty.on_duty(daily, at(11, 8))  # an ordinary weekend
+    both = duty.parse("每天 08:00-20:00；节假日 09:00-12:00")
+    assert duty.on_duty(both, at(10, 1)) and not duty.on_duty(both, at(10, 1, 14))
+    assert duty.on_duty(OFFICE, at(10, 10)) and not duty.on_duty(OFFICE, at(10, 10, 13))  # 调休 Saturday: office
+    assert not duty.on_duty(weekend, at(10, 10))  # no weekend slot on a working Saturday
+    assert not duty.on_duty(duty.parse("周二、周四 09:00-12:00"), at(9, 20))  # not kept every weekday
+    assert duty.on_duty(OFFICE, datetime(2031, 1, 1, 10, 0, tzinfo=CHINA_TZ))  # beyond the calendar: its weekday
+    policy = load_policy()
+    snap = _snapshot(Expert(1, "陈立新", "市法律援助中心", "8101", OFFICE))
+    assert decide(snap, policy, Call(dialled="12348", at=at(10, 1))).rule == "dual_unstaffed"
+    assert decide(snap, policy, Call(dialled="12348", at=at(10, 10))).rule == "dual_expert_seats"
+    found = {t.line.number: t for t in line_targets(snap, policy, city="南京市", at=at(10, 1))}
+    assert found["12348"].on_duty == () and found["12348"].method == "dispatch_ticket"
+
+
+def test_holiday_slots_are_typed_and_written_back() -> None:
+    slots = duty.parse("周一至周五 09:00-17:00；法定节假日 09:00-12:00；周六、节假日 14:00-16:00")
+    assert duty.describe(slots) == "周一至周五 09:00-17:00；周六 14:00-16:00；节假日 09:00-12:00,14:00-16:00"
+    assert duty.parse(duty.describe(slots)) == slots and duty.from_json(duty.to_json(slots)) == slots
+    assert [7, "09:00", "12:00"] in duty.to_json(slots)
+    assert duty.describe(duty.parse("每天 08:00-20:00；节假日 08:00-20:00")) == "每天 08:00-20:00；节假日 08:00-20:00"
+    with pytest.raises(duty.DutyError, match="不是星期"):
+        duty.parse("周日至节假日 09:00-10:00")
