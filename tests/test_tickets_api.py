@@ -206,6 +206,32 @@ def test_overdue_filter_and_status(client, as_user, org, clock) -> None:
     assert page["items"][0]["deadline_status"] == "overdue" and page["items"][0]["remaining"].startswith("超期")
 
 
+def test_a_deadline_filter_set_to_false_keeps_every_other_ticket(client, as_user, org, clock) -> None:
+    """overdue, about_to_expire, ack_overdue and dispatch_overdue read false as enterprise and solved do: the
+    tickets that are not so (QA: dispatch_overdue=false and overdue=false filtered nothing). A ticket
+    without that deadline (still waiting for dispatch: no handling deadline) is among them."""
+    from datetime import timedelta
+
+    staff = as_user("supervisor")
+
+    def ids(**params: str) -> list[int]:
+        page = client.get(API, params={**params, "page_size": 200}, headers=staff).json()
+        return sorted(t["id"] for t in page["items"])
+
+    critical = client.post(API, json=intake(urgency="critical"), headers=as_user("operator")).json()  # 30 minutes
+    plain = client.post(API, json=intake(kind="suggestion"), headers=as_user("operator")).json()  # 4 hours
+    sent = _dispatched(client, as_user, org, kind="consultation")
+    everyone = sorted([critical["id"], plain["id"], sent["id"]])
+    clock.advance(timedelta(minutes=45))
+    assert ids(dispatch_overdue="true") == [critical["id"]]
+    assert ids(dispatch_overdue="false") == sorted([plain["id"], sent["id"]])
+    clock.advance(timedelta(days=6))
+    assert ids(overdue="true") == [sent["id"]] and ids(ack_overdue="true") == [sent["id"]]
+    assert ids(overdue="false") == ids(ack_overdue="false") == sorted([critical["id"], plain["id"]])
+    assert ids(dispatch_overdue="false") == [sent["id"]] and ids(about_to_expire="false") == everyone
+    assert ids(overdue="false", dispatch_overdue="false") == []
+
+
 def test_return_review_pauses_the_deadline(client, as_user, org, clock) -> None:
     from datetime import timedelta
 

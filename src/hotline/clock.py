@@ -150,13 +150,17 @@ def same_local_day(a: datetime, b: datetime) -> bool:
 
 
 def is_workday(day: date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError as exc:
-        special = _supplement_year(day.year) if day.year > package_years()[1] else None
-        if special is None:
-            raise CalendarRangeError(day) from exc
-        return special.get(day, day.weekday() < 5)
+    if isinstance(day, datetime):  # as the package took it: the date it falls on
+        day = day.date()
+    first, last = package_years()
+    if first <= day.year <= last:
+        # The package's own rule, read from its tables: its is_workday works out the years it covers
+        # again at every call (about 100 µs), and the rota asks at every routing decision.
+        return day in chinese_calendar.workdays or (day.weekday() < 5 and day not in chinese_calendar.holidays)
+    special = _supplement_year(day.year) if day.year > last else None
+    if special is None:
+        raise CalendarRangeError(day)
+    return special.get(day, day.weekday() < 5)
 
 
 def end_of_local_day(day: date) -> datetime:

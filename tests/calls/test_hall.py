@@ -489,3 +489,18 @@ def test_the_calls_page_s_page_links_keep_the_day_and_filters(client, feed) -> N
     assert link == "/hall/calls?day=2026-11-02&outcome=abandoned&page=2"
     second = client.get(link).text
     assert "无法识别" not in second and "139****0000" in second and second.count('href="/hall/calls/') == 1
+
+
+def test_the_calls_list_refuses_an_outcome_it_does_not_know(client, feed, as_user) -> None:  # type: ignore[no-untyped-def]
+    """QA: ?outcome=foo answered an empty list, as if no call had that result; it names the results it knows."""
+    feed(answered_call("o1", START - timedelta(minutes=5)))
+    feed(abandoned_call("o2", START - timedelta(minutes=4)))
+    op = as_user("operator")
+    r = client.get("/api/calls", params={"outcome": "foo"}, headers=op)
+    assert r.status_code == 422
+    assert r.json()["message"] == "通话结果取值无效，可选：answered（已接听）、abandoned（放弃）、missed（未接）"
+    found = client.get("/api/calls", params={"outcome": "abandoned"}, headers=op).json()
+    assert [c["call_ref"] for c in found["items"]] == ["o2"]
+    # the call-back's outcome under the same prefix keeps its own name and codes
+    r = client.post(f"/api/calls/{found['items'][0]['id']}/callback", json={"outcome": "answered"}, headers=op)
+    assert r.status_code == 422 and r.json()["message"].startswith("回拨结果取值无效，可选：reached（已联系上）")

@@ -77,20 +77,66 @@ def test_utility_lines_come_from_the_registry(client, feed, as_user, db, rt, reg
 
 
 def test_another_citys_line_names_no_transfer_here(client, feed, as_user, db, rt, registry) -> None:  # type: ignore[no-untyped-def]
-    """QA: a number registered only for 宿迁市 was labelled from that city's row in a 南京市 hall."""
+    """QA: a number registered only for 宿迁市 was labelled from that city's row in a 南京市 hall (12329 is a
+    dual-number line in 南京: its own seats answer; a fully merged one takes no transfer, see below)."""
     from hotline.security.actor import Actor
 
     registry.import_reference(db, rt, actor=Actor.system(), cities=["宿迁市"])
     db.rollback()
     call_id = feed(answered_call("q1", START)).json()["call_ids"]["q1"]
-    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "96510", "reason": "不动产登记咨询"},
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "12329", "reason": "公积金提取咨询"},
                     headers=as_user("operator"))
-    assert r.status_code == 201 and (r.json()["target_kind"], r.json()["target_label"]) == ("other", "96510")
+    assert r.status_code == 201 and (r.json()["target_kind"], r.json()["target_label"]) == ("other", "12329")
     registry.import_reference(db, rt, actor=Actor.system(), cities=["南京市"])
     db.rollback()
-    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "96510", "reason": "不动产登记咨询"},
+    r = client.post(f"/api/calls/{call_id}/transfers", json={"target": "12329", "reason": "公积金提取咨询"},
                     headers=as_user("operator"))
-    assert r.status_code == 201 and r.json()["target_kind"] == "line" and "不动产登记" in r.json()["target_label"]
+    assert r.status_code == 201 and r.json()["target_kind"] == "line" and "住房公积金" in r.json()["target_label"]
+
+
+def test_a_fully_merged_line_takes_a_transfer_only_to_its_experts_on_duty(  # type: ignore[no-untyped-def]
+        client, feed, as_user, db, rt, registry, clock) -> None:
+    """QA: a transfer to 96510 (整体并入, no seats of its own) was accepted and rang 12345 again. 12316 is
+    merged whole with expert seats: a target only while someone on its rota is on duty."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from hotline.calls.models import CallTransfer
+
+    rota = _rota(client, as_user, db, rt, registry)
+    call_id = feed(answered_call("m1", START)).json()["call_ids"]["m1"]
+
+    def transfer(on: int = call_id, **body):  # type: ignore[no-untyped-def]
+        return client.post(f"/api/calls/{on}/transfers", json={"reason": "专业问题转接", **body},
+                           headers=as_user("operator"))
+
+    def targets() -> set[str]:
+        return {t["number"] for t in client.get("/api/calls/transfer-targets", headers=as_user("operator")).json()}
+
+    r = transfer(target="96510")
+    assert r.status_code == 422 and r.json()["code"] == "target_merged"
+    assert r.json()["message"] == ("96510 不动产登记咨询电话已整体并入12345，没有自己的座席，转接会回到12345，"
+                                   "不能转接：请直接受理，需部门办理的登记工单派发至责任单位")
+    r = transfer(target="12316", three_way=True)
+    assert r.status_code == 422 and "其专家座席当前无人值班" in r.json()["message"]
+    assert "12316" not in targets() and "96510" not in targets()
+    assert db.execute(select(func.count()).select_from(CallTransfer)).scalar_one() == 0  # nothing recorded
+    db.rollback()
+    ids = {x["number"]: x["id"] for x in client.get("/api/v1/hotlines", params={"city": "南京市", "q": "12316"},
+                                                    headers=as_user("admin")).json()["items"]}
+    r = client.post(f"/api/v1/hotlines/{ids['12316']}/experts", headers=as_user("admin"), json={
+        "name": "王农", "department": "市农业农村局", "phone": "8301", "duty": "周一至周五 09:00-17:00"})
+    assert r.status_code == 201, r.text
+    assert "12316" in targets()
+    r = transfer(target="12316", expert_id=r.json()["id"])
+    assert r.status_code == 201 and r.json()["mode"] == "three_way"
+    assert r.json()["target_label"].endswith("王农（8301）")
+    assert transfer(target="12348", expert_id=rota["12348"]).status_code == 201  # dual-number experts as before
+    clock.advance(timedelta(hours=8))  # 18:00: nobody on duty, no target again
+    assert "12316" not in targets()
+    later = feed(answered_call("m2", START + timedelta(hours=8))).json()["call_ids"]["m2"]
+    assert transfer(later, target="12316").json()["code"] == "target_merged"
 
 
 def _rota(client, as_user, db, rt, registry) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -158,7 +204,7 @@ def test_the_call_page_offers_the_specialist_lines_grouped(client, feed, as_user
     assert "专业转接（分中心、专家座席、业务专区）" in page and "<legend>分中心</legend>" in page
     assert "<legend>专家座席</legend>" in page and "<legend>业务专区</legend>" in page
     assert f'name="target" value="12348#{rota["12348"]}"' in page and "陈立新（市法律援助中心 8101）" in page
-    assert "data-target-filter" in page and "/static/calls.js" in page  # 8 targets: the search box
+    assert "data-target-filter" in page and "/static/calls.js" in page  # 7 targets: the search box
     assert "当前无人值班：建议登记工单派发" in page  # 12329 and others
     token = csrf_of(client, f"/hall/calls/{call_id}")
     r = client.post(f"/hall/calls/{call_id}/transfer", follow_redirects=False,

@@ -26,7 +26,7 @@ def test_search_and_transfer_to_an_expert(browser: Any, live_server: str, client
     page.goto(f"{live_server}/hall/calls/{call_id}")
     rows = page.locator("[data-target-list] .target-row")
     total = rows.count()
-    assert total == 8
+    assert total == 7  # 12316, merged whole with nobody on its expert seats' rota, is no target
     page.fill("input[data-target-filter]", "陈立新")
     page.keyboard.press("Enter")  # filters only: no transfer is posted
     expect(page.locator("[data-target-list] .target-row:visible")).to_have_count(1)

@@ -62,6 +62,29 @@ def test_units_are_ranked_lowest_first_and_the_bottom_marked(db, rt, org, publis
     assert [(u.unit_name, u.rank) for u in own.units] == [("市房产局", 4)]
 
 
+def test_the_cited_answers_are_one_public_query_of_the_maintenance_module(db, rt, org, publish) -> None:
+    """The report's 答复次数 and the 接诉即答率 count the same answers through maintenance.cited_answers
+    (answer_rates imported the private maintenance._cited)."""
+    import ast
+    import inspect
+
+    from sqlalchemy import func
+
+    scenario(db, rt, org, publish)
+    period = maintenance.make_period(now=START)
+    housing = org.units["housing"].id
+    owner = func.coalesce(Article.owner_unit_id, maintenance.NO_UNIT)
+    counted = maintenance.cited_answers(period).add_columns(owner, func.count()).group_by(owner)
+    per_unit = dict(db.execute(counted).all())
+    assert per_unit == {housing: 9, org.units["water"].id: 5, org.units["street"].id: 1}
+    one = maintenance.cited_answers(period, unit_id=housing).add_columns(func.count())
+    assert db.execute(one).scalar_one() == 9
+    db.rollback()
+    tree = ast.parse(inspect.getsource(answer_rates))
+    imported = [a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for a in node.names]
+    assert "cited_answers" in imported and not [name for name in imported if name.startswith("_")]
+
+
 def test_a_unit_with_few_consultations_is_listed_not_ranked(db, rt, org, publish) -> None:
     consultations(db, rt, org, to_unit="market", n=2)
     db.commit()
@@ -83,8 +106,11 @@ def test_page_api_and_excel(client, db, rt, org, publish, as_user) -> None:
     page = client.get("/kb/maintenance").text
     assert "各部门接诉即答率" in page and "1 / 4" in page and "排名靠后" in page
     sheet = load_workbook(BytesIO(client.get("/kb/maintenance/answer-rates.xlsx").content)).active
+    assert sheet["F1"].value == "接诉即答率"
     assert [c.value for c in sheet[2]] == [1, "市市场监管局", 0, 10, 10, 0.0, "排名靠后"]
-    assert [c.value for c in sheet[5]][:6] == [4, "市房产局", 9, 3, 12, 75.0]
+    # the rate a number in per cent, as every export writes rates (it wrote 75.0 under 接诉即答率（%）)
+    assert [c.value for c in sheet[5]][:6] == [4, "市房产局", 9, 3, 12, 0.75]
+    assert sheet["F5"].number_format == "0.0%" and sheet["F5"].data_type == "n"
 
 
 def test_empty_period_says_so(client, as_user) -> None:

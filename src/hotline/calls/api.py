@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from hotline.calls import figures as figs
 from hotline.calls import ingest, lines, service
-from hotline.calls.enums import CALLBACK_OUTCOME_LABELS
+from hotline.calls.enums import CALLBACK_OUTCOME_LABELS, OUTCOME_LABELS, Outcome
 from hotline.calls.schemas import (
     CallbackIn,
     CallOut,
@@ -28,7 +29,7 @@ from hotline.calls.schemas import (
 )
 from hotline.clock import CHINA_TZ, to_local
 from hotline.deps import DB, RT, ApiActor, TelephonyActor, json_batch
-from hotline.errors_http import ErrorOut, route_labels
+from hotline.errors_http import ROUTE_CHOICES, ROUTE_LABELS, ErrorOut, route_labels
 from hotline.tickets import present
 from hotline.tickets.schemas import Page, TicketCreate, TicketOut
 
@@ -41,6 +42,11 @@ FIELD_LABELS = {
     "start": "开始日期", "end": "结束日期", "line": "线路", "queue": "队列", "group_by": "分组方式",
     "caller": "来电号码", "mine": "是否只看本人接听", "expert_id": "值班人员编号",
 }
+# The list itself (before the prefix's names, which it would match): its outcome is the call's, not the
+# call-back's (QA: ?outcome=foo answered an empty list instead of naming the results it knows).
+_LIST = re.compile(r"^/api/calls$")
+ROUTE_LABELS.append((_LIST, {**FIELD_LABELS, "outcome": "通话结果"}))
+ROUTE_CHOICES.append((_LIST, {"outcome": {str(k): v for k, v in OUTCOME_LABELS.items()}}))
 route_labels(router.prefix, FIELD_LABELS,
              choices={"outcome": {str(k): v for k, v in CALLBACK_OUTCOME_LABELS.items()}})
 
@@ -143,9 +149,12 @@ def current_call(db: DB, rt: RT, actor: ApiActor) -> CallOut | None:
     return call_out(call, masked=True) if call else None
 
 
+OutcomeFilter = Annotated[Outcome | None, Query(description="通话结果：answered 已接听 / abandoned 放弃 / missed 未接")]
+
+
 @router.get("", response_model=Page[CallOut], summary="通话记录")
 def list_calls(db: DB, actor: ApiActor, day: date | None = None, caller: str | None = None,
-               outcome: str | None = None, mine: bool = False, page: Annotated[int, Query(ge=1)] = 1,
+               outcome: OutcomeFilter = None, mine: bool = False, page: Annotated[int, Query(ge=1)] = 1,
                page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Page[CallOut]:
     lo = datetime.combine(day, time(0, 0), tzinfo=CHINA_TZ) if day else None
     hi = lo + timedelta(days=1) if lo else None

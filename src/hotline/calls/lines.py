@@ -97,6 +97,16 @@ def line_targets(db: Session, city: str, at: datetime) -> list[Target]:
             for t in _specialist(db, city, at)]
 
 
+def unreachable(db: Session, number: str, city: str, at: datetime) -> str | None:
+    """Why a transfer to this registered line cannot be made now (a fully merged line rings 12345 again,
+    unless an expert on its rota is on duty), or None; None too without the registry."""
+    targets, snapshot = _hotlines("targets"), _hotlines("snapshot")
+    if targets is None or snapshot is None:
+        return None
+    line = snapshot.current(db, default_city=city).find(number, city)
+    return targets.unreachable(line, at) if line is not None else None
+
+
 def specialist(db: Session, number: str, city: str, at: datetime) -> Target | None:
     """The specialist target of that number in the city now, or None when the number is none."""
     return next((t for t in line_targets(db, city, at) if t.number == number), None)

@@ -293,6 +293,8 @@ def transfer(db: Session, rt: Runtime, *, actor: Actor, call_id: int, target: st
         raise DomainError("transfer_to_self", "不能转接到来电所在的本线路", status_code=422)
     city = rt.settings.city_name
     kind, label = lines.describe(db, number, city)
+    if kind == "line" and (loop := lines.unreachable(db, number, city, now)):
+        raise DomainError("target_merged", loop, status_code=422)  # it would ring the hall again (QA)
     found = lines.specialist(db, number, city, now) if kind == "line" else None
     if expert_id is not None:
         expert = next((e for e in found.experts if e.id == expert_id), None) if found else None

@@ -2,7 +2,8 @@
 of Nanjing's lines with expert seats (12348 法律, 12333 人社, 12329 公积金, 12320 卫生, 12393 医保,
 12316 农业) and on the tobacco line's business zone (12313). Names are invented; phones are
 extensions of the hall's switch (8xxx). Office hours on working days, with an evening or a weekend
-slot here and there, so that the hall's transfer targets show both staffed and unstaffed lines."""
+slot here and there (and the public-health line on public holidays too), so that the hall's transfer
+targets show both staffed and unstaffed lines."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ PEOPLE = [
     ("12333", "刘建华", "市社会保险管理中心", "8201", OFFICE),
     ("12333", "孙雅婷", "市劳动人事争议仲裁院", "8202", "周二、周四 09:00-12:00"),
     ("12329", "吴海峰", "市住房公积金管理中心", "8301", OFFICE),
-    ("12320", "郑慧敏", "市疾病预防控制中心", "8401", "每天 08:00-20:00"),
+    ("12320", "郑慧敏", "市疾病预防控制中心", "8401", "每天 08:00-20:00；节假日 08:00-20:00"),
     ("12393", "王志强", "市医疗保障局经办处", "8501", OFFICE),
     ("12393", "赵婧", "市医疗保险基金管理中心", "8502", "周六至周日 09:00-17:00"),
     ("12316", "钱国栋", "市农业技术推广站", "8601", "周一、周三、周五 09:00-12:00"),

@@ -300,7 +300,8 @@ class ExpertIn(BaseModel):
     department: Annotated[Text100 | None, _d("department", "如 市司法局法律援助中心")] = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
                      Field(description="联系电话或分机：3 至 20 位数字，转接时拨打")]
-    duty: Annotated[Text1000, _d("duty", "每周值班时段，如 周一至周五 09:00-12:00,14:00-17:30；周六 09:00-12:00")] = ""
+    duty: Annotated[Text1000, _d("duty", "每周值班时段，如 周一至周五 09:00-12:00,14:00-17:30；周六 09:00-12:00；"
+                                         "法定节假日只按“节假日 09:00-12:00”这样的时段")] = ""
     active: Annotated[bool, _d("active", "停止值班的人员保留记录但不再在岗")] = True
     note: Annotated[Text500 | None, _d("note")] = None
     reason: Annotated[Text1000 | None, Field(description="变更理由（可不填），记入变更记录")] = None

@@ -46,12 +46,35 @@ def group_of(line: LineView) -> str | None:
     return None
 
 
+def rings_back(line: LineView) -> bool:
+    """A department line fully merged into 12345 (整体并入; in transition or cancelled too): its number
+    rings 12345 (routing rules 6–10), so a call transferred to it comes back to the hall."""
+    return line.kind == LineKind.DEPARTMENT and line.mode == MergeMode.FULL_MERGE
+
+
+def unreachable(line: LineView, at: datetime) -> str | None:
+    """Why a call cannot be transferred to this line now, or None when it can. A fully merged line has no
+    seats of its own: it is reached only through its expert seats (整体并入，设置专家座席) while someone on
+    its rota is on duty; otherwise the transfer would ring 12345 again, and the matter is registered as a
+    ticket for the owning unit instead."""
+    if not rings_back(line):
+        return None
+    if line.status == LineStatus.CANCELLED:
+        return f"{line.number} {line.name}已注销（并入12345），不能转接：请直接受理，需部门办理的登记工单派发至责任单位"
+    if group_of(line) == SeatArrangement.EXPERT_SEATS and line.on_duty(at):
+        return None
+    why = "其专家座席当前无人值班" if group_of(line) == SeatArrangement.EXPERT_SEATS else "没有自己的座席"
+    return (f"{line.number} {line.name}已整体并入12345，{why}，转接会回到12345，不能转接："
+            "请直接受理，需部门办理的登记工单派发至责任单位")
+
+
 def line_targets(snapshot: Snapshot, policy: Policy, *, city: str, at: datetime) -> list[LineTarget]:
-    """The city's specialist lines by group (sub-centres first), then number."""
+    """The city's specialist lines by group (sub-centres first), then number; a fully merged line only
+    while an expert on its rota is on duty (unreachable)."""
     out = []
     for (line_city, number), line in snapshot.lines.items():
         group = group_of(line) if line_city == city else None
-        if group is None:
+        if group is None or unreachable(line, at):
             continue
         h = handover(snapshot, policy, Call(dialled=number, at=at, city=city), number)
         out.append(LineTarget(line=line, group=group, method=h.method, method_label=h.method_label, reason=h.reason,

@@ -4,7 +4,7 @@ from the unit's own knowledge, and the ranking, lowest first.
 吉政办发〔2021〕16号 asks to "逐步提高依托知识库对咨询类诉求的接诉即答率，排名靠后的部门须选派人员在12345
 热线驻场": a unit whose answers are not in the knowledge base sends its consultations back to itself as
 work orders. For a period, per unit:
-- answered: direct answers (接诉即答) whose citation names one of the unit's articles (maintenance._cited);
+- answered: direct answers (接诉即答) whose citation names one of the unit's articles (maintenance.cited_answers);
 - dispatched: consultations (kind 咨询) the centre dispatched to the unit as lead — each a question the
   hall could not answer and passed on;
 - the rate answered / (answered + dispatched).
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.clock import Period
 from hotline.knowledge import rules
-from hotline.knowledge.maintenance import NO_UNIT, _cited, scope
+from hotline.knowledge.maintenance import NO_UNIT, cited_answers, scope
 from hotline.knowledge.models import Article
 from hotline.org.models import Unit
 from hotline.tickets.enums import Action, Kind
@@ -69,7 +69,7 @@ def answer_rates(db: Session, *, who: rules.Who, period: Period) -> AnswerRates:
     mine = scope(who)
     owner = func.coalesce(Article.owner_unit_id, NO_UNIT)
     rows: dict[int, UnitAnswerRate] = {}
-    for unit_id, n in db.execute(_cited(period, None).add_columns(owner, func.count()).group_by(owner)):
+    for unit_id, n in db.execute(cited_answers(period).add_columns(owner, func.count()).group_by(owner)):
         if unit_id != NO_UNIT:  # an answer from an article no unit owns is nobody's consultation
             rows.setdefault(int(unit_id), UnitAnswerRate(int(unit_id), "")).answered = int(n)
     for unit_id, n in db.execute(

@@ -96,9 +96,11 @@ def _cited_key() -> tuple[ColumnElement[str], ColumnElement[bool]]:
     return key, source.startswith(CITATION_PREFIX, autoescape=True)
 
 
-def _cited(period: Period, unit_id: int | None) -> Select[Any]:
-    """Direct answers in the period joined to the article their citation names (of one unit when
-    given); the caller adds the columns and the grouping.
+def cited_answers(period: Period, *, unit_id: int | None = None) -> Select[Any]:
+    """Direct answers (接诉即答) in the period joined to the article their citation names, of one unit when
+    given (an article without an owner counts as NO_UNIT's). One query for the maintenance report's
+    答复次数 and the departments' 接诉即答率 (answer_rates.py): the caller adds the columns and the
+    grouping, e.g. `cited_answers(p).add_columns(Article.owner_unit_id, func.count()).group_by(...)`.
 
     The period's events must drive the join, each finding its article through the unique index on
     the key. The unit is therefore compared through an expression that no index serves: SQLite would
@@ -246,7 +248,7 @@ def unit_report(db: Session, *, who: rules.Who, period: Period, now: datetime) -
         r.reports_opened, r.reports_answered, r.reports_accepted = int(opened), int(answered), int(accepted)
         r.reports_open, r.oldest_open_report_at = int(still_open), _aware(oldest)
 
-    used = _cited(period, mine).add_columns(owner, func.count()).group_by(owner)
+    used = cited_answers(period, unit_id=mine).add_columns(owner, func.count()).group_by(owner)
     for unit_id, n in db.execute(used):
         row(unit_id).answers = int(n or 0)
 
@@ -318,7 +320,8 @@ def unit_articles(db: Session, *, who: rules.Who, unit_id: int, period: Period, 
     """One unit's articles with their figures for the period, a page at a time."""
     ensure_unit(who, unit_id)
     # Both per-article figures are grouped over this unit's articles only (a few rows to join).
-    answers = (_cited(period, unit_id).add_columns(Article.id.label("article_id"), func.count().label("n"))
+    answers = (cited_answers(period, unit_id=unit_id)
+               .add_columns(Article.id.label("article_id"), func.count().label("n"))
                .group_by(Article.id).subquery("answers"))
     # Correlated: computed for the page's rows only.
     published = (select(func.max(ArticleVersion.reviewed_at))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, inspect, or_, select, update
+from sqlalchemy import and_, bindparam, case, false, func, insert, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -1305,6 +1305,12 @@ def unit_todo() -> list[Any]:
               & (TicketAssignment.status == str(AssignmentStatus.REPLIED)))]
 
 
+def _not_so(conds: list[Any]) -> Any:
+    """The complement of conditions taken together: every row they do not all hold for, a row whose
+    deadline is empty (NULL) included — NOT on its own would drop it as unknown."""
+    return ~func.coalesce(and_(*conds), false())
+
+
 def search(
     db: Session, rt: Runtime, *, actor: Actor, filters: Filters, page: int = 1, page_size: int = 20
 ) -> tuple[list[Ticket], int]:
@@ -1345,20 +1351,20 @@ def search(
         conds.append(Ticket.is_enterprise.is_(filters.enterprise))
     if filters.category_code:
         conds.append(Ticket.category_code.startswith(filters.category_code, autoescape=True))
-    if filters.overdue is True:
-        conds += [Ticket.state.in_([str(s) for s in (State.DISPATCHED, State.HANDLING)]), Ticket.due_at < now]
-    if filters.about_to_expire is True:
-        conds += [
-            Ticket.state.in_([str(s) for s in (State.DISPATCHED, State.HANDLING)]),
-            Ticket.due_at >= now,
-            Ticket.warn_at <= now,
-        ]
-    if filters.ack_overdue is True:
-        conds += [Ticket.state == str(State.DISPATCHED), Ticket.ack_due_at < now]
-        if filters.by_deadline and not filters.open_for_unit:
-            order = [Ticket.ack_due_at.asc(), Ticket.id.asc()]
-    if filters.dispatch_overdue is True:
-        conds += [Ticket.state == str(State.REGISTERED), Ticket.dispatch_due_at < now]
+    running = Ticket.state.in_([str(s) for s in (State.DISPATCHED, State.HANDLING)])
+    # A yes/no filter: true keeps the tickets that are so, false all the others (as enterprise, solved and
+    # extension_pending do; QA: dispatch_overdue=false and overdue=false filtered nothing).
+    yes_no = (
+        (filters.overdue, [running, Ticket.due_at < now]),
+        (filters.about_to_expire, [running, Ticket.due_at >= now, Ticket.warn_at <= now]),
+        (filters.ack_overdue, [Ticket.state == str(State.DISPATCHED), Ticket.ack_due_at < now]),
+        (filters.dispatch_overdue, [Ticket.state == str(State.REGISTERED), Ticket.dispatch_due_at < now]),
+    )
+    for wanted, so in yes_no:
+        if wanted is not None:
+            conds.append(and_(*so) if wanted else _not_so(so))
+    if filters.ack_overdue is True and filters.by_deadline and not filters.open_for_unit:
+        order = [Ticket.ack_due_at.asc(), Ticket.id.asc()]
     if filters.extension_pending is not None:
         conds.append(Ticket.extension_pending.is_(filters.extension_pending))
     if filters.rating:

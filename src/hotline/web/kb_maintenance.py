@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import DB, RT
 from hotline.errors import DomainError
-from hotline.excel import table_workbook
+from hotline.excel import Rate, table_workbook
 from hotline.knowledge import answer_rates, maintenance, maintenance_export, service
 from hotline.knowledge.enums import FLAG_LABELS, STATUS_LABELS, ArticleStatus
 from hotline.web import choices
@@ -29,7 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 STATUS_OPTIONS = [choices.Option(str(k), v) for k, v in STATUS_LABELS.items()]
 RATE_COLUMNS = [("排名（由低到高）", 16), ("单位", 22), ("引用本单位知识直接答复", 22), ("派单咨询", 12),
-                ("咨询合计", 12), ("接诉即答率（%）", 16), ("提示", 12)]
+                ("咨询合计", 12), ("接诉即答率", 16), ("提示", 12)]
 
 
 def _day(value: str | None) -> date | None:
@@ -73,8 +73,9 @@ def report_page(request: Request, db: DB, rt: RT, viewer: KbViewer) -> HTMLRespo
 def answer_rates_export(request: Request, db: DB, rt: RT, viewer: KbViewer) -> Response:
     period, _errors = _period(request, rt.clock.now())
     result = answer_rates.answer_rates(db, who=service.who(db, viewer.actor), period=period)
+    # the rate as a number shown in per cent (0.75 as 75.0%), as every export writes rates (it wrote 75.0)
     rows: list[list[object]] = [[u.rank if u.rank is not None else "不排名", u.unit_name, u.answered, u.dispatched,
-                                 u.consultations, u.percent if u.percent is not None else "—",
+                                 u.consultations, Rate(u.rate) if u.rate is not None else "—",
                                  "排名靠后" if u.bottom else ""] for u in result.units]
     rows += [[], [f"统计期间：{period.label}"], [answer_rates.RULE_TEXT]]
     body = table_workbook(sheet="接诉即答率", title="各部门接诉即答率", columns=RATE_COLUMNS, rows=rows,

@@ -81,8 +81,11 @@ def _search_filters(query: Any) -> tuple[service.Filters, dict[str, str]]:
         solved={"yes": True, "no": False}.get(raw["solved"]),
         satisfaction=_satisfaction_levels(raw["satisfaction"]),
     )
+    # 仅看已超期 / 仅看签收超时 are check boxes: "1" narrows the list, anything else (overdue=0 typed in the
+    # address) is no filter and not shown as one (the API's false, "not overdue", has no box here).
     shown = {**raw, "state": state, "kind": kind, "category": category, "unit": unit, "channel": channel,
              "urgency": urgency, "enterprise": enterprise, "rating": rating,
+             "overdue": "1" if raw["overdue"] == "1" else "", "ack_overdue": "1" if raw["ack_overdue"] == "1" else "",
              "solved": raw["solved"] if raw["solved"] in ("yes", "no") else "",
              "satisfaction": raw["satisfaction"] if _satisfaction_levels(raw["satisfaction"]) else ""}
     return filters, shown
