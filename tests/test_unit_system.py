@@ -176,10 +176,9 @@ def test_the_centres_actions_and_other_routes_are_refused(client, as_user, org, 
                                 ("withdraw", {"reason": "诉求人撤回"}, "撤回")):
         r = act(client, t, action, housing, body)
         assert r.status_code == 409 and r.json()["message"] == f"「部门业务系统」无权执行「{label}」", (action, r.text)
-    # Nothing else of the API: not the ticket's details (the requester's name and phone), not registration,
-    # not the data-sharing feed, not the pages.
-    for method, path in (("get", f"/api/v1/tickets/{t['id']}"), ("get", f"/api/v1/tickets/{t['id']}/events"),
-                         ("get", "/api/v1/tickets"), ("post", "/api/v1/tickets")):
+    # Nothing else of the API: not the search, not registration, not the data-sharing feed, not the pages.
+    for method, path in (("get", "/api/v1/tickets"), ("post", "/api/v1/tickets"),
+                         ("get", "/api/v1/exports/tickets.xlsx"), ("get", "/api/v1/supervision/orders")):
         r = client.request(method.upper(), path, headers=housing, json=intake() if method == "post" else None)
         assert r.status_code == 403 and r.json()["code"] == "machine_account", path
         assert "部门业务系统接口账号只能" in r.json()["message"]
@@ -218,3 +217,53 @@ def test_the_command_line_creates_one_and_rotates_its_key(settings, monkeypatch,
         name = f"{PREFIX}cli2" if not args else f"{PREFIX}cli"
         result = runner.invoke(cli_app, ["unit-system", "account", name, *args])
         assert result.exit_code == 2 and message in result.output, (args, result.output)
+
+
+# ---- its tickets' details and history -----------------------------------------------------------
+
+
+def test_it_reads_why_its_reply_was_sent_back_and_its_return_refused(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    housing = bearer(systems["housing"])
+    t = dispatched(client, as_user, org)
+    assert act(client, t, "return", housing, {"reason": "该事项属市场监管部门职责"}).status_code == 200
+    refused = "餐馆噪音扰民属住建部门牵头，请继续办理"
+    assert act(client, t, "refuse_return", as_user("dispatcher"), {"reason": refused}).status_code == 200
+    # A reply that names the requester (as a reply to them often does) and is sent back.
+    r = act(client, t, "reply", housing, {"content": "张三您好，已责令餐馆整改，回电13912345678。"})
+    assert r.status_code == 200, r.text
+    sent_back = "答复未说明整改期限，请补充后重新答复"
+    assert act(client, t, "reject_reply", as_user("dispatcher"), {"reason": sent_back}).status_code == 200
+
+    r = client.get(f"/api/v1/tickets/{t['id']}/events", headers=housing)
+    assert r.status_code == 200, r.text
+    events = r.json()
+    notes = {e["action"]: e["note"] for e in events}
+    assert notes["refuse_return"] == refused and notes["reject_reply"] == sent_back
+    # The requester masked as the ticket is for a unit that may not see them: in the reply's text too.
+    assert notes["reply"] == "张*您好，已责令餐馆整改，回电139****5678。"
+    assert "张三" not in r.text and "13912345678" not in r.text
+    by_system = [e["action"] for e in events if e["actor_name"] == "市房产局业务系统（市房产局）"]
+    assert by_system == ["return", "reply"]
+    # The ticket itself, masked (never audited as a read of personal data: nothing is shown).
+    detail = client.get(f"/api/v1/tickets/{t['id']}", headers=housing).json()
+    assert (detail["personal_data_masked"], detail["requester_name"], detail["requester_phone"]) == (
+        True, "张*", "139****5678")
+    assert client.get(f"/api/v1/tickets/by-number/{t['number']}", headers=housing).json()["id"] == t["id"]
+    # The unit's staff read the same history unmasked while the unit handles the ticket.
+    staff = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("housing_handler")).json()
+    assert [e["note"] for e in staff if e["action"] == "reply"] == ["张三您好，已责令餐馆整改，回电13912345678。"]
+
+
+def test_a_ticket_it_held_stays_readable_and_another_units_does_not(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    housing = bearer(systems["housing"])
+    t = dispatched(client, as_user, org)
+    r = act(client, t, "reassign", as_user("dispatcher"), {"lead_unit_id": org.units["market"].id,
+                                                           "reason": "属市场监管职责"})
+    assert r.status_code == 200, r.text
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=housing)
+    assert events.status_code == 200 and events.json()[-1]["action"] == "reassign"
+    other = dispatched(client, as_user, org, lead="market")
+    for path in (f"/api/v1/tickets/{other['id']}", f"/api/v1/tickets/{other['id']}/events",
+                 f"/api/v1/tickets/by-number/{other['number']}"):
+        r = client.get(path, headers=housing)
+        assert r.status_code == 403 and r.json()["code"] == "ticket_forbidden", path

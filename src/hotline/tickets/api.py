@@ -235,19 +235,21 @@ def _detail(db: DB, rt: RT, actor: ApiActor, ticket: Any) -> TicketOut:
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="工单详情")
-def get_ticket(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+def get_ticket(ticket_id: int, db: DB, rt: RT, actor: UnitWorkActor) -> TicketOut:
     return _detail(db, rt, actor, service.get(db, actor=actor, ticket_id=ticket_id))
 
 
 @router.get("/tickets/by-number/{number}", response_model=TicketOut, summary="按工单编号查询")
-def get_ticket_by_number(number: str, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+def get_ticket_by_number(number: str, db: DB, rt: RT, actor: UnitWorkActor) -> TicketOut:
     return _detail(db, rt, actor, service.get_by_number(db, actor=actor, number=number))
 
 
 @router.get("/tickets/{ticket_id}/events", response_model=list[EventOut], summary="工单流转记录")
-def ticket_events(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> list[EventOut]:
-    service.get(db, actor=actor, ticket_id=ticket_id)
-    return [present.event_out(e) for e in service.history(db, ticket_id=ticket_id)]
+def ticket_events(ticket_id: int, db: DB, rt: RT, actor: UnitWorkActor) -> list[EventOut]:
+    ticket = service.get(db, actor=actor, ticket_id=ticket_id)
+    # Masked as the ticket is for this reader (a unit that no longer has it, a unit's business system …).
+    mask_for = None if sees_personal_data(actor, ticket) else ticket
+    return [present.event_out(e, mask_for=mask_for) for e in service.history(db, ticket_id=ticket_id)]
 
 
 @router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketOut, summary="执行流转操作")
