@@ -267,3 +267,23 @@ def test_a_ticket_it_held_stays_readable_and_another_units_does_not(client, as_u
                  f"/api/v1/tickets/by-number/{other['number']}"):
         r = client.get(path, headers=housing)
         assert r.status_code == 403 and r.json()["code"] == "ticket_forbidden", path
+
+
+def test_its_retried_reply_is_answered_once(client, as_user, org, systems, db) -> None:  # type: ignore[no-untyped-def]
+    from hotline.tickets.models import TicketEvent
+
+    housing = bearer(systems["housing"])
+    t = dispatched(client, as_user, org)
+    keyed = {**housing, "Idempotency-Key": "fcj-20261102-0001-reply"}
+    assert act(client, t, "acknowledge", {**housing, "Idempotency-Key": "fcj-ack-1"}).status_code == 200
+    body = {"content": "已责令餐馆加装消声设备，经复测噪音达标。"}
+    first = act(client, t, "reply", keyed, body)
+    again = act(client, t, "reply", keyed, body)  # its answer was lost: it sends the same again
+    assert first.status_code == again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.content == first.content and first.json()["state"] == "replied"
+    replies = db.scalars(select(TicketEvent.id).where(TicketEvent.ticket_id == t["id"],
+                                                      TicketEvent.action == "reply")).all()
+    db.rollback()
+    assert len(replies) == 1
+    r = act(client, t, "reply", keyed, {"content": "另一份答复：已责令餐馆停业整改。"})
+    assert r.status_code == 409 and r.json()["message"].startswith("该 Idempotency-Key 已用于另一个不同的请求")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,8 +93,10 @@ def _visible_ticket(db: Session, actor: Actor, number: str) -> Ticket:
 # ---- orders ------------------------------------------------------------------------------------
 
 
-def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -> SupervisionOrder:
-    """人工督办: a supervisor issues an order on a ticket at a unit (the 督办 action's rules apply)."""
+def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate,
+                 before_commit: Callable[[Session, Ticket], None] | None = None) -> SupervisionOrder:
+    """人工督办: a supervisor issues an order on a ticket at a unit (the 督办 action's rules apply);
+    `before_commit` adds to the transaction (the action API's Idempotency-Key, tickets.service.act_once)."""
     policy = policy_of(rt)
     now = rt.clock.now()
     try:
@@ -122,6 +125,8 @@ def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -
         order_id = created[0]
         audit.record(db, actor=actor, at=now, action="supervision_order_create", object_type="supervision_order",
                      object_id=order_id, detail=f"{ticket.number}：{data.reason.strip()}")
+        if before_commit is not None:
+            before_commit(db, ticket)
         db.commit()
     except Exception:
         db.rollback()
@@ -129,13 +134,14 @@ def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -
     return get_order(db, actor=actor, order_id=order_id)
 
 
-def supervise_ticket(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, note: str | None) -> SupervisionOrder:
+def supervise_ticket(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, note: str | None,
+                     before_commit: Callable[[Session, Ticket], None] | None = None) -> SupervisionOrder:
     """督办 from the ticket (its page, the ticket API's action): always as a 督办单 with its deadline and
     escalation, never a bare history line that the supervision lists would not know of."""
     # Not validated here: create_order's workflow check answers a missing or short note in Chinese.
     data = OrderCreate.model_construct(ticket_id=ticket_id, ticket_number=None, reason=(note or "").strip(),
                                        days=None)
-    return create_order(db, rt, actor=actor, data=data)
+    return create_order(db, rt, actor=actor, data=data, before_commit=before_commit)
 
 
 def get_order(db: Session, *, actor: Actor, order_id: int) -> SupervisionOrder:
