@@ -287,3 +287,83 @@ def test_its_retried_reply_is_answered_once(client, as_user, org, systems, db) -
     assert len(replies) == 1
     r = act(client, t, "reply", keyed, {"content": "另一份答复：已责令餐馆停业整改。"})
     assert r.status_code == 409 and r.json()["message"].startswith("该 Idempotency-Key 已用于另一个不同的请求")
+
+
+# ---- its unit's inbox (消息提醒) ---------------------------------------------------------------------
+
+
+def test_it_polls_its_units_inbox_by_cursor_and_marks_read(client, as_user, org, systems, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import delete
+
+    from hotline.supervision.enums import Audience, NotificationKind
+    from hotline.supervision.models import Notification
+    from hotline.supervision.timeline import notify
+
+    housing = bearer(systems["housing"])
+    feed_url = "/api/v1/supervision/notifications/feed"
+    start = client.get(feed_url, headers=housing).json()["next_since"]  # what is there already: skipped
+    t = dispatched(client, as_user, org)
+    other = dispatched(client, as_user, org, lead="market")
+    assert act(client, t, "acknowledge", housing).status_code == 200
+    assert act(client, t, "reply", housing, {"content": "已责令餐馆加装消声设备并限定营业时间。"}).status_code == 200
+    assert act(client, t, "reject_reply", as_user("dispatcher"), {"reason": "请补充整改期限"}).status_code == 200
+    assert act(client, t, "remind", as_user("dispatcher"), {"note": "请尽快重新答复"}).status_code == 200
+    assert act(client, other, "remind", as_user("dispatcher"), {"note": "请尽快签收"}).status_code == 200
+    t2 = dispatched(client, as_user, org, lead="market")
+    r = act(client, t2, "adjust_assisting", as_user("dispatcher"),
+            {"assisting_unit_ids": [org.units["housing"].id], "reason": "涉及房屋安全"})
+    assert r.status_code == 200, r.text
+    # A message of the unit's that is not about a ticket (the knowledge base's) is for its staff only.
+    notify(db, unit_id=org.units["housing"].id, audience=Audience.UNIT, kind=NotificationKind.KB_EXPIRING,
+           at=clock.now(), title="知识即将到期：物业维修资金使用")
+    db.commit()
+    try:
+        _poll_and_mark(client, as_user, db, clock, housing, start, t, t2, other)
+    finally:  # not a ticket's: the suite's clean-up leaves it
+        db.execute(delete(Notification).where(Notification.kind == NotificationKind.KB_EXPIRING,
+                                              Notification.unit_id == org.units["housing"].id))
+        db.commit()
+
+
+def _poll_and_mark(client, as_user, db, clock, housing, start, t, t2, other) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from hotline.supervision.models import Notification
+
+    feed_url = "/api/v1/supervision/notifications/feed"
+
+    # Messages just written wait a few seconds (one being written could otherwise be passed over).
+    assert client.get(feed_url, headers=housing, params={"since": start}).json()["items"] == []
+    clock.advance(timedelta(seconds=6))
+    page = client.get(feed_url, headers=housing, params={"since": start, "limit": 2}).json()
+    assert page["has_more"] is True and len(page["items"]) == 2
+    rest = client.get(feed_url, headers=housing, params={"since": page["next_since"]}).json()
+    assert rest["has_more"] is False
+    items = page["items"] + rest["items"]
+    assert [(i["title"].split("：")[0], i["ticket_id"]) for i in items] == [
+        ("答复被退回，请重新办理", t["id"]), ("催办", t["id"]),
+        ("工单增派本单位协办（市市场监管局主办），请签收并提交协办意见", t2["id"])]
+    assert all(i["read_at"] is None for i in items) and "请补充整改期限" in items[0]["body"]
+    again = client.get(feed_url, headers=housing, params={"since": rest["next_since"]}).json()
+    assert (again["items"], again["next_since"]) == ([], rest["next_since"])
+
+    # Marked read one by one, or up to what it has processed; the unit's staff see who read them.
+    r = client.post(f"/api/v1/supervision/notifications/{items[0]['id']}/read", headers=housing)
+    assert r.json() == {"marked": 1}
+    r = client.post("/api/v1/supervision/notifications/read-all", headers=housing, params={"up_to": items[1]["id"]})
+    assert r.json() == {"marked": 1}
+    unread = client.get(feed_url, headers=housing, params={"since": start, "unread": True}).json()["items"]
+    assert [i["id"] for i in unread] == [items[2]["id"]]
+    readers = db.execute(select(Notification.read_by_name).where(Notification.id.in_([items[0]["id"], items[1]["id"]]))
+                         ).scalars().all()
+    db.rollback()
+    assert readers == ["市房产局业务系统（市房产局）"] * 2
+    staff = client.get("/api/v1/supervision/notifications", headers=as_user("housing_manager"),
+                       params={"unread": True}).json()["items"]
+    assert items[0]["id"] not in [i["id"] for i in staff] and any(i["kind"] == "kb_expiring" for i in staff)
+    # Another unit's message is not its to read or mark.
+    market_msg = db.scalar(select(Notification.id).where(Notification.ticket_id == other["id"]))
+    db.rollback()
+    assert client.post(f"/api/v1/supervision/notifications/{market_msg}/read", headers=housing).json() == {"marked": 0}
+    r = client.get(feed_url, headers=housing, params={"since": -1})
+    assert r.status_code == 422 and "since 须为不小于 0 的消息编号" in r.json()["message"]
