@@ -367,3 +367,5 @@ def _poll_and_mark(client, as_user, db, clock, housing, start, t, t2, other) -> 
     assert client.post(f"/api/v1/supervision/notifications/{market_msg}/read", headers=housing).json() == {"marked": 0}
     r = client.get(feed_url, headers=housing, params={"since": -1})
     assert r.status_code == 422 and "since 须为不小于 0 的消息编号" in r.json()["message"]
+    r = client.get(feed_url, headers=housing, params={"since": "最新"})
+    assert r.status_code == 422 and "消息编号游标" in r.json()["message"], r.text

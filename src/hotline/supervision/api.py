@@ -45,11 +45,13 @@ route_labels(router.prefix + "/meetings", {
     "kind": "会议类型", "title": "会议标题", "topic": "议题", "held_at": "召开时间", "location": "地点",
     "host": "主持人", "unit_ids": "参会单位", "outcome": "会议结果", "follow_up": "后续跟踪事项"},
     choices={"kind": {str(k): v for k, v in MEETING_KIND_LABELS.items()}})
+# The inbox's cursor before the prefix's own labels (the first that matches a path names its fields).
+route_labels(router.prefix + "/notifications", {"since": "消息编号游标（since）", "limit": "每次条数（limit）",
+                                                "up_to": "已处理到的消息编号（up_to）", "unread": "仅看未读"})
 route_labels(router.prefix, {
     "status": "督办状态", "source": "督办来源", "unit_id": "承办单位", "overdue": "仅看超期", "unread": "仅看未读",
     "ticket_number": "工单编号", "ticket_id": "工单编号", "reason": "督办事由", "days": "督办时限（工作日）",
-    "note": "升级说明", "outcome": "办结情况", "since": "消息编号游标（since）", "limit": "每次条数（limit）",
-    "up_to": "已处理到的消息编号（up_to）"},
+    "note": "升级说明", "outcome": "办结情况"},
     choices={"status": {str(k): v for k, v in ORDER_STATUS_LABELS.items()},
              "source": {str(k): v for k, v in ORDER_SOURCE_LABELS.items()}})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
