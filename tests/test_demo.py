@@ -103,10 +103,27 @@ def test_machine_accounts_of_the_demo(demo) -> None:  # type: ignore[no-untyped-
         end = db.execute(select(func.max(Ticket.created_at))).scalar_one()
         rows, total = machines.list_accounts(db, actor=org_service.actor_for(admin), now=end)
     by_name = {r.user.username: r for r in rows}
-    assert total == 3 and set(by_name) == {"pbx-adapter", "city-app", "bigdata-feed"}
+    assert total == 4 and set(by_name) == {"pbx-adapter", "city-app", "bigdata-feed", "fcj-system"}
     assert all(r.active_keys == 1 and r.state == "active" for r in rows)
     assert machines.scope_of(by_name["bigdata-feed"].user) == "全市"
+    assert machines.scope_of(by_name["fcj-system"].user) == "本单位：南京市住房保障和房产局"
     assert by_name["pbx-adapter"].last_used_at is not None and by_name["city-app"].last_used_at is None
+    assert by_name["fcj-system"].last_used_at is not None
+
+
+def test_the_housing_bureaus_system_acted_on_its_tickets(demo) -> None:  # type: ignore[no-untyped-def]
+    """部门业务系统: the bureau's system signed some of its tickets' steps, and the centre's answers to them
+    (驳回退单, 答复退回) are there with their reasons, for it to read back."""
+    from hotline.demo import unit_system
+
+    _, _, demo_engine = demo
+    with make_session_factory(demo_engine)() as db:
+        events = list(db.execute(select(TicketEvent).order_by(TicketEvent.id)).unique().scalars())
+    by_system = [e for e in events if e.actor_role == "unit_system"]
+    assert by_system and {e.actor_name for e in by_system} == {"市房产局业务系统（市房产局）"}
+    acted = {e.ticket_id for e in by_system}
+    answers = {(e.action, e.note) for e in events if e.ticket_id in acted and e.actor_role == "dispatcher"}
+    assert {("refuse_return", unit_system.REFUSAL), ("reject_reply", unit_system.SENT_BACK)} & answers
 
 
 def test_texts_wait_on_the_sms_page_of_the_demo(demo) -> None:  # type: ignore[no-untyped-def]

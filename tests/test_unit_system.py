@@ -176,10 +176,9 @@ def test_the_centres_actions_and_other_routes_are_refused(client, as_user, org, 
                                 ("withdraw", {"reason": "诉求人撤回"}, "撤回")):
         r = act(client, t, action, housing, body)
         assert r.status_code == 409 and r.json()["message"] == f"「部门业务系统」无权执行「{label}」", (action, r.text)
-    # Nothing else of the API: not the ticket's details (the requester's name and phone), not registration,
-    # not the data-sharing feed, not the pages.
-    for method, path in (("get", f"/api/v1/tickets/{t['id']}"), ("get", f"/api/v1/tickets/{t['id']}/events"),
-                         ("get", "/api/v1/tickets"), ("post", "/api/v1/tickets")):
+    # Nothing else of the API: not the search, not registration, not the data-sharing feed, not the pages.
+    for method, path in (("get", "/api/v1/tickets"), ("post", "/api/v1/tickets"),
+                         ("get", "/api/v1/exports/tickets.xlsx"), ("get", "/api/v1/supervision/orders")):
         r = client.request(method.upper(), path, headers=housing, json=intake() if method == "post" else None)
         assert r.status_code == 403 and r.json()["code"] == "machine_account", path
         assert "部门业务系统接口账号只能" in r.json()["message"]
@@ -218,3 +217,155 @@ def test_the_command_line_creates_one_and_rotates_its_key(settings, monkeypatch,
         name = f"{PREFIX}cli2" if not args else f"{PREFIX}cli"
         result = runner.invoke(cli_app, ["unit-system", "account", name, *args])
         assert result.exit_code == 2 and message in result.output, (args, result.output)
+
+
+# ---- its tickets' details and history -----------------------------------------------------------
+
+
+def test_it_reads_why_its_reply_was_sent_back_and_its_return_refused(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    housing = bearer(systems["housing"])
+    t = dispatched(client, as_user, org)
+    assert act(client, t, "return", housing, {"reason": "该事项属市场监管部门职责"}).status_code == 200
+    refused = "餐馆噪音扰民属住建部门牵头，请继续办理"
+    assert act(client, t, "refuse_return", as_user("dispatcher"), {"reason": refused}).status_code == 200
+    # A reply that names the requester (as a reply to them often does) and is sent back.
+    r = act(client, t, "reply", housing, {"content": "张三您好，已责令餐馆整改，回电13912345678。"})
+    assert r.status_code == 200, r.text
+    sent_back = "答复未说明整改期限，请补充后重新答复"
+    assert act(client, t, "reject_reply", as_user("dispatcher"), {"reason": sent_back}).status_code == 200
+
+    r = client.get(f"/api/v1/tickets/{t['id']}/events", headers=housing)
+    assert r.status_code == 200, r.text
+    events = r.json()
+    notes = {e["action"]: e["note"] for e in events}
+    assert notes["refuse_return"] == refused and notes["reject_reply"] == sent_back
+    # The requester masked as the ticket is for a unit that may not see them: in the reply's text too.
+    assert notes["reply"] == "张*您好，已责令餐馆整改，回电139****5678。"
+    assert "张三" not in r.text and "13912345678" not in r.text
+    by_system = [e["action"] for e in events if e["actor_name"] == "市房产局业务系统（市房产局）"]
+    assert by_system == ["return", "reply"]
+    # The ticket itself, masked (never audited as a read of personal data: nothing is shown).
+    detail = client.get(f"/api/v1/tickets/{t['id']}", headers=housing).json()
+    assert (detail["personal_data_masked"], detail["requester_name"], detail["requester_phone"]) == (
+        True, "张*", "139****5678")
+    assert client.get(f"/api/v1/tickets/by-number/{t['number']}", headers=housing).json()["id"] == t["id"]
+    # The unit's staff read the same history unmasked while the unit handles the ticket.
+    staff = client.get(f"/api/v1/tickets/{t['id']}/events", headers=as_user("housing_handler")).json()
+    assert [e["note"] for e in staff if e["action"] == "reply"] == ["张三您好，已责令餐馆整改，回电13912345678。"]
+
+
+def test_a_ticket_it_held_stays_readable_and_another_units_does_not(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    housing = bearer(systems["housing"])
+    t = dispatched(client, as_user, org)
+    r = act(client, t, "reassign", as_user("dispatcher"), {"lead_unit_id": org.units["market"].id,
+                                                           "reason": "属市场监管职责"})
+    assert r.status_code == 200, r.text
+    events = client.get(f"/api/v1/tickets/{t['id']}/events", headers=housing)
+    assert events.status_code == 200 and events.json()[-1]["action"] == "reassign"
+    other = dispatched(client, as_user, org, lead="market")
+    for path in (f"/api/v1/tickets/{other['id']}", f"/api/v1/tickets/{other['id']}/events",
+                 f"/api/v1/tickets/by-number/{other['number']}"):
+        r = client.get(path, headers=housing)
+        assert r.status_code == 403 and r.json()["code"] == "ticket_forbidden", path
+
+
+def test_its_retried_reply_is_answered_once(client, as_user, org, systems, db) -> None:  # type: ignore[no-untyped-def]
+    from hotline.tickets.models import TicketEvent
+
+    housing = bearer(systems["housing"])
+    t = dispatched(client, as_user, org)
+    keyed = {**housing, "Idempotency-Key": "fcj-20261102-0001-reply"}
+    assert act(client, t, "acknowledge", {**housing, "Idempotency-Key": "fcj-ack-1"}).status_code == 200
+    body = {"content": "已责令餐馆加装消声设备，经复测噪音达标。"}
+    first = act(client, t, "reply", keyed, body)
+    again = act(client, t, "reply", keyed, body)  # its answer was lost: it sends the same again
+    assert first.status_code == again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.content == first.content and first.json()["state"] == "replied"
+    replies = db.scalars(select(TicketEvent.id).where(TicketEvent.ticket_id == t["id"],
+                                                      TicketEvent.action == "reply")).all()
+    db.rollback()
+    assert len(replies) == 1
+    r = act(client, t, "reply", keyed, {"content": "另一份答复：已责令餐馆停业整改。"})
+    assert r.status_code == 409 and r.json()["message"].startswith("该 Idempotency-Key 已用于另一个不同的请求")
+
+
+# ---- its unit's inbox (消息提醒) ---------------------------------------------------------------------
+
+
+def test_it_polls_its_units_inbox_by_cursor_and_marks_read(client, as_user, org, systems, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import delete
+
+    from hotline.supervision.enums import Audience, NotificationKind
+    from hotline.supervision.models import Notification
+    from hotline.supervision.timeline import notify
+
+    housing = bearer(systems["housing"])
+    feed_url = "/api/v1/supervision/notifications/feed"
+    start = client.get(feed_url, headers=housing).json()["next_since"]  # what is there already: skipped
+    t = dispatched(client, as_user, org)
+    other = dispatched(client, as_user, org, lead="market")
+    assert act(client, t, "acknowledge", housing).status_code == 200
+    assert act(client, t, "reply", housing, {"content": "已责令餐馆加装消声设备并限定营业时间。"}).status_code == 200
+    assert act(client, t, "reject_reply", as_user("dispatcher"), {"reason": "请补充整改期限"}).status_code == 200
+    assert act(client, t, "remind", as_user("dispatcher"), {"note": "请尽快重新答复"}).status_code == 200
+    assert act(client, other, "remind", as_user("dispatcher"), {"note": "请尽快签收"}).status_code == 200
+    t2 = dispatched(client, as_user, org, lead="market")
+    r = act(client, t2, "adjust_assisting", as_user("dispatcher"),
+            {"assisting_unit_ids": [org.units["housing"].id], "reason": "涉及房屋安全"})
+    assert r.status_code == 200, r.text
+    # A message of the unit's that is not about a ticket (the knowledge base's) is for its staff only.
+    notify(db, unit_id=org.units["housing"].id, audience=Audience.UNIT, kind=NotificationKind.KB_EXPIRING,
+           at=clock.now(), title="知识即将到期：物业维修资金使用")
+    db.commit()
+    try:
+        _poll_and_mark(client, as_user, db, clock, housing, start, t, t2, other)
+    finally:  # not a ticket's: the suite's clean-up leaves it
+        db.execute(delete(Notification).where(Notification.kind == NotificationKind.KB_EXPIRING,
+                                              Notification.unit_id == org.units["housing"].id))
+        db.commit()
+
+
+def _poll_and_mark(client, as_user, db, clock, housing, start, t, t2, other) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from hotline.supervision.models import Notification
+
+    feed_url = "/api/v1/supervision/notifications/feed"
+
+    # Messages just written wait a few seconds (one being written could otherwise be passed over).
+    assert client.get(feed_url, headers=housing, params={"since": start}).json()["items"] == []
+    clock.advance(timedelta(seconds=6))
+    page = client.get(feed_url, headers=housing, params={"since": start, "limit": 2}).json()
+    assert page["has_more"] is True and len(page["items"]) == 2
+    rest = client.get(feed_url, headers=housing, params={"since": page["next_since"]}).json()
+    assert rest["has_more"] is False
+    items = page["items"] + rest["items"]
+    assert [(i["title"].split("：")[0], i["ticket_id"]) for i in items] == [
+        ("答复被退回，请重新办理", t["id"]), ("催办", t["id"]),
+        ("工单增派本单位协办（市市场监管局主办），请签收并提交协办意见", t2["id"])]
+    assert all(i["read_at"] is None for i in items) and "请补充整改期限" in items[0]["body"]
+    again = client.get(feed_url, headers=housing, params={"since": rest["next_since"]}).json()
+    assert (again["items"], again["next_since"]) == ([], rest["next_since"])
+
+    # Marked read one by one, or up to what it has processed; the unit's staff see who read them.
+    r = client.post(f"/api/v1/supervision/notifications/{items[0]['id']}/read", headers=housing)
+    assert r.json() == {"marked": 1}
+    r = client.post("/api/v1/supervision/notifications/read-all", headers=housing, params={"up_to": items[1]["id"]})
+    assert r.json() == {"marked": 1}
+    unread = client.get(feed_url, headers=housing, params={"since": start, "unread": True}).json()["items"]
+    assert [i["id"] for i in unread] == [items[2]["id"]]
+    readers = db.execute(select(Notification.read_by_name).where(Notification.id.in_([items[0]["id"], items[1]["id"]]))
+                         ).scalars().all()
+    db.rollback()
+    assert readers == ["市房产局业务系统（市房产局）"] * 2
+    staff = client.get("/api/v1/supervision/notifications", headers=as_user("housing_manager"),
+                       params={"unread": True}).json()["items"]
+    assert items[0]["id"] not in [i["id"] for i in staff] and any(i["kind"] == "kb_expiring" for i in staff)
+    # Another unit's message is not its to read or mark.
+    market_msg = db.scalar(select(Notification.id).where(Notification.ticket_id == other["id"]))
+    db.rollback()
+    assert client.post(f"/api/v1/supervision/notifications/{market_msg}/read", headers=housing).json() == {"marked": 0}
+    r = client.get(feed_url, headers=housing, params={"since": -1})
+    assert r.status_code == 422 and "since 须为不小于 0 的消息编号" in r.json()["message"]
+    r = client.get(feed_url, headers=housing, params={"since": "最新"})
+    assert r.status_code == 422 and "消息编号游标" in r.json()["message"], r.text

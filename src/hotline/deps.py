@@ -75,8 +75,8 @@ MACHINE_REFUSALS = {
     Role.CHANNEL: "渠道接入账号只能调用 Open311 接口（/open311/v2）",
     Role.TELEPHONY: "话务系统接口账号只能推送话务事件、收发短信和查询来电路由",
     Role.DATA_SHARING: "数据共享接口账号只能读取工单数据共享接口（/api/share）",
-    Role.UNIT_SYSTEM: "部门业务系统接口账号只能读取本单位待办队列（/api/v1/queue）"
-                      "和办理本单位工单（/api/v1/tickets/{id}/actions/…）",
+    Role.UNIT_SYSTEM: "部门业务系统接口账号只能读取本单位待办队列（/api/v1/queue）、本单位工单的详情和流转记录、"
+                      "本单位消息提醒，和办理本单位工单（/api/v1/tickets/{id}/actions/…）",
 }
 
 
@@ -103,8 +103,9 @@ def telephony_actor(
 def unit_work_actor(
     request: Request, db: Annotated[Session, Depends(get_db)], rt: Annotated[Runtime, Depends(get_rt)]
 ) -> Actor:
-    """As api_actor, and a unit's business system too (部门业务系统): only the unit's queue and the ticket
-    actions take it; the workflow table and the data scope decide what it may do there."""
+    """As api_actor, and a unit's business system too (部门业务系统): only the unit's queue, its tickets'
+    details and history (masked), its inbox and the ticket actions take it; the workflow table and the data
+    scope decide what it may do there."""
     actor = _actor(request, db, rt)
     if actor.role in MACHINE_ROLES and actor.role != Role.UNIT_SYSTEM:
         raise Forbidden("machine_account", MACHINE_REFUSALS[actor.role])

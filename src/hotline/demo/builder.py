@@ -243,10 +243,11 @@ def build_demo(
             calls = load_demo(db, end=end, operators=tuple(u for u, r, _, _ in _HALL_STAFF if r == Role.OPERATOR),
                               days=2, calls_per_day=1000)
             console.print(f"已生成 {calls} 通来电（近 2 天及今日的话务事件）")
-            from hotline.demo import machines as demo_machines  # 接口账号: the PBX adapter and the city app
+            from hotline.demo import machines as demo_machines  # 接口账号: the PBX adapter, the city app …
 
-            accounts = demo_machines.build(db, start=end - timedelta(days=20), end=end)
-            console.print(f"接口账号已开通（{accounts} 个：话务平台、市民App；密钥请在“接口账号”页轮换获取）")
+            accounts = demo_machines.build(db, rt, start=end - timedelta(days=20), end=end)
+            console.print(f"接口账号已开通（{accounts} 个：话务平台、市民App、数据共享、市房产局业务系统；"
+                          "密钥请在“接口账号”页轮换获取，或运行 hotline unit-system account fcj-system --unit fcj）")
             from hotline.demo import sms as demo_sms  # 短信受理: texts waiting for an operator
 
             texts = demo_sms.build(db, end=end)

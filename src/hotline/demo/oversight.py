@@ -30,8 +30,8 @@ from hotline.supervision import service as supervision
 from hotline.supervision.enums import MeetingKind
 from hotline.supervision.schemas import MeetingCreate
 from hotline.tickets import service as tickets
-from hotline.tickets.enums import Action, ReviewConclusion, State
-from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.enums import Action, AssignmentRole, ReviewConclusion, State
+from hotline.tickets.models import Ticket, TicketAssignment, TicketEvent
 from hotline.tickets.schemas import ActionIn
 
 FOLLOWED_UP = 6  # 差评 followed up; the others are the list's work
@@ -120,6 +120,10 @@ def _referral(db: Session, rt: Runtime, actor, end: datetime) -> int:  # type: i
     unit = _unit_with_most(db, select(Ticket.lead_unit_id).where(
         Ticket.state.in_([str(State.DISPATCHED), str(State.HANDLING)]), Ticket.due_at < now,
         Ticket.lead_unit_id.is_not(None)).group_by(Ticket.lead_unit_id))
+    if unit is None:  # nothing overdue at this hour of a small demo: the unit that replied late most often
+        unit = _unit_with_most(db, select(TicketAssignment.unit_id).where(
+            TicketAssignment.role == str(AssignmentRole.LEAD), TicketAssignment.replied_at > TicketAssignment.due_at)
+            .group_by(TicketAssignment.unit_id))
     if unit is None:
         return 0
     supervision.create_meeting(db, rt, actor=actor, data=MeetingCreate(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -45,13 +46,15 @@ class FeedPage:
     complete_until: datetime  # every event written before this time is at or before next_after
 
 
-def ready_until(db: Session, *, now: datetime, after: int = 0) -> int:
+def ready_until(db: Session, *, now: datetime, after: int = 0, id_col: Any = TicketEvent.id,
+                at_col: Any = TicketEvent.at) -> int:
     """The last event number that may be served now: nothing at or beyond the first event, in any
     scope, written within the lag. Two index lookups rather than a scan of the history: the newest
-    event number (primary key) and the first event after `after` written within the lag (the index on `at`)."""
-    top = db.execute(select(func.max(TicketEvent.id))).scalar_one_or_none()
-    barrier = db.execute(select(func.min(TicketEvent.id)).where(TicketEvent.at > now - FEED_LAG,
-                                                                 TicketEvent.id > after)).scalar_one_or_none()
+    event number (primary key) and the first event after `after` written within the lag (the index on `at`).
+    Another numbered table read by a cursor the same way names its id and time columns (the units'
+    消息提醒: supervision.service.notification_feed)."""
+    top = db.execute(select(func.max(id_col))).scalar_one_or_none()
+    barrier = db.execute(select(func.min(id_col)).where(at_col > now - FEED_LAG, id_col > after)).scalar_one_or_none()
     return (barrier - 1) if barrier is not None else (top or 0)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 
-from hotline.deps import DB, RT, ApiActor, QueryTime
+from hotline.deps import DB, RT, ApiActor, QueryTime, UnitWorkActor
 from hotline.errors_http import route_labels
 from hotline.security import audit
 from hotline.supervision import detection, jobs, present, service
@@ -44,6 +45,9 @@ route_labels(router.prefix + "/meetings", {
     "kind": "会议类型", "title": "会议标题", "topic": "议题", "held_at": "召开时间", "location": "地点",
     "host": "主持人", "unit_ids": "参会单位", "outcome": "会议结果", "follow_up": "后续跟踪事项"},
     choices={"kind": {str(k): v for k, v in MEETING_KIND_LABELS.items()}})
+# The inbox's cursor before the prefix's own labels (the first that matches a path names its fields).
+route_labels(router.prefix + "/notifications", {"since": "消息编号游标（since）", "limit": "每次条数（limit）",
+                                                "up_to": "已处理到的消息编号（up_to）", "unread": "仅看未读"})
 route_labels(router.prefix, {
     "status": "督办状态", "source": "督办来源", "unit_id": "承办单位", "overdue": "仅看超期", "unread": "仅看未读",
     "ticket_number": "工单编号", "ticket_id": "工单编号", "reason": "督办事由", "days": "督办时限（工作日）",
@@ -155,20 +159,40 @@ def findings_by_unit(db: DB, actor: ApiActor, since: QueryTime | None = None,
 
 
 @router.get("/notifications", response_model=Page[NotificationOut], summary="我的消息提醒")
-def list_notifications(db: DB, actor: ApiActor, unread: bool = False, page: PageNo = 1,
+def list_notifications(db: DB, actor: UnitWorkActor, unread: bool = False, page: PageNo = 1,
                        page_size: PageSize = 20) -> Page[NotificationOut]:
     rows, total = service.notifications(db, actor=actor, unread_only=unread, page=page, page_size=page_size)
     return Page(items=[present.notification_out(n) for n in rows], total=total, page=page, page_size=page_size)
 
 
+class NotificationFeedOut(BaseModel):
+    items: list[NotificationOut] = Field(description="编号大于 since 的消息，按编号从小到大")
+    next_since: int = Field(description="下次读取时传入的 since")
+    has_more: bool = Field(description="true：还有已可读取的消息，请立即再次读取")
+
+
+@router.get("/notifications/feed", response_model=NotificationFeedOut,
+            summary="消息提醒增量读取（按消息编号游标轮询，部门业务系统等接入方使用）")
+def notification_feed(db: DB, rt: RT, actor: UnitWorkActor,
+                      since: Annotated[int, Query(description="上次读取返回的 next_since（首次读取用 0）")] = 0,
+                      limit: Annotated[int, Query(description=f"每次最多条数（1–{service.FEED_MAX}）")] =
+                      service.FEED_LIMIT,
+                      unread: bool = False) -> NotificationFeedOut:
+    feed = service.notification_feed(db, rt, actor=actor, since=since, limit=limit, unread_only=unread)
+    return NotificationFeedOut(items=[present.notification_out(n) for n in feed.items], next_since=feed.next_since,
+                               has_more=feed.has_more)
+
+
 @router.post("/notifications/{notification_id}/read", summary="标记消息已读")
-def read_notification(notification_id: int, db: DB, rt: RT, actor: ApiActor) -> dict[str, int]:
+def read_notification(notification_id: int, db: DB, rt: RT, actor: UnitWorkActor) -> dict[str, int]:
     return {"marked": service.mark_read(db, rt, actor=actor, notification_id=notification_id)}
 
 
-@router.post("/notifications/read-all", summary="全部标记已读")
-def read_all(db: DB, rt: RT, actor: ApiActor) -> dict[str, int]:
-    return {"marked": service.mark_read(db, rt, actor=actor)}
+@router.post("/notifications/read-all", summary="全部标记已读（或只标记编号不大于 up_to 的消息）")
+def read_all(db: DB, rt: RT, actor: UnitWorkActor,
+             up_to: Annotated[int | None, Query(ge=0, description="只标记编号不大于此数的消息（已处理到的编号）")]
+             = None) -> dict[str, int]:
+    return {"marked": service.mark_read(db, rt, actor=actor, up_to=up_to)}
 
 
 @router.get("/scheduler/runs", response_model=list[RunOut], summary="督办调度运行记录")

@@ -60,6 +60,7 @@ def notification_out(n: Notification) -> NotificationOut:
     from hotline.security.access_alerts import review_link
 
     return NotificationOut(id=n.id, kind=n.kind, audience=n.audience, title=n.title, body=n.body,
+                           ticket_id=n.ticket_id,
                            ticket_number=n.ticket.number if n.ticket else None, order_id=n.order_id,
                            meeting_id=n.meeting_id, created_at=n.created_at, read_at=n.read_at,
                            link=review_link(n) if n.kind == NotificationKind.ACCESS_ALERT

@@ -126,6 +126,7 @@ class NotificationOut(BaseModel):
     audience: str
     title: str
     body: str | None
+    ticket_id: int | None = Field(None, description="相关工单的编号（id，用于工单接口）")
     ticket_number: str | None
     order_id: int | None
     meeting_id: int | None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,8 +93,10 @@ def _visible_ticket(db: Session, actor: Actor, number: str) -> Ticket:
 # ---- orders ------------------------------------------------------------------------------------
 
 
-def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -> SupervisionOrder:
-    """人工督办: a supervisor issues an order on a ticket at a unit (the 督办 action's rules apply)."""
+def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate,
+                 before_commit: Callable[[Session, Ticket], None] | None = None) -> SupervisionOrder:
+    """人工督办: a supervisor issues an order on a ticket at a unit (the 督办 action's rules apply);
+    `before_commit` adds to the transaction (the action API's Idempotency-Key, tickets.service.act_once)."""
     policy = policy_of(rt)
     now = rt.clock.now()
     try:
@@ -122,6 +125,8 @@ def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -
         order_id = created[0]
         audit.record(db, actor=actor, at=now, action="supervision_order_create", object_type="supervision_order",
                      object_id=order_id, detail=f"{ticket.number}：{data.reason.strip()}")
+        if before_commit is not None:
+            before_commit(db, ticket)
         db.commit()
     except Exception:
         db.rollback()
@@ -129,13 +134,14 @@ def create_order(db: Session, rt: Runtime, *, actor: Actor, data: OrderCreate) -
     return get_order(db, actor=actor, order_id=order_id)
 
 
-def supervise_ticket(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, note: str | None) -> SupervisionOrder:
+def supervise_ticket(db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, note: str | None,
+                     before_commit: Callable[[Session, Ticket], None] | None = None) -> SupervisionOrder:
     """督办 from the ticket (its page, the ticket API's action): always as a 督办单 with its deadline and
     escalation, never a bare history line that the supervision lists would not know of."""
     # Not validated here: create_order's workflow check answers a missing or short note in Chinese.
     data = OrderCreate.model_construct(ticket_id=ticket_id, ticket_number=None, reason=(note or "").strip(),
                                        days=None)
-    return create_order(db, rt, actor=actor, data=data)
+    return create_order(db, rt, actor=actor, data=data, before_commit=before_commit)
 
 
 def get_order(db: Session, *, actor: Actor, order_id: int) -> SupervisionOrder:
@@ -357,6 +363,8 @@ def _inbox(actor: Actor) -> list[Any]:
         return [Notification.unit_id == actor.unit_id]
     if actor.role == Role.KNOWLEDGE_EDITOR:  # its unit's (an article about to expire, an error report)
         return [Notification.unit_id == actor.unit_id]
+    if actor.role == Role.UNIT_SYSTEM:  # 部门业务系统: its unit's messages about tickets, whoever they address
+        return [Notification.unit_id == actor.unit_id, Notification.ticket_id.is_not(None)]
     if actor.role in READERS:
         conds = [or_(Notification.unit_id.is_(None), Notification.unit_id == actor.unit_id)]
         if not (actor.role == Role.SUPERVISOR and actor.data_scope == DataScope.ALL):  # who read the audit log,
@@ -388,11 +396,48 @@ def unread_count(db: Session, *, actor: Actor) -> int:
     return db.execute(select(func.count(Notification.id)).where(*conds, Notification.read_at.is_(None))).scalar_one()
 
 
-def mark_read(db: Session, rt: Runtime, *, actor: Actor, notification_id: int | None = None) -> int:
-    """Mark one message (or the whole inbox) read; how many were marked."""
+FEED_LIMIT, FEED_MAX = 50, 200
+
+
+@dataclass(frozen=True)
+class NotificationFeed:
+    items: list[Notification]
+    next_since: int  # the cursor to send next time
+    has_more: bool  # more messages are ready now: ask again at once
+
+
+def notification_feed(db: Session, rt: Runtime, *, actor: Actor, since: int = 0, limit: int = FEED_LIMIT,
+                      unread_only: bool = False) -> NotificationFeed:
+    """The inbox's messages after message number `since`, oldest first: what a system polls (部门业务系统).
+
+    As the data-sharing feed reads ticket events (sharing.feed.ready_until): only messages written at least
+    FEED_LAG ago, stopping before the first newer one of any inbox, so the cursor never passes a message
+    still being written; without more to read, it moves up to that bound, past other inboxes' messages."""
+    from hotline.sharing.feed import ready_until  # sharing reads tickets' presentation: import at call time
+
+    if since < 0:
+        raise DomainError("cursor_invalid", "since 须为不小于 0 的消息编号（首次读取用 0）", status_code=422)
+    if not 1 <= limit <= FEED_MAX:
+        raise DomainError("limit_invalid", f"limit 须在 1 到 {FEED_MAX} 之间", status_code=422)
+    conds = _inbox(actor)
+    if unread_only:
+        conds.append(Notification.read_at.is_(None))
+    upper = ready_until(db, now=rt.clock.now(), after=since, id_col=Notification.id, at_col=Notification.created_at)
+    rows = list(db.execute(select(Notification).where(*conds, Notification.id > since, Notification.id <= upper)
+                           .order_by(Notification.id).limit(limit + 1)).unique().scalars())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return NotificationFeed(items=rows, next_since=rows[-1].id if has_more else max(upper, since), has_more=has_more)
+
+
+def mark_read(db: Session, rt: Runtime, *, actor: Actor, notification_id: int | None = None,
+              up_to: int | None = None) -> int:
+    """Mark one message (or the whole inbox, or its messages up to number `up_to`) read; how many were marked."""
     conds = [*_inbox(actor), Notification.read_at.is_(None)]
     if notification_id is not None:
         conds.append(Notification.id == notification_id)
+    if up_to is not None:
+        conds.append(Notification.id <= up_to)
     try:
         n = db.execute(update(Notification).where(*conds).values(read_at=rt.clock.now(), read_by_name=actor.name)
                        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]

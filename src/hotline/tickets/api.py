@@ -235,26 +235,44 @@ def _detail(db: DB, rt: RT, actor: ApiActor, ticket: Any) -> TicketOut:
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="工单详情")
-def get_ticket(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+def get_ticket(ticket_id: int, db: DB, rt: RT, actor: UnitWorkActor) -> TicketOut:
     return _detail(db, rt, actor, service.get(db, actor=actor, ticket_id=ticket_id))
 
 
 @router.get("/tickets/by-number/{number}", response_model=TicketOut, summary="按工单编号查询")
-def get_ticket_by_number(number: str, db: DB, rt: RT, actor: ApiActor) -> TicketOut:
+def get_ticket_by_number(number: str, db: DB, rt: RT, actor: UnitWorkActor) -> TicketOut:
     return _detail(db, rt, actor, service.get_by_number(db, actor=actor, number=number))
 
 
 @router.get("/tickets/{ticket_id}/events", response_model=list[EventOut], summary="工单流转记录")
-def ticket_events(ticket_id: int, db: DB, rt: RT, actor: ApiActor) -> list[EventOut]:
-    service.get(db, actor=actor, ticket_id=ticket_id)
-    return [present.event_out(e) for e in service.history(db, ticket_id=ticket_id)]
+def ticket_events(ticket_id: int, db: DB, rt: RT, actor: UnitWorkActor) -> list[EventOut]:
+    ticket = service.get(db, actor=actor, ticket_id=ticket_id)
+    # Masked as the ticket is for this reader (a unit that no longer has it, a unit's business system …).
+    mask_for = None if sees_personal_data(actor, ticket) else ticket
+    return [present.event_out(e, mask_for=mask_for) for e in service.history(db, ticket_id=ticket_id)]
 
 
-@router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketOut, summary="执行流转操作")
-def ticket_action(ticket_id: int, action: Action, params: ActionIn, db: DB, rt: RT,
-                  actor: UnitWorkActor) -> TicketOut:
+# A repeated Idempotency-Key with the same action: the first answer, as it was sent.
+ACTION_REPLAYED: dict[str, Any] = {
+    "description": "执行成功；带 Idempotency-Key 重发同一请求时返回首次的响应（响应头 Idempotent-Replayed: true），"
+                   "不再执行",
+    "headers": {"Idempotent-Replayed": {"schema": {"type": "string"}, "description": "true：本次为重复请求的回放"}},
+}
+
+
+@router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketOut, summary="执行流转操作",
+             responses={200: ACTION_REPLAYED})
+def ticket_action(ticket_id: int, action: Action, params: ActionIn, db: DB, rt: RT, actor: UnitWorkActor,
+                  idempotency_key: IdemKey = None) -> Any:
     if action == Action.REGISTER:
         raise DomainError("use_create", "受理登记请使用 POST /api/v1/tickets", status_code=400)
+    if idempotency_key:
+        # Masked like every action's answer; kept with the key, so a retry gets it byte for byte.
+        body, replayed = service.act_once(
+            db, rt, actor=actor, ticket_id=ticket_id, action=action, params=params, key=idempotency_key,
+            answer=lambda t: present.detail(t, rt, actor, now=rt.clock.now(), masked=True).model_dump_json())
+        return Response(body, media_type="application/json",
+                        headers={"Idempotent-Replayed": "true"} if replayed else None)
     if action == Action.SUPERVISE:  # 督办 is issued as a 督办单 (supervision reads tickets: import here)
         from hotline.supervision.service import supervise_ticket
 

@@ -230,7 +230,10 @@ class TicketCounter(Base):
 
 
 class IdempotencyKey(Base):
-    """A client's Idempotency-Key and the ticket it created: a retried request returns that ticket."""
+    """A client's Idempotency-Key and what its request did: a retried request gets the same answer.
+
+    A registration's key names the ticket it created (and never expires); an action's key
+    (tickets.idempotency) keeps the action's first answer (`response`, JSON) until `expires_at`."""
 
     __tablename__ = "idempotency_keys"
     __table_args__ = (UniqueConstraint("owner", "key", name="uq_idempotency_keys_owner_key"),)
@@ -241,3 +244,5 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    response: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from hotline.linkage.schemas import linkage_out
 from hotline.runtime import Runtime
@@ -242,7 +243,13 @@ def merged_out(ticket: Ticket) -> MergedTicketOut:
     )
 
 
-def event_out(event: TicketEvent) -> EventOut:
+def event_out(event: TicketEvent, *, mask_for: Ticket | None = None) -> EventOut:
+    """One line of the history. `mask_for`: the ticket, when the reader may not see its requester's personal
+    data (sees_personal_data): the requester's name and phone are masked wherever the note or the event data
+    write them (a reply "张三您好", a callback note), as the ticket itself is masked for that reader."""
+    note, data = event.note, event.data or {}
+    if mask_for is not None:
+        note, data = mask_requester_in(note, mask_for), _masked_data(data, mask_for)
     return EventOut(
         at=event.at,
         action=event.action,
@@ -252,9 +259,19 @@ def event_out(event: TicketEvent) -> EventOut:
         actor_role=event.actor_role,
         actor_name=event.actor_name,
         unit=event.unit.short_name if event.unit else None,
-        note=event.note,
-        data=event.data or {},
+        note=note,
+        data=data,
     )
+
+
+def _masked_data(value: Any, ticket: Ticket) -> Any:
+    if isinstance(value, str):
+        return mask_requester_in(value, ticket)
+    if isinstance(value, dict):
+        return {k: _masked_data(v, ticket) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_data(v, ticket) for v in value]
+    return value
 
 
 def upload_event(ticket: Ticket, row: TicketAttachment) -> EventOut:
@@ -269,9 +286,13 @@ def _size(n: int) -> str:
     return f"{n} 字节" if n < 1024 else f"{n / 1024:.1f} KB"
 
 
-def timeline(ticket: Ticket, events: list[TicketEvent], uploads: list[TicketAttachment]) -> list[EventOut]:
-    """Transitions and uploads in the order they happened (declared metadata is no upload)."""
-    lines = [event_out(e) for e in events] + [upload_event(ticket, a) for a in uploads if a.uploaded]
+def timeline(ticket: Ticket, events: list[TicketEvent], uploads: list[TicketAttachment], *,
+             masked: bool = False) -> list[EventOut]:
+    """Transitions and uploads in the order they happened (declared metadata is no upload); `masked`: the
+    requester's name and phone masked in them, for a reader who sees the ticket masked (event_out)."""
+    mask_for = ticket if masked else None
+    lines = [event_out(e, mask_for=mask_for) for e in events] + [upload_event(ticket, a) for a in uploads
+                                                                  if a.uploaded]
     return sorted(lines, key=lambda e: e.at)
 
 
@@ -300,9 +321,10 @@ def _closed_reply(ticket: Ticket) -> str | None:
     return ticket.reply_content if ticket.state in (State.CLOSED, State.FINISHED) else None
 
 
-def _for_another_requester(text: str | None, ticket: Ticket) -> str | None:
-    """A ticket's answer as someone else's requester may read it: the answer is written to its own
-    requester and often names them ("张三您好", a number to call back), which are masked."""
+def mask_requester_in(text: str | None, ticket: Ticket) -> str | None:
+    """A text about a ticket as a reader who may not see its requester reads it: the requester's name and
+    phone, where it writes them ("张三您好", a number to call back), masked as the ticket masks them — for
+    another requester (a merged request's answer) and for a masked history (event_out)."""
     if not text:
         return text
     for own, masked in ((ticket.requester_name, mask_name(ticket.requester_name)),
@@ -322,7 +344,7 @@ def _public_merged(ticket: Ticket) -> PublicMergedOut | None:
     return PublicMergedOut(number=parent.number, state_label=STATE_LABELS[State(parent.state)],
                            lead_unit=parent.lead_unit.name if parent.lead_unit else None,
                            closed_at=parent.closed_at,
-                           reply_content=_for_another_requester(_closed_reply(parent), parent))
+                           reply_content=mask_requester_in(_closed_reply(parent), parent))
 
 
 def public(ticket: Ticket, events: list[TicketEvent], rt: Runtime) -> PublicTicketOut:

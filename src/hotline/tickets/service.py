@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.clock import add_working_days, same_local_day, to_local
 from hotline.db import autocommit_execute, no_nul
-from hotline.errors import Conflict, DomainError, Forbidden, NotFound
+from hotline.errors import DomainError, Forbidden, NotFound
 from hotline.org.models import Jurisdiction, Unit, UnitKind
 from hotline.phones import as_kept
 from hotline.ratings.enums import BAD as BAD_RATINGS
@@ -34,7 +34,7 @@ from hotline.security import audit, throttle
 from hotline.security.actor import Actor
 from hotline.security.permissions import can_view, ensure_can_view, visible_condition
 from hotline.security.roles import PERSONAL_DATA_ROLES, UNIT_ROLES, Role
-from hotline.tickets import workflow
+from hotline.tickets import idempotency, workflow
 from hotline.tickets.categories import catalogue, full_name
 from hotline.tickets.deadlines import shift_for_pause, warn_at
 from hotline.tickets.elements import ELEMENT_LABELS, missing_elements
@@ -128,7 +128,7 @@ def register(
     owner = idempotency_owner or (f"user:{actor.user_id}" if actor.user_id else _public_owner(data.requester_phone))
     request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest() if idempotency_key else ""
     if idempotency_key:
-        existing = _ticket_for_key(db, owner, idempotency_key, request_hash)
+        existing = _ticket_for_key(db, owner, idempotency_key, request_hash, rt.clock.now())
         if existing is not None:
             return existing, False
     now = rt.clock.now()
@@ -213,7 +213,7 @@ def register(
         _forget(db, ticket)
         # Another request with the same key won the race: answer with its ticket.
         if idempotency_key:
-            existing = _ticket_for_key(db, owner, idempotency_key, request_hash)
+            existing = _ticket_for_key(db, owner, idempotency_key, request_hash, rt.clock.now())
             if existing is not None:
                 return existing, False
         raise
@@ -332,15 +332,9 @@ def _forget(db: Session, ticket: Ticket | None) -> None:
         db.expunge(ticket)
 
 
-def _ticket_for_key(db: Session, owner: str, key: str, request_hash: str) -> Ticket | None:
-    row = db.execute(
-        select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
-    ).scalar_one_or_none()
-    if row is None:
-        return None
-    if row.request_hash != request_hash:
-        raise Conflict("idempotency_key_reused", "该 Idempotency-Key 已用于另一份不同的诉求，请更换")
-    return db.get(Ticket, row.ticket_id)
+def _ticket_for_key(db: Session, owner: str, key: str, request_hash: str, now: datetime) -> Ticket | None:
+    row = idempotency.find(db, owner=owner, key=key, request_hash=request_hash, now=now, registration=True)
+    return None if row is None else db.get(Ticket, row.ticket_id)
 
 
 def _next_number(db: Session, rt: Runtime, now: datetime) -> str:
@@ -391,9 +385,11 @@ def _jurisdiction(db: Session, code: str) -> Jurisdiction:
 
 
 def act(
-    db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, action: Action, params: ActionIn
+    db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, action: Action, params: ActionIn,
+    before_commit: Callable[[Session, Ticket], None] | None = None,
 ) -> Ticket:
-    """Perform one workflow action on a ticket, as one transaction."""
+    """Perform one workflow action on a ticket, as one transaction; `before_commit` adds to it (act_once:
+    the Idempotency-Key and the answer it keeps)."""
     try:
         ticket = _load_for_update(db, ticket_id)
         ensure_can_view(actor, ticket)
@@ -401,11 +397,60 @@ def act(
             db.rollback()
             return ticket
         _apply(db, rt, ticket, actor, rt.clock.now(), action, params)
+        if before_commit is not None:
+            before_commit(db, ticket)
         db.commit()
     except Exception:
         db.rollback()
         raise
     return ticket
+
+
+def act_once(
+    db: Session, rt: Runtime, *, actor: Actor, ticket_id: int, action: Action, params: ActionIn, key: str,
+    answer: Callable[[Ticket], str],
+) -> tuple[str, bool]:
+    """An action under the caller's Idempotency-Key (tickets.idempotency): (the answer, replayed).
+
+    The first request acts and keeps its answer (`answer(ticket)`, the ticket as read back after the action)
+    with the key, in the action's transaction; the same request again gets that answer and acts on nothing.
+    A retry that ran alongside the first — refused by the workflow once the first had acted, or stopped by
+    the key's unique index — is answered with the first's answer too, once that one is committed."""
+    owner, digest = idempotency.owner_of(actor), idempotency.action_hash(ticket_id, action, params)
+    now = rt.clock.now()
+    first = idempotency.find(db, owner=owner, key=key, request_hash=digest, now=now)
+    if first is not None and first.response is not None:
+        response = first.response
+        db.rollback()
+        return response, True
+    kept: list[str] = []
+
+    def keep(session: Session, ticket: Ticket) -> None:
+        session.flush()
+        session.expire_all()  # read back as committed will be: counters bumped by UPDATE, relationships set
+        fresh = session.get(Ticket, ticket.id)
+        assert fresh is not None
+        kept.append(answer(fresh))
+        idempotency.store_answer(session, owner=owner, key=key, request_hash=digest, ticket_id=ticket.id,
+                                 response=kept[0], now=now)
+
+    try:
+        if action == Action.SUPERVISE:  # 督办 is issued as a 督办单 (supervision reads tickets: import here)
+            from hotline.supervision.service import supervise_ticket
+
+            supervise_ticket(db, rt, actor=actor, ticket_id=ticket_id, note=params.note, before_commit=keep)
+            ticket = get(db, actor=actor, ticket_id=ticket_id)
+        else:
+            ticket = act(db, rt, actor=actor, ticket_id=ticket_id, action=action, params=params, before_commit=keep)
+    except Exception:
+        db.rollback()
+        again = idempotency.find(db, owner=owner, key=key, request_hash=digest, now=now)
+        db.rollback()
+        if again is not None and again.response is not None:
+            return again.response, True
+        raise
+    # A repeated 未接通 acts on nothing and keeps nothing (act): answered as it is now.
+    return (kept[0] if kept else answer(ticket)), False
 
 
 # 未接通 sent again this soon by the same person with the same note is the same call: a double tap on a

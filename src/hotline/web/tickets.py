@@ -156,7 +156,7 @@ def _ticket_page(
         service.record_personal_data_read(db, rt, actor=viewer.actor, ticket=ticket)
     files = attachments.listing(db, actor=viewer.actor, ticket_id=ticket.id)
     history = service.history(db, ticket_id=ticket.id)
-    events = present.timeline(ticket, history, files)
+    events = present.timeline(ticket, history, files, masked=out.personal_data_masked)
     forms = forms_for(out.allowed_actions, assisting_pending=bool(workflow.pending_assisting(ticket)))
     needs_units = any(f.widget in ("lead_unit", "assisting_units") for form in forms for f in form.fields)
     suggestion, suggested = None, {}
