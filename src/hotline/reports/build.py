@@ -182,6 +182,10 @@ class ReportBuilder:
         ]
         if (hot := self._hotspots()) is not None:
             report.tables.append(hot)
+        from hotline.reports import linkage  # 联动转办, when any request was passed either way
+
+        if (linked := linkage.table(self)) is not None:
+            report.tables.append(linked)
         report.summary = self._summary(intake, intake_prev, report)
         if intake and (line := ratings.summary_line(rated_by_public)):
             report.summary.append(line)
