@@ -504,3 +504,30 @@ def test_the_calls_list_refuses_an_outcome_it_does_not_know(client, feed, as_use
     # the call-back's outcome under the same prefix keeps its own name and codes
     r = client.post(f"/api/calls/{found['items'][0]['id']}/callback", json={"outcome": "answered"}, headers=op)
     assert r.status_code == 422 and r.json()["message"].startswith("回拨结果取值无效，可选：reached（已联系上）")
+
+
+def test_a_call_passed_in_by_110_is_registered_as_such(client, feed, db, engine) -> None:  # type: ignore[no-untyped-def]
+    """联动转入 on the call page: 110 put a caller through to 12345; the ticket records it, to be reported back."""
+    from hotline.linkage.models import TicketLinkage
+    from tests.linkage.conftest import add_lines, remove_lines
+
+    lines = add_lines(engine, "police")
+    try:
+        answered = _id(feed, answered_call("lk1", START, caller="13912340001")[:3])
+        login(client, "operator")
+        assert "联动转入" in client.get(f"/hall/calls/{answered}").text
+        form = {k: v for k, v in intake().items() if isinstance(v, str)}
+        form.pop("requester_phone", None)
+        form.pop("occurred_at", None)
+        form.update(linked_from_line_id=str(lines["police"]), linked_from_ref="JJ-20261102-9")
+        r = client.post(f"/hall/calls/{answered}/ticket", data={**form, "csrf_token": csrf_of(client, "/hall/calls")},
+                        follow_redirects=False)
+        assert r.status_code == 303, r.text
+        db.rollback()
+        ref = db.execute(select(TicketLinkage.external_ref).join(Ticket, Ticket.id == TicketLinkage.ticket_id)
+                         .where(Ticket.requester_phone == "13912340001")).scalar_one()
+        db.rollback()
+        assert ref == "JJ-20261102-9"
+    finally:
+        db.rollback()
+        remove_lines(engine, lines)

@@ -90,6 +90,7 @@ def _call_page(request: Request, db: Session, rt: Runtime, viewer: Viewer, call_
         urgencies=choices.URGENCIES,
         categories=choices.categories(),
         jurisdictions=choices.jurisdictions(db), can_register=viewer.role in ("operator", "dispatcher"),
+        linked_lines=choices.linked_lines(db, rt.settings.city_name),
         # the forms a call cannot take are not offered (QA: the whole intake form filled for an unanswered call)
         takes_ticket=service.takes_ticket(pop.call), takes_transfer=service.takes_transfer(pop.call, now),
     )
