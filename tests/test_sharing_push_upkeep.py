@@ -186,3 +186,38 @@ def test_the_scheduler_pass_marks_share_push_truncated_and_delivers_the_rest_nex
         rt.settings = original
     assert "share_push" not in report.truncated  # the pass that sent the last one left nothing behind
     assert [r.url.path for r in receiver.requests] == [f"/hotline/events/{n}" for n in "abc"]
+
+
+class _Drip(httpx.SyncByteStream):
+    """A body sent a byte at a time, each well within the read timeout."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for _ in range(20):
+            time.sleep(0.1)
+            self.sent += 1
+            yield b"x"
+
+
+def test_a_receiver_dripping_its_answer_does_not_hold_the_pass(client, as_user, org, clock, app,
+                                                               receiver) -> None:  # type: ignore[no-untyped-def]
+    """QA: a 2xx whose body came a byte at a time held the pass for the whole body (its budget overrun by as
+    many read timeouts). The status is all a delivery needs: the body is not read."""
+    _subscribe(client, as_user, _account(client, as_user, "drip-push"), url=f"{URL}/drip")
+    new_ticket(client, as_user)
+    clock.advance(READY)
+    drips: list[_Drip] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        receiver(request)
+        drips.append(_Drip())
+        return httpx.Response(200, stream=drips[-1])
+
+    app.state.runtime.transport = httpx.MockTransport(answer)
+    started = time.monotonic()
+    result = delivery.deliver_pass(app.state.session_factory, app.state.runtime, budget=5)
+    assert result.delivered >= 1 and len(receiver.requests) >= 1
+    assert time.monotonic() - started < 1.5  # reading the 20 drips would take 2 s a page
+    assert all(d.sent == 0 for d in drips)
