@@ -79,7 +79,7 @@ def test_0036_adds_resend_of_id_unique_and_round_trips(tmp_path) -> None:  # typ
         conn.execute(text("INSERT INTO wechat_outbound (account, openid, text, purpose, status, created_at, "
                           "failed_reason) VALUES ('gh_a', 'o1', '您好', 'reply', 'failed', '2026-11-02 02:00:00', "
                           "'45015')"))
-    upgrade(engine)
+    upgrade(engine, "0036_wechat_resend")
     assert current(engine) == "0036_wechat_resend"
     uniques = inspect(engine).get_unique_constraints("wechat_outbound")
     assert [u["column_names"] for u in uniques] == [["resend_of_id"]]
