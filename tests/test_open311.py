@@ -432,3 +432,50 @@ def test_the_last_90_days_by_default_and_numbers_as_typed(client, keys, service_
     lower = old["service_request_id"].lower()
     [seen] = client.get(f"{BASE}/requests/{lower}.json", params={"api_key": key}).json()
     assert seen["service_request_id"] == old["service_request_id"]  # asked by id, old or not
+
+
+def test_the_requester_is_masked_in_the_description_and_the_notes(client, keys, service_code, db, as_user,
+                                                                  org) -> None:  # type: ignore[no-untyped-def]
+    """GeoReport's output carries no personal field (clients publish it), yet the description a citizen wrote
+    ("我是王芳 … 13812345678") and a reply to them ("王芳您好") came back as written; so did the answer of
+    the ticket a request was merged into, written to that ticket's own requester (张三, 13912345678)."""
+    key = keys["open311_city_app"]
+    description = "我是王芳，小区门口路灯连续三晚不亮，夜间行人看不清路面，请回电13812345678。"
+    [created] = client.post(f"{BASE}/requests.json", data=report(key, service_code, description=description,
+                                                                 lat="32.04", long="118.85")).json()
+    number = created["service_request_id"]
+    ticket = db.scalars(select(Ticket).where(Ticket.number == number)).one()
+    tid = ticket.id
+    assert ticket.content.startswith(description)  # kept as written: the units read it on the ticket
+    db.rollback()
+    [seen] = client.get(f"{BASE}/requests/{number}.json", params={"api_key": key}).json()
+    assert seen["description"] == ("我是王*，小区门口路灯连续三晚不亮，夜间行人看不清路面，请回电138****5678。"
+                                   "\n位置：经纬度 32.040000,118.850000")
+    assert (seen["lat"], seen["long"]) == (32.04, 118.85)
+    for who, action, body in (("dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id}),
+                              ("housing_handler", "acknowledge", {}),
+                              ("housing_handler", "reply", {"content": "王芳您好，已更换路灯控制器，当晚恢复照明。"}),
+                              ("dispatcher", "close", {})):
+        r = client.post(f"/api/v1/tickets/{tid}/actions/{action}", headers=as_user(who), json=body)
+        assert r.status_code == 200, r.text
+    [seen] = client.get(f"{BASE}/requests/{number}.json", params={"api_key": key}).json()
+    assert seen["status_notes"] == "王*您好，已更换路灯控制器，当晚恢复照明。"
+
+    # A request merged into another requester's ticket reads that ticket's answer, masked.
+    [merged] = client.post(f"{BASE}/requests.json", data=report(key, service_code)).json()
+    parent = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    mid = db.scalars(select(Ticket.id).where(Ticket.number == merged["service_request_id"])).one()
+    db.rollback()
+    assert client.post(f"/api/v1/tickets/{mid}/actions/merge", headers=as_user("operator"),
+                       json={"parent_number": parent["number"]}).status_code == 200
+    for who, action, body in (("dispatcher", "dispatch", {"lead_unit_id": org.units["housing"].id}),
+                              ("housing_handler", "acknowledge", {}),
+                              ("housing_handler", "reply", {"content": "张三您好，已约谈施工方，如仍有问题请拨打"
+                                                                       "12345，我们将致电13912345678回访。"}),
+                              ("dispatcher", "close", {})):
+        r = client.post(f"/api/v1/tickets/{parent['id']}/actions/{action}", headers=as_user(who), json=body)
+        assert r.status_code == 200, r.text
+    r = client.get(f"{BASE}/requests/{merged['service_request_id']}.json", params={"api_key": key})
+    assert "张三" not in r.text and "13912345678" not in r.text
+    assert r.json()[0]["status_notes"] == (f"已与工单 {parent['number']} 合并办理（已办结待回访）："
+                                           "张*您好，已约谈施工方，如仍有问题请拨打12345，我们将致电139****5678回访。")

@@ -172,3 +172,78 @@ def test_the_command_line_creates_a_scoped_account_and_keeps_its_scope(tmp_path,
     assert again.exit_code == 0 and again.output.strip() != first.output.strip()
     changed = runner.invoke(cli_app, ["share", "account", "bigdata", "--jurisdiction", "320102"])
     assert changed.exit_code != 0
+
+
+# ---- the requester masked in the events' notes and the ticket's texts ---------------------------------------
+
+NAME, PHONE = "欧阳明远", "13755501234"  # names no other test uses: the city feed reads every test's tickets
+OTHER_NAME, OTHER_PHONE = "司马青云", "13600001234"
+
+
+def _to_the_end(client: Any, key: str) -> int:
+    """The cursor after everything ready now (the history of the tests before)."""
+    after = 0
+    while True:
+        page = _feed(client, key, after=after, limit=500)
+        after = page["next_after"]
+        if not page["has_more"]:
+            return after
+
+
+def named_ticket(client: Any, as_user: Any, org: Any) -> tuple[dict, dict]:
+    """A ticket whose requester writes their name and phone in the request and whose reply names them, and
+    another requester's ticket merged into it; handled by 市房产局 and closed."""
+    t = new_ticket(client, as_user, requester_name=NAME, requester_phone=PHONE, title=f"{NAME}反映楼下餐馆夜间噪音",
+                   content=f"我是{NAME}，楼下餐馆每晚排风扇噪音很大，影响休息，请处理后回电{PHONE}。",
+                   circumstances=f"{NAME}多次与店家沟通无果。")
+    other = new_ticket(client, as_user, requester_name=OTHER_NAME, requester_phone=OTHER_PHONE,
+                       title=f"{OTHER_NAME}：餐馆排风扇半夜还在响")
+    r = client.post(f"/api/v1/tickets/{other['id']}/actions/merge", headers=as_user("operator"),
+                    json={"parent_number": t["number"]})
+    assert r.status_code == 200, r.text
+    dispatch_to(client, as_user, t, org.units["housing"].id)
+    for who, action, body in (("housing_handler", "acknowledge", {}),
+                              ("housing_handler", "reply", {"content": f"{NAME}您好，已责令餐馆加装消声设备，"
+                                                                       f"如仍有噪音请拨打12345，我们将致电{PHONE}回访。"}),
+                              ("dispatcher", "close", {})):
+        r = client.post(f"/api/v1/tickets/{t['id']}/actions/{action}", headers=as_user(who), json=body)
+        assert r.status_code == 200, r.text
+    return t, other
+
+
+def test_the_feed_masks_the_requester_in_notes_event_data_and_the_tickets_texts(client, as_user, org,
+                                                                                 clock) -> None:  # type: ignore[no-untyped-def]
+    """The ticket's requester fields were masked, but a reply "欧阳明远您好 … 13755501234" went out in clear as
+    the reply event's note, and so did the citizen's own words (title, content) and the reply on the ticket."""
+    city = _account(client, as_user, "mask-feed")
+    clock.advance(FEED_LAG + timedelta(seconds=1))
+    start = _to_the_end(client, city)
+    t, other = named_ticket(client, as_user, org)
+    clock.advance(FEED_LAG + timedelta(seconds=1))
+
+    r = client.get("/api/share/v1/events", params={"after": start, "limit": 500},
+                   headers={"Authorization": f"Bearer {city}"})
+    assert r.status_code == 200, r.text
+    for clear in (NAME, PHONE, OTHER_NAME, OTHER_PHONE):
+        assert clear not in r.text, clear
+    page = r.json()
+    assert [e["action"] for e in page["events"] if e["ticket_number"] == t["number"]] == [
+        "register", "dispatch", "acknowledge", "reply", "close"]
+    assert [e["action"] for e in page["events"] if e["ticket_number"] == other["number"]] == ["register", "merge"]
+    reply = "欧***您好，已责令餐馆加装消声设备，如仍有噪音请拨打12345，我们将致电137****1234回访。"
+    assert [e["note"] for e in page["events"] if e["action"] == "reply"] == [reply]
+    registered = {e["ticket_number"]: e["note"] for e in page["events"] if e["action"] == "register"}
+    assert registered == {t["number"]: "欧***反映楼下餐馆夜间噪音", other["number"]: "司***：餐馆排风扇半夜还在响"}
+    shared = page["tickets"][t["number"]]
+    assert (shared["requester_name"], shared["requester_phone"]) == ("欧***", "137****1234")
+    assert shared["title"] == "欧***反映楼下餐馆夜间噪音"
+    assert shared["content"] == "我是欧***，楼下餐馆每晚排风扇噪音很大，影响休息，请处理后回电137****1234。"
+    assert shared["circumstances"] == "欧***多次与店家沟通无果。"
+    assert shared["reply_content"] == reply and [a["reply_content"] for a in shared["assignments"]] == [reply]
+    assert shared["address"] == t["address"]  # the place is shared as written
+    assert [m["title"] for m in shared["merged_tickets"]] == ["司***：餐馆排风扇半夜还在响"]
+    assert page["tickets"][other["number"]]["title"] == "司***：餐馆排风扇半夜还在响"
+
+    # Nothing is lost: the ticket keeps the words as written, and the handling unit reads them there.
+    detail = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("dispatcher")).json()
+    assert detail["content"].startswith(f"我是{NAME}") and detail["reply_content"].startswith(f"{NAME}您好")

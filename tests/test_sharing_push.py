@@ -449,3 +449,29 @@ def test_the_receiver_example_in_the_docs_verifies_a_real_delivery(client, as_us
     assert scope["verify"](secret, headers, request.content, tolerance)["events"][0]["action"] == "register"
     with pytest.raises(ValueError, match="bad signature"):
         scope["verify"](secret, headers, request.content + b" ", tolerance)
+
+
+def test_a_pushed_page_masks_the_requester_in_notes_and_the_tickets_texts(client, as_user, org, clock, app,
+                                                                         receiver) -> None:  # type: ignore[no-untyped-def]
+    """The pushed page is the pull page: the reply naming the requester went out in clear in both."""
+    from tests.test_sharing import NAME, OTHER_NAME, OTHER_PHONE, PHONE, named_ticket
+
+    clock.advance(READY)
+    _subscribe(client, as_user, _account(client, as_user, "mask-push", unit_code="fcj"), from_now=True)
+    t, other = named_ticket(client, as_user, org)
+    clock.advance(READY)
+    assert _run(app) == 5  # the handled ticket's steps: the merged one was never 市房产局's
+
+    [request] = receiver.requests
+    body = request.content.decode()
+    for clear in (NAME, PHONE, OTHER_NAME, OTHER_PHONE):
+        assert clear not in body, clear
+    page = json.loads(body)
+    notes = {e["action"]: e["note"] for e in page["events"]}
+    reply = "欧***您好，已责令餐馆加装消声设备，如仍有噪音请拨打12345，我们将致电137****1234回访。"
+    assert notes["register"] == "欧***反映楼下餐馆夜间噪音" and notes["reply"] == reply
+    shared = page["tickets"][t["number"]]
+    assert shared["content"] == "我是欧***，楼下餐馆每晚排风扇噪音很大，影响休息，请处理后回电137****1234。"
+    assert shared["reply_content"] == reply and shared["requester_phone"] == "137****1234"
+    assert [m["title"] for m in shared["merged_tickets"]] == ["司***：餐馆排风扇半夜还在响"]
+    assert other["number"] not in page["tickets"]

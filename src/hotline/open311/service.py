@@ -9,7 +9,9 @@ Mapping, and why:
 - first_name/last_name/phone → the requester; with neither name nor phone the request is anonymous;
 - address_string (or lat/long, kept as text) → the place; media_url → noted in the content;
 - status: open until the ticket is closed (办结), merged or withdrawn; status_notes is the reply
-  once closed, otherwise the state in words; agency_responsible is the lead unit.
+  once closed, otherwise the state in words; agency_responsible is the lead unit;
+- the output has no personal field, and the requester's name and phone are masked where the
+  description and the notes write them (request_out).
 A client sees only the requests it submitted (its account's tickets): requests carry people's
 descriptions, which a 12345 centre does not publish."""
 
@@ -32,6 +34,7 @@ from hotline.errors_http import chinese_message
 from hotline.runtime import Runtime
 from hotline.security.actor import Actor
 from hotline.security.roles import Role
+from hotline.tickets import present
 from hotline.tickets import service as tickets
 from hotline.tickets.categories import Category, catalogue, full_name
 from hotline.tickets.enums import KIND_LABELS, STATE_LABELS, Channel, Kind, State
@@ -250,6 +253,10 @@ def own_requests(db: Session, *, actor: Actor, ids: list[str] | None = None, ser
 
 
 def request_out(t: Ticket) -> dict[str, Any]:
+    """A request as GeoReport shows it. GeoReport's requests carry no personal field (its output is what
+    clients publish, as FixMyStreet does): the requester's name and phone are masked where the description
+    or the notes write them (present.mask_requester_in) — a merged request's notes by the parent's requester
+    too, whose answer they quote."""
     state = State(t.state)
     closed = state in CLOSED_STATES
     notes = t.reply_content if state in (State.CLOSED, State.FINISHED) and t.reply_content else STATE_LABELS[state]
@@ -257,14 +264,14 @@ def request_out(t: Ticket) -> dict[str, Any]:
         p = t.parent
         done = State(p.state) in (State.CLOSED, State.FINISHED) and p.reply_content
         notes = f"已与工单 {p.number} 合并办理（{STATE_LABELS[State(p.state)]}）"
-        notes += f"：{p.reply_content}" if done else ""
+        notes += f"：{present.mask_requester_in(p.reply_content, p)}" if done else ""
     return {
         "service_request_id": t.number,
         "status": "closed" if closed else "open",
-        "status_notes": notes,
+        "status_notes": present.mask_requester_in(notes, t),
         "service_name": full_name(t.category_code),
         "service_code": t.category_code,
-        "description": t.content,
+        "description": present.mask_requester_in(t.content, t),
         "agency_responsible": t.lead_unit.name if t.lead_unit else "12345政务服务便民热线",
         "service_notice": f"办理时限：{t.time_limit_label}" if t.time_limit_label else None,
         # Beijing time, as the city's own app shows it (UTC read as written showed the wrong day)

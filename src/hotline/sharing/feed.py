@@ -61,7 +61,8 @@ def ready_until(db: Session, *, now: datetime, after: int = 0, id_col: Any = Tic
 def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int = DEFAULT_LIMIT,
          audited: bool = True) -> FeedPage:
     """Up to `limit` events after event id `after`, oldest first, with the tickets they are about.
-    Personal data is masked (the requester's name and phone); the units read them on the ticket itself.
+    Personal data is masked (the requester's name and phone, also where the events' notes and data and the
+    ticket's texts write them: present.shared); the units read them on the ticket itself.
 
     A pull read that returns events is audited here (and committed); push (push.py) passes
     `audited=False` and audits the page once it is delivered, not at each attempt."""
@@ -78,14 +79,16 @@ def read(db: Session, rt: Runtime, *, actor: Actor, after: int = 0, limit: int =
                            .order_by(TicketEvent.id).limit(limit + 1)).unique().all())
     has_more = len(rows) > limit
     rows = rows[:limit]
-    events = [FeedEvent(id=e.id, ticket_number=t.number, event=present.event_out(e)) for e, t in rows]
+    # The requester masked wherever a note or the event data write them ("张三您好", a number to call back),
+    # as in the ticket below: the feed leaves the platform.
+    events = [FeedEvent(id=e.id, ticket_number=t.number, event=present.event_out(e, mask_for=t)) for e, t in rows]
     # The page's tickets with what their full view reads, in one query per collection (not two per ticket).
     ids = list(dict.fromkeys(t.id for _, t in rows))
     loaded = {t.id: t for t in db.execute(
         select(Ticket).where(Ticket.id.in_(ids)).options(
             selectinload(Ticket.assignments), selectinload(Ticket.attachments), selectinload(Ticket.merged),
             selectinload(Ticket.parent))).unique().scalars()} if ids else {}
-    tickets = {loaded[i].number: present.detail(loaded[i], rt, actor, now=now, masked=True) for i in ids}
+    tickets = {loaded[i].number: present.shared(loaded[i], rt, actor, now=now) for i in ids}
     # Without more to read, the cursor moves up to the bound: past the events of other scopes too.
     next_after = events[-1].id if has_more else max(upper, after)
     page = FeedPage(events=events, tickets=tickets, next_after=next_after, has_more=has_more,

@@ -234,6 +234,35 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
     )
 
 
+# The free texts of a ticket's view that people write — the citizen's own words and the answers to them —
+# where the requester's name and phone are often written ("我叫张三，电话13912345678", "张三您好"). The
+# address is not among them: it is the place the unit must find, and a short name is often part of a
+# place's (a requester 中山 on 中山路).
+SHARED_TEXTS = ("title", "content", "circumstances", "occurred_desc", "reply_content", "review_conclusion",
+                "public_comment")
+
+
+def shared(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketOut:
+    """The ticket as it leaves the platform for another system (信息共享: the feed and its push): the masked
+    view, and the requester's name and phone masked inside its free texts as well (SHARED_TEXTS, the units'
+    replies and return reasons, the linked platforms' reasons and answers; a merged ticket's title by its
+    own requester) — the same rule as the events' notes (event_out, mask_requester_in)."""
+    out = detail(ticket, rt, actor, now=now, masked=True)
+
+    def own(text: str | None) -> str | None:
+        return mask_requester_in(text, ticket)
+
+    merged = {m.number: m for m in ticket.merged}
+    return out.model_copy(update={
+        **{name: own(getattr(out, name)) for name in SHARED_TEXTS},
+        "assignments": [a.model_copy(update={"reply_content": own(a.reply_content),
+                                             "return_reason": own(a.return_reason)}) for a in out.assignments],
+        "linkages": [x.model_copy(update={"reason": own(x.reason), "answer": own(x.answer)}) for x in out.linkages],
+        "merged_tickets": [m.model_copy(update={"title": mask_requester_in(m.title, merged[m.number])})
+                           for m in out.merged_tickets],
+    })
+
+
 def merged_out(ticket: Ticket) -> MergedTicketOut:
     """A merged ticket on its parent's page: masked like every list (its own page shows the rest)."""
     return MergedTicketOut(
