@@ -173,11 +173,12 @@ def test_the_scheduler_pass_marks_share_push_truncated_and_delivers_the_rest_nex
     rt.settings = original.model_copy(update={"share_push_budget_seconds": 2 * SLOW})
     try:
         report = run_pass(app.state.session_factory, rt, mode="manual")
-        # at most two POSTs begin within 2 × SLOW: c waits for the next pass, the job marked truncated
+        # at most two POSTs begin within 2 × SLOW: c waits for the next pass, the job marked truncated (on a
+        # loaded machine the pass's own database work may leave time for fewer, even none)
         assert "share_push" in report.truncated
-        assert [r.url.path for r in receiver.requests] in (["/hotline/events/a"],
+        assert [r.url.path for r in receiver.requests] in ([], ["/hotline/events/a"],
                                                            ["/hotline/events/a", "/hotline/events/b"])
-        for _ in range(3):
+        for _ in range(10):
             clock.advance(timedelta(seconds=30))
             report = run_pass(app.state.session_factory, rt, mode="manual")
             if len(receiver.requests) == 3:
