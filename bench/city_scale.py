@@ -2,7 +2,14 @@
 
     HOTLINE_DATA_PATH=/work/shared/data .venv/bin/python bench/city_scale.py [--tickets 300000] [--runs 15]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/hotline_perf_scale] [--sqlite /tmp/hl_scale/city.db]
-        [--reuse] [--only sqlite|pg]
+        [--reuse] [--only sqlite|pg] [--revision REV] [--build-only] [--no-upgrade] [--before-after]
+
+Old code against new code, the same rows (what docs/benchmarks.md "City scale" reports):
+
+    bench/city_scale.py --revision 0037_linkage --build-only --pg URL      # the data, without migration 0038
+    git archive main src | tar -x -C /tmp/base                              # the code before
+    PYTHONPATH=/tmp/base/src bench/city_scale.py --reuse --no-upgrade --runs 5 --pg URL   # before
+    PYTHONPATH=src bench/city_scale.py --reuse --runs 5 --pg URL            # after: migrates to head first
 
 1. Each database is created afresh (SQLite: the file; PostgreSQL: the database named in the URL, which must be
    called hotline_bench* or hotline_perf*: it is dropped and recreated), migrated, and given the Nanjing
@@ -28,7 +35,9 @@
    report (30 days), the 差评 list and the 回头看 list with counts (first page, a late page), and the report's
    派单及时率, 涉企诉求 and 好差评 parts for October 2026; then the pages themselves through the app
    (TestClient, a supervisor's session): /hall/dispatch (three tabs), /kb/maintenance, /supervision/ratings and
-   /supervision/revisit (first and a late page).
+   /supervision/revisit (first and a late page); last, INTAKE registrations one by one through
+   tickets.service.register (what the indexes cost the write path), deleted afterwards. The app runs with
+   kb_warm_at_start=off and (production settings) no embedded scheduler: no thread writes beside the timings.
 """
 
 from __future__ import annotations
@@ -61,7 +70,7 @@ from hotline.tickets.deadlines import warn_at  # noqa: E402
 from hotline.tickets.models import Ticket, TicketAssignment, TicketEvent, TicketReview  # noqa: E402
 
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA_TZ)
-BEFORE = "0036_wechat_resend"  # the last revision before this benchmark's indexes (--before-after)
+BEFORE = "0037_linkage"  # the last revision before this benchmark's indexes (--before-after)
 MONTH = "2026-10"
 SECRET = "bench-secret-not-for-production-0123456789"
 CHUNK = 20_000
@@ -70,6 +79,7 @@ LEGACY = 0.3  # of the backlog older than two days, without a 派单时限
 CITED = 0.8  # direct answers citing one of their unit's articles
 RATED = 0.22  # finished tickets the public rated
 ARTICLES_PER_UNIT = 20
+INTAKE = 300  # registrations measured (measure_intake)
 FACTS = ("kind", "urgency", "is_complex", "is_enterprise", "channel")
 UNHAPPY = ("unsatisfied", "very_unsatisfied")
 GOOD_LEVELS = [("very_satisfied", 50), ("satisfied", 35), ("basically_satisfied", 15)]
@@ -359,7 +369,9 @@ def measure(engine: Any, runs: int) -> list[dict[str, Any]]:
     from hotline.tickets.enums import Action
     from hotline.web.hall import DISPATCH_TABS
 
-    settings = Settings(environment="production", secret_key=SECRET, database_url=str(engine.url.render_as_string(
+    # No knowledge warm-up thread (it would write to SQLite beside the timings); the scheduler is off in production.
+    settings = Settings(environment="production", secret_key=SECRET, kb_warm_at_start="off",
+                        database_url=str(engine.url.render_as_string(
         hide_password=False)))
     clock = FixedClock(NOW)
     rt = Runtime.from_settings(settings, clock)
@@ -480,12 +492,50 @@ def measure(engine: Any, runs: int) -> list[dict[str, Any]]:
         for url, label in pages:
             ms, _ = timed(get(url), runs)
             results.append(line(label, ms))
+    # A day after "now": its ticket numbers are free (the generated tickets took no counter rows).
+    results.append(measure_intake(engine, Runtime.from_settings(settings, FixedClock(NOW + timedelta(days=1))), sf,
+                                  INTAKE))
     return results
 
 
-def run_on(label: str, engine: Any, runs: int, before_after: bool) -> None:
+def measure_intake(engine: Any, rt: Any, sf: Any, n: int) -> dict[str, Any]:
+    """Registration (受理登记) through tickets.service.register, one commit each, as the intake page and API
+    do: what every new index on tickets / ticket_events costs the write path. The tickets are deleted after."""
+    from hotline.security.actor import Actor
+    from hotline.security.roles import DataScope, Role
+    from hotline.tickets import service as tickets
+    from hotline.tickets.schemas import TicketCreate
+
+    with sf() as db:
+        op_id, centre_id = db.execute(text("SELECT id, unit_id FROM users WHERE username = 'operator'")).one()
+        street = db.execute(text("SELECT code FROM jurisdictions WHERE level = 'street' ORDER BY id LIMIT 1")).scalar()
+    op = Actor(role=Role.OPERATOR, name="话务员王敏", user_id=op_id, unit_id=centre_id, data_scope=DataScope.ALL)
+    ids, ms = [], []
+    with sf() as db:
+        for i in range(n + 10):  # ten warm-up registrations first
+            data = TicketCreate(kind="complaint", requester_name="张三", requester_phone=f"139{i:08d}",
+                                occurred_desc="近一周每晚十点后", address="钟灵街50号", jurisdiction_code=street,
+                                title=f"小区楼下餐馆夜间噪音扰民{i}", circumstances="多次与店家沟通无果。",
+                                content="小区楼下餐馆每晚营业到凌晨，排风扇噪音很大。")
+            t0 = time.perf_counter()
+            ticket, _ = tickets.register(db, rt, actor=op, data=data)
+            if i >= 10:
+                ms.append((time.perf_counter() - t0) * 1000)
+            ids.append(ticket.id)
+    with engine.begin() as conn:
+        conn.execute(delete(TicketEvent).where(TicketEvent.ticket_id.in_(ids)))
+        conn.execute(delete(Ticket).where(Ticket.id.in_(ids)))
+    return line(f"registration (tickets.service.register), {n} one by one", ms,
+                f"{n / (sum(ms) / 1000):.0f} tickets/s", limit=100)
+
+
+def run_on(label: str, engine: Any, runs: int, before_after: bool, migrate: bool = True) -> None:
     from hotline.migrate import current, upgrade
 
+    if migrate and not before_after and current(engine) != "0038_scale_indexes":
+        t0 = time.perf_counter()
+        upgrade(engine)
+        print(f"\n{label}: migrated to {current(engine)} in {time.perf_counter() - t0:.1f} s")
     print(f"\n{label}: {describe(engine)}")
     phases = []
     for phase in ("before", "after") if before_after else ("as migrated",):
@@ -513,6 +563,10 @@ def main() -> None:
     ap.add_argument("--pg", default=None, help="a PostgreSQL URL (database hotline_bench* / hotline_perf*)")
     ap.add_argument("--reuse", action="store_true", help="measure the databases already built")
     ap.add_argument("--only", choices=("sqlite", "pg"), default=None, help="measure one database only")
+    ap.add_argument("--build-only", action="store_true", help="build the databases (at --revision), measure nothing")
+    ap.add_argument("--revision", default="heads", help=f"the schema to build at (e.g. {BEFORE}: without the "
+                    "indexes of migration 0038); measuring migrates to head first unless --no-upgrade")
+    ap.add_argument("--no-upgrade", action="store_true", help="measure the schema as it is (e.g. a before run)")
     ap.add_argument("--before-after", action="store_true",
                     help=f"build at {BEFORE} (without this session's indexes), measure, migrate to head, measure "
                          "again, and print both side by side")
@@ -535,14 +589,18 @@ def main() -> None:
         engines["pg"] = make_engine(Settings(environment="production", secret_key=SECRET, database_url=args.pg))
     if not args.reuse:
         t0 = time.perf_counter()
-        built = build(list(engines.values()), args.tickets, args.seed, BEFORE if args.before_after else "heads")
+        revision = BEFORE if args.before_after else args.revision
+        built = build(list(engines.values()), args.tickets, args.seed, revision)
         per = ", ".join(f"{k} {built['seconds'][id(e)]:.0f} s" for k, e in engines.items())
         print(f"data: {args.tickets:,} tickets, {built['counts']}, built in {time.perf_counter() - t0:.0f} s "
               f"(writing: {per})")
+    if args.build_only:
+        return
     for name, engine in engines.items():
         if args.only and name != args.only:
             continue
-        run_on({"sqlite": "SQLite", "pg": "PostgreSQL"}[name], engine, args.runs, args.before_after)
+        run_on({"sqlite": "SQLite", "pg": "PostgreSQL"}[name], engine, args.runs, args.before_after,
+               migrate=not args.no_upgrade)
         engine.dispose()
 
 

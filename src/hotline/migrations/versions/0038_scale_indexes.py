@@ -8,8 +8,8 @@ alone every count read all the month's events (bench/city_scale.py: 1.3 s on SQL
 the index on state, a table read per finished ticket (nine in ten of all): its counts and pages now read the
 covering index only (2.6 s a first page on SQLite at that size).
 
-Revision ID: 0037_scale_indexes
-Revises: 0036_wechat_resend
+Revision ID: 0038_scale_indexes
+Revises: 0037_linkage
 Create Date: 2026-11-28 01:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0037_scale_indexes"
-down_revision = "0036_wechat_resend"
+revision = "0038_scale_indexes"
+down_revision = "0037_linkage"
 branch_labels = None
 depends_on = None
 
