@@ -6,7 +6,7 @@
 
 Old code against new code, the same rows (what docs/benchmarks.md "City scale" reports):
 
-    bench/city_scale.py --revision 0037_linkage --build-only --pg URL      # the data, without migration 0038
+    bench/city_scale.py --revision 0038_action_idempotency --build-only --pg URL  # without migration 0039
     git archive main src | tar -x -C /tmp/base                              # the code before
     PYTHONPATH=/tmp/base/src bench/city_scale.py --reuse --no-upgrade --runs 5 --pg URL   # before
     PYTHONPATH=src bench/city_scale.py --reuse --runs 5 --pg URL            # after: migrates to head first
@@ -70,7 +70,7 @@ from hotline.tickets.deadlines import warn_at  # noqa: E402
 from hotline.tickets.models import Ticket, TicketAssignment, TicketEvent, TicketReview  # noqa: E402
 
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA_TZ)
-BEFORE = "0037_linkage"  # the last revision before this benchmark's indexes (--before-after)
+BEFORE = "0038_action_idempotency"  # the last revision before this benchmark's indexes (--before-after)
 MONTH = "2026-10"
 SECRET = "bench-secret-not-for-production-0123456789"
 CHUNK = 20_000
@@ -532,10 +532,11 @@ def measure_intake(engine: Any, rt: Any, sf: Any, n: int) -> dict[str, Any]:
 def run_on(label: str, engine: Any, runs: int, before_after: bool, migrate: bool = True) -> None:
     from hotline.migrate import current, upgrade
 
-    if migrate and not before_after and current(engine) != "0038_scale_indexes":
-        t0 = time.perf_counter()
+    if migrate and not before_after:
+        was, t0 = current(engine), time.perf_counter()
         upgrade(engine)
-        print(f"\n{label}: migrated to {current(engine)} in {time.perf_counter() - t0:.1f} s")
+        if current(engine) != was:
+            print(f"\n{label}: migrated from {was} to {current(engine)} in {time.perf_counter() - t0:.1f} s")
     print(f"\n{label}: {describe(engine)}")
     phases = []
     for phase in ("before", "after") if before_after else ("as migrated",):
@@ -565,7 +566,7 @@ def main() -> None:
     ap.add_argument("--only", choices=("sqlite", "pg"), default=None, help="measure one database only")
     ap.add_argument("--build-only", action="store_true", help="build the databases (at --revision), measure nothing")
     ap.add_argument("--revision", default="heads", help=f"the schema to build at (e.g. {BEFORE}: without the "
-                    "indexes of migration 0038); measuring migrates to head first unless --no-upgrade")
+                    "indexes of migration 0039); measuring migrates to head first unless --no-upgrade")
     ap.add_argument("--no-upgrade", action="store_true", help="measure the schema as it is (e.g. a before run)")
     ap.add_argument("--before-after", action="store_true",
                     help=f"build at {BEFORE} (without this session's indexes), measure, migrate to head, measure "

@@ -158,7 +158,7 @@ def test_the_requester_sees_the_rehandling_not_the_review(client, as_user, org) 
 
 
 def test_pages_follow_finish_time_then_id_across_a_tie(client, as_user, org, db, clock) -> None:  # type: ignore[no-untyped-def]
-    """The list reads a page's ids first (migration 0038's covering index), then their rows: the pages keep the
+    """The list reads a page's ids first (migration 0039's covering index), then their rows: the pages keep the
     order finished_at, then id, also where two tickets finished at the same moment straddle a page break."""
     from hotline.tickets.models import Ticket
 

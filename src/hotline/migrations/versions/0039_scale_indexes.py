@@ -8,8 +8,8 @@ alone every count read all the month's events (bench/city_scale.py: 1.3 s on SQL
 the index on state, a table read per finished ticket (nine in ten of all): its counts and pages now read the
 covering index only (2.6 s a first page on SQLite at that size).
 
-Revision ID: 0038_scale_indexes
-Revises: 0037_linkage
+Revision ID: 0039_scale_indexes
+Revises: 0038_action_idempotency
 Create Date: 2026-11-28 01:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0038_scale_indexes"
-down_revision = "0037_linkage"
+revision = "0039_scale_indexes"
+down_revision = "0038_action_idempotency"
 branch_labels = None
 depends_on = None
 
