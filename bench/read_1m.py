@@ -68,6 +68,14 @@ TABLES = ("tickets", "ticket_assignments", "ticket_events")
 
 
 def build_org(db_name: str) -> None:
+    engine = make_bench_engine(db_name)
+    build_org_on(engine)
+    engine.dispose()
+
+
+def build_org_on(engine: Any, revision: str = "heads") -> None:
+    """Migrate the database of `engine` (PostgreSQL or SQLite; to `revision`) and build the Nanjing
+    organisation in it."""
     from sqlalchemy.orm import Session
 
     from hotline.demo import nanjing
@@ -76,8 +84,7 @@ def build_org(db_name: str) -> None:
     from hotline.org.models import JurisdictionLevel, UnitKind
     from hotline.security.roles import Role
 
-    engine = make_bench_engine(db_name)
-    upgrade(engine)
+    upgrade(engine, revision)
     with Session(engine, expire_on_commit=False) as db:
         add_j = org.add_jurisdiction
         province = add_j(db, code=nanjing.PROVINCE[0], name=nanjing.PROVINCE[1], level=JurisdictionLevel.PROVINCE,
@@ -113,7 +120,6 @@ def build_org(db_name: str) -> None:
                 org.add_user(db, username=f"{unit.code}_handler", password=PASSWORD,
                              display_name=f"{unit.short_name}经办人", role=Role.UNIT_HANDLER, unit=unit)
         db.commit()
-    engine.dispose()
 
 
 @dataclass

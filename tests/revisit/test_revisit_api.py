@@ -155,3 +155,20 @@ def test_the_requester_sees_the_rehandling_not_the_review(client, as_user, org) 
     assert out["state"] == "dispatched" and out["lead_unit"] == "南京市市场监督管理局"
     assert "再办理" in str(out["timeline"][-1]) and "审核研判" not in str(out["timeline"])
     assert REHANDLE["note"] not in str(out["timeline"])  # the legal adviser's opinion is the staff's
+
+
+def test_pages_follow_finish_time_then_id_across_a_tie(client, as_user, org, db, clock) -> None:  # type: ignore[no-untyped-def]
+    """The list reads a page's ids first (migration 0039's covering index), then their rows: the pages keep the
+    order finished_at, then id, also where two tickets finished at the same moment straddle a page break."""
+    from hotline.tickets.models import Ticket
+
+    made = [finished(client, as_user, org, title=f"路灯不亮{i}") for i in range(3)]
+    first, second, third = sorted(made, key=lambda t: t["id"])
+    at = clock.now() + timedelta(hours=1)
+    for ticket, finished_at in ((first, at + timedelta(hours=1)), (second, at), (third, at + timedelta(hours=1))):
+        db.query(Ticket).filter(Ticket.id == ticket["id"]).update({Ticket.finished_at: finished_at})
+    db.commit()
+    one, two = (_list(client, as_user, page=p, page_size=2) for p in (1, 2))
+    assert [i["number"] for i in one["items"]] == [second["number"], first["number"]]
+    assert [i["number"] for i in two["items"]] == [third["number"]]
+    assert one["total"] == two["total"] == 3

@@ -29,6 +29,8 @@ class Ticket(Base):
         Index("ix_tickets_state_due_at", "state", "due_at"),
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_requester_phone", "requester_phone"),
+        # 回头看: the finished tickets' outcome, covered, in finish order (migration 0039).
+        Index("ix_tickets_revisit", "state", "finished_at", "solved", "satisfaction", "review_conclusion"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,6 +164,8 @@ class TicketEvent(Base):
     """One step of a ticket's history: the source of truth for what happened."""
 
     __tablename__ = "ticket_events"
+    # A period's events of a few actions (接诉即答率, the report's counts): migration 0039.
+    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
