@@ -181,3 +181,31 @@ def test_the_requester_sees_where_it_went_not_why(client, as_user, lines) -> Non
     assert out["reply_content"] == "已由浦东新区处置完毕"
     notes = [(e["label"], e["note"]) for e in out["timeline"]]
     assert ("联动反馈", "上海市12345市民服务热线反馈：已由浦东新区处置完毕") in notes
+
+
+def test_a_request_passed_in_and_merged_is_reported_back_on_its_parents_answer(client, as_user, lines) -> None:
+    """QA: 110 passed a request in that duplicated one already registered; merged into it, it left every tab but
+    全部 and 反馈转入方 was refused (已并单): 110 was never told. Its answer is its parent's."""
+    parent = _new(client, as_user)
+    child = _new(client, as_user, linked_from_line_id=lines["police"], linked_from_ref="JJ-0042")
+    r = _act(client, as_user, child["id"], "dispatcher", "merge", {"parent_id": parent["id"]})
+    assert r.status_code == 200 and r.json()["state"] == "merged", r.text
+    # the parent is being handled: so is the request passed in
+    listed = client.get(LIST, params={"view": "in_handling"}, headers=as_user("dispatcher")).json()
+    assert [i["ticket_number"] for i in listed["items"]] == [child["number"]]
+    r = _act(client, as_user, child["id"], "dispatcher", "report_back", {"content": "已并入其他工单办理中"})
+    assert r.status_code == 409 and r.json()["code"] == "parent_not_answered", r.text
+    assert "主工单" in r.json()["message"]
+
+    r = _act(client, as_user, parent["id"], "dispatcher", "answer_directly",
+             {"answer": "已告知来电人噪声扰民可向属地街道反映", "answer_source": "政策文件：南京市噪声污染防治条例"})
+    assert r.status_code == 200, r.text
+    owed = client.get(LIST, params={"view": "in_owed"}, headers=as_user("dispatcher")).json()
+    assert [i["ticket_number"] for i in owed["items"]] == [child["number"]]
+    assert owed["items"][0]["due_at"] is not None and owed["counts"]["in_handling"] == 0
+    got = client.get(f"/api/v1/tickets/{child['id']}", headers=as_user("dispatcher")).json()
+    assert "report_back" in got["allowed_actions"]
+    r = _act(client, as_user, child["id"], "dispatcher", "report_back", {"content": "已并入同一诉求办理，结果已告知"})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "merged" and r.json()["linkages"][0]["status"] == "reported"
+    assert client.get(LIST, params={"view": "in_owed"}, headers=as_user("dispatcher")).json()["total"] == 0
