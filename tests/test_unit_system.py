@@ -369,3 +369,27 @@ def _poll_and_mark(client, as_user, db, clock, housing, start, t, t2, other) -> 
     assert r.status_code == 422 and "since 须为不小于 0 的消息编号" in r.json()["message"]
     r = client.get(feed_url, headers=housing, params={"since": "最新"})
     assert r.status_code == 422 and "消息编号游标" in r.json()["message"], r.text
+
+
+def test_its_feed_masks_the_requester_as_its_history_does(client, as_user, org, systems, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: the history it reads masks the requester's name and phone (张*, 139****5678) in every note, but the
+    feed's message carried the centre's note as written: a reply sent back saying whom to call was unmasked."""
+    from datetime import timedelta
+
+    housing = bearer(systems["housing"])
+    feed_url = "/api/v1/supervision/notifications/feed"
+    start = client.get(feed_url, headers=housing).json()["next_since"]
+    t = dispatched(client, as_user, org)
+    assert act(client, t, "acknowledge", housing).status_code == 200
+    assert act(client, t, "reply", housing, {"content": "已责令餐馆加装消声设备并限定营业时间。"}).status_code == 200
+    sent_back = "请先电话联系张三（13912345678）核实整改效果后再答复"
+    assert act(client, t, "reject_reply", as_user("dispatcher"), {"reason": sent_back}).status_code == 200
+    clock.advance(timedelta(seconds=10))
+    r = client.get(feed_url, headers=housing, params={"since": start})
+    assert r.status_code == 200, r.text
+    bodies = [n["body"] for n in r.json()["items"] if n["ticket_id"] == t["id"]]
+    assert bodies == ["请先电话联系张*（139****5678）核实整改效果后再答复"]
+    assert "张三" not in r.text and "13912345678" not in r.text
+    # the unit's staff read their inbox as the ticket shows them: unmasked while they handle it
+    staff = client.get("/api/v1/supervision/notifications", headers=as_user("housing_handler")).json()["items"]
+    assert sent_back in [n["body"] for n in staff if n["ticket_id"] == t["id"]]
