@@ -393,3 +393,27 @@ def test_its_feed_masks_the_requester_as_its_history_does(client, as_user, org, 
     # the unit's staff read their inbox as the ticket shows them: unmasked while they handle it
     staff = client.get("/api/v1/supervision/notifications", headers=as_user("housing_handler")).json()["items"]
     assert sent_back in [n["body"] for n in staff if n["ticket_id"] == t["id"]]
+
+
+def test_the_ticket_it_reads_masks_the_requester_in_its_text(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    """QA: the history was masked in its notes, but the detail showed the request's and the reply's text as
+    written — the requester's phone that a caller dictates in the content (请回电…) and the reply's 张三您好."""
+    housing = bearer(systems["housing"])
+    t = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(
+        content="楼下餐馆每晚营业到凌晨，排风扇噪音很大。来电人张三要求处理后回电13912345678。",
+        circumstances="张三多次与店家沟通无果。")).json()
+    r = act(client, t, "dispatch", as_user("dispatcher"), {"lead_unit_id": org.units["housing"].id})
+    assert r.status_code == 200, r.text
+    assert act(client, t, "acknowledge", housing).status_code == 200
+    # the unit's staff, handling it, read it as written
+    staff = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("housing_handler")).json()
+    assert "来电人张三要求处理后回电13912345678" in staff["content"]
+    reply = {"content": "张三您好，已责令餐馆整改，回电13912345678。"}
+    assert act(client, t, "reply", housing, reply).status_code == 200
+    r = client.get(f"/api/v1/tickets/{t['id']}", headers=housing)
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    assert detail["content"] == "楼下餐馆每晚营业到凌晨，排风扇噪音很大。来电人张*要求处理后回电139****5678。"
+    assert detail["circumstances"] == "张*多次与店家沟通无果。"
+    assert detail["reply_content"] == "张*您好，已责令餐馆整改，回电139****5678。"
+    assert "张三" not in r.text and "13912345678" not in r.text
