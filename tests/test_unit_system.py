@@ -369,3 +369,51 @@ def _poll_and_mark(client, as_user, db, clock, housing, start, t, t2, other) -> 
     assert r.status_code == 422 and "since 须为不小于 0 的消息编号" in r.json()["message"]
     r = client.get(feed_url, headers=housing, params={"since": "最新"})
     assert r.status_code == 422 and "消息编号游标" in r.json()["message"], r.text
+
+
+def test_its_feed_masks_the_requester_as_its_history_does(client, as_user, org, systems, clock) -> None:  # type: ignore[no-untyped-def]
+    """QA: the history it reads masks the requester's name and phone (张*, 139****5678) in every note, but the
+    feed's message carried the centre's note as written: a reply sent back saying whom to call was unmasked."""
+    from datetime import timedelta
+
+    housing = bearer(systems["housing"])
+    feed_url = "/api/v1/supervision/notifications/feed"
+    start = client.get(feed_url, headers=housing).json()["next_since"]
+    t = dispatched(client, as_user, org)
+    assert act(client, t, "acknowledge", housing).status_code == 200
+    assert act(client, t, "reply", housing, {"content": "已责令餐馆加装消声设备并限定营业时间。"}).status_code == 200
+    sent_back = "请先电话联系张三（13912345678）核实整改效果后再答复"
+    assert act(client, t, "reject_reply", as_user("dispatcher"), {"reason": sent_back}).status_code == 200
+    clock.advance(timedelta(seconds=10))
+    r = client.get(feed_url, headers=housing, params={"since": start})
+    assert r.status_code == 200, r.text
+    bodies = [n["body"] for n in r.json()["items"] if n["ticket_id"] == t["id"]]
+    assert bodies == ["请先电话联系张*（139****5678）核实整改效果后再答复"]
+    assert "张三" not in r.text and "13912345678" not in r.text
+    # the unit's staff read their inbox as the ticket shows them: unmasked while they handle it
+    staff = client.get("/api/v1/supervision/notifications", headers=as_user("housing_handler")).json()["items"]
+    assert sent_back in [n["body"] for n in staff if n["ticket_id"] == t["id"]]
+
+
+def test_the_ticket_it_reads_masks_the_requester_in_its_text(client, as_user, org, systems) -> None:  # type: ignore[no-untyped-def]
+    """QA: the history was masked in its notes, but the detail showed the request's and the reply's text as
+    written — the requester's phone that a caller dictates in the content (请回电…) and the reply's 张三您好."""
+    housing = bearer(systems["housing"])
+    t = client.post("/api/v1/tickets", headers=as_user("operator"), json=intake(
+        content="楼下餐馆每晚营业到凌晨，排风扇噪音很大。来电人张三要求处理后回电13912345678。",
+        circumstances="张三多次与店家沟通无果。")).json()
+    r = act(client, t, "dispatch", as_user("dispatcher"), {"lead_unit_id": org.units["housing"].id})
+    assert r.status_code == 200, r.text
+    assert act(client, t, "acknowledge", housing).status_code == 200
+    # the unit's staff, handling it, read it as written
+    staff = client.get(f"/api/v1/tickets/{t['id']}", headers=as_user("housing_handler")).json()
+    assert "来电人张三要求处理后回电13912345678" in staff["content"]
+    reply = {"content": "张三您好，已责令餐馆整改，回电13912345678。"}
+    assert act(client, t, "reply", housing, reply).status_code == 200
+    r = client.get(f"/api/v1/tickets/{t['id']}", headers=housing)
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    assert detail["content"] == "楼下餐馆每晚营业到凌晨，排风扇噪音很大。来电人张*要求处理后回电139****5678。"
+    assert detail["circumstances"] == "张*多次与店家沟通无果。"
+    assert detail["reply_content"] == "张*您好，已责令餐馆整改，回电139****5678。"
+    assert "张三" not in r.text and "13912345678" not in r.text

@@ -26,9 +26,10 @@ def test_table_covers_only_real_states_and_actions() -> None:
         assert t.source == source and t.action == action
         assert t.roles, f"{action} from {source} names nobody who may perform it"
         # an ended ticket takes only a rating, and a finished one the supervisor's 回头看 (审核研判, 再办理) and
-        # the result reported back to the platform that passed it in (反馈转入方, 联动转办)
+        # the result reported back to the platform that passed it in (反馈转入方, 联动转办), merged or not
         assert source not in workflow.TERMINAL or action == Action.RATE or (
-            source == State.FINISHED and action in (Action.REVIEW, Action.REHANDLE, Action.REPORT_BACK))
+            source == State.FINISHED and action in (Action.REVIEW, Action.REHANDLE, Action.REPORT_BACK)) or (
+            source == State.MERGED and action == Action.REPORT_BACK)
 
 
 @pytest.mark.parametrize(("state", "action"), ALL_PAIRS)

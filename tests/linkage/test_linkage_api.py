@@ -181,3 +181,58 @@ def test_the_requester_sees_where_it_went_not_why(client, as_user, lines) -> Non
     assert out["reply_content"] == "已由浦东新区处置完毕"
     notes = [(e["label"], e["note"]) for e in out["timeline"]]
     assert ("联动反馈", "上海市12345市民服务热线反馈：已由浦东新区处置完毕") in notes
+
+
+def test_a_request_passed_in_and_merged_is_reported_back_on_its_parents_answer(client, as_user, lines) -> None:
+    """QA: 110 passed a request in that duplicated one already registered; merged into it, it left every tab but
+    全部 and 反馈转入方 was refused (已并单): 110 was never told. Its answer is its parent's."""
+    parent = _new(client, as_user)
+    child = _new(client, as_user, linked_from_line_id=lines["police"], linked_from_ref="JJ-0042")
+    r = _act(client, as_user, child["id"], "dispatcher", "merge", {"parent_id": parent["id"]})
+    assert r.status_code == 200 and r.json()["state"] == "merged", r.text
+    # the parent is being handled: so is the request passed in
+    listed = client.get(LIST, params={"view": "in_handling"}, headers=as_user("dispatcher")).json()
+    assert [i["ticket_number"] for i in listed["items"]] == [child["number"]]
+    r = _act(client, as_user, child["id"], "dispatcher", "report_back", {"content": "已并入其他工单办理中"})
+    assert r.status_code == 409 and r.json()["code"] == "parent_not_answered", r.text
+    assert "主工单" in r.json()["message"]
+
+    r = _act(client, as_user, parent["id"], "dispatcher", "answer_directly",
+             {"answer": "已告知来电人噪声扰民可向属地街道反映", "answer_source": "政策文件：南京市噪声污染防治条例"})
+    assert r.status_code == 200, r.text
+    owed = client.get(LIST, params={"view": "in_owed"}, headers=as_user("dispatcher")).json()
+    assert [i["ticket_number"] for i in owed["items"]] == [child["number"]]
+    assert owed["items"][0]["due_at"] is not None and owed["counts"]["in_handling"] == 0
+    got = client.get(f"/api/v1/tickets/{child['id']}", headers=as_user("dispatcher")).json()
+    assert "report_back" in got["allowed_actions"]
+    r = _act(client, as_user, child["id"], "dispatcher", "report_back", {"content": "已并入同一诉求办理，结果已告知"})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "merged" and r.json()["linkages"][0]["status"] == "reported"
+    assert client.get(LIST, params={"view": "in_owed"}, headers=as_user("dispatcher")).json()["total"] == 0
+
+
+def test_the_list_and_its_excel_mask_the_requester_in_the_answers(client, as_user, lines) -> None:
+    """QA: lists are masked, but the list and its Excel (read by analysts and administrators, who never see
+    personal data) showed the platform's answer as written, with the requester's name and phone in it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    t = _new(client, as_user)
+    _act(client, as_user, t["id"], "dispatcher", "transfer_out",
+         {"line_id": lines["water"], "reason": "张三家中停水，属供水管网抢修事项"})
+    r = _act(client, as_user, t["id"], "dispatcher", "linked_answer",
+             {"content": "已抢修完毕，已电话告知张三（13912345678）恢复供水"})
+    assert r.status_code == 200, r.text
+    for who in ("analyst", "dispatcher"):
+        got = client.get(LIST, params={"view": "all"}, headers=as_user(who))
+        assert got.status_code == 200, got.text
+        item = got.json()["items"][0]
+        assert item["answer"] == "已抢修完毕，已电话告知张*（139****5678）恢复供水"
+        assert item["reason"] == "张*家中停水，属供水管网抢修事项"
+        assert "张三" not in got.text and "13912345678" not in got.text
+    xlsx = client.get(f"{LIST}.xlsx", params={"view": "all"}, headers=as_user("analyst"))
+    cells = [str(c) for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True)
+             for c in row if c is not None]
+    assert "已抢修完毕，已电话告知张*（139****5678）恢复供水" in cells
+    assert not [c for c in cells if "张三" in c or "13912345678" in c]

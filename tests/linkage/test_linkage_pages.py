@@ -45,3 +45,24 @@ def test_passed_in_at_intake(client, lines) -> None:
 def test_the_page_is_the_centres(client, lines) -> None:
     login(client, "housing_handler")
     assert client.get("/hall/linkage", follow_redirects=False).status_code == 403
+
+
+def test_a_request_passed_in_and_merged_is_reported_back_from_its_page(client, as_user, lines) -> None:
+    from tests.factories import intake
+
+    parent = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    child = client.post("/api/v1/tickets", json=intake(linked_from_line_id=lines["police"], linked_from_ref="JJ-9"),
+                        headers=as_user("operator")).json()
+    for ticket, action, body in ((child, "merge", {"parent_id": parent["id"]}),
+                                 (parent, "answer_directly", {"answer": "已告知来电人相关政策和办理渠道",
+                                                              "answer_source": "政策文件：办事指南"})):
+        r = client.post(f"/api/v1/tickets/{ticket['id']}/actions/{action}", json=body, headers=as_user("dispatcher"))
+        assert r.status_code == 200, r.text
+    login(client, "dispatcher")
+    page = client.get(f"/tickets/{child['number']}").text
+    assert "已并单" in page and 'id="action-report_back"' in page
+    r = post_page(client, f"/tickets/{child['number']}", f"/tickets/{child['number']}/actions/report_back",
+                  {"content": "已并入同一诉求办理，结果已电话告知110"})
+    assert r.status_code == 303, r.text
+    assert "转入待反馈" in client.get("/hall/linkage?view=in_owed").text
+    assert child["number"] not in client.get("/hall/linkage?view=in_owed").text

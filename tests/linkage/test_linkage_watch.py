@@ -75,3 +75,19 @@ def test_the_list_marks_the_late_ones(client, as_user, lines, clock) -> None:
     assert first["overdue"] is True
     login(client, "dispatcher")
     assert 'data-field="linkage-overdue"' in client.get("/hall/linkage").text
+
+
+def test_a_request_passed_in_and_merged_is_owed_back_from_its_parents_closing(client, as_user, lines, engine, rt,
+                                                                               db, clock) -> None:
+    parent = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+    child = client.post("/api/v1/tickets", json=intake(linked_from_line_id=lines["police"], linked_from_ref="JJ-8"),
+                        headers=as_user("operator")).json()
+    _act(client, as_user, child["id"], "merge", {"parent_id": parent["id"]})
+    clock.advance(timedelta(days=3))  # Thursday: the parent not answered yet, nothing is owed
+    assert _pass(engine, rt, db) == 0
+    _act(client, as_user, parent["id"], "answer_directly",
+         {"answer": "已告知来电人相关政策和办理渠道", "answer_source": "政策文件：办事指南"})
+    clock.advance(timedelta(days=4))  # the next Monday: past 1 working day from the parent's closing
+    assert _pass(engine, rt, db) == 1
+    assert _late(db) == [f"【待反馈转入方】工单 {child['number']} 已办结，超过时限（11月06日 23:59）尚未向"
+                         "南京市公安局110报警服务台反馈"]

@@ -58,7 +58,10 @@ def test_ratings_by_unit_and_month(client, as_user, org, rated, clock) -> None: 
     r = client.get("/api/analytics/ratings", params={"by": "unit", "format": "xlsx"}, headers=as_user("analyst"))
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
     assert rows[0] == ("承办单位", "评价", "好评", "差评", "好评率", "差评待核实")
-    assert rows[1] == ("市房产局", 3, 1, 2, 33.3, 2)
+    # the rate a number shown in per cent, as every export writes rates (it wrote 33.3 under 好评率)
+    assert rows[1] == ("市房产局", 3, 1, 2, 0.3333, 2)
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet["E2"].number_format == "0.0%" and sheet["E2"].data_type == "n"
     csv = client.get("/api/analytics/ratings", params={"by": "month", "format": "csv"}, headers=as_user("analyst"))
     assert csv.content.decode("utf-8-sig").splitlines()[1:] == ["2026-11,3,2,1,66.7,1", "2026-12,3,1,2,33.3,2"]
 

@@ -232,3 +232,23 @@ def test_a_period_not_begun_is_refused(client, as_user) -> None:
     for key in ("2030-05", "2026-12", "2026-W53"):
         r = client.get(f"/api/v1/reports/{key}", headers=as_user("analyst"))
         assert r.status_code == 422 and "尚未开始" in r.json()["message"], key
+
+
+def test_a_ticket_closed_on_a_linked_platforms_answer_counts_as_closed(client, as_user, engine) -> None:
+    """QA: 联动反馈 closes a ticket (已办结待回访) as a unit's reply closed by the centre does, but 办结量 and the
+    daily 办结 counted only 办结 and 直接答复: the tickets 110 or another 12345 answered were never 办结."""
+    from tests.linkage.conftest import add_lines, remove_lines
+
+    ids = add_lines(engine, "water")
+    try:
+        t = client.post("/api/v1/tickets", json=intake(), headers=as_user("operator")).json()
+        for action, body in (("transfer_out", {"line_id": ids["water"], "reason": "供水管网抢修事项"}),
+                             ("linked_answer", {"content": "已抢修完毕，恢复供水"})):
+            r = client.post(f"/api/v1/tickets/{t['id']}/actions/{action}", json=body, headers=as_user("dispatcher"))
+            assert r.status_code == 200, r.text
+        body = client.get("/api/v1/reports/2026-11", headers=as_user("analyst")).json()
+        assert _figures(body)["办结量"] == "1"
+        daily = {row[0]: row[2] for row in {t["key"]: t for t in body["tables"]}["daily"]["rows"]}
+        assert daily["11-02"] == 1
+    finally:
+        remove_lines(engine, ids)

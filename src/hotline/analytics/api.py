@@ -15,6 +15,7 @@ from hotline.clock import CHINA_TZ
 from hotline.deps import DB, RT, ApiActor
 from hotline.errors import DomainError
 from hotline.errors_http import route_labels
+from hotline.excel import Rate
 from hotline.security import audit
 from hotline.security.actor import Actor
 
@@ -107,8 +108,11 @@ def monthly_issues(db: DB, rt: RT, actor: ApiActor, since: date | None = None, u
 RATING_HEADER = ["评价", "好评", "差评", "好评率", "差评待核实"]
 
 
-def _rating_cells(s: Any) -> list[Any]:
-    return [s.rated, s.good, s.bad, s.good_rate, s.bad_open]
+def _rating_cells(s: Any, fmt: str) -> list[Any]:
+    """A row of figures; in Excel the rate a number shown in per cent (0.333 as 33.3%), as every export writes
+    rates (QA: it wrote 33.3); in CSV the per cent figure, as the API gives it."""
+    rate = s.good_rate if s.good_rate is None or fmt == "csv" else Rate(round(s.good / s.rated, 4))
+    return [s.rated, s.good, s.bad, rate, s.bad_open]
 
 
 def _rating_json(s: Any) -> dict[str, Any]:
@@ -123,13 +127,13 @@ def rating_figures(db: DB, rt: RT, actor: ApiActor, by: Annotated[Literal["unit"
         units = service.ratings_by_unit(db, actor=actor, since=start, until=end)
         if format != "json":
             return download(db, rt, actor, "ratings-unit", ["承办单位", *RATING_HEADER],
-                            [[u.unit_name, *_rating_cells(u.figures)] for u in units], format)
+                            [[u.unit_name, *_rating_cells(u.figures, format)] for u in units], format)
         items = [{"key": str(u.unit_id), "label": u.unit_name, **_rating_json(u.figures)} for u in units]
     else:
         months = service.ratings_by_month(db, rt, actor=actor, since=start, until=end)
         if format != "json":
             return download(db, rt, actor, "ratings-month", ["月份", *RATING_HEADER],
-                            [[m.month, *_rating_cells(m.figures)] for m in months], format)
+                            [[m.month, *_rating_cells(m.figures, format)] for m in months], format)
         items = [{"key": m.month, "label": m.month, **_rating_json(m.figures)} for m in months]
     total = service.ratings_total(db, actor=actor, since=start, until=end)
     return {"by": by, "items": items, "total": _rating_json(total)}

@@ -68,8 +68,12 @@ def linkage_out(x: Any) -> LinkageOut:
 
 def item(x: Any, ticket: Any, *, due_at: datetime | None = None, now: datetime | None = None) -> LinkageItem:
     from hotline.tickets.enums import STATE_LABELS, State  # tickets import us: import at call time
+    from hotline.tickets.present import mask_requester_in
 
-    return LinkageItem(**linkage_out(x).model_dump(), ticket_id=ticket.id, ticket_number=ticket.number,
+    # A list is masked (QA: the platform's answer "已电话告知张三（139…）" was shown and exported as written).
+    out = linkage_out(x).model_dump()
+    out.update(reason=mask_requester_in(x.reason, ticket), answer=mask_requester_in(x.answer, ticket))
+    return LinkageItem(**out, ticket_id=ticket.id, ticket_number=ticket.number,
                        ticket_title=ticket.title, ticket_state=ticket.state,
                        ticket_state_label=STATE_LABELS.get(State(ticket.state), ticket.state), due_at=due_at,
                        overdue=due_at is not None and now is not None and now > due_at)

@@ -14,8 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from hotline.errors import DomainError, Forbidden
 from hotline.hotlines.enums import LineKind, LineStatus
@@ -52,7 +52,32 @@ STATUS_LABELS = {
 }
 # A ticket passed in is "owed" its answer once 12345 has one: closed (answered, waiting for the callback) or
 # finished. Before that the requester's matter is still being handled here.
+# A request merged into another on the same matter has its parent's answer (QA: merged, it was never owed back).
 ANSWER_READY = (str(State.CLOSED), str(State.FINISHED))
+
+
+def _of_answer(column: str) -> Any:
+    """The ticket's column, or its parent's for a merged ticket (the ticket whose answer it shares)."""
+    parent = aliased(Ticket)
+    return case((Ticket.state == str(State.MERGED),
+                 select(getattr(parent, column)).where(parent.id == Ticket.parent_id).scalar_subquery()),
+                else_=getattr(Ticket, column))
+
+
+def answer_state() -> Any:
+    """The state that says whether 12345 has the ticket's answer (a merged ticket's is its parent's)."""
+    return _of_answer("state")
+
+
+def answer_closed_at() -> Any:
+    return _of_answer("closed_at")
+
+
+def answer_of(ticket: Any) -> tuple[str, datetime | None]:
+    """The state and closing of the ticket whose answer this one has: itself, or its parent once merged."""
+    parent = getattr(ticket, "parent", None) if ticket.state == State.MERGED else None
+    source = parent if parent is not None else ticket
+    return source.state, source.closed_at
 
 
 def require_reader(actor: Actor) -> None:
@@ -213,10 +238,10 @@ def _conditions(actor: Actor, filters: LinkageFilters) -> list[Any]:
         conds += [TicketLinkage.direction == str(Direction.OUT), TicketLinkage.status == str(Status.WAITING)]
     elif filters.view == View.IN_OWED:
         conds += [TicketLinkage.direction == str(Direction.IN), TicketLinkage.status == str(Status.OPEN),
-                  Ticket.state.in_(ANSWER_READY)]
+                  answer_state().in_(ANSWER_READY)]
     elif filters.view == View.IN_HANDLING:
         conds += [TicketLinkage.direction == str(Direction.IN), TicketLinkage.status == str(Status.OPEN),
-                  Ticket.state.not_in([*ANSWER_READY, str(State.MERGED), str(State.WITHDRAWN)])]
+                  answer_state().not_in([*ANSWER_READY, str(State.MERGED), str(State.WITHDRAWN)])]
     if filters.line_id:
         conds.append(TicketLinkage.line_id == filters.line_id)
     if filters.sent_from:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.linkage.models import TicketLinkage
 from hotline.linkage.schemas import LinkageItem, item
-from hotline.linkage.service import ANSWER_READY, Direction, Status
+from hotline.linkage.service import ANSWER_READY, Direction, Status, answer_closed_at, answer_of, answer_state
 from hotline.runtime import Runtime
 from hotline.supervision.enums import Audience, NotificationKind
 from hotline.supervision.jobs import JobResult, _in_batches, short_time
@@ -30,9 +30,9 @@ def due_at(linkage: Any, ticket: Any, policy: Policy) -> datetime | None:
     """When the passing is late: the platform's answer (out, waiting), or the report back (in, answer ready)."""
     if linkage.direction == Direction.OUT and linkage.status == Status.WAITING:
         return policy.linkage_answer.apply(linkage.sent_at)
-    if (linkage.direction == Direction.IN and linkage.status == Status.OPEN and ticket.state in ANSWER_READY
-            and ticket.closed_at is not None):
-        return policy.linkage_report.apply(ticket.closed_at)
+    state, closed_at = answer_of(ticket)  # a merged request's answer is its parent's
+    if linkage.direction == Direction.IN and linkage.status == Status.OPEN and state in ANSWER_READY and closed_at:
+        return policy.linkage_report.apply(closed_at)
     return None
 
 
@@ -47,13 +47,13 @@ def watch_linkage(sf: sessionmaker[Session], rt: Runtime, policy: SupervisionPol
     with sf() as db:
         candidates = db.execute(
             select(TicketLinkage.id, TicketLinkage.direction, TicketLinkage.status, TicketLinkage.sent_at,
-                   TicketLinkage.line_name, Ticket.id.label("ticket_id"), Ticket.number, Ticket.title, Ticket.state,
-                   Ticket.closed_at)
+                   TicketLinkage.line_name, Ticket.id.label("ticket_id"), Ticket.number, Ticket.title,
+                   answer_state().label("state"), answer_closed_at().label("closed_at"))
             .join(Ticket, Ticket.id == TicketLinkage.ticket_id)
             .where(TicketLinkage.alerted_at.is_(None),
                    ((TicketLinkage.direction == str(Direction.OUT)) & (TicketLinkage.status == str(Status.WAITING)))
                    | ((TicketLinkage.direction == str(Direction.IN)) & (TicketLinkage.status == str(Status.OPEN))
-                      & Ticket.state.in_(ANSWER_READY)))
+                      & answer_state().in_(ANSWER_READY)))
             .order_by(TicketLinkage.sent_at, TicketLinkage.id).limit(cap)
         ).all()
         db.rollback()

@@ -46,6 +46,8 @@ SATISFACTION_LABELS = {
 # With a unit and not yet answered: what supervision counts as overdue when past the deadline.
 HANDLING_STATES = [str(State.DISPATCHED), str(State.HANDLING)]
 DISPATCHES = (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.REHANDLE)  # a round sent to a lead unit
+# 办结: the centre closes on a unit's reply, answers directly, or closes on a linked platform's answer (联动反馈).
+CLOSINGS = (Action.CLOSE, Action.ANSWER_DIRECTLY, Action.LINKED_ANSWER)
 # The actions that set the deadline in force (a requested extension's date is not in force until approved).
 DEADLINE_ACTIONS = [str(a) for a in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.REHANDLE,
                                      Action.APPROVE_EXTENSION, Action.REFUSE_RETURN)]
@@ -144,7 +146,7 @@ class ReportBuilder:
         intake_prev = self._count(Ticket.created_at >= prev.start, Ticket.created_at < self.prev_end)
         direct = self._events((Action.ANSWER_DIRECTLY,))
         dispatched = self._events(DISPATCHES)  # as its label says: reassignments and reopenings too
-        closed = self._events((Action.CLOSE, Action.ANSWER_DIRECTLY))
+        closed = self._events(CLOSINGS)
         # 派单及时率: first dispatches out of 待派单 within the centre's 派单时限 (recorded on the event since the
         # limit exists; earlier dispatches carry no verdict and stay out of it).
         timed = TicketEvent.data["dispatch_on_time"].as_boolean()
@@ -178,7 +180,7 @@ class ReportBuilder:
             count_figure("直接答复", direct, f"直接答复率 {fmt_rate(rate(direct, intake))}"),
             count_figure("派单量", dispatched, "含改派、重办再派"),
             rate_figure("派单及时率", rate(dispatch_on_time, dispatch_timed), f"待派单工单派出 {dispatch_timed:,} 件"),
-            count_figure("办结量", closed, "含直接答复"),
+            count_figure("办结量", closed, "含直接答复、联动反馈"),
             rate_figure("按时答复率", rate(replies_on_time, replies), f"承办单位答复 {replies:,} 次"),
             rate_figure("满意率", rate(satisfied, rated), f"回访评价 {rated:,} 次{left_out}"),
             rate_figure("解决率", rate(solved, asked_solved), f"回访确认 {asked_solved:,} 次{left_out}"),
@@ -252,7 +254,7 @@ class ReportBuilder:
     def _daily(self) -> Table:
         day = local_day(self.db, Ticket.created_at)
         counts = {_as_date(d): n for d, n in self._grouped(day, self._in(Ticket.created_at)).items()}
-        closed = {_as_date(d): n for d, n in self._events((Action.CLOSE, Action.ANSWER_DIRECTLY),
+        closed = {_as_date(d): n for d, n in self._events(CLOSINGS,
                                                            key=local_day(self.db, TicketEvent.at)).items()}
         today = to_local(self.rt.clock.now()).date()  # a running period stops at today, not at zeros
         rows: list[list[Cell]] = [[f"{d.month}-{d.day:02d}", counts.get(d, 0), closed.get(d, 0)]

@@ -162,7 +162,7 @@ def findings_by_unit(db: DB, actor: ApiActor, since: QueryTime | None = None,
 def list_notifications(db: DB, actor: UnitWorkActor, unread: bool = False, page: PageNo = 1,
                        page_size: PageSize = 20) -> Page[NotificationOut]:
     rows, total = service.notifications(db, actor=actor, unread_only=unread, page=page, page_size=page_size)
-    return Page(items=[present.notification_out(n) for n in rows], total=total, page=page, page_size=page_size)
+    return Page(items=[present.notification_out(n, actor) for n in rows], total=total, page=page, page_size=page_size)
 
 
 class NotificationFeedOut(BaseModel):
@@ -179,8 +179,8 @@ def notification_feed(db: DB, rt: RT, actor: UnitWorkActor,
                       service.FEED_LIMIT,
                       unread: bool = False) -> NotificationFeedOut:
     feed = service.notification_feed(db, rt, actor=actor, since=since, limit=limit, unread_only=unread)
-    return NotificationFeedOut(items=[present.notification_out(n) for n in feed.items], next_since=feed.next_since,
-                               has_more=feed.has_more)
+    return NotificationFeedOut(items=[present.notification_out(n, actor) for n in feed.items],
+                               next_since=feed.next_since, has_more=feed.has_more)
 
 
 @router.post("/notifications/{notification_id}/read", summary="标记消息已读")

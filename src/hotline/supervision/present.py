@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hotline.security.actor import Actor
-from hotline.security.permissions import can_view
+from hotline.security.permissions import can_view, sees_personal_data
 from hotline.supervision.enums import (
     FINDING_LABELS,
     MEETING_KIND_LABELS,
@@ -55,11 +55,18 @@ def finding_out(f: Finding) -> FindingOut:
                       detail=f.detail)
 
 
-def notification_out(n: Notification) -> NotificationOut:
+def notification_out(n: Notification, actor: Actor | None = None) -> NotificationOut:
+    """A message as `actor` reads it: about a ticket whose requester the actor sees masked (a unit's business
+    system, a unit no longer handling it, 举报人保密), the name and phone in its text masked as the ticket's
+    history masks them (QA: the feed carried a reply sent back naming whom to call, unmasked)."""
     from hotline.revisit.reminder import LINK as REVISIT_LINK
     from hotline.security.access_alerts import review_link
+    from hotline.tickets.present import mask_requester_in  # tickets import supervision: import at call time
 
-    return NotificationOut(id=n.id, kind=n.kind, audience=n.audience, title=n.title, body=n.body,
+    title, body = n.title, n.body
+    if actor is not None and n.ticket is not None and not sees_personal_data(actor, n.ticket):
+        title, body = mask_requester_in(title, n.ticket) or title, mask_requester_in(body, n.ticket)
+    return NotificationOut(id=n.id, kind=n.kind, audience=n.audience, title=title, body=body,
                            ticket_id=n.ticket_id,
                            ticket_number=n.ticket.number if n.ticket else None, order_id=n.order_id,
                            meeting_id=n.meeting_id, created_at=n.created_at, read_at=n.read_at,

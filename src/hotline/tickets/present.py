@@ -165,7 +165,7 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
     masked = masked or not sees_personal_data(actor, ticket)
     fields = _summary_fields(ticket, rt, now, masked=masked)
     parent = ticket.parent if ticket.parent_id else None
-    return TicketOut(
+    out = TicketOut(
         **fields,
         is_complex=ticket.is_complex,
         confidential=ticket.confidential,
@@ -232,32 +232,33 @@ def detail(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime, masked: 
         ],
         allowed_actions=[str(a) for a in workflow.allowed_actions(ticket, actor, now, rt.policy)],
     )
+    if masked:
+        _mask_texts(out, ticket)
+    return out
 
 
-# The free texts of a ticket's view that people write — the citizen's own words and the answers to them —
-# where the requester's name and phone are often written ("我叫张三，电话13912345678", "张三您好"). The
-# address is not among them: it is the place the unit must find, and a short name is often part of a
-# place's (a requester 中山 on 中山路).
-SHARED_TEXTS = ("title", "content", "circumstances", "occurred_desc", "reply_content", "review_conclusion",
-                "public_comment")
+def _mask_texts(out: TicketOut, ticket: Ticket) -> None:
+    """The requester's name and phone where the ticket's texts write them (a phone dictated into the content,
+    a reply's 张三您好), masked for a reader who sees the ticket masked, as its history is (event_out). QA: a
+    部门业务系统 read them in the detail while the history hid them."""
+    for name in ("content", "circumstances", "occurred_desc", "reply_content", "public_comment"):
+        setattr(out, name, mask_requester_in(getattr(out, name), ticket))
+    for a in out.assignments:
+        a.reply_content, a.return_reason = (mask_requester_in(a.reply_content, ticket),
+                                            mask_requester_in(a.return_reason, ticket))
+    for x in out.linkages:
+        x.reason, x.answer = mask_requester_in(x.reason, ticket), mask_requester_in(x.answer, ticket)
 
 
 def shared(ticket: Ticket, rt: Runtime, actor: Actor, *, now: datetime) -> TicketOut:
-    """The ticket as it leaves the platform for another system (信息共享: the feed and its push): the masked
-    view, and the requester's name and phone masked inside its free texts as well (SHARED_TEXTS, the units'
-    replies and return reasons, the linked platforms' reasons and answers; a merged ticket's title by its
-    own requester) — the same rule as the events' notes (event_out, mask_requester_in)."""
+    """The ticket as it leaves the platform for another system (信息共享: the feed and its push): the masked view
+    (its texts masked as for any masked reader, _mask_texts), and besides the title, the review's words and the
+    merged tickets' titles (each by its own requester) — the same rule as the events' notes (event_out)."""
     out = detail(ticket, rt, actor, now=now, masked=True)
-
-    def own(text: str | None) -> str | None:
-        return mask_requester_in(text, ticket)
-
     merged = {m.number: m for m in ticket.merged}
     return out.model_copy(update={
-        **{name: own(getattr(out, name)) for name in SHARED_TEXTS},
-        "assignments": [a.model_copy(update={"reply_content": own(a.reply_content),
-                                             "return_reason": own(a.return_reason)}) for a in out.assignments],
-        "linkages": [x.model_copy(update={"reason": own(x.reason), "answer": own(x.answer)}) for x in out.linkages],
+        "title": mask_requester_in(out.title, ticket),
+        "review_conclusion": mask_requester_in(out.review_conclusion, ticket),
         "merged_tickets": [m.model_copy(update={"title": mask_requester_in(m.title, merged[m.number])})
                            for m in out.merged_tickets],
     })

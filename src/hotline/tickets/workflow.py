@@ -308,6 +308,13 @@ def came_by_linkage(ctx: Context) -> None:
         raise refuse("already_reported_back", f"已向{inbound.line_name}反馈办理结果，不能重复反馈")
 
 
+def parent_answered(ctx: Context) -> None:
+    """A request passed in and merged: its answer is the parent's, reported back once the parent has one."""
+    parent = getattr(ctx.ticket, "parent", None)
+    if parent is None or parent.state not in (State.CLOSED, State.FINISHED):
+        raise refuse("parent_not_answered", "该工单已并入主工单，主工单办结后方可向转入方反馈办理结果")
+
+
 # ---- the table ----------------------------------------------------------------------------
 
 S, A, R = State, Action, Role
@@ -394,6 +401,9 @@ def _rows() -> Iterable[Transition]:
     # A request passed in by a linked platform: once handled, its result is reported back to it.
     for s in (S.CLOSED, S.FINISHED):
         yield Transition(A.REPORT_BACK, s, None, HALL | CENTRE, (came_by_linkage, needs_text("content", "反馈内容", 5)))
+    # Merged into a ticket on the same matter: the platform is owed the parent's answer.
+    yield Transition(A.REPORT_BACK, S.MERGED, None, HALL | CENTRE,
+                     (came_by_linkage, parent_answered, needs_text("content", "反馈内容", 5)))
 
 
 TABLE: dict[tuple[State | None, Action], Transition] = {}

@@ -298,7 +298,8 @@ def inbox(request: Request, db: DB, viewer: InboxViewer) -> HTMLResponse:
     unread_only = request.query_params.get("unread") == "1"
     page = page_number(request.query_params)
     rows, total = sv.notifications(db, actor=viewer.actor, unread_only=unread_only, page=page)
-    return _page(request, "notifications.html", viewer, items=[present.notification_out(n) for n in rows],
+    items = [present.notification_out(n, viewer.actor) for n in rows]  # masked as the ticket is for the viewer
+    return _page(request, "notifications.html", viewer, items=items,
                  unread_only=unread_only, unread=sv.unread_count(db, actor=viewer.actor),
                  pager=pager(request.query_params, "/notifications", total, page=page))
 
