@@ -29,7 +29,7 @@ def test_table_covers_only_real_states_and_actions() -> None:
         # the result reported back to the platform that passed it in (反馈转入方, 联动转办), merged or not
         assert source not in workflow.TERMINAL or action == Action.RATE or (
             source == State.FINISHED and action in (Action.REVIEW, Action.REHANDLE, Action.REPORT_BACK)) or (
-            source == State.MERGED and action == Action.REPORT_BACK)
+            source in (State.MERGED, State.WITHDRAWN) and action == Action.REPORT_BACK)
 
 
 @pytest.mark.parametrize(("state", "action"), ALL_PAIRS)

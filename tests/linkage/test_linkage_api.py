@@ -236,3 +236,14 @@ def test_the_list_and_its_excel_mask_the_requester_in_the_answers(client, as_use
              for c in row if c is not None]
     assert "已抢修完毕，已电话告知张*（139****5678）恢复供水" in cells
     assert not [c for c in cells if "张三" in c or "13912345678" in c]
+
+
+def test_a_request_passed_in_and_withdrawn_is_owed_back(client, as_user, lines) -> None:
+    """QA: withdrawn, it left every tab but 全部 and 反馈转入方 was refused: 110 was never told."""
+    t = _new(client, as_user, linked_from_line_id=lines["police"], linked_from_ref="JJ-9")
+    r = _act(client, as_user, t["id"], "operator", "withdraw", {"reason": "来电人表示问题已自行解决"})
+    assert r.status_code == 200 and "report_back" in r.json()["allowed_actions"], r.text
+    owed = client.get(LIST, params={"view": "in_owed"}, headers=as_user("dispatcher")).json()
+    assert [i["ticket_number"] for i in owed["items"]] == [t["number"]] and owed["items"][0]["due_at"]
+    r = _act(client, as_user, t["id"], "dispatcher", "report_back", {"content": "诉求人已撤回，告知110指挥中心"})
+    assert r.status_code == 200 and r.json()["linkages"][0]["status"] == "reported", r.text

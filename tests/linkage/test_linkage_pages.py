@@ -66,3 +66,11 @@ def test_a_request_passed_in_and_merged_is_reported_back_from_its_page(client, a
     assert r.status_code == 303, r.text
     assert "转入待反馈" in client.get("/hall/linkage?view=in_owed").text
     assert child["number"] not in client.get("/hall/linkage?view=in_owed").text
+
+
+def test_the_page_and_the_api_let_the_same_roles_read() -> None:
+    """QA: analysts and administrators read the API's list but the page refused them."""
+    from hotline.linkage.service import READERS
+    from hotline.web.nav import BY_KEY
+
+    assert BY_KEY["linkage"].roles == READERS

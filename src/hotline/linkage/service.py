@@ -53,7 +53,8 @@ STATUS_LABELS = {
 # A ticket passed in is "owed" its answer once 12345 has one: closed (answered, waiting for the callback) or
 # finished. Before that the requester's matter is still being handled here.
 # A request merged into another on the same matter has its parent's answer (QA: merged, it was never owed back).
-ANSWER_READY = (str(State.CLOSED), str(State.FINISHED))
+# A request its requester withdrew is owed back too: the platform is told it was withdrawn (from the withdrawal).
+ANSWER_READY = (str(State.CLOSED), str(State.FINISHED), str(State.WITHDRAWN))
 
 
 def _of_answer(column: str) -> Any:
@@ -70,11 +71,14 @@ def answer_state() -> Any:
 
 
 def answer_closed_at() -> Any:
-    return _of_answer("closed_at")
+    """When 12345 had the answer: the closing (a merged ticket's parent's), or a withdrawal's last change."""
+    return case((Ticket.state == str(State.WITHDRAWN), Ticket.updated_at), else_=_of_answer("closed_at"))
 
 
 def answer_of(ticket: Any) -> tuple[str, datetime | None]:
     """The state and closing of the ticket whose answer this one has: itself, or its parent once merged."""
+    if ticket.state == State.WITHDRAWN:
+        return ticket.state, ticket.updated_at
     parent = getattr(ticket, "parent", None) if ticket.state == State.MERGED else None
     source = parent if parent is not None else ticket
     return source.state, source.closed_at

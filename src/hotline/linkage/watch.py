@@ -23,6 +23,7 @@ from hotline.supervision.jobs import JobResult, _in_batches, short_time
 from hotline.supervision.policy import SupervisionPolicy
 from hotline.supervision.timeline import add_rows, notification_row
 from hotline.tickets.deadlines import Policy
+from hotline.tickets.enums import State
 from hotline.tickets.models import Ticket
 
 
@@ -76,7 +77,8 @@ def watch_linkage(sf: sessionmaker[Session], rt: Runtime, policy: SupervisionPol
                 title = f"【联动超时】工单 {row.number} 转至{row.line_name}，超过反馈时限（{short_time(due)}）仍未反馈"
                 body = f"{row.title}。请联系对方平台催询办理结果，收到后在工单页记录「联动反馈」。"
             else:
-                title = (f"【待反馈转入方】工单 {row.number} 已办结，超过时限（{short_time(due)}）"
+                done = "已撤回" if row.state == State.WITHDRAWN else "已办结"
+                title = (f"【待反馈转入方】工单 {row.number} {done}，超过时限（{short_time(due)}）"
                          f"尚未向{row.line_name}反馈")
                 body = f"{row.title}。请将办理结果反馈转入方，并在工单页记录「反馈转入方」。"
             notes.append(notification_row(unit_id=None, audience=Audience.CENTRE, kind=NotificationKind.LINKAGE_LATE,

@@ -398,8 +398,8 @@ def _rows() -> Iterable[Transition]:
     yield Transition(A.LINKED_ANSWER, S.TRANSFERRED, S.CLOSED, HALL, (needs_text("content", "对方办理结果", 5),))
     yield Transition(A.LINKED_RETURN, S.TRANSFERRED, S.REGISTERED, HALL, (needs_text("reason", "退回原因", 5),))
     yield Transition(A.WITHDRAW, S.TRANSFERRED, S.WITHDRAWN, frozenset({R.REQUESTER, R.OPERATOR}))
-    # A request passed in by a linked platform: once handled, its result is reported back to it.
-    for s in (S.CLOSED, S.FINISHED):
+    # A request passed in by a linked platform: once handled (or withdrawn), its result is reported back to it.
+    for s in (S.CLOSED, S.FINISHED, S.WITHDRAWN):
         yield Transition(A.REPORT_BACK, s, None, HALL | CENTRE, (came_by_linkage, needs_text("content", "反馈内容", 5)))
     # Merged into a ticket on the same matter: the platform is owed the parent's answer.
     yield Transition(A.REPORT_BACK, S.MERGED, None, HALL | CENTRE,
