@@ -247,3 +247,15 @@ def test_a_request_passed_in_and_withdrawn_is_owed_back(client, as_user, lines) 
     assert [i["ticket_number"] for i in owed["items"]] == [t["number"]] and owed["items"][0]["due_at"]
     r = _act(client, as_user, t["id"], "dispatcher", "report_back", {"content": "诉求人已撤回，告知110指挥中心"})
     assert r.status_code == 200 and r.json()["linkages"][0]["status"] == "reported", r.text
+
+
+def test_reopening_a_platforms_answer_asks_for_a_unit_and_says_why(client, as_user, lines) -> None:
+    t = _new(client, as_user)
+    _act(client, as_user, t["id"], "dispatcher", "transfer_out",
+         {"line_id": lines["water"], "reason": "供水管网抢修事项"})
+    _act(client, as_user, t["id"], "dispatcher", "linked_answer", {"content": "已抢修完毕，恢复供水"})
+    r = _act(client, as_user, t["id"], "callback", "reopen", {"solved": False, "satisfaction": "unsatisfied"})
+    assert r.status_code == 409 and "由联动平台反馈办理结果" in r.json()["message"], r.text
+    r = _act(client, as_user, t["id"], "callback", "reopen",
+             {"solved": False, "satisfaction": "unsatisfied", "lead_unit_id": _unit(client, as_user)})
+    assert r.status_code == 200 and r.json()["state"] == "dispatched", r.text

@@ -1024,8 +1024,9 @@ def _reopen(db: Session, rt: Runtime, t: Ticket, actor: Actor, now: datetime, p:
     t.solved = p.solved
     t.satisfaction = p.satisfaction
     lead_id = p.lead_unit_id or t.lead_unit_id
-    if not lead_id:
-        raise workflow.refuse("lead_unit_required", "该工单曾直接答复、未派单，重办请选择主办单位")
+    if not lead_id:  # answered by the centre or by a linked platform: no unit had it
+        how = "由联动平台反馈办理结果" if t.linkage("out", "answered") is not None else "直接答复"
+        raise workflow.refuse("lead_unit_required", f"该工单曾{how}、未派单，重办请选择主办单位")
     t.reopen_count += 1
     # The redo is the last round's team: its assisting units go again with the lead unless the reopening
     # names others (an empty list: none).
