@@ -58,7 +58,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine, print_machine, recreate_database  # noqa: E402
-from read_1m import PASSWORD, Generator, OrgInfo, build_org_on, timestamps  # noqa: E402
+from read_1m import PASSWORD, Generator, OrgInfo, build_org_on, org_info, timestamps  # noqa: E402
 from sqlalchemy import delete, insert, select, text, update  # noqa: E402
 
 from hotline.clock import CHINA_TZ, FixedClock, to_local  # noqa: E402
@@ -92,23 +92,9 @@ RESET = ["lead_unit_id", "dispatched_at", "ack_due_at", "return_due_at", "due_at
 
 
 def load_org(engine: Any) -> OrgInfo:
-    """read_1m.load_org through SQLAlchemy (either database)."""
+    """read_1m's organisation through SQLAlchemy (either database)."""
     with engine.connect() as conn:
-        units = {code: {"id": uid, "kind": kind, "short_name": short}
-                 for uid, code, kind, short in conn.execute(text("SELECT id, code, kind, short_name FROM units"))}
-        juris = {code: {"id": jid, "path": path, "level": level, "name": name}
-                 for jid, code, path, level, name in conn.execute(
-                     text("SELECT id, code, path, level, name FROM jurisdictions"))}
-        users = conn.execute(text("SELECT u.id, u.username, u.display_name, un.short_name FROM users u "
-                                  "LEFT JOIN units un ON un.id = u.unit_id")).all()
-    staff: dict[str, dict[str, Any]] = {}
-    for uid, username, display, unit_short in users:
-        name = display + (f"（{unit_short}）" if unit_short else "")
-        if username.endswith("_handler"):
-            units[username.removesuffix("_handler")]["handler"] = {"id": uid, "name": name}
-        else:
-            staff[username] = {"id": uid, "name": name}
-    return OrgInfo(units, juris, staff)
+        return org_info(lambda sql: conn.execute(text(sql)).all())
 
 
 class CityGenerator(Generator):

@@ -35,6 +35,7 @@ import re
 import sys
 import time
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -131,13 +132,20 @@ class OrgInfo:
 
 def load_org(db_name: str) -> OrgInfo:
     with psycopg.connect(libpq_url(db_name)) as conn:
-        units = {code: {"id": uid, "kind": kind, "short_name": short}
-                 for uid, code, kind, short in conn.execute("SELECT id, code, kind, short_name FROM units")}
-        juris = {code: {"id": jid, "path": path, "level": level, "name": name}
-                 for jid, code, path, level, name in conn.execute(
-                     "SELECT id, code, path, level, name FROM jurisdictions")}
-        users = conn.execute("SELECT u.id, u.username, u.display_name, un.short_name FROM users u "
-                             "LEFT JOIN units un ON un.id = u.unit_id").fetchall()
+        return org_info(lambda sql: conn.execute(sql).fetchall())
+
+
+ORG_QUERIES = ("SELECT id, code, kind, short_name FROM units", "SELECT id, code, path, level, name FROM jurisdictions",
+               "SELECT u.id, u.username, u.display_name, un.short_name FROM users u "
+               "LEFT JOIN units un ON un.id = u.unit_id")
+
+
+def org_info(rows_of: Callable[[str], Sequence[Any]]) -> OrgInfo:
+    """The organisation as the generator needs it, from any connection (`rows_of` runs one SELECT)."""
+    unit_rows, juris_rows, users = (rows_of(sql) for sql in ORG_QUERIES)
+    units = {code: {"id": uid, "kind": kind, "short_name": short} for uid, code, kind, short in unit_rows}
+    juris = {code: {"id": jid, "path": path, "level": level, "name": name}
+             for jid, code, path, level, name in juris_rows}
     staff: dict[str, dict[str, Any]] = {}
     for uid, username, display, unit_short in users:
         actor_name = display + (f"（{unit_short}）" if unit_short else "")
